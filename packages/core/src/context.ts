@@ -1,0 +1,100 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type Context, context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import type { Attribution } from './attribution.js';
+import type { Credential } from './credential.js';
+import { WritError } from './errors.js';
+
+/** OTel context key under which the active {@link Attribution} lives. */
+export const ATTRIBUTION_KEY = createContextKey('writ.attribution');
+/** OTel context key for the active task's state (credential, runtime). Internal shape. */
+export const TASK_STATE_KEY = createContextKey('writ.task-state');
+
+/** What the task scope keeps beside the attribution. */
+export interface TaskState {
+  readonly attribution: Attribution;
+  /** The task credential (token inside, non-enumerable). */
+  readonly credential?: Credential | undefined;
+  /** The Writ instance that opened the task; free functions (`withAttribution`, `@attributed`) use it. */
+  readonly runtime: unknown;
+  /** Aborts the task's calls. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+// When no OpenTelemetry context manager is registered, `context.with` does not carry values across
+// `await`. Writ then keeps the OTel Context it would have activated in its own AsyncLocalStorage, so
+// attribution works with or without an OTel SDK. With a manager registered, OTel's context is used alone.
+const fallback = new AsyncLocalStorage<Context>();
+const PROBE_KEY = createContextKey('writ.probe');
+const PROBE = ROOT_CONTEXT.setValue(PROBE_KEY, true);
+
+function otelContextWorks(): boolean {
+  return context.with(PROBE, () => context.active() === PROBE);
+}
+
+/**
+ * The active OTel context, including Writ's fallback store when no context manager is registered.
+ *
+ * @example
+ * ```ts
+ * const ctx = activeContext(); // use instead of context.active() when reading Writ values
+ * ```
+ */
+export function activeContext(): Context {
+  const active = context.active();
+  if (active !== ROOT_CONTEXT) return active;
+  return fallback.getStore() ?? active;
+}
+
+/**
+ * Runs `fn` with `ctx` active, in OTel's context and (when OTel has no manager) in Writ's fallback store.
+ *
+ * @example
+ * ```ts
+ * await runInContext(extractContext(req.headers), () => handle(req));
+ * ```
+ */
+export function runInContext<T>(ctx: Context, fn: () => T): T {
+  if (otelContextWorks()) return context.with(ctx, fn);
+  return fallback.run(ctx, () => context.with(ctx, fn));
+}
+
+/**
+ * The attribution of the task the caller runs in, or `undefined` outside any task.
+ *
+ * @example
+ * ```ts
+ * const who = tryGetAttribution()?.requester?.id ?? 'autonomous';
+ * ```
+ */
+export function tryGetAttribution(ctx: Context = activeContext()): Attribution | undefined {
+  return ctx.getValue(ATTRIBUTION_KEY) as Attribution | undefined;
+}
+
+/**
+ * The attribution of the task the caller runs in. Throws `WRIT_NO_TASK` outside `writ.task`.
+ *
+ * @example
+ * ```ts
+ * const refund = writ.tool({ name: 'refund', input, execute: async (args) => {
+ *   const { requester, chain } = getAttribution();
+ *   return payments.refund(args, { onBehalfOf: requester?.id, actor: chain.at(-1)?.id });
+ * } });
+ * ```
+ */
+export function getAttribution(ctx: Context = activeContext()): Attribution {
+  const attribution = tryGetAttribution(ctx);
+  if (attribution === undefined) {
+    throw new WritError('WRIT_NO_TASK', 'no attribution in the active context: call this inside writ.task()');
+  }
+  return attribution;
+}
+
+/** The active task's state, or `undefined`. */
+export function tryGetTaskState(ctx: Context = activeContext()): TaskState | undefined {
+  return ctx.getValue(TASK_STATE_KEY) as TaskState | undefined;
+}
+
+/** A context carrying the given task state and attribution. */
+export function withTaskState(ctx: Context, state: TaskState): Context {
+  return ctx.setValue(TASK_STATE_KEY, state).setValue(ATTRIBUTION_KEY, state.attribution);
+}

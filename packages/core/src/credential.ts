@@ -1,0 +1,72 @@
+/**
+ * A short-lived credential the pipeline hands to a tool (`ctx.credential`). The secret `token` is a
+ * non-enumerable property: it is absent from `JSON.stringify`, `console.log` and spreads, so it cannot
+ * leak into spans, audit records or logs by accident. Records refer to it by `jti` only.
+ */
+export interface Credential {
+  /** The bearer token itself. Non-enumerable; read it explicitly when calling the downstream service. */
+  readonly token: string;
+  /** Unique id of the credential (JWT `jti`); what audit records and spans carry. */
+  readonly jti: string;
+  /** Token type, e.g. `urn:ietf:params:oauth:token-type:jwt` or `urn:ietf:params:oauth:token-type:txn_token`. */
+  readonly type: string;
+  /** Audience the credential is bound to (`undefined` for the task token itself). */
+  readonly audience?: string | undefined;
+  /** Scope the credential carries. */
+  readonly scope: readonly string[];
+  /** Expiry, epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+/** What records and spans keep of a credential. */
+export interface CredentialRef {
+  readonly jti: string;
+  readonly type: string;
+  readonly audience?: string | undefined;
+  readonly expiresAt: number;
+}
+
+/** Input of {@link createCredential}. */
+export interface CreateCredentialInput {
+  token: string;
+  jti: string;
+  type: string;
+  audience?: string | undefined;
+  scope: readonly string[];
+  expiresAt: number;
+}
+
+/**
+ * Builds a {@link Credential} whose `token` is non-enumerable. Credential brokers should return these.
+ *
+ * @example
+ * ```ts
+ * const credential = createCredential({ token: jwt, jti, type: 'urn:ietf:params:oauth:token-type:jwt', scope: ['orders:read'], expiresAt: Date.now() + 60_000 });
+ * JSON.stringify(credential); // no token inside
+ * ```
+ */
+export function createCredential(input: CreateCredentialInput): Credential {
+  const credential = {
+    jti: input.jti,
+    type: input.type,
+    audience: input.audience,
+    scope: Object.freeze([...input.scope]),
+    expiresAt: input.expiresAt,
+  };
+  Object.defineProperty(credential, 'token', { value: input.token, enumerable: false, writable: false });
+  return Object.freeze(credential) as Credential;
+}
+
+/**
+ * The record-safe reference to a credential.
+ *
+ * @example
+ * ```ts
+ * span.setAttribute('writ.credential.jti', toCredentialRef(credential).jti);
+ * ```
+ */
+export function toCredentialRef(credential: Credential): CredentialRef {
+  return credential.audience === undefined
+    ? { jti: credential.jti, type: credential.type, expiresAt: credential.expiresAt }
+    : { jti: credential.jti, type: credential.type, audience: credential.audience, expiresAt: credential.expiresAt };
+}

@@ -1,0 +1,145 @@
+/**
+ * Every error code Writ raises. Codes are stable across releases: match on `error.code`, never on the
+ * message.
+ *
+ * | code | raised when | tool ran? |
+ * | --- | --- | --- |
+ * | `WRIT_INPUT_INVALID` | tool arguments fail the tool's input schema | no |
+ * | `WRIT_POLICY_DENIED` | the policy decision is `deny` | no |
+ * | `WRIT_PDP_UNAVAILABLE` | the policy engine failed, timed out or answered garbage (fail closed) | no |
+ * | `WRIT_APPROVAL_REJECTED` | a required human approval was refused, expired, mis-bound or unavailable | no |
+ * | `WRIT_IDENTITY_INVALID` | a requester or workload credential could not be verified | no |
+ * | `WRIT_TOKEN_EXPIRED` / `WRIT_TOKEN_REVOKED` | a task token is past `exp` or was revoked | no |
+ * | `WRIT_AUDIENCE_MISMATCH` | a token was presented to the wrong audience | no |
+ * | `WRIT_SCOPE_EXCEEDED` | a delegation asked for scope its parent does not hold | no |
+ * | `WRIT_CREDENTIAL_UNAVAILABLE` | no credential could be issued for the call | no |
+ * | `WRIT_AUDIT_UNAVAILABLE` | the audit sink did not acknowledge the decision record | no |
+ * | `WRIT_NO_TASK` | a call or delegation happened outside `writ.task` where one is required | no |
+ * | `WRIT_ABORTED` | the caller's `AbortSignal` fired before the tool ran | no |
+ * | `WRIT_MIDDLEWARE_INVALID` | a middleware called `next()` twice or returned nothing | no |
+ * | `WRIT_OPTIONS_INVALID` | options given to a Writ function are invalid | no |
+ * | `WRIT_NOT_CONFIGURED` | a free function found no Writ instance to run on | no |
+ * | `WRIT_TOOL_FAILED` | the tool itself threw (only used when a non-Error was thrown) | yes |
+ * | `WRIT_INTERNAL` | a bug in Writ; please report it | unknown |
+ */
+export type WritErrorCode =
+  | 'WRIT_INPUT_INVALID'
+  | 'WRIT_POLICY_DENIED'
+  | 'WRIT_PDP_UNAVAILABLE'
+  | 'WRIT_APPROVAL_REJECTED'
+  | 'WRIT_IDENTITY_INVALID'
+  | 'WRIT_TOKEN_EXPIRED'
+  | 'WRIT_TOKEN_REVOKED'
+  | 'WRIT_AUDIENCE_MISMATCH'
+  | 'WRIT_SCOPE_EXCEEDED'
+  | 'WRIT_CREDENTIAL_UNAVAILABLE'
+  | 'WRIT_AUDIT_UNAVAILABLE'
+  | 'WRIT_NO_TASK'
+  | 'WRIT_ABORTED'
+  | 'WRIT_MIDDLEWARE_INVALID'
+  | 'WRIT_OPTIONS_INVALID'
+  | 'WRIT_NOT_CONFIGURED'
+  | 'WRIT_TOOL_FAILED'
+  | 'WRIT_INTERNAL';
+
+/** All codes, for exhaustive checks and documentation. */
+export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
+  'WRIT_INPUT_INVALID',
+  'WRIT_POLICY_DENIED',
+  'WRIT_PDP_UNAVAILABLE',
+  'WRIT_APPROVAL_REJECTED',
+  'WRIT_IDENTITY_INVALID',
+  'WRIT_TOKEN_EXPIRED',
+  'WRIT_TOKEN_REVOKED',
+  'WRIT_AUDIENCE_MISMATCH',
+  'WRIT_SCOPE_EXCEEDED',
+  'WRIT_CREDENTIAL_UNAVAILABLE',
+  'WRIT_AUDIT_UNAVAILABLE',
+  'WRIT_NO_TASK',
+  'WRIT_ABORTED',
+  'WRIT_MIDDLEWARE_INVALID',
+  'WRIT_OPTIONS_INVALID',
+  'WRIT_NOT_CONFIGURED',
+  'WRIT_TOOL_FAILED',
+  'WRIT_INTERNAL',
+]);
+
+const MARKER = Symbol.for('writ.error');
+
+/** Options for {@link WritError}. */
+export interface WritErrorOptions {
+  /** The underlying error, kept as the standard `cause`. */
+  cause?: unknown;
+  /**
+   * Structured, log-safe facts about the failure (never secrets, never raw tool arguments).
+   * Shown to models by adapters, so keep it free of anything the model must not see.
+   */
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The one error class Writ throws. Check with {@link WritError.isInstance} rather than `instanceof`, which
+ * fails when two copies of `@writ/core` are installed.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await refund.execute({ orderId: '42', amount: 900 });
+ * } catch (error) {
+ *   if (WritError.isInstance(error) && error.code === 'WRIT_POLICY_DENIED') {
+ *     console.log('refused:', error.message, error.details);
+ *   }
+ * }
+ * ```
+ */
+export class WritError extends Error {
+  /** Stable, machine-readable code. */
+  readonly code: WritErrorCode;
+  /** Structured, log-safe facts about the failure. */
+  readonly details: Readonly<Record<string, unknown>>;
+  private readonly [MARKER] = true;
+
+  constructor(code: WritErrorCode, message: string, options: WritErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WritError';
+    this.code = code;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+
+  /**
+   * True for any `WritError`, including one created by another copy of `@writ/core`.
+   *
+   * @example
+   * ```ts
+   * if (WritError.isInstance(error, 'WRIT_SCOPE_EXCEEDED')) narrowTheRequest();
+   * ```
+   */
+  static isInstance(error: unknown, code?: WritErrorCode): error is WritError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[MARKER] === true &&
+      (code === undefined || (error as WritError).code === code)
+    );
+  }
+
+  /** A plain, log-safe view (name, code, message, details). The cause is not included. */
+  toJSON(): { name: string; code: WritErrorCode; message: string; details: Record<string, unknown> } {
+    return { name: this.name, code: this.code, message: this.message, details: { ...this.details } };
+  }
+}
+
+/**
+ * Converts anything thrown into a {@link WritError}, keeping the original as `cause`. A `WritError` is
+ * returned unchanged.
+ *
+ * @example
+ * ```ts
+ * const error = toWritError(caught, 'WRIT_PDP_UNAVAILABLE', 'policy engine failed');
+ * ```
+ */
+export function toWritError(error: unknown, code: WritErrorCode = 'WRIT_INTERNAL', message?: string): WritError {
+  if (WritError.isInstance(error)) return error;
+  const text = message ?? (error instanceof Error ? error.message : String(error));
+  return new WritError(code, text, { cause: error });
+}

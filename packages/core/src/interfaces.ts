@@ -1,0 +1,166 @@
+import type { Attribution } from './attribution.js';
+import type { AuditEvent } from './audit-event.js';
+import type { Credential } from './credential.js';
+import type { AuthorizationRequest, Decision } from './decision.js';
+import type { Principal } from './principal.js';
+import type { ToolCall } from './tool-call.js';
+
+/** Options passed to every provider call. */
+export interface CallOptions {
+  /** Aborted when the caller gives up or the pipeline's timeout for this step fires. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Establishes who is who: verifies the human requester's token and resolves an agent's workload identity.
+ * Implementations: local authority, OIDC, SPIFFE (`@writ/identity`); in-memory (`@writ/core/testing`).
+ * Throw a `WritError` with code `WRIT_IDENTITY_INVALID` (or a more specific token code) to refuse.
+ *
+ * @example
+ * ```ts
+ * const identity: IdentityProvider = {
+ *   name: 'static',
+ *   verifyRequester: async (token) => { if (token !== 'ok') throw new WritError('WRIT_IDENTITY_INVALID', 'bad token'); return { kind: 'human', id: 'alice', assurance: 'verified' }; },
+ *   agentIdentity: async (agent) => ({ kind: 'agent', id: `spiffe://example.org/agent/${agent}`, name: agent, assurance: 'verified' }),
+ * };
+ * ```
+ */
+export interface IdentityProvider {
+  readonly name: string;
+  /** Verifies a requester credential (e.g. an OIDC ID token) and returns the human it names. */
+  verifyRequester(credential: string, options: CallOptions): Promise<Principal>;
+  /** The workload identity of the named agent (e.g. its JWT-SVID's SPIFFE ID). */
+  agentIdentity(agent: string, options: CallOptions): Promise<Principal>;
+}
+
+/**
+ * Judges one authorization request. Throwing, timing out or answering something malformed is a deny
+ * (`WRIT_PDP_UNAVAILABLE`): the pipeline fails closed.
+ *
+ * @example
+ * ```ts
+ * const readOnly: PolicyEngine = {
+ *   name: 'read-only',
+ *   decide: async (request) => ({ effect: request.action.properties.risk === 'low' ? 'allow' : 'deny', policyIds: ['read-only'], reasons: [], decisionId: crypto.randomUUID(), engine: 'read-only', evaluatedContext: request }),
+ * };
+ * ```
+ */
+export interface PolicyEngine {
+  readonly name: string;
+  decide(request: AuthorizationRequest, options: CallOptions): Promise<Decision>;
+}
+
+/** What a broker is asked for at task start or delegation. */
+export interface TaskCredentialRequest {
+  readonly attribution: Attribution;
+  /** The parent task's credential when delegating (its scope bounds the child's). */
+  readonly parent?: Credential | undefined;
+}
+
+/** What a broker is asked for per call. */
+export interface CallCredentialRequest {
+  readonly attribution: Attribution;
+  readonly call: ToolCall;
+  readonly audience: string;
+  /** The task credential the call's credential is derived from. */
+  readonly taskCredential?: Credential | undefined;
+}
+
+/**
+ * Issues just-in-time, task-scoped, short-lived credentials and revokes them when the task ends.
+ *
+ * @example
+ * ```ts
+ * const broker = createInMemoryCredentialBroker(); // from '@writ/core/testing'
+ * const writ = createWrit({ credentials: broker, ... });
+ * ```
+ */
+export interface CredentialBroker {
+  readonly name: string;
+  /** The task token minted at `writ.task` / `writ.delegate` start. */
+  issueTaskCredential(request: TaskCredentialRequest, options: CallOptions): Promise<Credential>;
+  /** A credential for one audience, derived from the task credential (cached per task and audience). */
+  credentialFor(request: CallCredentialRequest, options: CallOptions): Promise<Credential>;
+  /** Revokes every credential issued for the task; returns what was revoked. */
+  revokeTask(taskId: string, options: CallOptions): Promise<readonly Credential[]>;
+}
+
+/** Acknowledgement that an event is in the log. */
+export interface AuditReceipt {
+  /** Log identity (origin line of the log's checkpoints). */
+  readonly log: string;
+  /** Zero-based index of the event in that log. */
+  readonly index: number;
+  /** Hex leaf hash of the stored bytes. */
+  readonly leafHash: string;
+}
+
+/** How durable an event must be before `append` resolves. */
+export type Durability = 'strict' | 'batched' | 'async';
+
+/** Options for {@link AuditSink.append}. */
+export interface AppendOptions {
+  /**
+   * - `strict`: resolve once the event is durable (e.g. after `fdatasync`; group commit allowed).
+   * - `batched`: resolve once the event is written; durability follows within the sink's flush interval.
+   * - `async`: resolve once the event is queued.
+   */
+  readonly durability: Durability;
+}
+
+/**
+ * Where evidence goes. `append` must resolve only when the event is as durable as asked; rejecting
+ * means the tool will not run. Implementations: file, PostgreSQL, OTel logs (`@writ/audit`); in-memory
+ * (`@writ/core/testing`).
+ *
+ * @example
+ * ```ts
+ * const sink = createInMemoryAuditSink(); // from '@writ/core/testing'
+ * const writ = createWrit({ audit: sink });
+ * ```
+ */
+export interface AuditSink {
+  readonly name: string;
+  append(event: AuditEvent, options: AppendOptions): Promise<AuditReceipt>;
+  /** Makes everything appended so far durable. */
+  flush?(): Promise<void>;
+  /** Flushes and releases resources. */
+  close?(): Promise<void>;
+}
+
+/** What an approver is shown and what the answer must be bound to. */
+export interface ApprovalRequest {
+  readonly call: ToolCall;
+  readonly attribution: Attribution;
+  readonly decision: Decision;
+  /** `sha256:<hex>` over tool + canonical args + agent + decision id. An answer must echo it. */
+  readonly bindingHash: string;
+  /** Epoch ms after which an answer is refused. */
+  readonly expiresAt: number;
+}
+
+/** An approver's answer. */
+export interface ApprovalResponse {
+  readonly approved: boolean;
+  /** Who answered. Required when `approved`. */
+  readonly approver?: Principal | undefined;
+  /** Must equal the request's `bindingHash`: an answer for another call is refused. */
+  readonly bindingHash: string;
+  readonly reason?: string | undefined;
+}
+
+/**
+ * Asks a human (or a queue, a chat-ops bot, a framework's native human-in-the-loop) to approve a call.
+ *
+ * @example
+ * ```ts
+ * const approvals: ApprovalHandler = {
+ *   name: 'cli',
+ *   requestApproval: async (request) => ({ approved: await confirm(`${request.call.name}?`), approver: bob, bindingHash: request.bindingHash }),
+ * };
+ * ```
+ */
+export interface ApprovalHandler {
+  readonly name: string;
+  requestApproval(request: ApprovalRequest, options: CallOptions): Promise<ApprovalResponse>;
+}

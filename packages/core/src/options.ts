@@ -1,0 +1,189 @@
+import type { Tracer } from '@opentelemetry/api';
+import { z } from 'zod';
+import { WritError } from './errors.js';
+import type {
+  ApprovalHandler,
+  AuditSink,
+  CredentialBroker,
+  Durability,
+  IdentityProvider,
+  PolicyEngine,
+} from './interfaces.js';
+import type { WritMiddleware } from './middleware.js';
+import { isValidScopeItem } from './scope.js';
+
+/** Options of {@link createWrit}. Every field is optional; see {@link DEFAULTS}. */
+export interface WritOptions {
+  /** Name of the service the tools run in; in every record. @default DEFAULTS.service */
+  service?: string;
+  /** Deployment environment, passed to policy as `context.environment`. @default `NODE_ENV` or 'development' */
+  environment?: string;
+  /** Verifies requesters and resolves agent workload identity. @default asserted-only (tokens refused) */
+  identity?: IdentityProvider;
+  /** Decides each call. @default deny everything (fail closed) */
+  policy?: PolicyEngine;
+  /** Issues task and per-audience credentials. @default none (`ctx.credential` is undefined) */
+  credentials?: CredentialBroker;
+  /** Keeps the evidence. @default none: every call is refused with WRIT_AUDIT_UNAVAILABLE */
+  audit?: AuditSink;
+  /** Asks humans when policy answers `approval_required`. @default none: such calls are refused */
+  approvals?: ApprovalHandler;
+  /** How durable the decision record must be before the tool runs. @default 'strict' */
+  durability?: Durability;
+  /** Refuse calls outside `writ.task` (`WRIT_NO_TASK`) instead of running them as autonomous tasks. @default false */
+  requireTask?: boolean;
+  /** Agent name used for calls outside any task. @default 'autonomous' */
+  autonomousAgent?: string;
+  /** Your own pipeline steps; the first listed is outermost. @default [] */
+  middleware?: readonly WritMiddleware[];
+  /** Paths redacted from captured arguments and results (`card.number`, `*.password`). @default [] */
+  redact?: readonly string[];
+  /** What audit records keep beyond digests. @default { args: false, results: false } */
+  capture?: { args?: boolean; results?: boolean };
+  /** Span options. Arguments and results go on spans only when opted in (GenAI semconv opt-in attributes). */
+  telemetry?: {
+    /** @default trace.getTracer('@writ/core') */
+    tracer?: Tracer;
+    /** Put `gen_ai.tool.call.arguments` on spans. @default false */
+    recordInputs?: boolean;
+    /** Put `gen_ai.tool.call.result` on spans. @default false */
+    recordOutputs?: boolean;
+    /** Put the requester in `enduser.id`. @default true */
+    recordEndUser?: boolean;
+  };
+  /** Per-step time limits in milliseconds; a step that overruns fails closed. */
+  timeouts?: {
+    /** @default 2000 */
+    policyMs?: number;
+    /** @default 300000 */
+    approvalMs?: number;
+    /** @default 5000 */
+    identityMs?: number;
+    /** @default 5000 */
+    credentialMs?: number;
+    /** @default 10000 */
+    auditMs?: number;
+  };
+  /** Epoch-ms clock. @default Date.now */
+  clock?: () => number;
+  /** Id generator for tasks, calls and events. @default UUIDv7 */
+  generateId?: () => string;
+  /** Receives failures that cannot be thrown into the caller (outcome record lost, revocation failed). @default diag.error */
+  onError?: (error: WritError) => void;
+}
+
+/** Default option values. */
+export const DEFAULTS = Object.freeze({
+  service: 'writ',
+  durability: 'strict' as Durability,
+  requireTask: false,
+  autonomousAgent: 'autonomous',
+  taskScope: Object.freeze(['*']) as readonly string[],
+  timeouts: Object.freeze({
+    policyMs: 2_000,
+    approvalMs: 300_000,
+    identityMs: 5_000,
+    credentialMs: 5_000,
+    auditMs: 10_000,
+  } as { readonly policyMs: number; readonly approvalMs: number; readonly identityMs: number; readonly credentialMs: number; readonly auditMs: number }),
+  capture: Object.freeze({ args: false, results: false }),
+  telemetry: Object.freeze({ recordInputs: false, recordOutputs: false, recordEndUser: true }),
+});
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const implementing = <T>(label: string, methods: readonly string[]) =>
+  z.custom<T>((v) => isObject(v) && methods.every((m) => typeof v[m] === 'function'), {
+    message: `must implement ${label} (${methods.join(', ')})`,
+  });
+const ms = z.number().int().positive().max(86_400_000);
+const name = z.string().min(1).max(256);
+
+const optionsSchema = z.strictObject({
+  service: name.optional(),
+  environment: name.optional(),
+  identity: implementing<IdentityProvider>('IdentityProvider', ['verifyRequester', 'agentIdentity']).optional(),
+  policy: implementing<PolicyEngine>('PolicyEngine', ['decide']).optional(),
+  credentials: implementing<CredentialBroker>('CredentialBroker', [
+    'issueTaskCredential',
+    'credentialFor',
+    'revokeTask',
+  ]).optional(),
+  audit: implementing<AuditSink>('AuditSink', ['append']).optional(),
+  approvals: implementing<ApprovalHandler>('ApprovalHandler', ['requestApproval']).optional(),
+  durability: z.enum(['strict', 'batched', 'async']).optional(),
+  requireTask: z.boolean().optional(),
+  autonomousAgent: name.optional(),
+  middleware: z
+    .array(
+      z.custom<WritMiddleware>(
+        (v) =>
+          isObject(v) &&
+          typeof v.name === 'string' &&
+          ['transformRequest', 'wrapDecide', 'wrapExecute'].every(
+            (hook) => v[hook] === undefined || typeof v[hook] === 'function',
+          ),
+        { message: 'must be a WritMiddleware ({ name, transformRequest?, wrapDecide?, wrapExecute? })' },
+      ),
+    )
+    .optional(),
+  redact: z.array(z.string().min(1)).optional(),
+  capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
+  telemetry: z
+    .strictObject({
+      tracer: z.custom<Tracer>((v) => isObject(v) && typeof v.startSpan === 'function', {
+        message: 'must be an OpenTelemetry Tracer',
+      }).optional(),
+      recordInputs: z.boolean().optional(),
+      recordOutputs: z.boolean().optional(),
+      recordEndUser: z.boolean().optional(),
+    })
+    .optional(),
+  timeouts: z
+    .strictObject({
+      policyMs: ms.optional(),
+      approvalMs: ms.optional(),
+      identityMs: ms.optional(),
+      credentialMs: ms.optional(),
+      auditMs: ms.optional(),
+    })
+    .optional(),
+  clock: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  generateId: z.custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  onError: z
+    .custom<(error: WritError) => void>((v) => typeof v === 'function', { message: 'must be a function' })
+    .optional(),
+});
+
+/**
+ * Validates options with a zod schema, throwing `WRIT_OPTIONS_INVALID` whose message names each bad option.
+ * @internal
+ */
+export function validateOptions<T>(schema: z.ZodType<T>, input: unknown, fn: string): T {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length === 0 ? 'options' : `options.${issue.path.map(String).join('.')}`;
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    return `${path}: ${message}`;
+  });
+  throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: ${problems.join('; ')}`, {
+    details: { issues: problems },
+  });
+}
+
+/** @internal */
+export function parseWritOptions(options: WritOptions | undefined): WritOptions {
+  const parsed = validateOptions(optionsSchema, options, 'createWrit');
+  for (const path of parsed.redact ?? []) {
+    if (path.split('.').some((segment) => segment.length === 0)) {
+      throw new WritError('WRIT_OPTIONS_INVALID', `createWrit: options.redact: invalid path "${path}"`);
+    }
+  }
+  return parsed as WritOptions;
+}
+
+/** @internal scope option schema shared by task and delegate validation. */
+export const scopeSchema = z
+  .array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' }))
+  .max(1024);

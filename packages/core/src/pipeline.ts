@@ -1,0 +1,639 @@
+import { type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attribution, authorityChain, currentActor } from './attribution.js';
+import type { ApprovalRecord, CallRecord, DecisionRecord, RefusalRecord } from './audit-event.js';
+import { canonicalJson, digest, sha256Hex } from './canonical-json.js';
+import { compose } from './compose.js';
+import { activeContext, runInContext, type TaskState } from './context.js';
+import type { Credential } from './credential.js';
+import { toCredentialRef } from './credential.js';
+import type { AuthorizationRequest, Decision } from './decision.js';
+import { toWritError, WritError, type WritErrorCode } from './errors.js';
+import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
+import type { CallState } from './middleware.js';
+import { toPrincipalRef } from './principal.js';
+import { redact } from './redact.js';
+import { abortError, appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
+import { scopeCovers } from './scope.js';
+import { formatIssuePath } from './standard-schema.js';
+import { ATTR, EXECUTE_TOOL } from './telemetry.js';
+import type { ExecuteOptions, ToolContext, ToolDefinition } from './tool.js';
+import type { ToolCall } from './tool-call.js';
+import { TOOL_CONTEXT_KEY } from './tool-context.js';
+
+/** The implementation a call finally runs. @internal */
+export type Invoke = (args: unknown, ctx: ToolContext) => unknown;
+
+interface State extends CallState {
+  call: ToolCall;
+  request: AuthorizationRequest | undefined;
+  decision: Decision | undefined;
+  approval: ApprovalResponse | undefined;
+  approvalRecord: ApprovalRecord | undefined;
+  credential: Credential | undefined;
+  decisionReceipt: AuditReceipt | undefined;
+  decisionSettled: boolean;
+  executed: boolean;
+  readonly task: TaskState;
+  readonly def: ToolDefinition;
+  readonly rawArgs: unknown;
+  readonly invoke: Invoke;
+  readonly rt: Runtime;
+}
+
+/** Spans Writ started itself; never enriched as if they were a framework's. */
+const ownSpans = new WeakSet<Span>();
+
+/**
+ * Runs one tool call through the pipeline inside the given task:
+ * validate → request → decide → approve → credential → decision record → execute → outcome record.
+ * @internal
+ */
+export function runCall(
+  rt: Runtime,
+  task: TaskState,
+  def: ToolDefinition,
+  rawArgs: unknown,
+  options: ExecuteOptions,
+  invoke: Invoke,
+  preRefusal?: WritError,
+): Promise<unknown> {
+  const parent = activeContext();
+  const attribution = task.attribution;
+  const enriched = options.span ?? frameworkSpan(parent, def.name, options.toolCallId);
+  const callId = options.toolCallId ?? (enriched ? frameworkCallId(enriched) : undefined) ?? rt.generateId();
+  const attributes = startAttributes(rt, def, callId, attribution);
+  let span: Span;
+  let ctx: Context;
+  if (enriched) {
+    span = enriched;
+    span.setAttributes(attributes);
+    ctx = parent;
+  } else {
+    span = rt.tracer.startSpan(`${EXECUTE_TOOL} ${def.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+    ownSpans.add(span);
+    ctx = trace.setSpan(parent, span);
+  }
+  const state: State = {
+    rt,
+    task,
+    def,
+    rawArgs,
+    invoke,
+    attribution,
+    span,
+    signal: options.signal ?? task.signal ?? NEVER,
+    call: {
+      id: callId,
+      name: def.name,
+      description: def.description,
+      type: def.type,
+      args: rawArgs,
+      argsDigest: safeDigest(rawArgs),
+      risk: def.risk,
+      permission: def.permission,
+      audience: def.audience,
+      resource: { type: 'Tool', id: def.name },
+    },
+    request: undefined,
+    decision: undefined,
+    approval: undefined,
+    approvalRecord: undefined,
+    credential: undefined,
+    decisionReceipt: undefined,
+    decisionSettled: false,
+    executed: false,
+  };
+  return runInContext(ctx, () => drive(state, preRefusal, enriched === undefined));
+}
+
+const stages = compose<State, unknown>(
+  [
+    (s, next) => validate(s).then(next),
+    (s, next) => authorize(s).then(next),
+    (s, next) => approve(s).then(next),
+    (s, next) => issueCredential(s).then(next),
+    (s, next) => recordDecision(s).then(next),
+  ],
+  (s) => execute(s),
+);
+
+async function drive(state: State, preRefusal: WritError | undefined, ownsSpan: boolean): Promise<unknown> {
+  const { rt, span } = state;
+  const started = performance.now();
+  try {
+    if (preRefusal) throw preRefusal;
+    const result = await stages(state);
+    span.setStatus({ code: SpanStatusCode.OK });
+    if (rt.telemetry.recordOutputs) span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, jsonAttribute(rt, result));
+    await recordOutcome(state, 'ok', started, undefined, result);
+    return result;
+  } catch (error) {
+    if (state.executed) {
+      const code = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
+      markError(span, code, error);
+      await recordOutcome(state, 'error', started, code, undefined);
+      throw error;
+    }
+    const refusal = toWritError(error, 'WRIT_INTERNAL');
+    markError(span, refusal.code, refusal);
+    if (!state.decisionSettled) {
+      state.decisionSettled = true;
+      try {
+        const receipt = await appendEvent(rt, decisionEvent(state, refusal));
+        state.decisionReceipt = receipt;
+        span.setAttribute(ATTR.WRIT_AUDIT_INDEX, receipt.index);
+      } catch (auditError) {
+        rt.report(toWritError(auditError, 'WRIT_AUDIT_UNAVAILABLE'));
+      }
+    }
+    await recordOutcome(state, 'refused', started, refusal.code, undefined);
+    throw refusal;
+  } finally {
+    if (ownsSpan) span.end();
+  }
+}
+
+async function validate(s: State): Promise<void> {
+  if (s.signal.aborted) throw abortError(s.signal);
+  const { def } = s;
+  let args: unknown = s.rawArgs;
+  if (def.input !== undefined) {
+    let result: Awaited<ReturnType<NonNullable<ToolDefinition['input']>['~standard']['validate']>>;
+    try {
+      result = await def.input['~standard'].validate(s.rawArgs);
+    } catch (error) {
+      throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} could not be validated`, { cause: error });
+    }
+    if (result.issues !== undefined) {
+      const issues = result.issues.slice(0, 20).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+      throw new WritError('WRIT_INPUT_INVALID', `invalid arguments for ${def.name}: ${issues.join('; ')}`, {
+        details: { tool: def.name, issues },
+      });
+    }
+    args = result.value;
+  }
+  let argsDigest: string;
+  try {
+    argsDigest = digest(canonicalOrThrow(args));
+  } catch (error) {
+    throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are not JSON-serialisable`, { cause: error });
+  }
+  let resource = s.call.resource;
+  let dataClassification: string | undefined;
+  try {
+    if (def.resource) resource = def.resource(args);
+    dataClassification =
+      typeof def.dataClassification === 'function' ? def.dataClassification(args) : def.dataClassification;
+  } catch (error) {
+    throw new WritError('WRIT_INPUT_INVALID', `could not resolve the resource of ${def.name}`, { cause: error });
+  }
+  if (typeof resource?.type !== 'string' || typeof resource.id !== 'string') {
+    throw new WritError('WRIT_INPUT_INVALID', `resource() of ${def.name} must return { type: string, id: string }`);
+  }
+  s.call = { ...s.call, args, argsDigest, resource, dataClassification };
+  if (s.rt.telemetry.recordInputs) s.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, jsonAttribute(s.rt, args));
+}
+
+function canonicalOrThrow(value: unknown): unknown {
+  canonicalJson(value === undefined ? null : value);
+  return value;
+}
+
+function buildRequest(s: State): AuthorizationRequest {
+  const { attribution, call, rt, def } = s;
+  const actor = currentActor(attribution);
+  const chain = attribution.chain.map(toPrincipalRef);
+  const inScope = scopeCovers(attribution.scope, call.permission);
+  return {
+    subject: {
+      type: actor.kind === 'service' ? 'Service' : 'Agent',
+      id: actor.id,
+      properties: {
+        name: actor.name,
+        assurance: actor.assurance,
+        requester: attribution.requester === undefined ? null : toPrincipalRef(attribution.requester),
+        chain,
+        chainDepth: chain.length,
+        autonomous: attribution.autonomous,
+      },
+    },
+    action: {
+      name: call.name,
+      properties: {
+        risk: call.risk,
+        toolType: call.type,
+        permission: call.permission,
+        audience: call.audience,
+        readOnly: def.annotations.readOnly,
+        destructive: def.annotations.destructive,
+        idempotent: def.annotations.idempotent,
+        openWorld: def.annotations.openWorld,
+      },
+    },
+    resource: call.resource,
+    context: {
+      taskId: attribution.taskId,
+      correlationId: attribution.correlationId,
+      toolCallId: call.id,
+      intent: attribution.intent,
+      scope: attribution.scope,
+      inScope,
+      risk: call.risk,
+      environment: rt.environment,
+      dataClassification: call.dataClassification,
+      chainDepth: chain.length,
+      autonomous: attribution.autonomous,
+      argsDigest: call.argsDigest,
+    },
+  };
+}
+
+async function authorize(s: State): Promise<void> {
+  const { rt, span } = s;
+  let request = buildRequest(s);
+  for (const transform of rt.transformRequest) {
+    request = await transform(request, s);
+    if (typeof request !== 'object' || request === null) {
+      throw new WritError('WRIT_MIDDLEWARE_INVALID', 'transformRequest must return an AuthorizationRequest');
+    }
+  }
+  s.request = request;
+  span.setAttribute(ATTR.WRIT_SCOPE_IN_SCOPE, request.context.inScope);
+  let decision: Decision;
+  try {
+    decision = await decide(s);
+  } catch (error) {
+    const failure = WritError.isInstance(error, 'WRIT_ABORTED')
+      ? error
+      : WritError.isInstance(error) && error.code !== 'WRIT_INTERNAL'
+        ? error
+        : new WritError(
+            'WRIT_PDP_UNAVAILABLE',
+            `policy engine "${rt.policy.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
+    s.decision = {
+      effect: 'deny',
+      policyIds: [],
+      reasons: [failure.message],
+      decisionId: rt.generateId(),
+      engine: rt.policy.name,
+      evaluatedContext: request,
+      errors: [failure.message],
+    };
+    setDecisionAttributes(span, s.decision);
+    throw failure;
+  }
+  s.decision = decision;
+  setDecisionAttributes(span, decision);
+  if (decision.effect === 'deny') {
+    const because = decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';
+    throw new WritError('WRIT_POLICY_DENIED', `${s.call.name} was denied by policy (${decision.engine})${because}`, {
+      details: { tool: s.call.name, decisionId: decision.decisionId, policyIds: [...decision.policyIds], reasons: [...decision.reasons] },
+    });
+  }
+}
+
+function decide(s: State): Promise<Decision> {
+  const { rt } = s;
+  const inner = async (state: CallState): Promise<Decision> => {
+    const request = state.request as AuthorizationRequest;
+    const raw = await withDeadline(
+      rt.timeouts.policyMs,
+      state.signal,
+      (signal) => rt.policy.decide(request, { signal }),
+      () =>
+        new WritError('WRIT_PDP_UNAVAILABLE', `policy engine "${rt.policy.name}" did not answer within ${rt.timeouts.policyMs} ms`),
+    );
+    return checkDecision(rt, raw, request);
+  };
+  return compose(rt.wrapDecide, inner)(s).then((d) => checkDecision(rt, d, s.request as AuthorizationRequest));
+}
+
+const EFFECTS = new Set(['allow', 'deny', 'approval_required']);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** Refuses malformed decisions and turns any decision carrying errors into a deny. */
+function checkDecision(rt: Runtime, raw: unknown, request: AuthorizationRequest): Decision {
+  const d = raw as Partial<Decision> | null;
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    !EFFECTS.has(d.effect as string) ||
+    !isStrings(d.policyIds) ||
+    !isStrings(d.reasons) ||
+    (d.errors !== undefined && !isStrings(d.errors))
+  ) {
+    throw new WritError('WRIT_PDP_UNAVAILABLE', `policy engine "${rt.policy.name}" returned a malformed decision`);
+  }
+  const decision: Decision = {
+    ...(d as Decision),
+    decisionId: typeof d.decisionId === 'string' && d.decisionId.length > 0 ? d.decisionId : rt.generateId(),
+    engine: typeof d.engine === 'string' && d.engine.length > 0 ? d.engine : rt.policy.name,
+    evaluatedContext: d.evaluatedContext ?? request,
+  };
+  if (decision.errors !== undefined && decision.errors.length > 0 && decision.effect !== 'deny') {
+    return { ...decision, effect: 'deny', reasons: [...decision.reasons, 'the policy engine reported evaluation errors'] };
+  }
+  return decision;
+}
+
+/**
+ * `sha256:<hex>` binding an approval to exactly one call: tool, canonical arguments, acting agent and
+ * the decision that asked for it.
+ *
+ * @example
+ * ```ts
+ * approvalBindingHash({ tool: 'refund_order', argsDigest: call.argsDigest, agent: actor.id, decisionId: decision.decisionId });
+ * ```
+ */
+export function approvalBindingHash(input: { tool: string; argsDigest: string; agent: string; decisionId: string }): string {
+  return sha256Hex(canonicalJson(input));
+}
+
+async function approve(s: State): Promise<void> {
+  const decision = s.decision as Decision;
+  if (decision.effect !== 'approval_required') return;
+  const { rt, call } = s;
+  const handler = rt.approvals;
+  if (handler === undefined) {
+    throw new WritError('WRIT_APPROVAL_REJECTED', `${call.name} requires approval but no approval handler is configured`, {
+      details: { tool: call.name, decisionId: decision.decisionId },
+    });
+  }
+  const agent = currentActor(s.attribution).id;
+  const bindingHash = approvalBindingHash({ tool: call.name, argsDigest: call.argsDigest, agent, decisionId: decision.decisionId });
+  const expiresAt = rt.clock() + rt.timeouts.approvalMs;
+  let response: ApprovalResponse;
+  try {
+    response = await withDeadline(
+      rt.timeouts.approvalMs,
+      s.signal,
+      (signal) => handler.requestApproval({ call, attribution: s.attribution, decision, bindingHash, expiresAt }, { signal }),
+      () => new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} timed out after ${rt.timeouts.approvalMs} ms`),
+    );
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED')) throw error;
+    throw new WritError('WRIT_APPROVAL_REJECTED', `approval handler "${handler.name}" failed for ${call.name}`, { cause: error });
+  }
+  const refuse = (why: string) =>
+    new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} refused: ${why}`, {
+      details: { tool: call.name, decisionId: decision.decisionId, why },
+    });
+  if (typeof response !== 'object' || response === null || typeof response.approved !== 'boolean') {
+    throw refuse('the approval handler returned a malformed answer');
+  }
+  if (response.bindingHash !== bindingHash) throw refuse('the answer is bound to another call');
+  if (rt.clock() > expiresAt) throw refuse('the answer arrived after the approval expired');
+  if (response.approved && (response.approver === undefined || typeof response.approver.id !== 'string')) {
+    throw refuse('an approval must name its approver');
+  }
+  s.approval = response;
+  s.approvalRecord = {
+    approved: response.approved,
+    approver: response.approver === undefined ? null : toPrincipalRef(response.approver),
+    bindingHash,
+    reason: response.reason,
+    expiresAt,
+  };
+  await appendEvent(rt, {
+    ...eventBase(rt, s.attribution, s.span),
+    kind: 'approval',
+    call: callRecord(s),
+    decisionId: decision.decisionId,
+    approval: s.approvalRecord,
+  });
+  if (response.approver !== undefined) s.span.setAttribute(ATTR.WRIT_APPROVAL_APPROVER, response.approver.id);
+  if (!response.approved) {
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `${call.name} was not approved${response.reason ? `: ${response.reason}` : ''}`,
+      { details: { tool: call.name, decisionId: decision.decisionId, approver: response.approver?.id ?? null } },
+    );
+  }
+}
+
+async function issueCredential(s: State): Promise<void> {
+  const { rt, call } = s;
+  if (call.audience === undefined) {
+    s.credential = s.task.credential;
+  } else {
+    const broker = rt.credentials;
+    if (broker === undefined) {
+      throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `${call.name} needs a credential for ${call.audience} but no credential broker is configured`);
+    }
+    try {
+      s.credential = await withDeadline(
+        rt.timeouts.credentialMs,
+        s.signal,
+        (signal) =>
+          broker.credentialFor(
+            { attribution: s.attribution, call, audience: call.audience as string, taskCredential: s.task.credential },
+            { signal },
+          ),
+        () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not answer within ${rt.timeouts.credentialMs} ms`),
+      );
+    } catch (error) {
+      if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE')) throw error;
+      throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `no credential for ${call.audience}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+  if (s.credential !== undefined) s.span.setAttribute(ATTR.WRIT_CREDENTIAL_JTI, s.credential.jti);
+}
+
+async function recordDecision(s: State): Promise<void> {
+  s.decisionSettled = true;
+  const receipt = await appendEvent(s.rt, decisionEvent(s, undefined), s.signal);
+  s.decisionReceipt = receipt;
+  s.span.setAttribute(ATTR.WRIT_AUDIT_INDEX, receipt.index);
+}
+
+function execute(s: State): Promise<unknown> {
+  if (s.signal.aborted) return Promise.reject(abortError(s.signal));
+  const ctx: ToolContext = {
+    attribution: s.attribution,
+    credential: s.credential,
+    signal: s.signal,
+    call: s.call,
+    decision: s.decision as Decision,
+    span: s.span,
+  };
+  const inner = (state: CallState): Promise<unknown> => {
+    s.executed = true;
+    const toolCtx = activeContext().setValue(TOOL_CONTEXT_KEY, ctx);
+    return runInContext(toolCtx, async () => s.invoke(state.call.args, ctx));
+  };
+  return compose(s.rt.wrapExecute, inner)(s);
+}
+
+function callRecord(s: State): CallRecord {
+  const { call, rt } = s;
+  const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = {
+    id: call.id,
+    name: call.name,
+    type: call.type,
+    risk: call.risk,
+    permission: call.permission,
+    argsDigest: call.argsDigest,
+    resource: call.resource,
+  };
+  if (call.audience !== undefined) record.audience = call.audience;
+  if (rt.capture.args) record.args = captured(rt, call.args);
+  return record;
+}
+
+function decisionEvent(s: State, refusal: WritError | undefined) {
+  const { rt } = s;
+  const d = s.decision;
+  const decision: DecisionRecord =
+    d === undefined
+      ? {
+          effect: 'deny',
+          policyIds: [],
+          reasons: [refusal?.message ?? 'refused'],
+          decisionId: rt.generateId(),
+          engine: 'writ',
+        }
+      : {
+          effect: d.effect,
+          policyIds: d.policyIds,
+          reasons: d.reasons,
+          decisionId: d.decisionId,
+          engine: d.engine,
+          evaluatedContext: d.evaluatedContext,
+          ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
+          ...(d.errors === undefined ? {} : { errors: d.errors }),
+        };
+  return {
+    ...eventBase(rt, s.attribution, s.span),
+    kind: 'decision' as const,
+    call: callRecord(s),
+    decision,
+    ...(refusal === undefined ? {} : { refusal: refusalRecord(refusal) }),
+    ...(s.approvalRecord === undefined ? {} : { approval: s.approvalRecord }),
+    ...(s.credential === undefined ? {} : { credential: toCredentialRef(s.credential) }),
+  };
+}
+
+function refusalRecord(error: WritError): RefusalRecord {
+  return Object.keys(error.details).length === 0
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, details: error.details };
+}
+
+async function recordOutcome(
+  s: State,
+  status: 'ok' | 'error' | 'refused',
+  started: number,
+  errorCode: WritErrorCode | string | undefined,
+  result: unknown,
+): Promise<void> {
+  const { rt } = s;
+  const outcome: { -readonly [K in keyof OutcomeFields]: OutcomeFields[K] } = {
+    status,
+    durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+  };
+  if (errorCode !== undefined) outcome.errorCode = errorCode;
+  if (status === 'ok') {
+    outcome.resultDigest = safeDigest(result);
+    if (rt.capture.results) outcome.result = captured(rt, result);
+  }
+  try {
+    await appendEvent(rt, {
+      ...eventBase(rt, s.attribution, s.span),
+      kind: 'outcome',
+      call: { id: s.call.id, name: s.call.name },
+      outcome,
+      ...(s.decisionReceipt === undefined ? {} : { decisionIndex: s.decisionReceipt.index }),
+    });
+  } catch (error) {
+    rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
+  }
+}
+
+interface OutcomeFields {
+  readonly status: 'ok' | 'error' | 'refused';
+  readonly errorCode?: string;
+  readonly durationMs: number;
+  readonly resultDigest?: string;
+  readonly result?: unknown;
+}
+
+function captured(rt: Runtime, value: unknown): unknown {
+  try {
+    return JSON.parse(canonicalJson(redact(value === undefined ? null : value, rt.redact)));
+  } catch {
+    return '[unserialisable]';
+  }
+}
+
+function jsonAttribute(rt: Runtime, value: unknown): string {
+  try {
+    return canonicalJson(redact(value === undefined ? null : value, rt.redact));
+  } catch {
+    return '"[unserialisable]"';
+  }
+}
+
+function safeDigest(value: unknown): string {
+  return digest(value);
+}
+
+function markError(span: Span, code: string, error: unknown): void {
+  span.setAttribute(ATTR.ERROR_TYPE, code);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
+function setDecisionAttributes(span: Span, decision: Decision): void {
+  span.setAttribute(ATTR.WRIT_POLICY_EFFECT, decision.effect);
+  span.setAttribute(ATTR.WRIT_POLICY_DECISION_ID, decision.decisionId);
+  span.setAttribute(ATTR.WRIT_POLICY_IDS, [...decision.policyIds]);
+  span.setAttribute(ATTR.WRIT_POLICY_ENGINE, decision.engine);
+}
+
+function startAttributes(rt: Runtime, def: ToolDefinition, callId: string, attribution: Attribution) {
+  const actor = currentActor(attribution);
+  const attributes: Record<string, string | boolean | string[]> = {
+    [ATTR.GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
+    [ATTR.GEN_AI_TOOL_NAME]: def.name,
+    [ATTR.GEN_AI_TOOL_CALL_ID]: callId,
+    [ATTR.GEN_AI_TOOL_TYPE]: def.type,
+    [ATTR.GEN_AI_AGENT_NAME]: actor.name ?? actor.id,
+    [ATTR.WRIT_TASK_ID]: attribution.taskId,
+    [ATTR.WRIT_CORRELATION_ID]: attribution.correlationId,
+    [ATTR.WRIT_AGENT_ID]: actor.id,
+    [ATTR.WRIT_CHAIN]: authorityChain(attribution),
+    [ATTR.WRIT_AUTONOMOUS]: attribution.autonomous,
+  };
+  if (def.description !== undefined) attributes[ATTR.GEN_AI_TOOL_DESCRIPTION] = def.description;
+  if (attribution.conversationId !== undefined) attributes[ATTR.GEN_AI_CONVERSATION_ID] = attribution.conversationId;
+  if (rt.telemetry.recordEndUser && attribution.requester !== undefined) attributes[ATTR.ENDUSER_ID] = attribution.requester.id;
+  return attributes;
+}
+
+interface ReadableSpanLike {
+  readonly name?: unknown;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+/** The framework's `execute_tool` span for this call, if one is active (SDK spans expose name and attributes). */
+function frameworkSpan(ctx: Context, toolName: string, callId: string | undefined): Span | undefined {
+  const span = trace.getSpan(ctx);
+  if (span === undefined || ownSpans.has(span) || !span.isRecording()) return undefined;
+  const readable = span as unknown as ReadableSpanLike;
+  const attributes = readable.attributes ?? {};
+  const isTool =
+    readable.name === `${EXECUTE_TOOL} ${toolName}` ||
+    (attributes[ATTR.GEN_AI_OPERATION_NAME] === EXECUTE_TOOL && attributes[ATTR.GEN_AI_TOOL_NAME] === toolName);
+  if (!isTool) return undefined;
+  const other = attributes[ATTR.GEN_AI_TOOL_CALL_ID];
+  if (callId !== undefined && typeof other === 'string' && other !== callId) return undefined;
+  return span;
+}
+
+function frameworkCallId(span: Span): string | undefined {
+  const id = (span as unknown as ReadableSpanLike).attributes?.[ATTR.GEN_AI_TOOL_CALL_ID];
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}

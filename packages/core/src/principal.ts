@@ -1,0 +1,60 @@
+/** What kind of party a {@link Principal} is. */
+export type PrincipalKind = 'human' | 'agent' | 'service';
+
+/**
+ * How the identity was established.
+ * - `verified`: Writ's identity provider checked a signed credential (OIDC token, JWT-SVID, local authority).
+ * - `asserted`: the host application passed the principal in; Writ records it but did not check it.
+ *
+ * Policies can (and the default policy set does) treat the two differently.
+ */
+export type Assurance = 'verified' | 'asserted';
+
+/**
+ * A party in the authority chain: the human who asked, an agent that acted, or a service.
+ *
+ * @example
+ * ```ts
+ * const alice: Principal = { kind: 'human', id: 'alice@example.com', issuer: 'https://login.example.com', assurance: 'verified', claims: { sub: 'alice@example.com' } };
+ * ```
+ */
+export interface Principal {
+  readonly kind: PrincipalKind;
+  /** Stable identifier: OIDC `sub`, a SPIFFE ID for workloads (`spiffe://example.org/agent/support`), … */
+  readonly id: string;
+  /** Who vouches for `id`: the OIDC issuer or SPIFFE trust domain. */
+  readonly issuer?: string | undefined;
+  /** Display name, e.g. the agent's registered name. Never used for decisions. */
+  readonly name?: string | undefined;
+  readonly assurance: Assurance;
+  /** The verified claims the identity came with. Not copied into audit records or spans. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** The part of a {@link Principal} that goes into audit records and policy requests (no claims). */
+export interface PrincipalRef {
+  readonly kind: PrincipalKind;
+  readonly id: string;
+  readonly issuer?: string | undefined;
+  readonly name?: string | undefined;
+  readonly assurance: Assurance;
+}
+
+/**
+ * Drops claims from a principal, leaving what is safe to record.
+ *
+ * @example
+ * ```ts
+ * const ref = toPrincipalRef(alice); // { kind: 'human', id: 'alice@example.com', … } without claims
+ * ```
+ */
+export function toPrincipalRef(principal: Principal): PrincipalRef {
+  const ref: { -readonly [K in keyof PrincipalRef]: PrincipalRef[K] } = {
+    kind: principal.kind,
+    id: principal.id,
+    assurance: principal.assurance,
+  };
+  if (principal.issuer !== undefined) ref.issuer = principal.issuer;
+  if (principal.name !== undefined) ref.name = principal.name;
+  return ref;
+}

@@ -1,0 +1,236 @@
+import {
+  type Baggage,
+  type Context,
+  createTraceState,
+  isSpanContextValid,
+  propagation,
+  type TextMapGetter,
+  type TextMapSetter,
+  trace,
+  TraceFlags,
+} from '@opentelemetry/api';
+import { activeContext, tryGetTaskState } from './context.js';
+
+/** W3C baggage key carrying the correlation id between services. */
+export const CORRELATION_BAGGAGE_KEY = 'writ.correlation_id';
+/** HTTP header carrying the task token (Transaction Tokens draft header name). */
+export const TASK_TOKEN_HEADER = 'txn-token';
+/** MCP `params._meta` key carrying the task token (vendor-prefixed per the MCP `_meta` naming rules). */
+export const TASK_TOKEN_META_KEY = 'io.writ/txn-token';
+
+/** An HTTP header map (Node's `IncomingHttpHeaders`, a plain record) or a Fetch `Headers`, or MCP `_meta`. */
+export type Carrier = Record<string, unknown> | HeadersLike;
+
+/** The part of the Fetch `Headers` class Writ uses. */
+export interface HeadersLike {
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+}
+
+/** Where the carrier goes: HTTP headers or MCP `params._meta` (SEP-414 keys). */
+export type CarrierFormat = 'http' | 'mcp';
+
+/** Options for {@link injectContext}. */
+export interface InjectContextOptions {
+  /** Context to inject. @default the active context */
+  context?: Context;
+  /** Also put the task token in the carrier (`Txn-Token` header or `_meta["io.writ/txn-token"]`). @default false */
+  taskToken?: boolean;
+  /** @default 'http' */
+  format?: CarrierFormat;
+}
+
+/** Options for {@link extractContext}. */
+export interface ExtractContextOptions {
+  /** Context to extend. @default the active context */
+  context?: Context;
+}
+
+const MAX_BAGGAGE_LENGTH = 8192;
+const MAX_BAGGAGE_ENTRIES = 180;
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
+
+function isHeaders(carrier: Carrier): carrier is HeadersLike {
+  return typeof (carrier as HeadersLike).get === 'function' && typeof (carrier as HeadersLike).set === 'function';
+}
+
+const setter: TextMapSetter<Carrier> = {
+  set(carrier, key, value) {
+    if (isHeaders(carrier)) carrier.set(key, value);
+    else (carrier as Record<string, unknown>)[key] = value;
+  },
+};
+
+const getter: TextMapGetter<Carrier> = {
+  keys(carrier) {
+    if (isHeaders(carrier)) return [];
+    return Object.keys(carrier);
+  },
+  get(carrier, key) {
+    if (isHeaders(carrier)) return carrier.get(key) ?? undefined;
+    const record = carrier as Record<string, unknown>;
+    let value = record[key];
+    if (value === undefined) {
+      const lower = key.toLowerCase();
+      for (const name of Object.keys(record)) {
+        if (name.toLowerCase() === lower) {
+          value = record[name];
+          break;
+        }
+      }
+    }
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+    return undefined;
+  },
+};
+
+function globalPropagatorRegistered(): boolean {
+  return propagation.fields().length > 0;
+}
+
+/**
+ * Writes the trace context (`traceparent`, `tracestate`), W3C `baggage` (which carries the correlation
+ * id) and, when asked, the task token into an outgoing carrier: HTTP headers or MCP `params._meta`.
+ * Uses the globally registered OTel propagator when there is one, Writ's own W3C implementation otherwise.
+ *
+ * @example
+ * ```ts
+ * const headers: Record<string, string> = {};
+ * injectContext(headers, { taskToken: true });
+ * await fetch('https://payments.internal/refunds', { method: 'POST', headers, body });
+ * ```
+ */
+export function injectContext<C extends Carrier>(carrier: C, options: InjectContextOptions = {}): C {
+  const ctx = options.context ?? activeContext();
+  if (globalPropagatorRegistered()) {
+    propagation.inject(ctx, carrier, setter);
+  } else {
+    injectW3C(ctx, carrier);
+  }
+  if (options.taskToken === true) {
+    const token = tryGetTaskState(ctx)?.credential?.token;
+    if (token !== undefined) {
+      setter.set(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER, token);
+    }
+  }
+  return carrier;
+}
+
+/**
+ * Reads trace context and baggage from an incoming carrier into a new Context. Malformed values are
+ * ignored, as W3C Trace Context requires. Nothing read here is trusted for identity: only a verified
+ * task token is.
+ *
+ * @example
+ * ```ts
+ * const ctx = extractContext(req.headers);
+ * await runInContext(ctx, () => writ.task({ requester: req.headers.authorization, agent: 'billing' }, work));
+ * ```
+ */
+export function extractContext(carrier: Carrier, options: ExtractContextOptions = {}): Context {
+  const base = options.context ?? activeContext();
+  if (globalPropagatorRegistered()) return propagation.extract(base, carrier, getter);
+  return extractW3C(base, carrier);
+}
+
+/**
+ * The task token from an incoming carrier, if present. Verify it before trusting anything in it.
+ *
+ * @example
+ * ```ts
+ * const token = extractTaskToken(request.params._meta ?? {}, { format: 'mcp' });
+ * ```
+ */
+export function extractTaskToken(carrier: Carrier, options: { format?: CarrierFormat } = {}): string | undefined {
+  const value = getter.get(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER);
+  const token = Array.isArray(value) ? value[0] : value;
+  return typeof token === 'string' && token.length > 0 ? token : undefined;
+}
+
+/**
+ * The correlation id carried in the context's W3C baggage, if any.
+ *
+ * @example
+ * ```ts
+ * const correlationId = correlationIdFromContext(extractContext(req.headers));
+ * ```
+ */
+export function correlationIdFromContext(ctx: Context = activeContext()): string | undefined {
+  const value = propagation.getBaggage(ctx)?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
+  return value !== undefined && value.length > 0 && value.length <= 256 ? value : undefined;
+}
+
+/** A context whose baggage carries `correlationId` (other entries kept). */
+export function withCorrelationBaggage(ctx: Context, correlationId: string): Context {
+  const current: Baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
+  return propagation.setBaggage(ctx, current.setEntry(CORRELATION_BAGGAGE_KEY, { value: correlationId }));
+}
+
+function injectW3C(ctx: Context, carrier: Carrier): void {
+  const spanContext = trace.getSpanContext(ctx);
+  if (spanContext !== undefined && isSpanContextValid(spanContext)) {
+    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0');
+    setter.set(carrier, 'traceparent', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
+    const state = spanContext.traceState?.serialize();
+    if (state) setter.set(carrier, 'tracestate', state);
+  }
+  const baggage = propagation.getBaggage(ctx);
+  if (baggage !== undefined) {
+    const parts: string[] = [];
+    let length = 0;
+    for (const [key, entry] of baggage.getAllEntries()) {
+      let part = `${encodeURIComponent(key)}=${encodeURIComponent(entry.value)}`;
+      if (entry.metadata !== undefined) part += `;${entry.metadata.toString()}`;
+      if (parts.length >= MAX_BAGGAGE_ENTRIES || length + part.length + 1 > MAX_BAGGAGE_LENGTH) break;
+      parts.push(part);
+      length += part.length + 1;
+    }
+    if (parts.length > 0) setter.set(carrier, 'baggage', parts.join(','));
+  }
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+function extractW3C(base: Context, carrier: Carrier): Context {
+  let ctx = base;
+  const traceparent = first(getter.get(carrier, 'traceparent'))?.trim();
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (match !== null) {
+    const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string];
+    const spanContext = { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+    if (version !== 'ff' && !(version === '00' && traceparent !== undefined && traceparent.length !== 55)) {
+      if (isSpanContextValid(spanContext)) {
+        const state = first(getter.get(carrier, 'tracestate'));
+        ctx = trace.setSpanContext(
+          ctx,
+          state !== undefined && state.length <= 512 ? { ...spanContext, traceState: createTraceState(state) } : spanContext,
+        );
+      }
+    }
+  }
+  const header = first(getter.get(carrier, 'baggage'));
+  if (header !== undefined && header.length <= MAX_BAGGAGE_LENGTH) {
+    let baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
+    let count = 0;
+    for (const member of header.split(',')) {
+      if (count >= MAX_BAGGAGE_ENTRIES) break;
+      const [pair] = member.split(';');
+      const eq = pair === undefined ? -1 : pair.indexOf('=');
+      if (pair === undefined || eq <= 0) continue;
+      try {
+        const key = decodeURIComponent(pair.slice(0, eq).trim());
+        const value = decodeURIComponent(pair.slice(eq + 1).trim());
+        if (key.length === 0) continue;
+        baggage = baggage.setEntry(key, { value });
+        count++;
+      } catch {
+        // malformed percent-encoding: skip the member, as W3C Baggage asks
+      }
+    }
+    if (count > 0) ctx = propagation.setBaggage(ctx, baggage);
+  }
+  return ctx;
+}

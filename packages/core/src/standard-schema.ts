@@ -1,0 +1,38 @@
+/**
+ * The Standard Schema v1 interface (standardschema.dev), which zod ≥ 3.24, valibot and arktype implement.
+ * Tool inputs accept any such schema; zod is what the docs use.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (
+      value: unknown,
+    ) => StandardSchemaV1.Result<Output> | Promise<StandardSchemaV1.Result<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+// biome-ignore lint/suspicious/noRedeclare: namespace merged with the interface, as the spec defines it
+export declare namespace StandardSchemaV1 {
+  type Result<Output> =
+    | { readonly value: Output; readonly issues?: undefined }
+    | { readonly issues: ReadonlyArray<Issue> };
+  interface Issue {
+    readonly message: string;
+    readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+  }
+  type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];
+  type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
+}
+
+/** Issue paths rendered as `a.b[0].c`, for error details. */
+export function formatIssuePath(path: StandardSchemaV1.Issue['path']): string {
+  if (path === undefined || path.length === 0) return '(root)';
+  let out = '';
+  for (const segment of path) {
+    const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}

@@ -1,0 +1,302 @@
+import type { Attribution } from './attribution.js';
+import { activeContext, runInContext, type TaskState, tryGetTaskState, withTaskState } from './context.js';
+import { type Credential, toCredentialRef } from './credential.js';
+import { toWritError, WritError } from './errors.js';
+import type { Principal } from './principal.js';
+import { correlationIdFromContext, withCorrelationBaggage } from './propagation.js';
+import { appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
+import { narrowScope, parseScope } from './scope.js';
+import { DEFAULTS, scopeSchema, validateOptions } from './options.js';
+import { z } from 'zod';
+
+/** Options of `writ.task`. */
+export interface TaskOptions {
+  /**
+   * Who the work is for: a token (e.g. an OIDC ID token) that the identity provider verifies, or a
+   * `Principal` the application vouches for (recorded with assurance `asserted`). Omit for autonomous work.
+   */
+  requester?: string | Principal;
+  /** Name of the agent doing the work; resolved to its workload identity. */
+  agent: string;
+  /** What was asked, in the requester's words. */
+  intent?: string;
+  /** What the agent may do. @default ['*'] */
+  scope?: readonly string[];
+  /** Correlation id to continue. @default the one in incoming W3C baggage, else a new id */
+  correlationId?: string;
+  /** The framework's conversation / thread id (`gen_ai.conversation.id`). */
+  conversationId?: string;
+  /** Aborts the task's calls. */
+  signal?: AbortSignal;
+}
+
+/** Options of `writ.delegate`. */
+export interface DelegateOptions {
+  /** Name of the sub-agent. */
+  agent: string;
+  /** Scope for the sub-agent; must be covered by the delegating scope. @default the delegating scope */
+  scope?: readonly string[];
+  /** A narrower statement of what the sub-agent is for. @default the parent's intent */
+  intent?: string;
+  signal?: AbortSignal;
+}
+
+/** What the task function receives. */
+export interface TaskHandle {
+  readonly attribution: Attribution;
+  /** The task token (its `token` is non-enumerable). */
+  readonly credential: Credential | undefined;
+  readonly signal: AbortSignal;
+}
+
+const principalSchema = z.object({
+  kind: z.enum(['human', 'agent', 'service']),
+  id: z.string().min(1).max(2048),
+  issuer: z.string().optional(),
+  name: z.string().optional(),
+  claims: z.record(z.string(), z.unknown()).optional(),
+});
+const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' });
+const agentName = z.string().min(1).max(256);
+const taskSchema = z.strictObject({
+  requester: z.union([z.string().min(1).max(65_536), principalSchema]).optional(),
+  agent: agentName,
+  intent: z.string().max(8192).optional(),
+  scope: scopeSchema.optional(),
+  correlationId: z.string().min(1).max(256).optional(),
+  conversationId: z.string().min(1).max(256).optional(),
+  signal: signalSchema.optional(),
+});
+const delegateSchema = z.strictObject({
+  agent: agentName,
+  scope: scopeSchema.optional(),
+  intent: z.string().max(8192).optional(),
+  signal: signalSchema.optional(),
+});
+
+type Kind = 'task' | 'delegate' | 'autonomous';
+
+/** Opens a task (or delegation) and runs `fn` inside it. @internal */
+export async function runTask<R>(
+  rt: Runtime,
+  kind: Kind,
+  input: TaskOptions | DelegateOptions,
+  fn: (task: TaskHandle) => R,
+): Promise<Awaited<R>> {
+  const parent = tryGetTaskState();
+  const options =
+    kind === 'delegate'
+      ? (validateOptions(delegateSchema, input, 'writ.delegate') as DelegateOptions)
+      : (validateOptions(taskSchema, input, 'writ.task') as TaskOptions);
+  if (kind === 'delegate' && parent === undefined) {
+    throw new WritError('WRIT_NO_TASK', 'writ.delegate() must be called inside writ.task()');
+  }
+  const started = performance.now();
+  const taskOptions = options as TaskOptions;
+  const taskId = rt.generateId();
+  const correlationId =
+    taskOptions.correlationId ??
+    (kind === 'delegate' ? parent?.attribution.correlationId : undefined) ??
+    correlationIdFromContext() ??
+    parent?.attribution.correlationId ??
+    rt.generateId();
+  const signal = options.signal ?? (kind === 'delegate' ? parent?.signal : undefined) ?? NEVER;
+  const provisional: Principal = { kind: 'agent', id: options.agent, name: options.agent, assurance: 'asserted' };
+
+  // 1. identities and scope: refusals are audited as a refused task-start
+  let attribution: Attribution;
+  try {
+    if (kind === 'delegate' && parent !== undefined) {
+      const scope = narrowScope(parent.attribution.scope, options.scope);
+      const agent = await resolveAgent(rt, options.agent, signal);
+      attribution = {
+        taskId,
+        correlationId,
+        requester: parent.attribution.requester,
+        autonomous: parent.attribution.autonomous,
+        chain: Object.freeze([...parent.attribution.chain, agent]),
+        intent: options.intent ?? parent.attribution.intent,
+        scope,
+        parentTaskId: parent.attribution.taskId,
+        conversationId: parent.attribution.conversationId,
+      };
+    } else {
+      const scope = parseScope(taskOptions.scope ?? DEFAULTS.taskScope);
+      const requester = await resolveRequester(rt, taskOptions.requester, signal);
+      const agent = await resolveAgent(rt, options.agent, signal);
+      attribution = {
+        taskId,
+        correlationId,
+        requester,
+        autonomous: kind === 'autonomous' || requester === undefined,
+        chain: Object.freeze([agent]),
+        intent: taskOptions.intent,
+        scope,
+        parentTaskId: parent?.attribution.taskId,
+        conversationId: taskOptions.conversationId,
+      };
+    }
+  } catch (error) {
+    const refusal = toWritError(error, 'WRIT_IDENTITY_INVALID');
+    const base = parent?.attribution;
+    await recordRefusedStart(rt, refusal, {
+      taskId,
+      correlationId,
+      requester: kind === 'delegate' ? base?.requester : undefined,
+      autonomous: kind === 'delegate' ? (base?.autonomous ?? true) : taskOptions.requester === undefined,
+      chain: kind === 'delegate' && base ? [...base.chain, provisional] : [provisional],
+      intent: options.intent ?? (kind === 'delegate' ? base?.intent : undefined),
+      scope: [],
+      parentTaskId: base?.taskId,
+    });
+    throw refusal;
+  }
+
+  // 2. the task credential
+  let credential: Credential | undefined;
+  const broker = rt.credentials;
+  if (broker !== undefined) {
+    try {
+      credential = await withDeadline(
+        rt.timeouts.credentialMs,
+        signal,
+        (s) => broker.issueTaskCredential({ attribution, parent: parent?.credential }, { signal: s }),
+        () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not answer in time`),
+      );
+    } catch (error) {
+      const refusal = WritError.isInstance(error)
+        ? error
+        : new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task credential could not be issued', { cause: error });
+      await recordRefusedStart(rt, refusal, attribution);
+      throw refusal;
+    }
+    attribution = { ...attribution, credential: toCredentialRef(credential) };
+  }
+  Object.freeze(attribution);
+
+  // 3. the task-start record must be in the log before anything runs
+  try {
+    await appendEvent(rt, {
+      ...eventBase(rt, attribution),
+      kind: 'task-start',
+      scope: attribution.scope,
+      status: 'started',
+      ...(attribution.credential === undefined ? {} : { credential: attribution.credential }),
+    });
+  } catch (error) {
+    await revoke(rt, attribution, 'task-start record not accepted');
+    throw error;
+  }
+
+  const state: TaskState = { attribution, credential, runtime: rt.writ, signal };
+  const ctx = withCorrelationBaggage(withTaskState(activeContext(), state), correlationId);
+  const handle: TaskHandle = Object.freeze({ attribution, credential, signal });
+  let status: 'ok' | 'error' = 'ok';
+  let errorCode: string | undefined;
+  try {
+    return await runInContext(ctx, async () => fn(handle));
+  } catch (error) {
+    status = 'error';
+    errorCode = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
+    throw error;
+  } finally {
+    await revoke(rt, attribution, 'task-end');
+    try {
+      await appendEvent(rt, {
+        ...eventBase(rt, attribution),
+        kind: 'task-end',
+        status,
+        ...(errorCode === undefined ? {} : { errorCode }),
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      });
+    } catch (error) {
+      rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
+    }
+  }
+}
+
+async function resolveRequester(rt: Runtime, requester: TaskOptions['requester'], signal: AbortSignal) {
+  if (requester === undefined) return undefined;
+  if (typeof requester !== 'string') {
+    // the application vouches for this principal; Writ records that it did not verify it
+    return Object.freeze({ ...requester, assurance: 'asserted' as const });
+  }
+  const principal = await withDeadline(
+    rt.timeouts.identityMs,
+    signal,
+    (s) => rt.identity.verifyRequester(requester, { signal: s }),
+    () => new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" did not verify the requester in time`),
+  );
+  return checkPrincipal(rt, principal, 'requester');
+}
+
+async function resolveAgent(rt: Runtime, agent: string, signal: AbortSignal): Promise<Principal> {
+  const principal = await withDeadline(
+    rt.timeouts.identityMs,
+    signal,
+    (s) => rt.identity.agentIdentity(agent, { signal: s }),
+    () => new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" did not resolve agent ${agent} in time`),
+  );
+  const checked = checkPrincipal(rt, principal, 'agent');
+  return checked.name === undefined ? Object.freeze({ ...checked, name: agent }) : checked;
+}
+
+function checkPrincipal(rt: Runtime, principal: Principal, what: string): Principal {
+  if (
+    typeof principal !== 'object' ||
+    principal === null ||
+    typeof principal.id !== 'string' ||
+    principal.id.length === 0 ||
+    !['human', 'agent', 'service'].includes(principal.kind) ||
+    !['verified', 'asserted'].includes(principal.assurance)
+  ) {
+    throw new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" returned a malformed ${what}`);
+  }
+  return Object.freeze({ ...principal });
+}
+
+async function recordRefusedStart(rt: Runtime, refusal: WritError, attribution: Attribution): Promise<void> {
+  try {
+    await appendEvent(rt, {
+      ...eventBase(rt, attribution),
+      kind: 'task-start',
+      scope: attribution.scope,
+      status: 'refused',
+      refusal: {
+        code: refusal.code,
+        message: refusal.message,
+        ...(Object.keys(refusal.details).length === 0 ? {} : { details: refusal.details }),
+      },
+    });
+  } catch (error) {
+    rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
+  }
+}
+
+async function revoke(rt: Runtime, attribution: Attribution, reason: string): Promise<void> {
+  const broker = rt.credentials;
+  if (broker === undefined) return;
+  let revoked: readonly Credential[];
+  try {
+    revoked = await withDeadline(
+      rt.timeouts.credentialMs,
+      NEVER,
+      (signal) => broker.revokeTask(attribution.taskId, { signal }),
+      () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not revoke in time`),
+    );
+  } catch (error) {
+    rt.report(toWritError(error, 'WRIT_CREDENTIAL_UNAVAILABLE', `revoking the credentials of task ${attribution.taskId} failed`));
+    return;
+  }
+  if (revoked.length === 0) return;
+  try {
+    await appendEvent(rt, {
+      ...eventBase(rt, attribution),
+      kind: 'revocation',
+      credentials: revoked.map(toCredentialRef),
+      reason,
+    });
+  } catch (error) {
+    rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
+  }
+}

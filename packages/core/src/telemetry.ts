@@ -1,0 +1,33 @@
+/**
+ * Span attribute names Writ sets. GenAI names follow the OpenTelemetry GenAI semantic conventions;
+ * `writ.*` names are Writ's own.
+ */
+export const ATTR = {
+  GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',
+  GEN_AI_TOOL_NAME: 'gen_ai.tool.name',
+  GEN_AI_TOOL_CALL_ID: 'gen_ai.tool.call.id',
+  GEN_AI_TOOL_TYPE: 'gen_ai.tool.type',
+  GEN_AI_TOOL_DESCRIPTION: 'gen_ai.tool.description',
+  GEN_AI_TOOL_CALL_ARGUMENTS: 'gen_ai.tool.call.arguments',
+  GEN_AI_TOOL_CALL_RESULT: 'gen_ai.tool.call.result',
+  GEN_AI_AGENT_NAME: 'gen_ai.agent.name',
+  GEN_AI_CONVERSATION_ID: 'gen_ai.conversation.id',
+  ENDUSER_ID: 'enduser.id',
+  ERROR_TYPE: 'error.type',
+  WRIT_TASK_ID: 'writ.task.id',
+  WRIT_CORRELATION_ID: 'writ.correlation_id',
+  WRIT_AGENT_ID: 'writ.agent.id',
+  WRIT_CHAIN: 'writ.chain',
+  WRIT_AUTONOMOUS: 'writ.autonomous',
+  WRIT_POLICY_EFFECT: 'writ.policy.effect',
+  WRIT_POLICY_DECISION_ID: 'writ.policy.decision_id',
+  WRIT_POLICY_IDS: 'writ.policy.ids',
+  WRIT_POLICY_ENGINE: 'writ.policy.engine',
+  WRIT_APPROVAL_APPROVER: 'writ.approval.approver',
+  WRIT_CREDENTIAL_JTI: 'writ.credential.jti',
+  WRIT_AUDIT_INDEX: 'writ.audit.index',
+  WRIT_SCOPE_IN_SCOPE: 'writ.scope.in_scope',
+} as const;
+
+/** The `gen_ai.operation.name` of tool spans, and the span name prefix. */
+export const EXECUTE_TOOL = 'execute_tool';

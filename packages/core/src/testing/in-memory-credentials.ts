@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { type Credential, createCredential } from '../credential.js';
+import { WritError } from '../errors.js';
+import { uuidv7 } from '../ids.js';
+import type { CallCredentialRequest, CallOptions, CredentialBroker, TaskCredentialRequest } from '../interfaces.js';
+import { isScopeSubset } from '../scope.js';
+
+/** Options of {@link createInMemoryCredentialBroker}. */
+export interface InMemoryCredentialBrokerOptions {
+  /** Lifetime of issued credentials. @default 300000 (5 minutes) */
+  ttlMs?: number;
+  /** @default Date.now */
+  clock?: () => number;
+}
+
+/** An in-memory broker, able to check the opaque tokens it issued. */
+export interface InMemoryCredentialBroker extends CredentialBroker {
+  /** Every credential issued, in order. */
+  readonly issued: Credential[];
+  /** Resolves a token the broker issued; refuses unknown (`WRIT_IDENTITY_INVALID`), revoked or expired ones. */
+  verify(token: string, options?: { audience?: string }): Credential;
+  isRevoked(jti: string): boolean;
+}
+
+/**
+ * A credential broker for tests: opaque random tokens, cached per task and audience, revoked when
+ * the task ends; `verify(token)` refuses revoked and expired tokens like a downstream service would.
+ *
+ * @example
+ * ```ts
+ * const credentials = createInMemoryCredentialBroker();
+ * const writ = createWrit({ credentials, ... });
+ * credentials.verify(token); // throws WRIT_TOKEN_REVOKED once the task has ended
+ * ```
+ */
+export function createInMemoryCredentialBroker(options: InMemoryCredentialBrokerOptions = {}): InMemoryCredentialBroker {
+  const ttlMs = options.ttlMs ?? 300_000;
+  const clock = options.clock ?? Date.now;
+  const issued: Credential[] = [];
+  const byToken = new Map<string, { credential: Credential; taskId: string }>();
+  const byTask = new Map<string, Credential[]>();
+  const perAudience = new Map<string, Credential>();
+  const revoked = new Set<string>();
+
+  const mint = (taskId: string, scope: readonly string[], type: string, audience?: string): Credential => {
+    const credential = createCredential({
+      token: `writ_test_${randomBytes(18).toString('base64url')}`,
+      jti: uuidv7(clock()),
+      type,
+      audience,
+      scope,
+      expiresAt: clock() + ttlMs,
+    });
+    issued.push(credential);
+    byToken.set(credential.token, { credential, taskId });
+    const list = byTask.get(taskId) ?? [];
+    list.push(credential);
+    byTask.set(taskId, list);
+    return credential;
+  };
+
+  return {
+    name: 'in-memory',
+    issued,
+    async issueTaskCredential(request: TaskCredentialRequest, _options: CallOptions): Promise<Credential> {
+      const { attribution, parent } = request;
+      if (parent !== undefined && !isScopeSubset(attribution.scope, parent.scope)) {
+        throw new WritError('WRIT_SCOPE_EXCEEDED', 'a delegated credential cannot carry more scope than its parent');
+      }
+      return mint(attribution.taskId, attribution.scope, 'urn:ietf:params:oauth:token-type:txn_token');
+    },
+    async credentialFor(request: CallCredentialRequest, _options: CallOptions): Promise<Credential> {
+      const key = `${request.attribution.taskId}\u0000${request.audience}`;
+      const cached = perAudience.get(key);
+      if (cached !== undefined && !revoked.has(cached.jti) && cached.expiresAt > clock()) return cached;
+      const credential = mint(request.attribution.taskId, request.attribution.scope, 'urn:ietf:params:oauth:token-type:access_token', request.audience);
+      perAudience.set(key, credential);
+      return credential;
+    },
+    async revokeTask(taskId: string, _options: CallOptions): Promise<readonly Credential[]> {
+      const list = byTask.get(taskId) ?? [];
+      byTask.delete(taskId);
+      const now = list.filter((c) => !revoked.has(c.jti));
+      for (const c of now) revoked.add(c.jti);
+      return now;
+    },
+    verify(token: string, verifyOptions: { audience?: string } = {}): Credential {
+      const entry = byToken.get(token);
+      if (entry === undefined) throw new WritError('WRIT_IDENTITY_INVALID', 'unknown token');
+      const { credential } = entry;
+      if (revoked.has(credential.jti)) throw new WritError('WRIT_TOKEN_REVOKED', 'token was revoked', { details: { jti: credential.jti } });
+      if (credential.expiresAt <= clock()) throw new WritError('WRIT_TOKEN_EXPIRED', 'token expired', { details: { jti: credential.jti } });
+      if (verifyOptions.audience !== undefined && credential.audience !== verifyOptions.audience) {
+        throw new WritError('WRIT_AUDIENCE_MISMATCH', 'token is for another audience', { details: { jti: credential.jti } });
+      }
+      return credential;
+    },
+    isRevoked: (jti: string) => revoked.has(jti),
+  };
+}

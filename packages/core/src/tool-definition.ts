@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { validateOptions } from './options.js';
+import { isValidScopeItem } from './scope.js';
+import type { ToolDefinition, ToolDescription } from './tool.js';
+
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
+const descriptionSchema = z.strictObject({
+  name: z.string().regex(TOOL_NAME, 'must match [A-Za-z0-9_.-]{1,128}'),
+  description: z.string().max(4096).optional(),
+  input: z
+    .custom((v) => typeof v === 'object' && v !== null && typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function', {
+      message: 'must be a zod schema (or any Standard Schema)',
+    })
+    .optional(),
+  resource: z.custom((v) => typeof v === 'function', { message: 'must be a function (args) => Resource' }).optional(),
+  risk: z.enum(['low', 'medium', 'high']).optional(),
+  audience: z.string().min(1).max(2048).optional(),
+  permission: z.string().refine(isValidScopeItem, 'must be a valid scope item').optional(),
+  type: z.enum(['function', 'extension', 'datastore']).optional(),
+  annotations: z
+    .strictObject({
+      readOnly: z.boolean().optional(),
+      destructive: z.boolean().optional(),
+      idempotent: z.boolean().optional(),
+      openWorld: z.boolean().optional(),
+    })
+    .optional(),
+  dataClassification: z
+    .union([z.string().min(1), z.custom((v) => typeof v === 'function', { message: 'must be a string or a function' })])
+    .optional(),
+  execute: z.custom((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  writ: z.custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' }).optional(),
+});
+
+/** Validates a tool description and fills in defaults. @internal */
+export function defineTool(description: ToolDescription, fn: string): ToolDefinition {
+  const d = validateOptions(descriptionSchema, description, fn);
+  const readOnly = d.annotations?.readOnly ?? false;
+  return Object.freeze({
+    name: d.name,
+    description: d.description,
+    input: description.input,
+    resource: description.resource as ToolDefinition['resource'],
+    risk: d.risk ?? 'medium',
+    audience: d.audience,
+    permission: d.permission ?? d.name,
+    type: d.type ?? 'function',
+    annotations: Object.freeze({
+      readOnly,
+      destructive: d.annotations?.destructive ?? !readOnly,
+      idempotent: d.annotations?.idempotent ?? false,
+      openWorld: d.annotations?.openWorld ?? true,
+    }),
+    dataClassification: description.dataClassification as ToolDefinition['dataClassification'],
+  });
+}

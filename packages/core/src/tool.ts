@@ -1,0 +1,109 @@
+import type { Span } from '@opentelemetry/api';
+import type { Attribution } from './attribution.js';
+import type { Credential } from './credential.js';
+import type { Decision } from './decision.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import type { Resource, Risk, ToolCall, ToolType } from './tool-call.js';
+
+/**
+ * Behaviour hints, as in MCP tool annotations. Defaults follow MCP: a tool is assumed to write
+ * (`readOnly: false`) and, unless read-only, to be destructive.
+ */
+export interface ToolAnnotations {
+  /** @default false */
+  readOnly?: boolean;
+  /** @default !readOnly */
+  destructive?: boolean;
+  /** @default false */
+  idempotent?: boolean;
+  /** Whether the tool reaches an open world (web, email) rather than a closed system. @default true */
+  openWorld?: boolean;
+}
+
+/** What a tool's `execute` receives beside its arguments. */
+export interface ToolContext {
+  readonly attribution: Attribution;
+  /** The credential for this call: the audience-bound one when the tool has `audience`, else the task token. */
+  readonly credential: Credential | undefined;
+  /** Aborted when the caller gives up. */
+  readonly signal: AbortSignal;
+  readonly call: ToolCall;
+  readonly decision: Decision;
+  /** The `execute_tool` span (Writ's own or the framework's it enriched). */
+  readonly span: Span;
+}
+
+/** Description of a tool, shared by `writ.tool`, `withAttribution` and `@attributed`. */
+export interface ToolDescription<S extends StandardSchemaV1 = StandardSchemaV1> {
+  /** Tool name: `[A-Za-z0-9_.-]`, 1–128 characters. */
+  name: string;
+  description?: string;
+  /** Schema of the arguments (zod or any Standard Schema). Arguments are validated before anything else. */
+  input?: S;
+  /** The resource a call acts on. @default { type: 'Tool', id: name } */
+  resource?: (args: StandardSchemaV1.InferOutput<S>) => Resource;
+  /** @default 'medium' */
+  risk?: Risk;
+  /** Audience of the downstream service; the call then gets its own audience-bound credential. */
+  audience?: string;
+  /** Scope item the call needs. @default name */
+  permission?: string;
+  /** @default 'function' */
+  type?: ToolType;
+  annotations?: ToolAnnotations;
+  /** Data classification of what the call touches. */
+  dataClassification?: string | ((args: StandardSchemaV1.InferOutput<S>) => string | undefined);
+}
+
+/** Options of `writ.tool`. */
+export interface ToolOptions<S extends StandardSchemaV1, R> extends ToolDescription<S> {
+  input: S;
+  /** The tool itself; runs only once the pipeline has allowed and recorded the call. */
+  execute: (args: StandardSchemaV1.InferOutput<S>, ctx: ToolContext) => R;
+}
+
+/** Per-call options (used by framework adapters). */
+export interface ExecuteOptions {
+  /** The framework's tool call id. @default generated */
+  toolCallId?: string;
+  /** Abort the call. @default the task's signal */
+  signal?: AbortSignal;
+  /** A span to enrich instead of starting Writ's own `execute_tool` span (e.g. the framework's). */
+  span?: Span;
+}
+
+/**
+ * A tool whose every call passes through the Writ pipeline.
+ *
+ * @example
+ * ```ts
+ * const lookup = writ.tool({ name: 'lookup_order', input: z.object({ orderId: z.string() }), risk: 'low', execute: async ({ orderId }) => db.orders.get(orderId) });
+ * const order = await lookup.execute({ orderId: '42' });
+ * ```
+ */
+export interface WritTool<S extends StandardSchemaV1 = StandardSchemaV1, R = unknown> {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly input: S;
+  readonly risk: Risk;
+  readonly audience: string | undefined;
+  readonly permission: string;
+  readonly type: ToolType;
+  readonly annotations: Readonly<Required<ToolAnnotations>>;
+  /** Runs the call through the pipeline. Refusals reject with a `WritError`; tool errors are rethrown as-is. */
+  execute(args: StandardSchemaV1.InferInput<S>, options?: ExecuteOptions): Promise<Awaited<R>>;
+}
+
+/** Resolved tool definition. @internal */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly input: StandardSchemaV1 | undefined;
+  readonly resource: ((args: unknown) => Resource) | undefined;
+  readonly risk: Risk;
+  readonly audience: string | undefined;
+  readonly permission: string;
+  readonly type: ToolType;
+  readonly annotations: Readonly<Required<ToolAnnotations>>;
+  readonly dataClassification: string | ((args: unknown) => string | undefined) | undefined;
+}

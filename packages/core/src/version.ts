@@ -1,0 +1,2 @@
+/** Version of @writ/core (kept in step with package.json by a test). */
+export const VERSION = '0.1.0';
