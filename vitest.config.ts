@@ -1,9 +1,30 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { transform } from 'esbuild';
+import { defineConfig, type Plugin } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
+// Vite 8's Oxc transformer only lowers legacy (experimentalDecorators) decorators. Writ ships TC39
+// standard decorators, so files that use decorator syntax go through esbuild, which lowers them.
+const tc39Decorators: Plugin = {
+  name: 'writ:tc39-decorators',
+  enforce: 'pre',
+  async transform(code, id) {
+    if (!id.endsWith('.ts') || id.includes('/node_modules/') || !/^\s*@[A-Za-z_$]/m.test(code)) return null;
+    const out = await transform(code, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'es2022',
+      sourcemap: true,
+      sourcefile: id,
+      tsconfigRaw: { compilerOptions: { experimentalDecorators: false, verbatimModuleSyntax: true, useDefineForClassFields: true } },
+    });
+    return { code: out.code, map: out.map };
+  },
+};
+
 export default defineConfig({
+  plugins: [tc39Decorators],
   resolve: {
     // Tests import packages by their public names; resolve them to source so failures point at .ts lines.
     // test/build/ checks the built ESM + CJS artifacts separately.
