@@ -17,7 +17,13 @@ const tc39Decorators: Plugin = {
       target: 'es2022',
       sourcemap: true,
       sourcefile: id,
-      tsconfigRaw: { compilerOptions: { experimentalDecorators: false, verbatimModuleSyntax: true, useDefineForClassFields: true } },
+      tsconfigRaw: {
+        compilerOptions: {
+          experimentalDecorators: false,
+          verbatimModuleSyntax: true,
+          useDefineForClassFields: true,
+        },
+      },
     });
     return { code: out.code, map: out.map };
   },

@@ -3,7 +3,10 @@ import { defineTool } from './tool-definition.js';
 import { type AttributionOptions, callAttributed } from './with-attribution.js';
 
 /** Options of {@link attributed}; `name` defaults to the method name. */
-export type AttributedOptions<S extends StandardSchemaV1 = StandardSchemaV1> = Omit<AttributionOptions<S>, 'name'> & {
+export type AttributedOptions<S extends StandardSchemaV1 = StandardSchemaV1> = Omit<
+  AttributionOptions<S>,
+  'name'
+> & {
   name?: string;
 };
 
@@ -22,7 +25,9 @@ export type AttributedOptions<S extends StandardSchemaV1 = StandardSchemaV1> = O
  * }
  * ```
  */
-export function attributed<S extends StandardSchemaV1 = StandardSchemaV1>(options: AttributedOptions<S> = {}) {
+export function attributed<S extends StandardSchemaV1 = StandardSchemaV1>(
+  options: AttributedOptions<S> = {},
+) {
   return function decorate<This, A, Rest extends unknown[], R extends Promise<unknown>>(
     method: (this: This, args: A, ...rest: Rest) => R,
     context: ClassMethodDecoratorContext<This, (this: This, args: A, ...rest: Rest) => R>,

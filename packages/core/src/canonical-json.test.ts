@@ -36,13 +36,18 @@ describe('canonicalJson (RFC 8785)', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => canonicalJson(cyclic)).toThrow(/cyclic/);
-    expect(canonicalJson({ a: undefined, b: () => 1, c: [undefined], d: new Date(0) })).toBe('{"c":[null],"d":"1970-01-01T00:00:00.000Z"}');
+    expect(canonicalJson({ a: undefined, b: () => 1, c: [undefined], d: new Date(0) })).toBe(
+      '{"c":[null],"d":"1970-01-01T00:00:00.000Z"}',
+    );
   });
 
-  test.prop([fc.jsonValue()])('is a fixed point: parse(canonical) re-canonicalises to the same bytes', (value) => {
-    const once = canonicalJson(value);
-    expect(canonicalJson(JSON.parse(once))).toBe(once);
-  });
+  test.prop([fc.jsonValue()])(
+    'is a fixed point: parse(canonical) re-canonicalises to the same bytes',
+    (value) => {
+      const once = canonicalJson(value);
+      expect(canonicalJson(JSON.parse(once))).toBe(once);
+    },
+  );
 
   test.prop([fc.dictionary(fc.string(), fc.jsonValue())])('digest ignores key order', (record) => {
     const reversed = Object.fromEntries(Object.entries(record).reverse());

@@ -20,7 +20,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 function write(value: unknown, seen: Set<object>, key: string): string | undefined {
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
     value = (value as { toJSON: (key: string) => unknown }).toJSON(key);
   }
   switch (typeof value) {

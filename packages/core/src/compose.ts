@@ -13,7 +13,10 @@ export type Hook<S, R> = (state: S, next: () => Promise<R>) => Promise<R>;
  * await run({ n: 1 }); // 2
  * ```
  */
-export function compose<S, R>(hooks: readonly Hook<S, R>[], inner: (state: S) => Promise<R>): (state: S) => Promise<R> {
+export function compose<S, R>(
+  hooks: readonly Hook<S, R>[],
+  inner: (state: S) => Promise<R>,
+): (state: S) => Promise<R> {
   if (hooks.length === 0) return inner;
   return (state: S) => {
     let index = -1;

@@ -21,7 +21,9 @@ afterAll(async () => {
 
 describe('1,000 concurrent tasks with distinct requesters', () => {
   it('show zero context bleed in spans, audit events and credentials', async () => {
-    const requesters = Object.fromEntries(Array.from({ length: TASKS }, (_, i) => [`tok-${i}`, { id: `user-${i}` }]));
+    const requesters = Object.fromEntries(
+      Array.from({ length: TASKS }, (_, i) => [`tok-${i}`, { id: `user-${i}` }]),
+    );
     const audit = createInMemoryAuditSink();
     const credentials = createInMemoryCredentialBroker();
     const writ = createWrit({
@@ -31,14 +33,24 @@ describe('1,000 concurrent tasks with distinct requesters', () => {
       credentials,
       telemetry: { tracer: tracing.tracer },
     });
-    const observed: { user: string; seen: string | undefined; jti: string | undefined; taskJti: string | undefined }[] = [];
+    const observed: {
+      user: string;
+      seen: string | undefined;
+      jti: string | undefined;
+      taskJti: string | undefined;
+    }[] = [];
     const tool = writ.tool({
       name: 'whoami',
       input: z.object({ user: z.string() }),
       audience: 'https://api.example.com',
       execute: async ({ user }, ctx) => {
         await sleep(Math.random() * 5);
-        observed.push({ user, seen: getAttribution().requester?.id, jti: ctx.credential?.jti, taskJti: ctx.attribution.credential?.jti });
+        observed.push({
+          user,
+          seen: getAttribution().requester?.id,
+          jti: ctx.credential?.jti,
+          taskJti: ctx.attribution.credential?.jti,
+        });
         return user;
       },
     });
@@ -83,7 +95,7 @@ describe('1,000 concurrent tasks with distinct requesters', () => {
     const decisions = audit.ofKind('decision');
     expect(decisions).toHaveLength(TASKS);
     for (const d of decisions) {
-      const n = Number((d.requester?.id as string).slice('user-'.length));
+      const n = Number(String(d.requester?.id).slice('user-'.length));
       expect(userOfTask.get(d.taskId)).toBe(d.requester?.id);
       expect(d.intent).toBe(`job ${n}`);
       expect(d.chain).toHaveLength((n % 3) + 1);

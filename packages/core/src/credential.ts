@@ -68,5 +68,10 @@ export function createCredential(input: CreateCredentialInput): Credential {
 export function toCredentialRef(credential: Credential): CredentialRef {
   return credential.audience === undefined
     ? { jti: credential.jti, type: credential.type, expiresAt: credential.expiresAt }
-    : { jti: credential.jti, type: credential.type, audience: credential.audience, expiresAt: credential.expiresAt };
+    : {
+        jti: credential.jti,
+        type: credential.type,
+        audience: credential.audience,
+        expiresAt: credential.expiresAt,
+      };
 }

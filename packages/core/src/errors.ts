@@ -97,13 +97,12 @@ export class WritError extends Error {
   readonly code: WritErrorCode;
   /** Structured, log-safe facts about the failure. */
   readonly details: Readonly<Record<string, unknown>>;
-  private readonly [MARKER] = true;
-
   constructor(code: WritErrorCode, message: string, options: WritErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WritError';
     this.code = code;
     this.details = Object.freeze({ ...(options.details ?? {}) });
+    Object.defineProperty(this, MARKER, { value: true });
   }
 
   /**
@@ -138,7 +137,11 @@ export class WritError extends Error {
  * const error = toWritError(caught, 'WRIT_PDP_UNAVAILABLE', 'policy engine failed');
  * ```
  */
-export function toWritError(error: unknown, code: WritErrorCode = 'WRIT_INTERNAL', message?: string): WritError {
+export function toWritError(
+  error: unknown,
+  code: WritErrorCode = 'WRIT_INTERNAL',
+  message?: string,
+): WritError {
   if (WritError.isInstance(error)) return error;
   const text = message ?? (error instanceof Error ? error.message : String(error));
   return new WritError(code, text, { cause: error });

@@ -9,26 +9,40 @@ import {
   type WritError,
   WritError as WritErrorClass,
 } from './index.js';
-import { createInMemoryAuditSink, createInMemoryCredentialBroker, createInMemoryPolicy } from './testing/index.js';
+import {
+  createInMemoryAuditSink,
+  createInMemoryCredentialBroker,
+  createInMemoryPolicy,
+} from './testing/index.js';
 
 const never = () => new Promise<never>(() => {});
 
 function withPolicy(policy: PolicyEngine, extra: Parameters<typeof createWrit>[0] = {}) {
   const audit = createInMemoryAuditSink();
-  const writ = createWrit({ policy, audit, timeouts: { policyMs: 50, approvalMs: 50, credentialMs: 50 }, ...extra });
+  const writ = createWrit({
+    policy,
+    audit,
+    timeouts: { policyMs: 50, approvalMs: 50, credentialMs: 50 },
+    ...extra,
+  });
   let runs = 0;
   const tool = writ.tool({ name: 'act', input: z.object({ n: z.number() }), execute: async () => ++runs });
   const call = (n = 1) =>
-    writ.task({ agent: 'agent' }, () => tool.execute({ n })).then(
-      () => 'ran',
-      (e: unknown) => e as WritError,
-    );
+    writ
+      .task({ agent: 'agent' }, () => tool.execute({ n }))
+      .then(
+        () => 'ran',
+        (e: unknown) => e as WritError,
+      );
   return { writ, audit, tool, call, runs: () => runs };
 }
 
 describe('policy engine faults fail closed', () => {
   it('an engine that throws: deny with WRIT_PDP_UNAVAILABLE, the fault recorded', async () => {
-    const t = withPolicy({ name: 'flaky', decide: async () => Promise.reject(new Error('connection refused')) });
+    const t = withPolicy({
+      name: 'flaky',
+      decide: async () => Promise.reject(new Error('connection refused')),
+    });
     const error = await t.call();
     expect(WritErrorClass.isInstance(error, 'WRIT_PDP_UNAVAILABLE')).toBe(true);
     expect(t.runs()).toBe(0);
@@ -40,7 +54,13 @@ describe('policy engine faults fail closed', () => {
 
   it('an engine that never answers: deny once the policy timeout passes', async () => {
     const seen: AbortSignal[] = [];
-    const t = withPolicy({ name: 'slow', decide: (_r, { signal }) => (seen.push(signal), never()) });
+    const t = withPolicy({
+      name: 'slow',
+      decide: (_r, { signal }) => {
+        seen.push(signal);
+        return never();
+      },
+    });
     const error = await t.call();
     expect(WritErrorClass.isInstance(error, 'WRIT_PDP_UNAVAILABLE')).toBe(true);
     expect((error as WritError).message).toContain('did not answer within 50 ms');
@@ -65,7 +85,9 @@ describe('policy engine faults fail closed', () => {
     });
     expect(WritErrorClass.isInstance(await erroring.call(), 'WRIT_POLICY_DENIED')).toBe(true);
     expect(erroring.runs()).toBe(0);
-    expect(erroring.audit.ofKind('decision')[0]?.decision.errors).toEqual(['policy p2 failed: attribute missing']);
+    expect(erroring.audit.ofKind('decision')[0]?.decision.errors).toEqual([
+      'policy p2 failed: attribute missing',
+    ]);
   });
 });
 
@@ -77,7 +99,11 @@ describe('approvals are bound to one call', () => {
     const replaying: ApprovalHandler = {
       name: 'replaying',
       requestApproval: async (request) => {
-        first ??= { approved: true, approver: { kind: 'human', id: 'boss', assurance: 'verified' }, bindingHash: request.bindingHash };
+        first ??= {
+          approved: true,
+          approver: { kind: 'human', id: 'boss', assurance: 'verified' },
+          bindingHash: request.bindingHash,
+        };
         return first;
       },
     };
@@ -92,9 +118,15 @@ describe('approvals are bound to one call', () => {
 
   it('an approval without an approver, a hung approver and a missing handler are all refusals', async () => {
     const anonymous = withPolicy(requireApproval, {
-      approvals: { name: 'anon', requestApproval: async (r) => ({ approved: true, bindingHash: r.bindingHash }) },
+      approvals: {
+        name: 'anon',
+        requestApproval: async (r) => ({ approved: true, bindingHash: r.bindingHash }),
+      },
     });
-    expect((await anonymous.call()) as WritError).toMatchObject({ code: 'WRIT_APPROVAL_REJECTED', details: { why: 'an approval must name its approver' } });
+    expect((await anonymous.call()) as WritError).toMatchObject({
+      code: 'WRIT_APPROVAL_REJECTED',
+      details: { why: 'an approval must name its approver' },
+    });
     const hung = withPolicy(requireApproval, { approvals: { name: 'hung', requestApproval: never } });
     expect((await hung.call()) as WritError).toMatchObject({ code: 'WRIT_APPROVAL_REJECTED' });
     const none = withPolicy(requireApproval);
@@ -111,11 +143,17 @@ describe('approvals are bound to one call', () => {
         name: 'late',
         requestApproval: async (r) => {
           now += 120_000; // the approver took two minutes
-          return { approved: true, approver: { kind: 'human', id: 'boss', assurance: 'verified' }, bindingHash: r.bindingHash };
+          return {
+            approved: true,
+            approver: { kind: 'human', id: 'boss', assurance: 'verified' },
+            bindingHash: r.bindingHash,
+          };
         },
       },
     });
-    expect((await late.call()) as WritError).toMatchObject({ details: { why: 'the answer arrived after the approval expired' } });
+    expect((await late.call()) as WritError).toMatchObject({
+      details: { why: 'the answer arrived after the approval expired' },
+    });
     expect(late.runs()).toBe(0);
   });
 });
@@ -130,8 +168,15 @@ describe('credentials, identity and task faults', () => {
       credentials: { ...broker, credentialFor: async () => Promise.reject(new Error('token endpoint 503')) },
     });
     let ran = false;
-    const tool = writ.tool({ name: 'pay', input: z.object({}), audience: 'https://pay', execute: () => (ran = true) });
-    await expect(writ.task({ agent: 'a' }, () => tool.execute({}))).rejects.toMatchObject({ code: 'WRIT_CREDENTIAL_UNAVAILABLE' });
+    const tool = writ.tool({
+      name: 'pay',
+      input: z.object({}),
+      audience: 'https://pay',
+      execute: () => (ran = true),
+    });
+    await expect(writ.task({ agent: 'a' }, () => tool.execute({}))).rejects.toMatchObject({
+      code: 'WRIT_CREDENTIAL_UNAVAILABLE',
+    });
     expect(ran).toBe(false);
     expect(audit.ofKind('decision')[0]?.refusal?.code).toBe('WRIT_CREDENTIAL_UNAVAILABLE');
   });
@@ -141,7 +186,9 @@ describe('credentials, identity and task faults', () => {
     const controller = new AbortController();
     controller.abort(new Error('user cancelled'));
     await expect(
-      t.writ.task({ requester: ALICE, agent: 'support' }, () => t.lookup.execute({ orderId: '1' }, { signal: controller.signal })),
+      t.writ.task({ requester: ALICE, agent: 'support' }, () =>
+        t.lookup.execute({ orderId: '1' }, { signal: controller.signal }),
+      ),
     ).rejects.toMatchObject({ code: 'WRIT_ABORTED' });
     expect(t.executed).toEqual([]);
     expect(t.audit.ofKind('outcome')[0]?.outcome.status).toBe('refused');
@@ -158,16 +205,25 @@ describe('credentials, identity and task faults', () => {
     expect(WritErrorClass.isInstance(error, 'WRIT_IDENTITY_INVALID')).toBe(true);
     expect(ran).toBe(false);
     const [start] = t.audit.ofKind('task-start');
-    expect(start).toMatchObject({ status: 'refused', refusal: { code: 'WRIT_IDENTITY_INVALID' }, requester: null });
+    expect(start).toMatchObject({
+      status: 'refused',
+      refusal: { code: 'WRIT_IDENTITY_INVALID' },
+      requester: null,
+    });
     expect(t.audit.lines.join('')).not.toContain('forged-token');
   });
 
   it('a requester passed as an object is recorded as asserted, never verified', async () => {
     const t = setup();
-    await t.writ.task({ requester: { kind: 'human', id: 'dave', assurance: 'verified' } as never, agent: 'support' }, () =>
-      t.lookup.execute({ orderId: '1' }),
+    await t.writ.task(
+      { requester: { kind: 'human', id: 'dave', assurance: 'verified' } as never, agent: 'support' },
+      () => t.lookup.execute({ orderId: '1' }),
     );
-    expect(t.audit.ofKind('decision')[0]?.requester).toEqual({ kind: 'human', id: 'dave', assurance: 'asserted' });
+    expect(t.audit.ofKind('decision')[0]?.requester).toEqual({
+      kind: 'human',
+      id: 'dave',
+      assurance: 'asserted',
+    });
   });
 
   it('calls outside a task run as recorded autonomous tasks, or are refused with requireTask', async () => {
@@ -183,7 +239,9 @@ describe('credentials, identity and task faults', () => {
     expect(strict.executed).toEqual([]);
     expect(strict.audit.ofKind('decision')[0]?.refusal?.code).toBe('WRIT_NO_TASK');
     expect(strict.audit.ofKind('outcome')[0]?.outcome.status).toBe('refused');
-    await expect(strict.writ.delegate({ agent: 'x' }, () => 1)).rejects.toMatchObject({ code: 'WRIT_NO_TASK' });
+    await expect(strict.writ.delegate({ agent: 'x' }, () => 1)).rejects.toMatchObject({
+      code: 'WRIT_NO_TASK',
+    });
   });
 
   it('credentials die with the task: refused afterwards, and the revocation is recorded', async () => {
@@ -194,7 +252,9 @@ describe('credentials, identity and task faults', () => {
       expect(live.jti).toBe(task.credential?.jti);
       return { task: task.credential?.token as string, call: refund.jti as string };
     });
-    expect(() => t.credentials.verify(tokens.task)).toThrow(expect.objectContaining({ code: 'WRIT_TOKEN_REVOKED' }));
+    expect(() => t.credentials.verify(tokens.task)).toThrow(
+      expect.objectContaining({ code: 'WRIT_TOKEN_REVOKED' }),
+    );
     const [revocation] = t.audit.ofKind('revocation');
     expect(revocation?.credentials.map((c) => c.jti)).toContain(tokens.call);
     expect(revocation?.credentials).toHaveLength(2);
@@ -214,7 +274,9 @@ describe('credentials, identity and task faults', () => {
         return 'done';
       },
     });
-    await expect(t.writ.task({ requester: ALICE, agent: 'support' }, () => lookupThenFail.execute({}))).resolves.toBe('done');
+    await expect(
+      t.writ.task({ requester: ALICE, agent: 'support' }, () => lookupThenFail.execute({})),
+    ).resolves.toBe('done');
     expect(errors.map((e) => e.code)).toContain('WRIT_AUDIT_UNAVAILABLE');
   });
 });
@@ -227,14 +289,22 @@ describe('options are validated eagerly and name the bad option', () => {
     [{ timeouts: { policyMs: -1 } }, 'options.timeouts.policyMs'],
     [{ redact: ['a..b'] }, 'options.redact'],
   ])('createWrit(%j)', (options, message) => {
-    expect(() => createWrit(options as never)).toThrow(expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringContaining(message) }));
+    expect(() => createWrit(options as never)).toThrow(
+      expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringContaining(message) }),
+    );
   });
 
   it('tool and task options too', async () => {
     const writ = createWrit();
-    expect(() => writ.tool({ name: 'bad name!', input: z.object({}), execute: () => 1 })).toThrow(/options.name/);
-    expect(() => writ.tool({ name: 'ok', input: z.object({}), risk: 'extreme' as never, execute: () => 1 })).toThrow(/options.risk/);
+    expect(() => writ.tool({ name: 'bad name!', input: z.object({}), execute: () => 1 })).toThrow(
+      /options.name/,
+    );
+    expect(() =>
+      writ.tool({ name: 'ok', input: z.object({}), risk: 'extreme' as never, execute: () => 1 }),
+    ).toThrow(/options.risk/);
     await expect(writ.task({ agent: '' }, () => 1)).rejects.toThrow(/options.agent/);
-    await expect(writ.task({ agent: 'a', scope: ['orders:*:x'] }, () => 1)).rejects.toThrow(/options.scope.0/);
+    await expect(writ.task({ agent: 'a', scope: ['orders:*:x'] }, () => 1)).rejects.toThrow(
+      /options.scope.0/,
+    );
   });
 });

@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
 import { setupTracing, type Tracing } from './__support__/otel.js';
-import { attributed, getToolContext, setGlobalWrit, type ToolContext, WritError, withAttribution } from './index.js';
+import {
+  attributed,
+  getToolContext,
+  setGlobalWrit,
+  type ToolContext,
+  WritError,
+  withAttribution,
+} from './index.js';
 
 let tracing: Tracing;
 beforeEach(() => {
@@ -23,8 +30,25 @@ const options = {
 };
 
 const VARYING = new Set(
-  ['id', 'time', 'taskId', 'correlationId', 'traceId', 'spanId', 'decisionId', 'jti', 'durationMs', 'expiresAt', 'bindingHash']
-    .concat(['gen_ai.tool.call.id', 'writ.task.id', 'writ.correlation_id', 'writ.policy.decision_id', 'writ.credential.jti']),
+  [
+    'id',
+    'time',
+    'taskId',
+    'correlationId',
+    'traceId',
+    'spanId',
+    'decisionId',
+    'jti',
+    'durationMs',
+    'expiresAt',
+    'bindingHash',
+  ].concat([
+    'gen_ai.tool.call.id',
+    'writ.task.id',
+    'writ.correlation_id',
+    'writ.policy.decision_id',
+    'writ.credential.jti',
+  ]),
 );
 
 // strips what legitimately differs between two runs (ids, times, trace ids, durations, tokens)
@@ -65,8 +89,13 @@ async function run(form: 'tool' | 'hof' | 'decorator', args: unknown) {
   }
   const outcome = await t.writ
     .task({ requester: ALICE, agent: 'support' }, () => call(args))
-    .then((value) => ({ value }), (error: unknown) => ({ error: WritError.isInstance(error) ? error.code : String(error) }));
-  const spans = tracing.toolSpans().map((s) => ({ name: s.name, status: s.status.code, attributes: s.attributes }));
+    .then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error: WritError.isInstance(error) ? error.code : String(error) }),
+    );
+  const spans = tracing
+    .toolSpans()
+    .map((s) => ({ name: s.name, status: s.status.code, attributes: s.attributes }));
   tracing.exporter.reset();
   return { outcome, seen: shape(seen), events: shape(t.audit.events), spans: shape(spans) };
 }

@@ -18,7 +18,10 @@ type GlobalHolder = { [GLOBAL]?: Writ | undefined };
  */
 export function setGlobalWrit(writ: Writ | undefined): void {
   if (writ !== undefined && runtimeOf(writ) === undefined) {
-    throw new WritError('WRIT_OPTIONS_INVALID', 'setGlobalWrit: expected an instance returned by createWrit()');
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'setGlobalWrit: expected an instance returned by createWrit()',
+    );
   }
   (globalThis as GlobalHolder)[GLOBAL] = writ;
 }
@@ -37,8 +40,7 @@ export function getGlobalWrit(): Writ | undefined {
 
 /** Finds the runtime a free function runs on: explicit, else the active task's, else the global one. @internal */
 export function resolveRuntime(explicit: Writ | undefined, what: string): Runtime {
-  const rt =
-    runtimeOf(explicit) ?? runtimeOf(tryGetTaskState()?.runtime) ?? runtimeOf(getGlobalWrit());
+  const rt = runtimeOf(explicit) ?? runtimeOf(tryGetTaskState()?.runtime) ?? runtimeOf(getGlobalWrit());
   if (rt === undefined) {
     throw new WritError(
       'WRIT_NOT_CONFIGURED',

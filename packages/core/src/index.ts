@@ -2,7 +2,7 @@
  * `@writ/core`: the attribution pipeline every agent tool call passes through.
  * @packageDocumentation
  */
-export { attributed, type AttributedOptions } from './attributed.js';
+export { type AttributedOptions, attributed } from './attributed.js';
 export { type Attribution, authorityChain, currentActor } from './attribution.js';
 export type {
   ApprovalEvent,
@@ -44,7 +44,13 @@ export type {
   Obligation,
 } from './decision.js';
 export { assertedIdentity, denyAllPolicy } from './defaults.js';
-export { toWritError, WRIT_ERROR_CODES, WritError, type WritErrorCode, type WritErrorOptions } from './errors.js';
+export {
+  toWritError,
+  WRIT_ERROR_CODES,
+  WritError,
+  type WritErrorCode,
+  type WritErrorOptions,
+} from './errors.js';
 export { getGlobalWrit, setGlobalWrit } from './global.js';
 export { uuidv7 } from './ids.js';
 export type {
@@ -65,7 +71,13 @@ export type {
 export type { CallState, WritMiddleware } from './middleware.js';
 export { DEFAULTS, type WritOptions } from './options.js';
 export { approvalBindingHash } from './pipeline.js';
-export { type Assurance, type Principal, type PrincipalKind, type PrincipalRef, toPrincipalRef } from './principal.js';
+export {
+  type Assurance,
+  type Principal,
+  type PrincipalKind,
+  type PrincipalRef,
+  toPrincipalRef,
+} from './principal.js';
 export {
   type Carrier,
   type CarrierFormat,
@@ -81,7 +93,14 @@ export {
   TASK_TOKEN_META_KEY,
 } from './propagation.js';
 export { REDACTED, redact } from './redact.js';
-export { isScopeSubset, isValidScopeItem, narrowScope, parseScope, scopeCovers, scopeItemCovers } from './scope.js';
+export {
+  isScopeSubset,
+  isValidScopeItem,
+  narrowScope,
+  parseScope,
+  scopeCovers,
+  scopeItemCovers,
+} from './scope.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { DelegateOptions, TaskHandle, TaskOptions } from './task.js';
 export { ATTR, EXECUTE_TOOL } from './telemetry.js';

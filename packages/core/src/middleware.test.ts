@@ -1,14 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { compose, createWrit, type Decision, type WritMiddleware, WritError } from './index.js';
+import { compose, createWrit, type Decision, WritError, type WritMiddleware } from './index.js';
 import { createInMemoryAuditSink, createInMemoryPolicy } from './testing/index.js';
 
 function build(middleware: WritMiddleware[], fallback: 'allow' | 'deny' = 'allow') {
   const audit = createInMemoryAuditSink();
-  const policy = createInMemoryPolicy({ fallback, rules: [{ id: 'confidential', effect: 'deny', when: (r) => r.context.dataClassification === 'restricted' }] });
+  const policy = createInMemoryPolicy({
+    fallback,
+    rules: [
+      { id: 'confidential', effect: 'deny', when: (r) => r.context.dataClassification === 'restricted' },
+    ],
+  });
   const writ = createWrit({ policy, audit, middleware });
   const runs: unknown[] = [];
-  const tool = writ.tool({ name: 'echo', input: z.object({ v: z.number() }), execute: async ({ v }) => (runs.push(v), v) });
+  const tool = writ.tool({
+    name: 'echo',
+    input: z.object({ v: z.number() }),
+    execute: async ({ v }) => {
+      runs.push(v);
+      return v;
+    },
+  });
   return { writ, audit, policy, tool, runs };
 }
 
@@ -48,12 +60,19 @@ describe('middleware', () => {
   it('transformRequest enriches what the policy judges, and the record keeps the enriched context', async () => {
     const classify: WritMiddleware = {
       name: 'classify',
-      transformRequest: (request) => ({ ...request, context: { ...request.context, dataClassification: 'restricted' } }),
+      transformRequest: (request) => ({
+        ...request,
+        context: { ...request.context, dataClassification: 'restricted' },
+      }),
     };
     const { tool, writ, audit, runs } = build([classify]);
-    await expect(writ.task({ agent: 'x' }, () => tool.execute({ v: 1 }))).rejects.toMatchObject({ code: 'WRIT_POLICY_DENIED' });
+    await expect(writ.task({ agent: 'x' }, () => tool.execute({ v: 1 }))).rejects.toMatchObject({
+      code: 'WRIT_POLICY_DENIED',
+    });
     expect(runs).toEqual([]);
-    expect(audit.ofKind('decision')[0]?.decision.evaluatedContext?.context.dataClassification).toBe('restricted');
+    expect(audit.ofKind('decision')[0]?.decision.evaluatedContext?.context.dataClassification).toBe(
+      'restricted',
+    );
   });
 
   it('a hook calling next() twice is refused and the tool runs at most once', async () => {
@@ -71,9 +90,14 @@ describe('middleware', () => {
   });
 
   it('wrapDecide can override the engine, and a malformed decision fails closed', async () => {
-    const garbage: WritMiddleware = { name: 'garbage', wrapDecide: async () => ({ effect: 'maybe' }) as unknown as Decision };
+    const garbage: WritMiddleware = {
+      name: 'garbage',
+      wrapDecide: async () => ({ effect: 'maybe' }) as unknown as Decision,
+    };
     const g = build([garbage]);
-    await expect(g.writ.task({ agent: 'x' }, () => g.tool.execute({ v: 1 }))).rejects.toMatchObject({ code: 'WRIT_PDP_UNAVAILABLE' });
+    await expect(g.writ.task({ agent: 'x' }, () => g.tool.execute({ v: 1 }))).rejects.toMatchObject({
+      code: 'WRIT_PDP_UNAVAILABLE',
+    });
     expect(g.runs).toEqual([]);
   });
 
@@ -85,16 +109,30 @@ describe('middleware', () => {
       },
     };
     const { tool, writ, audit, runs } = build([block]);
-    await expect(writ.task({ agent: 'x' }, () => tool.execute({ v: 1 }))).rejects.toMatchObject({ code: 'WRIT_POLICY_DENIED' });
+    await expect(writ.task({ agent: 'x' }, () => tool.execute({ v: 1 }))).rejects.toMatchObject({
+      code: 'WRIT_POLICY_DENIED',
+    });
     expect(runs).toEqual([]);
-    expect(audit.ofKind('outcome')[0]?.outcome).toMatchObject({ status: 'refused', errorCode: 'WRIT_POLICY_DENIED' });
+    expect(audit.ofKind('outcome')[0]?.outcome).toMatchObject({
+      status: 'refused',
+      errorCode: 'WRIT_POLICY_DENIED',
+    });
     // the decision record was already durable (allow) before the middleware refused
     expect(audit.ofKind('decision')).toHaveLength(1);
   });
 
   it('compose() on its own: first hook outermost, next twice rejects', async () => {
     const run = compose<string[], string>(
-      [async (s, next) => (s.push('a'), `${await next()}a`), async (s, next) => (s.push('b'), `${await next()}b`)],
+      [
+        async (s, next) => {
+          s.push('a');
+          return `${await next()}a`;
+        },
+        async (s, next) => {
+          s.push('b');
+          return `${await next()}b`;
+        },
+      ],
       async () => 'x',
     );
     const seen: string[] = [];

@@ -85,7 +85,13 @@ export const DEFAULTS = Object.freeze({
     identityMs: 5_000,
     credentialMs: 5_000,
     auditMs: 10_000,
-  } as { readonly policyMs: number; readonly approvalMs: number; readonly identityMs: number; readonly credentialMs: number; readonly auditMs: number }),
+  } as {
+    readonly policyMs: number;
+    readonly approvalMs: number;
+    readonly identityMs: number;
+    readonly credentialMs: number;
+    readonly auditMs: number;
+  }),
   capture: Object.freeze({ args: false, results: false }),
   telemetry: Object.freeze({ recordInputs: false, recordOutputs: false, recordEndUser: true }),
 });
@@ -101,7 +107,10 @@ const name = z.string().min(1).max(256);
 const optionsSchema = z.strictObject({
   service: name.optional(),
   environment: name.optional(),
-  identity: implementing<IdentityProvider>('IdentityProvider', ['verifyRequester', 'agentIdentity']).optional(),
+  identity: implementing<IdentityProvider>('IdentityProvider', [
+    'verifyRequester',
+    'agentIdentity',
+  ]).optional(),
   policy: implementing<PolicyEngine>('PolicyEngine', ['decide']).optional(),
   credentials: implementing<CredentialBroker>('CredentialBroker', [
     'issueTaskCredential',
@@ -130,9 +139,11 @@ const optionsSchema = z.strictObject({
   capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
   telemetry: z
     .strictObject({
-      tracer: z.custom<Tracer>((v) => isObject(v) && typeof v.startSpan === 'function', {
-        message: 'must be an OpenTelemetry Tracer',
-      }).optional(),
+      tracer: z
+        .custom<Tracer>((v) => isObject(v) && typeof v.startSpan === 'function', {
+          message: 'must be an OpenTelemetry Tracer',
+        })
+        .optional(),
       recordInputs: z.boolean().optional(),
       recordOutputs: z.boolean().optional(),
       recordEndUser: z.boolean().optional(),
@@ -148,7 +159,9 @@ const optionsSchema = z.strictObject({
     })
     .optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
-  generateId: z.custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  generateId: z
+    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
+    .optional(),
   onError: z
     .custom<(error: WritError) => void>((v) => typeof v === 'function', { message: 'must be a function' })
     .optional(),
@@ -164,7 +177,9 @@ export function validateOptions<T>(schema: z.ZodType<T>, input: unknown, fn: str
   const problems = result.error.issues.map((issue) => {
     const path = issue.path.length === 0 ? 'options' : `options.${issue.path.map(String).join('.')}`;
     const message =
-      issue.code === 'unrecognized_keys' ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      issue.code === 'unrecognized_keys'
+        ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.message;
     return `${path}: ${message}`;
   });
   throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: ${problems.join('; ')}`, {

@@ -69,7 +69,11 @@ export function runCall(
     span.setAttributes(attributes);
     ctx = parent;
   } else {
-    span = rt.tracer.startSpan(`${EXECUTE_TOOL} ${def.name}`, { kind: SpanKind.INTERNAL, attributes }, parent);
+    span = rt.tracer.startSpan(
+      `${EXECUTE_TOOL} ${def.name}`,
+      { kind: SpanKind.INTERNAL, attributes },
+      parent,
+    );
     ownSpans.add(span);
     ctx = trace.setSpan(parent, span);
   }
@@ -124,7 +128,8 @@ async function drive(state: State, preRefusal: WritError | undefined, ownsSpan: 
     if (preRefusal) throw preRefusal;
     const result = await stages(state);
     span.setStatus({ code: SpanStatusCode.OK });
-    if (rt.telemetry.recordOutputs) span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, jsonAttribute(rt, result));
+    if (rt.telemetry.recordOutputs)
+      span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, jsonAttribute(rt, result));
     await recordOutcome(state, 'ok', started, undefined, result);
     return result;
   } catch (error) {
@@ -162,7 +167,9 @@ async function validate(s: State): Promise<void> {
     try {
       result = await def.input['~standard'].validate(s.rawArgs);
     } catch (error) {
-      throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} could not be validated`, { cause: error });
+      throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} could not be validated`, {
+        cause: error,
+      });
     }
     if (result.issues !== undefined) {
       const issues = result.issues.slice(0, 20).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
@@ -176,7 +183,9 @@ async function validate(s: State): Promise<void> {
   try {
     argsDigest = digest(canonicalOrThrow(args));
   } catch (error) {
-    throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are not JSON-serialisable`, { cause: error });
+    throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are not JSON-serialisable`, {
+      cause: error,
+    });
   }
   let resource = s.call.resource;
   let dataClassification: string | undefined;
@@ -185,13 +194,19 @@ async function validate(s: State): Promise<void> {
     dataClassification =
       typeof def.dataClassification === 'function' ? def.dataClassification(args) : def.dataClassification;
   } catch (error) {
-    throw new WritError('WRIT_INPUT_INVALID', `could not resolve the resource of ${def.name}`, { cause: error });
+    throw new WritError('WRIT_INPUT_INVALID', `could not resolve the resource of ${def.name}`, {
+      cause: error,
+    });
   }
   if (typeof resource?.type !== 'string' || typeof resource.id !== 'string') {
-    throw new WritError('WRIT_INPUT_INVALID', `resource() of ${def.name} must return { type: string, id: string }`);
+    throw new WritError(
+      'WRIT_INPUT_INVALID',
+      `resource() of ${def.name} must return { type: string, id: string }`,
+    );
   }
   s.call = { ...s.call, args, argsDigest, resource, dataClassification };
-  if (s.rt.telemetry.recordInputs) s.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, jsonAttribute(s.rt, args));
+  if (s.rt.telemetry.recordInputs)
+    s.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, jsonAttribute(s.rt, args));
 }
 
 function canonicalOrThrow(value: unknown): unknown {
@@ -288,9 +303,18 @@ async function authorize(s: State): Promise<void> {
   setDecisionAttributes(span, decision);
   if (decision.effect === 'deny') {
     const because = decision.reasons.length > 0 ? `: ${decision.reasons.join('; ')}` : '';
-    throw new WritError('WRIT_POLICY_DENIED', `${s.call.name} was denied by policy (${decision.engine})${because}`, {
-      details: { tool: s.call.name, decisionId: decision.decisionId, policyIds: [...decision.policyIds], reasons: [...decision.reasons] },
-    });
+    throw new WritError(
+      'WRIT_POLICY_DENIED',
+      `${s.call.name} was denied by policy (${decision.engine})${because}`,
+      {
+        details: {
+          tool: s.call.name,
+          decisionId: decision.decisionId,
+          policyIds: [...decision.policyIds],
+          reasons: [...decision.reasons],
+        },
+      },
+    );
   }
 }
 
@@ -303,11 +327,17 @@ function decide(s: State): Promise<Decision> {
       state.signal,
       (signal) => rt.policy.decide(request, { signal }),
       () =>
-        new WritError('WRIT_PDP_UNAVAILABLE', `policy engine "${rt.policy.name}" did not answer within ${rt.timeouts.policyMs} ms`),
+        new WritError(
+          'WRIT_PDP_UNAVAILABLE',
+          `policy engine "${rt.policy.name}" did not answer within ${rt.timeouts.policyMs} ms`,
+        ),
     );
     return checkDecision(rt, raw, request);
   };
-  return compose(rt.wrapDecide, inner)(s).then((d) => checkDecision(rt, d, s.request as AuthorizationRequest));
+  return compose(
+    rt.wrapDecide,
+    inner,
+  )(s).then((d) => checkDecision(rt, d, s.request as AuthorizationRequest));
 }
 
 const EFFECTS = new Set(['allow', 'deny', 'approval_required']);
@@ -324,7 +354,10 @@ function checkDecision(rt: Runtime, raw: unknown, request: AuthorizationRequest)
     !isStrings(d.reasons) ||
     (d.errors !== undefined && !isStrings(d.errors))
   ) {
-    throw new WritError('WRIT_PDP_UNAVAILABLE', `policy engine "${rt.policy.name}" returned a malformed decision`);
+    throw new WritError(
+      'WRIT_PDP_UNAVAILABLE',
+      `policy engine "${rt.policy.name}" returned a malformed decision`,
+    );
   }
   const decision: Decision = {
     ...(d as Decision),
@@ -333,7 +366,11 @@ function checkDecision(rt: Runtime, raw: unknown, request: AuthorizationRequest)
     evaluatedContext: d.evaluatedContext ?? request,
   };
   if (decision.errors !== undefined && decision.errors.length > 0 && decision.effect !== 'deny') {
-    return { ...decision, effect: 'deny', reasons: [...decision.reasons, 'the policy engine reported evaluation errors'] };
+    return {
+      ...decision,
+      effect: 'deny',
+      reasons: [...decision.reasons, 'the policy engine reported evaluation errors'],
+    };
   }
   return decision;
 }
@@ -347,7 +384,12 @@ function checkDecision(rt: Runtime, raw: unknown, request: AuthorizationRequest)
  * approvalBindingHash({ tool: 'refund_order', argsDigest: call.argsDigest, agent: actor.id, decisionId: decision.decisionId });
  * ```
  */
-export function approvalBindingHash(input: { tool: string; argsDigest: string; agent: string; decisionId: string }): string {
+export function approvalBindingHash(input: {
+  tool: string;
+  argsDigest: string;
+  agent: string;
+  decisionId: string;
+}): string {
   return sha256Hex(canonicalJson(input));
 }
 
@@ -357,24 +399,46 @@ async function approve(s: State): Promise<void> {
   const { rt, call } = s;
   const handler = rt.approvals;
   if (handler === undefined) {
-    throw new WritError('WRIT_APPROVAL_REJECTED', `${call.name} requires approval but no approval handler is configured`, {
-      details: { tool: call.name, decisionId: decision.decisionId },
-    });
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `${call.name} requires approval but no approval handler is configured`,
+      {
+        details: { tool: call.name, decisionId: decision.decisionId },
+      },
+    );
   }
   const agent = currentActor(s.attribution).id;
-  const bindingHash = approvalBindingHash({ tool: call.name, argsDigest: call.argsDigest, agent, decisionId: decision.decisionId });
+  const bindingHash = approvalBindingHash({
+    tool: call.name,
+    argsDigest: call.argsDigest,
+    agent,
+    decisionId: decision.decisionId,
+  });
   const expiresAt = rt.clock() + rt.timeouts.approvalMs;
   let response: ApprovalResponse;
   try {
     response = await withDeadline(
       rt.timeouts.approvalMs,
       s.signal,
-      (signal) => handler.requestApproval({ call, attribution: s.attribution, decision, bindingHash, expiresAt }, { signal }),
-      () => new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} timed out after ${rt.timeouts.approvalMs} ms`),
+      (signal) =>
+        handler.requestApproval(
+          { call, attribution: s.attribution, decision, bindingHash, expiresAt },
+          { signal },
+        ),
+      () =>
+        new WritError(
+          'WRIT_APPROVAL_REJECTED',
+          `approval for ${call.name} timed out after ${rt.timeouts.approvalMs} ms`,
+        ),
     );
   } catch (error) {
-    if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED')) throw error;
-    throw new WritError('WRIT_APPROVAL_REJECTED', `approval handler "${handler.name}" failed for ${call.name}`, { cause: error });
+    if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED'))
+      throw error;
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `approval handler "${handler.name}" failed for ${call.name}`,
+      { cause: error },
+    );
   }
   const refuse = (why: string) =>
     new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} refused: ${why}`, {
@@ -408,7 +472,13 @@ async function approve(s: State): Promise<void> {
     throw new WritError(
       'WRIT_APPROVAL_REJECTED',
       `${call.name} was not approved${response.reason ? `: ${response.reason}` : ''}`,
-      { details: { tool: call.name, decisionId: decision.decisionId, approver: response.approver?.id ?? null } },
+      {
+        details: {
+          tool: call.name,
+          decisionId: decision.decisionId,
+          approver: response.approver?.id ?? null,
+        },
+      },
     );
   }
 }
@@ -420,7 +490,10 @@ async function issueCredential(s: State): Promise<void> {
   } else {
     const broker = rt.credentials;
     if (broker === undefined) {
-      throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `${call.name} needs a credential for ${call.audience} but no credential broker is configured`);
+      throw new WritError(
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `${call.name} needs a credential for ${call.audience} but no credential broker is configured`,
+      );
     }
     try {
       s.credential = await withDeadline(
@@ -428,16 +501,33 @@ async function issueCredential(s: State): Promise<void> {
         s.signal,
         (signal) =>
           broker.credentialFor(
-            { attribution: s.attribution, call, audience: call.audience as string, taskCredential: s.task.credential },
+            {
+              attribution: s.attribution,
+              call,
+              audience: call.audience as string,
+              taskCredential: s.task.credential,
+            },
             { signal },
           ),
-        () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not answer within ${rt.timeouts.credentialMs} ms`),
+        () =>
+          new WritError(
+            'WRIT_CREDENTIAL_UNAVAILABLE',
+            `credential broker "${broker.name}" did not answer within ${rt.timeouts.credentialMs} ms`,
+          ),
       );
     } catch (error) {
-      if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE')) throw error;
-      throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `no credential for ${call.audience}: ${error instanceof Error ? error.message : String(error)}`, {
-        cause: error,
-      });
+      if (
+        WritError.isInstance(error, 'WRIT_ABORTED') ||
+        WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE')
+      )
+        throw error;
+      throw new WritError(
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `no credential for ${call.audience}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   if (s.credential !== undefined) s.span.setAttribute(ATTR.WRIT_CREDENTIAL_JTI, s.credential.jti);
@@ -583,7 +673,10 @@ function safeDigest(value: unknown): string {
 
 function markError(span: Span, code: string, error: unknown): void {
   span.setAttribute(ATTR.ERROR_TYPE, code);
-  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    message: error instanceof Error ? error.message : String(error),
+  });
 }
 
 function setDecisionAttributes(span: Span, decision: Decision): void {
@@ -608,8 +701,10 @@ function startAttributes(rt: Runtime, def: ToolDefinition, callId: string, attri
     [ATTR.WRIT_AUTONOMOUS]: attribution.autonomous,
   };
   if (def.description !== undefined) attributes[ATTR.GEN_AI_TOOL_DESCRIPTION] = def.description;
-  if (attribution.conversationId !== undefined) attributes[ATTR.GEN_AI_CONVERSATION_ID] = attribution.conversationId;
-  if (rt.telemetry.recordEndUser && attribution.requester !== undefined) attributes[ATTR.ENDUSER_ID] = attribution.requester.id;
+  if (attribution.conversationId !== undefined)
+    attributes[ATTR.GEN_AI_CONVERSATION_ID] = attribution.conversationId;
+  if (rt.telemetry.recordEndUser && attribution.requester !== undefined)
+    attributes[ATTR.ENDUSER_ID] = attribution.requester.id;
   return attributes;
 }
 
@@ -626,7 +721,8 @@ function frameworkSpan(ctx: Context, toolName: string, callId: string | undefine
   const attributes = readable.attributes ?? {};
   const isTool =
     readable.name === `${EXECUTE_TOOL} ${toolName}` ||
-    (attributes[ATTR.GEN_AI_OPERATION_NAME] === EXECUTE_TOOL && attributes[ATTR.GEN_AI_TOOL_NAME] === toolName);
+    (attributes[ATTR.GEN_AI_OPERATION_NAME] === EXECUTE_TOOL &&
+      attributes[ATTR.GEN_AI_TOOL_NAME] === toolName);
   if (!isTool) return undefined;
   const other = attributes[ATTR.GEN_AI_TOOL_CALL_ID];
   if (callId !== undefined && typeof other === 'string' && other !== callId) return undefined;

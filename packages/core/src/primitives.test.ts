@@ -15,7 +15,10 @@ import {
 describe('WritError', () => {
   it('keeps code, cause and details, and serialises without the cause', () => {
     const cause = new Error('socket hang up');
-    const error = new WritError('WRIT_PDP_UNAVAILABLE', 'pdp down', { cause, details: { engine: 'authzen' } });
+    const error = new WritError('WRIT_PDP_UNAVAILABLE', 'pdp down', {
+      cause,
+      details: { engine: 'authzen' },
+    });
     expect(error).toBeInstanceOf(Error);
     expect(error.cause).toBe(cause);
     expect(JSON.parse(JSON.stringify(error))).toEqual({
@@ -63,26 +66,48 @@ describe('scope', () => {
   });
 
   it('validates items and never widens', () => {
-    for (const bad of ['', 'a b', 'orders:*:x', '**', 'a::b', ':a', 'x'.repeat(300)]) expect(isValidScopeItem(bad)).toBe(false);
+    for (const bad of ['', 'a b', 'orders:*:x', '**', 'a::b', ':a', 'x'.repeat(300)])
+      expect(isValidScopeItem(bad)).toBe(false);
     expect(narrowScope(['orders:*'], undefined)).toEqual(['orders:*']);
     expect(() => narrowScope(['orders:read'], ['orders:read', 'refunds:create'])).toThrow(
-      expect.objectContaining({ code: 'WRIT_SCOPE_EXCEEDED', details: expect.objectContaining({ exceeded: ['refunds:create'] }) }),
+      expect.objectContaining({
+        code: 'WRIT_SCOPE_EXCEEDED',
+        details: expect.objectContaining({ exceeded: ['refunds:create'] }),
+      }),
     );
   });
 });
 
 describe('redact', () => {
   it('replaces matching paths in a copy, with * matching any key or index', () => {
-    const input = { user: { password: 'p', name: 'n' }, items: [{ token: 't1', id: 1 }, { token: 't2', id: 2 }] };
+    const input = {
+      user: { password: 'p', name: 'n' },
+      items: [
+        { token: 't1', id: 1 },
+        { token: 't2', id: 2 },
+      ],
+    };
     const out = redact(input, ['user.password', 'items.*.token']);
-    expect(out).toEqual({ user: { password: REDACTED, name: 'n' }, items: [{ token: REDACTED, id: 1 }, { token: REDACTED, id: 2 }] });
+    expect(out).toEqual({
+      user: { password: REDACTED, name: 'n' },
+      items: [
+        { token: REDACTED, id: 1 },
+        { token: REDACTED, id: 2 },
+      ],
+    });
     expect(input.user.password).toBe('p');
   });
 });
 
 describe('credentials', () => {
   it('never expose the token through JSON, spreads or inspection', async () => {
-    const credential = createCredential({ token: 'super-secret-token', jti: 'j1', type: 'jwt', scope: ['a'], expiresAt: 1 });
+    const credential = createCredential({
+      token: 'super-secret-token',
+      jti: 'j1',
+      type: 'jwt',
+      scope: ['a'],
+      expiresAt: 1,
+    });
     expect(credential.token).toBe('super-secret-token');
     expect(JSON.stringify(credential)).not.toContain('super-secret');
     expect(JSON.stringify({ ...credential })).not.toContain('super-secret');

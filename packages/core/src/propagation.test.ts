@@ -88,7 +88,10 @@ describe('extractContext on hostile input', () => {
       const ctx = extractContext(carrier, { context: context.active() });
       expect(trace.getSpanContext(ctx)).toBeUndefined();
     }
-    const ok = extractContext({ Traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', baggage: 'writ.correlation_id=c%201,x=%E0%A4%A' });
+    const ok = extractContext({
+      Traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      baggage: 'writ.correlation_id=c%201,x=%E0%A4%A',
+    });
     expect(trace.getSpanContext(ok)?.traceId).toBe('0af7651916cd43dd8448eb211c80319c');
     expect(correlationIdFromContext(ok)).toBe('c 1');
     expect(propagation.getBaggage(ok)?.getEntry('x')).toBeUndefined();

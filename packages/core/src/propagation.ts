@@ -6,8 +6,8 @@ import {
   propagation,
   type TextMapGetter,
   type TextMapSetter,
-  trace,
   TraceFlags,
+  trace,
 } from '@opentelemetry/api';
 import { activeContext, tryGetTaskState } from './context.js';
 
@@ -51,7 +51,9 @@ const MAX_BAGGAGE_ENTRIES = 180;
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
 function isHeaders(carrier: Carrier): carrier is HeadersLike {
-  return typeof (carrier as HeadersLike).get === 'function' && typeof (carrier as HeadersLike).set === 'function';
+  return (
+    typeof (carrier as HeadersLike).get === 'function' && typeof (carrier as HeadersLike).set === 'function'
+  );
 }
 
 const setter: TextMapSetter<Carrier> = {
@@ -142,7 +144,10 @@ export function extractContext(carrier: Carrier, options: ExtractContextOptions 
  * const token = extractTaskToken(request.params._meta ?? {}, { format: 'mcp' });
  * ```
  */
-export function extractTaskToken(carrier: Carrier, options: { format?: CarrierFormat } = {}): string | undefined {
+export function extractTaskToken(
+  carrier: Carrier,
+  options: { format?: CarrierFormat } = {},
+): string | undefined {
   const value = getter.get(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER);
   const token = Array.isArray(value) ? value[0] : value;
   return typeof token === 'string' && token.length > 0 ? token : undefined;
@@ -200,13 +205,20 @@ function extractW3C(base: Context, carrier: Carrier): Context {
   const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
   if (match !== null) {
     const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string];
-    const spanContext = { traceId, spanId, traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true };
+    const spanContext = {
+      traceId,
+      spanId,
+      traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+      isRemote: true,
+    };
     if (version !== 'ff' && !(version === '00' && traceparent !== undefined && traceparent.length !== 55)) {
       if (isSpanContextValid(spanContext)) {
         const state = first(getter.get(carrier, 'tracestate'));
         ctx = trace.setSpanContext(
           ctx,
-          state !== undefined && state.length <= 512 ? { ...spanContext, traceState: createTraceState(state) } : spanContext,
+          state !== undefined && state.length <= 512
+            ? { ...spanContext, traceState: createTraceState(state) }
+            : spanContext,
         );
       }
     }

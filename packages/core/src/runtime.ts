@@ -39,7 +39,11 @@ export interface Runtime {
   readonly redact: readonly string[];
   readonly capture: { readonly args: boolean; readonly results: boolean };
   readonly tracer: Tracer;
-  readonly telemetry: { readonly recordInputs: boolean; readonly recordOutputs: boolean; readonly recordEndUser: boolean };
+  readonly telemetry: {
+    readonly recordInputs: boolean;
+    readonly recordOutputs: boolean;
+    readonly recordEndUser: boolean;
+  };
   readonly timeouts: typeof DEFAULTS.timeouts;
   readonly clock: () => number;
   readonly generateId: () => string;
@@ -163,7 +167,11 @@ export function eventBase(rt: Runtime, attribution: Attribution, span?: Span): A
  * Appends an event with the configured durability and deadline. Rejects with `WRIT_AUDIT_UNAVAILABLE`.
  * @internal
  */
-export async function appendEvent(rt: Runtime, event: AuditEvent, signal?: AbortSignal): Promise<AuditReceipt> {
+export async function appendEvent(
+  rt: Runtime,
+  event: AuditEvent,
+  signal?: AbortSignal,
+): Promise<AuditReceipt> {
   const sink = rt.audit;
   if (sink === undefined) {
     throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'no audit sink is configured: pass `audit` to createWrit', {
@@ -176,7 +184,10 @@ export async function appendEvent(rt: Runtime, event: AuditEvent, signal?: Abort
       signal ?? NEVER,
       () => sink.append(event, { durability: rt.durability }),
       () =>
-        new WritError('WRIT_AUDIT_UNAVAILABLE', `audit sink "${sink.name}" did not acknowledge within ${rt.timeouts.auditMs} ms`),
+        new WritError(
+          'WRIT_AUDIT_UNAVAILABLE',
+          `audit sink "${sink.name}" did not acknowledge within ${rt.timeouts.auditMs} ms`,
+        ),
     );
     if (typeof receipt !== 'object' || receipt === null || typeof receipt.index !== 'number') {
       throw new WritError('WRIT_AUDIT_UNAVAILABLE', `audit sink "${sink.name}" returned no receipt`);

@@ -93,14 +93,21 @@ export function parseScope(scope: readonly string[], option = 'scope'): readonly
  * narrowScope(['orders:read'], ['orders:*']); // throws WRIT_SCOPE_EXCEEDED
  * ```
  */
-export function narrowScope(parent: readonly string[], requested: readonly string[] | undefined): readonly string[] {
+export function narrowScope(
+  parent: readonly string[],
+  requested: readonly string[] | undefined,
+): readonly string[] {
   if (requested === undefined) return parent;
   const scope = parseScope(requested);
   const exceeded = scope.filter((item) => !scopeCovers(parent, item));
   if (exceeded.length > 0) {
-    throw new WritError('WRIT_SCOPE_EXCEEDED', `requested scope exceeds the delegating scope: ${exceeded.join(', ')}`, {
-      details: { requested: [...scope], parent: [...parent], exceeded },
-    });
+    throw new WritError(
+      'WRIT_SCOPE_EXCEEDED',
+      `requested scope exceeds the delegating scope: ${exceeded.join(', ')}`,
+      {
+        details: { requested: [...scope], parent: [...parent], exceeded },
+      },
+    );
   }
   return scope;
 }

@@ -13,7 +13,6 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
   };
 }
 
-// biome-ignore lint/suspicious/noRedeclare: namespace merged with the interface, as the spec defines it
 export declare namespace StandardSchemaV1 {
   type Result<Output> =
     | { readonly value: Output; readonly issues?: undefined }

@@ -1,13 +1,13 @@
+import { z } from 'zod';
 import type { Attribution } from './attribution.js';
 import { activeContext, runInContext, type TaskState, tryGetTaskState, withTaskState } from './context.js';
 import { type Credential, toCredentialRef } from './credential.js';
 import { toWritError, WritError } from './errors.js';
+import { DEFAULTS, scopeSchema, validateOptions } from './options.js';
 import type { Principal } from './principal.js';
 import { correlationIdFromContext, withCorrelationBaggage } from './propagation.js';
 import { appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
 import { narrowScope, parseScope } from './scope.js';
-import { DEFAULTS, scopeSchema, validateOptions } from './options.js';
-import { z } from 'zod';
 
 /** Options of `writ.task`. */
 export interface TaskOptions {
@@ -56,7 +56,9 @@ const principalSchema = z.object({
   name: z.string().optional(),
   claims: z.record(z.string(), z.unknown()).optional(),
 });
-const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' });
+const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
+  message: 'must be an AbortSignal',
+});
 const agentName = z.string().min(1).max(256);
 const taskSchema = z.strictObject({
   requester: z.union([z.string().min(1).max(65_536), principalSchema]).optional(),
@@ -101,7 +103,12 @@ export async function runTask<R>(
     parent?.attribution.correlationId ??
     rt.generateId();
   const signal = options.signal ?? (kind === 'delegate' ? parent?.signal : undefined) ?? NEVER;
-  const provisional: Principal = { kind: 'agent', id: options.agent, name: options.agent, assurance: 'asserted' };
+  const provisional: Principal = {
+    kind: 'agent',
+    id: options.agent,
+    name: options.agent,
+    assurance: 'asserted',
+  };
 
   // 1. identities and scope: refusals are audited as a refused task-start
   let attribution: Attribution;
@@ -161,12 +168,18 @@ export async function runTask<R>(
         rt.timeouts.credentialMs,
         signal,
         (s) => broker.issueTaskCredential({ attribution, parent: parent?.credential }, { signal: s }),
-        () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not answer in time`),
+        () =>
+          new WritError(
+            'WRIT_CREDENTIAL_UNAVAILABLE',
+            `credential broker "${broker.name}" did not answer in time`,
+          ),
       );
     } catch (error) {
       const refusal = WritError.isInstance(error)
         ? error
-        : new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task credential could not be issued', { cause: error });
+        : new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task credential could not be issued', {
+            cause: error,
+          });
       await recordRefusedStart(rt, refusal, attribution);
       throw refusal;
     }
@@ -225,7 +238,11 @@ async function resolveRequester(rt: Runtime, requester: TaskOptions['requester']
     rt.timeouts.identityMs,
     signal,
     (s) => rt.identity.verifyRequester(requester, { signal: s }),
-    () => new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" did not verify the requester in time`),
+    () =>
+      new WritError(
+        'WRIT_IDENTITY_INVALID',
+        `identity provider "${rt.identity.name}" did not verify the requester in time`,
+      ),
   );
   return checkPrincipal(rt, principal, 'requester');
 }
@@ -235,7 +252,11 @@ async function resolveAgent(rt: Runtime, agent: string, signal: AbortSignal): Pr
     rt.timeouts.identityMs,
     signal,
     (s) => rt.identity.agentIdentity(agent, { signal: s }),
-    () => new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" did not resolve agent ${agent} in time`),
+    () =>
+      new WritError(
+        'WRIT_IDENTITY_INVALID',
+        `identity provider "${rt.identity.name}" did not resolve agent ${agent} in time`,
+      ),
   );
   const checked = checkPrincipal(rt, principal, 'agent');
   return checked.name === undefined ? Object.freeze({ ...checked, name: agent }) : checked;
@@ -250,7 +271,10 @@ function checkPrincipal(rt: Runtime, principal: Principal, what: string): Princi
     !['human', 'agent', 'service'].includes(principal.kind) ||
     !['verified', 'asserted'].includes(principal.assurance)
   ) {
-    throw new WritError('WRIT_IDENTITY_INVALID', `identity provider "${rt.identity.name}" returned a malformed ${what}`);
+    throw new WritError(
+      'WRIT_IDENTITY_INVALID',
+      `identity provider "${rt.identity.name}" returned a malformed ${what}`,
+    );
   }
   return Object.freeze({ ...principal });
 }
@@ -282,10 +306,20 @@ async function revoke(rt: Runtime, attribution: Attribution, reason: string): Pr
       rt.timeouts.credentialMs,
       NEVER,
       (signal) => broker.revokeTask(attribution.taskId, { signal }),
-      () => new WritError('WRIT_CREDENTIAL_UNAVAILABLE', `credential broker "${broker.name}" did not revoke in time`),
+      () =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `credential broker "${broker.name}" did not revoke in time`,
+        ),
     );
   } catch (error) {
-    rt.report(toWritError(error, 'WRIT_CREDENTIAL_UNAVAILABLE', `revoking the credentials of task ${attribution.taskId} failed`));
+    rt.report(
+      toWritError(
+        error,
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `revoking the credentials of task ${attribution.taskId} failed`,
+      ),
+    );
     return;
   }
   if (revoked.length === 0) return;

@@ -58,7 +58,9 @@ describe('execute_tool spans', () => {
 
   it('mark a refused call as an error with error.type = the WritError code', async () => {
     const t = setup({ writ: { telemetry: { tracer: tracing.tracer } } });
-    await t.writ.task({ requester: ALICE, agent: 'support' }, () => t.deleteCustomer.execute({ customerId: 'c' })).catch(() => {});
+    await t.writ
+      .task({ requester: ALICE, agent: 'support' }, () => t.deleteCustomer.execute({ customerId: 'c' }))
+      .catch(() => {});
     const [span] = tracing.toolSpans();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.attributes[ATTR.ERROR_TYPE]).toBe('WRIT_POLICY_DENIED');
@@ -98,14 +100,19 @@ describe('execute_tool spans', () => {
       input: z.object({ card: z.object({ number: z.string(), cvc: z.string() }), amount: z.number() }),
       execute: async (args) => ({ ok: true, amount: args.amount }),
     });
-    await writ.task({ agent: 'a' }, () => pay.execute({ card: { number: '4111111111111111', cvc: '123' }, amount: 5 }));
+    await writ.task({ agent: 'a' }, () =>
+      pay.execute({ card: { number: '4111111111111111', cvc: '123' }, amount: 5 }),
+    );
     const [span] = tracing.toolSpans();
     expect(JSON.parse(String(span?.attributes[ATTR.GEN_AI_TOOL_CALL_ARGUMENTS]))).toEqual({
       amount: 5,
       card: { cvc: '[REDACTED]', number: '[REDACTED]' },
     });
     expect(span?.attributes[ATTR.GEN_AI_TOOL_CALL_RESULT]).toBe('{"amount":5,"ok":true}');
-    expect(audit.ofKind('decision')[0]?.call.args).toEqual({ amount: 5, card: { cvc: '[REDACTED]', number: '[REDACTED]' } });
+    expect(audit.ofKind('decision')[0]?.call.args).toEqual({
+      amount: 5,
+      card: { cvc: '[REDACTED]', number: '[REDACTED]' },
+    });
     expect(audit.ofKind('outcome')[0]?.outcome.result).toEqual({ amount: 5, ok: true });
     expect(audit.lines.join('')).not.toContain('4111111111111111');
   });
@@ -116,7 +123,13 @@ describe('execute_tool spans', () => {
     await t.writ.task({ requester: ALICE, agent: 'support' }, () =>
       framework.startActiveSpan(
         'execute_tool lookup_order',
-        { attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup_order', 'gen_ai.tool.call.id': 'fw_1' } },
+        {
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': 'lookup_order',
+            'gen_ai.tool.call.id': 'fw_1',
+          },
+        },
         async (span) => {
           await t.lookup.execute({ orderId: '1' });
           span.end();
@@ -153,7 +166,11 @@ describe('execute_tool spans', () => {
 
   it('make spans the tool starts children of execute_tool', async () => {
     const audit = createInMemoryAuditSink();
-    const writ = createWrit({ policy: createInMemoryPolicy({ fallback: 'allow' }), audit, telemetry: { tracer: tracing.tracer } });
+    const writ = createWrit({
+      policy: createInMemoryPolicy({ fallback: 'allow' }),
+      audit,
+      telemetry: { tracer: tracing.tracer },
+    });
     const tool = writ.tool({
       name: 'outer',
       input: z.object({}),

@@ -35,6 +35,7 @@ export function tryGetToolContext(): ToolContext | undefined {
  */
 export function getToolContext(): ToolContext {
   const ctx = tryGetToolContext();
-  if (ctx === undefined) throw new WritError('WRIT_NO_TASK', 'no tool call is executing in the active context');
+  if (ctx === undefined)
+    throw new WritError('WRIT_NO_TASK', 'no tool call is executing in the active context');
   return ctx;
 }

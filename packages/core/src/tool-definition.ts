@@ -9,11 +9,19 @@ const descriptionSchema = z.strictObject({
   name: z.string().regex(TOOL_NAME, 'must match [A-Za-z0-9_.-]{1,128}'),
   description: z.string().max(4096).optional(),
   input: z
-    .custom((v) => typeof v === 'object' && v !== null && typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function', {
-      message: 'must be a zod schema (or any Standard Schema)',
-    })
+    .custom(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function',
+      {
+        message: 'must be a zod schema (or any Standard Schema)',
+      },
+    )
     .optional(),
-  resource: z.custom((v) => typeof v === 'function', { message: 'must be a function (args) => Resource' }).optional(),
+  resource: z
+    .custom((v) => typeof v === 'function', { message: 'must be a function (args) => Resource' })
+    .optional(),
   risk: z.enum(['low', 'medium', 'high']).optional(),
   audience: z.string().min(1).max(2048).optional(),
   permission: z.string().refine(isValidScopeItem, 'must be a valid scope item').optional(),
@@ -27,10 +35,15 @@ const descriptionSchema = z.strictObject({
     })
     .optional(),
   dataClassification: z
-    .union([z.string().min(1), z.custom((v) => typeof v === 'function', { message: 'must be a string or a function' })])
+    .union([
+      z.string().min(1),
+      z.custom((v) => typeof v === 'function', { message: 'must be a string or a function' }),
+    ])
     .optional(),
   execute: z.custom((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
-  writ: z.custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' }).optional(),
+  writ: z
+    .custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' })
+    .optional(),
 });
 
 /** Validates a tool description and fills in defaults. @internal */

@@ -47,7 +47,10 @@ describe('writ.tool types', () => {
 
 describe('withAttribution and @attributed types', () => {
   it('keeps the wrapped function signature (args from the schema when given)', () => {
-    const withSchema = withAttribution(async (args, ctx) => ({ id: args.orderId, jti: ctx.credential?.jti }), { name: 'x', input });
+    const withSchema = withAttribution(
+      async (args, ctx) => ({ id: args.orderId, jti: ctx.credential?.jti }),
+      { name: 'x', input },
+    );
     expectTypeOf(withSchema).parameter(0).toEqualTypeOf<{ orderId: string; amount?: number | undefined }>();
     expectTypeOf(withSchema).returns.toEqualTypeOf<Promise<{ id: string; jti: string | undefined }>>();
     const plain = withAttribution(async (args: { n: number }) => args.n, { name: 'y' });

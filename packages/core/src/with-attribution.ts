@@ -1,12 +1,13 @@
 import { resolveRuntime } from './global.js';
 import type { Invoke } from './pipeline.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
-import type { ExecuteOptions, ToolContext, ToolDescription, ToolDefinition } from './tool.js';
+import type { ExecuteOptions, ToolContext, ToolDefinition, ToolDescription } from './tool.js';
 import { defineTool } from './tool-definition.js';
 import { callTool, type Writ } from './writ.js';
 
 /** Options of {@link withAttribution} and `@attributed`: a tool description plus the instance to use. */
-export interface AttributionOptions<S extends StandardSchemaV1 = StandardSchemaV1> extends ToolDescription<S> {
+export interface AttributionOptions<S extends StandardSchemaV1 = StandardSchemaV1>
+  extends ToolDescription<S> {
   /** Instance to run on. @default the active task's instance, else the one from `setGlobalWrit` */
   writ?: Writ;
 }

@@ -25,11 +25,19 @@ describe('the call pipeline', () => {
     expect(kinds).toEqual(['task-start', 'decision', 'outcome', 'revocation', 'task-end']);
     const decision = t.audit.ofKind('decision')[0];
     expect(decision?.decision).toMatchObject({ effect: 'allow', policyIds: ['reads'], engine: 'in-memory' });
-    expect(decision?.requester).toMatchObject({ kind: 'human', id: 'alice@example.com', assurance: 'verified' });
+    expect(decision?.requester).toMatchObject({
+      kind: 'human',
+      id: 'alice@example.com',
+      assurance: 'verified',
+    });
     expect(decision?.chain.map((p) => p.id)).toEqual(['spiffe://writ.test/agent/support']);
     expect(decision?.call).toMatchObject({ name: 'lookup_order', resource: { type: 'Order', id: '42' } });
     expect(decision?.call.args).toBeUndefined();
-    expect(decision?.decision.evaluatedContext?.context).toMatchObject({ intent: 'Refund order 42', inScope: true, risk: 'low' });
+    expect(decision?.decision.evaluatedContext?.context).toMatchObject({
+      intent: 'Refund order 42',
+      inScope: true,
+      risk: 'low',
+    });
     const outcome = t.audit.ofKind('outcome')[0];
     expect(outcome?.outcome.status).toBe('ok');
     expect(outcome?.decisionIndex).toBe(1);
@@ -48,7 +56,10 @@ describe('the call pipeline', () => {
     const decision = t.audit.ofKind('decision')[0];
     expect(decision?.decision.effect).toBe('deny');
     expect(decision?.refusal?.code).toBe('WRIT_POLICY_DENIED');
-    expect(t.audit.ofKind('outcome')[0]?.outcome).toMatchObject({ status: 'refused', errorCode: 'WRIT_POLICY_DENIED' });
+    expect(t.audit.ofKind('outcome')[0]?.outcome).toMatchObject({
+      status: 'refused',
+      errorCode: 'WRIT_POLICY_DENIED',
+    });
     expect(t.audit.ofKind('task-end')[0]).toMatchObject({ status: 'error', errorCode: 'WRIT_POLICY_DENIED' });
   });
 
@@ -78,7 +89,9 @@ describe('the call pipeline', () => {
 
   it('refuses a call whose approval is rejected: the tool never runs, both records kept', async () => {
     const t = setup({ approve: false });
-    const error = await t.writ.task(task, () => t.refund.execute({ orderId: '42', amount: 900 })).catch((e: unknown) => e);
+    const error = await t.writ
+      .task(task, () => t.refund.execute({ orderId: '42', amount: 900 }))
+      .catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED')).toBe(true);
     expect(t.executed).toEqual([]);
     expect(t.audit.ofKind('approval')[0]?.approval.approved).toBe(false);
@@ -98,7 +111,10 @@ describe('the call pipeline', () => {
     const decision = t.audit.ofKind('decision')[0];
     expect(decision?.decision).toMatchObject({ effect: 'deny', engine: 'writ' });
     expect(decision?.refusal?.code).toBe('WRIT_INPUT_INVALID');
-    expect(t.audit.ofKind('outcome')[0]?.outcome).toMatchObject({ status: 'refused', errorCode: 'WRIT_INPUT_INVALID' });
+    expect(t.audit.ofKind('outcome')[0]?.outcome).toMatchObject({
+      status: 'refused',
+      errorCode: 'WRIT_INPUT_INVALID',
+    });
   });
 
   it('writes the decision record before the tool runs and the outcome record after', async () => {
@@ -123,7 +139,11 @@ describe('the call pipeline', () => {
     const audit = createInMemoryAuditSink();
     const writ = createWrit({ policy: createInMemoryPolicy({ fallback: 'allow' }), audit });
     const boom = new RangeError('out of stock');
-    const tool = writ.tool({ name: 'reserve', input: z.object({}), execute: async () => Promise.reject(boom) });
+    const tool = writ.tool({
+      name: 'reserve',
+      input: z.object({}),
+      execute: async () => Promise.reject(boom),
+    });
     await expect(writ.task({ agent: 'a' }, () => tool.execute({}))).rejects.toBe(boom);
     expect(audit.ofKind('decision')[0]?.decision.effect).toBe('allow');
     expect(audit.ofKind('outcome')[0]?.outcome).toMatchObject({ status: 'error', errorCode: 'RangeError' });
@@ -169,7 +189,9 @@ describe('the call pipeline', () => {
     const t = setup();
     const seen = await t.writ.task(task, async () => {
       const outer = getAttribution();
-      const inner = await t.writ.delegate({ agent: 'billing', scope: ['lookup_order'] }, () => getAttribution());
+      const inner = await t.writ.delegate({ agent: 'billing', scope: ['lookup_order'] }, () =>
+        getAttribution(),
+      );
       return { outer, inner };
     });
     expect(seen.outer.requester?.id).toBe('alice@example.com');

@@ -96,7 +96,9 @@ export function createWrit(options?: WritOptions): Writ {
 
 /** The runtime behind a Writ instance. @internal */
 export function runtimeOf(writ: unknown): Runtime | undefined {
-  return typeof writ === 'object' && writ !== null ? ((writ as Record<symbol, Runtime>)[RUNTIME] ?? undefined) : undefined;
+  return typeof writ === 'object' && writ !== null
+    ? ((writ as Record<symbol, Runtime>)[RUNTIME] ?? undefined)
+    : undefined;
 }
 
 /**
@@ -122,9 +124,13 @@ export function callTool(
       scope: [],
     });
     const orphan: TaskState = { attribution, runtime: rt.writ };
-    const refusal = new WritError('WRIT_NO_TASK', `${def.name} was called outside writ.task() and requireTask is set`, {
-      details: { tool: def.name },
-    });
+    const refusal = new WritError(
+      'WRIT_NO_TASK',
+      `${def.name} was called outside writ.task() and requireTask is set`,
+      {
+        details: { tool: def.name },
+      },
+    );
     return runCall(rt, orphan, def, args, options, invoke, refusal);
   }
   return runTask(rt, 'autonomous', { agent: rt.autonomousAgent }, () =>

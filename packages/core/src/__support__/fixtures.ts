@@ -30,7 +30,15 @@ export function setup(options: { rules?: PolicyRule[]; approve?: boolean; writ?:
     approver: { kind: 'human', id: 'manager@example.com', assurance: 'verified' },
     approve: () => options.approve ?? true,
   });
-  const writ = createWrit({ service: 'support', identity, policy, audit, credentials, approvals, ...options.writ });
+  const writ = createWrit({
+    service: 'support',
+    identity,
+    policy,
+    audit,
+    credentials,
+    approvals,
+    ...options.writ,
+  });
   const executed: string[] = [];
   const lookup = writ.tool({
     name: 'lookup_order',

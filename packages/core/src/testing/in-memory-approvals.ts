@@ -24,7 +24,11 @@ export interface InMemoryApprovals extends ApprovalHandler {
  * ```
  */
 export function createInMemoryApprovals(options: InMemoryApprovalsOptions = {}): InMemoryApprovals {
-  const approver: Principal = options.approver ?? { kind: 'human', id: 'approver@writ.test', assurance: 'verified' };
+  const approver: Principal = options.approver ?? {
+    kind: 'human',
+    id: 'approver@writ.test',
+    assurance: 'verified',
+  };
   const decide = options.approve ?? (() => true);
   const requests: ApprovalRequest[] = [];
   return {

@@ -55,7 +55,10 @@ export function createInMemoryAuditSink(options: { log?: string } = {}): InMemor
       events.push(JSON.parse(line) as AuditEvent);
       lines.push(line);
       durabilities.push(appendOptions.durability);
-      const leafHash = createHash('sha256').update(Buffer.from([0])).update(line, 'utf8').digest('hex');
+      const leafHash = createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(line, 'utf8')
+        .digest('hex');
       return { log, index, leafHash };
     },
     ofKind<K extends AuditEventKind>(kind: K) {

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { type Credential, createCredential } from '../credential.js';
 import { WritError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import type { CallCredentialRequest, CallOptions, CredentialBroker, TaskCredentialRequest } from '../interfaces.js';
+import type {
+  CallCredentialRequest,
+  CallOptions,
+  CredentialBroker,
+  TaskCredentialRequest,
+} from '../interfaces.js';
 import { isScopeSubset } from '../scope.js';
 
 /** Options of {@link createInMemoryCredentialBroker}. */
@@ -33,7 +38,9 @@ export interface InMemoryCredentialBroker extends CredentialBroker {
  * credentials.verify(token); // throws WRIT_TOKEN_REVOKED once the task has ended
  * ```
  */
-export function createInMemoryCredentialBroker(options: InMemoryCredentialBrokerOptions = {}): InMemoryCredentialBroker {
+export function createInMemoryCredentialBroker(
+  options: InMemoryCredentialBrokerOptions = {},
+): InMemoryCredentialBroker {
   const ttlMs = options.ttlMs ?? 300_000;
   const clock = options.clock ?? Date.now;
   const issued: Credential[] = [];
@@ -65,7 +72,10 @@ export function createInMemoryCredentialBroker(options: InMemoryCredentialBroker
     async issueTaskCredential(request: TaskCredentialRequest, _options: CallOptions): Promise<Credential> {
       const { attribution, parent } = request;
       if (parent !== undefined && !isScopeSubset(attribution.scope, parent.scope)) {
-        throw new WritError('WRIT_SCOPE_EXCEEDED', 'a delegated credential cannot carry more scope than its parent');
+        throw new WritError(
+          'WRIT_SCOPE_EXCEEDED',
+          'a delegated credential cannot carry more scope than its parent',
+        );
       }
       return mint(attribution.taskId, attribution.scope, 'urn:ietf:params:oauth:token-type:txn_token');
     },
@@ -73,7 +83,12 @@ export function createInMemoryCredentialBroker(options: InMemoryCredentialBroker
       const key = `${request.attribution.taskId}\u0000${request.audience}`;
       const cached = perAudience.get(key);
       if (cached !== undefined && !revoked.has(cached.jti) && cached.expiresAt > clock()) return cached;
-      const credential = mint(request.attribution.taskId, request.attribution.scope, 'urn:ietf:params:oauth:token-type:access_token', request.audience);
+      const credential = mint(
+        request.attribution.taskId,
+        request.attribution.scope,
+        'urn:ietf:params:oauth:token-type:access_token',
+        request.audience,
+      );
       perAudience.set(key, credential);
       return credential;
     },
@@ -88,10 +103,14 @@ export function createInMemoryCredentialBroker(options: InMemoryCredentialBroker
       const entry = byToken.get(token);
       if (entry === undefined) throw new WritError('WRIT_IDENTITY_INVALID', 'unknown token');
       const { credential } = entry;
-      if (revoked.has(credential.jti)) throw new WritError('WRIT_TOKEN_REVOKED', 'token was revoked', { details: { jti: credential.jti } });
-      if (credential.expiresAt <= clock()) throw new WritError('WRIT_TOKEN_EXPIRED', 'token expired', { details: { jti: credential.jti } });
+      if (revoked.has(credential.jti))
+        throw new WritError('WRIT_TOKEN_REVOKED', 'token was revoked', { details: { jti: credential.jti } });
+      if (credential.expiresAt <= clock())
+        throw new WritError('WRIT_TOKEN_EXPIRED', 'token expired', { details: { jti: credential.jti } });
       if (verifyOptions.audience !== undefined && credential.audience !== verifyOptions.audience) {
-        throw new WritError('WRIT_AUDIENCE_MISMATCH', 'token is for another audience', { details: { jti: credential.jti } });
+        throw new WritError('WRIT_AUDIENCE_MISMATCH', 'token is for another audience', {
+          details: { jti: credential.jti },
+        });
       }
       return credential;
     },

@@ -42,15 +42,30 @@ export function createInMemoryIdentity(options: InMemoryIdentityOptions = {}): I
     async verifyRequester(token: string, _options: CallOptions): Promise<Principal> {
       verified.push(token);
       const entry = requesters.get(token);
-      if (entry === undefined) throw new WritError('WRIT_IDENTITY_INVALID', 'requester token is not recognised');
-      return { kind: 'human', id: entry.id, name: entry.name, issuer, assurance: 'verified', claims: { sub: entry.id, ...entry.claims } };
+      if (entry === undefined)
+        throw new WritError('WRIT_IDENTITY_INVALID', 'requester token is not recognised');
+      return {
+        kind: 'human',
+        id: entry.id,
+        name: entry.name,
+        issuer,
+        assurance: 'verified',
+        claims: { sub: entry.id, ...entry.claims },
+      };
     },
     async agentIdentity(agent: string, _options: CallOptions): Promise<Principal> {
       if (agents !== undefined && !agents.has(agent)) {
         throw new WritError('WRIT_IDENTITY_INVALID', `agent ${agent} is not registered`);
       }
-      if (!/^[A-Za-z0-9._-]+$/.test(agent)) throw new WritError('WRIT_IDENTITY_INVALID', `invalid agent name ${agent}`);
-      return { kind: 'agent', id: `spiffe://${trustDomain}/agent/${agent}`, name: agent, issuer: `spiffe://${trustDomain}`, assurance: 'verified' };
+      if (!/^[A-Za-z0-9._-]+$/.test(agent))
+        throw new WritError('WRIT_IDENTITY_INVALID', `invalid agent name ${agent}`);
+      return {
+        kind: 'agent',
+        id: `spiffe://${trustDomain}/agent/${agent}`,
+        name: agent,
+        issuer: `spiffe://${trustDomain}`,
+        assurance: 'verified',
+      };
     },
   };
 }

@@ -67,7 +67,12 @@ export function createInMemoryPolicy(options: InMemoryPolicyOptions = {}): InMem
         const agents = asList(rule.agent);
         if (tools && !tools.includes(request.action.name)) return false;
         if (rule.risk && !rule.risk.includes(request.action.properties.risk)) return false;
-        if (agents && !agents.includes(request.subject.id) && !agents.includes(request.subject.properties.name ?? '')) return false;
+        if (
+          agents &&
+          !agents.includes(request.subject.id) &&
+          !agents.includes(request.subject.properties.name ?? '')
+        )
+          return false;
         if (rule.inScope !== undefined && rule.inScope !== request.context.inScope) return false;
         if (rule.when && !rule.when(request)) return false;
         return true;
@@ -83,7 +88,10 @@ export function createInMemoryPolicy(options: InMemoryPolicyOptions = {}): InMem
       return {
         effect,
         policyIds: deciding.map((r) => r.id),
-        reasons: deciding.length === 0 ? [`no rule matched; fallback is ${fallback}`] : deciding.flatMap((r) => (r.reason ? [r.reason] : [])),
+        reasons:
+          deciding.length === 0
+            ? [`no rule matched; fallback is ${fallback}`]
+            : deciding.flatMap((r) => (r.reason ? [r.reason] : [])),
         decisionId: `${name}-${++n}`,
         engine: name,
         evaluatedContext: request,

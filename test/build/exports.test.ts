@@ -1,0 +1,53 @@
+// Checks the *built* packages (dist/), as users install them: ESM and CJS entry points, types files,
+// and that the two module formats interoperate. `npm test` builds before running this.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pkgDir = join(root, 'packages', 'core');
+const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const require = createRequire(join(pkgDir, 'package.json'));
+
+type Entry = { import: { types: string; default: string }; require: { types: string; default: string } };
+
+describe('@writ/core build output', () => {
+  it('ships ESM, CJS and both declaration flavours for every export, types listed first', () => {
+    for (const [subpath, entry] of Object.entries(pkg.exports as Record<string, Entry | string>)) {
+      if (typeof entry === 'string') continue;
+      for (const condition of ['import', 'require'] as const) {
+        expect(Object.keys(entry[condition])[0], `${subpath} ${condition}`).toBe('types');
+        for (const file of Object.values(entry[condition]))
+          expect(existsSync(join(pkgDir, file)), file).toBe(true);
+      }
+    }
+  });
+
+  it('loads the same API from ESM and CJS, and errors are recognised across the two copies', async () => {
+    const esm = await import(pathToFileURL(join(pkgDir, pkg.exports['.'].import.default)).href);
+    const cjs = require(join(pkgDir, pkg.exports['.'].require.default));
+    expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
+    expect(esm.VERSION).toBe(pkg.version);
+    const fromCjs = new cjs.WritError('WRIT_POLICY_DENIED', 'no');
+    expect(fromCjs instanceof esm.WritError).toBe(false);
+    expect(esm.WritError.isInstance(fromCjs, 'WRIT_POLICY_DENIED')).toBe(true);
+
+    const testing = require(join(pkgDir, pkg.exports['./testing'].require.default));
+    const writ = cjs.createWrit({
+      audit: testing.createInMemoryAuditSink(),
+      policy: testing.createInMemoryPolicy({ fallback: 'allow' }),
+    });
+    const { z } = await import('zod');
+    const tool = writ.tool({ name: 'ping', input: z.object({}), execute: async () => 'pong' });
+    await expect(tool.execute({})).resolves.toBe('pong');
+  });
+
+  it('depends only on zod, with @opentelemetry/api as a peer', () => {
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(['zod']);
+    expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(['@opentelemetry/api']);
+    expect(pkg.sideEffects).toBe(false);
+    expect(pkg.type).toBe('module');
+  });
+});
