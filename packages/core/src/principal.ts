@@ -10,15 +10,8 @@ export type PrincipalKind = 'human' | 'agent' | 'service';
  */
 export type Assurance = 'verified' | 'asserted';
 
-/**
- * A party in the authority chain: the human who asked, an agent that acted, or a service.
- *
- * @example
- * ```ts
- * const alice: Principal = { kind: 'human', id: 'alice@example.com', issuer: 'https://login.example.com', assurance: 'verified', claims: { sub: 'alice@example.com' } };
- * ```
- */
-export interface Principal {
+/** The part of a {@link Principal} that goes into audit records and policy requests (no claims). */
+export interface PrincipalRef {
   readonly kind: PrincipalKind;
   /** Stable identifier: OIDC `sub`, a SPIFFE ID for workloads (`spiffe://example.org/agent/support`), … */
   readonly id: string;
@@ -27,17 +20,19 @@ export interface Principal {
   /** Display name, e.g. the agent's registered name. Never used for decisions. */
   readonly name?: string | undefined;
   readonly assurance: Assurance;
-  /** The verified claims the identity came with. Not copied into audit records or spans. */
-  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** The part of a {@link Principal} that goes into audit records and policy requests (no claims). */
-export interface PrincipalRef {
-  readonly kind: PrincipalKind;
-  readonly id: string;
-  readonly issuer?: string | undefined;
-  readonly name?: string | undefined;
-  readonly assurance: Assurance;
+/**
+ * A party in the authority chain: the human who asked, an agent that acted, or a service.
+ *
+ * @example
+ * ```ts
+ * const alice: Principal = { kind: 'human', id: 'alice@example.com', issuer: 'https://login.example.com', assurance: 'verified', claims: { sub: 'alice@example.com' } };
+ * ```
+ */
+export interface Principal extends PrincipalRef {
+  /** The verified claims the identity came with. Not copied into audit records or spans. */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**
