@@ -37,6 +37,7 @@ export default defineConfig({
     alias: [
       { find: /^@writ\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
       { find: /^@writ\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
     ],
   },
   test: {

@@ -9,8 +9,13 @@
  * | `WRIT_PDP_UNAVAILABLE` | the policy engine failed, timed out or answered garbage (fail closed) | no |
  * | `WRIT_APPROVAL_REJECTED` | a required human approval was refused, expired, mis-bound or unavailable | no |
  * | `WRIT_IDENTITY_INVALID` | a requester or workload credential could not be verified | no |
- * | `WRIT_TOKEN_EXPIRED` / `WRIT_TOKEN_REVOKED` | a task token is past `exp` or was revoked | no |
+ * | `WRIT_IDENTITY_UNAVAILABLE` | the identity source (Workload API, OIDC discovery/JWKS) could not be reached | no |
+ * | `WRIT_TOKEN_INVALID` | a token is malformed, badly signed, uses a refused algorithm or header, or lacks a required claim | no |
+ * | `WRIT_TOKEN_EXPIRED` / `WRIT_TOKEN_NOT_YET_VALID` | a token is past `exp`, or its `nbf`/`iat` lies in the future | no |
+ * | `WRIT_TOKEN_REVOKED` | a token was revoked (its task ended) | no |
  * | `WRIT_AUDIENCE_MISMATCH` | a token was presented to the wrong audience | no |
+ * | `WRIT_ISSUER_MISMATCH` | a token comes from an unexpected issuer or SPIFFE trust domain | no |
+ * | `WRIT_SPIFFE_ID_INVALID` | a SPIFFE ID breaks the SPIFFE ID rules | no |
  * | `WRIT_SCOPE_EXCEEDED` | a delegation asked for scope its parent does not hold | no |
  * | `WRIT_CREDENTIAL_UNAVAILABLE` | no credential could be issued for the call | no |
  * | `WRIT_AUDIT_UNAVAILABLE` | the audit sink did not acknowledge the decision record | no |
@@ -28,9 +33,14 @@ export type WritErrorCode =
   | 'WRIT_PDP_UNAVAILABLE'
   | 'WRIT_APPROVAL_REJECTED'
   | 'WRIT_IDENTITY_INVALID'
+  | 'WRIT_IDENTITY_UNAVAILABLE'
+  | 'WRIT_TOKEN_INVALID'
   | 'WRIT_TOKEN_EXPIRED'
+  | 'WRIT_TOKEN_NOT_YET_VALID'
   | 'WRIT_TOKEN_REVOKED'
   | 'WRIT_AUDIENCE_MISMATCH'
+  | 'WRIT_ISSUER_MISMATCH'
+  | 'WRIT_SPIFFE_ID_INVALID'
   | 'WRIT_SCOPE_EXCEEDED'
   | 'WRIT_CREDENTIAL_UNAVAILABLE'
   | 'WRIT_AUDIT_UNAVAILABLE'
@@ -49,9 +59,14 @@ export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
   'WRIT_PDP_UNAVAILABLE',
   'WRIT_APPROVAL_REJECTED',
   'WRIT_IDENTITY_INVALID',
+  'WRIT_IDENTITY_UNAVAILABLE',
+  'WRIT_TOKEN_INVALID',
   'WRIT_TOKEN_EXPIRED',
+  'WRIT_TOKEN_NOT_YET_VALID',
   'WRIT_TOKEN_REVOKED',
   'WRIT_AUDIENCE_MISMATCH',
+  'WRIT_ISSUER_MISMATCH',
+  'WRIT_SPIFFE_ID_INVALID',
   'WRIT_SCOPE_EXCEEDED',
   'WRIT_CREDENTIAL_UNAVAILABLE',
   'WRIT_AUDIT_UNAVAILABLE',

@@ -69,7 +69,7 @@ export type {
   TaskCredentialRequest,
 } from './interfaces.js';
 export type { CallState, WritMiddleware } from './middleware.js';
-export { DEFAULTS, type WritOptions } from './options.js';
+export { DEFAULTS, validateOptions, type WritOptions } from './options.js';
 export { approvalBindingHash } from './pipeline.js';
 export {
   type Assurance,

@@ -168,8 +168,14 @@ const optionsSchema = z.strictObject({
 });
 
 /**
- * Validates options with a zod schema, throwing `WRIT_OPTIONS_INVALID` whose message names each bad option.
- * @internal
+ * Validates options with a zod schema, throwing `WRIT_OPTIONS_INVALID` whose message names each bad
+ * option (`createFoo: options.timeoutMs: Too small…; unknown option(s) "colour"`). For Writ packages
+ * and integrations that take options objects.
+ *
+ * @example
+ * ```ts
+ * const parsed = validateOptions(z.strictObject({ timeoutMs: z.number().positive().optional() }), options, 'createPdpClient');
+ * ```
  */
 export function validateOptions<T>(schema: z.ZodType<T>, input: unknown, fn: string): T {
   const result = schema.safeParse(input ?? {});
