@@ -12,8 +12,10 @@ export const TASK_STATE_KEY = createContextKey('writ.task-state');
 /** What the task scope keeps beside the attribution. */
 export interface TaskState {
   readonly attribution: Attribution;
-  /** The task credential (token inside, non-enumerable). */
-  readonly credential?: Credential | undefined;
+  /** The task credential (token inside, non-enumerable); replaced when the broker renews it. */
+  credential?: Credential | undefined;
+  /** A renewal in flight, shared by concurrent calls. */
+  renewing?: Promise<Credential> | undefined;
   /** The Writ instance that opened the task; free functions (`withAttribution`, `@attributed`) use it. */
   readonly runtime: unknown;
   /** Aborts the task's calls. */

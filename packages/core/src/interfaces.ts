@@ -81,6 +81,14 @@ export interface CredentialBroker {
   issueTaskCredential(request: TaskCredentialRequest, options: CallOptions): Promise<Credential>;
   /** A credential for one audience, derived from the task credential (cached per task and audience). */
   credentialFor(request: CallCredentialRequest, options: CallOptions): Promise<Credential>;
+  /**
+   * Optional: a fresh task token for a running task whose current one is about to expire. Called at most
+   * once at a time per task, when a call finds less than `DEFAULTS.renewTaskCredentialBeforeMs` left.
+   */
+  renewTaskCredential?(
+    request: TaskCredentialRequest & { readonly credential: Credential },
+    options: CallOptions,
+  ): Promise<Credential>;
   /** Revokes every credential issued for the task; returns what was revoked. */
   revokeTask(taskId: string, options: CallOptions): Promise<readonly Credential[]>;
 }

@@ -79,6 +79,8 @@ export const DEFAULTS = Object.freeze({
   requireTask: false,
   autonomousAgent: 'autonomous',
   taskScope: Object.freeze(['*']) as readonly string[],
+  /** Task tokens with less than this left are renewed before a call uses them (when the broker can). */
+  renewTaskCredentialBeforeMs: 60_000,
   timeouts: Object.freeze({
     policyMs: 2_000,
     approvalMs: 300_000,

@@ -10,6 +10,7 @@ import type { AuthorizationRequest, Decision } from './decision.js';
 import { toWritError, WritError, type WritErrorCode } from './errors.js';
 import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
 import type { CallState } from './middleware.js';
+import { DEFAULTS } from './options.js';
 import { toPrincipalRef } from './principal.js';
 import { redact } from './redact.js';
 import { abortError, appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
@@ -483,10 +484,53 @@ async function approve(s: State): Promise<void> {
   }
 }
 
+/** The task credential, renewed first when it is about to expire and the broker can renew. */
+async function taskCredential(s: State): Promise<Credential | undefined> {
+  const { rt, task } = s;
+  const current = task.credential;
+  const broker = rt.credentials;
+  if (
+    current === undefined ||
+    broker?.renewTaskCredential === undefined ||
+    current.expiresAt - rt.clock() > DEFAULTS.renewTaskCredentialBeforeMs
+  ) {
+    return current;
+  }
+  if (task.renewing === undefined) {
+    const renew = broker.renewTaskCredential.bind(broker);
+    task.renewing = withDeadline(
+      rt.timeouts.credentialMs,
+      s.signal,
+      (signal) => renew({ attribution: task.attribution, credential: current }, { signal }),
+      () =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `credential broker "${broker.name}" did not renew the task token in time`,
+        ),
+    )
+      .then((renewed) => {
+        task.credential = renewed;
+        return renewed;
+      })
+      .finally(() => {
+        task.renewing = undefined;
+      });
+  }
+  try {
+    return await task.renewing;
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
+    throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task token could not be renewed', {
+      cause: error,
+    });
+  }
+}
+
 async function issueCredential(s: State): Promise<void> {
   const { rt, call } = s;
+  const taskToken = await taskCredential(s);
   if (call.audience === undefined) {
-    s.credential = s.task.credential;
+    s.credential = taskToken;
   } else {
     const broker = rt.credentials;
     if (broker === undefined) {
@@ -505,7 +549,7 @@ async function issueCredential(s: State): Promise<void> {
               attribution: s.attribution,
               call,
               audience: call.audience as string,
-              taskCredential: s.task.credential,
+              taskCredential: taskToken,
             },
             { signal },
           ),

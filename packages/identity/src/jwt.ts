@@ -54,7 +54,10 @@ export function tokenError(
   extra: Record<string, unknown> = {},
   cause?: unknown,
 ): WritError {
-  return new WritError(code, `${what} refused: ${message}`, { details: { token: what, reason, ...extra }, cause });
+  return new WritError(code, `${what} refused: ${message}`, {
+    details: { token: what, reason, ...extra },
+    cause,
+  });
 }
 
 /**
@@ -70,13 +73,18 @@ export function tokenError(
  * });
  * ```
  */
-export async function verifyJwt(token: unknown, key: VerificationKey, options: VerifyJwtOptions): Promise<VerifiedJwt> {
+export async function verifyJwt(
+  token: unknown,
+  key: VerificationKey,
+  options: VerifyJwtOptions,
+): Promise<VerifiedJwt> {
   const { what } = options;
   const invalid = (reason: string, message: string, extra?: Record<string, unknown>, cause?: unknown) =>
     tokenError('WRIT_TOKEN_INVALID', what, reason, message, extra, cause);
   if (typeof token !== 'string' || token.length === 0) throw invalid('not_a_token', 'no token was presented');
   const max = options.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
-  if (token.length > max) throw invalid('oversized', `token is larger than ${max} bytes`, { size: token.length });
+  if (token.length > max)
+    throw invalid('oversized', `token is larger than ${max} bytes`, { size: token.length });
   const parts = token.split('.');
   if (parts.length === 5) throw invalid('encrypted', 'encrypted (JWE) tokens are not accepted');
   if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p))) {
@@ -93,14 +101,16 @@ export async function verifyJwt(token: unknown, key: VerificationKey, options: V
     throw invalid('alg_not_allowed', `algorithm ${JSON.stringify(alg)} is not allowed`, { alg: String(alg) });
   }
   for (const name of FORBIDDEN_HEADERS) {
-    if (name in header) throw invalid('forbidden_header', `header "${name}" is not accepted`, { header: name });
+    if (name in header)
+      throw invalid('forbidden_header', `header "${name}" is not accepted`, { header: name });
   }
   if ('crit' in header) throw invalid('unsupported_crit', 'critical header extensions are not supported');
   const headerText = decodeSegment(parts[0] as string);
   const payloadText = decodeSegment(parts[1] as string);
   if (payloadText === undefined) throw invalid('malformed_payload', 'payload is not valid UTF-8');
   const duplicate = duplicateKey(headerText ?? '') ?? duplicateKey(payloadText);
-  if (duplicate !== undefined) throw invalid('duplicate_claim', `"${duplicate}" appears more than once`, { claim: duplicate });
+  if (duplicate !== undefined)
+    throw invalid('duplicate_claim', `"${duplicate}" appears more than once`, { claim: duplicate });
 
   const tolerance = options.clockToleranceSec ?? 5;
   let verified: { payload: JWTPayload; protectedHeader: Record<string, unknown> };
@@ -181,12 +191,50 @@ function fromJoseError(error: unknown, what: string): WritError {
   if (error instanceof errors.JWTClaimValidationFailed) {
     const claim = error.claim;
     if (error.reason === 'missing') {
-      return tokenError('WRIT_TOKEN_INVALID', what, 'missing_claim', `required claim "${claim}" is missing`, { claim }, error);
+      return tokenError(
+        'WRIT_TOKEN_INVALID',
+        what,
+        'missing_claim',
+        `required claim "${claim}" is missing`,
+        { claim },
+        error,
+      );
     }
-    if (claim === 'aud') return tokenError('WRIT_AUDIENCE_MISMATCH', what, 'audience', 'token is not for this audience', {}, error);
-    if (claim === 'iss') return tokenError('WRIT_ISSUER_MISMATCH', what, 'issuer', 'token comes from an unexpected issuer', {}, error);
-    if (claim === 'nbf') return tokenError('WRIT_TOKEN_NOT_YET_VALID', what, 'nbf_in_future', 'token is not valid yet', {}, error);
-    return tokenError('WRIT_TOKEN_INVALID', what, `claim_${claim}`, `claim "${claim}" is invalid`, { claim }, error);
+    if (claim === 'aud')
+      return tokenError(
+        'WRIT_AUDIENCE_MISMATCH',
+        what,
+        'audience',
+        'token is not for this audience',
+        {},
+        error,
+      );
+    if (claim === 'iss')
+      return tokenError(
+        'WRIT_ISSUER_MISMATCH',
+        what,
+        'issuer',
+        'token comes from an unexpected issuer',
+        {},
+        error,
+      );
+    if (claim === 'nbf')
+      return tokenError(
+        'WRIT_TOKEN_NOT_YET_VALID',
+        what,
+        'nbf_in_future',
+        'token is not valid yet',
+        {},
+        error,
+      );
+    return tokenError(
+      'WRIT_TOKEN_INVALID',
+      what,
+      `claim_${claim}`,
+      `claim "${claim}" is invalid`,
+      { claim },
+      error,
+    );
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return tokenError('WRIT_TOKEN_INVALID', what, 'bad_signature', 'signature does not verify', {}, error);
@@ -195,20 +243,38 @@ function fromJoseError(error: unknown, what: string): WritError {
     return tokenError('WRIT_TOKEN_INVALID', what, 'alg_not_allowed', 'algorithm is not allowed', {}, error);
   }
   if (error instanceof errors.JWKSNoMatchingKey) {
-    return tokenError('WRIT_TOKEN_INVALID', what, 'unknown_kid', 'no trusted key matches the token', {}, error);
+    return tokenError(
+      'WRIT_TOKEN_INVALID',
+      what,
+      'unknown_kid',
+      'no trusted key matches the token',
+      {},
+      error,
+    );
   }
   if (error instanceof errors.JWKSMultipleMatchingKeys) {
-    return tokenError('WRIT_TOKEN_INVALID', what, 'ambiguous_key', 'several trusted keys match and none verifies', {}, error);
+    return tokenError(
+      'WRIT_TOKEN_INVALID',
+      what,
+      'ambiguous_key',
+      'several trusted keys match and none verifies',
+      {},
+      error,
+    );
   }
   if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid) {
-    return new WritError('WRIT_IDENTITY_UNAVAILABLE', `could not load the keys to verify the ${what}`, { cause: error });
+    return new WritError('WRIT_IDENTITY_UNAVAILABLE', `could not load the keys to verify the ${what}`, {
+      cause: error,
+    });
   }
   if (error instanceof errors.JOSEError) {
     return tokenError('WRIT_TOKEN_INVALID', what, 'invalid', error.message, {}, error);
   }
   if (error instanceof WritError || WritError.isInstance(error)) return error as WritError;
   if (error instanceof TypeError && /fetch|network|ECONNREFUSED/i.test(error.message)) {
-    return new WritError('WRIT_IDENTITY_UNAVAILABLE', `could not load the keys to verify the ${what}`, { cause: error });
+    return new WritError('WRIT_IDENTITY_UNAVAILABLE', `could not load the keys to verify the ${what}`, {
+      cause: error,
+    });
   }
   return tokenError('WRIT_TOKEN_INVALID', what, 'invalid', 'token could not be verified', {}, error);
 }

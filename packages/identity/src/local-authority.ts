@@ -1,0 +1,237 @@
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { validateOptions, WritError } from '@writ/core';
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
+import { z } from 'zod';
+
+/** Signing algorithm of the local authority (Ed25519). */
+export const LOCAL_AUTHORITY_ALGORITHM = 'EdDSA';
+
+/** Defaults of {@link createLocalAuthority}. */
+export const LOCAL_AUTHORITY_DEFAULTS = Object.freeze({
+  /** @default '.writ/keys' (relative to the working directory) */
+  dir: '.writ/keys',
+  /** @default 'writ.local' */
+  trustDomain: 'writ.local',
+});
+
+/** Options of {@link createLocalAuthority}. */
+export interface CreateLocalAuthorityOptions {
+  /** Where the key file lives; created with mode 0700, the file with 0600. @default '.writ/keys' */
+  dir?: string;
+  /** SPIFFE trust domain of the agent ids it vouches for. @default 'writ.local' */
+  trustDomain?: string;
+  /** `iss` of what it signs. @default `spiffe://<trustDomain>` */
+  issuer?: string;
+}
+
+/**
+ * An embedded signing authority: one Ed25519 key (plus retired keys kept for verification), created on
+ * first use, that vouches for agent ids `spiffe://<trust-domain>/agent/<name>` and signs task tokens
+ * and credentials. The zero-config identity of Writ; swap in SPIRE or an OIDC provider for production.
+ */
+export interface LocalAuthority {
+  readonly trustDomain: string;
+  readonly issuer: string;
+  readonly dir: string;
+  /** Key id (RFC 7638 thumbprint) of the current signing key. */
+  readonly kid: string;
+  /** The SPIFFE ID of an agent name. Throws `WRIT_SPIFFE_ID_INVALID` for names that are not a path segment. */
+  agentId(name: string): string;
+  /** Public keys (current first, then retired ones still trusted), for verifiers. */
+  jwks(): JSONWebKeySet;
+  /** A key resolver for jose / `verifyJwt` over {@link LocalAuthority.jwks}. */
+  keyResolver(): ReturnType<typeof createLocalJWKSet>;
+  /** Signs a JWT with the current key (`alg: EdDSA`, `kid`, the given `typ`). */
+  sign(payload: JWTPayload, options?: { typ?: string }): Promise<string>;
+  /** Makes a new current key; the previous one stays in {@link LocalAuthority.jwks} until `retainPrevious` keys are exceeded. */
+  rotate(options?: { retainPrevious?: number }): Promise<string>;
+}
+
+interface KeyFile {
+  readonly v: 1;
+  readonly current: string;
+  readonly keys: JWK[];
+}
+
+const SEGMENT = /^[A-Za-z0-9._-]+$/;
+
+const optionsSchema = z.strictObject({
+  dir: z.string().min(1).optional(),
+  trustDomain: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-], at most 255 characters)')
+    .optional(),
+  issuer: z.string().min(1).optional(),
+});
+
+/**
+ * Opens (or creates on first use) the local authority's key in `dir`. The key file must not be readable
+ * by group or others; a file that is refuses to load (like ssh does).
+ *
+ * @example
+ * ```ts
+ * const authority = await createLocalAuthority(); // .writ/keys, trust domain writ.local
+ * authority.agentId('support'); // 'spiffe://writ.local/agent/support'
+ * const jwks = authority.jwks(); // publish to downstream verifiers
+ * ```
+ */
+export async function createLocalAuthority(
+  options: CreateLocalAuthorityOptions = {},
+): Promise<LocalAuthority> {
+  const parsed = validateOptions(optionsSchema, options, 'createLocalAuthority');
+  const dir = resolve(parsed.dir ?? LOCAL_AUTHORITY_DEFAULTS.dir);
+  const trustDomain = parsed.trustDomain ?? LOCAL_AUTHORITY_DEFAULTS.trustDomain;
+  const issuer = parsed.issuer ?? `spiffe://${trustDomain}`;
+  const file = join(dir, 'authority.json');
+
+  let state = await loadOrCreate(dir, file);
+  let signingKey = privateKeyOf(state);
+  let publicJwks = toPublicJwks(state);
+  let resolver = createLocalJWKSet(publicJwks);
+
+  const install = (next: KeyFile) => {
+    state = next;
+    signingKey = privateKeyOf(next);
+    publicJwks = toPublicJwks(next);
+    resolver = createLocalJWKSet(publicJwks);
+  };
+
+  return {
+    trustDomain,
+    issuer,
+    dir,
+    get kid() {
+      return state.current;
+    },
+    agentId(name: string) {
+      if (!SEGMENT.test(name) || name === '.' || name === '..' || name.length > 255) {
+        throw new WritError(
+          'WRIT_SPIFFE_ID_INVALID',
+          `agent name ${JSON.stringify(name)} is not a valid SPIFFE path segment`,
+          {
+            details: { reason: 'invalid_agent_name' },
+          },
+        );
+      }
+      return `spiffe://${trustDomain}/agent/${name}`;
+    },
+    jwks: () => structuredClone(publicJwks),
+    keyResolver: () => resolver,
+    async sign(payload, signOptions = {}) {
+      const header: { alg: string; kid: string; typ?: string } = {
+        alg: LOCAL_AUTHORITY_ALGORITHM,
+        kid: state.current,
+      };
+      if (signOptions.typ !== undefined) header.typ = signOptions.typ;
+      return new SignJWT(payload).setProtectedHeader(header).sign(signingKey);
+    },
+    async rotate(rotateOptions = {}) {
+      const retain = rotateOptions.retainPrevious ?? 2;
+      const fresh = await newKey();
+      const others = state.keys.filter((k) => k.kid !== fresh.kid);
+      const next: KeyFile = { v: 1, current: fresh.kid as string, keys: [fresh, ...others.slice(0, retain)] };
+      await writeKeyFile(file, next, true);
+      install(next);
+      return next.current;
+    },
+  };
+}
+
+async function loadOrCreate(dir: string, file: string): Promise<KeyFile> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') {
+    const info = await stat(dir);
+    if ((info.mode & 0o077) !== 0) await chmod(dir, 0o700);
+  }
+  try {
+    return await readKeyFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = await newKey();
+  const created: KeyFile = { v: 1, current: key.kid as string, keys: [key] };
+  try {
+    await writeKeyFile(file, created, false);
+    return created;
+  } catch (error) {
+    // another process created it first: use theirs
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readKeyFile(file);
+    throw error;
+  }
+}
+
+async function readKeyFile(file: string): Promise<KeyFile> {
+  if (process.platform !== 'win32') {
+    const info = await stat(file);
+    if ((info.mode & 0o077) !== 0) {
+      throw new WritError(
+        'WRIT_IDENTITY_INVALID',
+        `local authority key file ${file} is readable by group or others (mode ${(info.mode & 0o777).toString(8)}); run chmod 600 on it`,
+        { details: { reason: 'key_file_permissions' } },
+      );
+    }
+  }
+  const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<KeyFile>;
+  if (
+    parsed.v !== 1 ||
+    typeof parsed.current !== 'string' ||
+    !Array.isArray(parsed.keys) ||
+    !parsed.keys.some((k) => k.kid === parsed.current)
+  ) {
+    throw new WritError('WRIT_IDENTITY_INVALID', `local authority key file ${file} is not a Writ key file`, {
+      details: { reason: 'key_file_malformed' },
+    });
+  }
+  return parsed as KeyFile;
+}
+
+async function writeKeyFile(file: string, content: KeyFile, replace: boolean): Promise<void> {
+  const text = `${JSON.stringify(content, null, 2)}\n`;
+  if (!replace) {
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600, flag: 'wx' });
+  await rename(tmp, file);
+}
+
+async function newKey(): Promise<JWK> {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK);
+  return { ...jwk, kid, alg: LOCAL_AUTHORITY_ALGORITHM, use: 'sig' };
+}
+
+function privateKeyOf(state: KeyFile): KeyObject {
+  const jwk = state.keys.find((k) => k.kid === state.current) as JWK;
+  return createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+}
+
+function toPublicJwks(state: KeyFile): JSONWebKeySet {
+  return {
+    keys: state.keys.map((k) => ({
+      kty: k.kty,
+      crv: k.crv,
+      x: k.x,
+      kid: k.kid,
+      alg: LOCAL_AUTHORITY_ALGORITHM,
+      use: 'sig',
+    })),
+  };
+}
