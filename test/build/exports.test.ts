@@ -51,3 +51,29 @@ describe('@writ/core build output', () => {
     expect(pkg.type).toBe('module');
   });
 });
+
+describe('@writ/identity build output', () => {
+  const dir = join(root, 'packages', 'identity');
+  const idPkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const requireId = createRequire(join(dir, 'package.json'));
+
+  it('loads from ESM and CJS with the same API, and ships the Workload API proto beside the bundle', async () => {
+    const esm = await import(pathToFileURL(join(dir, idPkg.exports['.'].import.default)).href);
+    const cjs = requireId(join(dir, idPkg.exports['.'].require.default));
+    expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
+    expect(existsSync(join(dir, 'dist', 'workload.proto'))).toBe(true);
+    expect(cjs.parseSpiffeId('spiffe://example.org/agent/x').trustDomain).toBe('example.org');
+    // building a Workload API client loads the proto from dist (no socket is opened until a call)
+    for (const mod of [esm, cjs]) {
+      const client = mod.createWorkloadApiClient({ endpoint: 'unix:///tmp/writ-build-test.sock' });
+      client.close();
+    }
+  });
+
+  it('keeps @writ/core and @opentelemetry/api as peers, never bundled', () => {
+    expect(Object.keys(idPkg.peerDependencies)).toEqual(['@opentelemetry/api', '@writ/core']);
+    const bundle = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');
+    expect(bundle).toMatch(/from ["']@writ\/core["']/);
+    expect(bundle).not.toContain('class WritError');
+  });
+});

@@ -35,10 +35,104 @@ export {
   type LocalIdentity,
 } from './local-identity.js';
 export {
+  type BearerTokenOptions,
+  type BearerTokenSource,
+  bearerToken,
+  type HeaderRecord,
+} from './oidc/bearer-token.js';
+export {
+  CLIENT_CREDENTIALS_DEFAULTS,
+  type ClientCredentialsSource,
+  type ClientCredentialsToken,
+  type CreateClientCredentialsSourceOptions,
+  createClientCredentialsSource,
+  type GetClientCredentialsTokenOptions,
+} from './oidc/client-credentials.js';
+export {
+  DISCOVERY_DEFAULTS,
+  type DiscoverIssuerOptions,
+  discoverIssuer,
+  type IssuerMetadata,
+} from './oidc/discovery.js';
+export type { FetchLike } from './oidc/fetch-json.js';
+export type { ClientAuthMethod } from './oidc/oauth-request.js';
+export {
+  type CreateOidcRequesterVerifierOptions,
+  createOidcRequesterVerifier,
+  OIDC_REQUESTER_DEFAULTS,
+  type OidcRequesterVerifier,
+} from './oidc/requester-verifier.js';
+export { REVOCATION_DEFAULTS, type RevokeTokenOptions, revokeToken } from './oidc/revocation.js';
+export {
+  type ExchangeTokenOptions,
+  exchangeToken,
+  TOKEN_EXCHANGE_DEFAULTS,
+  type TokenExchangeResult,
+} from './oidc/token-exchange.js';
+export { type KnownTokenType, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from './oidc/token-types.js';
+export {
   type CreateRevocationListOptions,
   createRevocationList,
   type RevocationList,
 } from './revocation-list.js';
+export {
+  createJwtBundleSet,
+  JWT_SVID_KEY_USE,
+  type JwksInput,
+  type JwtBundle,
+  type JwtBundleSet,
+  type JwtBundleSource,
+  parseJwtBundle,
+  parseJwtBundles,
+} from './spiffe/jwt-bundle.js';
+export {
+  JWT_SVID_ALGORITHMS,
+  JWT_SVID_DEFAULTS,
+  type JwtSvid,
+  type ValidateJwtSvidOptions,
+  validateJwtSvid,
+} from './spiffe/jwt-svid.js';
+export {
+  createJwtSvidFileSource,
+  JWT_SVID_FILE_DEFAULTS,
+  type JwtSvidFileSource,
+  type JwtSvidFileSourceOptions,
+  type JwtSvidFromFile,
+} from './spiffe/jwt-svid-file.js';
+export {
+  isSpiffeId,
+  MAX_SPIFFE_ID_BYTES,
+  MAX_TRUST_DOMAIN_LENGTH,
+  parseSpiffeId,
+  parseTrustDomain,
+  type SpiffeId,
+  type SpiffeIdInvalidReason,
+  trustDomainOf,
+} from './spiffe/spiffe-id.js';
+export {
+  createSpiffeIdentity,
+  SPIFFE_IDENTITY_DEFAULTS,
+  type SpiffeIdentity,
+  type SpiffeIdentityOptions,
+} from './spiffe/spiffe-identity.js';
+export {
+  createWorkloadApiClient,
+  type FetchedJwtSvid,
+  type FetchJwtSvidOptions,
+  type JwtBundleWatch,
+  type RemoteValidateJwtSvidOptions,
+  type WatchJwtBundlesOptions,
+  WORKLOAD_API_CLIENT_DEFAULTS,
+  WORKLOAD_API_HEADER,
+  type WorkloadApiClient,
+  type WorkloadApiClientOptions,
+} from './spiffe/workload-api-client.js';
+export {
+  type ParseWorkloadApiEndpointOptions,
+  parseWorkloadApiEndpoint,
+  SPIFFE_ENDPOINT_SOCKET,
+  type WorkloadApiEndpoint,
+} from './spiffe/workload-api-endpoint.js';
 export {
   ACCESS_TOKEN_TYP,
   ACCESS_TOKEN_TYPE,

@@ -4,15 +4,17 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { tokenError, type VerificationKey, verifyJwt } from './jwt.js';
 import type { LocalAuthority } from './local-authority.js';
+import { bearerToken } from './oidc/bearer-token.js';
+import { TOKEN_TYPES } from './oidc/token-types.js';
 
 /** `typ` of task tokens (Transaction Tokens draft). */
 export const TASK_TOKEN_TYP = 'txntoken+jwt';
 /** `typ` of per-audience credentials (RFC 9068 JWT access tokens). */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-/** Token type URI of task tokens (Transaction Tokens draft). */
-export const TXN_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:txn_token';
-/** Token type URI of JWT access tokens. */
-export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
+/** Token type URI of task tokens (Transaction Tokens draft); `TOKEN_TYPES.txnToken`. */
+export const TXN_TOKEN_TYPE = TOKEN_TYPES.txnToken;
+/** Token type URI of access tokens; `TOKEN_TYPES.accessToken`. */
+export const ACCESS_TOKEN_TYPE = TOKEN_TYPES.accessToken;
 
 const MAX_ACT_DEPTH = 32;
 
@@ -322,10 +324,7 @@ export async function verifyTaskTokenFromRequest(
     return value;
   };
   let token = read('txn-token');
-  if (token === undefined && allowBearer === true) {
-    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(read('authorization') ?? '');
-    token = match?.[1];
-  }
+  if (token === undefined && allowBearer === true) token = bearerToken(request, { optional: true });
   if (token === undefined)
     throw tokenError('WRIT_TOKEN_INVALID', WHAT, 'missing', 'the request carries no task token');
   return verifyTaskToken(token.trim(), verifyOptions);
