@@ -38,6 +38,7 @@ export default defineConfig({
       { find: /^@writ\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
       { find: /^@writ\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
+      { find: /^@writ\/policy$/, replacement: src('policy/src/index.ts') },
     ],
   },
   test: {

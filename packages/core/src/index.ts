@@ -51,6 +51,18 @@ export {
   type WritErrorCode,
   type WritErrorOptions,
 } from './errors.js';
+export {
+  clockSchema,
+  type FetchJsonOptions,
+  type FetchLike,
+  fetchJson,
+  fetchSchema,
+  type JsonResponse,
+  raceAbort,
+  safeUrl,
+  signalSchema,
+  timeoutSchema,
+} from './fetch-json.js';
 export { getGlobalWrit, setGlobalWrit } from './global.js';
 export { uuidv7 } from './ids.js';
 export type {

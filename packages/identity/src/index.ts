@@ -54,7 +54,7 @@ export {
   discoverIssuer,
   type IssuerMetadata,
 } from './oidc/discovery.js';
-export type { FetchLike } from './oidc/fetch-json.js';
+
 export type { ClientAuthMethod } from './oidc/oauth-request.js';
 export {
   type CreateOidcRequesterVerifierOptions,

@@ -1,10 +1,9 @@
-import { WritError } from '@writ/core';
+import { type FetchLike, WritError } from '@writ/core';
 import { createRemoteJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJwt } from '../jwt.js';
 import { CLIENTS, introspect, PAYMENTS_API, startOp, type TestOp } from './__support__/op.js';
 import { CLIENT_CREDENTIALS_DEFAULTS, createClientCredentialsSource } from './client-credentials.js';
-import type { FetchLike } from './fetch-json.js';
 
 let op: TestOp;
 beforeAll(async () => {

@@ -1,6 +1,3 @@
-import { validateOptions, WritError } from '@writ/core';
-import { z } from 'zod';
-import { discoverIssuer } from './discovery.js';
 import {
   clockSchema,
   type FetchLike,
@@ -8,7 +5,11 @@ import {
   raceAbort,
   signalSchema,
   timeoutSchema,
-} from './fetch-json.js';
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
+import { discoverIssuer } from './discovery.js';
 import {
   clientAuthSchema,
   expiresAtFrom,

@@ -1,10 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WritError } from '@writ/core';
+import { type FetchLike, WritError } from '@writ/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOp, type TestOp } from './__support__/op.js';
 import { DISCOVERY_DEFAULTS, discoverIssuer } from './discovery.js';
-import type { FetchLike } from './fetch-json.js';
 
 let op: TestOp;
 beforeAll(async () => {

@@ -1,5 +1,3 @@
-import { validateOptions, WritError } from '@writ/core';
-import { z } from 'zod';
 import {
   clockSchema,
   type FetchLike,
@@ -9,7 +7,10 @@ import {
   safeUrl,
   signalSchema,
   timeoutSchema,
-} from './fetch-json.js';
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
 import { endpointUrl, endpointUrlProblem } from './secure-url.js';
 
 /**

@@ -1,6 +1,5 @@
-import { WritError, type WritErrorCode } from '@writ/core';
+import { type FetchLike, fetchJson, safeUrl, WritError, type WritErrorCode } from '@writ/core';
 import { z } from 'zod';
-import { type FetchLike, fetchJson, safeUrl } from './fetch-json.js';
 
 /**
  * How a client authenticates to the authorization server (RFC 6749 §2.3.1, OIDC Core §9):

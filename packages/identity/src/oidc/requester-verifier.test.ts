@@ -1,9 +1,8 @@
-import { WritError } from '@writ/core';
+import { type FetchLike, WritError } from '@writ/core';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, loginWithAuthorizationCode, signingKeys, startOp, type TestOp } from './__support__/op.js';
 import { bearerToken } from './bearer-token.js';
-import type { FetchLike } from './fetch-json.js';
 import { createOidcRequesterVerifier, OIDC_REQUESTER_DEFAULTS } from './requester-verifier.js';
 
 // The ID tokens here are genuine: each comes out of the OP's own authorization code flow, driven over

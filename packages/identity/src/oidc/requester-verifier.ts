@@ -1,7 +1,13 @@
 import {
   type CallOptions,
+  clockSchema,
+  type FetchLike,
+  fetchSchema,
   type IdentityProvider,
   type Principal,
+  raceAbort,
+  safeUrl,
+  timeoutSchema,
   validateOptions,
   WritError,
 } from '@writ/core';
@@ -9,7 +15,6 @@ import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { tokenError, verifyJwt } from '../jwt.js';
 import { discoverIssuer } from './discovery.js';
-import { clockSchema, type FetchLike, fetchSchema, raceAbort, safeUrl, timeoutSchema } from './fetch-json.js';
 import { endpointUrl } from './secure-url.js';
 
 /**

@@ -1,11 +1,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WritError } from '@writ/core';
+import { type FetchLike, WritError } from '@writ/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, introspect, PAYMENTS_API, startOp, type TestOp } from './__support__/op.js';
 import { createClientCredentialsSource } from './client-credentials.js';
 import { discoverIssuer } from './discovery.js';
-import type { FetchLike } from './fetch-json.js';
 import { type RevokeTokenOptions, revokeToken } from './revocation.js';
 
 let op: TestOp;

@@ -1,6 +1,5 @@
-import { validateOptions } from '@writ/core';
+import { type FetchLike, fetchSchema, signalSchema, timeoutSchema, validateOptions } from '@writ/core';
 import { z } from 'zod';
-import { type FetchLike, fetchSchema, signalSchema, timeoutSchema } from './fetch-json.js';
 import {
   type ClientAuthMethod,
   clientAuthProblem,

@@ -1,5 +1,5 @@
 import { fc, test } from '@fast-check/vitest';
-import { isScopeSubset, WritError } from '@writ/core';
+import { type FetchLike, isScopeSubset, WritError } from '@writ/core';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -13,7 +13,6 @@ import { errors, type TokenExchangeContext } from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyJwt } from '../jwt.js';
 import { PAYMENTS_API, PAYMENTS_RESOURCE, startOp, type TestOp } from './__support__/op.js';
-import type { FetchLike } from './fetch-json.js';
 import { createOidcRequesterVerifier } from './requester-verifier.js';
 import { type ExchangeTokenOptions, exchangeToken } from './token-exchange.js';
 import { TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from './token-types.js';

@@ -1,6 +1,15 @@
-import { isScopeSubset, scopeCovers, validateOptions, WritError } from '@writ/core';
+import {
+  clockSchema,
+  type FetchLike,
+  fetchSchema,
+  isScopeSubset,
+  scopeCovers,
+  signalSchema,
+  timeoutSchema,
+  validateOptions,
+  WritError,
+} from '@writ/core';
 import { z } from 'zod';
-import { clockSchema, type FetchLike, fetchSchema, signalSchema, timeoutSchema } from './fetch-json.js';
 import {
   type ClientAuthMethod,
   clientAuthProblem,

@@ -1,8 +1,8 @@
-import { WritError } from '@writ/core';
 import { z } from 'zod';
+import { WritError, type WritErrorCode } from './errors.js';
 
 /**
- * The part of the Fetch API Writ's OIDC clients use. `globalThis.fetch`, undici's `fetch` and test doubles
+ * The part of the Fetch API Writ's HTTP clients (OIDC, AuthZEN, OPA) use. `globalThis.fetch`, undici's `fetch` and test doubles
  * all fit.
  *
  * @example
@@ -13,36 +13,40 @@ import { z } from 'zod';
  */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** @internal zod schema of a `fetch` option. */
+/** zod schema of a `fetch` option. */
 export const fetchSchema = z.custom<FetchLike>((v) => typeof v === 'function', {
   message: 'must be a fetch function',
 });
 
-/** @internal zod schema of a `signal` option. */
+/** zod schema of a `signal` option. */
 export const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
   message: 'must be an AbortSignal',
 });
 
-/** @internal zod schema of a `clock` option (epoch milliseconds). */
+/** zod schema of a `clock` option (epoch milliseconds). */
 export const clockSchema = z.custom<() => number>((v) => typeof v === 'function', {
   message: 'must be a function',
 });
 
-/** @internal zod schema of a `timeoutMs` option. */
+/** zod schema of a `timeoutMs` option. */
 export const timeoutSchema = z.number().int().positive().max(600_000);
 
-/** @internal Options of {@link fetchJson}. */
+/** Options of {@link fetchJson}. */
 export interface FetchJsonOptions {
   fetch?: FetchLike | undefined;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   /** Larger bodies are refused (`WRIT_IDENTITY_INVALID`, `reason: 'response_too_large'`). */
   maxBytes: number;
-  /** What is being called, for messages ("OIDC discovery", "token endpoint"). */
+  /** What is being called, for messages ("OIDC discovery", "token endpoint", "AuthZEN PDP"). */
   what: string;
+  /** Code for timeouts and network failures. @default 'WRIT_IDENTITY_UNAVAILABLE' */
+  unavailableCode?: WritErrorCode | undefined;
+  /** Code for oversized or unreadable answers. @default 'WRIT_IDENTITY_INVALID' */
+  invalidCode?: WritErrorCode | undefined;
 }
 
-/** @internal What {@link fetchJson} read. */
+/** What {@link fetchJson} read. */
 export interface JsonResponse {
   readonly status: number;
   readonly headers: Headers;
@@ -103,7 +107,7 @@ export async function fetchJson(
     }
     if (timeout.aborted) {
       return new WritError(
-        'WRIT_IDENTITY_UNAVAILABLE',
+        options.unavailableCode ?? 'WRIT_IDENTITY_UNAVAILABLE',
         `${what} did not answer within ${options.timeoutMs} ms`,
         {
           details: { ...details, reason: 'timeout' },
@@ -111,17 +115,27 @@ export async function fetchJson(
         },
       );
     }
-    return new WritError('WRIT_IDENTITY_UNAVAILABLE', `${what} could not be reached`, {
-      details: { ...details, reason: 'network' },
-      cause: error,
-    });
+    return new WritError(
+      options.unavailableCode ?? 'WRIT_IDENTITY_UNAVAILABLE',
+      `${what} could not be reached`,
+      {
+        details: { ...details, reason: 'network' },
+        cause: error,
+      },
+    );
   };
   const doFetch = options.fetch ?? (globalThis.fetch as FetchLike);
   let response: Response;
   let text: string;
   try {
     response = await doFetch(url, { ...init, redirect: 'manual', signal: combined });
-    text = await readText(response, options.maxBytes, what, details);
+    text = await readText(
+      response,
+      options.maxBytes,
+      what,
+      details,
+      options.invalidCode ?? 'WRIT_IDENTITY_INVALID',
+    );
   } catch (error) {
     throw failure(error);
   }
@@ -141,11 +155,12 @@ async function readText(
   maxBytes: number,
   what: string,
   details: Record<string, unknown>,
+  invalidCode: WritErrorCode,
 ): Promise<string> {
   if (response.body === null) return '';
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   const tooLarge = () =>
-    new WritError('WRIT_IDENTITY_INVALID', `${what} answered with more than ${maxBytes} bytes`, {
+    new WritError(invalidCode, `${what} answered with more than ${maxBytes} bytes`, {
       details: { ...details, reason: 'response_too_large', status: response.status },
     });
   if (Number.isFinite(declared) && declared > maxBytes) {
