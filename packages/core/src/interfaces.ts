@@ -47,6 +47,11 @@ export interface IdentityProvider {
  */
 export interface PolicyEngine {
   readonly name: string;
+  /**
+   * True when the same request always gets the same decision (no clock, no external data). Only such
+   * engines may sit behind a decision cache.
+   */
+  readonly deterministic?: boolean;
   decide(request: AuthorizationRequest, options: CallOptions): Promise<Decision>;
 }
 
