@@ -85,6 +85,11 @@ export interface DecisionEvent extends AuditEventBase {
   readonly kind: 'decision';
   readonly call: CallRecord;
   readonly decision: DecisionRecord;
+  /**
+   * Set when the call's permission was outside the acting agent's scope (scope drift), whatever the
+   * policy then decided (deny, approval, or allow).
+   */
+  readonly scopeDrift?: { readonly permission: string; readonly scope: readonly string[] } | undefined;
   /** Set when the pipeline refused the call (input invalid, approval rejected, …) whatever the policy said. */
   readonly refusal?: RefusalRecord | undefined;
   readonly approval?: ApprovalRecord | undefined;

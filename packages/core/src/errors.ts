@@ -7,6 +7,7 @@
  * | `WRIT_INPUT_INVALID` | tool arguments fail the tool's input schema | no |
  * | `WRIT_POLICY_DENIED` | the policy decision is `deny` | no |
  * | `WRIT_PDP_UNAVAILABLE` | the policy engine failed, timed out or answered garbage (fail closed) | no |
+ * | `WRIT_POLICY_INVALID` | a policy or schema file does not parse or validate (with file, line and column) | no |
  * | `WRIT_APPROVAL_REJECTED` | a required human approval was refused, expired, mis-bound or unavailable | no |
  * | `WRIT_IDENTITY_INVALID` | a requester or workload credential could not be verified | no |
  * | `WRIT_IDENTITY_UNAVAILABLE` | the identity source (Workload API, OIDC discovery/JWKS) could not be reached | no |
@@ -31,6 +32,7 @@ export type WritErrorCode =
   | 'WRIT_INPUT_INVALID'
   | 'WRIT_POLICY_DENIED'
   | 'WRIT_PDP_UNAVAILABLE'
+  | 'WRIT_POLICY_INVALID'
   | 'WRIT_APPROVAL_REJECTED'
   | 'WRIT_IDENTITY_INVALID'
   | 'WRIT_IDENTITY_UNAVAILABLE'
@@ -57,6 +59,7 @@ export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
   'WRIT_INPUT_INVALID',
   'WRIT_POLICY_DENIED',
   'WRIT_PDP_UNAVAILABLE',
+  'WRIT_POLICY_INVALID',
   'WRIT_APPROVAL_REJECTED',
   'WRIT_IDENTITY_INVALID',
   'WRIT_IDENTITY_UNAVAILABLE',

@@ -645,6 +645,9 @@ function decisionEvent(s: State, refusal: WritError | undefined) {
     kind: 'decision' as const,
     call: callRecord(s),
     decision,
+    ...(s.request?.context.inScope === false
+      ? { scopeDrift: { permission: s.call.permission, scope: s.attribution.scope } }
+      : {}),
     ...(refusal === undefined ? {} : { refusal: refusalRecord(refusal) }),
     ...(s.approvalRecord === undefined ? {} : { approval: s.approvalRecord }),
     ...(s.credential === undefined ? {} : { credential: toCredentialRef(s.credential) }),

@@ -1,0 +1,310 @@
+import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import {
+  preparsePolicySet,
+  preparseSchema,
+  statefulIsAuthorized,
+  validate,
+} from '@cedar-policy/cedar-wasm/nodejs';
+import {
+  type AuthorizationRequest,
+  type CallOptions,
+  type Decision,
+  type PolicyEngine,
+  uuidv7,
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
+import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
+import {
+  checkSchema,
+  type LoadedPolicies,
+  type PolicyFile,
+  policyError,
+  readPolicyFiles,
+  splitPolicies,
+} from './policy-source.js';
+
+/** Where the shipped default policy set and schema live. */
+export function defaultPolicyPaths(): { policies: string; schema: string } {
+  for (const up of ['../policies/', '../../policies/', '../../../policies/']) {
+    const dir = fileURLToPath(new URL(up, import.meta.url));
+    if (existsSync(`${dir}writ.cedarschema`))
+      return { policies: `${dir}default.cedar`, schema: `${dir}writ.cedarschema` };
+  }
+  throw new WritError(
+    'WRIT_INTERNAL',
+    '@writ/policy: the shipped policies/ folder is missing from the installation',
+  );
+}
+
+/** Defaults of {@link createCedarEngine}. */
+export const CEDAR_ENGINE_DEFAULTS = Object.freeze({
+  /** @default 'cedar' */
+  name: 'cedar',
+  /** Quiet period before a changed file is reloaded, ms. @default 100 */
+  reloadDebounceMs: 100,
+});
+
+/** Options of {@link createCedarEngine}. */
+export interface CreateCedarEngineOptions {
+  /** `.cedar` files and/or directories. @default the default policy set shipped with `@writ/policy` */
+  policies?: string | readonly string[];
+  /** Inline policy files (`{ 'agents.cedar': text }`), instead of `policies`. */
+  sources?: Readonly<Record<string, string>>;
+  /** `.cedarschema` file; `false` runs without schema validation (not recommended). @default the Writ schema */
+  schema?: string | false;
+  /** Inline schema text, instead of `schema`. */
+  schemaText?: string;
+  /** Reload when a policy or schema file changes; a bad change keeps the current set. @default false */
+  watch?: boolean;
+  /** Extra context entries for your schema extensions. */
+  extendContext?: CedarContextExtension;
+  /** Told about every reload attempt. */
+  onReload?: (event: { ok: true; policyIds: readonly string[] } | { ok: false; error: WritError }) => void;
+  /** @default 'cedar' */
+  name?: string;
+  /** Decision ids. @default UUIDv7 */
+  generateId?: () => string;
+}
+
+/** The embedded Cedar engine. */
+export interface CedarEngine extends PolicyEngine {
+  /** Ids of the loaded policies (`<file>#<@id>`). */
+  readonly policyIds: readonly string[];
+  /** Incremented by every successful (re)load. */
+  readonly generation: number;
+  /** Re-reads and validates every file; on failure throws `WRIT_POLICY_INVALID` and keeps the current set. */
+  reload(): Promise<void>;
+  /** Stops watching files. */
+  close(): void;
+}
+
+interface Active {
+  readonly setId: string;
+  readonly schemaName: string | undefined;
+  readonly loaded: LoadedPolicies;
+}
+
+const optionsSchema = z.strictObject({
+  policies: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  sources: z.record(z.string().min(1), z.string()).optional(),
+  schema: z.union([z.string().min(1), z.literal(false)]).optional(),
+  schemaText: z.string().min(1).optional(),
+  watch: z.boolean().optional(),
+  extendContext: z
+    .custom<CedarContextExtension>((v) => typeof v === 'function', { message: 'must be a function' })
+    .optional(),
+  onReload: z
+    .custom<NonNullable<CreateCedarEngineOptions['onReload']>>((v) => typeof v === 'function', {
+      message: 'must be a function',
+    })
+    .optional(),
+  name: z.string().min(1).optional(),
+  generateId: z
+    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
+    .optional(),
+});
+
+let instances = 0;
+
+/**
+ * Cedar (via `@cedar-policy/cedar-wasm`), embedded: policies from `.cedar` files keyed by stable ids
+ * (`<file>#<@id>`), validated strictly against the schema at load (a load with validation errors fails
+ * with file, line and column, even though Cedar reports success), preparsed once, evaluated with
+ * `validateRequest: true`. **Any evaluation error or exception is a deny**, with the errors recorded.
+ * A permit annotated `@approval("required")` makes the answer `approval_required`; `@reason("…")` is
+ * reported as the reason. With `watch: true` files are hot-reloaded with an atomic swap; a bad file keeps
+ * the previous set.
+ *
+ * @example
+ * ```ts
+ * const policy = await createCedarEngine();                                  // shipped defaults
+ * const custom = await createCedarEngine({ policies: './policies', watch: true }); // yours
+ * const writ = createWrit({ policy, ... });
+ * ```
+ */
+export async function createCedarEngine(options: CreateCedarEngineOptions = {}): Promise<CedarEngine> {
+  const o = validateOptions(optionsSchema, options, 'createCedarEngine') as CreateCedarEngineOptions;
+  if (o.policies !== undefined && o.sources !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'createCedarEngine: give either options.policies or options.sources',
+    );
+  }
+  const defaults = o.policies === undefined && o.sources === undefined ? defaultPolicyPaths() : undefined;
+  const paths = defaults
+    ? [defaults.policies]
+    : o.policies === undefined
+      ? []
+      : typeof o.policies === 'string'
+        ? [o.policies]
+        : [...o.policies];
+  const schemaPath =
+    o.schemaText !== undefined ? undefined : o.schema === undefined ? defaultPolicyPaths().schema : o.schema;
+  const name = o.name ?? CEDAR_ENGINE_DEFAULTS.name;
+  const generateId = o.generateId ?? (() => uuidv7());
+  const instance = ++instances;
+  let generation = 0;
+
+  const load = async (): Promise<Active> => {
+    const files: PolicyFile[] = o.sources
+      ? Object.entries(o.sources).map(([fileName, text]) => ({ name: fileName, text }))
+      : await readPolicyFiles(paths);
+    const loaded = splitPolicies(files);
+    let schemaText: string | undefined = o.schemaText;
+    let schemaLabel = '(inline schema)';
+    if (schemaText === undefined && typeof schemaPath === 'string') {
+      schemaLabel = schemaPath;
+      schemaText = await readFile(schemaPath, 'utf8').catch((cause: unknown) => {
+        throw new WritError('WRIT_POLICY_INVALID', `schema ${schemaPath} cannot be read`, {
+          cause,
+          details: { file: schemaPath },
+        });
+      });
+    }
+    const next = generation + 1;
+    let schemaName: string | undefined;
+    if (schemaText !== undefined) {
+      checkSchema(schemaText, schemaLabel);
+      const answer = validate({
+        schema: schemaText,
+        policies: { staticPolicies: loaded.policies },
+        validationSettings: { mode: 'strict' },
+      });
+      if (answer.type === 'failure')
+        throw policyError('schema or policies are invalid', answer.errors[0], schemaLabel, schemaText);
+      // Cedar reports success even when policies fail validation: any validation error fails the load.
+      const first = answer.validationErrors[0];
+      if (first !== undefined) {
+        const origin = loaded.origins.get(first.policyId);
+        throw policyError(
+          `policy ${first.policyId} does not validate against the schema`,
+          first.error,
+          origin?.file ?? schemaLabel,
+          origin?.text ?? '',
+          origin?.offset ?? 0,
+          first.policyId,
+        );
+      }
+      schemaName = `writ-${instance}-${next}`;
+      const parsedSchema = preparseSchema(schemaName, schemaText);
+      if (parsedSchema.type === 'failure')
+        throw policyError('schema does not parse', parsedSchema.errors[0], schemaLabel, schemaText);
+    }
+    const setId = `writ-${instance}-${next}`;
+    const parsed = preparsePolicySet(setId, { staticPolicies: loaded.policies });
+    if (parsed.type === 'failure')
+      throw policyError('policies do not parse', parsed.errors[0], paths[0] ?? '(inline)', '');
+    generation = next;
+    return { setId, schemaName, loaded };
+  };
+
+  let active = await load();
+  const watchers: FSWatcher[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const engine: CedarEngine = {
+    name,
+    deterministic: true,
+    get policyIds() {
+      return Object.keys(active.loaded.policies);
+    },
+    get generation() {
+      return generation;
+    },
+    async reload() {
+      try {
+        active = await load();
+        o.onReload?.({ ok: true, policyIds: Object.keys(active.loaded.policies) });
+      } catch (error) {
+        const failure = WritError.isInstance(error)
+          ? error
+          : new WritError('WRIT_POLICY_INVALID', 'policy reload failed', { cause: error });
+        o.onReload?.({ ok: false, error: failure });
+        throw failure;
+      }
+    },
+    close() {
+      clearTimeout(timer);
+      for (const w of watchers.splice(0)) w.close();
+    },
+    async decide(request: AuthorizationRequest, _options: CallOptions): Promise<Decision> {
+      const current = active;
+      const decisionId = generateId();
+      const deny = (errors: string[], policyIds: readonly string[] = []): Decision => ({
+        effect: 'deny',
+        policyIds,
+        reasons: ['the policy evaluation failed; failing closed'],
+        decisionId,
+        engine: name,
+        evaluatedContext: request,
+        errors,
+      });
+      let answer: ReturnType<typeof statefulIsAuthorized>;
+      try {
+        const call = toCedarRequest(request, o.extendContext);
+        answer = statefulIsAuthorized({
+          ...call,
+          preparsedPolicySetId: current.setId,
+          ...(current.schemaName === undefined ? {} : { preparsedSchemaName: current.schemaName }),
+          validateRequest: current.schemaName !== undefined,
+        });
+      } catch (error) {
+        return deny([error instanceof Error ? error.message : String(error)]);
+      }
+      if (answer.type === 'failure') return deny(answer.errors.map((e) => e.message));
+      const { decision, diagnostics } = answer.response;
+      const policyIds = [...diagnostics.reason].sort();
+      if (diagnostics.errors.length > 0) {
+        return deny(
+          diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+          policyIds,
+        );
+      }
+      const notes = policyIds.map((id) => current.loaded.annotations.get(id) ?? {});
+      const reasons = notes.flatMap((n) => (n.reason === undefined ? [] : [n.reason]));
+      if (decision === 'deny') {
+        return {
+          effect: 'deny',
+          policyIds,
+          reasons:
+            policyIds.length === 0 ? ['no policy permits this call (Cedar denies by default)'] : reasons,
+          decisionId,
+          engine: name,
+          evaluatedContext: request,
+        };
+      }
+      const approval = notes.some((n) => n.approval === 'required');
+      return {
+        effect: approval ? 'approval_required' : 'allow',
+        policyIds,
+        reasons,
+        decisionId,
+        engine: name,
+        evaluatedContext: request,
+      };
+    },
+  };
+
+  if (o.watch === true) {
+    const watched = [...paths, ...(typeof schemaPath === 'string' ? [schemaPath] : [])];
+    const schedule = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        engine.reload().catch(() => {
+          // reported through onReload; the previous set stays active
+        });
+      }, CEDAR_ENGINE_DEFAULTS.reloadDebounceMs);
+      timer.unref?.();
+    };
+    for (const path of watched) {
+      const watcher = watch(path, { persistent: false }, schedule);
+      watcher.on('error', () => schedule());
+      watchers.push(watcher);
+    }
+  }
+  return engine;
+}

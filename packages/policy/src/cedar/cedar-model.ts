@@ -1,0 +1,121 @@
+import type { AuthorizationRequest, PrincipalRef } from '@writ/core';
+
+/** Cedar entity type names of the Writ model (namespace `Writ`). */
+export const CEDAR_TYPES = Object.freeze({
+  human: 'Writ::Human',
+  agent: 'Writ::Agent',
+  tool: 'Writ::Tool',
+  resource: 'Writ::Resource',
+  action: 'Writ::Action',
+});
+
+/** The Cedar action every tool call is. */
+export const CALL_TOOL_ACTION = 'call_tool';
+
+type Uid = { type: string; id: string };
+type CedarValue =
+  | string
+  | number
+  | boolean
+  | CedarValue[]
+  | { [key: string]: CedarValue }
+  | { __entity: Uid };
+interface CedarEntity {
+  uid: Uid;
+  attrs: Record<string, CedarValue>;
+  parents: Uid[];
+}
+
+/** A Cedar authorization call (principal, action, resource, context, entities) for one request. */
+export interface CedarRequest {
+  readonly principal: Uid;
+  readonly action: Uid;
+  readonly resource: Uid;
+  readonly context: Record<string, CedarValue>;
+  readonly entities: CedarEntity[];
+}
+
+/** Extra context entries for your own schema extensions. Values must be Cedar JSON. */
+export type CedarContextExtension = (request: AuthorizationRequest) => Record<string, unknown>;
+
+const agentEntity = (p: Pick<PrincipalRef, 'id' | 'name' | 'assurance'>): CedarEntity => ({
+  uid: { type: CEDAR_TYPES.agent, id: p.id },
+  attrs: { name: p.name ?? p.id, assurance: p.assurance ?? 'asserted' },
+  parents: [],
+});
+
+/**
+ * Maps Writ's AuthZEN-shaped request onto the Cedar model in `policies/writ.cedarschema`:
+ * principal `Writ::Agent::"<spiffe id>"`, action `Writ::Action::"call_tool"`, resource
+ * `Writ::Tool::"<tool name>"` (risk and annotations as attributes), and a context with intent, scope,
+ * inScope, risk, environment, data classification, chain depth, requester, chain and the target resource.
+ * Only keys the schema declares are passed (Cedar refuses unknown request fields); add your own with
+ * `extendContext` and a matching schema.
+ *
+ * @example
+ * ```ts
+ * const call = toCedarRequest(request);
+ * call.principal; // { type: 'Writ::Agent', id: 'spiffe://writ.local/agent/support' }
+ * ```
+ */
+export function toCedarRequest(
+  request: AuthorizationRequest,
+  extendContext?: CedarContextExtension,
+): CedarRequest {
+  const { subject, action, resource, context } = request;
+  const subjectProps = subject.properties;
+  const principal: Uid = { type: CEDAR_TYPES.agent, id: subject.id };
+  const tool: Uid = { type: CEDAR_TYPES.tool, id: action.name };
+  const target: Uid = { type: CEDAR_TYPES.resource, id: `${resource.type}::${resource.id}` };
+  const p = action.properties;
+  const toolAttrs: Record<string, CedarValue> = {
+    risk: p.risk,
+    readOnly: p.readOnly === true,
+    destructive: p.destructive !== false,
+    idempotent: p.idempotent === true,
+    openWorld: p.openWorld !== false,
+    permission: p.permission,
+    toolType: p.toolType,
+  };
+  if (typeof p.audience === 'string') toolAttrs.audience = p.audience;
+
+  const entities = new Map<string, CedarEntity>();
+  const add = (e: CedarEntity) => entities.set(`${e.uid.type}\u0000${e.uid.id}`, e);
+  add(
+    agentEntity({ id: subject.id, name: subjectProps.name, assurance: subjectProps.assurance ?? 'asserted' }),
+  );
+  add({ uid: tool, attrs: toolAttrs, parents: [] });
+  add({ uid: target, attrs: { kind: resource.type, id: resource.id }, parents: [] });
+  for (const agent of subjectProps.chain) add(agentEntity(agent));
+
+  const cedarContext: Record<string, CedarValue> = {
+    taskId: context.taskId,
+    correlationId: context.correlationId,
+    scope: [...context.scope],
+    inScope: context.inScope,
+    risk: context.risk,
+    environment: context.environment,
+    chainDepth: context.chainDepth,
+    autonomous: context.autonomous,
+    chain: subjectProps.chain.map((a) => ({ __entity: { type: CEDAR_TYPES.agent, id: a.id } })),
+    target: { __entity: target },
+    argsDigest: context.argsDigest,
+  };
+  if (context.toolCallId !== undefined) cedarContext.toolCallId = context.toolCallId;
+  if (context.intent !== undefined) cedarContext.intent = context.intent;
+  if (context.dataClassification !== undefined) cedarContext.dataClassification = context.dataClassification;
+  const requester = subjectProps.requester;
+  if (requester !== null) {
+    const uid = { type: CEDAR_TYPES.human, id: requester.id };
+    add({ uid, attrs: { assurance: requester.assurance }, parents: [] });
+    cedarContext.requester = { __entity: uid };
+  }
+  if (extendContext) Object.assign(cedarContext, extendContext(request) as Record<string, CedarValue>);
+  return {
+    principal,
+    action: { type: CEDAR_TYPES.action, id: CALL_TOOL_ACTION },
+    resource: tool,
+    context: cedarContext,
+    entities: [...entities.values()],
+  };
+}
