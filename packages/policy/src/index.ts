@@ -20,3 +20,26 @@ export {
   type CedarRequest,
   toCedarRequest,
 } from './cedar/cedar-model.js';
+export {
+  type CacheDecisionsOptions,
+  type CachedPolicyEngine,
+  cacheDecisions,
+  DECISION_CACHE_DEFAULTS,
+  DECISION_CACHE_IGNORED_CONTEXT,
+  decisionCacheKey,
+} from './combinators/decision-cache.js';
+export {
+  DENY_OVERRIDES_DEFAULTS,
+  type DenyOverridesOptions,
+  denyOverrides,
+} from './combinators/deny-overrides.js';
+export {
+  SHADOW_DEFAULTS,
+  type ShadowOnlyOptions,
+  type ShadowOptions,
+  type ShadowReport,
+  shadow,
+  shadowOnly,
+} from './combinators/shadow.js';
+export { type CreateOpaEngineOptions, createOpaEngine, OPA_ENGINE_DEFAULTS } from './opa/opa-engine.js';
+export type { OpaDecisionDocument } from './opa/opa-result.js';

@@ -1,0 +1,257 @@
+import {
+  type AuthorizationRequest,
+  type CallOptions,
+  canonicalJson,
+  clockSchema,
+  type Decision,
+  type Obligation,
+  type PolicyEngine,
+  sha256Hex,
+  uuidv7,
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
+import { assertEngine } from './settle-decision.js';
+
+/**
+ * Defaults of {@link cacheDecisions}.
+ *
+ * @example
+ * ```ts
+ * cacheDecisions(cedarEngine, { ttlMs: DECISION_CACHE_DEFAULTS.ttlMs * 5 });
+ * ```
+ */
+export const DECISION_CACHE_DEFAULTS = Object.freeze({
+  /** How long a decision is served from the cache, milliseconds. @default 1000 */
+  ttlMs: 1_000,
+  /** Most decisions kept; the least recently used is evicted first. @default 10000 */
+  maxEntries: 10_000,
+});
+
+/**
+ * The `context` fields left out of the cache key: correlation ids that differ on every call or task and
+ * carry no authority. Everything else in the request is in the key. Policies behind
+ * {@link cacheDecisions} must not read these fields.
+ *
+ * @example
+ * ```ts
+ * DECISION_CACHE_IGNORED_CONTEXT; // ['toolCallId', 'taskId', 'correlationId']
+ * ```
+ */
+export const DECISION_CACHE_IGNORED_CONTEXT: readonly string[] = Object.freeze([
+  'toolCallId',
+  'taskId',
+  'correlationId',
+]);
+
+/**
+ * Options of {@link cacheDecisions}.
+ *
+ * @example
+ * ```ts
+ * const options: CacheDecisionsOptions = { ttlMs: 5_000, maxEntries: 1_000 };
+ * ```
+ */
+export interface CacheDecisionsOptions {
+  /** @default DECISION_CACHE_DEFAULTS.ttlMs */
+  ttlMs?: number | undefined;
+  /** @default DECISION_CACHE_DEFAULTS.maxEntries */
+  maxEntries?: number | undefined;
+  /** Epoch milliseconds. @default Date.now */
+  clock?: (() => number) | undefined;
+  /** Id of each decision served from the cache. @default uuidv7 */
+  generateId?: (() => string) | undefined;
+}
+
+/**
+ * A policy engine answering repeated requests from a cache.
+ *
+ * @example
+ * ```ts
+ * const cached: CachedPolicyEngine = cacheDecisions(cedarEngine);
+ * await reloadPolicies();
+ * cached.clear();
+ * ```
+ */
+export interface CachedPolicyEngine extends PolicyEngine {
+  readonly deterministic: true;
+  /** Number of decisions held (expired ones count until they are next looked up or evicted). */
+  readonly size: number;
+  /** Forgets every cached decision, including answers still in flight. Call it after changing the policies. */
+  clear(): void;
+}
+
+const optionsSchema = z.strictObject({
+  ttlMs: z.number().int().positive().max(86_400_000).optional(),
+  maxEntries: z.number().int().positive().max(10_000_000).optional(),
+  clock: clockSchema.optional(),
+  generateId: z
+    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
+    .optional(),
+});
+
+/** What is kept of a decision: no request, no id of the call it was made for. */
+interface Entry {
+  readonly effect: 'allow' | 'deny';
+  readonly policyIds: readonly string[];
+  readonly reasons: readonly string[];
+  readonly decisionId: string;
+  readonly engine: string;
+  readonly obligations?: readonly Obligation[] | undefined;
+  readonly expiresAt: number;
+}
+
+/**
+ * The cache key of a request: `sha256:<hex>` of its RFC 8785 canonical JSON without the context fields
+ * in {@link DECISION_CACHE_IGNORED_CONTEXT}; `undefined` when the request has no JSON form (such requests
+ * are never cached). Subject (with requester and chain), action, resource and every other context field,
+ * `argsDigest` included, are in the key.
+ *
+ * @example
+ * ```ts
+ * decisionCacheKey(request) === decisionCacheKey({ ...request, context: { ...request.context, toolCallId: 'other' } }); // true
+ * ```
+ */
+export function decisionCacheKey(request: AuthorizationRequest): string | undefined {
+  const context: Record<string, unknown> = { ...request.context };
+  for (const field of DECISION_CACHE_IGNORED_CONTEXT) delete context[field];
+  try {
+    return sha256Hex(canonicalJson({ ...request, context }));
+  } catch {
+    return undefined;
+  }
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The entry to keep for a decision, or `undefined` when it must not be cached. */
+function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
+  if (typeof decision !== 'object' || decision === null) return undefined;
+  const { effect, policyIds, reasons, decisionId, engine, obligations, errors } = decision;
+  if (effect !== 'allow' && effect !== 'deny') return undefined;
+  if (errors !== undefined && (!Array.isArray(errors) || errors.length > 0)) return undefined;
+  if (
+    !isStrings(policyIds) ||
+    !isStrings(reasons) ||
+    typeof decisionId !== 'string' ||
+    typeof engine !== 'string'
+  ) {
+    return undefined;
+  }
+  let kept: Obligation[] | undefined;
+  try {
+    kept = obligations === undefined ? undefined : structuredClone([...obligations]);
+  } catch {
+    return undefined;
+  }
+  return Object.freeze({
+    effect,
+    policyIds: Object.freeze([...policyIds]),
+    reasons: Object.freeze([...reasons]),
+    decisionId,
+    engine,
+    ...(kept === undefined ? {} : { obligations: kept }),
+    expiresAt,
+  });
+}
+
+/**
+ * Serves repeated decisions of a deterministic engine from memory. Opt-in: wrap the engine.
+ *
+ * - Only engines declaring `deterministic: true` are accepted (`WRIT_OPTIONS_INVALID` otherwise): a
+ *   remote PDP (OPA, AuthZEN) can change its answer at any time.
+ * - Key: {@link decisionCacheKey}, the whole request minus `context.toolCallId`, `context.taskId` and
+ *   `context.correlationId`; a request differing in anything else (subject, chain, requester, action,
+ *   resource, scope, intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
+ * - Only `allow` and `deny` without `errors` are cached; `approval_required`, decisions with errors and
+ *   throws never are. Entries live `ttlMs`; past `maxEntries` the least recently used goes.
+ * - A hit is a copy of the cached decision with a fresh `decisionId`, the reason
+ *   `cached:<original decisionId>` appended, and the current request as `evaluatedContext`. A miss returns
+ *   the engine's own decision.
+ * - Concurrent misses for one key each ask the engine. `clear()` after changing the engine's policies.
+ *
+ * @example
+ * ```ts
+ * const policy = cacheDecisions(cedarEngine, { ttlMs: 5_000 });
+ * const writ = createWrit({ policy, audit });
+ * ```
+ */
+export function cacheDecisions(
+  engine: PolicyEngine,
+  options: CacheDecisionsOptions = {},
+): CachedPolicyEngine {
+  assertEngine(engine, 'cacheDecisions', 'engine');
+  const o = validateOptions(optionsSchema, options, 'cacheDecisions');
+  if (engine.deterministic !== true) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      `cacheDecisions: engine "${engine.name}" does not declare deterministic: true, so its decisions cannot be cached`,
+      { details: { engine: engine.name } },
+    );
+  }
+  const ttlMs = o.ttlMs ?? DECISION_CACHE_DEFAULTS.ttlMs;
+  const maxEntries = o.maxEntries ?? DECISION_CACHE_DEFAULTS.maxEntries;
+  const clock = o.clock ?? Date.now;
+  const generateId = o.generateId ?? (() => uuidv7());
+  const entries = new Map<string, Entry>();
+  let generation = 0;
+
+  const lookup = (key: string): Entry | undefined => {
+    const entry = entries.get(key);
+    if (entry === undefined) return undefined;
+    entries.delete(key);
+    if (clock() >= entry.expiresAt) return undefined;
+    entries.set(key, entry);
+    return entry;
+  };
+
+  const store = (key: string, entry: Entry): void => {
+    entries.delete(key);
+    entries.set(key, entry);
+    while (entries.size > maxEntries) {
+      const oldest = entries.keys().next();
+      if (oldest.done === true) break;
+      entries.delete(oldest.value);
+    }
+  };
+
+  const cached: CachedPolicyEngine = {
+    name: engine.name,
+    deterministic: true,
+    get size() {
+      return entries.size;
+    },
+    clear() {
+      entries.clear();
+      generation++;
+    },
+    async decide(request: AuthorizationRequest, callOptions: CallOptions): Promise<Decision> {
+      if (callOptions?.signal?.aborted === true) {
+        throw new WritError('WRIT_ABORTED', `policy engine "${engine.name}": the caller gave up`, {
+          cause: callOptions.signal.reason,
+        });
+      }
+      const key = decisionCacheKey(request);
+      if (key === undefined) return engine.decide(request, callOptions);
+      const hit = lookup(key);
+      if (hit !== undefined) {
+        return {
+          effect: hit.effect,
+          policyIds: [...hit.policyIds],
+          reasons: [...hit.reasons, `cached:${hit.decisionId}`],
+          decisionId: generateId(),
+          engine: hit.engine,
+          evaluatedContext: request,
+          ...(hit.obligations === undefined ? {} : { obligations: structuredClone(hit.obligations) }),
+        };
+      }
+      const started = generation;
+      const decision = await engine.decide(request, callOptions);
+      const entry = toEntry(decision, clock() + ttlMs);
+      if (entry !== undefined && started === generation) store(key, entry);
+      return decision;
+    },
+  };
+  return Object.freeze(cached);
+}

@@ -1,0 +1,181 @@
+import {
+  type AuthorizationRequest,
+  type CallOptions,
+  type Decision,
+  type DecisionEffect,
+  type PolicyEngine,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
+
+/**
+ * An engine's answer, or why there is none.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const settled: Settled = { ok: false, error: new WritError('WRIT_PDP_UNAVAILABLE', 'opa is down') };
+ * ```
+ */
+export type Settled =
+  | { readonly ok: true; readonly decision: Decision }
+  | { readonly ok: false; readonly error: WritError };
+
+const EFFECTS: ReadonlySet<string> = new Set(['allow', 'deny', 'approval_required']);
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * How permissive an effect is: a combination is never more permissive than its least permissive part.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * PERMISSIVENESS.deny < PERMISSIVENESS.approval_required; // true
+ * ```
+ */
+export const PERMISSIVENESS: Readonly<Record<DecisionEffect, number>> = Object.freeze({
+  deny: 0,
+  approval_required: 1,
+  allow: 2,
+});
+
+/**
+ * The effect a decision has once the pipeline has judged it: any `errors` make it a deny.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * effectiveEffect({ ...decision, effect: 'allow', errors: ['timeout'] }); // 'deny'
+ * ```
+ */
+export function effectiveEffect(decision: Decision): DecisionEffect {
+  return decision.errors !== undefined && decision.errors.length > 0 ? 'deny' : decision.effect;
+}
+
+/**
+ * Asks one engine, never throwing: a throw (sync or async) or a malformed decision becomes a
+ * `WRIT_PDP_UNAVAILABLE` error (a `WritError` thrown by the engine is kept as it is). A decision without
+ * `decisionId` / `engine` / `evaluatedContext` gets them filled in, as the pipeline does.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const settled = await settleDecision(cedar, request, { signal }, uuidv7);
+ * if (!settled.ok) console.log(settled.error.code);
+ * ```
+ */
+export async function settleDecision(
+  engine: PolicyEngine,
+  request: AuthorizationRequest,
+  options: CallOptions,
+  generateId: () => string,
+): Promise<Settled> {
+  let raw: unknown;
+  try {
+    raw = await engine.decide(request, options);
+  } catch (error) {
+    return {
+      ok: false,
+      error: WritError.isInstance(error)
+        ? error
+        : new WritError(
+            'WRIT_PDP_UNAVAILABLE',
+            `policy engine "${engine.name}" failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+    };
+  }
+  const d = raw as Partial<Decision> | null;
+  if (
+    typeof d !== 'object' ||
+    d === null ||
+    !EFFECTS.has(d.effect as string) ||
+    !isStrings(d.policyIds) ||
+    !isStrings(d.reasons) ||
+    (d.errors !== undefined && !isStrings(d.errors)) ||
+    (d.obligations !== undefined && !Array.isArray(d.obligations))
+  ) {
+    return {
+      ok: false,
+      error: new WritError(
+        'WRIT_PDP_UNAVAILABLE',
+        `policy engine "${engine.name}" returned a malformed decision`,
+        {
+          details: { engine: engine.name, reason: 'malformed_decision' },
+        },
+      ),
+    };
+  }
+  return {
+    ok: true,
+    decision: {
+      ...(d as Decision),
+      decisionId: typeof d.decisionId === 'string' && d.decisionId.length > 0 ? d.decisionId : generateId(),
+      engine: typeof d.engine === 'string' && d.engine.length > 0 ? d.engine : engine.name,
+      evaluatedContext: d.evaluatedContext ?? request,
+    },
+  };
+}
+
+/**
+ * The deny the pipeline would record for a failed engine: no policy ids, the error as reason and error.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const recorded = failedDecision(candidate, request, settled.error, uuidv7());
+ * ```
+ */
+export function failedDecision(
+  engine: PolicyEngine,
+  request: AuthorizationRequest,
+  error: WritError,
+  decisionId: string,
+): Decision {
+  const message = `${error.code}: ${error.message}`;
+  return {
+    effect: 'deny',
+    policyIds: [],
+    reasons: [message],
+    decisionId,
+    engine: engine.name,
+    evaluatedContext: request,
+    errors: [message],
+  };
+}
+
+/**
+ * zod schema of a policy engine argument.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * z.array(policyEngineSchema).min(1).parse(engines);
+ * ```
+ */
+export const policyEngineSchema = z.custom<PolicyEngine>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as PolicyEngine).name === 'string' &&
+    typeof (v as PolicyEngine).decide === 'function',
+  { message: 'must be a PolicyEngine ({ name, decide })' },
+);
+
+/**
+ * Checks a positional engine argument, throwing `WRIT_OPTIONS_INVALID` naming the function and argument.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * assertEngine(enforced, 'shadow', 'enforced');
+ * ```
+ */
+export function assertEngine(value: unknown, fn: string, argument: string): asserts value is PolicyEngine {
+  if (!policyEngineSchema.safeParse(value).success) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      `${fn}: ${argument} must be a PolicyEngine ({ name, decide })`,
+    );
+  }
+}
