@@ -7,6 +7,28 @@
 export { type ApprovalQueue, createApprovalQueue, type PendingApproval } from './approvals/approval-queue.js';
 export { type ApprovalAnswer, createCallbackApprovals } from './approvals/callback-approvals.js';
 export {
+  AUTHZEN_DISCOVERY_DEFAULTS,
+  type DiscoverAuthZenPdpOptions,
+  discoverAuthZenPdp,
+} from './authzen/authzen-discovery.js';
+export {
+  AUTHZEN_DEFAULTS,
+  type AuthZenBatchOptions,
+  type AuthZenEngine,
+  type AuthZenEngineOptions,
+  type AuthZenHeaders,
+  createAuthZenEngine,
+} from './authzen/authzen-engine.js';
+export {
+  AUTHZEN_EVALUATIONS_SEMANTICS,
+  type AuthZenAction,
+  type AuthZenEntity,
+  type AuthZenEvaluationsSemantic,
+  type AuthZenPdpMetadata,
+  type AuthZenRequest,
+  type AuthZenResponse,
+} from './authzen/authzen-types.js';
+export {
   CEDAR_ENGINE_DEFAULTS,
   type CedarEngine,
   type CreateCedarEngineOptions,
