@@ -39,6 +39,7 @@ export default defineConfig({
       { find: /^@writ\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
       { find: /^@writ\/policy$/, replacement: src('policy/src/index.ts') },
+      { find: /^@writ\/audit$/, replacement: src('audit/src/index.ts') },
     ],
   },
   test: {

@@ -1,0 +1,70 @@
+// Test support: builds real logs through the public pipeline and file sink.
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
+import { type AuditEvent, createWrit } from '@writ/core';
+import { createInMemoryPolicy } from '@writ/core/testing';
+import { z } from 'zod';
+
+export async function tempDir(prefix = 'writ-audit-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A synthetic but schema-valid event. */
+export function event(n: number): AuditEvent {
+  return {
+    v: 1,
+    id: `evt-${n}`,
+    time: new Date(1_790_000_000_000 + n).toISOString(),
+    service: 'test',
+    taskId: `task-${Math.floor(n / 10)}`,
+    correlationId: 'corr',
+    requester: { kind: 'human', id: `user-${n % 7}@example.com`, assurance: 'verified' },
+    chain: [{ kind: 'agent', id: 'spiffe://writ.test/agent/a', name: 'a', assurance: 'verified' }],
+    autonomous: false,
+    kind: 'task-end',
+    status: 'ok',
+    durationMs: n % 100,
+  };
+}
+
+/** A file log of `count` synthetic records (plus checkpoints), closed cleanly. */
+export async function buildLog(
+  dir: string,
+  count: number,
+  options: { checkpointEvery?: number; maxSegmentBytes?: number; batch?: number } = {},
+): Promise<FileAuditSink> {
+  const { batch: size = 500, ...sinkOptions } = options;
+  const sink = await createFileAuditSink({
+    dir: join(dir, 'audit'),
+    keyDir: join(dir, 'keys'),
+    ...sinkOptions,
+  });
+  for (let start = 0; start < count; start += size) {
+    const batch = [];
+    for (let n = start; n < Math.min(count, start + size); n++)
+      batch.push(sink.append(event(n), { durability: 'batched' }));
+    await Promise.all(batch);
+  }
+  await sink.close?.();
+  return sink;
+}
+
+export async function copyLog(from: string, to: string): Promise<void> {
+  await cp(from, to, { recursive: true });
+}
+
+/** A Writ instance writing to a file log, with tools that record when they run. */
+export async function pipeline(dir: string) {
+  const audit = await createFileAuditSink({ dir: join(dir, 'audit'), keyDir: join(dir, 'keys') });
+  const writ = createWrit({
+    service: 'support',
+    audit,
+    policy: createInMemoryPolicy({
+      rules: [{ id: 'no-deletes', effect: 'deny', tool: 'delete_customer' }],
+      fallback: 'allow',
+    }),
+  });
+  return { audit, writ, z };
+}

@@ -1,0 +1,138 @@
+import { rm } from 'node:fs/promises';
+import { createFileAuditSink, explainLog, formatExplain, verifyLog } from '@writ/audit';
+import { createWrit } from '@writ/core';
+import {
+  createInMemoryApprovals,
+  createInMemoryCredentialBroker,
+  createInMemoryIdentity,
+  createInMemoryPolicy,
+} from '@writ/core/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { tempDir } from './__support__/log.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await tempDir('writ-explain-');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('explain', () => {
+  it('reconstructs requester → agent chain → decision → approval → credential → outcome for a delegated task, from the log alone', async () => {
+    const audit = await createFileAuditSink({ dir: `${dir}/audit`, keyDir: `${dir}/keys` });
+    const writ = createWrit({
+      audit,
+      identity: createInMemoryIdentity({ requesters: { 'tok-alice': { id: 'alice@example.com' } } }),
+      credentials: createInMemoryCredentialBroker(),
+      approvals: createInMemoryApprovals({
+        approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' },
+      }),
+      policy: createInMemoryPolicy({
+        rules: [
+          { id: 'reads', effect: 'allow', tool: 'lookup_order' },
+          {
+            id: 'refunds',
+            effect: 'approval_required',
+            tool: 'refund_order',
+            reason: 'refunds need a human',
+          },
+          {
+            id: 'no-deletes',
+            effect: 'deny',
+            tool: 'delete_customer',
+            reason: 'agents never delete customers',
+          },
+        ],
+      }),
+    });
+    const tool = (name: string, audience?: string) =>
+      writ.tool({
+        name,
+        audience,
+        input: z.object({ id: z.string() }),
+        resource: ({ id }) => ({ type: 'Order', id }),
+        execute: async () => 'done',
+      });
+    const lookup = tool('lookup_order');
+    const refund = tool('refund_order', 'https://payments.example.com');
+    const remove = tool('delete_customer');
+
+    const { taskId, correlationId } = await writ.task(
+      { requester: 'tok-alice', agent: 'support', intent: 'Refund order 42', scope: ['*'] },
+      async (task) => {
+        await lookup.execute({ id: '42' }, { toolCallId: 'call-lookup' });
+        await refund.execute({ id: '42' }, { toolCallId: 'call-refund' });
+        await writ
+          .delegate({ agent: 'billing', scope: ['delete_customer'] }, async () => {
+            await remove.execute({ id: 'c7' }, { toolCallId: 'call-delete' }).catch(() => undefined);
+            await writ
+              .delegate({ agent: 'ledger', scope: ['*'] }, async () => undefined)
+              .catch(() => undefined);
+          })
+          .catch(() => undefined);
+        return task.attribution;
+      },
+    );
+    await writ.close();
+    expect((await verifyLog(audit.dir, { verifierKey: audit.verifierKey })).ok).toBe(true);
+
+    const [root] = await explainLog(audit.dir, { taskId });
+    expect(root).toMatchObject({
+      taskId,
+      intent: 'Refund order 42',
+      requester: { id: 'alice@example.com', assurance: 'verified' },
+      status: 'started',
+    });
+    expect(root?.chain.map((p) => p.name)).toEqual(['support']);
+    const [read, pay] = root?.calls ?? [];
+    expect(read).toMatchObject({
+      tool: 'lookup_order',
+      decision: { effect: 'allow', policyIds: ['reads'] },
+      outcome: { status: 'ok' },
+    });
+    expect(pay).toMatchObject({
+      tool: 'refund_order',
+      decision: { effect: 'approval_required', policyIds: ['refunds'], reasons: ['refunds need a human'] },
+      approval: { approved: true, approver: { id: 'maria@example.com' } },
+      credential: { audience: 'https://payments.example.com' },
+      outcome: { status: 'ok' },
+    });
+    const billing = root?.delegations[0];
+    expect(billing?.chain.map((p) => p.name)).toEqual(['support', 'billing']);
+    expect(billing?.calls[0]).toMatchObject({
+      tool: 'delete_customer',
+      decision: { effect: 'deny', policyIds: ['no-deletes'] },
+      outcome: { status: 'refused' },
+    });
+    expect(billing?.delegations[0]).toMatchObject({
+      status: 'refused',
+      refusal: { code: 'WRIT_SCOPE_EXCEEDED' },
+    });
+    expect(root?.revoked.length).toBeGreaterThan(0);
+    expect(pay?.decision.evaluatedContext).toMatchObject({ context: { intent: 'Refund order 42', taskId } });
+
+    const text = formatExplain([root as NonNullable<typeof root>]);
+    for (const fragment of [
+      'alice@example.com (verified)',
+      'agent support',
+      '⏸ approval',
+      'approval granted by maria@example.com',
+      'credential',
+      'for https://payments.example.com',
+      'delegation',
+      'agent billing',
+      '✖ deny',
+      'WRIT_SCOPE_EXCEEDED',
+      'outcome ok',
+    ]) {
+      expect(text).toContain(fragment);
+    }
+    expect(await explainLog(audit.dir, { callId: 'call-delete' })).toMatchObject([
+      { calls: [{ callId: 'call-delete' }] },
+    ]);
+    const byCorrelation = await explainLog(audit.dir, { correlationId });
+    expect(byCorrelation.map((t) => t.taskId)).toEqual([taskId]);
+  });
+});

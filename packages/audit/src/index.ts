@@ -1,0 +1,49 @@
+/**
+ * `@writ/audit`: the tamper-evident authority-chain log. Records are RFC 8785 canonical JSON lines,
+ * chained and sealed by an RFC 6962 Merkle tree with signed C2SP checkpoints; file and PostgreSQL sinks;
+ * offline `verifyLog` and `explain`.
+ * @packageDocumentation
+ */
+export * from './checkpoint/index.js';
+export {
+  type CallNode,
+  type ExplainQuery,
+  explain,
+  explainLog,
+  formatExplain,
+  type TaskNode,
+} from './explain.js';
+export {
+  type CreateFileAuditSinkOptions,
+  createFileAuditSink,
+  FILE_SINK_DEFAULTS,
+  type FileAuditSink,
+  type OpenReport,
+} from './file-sink.js';
+export {
+  createLogAppender,
+  LOG_APPENDER_DEFAULTS,
+  type LogAppender,
+  type LogAppenderOptions,
+  type LogResume,
+  type LogStorage,
+} from './log-appender.js';
+export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName } from './log-reader.js';
+export * from './merkle/index.js';
+export { loadOrCreateNoteSigner } from './note-key.js';
+export {
+  type CheckpointRecord,
+  type Envelope,
+  encodeEnvelope,
+  type LogRecord,
+  logRecordSchema,
+  peekEnvelope,
+  RECORD_VERSION,
+} from './record.js';
+export {
+  type VerifyLinesOptions,
+  type VerifyLogOptions,
+  type VerifyResult,
+  verifyLines,
+  verifyLog,
+} from './verify.js';

@@ -1,0 +1,230 @@
+import { type AuditReceipt, type Durability, WritError } from '@writ/core';
+import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
+import { createFrontier, type FrontierState, leafHash } from './merkle/index.js';
+import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
+
+/** Where an appender puts lines. Lines arrive numbered and contiguous. */
+export interface LogStorage {
+  /** Persists the lines in order; with `sync` they must be durable (fsync / commit) before resolving. */
+  write(lines: readonly string[], options: { readonly sync: boolean }): Promise<void>;
+  /** Makes everything written durable. */
+  sync(): Promise<void>;
+}
+
+/** The state of an existing log, to continue it. */
+export interface LogResume {
+  readonly size: number;
+  /** Hex leaf hash of the last record ("" for an empty log). */
+  readonly lastLeafHash: string;
+  readonly frontier: FrontierState;
+  /** Size covered by the last checkpoint in the log. */
+  readonly checkpointedSize: number;
+}
+
+/** Defaults of {@link createLogAppender}. */
+export const LOG_APPENDER_DEFAULTS = Object.freeze({
+  /** A checkpoint after this many records. @default 1000 */
+  checkpointEvery: 1_000,
+  /** A checkpoint at least this often while records arrive, ms. @default 10000 */
+  checkpointIntervalMs: 10_000,
+  /** With `batched` durability, written records are synced at least this often, ms. @default 200 */
+  batchedSyncMs: 200,
+});
+
+/** Options of {@link createLogAppender}. */
+export interface LogAppenderOptions {
+  /** The log's identity: the origin line of its checkpoints. */
+  origin: string;
+  signer: NoteSigner;
+  storage: LogStorage;
+  resume?: LogResume;
+  checkpointEvery?: number;
+  checkpointIntervalMs?: number;
+  batchedSyncMs?: number;
+  clock?: () => number;
+  /**
+   * Called once a checkpoint record is durable, with a note to publish: a checkpoint of the tree that
+   * includes the checkpoint record itself, so the published note commits to every byte of the log.
+   */
+  onCheckpoint?: (publishedNote: string) => void | Promise<void>;
+  /** Failures that cannot reach a caller (background checkpoints). */
+  onError?: (error: WritError) => void;
+}
+
+/** A log being written. */
+export interface LogAppender {
+  readonly origin: string;
+  /** Records in the log, including ones still being written. */
+  readonly size: number;
+  /** Set once a write failed: the in-memory tree is ahead of storage; reopen the log to continue. */
+  readonly failed: WritError | undefined;
+  append(record: LogRecord, durability: Durability): Promise<AuditReceipt>;
+  /** Appends a checkpoint of everything before it now. */
+  checkpoint(): Promise<string>;
+  flush(): Promise<void>;
+  /** Writes a final checkpoint (when anything is new), flushes and stops timers. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly line: string;
+  readonly durability: Durability;
+  readonly resolve: () => void;
+  readonly reject: (error: WritError) => void;
+}
+
+/**
+ * The storage-independent heart of a Writ log: gives each record its index, chains it to the previous
+ * record's leaf hash, extends the RFC 6962 tree, groups concurrent appends into one write (and one sync
+ * for `strict`), and seals the tree with signed checkpoints every N records, every T ms and on close.
+ *
+ * @example
+ * ```ts
+ * const appender = createLogAppender({ origin: 'writ.local/audit/0193…', signer, storage });
+ * const receipt = await appender.append(event, 'strict'); // durable when it resolves
+ * ```
+ */
+export function createLogAppender(options: LogAppenderOptions): LogAppender {
+  const { origin, signer, storage } = options;
+  const clock = options.clock ?? Date.now;
+  const every = options.checkpointEvery ?? LOG_APPENDER_DEFAULTS.checkpointEvery;
+  const intervalMs = options.checkpointIntervalMs ?? LOG_APPENDER_DEFAULTS.checkpointIntervalMs;
+  const batchedSyncMs = options.batchedSyncMs ?? LOG_APPENDER_DEFAULTS.batchedSyncMs;
+  const frontier = createFrontier(options.resume?.frontier);
+  let size = options.resume?.size ?? 0;
+  let lastHash = options.resume?.lastLeafHash ?? '';
+  let checkpointedSize = options.resume?.checkpointedSize ?? 0;
+  let queue: Pending[] = [];
+  let writing: Promise<void> | undefined;
+  let failed: WritError | undefined;
+  let unsynced = false;
+  let closed = false;
+  const report = (error: WritError) => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // reporting must not break the log
+    }
+  };
+
+  const syncTimer = setInterval(() => {
+    if (!unsynced || failed) return;
+    unsynced = false;
+    storage.sync().catch((error: unknown) => report(unavailable('syncing batched records failed', error)));
+  }, batchedSyncMs);
+  syncTimer.unref?.();
+  const checkpointTimer = setInterval(() => {
+    if (size > checkpointedSize && !failed && !closed) {
+      addCheckpoint().catch((error: unknown) => report(unavailable('a timed checkpoint failed', error)));
+    }
+  }, intervalMs);
+  checkpointTimer.unref?.();
+
+  const pump = (): Promise<void> => {
+    if (writing) return writing;
+    writing = (async () => {
+      while (queue.length > 0) {
+        const batch = queue;
+        queue = [];
+        const sync = batch.some((p) => p.durability === 'strict');
+        try {
+          if (failed) throw failed;
+          await storage.write(
+            batch.map((p) => p.line),
+            { sync },
+          );
+          if (!sync) unsynced = true;
+          for (const p of batch) p.resolve();
+        } catch (error) {
+          failed ??= unavailable('the log could not be written', error);
+          for (const p of batch) p.reject(failed);
+          for (const p of queue.splice(0)) p.reject(failed);
+        }
+      }
+    })().finally(() => {
+      writing = undefined;
+    });
+    return writing;
+  };
+
+  const enqueue = (
+    record: LogRecord,
+    durability: Durability,
+  ): { receipt: AuditReceipt; done: Promise<void> } => {
+    if (failed) throw failed;
+    if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
+    const index = size;
+    const line = encodeEnvelope({ i: index, p: lastHash, r: record });
+    const hash = leafHash(Buffer.from(line, 'utf8'));
+    frontier.append(hash);
+    size++;
+    lastHash = hash.toString('hex');
+    const receipt: AuditReceipt = { log: origin, index, leafHash: lastHash };
+    const done = new Promise<void>((resolve, reject) => {
+      queue.push({ line, durability, resolve, reject });
+    });
+    void pump();
+    return { receipt, done };
+  };
+
+  const addCheckpoint = async (): Promise<string> => {
+    const time = [`time ${new Date(clock()).toISOString()}`];
+    const note = signCheckpoint({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
+    const record: CheckpointRecord = { v: 1, kind: 'checkpoint', note };
+    const { done } = enqueue(record, 'strict');
+    checkpointedSize = size;
+    // what gets published covers the checkpoint record too (computed before any other append)
+    const published = signCheckpoint({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
+    await done;
+    await options.onCheckpoint?.(published);
+    return note;
+  };
+
+  return {
+    origin,
+    get size() {
+      return size;
+    },
+    get failed() {
+      return failed;
+    },
+    async append(record, durability) {
+      const { receipt, done } = enqueue(record, durability);
+      if (size - checkpointedSize >= every) {
+        addCheckpoint().catch((error: unknown) => report(unavailable('a checkpoint failed', error)));
+      }
+      if (durability === 'async') {
+        done.catch((error: WritError) => report(error));
+        return receipt;
+      }
+      await done;
+      return receipt;
+    },
+    checkpoint: () => addCheckpoint(),
+    async flush() {
+      await pump();
+      if (failed) throw failed;
+      await storage.sync();
+      unsynced = false;
+    },
+    async close() {
+      if (closed) return;
+      try {
+        if (!failed && size > checkpointedSize) await addCheckpoint();
+        await pump();
+        if (!failed) await storage.sync();
+      } finally {
+        closed = true;
+        clearInterval(syncTimer);
+        clearInterval(checkpointTimer);
+      }
+      if (failed) throw failed;
+    },
+  };
+}
+
+function unavailable(message: string, cause: unknown): WritError {
+  if (WritError.isInstance(cause, 'WRIT_AUDIT_UNAVAILABLE')) return cause;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new WritError('WRIT_AUDIT_UNAVAILABLE', `${message}: ${reason}`, { cause });
+}

@@ -1,0 +1,171 @@
+import { type AuditEvent, canonicalJson } from '@writ/core';
+import { z } from 'zod';
+
+/** Version of the stored record envelope. */
+export const RECORD_VERSION = 1 as const;
+
+/**
+ * A checkpoint written into the log itself: the signed C2SP checkpoint of the tree of every record
+ * before it. Verifiers recompute that tree and check the signature.
+ */
+export interface CheckpointRecord {
+  readonly v: typeof RECORD_VERSION;
+  readonly kind: 'checkpoint';
+  /**
+   * The signed note (C2SP signed-note over a tlog-checkpoint): origin, tree size (= this record's
+   * index), base64 root over records 0 … size-1, and a `time <RFC 3339>` extension line. Everything the
+   * record says is inside the signature.
+   */
+  readonly note: string;
+}
+
+/** What the log stores: the pipeline's audit events, and checkpoints. */
+export type LogRecord = AuditEvent | CheckpointRecord;
+
+/**
+ * One stored line, before canonical encoding: `i` the record's index, `p` the hex leaf hash of the
+ * previous record ("" for the first), `r` the record. Canonical JSON sorts keys, so every line starts
+ * with `{"i":<index>,"p":"<hash>",` and a verifier can follow the chain without parsing the record.
+ */
+export interface Envelope {
+  readonly i: number;
+  readonly p: string;
+  readonly r: LogRecord;
+}
+
+/** Encodes an envelope as its stored bytes (RFC 8785 canonical JSON, no newline). */
+export function encodeEnvelope(envelope: Envelope): string {
+  return canonicalJson(envelope);
+}
+
+const PREFIX = /^\{"i":(0|[1-9][0-9]{0,15}),"p":"([0-9a-f]{64}|)","r":\{/;
+
+/**
+ * Reads index and previous hash from the start of a stored line without parsing it, or `undefined`
+ * when the line does not start like an envelope.
+ */
+export function peekEnvelope(line: string): { i: number; p: string } | undefined {
+  const m = PREFIX.exec(line);
+  if (m === null || !line.endsWith('}}')) return undefined;
+  return { i: Number(m[1]), p: m[2] as string };
+}
+
+const principalRef = z.strictObject({
+  kind: z.enum(['human', 'agent', 'service']),
+  id: z.string().min(1),
+  issuer: z.string().optional(),
+  name: z.string().optional(),
+  assurance: z.enum(['verified', 'asserted']),
+});
+const base = {
+  v: z.literal(1),
+  id: z.string().min(1),
+  time: z.iso.datetime(),
+  service: z.string(),
+  taskId: z.string().min(1),
+  parentTaskId: z.string().optional(),
+  correlationId: z.string().min(1),
+  traceId: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+  spanId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
+  requester: principalRef.nullable(),
+  chain: z.array(principalRef),
+  autonomous: z.boolean(),
+  intent: z.string().optional(),
+};
+const credentialRef = z.object({
+  jti: z.string(),
+  type: z.string(),
+  audience: z.string().optional(),
+  expiresAt: z.number(),
+});
+const refusal = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const callRecord = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.string(),
+  risk: z.enum(['low', 'medium', 'high']),
+  permission: z.string(),
+  audience: z.string().optional(),
+  resource: z.object({ type: z.string(), id: z.string() }).passthrough().optional(),
+  argsDigest: z.string().optional(),
+  args: z.unknown().optional(),
+});
+const approval = z.object({
+  approved: z.boolean(),
+  approver: principalRef.nullable(),
+  bindingHash: z.string(),
+  reason: z.string().optional(),
+  expiresAt: z.number().optional(),
+});
+
+/**
+ * The zod schema of every stored record (versioned by `v`). `writ verify --deep` checks each record
+ * against it; the hash chain and checkpoints are what make tampering detectable.
+ */
+export const logRecordSchema = z.discriminatedUnion('kind', [
+  z.object({
+    ...base,
+    kind: z.literal('task-start'),
+    scope: z.array(z.string()),
+    credential: credentialRef.optional(),
+    status: z.enum(['started', 'refused']),
+    refusal: refusal.optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('decision'),
+    call: callRecord,
+    decision: z.object({
+      effect: z.enum(['allow', 'deny', 'approval_required']),
+      policyIds: z.array(z.string()),
+      reasons: z.array(z.string()),
+      decisionId: z.string(),
+      engine: z.string(),
+      evaluatedContext: z.unknown().optional(),
+      obligations: z.array(z.unknown()).optional(),
+      errors: z.array(z.string()).optional(),
+    }),
+    scopeDrift: z.object({ permission: z.string(), scope: z.array(z.string()) }).optional(),
+    refusal: refusal.optional(),
+    approval: approval.optional(),
+    credential: credentialRef.optional(),
+  }),
+  z.object({ ...base, kind: z.literal('approval'), call: callRecord, decisionId: z.string(), approval }),
+  z.object({
+    ...base,
+    kind: z.literal('outcome'),
+    call: z.object({ id: z.string(), name: z.string() }),
+    outcome: z.object({
+      status: z.enum(['ok', 'error', 'refused']),
+      errorCode: z.string().optional(),
+      durationMs: z.number(),
+      resultDigest: z.string().optional(),
+      result: z.unknown().optional(),
+    }),
+    decisionIndex: z.number().int().nonnegative().optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('revocation'),
+    credentials: z.array(credentialRef),
+    reason: z.string(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('task-end'),
+    status: z.enum(['ok', 'error']),
+    errorCode: z.string().optional(),
+    durationMs: z.number(),
+  }),
+  z.strictObject({ v: z.literal(1), kind: z.literal('checkpoint'), note: z.string().min(1) }),
+]);

@@ -1,0 +1,142 @@
+// A 10,000-record log tampered with in every way the issue lists, at random positions: each must be
+// detected with the right first bad index.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
+import {
+  createNoteSigner,
+  encodeEnvelope,
+  generateNoteKeys,
+  leafHash,
+  signCheckpoint,
+  verifyLog,
+} from '@writ/audit';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { buildLog, copyLog, tempDir } from './__support__/log.js';
+
+const RECORDS = 10_000;
+let root: string;
+let pristine: string;
+let verifierKey: string;
+let lines: string[];
+
+beforeAll(async () => {
+  root = await tempDir('writ-tamper-');
+  const sink = await buildLog(join(root, 'build'), RECORDS, { checkpointEvery: 1000 });
+  pristine = sink.dir;
+  verifierKey = sink.verifierKey;
+  lines = (await readFile(join(pristine, '000000000000.jsonl'), 'utf8')).split('\n').slice(0, -1);
+  expect(await verifyLog(pristine, { verifierKey })).toMatchObject({ ok: true });
+}, 120_000);
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let run = 0;
+async function tampered(mutate: (lines: string[]) => string): Promise<Awaited<ReturnType<typeof verifyLog>>> {
+  const dir = join(root, `case-${++run}`);
+  await copyLog(pristine, dir);
+  await writeFile(join(dir, '000000000000.jsonl'), mutate([...lines]));
+  const result = await verifyLog(dir, { verifierKey });
+  await rm(dir, { recursive: true, force: true });
+  return result;
+}
+const join_ = (ls: string[]) => `${ls.join('\n')}\n`;
+
+describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detected at the right index`, () => {
+  test.prop([fc.nat(), fc.integer({ min: 1, max: 255 })], { numRuns: 40 })(
+    'flip one byte anywhere',
+    async (at, xor) => {
+      const text = Buffer.from(join_(lines));
+      const offset = at % text.length;
+      text[offset] = (text[offset] as number) ^ xor;
+      const expected = text.subarray(0, offset).toString('latin1').split('\n').length - 1;
+      const dir = join(root, `flip-${++run}`);
+      await copyLog(pristine, dir);
+      await writeFile(join(dir, '000000000000.jsonl'), text);
+      const result = await verifyLog(dir, { verifierKey });
+      await rm(dir, { recursive: true, force: true });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(expected);
+    },
+  );
+
+  test.prop([fc.nat({ max: 10_009 })], { numRuns: 15 })('delete a record', async (at) => {
+    const index = at % lines.length;
+    const result = await tampered((ls) => join_(ls.filter((_, i) => i !== index)));
+    expect(result.ok).toBe(false);
+    expect(result.firstBadIndex, result.reason).toBe(Math.min(index, lines.length - 1));
+  });
+
+  test.prop([fc.nat({ max: 10_009 }), fc.nat({ max: 10_009 })], { numRuns: 15 })(
+    'reorder two records',
+    async (a, b) => {
+      const [x, y] = [a % lines.length, b % lines.length].sort((m, n) => m - n) as [number, number];
+      fc.pre(x !== y);
+      const result = await tampered((ls) => {
+        [ls[x], ls[y]] = [ls[y] as string, ls[x] as string];
+        return join_(ls);
+      });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(x);
+    },
+  );
+
+  test.prop([fc.nat({ max: 10_009 })], { numRuns: 15 })(
+    'insert a forged record that fits the chain',
+    async (at) => {
+      const index = at % lines.length;
+      const result = await tampered((ls) => {
+        const previous = index === 0 ? '' : leafHash(Buffer.from(ls[index - 1] as string)).toString('hex');
+        const forged = encodeEnvelope({ i: index, p: previous, r: JSON.parse(ls[index] as string).r });
+        ls.splice(index, 0, forged.replace('"durationMs":', '"durationMs":1'));
+        return join_(ls);
+      });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(index);
+    },
+  );
+
+  test.prop([fc.nat({ max: 10_009 }), fc.nat()], { numRuns: 15 })('truncate mid-line', async (at, cut) => {
+    const index = at % lines.length;
+    const result = await tampered((ls) => {
+      const line = ls[index] as string;
+      return `${ls.slice(0, index).join('\n')}${index > 0 ? '\n' : ''}${line.slice(0, 1 + (cut % (line.length - 1)))}`;
+    });
+    expect(result.ok).toBe(false);
+    expect(result.firstBadIndex, result.reason).toBe(index);
+  });
+
+  test.prop([fc.integer({ min: 1, max: 10 })], { numRuns: 6 })(
+    'forge a checkpoint with another key',
+    async (nth) => {
+      const positions = lines.flatMap((l, i) => (l.includes('"kind":"checkpoint"') ? [i] : []));
+      const index = positions[(nth - 1) % positions.length] as number;
+      const result = await tampered((ls) => {
+        const envelope = JSON.parse(ls[index] as string);
+        const mallory = createNoteSigner(generateNoteKeys(envelope.r.note.split('\n')[0]).signerKey);
+        const forgedNote = signCheckpoint(
+          {
+            origin: envelope.r.note.split('\n')[0],
+            size: index,
+            rootHash: Buffer.alloc(32, 7),
+            extensions: [],
+          },
+          mallory,
+        );
+        ls[index] = encodeEnvelope({ ...envelope, r: { ...envelope.r, note: forgedNote } });
+        return join_(ls);
+      });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(index);
+    },
+  );
+
+  test.prop([fc.nat({ max: 100 })], { numRuns: 5 })('drop whole records from the end', async (n) => {
+    const keep = lines.length - 1 - n;
+    const result = await tampered((ls) => join_(ls.slice(0, keep)));
+    expect(result.ok).toBe(false);
+    expect(result.firstBadIndex, result.reason).toBe(keep);
+    expect(result.reason).toMatch(/removed/);
+  });
+});

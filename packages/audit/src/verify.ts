@@ -1,0 +1,268 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WritError } from '@writ/core';
+import { type NoteVerifier, openCheckpoint, parseVerifierKey } from './checkpoint/index.js';
+import { readLines, type StoredLine } from './log-reader.js';
+import { createFrontier, leafHash } from './merkle/index.js';
+import { logRecordSchema } from './record.js';
+
+/** Options of {@link verifyLog}. */
+export interface VerifyLogOptions {
+  /**
+   * The C2SP verifier key to check checkpoints with, obtained independently of the log (pinned).
+   * @default the key recorded in the log's log.json (reported as not pinned)
+   */
+  verifierKey?: string;
+  /** A checkpoint note obtained independently (a witness's copy): the log must contain its tree. */
+  checkpoint?: string;
+  /** Also validate every record against the record schema. @default false */
+  deep?: boolean;
+  /** Called every 10,000 records with the count so far. */
+  onProgress?: (records: number) => void;
+}
+
+/** The verdict on a log. */
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly origin: string;
+  readonly records: number;
+  readonly checkpoints: number;
+  /** Records covered by the last verified checkpoint in the log. */
+  readonly sealed: number;
+  /** Base64 root over all records read. */
+  readonly root: string;
+  /** Whether the verifier key came from outside the log. */
+  readonly keyPinned: boolean;
+  /** The first record that is not as it was written (or where the log ends too early). */
+  readonly firstBadIndex?: number;
+  readonly reason?: string;
+  readonly warnings: readonly string[];
+}
+
+const CHECKPOINT_MARK = Buffer.from('"kind":"checkpoint"');
+const PREFIX = /^\{"i":(0|[1-9][0-9]{0,15}),"p":"([0-9a-f]{64}|)","r":\{/;
+
+function peek(bytes: Buffer): { i: number; p: string } | undefined {
+  if (bytes.length < 10 || bytes[bytes.length - 1] !== 0x7d || bytes[bytes.length - 2] !== 0x7d)
+    return undefined;
+  const m = PREFIX.exec(bytes.subarray(0, 96).toString('latin1'));
+  return m === null ? undefined : { i: Number(m[1]), p: m[2] as string };
+}
+
+/**
+ * Verifies a log directory offline, with only a public key: recomputes the RFC 6962 tree from the stored
+ * bytes (never re-encoding), follows the hash chain, checks every checkpoint's signature, origin, size and
+ * root, and compares the log with its published checkpoint (and an independent one, when given). Stops at
+ * the first record that is not as written and names it.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyLog('.writ/audit', { verifierKey });
+ * if (!result.ok) console.error(`record ${result.firstBadIndex}: ${result.reason}`);
+ * ```
+ */
+export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Promise<VerifyResult> {
+  const meta = JSON.parse(
+    await readFile(join(dir, 'log.json'), 'utf8').catch((cause: unknown) => {
+      throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} holds no Writ log (log.json missing)`, { cause });
+    }),
+  ) as { origin: string; verifierKey: string };
+  const published = await readFile(join(dir, 'checkpoint'), 'utf8').catch(() => undefined);
+  return verifyLines(readLines(dir), {
+    origin: meta.origin,
+    recordedVerifierKey: meta.verifierKey,
+    publishedCheckpoint: published,
+    ...options,
+  });
+}
+
+/** Options of {@link verifyLines}: the log's identity plus {@link VerifyLogOptions}. */
+export interface VerifyLinesOptions extends VerifyLogOptions {
+  /** The log's origin. */
+  origin: string;
+  /** The verifier key the log says it is signed with (used when no `verifierKey` is pinned). */
+  recordedVerifierKey: string;
+  /** The log's own latest checkpoint note, when it publishes one. */
+  publishedCheckpoint?: string | undefined;
+}
+
+/**
+ * The checks of {@link verifyLog} over any source of stored lines in index order (a file log's segments,
+ * PostgreSQL rows, …).
+ *
+ * @example
+ * ```ts
+ * const result = await verifyLines(rowsAsLines(), { origin, recordedVerifierKey, verifierKey: pinned });
+ * ```
+ */
+export async function verifyLines(
+  source: AsyncIterable<StoredLine>,
+  options: VerifyLinesOptions,
+): Promise<VerifyResult> {
+  const meta = { origin: options.origin };
+  const keyPinned = options.verifierKey !== undefined;
+  const verifier: NoteVerifier = parseVerifierKey(options.verifierKey ?? options.recordedVerifierKey);
+  const warnings: string[] = [];
+  if (!keyPinned)
+    warnings.push('the verifier key was read from the log itself; pass a key obtained independently');
+
+  const frontier = createFrontier();
+  let index = 0;
+  let previous = '';
+  let checkpoints = 0;
+  let sealed = 0;
+  const lines = source[Symbol.asyncIterator]();
+
+  // published checkpoints the log must contain
+  const targets: { label: string; size: number; root: string }[] = [];
+  for (const [label, text] of [
+    ['published checkpoint', options.publishedCheckpoint],
+    ['given checkpoint', options.checkpoint],
+  ] as const) {
+    if (text === undefined) continue;
+    try {
+      const cp = openCheckpoint(text, [verifier]);
+      if (cp.origin !== meta.origin) return fail(0, `the ${label} is for another log (${cp.origin})`);
+      targets.push({ label, size: cp.size, root: cp.rootHash.toString('base64') });
+    } catch (error) {
+      return fail(0, `the ${label} does not verify: ${(error as Error).message}`);
+    }
+  }
+
+  let lookahead: StoredLine | undefined;
+  const nextLine = async (): Promise<StoredLine | undefined> => {
+    if (lookahead !== undefined) {
+      const line = lookahead;
+      lookahead = undefined;
+      return line;
+    }
+    const { value, done } = await lines.next();
+    return done ? undefined : value;
+  };
+
+  function fail(at: number, reason: string): VerifyResult {
+    return {
+      ok: false,
+      origin: meta.origin,
+      records: index,
+      checkpoints,
+      sealed,
+      root: frontier.root().toString('base64'),
+      keyPinned,
+      firstBadIndex: at,
+      reason,
+      warnings,
+    };
+  }
+
+  for (;;) {
+    const line = await nextLine();
+    if (line === undefined) break;
+    for (const t of targets) {
+      if (t.size === index && frontier.root().toString('base64') !== t.root) {
+        return fail(Math.max(0, index - 1), `records before ${index} differ from the ${t.label}`);
+      }
+    }
+    if (!line.complete)
+      return fail(
+        index,
+        'the last record is cut short (torn write); the writer repairs it when it reopens the log',
+      );
+    const envelope = peek(line.bytes);
+    if (envelope === undefined) return fail(index, 'not a Writ log record (malformed line)');
+    const hash = leafHash(line.bytes);
+    const seqOk = envelope.i === index;
+    const prevOk = envelope.p === previous;
+    if (!seqOk && !prevOk) {
+      return envelope.i > index
+        ? fail(index, `record ${index} is missing (found record ${envelope.i} in its place)`)
+        : fail(Math.max(0, index - 1), `a record was inserted before ${index}`);
+    }
+    if (!seqOk) return fail(index, `record ${index} carries index ${envelope.i}`);
+    if (!prevOk) {
+      lookahead = await nextLine();
+      const after = lookahead === undefined || !lookahead.complete ? undefined : peek(lookahead.bytes);
+      const thisChanged = after !== undefined && after.p !== hash.toString('hex');
+      if (thisChanged || index === 0) return fail(index, `record ${index} was altered`);
+      if (after === undefined && line.bytes.includes(CHECKPOINT_MARK)) {
+        // the last record is a checkpoint: its signed root tells whether the record before it is intact
+        const verdict = checkCheckpoint(line.bytes, index);
+        if (verdict === undefined) return fail(index, `record ${index} was altered`);
+      }
+      return fail(index - 1, `record ${index - 1} was altered (its hash no longer matches the chain)`);
+    }
+    if (options.deep === true || line.bytes.includes(CHECKPOINT_MARK)) {
+      let parsed: { r?: unknown };
+      try {
+        parsed = JSON.parse(line.bytes.toString('utf8')) as { r?: unknown };
+      } catch {
+        return fail(index, 'record is not valid JSON');
+      }
+      const record = parsed.r as { kind?: unknown } | undefined;
+      if (options.deep === true) {
+        const checked = logRecordSchema.safeParse(record);
+        if (!checked.success)
+          return fail(
+            index,
+            `record does not match the schema: ${checked.error.issues[0]?.message ?? 'invalid'}`,
+          );
+      }
+      if (record?.kind === 'checkpoint') {
+        const problem = checkCheckpoint(line.bytes, index);
+        if (problem !== undefined) return fail(index, problem);
+        checkpoints++;
+        sealed = index;
+      }
+    }
+    frontier.append(hash);
+    previous = hash.toString('hex');
+    index++;
+    if (index % 10_000 === 0) options.onProgress?.(index);
+  }
+  for (const t of targets) {
+    if (t.size > index)
+      return fail(
+        index,
+        `the log ends at ${index} records but the ${t.label} covers ${t.size}: records were removed`,
+      );
+    if (t.size === index && frontier.root().toString('base64') !== t.root) {
+      return fail(Math.max(0, index - 1), `records differ from the ${t.label}`);
+    }
+  }
+  if (index > sealed + 1)
+    warnings.push(`${index - sealed - 1} record(s) after the last checkpoint are not sealed yet`);
+  return {
+    ok: true,
+    origin: meta.origin,
+    records: index,
+    checkpoints,
+    sealed,
+    root: frontier.root().toString('base64'),
+    keyPinned,
+    warnings,
+  };
+
+  /** Why a checkpoint record at `at` is bad, or undefined when it verifies against the tree so far. */
+  function checkCheckpoint(bytes: Buffer, at: number): string | undefined {
+    let record: { note?: unknown };
+    try {
+      record = (JSON.parse(bytes.toString('utf8')) as { r: typeof record }).r;
+    } catch {
+      return 'checkpoint record is not valid JSON';
+    }
+    if (typeof record.note !== 'string') return 'checkpoint record has no note';
+    let cp: ReturnType<typeof openCheckpoint>;
+    try {
+      cp = openCheckpoint(record.note, [verifier]);
+    } catch (error) {
+      return `checkpoint signature does not verify: ${(error as Error).message}`;
+    }
+    if (cp.origin !== meta.origin) return 'checkpoint is for another log';
+    if (cp.size !== at) return `checkpoint claims ${cp.size} records but stands at ${at}`;
+    const root = frontier.root().toString('base64');
+    if (cp.rootHash.toString('base64') !== root) {
+      return `checkpoint root differs from the records before it: a record before ${at} was altered`;
+    }
+    return undefined;
+  }
+}
