@@ -32,6 +32,12 @@ export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName 
 export * from './merkle/index.js';
 export { loadOrCreateNoteSigner } from './note-key.js';
 export {
+  type CreateOtelLogSinkOptions,
+  createOtelLogSink,
+  type LoggerLike,
+  teeAuditSink,
+} from './otel-log-sink.js';
+export {
   type CheckpointRecord,
   type Envelope,
   encodeEnvelope,
