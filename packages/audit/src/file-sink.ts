@@ -196,12 +196,34 @@ interface OpenState {
   report: OpenReport;
 }
 
+/**
+ * Publishes checkpoints to `<dir>/checkpoint` one at a time (write a unique temp file, then rename), never
+ * replacing a larger checkpoint with a smaller one.
+ */
+function checkpointPublisher(dir: string): (note: string) => Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  let published = -1;
+  let n = 0;
+  return (note: string) => {
+    const size = Number(note.split('\n')[1]);
+    chain = chain.then(async () => {
+      if (size <= published) return;
+      const tmp = join(dir, `checkpoint.${process.pid}.${++n}.tmp`);
+      await writeFile(tmp, note, { mode: 0o600 });
+      await rename(tmp, join(dir, 'checkpoint'));
+      published = size;
+    });
+    return chain;
+  };
+}
+
 async function openState(
   dir: string,
   o: CreateFileAuditSinkOptions,
   meta: LogMeta,
   signer: NoteSigner,
 ): Promise<OpenState> {
+  const publish = checkpointPublisher(dir);
   const { resume, repairedBytes, lastSegment } = await scanForResume(dir);
   const storage = await FileStorage.open(
     dir,
@@ -219,11 +241,7 @@ async function openState(
     batchedSyncMs: o.batchedSyncMs,
     clock: o.clock,
     onError: o.onError,
-    onCheckpoint: async (note: string) => {
-      const tmp = join(dir, `checkpoint.${process.pid}.tmp`);
-      await writeFile(tmp, note);
-      await rename(tmp, join(dir, 'checkpoint'));
-    },
+    onCheckpoint: (note: string) => publish(note),
   });
   return { appender, storage, report: { records: resume.size, repairedBytes } };
 }

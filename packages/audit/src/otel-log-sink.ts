@@ -17,7 +17,7 @@ export interface LoggerLike {
     severityNumber?: number;
     severityText?: string;
     eventName?: string;
-    body?: unknown;
+    body?: string;
     attributes?: Record<string, string | number | boolean | string[] | undefined>;
   }): void;
 }
