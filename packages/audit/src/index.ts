@@ -37,6 +37,7 @@ export {
   type LoggerLike,
   teeAuditSink,
 } from './otel-log-sink.js';
+export * from './postgres/index.js';
 export {
   type CheckpointRecord,
   type Envelope,
