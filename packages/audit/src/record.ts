@@ -56,6 +56,8 @@ const principalRef = z.strictObject({
   issuer: z.string().optional(),
   name: z.string().optional(),
   assurance: z.enum(['verified', 'asserted']),
+  owner: z.string().optional(),
+  purpose: z.string().optional(),
 });
 const base = {
   v: z.literal(1),

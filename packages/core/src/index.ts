@@ -2,6 +2,7 @@
  * `@writ/core`: the attribution pipeline every agent tool call passes through.
  * @packageDocumentation
  */
+export { type AgentDefinition, defineAgent } from './agent.js';
 export { type AttributedOptions, attributed } from './attributed.js';
 export { type Attribution, authorityChain, currentActor } from './attribution.js';
 export type {

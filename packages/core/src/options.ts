@@ -1,5 +1,6 @@
 import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
+import type { AgentDefinition } from './agent.js';
 import { WritError } from './errors.js';
 import type {
   ApprovalHandler,
@@ -34,6 +35,11 @@ export interface WritOptions {
   requireTask?: boolean;
   /** Agent name used for calls outside any task. @default 'autonomous' */
   autonomousAgent?: string;
+  /**
+   * The agent registry (`defineAgent`). When given, only registered agents can act; their owner and
+   * purpose go into every record, their tools and scope bound what they can do. @default no registry
+   */
+  agents?: readonly AgentDefinition[];
   /** Your own pipeline steps; the first listed is outermost. @default [] */
   middleware?: readonly WritMiddleware[];
   /** Paths redacted from captured arguments and results (`card.number`, `*.password`). @default [] */
@@ -124,6 +130,15 @@ const optionsSchema = z.strictObject({
   durability: z.enum(['strict', 'batched', 'async']).optional(),
   requireTask: z.boolean().optional(),
   autonomousAgent: name.optional(),
+  agents: z
+    .array(
+      z.custom<AgentDefinition>(
+        (v) =>
+          isObject(v) && typeof v.id === 'string' && typeof v.owner === 'string' && Array.isArray(v.scope),
+        { message: 'must be made with defineAgent()' },
+      ),
+    )
+    .optional(),
   middleware: z
     .array(
       z.custom<WritMiddleware>(

@@ -227,6 +227,8 @@ function buildRequest(s: State): AuthorizationRequest {
       properties: {
         name: actor.name,
         assurance: actor.assurance,
+        ...(actor.owner === undefined ? {} : { owner: actor.owner }),
+        ...(actor.purpose === undefined ? {} : { purpose: actor.purpose }),
         requester: attribution.requester === undefined ? null : toPrincipalRef(attribution.requester),
         chain,
         chainDepth: chain.length,
@@ -266,6 +268,28 @@ function buildRequest(s: State): AuthorizationRequest {
 
 async function authorize(s: State): Promise<void> {
   const { rt, span } = s;
+  const actor = currentActor(s.attribution);
+  const registered = rt.agents.get(actor.name ?? '');
+  if (registered?.tools !== undefined && !registered.tools.includes(s.call.name)) {
+    const reason = `${s.call.name} is not among the tools registered for agent ${registered.id}`;
+    s.decision = {
+      effect: 'deny',
+      policyIds: ['writ:agent-registry'],
+      reasons: [reason],
+      decisionId: rt.generateId(),
+      engine: 'writ:registry',
+      evaluatedContext: buildRequest(s),
+    };
+    setDecisionAttributes(span, s.decision);
+    throw new WritError('WRIT_POLICY_DENIED', reason, {
+      details: {
+        tool: s.call.name,
+        decisionId: s.decision.decisionId,
+        policyIds: ['writ:agent-registry'],
+        reasons: [reason],
+      },
+    });
+  }
   let request = buildRequest(s);
   for (const transform of rt.transformRequest) {
     request = await transform(request, s);

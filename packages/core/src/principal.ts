@@ -20,6 +20,10 @@ export interface PrincipalRef {
   /** Display name, e.g. the agent's registered name. Never used for decisions. */
   readonly name?: string | undefined;
   readonly assurance: Assurance;
+  /** For registered agents: who owns the agent. */
+  readonly owner?: string | undefined;
+  /** For registered agents: what the agent is for. */
+  readonly purpose?: string | undefined;
 }
 
 /**
@@ -51,5 +55,7 @@ export function toPrincipalRef(principal: Principal): PrincipalRef {
   };
   if (principal.issuer !== undefined) ref.issuer = principal.issuer;
   if (principal.name !== undefined) ref.name = principal.name;
+  if (principal.owner !== undefined) ref.owner = principal.owner;
+  if (principal.purpose !== undefined) ref.purpose = principal.purpose;
   return ref;
 }

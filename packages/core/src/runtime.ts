@@ -1,4 +1,5 @@
 import { diag, type Span, type Tracer, trace } from '@opentelemetry/api';
+import type { AgentDefinition } from './agent.js';
 import type { Attribution } from './attribution.js';
 import type { AuditEvent, AuditEventBase } from './audit-event.js';
 import { AUDIT_EVENT_VERSION } from './audit-event.js';
@@ -33,6 +34,8 @@ export interface Runtime {
   readonly durability: Durability;
   readonly requireTask: boolean;
   readonly autonomousAgent: string;
+  /** The agent registry; empty when none was given. */
+  readonly agents: ReadonlyMap<string, AgentDefinition>;
   readonly transformRequest: NonNullable<WritMiddleware['transformRequest']>[];
   readonly wrapDecide: Hook<CallState, Decision>[];
   readonly wrapExecute: Hook<CallState, unknown>[];
@@ -69,6 +72,7 @@ export function createRuntime(input: WritOptions | undefined): Runtime {
     durability: options.durability ?? DEFAULTS.durability,
     requireTask: options.requireTask ?? DEFAULTS.requireTask,
     autonomousAgent: options.autonomousAgent ?? DEFAULTS.autonomousAgent,
+    agents: new Map((options.agents ?? []).map((a) => [a.id, a])),
     transformRequest: middleware.flatMap((m) => (m.transformRequest ? [m.transformRequest.bind(m)] : [])),
     wrapDecide: middleware.flatMap((m) => (m.wrapDecide ? [m.wrapDecide.bind(m)] : [])),
     wrapExecute: middleware.flatMap((m) => (m.wrapExecute ? [m.wrapExecute.bind(m)] : [])),

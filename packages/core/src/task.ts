@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentDefinition } from './agent.js';
 import type { Attribution } from './attribution.js';
 import { activeContext, runInContext, type TaskState, tryGetTaskState, withTaskState } from './context.js';
 import { type Credential, toCredentialRef } from './credential.js';
@@ -114,8 +115,9 @@ export async function runTask<R>(
   let attribution: Attribution;
   try {
     if (kind === 'delegate' && parent !== undefined) {
-      const scope = narrowScope(parent.attribution.scope, options.scope);
-      const agent = await resolveAgent(rt, options.agent, signal);
+      const registered = registration(rt, options.agent);
+      const scope = withinRegistration(registered, narrowScope(parent.attribution.scope, options.scope));
+      const agent = await resolveAgent(rt, options.agent, signal, registered);
       attribution = {
         taskId,
         correlationId,
@@ -128,9 +130,13 @@ export async function runTask<R>(
         conversationId: parent.attribution.conversationId,
       };
     } else {
-      const scope = parseScope(taskOptions.scope ?? DEFAULTS.taskScope);
+      const registered = registration(rt, options.agent);
+      const scope = withinRegistration(
+        registered,
+        parseScope(taskOptions.scope ?? registered?.scope ?? DEFAULTS.taskScope),
+      );
       const requester = await resolveRequester(rt, taskOptions.requester, signal);
-      const agent = await resolveAgent(rt, options.agent, signal);
+      const agent = await resolveAgent(rt, options.agent, signal, registered);
       attribution = {
         taskId,
         correlationId,
@@ -247,7 +253,32 @@ async function resolveRequester(rt: Runtime, requester: TaskOptions['requester']
   return checkPrincipal(rt, principal, 'requester');
 }
 
-async function resolveAgent(rt: Runtime, agent: string, signal: AbortSignal): Promise<Principal> {
+/** The registry entry of an agent; refuses unregistered agents when there is a registry. */
+function registration(rt: Runtime, agent: string): AgentDefinition | undefined {
+  if (rt.agents.size === 0) return undefined;
+  const found = rt.agents.get(agent);
+  if (found === undefined) {
+    throw new WritError('WRIT_IDENTITY_INVALID', `agent ${agent} is not in the agent registry`, {
+      details: { reason: 'unregistered_agent', agent },
+    });
+  }
+  return found;
+}
+
+/** A scope bounded by the agent's registered scope (`WRIT_SCOPE_EXCEEDED` beyond it). */
+function withinRegistration(
+  registered: AgentDefinition | undefined,
+  scope: readonly string[],
+): readonly string[] {
+  return registered === undefined ? scope : narrowScope(registered.scope, scope);
+}
+
+async function resolveAgent(
+  rt: Runtime,
+  agent: string,
+  signal: AbortSignal,
+  registered?: AgentDefinition,
+): Promise<Principal> {
   const principal = await withDeadline(
     rt.timeouts.identityMs,
     signal,
@@ -259,7 +290,11 @@ async function resolveAgent(rt: Runtime, agent: string, signal: AbortSignal): Pr
       ),
   );
   const checked = checkPrincipal(rt, principal, 'agent');
-  return checked.name === undefined ? Object.freeze({ ...checked, name: agent }) : checked;
+  return Object.freeze({
+    ...checked,
+    name: checked.name ?? registered?.name ?? agent,
+    ...(registered === undefined ? {} : { owner: registered.owner, purpose: registered.purpose }),
+  });
 }
 
 function checkPrincipal(rt: Runtime, principal: Principal, what: string): Principal {
