@@ -1,0 +1,224 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WritError, type WritOptions } from '@writ/core';
+import { z } from 'zod';
+
+/** Settings for the embedded defaults (everything `createWrit` assembles when you do not pass components). */
+export interface WritConfig {
+  /** Service name in records. @default 'writ' */
+  service?: string;
+  /** `context.environment` for policy. @default NODE_ENV or 'development' */
+  environment?: string;
+  /** Where keys, the audit log and state live. @default '.writ' */
+  dir?: string;
+  /** SPIFFE trust domain of the local authority. @default 'writ.local' */
+  trustDomain?: string;
+  /** @default 'strict' */
+  durability?: 'strict' | 'batched' | 'async';
+  /** @default false */
+  requireTask?: boolean;
+  policy?: {
+    /** `.cedar` files or directories. @default the shipped default policy set */
+    policies?: string | string[];
+    /** `.cedarschema` file. @default the Writ schema */
+    schema?: string;
+    /** Hot-reload policy files. @default false */
+    watch?: boolean;
+  };
+  audit?: {
+    /** @default '<dir>/audit' */
+    dir?: string;
+    /** @default 1000 */
+    checkpointEvery?: number;
+  };
+  credentials?: {
+    /** Task token lifetime, seconds. @default 300 */
+    ttlSec?: number;
+  };
+  telemetry?: { recordInputs?: boolean; recordOutputs?: boolean; recordEndUser?: boolean };
+  capture?: { args?: boolean; results?: boolean };
+  redact?: string[];
+}
+
+export const configSchema = z.strictObject({
+  service: z.string().min(1).optional(),
+  environment: z.string().min(1).optional(),
+  dir: z.string().min(1).optional(),
+  trustDomain: z
+    .string()
+    .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-])')
+    .optional(),
+  durability: z.enum(['strict', 'batched', 'async']).optional(),
+  requireTask: z.boolean().optional(),
+  policy: z
+    .strictObject({
+      policies: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+      schema: z.string().min(1).optional(),
+      watch: z.boolean().optional(),
+    })
+    .optional(),
+  audit: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      checkpointEvery: z.number().int().positive().optional(),
+    })
+    .optional(),
+  credentials: z.strictObject({ ttlSec: z.number().int().min(5).max(86_400).optional() }).optional(),
+  telemetry: z
+    .strictObject({
+      recordInputs: z.boolean().optional(),
+      recordOutputs: z.boolean().optional(),
+      recordEndUser: z.boolean().optional(),
+    })
+    .optional(),
+  capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
+  redact: z.array(z.string().min(1)).optional(),
+});
+
+/** Environment variables read by {@link readEnvConfig}, and the setting each fills. */
+export const ENV_VARS = Object.freeze({
+  WRIT_SERVICE: 'service',
+  WRIT_ENVIRONMENT: 'environment',
+  WRIT_DIR: 'dir',
+  WRIT_TRUST_DOMAIN: 'trustDomain',
+  WRIT_DURABILITY: 'durability',
+  WRIT_REQUIRE_TASK: 'requireTask',
+  WRIT_POLICY_PATH: 'policy.policies',
+  WRIT_AUDIT_DIR: 'audit.dir',
+} as const);
+
+function parse(input: unknown, source: string): WritConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data as WritConfig;
+  const problems = result.error.issues.map((issue) => {
+    const key = issue.path.map(String).join('.');
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : issue.message;
+    if (source === 'environment') {
+      const variable = Object.entries(ENV_VARS).find(([, path]) => path === key)?.[0];
+      return `${variable ?? key}: ${message}`;
+    }
+    return `${source}: ${key === '' ? '(root)' : key}: ${message}`;
+  });
+  throw new WritError('WRIT_OPTIONS_INVALID', `invalid Writ configuration: ${problems.join('; ')}`, {
+    details: { issues: problems },
+  });
+}
+
+/**
+ * Reads `WRIT_*` environment variables (see {@link ENV_VARS}); a bad value throws `WRIT_OPTIONS_INVALID`
+ * naming the variable.
+ *
+ * @example
+ * ```ts
+ * readEnvConfig({ WRIT_DURABILITY: 'batched' }); // { durability: 'batched' }
+ * ```
+ */
+export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): WritConfig {
+  const out: Record<string, unknown> = {};
+  const set = (path: string, value: unknown) => {
+    const [head, tail] = path.split('.') as [string, string | undefined];
+    if (tail === undefined) out[head] = value;
+    else out[head] = { ...((out[head] as object | undefined) ?? {}), [tail]: value };
+  };
+  for (const [variable, path] of Object.entries(ENV_VARS)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    if (path === 'requireTask') set(path, raw === 'true' ? true : raw === 'false' ? false : raw);
+    else if (path === 'policy.policies')
+      set(
+        path,
+        raw
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean),
+      );
+    else set(path, raw);
+  }
+  return parse(out, 'environment');
+}
+
+/**
+ * Reads `writ.config.json` from `dir` (or the file named by `WRIT_CONFIG`), synchronously. Returns `{}`
+ * when there is none. Use {@link loadConfig} for `writ.config.ts` / `.js`.
+ *
+ * @example
+ * ```ts
+ * const config = readConfigFile(); // ./writ.config.json
+ * ```
+ */
+export function readConfigFile(
+  dir: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): WritConfig {
+  const file = env.WRIT_CONFIG !== undefined ? resolve(env.WRIT_CONFIG) : resolve(dir, 'writ.config.json');
+  if (!file.endsWith('.json')) return {};
+  if (!existsSync(file)) {
+    if (env.WRIT_CONFIG !== undefined)
+      throw new WritError('WRIT_OPTIONS_INVALID', `WRIT_CONFIG: ${file} does not exist`);
+    return {};
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (cause) {
+    throw new WritError('WRIT_OPTIONS_INVALID', `${file} is not valid JSON`, { cause });
+  }
+  return parse(data, file);
+}
+
+/**
+ * Loads the configuration from `writ.config.ts` / `.mjs` / `.js` / `.json` (first found, or `WRIT_CONFIG`),
+ * then `WRIT_*` variables over it. Pass the result to `createWrit`.
+ *
+ * @example
+ * ```ts
+ * // writ.config.ts: export default { service: 'support', policy: { policies: './policies' } } satisfies WritConfig;
+ * const writ = createWrit(await loadConfig());
+ * ```
+ */
+export async function loadConfig(
+  dir: string = process.cwd(),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<WritConfig> {
+  const candidates =
+    env.WRIT_CONFIG !== undefined
+      ? [resolve(env.WRIT_CONFIG)]
+      : ['ts', 'mts', 'mjs', 'js', 'json'].map((ext) => resolve(dir, `writ.config.${ext}`));
+  let fromFile: WritConfig = {};
+  for (const file of candidates) {
+    if (!existsSync(file)) continue;
+    if (file.endsWith('.json')) fromFile = readConfigFile(dir, { ...env, WRIT_CONFIG: file });
+    else {
+      const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      fromFile = parse(mod.default ?? mod, file);
+    }
+    break;
+  }
+  return mergeConfig(fromFile, readEnvConfig(env));
+}
+
+/** Later configs win; nested sections merge key by key. */
+export function mergeConfig(...configs: WritConfig[]): WritConfig {
+  const out: Record<string, unknown> = {};
+  for (const config of configs) {
+    for (const [key, value] of Object.entries(config)) {
+      if (value === undefined) continue;
+      const prev = out[key];
+      out[key] =
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        typeof prev === 'object' &&
+        prev !== null &&
+        !Array.isArray(prev)
+          ? { ...prev, ...value }
+          : value;
+    }
+  }
+  return out as WritConfig;
+}
+
+export type { WritOptions };

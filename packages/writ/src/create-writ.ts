@@ -1,0 +1,223 @@
+import { join, resolve } from 'node:path';
+import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
+import {
+  type ApprovalHandler,
+  type AuditSink,
+  type CredentialBroker,
+  createWrit as createCoreWrit,
+  type IdentityProvider,
+  type PolicyEngine,
+  type Writ,
+  WritError,
+  type WritOptions,
+} from '@writ/core';
+import {
+  createCredentialBroker,
+  createLocalAuthority,
+  createLocalIdentity,
+  type LocalAuthority,
+  type LocalIdentity,
+  type WritCredentialBroker,
+} from '@writ/identity';
+import { type CedarEngine, createCedarEngine } from '@writ/policy';
+import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
+
+/**
+ * Options of the zero-config {@link createWrit}: core's options plus the embedded defaults' settings.
+ * `policy`, `audit` and `credentials` take either a component (replacing the embedded one) or settings
+ * for the embedded one.
+ */
+export type CreateWritOptions = Omit<WritOptions, 'policy' | 'audit' | 'credentials'> &
+  Omit<WritConfig, 'policy' | 'audit' | 'credentials'> & {
+    policy?: PolicyEngine | WritConfig['policy'];
+    audit?: AuditSink | WritConfig['audit'];
+    credentials?: CredentialBroker | WritConfig['credentials'];
+    approvals?: ApprovalHandler;
+  };
+
+/** The embedded components, once initialised. */
+export interface EmbeddedComponents {
+  readonly authority: LocalAuthority;
+  readonly identity: IdentityProvider;
+  /** The local identity, when it is the one in use (it can sign in local users). */
+  readonly localIdentity: LocalIdentity | undefined;
+  readonly credentials: CredentialBroker;
+  readonly policy: PolicyEngine;
+  readonly audit: AuditSink;
+  /** The file sink, when it is the one in use (its `verifierKey` checks the log). */
+  readonly fileAudit: FileAuditSink | undefined;
+}
+
+/** A Writ instance with embedded defaults. */
+export interface WritRuntime extends Writ {
+  /** The resolved settings. */
+  readonly config: Readonly<WritConfig> & { readonly dir: string };
+  /** Initialises the embedded components now (keys, policies, log) and returns them; throws what they throw. */
+  ready(): Promise<EmbeddedComponents>;
+}
+
+const CORE_KEYS = new Set([
+  'service',
+  'environment',
+  'identity',
+  'policy',
+  'credentials',
+  'audit',
+  'approvals',
+  'durability',
+  'requireTask',
+  'autonomousAgent',
+  'agents',
+  'middleware',
+  'redact',
+  'capture',
+  'telemetry',
+  'timeouts',
+  'clock',
+  'generateId',
+  'onError',
+]);
+
+const isComponent = (v: unknown, method: string) =>
+  typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>)[method] === 'function';
+
+/**
+ * Creates a Writ instance that works with no configuration at all: the local authority in `.writ/keys`
+ * (agent identity, local requester tokens, task tokens and credentials), the shipped Cedar policy set,
+ * the tamper-evident file log in `.writ/audit` with strict durability, and the OpenTelemetry API's global
+ * tracer. Settings come from options, then `writ.config.json` (or `await loadConfig()` for `.ts`), then
+ * `WRIT_*` environment variables; any component you pass replaces the embedded one. Components start
+ * on first use (or `await writ.ready()`).
+ *
+ * @example
+ * ```ts
+ * import { createWrit } from 'writ';
+ * const writ = createWrit();                       // zero config
+ * const { localIdentity } = await writ.ready();
+ * const alice = await localIdentity?.issueRequesterToken({ sub: 'alice@example.com' });
+ * await writ.task({ requester: alice, agent: 'support-bot' }, () => lookup.execute({ orderId: '42' }));
+ * ```
+ */
+export function createWrit(options: CreateWritOptions = {}): WritRuntime {
+  const given = options as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  const core: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    // `policy`, `audit`, `credentials` are either components (core) or settings sections (config)
+    if (key === 'policy' && !isComponent(value, 'decide')) settings.policy = value;
+    else if (key === 'audit' && !isComponent(value, 'append')) settings.audit = value;
+    else if (key === 'credentials' && !isComponent(value, 'credentialFor')) settings.credentials = value;
+    else if (['dir', 'trustDomain'].includes(key)) settings[key] = value;
+    else if (CORE_KEYS.has(key)) core[key] = value;
+    else settings[key] = value;
+  }
+  for (const key of [
+    'service',
+    'environment',
+    'durability',
+    'requireTask',
+    'telemetry',
+    'capture',
+    'redact',
+  ]) {
+    if (key in core && !(key in settings)) settings[key] = core[key];
+  }
+  const parsedOptions = configSchema.safeParse(settings);
+  if (!parsedOptions.success) {
+    const problems = parsedOptions.error.issues.map((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
+        : `options.${issue.path.map(String).join('.')}: ${issue.message}`,
+    );
+    throw new WritError('WRIT_OPTIONS_INVALID', `createWrit: ${problems.join('; ')}`, {
+      details: { issues: problems },
+    });
+  }
+  const config = mergeConfig(readConfigFile(), readEnvConfig(), parsedOptions.data as WritConfig);
+  const dir = resolve(config.dir ?? '.writ');
+
+  let components: Promise<EmbeddedComponents> | undefined;
+  const init = (): Promise<EmbeddedComponents> => {
+    components ??= (async () => {
+      const authority = await createLocalAuthority({
+        dir: join(dir, 'keys'),
+        trustDomain: config.trustDomain,
+      });
+      const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
+      const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
+      const credentials =
+        (core.credentials as CredentialBroker | undefined) ??
+        (createCredentialBroker({ authority, ttlSec: config.credentials?.ttlSec }) as WritCredentialBroker);
+      const policy =
+        (core.policy as PolicyEngine | undefined) ??
+        ((await createCedarEngine({
+          ...(config.policy?.policies === undefined ? {} : { policies: config.policy.policies }),
+          ...(config.policy?.schema === undefined ? {} : { schema: config.policy.schema }),
+          watch: config.policy?.watch ?? false,
+        })) as CedarEngine);
+      const fileAudit =
+        core.audit === undefined
+          ? await createFileAuditSink({
+              dir: config.audit?.dir ?? join(dir, 'audit'),
+              keyDir: join(dir, 'keys'),
+              checkpointEvery: config.audit?.checkpointEvery,
+            })
+          : undefined;
+      const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
+      return { authority, identity, localIdentity, credentials, policy, audit, fileAudit };
+    })();
+    return components;
+  };
+
+  const identity: IdentityProvider = (core.identity as IdentityProvider | undefined) ?? {
+    name: 'local-authority',
+    verifyRequester: async (token, o) => (await init()).identity.verifyRequester(token, o),
+    agentIdentity: async (agent, o) => (await init()).identity.agentIdentity(agent, o),
+  };
+  const credentials: CredentialBroker = (core.credentials as CredentialBroker | undefined) ?? {
+    name: 'writ-broker',
+    issueTaskCredential: async (r, o) => (await init()).credentials.issueTaskCredential(r, o),
+    renewTaskCredential: async (r, o) => {
+      const broker = (await init()).credentials;
+      if (broker.renewTaskCredential === undefined) return r.credential;
+      return broker.renewTaskCredential(r, o);
+    },
+    credentialFor: async (r, o) => (await init()).credentials.credentialFor(r, o),
+    revokeTask: async (taskId, o) => (await init()).credentials.revokeTask(taskId, o),
+  };
+  const policy: PolicyEngine = (core.policy as PolicyEngine | undefined) ?? {
+    name: 'cedar',
+    deterministic: true,
+    decide: async (request, o) => (await init()).policy.decide(request, o),
+  };
+  const audit: AuditSink = (core.audit as AuditSink | undefined) ?? {
+    name: 'file',
+    append: async (event, o) => (await init()).audit.append(event, o),
+    flush: async () => {
+      if (components) await (await components).audit.flush?.();
+    },
+    close: async () => {
+      if (components) await (await components).audit.close?.();
+    },
+  };
+
+  const writ = createCoreWrit({
+    ...(core as WritOptions),
+    service: config.service ?? (core.service as string | undefined),
+    environment: config.environment ?? (core.environment as string | undefined),
+    durability: config.durability ?? (core.durability as WritOptions['durability']),
+    requireTask: config.requireTask ?? (core.requireTask as boolean | undefined),
+    telemetry: { ...(core.telemetry as object | undefined), ...config.telemetry },
+    capture: config.capture ?? (core.capture as WritOptions['capture']),
+    redact: config.redact ?? (core.redact as string[] | undefined),
+    identity,
+    credentials,
+    policy,
+    audit,
+  });
+  return Object.assign(writ, {
+    config: Object.freeze({ ...config, dir }),
+    ready: init,
+  }) as WritRuntime;
+}
