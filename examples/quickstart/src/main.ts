@@ -1,4 +1,7 @@
-// `npm run demo`: runs the quick-start scenario and prints each call's decision and the evidence kept.
+// `npm run start -w @writ/example-quickstart`: the quick-start scenario on the zero-config runtime, then the
+// evidence: verified offline and explained. (`npm run demo` runs the same story through `writ demo`.)
+import { join } from 'node:path';
+import { explainLog, formatExplain, verifyLog } from '@writ/audit';
 import { runScenario } from './scenario.ts';
 
 const ICON = {
@@ -7,20 +10,15 @@ const ICON = {
   deny: '✖ deny    ',
   refused: '✖ refused ',
 } as const;
-
-const { steps, events } = await runScenario();
-console.log('Writ demo: alice asks support-bot to refund order 42\n');
-for (const step of steps) {
-  console.log(`  ${ICON[step.effect]}  ${step.agent.padEnd(12)} ${step.action}`);
-  console.log(`               ${step.detail}`);
-}
-const counts = new Map<string, number>();
-for (const event of events) counts.set(event.kind, (counts.get(event.kind) ?? 0) + 1);
+const dir = join(process.cwd(), '.writ', 'quickstart');
+const result = await runScenario({ dir });
+console.log('alice asks support-bot to refund order 42\n');
+for (const step of result.steps)
+  console.log(
+    `  ${ICON[step.effect]}  ${step.agent.padEnd(12)} ${step.action}\n               ${step.detail}`,
+  );
+const verdict = await verifyLog(result.auditDir, { verifierKey: result.verifierKey });
 console.log(
-  `\nEvidence: ${events.length} audit records (${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}).`,
+  `\nverify: ${verdict.ok ? 'OK' : `FAILED at ${verdict.firstBadIndex}: ${verdict.reason}`} (${verdict.records} records, ${verdict.checkpoints} checkpoints)\n`,
 );
-const first = events.find((e) => e.kind === 'task-start');
-console.log(`Task ${first?.taskId}, correlation ${first?.correlationId}.`);
-console.log('Tokens never reach the records: credentials appear by jti only, and arguments by digest.');
-console.log('\nThis demo uses the in-memory stand-ins from @writ/core/testing. Signed identities, Cedar,');
-console.log('the tamper-evident file log, `writ verify` and `writ explain` arrive with their packages.');
+console.log(formatExplain(await explainLog(result.auditDir, { taskId: result.taskId })));

@@ -1,17 +1,11 @@
-// The quick-start scenario, through Writ's public API only.
+// The quick-start scenario, on the zero-config runtime and through Writ's public API only.
 //
-// alice asks the support agent to refund order 42. The agent looks the order up (allowed), refunds
-// more than the threshold (approval required, granted by a named approver), then delegates to a
-// billing sub-agent with narrower scope, which tries to delete the customer (denied) and to delegate
-// onwards with a wider scope (refused).
-import { type AuditEvent, createWrit, WritError } from '@writ/core';
-import {
-  createInMemoryApprovals,
-  createInMemoryAuditSink,
-  createInMemoryCredentialBroker,
-  createInMemoryIdentity,
-  createInMemoryPolicy,
-} from '@writ/core/testing';
+// alice asks the support agent to refund order 42. The agent looks the order up (allowed by the shipped
+// Cedar policy: read-only), refunds it (high risk: approval required, granted by a named approver), then
+// delegates to a billing sub-agent with narrower scope, which tries to delete the customer (denied:
+// destructive and outside its scope) and to delegate onwards with a wider scope (refused).
+import { createCallbackApprovals } from '@writ/policy';
+import { createWrit, defineAgent, WritError, type WritRuntime } from 'writ';
 import { z } from 'zod';
 
 export interface Step {
@@ -21,41 +15,47 @@ export interface Step {
   readonly detail: string;
 }
 
-export async function runScenario(): Promise<{ steps: Step[]; events: AuditEvent[] }> {
-  const audit = createInMemoryAuditSink();
-  const writ = createWrit({
+export interface ScenarioResult {
+  readonly steps: Step[];
+  readonly taskId: string;
+  readonly correlationId: string;
+  readonly auditDir: string;
+  readonly verifierKey: string;
+}
+
+const maria = {
+  kind: 'human' as const,
+  id: 'maria@example.com',
+  name: 'Maria (support lead)',
+  assurance: 'verified' as const,
+};
+
+export async function runScenario(options: { dir: string }): Promise<ScenarioResult> {
+  const writ: WritRuntime = createWrit({
+    dir: options.dir,
     service: 'support-desk',
     environment: 'demo',
-    identity: createInMemoryIdentity({
-      trustDomain: 'demo.writ.dev',
-      requesters: { 'id-token-of-alice': { id: 'alice@example.com', name: 'Alice' } },
-    }),
-    policy: createInMemoryPolicy({
-      rules: [
-        { id: 'read-only-tools', effect: 'allow', when: (r) => r.action.properties.readOnly === true },
-        { id: 'in-scope-writes', effect: 'allow', inScope: true, risk: ['low', 'medium'] },
-        { id: 'high-risk-needs-approval', effect: 'approval_required', risk: ['high'], inScope: true },
-        {
-          id: 'destructive-out-of-scope',
-          effect: 'deny',
-          inScope: false,
-          when: (r) => r.action.properties.destructive === true,
-          reason: 'destructive tools outside the task scope are denied',
-        },
-      ],
-    }),
-    credentials: createInMemoryCredentialBroker({ ttlMs: 5 * 60_000 }),
-    approvals: createInMemoryApprovals({
-      approver: {
-        kind: 'human',
-        id: 'maria@example.com',
-        name: 'Maria (support lead)',
-        assurance: 'verified',
-      },
-      approve: (request) => request.call.name === 'refund_order',
-    }),
-    audit,
+    agents: [
+      defineAgent({
+        id: 'support-bot',
+        owner: 'support-platform@example.com',
+        purpose: 'Resolve customer tickets',
+        scope: ['orders:*', 'customers:*'],
+      }),
+      defineAgent({
+        id: 'billing-bot',
+        owner: 'finance-eng@example.com',
+        purpose: 'Settle billing for resolved tickets',
+        scope: ['orders:*', 'customers:*'],
+      }),
+      defineAgent({ id: 'ledger-bot', owner: 'finance-eng@example.com', purpose: 'Book ledger entries' }),
+    ],
+    approvals: createCallbackApprovals((request) => ({
+      approved: request.call.name === 'refund_order',
+      approver: maria,
+    })),
   });
+  const { localIdentity, fileAudit } = await writ.ready();
 
   const lookupOrder = writ.tool({
     name: 'lookup_order',
@@ -65,7 +65,7 @@ export async function runScenario(): Promise<{ steps: Step[]; events: AuditEvent
     permission: 'orders:read',
     risk: 'low',
     annotations: { readOnly: true },
-    execute: async ({ orderId }) => ({ orderId, customerId: 'cus_7', total: 480 }),
+    execute: async ({ orderId }, ctx) => ({ orderId, customerId: 'cus_7', total: 480, effect: ctx.decision.effect }),
   });
   const refundOrder = writ.tool({
     name: 'refund_order',
@@ -75,7 +75,7 @@ export async function runScenario(): Promise<{ steps: Step[]; events: AuditEvent
     permission: 'orders:refund',
     risk: 'high',
     audience: 'https://payments.example.com',
-    execute: async ({ amount }, ctx) => ({ refunded: amount, credential: ctx.credential?.jti }),
+    execute: async ({ amount }, ctx) => ({ refunded: amount, credential: ctx.credential?.jti, effect: ctx.decision.effect }),
   });
   const deleteCustomer = writ.tool({
     name: 'delete_customer',
@@ -85,56 +85,83 @@ export async function runScenario(): Promise<{ steps: Step[]; events: AuditEvent
     permission: 'customers:delete',
     risk: 'medium',
     annotations: { destructive: true },
-    execute: async () => ({ deleted: true }),
+    execute: async (_args, ctx) => ({ deleted: true, effect: ctx.decision.effect }),
   });
 
   const steps: Step[] = [];
-  const attempt = async (agent: string, action: string, run: () => Promise<unknown>) => {
+  const attempt = async (
+    agent: string,
+    action: string,
+    run: () => Promise<unknown>,
+    describe: (value: unknown) => string,
+  ) => {
     try {
       const value = await run();
-      const last = audit.ofKind('decision').at(-1);
-      steps.push({ agent, action, effect: last?.decision.effect ?? 'allow', detail: describe(last, value) });
+      steps.push({
+        agent,
+        action,
+        effect: action.startsWith('refund') ? 'approval_required' : 'allow',
+        detail: describe(value),
+      });
     } catch (error) {
       if (!WritError.isInstance(error)) throw error;
-      const effect = error.code === 'WRIT_POLICY_DENIED' ? 'deny' : 'refused';
-      steps.push({ agent, action, effect, detail: `${error.code}: ${error.message}` });
+      steps.push({
+        agent,
+        action,
+        effect: error.code === 'WRIT_POLICY_DENIED' ? 'deny' : 'refused',
+        detail: `${error.code}: ${error.message}`,
+      });
     }
   };
 
-  await writ.task(
+  const alice = await localIdentity?.issueRequesterToken({ sub: 'alice@example.com', name: 'Alice' });
+  const attribution = await writ.task(
     {
-      requester: 'id-token-of-alice',
+      requester: alice,
       agent: 'support-bot',
       intent: 'Refund the damaged item on order 42',
       scope: ['orders:*', 'customers:read', 'customers:delete'],
     },
-    async () => {
-      await attempt('support-bot', 'lookup_order(42)', () => lookupOrder.execute({ orderId: '42' }));
-      await attempt('support-bot', 'refund_order(42, 250)', () =>
-        refundOrder.execute({ orderId: '42', amount: 250 }),
+    async (task) => {
+      await attempt(
+        'support-bot',
+        'lookup_order(42)',
+        () => lookupOrder.execute({ orderId: '42' }),
+        () => 'read-only tool: allowed',
+      );
+      await attempt(
+        'support-bot',
+        'refund_order(42, 250)',
+        () => refundOrder.execute({ orderId: '42', amount: 250 }),
+        (v) =>
+          `approved by ${maria.id}; credential ${String((v as { credential?: string }).credential).slice(0, 13)}… for https://payments.example.com`,
       );
       await writ.delegate(
         { agent: 'billing-bot', scope: ['orders:read', 'customers:read'], intent: 'Close the billing side' },
         async () => {
-          await attempt('billing-bot', 'delete_customer(cus_7)', () =>
-            deleteCustomer.execute({ customerId: 'cus_7' }),
+          await attempt(
+            'billing-bot',
+            'delete_customer(cus_7)',
+            () => deleteCustomer.execute({ customerId: 'cus_7' }),
+            () => 'deleted',
           );
-          await attempt('billing-bot', 'delegate ledger-bot with scope [*]', () =>
-            writ.delegate({ agent: 'ledger-bot', scope: ['*'] }, async () => undefined),
+          await attempt(
+            'billing-bot',
+            'delegate ledger-bot with scope [*]',
+            () => writ.delegate({ agent: 'ledger-bot', scope: ['*'] }, async () => undefined),
+            () => 'delegated',
           );
         },
       );
+      return task.attribution;
     },
   );
   await writ.close();
-  return { steps, events: audit.events };
-}
-
-function describe(decision: Extract<AuditEvent, { kind: 'decision' }> | undefined, value: unknown): string {
-  if (decision === undefined) return JSON.stringify(value);
-  const parts = [`policy ${decision.decision.policyIds.join(', ')}`];
-  if (decision.approval) parts.push(`approved by ${decision.approval.approver?.id}`);
-  if (decision.credential?.audience)
-    parts.push(`credential ${decision.credential.jti.slice(0, 13)}… for ${decision.credential.audience}`);
-  return parts.join('; ');
+  return {
+    steps,
+    taskId: attribution.taskId,
+    correlationId: attribution.correlationId,
+    auditDir: fileAudit?.dir ?? '',
+    verifierKey: fileAudit?.verifierKey ?? '',
+  };
 }
