@@ -163,6 +163,9 @@ export async function explainLog(dir: string, query: ExplainQuery): Promise<Task
   return explain(events, query);
 }
 
+const registryOf = (agent: PrincipalRef | undefined) =>
+  agent?.owner ? ` owner ${agent.owner}${agent.purpose ? ` ("${agent.purpose}")` : ''}` : '';
+
 const MARK = { allow: '✔ allow', deny: '✖ deny', approval_required: '⏸ approval' } as const;
 
 /**
@@ -188,7 +191,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
         ? ` ✖ refused ${task.refusal?.code ?? ''}: ${task.refusal?.message ?? ''}`
         : '';
     out.push(
-      `${prefix}└─ agent ${agent?.name ?? agent?.id} <${agent?.id}> scope [${task.scope.join(', ')}]${status}`,
+      `${prefix}└─ agent ${agent?.name ?? agent?.id} <${agent?.id}>${registryOf(agent)} scope [${task.scope.join(', ')}]${status}`,
     );
     const inner = `${prefix}   `;
     if (task.credential) out.push(`${inner}task token ${task.credential.jti}`);
