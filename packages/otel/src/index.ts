@@ -1,0 +1,24 @@
+/**
+ * `@writ/otel`: the OpenTelemetry preset for Writ. `startWritTelemetry()` starts `NodeSDK` with
+ * AsyncLocalStorage context, W3C Trace Context + Baggage propagation and OTLP/console export configured by
+ * the standard `OTEL_*` variables; `createWritFetch()` / `writFetch` trace outgoing HTTP calls and carry
+ * trace context, the correlation id and (on request) the task token.
+ * @packageDocumentation
+ */
+export { DEFAULTS } from './defaults.js';
+export {
+  type ExporterKind,
+  type InstrumentationOption,
+  type StartWritTelemetryOptions,
+  startWritTelemetry,
+  type TraceExporterName,
+  type WritTelemetry,
+} from './start-telemetry.js';
+export { VERSION } from './version.js';
+export {
+  type CreateWritFetchOptions,
+  createWritFetch,
+  type WritFetch,
+  type WritFetchRequestInfo,
+  writFetch,
+} from './writ-fetch.js';

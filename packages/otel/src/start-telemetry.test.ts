@@ -1,0 +1,372 @@
+import {
+  context,
+  type DiagLogger,
+  DiagLogLevel,
+  diag,
+  propagation,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { CORRELATION_BAGGAGE_KEY, WritError } from '@writ/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { isolateOtel } from './__support__/env.js';
+import { type Loopback, startLoopback } from './__support__/loopback.js';
+import { ALICE, setupWrit } from './__support__/writ.js';
+import {
+  type InstrumentationOption,
+  type StartWritTelemetryOptions,
+  startWritTelemetry,
+  VERSION,
+} from './index.js';
+
+const { track } = isolateOtel();
+const start = async (options?: StartWritTelemetryOptions) => track(await startWritTelemetry(options));
+
+let collector: Loopback | undefined;
+afterEach(async () => {
+  await collector?.close();
+  collector = undefined;
+});
+
+function captureDiag(): { warn: string[]; error: string[] } {
+  const seen = { warn: [] as string[], error: [] as string[] };
+  const ignore = () => {};
+  const logger: DiagLogger = {
+    error: (message, ...args) => seen.error.push([message, ...args.map(String)].join(' ')),
+    warn: (message) => seen.warn.push(message),
+    info: ignore,
+    debug: ignore,
+    verbose: ignore,
+  };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return seen;
+}
+
+interface OtlpJson {
+  resourceSpans: {
+    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+    scopeSpans: { spans: { name: string; traceId: string }[] }[];
+  }[];
+}
+
+describe('startWritTelemetry with a Writ task', () => {
+  it('exports the execute_tool span with the writ attributes; the correlation id travels in baggage', async () => {
+    const exporter = new InMemorySpanExporter();
+    const telemetry = await start({ serviceName: 'support-bot', exporter });
+    expect(telemetry.exporters).toEqual(['custom']);
+    expect(telemetry.disabled).toBe(false);
+
+    const { writ, audit } = setupWrit();
+    const seen: { baggage?: string; headers: Record<string, string> } = { headers: {} };
+    const lookup = writ.tool({
+      name: 'lookup_order',
+      input: z.object({ orderId: z.string() }),
+      risk: 'low',
+      execute: async ({ orderId }) => {
+        seen.baggage = propagation.getBaggage(context.active())?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
+        propagation.inject(context.active(), seen.headers);
+        return { orderId };
+      },
+    });
+    const attribution = await writ.task({ requester: ALICE, agent: 'support' }, async (task) => {
+      await lookup.execute({ orderId: '42' }, { toolCallId: 'call_1' });
+      return task.attribution;
+    });
+    await telemetry.forceFlush();
+
+    const [span, ...others] = exporter.getFinishedSpans().filter((s) => s.name.startsWith('execute_tool'));
+    expect(others).toHaveLength(0);
+    expect(span?.name).toBe('execute_tool lookup_order');
+    expect(span?.kind).toBe(SpanKind.INTERNAL);
+    expect(span?.resource.attributes['service.name']).toBe('support-bot');
+    const decision = audit.ofKind('decision')[0];
+    expect(span?.attributes).toMatchObject({
+      'gen_ai.operation.name': 'execute_tool',
+      'gen_ai.tool.name': 'lookup_order',
+      'gen_ai.tool.call.id': 'call_1',
+      'gen_ai.agent.name': 'support',
+      'enduser.id': 'alice@example.com',
+      'writ.task.id': attribution.taskId,
+      'writ.correlation_id': attribution.correlationId,
+      'writ.agent.id': 'spiffe://writ.test/agent/support',
+      'writ.chain': ['alice@example.com', 'spiffe://writ.test/agent/support'],
+      'writ.policy.effect': 'allow',
+      'writ.policy.ids': ['reads'],
+      'writ.policy.decision_id': decision?.decision.decisionId,
+      'writ.credential.jti': decision?.credential?.jti,
+    });
+    // The audit record points at the exported span.
+    expect(decision?.traceId).toBe(span?.spanContext().traceId);
+
+    // Inside the tool, the registered W3C propagators see the correlation id in baggage and the tool span.
+    expect(seen.baggage).toBe(attribution.correlationId);
+    expect(seen.headers.baggage).toContain(
+      `${CORRELATION_BAGGAGE_KEY}=${encodeURIComponent(attribution.correlationId)}`,
+    );
+    expect(seen.headers.traceparent).toBe(
+      `00-${span?.spanContext().traceId}-${span?.spanContext().spanId}-01`,
+    );
+  });
+});
+
+describe('OTLP/HTTP export configured by the standard environment variables', () => {
+  it('sends spans to OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces with OTEL_EXPORTER_OTLP_HEADERS', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_EXPORTER_OTLP_HEADERS = 'x-collector-key=s3cret%20value,x-tenant=writ';
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment.name=test';
+
+    const telemetry = await start();
+    expect(telemetry.exporters).toEqual(['otlp']);
+    const traceId = trace.getTracer('test').startActiveSpan('checkout step', (span) => {
+      span.end();
+      return span.spanContext().traceId;
+    });
+    await telemetry.shutdown();
+
+    expect(collector.requests).toHaveLength(1);
+    const [request] = collector.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/v1/traces');
+    expect(request?.headers['x-collector-key']).toBe('s3cret value');
+    expect(request?.headers['x-tenant']).toBe('writ');
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.body.length).toBeGreaterThan(0);
+    const body = JSON.parse(request?.body.toString('utf8') ?? '') as OtlpJson;
+    const resource = body.resourceSpans[0]?.resource.attributes ?? [];
+    const attribute = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
+    expect(attribute('service.name')).toBe('checkout');
+    expect(attribute('deployment.environment.name')).toBe('test');
+    const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    expect(spans.map((s) => s.name)).toEqual(['checkout step']);
+    expect(spans[0]?.traceId).toBe(traceId);
+  });
+
+  it('uses OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given and OTEL_EXPORTER_OTLP_TRACES_HEADERS', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${collector.url}/tenant-a/otlp/v1/traces`;
+    process.env.OTEL_EXPORTER_OTLP_TRACES_HEADERS = 'authorization=Bearer%20t0ken';
+    const telemetry = await start();
+    trace.getTracer('test').startSpan('one').end();
+    await telemetry.shutdown();
+    expect(collector.requests.map((r) => r.path)).toEqual(['/tenant-a/otlp/v1/traces']);
+    expect(collector.requests[0]?.headers.authorization).toBe('Bearer t0ken');
+  });
+
+  it('follows OTEL_TRACES_SAMPLER', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_TRACES_SAMPLER = 'always_off';
+    const telemetry = await start();
+    const span = trace.getTracer('test').startSpan('dropped');
+    expect(span.isRecording()).toBe(false);
+    span.end();
+    await telemetry.shutdown();
+    expect(collector.requests).toHaveLength(0);
+  });
+
+  it('never throws export failures at the caller: they go to diag', async () => {
+    collector = await startLoopback((_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/json' });
+      response.end('{"code":3,"message":"rejected by the test collector"}');
+    });
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    const seen = captureDiag();
+    const telemetry = await start();
+    const { writ } = setupWrit();
+    const ping = writ.tool({ name: 'ping', input: z.object({}), risk: 'low', execute: async () => 'pong' });
+
+    await expect(writ.task({ requester: ALICE, agent: 'support' }, () => ping.execute({}))).resolves.toBe(
+      'pong',
+    );
+    await expect(telemetry.forceFlush()).resolves.toBeUndefined();
+    await expect(telemetry.shutdown()).resolves.toBeUndefined();
+    expect(collector.requests.length).toBeGreaterThan(0);
+    expect(seen.error.join('\n')).toMatch(/400|Bad Request|rejected/i);
+  });
+
+  it('warns that a non-JSON OTEL_EXPORTER_OTLP_PROTOCOL is not what the built-in exporter sends', async () => {
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://127.0.0.1:9';
+    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
+    const seen = captureDiag();
+    const telemetry = await start();
+    expect(telemetry.exporters).toEqual(['otlp']);
+    expect(seen.warn.join('\n')).toMatch(/sends http\/json, not "grpc"/);
+  });
+});
+
+describe('choosing the exporter', () => {
+  it("exports nothing by default, yet spans still get trace ids that propagate ('none')", async () => {
+    const telemetry = await start();
+    expect(telemetry.exporters).toEqual([]);
+    expect(telemetry.tracerProvider).toBeDefined();
+    const headers: Record<string, string> = {};
+    trace.getTracer('test').startActiveSpan('local', (span) => {
+      expect(span.isRecording()).toBe(true);
+      propagation.inject(context.active(), headers);
+      span.end();
+    });
+    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it('lets OTEL_TRACES_EXPORTER=none win over a configured endpoint', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_TRACES_EXPORTER = 'none';
+    const telemetry = await start();
+    expect(telemetry.exporters).toEqual([]);
+    trace.getTracer('test').startSpan('kept local').end();
+    await telemetry.shutdown();
+    expect(collector.requests).toHaveLength(0);
+  });
+
+  it("prints spans with exporter: 'console'", async () => {
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    try {
+      const telemetry = await start({ exporter: 'console' });
+      expect(telemetry.exporters).toEqual(['console']);
+      trace.getTracer('test').startSpan('printed span').end();
+      await telemetry.forceFlush();
+      const printed = dir.mock.calls.map(([value]) => value as { name?: string });
+      expect(printed.map((p) => p.name)).toContain('printed span');
+    } finally {
+      dir.mockRestore();
+    }
+  });
+
+  it('reads OTEL_TRACES_EXPORTER (otlp,console) and warns about exporters it does not build', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_TRACES_EXPORTER = 'otlp, console, zipkin';
+    const seen = captureDiag();
+    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
+    try {
+      const telemetry = await start();
+      expect(telemetry.exporters).toEqual(['otlp', 'console']);
+      expect(seen.warn.join('\n')).toMatch(/"zipkin" is not built in/);
+      trace.getTracer('test').startSpan('both ways').end();
+      await telemetry.shutdown();
+      expect(dir).toHaveBeenCalled();
+      expect(collector.requests).toHaveLength(1);
+    } finally {
+      dir.mockRestore();
+    }
+  });
+
+  it('adds the given span processors without touching the caller array', async () => {
+    const memory = new InMemorySpanExporter();
+    const spanProcessors = Object.freeze([new SimpleSpanProcessor(memory)]);
+    const options = Object.freeze({ exporter: 'none' as const, spanProcessors });
+    const telemetry = await start(options);
+    trace.getTracer('test').startSpan('seen by the extra processor').end();
+    await telemetry.forceFlush();
+    expect(memory.getFinishedSpans().map((s) => s.name)).toEqual(['seen by the extra processor']);
+    expect(spanProcessors).toHaveLength(1);
+    expect(telemetry.exporters).toEqual([]);
+  });
+});
+
+describe('resource', () => {
+  it("names the service 'writ' unless told otherwise", async () => {
+    const memory = new InMemorySpanExporter();
+    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    trace.getTracer('test').startSpan('s').end();
+    await telemetry.forceFlush();
+    expect(memory.getFinishedSpans()[0]?.resource.attributes['service.name']).toBe('writ');
+  });
+
+  it('takes service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is absent', async () => {
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=billing,service.version=1.2.3';
+    const memory = new InMemorySpanExporter();
+    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    trace.getTracer('test').startSpan('s').end();
+    await telemetry.forceFlush();
+    const attributes = memory.getFinishedSpans()[0]?.resource.attributes;
+    expect(attributes?.['service.name']).toBe('billing');
+    expect(attributes?.['service.version']).toBe('1.2.3');
+  });
+});
+
+describe('one SDK per process', () => {
+  it('refuses a second start while one runs, and allows it after shutdown()', async () => {
+    const first = await start();
+    const error = await startWritTelemetry().catch((e: unknown) => e);
+    expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
+    expect((error as WritError).message).toMatch(/already started.*one SDK per process/);
+    expect((error as WritError).details).toEqual({ reason: 'already_started' });
+
+    await first.shutdown();
+    await first.shutdown(); // idempotent
+    expect(trace.getTracer('after').startSpan('x').isRecording()).toBe(false);
+    const second = await start();
+    expect(trace.getTracer('again').startSpan('x').isRecording()).toBe(true);
+    expect(second.tracerProvider).not.toBe(first.tracerProvider);
+  });
+
+  it('refuses to start over a tracer provider registered by someone else', async () => {
+    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    const error = await startWritTelemetry().catch((e: unknown) => e);
+    expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
+    expect((error as WritError).details).toEqual({ reason: 'foreign_sdk' });
+  });
+
+  it('registers the instrumentations it is given and disables them on shutdown (a stand-in instrumentation)', async () => {
+    const calls: string[] = [];
+    const instrumentation: Exclude<InstrumentationOption, unknown[]> = {
+      instrumentationName: '@writ/test-instrumentation',
+      instrumentationVersion: VERSION,
+      enable: () => void calls.push('enable'),
+      disable: () => void calls.push('disable'),
+      setTracerProvider: () => void calls.push('setTracerProvider'),
+      setMeterProvider: () => void calls.push('setMeterProvider'),
+      setConfig: () => {},
+      getConfig: () => ({ enabled: false }),
+    };
+    const telemetry = await start({ instrumentations: [instrumentation] });
+    expect(calls).toContain('setTracerProvider');
+    expect(calls.at(-1)).toBe('enable');
+    await telemetry.shutdown();
+    expect(calls.at(-1)).toBe('disable');
+  });
+});
+
+describe('OTEL_SDK_DISABLED', () => {
+  it('makes start a no-op with a result that says so', async () => {
+    process.env.OTEL_SDK_DISABLED = 'true';
+    const telemetry = await start({ exporter: 'console' });
+    expect(telemetry.disabled).toBe(true);
+    expect(telemetry.exporters).toEqual([]);
+    expect(telemetry.tracerProvider).toBeUndefined();
+    expect(trace.getTracer('test').startSpan('x').isRecording()).toBe(false);
+    expect(propagation.fields()).toEqual([]);
+    // Nothing was claimed: starting again is not refused.
+    await expect(startWritTelemetry()).resolves.toMatchObject({ disabled: true });
+    await expect(telemetry.shutdown()).resolves.toBeUndefined();
+  });
+});
+
+describe('options', () => {
+  it('are validated eagerly, naming the bad option', async () => {
+    const bad = async (options: unknown) => {
+      const error = await startWritTelemetry(options as StartWritTelemetryOptions).catch((e: unknown) => e);
+      expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
+      return (error as WritError).message;
+    };
+    expect(await bad({ exporter: 'jaeger' })).toMatch(/options\.exporter: must be 'otlp', 'console', 'none'/);
+    expect(await bad({ serviceName: '' })).toMatch(/options\.serviceName/);
+    expect(await bad({ spanProcessors: [{}] })).toMatch(
+      /options\.spanProcessors\.0: must be a SpanProcessor/,
+    );
+    expect(await bad({ instrumentations: ['http'] })).toMatch(/options\.instrumentations\.0/);
+    expect(await bad({ colour: 'blue' })).toMatch(/unknown option\(s\) "colour"/);
+    // A refused start leaves nothing registered.
+    expect(propagation.fields()).toEqual([]);
+  });
+});

@@ -1,0 +1,368 @@
+import {
+  context,
+  diag,
+  ProxyTracerProvider,
+  propagation,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  CompositePropagator,
+  getBooleanFromEnv,
+  getStringFromEnv,
+  getStringListFromEnv,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { envDetector } from '@opentelemetry/resources';
+import { NodeSDK, type NodeSDKConfiguration, node } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { toWritError, validateOptions, WritError } from '@writ/core';
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+/**
+ * Built-in trace exporters, named as `OTEL_TRACES_EXPORTER` names them.
+ *
+ * @example
+ * ```ts
+ * const exporter: TraceExporterName = process.env.NODE_ENV === 'development' ? 'console' : 'otlp';
+ * await startWritTelemetry({ exporter });
+ * ```
+ */
+export type TraceExporterName = 'otlp' | 'console' | 'none';
+
+/**
+ * What a started {@link WritTelemetry} exports to: OTLP/HTTP, the console, or an exporter you passed.
+ *
+ * @example
+ * ```ts
+ * const telemetry = await startWritTelemetry();
+ * if (!telemetry.exporters.includes('otlp')) console.warn('set OTEL_EXPORTER_OTLP_ENDPOINT to export spans');
+ * ```
+ */
+export type ExporterKind = 'otlp' | 'console' | 'custom';
+
+/**
+ * An OpenTelemetry instrumentation (or a list of them), as `NodeSDK` takes it.
+ *
+ * @example
+ * ```ts
+ * import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+ * const instrumentations: InstrumentationOption[] = [new HttpInstrumentation()];
+ * await startWritTelemetry({ instrumentations });
+ * ```
+ */
+export type InstrumentationOption = NodeSDKConfiguration['instrumentations'][number];
+
+/**
+ * Options of {@link startWritTelemetry}. Every field is optional; see {@link DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * const options: StartWritTelemetryOptions = { serviceName: 'support-bot', exporter: 'otlp' };
+ * const telemetry = await startWritTelemetry(options);
+ * ```
+ */
+export interface StartWritTelemetryOptions {
+  /**
+   * The `service.name` resource attribute.
+   * @default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else DEFAULTS.serviceName ('writ')
+   */
+  serviceName?: string;
+  /**
+   * Where spans go: `'otlp'` (OTLP/HTTP JSON, configured by the standard `OTEL_EXPORTER_OTLP_*` variables),
+   * `'console'`, `'none'`, or any `SpanExporter` (batched).
+   * @default what `OTEL_TRACES_EXPORTER` says; else 'otlp' when `OTEL_EXPORTER_OTLP_ENDPOINT` or
+   * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; else 'none'
+   */
+  exporter?: TraceExporterName | SpanExporter;
+  /** Span processors added after the exporter's own (for example a `SimpleSpanProcessor` in tests). @default [] */
+  spanProcessors?: readonly SpanProcessor[];
+  /** Instrumentations the SDK registers, and disables again on `shutdown()`. @default [] */
+  instrumentations?: readonly InstrumentationOption[];
+}
+
+/**
+ * A started OpenTelemetry SDK, as {@link startWritTelemetry} returns it.
+ *
+ * @example
+ * ```ts
+ * const telemetry: WritTelemetry = await startWritTelemetry();
+ * // serverless: export before the runtime freezes
+ * await telemetry.forceFlush();
+ * ```
+ */
+export interface WritTelemetry {
+  /** The underlying `NodeSDK`. */
+  readonly sdk: NodeSDK;
+  /** The registered tracer provider; `undefined` when the SDK is disabled (`OTEL_SDK_DISABLED=true`). */
+  readonly tracerProvider?: node.NodeTracerProvider | undefined;
+  /** True when `OTEL_SDK_DISABLED=true` made this a no-op: nothing registered, nothing exported. */
+  readonly disabled: boolean;
+  /** Where spans go; empty for `'none'` (spans still get trace ids, which propagate, but are not exported). */
+  readonly exporters: readonly ExporterKind[];
+  /** Exports buffered spans now. Never rejects: failures are reported through `diag`. */
+  forceFlush(): Promise<void>;
+  /**
+   * Flushes and stops the SDK, disables the instrumentations and unregisters the OpenTelemetry globals
+   * (tracer provider, context manager, propagator), so the process may start telemetry again.
+   * Idempotent. Never rejects: failures are reported through `diag`.
+   */
+  shutdown(): Promise<void>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const hasMethods = (v: unknown, methods: readonly string[]): boolean =>
+  isObject(v) && methods.every((m) => typeof v[m] === 'function');
+const isSpanExporter = (v: unknown): v is SpanExporter => hasMethods(v, ['export', 'shutdown']);
+const isInstrumentation = (v: unknown): boolean => hasMethods(v, ['enable', 'disable', 'setTracerProvider']);
+
+const optionsSchema = z.strictObject({
+  serviceName: z.string().min(1).max(256).optional(),
+  exporter: z
+    .custom<TraceExporterName | SpanExporter>(
+      (v) => v === 'otlp' || v === 'console' || v === 'none' || isSpanExporter(v),
+      { message: "must be 'otlp', 'console', 'none' or a SpanExporter (export, shutdown)" },
+    )
+    .optional(),
+  spanProcessors: z
+    .array(
+      z.custom<SpanProcessor>((v) => hasMethods(v, ['onStart', 'onEnd', 'forceFlush', 'shutdown']), {
+        message: 'must be a SpanProcessor (onStart, onEnd, forceFlush, shutdown)',
+      }),
+    )
+    .optional(),
+  instrumentations: z
+    .array(
+      z.custom<InstrumentationOption>(
+        (v) => isInstrumentation(v) || (Array.isArray(v) && v.every(isInstrumentation)),
+        { message: 'must be an OpenTelemetry Instrumentation or an array of them' },
+      ),
+    )
+    .optional(),
+});
+
+// One SDK per process, across duplicate installs (ESM and CJS copies) of this package.
+const RUNNING = Symbol.for('writ.otel.running');
+const registry = globalThis as typeof globalThis & { [RUNNING]?: WritTelemetry | undefined };
+
+/**
+ * Starts OpenTelemetry for a Writ service: `NodeSDK` with the AsyncLocalStorage context manager, W3C Trace
+ * Context + W3C Baggage propagation (Writ carries the correlation id in baggage), and span export chosen
+ * by the `exporter` option or the standard `OTEL_*` environment variables. The OTLP exporter reads
+ * `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `_HEADERS`, `_TIMEOUT`, `_COMPRESSION` and the certificate
+ * variables itself; the sampler follows `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, resources
+ * follow `OTEL_RESOURCE_ATTRIBUTES`. Metrics and logs stay off unless `OTEL_METRICS_EXPORTER` /
+ * `OTEL_LOGS_EXPORTER` ask for them. Call it once, before creating your Writ instance; a second call
+ * while one is running is refused with `WRIT_OPTIONS_INVALID`. With `OTEL_SDK_DISABLED=true` it
+ * registers nothing and resolves with `disabled: true`. Export failures never reach tool calls: they
+ * are reported through `diag`.
+ *
+ * @example
+ * ```ts
+ * // OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 OTEL_SERVICE_NAME=support-bot node agent.js
+ * import { startWritTelemetry } from '@writ/otel';
+ * const telemetry = await startWritTelemetry();
+ * const writ = createWrit({ policy, audit });
+ * process.once('SIGTERM', () => void telemetry.shutdown());
+ * ```
+ */
+export async function startWritTelemetry(options?: StartWritTelemetryOptions): Promise<WritTelemetry> {
+  const parsed = validateOptions(optionsSchema, options, 'startWritTelemetry');
+  const serviceName = parsed.serviceName ?? serviceNameFromEnv() ?? DEFAULTS.serviceName;
+
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
+    diag.info('@writ/otel: OTEL_SDK_DISABLED=true, OpenTelemetry is not started');
+    return disabledTelemetry(serviceName);
+  }
+  if (registry[RUNNING] !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'startWritTelemetry: OpenTelemetry is already started in this process; one SDK per process. ' +
+        'Reuse the WritTelemetry the first call returned, or await its shutdown() before starting again',
+      { details: { reason: 'already_started' } },
+    );
+  }
+  if (foreignTracerProvider() !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'startWritTelemetry: another OpenTelemetry tracer provider is already registered in this process; ' +
+        'one SDK per process. Use that SDK (Writ spans go through @opentelemetry/api) or shut it down first',
+      { details: { reason: 'foreign_sdk' } },
+    );
+  }
+
+  const exporters = chooseExporters(parsed.exporter).map(exporterProcessor);
+  const extra = parsed.spanProcessors ?? [];
+  const spanProcessors = [...exporters.map((e) => e.processor), ...extra];
+  const instrumentations = [...(parsed.instrumentations ?? [])];
+  const configuration: Partial<NodeSDKConfiguration> = {
+    serviceName,
+    contextManager: new AsyncLocalStorageContextManager(),
+    textMapPropagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+    // With nothing to export, a processor that drops spans keeps a tracer provider registered, so calls
+    // still get trace ids that land in audit records and propagate downstream.
+    spanProcessors: spanProcessors.length > 0 ? spanProcessors : [new NoopSpanProcessor()],
+    instrumentations,
+  };
+  if (getStringFromEnv('OTEL_METRICS_EXPORTER') === undefined) configuration.metricReaders = [];
+  if (getStringFromEnv('OTEL_LOGS_EXPORTER') === undefined) configuration.logRecordProcessors = [];
+
+  const sdk = new NodeSDK(configuration);
+  let telemetry: WritTelemetry | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    stopping ??= (async () => {
+      try {
+        await sdk.shutdown();
+      } catch (error) {
+        diag.error('@writ/otel: shutting down the OpenTelemetry SDK failed', error);
+      }
+      release(instrumentations);
+      if (registry[RUNNING] === telemetry) registry[RUNNING] = undefined;
+    })();
+    return stopping;
+  };
+  // Claimed before start() so concurrent calls cannot both pass the check above.
+  registry[RUNNING] = { sdk, disabled: false, exporters: [], forceFlush: async () => {}, shutdown };
+  try {
+    sdk.start();
+  } catch (error) {
+    release(instrumentations);
+    registry[RUNNING] = undefined;
+    throw toWritError(error, 'WRIT_INTERNAL', 'startWritTelemetry: the OpenTelemetry SDK did not start');
+  }
+  const registered = registeredTracerProvider();
+  const tracerProvider = registered instanceof node.NodeTracerProvider ? registered : undefined;
+  telemetry = Object.freeze({
+    sdk,
+    tracerProvider,
+    disabled: false,
+    exporters: Object.freeze(exporters.map((e) => e.kind)),
+    async forceFlush() {
+      try {
+        await tracerProvider?.forceFlush();
+      } catch (error) {
+        diag.error('@writ/otel: flushing spans failed', error);
+      }
+    },
+    shutdown,
+  });
+  registry[RUNNING] = telemetry;
+  diag.debug(
+    `@writ/otel: OpenTelemetry started for service "${serviceName}", exporting to ${
+      telemetry.exporters.join(', ') || 'nothing'
+    }`,
+  );
+  return telemetry;
+}
+
+function disabledTelemetry(serviceName: string): WritTelemetry {
+  const sdk = new NodeSDK({ serviceName, spanProcessors: [], metricReaders: [], logRecordProcessors: [] });
+  sdk.start(); // a no-op while OTEL_SDK_DISABLED is true
+  return Object.freeze({
+    sdk,
+    tracerProvider: undefined,
+    disabled: true,
+    exporters: Object.freeze([]),
+    forceFlush: async () => {},
+    shutdown: async () => {},
+  });
+}
+
+/** `OTEL_SERVICE_NAME`, else `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, parsed by the SDK's own detector. */
+function serviceNameFromEnv(): string | undefined {
+  const name = envDetector.detect().attributes?.['service.name'];
+  return typeof name === 'string' && name.length > 0 ? name : undefined;
+}
+
+function chooseExporters(
+  option: TraceExporterName | SpanExporter | undefined,
+): (Exclude<TraceExporterName, 'none'> | SpanExporter)[] {
+  if (option !== undefined) return option === 'none' ? [] : [option];
+  const listed = getStringListFromEnv('OTEL_TRACES_EXPORTER')?.filter((name) => name !== 'null') ?? [];
+  if (listed.length === 0) {
+    const endpoint =
+      getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
+      getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
+    return endpoint === undefined ? [] : ['otlp'];
+  }
+  const chosen = new Set<'otlp' | 'console'>();
+  for (const name of listed) {
+    if (name === 'otlp' || name === 'console') chosen.add(name);
+    else if (name !== 'none') {
+      diag.warn(
+        `@writ/otel: OTEL_TRACES_EXPORTER "${name}" is not built in (otlp, console, none); ` +
+          'pass that exporter as the `exporter` option instead',
+      );
+    }
+  }
+  if (listed.includes('none') && chosen.size > 0) {
+    diag.warn(`@writ/otel: OTEL_TRACES_EXPORTER lists "none" with other exporters; using ${[...chosen]}`);
+  }
+  return [...chosen];
+}
+
+function exporterProcessor(exporter: Exclude<TraceExporterName, 'none'> | SpanExporter): {
+  kind: ExporterKind;
+  processor: SpanProcessor;
+} {
+  if (exporter === 'console') {
+    return { kind: 'console', processor: new SimpleSpanProcessor(new ConsoleSpanExporter()) };
+  }
+  if (exporter === 'otlp') {
+    warnOnProtocol();
+    // Reads OTEL_EXPORTER_OTLP_* itself; the batch processor reads OTEL_BSP_*.
+    return { kind: 'otlp', processor: new BatchSpanProcessor(new OTLPTraceExporter()) };
+  }
+  return { kind: 'custom', processor: new BatchSpanProcessor(exporter) };
+}
+
+function warnOnProtocol(): void {
+  const protocol =
+    getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
+  if (protocol !== undefined && protocol !== 'http/json') {
+    diag.warn(
+      `@writ/otel: the built-in OTLP exporter sends http/json, not "${protocol}"; for ${protocol} pass ` +
+        "`exporter: new OTLPTraceExporter()` from '@opentelemetry/exporter-trace-otlp-proto' (http/protobuf) " +
+        "or '@opentelemetry/exporter-trace-otlp-grpc' (grpc)",
+    );
+  }
+}
+
+function registeredTracerProvider(): TracerProvider {
+  const current = trace.getTracerProvider();
+  return current instanceof ProxyTracerProvider ? current.getDelegate() : current;
+}
+
+/** The tracer provider someone else registered, if any. */
+function foreignTracerProvider(): TracerProvider | undefined {
+  const registered = registeredTracerProvider();
+  // An unregistered API answers with its no-op provider, the same one a fresh proxy delegates to.
+  return registered === new ProxyTracerProvider().getDelegate() ? undefined : registered;
+}
+
+function release(instrumentations: readonly InstrumentationOption[]): void {
+  for (const instrumentation of instrumentations.flat()) {
+    try {
+      instrumentation.disable();
+    } catch (error) {
+      diag.error(`@writ/otel: disabling ${instrumentation.instrumentationName} failed`, error);
+    }
+  }
+  trace.disable();
+  context.disable();
+  propagation.disable();
+}
