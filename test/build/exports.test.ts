@@ -77,3 +77,34 @@ describe('@writ/identity build output', () => {
     expect(bundle).not.toContain('class WritError');
   });
 });
+
+describe.each(['policy', 'audit', 'otel', 'writ'])('%s build output', (name) => {
+  const dir = join(root, 'packages', name);
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const requireFrom = createRequire(join(dir, 'package.json'));
+
+  it('loads from ESM and CJS with the same API, types first in the exports map', async () => {
+    const entry = manifest.exports['.'] as Entry;
+    expect(Object.keys(entry.import)[0]).toBe('types');
+    expect(Object.keys(entry.require)[0]).toBe('types');
+    for (const file of [...Object.values(entry.import), ...Object.values(entry.require)]) expect(existsSync(join(dir, file)), file).toBe(true);
+    const esm = await import(pathToFileURL(join(dir, entry.import.default)).href);
+    const cjs = requireFrom(join(dir, entry.require.default));
+    expect(Object.keys(esm).length).toBeGreaterThan(3);
+    expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
+  });
+
+  it('does not bundle @writ/core (one WritError class across packages)', () => {
+    const bundle = readFileSync(join(dir, (manifest.exports['.'] as Entry).import.default), 'utf8');
+    expect(bundle).not.toContain('class WritError');
+  });
+});
+
+it('the policy package ships its default policy set and schema', async () => {
+  const policy = await import(pathToFileURL(join(root, 'packages', 'policy', 'dist', 'index.js')).href);
+  const paths = policy.defaultPolicyPaths();
+  expect(existsSync(paths.policies)).toBe(true);
+  expect(existsSync(paths.schema)).toBe(true);
+  const manifest = JSON.parse(readFileSync(join(root, 'packages', 'policy', 'package.json'), 'utf8'));
+  expect(manifest.files).toContain('policies');
+});
