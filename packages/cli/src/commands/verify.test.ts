@@ -1,0 +1,130 @@
+// Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before running.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { buildFixtureLog, type FixtureLog, runCli, tamperedCopy, tempDir } from '../__support__/cli.js';
+
+/** The documented `writ verify --json` schema (README, VerifyJson). */
+const verifyJson = z.strictObject({
+  ok: z.boolean(),
+  log: z.string().min(1),
+  origin: z.string().startsWith('writ/audit/'),
+  records: z.number().int().nonnegative(),
+  checkpoints: z.number().int().nonnegative(),
+  sealed: z.number().int().nonnegative(),
+  root: z.string().min(1),
+  keyPinned: z.boolean(),
+  firstBadIndex: z.number().int().nonnegative().nullable(),
+  reason: z.string().nullable(),
+  warnings: z.array(z.string()),
+});
+
+let fixture: FixtureLog;
+beforeAll(async () => {
+  fixture = await buildFixtureLog(await tempDir());
+});
+afterAll(async () => {
+  await rm(fixture.dir, { recursive: true, force: true });
+});
+
+describe.concurrent('writ verify', () => {
+  it('exits 0 for an intact log, pinned key, text output names the counts', async () => {
+    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^✔ verified .*audit: \d+ records, [1-9]\d* checkpoint\(s\)/);
+    expect(r.stdout).toContain('pinned (given)');
+    expect(r.stdout).not.toContain('\u001b['); // not a terminal: no colour
+  });
+
+  it('--json prints one document matching the documented schema', async () => {
+    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey, '--json', '--deep']);
+    expect(r.code).toBe(0);
+    const result = verifyJson.parse(JSON.parse(r.stdout));
+    expect(result).toMatchObject({ ok: true, keyPinned: true, firstBadIndex: null, reason: null });
+    expect(result.records).toBeGreaterThan(10);
+    expect(result.sealed).toBe(result.records - 1); // closed cleanly: the last record is a checkpoint
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('warns when the key is read from the log itself (not pinned)', async () => {
+    const text = await runCli(['verify', fixture.logDir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('read from the log (not pinned)');
+    expect(text.stdout).toMatch(/⚠ warning: the verifier key was read from the log itself/);
+    const json = verifyJson.parse(JSON.parse((await runCli(['verify', fixture.logDir, '--json'])).stdout));
+    expect(json.keyPinned).toBe(false);
+    expect(json.warnings[0]).toMatch(/read from the log itself/);
+  });
+
+  it('reads the key from --key-file and an independent checkpoint from --checkpoint', async () => {
+    const keyFile = join(fixture.dir, 'verifier.key');
+    await writeFile(keyFile, `${fixture.verifierKey}\n`);
+    const r = await runCli([
+      'verify',
+      fixture.logDir,
+      '--key-file',
+      keyFile,
+      '--checkpoint',
+      join(fixture.logDir, 'checkpoint'),
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(verifyJson.parse(JSON.parse(r.stdout))).toMatchObject({ ok: true, keyPinned: true });
+  });
+
+  it('exits 1 for a tampered copy and names the first bad record', async () => {
+    const copy = join(fixture.dir, 'tampered');
+    await tamperedCopy(fixture.logDir, copy, 3);
+    const text = await runCli(['verify', copy, '--key', fixture.verifierKey]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('✖ does not verify');
+    expect(text.stdout).toContain('first bad record: 3');
+    expect(text.stdout).toMatch(/reason: record 3 was altered/);
+    const json = await runCli(['verify', copy, '--key', fixture.verifierKey, '--json']);
+    expect(json.code).toBe(1);
+    expect(verifyJson.parse(JSON.parse(json.stdout))).toMatchObject({ ok: false, firstBadIndex: 3 });
+  });
+
+  it('exits 1 when checked against another log key', async () => {
+    const other = await buildFixtureLog(await tempDir());
+    try {
+      const r = await runCli(['verify', fixture.logDir, '--key', other.verifierKey, '--json']);
+      expect(r.code).toBe(1);
+      const result = verifyJson.parse(JSON.parse(r.stdout));
+      expect(result.ok).toBe(false);
+      expect(result.reason).toMatch(/does not verify|signature/);
+    } finally {
+      await rm(other.dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 3 with code: message (no stack) for a directory that holds no log; --debug adds the stack', async () => {
+    const r = await runCli(['verify', join(fixture.dir, 'nowhere')]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: .*holds no Writ log/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const json = await runCli(['verify', join(fixture.dir, 'nowhere'), '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      error: { code: 'WRIT_AUDIT_UNAVAILABLE', message: expect.stringMatching(/holds no Writ log/) },
+    });
+    const debug = await runCli(['verify', join(fixture.dir, 'nowhere'), '--debug']);
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await runCli(['verify'])).code).toBe(2);
+    const both = await runCli(['verify', fixture.logDir, '--key', 'a', '--key-file', 'b']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/either --key or --key-file/);
+    const pg = await runCli(['verify', 'postgres://localhost:1/db']);
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toMatch(/needs --log <id>/);
+    const log = await runCli(['verify', fixture.logDir, '--log', 'x']);
+    expect(log.code).toBe(2);
+    expect((await runCli(['verify', fixture.logDir, '--bogus'])).code).toBe(2);
+  });
+});

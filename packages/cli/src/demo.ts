@@ -1,0 +1,79 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { explainLog, formatExplain, verifyLog } from '@writ/audit';
+import pc from 'picocolors';
+import { runScenario, type Step } from './demo/scenario.js';
+import type { Colors } from './io.js';
+import { renderReport } from './report/render-report.js';
+import { buildReportModel } from './report/report-model.js';
+
+/** Options of {@link runDemo}. */
+export interface RunDemoOptions {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  json: boolean;
+  /** Where the demo keeps its keys and log: `<dir>/demo` (recreated on every run). */
+  dir: string;
+  /** Colour functions for stdout. @default no colour */
+  colors?: Colors;
+}
+
+const LABEL: Record<Step['effect'], string> = {
+  allow: '✔ allow   ',
+  approval_required: '⏸ approved',
+  deny: '✖ deny    ',
+  refused: '✖ refused ',
+};
+
+/**
+ * `writ demo`: alice asks support-bot to refund order 42 on the zero-config runtime (local authority,
+ * shipped Cedar policies, file log). Prints each call's decision, verifies the log, prints the authority
+ * chain, and writes an HTML report. Returns the exit code (0 when everything went as the story says and
+ * the log verifies).
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runDemo({ stdout: process.stdout, stderr: process.stderr, json: false, dir: '.writ' });
+ * ```
+ */
+export async function runDemo(options: RunDemoOptions): Promise<number> {
+  const c = options.colors ?? pc.createColors(false);
+  const dir = join(options.dir, 'demo');
+  await rm(dir, { recursive: true, force: true });
+  const result = await runScenario({ dir });
+  const verdict = await verifyLog(result.auditDir, { verifierKey: result.verifierKey });
+  const tasks = await explainLog(result.auditDir, { taskId: result.taskId });
+  const report = join(dir, 'report.html');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(
+    report,
+    renderReport(await buildReportModel(result.auditDir, { verifierKey: result.verifierKey })),
+  );
+  if (options.json) {
+    options.stdout.write(
+      `${JSON.stringify({ steps: result.steps, taskId: result.taskId, correlationId: result.correlationId, verify: verdict, report, auditDir: result.auditDir })}\n`,
+    );
+    return verdict.ok ? 0 : 1;
+  }
+  const out = (line = '') => options.stdout.write(`${line}\n`);
+  out(c.bold('Writ demo: alice asks support-bot to refund order 42'));
+  out(c.dim('zero config: local authority in .writ/demo/keys, shipped Cedar policies, tamper-evident log'));
+  out();
+  for (const step of result.steps) {
+    const colour = step.effect === 'allow' ? c.green : step.effect === 'approval_required' ? c.yellow : c.red;
+    out(`  ${colour(LABEL[step.effect])}  ${step.agent.padEnd(12)} ${step.action}`);
+    out(c.dim(`               ${step.detail}`));
+  }
+  out();
+  out(
+    verdict.ok
+      ? c.green(`verify: OK (${verdict.records} records, ${verdict.checkpoints} checkpoint(s), key pinned)`)
+      : c.red(`verify: FAILED at record ${verdict.firstBadIndex}: ${verdict.reason}`),
+  );
+  out();
+  out(formatExplain(tasks));
+  out();
+  out(`HTML report: ${report}`);
+  out(c.dim(`check it yourself: writ verify ${result.auditDir} --key '${result.verifierKey}'`));
+  return verdict.ok ? 0 : 1;
+}

@@ -1,0 +1,36 @@
+/**
+ * The exit codes of every `writ` command.
+ *
+ * | code | meaning |
+ * | --- | --- |
+ * | 0 | success: the log verifies, the policies load, every policy case passes, the file was written |
+ * | 1 | a check failed: the log does not verify, a policy is invalid, a policy case failed, nothing matched the explain query |
+ * | 2 | usage error: unknown command or option, missing or conflicting arguments |
+ * | 3 | runtime error: unreadable or malformed input, missing keys, an I/O failure |
+ *
+ * @example
+ * ```ts
+ * import { EXIT_CODES } from '@writ/cli';
+ * if (code === EXIT_CODES.failed) console.error('the log does not verify');
+ * ```
+ */
+export const EXIT_CODES = Object.freeze({
+  /** Success. @default 0 */
+  ok: 0,
+  /** Verification failed, policy invalid or policy case failed, nothing found. @default 1 */
+  failed: 1,
+  /** Usage error. @default 2 */
+  usage: 2,
+  /** Runtime error (unreadable input, I/O). @default 3 */
+  runtime: 3,
+});
+
+/**
+ * One of {@link EXIT_CODES}.
+ *
+ * @example
+ * ```ts
+ * const code: ExitCode = EXIT_CODES.ok;
+ * ```
+ */
+export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];

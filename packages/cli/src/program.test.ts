@@ -1,0 +1,173 @@
+// The first block runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before
+// running. The rest runs createProgram in-process with captured streams.
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createFileAuditSink } from '@writ/audit';
+import type { AuditEvent } from '@writ/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFixtureLog, type FixtureLog, runCli, tempDir } from './__support__/cli.js';
+import { createProgram } from './program.js';
+import { VERSION } from './version.js';
+
+/** A stream that keeps what is written; `tty` makes it look like a terminal. */
+function capture(tty = false): Writable & { text(): string; isTTY?: boolean; columns?: number } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      chunks.push(chunk.toString());
+      callback();
+    },
+  }) as Writable & { text(): string; isTTY?: boolean; columns?: number };
+  stream.text = () => chunks.join('');
+  if (tty) {
+    stream.isTTY = true;
+    stream.columns = 100;
+  }
+  return stream;
+}
+
+let fixture: FixtureLog;
+beforeAll(async () => {
+  fixture = await buildFixtureLog(await tempDir());
+});
+afterAll(async () => {
+  await rm(fixture.dir, { recursive: true, force: true });
+});
+
+describe.concurrent('the writ binary', () => {
+  it('--version and --help exit 0', async () => {
+    const version = await runCli(['--version']);
+    expect(version).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['verify', 'explain', 'report', 'keys', 'policy', 'demo'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(help.stdout).toContain('Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error');
+    const sub = await runCli(['verify', '--help']);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toContain('--key <verifier-key>');
+    expect(sub.stdout).toContain('--no-color'); // global options are listed
+  });
+
+  it('usage errors exit 2 with the reason on stderr and nothing on stdout', async () => {
+    const none = await runCli([]);
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toContain('Usage: writ');
+    const unknown = await runCli(['verfy', fixture.logDir]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'verfy'[\s\S]*Did you mean verify\?/);
+    const option = await runCli(['explain', fixture.logDir, '--tsak', 'x']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toMatch(/unknown option '--tsak'/);
+    const excess = await runCli(['verify', fixture.logDir, 'extra']);
+    expect(excess.code).toBe(2);
+    expect(excess.stderr).toMatch(/too many arguments/);
+  });
+});
+
+describe('createProgram (in-process)', () => {
+  it('writes to the injected streams and resolves paths against the injected cwd', async () => {
+    const stdout = capture();
+    const stderr = capture();
+    const program = createProgram({ stdout, stderr, env: {}, cwd: fixture.dir });
+    expect(await program.run(['verify', 'audit', '--key', fixture.verifierKey, '--json'])).toBe(0);
+    expect(JSON.parse(stdout.text())).toMatchObject({ ok: true, log: join(fixture.dir, 'audit') });
+    expect(stderr.text()).toBe('');
+    // the same program runs again
+    const again = capture();
+    const second = createProgram({ stdout: again, stderr, env: {}, cwd: fixture.dir });
+    expect(await second.run(['explain', 'audit', '--call', 'call-refund'])).toBe(0);
+    expect(again.text()).toContain('refund_order #call-refund');
+    expect(await second.run(['explain', 'audit'])).toBe(2);
+    expect(stderr.text()).toContain('give exactly one of');
+  });
+
+  it('colours only for a terminal (or FORCE_COLOR), never with NO_COLOR, TERM=dumb or --no-color', async () => {
+    const run = async (env: Record<string, string>, args: string[] = []) => {
+      const stdout = capture(true);
+      await createProgram({ stdout, stderr: capture(), env }).run([
+        'explain',
+        fixture.logDir,
+        '--call',
+        'call-lookup',
+        ...args,
+      ]);
+      return stdout.text();
+    };
+    expect(await run({})).toContain('\u001b[32m✔ allow');
+    expect(await run({ NO_COLOR: '1' })).not.toContain('\u001b[');
+    expect(await run({}, ['--no-color'])).not.toContain('\u001b[');
+    expect(await run({ TERM: 'dumb' })).not.toContain('\u001b[');
+    // not a terminal: colour only when forced, and --no-color still wins
+    const piped = async (env: Record<string, string>, args: string[] = []) => {
+      const stdout = capture();
+      await createProgram({ stdout, stderr: capture(), env }).run([
+        'explain',
+        fixture.logDir,
+        '--call',
+        'call-delete',
+        ...args,
+      ]);
+      return stdout.text();
+    };
+    expect(await piped({})).not.toContain('\u001b[');
+    expect(await piped({ FORCE_COLOR: '1' })).toContain('\u001b[31m✖ deny');
+    expect(await piped({ FORCE_COLOR: '1' }, ['--no-color'])).not.toContain('\u001b[');
+  });
+
+  it('shows a progress bar on a terminal stderr for a large log, and none otherwise', async () => {
+    const dir = await tempDir('writ-cli-large-');
+    try {
+      const sink = await createFileAuditSink({ dir: join(dir, 'audit'), keyDir: join(dir, 'keys') });
+      const batch: Promise<unknown>[] = [];
+      for (let n = 0; n < 10_050; n++) batch.push(sink.append(event(n), { durability: 'batched' }));
+      await Promise.all(batch);
+      await sink.close?.();
+      const tty = capture(true);
+      const stdout = capture();
+      const code = await createProgram({ stdout, stderr: tty, env: {} }).run([
+        'verify',
+        join(dir, 'audit'),
+        '--key',
+        sink.verifierKey,
+      ]);
+      expect(code).toBe(0);
+      expect(stdout.text()).toMatch(/✔ verified .*: 10\d\d\d records/);
+      expect(tty.text()).toMatch(/verifying \[.*\] \d+% 10000\/10\d\d\d records/);
+      const quiet = capture();
+      await createProgram({ stdout: capture(), stderr: quiet, env: {} }).run(['verify', join(dir, 'audit')]);
+      expect(quiet.text()).toBe('');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses unknown options and keeps the version in step with package.json', async () => {
+    expect(() => createProgram({ stdot: process.stdout } as never)).toThrow(
+      expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringContaining('stdot') }),
+    );
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(VERSION).toBe(pkg.version);
+  });
+});
+
+function event(n: number): AuditEvent {
+  return {
+    v: 1,
+    id: `evt-${n}`,
+    time: new Date(1_790_000_000_000 + n).toISOString(),
+    service: 'bulk',
+    taskId: `task-${Math.floor(n / 10)}`,
+    correlationId: 'bulk',
+    requester: null,
+    chain: [{ kind: 'agent', id: 'spiffe://writ.test/agent/bulk', name: 'bulk', assurance: 'verified' }],
+    autonomous: true,
+    kind: 'task-end',
+    status: 'ok',
+    durationMs: n % 50,
+  };
+}

@@ -1,0 +1,195 @@
+import {
+  type CallNode,
+  explain,
+  type LogRecord,
+  logRecordSchema,
+  readLines,
+  type TaskNode,
+  type VerifyResult,
+  verifyLog,
+} from '@writ/audit';
+
+/**
+ * How a call ended up, for colouring: `allow` (green), `approval` (amber: approval was required and
+ * granted), `deny` (red: policy said no), `refused` (red: the pipeline refused it, e.g. approval refused,
+ * identity or scope failure).
+ *
+ * @example
+ * ```ts
+ * const verdict: Verdict = verdictOf(call);
+ * ```
+ */
+export type Verdict = 'allow' | 'approval' | 'deny' | 'refused';
+
+/**
+ * What `renderReport` draws: where the log came from, its verification verdict, and every task tree
+ * (roots, with delegations nested). Build it with {@link buildReportModel}, or from any events with
+ * {@link collectTasks} and `verifyLines` (e.g. a PostgreSQL log).
+ *
+ * @example
+ * ```ts
+ * const model: ReportModel = { source: 'db#support', generatedAt: new Date().toISOString(), verification, tasks };
+ * ```
+ */
+export interface ReportModel {
+  /** Page title. @default 'Writ audit report' */
+  readonly title?: string;
+  /** Where the log is (directory, URL without credentials). */
+  readonly source: string;
+  /** ISO 8601 time the report was made. */
+  readonly generatedAt: string;
+  /** The result of verifying the log; `undefined` renders as "not verified". */
+  readonly verification: VerifyResult | undefined;
+  /** Root tasks in log order (delegations nested inside). */
+  readonly tasks: readonly TaskNode[];
+  /** Records left out because they are not valid JSON or do not match the record schema. @default 0 */
+  readonly unreadable?: number;
+}
+
+/**
+ * One call, flattened for the report's table.
+ *
+ * @example
+ * ```ts
+ * const rows: ReportCall[] = reportCalls(model.tasks);
+ * ```
+ */
+export interface ReportCall {
+  readonly rootTaskId: string;
+  readonly task: TaskNode;
+  readonly call: CallNode;
+  readonly verdict: Verdict;
+}
+
+/**
+ * The {@link Verdict} of a call.
+ *
+ * @example
+ * ```ts
+ * verdictOf(call); // 'deny'
+ * ```
+ */
+export function verdictOf(call: CallNode): Verdict {
+  if (call.decision.effect === 'deny') return 'deny';
+  if (call.refusal !== undefined || call.outcome?.status === 'refused' || call.approval?.approved === false)
+    return 'refused';
+  if (call.decision.effect === 'approval_required') return 'approval';
+  return 'allow';
+}
+
+/**
+ * Every call of the given task trees (delegations included), depth first, in log order per task.
+ *
+ * @example
+ * ```ts
+ * for (const { call, verdict } of reportCalls(model.tasks)) console.log(call.tool, verdict);
+ * ```
+ */
+export function reportCalls(tasks: readonly TaskNode[]): ReportCall[] {
+  const out: ReportCall[] = [];
+  const walk = (root: string, task: TaskNode) => {
+    for (const call of task.calls) out.push({ rootTaskId: root, task, call, verdict: verdictOf(call) });
+    for (const child of task.delegations) walk(root, child);
+  };
+  for (const task of tasks) walk(task.taskId, task);
+  return out;
+}
+
+/**
+ * Every root task of a log (with delegations nested), in log order: the events are grouped by
+ * correlation id and each group explained, so the work stays linear in the size of the log.
+ *
+ * @example
+ * ```ts
+ * const tasks = collectTasks(events); // events: { index, event }[] read from a log
+ * ```
+ */
+export function collectTasks(events: Iterable<{ index: number; event: LogRecord }>): TaskNode[] {
+  const groups = new Map<string, { index: number; event: LogRecord }[]>();
+  for (const entry of events) {
+    if (entry.event.kind === 'checkpoint') continue;
+    const id = entry.event.correlationId;
+    let group = groups.get(id);
+    if (group === undefined) {
+      group = [];
+      groups.set(id, group);
+    }
+    group.push(entry);
+  }
+  const tasks: TaskNode[] = [];
+  for (const [correlationId, group] of groups) tasks.push(...explain(group, { correlationId }));
+  return tasks;
+}
+
+/**
+ * Options of {@link buildReportModel}.
+ *
+ * @example
+ * ```ts
+ * const options: BuildReportModelOptions = { verifierKey, title: 'Incident 4711', onProgress: (phase, n) => log(phase, n) };
+ * ```
+ */
+export interface BuildReportModelOptions {
+  /** C2SP verifier key obtained independently of the log. @default the key recorded in the log (not pinned) */
+  verifierKey?: string;
+  /** A checkpoint note obtained independently. */
+  checkpoint?: string;
+  /** @default 'Writ audit report' */
+  title?: string;
+  /** Report time. @default now */
+  now?: () => Date;
+  /** Told about progress: the phase and records so far (every 10,000 records). */
+  onProgress?: (phase: 'verify' | 'read', records: number) => void;
+}
+
+/**
+ * Verifies a log directory and reads its authority chains into a {@link ReportModel}.
+ *
+ * @example
+ * ```ts
+ * const model = await buildReportModel('.writ/audit', { verifierKey });
+ * await writeFile('report.html', renderReport(model));
+ * ```
+ */
+export async function buildReportModel(
+  dir: string,
+  options: BuildReportModelOptions = {},
+): Promise<ReportModel> {
+  const verification = await verifyLog(dir, {
+    ...(options.verifierKey === undefined ? {} : { verifierKey: options.verifierKey }),
+    ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
+    onProgress: (n) => options.onProgress?.('verify', n),
+  });
+  const events: { index: number; event: LogRecord }[] = [];
+  let index = 0;
+  let unreadable = 0;
+  for await (const line of readLines(dir)) {
+    if (!line.complete) break;
+    // the log is untrusted input: only records that match the schema reach the report
+    const event = parseRecord(line.bytes);
+    if (event === undefined) unreadable++;
+    else events.push({ index, event });
+    index++;
+    if (index % 10_000 === 0) options.onProgress?.('read', index);
+  }
+  return {
+    title: options.title ?? 'Writ audit report',
+    source: dir,
+    generatedAt: (options.now?.() ?? new Date()).toISOString(),
+    verification,
+    tasks: collectTasks(events),
+    unreadable,
+  };
+}
+
+function parseRecord(bytes: Buffer): LogRecord | undefined {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const record = (envelope as { r?: unknown } | null)?.r;
+  const checked = logRecordSchema.safeParse(record);
+  return checked.success ? (record as LogRecord) : undefined;
+}
