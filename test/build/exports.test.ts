@@ -87,7 +87,8 @@ describe.each(['policy', 'audit', 'otel', 'writ'])('%s build output', (name) => 
     const entry = manifest.exports['.'] as Entry;
     expect(Object.keys(entry.import)[0]).toBe('types');
     expect(Object.keys(entry.require)[0]).toBe('types');
-    for (const file of [...Object.values(entry.import), ...Object.values(entry.require)]) expect(existsSync(join(dir, file)), file).toBe(true);
+    for (const file of [...Object.values(entry.import), ...Object.values(entry.require)])
+      expect(existsSync(join(dir, file)), file).toBe(true);
     const esm = await import(pathToFileURL(join(dir, entry.import.default)).href);
     const cjs = requireFrom(join(dir, entry.require.default));
     expect(Object.keys(esm).length).toBeGreaterThan(3);
