@@ -1,12 +1,6 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.base.ts';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: true,
-  treeshake: true,
-});
+export default defineConfig(
+  libraryBuild({ index: 'src/index.ts', testing: 'src/testing/index.ts' }, { shims: false }),
+);

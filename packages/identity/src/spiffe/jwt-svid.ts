@@ -3,7 +3,7 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyG
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_BYTES, tokenError, verifyJwt } from '../jwt.js';
 import type { JwtBundle, JwtBundleSource } from './jwt-bundle.js';
-import { parseSpiffeId, parseTrustDomain, type SpiffeId } from './spiffe-id.js';
+import { parseSpiffeId, parseTrustDomain, type SpiffeId, trustDomainsSchema } from './spiffe-id.js';
 
 /**
  * The only `alg` values a JWT-SVID may use (JWT-SVID spec §2.1): RSA, ECDSA and RSA-PSS.
@@ -93,22 +93,7 @@ const optionsSchema = z.strictObject({
     (v) => typeof v === 'object' && v !== null && typeof (v as JwtBundleSource).get === 'function',
     { message: 'must be a JwtBundleSource (an object with get(trustDomain))' },
   ),
-  trustDomains: z
-    .array(
-      z.string().refine(
-        (v) => {
-          try {
-            parseTrustDomain(v);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'invalid trust domain' },
-      ),
-    )
-    .min(1)
-    .optional(),
+  trustDomains: trustDomainsSchema.optional(),
   clockToleranceSec: z.number().min(0).max(3600).optional(),
   currentDate: z.date().optional(),
   maxTokenBytes: z.number().int().positive().optional(),

@@ -1,4 +1,5 @@
 import { WritError } from '@writ/core';
+import { z } from 'zod';
 
 /**
  * Longest SPIFFE ID accepted, in bytes (SPIFFE ID spec §2.3).
@@ -219,3 +220,27 @@ export function parseTrustDomain(value: unknown): string {
   checkTrustDomain(value, value);
   return value;
 }
+
+/**
+ * zod schema of a non-empty list of trust domains (`example.org` or `spiffe://example.org`), for options.
+ *
+ * @example
+ * ```ts
+ * z.strictObject({ trustDomains: trustDomainsSchema.optional() });
+ * ```
+ */
+export const trustDomainsSchema = z
+  .array(
+    z.string().refine(
+      (v) => {
+        try {
+          parseTrustDomain(v);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'invalid trust domain' },
+    ),
+  )
+  .min(1);

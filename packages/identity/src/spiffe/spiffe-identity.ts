@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { JwtBundleSource } from './jwt-bundle.js';
 import { validateJwtSvid } from './jwt-svid.js';
 import type { JwtSvidFileSource } from './jwt-svid-file.js';
-import { isSpiffeId, parseSpiffeId, parseTrustDomain } from './spiffe-id.js';
+import { isSpiffeId, parseSpiffeId, parseTrustDomain, trustDomainsSchema } from './spiffe-id.js';
 import type { JwtBundleWatch, WorkloadApiClient } from './workload-api-client.js';
 
 /**
@@ -101,22 +101,7 @@ const optionsSchema = z
         message: 'must be a JwtBundleSource (an object with get(trustDomain))',
       })
       .optional(),
-    trustDomains: z
-      .array(
-        z.string().refine(
-          (v) => {
-            try {
-              parseTrustDomain(v);
-              return true;
-            } catch {
-              return false;
-            }
-          },
-          { message: 'invalid trust domain' },
-        ),
-      )
-      .min(1)
-      .optional(),
+    trustDomains: trustDomainsSchema.optional(),
     clockToleranceSec: z.number().min(0).max(3600).optional(),
     clock: z
       .custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' })
