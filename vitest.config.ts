@@ -47,7 +47,8 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', 'test/bench/**'],
+    // test/bench/ holds the benchmark suite (`npm run bench`); only its smoke test runs here
+    exclude: ['**/node_modules/**', '**/dist/**'],
     typecheck: {
       enabled: true,
       include: ['packages/*/src/**/*.test-d.ts'],

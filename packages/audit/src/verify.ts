@@ -40,6 +40,15 @@ export interface VerifyResult {
 }
 
 const CHECKPOINT_MARK = Buffer.from('"kind":"checkpoint"');
+/** Canonical JSON sorts keys, so a checkpoint record's first key follows the envelope prefix directly. */
+function isCheckpointLine(bytes: Buffer): boolean {
+  const start =
+    bytes.indexOf(0x7b, bytes.indexOf(0x22, bytes.indexOf(0x2c, bytes.indexOf(0x2c) + 1) + 1)) + 1;
+  return (
+    start > 0 &&
+    bytes.compare(CHECKPOINT_MARK, 0, CHECKPOINT_MARK.length, start, start + CHECKPOINT_MARK.length) === 0
+  );
+}
 const PREFIX = /^\{"i":(0|[1-9][0-9]{0,15}),"p":"([0-9a-f]{64}|)","r":\{/;
 
 function peek(bytes: Buffer): { i: number; p: string } | undefined {
@@ -184,14 +193,14 @@ export async function verifyLines(
       const after = lookahead === undefined || !lookahead.complete ? undefined : peek(lookahead.bytes);
       const thisChanged = after !== undefined && after.p !== hash.toString('hex');
       if (thisChanged || index === 0) return fail(index, `record ${index} was altered`);
-      if (after === undefined && line.bytes.includes(CHECKPOINT_MARK)) {
+      if (after === undefined && isCheckpointLine(line.bytes)) {
         // the last record is a checkpoint: its signed root tells whether the record before it is intact
         const verdict = checkCheckpoint(line.bytes, index);
         if (verdict === undefined) return fail(index, `record ${index} was altered`);
       }
       return fail(index - 1, `record ${index - 1} was altered (its hash no longer matches the chain)`);
     }
-    if (options.deep === true || line.bytes.includes(CHECKPOINT_MARK)) {
+    if (options.deep === true || isCheckpointLine(line.bytes)) {
       let parsed: { r?: unknown };
       try {
         parsed = JSON.parse(line.bytes.toString('utf8')) as { r?: unknown };

@@ -14,54 +14,50 @@ import { createHash } from 'node:crypto';
  * ```
  */
 export function canonicalJson(value: unknown): string {
-  const out = write(value, new Set<object>(), '');
+  const out = write(value, 0, '');
   if (out === undefined) throw new TypeError('value has no JSON representation');
   return out;
 }
 
-function write(value: unknown, seen: Set<object>, key: string): string | undefined {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    value = (value as { toJSON: (key: string) => unknown }).toJSON(key);
+/** Deeper nesting is refused; this is also how cycles are detected (without per-object bookkeeping). */
+const MAX_DEPTH = 256;
+
+function write(value: unknown, depth: number, key: string | number): string | undefined {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalise non-finite number ${value}`);
+    return JSON.stringify(value);
   }
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalise non-finite number ${value}`);
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'bigint':
-      throw new TypeError('cannot canonicalise a BigInt');
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-  }
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (value === null) return 'null';
-  const object = value as object;
-  if (seen.has(object)) throw new TypeError('cannot canonicalise a cyclic structure');
-  seen.add(object);
-  try {
-    if (Array.isArray(object)) {
-      const items: string[] = [];
-      for (let i = 0; i < object.length; i++) items.push(write(object[i], seen, String(i)) ?? 'null');
-      return `[${items.join(',')}]`;
-    }
-    const record = object as Record<string, unknown>;
-    const members: string[] = [];
-    for (const name of Object.keys(record).sort()) {
-      const member = write(record[name], seen, name);
-      if (member !== undefined) members.push(`${JSON.stringify(name)}:${member}`);
-    }
-    return `{${members.join(',')}}`;
-  } finally {
-    seen.delete(object);
+  if (typeof value !== 'object') {
+    if (typeof value === 'bigint') throw new TypeError('cannot canonicalise a BigInt');
+    return undefined; // undefined, functions and symbols have no JSON form
   }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return write((value as { toJSON: (key: string) => unknown }).toJSON(String(key)), depth, key);
+  }
+  if (depth >= MAX_DEPTH)
+    throw new TypeError('cannot canonicalise a cyclic (or more than 256 levels deep) structure');
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      out += write(value[i], depth + 1, i) ?? 'null';
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  const names = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const name of names) {
+    const member = write(record[name], depth + 1, name);
+    if (member === undefined) continue;
+    out += first ? `${JSON.stringify(name)}:${member}` : `,${JSON.stringify(name)}:${member}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
 /**

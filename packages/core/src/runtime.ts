@@ -176,6 +176,7 @@ export async function appendEvent(
   event: AuditEvent,
   signal?: AbortSignal,
 ): Promise<AuditReceipt> {
+  const durability = rt.durability === 'strict' && AFTER_THE_FACT.has(event.kind) ? 'batched' : rt.durability;
   const sink = rt.audit;
   if (sink === undefined) {
     throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'no audit sink is configured: pass `audit` to createWrit', {
@@ -186,7 +187,7 @@ export async function appendEvent(
     const receipt = await withDeadline(
       rt.timeouts.auditMs,
       signal ?? NEVER,
-      () => sink.append(event, { durability: rt.durability }),
+      () => sink.append(event, { durability }),
       () =>
         new WritError(
           'WRIT_AUDIT_UNAVAILABLE',
@@ -206,6 +207,13 @@ export async function appendEvent(
     );
   }
 }
+
+/**
+ * Records written after what they describe already happened (the tool ran, the task ended): under
+ * `strict` they are acknowledged once written (`batched`), since nothing waits on their durability; the
+ * records that must precede an action (task-start, approval, decision) stay `strict`.
+ */
+const AFTER_THE_FACT: ReadonlySet<AuditEvent['kind']> = new Set(['outcome', 'revocation', 'task-end']);
 
 /** A signal that never aborts. @internal */
 export const NEVER: AbortSignal = new AbortController().signal;

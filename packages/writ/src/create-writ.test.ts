@@ -112,6 +112,13 @@ describe('zero-config createWrit()', () => {
     });
   });
 
+  it('accepts core options such as a tracer beside the settings', async () => {
+    const { trace } = await import('@opentelemetry/api');
+    const writ = createWrit({ dir, telemetry: { tracer: trace.getTracer('mine'), recordEndUser: false } });
+    expect(writ.config.telemetry).toEqual({ recordEndUser: false });
+    await writ.close();
+  });
+
   it('lets any component be replaced and refuses with WritError when an embedded one cannot start', async () => {
     await writeFile(join(dir, 'broken.cedar'), 'permit (principal, action, resource) when { 1 + };');
     const writ = createWrit({ dir, policy: { policies: join(dir, 'broken.cedar') } });

@@ -112,17 +112,12 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     else if (CORE_KEYS.has(key)) core[key] = value;
     else settings[key] = value;
   }
-  for (const key of [
-    'service',
-    'environment',
-    'durability',
-    'requireTask',
-    'telemetry',
-    'capture',
-    'redact',
-  ]) {
+  for (const key of ['service', 'environment', 'durability', 'requireTask', 'capture', 'redact']) {
     if (key in core && !(key in settings)) settings[key] = core[key];
   }
+  // the telemetry settings (not the tracer, which is a component) may also come from files
+  const { tracer: _tracer, ...telemetrySettings } = (core.telemetry ?? {}) as Record<string, unknown>;
+  if (Object.keys(telemetrySettings).length > 0) settings.telemetry = telemetrySettings;
   const parsedOptions = configSchema.safeParse(settings);
   if (!parsedOptions.success) {
     const problems = parsedOptions.error.issues.map((issue) =>

@@ -1,0 +1,281 @@
+// What every scenario is built from: the tool, the components Writ is measured with, and temp dirs.
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as core from '@writ/core';
+import {
+  type AuditEvent,
+  type AuditReceipt,
+  type AuditSink,
+  type AuthorizationRequest,
+  type Credential,
+  type CredentialBroker,
+  canonicalJson,
+  createCredential,
+  type Decision,
+  type PolicyEngine,
+  type Principal,
+  type TaskOptions,
+  uuidv7,
+  type Writ,
+  type WritTool,
+} from '@writ/core';
+import { createWrit, type Durability, type WritRuntime } from 'writ';
+import { z } from 'zod';
+
+/** Arguments of the benchmark tool. */
+export interface LookupArgs {
+  readonly orderId: string;
+}
+
+/** What the benchmark tool returns. */
+export interface LookupResult {
+  readonly orderId: string;
+  readonly status: string;
+}
+
+/** The tool's own work: nothing but an async function, so everything measured around it is overhead. */
+export async function lookupOrder(args: LookupArgs): Promise<LookupResult> {
+  return { orderId: args.orderId, status: 'shipped' };
+}
+
+/** The arguments every measured call passes. */
+export const ARGS: LookupArgs = Object.freeze({ orderId: 'ord_42' });
+
+const lookupInput = z.object({ orderId: z.string() });
+
+/** A read-only, low-risk tool with an audience (so each call also asks the broker for a credential). */
+export type LookupTool = WritTool<typeof lookupInput, Promise<LookupResult>>;
+
+/** Defines `lookup_order` on a Writ instance. */
+export function defineLookupTool(writ: Writ): LookupTool {
+  return writ.tool({
+    name: 'lookup_order',
+    description: 'Look up an order by id',
+    input: lookupInput,
+    resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+    risk: 'low',
+    annotations: { readOnly: true },
+    audience: 'https://orders.example.com',
+    execute: (args) => lookupOrder(args),
+  });
+}
+
+/** The task every Writ call runs in. */
+export const TASK: Omit<TaskOptions, 'requester'> = Object.freeze({
+  agent: 'support-bot',
+  intent: 'Where is order 42?',
+  scope: ['*'],
+});
+
+/** The requester of core-only tasks: a principal the application vouches for (recorded as asserted). */
+export const REQUESTER: Principal = Object.freeze({
+  kind: 'human',
+  id: 'alice@example.com',
+  name: 'Alice',
+  assurance: 'asserted',
+});
+
+/**
+ * An in-memory policy engine that allows everything, keeping nothing. (`createInMemoryPolicy` from
+ * `@writ/core/testing` records every request for assertions, which would be a leak by design here.)
+ */
+export function createAllowAllPolicy(): PolicyEngine {
+  return {
+    name: 'allow-all',
+    deterministic: true,
+    async decide(request: AuthorizationRequest): Promise<Decision> {
+      return {
+        effect: 'allow',
+        policyIds: ['bench#allow-all'],
+        reasons: [],
+        decisionId: uuidv7(),
+        engine: 'allow-all',
+        evaluatedContext: request,
+      };
+    },
+  };
+}
+
+/** Options of {@link createDiscardingSink}. */
+export interface DiscardingSinkOptions {
+  /**
+   * How records are serialised before hashing: `canonical` (RFC 8785, what every real sink stores) or
+   * `json` (`JSON.stringify`, several times cheaper: for runs that only need the records to be consumed).
+   * @default 'canonical'
+   */
+  readonly encode?: 'canonical' | 'json';
+}
+
+/**
+ * An audit sink that serialises each record and computes its RFC 6962 leaf hash, as every real sink
+ * does, then drops it: Writ's own cost with no storage behind it.
+ */
+export function createDiscardingSink(
+  options: DiscardingSinkOptions = {},
+): AuditSink & { readonly appended: number } {
+  let index = 0;
+  const zero = Buffer.from([0]);
+  const encode = options.encode === 'json' ? JSON.stringify : canonicalJson;
+  return {
+    name: 'discard',
+    get appended() {
+      return index;
+    },
+    async append(event: AuditEvent): Promise<AuditReceipt> {
+      const line = encode(event);
+      const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
+      return { log: 'discard', index: index++, leafHash };
+    },
+  };
+}
+
+/**
+ * A credential broker that hands out opaque tokens (no signing) and forgets a task's credentials when it
+ * ends, so nothing outlives a task. (The testing broker keeps every credential it issued.)
+ */
+export function createForgetfulBroker(): CredentialBroker {
+  const perTask = new Map<string, Map<string, Credential>>();
+  const mint = (scope: readonly string[], type: string, audience?: string) =>
+    createCredential({
+      token: `bench_${uuidv7()}`,
+      jti: uuidv7(),
+      type,
+      audience,
+      scope,
+      expiresAt: Date.now() + 3_600_000,
+    });
+  return {
+    name: 'forgetful',
+    async issueTaskCredential({ attribution }) {
+      perTask.set(attribution.taskId, new Map());
+      return mint(attribution.scope, 'urn:ietf:params:oauth:token-type:txn_token');
+    },
+    async credentialFor({ attribution, audience }) {
+      const held = perTask.get(attribution.taskId);
+      let credential = held?.get(audience);
+      if (credential === undefined) {
+        credential = mint(attribution.scope, 'urn:ietf:params:oauth:token-type:access_token', audience);
+        held?.set(audience, credential);
+      }
+      return credential;
+    },
+    async revokeTask(taskId) {
+      const held = perTask.get(taskId);
+      perTask.delete(taskId);
+      return [...(held?.values() ?? [])];
+    },
+  };
+}
+
+/** Temp dirs made by a run, removed together. */
+export class TempDirs {
+  readonly #dirs: string[] = [];
+
+  async make(label: string): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), `writ-bench-${label}-`));
+    this.#dirs.push(dir);
+    return dir;
+  }
+
+  async removeAll(): Promise<void> {
+    for (const dir of this.#dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A Writ instance with its tool and the task options its calls run in. */
+export interface BenchWrit {
+  readonly writ: Writ;
+  readonly tool: LookupTool;
+  readonly task: TaskOptions;
+  /** Runs `body` inside one `writ.task`. */
+  inTask<T>(body: () => Promise<T>): Promise<T>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function benchWrit(writ: Writ, task: TaskOptions, close: () => Promise<void>): BenchWrit {
+  return {
+    writ,
+    tool: defineLookupTool(writ),
+    task,
+    inTask: (body) => writ.task(task, body),
+    flush: () => writ.flush(),
+    close,
+  };
+}
+
+/** Options of {@link createFullWrit}. */
+export interface FullWritOptions {
+  readonly dir: string;
+  readonly durability: Durability;
+  /** Replaces the embedded Cedar engine. */
+  readonly policy?: PolicyEngine;
+}
+
+/**
+ * The zero-config runtime from `writ`, in `dir`: local authority (requester token verified at task
+ * start, task token minted, per-audience credential per call), the file audit log, embedded Cedar with
+ * the shipped policy set unless `policy` is given. Spans go to the globally registered tracer (the
+ * zero-config `createWrit` does not accept `telemetry.tracer`).
+ */
+export async function createFullWrit(
+  options: FullWritOptions,
+): Promise<BenchWrit & { runtime: WritRuntime }> {
+  const runtime = createWrit({
+    dir: options.dir,
+    durability: options.durability,
+    ...(options.policy === undefined ? {} : { policy: options.policy }),
+  });
+  const { localIdentity } = await runtime.ready();
+  if (localIdentity === undefined) throw new Error('the zero-config runtime has no local identity');
+  const requester = await localIdentity.issueRequesterToken({ sub: 'alice@example.com', ttlSec: 3600 });
+  const bench = benchWrit(runtime, { ...TASK, requester }, () => runtime.close());
+  return { ...bench, runtime };
+}
+
+/**
+ * `@writ/core` alone: allow-all policy, the discarding sink, the forgetful broker, async durability,
+ * asserted identity. What is left is Writ's pipeline itself.
+ */
+export function createCoreWrit(
+  options: { readonly policy?: PolicyEngine; readonly encode?: DiscardingSinkOptions['encode'] } = {},
+): BenchWrit & { readonly sink: ReturnType<typeof createDiscardingSink> } {
+  const sink = createDiscardingSink({ encode: options.encode ?? 'canonical' });
+  const writ = core.createWrit({
+    policy: options.policy ?? createAllowAllPolicy(),
+    audit: sink,
+    credentials: createForgetfulBroker(),
+    durability: 'async',
+  });
+  const task: TaskOptions = {
+    ...TASK,
+    requester: REQUESTER,
+  };
+  return { ...benchWrit(writ, task, () => writ.close()), sink };
+}
+
+/**
+ * The authorization request the zero-config runtime builds for one call of the tool, captured by a
+ * pass-through policy engine on an instance of its own in `dir`.
+ */
+export async function captureRequest(dir: string): Promise<AuthorizationRequest> {
+  let captured: AuthorizationRequest | undefined;
+  const allow = createAllowAllPolicy();
+  const capturing: PolicyEngine = {
+    name: 'capture',
+    decide(request, options) {
+      captured = request;
+      return allow.decide(request, options);
+    },
+  };
+  const bench = await createFullWrit({ dir, durability: 'async', policy: capturing });
+  try {
+    await bench.inTask(() => bench.tool.execute(ARGS));
+  } finally {
+    await bench.close();
+  }
+  if (captured === undefined) throw new Error('no authorization request was captured');
+  return captured;
+}

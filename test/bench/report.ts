@@ -1,0 +1,203 @@
+// Targets and the printed table.
+import type {
+  AuditResult,
+  LatencyRow,
+  MemoryResult,
+  Results,
+  Target,
+  ThroughputRow,
+} from './results-schema.ts';
+
+/** Every figure Writ is held to. `met` is `null` when the scenario did not run or in smoke mode. */
+export function evaluateTargets(input: {
+  latency: readonly LatencyRow[];
+  throughput: readonly ThroughputRow[];
+  memory: MemoryResult | null;
+  audit: AuditResult | null;
+  evaluate: boolean;
+}): Target[] {
+  const row = (id: string) => input.latency.find((r) => r.id === id);
+  const own = row('writ-memory-async');
+  const bare = row('bare');
+  const cedar = row('writ-cedar-async');
+  const direct = row('cedar-direct');
+  const strict64 = input.throughput.find((r) => r.id === 'tp-cedar-strict-c64');
+  const target = (
+    id: string,
+    description: string,
+    threshold: string,
+    value: number | undefined,
+    unit: string,
+    ok: (v: number) => boolean,
+  ): Target => ({
+    id,
+    description,
+    threshold,
+    value: value ?? null,
+    unit,
+    met: value === undefined || !input.evaluate ? null : ok(value),
+  });
+  return [
+    target(
+      'writ-overhead-p50',
+      "Writ's own overhead at p50 (in-memory policy, async durability, above the bare call)",
+      '≤ 15 µs',
+      own && bare ? own.p50Us - bare.p50Us : undefined,
+      'µs',
+      (v) => v <= 15,
+    ),
+    target(
+      'writ-overhead-p99',
+      "Writ's own overhead at p99 (in-memory policy, async durability, above the bare call)",
+      '≤ 60 µs',
+      own && bare ? own.p99Us - bare.p99Us : undefined,
+      'µs',
+      (v) => v <= 60,
+    ),
+    target(
+      'cedar-ratio',
+      'Full call with embedded Cedar (async durability) ÷ (cedar-wasm direct + span), at p50',
+      '≤ 1.15×',
+      cedar && direct ? cedar.p50Us / direct.p50Us : undefined,
+      '×',
+      (v) => v <= 1.15,
+    ),
+    target(
+      'strict-throughput-c64',
+      'Strict durability (group commit), default stack (Cedar), 64 calls in flight',
+      '≥ 20,000 calls/s',
+      strict64?.callsPerSec,
+      'calls/s',
+      (v) => v >= 20_000,
+    ),
+    target(
+      'verify-rate',
+      `verifyLog over the ${input.audit?.verify.records ?? 0}-record log`,
+      '≥ 250,000 records/s',
+      input.audit?.verify.recordsPerSec,
+      'records/s',
+      (v) => v >= 250_000,
+    ),
+    target(
+      'heap-growth',
+      `Heap growth from ${input.memory?.points[0]?.calls ?? 0} to ${input.memory?.points.at(-1)?.calls ?? 0} calls (GC forced)`,
+      '< 5 MB',
+      input.memory?.heapGrowthBytes,
+      'bytes',
+      (v) => v < 5_000_000,
+    ),
+  ];
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const us = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
+const signed = (n: number) => (n < 0 ? `−${us(-n)}` : `+${us(n)}`);
+
+/** A plain-text table; the first column is left-aligned, the others right-aligned. */
+export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function vsText(row: LatencyRow): string {
+  if (row.vs === undefined) return '';
+  const { baseline, p50Ratio, p50OverheadUs, p99OverheadUs } = row.vs;
+  return `${p50Ratio.toFixed(2)}× ${baseline} (${signed(p50OverheadUs)} p50, ${signed(p99OverheadUs)} p99)`;
+}
+
+function formatValue(t: Target): string {
+  if (t.value === null) return 'not measured';
+  if (t.unit === 'bytes') return mb(t.value);
+  if (t.unit === '×') return `${t.value.toFixed(2)}×`;
+  if (t.unit === 'µs') return `${us(t.value)} µs`;
+  return `${int(t.value)} ${t.unit}`;
+}
+
+/** The whole report as printed, also pasted into PERFORMANCE.md. */
+export function formatReport(results: Results): string {
+  const { machine } = results;
+  const parts: string[] = [];
+  parts.push(
+    `Writ ${results.run.writVersion} · Node ${machine.node} · ${machine.cpus} × ${machine.model} · ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB · ${machine.date} · ${results.mode} run, ${results.run.seconds.toFixed(0)} s`,
+  );
+  parts.push(
+    table(
+      ['Latency (µs)', 'p50', 'p99', 'mean', 'ops/s', 'vs baseline'],
+      results.latency.map((r) => [
+        r.name,
+        us(r.p50Us),
+        us(r.p99Us),
+        us(r.meanUs),
+        int(r.opsPerSec),
+        vsText(r),
+      ]),
+    ),
+  );
+  if (results.throughput.length > 0) {
+    parts.push(
+      table(
+        ['Throughput (one task)', 'in flight', 'calls', 'calls/s'],
+        results.throughput.map((r) => [
+          `${r.policy}, ${r.durability}`,
+          int(r.concurrency),
+          int(r.calls),
+          int(r.callsPerSec),
+        ]),
+      ),
+    );
+  }
+  if (results.memory !== null) {
+    const m = results.memory;
+    parts.push(
+      table(
+        ['Memory', 'heap used', 'RSS'],
+        [
+          ...m.points.map((p) => [`after ${int(p.calls)} calls`, mb(p.heapUsedBytes), mb(p.rssBytes)]),
+          ['growth', mb(m.heapGrowthBytes), mb(m.rssGrowthBytes)],
+        ],
+      ),
+    );
+  }
+  if (results.audit !== null) {
+    const a = results.audit;
+    parts.push(
+      table(
+        ['Audit log', 'records', 'seconds', 'records/s'],
+        [
+          [
+            `verifyLog (${mb(a.log.bytes)}${a.log.reused ? ', reused' : `, built in ${a.log.buildSeconds?.toFixed(1)} s`})`,
+            int(a.verify.records),
+            a.verify.seconds.toFixed(2),
+            int(a.verify.recordsPerSec),
+          ],
+          ...a.append.map((r) => [
+            `file sink append, ${r.durability}, ${r.concurrency} in flight`,
+            int(r.records),
+            r.seconds.toFixed(2),
+            int(r.recordsPerSec),
+          ]),
+        ],
+      ),
+    );
+  }
+  parts.push(
+    table(
+      ['Target', 'threshold', 'measured', 'met'],
+      results.targets.map((t) => [
+        t.id,
+        t.threshold,
+        formatValue(t),
+        t.met === null ? '–' : t.met ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  if (results.skipped.length > 0)
+    parts.push(results.skipped.map((s) => `skipped ${s.scenario}: ${s.reason}`).join('\n'));
+  return parts.join('\n\n');
+}

@@ -1,0 +1,129 @@
+// The shape of test/bench/results.json. run.ts validates what it writes; smoke.test.ts validates what it reads.
+import { z } from 'zod';
+
+const finite = z.number().finite();
+const nonNegative = finite.nonnegative();
+const count = z.number().int().nonnegative();
+
+export const machineSchema = z.strictObject({
+  cpus: count,
+  model: z.string(),
+  memoryBytes: count,
+  node: z.string(),
+  v8: z.string(),
+  platform: z.string(),
+  arch: z.string(),
+  date: z.iso.datetime(),
+});
+
+export const latencyRowSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  group: z.enum(['baseline', 'writ', 'task']),
+  samples: count,
+  p50Us: nonNegative,
+  p99Us: nonNegative,
+  meanUs: nonNegative,
+  opsPerSec: nonNegative,
+  /** The case it is compared with, and how. */
+  vs: z
+    .strictObject({
+      baseline: z.string().min(1),
+      p50Ratio: finite,
+      meanRatio: finite,
+      p50OverheadUs: finite,
+      p99OverheadUs: finite,
+    })
+    .optional(),
+});
+
+export const throughputRowSchema = z.strictObject({
+  id: z.string().min(1),
+  policy: z.string().min(1),
+  durability: z.enum(['strict', 'batched', 'async']),
+  concurrency: z.number().int().positive(),
+  calls: count,
+  seconds: nonNegative,
+  callsPerSec: nonNegative,
+});
+
+export const memorySchema = z.strictObject({
+  setup: z.string().min(1),
+  gcForced: z.boolean(),
+  seconds: nonNegative,
+  points: z
+    .array(
+      z.strictObject({
+        calls: count,
+        heapUsedBytes: count,
+        rssBytes: count,
+      }),
+    )
+    .min(2),
+  heapGrowthBytes: finite,
+  rssGrowthBytes: finite,
+});
+
+export const appendRowSchema = z.strictObject({
+  durability: z.enum(['strict', 'batched', 'async']),
+  concurrency: z.number().int().positive(),
+  records: count,
+  seconds: nonNegative,
+  recordsPerSec: nonNegative,
+});
+
+export const auditSchema = z.strictObject({
+  log: z.strictObject({
+    records: count,
+    bytes: count,
+    reused: z.boolean(),
+    buildSeconds: nonNegative.nullable(),
+  }),
+  verify: z.strictObject({
+    ok: z.boolean(),
+    records: count,
+    seconds: nonNegative,
+    recordsPerSec: nonNegative,
+  }),
+  append: z.array(appendRowSchema),
+});
+
+export const targetSchema = z.strictObject({
+  id: z.string().min(1),
+  description: z.string().min(1),
+  threshold: z.string().min(1),
+  value: finite.nullable(),
+  unit: z.string(),
+  /** `null` when the scenario behind it did not run. */
+  met: z.boolean().nullable(),
+});
+
+export const resultsSchema = z.strictObject({
+  schemaVersion: z.literal(1),
+  mode: z.enum(['full', 'smoke']),
+  machine: machineSchema,
+  run: z.strictObject({
+    seconds: nonNegative,
+    rounds: z.number().int().positive(),
+    roundMs: z.number().int().positive(),
+    /** Wall time of each scenario that ran. */
+    scenarioSeconds: z.partialRecord(z.enum(['latency', 'throughput', 'memory', 'audit']), nonNegative),
+    writVersion: z.string(),
+  }),
+  latency: z.array(latencyRowSchema),
+  throughput: z.array(throughputRowSchema),
+  memory: memorySchema.nullable(),
+  audit: auditSchema.nullable(),
+  targets: z.array(targetSchema),
+  skipped: z.array(z.strictObject({ scenario: z.string(), reason: z.string() })),
+  notes: z.array(z.string()),
+});
+
+export type Machine = z.infer<typeof machineSchema>;
+export type LatencyRow = z.infer<typeof latencyRowSchema>;
+export type ThroughputRow = z.infer<typeof throughputRowSchema>;
+export type MemoryResult = z.infer<typeof memorySchema>;
+export type AppendRow = z.infer<typeof appendRowSchema>;
+export type AuditResult = z.infer<typeof auditSchema>;
+export type Target = z.infer<typeof targetSchema>;
+export type Results = z.infer<typeof resultsSchema>;

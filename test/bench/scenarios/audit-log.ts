@@ -1,0 +1,189 @@
+// Scenario 5: `verifyLog` over a large log, and raw appends to the file sink.
+//
+// The large log is built once with the file sink in batched mode from real Writ records (captured from
+// the pipeline, with fresh ids), and kept in os.tmpdir() keyed by the @writ/audit version, the record
+// version and the size, so later runs reuse it. A marker file written after the sink closed tells a
+// finished log from one a killed run left behind (which is rebuilt).
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createFileAuditSink, listSegments, RECORD_VERSION, verifyLog } from '@writ/audit';
+import { type AuditEvent, createWrit, type Durability, uuidv7 } from '@writ/core';
+import { createInMemoryAuditSink } from '@writ/core/testing';
+import {
+  ARGS,
+  createAllowAllPolicy,
+  createForgetfulBroker,
+  defineLookupTool,
+  REQUESTER,
+  TASK,
+  type TempDirs,
+} from '../fixtures.ts';
+import type { AppendRow, AuditResult } from '../results-schema.ts';
+
+/** What the audit-log scenario needs from the run. */
+export interface AuditLogContext {
+  readonly temps: TempDirs;
+  /** Records in the log `verifyLog` reads. */
+  readonly logRecords: number;
+  /** Keep the built log in os.tmpdir() for later runs (false: a temp dir removed at the end). */
+  readonly reuse: boolean;
+  /** Raw append runs. */
+  readonly appends: readonly { durability: Durability; concurrency: number; records: number }[];
+  readonly onProgress?: (message: string) => void;
+}
+
+/** Real records of a few Writ calls (task start, decisions, outcomes, task end) to append over and over. */
+async function recordTemplates(): Promise<AuditEvent[]> {
+  const audit = createInMemoryAuditSink();
+  const writ = createWrit({
+    policy: createAllowAllPolicy(),
+    audit,
+    credentials: createForgetfulBroker(),
+    durability: 'async',
+  });
+  const tool = defineLookupTool(writ);
+  await writ.task({ ...TASK, requester: REQUESTER }, async () => {
+    for (let i = 0; i < 8; i++) await tool.execute(ARGS);
+  });
+  return audit.events;
+}
+
+interface Appender {
+  append(event: AuditEvent, options: { durability: Durability }): Promise<unknown>;
+}
+
+/** Appends `records` records with `concurrency` appends in flight; returns the seconds it took. */
+async function appendMany(
+  sink: Appender,
+  templates: readonly AuditEvent[],
+  records: number,
+  durability: Durability,
+  concurrency: number,
+  onProgress?: (done: number) => void,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < records) {
+      const n = next++;
+      const template = templates[n % templates.length] as AuditEvent;
+      await sink.append({ ...template, id: uuidv7() }, { durability });
+      if (n > 0 && n % 100_000 === 0) onProgress?.(n);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return (performance.now() - started) / 1000;
+}
+
+interface LogInfo {
+  readonly auditDir: string;
+  readonly records: number;
+  readonly bytes: number;
+  readonly reused: boolean;
+  readonly buildSeconds: number | null;
+  readonly verifierKey: string;
+}
+
+interface Marker {
+  /** Records appended (the size in the key); the log also holds the checkpoint records. */
+  readonly appended: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly verifierKey: string;
+  readonly buildSeconds: number;
+}
+
+async function logBytes(auditDir: string): Promise<number> {
+  let bytes = 0;
+  for (const segment of await listSegments(auditDir)) bytes += (await stat(segment.path)).size;
+  return bytes;
+}
+
+async function readMarker(file: string): Promise<Marker | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The large log: reused when a finished one of the same key exists, else built. */
+async function largeLog(ctx: AuditLogContext, templates: readonly AuditEvent[]): Promise<LogInfo> {
+  const auditVersion = (createRequire(import.meta.url)('@writ/audit/package.json') as { version: string })
+    .version;
+  const base = ctx.reuse
+    ? join(tmpdir(), `writ-bench-log-${auditVersion}-r${RECORD_VERSION}-${ctx.logRecords}`)
+    : await ctx.temps.make('verify-log');
+  const auditDir = join(base, 'audit');
+  const markerFile = join(base, 'bench-complete.json');
+  const marker = ctx.reuse ? await readMarker(markerFile) : undefined;
+  if (marker !== undefined && marker.appended === ctx.logRecords) {
+    return { auditDir, ...marker, reused: true };
+  }
+  await rm(auditDir, { recursive: true, force: true });
+  await rm(markerFile, { force: true });
+  ctx.onProgress?.(`building a ${ctx.logRecords}-record log in ${base}`);
+  const sink = await createFileAuditSink({ dir: auditDir, keyDir: join(base, 'keys') });
+  let seconds: number;
+  try {
+    seconds = await appendMany(sink, templates, ctx.logRecords, 'batched', 256, (n) =>
+      ctx.onProgress?.(`  ${n} records`),
+    );
+  } finally {
+    await sink.close?.();
+  }
+  const built: Marker = {
+    appended: ctx.logRecords,
+    records: sink.size,
+    bytes: await logBytes(auditDir),
+    verifierKey: sink.verifierKey,
+    buildSeconds: seconds,
+  };
+  if (ctx.reuse) await writeFile(markerFile, `${JSON.stringify(built)}\n`);
+  return { auditDir, ...built, reused: false };
+}
+
+/** Verifies the large log and measures raw appends. */
+export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
+  const templates = await recordTemplates();
+  const log = await largeLog(ctx, templates);
+  ctx.onProgress?.(`verifying ${log.records} records`);
+  const started = performance.now();
+  const verdict = await verifyLog(log.auditDir, { verifierKey: log.verifierKey });
+  const verifySeconds = (performance.now() - started) / 1000;
+  if (!verdict.ok) throw new Error(`the benchmark log does not verify: ${verdict.reason}`);
+
+  const append: AppendRow[] = [];
+  for (const run of ctx.appends) {
+    ctx.onProgress?.(`appending ${run.records} records, ${run.durability}, ${run.concurrency} in flight`);
+    const sink = await createFileAuditSink({
+      dir: await ctx.temps.make(`append-${run.durability}`),
+      keyDir: await ctx.temps.make('append-keys'),
+    });
+    try {
+      const seconds = await appendMany(sink, templates, run.records, run.durability, run.concurrency);
+      await sink.flush?.();
+      append.push({ ...run, seconds, recordsPerSec: run.records / seconds });
+    } finally {
+      await sink.close?.();
+    }
+  }
+  return {
+    log: {
+      records: verdict.records,
+      bytes: log.bytes,
+      reused: log.reused,
+      buildSeconds: log.reused ? null : log.buildSeconds,
+    },
+    verify: {
+      ok: verdict.ok,
+      records: verdict.records,
+      seconds: verifySeconds,
+      recordsPerSec: verdict.records / verifySeconds,
+    },
+    append,
+  };
+}

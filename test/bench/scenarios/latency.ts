@@ -1,0 +1,250 @@
+// Scenarios 1 and 2: per-call latency of the baselines and of Writ, sampled in interleaved rounds.
+import { readFile } from 'node:fs/promises';
+import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import { SpanKind, type Tracer } from '@opentelemetry/api';
+import type { AuthorizationRequest } from '@writ/core';
+import {
+  cacheDecisions,
+  createAuthZenEngine,
+  createCedarEngine,
+  defaultPolicyPaths,
+  toCedarRequest,
+} from '@writ/policy';
+import { type Cerbos, cerbosMapRequest } from '../cerbos.ts';
+import {
+  ARGS,
+  type BenchWrit,
+  captureRequest,
+  createAllowAllPolicy,
+  createCoreWrit,
+  createFullWrit,
+  lookupOrder,
+  type TempDirs,
+} from '../fixtures.ts';
+import type { LatencyRow } from '../results-schema.ts';
+import { type LatencyCase, type LatencyPlan, sampleLatency, summarize } from '../sampling.ts';
+
+/** What the latency scenarios need from the run. */
+export interface LatencyContext {
+  readonly tracer: Tracer;
+  readonly temps: TempDirs;
+  readonly plan: LatencyPlan;
+  /** A running Cerbos, or `undefined` to skip the AuthZEN pair. */
+  readonly cerbos: Cerbos | undefined;
+}
+
+interface CaseSpec extends LatencyCase {
+  readonly name: string;
+  readonly group: LatencyRow['group'];
+  /** Compared with this case. */
+  readonly baseline?: string;
+}
+
+const SPAN_NAME = 'execute_tool lookup_order';
+
+/** `tracer.startActiveSpan` with the 4 attributes a hand-instrumented tool call would carry. */
+function withSpan<T>(tracer: Tracer, callId: string, body: () => Promise<T>): Promise<T> {
+  return tracer.startActiveSpan(
+    SPAN_NAME,
+    {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.name': 'lookup_order',
+        'gen_ai.tool.call.id': callId,
+        'gen_ai.agent.name': 'support-bot',
+      },
+    },
+    async (span) => {
+      try {
+        return await body();
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** The shipped policy set and schema, preparsed once, evaluated the way the Cedar engine does. */
+async function cedarDirect(request: AuthorizationRequest): Promise<() => boolean> {
+  const paths = defaultPolicyPaths();
+  const [policies, schema] = await Promise.all([
+    readFile(paths.policies, 'utf8'),
+    readFile(paths.schema, 'utf8'),
+  ]);
+  const schemaName = 'bench-direct-schema';
+  const setId = 'bench-direct-set';
+  const parsedSchema = preparseSchema(schemaName, schema);
+  if (parsedSchema.type === 'failure') throw new Error(`schema: ${parsedSchema.errors[0]?.message}`);
+  const parsedSet = preparsePolicySet(setId, { staticPolicies: policies });
+  if (parsedSet.type === 'failure') throw new Error(`policies: ${parsedSet.errors[0]?.message}`);
+  return () => {
+    const answer = statefulIsAuthorized({
+      ...toCedarRequest(request),
+      preparsedPolicySetId: setId,
+      preparsedSchemaName: schemaName,
+      validateRequest: true,
+    });
+    return answer.type === 'success' && answer.response.decision === 'allow';
+  };
+}
+
+function writCase(
+  id: string,
+  name: string,
+  bench: BenchWrit,
+  baseline: string,
+  group: LatencyRow['group'] = 'writ',
+): CaseSpec {
+  return {
+    id,
+    name,
+    group,
+    baseline,
+    inside: (body) => bench.inTask(body),
+    fn: () => bench.tool.execute(ARGS),
+    afterRound: () => bench.flush(),
+  };
+}
+
+/** Builds every case, samples them, and returns one row per case (closing what it opened). */
+export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
+  const { tracer, temps } = ctx;
+  const opened: BenchWrit[] = [];
+  const open = async <T extends BenchWrit>(made: Promise<T> | T): Promise<T> => {
+    const bench = await made;
+    opened.push(bench);
+    return bench;
+  };
+  try {
+    const request = await captureRequest(await temps.make('capture'));
+    const decideDirect = await cedarDirect(request);
+    let callNo = 0;
+
+    const cases: CaseSpec[] = [
+      { id: 'bare', name: 'bare async call', group: 'baseline', fn: () => lookupOrder(ARGS) },
+      {
+        id: 'span',
+        name: 'call in one OTel span (4 attributes)',
+        group: 'baseline',
+        baseline: 'bare',
+        fn: () => withSpan(tracer, `call_${++callNo}`, () => lookupOrder(ARGS)),
+      },
+      {
+        id: 'cedar-direct',
+        name: 'cedar-wasm direct + span',
+        group: 'baseline',
+        baseline: 'bare',
+        fn: () =>
+          withSpan(tracer, `call_${++callNo}`, () => {
+            if (!decideDirect()) throw new Error('cedar denied the benchmark call');
+            return lookupOrder(ARGS);
+          }),
+      },
+    ];
+
+    for (const durability of ['strict', 'batched', 'async'] as const) {
+      const bench = await open(createFullWrit({ dir: await temps.make(`cedar-${durability}`), durability }));
+      cases.push(
+        writCase(`writ-cedar-${durability}`, `Writ, Cedar, file audit, ${durability}`, bench, 'cedar-direct'),
+      );
+    }
+    const memory = await open(
+      createFullWrit({
+        dir: await temps.make('memory-async'),
+        durability: 'async',
+        policy: createAllowAllPolicy(),
+      }),
+    );
+    cases.push(writCase('writ-memory-async', 'Writ, in-memory policy, file audit, async', memory, 'bare'));
+    const core = await open(createCoreWrit());
+    cases.push(writCase('writ-core-async', '@writ/core only, in-memory policy + sink, async', core, 'bare'));
+    const cached = await open(
+      createFullWrit({
+        dir: await temps.make('cached-async'),
+        durability: 'async',
+        policy: cacheDecisions(await createCedarEngine()),
+      }),
+    );
+    cases.push(
+      writCase(
+        'writ-cedar-cached-async',
+        'Writ, cacheDecisions(Cedar), file audit, async',
+        cached,
+        'cedar-direct',
+      ),
+    );
+
+    if (ctx.cerbos !== undefined) {
+      const { url } = ctx.cerbos;
+      const endpoint = `${url}/access/v1/evaluation`;
+      cases.push({
+        id: 'cerbos-direct',
+        name: 'Cerbos AuthZEN via fetch + span',
+        group: 'baseline',
+        baseline: 'bare',
+        fn: () =>
+          withSpan(tracer, `call_${++callNo}`, async () => {
+            const response = await fetch(endpoint, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(cerbosMapRequest(request)),
+            });
+            const answer = (await response.json()) as { decision?: unknown };
+            if (answer.decision !== true) throw new Error('Cerbos denied the benchmark call');
+            return lookupOrder(ARGS);
+          }),
+      });
+      const authzen = await open(
+        createFullWrit({
+          dir: await temps.make('authzen-async'),
+          durability: 'async',
+          policy: createAuthZenEngine({
+            pdp: url,
+            endpoints: { evaluation: endpoint },
+            mapRequest: cerbosMapRequest,
+          }),
+        }),
+      );
+      cases.push(
+        writCase('writ-authzen-async', 'Writ, AuthZEN → Cerbos, file audit, async', authzen, 'cerbos-direct'),
+      );
+    }
+
+    const tasks = await open(createFullWrit({ dir: await temps.make('tasks'), durability: 'async' }));
+    cases.push({
+      id: 'task-start-end',
+      name: 'writ.task start + end (empty task), async',
+      group: 'task',
+      fn: () => tasks.writ.task(tasks.task, async () => undefined),
+      afterRound: () => tasks.flush(),
+    });
+
+    const samples = await sampleLatency(cases, ctx.plan);
+    const stats = new Map(cases.map((c) => [c.id, summarize(samples.get(c.id) ?? [])]));
+    return cases.map((c): LatencyRow => {
+      const own = stats.get(c.id);
+      if (own === undefined) throw new Error(`no statistics for ${c.id}`);
+      const base = c.baseline === undefined ? undefined : stats.get(c.baseline);
+      return {
+        id: c.id,
+        name: c.name,
+        group: c.group,
+        ...own,
+        ...(base === undefined || c.baseline === undefined
+          ? {}
+          : {
+              vs: {
+                baseline: c.baseline,
+                p50Ratio: own.p50Us / base.p50Us,
+                meanRatio: own.meanUs / base.meanUs,
+                p50OverheadUs: own.p50Us - base.p50Us,
+                p99OverheadUs: own.p99Us - base.p99Us,
+              },
+            }),
+      };
+    });
+  } finally {
+    for (const bench of opened) await bench.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,100 @@
+// The benchmark suite on tiny sizes (`run.ts --smoke`): it must run end to end and write results that
+// match the schema. Figures are never asserted: this machine is shared and noisy (see PERFORMANCE.md).
+// Runs the built packages, like `npm run bench`: build first.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Results, resultsSchema } from './results-schema.ts';
+
+const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
+
+function runNode(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('npm run bench -- --smoke', () => {
+  let dir: string;
+  let results: Results;
+  let output: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'writ-bench-smoke-'));
+    const out = join(dir, 'results.json');
+    const run = await runNode([RUN, '--smoke', '--out', out]);
+    output = run.output;
+    expect(run.code, run.output).toBe(0);
+    const parsed = resultsSchema.safeParse(JSON.parse(await readFile(out, 'utf8')));
+    if (!parsed.success) throw new Error(`results.json does not match the schema: ${parsed.error.message}`);
+    results = parsed.data;
+  }, 180_000);
+
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a well-formed results.json for a smoke run', () => {
+    expect(results.mode).toBe('smoke');
+    expect(results.machine.cpus).toBeGreaterThan(0);
+    expect(Object.keys(results.run.scenarioSeconds).sort()).toEqual([
+      'audit',
+      'latency',
+      'memory',
+      'throughput',
+    ]);
+  });
+
+  it('measures every latency case, with the AuthZEN pair only when Cerbos started', () => {
+    const ids = results.latency.map((r) => r.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'bare',
+        'span',
+        'cedar-direct',
+        'writ-cedar-strict',
+        'writ-cedar-batched',
+        'writ-cedar-async',
+        'writ-memory-async',
+        'writ-core-async',
+        'writ-cedar-cached-async',
+        'task-start-end',
+      ]),
+    );
+    const cerbosSkipped = results.skipped.some((s) => s.scenario === 'authzen');
+    expect(ids.includes('writ-authzen-async')).toBe(!cerbosSkipped);
+    for (const row of results.latency) expect(row.samples, row.id).toBeGreaterThan(0);
+  });
+
+  it('covers throughput, memory and the audit log', () => {
+    expect(results.throughput.map((r) => r.concurrency)).toEqual(expect.arrayContaining([1, 64, 1024]));
+    expect(results.memory?.points.length).toBeGreaterThanOrEqual(2);
+    expect(results.audit?.verify.ok).toBe(true);
+    expect(results.audit?.append.length).toBeGreaterThan(0);
+  });
+
+  it('reports every target without judging it, and prints the table', () => {
+    expect(results.targets.map((t) => t.id)).toEqual([
+      'writ-overhead-p50',
+      'writ-overhead-p99',
+      'cedar-ratio',
+      'strict-throughput-c64',
+      'verify-rate',
+      'heap-growth',
+    ]);
+    for (const target of results.targets) expect(target.met).toBeNull();
+    expect(output).toContain('Latency (µs)');
+  });
+});
