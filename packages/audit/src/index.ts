@@ -39,6 +39,12 @@ export {
 } from './otel-log-sink.js';
 export * from './postgres/index.js';
 export {
+  type ConsistencyProofResult,
+  type InclusionProofResult,
+  proveConsistency,
+  proveInclusion,
+} from './proofs.js';
+export {
   type CheckpointRecord,
   type Envelope,
   encodeEnvelope,

@@ -115,7 +115,9 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   syncTimer.unref?.();
   const checkpointTimer = setInterval(() => {
     if (size > checkpointedSize && !failed && !closed) {
-      addCheckpoint().catch((error: unknown) => report(unavailable('a timed checkpoint failed', error)));
+      track(addCheckpoint()).catch((error: unknown) =>
+        report(unavailable('a timed checkpoint failed', error)),
+      );
     }
   }, intervalMs);
   checkpointTimer.unref?.();
@@ -167,6 +169,20 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     return { receipt, done };
   };
 
+  // checkpoints still being written or published; flush and close wait for them
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    void promise.then(
+      () => inFlight.delete(promise),
+      () => inFlight.delete(promise),
+    );
+    return promise;
+  };
+  const settle = async () => {
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+
   const addCheckpoint = async (): Promise<string> => {
     const time = [`time ${new Date(clock()).toISOString()}`];
     const note = signCheckpoint({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
@@ -191,7 +207,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     async append(record, durability) {
       const { receipt, done } = enqueue(record, durability);
       if (size - checkpointedSize >= every) {
-        addCheckpoint().catch((error: unknown) => report(unavailable('a checkpoint failed', error)));
+        track(addCheckpoint()).catch((error: unknown) => report(unavailable('a checkpoint failed', error)));
       }
       if (durability === 'async') {
         done.catch((error: WritError) => report(error));
@@ -200,9 +216,10 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       await done;
       return receipt;
     },
-    checkpoint: () => addCheckpoint(),
+    checkpoint: () => track(addCheckpoint()),
     async flush() {
       await pump();
+      await settle();
       if (failed) throw failed;
       await storage.sync();
       unsynced = false;
@@ -210,6 +227,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     async close() {
       if (closed) return;
       try {
+        await settle();
         if (!failed && size > checkpointedSize) await addCheckpoint();
         await pump();
         if (!failed) await storage.sync();

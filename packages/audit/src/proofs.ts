@@ -1,0 +1,117 @@
+import { WritError } from '@writ/core';
+import { readLines } from './log-reader.js';
+import { consistencyProof, inclusionProof, leafHash, rootOf } from './merkle/index.js';
+
+/** An inclusion proof for one record, against the tree of the first `size` records. */
+export interface InclusionProofResult {
+  readonly index: number;
+  readonly size: number;
+  /** Hex leaf hash of the record (the receipt's `leafHash`). */
+  readonly leafHash: string;
+  /** Base64 root of the tree of `size` records (compare with a signed checkpoint of that size). */
+  readonly root: string;
+  /** Base64 audit path, leaf to root (RFC 6962 §2.1.1). */
+  readonly proof: readonly string[];
+}
+
+/** A consistency proof between two tree sizes of one log. */
+export interface ConsistencyProofResult {
+  readonly oldSize: number;
+  readonly newSize: number;
+  readonly oldRoot: string;
+  readonly newRoot: string;
+  /** Base64 consistency proof (RFC 6962 §2.1.2). */
+  readonly proof: readonly string[];
+}
+
+async function leafHashes(dir: string, limit: number): Promise<Buffer[]> {
+  const hashes: Buffer[] = [];
+  for await (const line of readLines(dir)) {
+    if (hashes.length >= limit || !line.complete) break;
+    hashes.push(leafHash(line.bytes));
+  }
+  if (hashes.length < limit) {
+    throw new WritError(
+      'WRIT_INPUT_INVALID',
+      `the log has ${hashes.length} records, fewer than the ${limit} asked for`,
+    );
+  }
+  return hashes;
+}
+
+/**
+ * Proves that record `index` is in the tree of the first `size` records of a log directory (default: the
+ * whole log). Check it with `verifyInclusion(leafHash, index, size, proof, root)` against the root of a
+ * signed checkpoint of that size.
+ *
+ * @example
+ * ```ts
+ * const p = await proveInclusion('.writ/audit', receipt.index, { size: checkpoint.size });
+ * verifyInclusion(Buffer.from(p.leafHash, 'hex'), p.index, p.size, p.proof.map((h) => Buffer.from(h, 'base64')), checkpoint.rootHash); // true
+ * ```
+ */
+export async function proveInclusion(
+  dir: string,
+  index: number,
+  options: { size?: number } = {},
+): Promise<InclusionProofResult> {
+  const all = options.size === undefined;
+  const hashes = await leafHashes(dir, options.size ?? Number.MAX_SAFE_INTEGER).catch((error: unknown) => {
+    if (all && WritError.isInstance(error, 'WRIT_INPUT_INVALID')) return undefined;
+    throw error;
+  });
+  const leaves = hashes ?? (await collectAll(dir));
+  const size = options.size ?? leaves.length;
+  if (!Number.isInteger(index) || index < 0 || index >= size) {
+    throw new WritError('WRIT_INPUT_INVALID', `record ${index} is not in a tree of ${size} records`);
+  }
+  return {
+    index,
+    size,
+    leafHash: (leaves[index] as Buffer).toString('hex'),
+    root: rootOf(leaves.slice(0, size)).toString('base64'),
+    proof: inclusionProof(leaves, index, size).map((h) => h.toString('base64')),
+  };
+}
+
+/**
+ * Proves that the tree of the first `oldSize` records is a prefix of the tree of the first `newSize`
+ * (default: the whole log): the log only grew between two checkpoints. Check it with
+ * `verifyConsistency(oldSize, newSize, oldRoot, newRoot, proof)`.
+ *
+ * @example
+ * ```ts
+ * const p = await proveConsistency('.writ/audit', yesterday.size, { newSize: today.size });
+ * ```
+ */
+export async function proveConsistency(
+  dir: string,
+  oldSize: number,
+  options: { newSize?: number } = {},
+): Promise<ConsistencyProofResult> {
+  const leaves =
+    options.newSize === undefined ? await collectAll(dir) : await leafHashes(dir, options.newSize);
+  const newSize = options.newSize ?? leaves.length;
+  if (!Number.isInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
+    throw new WritError(
+      'WRIT_INPUT_INVALID',
+      `a tree of ${oldSize} records is not a prefix of one of ${newSize}`,
+    );
+  }
+  return {
+    oldSize,
+    newSize,
+    oldRoot: rootOf(leaves.slice(0, oldSize)).toString('base64'),
+    newRoot: rootOf(leaves.slice(0, newSize)).toString('base64'),
+    proof: consistencyProof(leaves, oldSize, newSize).map((h) => h.toString('base64')),
+  };
+}
+
+async function collectAll(dir: string): Promise<Buffer[]> {
+  const hashes: Buffer[] = [];
+  for await (const line of readLines(dir)) {
+    if (!line.complete) break;
+    hashes.push(leafHash(line.bytes));
+  }
+  return hashes;
+}
