@@ -65,6 +65,7 @@ export {
   timeoutSchema,
 } from './fetch-json.js';
 export { getGlobalWrit, setGlobalWrit } from './global.js';
+export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
 export { uuidv7 } from './ids.js';
 export type {
   AppendOptions,

@@ -1,5 +1,4 @@
-/** Host names that may be reached over plain `http` without opting in (tests, sidecars on the same host). */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
+import { httpUrlProblem } from '@writ/core';
 
 /**
  * Options of {@link pdpUrlProblem}.
@@ -30,23 +29,10 @@ export interface PdpUrlProblemOptions {
  * ```
  */
 export function pdpUrlProblem(value: string, options: PdpUrlProblemOptions = {}): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
-  if (url.protocol === 'http:' && !loopback && options.allowInsecureHttp !== true) {
-    return 'must use https (plain http is allowed for loopback hosts, or with allowInsecureHttp)';
-  }
-  if (url.username !== '' || url.password !== '') return 'must not contain user info';
-  if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment';
-  if (options.identifier === true && (url.search !== '' || value.includes('?'))) {
-    return 'must not contain a query';
-  }
-  return undefined;
+  return httpUrlProblem(value, {
+    allowInsecureHttp: options.allowInsecureHttp === true,
+    allowQuery: options.identifier !== true,
+  });
 }
 
 /**

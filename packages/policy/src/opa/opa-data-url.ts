@@ -1,7 +1,5 @@
+import { httpUrlProblem } from '@writ/core';
 import { z } from 'zod';
-
-/** Host names reachable over plain `http` without opting in (an OPA sidecar, tests). */
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * Why a URL may not be used as the base URL of an OPA server, or `undefined` when it may: an absolute
@@ -19,20 +17,7 @@ export function opaBaseUrlProblem(
   value: string,
   options: { readonly allowInsecureHttp: boolean },
 ): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'must be an absolute URL';
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (loopback || options.allowInsecureHttp))) {
-    return 'must use https (plain http only on loopback hosts, or with allowInsecureHttp)';
-  }
-  if (url.username !== '' || url.password !== '') return 'must not contain user info';
-  if (url.search !== '' || value.includes('?')) return 'must not contain a query';
-  if (url.hash !== '' || value.includes('#')) return 'must not contain a fragment';
-  return undefined;
+  return httpUrlProblem(value, { allowInsecureHttp: options.allowInsecureHttp, allowQuery: false });
 }
 
 /**
