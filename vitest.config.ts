@@ -43,6 +43,11 @@ export default defineConfig({
       { find: /^@writ\/otel$/, replacement: src('otel/src/index.ts') },
       { find: /^@writ\/cli$/, replacement: src('cli/src/index.ts') },
       { find: /^writ$/, replacement: src('writ/src/index.ts') },
+      { find: /^@writ\/ai-sdk$/, replacement: src('ai-sdk/src/index.ts') },
+      { find: /^@writ\/langchain$/, replacement: src('langchain/src/index.ts') },
+      { find: /^@writ\/openai-agents$/, replacement: src('openai-agents/src/index.ts') },
+      { find: /^@writ\/mcp$/, replacement: src('mcp/src/index.ts') },
+      { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
     ],
   },
   test: {

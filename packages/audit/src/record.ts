@@ -101,6 +101,7 @@ const callRecord = z.object({
   resource: z.object({ type: z.string(), id: z.string() }).passthrough().optional(),
   argsDigest: z.string().optional(),
   args: z.unknown().optional(),
+  framework: z.object({ name: z.string(), ids: z.record(z.string(), z.string()).optional() }).optional(),
 });
 const approval = z.object({
   approved: z.boolean(),

@@ -49,6 +49,10 @@ export interface CallRecord {
   readonly resource?: Resource | undefined;
   readonly argsDigest?: string | undefined;
   readonly args?: unknown;
+  /** The agent framework that made the call and its own ids for it (adapter calls only). */
+  readonly framework?:
+    | { readonly name: string; readonly ids?: Readonly<Record<string, string>> | undefined }
+    | undefined;
 }
 
 /** What records keep of a decision. `evaluatedContext` is absent only for refusals before a request existed. */

@@ -2,6 +2,21 @@
  * `@writ/core`: the attribution pipeline every agent tool call passes through.
  * @packageDocumentation
  */
+export {
+  type AdaptedCheckOptions,
+  type AdaptedRejectOptions,
+  type AdaptedRunOptions,
+  type AdaptedTool,
+  type AdapterOptions,
+  type AdapterToolHints,
+  adaptTool,
+  type CallCheck,
+  type FrameworkApproval,
+  type FrameworkRef,
+  type FrameworkTool,
+  parseAdapterOptions,
+  refusalMessage,
+} from './adapter.js';
 export { type AgentDefinition, defineAgent } from './agent.js';
 export { type AttributedOptions, attributed } from './attributed.js';
 export { type Attribution, authorityChain, currentActor } from './attribution.js';
@@ -116,7 +131,7 @@ export {
   scopeItemCovers,
 } from './scope.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
-export type { DelegateOptions, TaskHandle, TaskOptions } from './task.js';
+export type { DelegateOptions, InboundTask, TaskHandle, TaskOptions } from './task.js';
 export { ATTR, EXECUTE_TOOL } from './telemetry.js';
 export type {
   ExecuteOptions,

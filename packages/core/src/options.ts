@@ -87,6 +87,11 @@ export const DEFAULTS = Object.freeze({
   taskScope: Object.freeze(['*']) as readonly string[],
   /** Task tokens with less than this left are renewed before a call uses them (when the broker can). */
   renewTaskCredentialBeforeMs: 60_000,
+  /**
+   * How many framework tool calls the adapters' call ledger remembers (decide-then-run flows and
+   * re-runs after a resume); each is forgotten after `timeouts.approvalMs`.
+   */
+  callLedgerSize: 10_000,
   timeouts: Object.freeze({
     policyMs: 2_000,
     approvalMs: 300_000,

@@ -1,4 +1,11 @@
-import { type Context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Context,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { type Attribution, authorityChain, currentActor } from './attribution.js';
 import type { ApprovalRecord, CallRecord, DecisionRecord, RefusalRecord } from './audit-event.js';
 import { canonicalJson, digest, sha256Hex } from './canonical-json.js';
@@ -9,9 +16,10 @@ import { toCredentialRef } from './credential.js';
 import type { AuthorizationRequest, Decision } from './decision.js';
 import { toWritError, WritError, type WritErrorCode } from './errors.js';
 import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
+import { type LedgerEntry, ledgerBinding } from './ledger.js';
 import type { CallState } from './middleware.js';
 import { DEFAULTS } from './options.js';
-import { toPrincipalRef } from './principal.js';
+import { type Principal, toPrincipalRef } from './principal.js';
 import { redact } from './redact.js';
 import { abortError, appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
 import { scopeCovers } from './scope.js';
@@ -24,6 +32,35 @@ import { TOOL_CONTEXT_KEY } from './tool-context.js';
 /** The implementation a call finally runs. @internal */
 export type Invoke = (args: unknown, ctx: ToolContext) => unknown;
 
+/**
+ * An approval given through the agent framework's own flow (AI SDK tool approval, LangGraph
+ * `interrupt()`, OpenAI Agents interruptions, Mastra suspend/resume, MCP elicitation). Writ accepts it
+ * only for a call it asked approval for itself (see `AdaptedTool.check`), bound to the same tool call id,
+ * tool, arguments and agent, and before the approval expires.
+ */
+export interface FrameworkApproval {
+  readonly approved: boolean;
+  /** Who answered. @default the task's requester (the person in the conversation) */
+  readonly approver?: Principal | undefined;
+  readonly reason?: string | undefined;
+}
+
+/** The agent framework behind a call, recorded with it (`call.framework` in decision records). */
+export interface FrameworkRef {
+  /** e.g. `ai-sdk`, `langgraph`, `openai-agents`, `mcp`, `mastra`. */
+  readonly name: string;
+  /** The framework's own ids for the call (trace id, span id, run id, thread id, …). */
+  readonly ids?: Readonly<Record<string, string>> | undefined;
+}
+
+/** Per-call options of adapter calls. @internal */
+export interface RunOptions extends ExecuteOptions {
+  /** Remember the call by its tool call id: one decision, one approval, one execution. */
+  readonly ledger?: boolean | undefined;
+  readonly approval?: FrameworkApproval | undefined;
+  readonly framework?: FrameworkRef | undefined;
+}
+
 interface State extends CallState {
   call: ToolCall;
   request: AuthorizationRequest | undefined;
@@ -34,6 +71,13 @@ interface State extends CallState {
   decisionReceipt: AuditReceipt | undefined;
   decisionSettled: boolean;
   executed: boolean;
+  /** The decision came from the call ledger (decided earlier by `check`). */
+  fromLedger: boolean;
+  /** When the pending approval of a ledger decision expires. */
+  approvalExpiresAt: number | undefined;
+  readonly options: RunOptions;
+  /** Ledger binding when the call is remembered by its tool call id. */
+  readonly binding: string | undefined;
   readonly task: TaskState;
   readonly def: ToolDefinition;
   readonly rawArgs: unknown;
@@ -54,15 +98,21 @@ export function runCall(
   task: TaskState,
   def: ToolDefinition,
   rawArgs: unknown,
-  options: ExecuteOptions,
+  options: RunOptions,
   invoke: Invoke,
   preRefusal?: WritError,
 ): Promise<unknown> {
+  const binding = bindingOf(task, def, rawArgs, options);
+  if (binding !== undefined) {
+    const settled = rt.ledger.get(options.toolCallId as string, binding)?.settled;
+    // the framework re-ran a call that already ran (or was refused): same answer, no second execution
+    if (settled !== undefined)
+      return settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
+  }
   const parent = activeContext();
-  const attribution = task.attribution;
   const enriched = options.span ?? frameworkSpan(parent, def.name, options.toolCallId);
   const callId = options.toolCallId ?? (enriched ? frameworkCallId(enriched) : undefined) ?? rt.generateId();
-  const attributes = startAttributes(rt, def, callId, attribution);
+  const attributes = startAttributes(rt, def, callId, task.attribution);
   let span: Span;
   let ctx: Context;
   if (enriched) {
@@ -78,13 +128,70 @@ export function runCall(
     ownSpans.add(span);
     ctx = trace.setSpan(parent, span);
   }
-  const state: State = {
+  const state = newState(rt, task, def, rawArgs, options, invoke, span, callId, binding);
+  const run = runInContext(ctx, () => drive(state, preRefusal, enriched === undefined));
+  return binding === undefined
+    ? run
+    : run.then(
+        (value) => settle(state, { ok: true, value }),
+        (error: unknown) => {
+          if (!WritError.isInstance(error, 'WRIT_ABORTED')) settle(state, { ok: false, error });
+          throw error;
+        },
+      );
+}
+
+function bindingOf(task: TaskState, def: ToolDefinition, rawArgs: unknown, options: RunOptions) {
+  if (options.ledger !== true || options.toolCallId === undefined) return undefined;
+  return ledgerBinding(def.name, safeDigest(rawArgs), currentActor(task.attribution).id);
+}
+
+/** Whether `check` asked approval for this call and no answer was recorded yet. @internal */
+export function awaitsApproval(
+  rt: Runtime,
+  task: TaskState,
+  def: ToolDefinition,
+  rawArgs: unknown,
+  toolCallId: string,
+): boolean {
+  const binding = bindingOf(task, def, rawArgs, { ledger: true, toolCallId }) as string;
+  const entry = rt.ledger.get(toolCallId, binding);
+  return entry?.decision?.effect === 'approval_required' && entry.settled === undefined;
+}
+
+function settle(s: State, settled: NonNullable<LedgerEntry['settled']>): unknown {
+  s.rt.ledger.set(s.call.id, {
+    binding: s.binding as string,
+    request: s.request,
+    decision: s.decision,
+    failure: undefined,
+    settled,
+    executed: s.executed,
+    expiresAt: s.rt.clock() + s.rt.timeouts.approvalMs,
+  });
+  return settled.ok ? settled.value : undefined;
+}
+
+function newState(
+  rt: Runtime,
+  task: TaskState,
+  def: ToolDefinition,
+  rawArgs: unknown,
+  options: RunOptions,
+  invoke: Invoke,
+  span: Span,
+  callId: string,
+  binding: string | undefined,
+): State {
+  return {
     rt,
     task,
     def,
     rawArgs,
     invoke,
-    attribution,
+    options,
+    binding,
+    attribution: task.attribution,
     span,
     signal: options.signal ?? task.signal ?? NEVER,
     call: {
@@ -107,8 +214,101 @@ export function runCall(
     decisionReceipt: undefined,
     decisionSettled: false,
     executed: false,
+    fromLedger: false,
+    approvalExpiresAt: undefined,
   };
-  return runInContext(ctx, () => drive(state, preRefusal, enriched === undefined));
+}
+
+/** What `check` concluded about a call. @internal */
+export type CheckResult =
+  | { readonly effect: 'allow'; readonly decision: Decision | undefined; readonly settled: boolean }
+  | {
+      readonly effect: 'approval_required';
+      readonly decision: Decision;
+      readonly bindingHash: string;
+      readonly expiresAt: number;
+    }
+  | { readonly effect: 'deny'; readonly error: WritError; readonly decision: Decision | undefined };
+
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+
+/**
+ * Decides a call without running it (validate → decide) and remembers the decision under its tool
+ * call id, for frameworks that ask "may this run / does it need approval?" before executing. A refusal
+ * is recorded at once (span, decision record, outcome) and replayed if the framework runs the call anyway.
+ * @internal
+ */
+export async function checkCall(
+  rt: Runtime,
+  task: TaskState,
+  def: ToolDefinition,
+  rawArgs: unknown,
+  options: RunOptions & { readonly toolCallId: string },
+  invoke: Invoke,
+): Promise<CheckResult> {
+  const opts: RunOptions = { ...options, ledger: true };
+  const binding = bindingOf(task, def, rawArgs, opts) as string;
+  const known = rt.ledger.get(options.toolCallId, binding);
+  if (known?.settled !== undefined) {
+    if (known.settled.ok || known.executed === true)
+      return { effect: 'allow', decision: known.decision, settled: true };
+    return {
+      effect: 'deny',
+      error: toWritError(known.settled.error, 'WRIT_INTERNAL'),
+      decision: known.decision,
+    };
+  }
+  if (known?.decision !== undefined && known.failure === undefined) return pending(known);
+  const s = newState(rt, task, def, rawArgs, opts, invoke, NO_SPAN, options.toolCallId, binding);
+  try {
+    await validate(s);
+    await authorize(s);
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
+    if (s.decision !== undefined) {
+      rt.ledger.set(options.toolCallId, {
+        binding,
+        request: s.request,
+        decision: s.decision,
+        failure: toWritError(error, 'WRIT_INTERNAL'),
+        expiresAt: rt.clock() + rt.timeouts.approvalMs,
+      });
+    }
+    // record the refusal the normal way (span, decision record, outcome); the run replays the failure
+    try {
+      await runCall(rt, task, def, rawArgs, opts, invoke);
+    } catch (refusal) {
+      return { effect: 'deny', error: toWritError(refusal, 'WRIT_INTERNAL'), decision: s.decision };
+    }
+    return { effect: 'allow', decision: s.decision, settled: true };
+  }
+  const decision = s.decision as Decision;
+  const entry: LedgerEntry = {
+    binding,
+    request: s.request,
+    decision,
+    failure: undefined,
+    expiresAt: rt.clock() + rt.timeouts.approvalMs,
+    bindingHash: approvalBindingHash({
+      tool: def.name,
+      argsDigest: s.call.argsDigest,
+      agent: currentActor(task.attribution).id,
+      decisionId: decision.decisionId,
+    }),
+  };
+  rt.ledger.set(options.toolCallId, entry);
+  return pending(entry);
+}
+
+function pending(entry: LedgerEntry): CheckResult {
+  const decision = entry.decision as Decision;
+  if (decision.effect !== 'approval_required') return { effect: 'allow', decision, settled: false };
+  return {
+    effect: 'approval_required',
+    decision,
+    expiresAt: entry.expiresAt,
+    bindingHash: entry.bindingHash as string,
+  };
 }
 
 const stages = compose<State, unknown>(
@@ -268,6 +468,17 @@ function buildRequest(s: State): AuthorizationRequest {
 
 async function authorize(s: State): Promise<void> {
   const { rt, span } = s;
+  const known = s.binding === undefined ? undefined : rt.ledger.get(s.call.id, s.binding);
+  if (known?.decision !== undefined) {
+    // decided earlier for this very call (framework asked first): reuse, never decide twice
+    s.fromLedger = true;
+    s.request = known.request;
+    s.decision = known.decision;
+    s.approvalExpiresAt = known.expiresAt;
+    setDecisionAttributes(span, known.decision);
+    if (known.failure !== undefined) throw known.failure;
+    return;
+  }
   const actor = currentActor(s.attribution);
   const registered = rt.agents.get(actor.name ?? '');
   if (registered?.tools !== undefined && !registered.tools.includes(s.call.name)) {
@@ -422,16 +633,6 @@ async function approve(s: State): Promise<void> {
   const decision = s.decision as Decision;
   if (decision.effect !== 'approval_required') return;
   const { rt, call } = s;
-  const handler = rt.approvals;
-  if (handler === undefined) {
-    throw new WritError(
-      'WRIT_APPROVAL_REJECTED',
-      `${call.name} requires approval but no approval handler is configured`,
-      {
-        details: { tool: call.name, decisionId: decision.decisionId },
-      },
-    );
-  }
   const agent = currentActor(s.attribution).id;
   const bindingHash = approvalBindingHash({
     tool: call.name,
@@ -439,31 +640,28 @@ async function approve(s: State): Promise<void> {
     agent,
     decisionId: decision.decisionId,
   });
-  const expiresAt = rt.clock() + rt.timeouts.approvalMs;
+  const framework = s.options.approval;
+  let expiresAt: number;
   let response: ApprovalResponse;
-  try {
-    response = await withDeadline(
-      rt.timeouts.approvalMs,
-      s.signal,
-      (signal) =>
-        handler.requestApproval(
-          { call, attribution: s.attribution, decision, bindingHash, expiresAt },
-          { signal },
-        ),
-      () =>
-        new WritError(
-          'WRIT_APPROVAL_REJECTED',
-          `approval for ${call.name} timed out after ${rt.timeouts.approvalMs} ms`,
-        ),
-    );
-  } catch (error) {
-    if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED'))
-      throw error;
-    throw new WritError(
-      'WRIT_APPROVAL_REJECTED',
-      `approval handler "${handler.name}" failed for ${call.name}`,
-      { cause: error },
-    );
+  if (framework !== undefined) {
+    if (!s.fromLedger || s.approvalExpiresAt === undefined) {
+      throw new WritError(
+        'WRIT_APPROVAL_REJECTED',
+        `approval for ${call.name} refused: Writ has no pending approval for tool call ${call.id} (expired, asked in another process, or never asked through Writ)`,
+        { details: { tool: call.name, decisionId: decision.decisionId, why: 'no_pending_approval' } },
+      );
+    }
+    expiresAt = s.approvalExpiresAt;
+    const approver = framework.approver ?? (framework.approved ? s.attribution.requester : undefined);
+    response = {
+      approved: framework.approved,
+      bindingHash,
+      ...(approver === undefined ? {} : { approver }),
+      ...(framework.reason === undefined ? {} : { reason: framework.reason }),
+    };
+  } else {
+    expiresAt = rt.clock() + rt.timeouts.approvalMs;
+    response = await askHandler(s, decision, bindingHash, expiresAt);
   }
   const refuse = (why: string) =>
     new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} refused: ${why}`, {
@@ -504,6 +702,47 @@ async function approve(s: State): Promise<void> {
           approver: response.approver?.id ?? null,
         },
       },
+    );
+  }
+}
+
+async function askHandler(
+  s: State,
+  decision: Decision,
+  bindingHash: string,
+  expiresAt: number,
+): Promise<ApprovalResponse> {
+  const { rt, call } = s;
+  const handler = rt.approvals;
+  if (handler === undefined) {
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `${call.name} requires approval but no approval handler is configured`,
+      { details: { tool: call.name, decisionId: decision.decisionId } },
+    );
+  }
+  try {
+    return await withDeadline(
+      rt.timeouts.approvalMs,
+      s.signal,
+      (signal) =>
+        handler.requestApproval(
+          { call, attribution: s.attribution, decision, bindingHash, expiresAt },
+          { signal },
+        ),
+      () =>
+        new WritError(
+          'WRIT_APPROVAL_REJECTED',
+          `approval for ${call.name} timed out after ${rt.timeouts.approvalMs} ms`,
+        ),
+    );
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_ABORTED') || WritError.isInstance(error, 'WRIT_APPROVAL_REJECTED'))
+      throw error;
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `approval handler "${handler.name}" failed for ${call.name}`,
+      { cause: error },
     );
   }
 }
@@ -638,6 +877,7 @@ function callRecord(s: State): CallRecord {
     resource: call.resource,
   };
   if (call.audience !== undefined) record.audience = call.audience;
+  if (s.options.framework !== undefined) record.framework = s.options.framework;
   if (rt.capture.args) record.args = captured(rt, call.args);
   return record;
 }

@@ -17,6 +17,7 @@ import type {
   IdentityProvider,
   PolicyEngine,
 } from './interfaces.js';
+import { CallLedger } from './ledger.js';
 import type { CallState, WritMiddleware } from './middleware.js';
 import { DEFAULTS, parseWritOptions, type WritOptions } from './options.js';
 import { toPrincipalRef } from './principal.js';
@@ -50,6 +51,8 @@ export interface Runtime {
   readonly timeouts: typeof DEFAULTS.timeouts;
   readonly clock: () => number;
   readonly generateId: () => string;
+  /** Framework tool calls remembered by tool call id (adapters' decide-then-run flows). */
+  readonly ledger: CallLedger;
   report(error: WritError): void;
   /** The public object, so context-resolved free functions can find it. */
   writ: unknown;
@@ -87,6 +90,7 @@ export function createRuntime(input: WritOptions | undefined): Runtime {
     timeouts: { ...DEFAULTS.timeouts, ...options.timeouts },
     clock,
     generateId: options.generateId ?? (() => uuidv7(clock())),
+    ledger: new CallLedger(DEFAULTS.callLedgerSize, clock),
     report(error) {
       try {
         if (onError) onError(error);

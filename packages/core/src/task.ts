@@ -10,6 +10,37 @@ import { correlationIdFromContext, withCorrelationBaggage } from './propagation.
 import { appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
 import { narrowScope, parseScope } from './scope.js';
 
+/**
+ * The caller's authority, taken from a task token the receiving service verified (the shape of
+ * `@writ/identity`'s `VerifiedTaskToken`). A service that continues a caller's task passes it as
+ * `writ.task({ inbound })`: the task keeps the caller's task id, correlation id, requester and chain,
+ * with this service's agent appended, and its scope can only narrow the token's.
+ *
+ * @example
+ * ```ts
+ * const inbound = await verifyTaskToken(token, { issuer, audience: 'https://orders.example.com', jwks });
+ * await writ.task({ agent: 'orders-mcp', inbound }, () => lookup.execute(args));
+ * ```
+ */
+export interface InboundTask {
+  /** The caller's task id (`txn`); kept, so records on both sides share it. */
+  readonly taskId: string;
+  /** The requester (`sub`), or the first agent when the task is autonomous. */
+  readonly subject: string;
+  /** Agents that acted, outermost first (the token's nested `act`, reversed). */
+  readonly actors: readonly string[];
+  readonly autonomous: boolean;
+  readonly scope: readonly string[];
+  /** Issuer of the token. */
+  readonly issuer: string;
+  /** Token id, recorded as the task's credential reference. */
+  readonly jti: string;
+  /** Token expiry, epoch ms. */
+  readonly expiresAt: number;
+  readonly correlationId?: string | undefined;
+  readonly parentTaskId?: string | undefined;
+}
+
 /** Options of `writ.task`. */
 export interface TaskOptions {
   /**
@@ -29,6 +60,11 @@ export interface TaskOptions {
   conversationId?: string;
   /** Aborts the task's calls. */
   signal?: AbortSignal;
+  /**
+   * Continue the caller's task from its verified task token (services, MCP servers). Excludes
+   * `requester`: the requester and chain come from the token.
+   */
+  inbound?: InboundTask;
 }
 
 /** Options of `writ.delegate`. */
@@ -61,8 +97,22 @@ const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
   message: 'must be an AbortSignal',
 });
 const agentName = z.string().min(1).max(256);
+const id = z.string().min(1).max(2048);
+const inboundSchema = z.object({
+  taskId: id,
+  subject: id,
+  actors: z.array(id).max(32),
+  autonomous: z.boolean(),
+  scope: z.array(z.string()),
+  issuer: id,
+  jti: id,
+  expiresAt: z.number(),
+  correlationId: id.optional(),
+  parentTaskId: id.optional(),
+});
 const taskSchema = z.strictObject({
   requester: z.union([z.string().min(1).max(65_536), principalSchema]).optional(),
+  inbound: inboundSchema.optional(),
   agent: agentName,
   intent: z.string().max(8192).optional(),
   scope: scopeSchema.optional(),
@@ -96,9 +146,17 @@ export async function runTask<R>(
   }
   const started = performance.now();
   const taskOptions = options as TaskOptions;
-  const taskId = rt.generateId();
+  const inbound = kind === 'task' ? taskOptions.inbound : undefined;
+  if (inbound !== undefined && taskOptions.requester !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'writ.task: options.inbound and options.requester exclude each other (the token names the requester)',
+    );
+  }
+  const taskId = inbound?.taskId ?? rt.generateId();
   const correlationId =
     taskOptions.correlationId ??
+    inbound?.correlationId ??
     (kind === 'delegate' ? parent?.attribution.correlationId : undefined) ??
     correlationIdFromContext() ??
     parent?.attribution.correlationId ??
@@ -129,6 +187,16 @@ export async function runTask<R>(
         parentTaskId: parent.attribution.taskId,
         conversationId: parent.attribution.conversationId,
       };
+    } else if (inbound !== undefined) {
+      attribution = await continueInbound(
+        rt,
+        inbound,
+        options.agent,
+        taskOptions,
+        taskId,
+        correlationId,
+        signal,
+      );
     } else {
       const registered = registration(rt, options.agent);
       const scope = withinRegistration(
@@ -232,6 +300,53 @@ export async function runTask<R>(
       rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
     }
   }
+}
+
+/** The attribution of a task continued from a verified task token. */
+async function continueInbound(
+  rt: Runtime,
+  inbound: InboundTask,
+  agentName: string,
+  options: TaskOptions,
+  taskId: string,
+  correlationId: string,
+  signal: AbortSignal,
+): Promise<Attribution> {
+  if (inbound.expiresAt <= rt.clock()) {
+    throw new WritError('WRIT_TOKEN_EXPIRED', 'the inbound task token has expired', {
+      details: { token: 'task token', reason: 'expired', jti: inbound.jti },
+    });
+  }
+  const verified = (id: string, kind: 'human' | 'agent'): Principal =>
+    Object.freeze({ kind, id, assurance: 'verified' as const, issuer: inbound.issuer });
+  const callers = inbound.autonomous ? [inbound.subject, ...inbound.actors] : inbound.actors;
+  if (callers.length === 0) {
+    throw new WritError('WRIT_IDENTITY_INVALID', 'the inbound task token names no acting agent', {
+      details: { reason: 'no_actor', jti: inbound.jti },
+    });
+  }
+  const registered = registration(rt, agentName);
+  const scope = withinRegistration(
+    registered,
+    narrowScope(parseScope(inbound.scope), options.scope === undefined ? undefined : options.scope),
+  );
+  const agent = await resolveAgent(rt, agentName, signal, registered);
+  return {
+    taskId,
+    correlationId,
+    requester: inbound.autonomous ? undefined : verified(inbound.subject, 'human'),
+    autonomous: inbound.autonomous,
+    chain: Object.freeze([...callers.map((id) => verified(id, 'agent')), agent]),
+    intent: options.intent,
+    scope,
+    parentTaskId: inbound.parentTaskId,
+    conversationId: options.conversationId,
+    credential: {
+      jti: inbound.jti,
+      type: 'urn:ietf:params:oauth:token-type:txn_token',
+      expiresAt: inbound.expiresAt,
+    },
+  };
 }
 
 async function resolveRequester(rt: Runtime, requester: TaskOptions['requester'], signal: AbortSignal) {

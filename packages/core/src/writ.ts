@@ -2,7 +2,7 @@ import type { Attribution } from './attribution.js';
 import { type TaskState, tryGetTaskState } from './context.js';
 import { WritError } from './errors.js';
 import type { WritOptions } from './options.js';
-import { type Invoke, runCall } from './pipeline.js';
+import { type Invoke, type RunOptions, runCall } from './pipeline.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { type DelegateOptions, runTask, type TaskHandle, type TaskOptions } from './task.js';
@@ -110,11 +110,24 @@ export function callTool(
   rt: Runtime,
   def: ToolDefinition,
   args: unknown,
-  options: ExecuteOptions,
+  options: RunOptions,
   invoke: Invoke,
 ): Promise<unknown> {
+  return inTask(rt, def, (task, refusal) => runCall(rt, task, def, args, options, invoke, refusal));
+}
+
+/**
+ * Runs `fn` with the active task, or inside an autonomous task of its own when there is none. With
+ * `requireTask` and no task, `fn` gets an orphan attribution and the `WRIT_NO_TASK` refusal to record.
+ * @internal
+ */
+export function inTask<T>(
+  rt: Runtime,
+  def: ToolDefinition,
+  fn: (task: TaskState, refusal?: WritError) => Promise<T>,
+): Promise<T> {
   const task = tryGetTaskState();
-  if (task !== undefined) return runCall(rt, task, def, args, options, invoke);
+  if (task !== undefined) return fn(task);
   if (rt.requireTask) {
     const attribution: Attribution = Object.freeze<Attribution>({
       taskId: rt.generateId(),
@@ -131,9 +144,7 @@ export function callTool(
         details: { tool: def.name },
       },
     );
-    return runCall(rt, orphan, def, args, options, invoke, refusal);
+    return fn(orphan, refusal);
   }
-  return runTask(rt, 'autonomous', { agent: rt.autonomousAgent }, () =>
-    runCall(rt, tryGetTaskState() as TaskState, def, args, options, invoke),
-  );
+  return runTask(rt, 'autonomous', { agent: rt.autonomousAgent }, () => fn(tryGetTaskState() as TaskState));
 }
