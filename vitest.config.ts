@@ -40,6 +40,7 @@ export default defineConfig({
       { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
       { find: /^@writ\/policy$/, replacement: src('policy/src/index.ts') },
       { find: /^@writ\/audit$/, replacement: src('audit/src/index.ts') },
+      { find: /^@writ\/otel\/testing$/, replacement: src('otel/src/testing.ts') },
       { find: /^@writ\/otel$/, replacement: src('otel/src/index.ts') },
       { find: /^@writ\/cli$/, replacement: src('cli/src/index.ts') },
       { find: /^writ$/, replacement: src('writ/src/index.ts') },

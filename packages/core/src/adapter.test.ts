@@ -1,0 +1,240 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ALICE, setup } from './__support__/fixtures.js';
+import { setupTracing, type Tracing } from './__support__/otel.js';
+import { type AdaptedTool, adaptTool, refusalMessage, WritError } from './index.js';
+
+let tracing: Tracing;
+beforeEach(() => {
+  tracing = setupTracing();
+});
+afterEach(async () => {
+  await tracing.shutdown();
+});
+
+const task = { requester: ALICE, agent: 'support', intent: 'Refund order 42', scope: ['*'] };
+
+/** The same three tools as the fixture, but as a framework would hand them to an adapter. */
+function frameworkTools(t: ReturnType<typeof setup>) {
+  const ran: string[] = [];
+  const tool = (name: string, risk: 'low' | 'medium' | 'high'): AdaptedTool =>
+    adaptTool(
+      'test-framework',
+      { name, description: `framework tool ${name}`, input: z.object({ orderId: z.string() }) },
+      async (args) => {
+        ran.push(`${name}:${(args as { orderId: string }).orderId}`);
+        return { ok: name };
+      },
+      {
+        writ: t.writ,
+        defaults: { risk },
+        tools: { refund_order: { audience: 'https://payments.example.com' } },
+      },
+    );
+  return {
+    ran,
+    lookup: tool('lookup_order', 'low'),
+    refund: tool('refund_order', 'high'),
+    remove: tool('delete_customer', 'medium'),
+  };
+}
+
+describe('adaptTool: the kit every framework adapter uses', () => {
+  it('check → approval_required, then run with the framework approval: one decision, approver = requester', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    await t.writ.task(task, async () => {
+      const check = await f.refund.check({ orderId: '42' }, { toolCallId: 'call-1' });
+      expect(check).toMatchObject({
+        effect: 'approval_required',
+        bindingHash: expect.stringMatching(/^sha256:/),
+      });
+      if (check.effect !== 'approval_required') throw new Error('unreachable');
+      expect(check.message).toContain('refund_order needs human approval');
+      expect(f.ran).toEqual([]);
+      // the framework's UI asked alice; the resumed call carries the approval
+      const result = await f.refund.run(
+        { orderId: '42' },
+        { toolCallId: 'call-1', approval: { approved: true }, frameworkIds: { runId: 'r-1' } },
+      );
+      expect(result).toEqual({ ok: 'refund_order' });
+    });
+    expect(f.ran).toEqual(['refund_order:42']);
+    expect(t.policy.requests).toHaveLength(1); // decided once, by check
+    expect(t.approvals.requests).toHaveLength(0); // the framework asked, not the configured handler
+    const approval = t.audit.ofKind('approval')[0];
+    expect(approval?.approval).toMatchObject({ approved: true, approver: { id: 'alice@example.com' } });
+    const decision = t.audit.ofKind('decision')[0];
+    expect(decision?.decision.effect).toBe('approval_required');
+    expect(decision?.approval?.bindingHash).toBe(approval?.approval.bindingHash);
+    expect(decision?.call.framework).toEqual({ name: 'test-framework', ids: { runId: 'r-1' } });
+    expect(decision?.credential?.audience).toBe('https://payments.example.com');
+  });
+
+  it('a re-run with the same tool call id replays the result: no second execution, no new records', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    await t.writ.task(task, async () => {
+      await f.refund.check({ orderId: '42' }, { toolCallId: 'call-1' });
+      const first = await f.refund.run(
+        { orderId: '42' },
+        { toolCallId: 'call-1', approval: { approved: true } },
+      );
+      const records = t.audit.events.length;
+      const again = await f.refund.check({ orderId: '42' }, { toolCallId: 'call-1' });
+      expect(again).toMatchObject({ effect: 'allow', settled: true });
+      const second = await f.refund.run(
+        { orderId: '42' },
+        { toolCallId: 'call-1', approval: { approved: true } },
+      );
+      expect(second).toEqual(first);
+      expect(t.audit.events.length).toBe(records);
+    });
+    expect(f.ran).toEqual(['refund_order:42']);
+    expect(t.audit.ofKind('decision')).toHaveLength(1);
+  });
+
+  it('a framework approval without a pending check is refused (and recorded); so is one for other arguments', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    await t.writ.task(task, async () => {
+      const unasked = await f.refund
+        .run({ orderId: '42' }, { toolCallId: 'call-9', approval: { approved: true } })
+        .catch((e: unknown) => e);
+      expect(WritError.isInstance(unasked, 'WRIT_APPROVAL_REJECTED')).toBe(true);
+      expect((unasked as WritError).details).toMatchObject({ why: 'no_pending_approval' });
+
+      await f.refund.check({ orderId: '42' }, { toolCallId: 'call-2' });
+      const swapped = await f.refund
+        .run({ orderId: '999' }, { toolCallId: 'call-2', approval: { approved: true } })
+        .catch((e: unknown) => e);
+      expect(WritError.isInstance(swapped, 'WRIT_APPROVAL_REJECTED')).toBe(true);
+    });
+    expect(f.ran).toEqual([]);
+    expect(t.audit.ofKind('decision').map((d) => d.refusal?.code)).toEqual([
+      'WRIT_APPROVAL_REJECTED',
+      'WRIT_APPROVAL_REJECTED',
+    ]);
+  });
+
+  it('deny at check time is recorded at once, and replayed (not re-recorded) when the framework runs it anyway', async () => {
+    const t = setup({ writ: { telemetry: { tracer: tracing.tracer } } });
+    const f = frameworkTools(t);
+    await t.writ.task(task, async () => {
+      const check = await f.remove.check({ orderId: 'c-7' }, { toolCallId: 'call-3' });
+      expect(check.effect).toBe('deny');
+      if (check.effect !== 'deny') throw new Error('unreachable');
+      expect(check.error.code).toBe('WRIT_POLICY_DENIED');
+      expect(check.message).toBe(refusalMessage(check.error));
+      expect(check.message).toMatch(
+        /^Refused by Writ \(WRIT_POLICY_DENIED\): .*agents never delete customers/,
+      );
+      const records = t.audit.events.length;
+      const run = await f.remove.run({ orderId: 'c-7' }, { toolCallId: 'call-3' }).catch((e: unknown) => e);
+      expect(run).toBe(check.error);
+      expect(t.audit.events.length).toBe(records);
+    });
+    expect(f.ran).toEqual([]);
+    expect(t.policy.requests).toHaveLength(1);
+    expect(t.audit.ofKind('decision')).toHaveLength(1);
+    expect(t.audit.ofKind('outcome')[0]?.outcome.status).toBe('refused');
+    expect(tracing.toolSpans().map((s) => s.attributes['writ.policy.effect'])).toEqual(['deny']);
+  });
+
+  it('reject records the human declining: approval event, refused decision, outcome; the tool never runs', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    const maria = { kind: 'human' as const, id: 'maria@example.com', assurance: 'verified' as const };
+    await t.writ.task(task, async () => {
+      expect(await f.refund.reject({ orderId: '42' }, { toolCallId: 'call-4' })).toBeUndefined(); // nothing pending
+      await f.refund.check({ orderId: '42' }, { toolCallId: 'call-4' });
+      const refusal = await f.refund.reject(
+        { orderId: '42' },
+        { toolCallId: 'call-4', approver: maria, reason: 'not this one' },
+      );
+      expect(refusal?.code).toBe('WRIT_APPROVAL_REJECTED');
+      expect(refusal?.message).toContain('not this one');
+      // the framework then runs it anyway: same refusal, nothing new
+      await expect(f.refund.run({ orderId: '42' }, { toolCallId: 'call-4' })).rejects.toBe(refusal);
+    });
+    expect(f.ran).toEqual([]);
+    expect(t.audit.ofKind('approval')[0]?.approval).toMatchObject({
+      approved: false,
+      approver: { id: 'maria@example.com' },
+      reason: 'not this one',
+    });
+    expect(t.audit.ofKind('decision')[0]?.refusal?.code).toBe('WRIT_APPROVAL_REJECTED');
+  });
+
+  it('without a tool call id, run is the plain pipeline (configured approval handler asked)', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    await t.writ.task(task, () => f.refund.run({ orderId: '42' }));
+    expect(t.approvals.requests).toHaveLength(1);
+    expect(f.ran).toEqual(['refund_order:42']);
+    await expect(f.refund.check({ orderId: '42' }, {} as never)).rejects.toMatchObject({
+      code: 'WRIT_OPTIONS_INVALID',
+    });
+  });
+
+  it('refuses bad adapter hints with the offending key', () => {
+    const t = setup();
+    expect(() =>
+      adaptTool('test-framework', { name: 'x' }, () => 1, {
+        writ: t.writ,
+        tools: { x: { risk: 'extreme' as never } },
+      }),
+    ).toThrow(/risk/);
+  });
+});
+
+describe('writ.task({ inbound }): continuing a caller’s task from its verified token', () => {
+  const inbound = {
+    taskId: 'task-from-client',
+    subject: 'alice@example.com',
+    actors: ['spiffe://client.test/agent/support'],
+    autonomous: false,
+    scope: ['orders:*'],
+    issuer: 'spiffe://client.test',
+    jti: 'jti-1',
+    expiresAt: Date.now() + 60_000,
+    correlationId: 'corr-1',
+  };
+
+  it('keeps the caller’s task id, correlation id, requester and chain; appends this service’s agent', async () => {
+    const t = setup();
+    const attribution = await t.writ.task({ agent: 'orders-server', inbound }, (h) => h.attribution);
+    expect(attribution).toMatchObject({
+      taskId: 'task-from-client',
+      correlationId: 'corr-1',
+      requester: {
+        kind: 'human',
+        id: 'alice@example.com',
+        assurance: 'verified',
+        issuer: 'spiffe://client.test',
+      },
+      scope: ['orders:*'],
+    });
+    expect(attribution.chain.map((p) => [p.id, p.assurance])).toEqual([
+      ['spiffe://client.test/agent/support', 'verified'],
+      ['spiffe://writ.test/agent/orders-server', 'verified'],
+    ]);
+    expect(t.audit.ofKind('task-start')[0]?.taskId).toBe('task-from-client');
+  });
+
+  it('only narrows the token’s scope, refuses expired tokens and requester + inbound together', async () => {
+    const t = setup();
+    await expect(
+      t.writ.task({ agent: 'orders-server', inbound, scope: ['customers:*'] }, () => 1),
+    ).rejects.toMatchObject({ code: 'WRIT_SCOPE_EXCEEDED' });
+    await expect(
+      t.writ.task({ agent: 'orders-server', inbound: { ...inbound, expiresAt: Date.now() - 1 } }, () => 1),
+    ).rejects.toMatchObject({ code: 'WRIT_TOKEN_EXPIRED' });
+    await expect(
+      t.writ.task({ agent: 'orders-server', inbound, requester: ALICE }, () => 1),
+    ).rejects.toMatchObject({
+      code: 'WRIT_OPTIONS_INVALID',
+    });
+    expect(t.audit.ofKind('task-start').map((e) => e.status)).toEqual(['refused', 'refused']);
+  });
+});
