@@ -31,6 +31,50 @@ export interface StoredLine {
   readonly offset: number;
 }
 
+/** Lines of one read chunk: `data` plus `[start, end)` pairs of every complete line in it. @internal */
+export interface LineChunk {
+  readonly segment: string;
+  readonly data: Buffer;
+  /** Byte offset of `data[0]` in its segment. */
+  readonly offset: number;
+  /** `[start, end)` of each complete line (newline excluded), in order. */
+  readonly lines: Int32Array;
+  /** A final line with no newline at the end of the segment (a torn write), if any. */
+  readonly torn?: Buffer | undefined;
+}
+
+/**
+ * Streams every segment in ~1 MiB chunks cut at line boundaries (the form `readLines` and the parallel
+ * verifier consume).
+ * @internal
+ */
+export async function* readChunks(dir: string): AsyncGenerator<LineChunk> {
+  for (const segment of await listSegments(dir)) {
+    let carry: Buffer = Buffer.alloc(0);
+    let offset = 0;
+    for await (const chunk of createReadStream(segment.path, {
+      highWaterMark: 1 << 20,
+    }) as AsyncIterable<Buffer>) {
+      const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const bounds: number[] = [];
+      let start = 0;
+      for (;;) {
+        const nl = data.indexOf(10, start);
+        if (nl === -1) break;
+        bounds.push(start, nl);
+        start = nl + 1;
+      }
+      if (bounds.length > 0) {
+        yield { segment: segment.path, data, offset, lines: Int32Array.from(bounds) };
+      }
+      offset += start;
+      carry = Buffer.from(data.subarray(start));
+    }
+    if (carry.length > 0)
+      yield { segment: segment.path, data: carry, offset, lines: new Int32Array(0), torn: carry };
+  }
+}
+
 /**
  * Streams every line of every segment, in order, as raw bytes (never re-encoded).
  *
@@ -40,29 +84,15 @@ export interface StoredLine {
  * ```
  */
 export async function* readLines(dir: string): AsyncGenerator<StoredLine> {
-  for (const segment of await listSegments(dir)) {
-    let carry: Buffer = Buffer.alloc(0);
-    let offset = 0;
-    for await (const chunk of createReadStream(segment.path, {
-      highWaterMark: 1 << 20,
-    }) as AsyncIterable<Buffer>) {
-      let data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      let start = 0;
-      for (;;) {
-        const nl = data.indexOf(10, start);
-        if (nl === -1) break;
-        yield {
-          bytes: data.subarray(start, nl),
-          complete: true,
-          segment: segment.path,
-          offset: offset + start,
-        };
-        start = nl + 1;
-      }
-      offset += start;
-      carry = Buffer.from(data.subarray(start));
-      data = Buffer.alloc(0);
-    }
-    if (carry.length > 0) yield { bytes: carry, complete: false, segment: segment.path, offset };
+  for await (const chunk of readChunks(dir)) yield* chunkLines(chunk);
+}
+
+/** The stored lines of a chunk. @internal */
+export function* chunkLines(chunk: LineChunk): Generator<StoredLine> {
+  const { data, lines, segment, offset } = chunk;
+  for (let k = 0; k < lines.length; k += 2) {
+    const start = lines[k] as number;
+    yield { bytes: data.subarray(start, lines[k + 1]), complete: true, segment, offset: offset + start };
   }
+  if (chunk.torn !== undefined) yield { bytes: chunk.torn, complete: false, segment, offset };
 }

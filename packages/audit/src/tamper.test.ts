@@ -26,8 +26,18 @@ beforeAll(async () => {
   pristine = sink.dir;
   verifierKey = sink.verifierKey;
   lines = (await readFile(join(pristine, '000000000000.jsonl'), 'utf8')).split('\n').slice(0, -1);
-  expect(await verifyLog(pristine, { verifierKey })).toMatchObject({ ok: true });
+  const plain = await verifyLog(pristine, { verifierKey, threads: false });
+  expect(plain).toMatchObject({ ok: true });
+  // the worker-thread path (used for large logs) reaches the same verdict and root
+  expect(await verifyLog(pristine, { verifierKey, threads: true })).toEqual(plain);
 }, 120_000);
+
+/** Verifies both ways (on the calling thread, and hashing on a worker) and requires the same verdict. */
+async function verifyBothWays(dir: string): Promise<Awaited<ReturnType<typeof verifyLog>>> {
+  const plain = await verifyLog(dir, { verifierKey, threads: false });
+  expect(await verifyLog(dir, { verifierKey, threads: true })).toEqual(plain);
+  return plain;
+}
 afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
@@ -37,7 +47,7 @@ async function tampered(mutate: (lines: string[]) => string): Promise<Awaited<Re
   const dir = join(root, `case-${++run}`);
   await copyLog(pristine, dir);
   await writeFile(join(dir, '000000000000.jsonl'), mutate([...lines]));
-  const result = await verifyLog(dir, { verifierKey });
+  const result = await verifyBothWays(dir);
   await rm(dir, { recursive: true, force: true });
   return result;
 }
@@ -54,7 +64,7 @@ describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detecte
       const dir = join(root, `flip-${++run}`);
       await copyLog(pristine, dir);
       await writeFile(join(dir, '000000000000.jsonl'), text);
-      const result = await verifyLog(dir, { verifierKey });
+      const result = await verifyBothWays(dir);
       await rm(dir, { recursive: true, force: true });
       expect(result.ok).toBe(false);
       expect(result.firstBadIndex, result.reason).toBe(expected);
