@@ -135,4 +135,41 @@ describe('explain', () => {
     const byCorrelation = await explainLog(audit.dir, { correlationId });
     expect(byCorrelation.map((t) => t.taskId)).toEqual([taskId]);
   });
+
+  it('keeps one node for a task a service continued over several requests (writ.task({ inbound }))', async () => {
+    const audit = await createFileAuditSink({ dir: `${dir}/audit`, keyDir: `${dir}/keys` });
+    const writ = createWrit({
+      audit,
+      identity: createInMemoryIdentity({}),
+      policy: createInMemoryPolicy({ rules: [{ id: 'all', effect: 'allow' }] }),
+    });
+    const lookup = writ.tool({
+      name: 'lookup_order',
+      input: z.object({ id: z.string() }),
+      execute: () => 'ok',
+    });
+    const inbound = {
+      taskId: 'client-task',
+      subject: 'alice@example.com',
+      actors: ['spiffe://client.test/agent/support'],
+      autonomous: false,
+      scope: ['*'],
+      issuer: 'spiffe://client.test',
+      jti: 'jti-1',
+      expiresAt: Date.now() + 60_000,
+      correlationId: 'corr-1',
+    };
+    // two MCP requests of the same client task, each a task-start on the server
+    await writ.task({ agent: 'orders-mcp', inbound }, () =>
+      lookup.execute({ id: '1' }, { toolCallId: 'r1' }),
+    );
+    await writ.task({ agent: 'orders-mcp', inbound }, () =>
+      lookup.execute({ id: '2' }, { toolCallId: 'r2' }),
+    );
+    await writ.close();
+    const [task, ...others] = await explainLog(audit.dir, { taskId: 'client-task' });
+    expect(others).toEqual([]);
+    expect(task?.calls.map((c) => c.callId)).toEqual(['r1', 'r2']);
+    expect(await explainLog(audit.dir, { correlationId: 'corr-1' })).toHaveLength(1);
+  });
 });

@@ -73,6 +73,9 @@ export function explain(
     if (event.kind === 'checkpoint') continue;
     const e = event as AuditEvent;
     if (e.kind === 'task-start') {
+      // a service continuing a caller's task (`writ.task({ inbound })`) opens the same task id once per
+      // request: its calls belong to one node
+      if (tasks.has(e.taskId)) continue;
       tasks.set(e.taskId, {
         taskId: e.taskId,
         parentTaskId: e.parentTaskId,

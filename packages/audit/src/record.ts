@@ -79,6 +79,7 @@ const base = {
   chain: z.array(principalRef),
   autonomous: z.boolean(),
   intent: z.string().optional(),
+  conversationId: z.string().optional(),
 };
 const credentialRef = z.object({
   jti: z.string(),
@@ -121,6 +122,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     kind: z.literal('task-start'),
     scope: z.array(z.string()),
     credential: credentialRef.optional(),
+    inbound: z.object({ jti: z.string(), issuer: z.string(), expiresAt: z.number() }).optional(),
     status: z.enum(['started', 'refused']),
     refusal: refusal.optional(),
   }),

@@ -219,7 +219,10 @@ describe('writ.task({ inbound }): continuing a caller’s task from its verified
       ['spiffe://client.test/agent/support', 'verified'],
       ['spiffe://writ.test/agent/orders-server', 'verified'],
     ]);
-    expect(t.audit.ofKind('task-start')[0]?.taskId).toBe('task-from-client');
+    expect(t.audit.ofKind('task-start')[0]).toMatchObject({
+      taskId: 'task-from-client',
+      inbound: { jti: 'jti-1', issuer: 'spiffe://client.test' },
+    });
   });
 
   it('only narrows the token’s scope, refuses expired tokens and requester + inbound together', async () => {

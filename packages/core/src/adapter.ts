@@ -99,6 +99,11 @@ export interface AdaptedRunOptions extends ExecuteOptions {
   approval?: FrameworkApproval | undefined;
   /** The framework's own ids for this call (trace id, run id, thread id…), kept in the decision record. */
   frameworkIds?: Readonly<Record<string, string>> | undefined;
+  /**
+   * Refuse the call with this error without deciding it (e.g. the caller's task token did not verify):
+   * the tool never runs, and the refusal is recorded like any other (decision record, outcome, span).
+   */
+  refusal?: WritError | undefined;
 }
 
 /** Per-call options of {@link AdaptedTool.check}. */
@@ -209,7 +214,7 @@ export function adaptTool(
   const explicit = options.writ;
   const where = `${framework} tool ${def.name}`;
   const runOptions = (o: AdaptedRunOptions | AdaptedCheckOptions | undefined): RunOptions => {
-    const { approval, frameworkIds, ...rest } = (o ?? {}) as AdaptedRunOptions;
+    const { approval, frameworkIds, refusal: _refusal, ...rest } = (o ?? {}) as AdaptedRunOptions;
     const ref: FrameworkRef =
       frameworkIds === undefined ? { name: framework } : { name: framework, ids: frameworkIds };
     return {
@@ -230,7 +235,12 @@ export function adaptTool(
     run(args: unknown, o?: AdaptedRunOptions) {
       try {
         const rt = resolveRuntime(explicit, where);
-        return inTask(rt, def, (task, refusal) => runCall(rt, task, def, args, runOptions(o), run, refusal));
+        if (o?.refusal !== undefined && !WritError.isInstance(o.refusal)) {
+          throw new WritError('WRIT_OPTIONS_INVALID', `${where}: run() options.refusal must be a WritError`);
+        }
+        return inTask(rt, def, (task, refusal) =>
+          runCall(rt, task, def, args, runOptions(o), run, refusal ?? o?.refusal),
+        );
       } catch (error) {
         return Promise.reject(error);
       }

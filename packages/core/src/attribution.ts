@@ -35,6 +35,10 @@ export interface Attribution {
   readonly parentTaskId?: string | undefined;
   /** Conversation / thread id from the agent framework, when known (`gen_ai.conversation.id`). */
   readonly conversationId?: string | undefined;
+  /** The caller's verified task token this task continues (`writ.task({ inbound })`), by reference. */
+  readonly inbound?:
+    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
+    | undefined;
 }
 
 /**

@@ -29,6 +29,8 @@ export interface AuditEventBase {
   readonly chain: readonly PrincipalRef[];
   readonly autonomous: boolean;
   readonly intent?: string | undefined;
+  /** The framework's conversation / thread id, when the task was given one. */
+  readonly conversationId?: string | undefined;
 }
 
 /** A refusal raised by the pipeline itself (not the policy engine). */
@@ -81,6 +83,10 @@ export interface TaskStartEvent extends AuditEventBase {
   readonly kind: 'task-start';
   readonly scope: readonly string[];
   readonly credential?: CredentialRef | undefined;
+  /** The caller's verified task token, when the task continues a caller's task. */
+  readonly inbound?:
+    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
+    | undefined;
   readonly status: 'started' | 'refused';
   readonly refusal?: RefusalRecord | undefined;
 }

@@ -10,6 +10,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { activeContext, tryGetTaskState } from './context.js';
+import type { ToolContext } from './tool.js';
+import { TOOL_CONTEXT_KEY } from './tool-context.js';
 
 /** W3C baggage key carrying the correlation id between services. */
 export const CORRELATION_BAGGAGE_KEY = 'writ.correlation_id';
@@ -34,7 +36,11 @@ export type CarrierFormat = 'http' | 'mcp';
 export interface InjectContextOptions {
   /** Context to inject. @default the active context */
   context?: Context;
-  /** Also put the task token in the carrier (`Txn-Token` header or `_meta["io.writ/txn-token"]`). @default false */
+  /**
+   * Also put the token in the carrier (`Txn-Token` header or `_meta["io.writ/txn-token"]`): inside a
+   * tool's `execute`, that call's credential (audience-bound when the tool has `audience`), else the
+   * task token. @default false
+   */
   taskToken?: boolean;
   /** @default 'http' */
   format?: CarrierFormat;
@@ -111,7 +117,9 @@ export function injectContext<C extends Carrier>(carrier: C, options: InjectCont
     injectW3C(ctx, carrier);
   }
   if (options.taskToken === true) {
-    const token = tryGetTaskState(ctx)?.credential?.token;
+    const token =
+      (ctx.getValue(TOOL_CONTEXT_KEY) as ToolContext | undefined)?.credential?.token ??
+      tryGetTaskState(ctx)?.credential?.token;
     if (token !== undefined) {
       setter.set(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER, token);
     }

@@ -164,6 +164,7 @@ export function eventBase(rt: Runtime, attribution: Attribution, span?: Span): A
   };
   if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
   if (attribution.intent !== undefined) base.intent = attribution.intent;
+  if (attribution.conversationId !== undefined) base.conversationId = attribution.conversationId;
   if (spanContext !== undefined && spanContext.traceId !== '00000000000000000000000000000000') {
     base.traceId = spanContext.traceId;
     base.spanId = spanContext.spanId;

@@ -269,6 +269,7 @@ export async function runTask<R>(
       scope: attribution.scope,
       status: 'started',
       ...(attribution.credential === undefined ? {} : { credential: attribution.credential }),
+      ...(attribution.inbound === undefined ? {} : { inbound: attribution.inbound }),
     });
   } catch (error) {
     await revoke(rt, attribution, 'task-start record not accepted');
@@ -341,11 +342,7 @@ async function continueInbound(
     scope,
     parentTaskId: inbound.parentTaskId,
     conversationId: options.conversationId,
-    credential: {
-      jti: inbound.jti,
-      type: 'urn:ietf:params:oauth:token-type:txn_token',
-      expiresAt: inbound.expiresAt,
-    },
+    inbound: { jti: inbound.jti, issuer: inbound.issuer, expiresAt: inbound.expiresAt },
   };
 }
 

@@ -54,7 +54,10 @@ export function startTestTracing(options: { propagators?: boolean } = {}): TestT
     const parentId = span.parentSpanContext?.spanId;
     return parentId === undefined
       ? undefined
-      : spans().find((s) => s.spanContext().spanId === parentId && s.spanContext().traceId === span.spanContext().traceId);
+      : spans().find(
+          (s) =>
+            s.spanContext().spanId === parentId && s.spanContext().traceId === span.spanContext().traceId,
+        );
   };
   return {
     exporter,

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { JwtBundleSource } from './jwt-bundle.js';
 import { validateJwtSvid } from './jwt-svid.js';
 import type { JwtSvidFileSource } from './jwt-svid-file.js';
-import { isSpiffeId, parseSpiffeId, parseTrustDomain, trustDomainsSchema } from './spiffe-id.js';
+import { isSpiffeId, parseSpiffeId, trustDomainsSchema } from './spiffe-id.js';
 import type { JwtBundleWatch, WorkloadApiClient } from './workload-api-client.js';
 
 /**
