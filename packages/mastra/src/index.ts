@@ -1,2 +1,18 @@
-/** @packageDocumentation */
-export {};
+/**
+ * `@writ/mastra`: Mastra agent tools attributed, decided by policy and audited by Writ, with Writ's
+ * approvals answered through Mastra's suspend / resume (`approveToolCall`, `declineToolCall`).
+ *
+ * @example
+ * ```ts
+ * import { writTools } from '@writ/mastra';
+ * const agent = new Agent({ id: 'support', name: 'Support', instructions, model, tools: writTools(tools, { writ }) });
+ * ```
+ * @packageDocumentation
+ */
+export {
+  isWritApprovalRequest,
+  WRIT_APPROVAL_REQUEST,
+  type WritApprovalAnswer,
+  type WritApprovalRequest,
+} from './approval.js';
+export { FRAMEWORK, type MastraTool, type WritToolsOptions, writTools } from './writ-tools.js';

@@ -1,2 +1,19 @@
-/** @packageDocumentation */
-export {};
+/**
+ * `@writ/mcp`: Writ for the Model Context Protocol (`@modelcontextprotocol/sdk` 1.x). Servers decide and
+ * record every tool call under the caller's verified task token; clients carry trace context and the
+ * task token in `params._meta`.
+ * @packageDocumentation
+ */
+export { type InstrumentClientOptions, instrumentClient, type McpClientLike } from './client.js';
+export { DEFAULTS } from './defaults.js';
+export { APPROVAL_META_KEY, APPROVAL_SCHEMA, type ApprovalPrompt } from './elicitation.js';
+export {
+  type InstrumentServerOptions,
+  instrumentServer,
+  type McpRequestExtra,
+  REFUSAL_META_KEY,
+  type TaskTokenSource,
+  type TaskTokenVerification,
+  type TaskTokenVerifier,
+} from './server.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,263 @@
+import { createContextKey } from '@opentelemetry/api';
+import {
+  type AdaptedRunOptions,
+  type AdapterOptions,
+  activeContext,
+  adaptTool,
+  parseAdapterOptions,
+  refusalMessage,
+  runInContext,
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import type { ModelMessage, ToolExecutionOptions, ToolSet } from 'ai';
+import { z } from 'zod';
+import { humanAnswerFor } from './approval-answers.js';
+import { asyncQueue } from './async-queue.js';
+import {
+  type ApproverOption,
+  approverFor,
+  FRAMEWORK,
+  idsFor,
+  register,
+  type ToolCallInfo,
+  type WrappedTool,
+  wrappedTool,
+} from './registry.js';
+
+/**
+ * Options of {@link writTools}: the {@link AdapterOptions} every Writ adapter takes (`writ`, per-tool
+ * `tools` hints, `defaults`), plus how AI SDK approvals and ids are translated.
+ *
+ * @example
+ * ```ts
+ * const options: WritToolsOptions = {
+ *   writ,
+ *   tools: {
+ *     lookup_order: { permission: 'orders:read', annotations: { readOnly: true }, risk: 'low' },
+ *     refund_order: { permission: 'orders:refund', risk: 'high', resource: (a) => ({ type: 'Order', id: String((a as { orderId: string }).orderId) }) },
+ *   },
+ *   approver: (answer) => ({ kind: 'human', id: 'maria@example.com', assurance: 'asserted' }),
+ *   frameworkIds: () => ({ chatId }),
+ * };
+ * ```
+ */
+export interface WritToolsOptions extends AdapterOptions {
+  /**
+   * Who answered the AI SDK's approval requests (`tool-approval-response` parts carry no identity):
+   * a principal, or a function of the answer. Recorded in the approval record.
+   * @default approvals: the task's requester (the person in the conversation); denials: unknown (`null`)
+   */
+  approver?: ApproverOption | undefined;
+  /**
+   * Ids of the call the application knows and the AI SDK does not (chat id, request id…), kept in the
+   * decision record under `call.framework.ids` beside the AI SDK's `approvalId`.
+   * @default none
+   */
+  frameworkIds?: ((call: ToolCallInfo) => Readonly<Record<string, string>> | undefined) | undefined;
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
+  message: 'must be a function',
+});
+const principal = z.looseObject({
+  kind: z.enum(['human', 'agent', 'service']),
+  id: z.string().min(1),
+  assurance: z.enum(['verified', 'asserted']),
+});
+const extraSchema = z.strictObject({
+  approver: z.union([principal, fn]).optional(),
+  frameworkIds: fn.optional(),
+});
+
+/** The AI SDK's execution options of the call being run, for the framework tool's own `execute`. */
+interface CallScope {
+  readonly options: ExecuteOptions;
+  /** Set once the tool's own `execute` was called: later errors are the tool's, not refusals. */
+  executed: boolean;
+  /** Streaming tools: forwards each yielded value to the AI SDK as it comes. */
+  readonly onValue: ((value: unknown) => void) | undefined;
+}
+
+const CALL_SCOPE = createContextKey('writ.ai-sdk.call');
+
+/** The AI SDK's per-call options; every field may be missing when `execute` is called by hand. */
+type ExecuteOptions = Partial<ToolExecutionOptions<unknown>>;
+type Execute = (input: unknown, options: ExecuteOptions) => unknown;
+
+/**
+ * Wraps the `execute` of every tool in an AI SDK `ToolSet` so each call runs through the Writ
+ * pipeline: validated, decided by policy, approved when needed, credentialed, recorded before and after,
+ * inside an `execute_tool` span (the AI SDK's own from `@ai-sdk/otel` when it is active, enriched, else
+ * Writ's). Returns a new ToolSet of the same type; the caller's is not modified. Tools without
+ * `execute` (client-side and provider-executed tools) are passed through unchanged.
+ *
+ * When Writ refuses a call, the model receives a tool error whose text is
+ * `Refused by Writ (<code>): <why>. The tool was not run.` and the run continues. The error in the
+ * step's `tool-error` part is a `WritError` with the refusal's code (the original as `cause`).
+ *
+ * Calls that need approval use the AI SDK's own approval flow when you also pass
+ * {@link writToolApproval} as `toolApproval`; without it, Writ's configured `approvals` handler is asked.
+ *
+ * @example
+ * ```ts
+ * import { generateText, isStepCount, tool } from 'ai';
+ * import { writToolApproval, writTools } from '@writ/ai-sdk';
+ *
+ * const tools = writTools(
+ *   { lookup_order: tool({ inputSchema: z.object({ orderId: z.string() }), execute: async ({ orderId }) => db.orders.get(orderId) }) },
+ *   { writ, tools: { lookup_order: { permission: 'orders:read', annotations: { readOnly: true } } } },
+ * );
+ * await writ.task({ requester: userToken, agent: 'support-bot', scope: ['orders:*'] }, () =>
+ *   generateText({ model, tools, toolApproval: writToolApproval(), stopWhen: isStepCount(5), prompt }),
+ * );
+ * ```
+ */
+export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options?: WritToolsOptions): TOOLS {
+  if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'writTools: tools must be an AI SDK ToolSet (an object of tools)',
+    );
+  }
+  const { writ, tools: hints, defaults, ...rest } = parseAdapterOptions(options, 'writTools');
+  const extra = validateOptions(extraSchema, rest, 'writTools') as Pick<
+    WritToolsOptions,
+    'approver' | 'frameworkIds'
+  >;
+  const adapterOptions: AdapterOptions = { writ, tools: hints, defaults };
+  const out: Record<string, unknown> = {};
+  for (const [name, tool] of Object.entries(tools as Record<string, unknown>)) {
+    const execute =
+      typeof tool === 'object' && tool !== null ? (tool as { execute?: unknown }).execute : undefined;
+    if (typeof execute !== 'function') {
+      out[name] = tool;
+      continue;
+    }
+    if (wrappedTool(tools, name) !== undefined) {
+      throw new WritError(
+        'WRIT_OPTIONS_INVALID',
+        `writTools: tool "${name}" is already wrapped by writTools (its calls would be decided twice)`,
+      );
+    }
+    out[name] = wrapTool(name, tool as Record<string, unknown>, execute as Execute, adapterOptions, extra);
+  }
+  return out as TOOLS;
+}
+
+function wrapTool(
+  name: string,
+  tool: Readonly<Record<string, unknown>>,
+  original: Execute,
+  adapterOptions: AdapterOptions,
+  extra: Pick<WritToolsOptions, 'approver' | 'frameworkIds'>,
+): Record<string, unknown> {
+  // the model-facing description (a function of the tool context is left out); Writ keeps 4096 chars
+  const description = typeof tool.description === 'string' ? tool.description.slice(0, 4096) : undefined;
+  // The AI SDK validates the input against `inputSchema` before `execute` (and before `toolApproval`)
+  // and hands over the parsed value; validating that value again would break transforms and
+  // coercions, so Writ takes it as it is (pass `tools.<name>.input` to have Writ validate too).
+  const adapted = adaptTool(
+    FRAMEWORK,
+    { name, description },
+    (args) => {
+      const scope = activeContext().getValue(CALL_SCOPE) as CallScope | undefined;
+      if (scope === undefined) {
+        throw new WritError('WRIT_INTERNAL', `${name}: the AI SDK call context was lost before execute`);
+      }
+      scope.executed = true;
+      const result = original.call(tool, args, scope.options);
+      return isAsyncIterable(result) ? drain(result, scope.onValue) : result;
+    },
+    adapterOptions,
+  );
+  const entry: WrappedTool = { adapted, approver: extra.approver, frameworkIds: extra.frameworkIds };
+
+  const runOptions = async (options: ExecuteOptions): Promise<AdaptedRunOptions> => {
+    const messages: readonly ModelMessage[] = options.messages ?? [];
+    const { toolCallId } = options;
+    if (toolCallId === undefined) return { signal: options.abortSignal }; // called outside the AI SDK
+    const call: ToolCallInfo = { toolName: name, toolCallId, messages };
+    // the AI SDK runs an approved call on the next generateText/streamText call, whose messages hold
+    // the human's `tool-approval-response`: that is the approval Writ checks against its pending decision
+    const answer = humanAnswerFor(messages, toolCallId);
+    let approval: AdaptedRunOptions['approval'];
+    if (answer?.approved === true) {
+      const approver = await approverFor(entry, answer);
+      approval = {
+        approved: true,
+        ...(approver === undefined ? {} : { approver }),
+        ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+      };
+    }
+    return {
+      toolCallId,
+      signal: options.abortSignal,
+      approval,
+      frameworkIds: idsFor(entry, call, answer?.approvalId),
+    };
+  };
+  const inScope = <T>(scope: CallScope, run: () => Promise<T>) =>
+    runInContext(activeContext().setValue(CALL_SCOPE, scope), run);
+
+  const execute = isAsyncGeneratorFunction(original)
+    ? async function* execute(input: unknown, options: ExecuteOptions = {}) {
+        const queue = asyncQueue<unknown>();
+        const scope: CallScope = { options, executed: false, onValue: (value) => queue.push(value) };
+        const run = await runOptions(options);
+        inScope(scope, () => entry.adapted.run(input, run)).then(
+          (value) => {
+            if (!scope.executed) queue.push(value); // replayed from the call ledger
+            queue.end();
+          },
+          (error: unknown) => queue.fail(toModelError(error, scope)),
+        );
+        yield* queue;
+      }
+    : async function execute(input: unknown, options: ExecuteOptions = {}) {
+        const scope: CallScope = { options, executed: false, onValue: undefined };
+        const run = await runOptions(options);
+        try {
+          return await inScope(scope, () => entry.adapted.run(input, run));
+        } catch (error) {
+          throw toModelError(error, scope);
+        }
+      };
+
+  register(execute, entry);
+  return { ...tool, execute };
+}
+
+/**
+ * A refusal becomes the `WritError` the model should read: same code and details, the refusal text
+ * as message and as `toString()` (what the AI SDK sends the model for a tool error), the original as
+ * `cause`. The tool's own errors pass unchanged.
+ */
+function toModelError(error: unknown, scope: CallScope): unknown {
+  if (scope.executed || !WritError.isInstance(error)) return error;
+  return new Refusal(error.code, refusalMessage(error), { cause: error, details: error.details });
+}
+
+/** The AI SDK hands the model a tool error's `toString()`: for a refusal, that is the refusal text alone. */
+class Refusal extends WritError {
+  override toString(): string {
+    return this.message;
+  }
+}
+
+async function drain(source: AsyncIterable<unknown>, onValue: ((value: unknown) => void) | undefined) {
+  let last: unknown;
+  for await (const value of source) {
+    last = value;
+    onValue?.(value);
+  }
+  return last;
+}
+
+const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function';
+
+const isAsyncGeneratorFunction = (f: unknown): boolean =>
+  Object.prototype.toString.call(f) === '[object AsyncGeneratorFunction]';

@@ -1,0 +1,258 @@
+import { ToolMessage } from '@langchain/core/messages';
+import { interrupt, isGraphBubbleUp } from '@langchain/langgraph';
+import {
+  type AdaptedTool,
+  adaptTool,
+  type CallCheck,
+  DEFAULTS,
+  type FrameworkApproval,
+  type FrameworkTool,
+  refusalMessage,
+  WritError,
+} from '@writ/core';
+import {
+  APPROVAL_REQUEST_TYPE,
+  approvalResumeSchema,
+  toFrameworkApproval,
+  type WritApprovalRequest,
+} from './approval.js';
+import { FRAMEWORK, type ResolvedOptions } from './options.js';
+
+/**
+ * What a refusal's `ToolMessage` carries as `artifact` (never sent to the model): the error code and,
+ * when there was one, the policy decision id.
+ *
+ * @example
+ * ```ts
+ * const refused = result.messages.filter(
+ *   (m) => ToolMessage.isInstance(m) && (m.artifact as WritRefusalArtifact | undefined)?.writ !== undefined,
+ * );
+ * ```
+ */
+export interface WritRefusalArtifact {
+  readonly writ: { readonly code: WritError['code']; readonly decisionId?: string };
+}
+
+/** One LangChain tool call, as the middleware and the tool wrapper hand it over. @internal */
+export interface GovernedCall<R> {
+  readonly tool: FrameworkTool;
+  /** The model's tool call id; without one the call is not remembered and approvals go to Writ's handler. */
+  readonly toolCallId: string | undefined;
+  readonly args: unknown;
+  readonly signal: AbortSignal | undefined;
+  readonly frameworkIds: Readonly<Record<string, string>> | undefined;
+  /** Runs the framework's own tool (or the rest of its middleware chain). */
+  readonly invoke: () => Promise<R>;
+  /** Throw the refusal instead of answering with an error `ToolMessage` when there is no tool call id. */
+  readonly throwWithoutId: boolean;
+}
+
+/** Runs LangChain tool calls through the Writ pipeline. @internal */
+export interface Governor {
+  readonly options: ResolvedOptions;
+  govern<R>(call: GovernedCall<R>): Promise<R | ToolMessage>;
+}
+
+/** An approval this process asked for through `interrupt()`, by tool call id. */
+interface Ask {
+  readonly bindingHash: string;
+  readonly request: WritApprovalRequest;
+}
+
+/**
+ * The tool (or an inner middleware) answered with an error `ToolMessage`: recorded as the tool's
+ * failure (outcome `error`), and the message still goes to the model.
+ */
+class ToolMessageError extends Error {
+  override readonly name = 'ToolMessageError';
+  readonly toolMessage: ToolMessage;
+  constructor(toolMessage: ToolMessage) {
+    super(
+      typeof toolMessage.content === 'string'
+        ? toolMessage.content
+        : 'the tool answered with an error message',
+    );
+    this.toolMessage = toolMessage;
+  }
+}
+
+/**
+ * The LangChain side of the adapter kit, shared by the middleware and the tool wrapper:
+ * `check` → (deny: error `ToolMessage`) | (approval: `interrupt()`, then `run` with the answer or
+ * `reject`) | (allow: `run`). A node that runs again after a resume gets the remembered decision and,
+ * for calls that already ran, the recorded result: nothing is decided, recorded or executed twice.
+ * @internal
+ */
+export function createGovernor(options: ResolvedOptions): Governor {
+  const asks = new Map<string, Ask>();
+  const remember = (toolCallId: string, ask: Ask) => {
+    asks.delete(toolCallId);
+    asks.set(toolCallId, ask);
+    if (asks.size > DEFAULTS.callLedgerSize) asks.delete(asks.keys().next().value as string);
+  };
+
+  /**
+   * Asks the human through `interrupt()` (first run: throws `GraphInterrupt`; after
+   * `Command({ resume })`: returns the answer). Anything but a well-formed answer to the request this
+   * process raised becomes a rejection.
+   */
+  const ask = (
+    adapted: AdaptedTool,
+    call: GovernedCall<unknown>,
+    toolCallId: string,
+    check: Extract<CallCheck, { effect: 'approval_required' }>,
+  ): FrameworkApproval => {
+    const before = asks.get(toolCallId);
+    const request: WritApprovalRequest = {
+      type: APPROVAL_REQUEST_TYPE,
+      toolCallId,
+      tool: adapted.name,
+      args: call.args,
+      risk: adapted.risk,
+      message: check.message,
+      bindingHash: check.bindingHash,
+      decisionId: check.decision.decisionId,
+      expiresAt: check.expiresAt,
+    };
+    remember(toolCallId, { bindingHash: check.bindingHash, request });
+    let value: unknown;
+    try {
+      value = interrupt<WritApprovalRequest, unknown>(request);
+    } catch (error) {
+      if (isGraphBubbleUp(error)) throw error;
+      return {
+        approved: false,
+        reason: `LangGraph could not pause the run for approval: ${messageOf(error)}`,
+      };
+    }
+    if (before?.bindingHash !== check.bindingHash) {
+      return {
+        approved: false,
+        reason:
+          'the answer came for an approval request that is no longer pending (it expired, or another process raised it)',
+      };
+    }
+    const parsed = approvalResumeSchema.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((i) => {
+        const path = i.path.length === 0 ? 'resume' : `resume.${i.path.map(String).join('.')}`;
+        return `${path}: ${i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : i.message}`;
+      });
+      return { approved: false, reason: `the resume value is not an approval answer (${issues.join('; ')})` };
+    }
+    const answer = toFrameworkApproval(parsed.data);
+    if (parsed.data.toolCallId !== undefined && parsed.data.toolCallId !== toolCallId) {
+      return {
+        ...answer,
+        approved: false,
+        reason: `the answer is for tool call ${parsed.data.toolCallId}, not ${toolCallId}`,
+      };
+    }
+    return answer;
+  };
+
+  /**
+   * LangGraph hands resume values to a node's `interrupt()` calls by their order. When a node runs
+   * again after a call that asked for approval has settled, that call takes its place in the order
+   * again (the answer it gets back is the one it already used), so a later call gets its own answer.
+   */
+  const keepInterruptOrder = (toolCallId: string) => {
+    const known = asks.get(toolCallId);
+    if (known === undefined || options.approvals !== 'interrupt') return;
+    try {
+      interrupt<WritApprovalRequest, unknown>(known.request);
+    } catch (error) {
+      // no answer at this position (the node runs from an older checkpoint): the call is settled, so do not ask
+      if (!isGraphBubbleUp(error)) throw error;
+    }
+  };
+
+  return {
+    options,
+    async govern<R>(call: GovernedCall<R>): Promise<R | ToolMessage> {
+      let ran = false;
+      const adapted = adaptTool(
+        FRAMEWORK,
+        call.tool,
+        async () => {
+          ran = true;
+          let output: R;
+          try {
+            output = await call.invoke();
+          } catch (error) {
+            // the tool paused the graph itself (its own interrupt(), a Command to the parent graph): control
+            // flow, not a failure; not remembered as settled, so the call runs again when the graph resumes
+            if (isGraphBubbleUp(error)) {
+              throw new WritError(
+                'WRIT_ABORTED',
+                `${call.tool.name} was paused by LangGraph (${error.name})`,
+                {
+                  cause: error,
+                },
+              );
+            }
+            throw error;
+          }
+          if (ToolMessage.isInstance(output) && output.status === 'error') throw new ToolMessageError(output);
+          return output;
+        },
+        options,
+      );
+      const { toolCallId, args } = call;
+      const common = { signal: call.signal, frameworkIds: call.frameworkIds };
+      const settle = async (running: Promise<unknown>, replay: boolean): Promise<R | ToolMessage> => {
+        try {
+          return (await running) as R;
+        } catch (error) {
+          if (error instanceof ToolMessageError) return error.toolMessage;
+          if (WritError.isInstance(error, 'WRIT_ABORTED') && isGraphBubbleUp(error.cause)) throw error.cause;
+          // the tool's own errors (now or replayed) are the framework's to handle, as without Writ
+          if (ran || replay || !WritError.isInstance(error) || error.code === 'WRIT_ABORTED') throw error;
+          return refuse(call, error, refusalMessage(error));
+        }
+      };
+
+      if (toolCallId === undefined) return settle(adapted.run(args, common), false);
+      const check = await adapted.check(args, { toolCallId, ...common });
+      if (check.effect !== 'approval_required') {
+        if (check.decision?.effect === 'approval_required') keepInterruptOrder(toolCallId);
+        if (check.effect === 'deny') return refuse(call, check.error, check.message);
+        return settle(adapted.run(args, { toolCallId, ...common }), check.settled);
+      }
+      if (options.approvals === 'writ') return settle(adapted.run(args, { toolCallId, ...common }), false);
+      const answer = ask(adapted, call, toolCallId, check);
+      if (answer.approved) {
+        return settle(adapted.run(args, { toolCallId, ...common, approval: answer }), false);
+      }
+      const error =
+        (await adapted.reject(args, {
+          toolCallId,
+          ...common,
+          approver: answer.approver,
+          reason: answer.reason,
+        })) ??
+        new WritError('WRIT_APPROVAL_REJECTED', `${adapted.name} was not approved`, {
+          details: { tool: adapted.name },
+        });
+      return refuse(call, error, refusalMessage(error));
+    },
+  };
+}
+
+/** What the model sees when Writ refuses a call: an error `ToolMessage` whose content is the refusal. */
+function refuse<R>(call: GovernedCall<R>, error: WritError, message: string): ToolMessage {
+  if (call.toolCallId === undefined && call.throwWithoutId) throw error;
+  const decisionId = error.details.decisionId;
+  const artifact: WritRefusalArtifact = {
+    writ: { code: error.code, ...(typeof decisionId === 'string' ? { decisionId } : {}) },
+  };
+  return new ToolMessage({
+    content: message,
+    tool_call_id: call.toolCallId ?? '',
+    name: call.tool.name,
+    status: 'error',
+    artifact,
+  });
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,95 @@
+import { type AdapterOptions, adaptTool, parseAdapterOptions, validateOptions } from '@writ/core';
+import { z } from 'zod';
+
+/** The adapter's name, recorded as `call.framework.name` in decision records. @internal */
+export const FRAMEWORK = 'langchain';
+
+/**
+ * How a call that Writ's policy sends for human approval is asked.
+ * - `'interrupt'`: pause the graph with LangGraph's `interrupt()` (needs a checkpointer) and continue
+ *   with `new Command({ resume: { approved: true } })`.
+ * - `'writ'`: ask the approval handler of the Writ instance (`createWrit({ approvals })`) while the
+ *   call waits, as `writ.tool()` does.
+ *
+ * @example
+ * ```ts
+ * const writ = createWrit({ approvals: createCallbackApprovals(askOnSlack) });
+ * const middleware = writMiddleware({ writ, approvals: 'writ' satisfies ApprovalMode });
+ * ```
+ */
+export type ApprovalMode = 'interrupt' | 'writ';
+
+/**
+ * Options of {@link writTool} and {@link writTools}: the {@link AdapterOptions} every Writ adapter takes
+ * (instance, per-tool facts, defaults), plus how approvals are asked.
+ *
+ * @example
+ * ```ts
+ * const options: WritToolOptions = {
+ *   writ,
+ *   tools: {
+ *     lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
+ *     refund_order: { permission: 'orders:refund', risk: 'high' },
+ *   },
+ * };
+ * const tools = writTools([lookupOrder, refundOrder], options);
+ * ```
+ */
+export interface WritToolOptions extends AdapterOptions {
+  /**
+   * How calls that need human approval are asked (see {@link ApprovalMode}).
+   * @default 'interrupt'
+   */
+  approvals?: ApprovalMode | undefined;
+}
+
+/**
+ * Options of {@link writMiddleware}: the same as {@link WritToolOptions}.
+ *
+ * @example
+ * ```ts
+ * const options: WritMiddlewareOptions = { writ, tools: { refund_order: { risk: 'high' } } };
+ * const agent = createAgent({ model, tools, middleware: [writMiddleware(options)], checkpointer });
+ * ```
+ */
+export type WritMiddlewareOptions = WritToolOptions;
+
+/** Defaults of the options the LangChain adapter adds to {@link AdapterOptions}. */
+const DEFAULTS = Object.freeze({
+  /** @default 'interrupt' */
+  approvals: 'interrupt' as ApprovalMode,
+});
+
+/** Options after validation, defaults filled in. @internal */
+export interface ResolvedOptions extends AdapterOptions {
+  readonly approvals: ApprovalMode;
+}
+
+const optionsSchema = z.strictObject({
+  writ: z.unknown().optional(),
+  tools: z.unknown().optional(),
+  defaults: z.unknown().optional(),
+  approvals: z.enum(['interrupt', 'writ']).optional(),
+});
+
+/**
+ * Validates the options once, when the middleware or wrapper is created (`WRIT_OPTIONS_INVALID`
+ * names the bad key), including the per-tool facts. Never mutates the caller's object.
+ * @internal
+ */
+export function resolveOptions(options: WritToolOptions | undefined, fn: string): ResolvedOptions {
+  const adapter = parseAdapterOptions(options, fn);
+  validateOptions(optionsSchema, options, fn);
+  const resolved: ResolvedOptions = {
+    writ: adapter.writ,
+    tools: adapter.tools,
+    defaults: adapter.defaults,
+    approvals: adapter.approvals ?? DEFAULTS.approvals,
+  };
+  // per-tool facts (risk, permission, annotations…) are checked now, not at the first call
+  for (const name of Object.keys(resolved.tools ?? {})) adaptTool(FRAMEWORK, { name }, noop, resolved);
+  if (resolved.defaults !== undefined) adaptTool(FRAMEWORK, { name: 'defaults' }, noop, resolved);
+  return resolved;
+}
+
+const noop = () => undefined;

@@ -1,0 +1,35 @@
+import { tool } from '@langchain/core/tools';
+import { Command } from '@langchain/langgraph';
+import { ToolNode } from '@langchain/langgraph/prebuilt';
+import { createAgent, fakeModel } from 'langchain';
+import { describe, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { type WritApprovalResume, writMiddleware, writTool, writTools } from './index.js';
+
+const lookupOrder = tool(async ({ orderId }) => ({ orderId }), {
+  name: 'lookup_order',
+  schema: z.object({ orderId: z.string() }),
+});
+const faq = tool(async (question: string) => question, { name: 'search_faq', schema: z.string() });
+
+describe('types', () => {
+  it('writTool and writTools give back the tools as they were typed', () => {
+    expectTypeOf(writTool(lookupOrder)).toEqualTypeOf<typeof lookupOrder>();
+    expectTypeOf(writTools([lookupOrder, faq] as const)).toEqualTypeOf<
+      readonly [typeof lookupOrder, typeof faq]
+    >();
+    new ToolNode(writTools([lookupOrder, faq]));
+  });
+
+  it('writMiddleware is a createAgent middleware', () => {
+    createAgent({ model: fakeModel(), tools: [lookupOrder], middleware: [writMiddleware()] });
+  });
+
+  it('the resume value is typed', () => {
+    const resume: WritApprovalResume = { approved: true, approver: { id: 'maria@example.com' } };
+    new Command({ resume });
+    // @ts-expect-error approved is required
+    const missing: WritApprovalResume = { approver: { id: 'maria@example.com' } };
+    void missing;
+  });
+});

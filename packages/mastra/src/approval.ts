@@ -1,0 +1,127 @@
+import type { Principal, PrincipalKind } from '@writ/core';
+import { z } from 'zod';
+
+/** The `type` of every {@link WritApprovalRequest}: how to tell Writ's suspensions from a tool's own. */
+export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
+
+/**
+ * What a wrapped tool suspends with when Writ's policy asks for a human approval. Mastra shows it as
+ * the `suspendPayload` of the `tool-call-suspended` chunk (`stream()`), of `output.suspendPayload`
+ * (`generate()`, `finishReason: 'suspended'`) and of `agent.listSuspendedRuns()`.
+ *
+ * @example
+ * ```ts
+ * const output = await agent.generate('Refund order 42', { memory });
+ * const request = output.suspendPayload?.suspendPayload;
+ * if (isWritApprovalRequest(request)) console.log(request.message, request.args);
+ * ```
+ */
+export interface WritApprovalRequest {
+  readonly type: typeof WRIT_APPROVAL_REQUEST;
+  /** Tool name (the key in the agent's `tools`). */
+  readonly tool: string;
+  /** The arguments Writ decided on, exactly as they will run once approved. */
+  readonly args: unknown;
+  /** What to show the approver. */
+  readonly message: string;
+  readonly decisionId: string;
+  /** Binds the answer to this tool, these arguments, this agent and this decision. */
+  readonly bindingHash: string;
+  /** Epoch ms after which Writ refuses the answer. */
+  readonly expiresAt: number;
+  readonly policyIds: readonly string[];
+  readonly reasons: readonly string[];
+  /**
+   * Set when the call continues a suspension of the tool's own: the resume data and payload the tool
+   * gets back once Writ's approval is answered.
+   */
+  readonly resume?: { readonly data: unknown; readonly payload?: unknown } | undefined;
+}
+
+/**
+ * The answer to a {@link WritApprovalRequest}, passed as Mastra resume data. Mastra's own
+ * `approveToolCall()` / `declineToolCall({ reason })` (and their `…Generate` forms) send exactly this
+ * shape, so they answer Writ's approvals too; `resumeStream` / `resumeGenerate` can also name the approver.
+ *
+ * @example
+ * ```ts
+ * const answer: WritApprovalAnswer = { approved: true, approver: { id: 'maria@example.com', name: 'Maria' } };
+ * await agent.resumeGenerate(answer, { runId: output.runId, toolCallId });
+ * ```
+ */
+export interface WritApprovalAnswer {
+  readonly approved: boolean;
+  /** Why; shown to the model when the call is declined. */
+  readonly reason?: string | undefined;
+  /**
+   * Who answered (recorded with assurance `asserted`: the application vouches for it).
+   * @default the task's requester when approved; unknown (`null`) when declined
+   */
+  readonly approver?:
+    | {
+        readonly id: string;
+        readonly kind?: PrincipalKind | undefined;
+        readonly name?: string | undefined;
+        readonly issuer?: string | undefined;
+      }
+    | undefined;
+}
+
+const text = z.string().min(1).max(2048);
+
+/** Suspend data of Writ's approvals. @internal */
+export const approvalRequestSchema = z.object({
+  type: z.literal(WRIT_APPROVAL_REQUEST),
+  tool: text,
+  args: z.unknown(),
+  message: z.string().max(8192),
+  decisionId: text,
+  bindingHash: text,
+  expiresAt: z.number(),
+  policyIds: z.array(z.string()),
+  reasons: z.array(z.string()),
+  resume: z.object({ data: z.unknown(), payload: z.unknown().optional() }).optional(),
+});
+
+/** Resume data answering Writ's approvals (lenient: Mastra's own approve/decline add nothing else). @internal */
+export const approvalAnswerSchema = z.object({
+  approved: z.boolean(),
+  reason: z.string().max(2048).optional(),
+  approver: z
+    .object({
+      id: text,
+      kind: z.enum(['human', 'agent', 'service']).optional(),
+      name: z.string().max(256).optional(),
+      issuer: z.string().max(2048).optional(),
+    })
+    .optional(),
+});
+
+/**
+ * Whether a Mastra suspend payload is Writ asking for an approval (rather than a tool asking for input).
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of stream.fullStream) {
+ *   if (chunk.type === 'tool-call-suspended' && isWritApprovalRequest(chunk.payload.suspendPayload)) {
+ *     showApprovalDialog(chunk.payload.toolCallId, chunk.payload.suspendPayload.message);
+ *   }
+ * }
+ * ```
+ */
+export function isWritApprovalRequest(value: unknown): value is WritApprovalRequest {
+  return approvalRequestSchema.safeParse(value).success;
+}
+
+/** The approver named in an answer, as the asserted principal Writ records. @internal */
+export function approverOf(answer: z.infer<typeof approvalAnswerSchema>): Principal | undefined {
+  const a = answer.approver;
+  if (a === undefined) return undefined;
+  return {
+    kind: a.kind ?? 'human',
+    id: a.id,
+    assurance: 'asserted',
+    ...(a.name === undefined ? {} : { name: a.name }),
+    ...(a.issuer === undefined ? {} : { issuer: a.issuer }),
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Default option values of `@writ/mcp`, in one place.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULTS } from '@writ/mcp';
+ * console.log(`task tokens are read from: ${DEFAULTS.tokenSources.join(', ')}`);
+ * ```
+ */
+export const DEFAULTS = Object.freeze({
+  /** Name recorded as `call.framework.name` in decision records. @default 'mcp' */
+  frameworkName: 'mcp',
+  /**
+   * Whether a server refuses calls that carry no task token. When `false`, such calls run as an
+   * autonomous task of the server's own agent. A token that is present but fails verification is
+   * always refused. @default true
+   */
+  requireTaskToken: true,
+  /**
+   * Where a server looks for the caller's task token, in order: `params._meta["io.writ/txn-token"]`,
+   * the HTTP `Txn-Token` header of the request (Streamable HTTP), the bearer token of the transport's
+   * `authInfo`. @default ['meta', 'header', 'authInfo']
+   */
+  tokenSources: Object.freeze(['meta', 'header', 'authInfo'] as const),
+  /** Whether an instrumented client sends the task token in `params._meta`. @default true */
+  taskToken: true,
+  /** Instrumentation scope name of the CLIENT spans. @default '@writ/mcp' */
+  tracerName: '@writ/mcp',
+  /** Longest argument preview shown to the approver in an elicitation, in characters. @default 1000 */
+  approvalPreviewChars: 1000,
+});

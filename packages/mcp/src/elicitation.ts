@@ -1,0 +1,156 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type {
+  ClientCapabilities,
+  ElicitRequestFormParams,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULTS } from './defaults.js';
+
+/**
+ * What an approval prompt is built from, for the `approvalMessage` option of `instrumentServer`.
+ *
+ * @example
+ * ```ts
+ * const approvalMessage = (request: ApprovalPrompt) =>
+ *   `The assistant wants to ${request.tool} with ${request.argsPreview}. ${request.message}. Allow it?`;
+ * ```
+ */
+export interface ApprovalPrompt {
+  /** The tool name. */
+  readonly tool: string;
+  /** The call's arguments. */
+  readonly args: unknown;
+  /** The arguments as JSON, cut to `DEFAULTS.approvalPreviewChars` characters. */
+  readonly argsPreview: string;
+  /** Why Writ asks: `check.message` (`refund_order needs human approval (cedar): …`). */
+  readonly message: string;
+}
+
+/** The human's answer as the adapter records it. @internal */
+export type ElicitedAnswer =
+  | { readonly approved: true; readonly reason: string | undefined }
+  | {
+      readonly approved: false;
+      readonly reason: string;
+      /** The user answered (declined); `false` when nobody could be asked or the request failed. */
+      readonly answered: boolean;
+    };
+
+/**
+ * The form a server asks approvals with (elicitation, form mode): an `approve` checkbox that must be
+ * ticked and an optional `reason`. Only `accept` with `approve: true` approves; `decline`, `cancel` or
+ * an unticked box refuse the call. The request's `_meta["io.writ/approval"]` names the tool, the
+ * approval's binding hash and its expiry, for clients that render Writ approvals their own way.
+ *
+ * @example
+ * ```ts
+ * client.setRequestHandler(ElicitRequestSchema, async (request) => {
+ *   const ok = await ui.confirm(request.params.message);
+ *   return ok ? { action: 'accept', content: { approve: true } } : { action: 'decline' };
+ * });
+ * ```
+ */
+export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
+  type: 'object',
+  properties: {
+    approve: {
+      type: 'boolean',
+      title: 'Approve',
+      description: 'Tick to let the tool run with exactly these arguments.',
+      default: false,
+    },
+    reason: {
+      type: 'string',
+      title: 'Reason',
+      description: 'Optional, kept in the audit record.',
+      maxLength: 1000,
+    },
+  },
+  required: ['approve'],
+};
+
+/**
+ * `_meta` key of an approval elicitation: `{ tool, bindingHash, expiresAt }`.
+ *
+ * @example
+ * ```ts
+ * client.setRequestHandler(ElicitRequestSchema, async (request) => {
+ *   const approval = request.params._meta?.[APPROVAL_META_KEY] as { tool: string; expiresAt: number } | undefined;
+ *   if (approval !== undefined) return ui.askApproval(approval.tool, request.params.message, approval.expiresAt);
+ *   return ui.form(request.params);
+ * });
+ * ```
+ */
+export const APPROVAL_META_KEY = 'io.writ/approval';
+
+/** Whether the client declared form elicitation (an empty `elicitation: {}` means form, per the spec). @internal */
+export function supportsFormElicitation(capabilities: ClientCapabilities | undefined): boolean {
+  const elicitation = capabilities?.elicitation;
+  if (elicitation === undefined) return false;
+  return elicitation.form !== undefined || elicitation.url === undefined;
+}
+
+/** The arguments as JSON for the approver, cut to `max` characters. @internal */
+export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPreviewChars): string {
+  let json: string;
+  try {
+    json = JSON.stringify(args ?? {}) ?? '{}';
+  } catch {
+    return '(arguments cannot be shown)';
+  }
+  return json.length <= max ? json : `${json.slice(0, max)}…`;
+}
+
+/**
+ * Asks the human at the client through MCP elicitation (`elicitation/create`, form mode), sent as part
+ * of the `tools/call` being handled so Streamable HTTP routes it on that request's stream.
+ * @internal
+ */
+export async function elicitApproval(
+  server: McpServer,
+  request: {
+    readonly message: string;
+    readonly approval: { readonly tool: string; readonly bindingHash: string; readonly expiresAt: number };
+    readonly relatedRequestId: RequestId;
+    readonly signal: AbortSignal;
+    readonly timeoutMs: number;
+  },
+): Promise<ElicitedAnswer> {
+  if (!supportsFormElicitation(server.server.getClientCapabilities())) {
+    return {
+      approved: false,
+      answered: false,
+      reason:
+        'the MCP client cannot ask its user (it did not declare the elicitation capability), so no human approved the call',
+    };
+  }
+  let result: Awaited<ReturnType<McpServer['server']['elicitInput']>>;
+  try {
+    result = await server.server.elicitInput(
+      {
+        mode: 'form',
+        message: request.message,
+        requestedSchema: APPROVAL_SCHEMA,
+        _meta: { [APPROVAL_META_KEY]: request.approval },
+      },
+      { relatedRequestId: request.relatedRequestId, signal: request.signal, timeout: request.timeoutMs },
+    );
+  } catch (error) {
+    return {
+      approved: false,
+      answered: false,
+      reason: `asking the MCP client's user failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+  const given = result.content?.reason;
+  const reason =
+    typeof given === 'string' && given.trim().length > 0 ? given.trim().slice(0, 1000) : undefined;
+  if (result.action === 'accept' && result.content?.approve === true) return { approved: true, reason };
+  if (result.action === 'accept') {
+    return { approved: false, answered: true, reason: reason ?? 'the user answered without ticking approve' };
+  }
+  if (result.action === 'decline') {
+    return { approved: false, answered: true, reason: reason ?? 'the user declined in the MCP client' };
+  }
+  return { approved: false, answered: true, reason: 'the user dismissed the approval request' };
+}

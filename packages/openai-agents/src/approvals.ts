@@ -1,0 +1,161 @@
+import type { RunToolApprovalItem, ToolErrorFormatter } from '@openai/agents';
+import { type Principal, refusalMessage, validateOptions, WritError } from '@writ/core';
+import { z } from 'zod';
+import { forgetPending, peekPending } from './pending.js';
+
+/**
+ * What {@link approveCall} and {@link rejectCall} need of the run state: `RunState` (or
+ * `result.state`) fits.
+ *
+ * @example
+ * ```ts
+ * const state: ApprovalState = await RunState.fromString(agent, stored);
+ * ```
+ */
+export interface ApprovalState {
+  approve(item: RunToolApprovalItem, options?: { alwaysApprove?: boolean }): void;
+  reject(item: RunToolApprovalItem, options?: { alwaysReject?: boolean; message?: string }): void;
+}
+
+/**
+ * Options of {@link approveCall}.
+ *
+ * @example
+ * ```ts
+ * const options: ApproveCallOptions = { approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' } };
+ * ```
+ */
+export interface ApproveCallOptions {
+  /** Who approved, recorded in the approval record. @default the task's requester */
+  approver?: Principal | undefined;
+}
+
+/**
+ * Options of {@link rejectCall}.
+ *
+ * @example
+ * ```ts
+ * const options: RejectCallOptions = { approver: maria, reason: 'refunds over 500 need a manager' };
+ * ```
+ */
+export interface RejectCallOptions {
+  /** Who declined, recorded in the approval record. @default unknown (recorded as `null`) */
+  approver?: Principal | undefined;
+  /** Why, recorded and included in what the model sees. */
+  reason?: string | undefined;
+}
+
+const principalSchema = z.looseObject({
+  kind: z.enum(['human', 'agent', 'service']),
+  id: z.string().min(1).max(2048),
+  assurance: z.enum(['verified', 'asserted']),
+});
+const approveSchema = z.strictObject({ approver: principalSchema.optional() });
+const rejectSchema = z.strictObject({
+  approver: principalSchema.optional(),
+  reason: z.string().max(8192).optional(),
+});
+
+/** The tool name and call id of a function-call approval item. */
+function callOf(item: RunToolApprovalItem): { name: string; callId: string } | undefined {
+  const raw = item.rawItem;
+  if (raw.type !== 'function_call') return undefined;
+  return { name: raw.name, callId: raw.callId };
+}
+
+/**
+ * `state.approve(item)`, telling Writ who approved. The approval is bound to this tool call (tool,
+ * arguments, agent, decision): when the run resumes, Writ records the approval with this approver and
+ * runs the call. Without this helper `state.approve(item)` works too; the approver is then the task's
+ * requester. `alwaysApprove` is not offered: Writ approves one call at a time.
+ *
+ * @example
+ * ```ts
+ * const result = await run(agent, 'Refund order 42');
+ * for (const item of result.interruptions) {
+ *   approveCall(result.state, item, { approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' } });
+ * }
+ * await run(agent, result.state);
+ * ```
+ */
+export function approveCall(
+  state: ApprovalState,
+  item: RunToolApprovalItem,
+  options: ApproveCallOptions = {},
+): void {
+  const { approver } = validateOptions(approveSchema, options, 'approveCall');
+  const call = callOf(item);
+  const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
+  if (pending !== undefined && approver !== undefined) pending.approver = approver as Principal;
+  state.approve(item);
+}
+
+/**
+ * `state.reject(item)`, recorded by Writ: the approval record (approved: false, approver, reason), the
+ * refused decision and its outcome are written now, and the model is told, in Writ's words, that the
+ * call was not approved (`Refused by Writ (WRIT_APPROVAL_REJECTED): …`). Call it inside the `writ.task`
+ * the run belongs to. Resolves to the refusal, or `undefined` when Writ had not asked about this call
+ * (then it is a plain `state.reject(item)`).
+ *
+ * @example
+ * ```ts
+ * const [item] = result.interruptions;
+ * await rejectCall(result.state, item, { approver: maria, reason: 'refunds over 200 need a manager' });
+ * const resumed = await run(agent, result.state); // the model sees the refusal as the tool output
+ * ```
+ */
+export async function rejectCall(
+  state: ApprovalState,
+  item: RunToolApprovalItem,
+  options: RejectCallOptions = {},
+): Promise<WritError | undefined> {
+  const parsed = validateOptions(rejectSchema, options, 'rejectCall');
+  const call = callOf(item);
+  const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
+  if (call === undefined || pending === undefined) {
+    state.reject(item);
+    return undefined;
+  }
+  const error = await pending.tool.reject(pending.args, {
+    toolCallId: call.callId,
+    ...(parsed.approver === undefined ? {} : { approver: parsed.approver as Principal }),
+    ...(parsed.reason === undefined ? {} : { reason: parsed.reason }),
+  });
+  forgetPending(call.name, call.callId);
+  state.reject(item, error === undefined ? undefined : { message: refusalMessage(error) });
+  return error;
+}
+
+/**
+ * A `toolErrorFormatter` for `run()` / `new Runner()` that records plain `state.reject(item)` calls.
+ * The SDK answers a rejected call without calling the tool; this formatter is the one hook it calls
+ * then (and only when the rejection carried no `message`). It records the rejection like
+ * {@link rejectCall} (approver unknown) and returns Writ's refusal text for the model. Other errors go
+ * to `next`, or the SDK's default text.
+ *
+ * @example
+ * ```ts
+ * state.reject(item);
+ * await run(agent, state, { toolErrorFormatter: writToolErrorFormatter() });
+ * ```
+ */
+export function writToolErrorFormatter<TContext = unknown>(
+  next?: ToolErrorFormatter<TContext>,
+): ToolErrorFormatter<TContext> {
+  if (next !== undefined && typeof next !== 'function') {
+    throw new WritError('WRIT_OPTIONS_INVALID', 'writToolErrorFormatter: next must be a function');
+  }
+  return async (args) => {
+    if (args.kind === 'approval_rejected' && args.toolType === 'function') {
+      // namespaced tools are reported as `namespace.name`; Writ knows them by name
+      const name = args.toolName.slice(args.toolName.lastIndexOf('.') + 1);
+      const pending = peekPending(name, args.callId);
+      if (pending !== undefined) {
+        const error = await pending.tool.reject(pending.args, { toolCallId: args.callId });
+        forgetPending(name, args.callId);
+        if (error !== undefined) return refusalMessage(error);
+      }
+    }
+    return next === undefined ? undefined : next(args);
+  };
+}

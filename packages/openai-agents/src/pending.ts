@@ -1,0 +1,43 @@
+import type { AdaptedTool, Principal } from '@writ/core';
+import { DEFAULTS } from '@writ/core';
+
+/** A call Writ asked a human about (through the SDK's interruption), awaiting the answer. @internal */
+export interface PendingApproval {
+  readonly tool: AdaptedTool;
+  /** The arguments `check` judged (what the approval is bound to). */
+  readonly args: unknown;
+  /** Who approved, when the application said so through `approveCall`. */
+  approver?: Principal | undefined;
+}
+
+// Interrupted runs outlive the function that started them (the state is serialised, a human answers,
+// the run resumes), so the calls awaiting an answer are kept here, by tool name and tool call id, the
+// only keys the SDK hands to every hook involved. Bounded like Writ's own call ledger; entries leave
+// when the call runs or is rejected.
+const pending = new Map<string, PendingApproval>();
+
+const keyOf = (toolName: string, callId: string) => `${toolName}\u0000${callId}`;
+
+/** @internal */
+export function rememberPending(toolName: string, callId: string, entry: PendingApproval): void {
+  const key = keyOf(toolName, callId);
+  const known = pending.get(key);
+  // a re-check of the same call (e.g. after a resume without an answer) keeps the approver already named
+  if (known !== undefined && known.tool.name === entry.tool.name) entry.approver ??= known.approver;
+  pending.delete(key);
+  pending.set(key, entry);
+  while (pending.size > DEFAULTS.callLedgerSize) {
+    const oldest = pending.keys().next().value as string;
+    pending.delete(oldest);
+  }
+}
+
+/** @internal */
+export function peekPending(toolName: string, callId: string): PendingApproval | undefined {
+  return pending.get(keyOf(toolName, callId));
+}
+
+/** @internal */
+export function forgetPending(toolName: string, callId: string): void {
+  pending.delete(keyOf(toolName, callId));
+}
