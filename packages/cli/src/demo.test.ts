@@ -32,6 +32,11 @@ describe('writ demo (built binary)', () => {
     expect(out).toMatch(/✔ allow\s+support-bot\s+lookup_order\(42\)/);
     expect(out).toMatch(/⏸ approved\s+support-bot\s+refund_order\(42, 250\)/);
     expect(out).toMatch(/✖ deny\s+billing-bot\s+delete_customer\(cus_7\)/);
+    // the billing agent's model (a real AI SDK generateText loop) received the refusal as its tool result
+    expect(out).toContain(
+      'the model was told: "Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run."',
+    );
+    expect(out).toContain('Vercel AI SDK generateText loops');
     expect(out).toMatch(/✖ refused\s+billing-bot\s+delegate ledger-bot/);
     expect(out).toContain('verify: OK');
     expect(out).toContain('requester alice@example.com (verified)');

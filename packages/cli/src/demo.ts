@@ -51,18 +51,22 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   );
   if (options.json) {
     options.stdout.write(
-      `${JSON.stringify({ steps: result.steps, taskId: result.taskId, correlationId: result.correlationId, verify: verdict, report, auditDir: result.auditDir })}\n`,
+      `${JSON.stringify({ steps: result.steps, taskId: result.taskId, correlationId: result.correlationId, modelSawRefusal: result.modelSawRefusal, verify: verdict, report, auditDir: result.auditDir })}\n`,
     );
     return verdict.ok ? 0 : 1;
   }
   const out = (line = '') => options.stdout.write(`${line}\n`);
   out(c.bold('Writ demo: alice asks support-bot to refund order 42'));
   out(c.dim('zero config: local authority in .writ/demo/keys, shipped Cedar policies, tamper-evident log'));
+  out(c.dim('agents: Vercel AI SDK generateText loops (scripted model) instrumented by @writ/ai-sdk'));
   out();
   for (const step of result.steps) {
     const colour = step.effect === 'allow' ? c.green : step.effect === 'approval_required' ? c.yellow : c.red;
     out(`  ${colour(LABEL[step.effect])}  ${step.agent.padEnd(12)} ${step.action}`);
     out(c.dim(`               ${step.detail}`));
+    if (step.effect === 'deny' && result.modelSawRefusal !== undefined) {
+      out(c.dim(`               the model was told: ${modelText(result.modelSawRefusal)}`));
+    }
   }
   out();
   out(
@@ -76,4 +80,14 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   out(`HTML report: ${report}`);
   out(c.dim(`check it yourself: writ verify ${result.auditDir} --key '${result.verifierKey}'`));
   return verdict.ok ? 0 : 1;
+}
+
+/** The refusal reason out of the tool output the model received (`{"type":"execution-denied","reason":…}`). */
+function modelText(output: string): string {
+  try {
+    const parsed = JSON.parse(output) as { reason?: unknown };
+    return typeof parsed.reason === 'string' ? JSON.stringify(parsed.reason) : output;
+  } catch {
+    return output;
+  }
 }
