@@ -177,6 +177,38 @@ describe('adaptTool: the kit every framework adapter uses', () => {
     });
   });
 
+  it('a framework pause inside the tool is recorded as suspended, not settled: the resumed call runs, same decision', async () => {
+    const t = setup();
+    class Pause extends Error {
+      override name = 'Pause';
+    }
+    let answer: string | undefined;
+    const ask = adaptTool(
+      'test-framework',
+      { name: 'lookup_order', input: z.object({ orderId: z.string() }) },
+      async () => {
+        if (answer === undefined) throw new Pause('waiting for the customer');
+        return answer;
+      },
+      { writ: t.writ, defaults: { risk: 'low' } },
+      { isSuspension: (e) => e instanceof Pause },
+    );
+    await t.writ.task(task, async () => {
+      await ask.check({ orderId: '42' }, { toolCallId: 'call-p' });
+      await expect(ask.run({ orderId: '42' }, { toolCallId: 'call-p' })).rejects.toBeInstanceOf(Pause);
+      answer = 'yes';
+      await expect(ask.run({ orderId: '42' }, { toolCallId: 'call-p' })).resolves.toBe('yes');
+      // and now it is settled: a further re-run replays
+      answer = 'changed';
+      await expect(ask.run({ orderId: '42' }, { toolCallId: 'call-p' })).resolves.toBe('yes');
+    });
+    expect(t.policy.requests).toHaveLength(1);
+    expect(t.audit.ofKind('outcome').map((o) => [o.outcome.status, o.outcome.errorCode])).toEqual([
+      ['suspended', 'Pause'],
+      ['ok', undefined],
+    ]);
+  });
+
   it('refuses bad adapter hints with the offending key', () => {
     const t = setup();
     expect(() =>

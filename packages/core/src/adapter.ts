@@ -63,6 +63,16 @@ export interface FrameworkTool {
   readonly input?: unknown;
 }
 
+/** What an adapter tells the kit about its framework (not user options). */
+export interface FrameworkHooks {
+  /**
+   * Recognises the errors by which the framework pauses a tool that is running (LangGraph's
+   * `interrupt()` / `GraphBubbleUp` thrown inside a tool): the outcome is recorded as `suspended`, and the
+   * call is not remembered as settled, so it runs again (under the same decision) when resumed.
+   */
+  isSuspension?: ((error: unknown) => boolean) | undefined;
+}
+
 /** What {@link AdaptedTool.check} concluded: run it, ask a human first, or tell the model it was refused. */
 export type CallCheck =
   | {
@@ -198,6 +208,7 @@ export function adaptTool(
   tool: FrameworkTool,
   invoke: (args: unknown, ctx: ToolContext) => unknown,
   options: AdapterOptions = {},
+  hooks: FrameworkHooks = {},
 ): AdaptedTool {
   const hints: AdapterToolHints = { ...options.defaults, ...options.tools?.[tool.name] };
   const input = hints.input ?? (isStandardSchema(tool.input) ? tool.input : undefined);
@@ -222,6 +233,7 @@ export function adaptTool(
       ledger: rest.toolCallId !== undefined,
       framework: ref,
       ...(approval === undefined ? {} : { approval }),
+      ...(hooks.isSuspension === undefined ? {} : { isSuspension: hooks.isSuspension }),
     };
   };
   return Object.freeze({

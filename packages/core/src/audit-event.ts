@@ -118,7 +118,8 @@ export interface OutcomeEvent extends AuditEventBase {
   readonly call: { readonly id: string; readonly name: string };
   readonly outcome: {
     /** `ok`: the tool returned; `error`: it threw; `refused`: it never ran. */
-    readonly status: 'ok' | 'error' | 'refused';
+    /** `suspended`: the framework paused the running tool (it runs again on resume, same decision). */
+    readonly status: 'ok' | 'error' | 'refused' | 'suspended';
     readonly errorCode?: string | undefined;
     readonly durationMs: number;
     readonly resultDigest?: string | undefined;

@@ -12,6 +12,7 @@ export {
   adaptTool,
   type CallCheck,
   type FrameworkApproval,
+  type FrameworkHooks,
   type FrameworkRef,
   type FrameworkTool,
   parseAdapterOptions,

@@ -59,6 +59,12 @@ export interface RunOptions extends ExecuteOptions {
   readonly ledger?: boolean | undefined;
   readonly approval?: FrameworkApproval | undefined;
   readonly framework?: FrameworkRef | undefined;
+  /**
+   * Errors by which the framework pauses a running tool (LangGraph's own `interrupt()` inside a tool):
+   * recorded as outcome `suspended`, not remembered as the call's result, so the call runs again when
+   * the framework resumes it (under the same decision).
+   */
+  readonly isSuspension?: ((error: unknown) => boolean) | undefined;
 }
 
 interface State extends CallState {
@@ -135,10 +141,22 @@ export function runCall(
     : run.then(
         (value) => settle(state, { ok: true, value }),
         (error: unknown) => {
-          if (!WritError.isInstance(error, 'WRIT_ABORTED')) settle(state, { ok: false, error });
+          // an abort, or the framework pausing the tool, is not the call's result: it runs again on resume
+          if (!WritError.isInstance(error, 'WRIT_ABORTED') && !suspended(state, error))
+            settle(state, { ok: false, error });
           throw error;
         },
       );
+}
+
+/** Whether a tool's error is the framework pausing it (see `RunOptions.isSuspension`). */
+function suspended(s: State, error: unknown): boolean {
+  if (!s.executed || s.options.isSuspension === undefined) return false;
+  try {
+    return s.options.isSuspension(error) === true;
+  } catch {
+    return false;
+  }
 }
 
 function bindingOf(task: TaskState, def: ToolDefinition, rawArgs: unknown, options: RunOptions) {
@@ -336,6 +354,12 @@ async function drive(state: State, preRefusal: WritError | undefined, ownsSpan: 
   } catch (error) {
     if (state.executed) {
       const code = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
+      if (suspended(state, error)) {
+        // paused by the framework, not failed: the span ends unset, the outcome says so
+        span.setAttribute(ATTR.WRIT_OUTCOME, 'suspended');
+        await recordOutcome(state, 'suspended', started, code, undefined);
+        throw error;
+      }
       markError(span, code, error);
       await recordOutcome(state, 'error', started, code, undefined);
       throw error;
@@ -926,7 +950,7 @@ function refusalRecord(error: WritError): RefusalRecord {
 
 async function recordOutcome(
   s: State,
-  status: 'ok' | 'error' | 'refused',
+  status: 'ok' | 'error' | 'refused' | 'suspended',
   started: number,
   errorCode: WritErrorCode | string | undefined,
   result: unknown,
@@ -955,7 +979,7 @@ async function recordOutcome(
 }
 
 interface OutcomeFields {
-  readonly status: 'ok' | 'error' | 'refused';
+  readonly status: 'ok' | 'error' | 'refused' | 'suspended';
   readonly errorCode?: string;
   readonly durationMs: number;
   readonly resultDigest?: string;

@@ -27,6 +27,7 @@ export const ATTR = {
   WRIT_CREDENTIAL_JTI: 'writ.credential.jti',
   WRIT_AUDIT_INDEX: 'writ.audit.index',
   WRIT_SCOPE_IN_SCOPE: 'writ.scope.in_scope',
+  WRIT_OUTCOME: 'writ.outcome',
 } as const;
 
 /** The `gen_ai.operation.name` of tool spans, and the span name prefix. */

@@ -177,26 +177,14 @@ export function createGovernor(options: ResolvedOptions): Governor {
         async () => {
           ran = true;
           let output: R;
-          try {
-            output = await call.invoke();
-          } catch (error) {
-            // the tool paused the graph itself (its own interrupt(), a Command to the parent graph): control
-            // flow, not a failure; not remembered as settled, so the call runs again when the graph resumes
-            if (isGraphBubbleUp(error)) {
-              throw new WritError(
-                'WRIT_ABORTED',
-                `${call.tool.name} was paused by LangGraph (${error.name})`,
-                {
-                  cause: error,
-                },
-              );
-            }
-            throw error;
-          }
+          output = await call.invoke();
           if (ToolMessage.isInstance(output) && output.status === 'error') throw new ToolMessageError(output);
           return output;
         },
         options,
+        // the tool paused the graph itself (its own interrupt(), a Command to the parent graph): control
+        // flow, not a failure; recorded as suspended, and the call runs again when the graph resumes
+        { isSuspension: isGraphBubbleUp },
       );
       const { toolCallId, args } = call;
       const common = { signal: call.signal, frameworkIds: call.frameworkIds };
@@ -205,8 +193,7 @@ export function createGovernor(options: ResolvedOptions): Governor {
           return (await running) as R;
         } catch (error) {
           if (error instanceof ToolMessageError) return error.toolMessage;
-          if (WritError.isInstance(error, 'WRIT_ABORTED') && isGraphBubbleUp(error.cause)) throw error.cause;
-          // the tool's own errors (now or replayed) are the framework's to handle, as without Writ
+          // the tool's own errors and pauses (now or replayed) are the framework's to handle, as without Writ
           if (ran || replay || !WritError.isInstance(error) || error.code === 'WRIT_ABORTED') throw error;
           return refuse(call, error, refusalMessage(error));
         }

@@ -379,7 +379,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     expect(await writ.close()).toMatchObject({ ok: true });
     const records = await writ.records();
     expect(of(records, 'outcome', 'call_confirm').map((r) => r.outcome)).toEqual([
-      expect.objectContaining({ status: 'error', errorCode: 'WRIT_ABORTED' }),
+      expect.objectContaining({ status: 'suspended', errorCode: 'GraphInterrupt' }),
       expect.objectContaining({ status: 'ok' }),
     ]);
   });
