@@ -47,6 +47,7 @@ export default defineConfig({
       { find: /^@writ\/ai-sdk$/, replacement: src('ai-sdk/src/index.ts') },
       { find: /^@writ\/langchain$/, replacement: src('langchain/src/index.ts') },
       { find: /^@writ\/openai-agents$/, replacement: src('openai-agents/src/index.ts') },
+      { find: /^@writ\/mcp\/v2$/, replacement: src('mcp/src/v2/index.ts') },
       { find: /^@writ\/mcp$/, replacement: src('mcp/src/index.ts') },
       { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
     ],

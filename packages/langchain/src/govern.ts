@@ -176,8 +176,7 @@ export function createGovernor(options: ResolvedOptions): Governor {
         call.tool,
         async () => {
           ran = true;
-          let output: R;
-          output = await call.invoke();
+          const output: R = await call.invoke();
           if (ToolMessage.isInstance(output) && output.status === 'error') throw new ToolMessageError(output);
           return output;
         },

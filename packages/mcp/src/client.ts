@@ -1,41 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import {
-  ATTR,
-  activeContext,
-  EXECUTE_TOOL,
-  injectContext,
-  runInContext,
-  TASK_TOKEN_META_KEY,
-  tryGetAttribution,
-  tryGetToolContext,
-  validateOptions,
-  WritError,
-} from '@writ/core';
-import { z } from 'zod';
-import { DEFAULTS } from './defaults.js';
-import { VERSION } from './version.js';
+import { type InstrumentClientOptions, instrumentCallTool } from './shared/client.js';
 
-/**
- * Options of {@link instrumentClient}. Every field is optional; see {@link DEFAULTS}.
- *
- * @example
- * ```ts
- * const options: InstrumentClientOptions = { taskToken: true, tracer: trace.getTracer('support-bot') };
- * instrumentClient(client, options);
- * ```
- */
-export interface InstrumentClientOptions {
-  /**
-   * Send the caller's credential in `params._meta["io.writ/txn-token"]`: the credential Writ issued for
-   * the tool call being executed (audience-bound when that tool has an `audience`), else the active
-   * task's token. It is a bearer credential: instrument only clients of servers that verify it.
-   * @default DEFAULTS.taskToken (true)
-   */
-  taskToken?: boolean | undefined;
-  /** Tracer for the CLIENT spans. @default trace.getTracer(DEFAULTS.tracerName, VERSION) at each call */
-  tracer?: Tracer | undefined;
-}
+export type { InstrumentClientOptions } from './shared/client.js';
 
 /**
  * The part of an MCP `Client` (SDK 1.x) that {@link instrumentClient} wraps.
@@ -49,19 +15,6 @@ export interface McpClientLike {
   callTool: Client['callTool'];
 }
 
-const optionsSchema = z.strictObject({
-  taskToken: z.boolean().optional(),
-  tracer: z
-    .custom<Tracer>((v) => typeof v === 'object' && v !== null && 'startSpan' in v, {
-      message: 'must be an OpenTelemetry Tracer',
-    })
-    .optional(),
-});
-
-const instrumented = new WeakSet<object>();
-
-type CallToolResponse = Awaited<ReturnType<Client['callTool']>>;
-
 /**
  * Makes an MCP client (`Client` from `@modelcontextprotocol/sdk` 1.x) carry Writ's context on every
  * `client.callTool(...)`: each call gets a CLIENT span `tools/call <tool>` (child of the active span),
@@ -69,7 +22,7 @@ type CallToolResponse = Awaited<ReturnType<Client['callTool']>>;
  * caller's credential (`io.writ/txn-token`), so an instrumented server continues the same trace and the
  * same task. The caller's `params` and `_meta` are copied, never modified; `_meta` keys the caller set
  * are kept unless Writ writes the same key. A result with `isError: true` marks the span as failed
- * (`error.type` `tool_error`).
+ * (`error.type` `tool_error`). For the 2.x SDK (`@modelcontextprotocol/client`) import from `@writ/mcp/v2`.
  *
  * @example
  * ```ts
@@ -84,77 +37,5 @@ type CallToolResponse = Awaited<ReturnType<Client['callTool']>>;
  * ```
  */
 export function instrumentClient<C extends McpClientLike>(client: C, options?: InstrumentClientOptions): C {
-  const parsed = validateOptions(optionsSchema, options, 'instrumentClient');
-  if (typeof client !== 'object' || client === null || typeof client.callTool !== 'function') {
-    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: expected an MCP Client (with callTool)');
-  }
-  if (instrumented.has(client)) {
-    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: this Client is already instrumented');
-  }
-  const sendToken = parsed.taskToken ?? DEFAULTS.taskToken;
-  const original = client.callTool;
-  const callTool: Client['callTool'] = async (params, resultSchema, requestOptions) => {
-    const parent = activeContext();
-    const attributes: Attributes = {
-      'mcp.method.name': 'tools/call',
-      [ATTR.GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
-      [ATTR.GEN_AI_TOOL_NAME]: params.name,
-    };
-    const sessionId = (client as { transport?: { sessionId?: unknown } }).transport?.sessionId;
-    if (typeof sessionId === 'string') attributes['mcp.session.id'] = sessionId;
-    const attribution = tryGetAttribution(parent);
-    if (attribution !== undefined) {
-      attributes[ATTR.WRIT_TASK_ID] = attribution.taskId;
-      attributes[ATTR.WRIT_CORRELATION_ID] = attribution.correlationId;
-    }
-    const span = (parsed.tracer ?? trace.getTracer(DEFAULTS.tracerName, VERSION)).startSpan(
-      `tools/call ${params.name}`,
-      { kind: SpanKind.CLIENT, attributes },
-      parent,
-    );
-    const ctx = trace.setSpan(parent, span);
-    const carrier: Record<string, unknown> = {};
-    injectContext(carrier, { context: ctx, format: 'mcp', taskToken: sendToken });
-    if (sendToken) {
-      // inside a Writ tool, forward the credential issued for that call (audience-bound when it has one)
-      const token = tryGetToolContext()?.credential?.token;
-      if (token !== undefined) carrier[TASK_TOKEN_META_KEY] = token;
-    }
-    const request = { ...params, _meta: { ...params._meta, ...carrier } };
-    try {
-      const result: CallToolResponse = await runInContext(ctx, () =>
-        original.call(client, request, resultSchema, requestOptions),
-      );
-      if ((result as { isError?: unknown }).isError === true) {
-        span.setAttribute(ATTR.ERROR_TYPE, 'tool_error');
-        span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
-      }
-      return result;
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      const code = (error as { code?: unknown }).code;
-      span.recordException(failure);
-      span.setAttribute(
-        ATTR.ERROR_TYPE,
-        typeof code === 'number' || typeof code === 'string' ? String(code) : failure.name,
-      );
-      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  };
-  client.callTool = callTool;
-  instrumented.add(client);
-  return client;
-}
-
-function toolErrorText(result: CallToolResponse): string | undefined {
-  const content = (result as { content?: unknown }).content;
-  if (!Array.isArray(content)) return undefined;
-  const first = content.find(
-    (c): c is { type: 'text'; text: string } =>
-      typeof c === 'object' && c !== null && c.type === 'text' && typeof c.text === 'string',
-  );
-  return first?.text.slice(0, 1000);
+  return instrumentCallTool(client, options);
 }

@@ -1,12 +1,11 @@
 /**
  * `@writ/mcp`: Writ for the Model Context Protocol (`@modelcontextprotocol/sdk` 1.x). Servers decide and
  * record every tool call under the caller's verified task token; clients carry trace context and the
- * task token in `params._meta`.
+ * task token in `params._meta`. For the 2.x SDK packages, import from `@writ/mcp/v2`.
  * @packageDocumentation
  */
 export { type InstrumentClientOptions, instrumentClient, type McpClientLike } from './client.js';
 export { DEFAULTS } from './defaults.js';
-export { APPROVAL_META_KEY, APPROVAL_SCHEMA, type ApprovalPrompt } from './elicitation.js';
 export {
   type InstrumentServerOptions,
   instrumentServer,
@@ -16,4 +15,10 @@ export {
   type TaskTokenVerification,
   type TaskTokenVerifier,
 } from './server.js';
+export { APPROVAL_META_KEY, APPROVAL_SCHEMA, type ApprovalPrompt } from './shared/elicitation.js';
+export type {
+  InstrumentServerOptionsOf,
+  TaskTokenVerificationOf,
+  TaskTokenVerifierOf,
+} from './shared/options.js';
 export { VERSION } from './version.js';

@@ -1,10 +1,4 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type {
-  ClientCapabilities,
-  ElicitRequestFormParams,
-  RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS } from '../defaults.js';
 
 /**
  * What an approval prompt is built from, for the `approvalMessage` option of `instrumentServer`.
@@ -24,6 +18,43 @@ export interface ApprovalPrompt {
   readonly argsPreview: string;
   /** Why Writ asks: `check.message` (`refund_order needs human approval (cedar): …`). */
   readonly message: string;
+}
+
+/** The JSON Schema of {@link APPROVAL_SCHEMA} (a restricted, flat object schema, as elicitation requires). */
+export interface ApprovalFormSchema {
+  readonly type: 'object';
+  readonly properties: {
+    readonly approve: {
+      readonly type: 'boolean';
+      readonly title: string;
+      readonly description: string;
+      readonly default: boolean;
+    };
+    readonly reason: {
+      readonly type: 'string';
+      readonly title: string;
+      readonly description: string;
+      readonly maxLength: number;
+    };
+  };
+  readonly required: ['approve'];
+}
+
+/** The form elicitation an approval is asked with. @internal */
+export interface ApprovalElicitation {
+  readonly mode: 'form';
+  readonly message: string;
+  readonly requestedSchema: ApprovalFormSchema;
+  readonly _meta: Record<string, unknown>;
+}
+
+/** What both SDK generations' low-level `Server` offer for elicitation (`mcpServer.server`). @internal */
+export interface ElicitingServer {
+  getClientCapabilities(): { elicitation?: { form?: object; url?: object } } | undefined;
+  elicitInput(
+    params: ApprovalElicitation,
+    options: { relatedRequestId: string | number; signal: AbortSignal; timeout: number },
+  ): Promise<{ action: string; content?: Record<string, unknown> | undefined }>;
 }
 
 /** The human's answer as the adapter records it. @internal */
@@ -50,7 +81,7 @@ export type ElicitedAnswer =
  * });
  * ```
  */
-export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
+export const APPROVAL_SCHEMA: ApprovalFormSchema = {
   type: 'object',
   properties: {
     approve: {
@@ -84,7 +115,9 @@ export const APPROVAL_SCHEMA: ElicitRequestFormParams['requestedSchema'] = {
 export const APPROVAL_META_KEY = 'io.writ/approval';
 
 /** Whether the client declared form elicitation (an empty `elicitation: {}` means form, per the spec). @internal */
-export function supportsFormElicitation(capabilities: ClientCapabilities | undefined): boolean {
+export function supportsFormElicitation(
+  capabilities: ReturnType<ElicitingServer['getClientCapabilities']>,
+): boolean {
   const elicitation = capabilities?.elicitation;
   if (elicitation === undefined) return false;
   return elicitation.form !== undefined || elicitation.url === undefined;
@@ -107,16 +140,16 @@ export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPrevie
  * @internal
  */
 export async function elicitApproval(
-  server: McpServer,
+  server: ElicitingServer,
   request: {
     readonly message: string;
     readonly approval: { readonly tool: string; readonly bindingHash: string; readonly expiresAt: number };
-    readonly relatedRequestId: RequestId;
+    readonly relatedRequestId: string | number;
     readonly signal: AbortSignal;
     readonly timeoutMs: number;
   },
 ): Promise<ElicitedAnswer> {
-  if (!supportsFormElicitation(server.server.getClientCapabilities())) {
+  if (!supportsFormElicitation(server.getClientCapabilities())) {
     return {
       approved: false,
       answered: false,
@@ -124,9 +157,9 @@ export async function elicitApproval(
         'the MCP client cannot ask its user (it did not declare the elicitation capability), so no human approved the call',
     };
   }
-  let result: Awaited<ReturnType<McpServer['server']['elicitInput']>>;
+  let result: Awaited<ReturnType<ElicitingServer['elicitInput']>>;
   try {
-    result = await server.server.elicitInput(
+    result = await server.elicitInput(
       {
         mode: 'form',
         message: request.message,

@@ -1,0 +1,141 @@
+import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  ATTR,
+  activeContext,
+  EXECUTE_TOOL,
+  injectContext,
+  runInContext,
+  TASK_TOKEN_META_KEY,
+  tryGetAttribution,
+  tryGetToolContext,
+  validateOptions,
+  WritError,
+} from '@writ/core';
+import { z } from 'zod';
+import { DEFAULTS } from '../defaults.js';
+import { VERSION } from '../version.js';
+
+/**
+ * Options of `instrumentClient`. Every field is optional; see `DEFAULTS`.
+ *
+ * @example
+ * ```ts
+ * const options: InstrumentClientOptions = { taskToken: true, tracer: trace.getTracer('support-bot') };
+ * instrumentClient(client, options);
+ * ```
+ */
+export interface InstrumentClientOptions {
+  /**
+   * Send the caller's credential in `params._meta["io.writ/txn-token"]`: the credential Writ issued for
+   * the tool call being executed (audience-bound when that tool has an `audience`), else the active
+   * task's token. It is a bearer credential: instrument only clients of servers that verify it.
+   * @default DEFAULTS.taskToken (true)
+   */
+  taskToken?: boolean | undefined;
+  /** Tracer for the CLIENT spans. @default trace.getTracer(DEFAULTS.tracerName, VERSION) at each call */
+  tracer?: Tracer | undefined;
+}
+
+/** The call parameters both SDK generations' `callTool` take first. @internal */
+interface CallParams {
+  name: string;
+  _meta?: Record<string, unknown> | undefined;
+}
+
+/** Any MCP client: `callTool(params, ...)` resolving to a tool result. @internal */
+export interface CallToolClient {
+  callTool: (...args: never[]) => Promise<unknown>;
+}
+
+const optionsSchema = z.strictObject({
+  taskToken: z.boolean().optional(),
+  tracer: z
+    .custom<Tracer>((v) => typeof v === 'object' && v !== null && 'startSpan' in v, {
+      message: 'must be an OpenTelemetry Tracer',
+    })
+    .optional(),
+});
+
+const instrumented = new WeakSet<object>();
+
+/**
+ * `instrumentClient` of both SDK generations: wraps `client.callTool`, whatever follows `params` in its
+ * signature, with a CLIENT span and `_meta` carrying trace context and the caller's credential.
+ * @internal
+ */
+export function instrumentCallTool<C extends CallToolClient>(
+  client: C,
+  options?: InstrumentClientOptions,
+): C {
+  const parsed = validateOptions(optionsSchema, options, 'instrumentClient');
+  if (typeof client !== 'object' || client === null || typeof client.callTool !== 'function') {
+    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: expected an MCP Client (with callTool)');
+  }
+  if (instrumented.has(client)) {
+    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: this Client is already instrumented');
+  }
+  const sendToken = parsed.taskToken ?? DEFAULTS.taskToken;
+  const original = client.callTool as unknown as (params: CallParams, ...rest: unknown[]) => Promise<unknown>;
+  const callTool = async (params: CallParams, ...rest: unknown[]): Promise<unknown> => {
+    const parent = activeContext();
+    const attributes: Attributes = {
+      'mcp.method.name': 'tools/call',
+      [ATTR.GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
+      [ATTR.GEN_AI_TOOL_NAME]: params.name,
+    };
+    const sessionId = (client as { transport?: { sessionId?: unknown } }).transport?.sessionId;
+    if (typeof sessionId === 'string') attributes['mcp.session.id'] = sessionId;
+    const attribution = tryGetAttribution(parent);
+    if (attribution !== undefined) {
+      attributes[ATTR.WRIT_TASK_ID] = attribution.taskId;
+      attributes[ATTR.WRIT_CORRELATION_ID] = attribution.correlationId;
+    }
+    const span = (parsed.tracer ?? trace.getTracer(DEFAULTS.tracerName, VERSION)).startSpan(
+      `tools/call ${params.name}`,
+      { kind: SpanKind.CLIENT, attributes },
+      parent,
+    );
+    const ctx = trace.setSpan(parent, span);
+    const carrier: Record<string, unknown> = {};
+    injectContext(carrier, { context: ctx, format: 'mcp', taskToken: sendToken });
+    if (sendToken) {
+      // inside a Writ tool, forward the credential issued for that call (audience-bound when it has one)
+      const token = tryGetToolContext()?.credential?.token;
+      if (token !== undefined) carrier[TASK_TOKEN_META_KEY] = token;
+    }
+    const request = { ...params, _meta: { ...params._meta, ...carrier } };
+    try {
+      const result = await runInContext(ctx, () => original.call(client, request, ...rest));
+      if ((result as { isError?: unknown }).isError === true) {
+        span.setAttribute(ATTR.ERROR_TYPE, 'tool_error');
+        span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
+      }
+      return result;
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      const code = (error as { code?: unknown }).code;
+      span.recordException(failure);
+      span.setAttribute(
+        ATTR.ERROR_TYPE,
+        typeof code === 'number' || typeof code === 'string' ? String(code) : failure.name,
+      );
+      span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  };
+  client.callTool = callTool as C['callTool'];
+  instrumented.add(client);
+  return client;
+}
+
+function toolErrorText(result: unknown): string | undefined {
+  const content = (result as { content?: unknown }).content;
+  if (!Array.isArray(content)) return undefined;
+  const first = content.find(
+    (c): c is { type: 'text'; text: string } =>
+      typeof c === 'object' && c !== null && c.type === 'text' && typeof c.text === 'string',
+  );
+  return first?.text.slice(0, 1000);
+}

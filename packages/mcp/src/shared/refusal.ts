@@ -1,0 +1,31 @@
+import { refusalMessage, type WritError } from '@writ/core';
+
+/**
+ * `_meta` key of a refused call's result: `{ code }`, the `WritError` code, so clients can tell Writ
+ * refusals from tool errors without parsing text.
+ *
+ * @example
+ * ```ts
+ * const result = await client.callTool({ name: 'refund_order', arguments: { orderId: '42' } });
+ * const refusal = result._meta?.[REFUSAL_META_KEY] as { code: string } | undefined;
+ * if (refusal?.code === 'WRIT_APPROVAL_REJECTED') notify('The refund was not approved');
+ * ```
+ */
+export const REFUSAL_META_KEY = 'io.writ/refusal';
+
+/** A refused call's tool result, in the shape both SDK generations' `CallToolResult` accept. @internal */
+export interface RefusalResult {
+  [key: string]: unknown;
+  isError: true;
+  content: [{ type: 'text'; text: string }];
+  _meta: { [REFUSAL_META_KEY]: { code: string } };
+}
+
+/** The tool result a refused call returns: what the model reads, plus the code for programs. @internal */
+export function refusalResult(error: WritError, text: string = refusalMessage(error)): RefusalResult {
+  return {
+    isError: true,
+    content: [{ type: 'text', text }],
+    _meta: { [REFUSAL_META_KEY]: { code: error.code } },
+  };
+}
