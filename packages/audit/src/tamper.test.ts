@@ -78,6 +78,20 @@ describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detecte
     expect(result.firstBadIndex, result.reason).toBe(Math.min(index, lines.length - 1));
   });
 
+  // a flipped line break merges two records into one line (found by 'flip one byte anywhere', seed -1535300013)
+  test.prop([fc.nat({ max: 10_007 }), fc.integer({ min: 1, max: 255 })], { numRuns: 10 })(
+    'alter the line break after a record',
+    async (at, xor) => {
+      const index = at % (lines.length - 2);
+      const result = await tampered((ls) => {
+        const merged = `${ls[index]}${String.fromCharCode(10 ^ xor)}${ls[index + 1]}`;
+        return join_([...ls.slice(0, index), merged, ...ls.slice(index + 2)]);
+      });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(index);
+    },
+  );
+
   test.prop([fc.nat({ max: 10_009 }), fc.nat({ max: 10_009 })], { numRuns: 15 })(
     'reorder two records',
     async (a, b) => {

@@ -231,6 +231,8 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
   const targets: { label: string; size: number; root: string }[] = [];
   /** A record whose `p` broke the chain: the next line tells whether it or its predecessor changed. */
   let suspect: { line: StoredLine; hash: Buffer } | undefined;
+  /** Bytes of the last accepted record (to tell a lost line break from a deleted record). */
+  let lastBytes: Buffer | undefined;
 
   function fail(at: number, reason: string): VerifyResult {
     return {
@@ -294,6 +296,10 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       const seqOk = envelope.i === index;
       const prevOk = envelope.p === previous;
       if (!seqOk && !prevOk) {
+        // the previous record runs into the one that should follow it: its line break was altered
+        if (envelope.i > index && lastBytes?.includes(`{"i":${index},"p":"`, 1) === true) {
+          return fail(index - 1, `record ${index - 1} was altered (the line break after it is gone)`);
+        }
         return envelope.i > index
           ? fail(index, `record ${index} is missing (found record ${envelope.i} in its place)`)
           : fail(Math.max(0, index - 1), `a record was inserted before ${index}`);
@@ -328,6 +334,7 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       }
       frontier.append(hash);
       previous = hash.toString('hex');
+      lastBytes = line.bytes;
       index++;
       if (index % 10_000 === 0) options.onProgress?.(index);
       return undefined;
