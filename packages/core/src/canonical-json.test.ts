@@ -53,4 +53,18 @@ describe('canonicalJson (RFC 8785)', () => {
     const reversed = Object.fromEntries(Object.entries(record).reverse());
     expect(digest(reversed)).toBe(digest(record));
   });
+
+  // strings and keys take a fast path when nothing needs escaping: any UTF-16 input (lone surrogates,
+  // control characters, quotes, backslashes) must still serialise exactly as JSON.stringify does
+  test.prop([fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })])(
+    'strings and keys serialise exactly as JSON.stringify (ECMAScript string serialisation)',
+    (text, key) => {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [key]: text })).toBe(JSON.stringify({ [key]: text }));
+    },
+  );
+
+  test.prop([fc.jsonValue()])('parses back to what JSON.stringify would have said', (value) => {
+    expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
+  });
 });

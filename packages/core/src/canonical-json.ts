@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * Serialises a JSON value per RFC 8785 (JSON Canonicalization Scheme): object keys sorted by UTF-16
@@ -22,8 +22,28 @@ export function canonicalJson(value: unknown): string {
 /** Deeper nesting is refused; this is also how cycles are detected (without per-object bookkeeping). */
 const MAX_DEPTH = 256;
 
+/** Characters a JSON string must escape (and lone surrogates, which `JSON.stringify` escapes too). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function writeString(value: string): string {
+  return NEEDS_ESCAPE.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/** Encoded object keys: records reuse a small vocabulary of keys, encoded once. */
+const KEYS = new Map<string, string>();
+const MAX_CACHED_KEYS = 4096;
+
+function writeKey(name: string): string {
+  let encoded = KEYS.get(name);
+  if (encoded === undefined) {
+    encoded = writeString(name);
+    if (KEYS.size < MAX_CACHED_KEYS && name.length <= 64) KEYS.set(name, encoded);
+  }
+  return encoded;
+}
+
 function write(value: unknown, depth: number, key: string | number): string | undefined {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return writeString(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`cannot canonicalise non-finite number ${value}`);
     return JSON.stringify(value);
@@ -48,14 +68,17 @@ function write(value: unknown, depth: number, key: string | number): string | un
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  const names = Object.keys(record).sort();
+  const names = Object.keys(record);
+  if (names.length > 1) names.sort();
   let out = '{';
-  let first = true;
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const member = write(record[name], depth + 1, name);
     if (member === undefined) continue;
-    out += first ? `${JSON.stringify(name)}:${member}` : `,${JSON.stringify(name)}:${member}`;
-    first = false;
+    if (out.length > 1) out += ',';
+    out += writeKey(name);
+    out += ':';
+    out += member;
   }
   return `${out}}`;
 }
@@ -79,7 +102,14 @@ export function digest(value: unknown): string {
   return sha256Hex(text);
 }
 
+// One-shot hashing (Node ≥ 20.12 / 21.7) skips the Hash object; older Nodes use createHash.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 /** `sha256:<hex>` of a UTF-8 string. */
 export function sha256Hex(text: string): string {
-  return `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
+  const hex =
+    oneShot === undefined
+      ? crypto.createHash('sha256').update(text, 'utf8').digest('hex')
+      : oneShot('sha256', text, 'hex');
+  return `sha256:${hex}`;
 }

@@ -148,9 +148,26 @@ export function abortError(signal: AbortSignal): WritError {
   return new WritError('WRIT_ABORTED', 'the call was aborted before the tool ran', { cause: signal.reason });
 }
 
+/** The principal references of an attribution, built once per attribution (every record repeats them). */
+const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'>>();
+
+function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
+  let found = refs.get(attribution);
+  if (found === undefined) {
+    found = {
+      requester:
+        attribution.requester === undefined ? null : Object.freeze(toPrincipalRef(attribution.requester)),
+      chain: Object.freeze(attribution.chain.map((p) => Object.freeze(toPrincipalRef(p)))),
+    };
+    refs.set(attribution, found);
+  }
+  return found;
+}
+
 /** Common fields of an audit event from an attribution and (optionally) the span it belongs to. @internal */
 export function eventBase(rt: Runtime, attribution: Attribution, span?: Span): AuditEventBase {
   const spanContext = span?.spanContext();
+  const { requester, chain } = principalRefs(attribution);
   const base: { -readonly [K in keyof AuditEventBase]: AuditEventBase[K] } = {
     v: AUDIT_EVENT_VERSION,
     id: rt.generateId(),
@@ -158,8 +175,8 @@ export function eventBase(rt: Runtime, attribution: Attribution, span?: Span): A
     service: rt.service,
     taskId: attribution.taskId,
     correlationId: attribution.correlationId,
-    requester: attribution.requester === undefined ? null : toPrincipalRef(attribution.requester),
-    chain: attribution.chain.map(toPrincipalRef),
+    requester,
+    chain,
     autonomous: attribution.autonomous,
   };
   if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
