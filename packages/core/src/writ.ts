@@ -86,8 +86,12 @@ export function createWrit(options?: WritOptions): Writ {
       await rt.audit?.flush?.();
     },
     async close() {
-      await rt.audit?.flush?.();
-      await rt.audit?.close?.();
+      // a failed flush (disk full) must not leave the sink open: its files, timers and lock
+      try {
+        await rt.audit?.flush?.();
+      } finally {
+        await rt.audit?.close?.();
+      }
     },
   };
   rt.writ = writ;

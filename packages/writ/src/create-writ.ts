@@ -7,6 +7,7 @@ import {
   createWrit as createCoreWrit,
   type IdentityProvider,
   type PolicyEngine,
+  toWritError,
   type Writ,
   WritError,
   type WritOptions,
@@ -151,18 +152,31 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
           ...(config.policy?.schema === undefined ? {} : { schema: config.policy.schema }),
           watch: config.policy?.watch ?? false,
         })) as CedarEngine);
+      const auditDir = config.audit?.dir ?? join(dir, 'audit');
       const fileAudit =
         core.audit === undefined
           ? await createFileAuditSink({
-              dir: config.audit?.dir ?? join(dir, 'audit'),
+              dir: auditDir,
               keyDir: join(dir, 'keys'),
               checkpointEvery: config.audit?.checkpointEvery,
+            }).catch((error: unknown) => {
+              // an unwritable log is the audit sink's failure, whichever component asked first
+              throw toWritError(
+                error,
+                'WRIT_AUDIT_UNAVAILABLE',
+                `the audit log in ${auditDir} could not be opened: ${error instanceof Error ? error.message : String(error)}`,
+              );
             })
           : undefined;
       const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
       return { authority, identity, localIdentity, credentials, policy, audit, fileAudit };
     })();
-    return components;
+    // a failed start is not kept: the next call tries again (e.g. once the log directory is writable)
+    const started = components;
+    started.catch(() => {
+      if (components === started) components = undefined;
+    });
+    return started;
   };
 
   const identity: IdentityProvider = (core.identity as IdentityProvider | undefined) ?? {
