@@ -111,7 +111,8 @@ const inboundSchema = z.object({
   parentTaskId: id.optional(),
 });
 const taskSchema = z.strictObject({
-  requester: z.union([z.string().min(1).max(65_536), principalSchema]).optional(),
+  // tokens are not limited here: the identity provider refuses empty or oversized ones, recorded
+  requester: z.union([z.string(), principalSchema]).optional(),
   inbound: inboundSchema.optional(),
   agent: agentName,
   intent: z.string().max(8192).optional(),

@@ -174,7 +174,7 @@ export function createOidcRequesterVerifier(
   const verify = async (token: string): Promise<Principal> => {
     const key = await loadKeys();
     const currentDate = new Date(clock());
-    const { payload } = await verifyJwt(token, key, {
+    const { payload, header } = await verifyJwt(token, key, {
       what: WHAT,
       algorithms,
       issuer: o.issuer,
@@ -183,6 +183,16 @@ export function createOidcRequesterVerifier(
       clockToleranceSec: tolerance,
       currentDate,
     });
+    // explicit typing (RFC 8725 §3.11): a logout token, transaction token or any other JWT the OP signs
+    // for this audience is not a sign-in
+    if (!isIdTokenType(header.typ)) {
+      throw tokenError(
+        'WRIT_TOKEN_INVALID',
+        WHAT,
+        'typ',
+        `typ ${JSON.stringify(header.typ)} is not an ID token type (JWT, at+jwt or none)`,
+      );
+    }
     if (o.maxTokenAgeSec !== undefined) {
       const age = Math.floor(currentDate.getTime() / 1000) - (payload.iat as number);
       if (age > o.maxTokenAgeSec + tolerance) {
@@ -255,4 +265,12 @@ function jwksFetch(fetchImpl: FetchLike | undefined, jwksUri: string) {
     }
     return response;
   };
+}
+
+/** ID tokens carry no `typ`, or `JWT` (some OPs sign access tokens as `at+jwt` for the same audience). */
+function isIdTokenType(typ: unknown): boolean {
+  if (typ === undefined) return true;
+  if (typeof typ !== 'string') return false;
+  const t = typ.toLowerCase().replace(/^application\//, '');
+  return t === 'jwt' || t === 'at+jwt';
 }
