@@ -148,6 +148,7 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
       await state.storage.close().catch(() => undefined);
       state = await openState(dir, o, meta, signer);
     };
+    let sinkClosed = false;
     const sink: FileAuditSink = {
       name: 'file',
       dir,
@@ -175,6 +176,8 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
       checkpoint: () => state.appender.checkpoint(),
       flush: () => state.appender.flush(),
       async close() {
+        if (sinkClosed) return;
+        sinkClosed = true;
         try {
           await state.appender.close();
         } finally {

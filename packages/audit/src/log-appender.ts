@@ -218,6 +218,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     },
     checkpoint: () => track(addCheckpoint()),
     async flush() {
+      if (closed) return; // flushed by close(); a second writ.close() is a no-op
       await pump();
       await settle();
       if (failed) throw failed;

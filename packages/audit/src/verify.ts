@@ -59,6 +59,7 @@ function isCheckpointLine(bytes: Buffer): boolean {
     bytes.indexOf(0x7b, bytes.indexOf(0x22, bytes.indexOf(0x2c, bytes.indexOf(0x2c) + 1) + 1)) + 1;
   return (
     start > 0 &&
+    start + CHECKPOINT_MARK.length <= bytes.length &&
     bytes.compare(CHECKPOINT_MARK, 0, CHECKPOINT_MARK.length, start, start + CHECKPOINT_MARK.length) === 0
   );
 }

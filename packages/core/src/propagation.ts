@@ -75,7 +75,13 @@ const getter: TextMapGetter<Carrier> = {
     return Object.keys(carrier);
   },
   get(carrier, key) {
-    if (isHeaders(carrier)) return carrier.get(key) ?? undefined;
+    if (isHeaders(carrier)) {
+      try {
+        return carrier.get(key) ?? undefined;
+      } catch {
+        return undefined; // not a valid header name (the MCP `_meta` key): Fetch Headers cannot hold it
+      }
+    }
     const record = carrier as Record<string, unknown>;
     let value = record[key];
     if (value === undefined) {

@@ -129,7 +129,8 @@ export function withDeadline<T>(
       controller.abort(error);
       reject(error);
     };
-    parent.addEventListener('abort', onAbort, { once: true });
+    // the shared never-aborting signal gets no listeners (thousands of concurrent calls would pile them up)
+    if (parent !== NEVER) parent.addEventListener('abort', onAbort, { once: true });
   });
   let work: Promise<T>;
   try {
@@ -139,7 +140,7 @@ export function withDeadline<T>(
   }
   return Promise.race([work, deadline]).finally(() => {
     clearTimeout(timer);
-    if (onAbort) parent.removeEventListener('abort', onAbort);
+    if (onAbort && parent !== NEVER) parent.removeEventListener('abort', onAbort);
   });
 }
 
