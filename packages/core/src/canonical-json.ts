@@ -23,6 +23,7 @@ export function canonicalJson(value: unknown): string {
 const MAX_DEPTH = 256;
 
 /** Characters a JSON string must escape (and lone surrogates, which `JSON.stringify` escapes too). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function writeString(value: string): string {
