@@ -108,7 +108,8 @@ export function runCall(
   invoke: Invoke,
   preRefusal?: WritError,
 ): Promise<unknown> {
-  const binding = bindingOf(task, def, rawArgs, options);
+  const rawDigest = safeDigest(rawArgs);
+  const binding = bindingOf(task, def, rawDigest, options);
   if (binding !== undefined) {
     const settled = rt.ledger.get(options.toolCallId as string, binding)?.settled;
     // the framework re-ran a call that already ran (or was refused): same answer, no second execution
@@ -134,7 +135,7 @@ export function runCall(
     ownSpans.add(span);
     ctx = trace.setSpan(parent, span);
   }
-  const state = newState(rt, task, def, rawArgs, options, invoke, span, callId, binding);
+  const state = newState(rt, task, def, rawArgs, rawDigest, options, invoke, span, callId, binding);
   const run = runInContext(ctx, () => drive(state, preRefusal, enriched === undefined));
   return binding === undefined
     ? run
@@ -159,9 +160,10 @@ function suspended(s: State, error: unknown): boolean {
   }
 }
 
-function bindingOf(task: TaskState, def: ToolDefinition, rawArgs: unknown, options: RunOptions) {
+/** The ledger binding of a call (tool, digest of the raw arguments, agent), when it is remembered. */
+function bindingOf(task: TaskState, def: ToolDefinition, rawDigest: string, options: RunOptions) {
   if (options.ledger !== true || options.toolCallId === undefined) return undefined;
-  return ledgerBinding(def.name, safeDigest(rawArgs), currentActor(task.attribution).id);
+  return ledgerBinding(def.name, rawDigest, currentActor(task.attribution).id);
 }
 
 /** Whether `check` asked approval for this call and no answer was recorded yet. @internal */
@@ -172,7 +174,7 @@ export function awaitsApproval(
   rawArgs: unknown,
   toolCallId: string,
 ): boolean {
-  const binding = bindingOf(task, def, rawArgs, { ledger: true, toolCallId }) as string;
+  const binding = bindingOf(task, def, safeDigest(rawArgs), { ledger: true, toolCallId }) as string;
   const entry = rt.ledger.get(toolCallId, binding);
   return entry?.decision?.effect === 'approval_required' && entry.settled === undefined;
 }
@@ -195,6 +197,7 @@ function newState(
   task: TaskState,
   def: ToolDefinition,
   rawArgs: unknown,
+  rawDigest: string,
   options: RunOptions,
   invoke: Invoke,
   span: Span,
@@ -218,7 +221,7 @@ function newState(
       description: def.description,
       type: def.type,
       args: rawArgs,
-      argsDigest: safeDigest(rawArgs),
+      argsDigest: rawDigest,
       risk: def.risk,
       permission: def.permission,
       audience: def.audience,
@@ -265,7 +268,8 @@ export async function checkCall(
   invoke: Invoke,
 ): Promise<CheckResult> {
   const opts: RunOptions = { ...options, ledger: true };
-  const binding = bindingOf(task, def, rawArgs, opts) as string;
+  const rawDigest = safeDigest(rawArgs);
+  const binding = bindingOf(task, def, rawDigest, opts) as string;
   const known = rt.ledger.get(options.toolCallId, binding);
   if (known?.settled !== undefined) {
     if (known.settled.ok || known.executed === true)
@@ -277,7 +281,7 @@ export async function checkCall(
     };
   }
   if (known?.decision !== undefined && known.failure === undefined) return pending(known);
-  const s = newState(rt, task, def, rawArgs, opts, invoke, NO_SPAN, options.toolCallId, binding);
+  const s = newState(rt, task, def, rawArgs, rawDigest, opts, invoke, NO_SPAN, options.toolCallId, binding);
   try {
     await validate(s);
     await authorize(s);
@@ -406,7 +410,8 @@ async function validate(s: State): Promise<void> {
   }
   let argsDigest: string;
   try {
-    argsDigest = digest(canonicalOrThrow(args));
+    // one serialisation: it both proves the arguments are JSON and is what gets digested
+    argsDigest = sha256Hex(canonicalJson(args === undefined ? null : args));
   } catch (error) {
     throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are not JSON-serialisable`, {
       cause: error,
@@ -432,11 +437,6 @@ async function validate(s: State): Promise<void> {
   s.call = { ...s.call, args, argsDigest, resource, dataClassification };
   if (s.rt.telemetry.recordInputs)
     s.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, jsonAttribute(s.rt, args));
-}
-
-function canonicalOrThrow(value: unknown): unknown {
-  canonicalJson(value === undefined ? null : value);
-  return value;
 }
 
 function buildRequest(s: State): AuthorizationRequest {
