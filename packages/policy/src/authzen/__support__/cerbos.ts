@@ -31,6 +31,12 @@ export function cerbosBinary(): string {
   return join(dirname(manifest), 'cerbos-linux-x64');
 }
 
+/** Every Cerbos this process started and has not stopped: killed on exit whatever happens. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -82,7 +88,13 @@ export async function startCerbos(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  started.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      started.delete(child);
+      resolve();
+    }),
+  );
   const running = () => child.exitCode === null && child.signalCode === null;
 
   const stop = async (signal: NodeJS.Signals) => {
