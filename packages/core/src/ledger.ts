@@ -58,10 +58,6 @@ export class CallLedger {
       this.#entries.delete(oldest);
     }
   }
-
-  get size(): number {
-    return this.#entries.size;
-  }
 }
 
 /** The key binding a ledger entry to exactly one call. @internal */
