@@ -17,7 +17,7 @@
  * | `WRIT_AUDIENCE_MISMATCH` | a token was presented to the wrong audience | no |
  * | `WRIT_ISSUER_MISMATCH` | a token comes from an unexpected issuer or SPIFFE trust domain | no |
  * | `WRIT_SPIFFE_ID_INVALID` | a SPIFFE ID breaks the SPIFFE ID rules | no |
- * | `WRIT_SCOPE_EXCEEDED` | a delegation asked for scope its parent does not hold | no |
+ * | `WRIT_SCOPE_EXCEEDED` | a delegation asked for scope its parent does not hold, or a credential came back wider | no |
  * | `WRIT_CREDENTIAL_UNAVAILABLE` | no credential could be issued for the call | no |
  * | `WRIT_AUDIT_UNAVAILABLE` | the audit sink did not acknowledge the decision record | no |
  * | `WRIT_NO_TASK` | a call or delegation happened outside `writ.task` where one is required | no |

@@ -847,9 +847,11 @@ async function issueCredential(s: State): Promise<void> {
           ),
       );
     } catch (error) {
+      // a broker's own verdicts pass through: a widened credential is a scope refusal, not an outage
       if (
         WritError.isInstance(error, 'WRIT_ABORTED') ||
-        WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE')
+        WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE') ||
+        WritError.isInstance(error, 'WRIT_SCOPE_EXCEEDED')
       )
         throw error;
       throw new WritError(

@@ -665,13 +665,11 @@ describe('scope widening is refused and audited', () => {
       await writ.close();
       expect(ran).toEqual([]);
       const decision = (await readRecords(join(dir, 'audit'))).find((r) => r.kind === 'decision');
-      const cause = (error as WritError | undefined)?.cause;
-      // the pipeline reports "no credential" and keeps the broker's WRIT_SCOPE_EXCEEDED as the cause
+      // the broker's WRIT_SCOPE_EXCEEDED reaches the caller and the record as is: a scope refusal, not an outage
       const ok =
-        WritError.isInstance(error, 'WRIT_CREDENTIAL_UNAVAILABLE') &&
-        WritError.isInstance(cause, 'WRIT_SCOPE_EXCEEDED') &&
-        (cause as WritError).details.reason === 'scope_widened' &&
-        decision?.refusal?.code === 'WRIT_CREDENTIAL_UNAVAILABLE' &&
+        WritError.isInstance(error, 'WRIT_SCOPE_EXCEEDED') &&
+        error.details.reason === 'scope_widened' &&
+        decision?.refusal?.code === 'WRIT_SCOPE_EXCEEDED' &&
         decision.credential === undefined;
       expect(ok, errorText(error)).toBe(true);
       if (ok) totals.widenRefused++;
