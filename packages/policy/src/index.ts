@@ -40,6 +40,7 @@ export {
   CEDAR_TYPES,
   type CedarContextExtension,
   type CedarRequest,
+  resourceEntityId,
   toCedarRequest,
 } from './cedar/cedar-model.js';
 export {

@@ -306,6 +306,94 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
     }
   }, 180_000);
 
+  // The same burst on the DEFAULT deadlines (and the default never-aborting signal): steps that wait behind
+  // 10,000 others' CPU work past their deadline fail closed. That is the designed behaviour under overload;
+  // what must hold is that nothing is lost: every task either ran its call with a decision record or was
+  // refused with a typed code and that refusal is in the log (or, for an audit timeout, reported).
+  it('on default deadlines, an overloaded burst fails closed call by call and loses nothing', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const local = await tempDir('writ-hardening-overload-');
+    const reported: WritError[] = [];
+    const writ = createWrit({ dir: local, durability: 'async', onError: (e) => reported.push(e) });
+    try {
+      const { localIdentity, fileAudit } = await writ.ready();
+      if (localIdentity === undefined || fileAudit === undefined) throw new Error('zero config expected');
+      const tokens = await Promise.all(
+        Array.from({ length: TASKS }, (_, i) => localIdentity.issueRequesterToken({ sub: userOf(i) })),
+      );
+      const ran = new Set<number>();
+      const tool = writ.tool({
+        name: 'read_tenant',
+        annotations: { readOnly: true },
+        audience: AUDIENCE,
+        input: z.object({ i: z.number().int() }),
+        execute: async ({ i }) => {
+          ran.add(i);
+          return i;
+        },
+      });
+      const settled = await Promise.allSettled(
+        Array.from({ length: TASKS }, (_, i) =>
+          writ.task({ requester: tokens[i] as string, agent: `burst-${i}`, scope: rootScope(i) }, () =>
+            tool.execute({ i }),
+          ),
+        ),
+      );
+      await writ.close();
+      const refusedCodes = new Map<string, number>();
+      const untyped: unknown[] = [];
+      /** requester → code of the refusal the caller saw */
+      const refusedBy = new Map<string, string>();
+      for (const [i, r] of settled.entries()) {
+        if (r.status === 'fulfilled') {
+          expect(r.value).toBe(i);
+          expect(ran.has(i)).toBe(true);
+        } else if (WritError.isInstance(r.reason)) {
+          refusedCodes.set(r.reason.code, (refusedCodes.get(r.reason.code) ?? 0) + 1);
+          refusedBy.set(userOf(i), r.reason.code);
+          expect(ran.has(i)).toBe(false);
+        } else untyped.push(r.reason);
+      }
+      expect(untyped).toEqual([]);
+      const verdict = await verifyDeep(`${local}/audit`, fileAudit.verifierKey);
+      expect(verdict.ok, verdict.reason).toBe(true);
+      const records = await readRecords(`${local}/audit`);
+      const allowed = new Set<string>();
+      const refusalInLog = new Map<string, string>();
+      for (const r of records) {
+        const user = r.requester?.id as string | undefined;
+        if (user === undefined) continue;
+        if (r.kind === 'decision' && r.refusal === undefined && r.decision.effect === 'allow')
+          allowed.add(user);
+        if ((r.kind === 'decision' || r.kind === 'task-start') && r.refusal !== undefined)
+          refusalInLog.set(user, r.refusal.code);
+      }
+      // every call that ran has its decision record
+      for (const i of ran) expect(allowed.has(userOf(i)), `decision of task ${i}`).toBe(true);
+      // every refusal is in the log with the code the caller saw, or was reported because the log timed out
+      const auditTimeouts = reported.filter((e) => e.code === 'WRIT_AUDIT_UNAVAILABLE').length;
+      let unrecorded = 0;
+      for (const [user, code] of refusedBy) {
+        if (refusalInLog.get(user) !== code) unrecorded++;
+      }
+      expect(unrecorded).toBeLessThanOrEqual(auditTimeouts);
+      expect(ran.size + refusedBy.size).toBe(TASKS);
+      console.log(
+        `overload on default deadlines: ${ran.size} ran, ${refusedBy.size} refused ${JSON.stringify(
+          Object.fromEntries(refusedCodes),
+        )}, ${refusedBy.size - unrecorded} refusals in the log, ${auditTimeouts} reported audit timeouts`,
+      );
+      await sleep(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      await writ.close().catch(() => undefined);
+      process.off('unhandledRejection', onUnhandled);
+      await removeDir(local);
+    }
+  }, 180_000);
+
   // BUG (packages/core/src/runtime.ts, withDeadline): every deadline-bounded step (identity, credential,
   // policy, approval, audit append, revocation) adds an 'abort' listener to its parent signal and removes
   // it when the step settles. Tasks started without a signal all share one never-aborting signal (NEVER),

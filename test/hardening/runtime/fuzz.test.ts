@@ -701,13 +701,10 @@ describe('fuzz: policy request mapping', () => {
     },
   );
 
-  // BUG (packages/policy/src/cedar/cedar-model.ts, toCedarRequest): the target entity's id is
-  // `${resource.type}::${resource.id}`, so distinct resources share one Cedar entity whenever a type or id
-  // contains "::": { type: 'Order', id: 'Line::7' } and { type: 'Order::Line', id: '7' } both become
-  // Writ::Resource::"Order::Line::7". Resource ids usually come from model-chosen tool arguments, so a
-  // policy that names a target entity can be matched by a different resource. Fix: make the id
-  // unambiguous (e.g. JSON.stringify([type, id]), or escape ':' in the type), and document the encoding.
-  it.fails('distinct resources map to distinct Cedar target entities', () => {
+  // Found by this suite (was `${type}::${id}`, so { type: 'Order', id: 'Line::7' } and
+  // { type: 'Order::Line', id: '7' } shared Writ::Resource::"Order::Line::7"): the type's ':' and '%' are
+  // now percent-encoded, so the first '::' always ends the type.
+  it('distinct resources map to distinct Cedar target entities, and the type reads back from the id', () => {
     fc.assert(
       fc.property(
         fc.tuple(fc.string({ maxLength: 6 }), fc.string({ maxLength: 6 })),
@@ -717,6 +714,10 @@ describe('fuzz: policy request mapping', () => {
           const uid = (type: string, id: string) =>
             toCedarRequest({ ...BASE_REQUEST, resource: { type, id } }).context.target;
           expect(uid(t1, i1)).not.toEqual(uid(t2, i2));
+          const id = (uid(t1, i1) as { __entity: { id: string } }).__entity.id;
+          const cut = id.indexOf('::');
+          expect(decodeURIComponent(id.slice(0, cut))).toBe(t1);
+          expect(id.slice(cut + 2)).toBe(i1);
         },
       ),
       {

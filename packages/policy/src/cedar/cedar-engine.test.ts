@@ -212,6 +212,22 @@ describe('Cedar engine: your policies', () => {
     expect((await engine.decide(request({ chainDepth: 0 }), { signal })).effect).toBe('allow');
   });
 
+  it('a policy naming a target entity matches that resource only, even when types or ids contain "::"', async () => {
+    const engine = await createCedarEngine({
+      sources: {
+        'p.cedar': `@id("allow-all") permit (principal, action, resource);
+@id("freeze-line-7") forbid (principal, action, resource) when { context.target == Writ::Resource::"Order::Line::7" };`,
+      },
+    });
+    const on = (type: string, id: string) =>
+      engine.decide({ ...request(), resource: { type, id } }, { signal }).then((d) => d.effect);
+    expect(await on('Order', 'Line::7')).toBe('deny');
+    // was the same entity before resource types were encoded
+    expect(await on('Order::Line', '7')).toBe('allow');
+    expect(await on('Order:', ':Line::7')).toBe('allow');
+    expect(await on('Order', 'Line::8')).toBe('allow');
+  });
+
   it('refuses to load an unparsable file, naming file, line and column', async () => {
     const file = join(dir, 'broken.cedar');
     await writeFile(

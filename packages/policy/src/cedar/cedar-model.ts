@@ -45,6 +45,25 @@ const agentEntity = (p: Pick<PrincipalRef, 'id' | 'name' | 'assurance'>): CedarE
 });
 
 /**
+ * The id of the `Writ::Resource` entity for a call's target: `<type>::<id>`, with `%` and `:` in the type
+ * percent-encoded (`%25`, `%3A`) so the first `::` always ends the type. Distinct resources never share an
+ * entity (`Order` + `Line::7` is `Order::Line::7`; `Order::Line` + `7` is `Order%3A%3ALine::7`); a type
+ * without `:` or `%` (the usual case) reads as written. The id is never altered.
+ *
+ * @example
+ * ```ts
+ * resourceEntityId('Order', 'o-1'); // 'Order::o-1'
+ * resourceEntityId('crm:Account', '42'); // 'crm%3AAccount::42'
+ * ```
+ */
+export function resourceEntityId(type: string, id: string): string {
+  const safeType = type.includes(':') || type.includes('%') ? type.replace(/[%:]/g, escapeTypeChar) : type;
+  return `${safeType}::${id}`;
+}
+
+const escapeTypeChar = (c: string): string => (c === '%' ? '%25' : '%3A');
+
+/**
  * Maps Writ's AuthZEN-shaped request onto the Cedar model in `policies/writ.cedarschema`:
  * principal `Writ::Agent::"<spiffe id>"`, action `Writ::Action::"call_tool"`, resource
  * `Writ::Tool::"<tool name>"` (risk and annotations as attributes), and a context with intent, scope,
@@ -66,7 +85,7 @@ export function toCedarRequest(
   const subjectProps = subject.properties;
   const principal: Uid = { type: CEDAR_TYPES.agent, id: subject.id };
   const tool: Uid = { type: CEDAR_TYPES.tool, id: action.name };
-  const target: Uid = { type: CEDAR_TYPES.resource, id: `${resource.type}::${resource.id}` };
+  const target: Uid = { type: CEDAR_TYPES.resource, id: resourceEntityId(resource.type, resource.id) };
   const p = action.properties;
   const toolAttrs: Record<string, CedarValue> = {
     risk: p.risk,
