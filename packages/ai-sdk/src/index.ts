@@ -4,6 +4,7 @@
  * {@link writToolApproval} lets Writ's policy drive the AI SDK's native tool approval flow, and
  * {@link recordApprovalDenials} records the calls a human declined.
  * @packageDocumentation
+ * @module @writ/ai-sdk
  */
 export type { ToolApprovalAnswer } from './approval-answers.js';
 export { type ApproverOption, FRAMEWORK, type ToolCallInfo } from './registry.js';

@@ -3,6 +3,7 @@
  * chained and sealed by an RFC 6962 Merkle tree with signed C2SP checkpoints; file and PostgreSQL sinks;
  * offline `verifyLog` and `explain`.
  * @packageDocumentation
+ * @module @writ/audit
  */
 export * from './checkpoint/index.js';
 export {

@@ -1,6 +1,7 @@
 /**
  * `@writ/core`: the attribution pipeline every agent tool call passes through.
  * @packageDocumentation
+ * @module @writ/core
  */
 export {
   type AdaptedCheckOptions,

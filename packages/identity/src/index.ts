@@ -2,6 +2,7 @@
  * `@writ/identity`: who the agent is (workload identity), who it acts for (verified requester), and
  * short-lived, task-scoped credentials that die with the task.
  * @packageDocumentation
+ * @module @writ/identity
  */
 export { type ComposeIdentityOptions, composeIdentity } from './compose-identity.js';
 export {

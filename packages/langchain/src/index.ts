@@ -8,6 +8,7 @@
  * - {@link writTool} / {@link writTools}: wrap tools for LangGraph's `ToolNode` (or any other caller).
  *
  * @packageDocumentation
+ * @module @writ/langchain
  */
 export {
   APPROVAL_REQUEST_TYPE,

@@ -8,6 +8,7 @@
  * const agent = new Agent({ id: 'support', name: 'Support', instructions, model, tools: writTools(tools, { writ }) });
  * ```
  * @packageDocumentation
+ * @module @writ/mastra
  */
 export {
   isWritApprovalRequest,

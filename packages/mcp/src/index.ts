@@ -3,6 +3,7 @@
  * record every tool call under the caller's verified task token; clients carry trace context and the
  * task token in `params._meta`. For the 2.x SDK packages, import from `@writ/mcp/v2`.
  * @packageDocumentation
+ * @module @writ/mcp
  */
 export { type InstrumentClientOptions, instrumentClient, type McpClientLike } from './client.js';
 export { DEFAULTS } from './defaults.js';

@@ -4,6 +4,7 @@
  * policy asks, credentialed, recorded in the audit log and traced; refusals reach the model as tool
  * output, and records carry the SDK's trace ids.
  * @packageDocumentation
+ * @module @writ/openai-agents
  */
 export {
   type ApprovalState,

@@ -4,6 +4,7 @@
  * the standard `OTEL_*` variables; `createWritFetch()` / `writFetch` trace outgoing HTTP calls and carry
  * trace context, the correlation id and (on request) the task token.
  * @packageDocumentation
+ * @module @writ/otel
  */
 export { DEFAULTS } from './defaults.js';
 export {

@@ -1,3 +1,9 @@
+/**
+ * `@writ/otel/testing`: in-memory tracing for tests (a real OpenTelemetry SDK provider whose finished
+ * spans are kept in memory, with W3C trace context and baggage propagation registered).
+ * @packageDocumentation
+ * @module @writ/otel/testing
+ */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';

@@ -2,6 +2,7 @@
  * `@writ/policy`: per-call decisions with embedded Cedar, remote OpenID AuthZEN and OPA, combinators,
  * shadow mode and approvals.
  * @packageDocumentation
+ * @module @writ/policy
  */
 
 export { type ApprovalQueue, createApprovalQueue, type PendingApproval } from './approvals/approval-queue.js';

@@ -3,6 +3,7 @@
  * with zero configuration on the embedded local authority, the shipped Cedar policy set and the
  * tamper-evident file log.
  * @packageDocumentation
+ * @module writ
  */
 export * from '@writ/core';
 export {

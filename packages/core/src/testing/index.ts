@@ -1,6 +1,7 @@
 /**
  * In-memory implementations of every Writ interface, for users' tests and examples.
  * @packageDocumentation
+ * @module @writ/core/testing
  */
 export {
   createInMemoryApprovals,

@@ -4,6 +4,7 @@
  * and record every tool call under the caller's verified task token; clients carry trace context and
  * the task token in `params._meta`.
  * @packageDocumentation
+ * @module @writ/mcp/v2
  */
 export { DEFAULTS } from '../defaults.js';
 export type { InstrumentClientOptions } from '../shared/client.js';
