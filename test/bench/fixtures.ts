@@ -257,6 +257,36 @@ export function createCoreWrit(
 }
 
 /**
+ * The decision and outcome records `@writ/core` writes for one call of the tool (in-memory policy and
+ * credentials), captured on an instance of their own: the evidence every call must produce.
+ */
+export async function captureCallEvents(): Promise<readonly AuditEvent[]> {
+  const events: AuditEvent[] = [];
+  const sink = createDiscardingSink();
+  const writ = core.createWrit({
+    policy: createAllowAllPolicy(),
+    audit: {
+      name: 'capture',
+      append(event, options) {
+        events.push(event);
+        return sink.append(event, options);
+      },
+    },
+    credentials: createForgetfulBroker(),
+    durability: 'async',
+  });
+  const bench = benchWrit(writ, { ...TASK, requester: REQUESTER }, () => writ.close());
+  try {
+    await bench.inTask(() => bench.tool.execute(ARGS));
+  } finally {
+    await bench.close();
+  }
+  const perCall = events.filter((e) => e.kind === 'decision' || e.kind === 'outcome');
+  if (perCall.length !== 2) throw new Error(`expected a decision and an outcome, got ${perCall.length}`);
+  return perCall;
+}
+
+/**
  * The authorization request the zero-config runtime builds for one call of the tool, captured by a
  * pass-through policy engine on an instance of its own in `dir`.
  */

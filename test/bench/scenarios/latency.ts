@@ -1,8 +1,10 @@
 // Scenarios 1 and 2: per-call latency of the baselines and of Writ, sampled in interleaved rounds.
+
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import type { AuthorizationRequest } from '@writ/core';
+import { type AuditEvent, type AuthorizationRequest, canonicalJson } from '@writ/core';
 import {
   cacheDecisions,
   createAuthZenEngine,
@@ -14,6 +16,7 @@ import { type Cerbos, cerbosMapRequest } from '../cerbos.ts';
 import {
   ARGS,
   type BenchWrit,
+  captureCallEvents,
   captureRequest,
   createAllowAllPolicy,
   createCoreWrit,
@@ -107,6 +110,22 @@ function writCase(
   };
 }
 
+/**
+ * What the design requires of every call, with nothing else of Writ: the decision and outcome records of
+ * a real call canonically encoded (RFC 8785) and leaf-hashed (RFC 6962) as every sink does. Writ's own
+ * overhead cannot go below this plus one span (the `evidence-floor` case).
+ */
+function evidenceFloor(events: readonly AuditEvent[]): () => void {
+  const zero = Buffer.from([0]);
+  let previous = '';
+  return () => {
+    for (const event of events) {
+      const line = canonicalJson({ i: 0, p: previous, r: event });
+      previous = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
+    }
+  };
+}
+
 /** Builds every case, samples them, and returns one row per case (closing what it opened). */
 export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
   const { tracer, temps } = ctx;
@@ -119,6 +138,7 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
   try {
     const request = await captureRequest(await temps.make('capture'));
     const decideDirect = await cedarDirect(request);
+    const evidence = evidenceFloor(await captureCallEvents());
     let callNo = 0;
 
     const cases: CaseSpec[] = [
@@ -138,6 +158,17 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
         fn: () =>
           withSpan(tracer, `call_${++callNo}`, () => {
             if (!decideDirect()) throw new Error('cedar denied the benchmark call');
+            return lookupOrder(ARGS);
+          }),
+      },
+      {
+        id: 'evidence-floor',
+        name: "evidence floor: a call's 2 records encoded + hashed, in a span",
+        group: 'baseline',
+        baseline: 'bare',
+        fn: () =>
+          withSpan(tracer, `call_${++callNo}`, () => {
+            evidence();
             return lookupOrder(ARGS);
           }),
       },
