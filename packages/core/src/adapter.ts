@@ -27,7 +27,21 @@ import { inTask, type Writ } from './writ.js';
 
 export type { FrameworkApproval, FrameworkRef } from './pipeline.js';
 
-/** Writ facts about one framework tool: everything of a {@link ToolDescription} except its name. */
+/**
+ * Writ facts about one framework tool: everything of a {@link ToolDescription} except its name (the
+ * framework names the tool).
+ *
+ * @example
+ * ```ts
+ * const refundHints: AdapterToolHints = {
+ *   risk: 'high',
+ *   audience: 'https://payments.example.com',
+ *   permission: 'orders:refund',
+ *   resource: (args) => ({ type: 'Order', id: (args as { orderId: string }).orderId }),
+ * };
+ * const options: AdapterOptions = { tools: { refund_order: refundHints }, defaults: { risk: 'low' } };
+ * ```
+ */
 export type AdapterToolHints = Omit<ToolDescription, 'name'>;
 
 /**
@@ -55,7 +69,20 @@ export interface AdapterOptions {
   defaults?: AdapterToolHints | undefined;
 }
 
-/** A framework tool as an adapter sees it. */
+/**
+ * A framework tool as an adapter sees it: its name, description and input schema, whatever the
+ * framework's own tool type looks like.
+ *
+ * @example
+ * ```ts
+ * const tool: FrameworkTool = {
+ *   name: 'lookup_order',
+ *   description: 'Find an order by id',
+ *   input: z.object({ orderId: z.string() }), // a Standard Schema: Writ validates against it
+ * };
+ * const adapted = adaptTool('my-framework', tool, (args) => db.orders.get((args as { orderId: string }).orderId));
+ * ```
+ */
 export interface FrameworkTool {
   readonly name: string;
   readonly description?: string | undefined;
@@ -63,7 +90,15 @@ export interface FrameworkTool {
   readonly input?: unknown;
 }
 
-/** What an adapter tells the kit about its framework (not user options). */
+/**
+ * What an adapter tells the kit about its framework (not user options).
+ *
+ * @example
+ * ```ts
+ * const hooks: FrameworkHooks = { isSuspension: (error) => error instanceof GraphInterrupt };
+ * const adapted = adaptTool('langgraph', tool, invoke, options, hooks);
+ * ```
+ */
 export interface FrameworkHooks {
   /**
    * Recognises the errors by which the framework pauses a tool that is running (LangGraph's
@@ -73,7 +108,19 @@ export interface FrameworkHooks {
   isSuspension?: ((error: unknown) => boolean) | undefined;
 }
 
-/** What {@link AdaptedTool.check} concluded: run it, ask a human first, or tell the model it was refused. */
+/**
+ * What {@link AdaptedTool.check} concluded: run it, ask a human first, or tell the model it was refused.
+ *
+ * @example
+ * ```ts
+ * async function onToolCall(adapted: AdaptedTool, args: unknown, toolCallId: string) {
+ *   const check: CallCheck = await adapted.check(args, { toolCallId });
+ *   if (check.effect === 'deny') return check.message; // what the model sees; already recorded
+ *   if (check.effect === 'approval_required') return askHuman(check.message, check.bindingHash, check.expiresAt);
+ *   return adapted.run(args, { toolCallId }); // reuses the decision check made
+ * }
+ * ```
+ */
 export type CallCheck =
   | {
       readonly effect: 'allow';
@@ -99,7 +146,20 @@ export type CallCheck =
       readonly message: string;
     };
 
-/** Per-call options of {@link AdaptedTool.run}. */
+/**
+ * Per-call options of {@link AdaptedTool.run}.
+ *
+ * @example
+ * ```ts
+ * // the framework ran its own approval flow for this call, and the human said yes
+ * const options: AdaptedRunOptions = {
+ *   toolCallId: 'call_7f3a',
+ *   approval: { approved: true },
+ *   frameworkIds: { threadId: 'thread-12', runId: 'run-3' },
+ * };
+ * await adapted.run({ orderId: '42', amount: 30 }, options);
+ * ```
+ */
 export interface AdaptedRunOptions extends ExecuteOptions {
   /**
    * The approval the framework's own flow collected for this call (pass it whenever the framework ran
@@ -116,7 +176,15 @@ export interface AdaptedRunOptions extends ExecuteOptions {
   refusal?: WritError | undefined;
 }
 
-/** Per-call options of {@link AdaptedTool.check}. */
+/**
+ * Per-call options of {@link AdaptedTool.check}.
+ *
+ * @example
+ * ```ts
+ * const options: AdaptedCheckOptions = { toolCallId: 'call_7f3a', signal: AbortSignal.timeout(10_000), frameworkIds: { runId: 'run-3' } };
+ * const check = await adapted.check({ orderId: '42', amount: 30 }, options);
+ * ```
+ */
 export interface AdaptedCheckOptions {
   /** The framework's tool call id: the key under which the decision is remembered. */
   toolCallId: string;
@@ -124,7 +192,19 @@ export interface AdaptedCheckOptions {
   frameworkIds?: Readonly<Record<string, string>> | undefined;
 }
 
-/** Per-call options of {@link AdaptedTool.reject}. */
+/**
+ * Per-call options of {@link AdaptedTool.reject}.
+ *
+ * @example
+ * ```ts
+ * const options: AdaptedRejectOptions = {
+ *   toolCallId: 'call_7f3a',
+ *   approver: { kind: 'human', id: 'bob@example.com', assurance: 'verified' },
+ *   reason: 'refund exceeds the order total',
+ * };
+ * const refusal = await adapted.reject({ orderId: '42', amount: 900 }, options); // WRIT_APPROVAL_REJECTED
+ * ```
+ */
 export interface AdaptedRejectOptions extends AdaptedCheckOptions {
   /** Who declined. @default unknown (recorded as `null`) */
   approver?: Principal | undefined;
@@ -134,6 +214,16 @@ export interface AdaptedRejectOptions extends AdaptedCheckOptions {
 /**
  * A framework tool wired to the Writ pipeline. Adapters translate between the framework and these
  * three calls; everything else (decision, approval binding, credentials, records, spans) is here.
+ *
+ * @example
+ * ```ts
+ * const refund: AdaptedTool = adaptTool('my-framework', { name: 'refund_order' }, (args, ctx) => payments.refund(args, ctx.credential?.token), {
+ *   tools: { refund_order: { risk: 'high', audience: 'https://payments.example.com' } },
+ * });
+ * refund.risk; // 'high'
+ * refund.annotations.destructive; // true (MCP default for a tool that is not read-only)
+ * const result = await refund.run({ orderId: '42', amount: 30 }, { toolCallId: 'call_7f3a' });
+ * ```
  */
 export interface AdaptedTool {
   readonly name: string;
@@ -198,9 +288,11 @@ const isStandardSchema = (v: unknown): v is StandardSchemaV1 =>
  * ```ts
  * const adapted = adaptTool('my-framework', { name: tool.name, description: tool.description, input: tool.schema },
  *   (args, ctx) => tool.execute(args), { writ, tools: { refund_order: { risk: 'high' } } });
- * const check = await adapted.check(args, { toolCallId });
- * if (check.effect === 'deny') return check.message; // what the model sees
- * return adapted.run(args, { toolCallId });
+ * async function onToolCall(args: unknown, toolCallId: string) {
+ *   const check = await adapted.check(args, { toolCallId });
+ *   if (check.effect === 'deny') return check.message; // what the model sees
+ *   return adapted.run(args, { toolCallId });
+ * }
  * ```
  */
 export function adaptTool(

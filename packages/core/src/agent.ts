@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { validateOptions } from './options.js';
 import { isValidScopeItem } from './scope.js';
 
-/** A registered agent: who owns it, what it is for, what it may call. */
+/**
+ * A registered agent: who owns it, what it is for, what it may call. Made with {@link defineAgent}.
+ *
+ * @example
+ * ```ts
+ * const support: AgentDefinition = defineAgent({ id: 'support-bot', owner: 'support-platform@example.com', purpose: 'Answer customer tickets' });
+ * support.name; // 'support-bot' (defaults to the id)
+ * support.scope; // ['*']
+ * support.tools; // undefined: any tool
+ * ```
+ */
 export interface AgentDefinition {
   /** The agent's name as used in `writ.task({ agent })` / `writ.delegate({ agent })`. */
   readonly id: string;

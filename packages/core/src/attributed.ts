@@ -2,7 +2,20 @@ import type { StandardSchemaV1 } from './standard-schema.js';
 import { defineTool } from './tool-definition.js';
 import { type AttributionOptions, callAttributed } from './with-attribution.js';
 
-/** Options of {@link attributed}; `name` defaults to the method name. */
+/**
+ * Options of {@link attributed}; `name` defaults to the method name.
+ *
+ * @example
+ * ```ts
+ * const lookupOptions: AttributedOptions = { risk: 'low', annotations: { readOnly: true } };
+ * class Orders {
+ *   @attributed(lookupOptions) // the tool is named 'lookup_order', after the method
+ *   async lookup_order(args: { orderId: string }) {
+ *     return db.orders.get(args.orderId);
+ *   }
+ * }
+ * ```
+ */
 export type AttributedOptions<S extends StandardSchemaV1 = StandardSchemaV1> = Omit<
   AttributionOptions<S>,
   'name'

@@ -4,13 +4,44 @@ import type { WritErrorCode } from './errors.js';
 import type { PrincipalRef } from './principal.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
 
-/** Version of the audit event shape. Bumped on any incompatible change. */
+/**
+ * Version of the audit event shape (the `v` field of every event). Bumped on any incompatible change.
+ *
+ * @example
+ * ```ts
+ * const parsed = JSON.parse(line) as { v?: unknown };
+ * if (parsed.v !== AUDIT_EVENT_VERSION) throw new Error(`unsupported audit event version ${String(parsed.v)}`);
+ * const event = parsed as AuditEvent;
+ * ```
+ */
 export const AUDIT_EVENT_VERSION = 1 as const;
 
-/** Kinds of audit events the pipeline emits. */
+/**
+ * Kinds of audit events the pipeline emits.
+ *
+ * @example
+ * ```ts
+ * function countByKind(events: readonly AuditEvent[]): Map<AuditEventKind, number> {
+ *   const counts = new Map<AuditEventKind, number>();
+ *   for (const event of events) counts.set(event.kind, (counts.get(event.kind) ?? 0) + 1);
+ *   return counts;
+ * }
+ * ```
+ */
 export type AuditEventKind = 'task-start' | 'decision' | 'approval' | 'outcome' | 'revocation' | 'task-end';
 
-/** Fields every audit event carries: who, for whom, in which task, when, in which trace. */
+/**
+ * Fields every audit event carries: who, for whom, in which task, when, in which trace.
+ *
+ * @example
+ * ```ts
+ * function describe(event: AuditEventBase): string {
+ *   const actor = event.chain.at(-1)?.id ?? 'no agent';
+ *   const forWhom = event.requester?.id ?? 'nobody (autonomous)';
+ *   return `${event.time} ${actor} for ${forWhom}, task ${event.taskId}, trace ${event.traceId ?? '-'}`;
+ * }
+ * ```
+ */
 export interface AuditEventBase {
   readonly v: typeof AUDIT_EVENT_VERSION;
   /** Unique event id. */
@@ -33,14 +64,40 @@ export interface AuditEventBase {
   readonly conversationId?: string | undefined;
 }
 
-/** A refusal raised by the pipeline itself (not the policy engine). */
+/**
+ * A refusal raised by the pipeline itself (not the policy engine).
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * for (const event of audit.ofKind('decision')) {
+ *   const refusal: RefusalRecord | undefined = event.refusal;
+ *   if (refusal !== undefined) console.log(event.call.name, refusal.code, refusal.message); // 'refund_order WRIT_INPUT_INVALID …'
+ * }
+ * ```
+ */
 export interface RefusalRecord {
   readonly code: WritErrorCode;
   readonly message: string;
   readonly details?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** What records keep of a tool call. `args` only when capture is opted in (and redacted). */
+/**
+ * What records keep of a tool call. `args` only when capture is opted in (and redacted).
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * const calls: CallRecord[] = audit.ofKind('decision').map((event) => event.call);
+ * calls.map((c) => `${c.name} ${c.risk} ${c.resource?.type}:${c.resource?.id} ${c.argsDigest}`);
+ * ```
+ */
 export interface CallRecord {
   readonly id: string;
   readonly name: string;
@@ -57,7 +114,19 @@ export interface CallRecord {
     | undefined;
 }
 
-/** What records keep of a decision. `evaluatedContext` is absent only for refusals before a request existed. */
+/**
+ * What records keep of a decision. `evaluatedContext` is absent only for refusals before a request existed.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * const denied: DecisionRecord[] = audit.ofKind('decision').map((e) => e.decision).filter((d) => d.effect === 'deny');
+ * denied.map((d) => `${d.engine} ${d.policyIds.join(',')}: ${d.reasons.join('; ')}`);
+ * ```
+ */
 export interface DecisionRecord {
   readonly effect: DecisionEffect;
   readonly policyIds: readonly string[];
@@ -69,7 +138,21 @@ export interface DecisionRecord {
   readonly errors?: readonly string[] | undefined;
 }
 
-/** What records keep of an approval. */
+/**
+ * What records keep of an approval.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, approvals, … }) …
+ * for (const event of audit.ofKind('approval')) {
+ *   const approval: ApprovalRecord = event.approval;
+ *   console.log(event.call.name, approval.approved ? 'approved' : 'declined', 'by', approval.approver?.id ?? 'unknown');
+ * }
+ * ```
+ */
 export interface ApprovalRecord {
   readonly approved: boolean;
   readonly approver: PrincipalRef | null;
@@ -79,6 +162,20 @@ export interface ApprovalRecord {
   readonly expiresAt?: number | undefined;
 }
 
+/**
+ * The first record of a task: its scope, its task credential (by reference) and whether it started or
+ * was refused (unverifiable requester, unregistered agent, scope wider than the caller's…).
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … tasks run through createWrit({ audit, … }) …
+ * const refused: TaskStartEvent[] = audit.ofKind('task-start').filter((e) => e.status === 'refused');
+ * refused.map((e) => e.refusal?.code); // e.g. ['WRIT_IDENTITY_INVALID']
+ * ```
+ */
 export interface TaskStartEvent extends AuditEventBase {
   readonly kind: 'task-start';
   readonly scope: readonly string[];
@@ -91,6 +188,20 @@ export interface TaskStartEvent extends AuditEventBase {
   readonly refusal?: RefusalRecord | undefined;
 }
 
+/**
+ * The record written before a tool may run (as durable as `durability` asks): the call, the decision
+ * and the request it was judged on, and any scope drift, pipeline refusal, approval or credential.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * const drift: DecisionEvent[] = audit.ofKind('decision').filter((e) => e.scopeDrift !== undefined);
+ * drift.map((e) => `${e.call.permission} outside ${e.scopeDrift?.scope.join(' ')}: ${e.decision.effect}`);
+ * ```
+ */
 export interface DecisionEvent extends AuditEventBase {
   readonly kind: 'decision';
   readonly call: CallRecord;
@@ -106,6 +217,19 @@ export interface DecisionEvent extends AuditEventBase {
   readonly credential?: CredentialRef | undefined;
 }
 
+/**
+ * The record of a human's answer to an approval request, bound to the call and the decision that asked.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, approvals, … }) …
+ * const declined: ApprovalEvent[] = audit.ofKind('approval').filter((e) => !e.approval.approved);
+ * declined.map((e) => `${e.call.name} (decision ${e.decisionId}): ${e.approval.reason ?? 'no reason given'}`);
+ * ```
+ */
 export interface ApprovalEvent extends AuditEventBase {
   readonly kind: 'approval';
   readonly call: CallRecord;
@@ -113,6 +237,20 @@ export interface ApprovalEvent extends AuditEventBase {
   readonly approval: ApprovalRecord;
 }
 
+/**
+ * The record written after a call: whether the tool returned, threw, never ran or was suspended, and
+ * how long it took.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * const failed: OutcomeEvent[] = audit.ofKind('outcome').filter((e) => e.outcome.status === 'error');
+ * failed.map((e) => `${e.call.name}: ${e.outcome.errorCode} after ${e.outcome.durationMs} ms`);
+ * ```
+ */
 export interface OutcomeEvent extends AuditEventBase {
   readonly kind: 'outcome';
   readonly call: { readonly id: string; readonly name: string };
@@ -129,12 +267,38 @@ export interface OutcomeEvent extends AuditEventBase {
   readonly decisionIndex?: number | undefined;
 }
 
+/**
+ * The record of the credentials revoked at the end of a task, by reference (never the tokens).
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … a task runs through createWrit({ audit, credentials, … }) …
+ * const revocation: RevocationEvent | undefined = audit.ofKind('revocation')[0];
+ * revocation?.credentials.map((c) => c.jti); // every credential the task held
+ * ```
+ */
 export interface RevocationEvent extends AuditEventBase {
   readonly kind: 'revocation';
   readonly credentials: readonly CredentialRef[];
   readonly reason: string;
 }
 
+/**
+ * The last record of a task: whether its function returned or threw, and how long the task took.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … tasks run through createWrit({ audit, … }) …
+ * const slow: TaskEndEvent[] = audit.ofKind('task-end').filter((e) => e.durationMs > 30_000);
+ * slow.map((e) => `${e.taskId} ${e.status} ${e.durationMs} ms`);
+ * ```
+ */
 export interface TaskEndEvent extends AuditEventBase {
   readonly kind: 'task-end';
   readonly status: 'ok' | 'error';

@@ -106,7 +106,15 @@ export function digest(value: unknown): string {
 // One-shot hashing (Node ≥ 20.12 / 21.7) skips the Hash object; older Nodes use createHash.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
-/** `sha256:<hex>` of a UTF-8 string. */
+/**
+ * `sha256:<hex>` of a UTF-8 string.
+ *
+ * @example
+ * ```ts
+ * sha256Hex('hello'); // 'sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824'
+ * sha256Hex(canonicalJson({ orderId: '42' })) === digest({ orderId: '42' }); // true
+ * ```
+ */
 export function sha256Hex(text: string): string {
   const hex =
     oneShot === undefined

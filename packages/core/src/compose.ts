@@ -1,6 +1,22 @@
 import { WritError } from './errors.js';
 
-/** A hook that runs around the rest of a chain. */
+/**
+ * A hook that runs around the rest of a chain: it gets the state and `next`, and returns what `next`
+ * returned (or something in its place). Middleware hooks (`wrapDecide`, `wrapExecute`) are hooks.
+ *
+ * @example
+ * ```ts
+ * const timed: Hook<CallState, unknown> = async (state, next) => {
+ *   const started = performance.now();
+ *   try {
+ *     return await next();
+ *   } finally {
+ *     console.log(state.call.name, `${(performance.now() - started).toFixed(1)} ms`);
+ *   }
+ * };
+ * const timing: WritMiddleware = { name: 'timing', wrapExecute: timed };
+ * ```
+ */
 export type Hook<S, R> = (state: S, next: () => Promise<R>) => Promise<R>;
 
 /**

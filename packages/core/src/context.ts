@@ -4,7 +4,15 @@ import type { Attribution } from './attribution.js';
 import type { Credential } from './credential.js';
 import { WritError } from './errors.js';
 
-/** OTel context key under which the active {@link Attribution} lives. */
+/**
+ * OTel context key under which the active {@link Attribution} lives.
+ *
+ * @example
+ * ```ts
+ * // what tryGetAttribution() returns, read from a context you hold
+ * const attribution = activeContext().getValue(ATTRIBUTION_KEY) as Attribution | undefined;
+ * ```
+ */
 export const ATTRIBUTION_KEY = createContextKey('writ.attribution');
 /** OTel context key for the active task's state (credential, runtime). Internal shape. */
 export const TASK_STATE_KEY = createContextKey('writ.task-state');

@@ -2,6 +2,18 @@
  * A short-lived credential the pipeline hands to a tool (`ctx.credential`). The secret `token` is a
  * non-enumerable property: it is absent from `JSON.stringify`, `console.log` and spreads, so it cannot
  * leak into spans, audit records or logs by accident. Records refer to it by `jti` only.
+ *
+ * @example
+ * ```ts
+ * async function refund(orderId: string, ctx: ToolContext) {
+ *   const credential: Credential | undefined = ctx.credential; // audience-bound when the tool has `audience`
+ *   if (credential === undefined) throw new Error('no credential for the payments API');
+ *   return fetch(`https://payments.example.com/orders/${orderId}/refund`, {
+ *     method: 'POST',
+ *     headers: { authorization: `Bearer ${credential.token}` }, // read explicitly: never in logs or spreads
+ *   });
+ * }
+ * ```
  */
 export interface Credential {
   /** The bearer token itself. Non-enumerable; read it explicitly when calling the downstream service. */
@@ -18,7 +30,15 @@ export interface Credential {
   readonly expiresAt: number;
 }
 
-/** What records and spans keep of a credential. */
+/**
+ * What records and spans keep of a credential: its id, type, audience and expiry, never the token.
+ *
+ * @example
+ * ```ts
+ * const ref: CredentialRef = toCredentialRef(credential);
+ * // { jti: '019a5c1e-…', type: 'urn:ietf:params:oauth:token-type:access_token', audience: 'https://payments.example.com', expiresAt: 1767225600000 }
+ * ```
+ */
 export interface CredentialRef {
   readonly jti: string;
   readonly type: string;
@@ -26,7 +46,22 @@ export interface CredentialRef {
   readonly expiresAt: number;
 }
 
-/** Input of {@link createCredential}. */
+/**
+ * Input of {@link createCredential}.
+ *
+ * @example
+ * ```ts
+ * const input: CreateCredentialInput = {
+ *   token: exchanged.access_token,
+ *   jti: crypto.randomUUID(),
+ *   type: 'urn:ietf:params:oauth:token-type:access_token',
+ *   audience: 'https://payments.example.com',
+ *   scope: ['payments:refund'],
+ *   expiresAt: Date.now() + 5 * 60_000,
+ * };
+ * const credential = createCredential(input);
+ * ```
+ */
 export interface CreateCredentialInput {
   token: string;
   jti: string;

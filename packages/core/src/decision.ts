@@ -47,7 +47,28 @@ export interface AuthorizationRequest {
   readonly context: AuthorizationContext;
 }
 
-/** The context a decision is judged on. Recorded verbatim with the decision. */
+/**
+ * The context a decision is judged on. Recorded verbatim with the decision.
+ *
+ * @example
+ * ```ts
+ * const noDriftInProduction: PolicyEngine = {
+ *   name: 'no-drift',
+ *   decide: async (request) => {
+ *     const context: AuthorizationContext = request.context;
+ *     const allowed = context.inScope || context.environment !== 'production';
+ *     return {
+ *       effect: allowed ? 'allow' : 'deny',
+ *       policyIds: ['no-drift'],
+ *       reasons: allowed ? [] : [`${request.action.name} is outside the scope of task ${context.taskId}`],
+ *       decisionId: crypto.randomUUID(),
+ *       engine: 'no-drift',
+ *       evaluatedContext: request,
+ *     };
+ *   },
+ * };
+ * ```
+ */
 export interface AuthorizationContext {
   readonly taskId: string;
   readonly correlationId: string;
@@ -70,10 +91,36 @@ export interface AuthorizationContext {
   readonly [key: string]: unknown;
 }
 
-/** The answer of a policy engine. */
+/**
+ * The answer of a policy engine.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls run through createWrit({ audit, … }) …
+ * const effects: DecisionEffect[] = audit.ofKind('decision').map((e) => e.decision.effect); // e.g. ['allow', 'approval_required', 'deny']
+ * ```
+ */
 export type DecisionEffect = 'allow' | 'deny' | 'approval_required';
 
-/** Something the engine requires of the caller alongside its answer. */
+/**
+ * Something the engine requires of the caller alongside its answer (OPA's `obligations`, for instance).
+ * Writ records obligations with the decision; acting on them is up to you, e.g. in a middleware.
+ *
+ * @example
+ * ```ts
+ * const notifyOwner: WritMiddleware = {
+ *   name: 'obligations',
+ *   wrapExecute: async (state, next) => {
+ *     const obligations: readonly Obligation[] = state.decision?.obligations ?? [];
+ *     for (const o of obligations) if (o.id === 'notify-owner') await notify(o.attributes?.channel, state.call.name);
+ *     return next();
+ *   },
+ * };
+ * ```
+ */
 export interface Obligation {
   readonly id: string;
   readonly attributes?: Readonly<Record<string, unknown>> | undefined;

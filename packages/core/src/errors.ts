@@ -27,6 +27,25 @@
  * | `WRIT_NOT_CONFIGURED` | a free function found no Writ instance to run on | no |
  * | `WRIT_TOOL_FAILED` | the tool itself threw (only used when a non-Error was thrown) | yes |
  * | `WRIT_INTERNAL` | a bug in Writ; please report it | unknown |
+ *
+ * @example
+ * ```ts
+ * function httpStatus(code: WritErrorCode): number {
+ *   switch (code) {
+ *     case 'WRIT_INPUT_INVALID':
+ *       return 400;
+ *     case 'WRIT_POLICY_DENIED':
+ *     case 'WRIT_APPROVAL_REJECTED':
+ *     case 'WRIT_SCOPE_EXCEEDED':
+ *       return 403;
+ *     case 'WRIT_PDP_UNAVAILABLE':
+ *     case 'WRIT_AUDIT_UNAVAILABLE':
+ *       return 503;
+ *     default:
+ *       return 500;
+ *   }
+ * }
+ * ```
  */
 export type WritErrorCode =
   | 'WRIT_INPUT_INVALID'
@@ -54,7 +73,16 @@ export type WritErrorCode =
   | 'WRIT_TOOL_FAILED'
   | 'WRIT_INTERNAL';
 
-/** All codes, for exhaustive checks and documentation. */
+/**
+ * All codes, for exhaustive checks and documentation.
+ *
+ * @example
+ * ```ts
+ * const isWritErrorCode = (value: unknown): value is WritErrorCode =>
+ *   (WRIT_ERROR_CODES as readonly unknown[]).includes(value);
+ * isWritErrorCode(body.code); // e.g. reading an error another service sent as JSON
+ * ```
+ */
 export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
   'WRIT_INPUT_INVALID',
   'WRIT_POLICY_DENIED',
@@ -84,7 +112,15 @@ export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
 
 const MARKER = Symbol.for('writ.error');
 
-/** Options for {@link WritError}. */
+/**
+ * Options for {@link WritError}.
+ *
+ * @example
+ * ```ts
+ * const options: WritErrorOptions = { cause: error, details: { endpoint: 'https://pdp.example.com/access/v1/evaluation', status: 502 } };
+ * throw new WritError('WRIT_PDP_UNAVAILABLE', 'the AuthZEN PDP answered 502', options);
+ * ```
+ */
 export interface WritErrorOptions {
   /** The underlying error, kept as the standard `cause`. */
   cause?: unknown;

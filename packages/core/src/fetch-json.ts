@@ -13,25 +13,80 @@ import { WritError, type WritErrorCode } from './errors.js';
  */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-/** zod schema of a `fetch` option. */
+/**
+ * zod schema of a `fetch` option.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const clientOptions = z.strictObject({ url: z.string(), fetch: fetchSchema.optional() });
+ * const { url, fetch } = validateOptions(clientOptions, options, 'createPdpClient');
+ * ```
+ */
 export const fetchSchema = z.custom<FetchLike>((v) => typeof v === 'function', {
   message: 'must be a fetch function',
 });
 
-/** zod schema of a `signal` option. */
+/**
+ * zod schema of a `signal` option.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const verifyOptions = z.strictObject({ audience: z.string(), signal: signalSchema.optional() });
+ * const { signal } = validateOptions(verifyOptions, options, 'verifyToken');
+ * ```
+ */
 export const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
   message: 'must be an AbortSignal',
 });
 
-/** zod schema of a `clock` option (epoch milliseconds). */
+/**
+ * zod schema of a `clock` option (epoch milliseconds).
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const cacheOptions = z.strictObject({ ttlMs: timeoutSchema, clock: clockSchema.optional() });
+ * const { clock = Date.now } = validateOptions(cacheOptions, options, 'createJwksCache');
+ * ```
+ */
 export const clockSchema = z.custom<() => number>((v) => typeof v === 'function', {
   message: 'must be a function',
 });
 
-/** zod schema of a `timeoutMs` option. */
+/**
+ * zod schema of a `timeoutMs` option: a positive integer of milliseconds, at most ten minutes.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const clientOptions = z.strictObject({ url: z.string(), timeoutMs: timeoutSchema.optional() });
+ * const { timeoutMs = 2_000 } = validateOptions(clientOptions, options, 'createPdpClient');
+ * ```
+ */
 export const timeoutSchema = z.number().int().positive().max(600_000);
 
-/** Options of {@link fetchJson}. */
+/**
+ * Options of {@link fetchJson}.
+ *
+ * @example
+ * ```ts
+ * const options: FetchJsonOptions = {
+ *   timeoutMs: 2_000,
+ *   maxBytes: 1_048_576,
+ *   what: 'AuthZEN PDP',
+ *   unavailableCode: 'WRIT_PDP_UNAVAILABLE',
+ *   invalidCode: 'WRIT_PDP_UNAVAILABLE',
+ *   signal,
+ * };
+ * const { status, json } = await fetchJson('https://pdp.example.com/access/v1/evaluation', { method: 'POST', body }, options);
+ * ```
+ */
 export interface FetchJsonOptions {
   fetch?: FetchLike | undefined;
   timeoutMs: number;
@@ -46,7 +101,18 @@ export interface FetchJsonOptions {
   invalidCode?: WritErrorCode | undefined;
 }
 
-/** What {@link fetchJson} read. */
+/**
+ * What {@link fetchJson} read.
+ *
+ * @example
+ * ```ts
+ * const response: JsonResponse = await fetchJson('https://login.example.com/.well-known/openid-configuration', { method: 'GET' }, { timeoutMs: 5_000, maxBytes: 65_536, what: 'OIDC discovery' });
+ * if (response.status !== 200 || response.empty) {
+ *   throw new WritError('WRIT_IDENTITY_UNAVAILABLE', `OIDC discovery answered ${response.status}`);
+ * }
+ * const { issuer } = response.json as { issuer?: string };
+ * ```
+ */
 export interface JsonResponse {
   readonly status: number;
   readonly headers: Headers;

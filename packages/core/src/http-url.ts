@@ -14,7 +14,16 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname.toLowerCase());
 }
 
-/** Options of {@link httpUrlProblem}. */
+/**
+ * Options of {@link httpUrlProblem}.
+ *
+ * @example
+ * ```ts
+ * const tokenEndpoint: HttpUrlProblemOptions = { allowQuery: false };
+ * httpUrlProblem('https://login.example.com/token?tenant=a', tokenEndpoint); // 'must not contain a query'
+ * httpUrlProblem('http://opa.internal:8181', { allowInsecureHttp: true }); // undefined
+ * ```
+ */
 export interface HttpUrlProblemOptions {
   /** Accept plain `http` to any host, not only loopback ones. @default false */
   allowInsecureHttp?: boolean | undefined;

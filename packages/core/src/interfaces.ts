@@ -5,7 +5,19 @@ import type { AuthorizationRequest, Decision } from './decision.js';
 import type { Principal } from './principal.js';
 import type { ToolCall } from './tool-call.js';
 
-/** Options passed to every provider call. */
+/**
+ * Options passed to every provider call.
+ *
+ * @example
+ * ```ts
+ * async function decide(request: AuthorizationRequest, options: CallOptions): Promise<Decision> {
+ *   // pass the signal on: it fires when the pipeline's policy deadline passes
+ *   const response = await fetch('https://pdp.example.com/decide', { method: 'POST', body: JSON.stringify(request), signal: options.signal });
+ *   return (await response.json()) as Decision;
+ * }
+ * const remote: PolicyEngine = { name: 'remote', decide };
+ * ```
+ */
 export interface CallOptions {
   /** Aborted when the caller gives up or the pipeline's timeout for this step fires. */
   readonly signal: AbortSignal;
@@ -55,14 +67,35 @@ export interface PolicyEngine {
   decide(request: AuthorizationRequest, options: CallOptions): Promise<Decision>;
 }
 
-/** What a broker is asked for at task start or delegation. */
+/**
+ * What a broker is asked for at task start or delegation.
+ *
+ * @example
+ * ```ts
+ * async function issueTaskCredential({ attribution, parent }: TaskCredentialRequest, { signal }: CallOptions): Promise<Credential> {
+ *   const minted = await sts.mintTaskToken({ txn: attribution.taskId, sub: attribution.requester?.id, actors: attribution.chain.map((p) => p.id), scope: attribution.scope, parent: parent?.jti }, signal);
+ *   return createCredential({ token: minted.token, jti: minted.jti, type: 'urn:ietf:params:oauth:token-type:txn_token', scope: attribution.scope, expiresAt: minted.expiresAt });
+ * }
+ * ```
+ */
 export interface TaskCredentialRequest {
   readonly attribution: Attribution;
   /** The parent task's credential when delegating (its scope bounds the child's). */
   readonly parent?: Credential | undefined;
 }
 
-/** What a broker is asked for per call. */
+/**
+ * What a broker is asked for per call.
+ *
+ * @example
+ * ```ts
+ * async function credentialFor({ call, audience, taskCredential }: CallCredentialRequest, { signal }: CallOptions): Promise<Credential> {
+ *   // RFC 8693 token exchange: the task token for a token bound to one audience
+ *   const answer = await sts.exchange({ subjectToken: taskCredential?.token, audience, scope: call.permission }, signal);
+ *   return createCredential({ token: answer.access_token, jti: answer.jti, type: 'urn:ietf:params:oauth:token-type:access_token', audience, scope: [call.permission], expiresAt: Date.now() + answer.expires_in * 1000 });
+ * }
+ * ```
+ */
 export interface CallCredentialRequest {
   readonly attribution: Attribution;
   readonly call: ToolCall;
@@ -98,7 +131,15 @@ export interface CredentialBroker {
   revokeTask(taskId: string, options: CallOptions): Promise<readonly Credential[]>;
 }
 
-/** Acknowledgement that an event is in the log. */
+/**
+ * Acknowledgement that an event is in the log.
+ *
+ * @example
+ * ```ts
+ * const receipt: AuditReceipt = await sink.append(event, { durability: 'strict' });
+ * console.log(`${receipt.log} #${receipt.index} ${receipt.leafHash}`); // decision records' receipts become `writ.audit.index`
+ * ```
+ */
 export interface AuditReceipt {
   /** Log identity (origin line of the log's checkpoints). */
   readonly log: string;
@@ -108,10 +149,41 @@ export interface AuditReceipt {
   readonly leafHash: string;
 }
 
-/** How durable an event must be before `append` resolves. */
+/**
+ * How durable an event must be before `append` resolves (see {@link AppendOptions}).
+ *
+ * @example
+ * ```ts
+ * const durability: Durability = process.env.NODE_ENV === 'production' ? 'strict' : 'async';
+ * const writ = createWrit({ durability, policy, audit });
+ * ```
+ */
 export type Durability = 'strict' | 'batched' | 'async';
 
-/** Options for {@link AuditSink.append}. */
+/**
+ * Options for {@link AuditSink.append}.
+ *
+ * @example
+ * ```ts
+ * import { createHash } from 'node:crypto';
+ * import { open } from 'node:fs/promises';
+ *
+ * const file = await open('audit.jsonl', 'a');
+ * let next = 0;
+ * const fileSink: AuditSink = {
+ *   name: 'jsonl-file',
+ *   append: async (event, options: AppendOptions) => {
+ *     const line = canonicalJson(event);
+ *     const index = next++;
+ *     await file.appendFile(`${line}\n`);
+ *     if (options.durability === 'strict') await file.datasync(); // on disk before the tool may run
+ *     const leafHash = createHash('sha256').update(Buffer.from([0])).update(line).digest('hex'); // RFC 6962 leaf
+ *     return { log: 'jsonl-file', index, leafHash };
+ *   },
+ *   close: () => file.close(),
+ * };
+ * ```
+ */
 export interface AppendOptions {
   /**
    * - `strict`: resolve once the event is durable (e.g. after `fdatasync`; group commit allowed).
@@ -141,7 +213,21 @@ export interface AuditSink {
   close?(): Promise<void>;
 }
 
-/** What an approver is shown and what the answer must be bound to. */
+/**
+ * What an approver is shown and what the answer must be bound to.
+ *
+ * @example
+ * ```ts
+ * const slackApprovals: ApprovalHandler = {
+ *   name: 'slack',
+ *   requestApproval: async (request: ApprovalRequest, { signal }) => {
+ *     const who = request.attribution.requester?.id ?? 'an autonomous agent';
+ *     const answer = await slack.ask('#approvals', `${who} wants ${request.call.name}: ${request.decision.reasons.join('; ')}`, { until: request.expiresAt, signal });
+ *     return { approved: answer.approved, approver: answer.user, bindingHash: request.bindingHash };
+ *   },
+ * };
+ * ```
+ */
 export interface ApprovalRequest {
   readonly call: ToolCall;
   readonly attribution: Attribution;
@@ -152,7 +238,19 @@ export interface ApprovalRequest {
   readonly expiresAt: number;
 }
 
-/** An approver's answer. */
+/**
+ * An approver's answer.
+ *
+ * @example
+ * ```ts
+ * const response: ApprovalResponse = {
+ *   approved: true,
+ *   approver: { kind: 'human', id: 'bob@example.com', assurance: 'verified' },
+ *   bindingHash: request.bindingHash, // echo the request's: an answer for another call is refused
+ *   reason: 'customer confirmed by phone',
+ * };
+ * ```
+ */
 export interface ApprovalResponse {
   readonly approved: boolean;
   /** Who answered. Required when `approved`. */

@@ -5,7 +5,21 @@ import type { AuthorizationRequest, Decision } from './decision.js';
 import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
 import type { ToolCall } from './tool-call.js';
 
-/** What middleware sees of a call in flight. Later stages fill in later fields. */
+/**
+ * What middleware sees of a call in flight. Later stages fill in later fields.
+ *
+ * @example
+ * ```ts
+ * const logCalls: WritMiddleware = {
+ *   name: 'log-calls',
+ *   wrapExecute: async (state: CallState, next) => {
+ *     // by wrapExecute the decision is made and its record durable
+ *     console.log(state.call.name, state.decision?.effect, state.credential?.jti, state.decisionReceipt?.index);
+ *     return next();
+ *   },
+ * };
+ * ```
+ */
 export interface CallState {
   readonly attribution: Attribution;
   readonly call: ToolCall;

@@ -13,7 +13,26 @@ import type {
 import type { WritMiddleware } from './middleware.js';
 import { isValidScopeItem } from './scope.js';
 
-/** Options of {@link createWrit}. Every field is optional; see {@link DEFAULTS}. */
+/**
+ * Options of {@link createWrit}. Every field is optional; see {@link DEFAULTS}.
+ *
+ * @example
+ * ```ts
+ * const options: WritOptions = {
+ *   service: 'support-desk',
+ *   environment: 'production',
+ *   identity,
+ *   policy,
+ *   audit,
+ *   approvals,
+ *   durability: 'batched',
+ *   redact: ['card.number', '*.password'],
+ *   capture: { args: true },
+ *   timeouts: { policyMs: 500 },
+ * };
+ * const writ = createWrit(options);
+ * ```
+ */
 export interface WritOptions {
   /** Name of the service the tools run in; in every record. @default DEFAULTS.service */
   service?: string;
@@ -78,7 +97,16 @@ export interface WritOptions {
   onError?: (error: WritError) => void;
 }
 
-/** Default option values. */
+/**
+ * Default option values.
+ *
+ * @example
+ * ```ts
+ * DEFAULTS.durability; // 'strict'
+ * DEFAULTS.timeouts.policyMs; // 2000
+ * const writ = createWrit({ policy, audit, timeouts: { policyMs: DEFAULTS.timeouts.policyMs * 2 } });
+ * ```
+ */
 export const DEFAULTS = Object.freeze({
   service: 'writ',
   durability: 'strict' as Durability,

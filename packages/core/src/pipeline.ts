@@ -37,6 +37,16 @@ export type Invoke = (args: unknown, ctx: ToolContext) => unknown;
  * `interrupt()`, OpenAI Agents interruptions, Mastra suspend/resume, MCP elicitation). Writ accepts it
  * only for a call it asked approval for itself (see `AdaptedTool.check`), bound to the same tool call id,
  * tool, arguments and agent, and before the approval expires.
+ *
+ * @example
+ * ```ts
+ * const approval: FrameworkApproval = {
+ *   approved: true,
+ *   approver: { kind: 'human', id: 'bob@example.com', assurance: 'verified' },
+ *   reason: 'confirmed with the customer',
+ * };
+ * await adapted.run(args, { toolCallId, approval }); // refused unless check() asked approval for this call
+ * ```
  */
 export interface FrameworkApproval {
   readonly approved: boolean;
@@ -45,7 +55,17 @@ export interface FrameworkApproval {
   readonly reason?: string | undefined;
 }
 
-/** The agent framework behind a call, recorded with it (`call.framework` in decision records). */
+/**
+ * The agent framework behind a call, recorded with it (`call.framework` in decision records).
+ *
+ * @example
+ * ```ts
+ * // join Writ's evidence with the framework's own traces
+ * function frameworkOf(event: DecisionEvent): FrameworkRef | undefined {
+ *   return event.call.framework; // e.g. { name: 'langgraph', ids: { threadId: 'thread-12', runId: 'run-3' } }
+ * }
+ * ```
+ */
 export interface FrameworkRef {
   /** e.g. `ai-sdk`, `langgraph`, `openai-agents`, `mcp`, `mastra`. */
   readonly name: string;

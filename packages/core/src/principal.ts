@@ -1,4 +1,11 @@
-/** What kind of party a {@link Principal} is. */
+/**
+ * What kind of party a {@link Principal} is.
+ *
+ * @example
+ * ```ts
+ * const kind: PrincipalKind | undefined = tryGetAttribution()?.requester?.kind; // 'human' for a signed-in user
+ * ```
+ */
 export type PrincipalKind = 'human' | 'agent' | 'service';
 
 /**
@@ -7,10 +14,24 @@ export type PrincipalKind = 'human' | 'agent' | 'service';
  * - `asserted`: the host application passed the principal in; Writ records it but did not check it.
  *
  * Policies can (and the default policy set does) treat the two differently.
+ *
+ * @example
+ * ```ts
+ * const assurance: Assurance | undefined = getAttribution().requester?.assurance;
+ * if (assurance !== 'verified') throw new WritError('WRIT_IDENTITY_INVALID', 'refunds need a verified requester');
+ * ```
  */
 export type Assurance = 'verified' | 'asserted';
 
-/** The part of a {@link Principal} that goes into audit records and policy requests (no claims). */
+/**
+ * The part of a {@link Principal} that goes into audit records and policy requests (no claims).
+ *
+ * @example
+ * ```ts
+ * const ref: PrincipalRef = toPrincipalRef({ kind: 'human', id: 'alice@example.com', issuer: 'https://login.example.com', assurance: 'verified', claims: { email_verified: true } });
+ * // { kind: 'human', id: 'alice@example.com', issuer: 'https://login.example.com', assurance: 'verified' }
+ * ```
+ */
 export interface PrincipalRef {
   readonly kind: PrincipalKind;
   /** Stable identifier: OIDC `sub`, a SPIFFE ID for workloads (`spiffe://example.org/agent/support`), … */

@@ -13,26 +13,95 @@ import { activeContext, tryGetTaskState } from './context.js';
 import type { ToolContext } from './tool.js';
 import { TOOL_CONTEXT_KEY } from './tool-context.js';
 
-/** W3C baggage key carrying the correlation id between services. */
+/**
+ * W3C baggage key carrying the correlation id between services.
+ *
+ * @example
+ * ```ts
+ * import { propagation } from '@opentelemetry/api';
+ *
+ * // what correlationIdFromContext(ctx) reads
+ * const correlationId = propagation.getBaggage(extractContext(req.headers))?.getEntry(CORRELATION_BAGGAGE_KEY)?.value;
+ * ```
+ */
 export const CORRELATION_BAGGAGE_KEY = 'writ.correlation_id';
-/** HTTP header carrying the task token (Transaction Tokens draft header name). */
+/**
+ * HTTP header carrying the task token (Transaction Tokens draft header name).
+ *
+ * @example
+ * ```ts
+ * // injectContext(headers, { taskToken: true }) sets it for you; by hand, inside a tool:
+ * const headers: Record<string, string> = {};
+ * const token = getToolContext().credential?.token;
+ * if (token !== undefined) headers[TASK_TOKEN_HEADER] = token;
+ * await fetch('https://orders.example.com/api/orders/42', { headers });
+ * ```
+ */
 export const TASK_TOKEN_HEADER = 'txn-token';
-/** MCP `params._meta` key carrying the task token (vendor-prefixed per the MCP `_meta` naming rules). */
+/**
+ * MCP `params._meta` key carrying the task token (vendor-prefixed per the MCP `_meta` naming rules).
+ *
+ * @example
+ * ```ts
+ * // extractTaskToken(request.params._meta ?? {}, { format: 'mcp' }) reads it for you; by hand:
+ * const token = (request.params._meta as Record<string, unknown> | undefined)?.[TASK_TOKEN_META_KEY];
+ * ```
+ */
 export const TASK_TOKEN_META_KEY = 'io.writ/txn-token';
 
-/** An HTTP header map (Node's `IncomingHttpHeaders`, a plain record) or a Fetch `Headers`, or MCP `_meta`. */
+/**
+ * An HTTP header map (Node's `IncomingHttpHeaders`, a plain record) or a Fetch `Headers`, or MCP `_meta`.
+ *
+ * @example
+ * ```ts
+ * const outgoing: Carrier = new Headers({ 'content-type': 'application/json' });
+ * injectContext(outgoing, { taskToken: true });
+ * const incoming: Carrier = req.headers; // Node's IncomingHttpHeaders
+ * const ctx = extractContext(incoming);
+ * ```
+ */
 export type Carrier = Record<string, unknown> | HeadersLike;
 
-/** The part of the Fetch `Headers` class Writ uses. */
+/**
+ * The part of the Fetch `Headers` class Writ uses.
+ *
+ * @example
+ * ```ts
+ * // an outgoing Node http.ClientRequest, seen as headers
+ * const headers: HeadersLike = {
+ *   get: (name) => (request.getHeader(name) as string | undefined) ?? null,
+ *   set: (name, value) => request.setHeader(name, value),
+ * };
+ * injectContext(headers);
+ * ```
+ */
 export interface HeadersLike {
   get(name: string): string | null;
   set(name: string, value: string): void;
 }
 
-/** Where the carrier goes: HTTP headers or MCP `params._meta` (SEP-414 keys). */
+/**
+ * Where the carrier goes: HTTP headers or MCP `params._meta` (SEP-414 keys).
+ *
+ * @example
+ * ```ts
+ * const format: CarrierFormat = 'mcp';
+ * const _meta = injectContext<Record<string, unknown>>({}, { taskToken: true, format }); // traceparent, baggage, io.writ/txn-token
+ * await client.callTool({ name: 'lookup_order', arguments: { orderId: '42' }, _meta });
+ * ```
+ */
 export type CarrierFormat = 'http' | 'mcp';
 
-/** Options for {@link injectContext}. */
+/**
+ * Options for {@link injectContext}.
+ *
+ * @example
+ * ```ts
+ * const options: InjectContextOptions = { taskToken: true, format: 'http' };
+ * const headers: Record<string, string> = {};
+ * injectContext(headers, options); // traceparent, baggage and Txn-Token
+ * ```
+ */
 export interface InjectContextOptions {
   /** Context to inject. @default the active context */
   context?: Context;
@@ -46,7 +115,18 @@ export interface InjectContextOptions {
   format?: CarrierFormat;
 }
 
-/** Options for {@link extractContext}. */
+/**
+ * Options for {@link extractContext}.
+ *
+ * @example
+ * ```ts
+ * import { ROOT_CONTEXT } from '@opentelemetry/api';
+ *
+ * // read the caller's context on its own, not on top of whatever context is active here
+ * const options: ExtractContextOptions = { context: ROOT_CONTEXT };
+ * const ctx = extractContext(req.headers, options);
+ * ```
+ */
 export interface ExtractContextOptions {
   /** Context to extend. @default the active context */
   context?: Context;

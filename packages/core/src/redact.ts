@@ -1,4 +1,12 @@
-/** What a redacted value is replaced with. */
+/**
+ * What a redacted value is replaced with.
+ *
+ * @example
+ * ```ts
+ * const safe = redact({ user: 'alice', password: 'hunter2' }, ['password']) as { password: string };
+ * safe.password === REDACTED; // true: '[REDACTED]'
+ * ```
+ */
 export const REDACTED = '[REDACTED]';
 
 /**

@@ -1,6 +1,22 @@
 /**
  * The Standard Schema v1 interface (standardschema.dev), which zod ≥ 3.24, valibot and arktype implement.
  * Tool inputs accept any such schema; zod is what the docs use.
+ *
+ * @example
+ * ```ts
+ * // a hand-written schema works like a zod one
+ * const orderInput: StandardSchemaV1<{ orderId: string }> = {
+ *   '~standard': {
+ *     version: 1,
+ *     vendor: 'example',
+ *     validate: (value) =>
+ *       typeof (value as { orderId?: unknown } | null)?.orderId === 'string'
+ *         ? { value: value as { orderId: string } }
+ *         : { issues: [{ message: 'orderId must be a string', path: ['orderId'] }] },
+ *   },
+ * };
+ * const lookup = createWrit({ policy, audit }).tool({ name: 'lookup_order', input: orderInput, execute: ({ orderId }) => db.orders.get(orderId) });
+ * ```
  */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': {

@@ -41,7 +41,21 @@ export interface InboundTask {
   readonly parentTaskId?: string | undefined;
 }
 
-/** Options of `writ.task`. */
+/**
+ * Options of `writ.task`.
+ *
+ * @example
+ * ```ts
+ * const options: TaskOptions = {
+ *   requester: idToken, // verified by the identity provider
+ *   agent: 'support-bot',
+ *   intent: 'Refund order 42, it arrived broken',
+ *   scope: ['orders:*'],
+ *   conversationId: thread.id,
+ * };
+ * await writ.task(options, () => refund.execute({ orderId: '42', amount: 30 }));
+ * ```
+ */
 export interface TaskOptions {
   /**
    * Who the work is for: a token (e.g. an OIDC ID token) that the identity provider verifies, or a
@@ -67,7 +81,15 @@ export interface TaskOptions {
   inbound?: InboundTask;
 }
 
-/** Options of `writ.delegate`. */
+/**
+ * Options of `writ.delegate`.
+ *
+ * @example
+ * ```ts
+ * const options: DelegateOptions = { agent: 'billing-bot', scope: ['orders:refund'], intent: 'Refund order 42' };
+ * await writ.delegate(options, () => refund.execute({ orderId: '42', amount: 30 })); // inside writ.task
+ * ```
+ */
 export interface DelegateOptions {
   /** Name of the sub-agent. */
   agent: string;
@@ -78,7 +100,18 @@ export interface DelegateOptions {
   signal?: AbortSignal;
 }
 
-/** What the task function receives. */
+/**
+ * What the task function receives.
+ *
+ * @example
+ * ```ts
+ * await writ.task({ requester: idToken, agent: 'support-bot' }, async (task: TaskHandle) => {
+ *   task.attribution.taskId; // in every record of this task
+ *   task.credential?.jti; // the task token's id; its token is non-enumerable
+ *   await lookup.execute({ orderId: '42' }, { signal: task.signal });
+ * });
+ * ```
+ */
 export interface TaskHandle {
   readonly attribution: Attribution;
   /** The task token (its `token` is non-enumerable). */

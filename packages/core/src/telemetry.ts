@@ -1,6 +1,13 @@
 /**
  * Span attribute names Writ sets. GenAI names follow the OpenTelemetry GenAI semantic conventions;
  * `writ.*` names are Writ's own.
+ *
+ * @example
+ * ```ts
+ * // in a test, with an in-memory span exporter
+ * const denied = exporter.getFinishedSpans().filter((span) => span.attributes[ATTR.WRIT_POLICY_EFFECT] === 'deny');
+ * denied.map((span) => span.attributes[ATTR.GEN_AI_TOOL_NAME]); // e.g. ['delete_customer']
+ * ```
  */
 export const ATTR = {
   GEN_AI_OPERATION_NAME: 'gen_ai.operation.name',
@@ -30,5 +37,12 @@ export const ATTR = {
   WRIT_OUTCOME: 'writ.outcome',
 } as const;
 
-/** The `gen_ai.operation.name` of tool spans, and the span name prefix. */
+/**
+ * The `gen_ai.operation.name` of tool spans, and the span name prefix.
+ *
+ * @example
+ * ```ts
+ * const toolSpans = exporter.getFinishedSpans().filter((span) => span.name.startsWith(`${EXECUTE_TOOL} `)); // 'execute_tool lookup_order'
+ * ```
+ */
 export const EXECUTE_TOOL = 'execute_tool';

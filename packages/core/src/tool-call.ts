@@ -1,7 +1,23 @@
-/** How risky a tool is; policies key off it (the default policy set asks a human for `high`). */
+/**
+ * How risky a tool is; policies key off it (the default policy set asks a human for `high`).
+ *
+ * @example
+ * ```ts
+ * const risk: Risk = 'high';
+ * const refund = writ.tool({ name: 'refund_order', input: refundInput, risk, execute: (args, ctx) => payments.refund(args, ctx.credential?.token) });
+ * ```
+ */
 export type Risk = 'low' | 'medium' | 'high';
 
-/** What kind of tool (OpenTelemetry `gen_ai.tool.type`). */
+/**
+ * What kind of tool (OpenTelemetry `gen_ai.tool.type`).
+ *
+ * @example
+ * ```ts
+ * const type: ToolType = 'datastore';
+ * const search = writ.tool({ name: 'search_tickets', input: searchInput, type, risk: 'low', execute: ({ query }) => tickets.search(query) });
+ * ```
+ */
 export type ToolType = 'function' | 'extension' | 'datastore';
 
 /**

@@ -3,7 +3,15 @@ import { activeContext } from './context.js';
 import { WritError } from './errors.js';
 import type { ToolContext } from './tool.js';
 
-/** OTel context key of the tool call being executed. */
+/**
+ * OTel context key of the tool call being executed.
+ *
+ * @example
+ * ```ts
+ * // what tryGetToolContext() returns, read from a context you hold
+ * const toolContext = activeContext().getValue(TOOL_CONTEXT_KEY) as ToolContext | undefined;
+ * ```
+ */
 export const TOOL_CONTEXT_KEY = createContextKey('writ.tool-context');
 
 /**

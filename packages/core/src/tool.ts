@@ -8,6 +8,13 @@ import type { Resource, Risk, ToolCall, ToolType } from './tool-call.js';
 /**
  * Behaviour hints, as in MCP tool annotations. Defaults follow MCP: a tool is assumed to write
  * (`readOnly: false`) and, unless read-only, to be destructive.
+ *
+ * @example
+ * ```ts
+ * const annotations: ToolAnnotations = { readOnly: true, openWorld: false };
+ * const lookup = writ.tool({ name: 'lookup_order', input, annotations, execute: ({ orderId }) => db.orders.get(orderId) });
+ * lookup.annotations; // { readOnly: true, destructive: false, idempotent: false, openWorld: false }
+ * ```
  */
 export interface ToolAnnotations {
   /** @default false */
@@ -20,7 +27,23 @@ export interface ToolAnnotations {
   openWorld?: boolean;
 }
 
-/** What a tool's `execute` receives beside its arguments. */
+/**
+ * What a tool's `execute` receives beside its arguments.
+ *
+ * @example
+ * ```ts
+ * async function refund(args: { orderId: string; amount: number }, ctx: ToolContext) {
+ *   ctx.span.setAttribute('order.id', args.orderId);
+ *   return payments.refund(args, {
+ *     token: ctx.credential?.token,
+ *     onBehalfOf: ctx.attribution.requester?.id,
+ *     decisionId: ctx.decision.decisionId,
+ *     signal: ctx.signal,
+ *   });
+ * }
+ * const refundOrder = withAttribution(refund, { name: 'refund_order', risk: 'high', audience: 'https://payments.example.com' });
+ * ```
+ */
 export interface ToolContext {
   readonly attribution: Attribution;
   /** The credential for this call: the audience-bound one when the tool has `audience`, else the task token. */
@@ -33,7 +56,22 @@ export interface ToolContext {
   readonly span: Span;
 }
 
-/** Description of a tool, shared by `writ.tool`, `withAttribution` and `@attributed`. */
+/**
+ * Description of a tool, shared by `writ.tool`, `withAttribution` and `@attributed`.
+ *
+ * @example
+ * ```ts
+ * const refundOrder: ToolDescription = {
+ *   name: 'refund_order',
+ *   description: 'Refund an order, in full or in part',
+ *   risk: 'high',
+ *   audience: 'https://payments.example.com',
+ *   permission: 'orders:refund',
+ *   dataClassification: 'confidential',
+ * };
+ * const adapterOptions: AdapterOptions = { tools: { [refundOrder.name]: refundOrder } };
+ * ```
+ */
 export interface ToolDescription<S extends StandardSchemaV1 = StandardSchemaV1> {
   /** Tool name: `[A-Za-z0-9_.-]`, 1–128 characters. */
   name: string;
@@ -55,14 +93,40 @@ export interface ToolDescription<S extends StandardSchemaV1 = StandardSchemaV1> 
   dataClassification?: string | ((args: StandardSchemaV1.InferOutput<S>) => string | undefined);
 }
 
-/** Options of `writ.tool`. */
+/**
+ * Options of `writ.tool`.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const input = z.object({ orderId: z.string() });
+ * const options: ToolOptions<typeof input, Promise<Order>> = {
+ *   name: 'lookup_order',
+ *   input,
+ *   risk: 'low',
+ *   annotations: { readOnly: true },
+ *   resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+ *   execute: async ({ orderId }) => db.orders.get(orderId),
+ * };
+ * const lookup = createWrit({ policy, audit }).tool(options);
+ * ```
+ */
 export interface ToolOptions<S extends StandardSchemaV1, R> extends ToolDescription<S> {
   input: S;
   /** The tool itself; runs only once the pipeline has allowed and recorded the call. */
   execute: (args: StandardSchemaV1.InferOutput<S>, ctx: ToolContext) => R;
 }
 
-/** Per-call options (used by framework adapters). */
+/**
+ * Per-call options (used by framework adapters).
+ *
+ * @example
+ * ```ts
+ * const options: ExecuteOptions = { toolCallId: toolCall.id, signal: abortController.signal, span: frameworkSpan };
+ * await lookup.execute({ orderId: '42' }, options);
+ * ```
+ */
 export interface ExecuteOptions {
   /** The framework's tool call id. @default generated */
   toolCallId?: string;

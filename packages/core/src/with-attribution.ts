@@ -5,7 +5,16 @@ import type { ExecuteOptions, ToolContext, ToolDefinition, ToolDescription } fro
 import { defineTool } from './tool-definition.js';
 import { callTool, type Writ } from './writ.js';
 
-/** Options of {@link withAttribution} and `@attributed`: a tool description plus the instance to use. */
+/**
+ * Options of {@link withAttribution} and `@attributed`: a tool description plus the instance to use.
+ *
+ * @example
+ * ```ts
+ * const writ = createWrit({ policy, audit });
+ * const options = { name: 'cancel_order', risk: 'medium', writ } satisfies AttributionOptions; // this instance, always
+ * const cancel = withAttribution(async (args: { orderId: string }, ctx) => orders.cancel(args.orderId, ctx.credential?.token), options);
+ * ```
+ */
 export interface AttributionOptions<S extends StandardSchemaV1 = StandardSchemaV1>
   extends ToolDescription<S> {
   /** Instance to run on. @default the active task's instance, else the one from `setGlobalWrit` */

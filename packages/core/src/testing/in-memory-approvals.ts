@@ -1,7 +1,19 @@
 import type { ApprovalHandler, ApprovalRequest, ApprovalResponse, CallOptions } from '../interfaces.js';
 import type { Principal } from '../principal.js';
 
-/** Options of {@link createInMemoryApprovals}. */
+/**
+ * Options of {@link createInMemoryApprovals}.
+ *
+ * @example
+ * ```ts
+ * const options: InMemoryApprovalsOptions = {
+ *   approver: { kind: 'human', id: 'manager@example.com', assurance: 'verified' },
+ *   approve: (request) => (request.call.args as { amount: number }).amount <= 100,
+ *   reason: 'refund limit 100',
+ * };
+ * const approvals = createInMemoryApprovals(options);
+ * ```
+ */
 export interface InMemoryApprovalsOptions {
   /** Who answers. @default a human 'approver@writ.test' */
   approver?: Principal;
@@ -10,7 +22,19 @@ export interface InMemoryApprovalsOptions {
   reason?: string;
 }
 
-/** An in-memory approval handler, exposing the requests it saw. */
+/**
+ * An in-memory approval handler, exposing the requests it saw.
+ *
+ * @example
+ * ```ts
+ * import { createWrit } from '@writ/core';
+ *
+ * const approvals: InMemoryApprovals = createInMemoryApprovals();
+ * const writ = createWrit({ approvals, policy, audit });
+ * // … the agent calls a tool the policy wants approved …
+ * expect(approvals.requests.map((r) => r.call.name)).toEqual(['refund_order']);
+ * ```
+ */
 export interface InMemoryApprovals extends ApprovalHandler {
   readonly requests: ApprovalRequest[];
 }

@@ -3,7 +3,19 @@ import type { AuditEvent, AuditEventKind } from '../audit-event.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { AppendOptions, AuditReceipt, AuditSink } from '../interfaces.js';
 
-/** An in-memory audit sink with helpers to inspect what was recorded and to simulate outages. */
+/**
+ * An in-memory audit sink with helpers to inspect what was recorded and to simulate outages.
+ *
+ * @example
+ * ```ts
+ * const audit: InMemoryAuditSink = createInMemoryAuditSink();
+ * // … run a task making one call through createWrit({ audit, credentials, … }) …
+ * const [task] = audit.ofKind('task-start');
+ * expect(audit.forTask(task?.taskId ?? '').map((e) => e.kind)).toEqual(['task-start', 'decision', 'outcome', 'revocation', 'task-end']);
+ * // records written after the fact are not waited on
+ * expect(audit.durabilities).toEqual(['strict', 'strict', 'batched', 'batched', 'batched']);
+ * ```
+ */
 export interface InMemoryAuditSink extends AuditSink {
   /** Every appended event, in log order. */
   readonly events: AuditEvent[];

@@ -10,7 +10,18 @@ import type {
 } from '../interfaces.js';
 import { isScopeSubset } from '../scope.js';
 
-/** Options of {@link createInMemoryCredentialBroker}. */
+/**
+ * Options of {@link createInMemoryCredentialBroker}.
+ *
+ * @example
+ * ```ts
+ * let now = Date.parse('2030-01-01T00:00:00Z');
+ * const options: InMemoryCredentialBrokerOptions = { ttlMs: 60_000, clock: () => now };
+ * const credentials = createInMemoryCredentialBroker(options);
+ * // … issue a credential, then let it expire …
+ * now += 61_000;
+ * ```
+ */
 export interface InMemoryCredentialBrokerOptions {
   /** Lifetime of issued credentials. @default 300000 (5 minutes) */
   ttlMs?: number;
@@ -18,7 +29,18 @@ export interface InMemoryCredentialBrokerOptions {
   clock?: () => number;
 }
 
-/** An in-memory broker, able to check the opaque tokens it issued. */
+/**
+ * An in-memory broker, able to check the opaque tokens it issued.
+ *
+ * @example
+ * ```ts
+ * const credentials: InMemoryCredentialBroker = createInMemoryCredentialBroker();
+ * // … a task calls a tool with audience 'https://payments.example.com' …
+ * const [taskToken, paymentsToken] = credentials.issued;
+ * expect(paymentsToken?.audience).toBe('https://payments.example.com');
+ * expect(credentials.isRevoked(taskToken?.jti ?? '')).toBe(true); // the task has ended
+ * ```
+ */
 export interface InMemoryCredentialBroker extends CredentialBroker {
   /** Every credential issued, in order. */
   readonly issued: Credential[];

@@ -2,7 +2,19 @@ import { WritError } from '../errors.js';
 import type { CallOptions, IdentityProvider } from '../interfaces.js';
 import type { Principal } from '../principal.js';
 
-/** Options of {@link createInMemoryIdentity}. */
+/**
+ * Options of {@link createInMemoryIdentity}.
+ *
+ * @example
+ * ```ts
+ * const options: InMemoryIdentityOptions = {
+ *   trustDomain: 'example.org',
+ *   requesters: { 'token-alice': { id: 'alice@example.com', name: 'Alice', claims: { groups: ['support'] } } },
+ *   agents: ['support-bot', 'billing-bot'],
+ * };
+ * const identity = createInMemoryIdentity(options); // agents resolve to spiffe://example.org/agent/<name>
+ * ```
+ */
 export interface InMemoryIdentityOptions {
   /** SPIFFE trust domain of agent ids. @default 'writ.test' */
   trustDomain?: string;
@@ -14,7 +26,16 @@ export interface InMemoryIdentityOptions {
   agents?: readonly string[];
 }
 
-/** An in-memory identity provider, exposing what it was asked. */
+/**
+ * An in-memory identity provider, exposing what it was asked.
+ *
+ * @example
+ * ```ts
+ * const identity: InMemoryIdentity = createInMemoryIdentity({ requesters: { 'token-alice': { id: 'alice@example.com' } } });
+ * // … writ.task({ requester: 'token-alice', agent: 'support-bot' }, …) …
+ * expect(identity.verified).toEqual(['token-alice']);
+ * ```
+ */
 export interface InMemoryIdentity extends IdentityProvider {
   /** Tokens passed to `verifyRequester`, in order. */
   readonly verified: string[];

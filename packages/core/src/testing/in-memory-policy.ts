@@ -2,7 +2,21 @@ import type { AuthorizationRequest, Decision, DecisionEffect } from '../decision
 import type { CallOptions, PolicyEngine } from '../interfaces.js';
 import type { Risk } from '../tool-call.js';
 
-/** One rule of {@link createInMemoryPolicy}. Every given condition must hold for the rule to match. */
+/**
+ * One rule of {@link createInMemoryPolicy}. Every given condition must hold for the rule to match.
+ *
+ * @example
+ * ```ts
+ * const productionRefunds: PolicyRule = {
+ *   id: 'production-refunds',
+ *   effect: 'approval_required',
+ *   tool: 'refund_order',
+ *   when: (request) => request.context.environment === 'production',
+ *   reason: 'refunds in production need a human',
+ * };
+ * const policy = createInMemoryPolicy({ rules: [productionRefunds, { effect: 'allow', inScope: true }] });
+ * ```
+ */
 export interface PolicyRule {
   /** Policy id named in decisions. @default `rule-<index>` */
   id?: string;
@@ -21,7 +35,19 @@ export interface PolicyRule {
   reason?: string;
 }
 
-/** Options of {@link createInMemoryPolicy}. */
+/**
+ * Options of {@link createInMemoryPolicy}.
+ *
+ * @example
+ * ```ts
+ * const options: InMemoryPolicyOptions = {
+ *   name: 'test-policy',
+ *   rules: [{ effect: 'deny', tool: 'delete_customer' }],
+ *   fallback: 'allow', // everything else runs
+ * };
+ * const policy = createInMemoryPolicy(options);
+ * ```
+ */
 export interface InMemoryPolicyOptions {
   rules?: readonly PolicyRule[];
   /** Effect when no rule matches. @default 'deny' */
@@ -30,7 +56,17 @@ export interface InMemoryPolicyOptions {
   name?: string;
 }
 
-/** An in-memory policy engine, exposing the requests it judged. */
+/**
+ * An in-memory policy engine, exposing the requests it judged.
+ *
+ * @example
+ * ```ts
+ * const policy: InMemoryPolicy = createInMemoryPolicy({ fallback: 'allow' });
+ * // … the agent calls lookup_order through createWrit({ policy, … }) …
+ * expect(policy.requests.map((r) => r.action.name)).toEqual(['lookup_order']);
+ * expect(policy.requests[0]?.context.inScope).toBe(true);
+ * ```
+ */
 export interface InMemoryPolicy extends PolicyEngine {
   readonly requests: AuthorizationRequest[];
 }
