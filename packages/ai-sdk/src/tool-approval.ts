@@ -83,11 +83,17 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { generateText, isStepCount, type ModelMessage } from 'ai';
+ *
+ * const messages: ModelMessage[] = [{ role: 'user', content: 'Refund order 42' }];
  * const first = await generateText({ model, tools, toolApproval: writToolApproval(), messages, stopWhen: isStepCount(5) });
  * messages.push(...first.responseMessages);
  * const request = first.content.find((p) => p.type === 'tool-approval-request');
- * messages.push({ role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: true }] });
- * await generateText({ model, tools, toolApproval: writToolApproval(), messages, onStart: recordApprovalDenials });
+ * if (request !== undefined) {
+ *   // the user approved in the UI
+ *   messages.push({ role: 'tool', content: [{ type: 'tool-approval-response', approvalId: request.approvalId, approved: true }] });
+ *   await generateText({ model, tools, toolApproval: writToolApproval(), messages, onStart: recordApprovalDenials });
+ * }
  * ```
  */
 export function writToolApproval<
@@ -134,6 +140,8 @@ export function writToolApproval<
  *
  * @example
  * ```ts
+ * import { generateText } from 'ai';
+ *
  * await generateText({ model, tools, toolApproval: writToolApproval(), messages, onStart: recordApprovalDenials });
  * // or, before resuming: await recordApprovalDenials({ messages, tools });
  * ```

@@ -102,6 +102,7 @@ type Execute = (input: unknown, options: ExecuteOptions) => unknown;
  * @example
  * ```ts
  * import { generateText, isStepCount, tool } from 'ai';
+ * import { z } from 'zod';
  * import { writToolApproval, writTools } from '@writ/ai-sdk';
  *
  * const tools = writTools(

@@ -10,10 +10,29 @@ import type {
 import { readLines } from './log-reader.js';
 import type { LogRecord } from './record.js';
 
-/** What to explain: one task (and its delegations), one call, or everything with a correlation id. */
+/**
+ * What to explain: one task (and its delegations), one call, or everything with a correlation id.
+ *
+ * @example
+ * ```ts
+ * const byCall: ExplainQuery = { callId: '019a5c1e-7d2f-7c4e-9f1a-3b2c1d0e9f8a' };
+ * const roots = await explainLog('.writ/audit', byCall);
+ * ```
+ */
 export type ExplainQuery = { taskId: string } | { callId: string } | { correlationId: string };
 
-/** One tool call in the authority chain. */
+/**
+ * One tool call in the authority chain: its decision, approval, credential and outcome.
+ *
+ * @example
+ * ```ts
+ * const roots = await explainLog('.writ/audit', { taskId });
+ * const refused = roots
+ *   .flatMap((task) => task.calls)
+ *   .filter((call: CallNode) => call.decision.effect === 'deny' || call.refusal !== undefined)
+ *   .map((call) => `${call.tool}: ${call.refusal?.code ?? call.decision.reasons.join('; ')}`);
+ * ```
+ */
 export interface CallNode {
   readonly callId: string;
   readonly tool: string;
@@ -27,7 +46,18 @@ export interface CallNode {
   readonly outcome: OutcomeEvent['outcome'] | undefined;
 }
 
-/** One task or delegation. */
+/**
+ * One task or delegation: who asked, which agents acted under what scope, its calls, and the tasks it
+ * delegated to.
+ *
+ * @example
+ * ```ts
+ * const countCalls = (task: TaskNode): number =>
+ *   task.calls.length + task.delegations.reduce((n, sub) => n + countCalls(sub), 0);
+ * const [root] = await explainLog('.writ/audit', { taskId });
+ * if (root !== undefined) console.log(`${root.requester?.id ?? 'autonomous'}: ${countCalls(root)} calls`);
+ * ```
+ */
 export interface TaskNode {
   readonly taskId: string;
   readonly parentTaskId: string | undefined;

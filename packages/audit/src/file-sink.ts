@@ -32,7 +32,15 @@ import { createFrontier, leafHash } from './merkle/index.js';
 import { loadOrCreateNoteSigner } from './note-key.js';
 import { peekEnvelope } from './record.js';
 
-/** Defaults of {@link createFileAuditSink}. */
+/**
+ * Defaults of {@link createFileAuditSink}: where the log and its key live, and the segment size.
+ *
+ * @example
+ * ```ts
+ * const audit = await createFileAuditSink({ maxSegmentBytes: FILE_SINK_DEFAULTS.maxSegmentBytes / 4 });
+ * const result = await verifyLog(FILE_SINK_DEFAULTS.dir, { verifierKey: audit.verifierKey });
+ * ```
+ */
 export const FILE_SINK_DEFAULTS = Object.freeze({
   /** @default '.writ/audit' */
   dir: '.writ/audit',
@@ -42,7 +50,22 @@ export const FILE_SINK_DEFAULTS = Object.freeze({
   maxSegmentBytes: 64 * 1024 * 1024,
 });
 
-/** Options of {@link createFileAuditSink}. */
+/**
+ * Options of {@link createFileAuditSink}: where the log and its key live, segment size, how often it is
+ * sealed with a checkpoint, and how long appends wait to share a sync.
+ *
+ * @example
+ * ```ts
+ * const options: CreateFileAuditSinkOptions = {
+ *   dir: '/var/lib/support/audit',
+ *   keyDir: '/var/lib/support/keys',
+ *   checkpointEvery: 500,
+ *   checkpointIntervalMs: 5_000,
+ *   onError: (error) => console.error(`audit: ${error.code} ${error.message}`),
+ * };
+ * const audit = await createFileAuditSink(options);
+ * ```
+ */
 export interface CreateFileAuditSinkOptions {
   /** @default '.writ/audit' */
   dir?: string;
@@ -63,14 +86,34 @@ export interface CreateFileAuditSinkOptions {
   onError?: (error: WritError) => void;
 }
 
-/** What opening the log found and repaired. */
+/**
+ * What opening the log found and repaired.
+ *
+ * @example
+ * ```ts
+ * const audit = await createFileAuditSink();
+ * const report: OpenReport = audit.opened;
+ * if (report.repairedBytes > 0) console.warn(`audit log: dropped a torn final line (${report.repairedBytes} bytes)`);
+ * console.log(`audit log opened with ${report.records} records`);
+ * ```
+ */
 export interface OpenReport {
   readonly records: number;
   /** Bytes dropped from a torn final line (a write cut short by a crash), if any. */
   readonly repairedBytes: number;
 }
 
-/** The file sink, with the log's identity and key. */
+/**
+ * The file sink, with the log's identity and key.
+ *
+ * @example
+ * ```ts
+ * const audit: FileAuditSink = await createFileAuditSink();
+ * console.log(`log ${audit.origin} in ${audit.dir}: ${audit.size} records; verify with ${audit.verifierKey}`);
+ * const note = await audit.checkpoint(); // seal everything written so far
+ * await audit.close?.();
+ * ```
+ */
 export interface FileAuditSink extends AuditSink {
   readonly dir: string;
   /** The log's origin (first line of its checkpoints). */
@@ -118,8 +161,10 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const audit = await createFileAuditSink();            // .writ/audit, key in .writ/keys
- * const writ = createWrit({ audit, ... });
+ * const writ = createWrit({ audit, policy });
  * console.log('verify with', audit.verifierKey);
  * ```
  */

@@ -3,7 +3,30 @@ import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
 import { createFrontier, type FrontierState, leafHash } from './merkle/index.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 
-/** Where an appender puts lines. Lines arrive numbered and contiguous. */
+/**
+ * Where an appender puts lines. Lines arrive numbered and contiguous.
+ *
+ * @example
+ * ```ts
+ * import { appendFile, open } from 'node:fs/promises';
+ *
+ * const path = '/var/lib/support/audit.jsonl';
+ * const storage: LogStorage = {
+ *   async write(lines, { sync }) {
+ *     await appendFile(path, lines.map((line) => `${line}\n`).join(''));
+ *     if (sync) await storage.sync();
+ *   },
+ *   async sync() {
+ *     const file = await open(path, 'a');
+ *     try {
+ *       await file.datasync();
+ *     } finally {
+ *       await file.close();
+ *     }
+ *   },
+ * };
+ * ```
+ */
 export interface LogStorage {
   /** Persists the lines in order; with `sync` they must be durable (fsync / commit) before resolving. */
   write(lines: readonly string[], options: { readonly sync: boolean }): Promise<void>;
@@ -11,7 +34,26 @@ export interface LogStorage {
   sync(): Promise<void>;
 }
 
-/** The state of an existing log, to continue it. */
+/**
+ * The state of an existing log, to continue it: read it back once at start-up, then append after it.
+ *
+ * @example
+ * ```ts
+ * const frontier = createFrontier();
+ * let lastLeafHash = '';
+ * let checkpointedSize = 0;
+ * for await (const line of readLines('/var/lib/support/audit')) {
+ *   if (!line.complete) break;
+ *   const hash = leafHash(line.bytes);
+ *   frontier.append(hash);
+ *   lastLeafHash = hash.toString('hex');
+ *   const { r } = JSON.parse(line.bytes.toString('utf8')) as Envelope;
+ *   if (r.kind === 'checkpoint') checkpointedSize = frontier.size;
+ * }
+ * const resume: LogResume = { size: frontier.size, lastLeafHash, frontier: frontier.state(), checkpointedSize };
+ * const appender = createLogAppender({ origin, signer, storage, resume });
+ * ```
+ */
 export interface LogResume {
   readonly size: number;
   /** Hex leaf hash of the last record ("" for an empty log). */
@@ -21,7 +63,20 @@ export interface LogResume {
   readonly checkpointedSize: number;
 }
 
-/** Defaults of {@link createLogAppender}. */
+/**
+ * Defaults of {@link createLogAppender}: how often the log is sealed and how long batched records wait
+ * for a sync.
+ *
+ * @example
+ * ```ts
+ * const appender = createLogAppender({
+ *   origin,
+ *   signer,
+ *   storage,
+ *   checkpointEvery: LOG_APPENDER_DEFAULTS.checkpointEvery / 10, // seal ten times as often
+ * });
+ * ```
+ */
 export const LOG_APPENDER_DEFAULTS = Object.freeze({
   /** A checkpoint after this many records. @default 1000 */
   checkpointEvery: 1_000,
@@ -31,7 +86,23 @@ export const LOG_APPENDER_DEFAULTS = Object.freeze({
   batchedSyncMs: 200,
 });
 
-/** Options of {@link createLogAppender}. */
+/**
+ * Options of {@link createLogAppender}: the log's identity and signer, where lines go, where to resume,
+ * and how often to seal.
+ *
+ * @example
+ * ```ts
+ * const options: LogAppenderOptions = {
+ *   origin: 'support.example/audit/1',
+ *   signer: createNoteSigner(process.env.WRIT_AUDIT_SIGNER_KEY ?? ''),
+ *   storage,
+ *   checkpointIntervalMs: 5_000,
+ *   onCheckpoint: (note) => writeFile('/var/www/audit/checkpoint', note),
+ *   onError: (error) => console.error(`audit: ${error.message}`),
+ * };
+ * const appender = createLogAppender(options);
+ * ```
+ */
 export interface LogAppenderOptions {
   /** The log's identity: the origin line of its checkpoints. */
   origin: string;
@@ -51,7 +122,18 @@ export interface LogAppenderOptions {
   onError?: (error: WritError) => void;
 }
 
-/** A log being written. */
+/**
+ * A log being written: append records, seal with checkpoints, flush and close.
+ *
+ * @example
+ * ```ts
+ * const appender: LogAppender = createLogAppender({ origin, signer, storage });
+ * const receipt = await appender.append(event, 'batched');
+ * const note = await appender.checkpoint(); // signed, covers the record just appended
+ * if (appender.failed !== undefined) throw appender.failed; // reopen the log to go on
+ * await appender.close();
+ * ```
+ */
 export interface LogAppender {
   readonly origin: string;
   /** Records in the log, including ones still being written. */

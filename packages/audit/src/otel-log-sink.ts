@@ -10,6 +10,14 @@ import {
 /**
  * The part of an OpenTelemetry `Logger` (from `@opentelemetry/api-logs`) Writ uses. Pass
  * `logs.getLogger('writ-audit')` from your logs SDK setup.
+ *
+ * @example
+ * ```ts
+ * import { logs } from '@opentelemetry/api-logs';
+ *
+ * const logger: LoggerLike = logs.getLogger('writ-audit');
+ * const audit = teeAuditSink(await createFileAuditSink(), createOtelLogSink({ logger }));
+ * ```
  */
 export interface LoggerLike {
   emit(record: {
@@ -22,7 +30,17 @@ export interface LoggerLike {
   }): void;
 }
 
-/** Options of {@link createOtelLogSink}. */
+/**
+ * Options of {@link createOtelLogSink}.
+ *
+ * @example
+ * ```ts
+ * import { logs } from '@opentelemetry/api-logs';
+ *
+ * const options: CreateOtelLogSinkOptions = { logger: logs.getLogger('writ-audit'), name: 'siem' };
+ * const audit = teeAuditSink(await createFileAuditSink(), createOtelLogSink(options));
+ * ```
+ */
 export interface CreateOtelLogSinkOptions {
   /** An OpenTelemetry logger. */
   logger: LoggerLike;
@@ -40,6 +58,8 @@ const SEVERITY = { INFO: 9, WARN: 13 } as const;
  *
  * @example
  * ```ts
+ * import { logs } from '@opentelemetry/api-logs';
+ *
  * const audit = teeAuditSink(await createFileAuditSink(), createOtelLogSink({ logger: logs.getLogger('writ-audit') }));
  * ```
  */

@@ -2,7 +2,21 @@ import { WritError } from '@writ/core';
 import { readLines } from './log-reader.js';
 import { consistencyProof, inclusionProof, leafHash, rootOf } from './merkle/index.js';
 
-/** An inclusion proof for one record, against the tree of the first `size` records. */
+/**
+ * An inclusion proof for one record, against the tree of the first `size` records.
+ *
+ * @example
+ * ```ts
+ * const p: InclusionProofResult = await proveInclusion('.writ/audit', receipt.index);
+ * const ok = verifyInclusion(
+ *   Buffer.from(p.leafHash, 'hex'),
+ *   p.index,
+ *   p.size,
+ *   p.proof.map((h) => Buffer.from(h, 'base64')),
+ *   Buffer.from(p.root, 'base64'),
+ * );
+ * ```
+ */
 export interface InclusionProofResult {
   readonly index: number;
   readonly size: number;
@@ -14,7 +28,21 @@ export interface InclusionProofResult {
   readonly proof: readonly string[];
 }
 
-/** A consistency proof between two tree sizes of one log. */
+/**
+ * A consistency proof between two tree sizes of one log.
+ *
+ * @example
+ * ```ts
+ * const p: ConsistencyProofResult = await proveConsistency('.writ/audit', yesterday.size);
+ * const grewOnly = verifyConsistency(
+ *   p.oldSize,
+ *   p.newSize,
+ *   yesterday.rootHash, // from the checkpoint published yesterday
+ *   Buffer.from(p.newRoot, 'base64'),
+ *   p.proof.map((h) => Buffer.from(h, 'base64')),
+ * );
+ * ```
+ */
 export interface ConsistencyProofResult {
   readonly oldSize: number;
   readonly newSize: number;

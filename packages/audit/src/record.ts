@@ -1,12 +1,30 @@
 import { type AuditEvent, canonicalJson } from '@writ/core';
 import { z } from 'zod';
 
-/** Version of the stored record envelope. */
+/**
+ * Version of the stored record envelope.
+ *
+ * @example
+ * ```ts
+ * const { r } = JSON.parse(line) as Envelope;
+ * if (r.v !== RECORD_VERSION) throw new Error(`record version ${r.v} is newer than this reader`);
+ * ```
+ */
 export const RECORD_VERSION = 1 as const;
 
 /**
  * A checkpoint written into the log itself: the signed C2SP checkpoint of the tree of every record
  * before it. Verifiers recompute that tree and check the signature.
+ *
+ * @example
+ * ```ts
+ * const { r } = JSON.parse(line) as Envelope;
+ * if (r.kind === 'checkpoint') {
+ *   const checkpoint: CheckpointRecord = r;
+ *   const opened = openCheckpoint(checkpoint.note, [parseVerifierKey(pinnedKey)]);
+ *   console.log(`sealed ${opened.size} records`);
+ * }
+ * ```
  */
 export interface CheckpointRecord {
   readonly v: typeof RECORD_VERSION;
@@ -19,13 +37,27 @@ export interface CheckpointRecord {
   readonly note: string;
 }
 
-/** What the log stores: the pipeline's audit events, and checkpoints. */
+/**
+ * What the log stores: the pipeline's audit events, and checkpoints.
+ *
+ * @example
+ * ```ts
+ * const describe = (record: LogRecord): string =>
+ *   record.kind === 'checkpoint' ? 'checkpoint' : `${record.kind} of task ${record.taskId}`;
+ * ```
+ */
 export type LogRecord = AuditEvent | CheckpointRecord;
 
 /**
  * One stored line, before canonical encoding: `i` the record's index, `p` the hex leaf hash of the
  * previous record ("" for the first), `r` the record. Canonical JSON sorts keys, so every line starts
  * with `{"i":<index>,"p":"<hash>",` and a verifier can follow the chain without parsing the record.
+ *
+ * @example
+ * ```ts
+ * const envelope: Envelope = JSON.parse(line);
+ * console.log(`record ${envelope.i} (${envelope.r.kind}) follows ${envelope.p || 'nothing'}`);
+ * ```
  */
 export interface Envelope {
   readonly i: number;
@@ -33,7 +65,15 @@ export interface Envelope {
   readonly r: LogRecord;
 }
 
-/** Encodes an envelope as its stored bytes (RFC 8785 canonical JSON, no newline). */
+/**
+ * Encodes an envelope as its stored bytes (RFC 8785 canonical JSON, no newline).
+ *
+ * @example
+ * ```ts
+ * const line = encodeEnvelope({ i: 0, p: '', r: event });
+ * const hash = leafHash(Buffer.from(line, 'utf8')); // what the next record's `p` carries, in hex
+ * ```
+ */
 export function encodeEnvelope(envelope: Envelope): string {
   return canonicalJson(envelope);
 }
@@ -43,6 +83,12 @@ const PREFIX = /^\{"i":(0|[1-9][0-9]{0,15}),"p":"([0-9a-f]{64}|)","r":\{/;
 /**
  * Reads index and previous hash from the start of a stored line without parsing it, or `undefined`
  * when the line does not start like an envelope.
+ *
+ * @example
+ * ```ts
+ * const head = peekEnvelope(line);
+ * if (head === undefined || head.i !== expectedIndex) throw new Error(`record ${expectedIndex} is missing`);
+ * ```
  */
 export function peekEnvelope(line: string): { i: number; p: string } | undefined {
   const m = PREFIX.exec(line);
@@ -115,6 +161,13 @@ const approval = z.object({
 /**
  * The zod schema of every stored record (versioned by `v`). `writ verify --deep` checks each record
  * against it; the hash chain and checkpoints are what make tampering detectable.
+ *
+ * @example
+ * ```ts
+ * const { i, r } = JSON.parse(line) as { i: number; r: unknown };
+ * const parsed = logRecordSchema.safeParse(r);
+ * if (!parsed.success) console.error(`record ${i} is not a valid Writ record: ${parsed.error.message}`);
+ * ```
  */
 export const logRecordSchema = z.discriminatedUnion('kind', [
   z.object({

@@ -1,6 +1,18 @@
 import type { CallOptions, IdentityProvider, Principal } from '@writ/core';
 
-/** Options of {@link composeIdentity}. */
+/**
+ * Options of {@link composeIdentity}: where requester tokens are verified and where agent identities
+ * come from.
+ *
+ * @example
+ * ```ts
+ * const options: ComposeIdentityOptions = {
+ *   requesters: createOidcRequesterVerifier({ issuer: 'https://login.example.com', audience: 'support-app' }),
+ *   agents: createLocalIdentity({ authority: await createLocalAuthority() }),
+ * };
+ * const identity = composeIdentity(options);
+ * ```
+ */
 export interface ComposeIdentityOptions {
   /** Verifies requester tokens (e.g. `createOidcRequesterVerifier`). */
   requesters: Pick<IdentityProvider, 'verifyRequester'> & { readonly name?: string };

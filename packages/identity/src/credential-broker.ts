@@ -18,7 +18,19 @@ import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.
 import { createRevocationList, type RevocationList } from './revocation-list.js';
 import { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TYPE, mintTaskToken, TXN_TOKEN_TYPE } from './task-token.js';
 
-/** Defaults of {@link createCredentialBroker}. */
+/**
+ * Defaults of {@link createCredentialBroker}: how long task tokens live and when they are renewed.
+ *
+ * @example
+ * ```ts
+ * // long-running tasks: tokens live twice as long, renewed with the same margin
+ * const credentials = createCredentialBroker({
+ *   authority,
+ *   ttlSec: CREDENTIAL_BROKER_DEFAULTS.ttlSec * 2,
+ *   renewBeforeSec: CREDENTIAL_BROKER_DEFAULTS.renewBeforeSec,
+ * });
+ * ```
+ */
 export const CREDENTIAL_BROKER_DEFAULTS = Object.freeze({
   /** Lifetime of task tokens and local credentials, seconds. @default 300 */
   ttlSec: 300,
@@ -26,7 +38,21 @@ export const CREDENTIAL_BROKER_DEFAULTS = Object.freeze({
   renewBeforeSec: 60,
 });
 
-/** Where per-audience credentials come from when not minted locally: an RFC 8693 token endpoint. */
+/**
+ * Where per-audience credentials come from when not minted locally: an RFC 8693 token endpoint.
+ *
+ * @example
+ * ```ts
+ * const exchange: TokenExchangeConfig = {
+ *   tokenEndpoint: 'https://login.example.com/token',
+ *   clientId: 'writ-broker',
+ *   clientSecret: process.env.BROKER_SECRET,
+ *   revocationEndpoint: 'https://login.example.com/token/revocation',
+ *   audiences: ['https://payments.example.com'],
+ * };
+ * const credentials = createCredentialBroker({ authority, exchange });
+ * ```
+ */
 export interface TokenExchangeConfig {
   tokenEndpoint: string;
   clientId: string;
@@ -42,7 +68,21 @@ export interface TokenExchangeConfig {
   timeoutMs?: number;
 }
 
-/** Options of {@link createCredentialBroker}. */
+/**
+ * Options of {@link createCredentialBroker}.
+ *
+ * @example
+ * ```ts
+ * const revocations = createRevocationList();
+ * const options: CreateCredentialBrokerOptions = {
+ *   authority: await createLocalAuthority(),
+ *   ttlSec: 120,
+ *   revocations, // shared with verifyTaskToken({ isRevoked: revocations.isRevoked })
+ *   onError: (error) => console.warn(`credential broker: ${error.code} ${error.message}`),
+ * };
+ * const credentials = createCredentialBroker(options);
+ * ```
+ */
 export interface CreateCredentialBrokerOptions {
   /** Signs task tokens and local credentials. */
   authority: LocalAuthority;
@@ -62,7 +102,19 @@ export interface CreateCredentialBrokerOptions {
   onError?: (error: WritError) => void;
 }
 
-/** A credential broker that also exposes its revocation list. */
+/**
+ * A credential broker that also exposes its revocation list and the credentials it holds per task.
+ *
+ * @example
+ * ```ts
+ * const credentials: WritCredentialBroker = createCredentialBroker({ authority });
+ * await writ.task({ requester: aliceToken, agent: 'support-bot' }, async (task) => {
+ *   await lookup.execute({ orderId: '42' });
+ *   console.log(credentials.held(task.attribution.taskId).map((c) => c.audience ?? 'task token'));
+ * });
+ * credentials.revocations.size; // the task's credentials are revoked once it ends
+ * ```
+ */
 export interface WritCredentialBroker extends CredentialBroker {
   readonly revocations: RevocationList;
   /** Every credential still held for a task (not yet revoked). */
@@ -120,9 +172,11 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const authority = await createLocalAuthority();
  * const credentials = createCredentialBroker({ authority });
- * const writ = createWrit({ credentials, identity: createLocalIdentity({ authority }), ... });
+ * const writ = createWrit({ credentials, identity: createLocalIdentity({ authority }), policy, audit });
  * ```
  */
 export function createCredentialBroker(options: CreateCredentialBrokerOptions): WritCredentialBroker {

@@ -1,16 +1,54 @@
 import { WritError, type WritErrorCode } from '@writ/core';
 import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
 
-/** A key jose can verify with, or a key-set resolver (`createLocalJWKSet` / `createRemoteJWKSet`). */
+/**
+ * A key jose can verify with, or a key-set resolver (`createLocalJWKSet` / `createRemoteJWKSet`).
+ *
+ * @example
+ * ```ts
+ * import { createRemoteJWKSet } from 'jose';
+ *
+ * const key: VerificationKey = createRemoteJWKSet(new URL('https://login.example.com/jwks'));
+ * await verifyJwt(token, key, { what: 'requester token', algorithms: ['RS256'] });
+ * ```
+ */
 export type VerificationKey = Parameters<typeof jwtVerify>[1] | JWTVerifyGetKey;
 
-/** Largest token accepted by default (bytes). Bigger tokens are refused before any parsing. */
+/**
+ * Largest token accepted by default (bytes). Bigger tokens are refused before any parsing.
+ *
+ * @example
+ * ```ts
+ * // an identity provider that puts many group claims in its tokens
+ * await verifyJwt(token, key, {
+ *   what: 'requester token',
+ *   algorithms: ['RS256'],
+ *   maxTokenBytes: DEFAULT_MAX_TOKEN_BYTES * 2,
+ * });
+ * ```
+ */
 export const DEFAULT_MAX_TOKEN_BYTES = 16 * 1024;
 
 /** Headers that point at keys the token brings along; Writ never takes a key from the token. */
 const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
 
-/** Options of {@link verifyJwt}. */
+/**
+ * Options of {@link verifyJwt}: what the token must be (algorithms, issuer, audience, claims, `typ`) and
+ * how much slack to allow.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyJwtOptions = {
+ *   what: 'requester token',
+ *   algorithms: ['RS256', 'ES256'],
+ *   issuer: 'https://login.example.com',
+ *   audience: 'support-app',
+ *   requiredClaims: ['exp', 'iat', 'sub'],
+ *   clockToleranceSec: 30,
+ * };
+ * const { payload } = await verifyJwt(token, key, options);
+ * ```
+ */
 export interface VerifyJwtOptions {
   /** What the token is, for messages ("requester token", "JWT-SVID", "task token"). */
   what: string;
@@ -32,7 +70,15 @@ export interface VerifyJwtOptions {
   currentDate?: Date | undefined;
 }
 
-/** A verified token. */
+/**
+ * A verified token: its claims and its protected header.
+ *
+ * @example
+ * ```ts
+ * const { payload, header }: VerifiedJwt = await verifyJwt(token, key, { what: 'requester token', algorithms: ['ES256'] });
+ * console.log(`${payload.sub} (key ${String(header.kid)})`);
+ * ```
+ */
 export interface VerifiedJwt {
   readonly payload: JWTPayload;
   readonly header: Readonly<Record<string, unknown>>;
@@ -68,6 +114,8 @@ export function tokenError(
  *
  * @example
  * ```ts
+ * import { createRemoteJWKSet } from 'jose';
+ *
  * const { payload } = await verifyJwt(token, createRemoteJWKSet(new URL(jwksUri)), {
  *   what: 'requester token', algorithms: ['RS256', 'ES256'], issuer, audience: clientId,
  * });
@@ -146,6 +194,12 @@ function decodeSegment(segment: string): string | undefined {
 /**
  * The first member name that occurs twice in the top-level object of a JSON text (JSON.parse would
  * silently keep the last one, which lets two parsers disagree about a claim).
+ *
+ * @example
+ * ```ts
+ * duplicateKey('{"sub":"alice","sub":"mallory"}'); // 'sub'
+ * duplicateKey('{"sub":"alice","act":{"sub":"bot"}}'); // undefined: nested objects are not compared
+ * ```
  */
 export function duplicateKey(text: string): string | undefined {
   const seen = new Set<string>();

@@ -12,10 +12,33 @@ import {
 } from 'jose';
 import { z } from 'zod';
 
-/** Signing algorithm of the local authority (Ed25519). */
+/**
+ * Signing algorithm of the local authority (Ed25519).
+ *
+ * @example
+ * ```ts
+ * const authority = await createLocalAuthority();
+ * const { payload } = await verifyJwt(token, authority.keyResolver(), {
+ *   what: 'task token',
+ *   algorithms: [LOCAL_AUTHORITY_ALGORITHM],
+ *   issuer: authority.issuer,
+ * });
+ * ```
+ */
 export const LOCAL_AUTHORITY_ALGORITHM = 'EdDSA';
 
-/** Defaults of {@link createLocalAuthority}. */
+/**
+ * Defaults of {@link createLocalAuthority}: where its key lives and the trust domain it vouches for.
+ *
+ * @example
+ * ```ts
+ * import { join } from 'node:path';
+ *
+ * // one key directory per service, same trust domain
+ * const authority = await createLocalAuthority({ dir: join(LOCAL_AUTHORITY_DEFAULTS.dir, 'orders') });
+ * authority.trustDomain === LOCAL_AUTHORITY_DEFAULTS.trustDomain; // true
+ * ```
+ */
 export const LOCAL_AUTHORITY_DEFAULTS = Object.freeze({
   /** @default '.writ/keys' (relative to the working directory) */
   dir: '.writ/keys',
@@ -23,7 +46,16 @@ export const LOCAL_AUTHORITY_DEFAULTS = Object.freeze({
   trustDomain: 'writ.local',
 });
 
-/** Options of {@link createLocalAuthority}. */
+/**
+ * Options of {@link createLocalAuthority}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateLocalAuthorityOptions = { dir: '/var/lib/support/writ-keys', trustDomain: 'support.example' };
+ * const authority = await createLocalAuthority(options);
+ * authority.issuer; // 'spiffe://support.example'
+ * ```
+ */
 export interface CreateLocalAuthorityOptions {
   /** Where the key file lives; created with mode 0700, the file with 0600. @default '.writ/keys' */
   dir?: string;
@@ -37,6 +69,16 @@ export interface CreateLocalAuthorityOptions {
  * An embedded signing authority: one Ed25519 key (plus retired keys kept for verification), created on
  * first use, that vouches for agent ids `spiffe://<trust-domain>/agent/<name>` and signs task tokens
  * and credentials. The zero-config identity of Writ; swap in SPIRE or an OIDC provider for production.
+ *
+ * @example
+ * ```ts
+ * const authority: LocalAuthority = await createLocalAuthority();
+ * const identity = createLocalIdentity({ authority });
+ * const credentials = createCredentialBroker({ authority });
+ * // downstream services verify what it signs with its public keys
+ * await verifyTaskToken(token, { issuer: authority.issuer, audience: authority.issuer, jwks: authority.jwks() });
+ * await authority.rotate(); // new signing key; the previous one stays trusted
+ * ```
  */
 export interface LocalAuthority {
   readonly trustDomain: string;

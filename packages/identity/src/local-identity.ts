@@ -10,10 +10,33 @@ import { z } from 'zod';
 import { verifyJwt } from './jwt.js';
 import { LOCAL_AUTHORITY_ALGORITHM, type LocalAuthority } from './local-authority.js';
 
-/** `aud` of requester tokens the local authority issues. */
+/**
+ * `aud` of requester tokens the local authority issues.
+ *
+ * @example
+ * ```ts
+ * const { payload } = await verifyJwt(aliceToken, authority.keyResolver(), {
+ *   what: 'requester token',
+ *   algorithms: [LOCAL_AUTHORITY_ALGORITHM],
+ *   issuer: authority.issuer,
+ *   audience: LOCAL_REQUESTER_AUDIENCE,
+ * });
+ * ```
+ */
 export const LOCAL_REQUESTER_AUDIENCE = 'writ:requester';
 
-/** Options of {@link createLocalIdentity}. */
+/**
+ * Options of {@link createLocalIdentity}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateLocalIdentityOptions = {
+ *   authority: await createLocalAuthority(),
+ *   agents: ['support-bot', 'billing-bot'], // any other agent name is refused
+ * };
+ * const identity = createLocalIdentity(options);
+ * ```
+ */
 export interface CreateLocalIdentityOptions {
   authority: LocalAuthority;
   /** When given, only these agent names get an identity; others are refused. */
@@ -22,7 +45,15 @@ export interface CreateLocalIdentityOptions {
   clockToleranceSec?: number;
 }
 
-/** Options of {@link LocalIdentity.issueRequesterToken}. */
+/**
+ * Options of {@link LocalIdentity.issueRequesterToken}: the local user the token is for.
+ *
+ * @example
+ * ```ts
+ * const alice: IssueRequesterTokenOptions = { sub: 'alice@example.com', name: 'Alice', ttlSec: 60 };
+ * const aliceToken = await identity.issueRequesterToken(alice);
+ * ```
+ */
 export interface IssueRequesterTokenOptions {
   /** Stable user id (`sub`). */
   sub: string;
@@ -32,7 +63,19 @@ export interface IssueRequesterTokenOptions {
   ttlSec?: number;
 }
 
-/** The local authority as an identity provider, able to sign in local users for development. */
+/**
+ * The local authority as an identity provider, able to sign in local users for development.
+ *
+ * @example
+ * ```ts
+ * import { createWrit } from '@writ/core';
+ *
+ * const identity: LocalIdentity = createLocalIdentity({ authority: await createLocalAuthority() });
+ * const writ = createWrit({ service: 'support', identity, policy, audit });
+ * const aliceToken = await identity.issueRequesterToken({ sub: 'alice@example.com' });
+ * await writ.task({ requester: aliceToken, agent: 'support-bot' }, () => lookup.execute({ orderId: '42' }));
+ * ```
+ */
 export interface LocalIdentity extends IdentityProvider {
   /**
    * Signs a short-lived requester token for a local user (development, demos, tests). In production,

@@ -1,6 +1,13 @@
 /**
  * Revoked credential ids (`jti`) with their expiry. An entry is dropped once its credential has expired
  * anyway (plus a margin for clock skew), so the list stays as small as the set of live credentials.
+ *
+ * @example
+ * ```ts
+ * const revocations: RevocationList = createRevocationList();
+ * revocations.revoke(verified.jti, verified.expiresAt); // e.g. on logout
+ * revocations.isRevoked(verified.jti); // true until the token would have expired anyway
+ * ```
  */
 export interface RevocationList {
   /** Marks a credential revoked until `expiresAt` (epoch ms). */
@@ -10,7 +17,16 @@ export interface RevocationList {
   readonly size: number;
 }
 
-/** Options of {@link createRevocationList}. */
+/**
+ * Options of {@link createRevocationList}.
+ *
+ * @example
+ * ```ts
+ * // verifiers elsewhere tolerate 2 minutes of clock skew: keep entries that much past expiry
+ * const options: CreateRevocationListOptions = { marginMs: 120_000 };
+ * const revocations = createRevocationList(options);
+ * ```
+ */
 export interface CreateRevocationListOptions {
   /** @default Date.now */
   clock?: () => number;

@@ -7,24 +7,81 @@ import type { LocalAuthority } from './local-authority.js';
 import { bearerToken } from './oidc/bearer-token.js';
 import { TOKEN_TYPES } from './oidc/token-types.js';
 
-/** `typ` of task tokens (Transaction Tokens draft). */
+/**
+ * `typ` of task tokens (Transaction Tokens draft).
+ *
+ * @example
+ * ```ts
+ * // accept task tokens only, not per-audience credentials minted from them
+ * await verifyTaskToken(token, { issuer, audience, jwks, types: [TASK_TOKEN_TYP] });
+ * ```
+ */
 export const TASK_TOKEN_TYP = 'txntoken+jwt';
-/** `typ` of per-audience credentials (RFC 9068 JWT access tokens). */
+/**
+ * `typ` of per-audience credentials (RFC 9068 JWT access tokens).
+ *
+ * @example
+ * ```ts
+ * // a service that accepts only the audience-bound credentials Writ issues per tool
+ * await verifyTaskToken(token, { issuer, audience: 'https://payments.example.com', jwks, types: [ACCESS_TOKEN_TYP] });
+ * ```
+ */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-/** Token type URI of task tokens (Transaction Tokens draft); `TOKEN_TYPES.txnToken`. */
+/**
+ * Token type URI of task tokens (Transaction Tokens draft); `TOKEN_TYPES.txnToken`.
+ *
+ * @example
+ * ```ts
+ * import { getToolContext } from '@writ/core';
+ *
+ * const taskCredential = getToolContext().credential;
+ * if (taskCredential?.type === TXN_TOKEN_TYPE) console.log('the tool holds the task token itself');
+ * ```
+ */
 export const TXN_TOKEN_TYPE = TOKEN_TYPES.txnToken;
-/** Token type URI of access tokens; `TOKEN_TYPES.accessToken`. */
+/**
+ * Token type URI of access tokens; `TOKEN_TYPES.accessToken`.
+ *
+ * @example
+ * ```ts
+ * const exchange: TokenExchangeConfig = {
+ *   tokenEndpoint: 'https://login.example.com/token',
+ *   clientId: 'writ-broker',
+ *   requestedTokenType: ACCESS_TOKEN_TYPE,
+ * };
+ * ```
+ */
 export const ACCESS_TOKEN_TYPE = TOKEN_TYPES.accessToken;
 
 const MAX_ACT_DEPTH = 32;
 
-/** Nested RFC 8693 actor claim: the current actor outermost. */
+/**
+ * Nested RFC 8693 actor claim: the current actor outermost.
+ *
+ * @example
+ * ```ts
+ * // billing-bot, delegated to by support-bot, is acting now
+ * const act: ActClaim = {
+ *   sub: 'spiffe://writ.local/agent/billing-bot',
+ *   act: { sub: 'spiffe://writ.local/agent/support-bot' },
+ * };
+ * ```
+ */
 export interface ActClaim {
   readonly sub: string;
   readonly act?: ActClaim;
 }
 
-/** The claims of a task token (or a per-audience credential minted from it). */
+/**
+ * The claims of a task token (or a per-audience credential minted from it).
+ *
+ * @example
+ * ```ts
+ * const verified = await verifyTaskToken(token, { issuer, audience, jwks });
+ * const claims: Readonly<TaskTokenClaims> = verified.claims;
+ * console.log(claims.txn, claims.scope.split(' '), claims.tctx.correlation_id, claims.act?.sub);
+ * ```
+ */
 export interface TaskTokenClaims extends JWTPayload {
   iss: string;
   /** The human requester, or the first agent when the task is autonomous. */
@@ -45,7 +102,23 @@ export interface TaskTokenClaims extends JWTPayload {
   tctx: { intent_digest?: string; correlation_id: string; parent_txn?: string; autonomous?: true };
 }
 
-/** Options of {@link mintTaskToken}. */
+/**
+ * Options of {@link mintTaskToken}.
+ *
+ * @example
+ * ```ts
+ * import { getAttribution } from '@writ/core';
+ *
+ * const options: MintTaskTokenOptions = {
+ *   attribution: getAttribution(),
+ *   audience: 'https://payments.example.com',
+ *   ttlSec: 60,
+ *   typ: ACCESS_TOKEN_TYP,
+ *   scope: ['payments:refund'],
+ * };
+ * const { token } = await mintTaskToken(authority, options);
+ * ```
+ */
 export interface MintTaskTokenOptions {
   attribution: Attribution;
   audience: string | readonly string[];
@@ -109,7 +182,23 @@ function nestActors(actors: readonly string[]): ActClaim | undefined {
   return act;
 }
 
-/** Options of {@link verifyTaskToken}. */
+/**
+ * Options of {@link verifyTaskToken}: whose tokens this service trusts, for which audience, and what
+ * scope a caller must hold.
+ *
+ * @example
+ * ```ts
+ * const revocations = createRevocationList();
+ * const options: VerifyTaskTokenOptions = {
+ *   issuer: 'spiffe://writ.local',
+ *   audience: 'https://payments.example.com',
+ *   jwks: authority.jwks(),
+ *   isRevoked: revocations.isRevoked,
+ *   requiredScope: ['payments:refund'],
+ * };
+ * const verified = await verifyTaskToken(token, options);
+ * ```
+ */
 export interface VerifyTaskTokenOptions {
   /** Expected issuer(s): the local authority's `issuer`, or your token service's. */
   issuer: string | readonly string[];
@@ -131,7 +220,16 @@ export interface VerifyTaskTokenOptions {
   maxTokenBytes?: number;
 }
 
-/** What a verified task token says. */
+/**
+ * What a verified task token says: the task, who it is for, which agents acted, and the scope.
+ *
+ * @example
+ * ```ts
+ * const verified: VerifiedTaskToken = await verifyTaskToken(token, { issuer, audience, jwks });
+ * if (!verified.autonomous) console.log(`task ${verified.taskId} for ${verified.subject} via ${verified.actors.join(' > ')}`);
+ * await writ.task({ agent: 'payments-api', inbound: verified }, () => refund.execute({ orderId: '42' }));
+ * ```
+ */
 export interface VerifiedTaskToken {
   readonly taskId: string;
   readonly jti: string;
@@ -287,13 +385,39 @@ function readActors(act: unknown): string[] | undefined {
   return out;
 }
 
-/** Options of {@link verifyTaskTokenFromRequest}. */
+/**
+ * Options of {@link verifyTaskTokenFromRequest}: those of {@link verifyTaskToken}, plus whether a bearer
+ * token may stand in for the `Txn-Token` header.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyTaskTokenFromRequestOptions = {
+ *   issuer: 'spiffe://writ.local',
+ *   audience: 'https://payments.example.com',
+ *   jwks,
+ *   allowBearer: true, // callers that can only set Authorization
+ * };
+ * const verified = await verifyTaskTokenFromRequest(request, options);
+ * ```
+ */
 export interface VerifyTaskTokenFromRequestOptions extends VerifyTaskTokenOptions {
   /** Also accept `Authorization: Bearer <token>` when `Txn-Token` is absent. @default false */
   allowBearer?: boolean;
 }
 
-/** A Fetch `Request`, or anything with Node-style `headers`. */
+/**
+ * A Fetch `Request`, or anything with Node-style `headers`.
+ *
+ * @example
+ * ```ts
+ * import type { IncomingMessage } from 'node:http';
+ *
+ * const fromNode = (req: IncomingMessage): RequestLike => req;
+ * const fromFetch: RequestLike = new Request('https://payments.example.com/refunds', {
+ *   headers: { 'txn-token': token },
+ * });
+ * ```
+ */
 export type RequestLike = { headers: Headers | Record<string, string | string[] | undefined> };
 
 /**

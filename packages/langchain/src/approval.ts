@@ -77,6 +77,8 @@ export function isWritApprovalRequest(value: unknown): value is WritApprovalRequ
  *
  * @example
  * ```ts
+ * import { Command } from '@langchain/langgraph';
+ *
  * const answer = approvalResumeSchema.parse(await request.json()); // e.g. from your approval UI
  * await agent.invoke(new Command({ resume: answer }), { configurable: { thread_id } });
  * ```
@@ -101,6 +103,8 @@ export const approvalResumeSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { Command } from '@langchain/langgraph';
+ *
  * const resume: WritApprovalResume = { approved: false, reason: 'Refunds above 100 need a receipt', toolCallId: request.toolCallId };
  * await agent.invoke(new Command({ resume }), config);
  * ```

@@ -24,6 +24,8 @@ import { FRAMEWORK, type ResolvedOptions } from './options.js';
  *
  * @example
  * ```ts
+ * import { ToolMessage } from '@langchain/core/messages';
+ *
  * const refused = result.messages.filter(
  *   (m) => ToolMessage.isInstance(m) && (m.artifact as WritRefusalArtifact | undefined)?.writ !== undefined,
  * );

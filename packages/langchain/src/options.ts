@@ -13,6 +13,9 @@ export const FRAMEWORK = 'langchain';
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ * import { createCallbackApprovals } from '@writ/policy';
+ *
  * const writ = createWrit({ approvals: createCallbackApprovals(askOnSlack) });
  * const middleware = writMiddleware({ writ, approvals: 'writ' satisfies ApprovalMode });
  * ```
@@ -48,6 +51,8 @@ export interface WritToolOptions extends AdapterOptions {
  *
  * @example
  * ```ts
+ * import { createAgent } from 'langchain';
+ *
  * const options: WritMiddlewareOptions = { writ, tools: { refund_order: { risk: 'high' } } };
  * const agent = createAgent({ model, tools, middleware: [writMiddleware(options)], checkpointer });
  * ```

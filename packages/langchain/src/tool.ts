@@ -12,6 +12,8 @@ import { FRAMEWORK, resolveOptions, type WritToolOptions } from './options.js';
  *
  * @example
  * ```ts
+ * import { tool } from '@langchain/core/tools';
+ *
  * const tools: LangChainTool[] = [tool(lookup, { name: 'lookup_order', schema })];
  * const governed = writTools(tools, { writ });
  * ```
@@ -32,6 +34,7 @@ export type LangChainTool = StructuredToolInterface | DynamicTool | RunnableTool
  *
  * @example
  * ```ts
+ * import { MemorySaver, MessagesAnnotation, StateGraph } from '@langchain/langgraph';
  * import { ToolNode } from '@langchain/langgraph/prebuilt';
  *
  * const refund = writTool(refundOrder, { writ, tools: { refund_order: { permission: 'orders:refund', risk: 'high' } } });
@@ -53,14 +56,19 @@ export function writTool<T extends LangChainTool>(tool: T, options?: WritToolOpt
  *
  * @example
  * ```ts
- * const tools = writTools([lookupOrder, refundOrder, deleteCustomer], {
- *   writ,
- *   tools: {
- *     lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
- *     refund_order: { permission: 'orders:refund', risk: 'high' },
- *     delete_customer: { permission: 'customers:delete' },
- *   },
- * });
+ * import { ToolNode } from '@langchain/langgraph/prebuilt';
+ *
+ * // spread: writTools keeps the tuple type, readonly; ToolNode takes a mutable array
+ * const tools = [
+ *   ...writTools([lookupOrder, refundOrder, deleteCustomer], {
+ *     writ,
+ *     tools: {
+ *       lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
+ *       refund_order: { permission: 'orders:refund', risk: 'high' },
+ *       delete_customer: { permission: 'customers:delete' },
+ *     },
+ *   }),
+ * ];
  * const toolNode = new ToolNode(tools);
  * const model = chatModel.bindTools(tools);
  * ```

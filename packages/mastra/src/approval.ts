@@ -1,7 +1,18 @@
 import type { Principal, PrincipalKind } from '@writ/core';
 import { z } from 'zod';
 
-/** The `type` of every {@link WritApprovalRequest}: how to tell Writ's suspensions from a tool's own. */
+/**
+ * The `type` of every {@link WritApprovalRequest}: how to tell Writ's suspensions from a tool's own.
+ *
+ * @example
+ * ```ts
+ * const output = await agent.generate('Refund order 42', { memory: { thread, resource } });
+ * const payload = output.suspendPayload?.suspendPayload as { type?: string } | undefined;
+ * if (payload?.type === WRIT_APPROVAL_REQUEST) {
+ *   // Writ wants a human approval; any other payload is the tool asking for input
+ * }
+ * ```
+ */
 export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
 
 /**

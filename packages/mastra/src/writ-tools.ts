@@ -52,6 +52,9 @@ export type WritToolsOptions = AdapterOptions;
  *
  * @example
  * ```ts
+ * import { createTool } from '@mastra/core/tools';
+ * import { z } from 'zod';
+ *
  * const lookupOrder: MastraTool = createTool({ id: 'lookup-order', description: 'Read an order',
  *   inputSchema: z.object({ orderId: z.string() }), execute: async ({ orderId }) => orders.get(orderId) });
  * ```
@@ -131,6 +134,8 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  *
  * @example
  * ```ts
+ * import { Agent } from '@mastra/core/agent';
+ *
  * const agent = new Agent({
  *   id: 'support', name: 'Support', instructions, model,
  *   tools: writTools({ lookup_order: lookupOrder, refund_order: refundOrder }, {
@@ -143,7 +148,8 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  * });
  * await writ.task({ requester: userToken, agent: 'support-bot', scope: ['orders:*'] }, async () => {
  *   const output = await agent.generate('Refund order 42', { memory: { thread, resource } });
- *   if (output.finishReason === 'suspended' && isWritApprovalRequest(output.suspendPayload?.suspendPayload)) {
+ *   const request = output.suspendPayload?.suspendPayload;
+ *   if (output.finishReason === 'suspended' && output.runId !== undefined && isWritApprovalRequest(request)) {
  *     await agent.approveToolCallGenerate({ runId: output.runId, toolCallId: output.suspendPayload.toolCallId });
  *   }
  * });

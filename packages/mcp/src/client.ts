@@ -8,6 +8,8 @@ export type { InstrumentClientOptions } from './shared/client.js';
  *
  * @example
  * ```ts
+ * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+ *
  * const client: McpClientLike = instrumentClient(new Client({ name: 'support-bot', version: '1.0.0' }));
  * ```
  */

@@ -30,6 +30,8 @@ export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotificat
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const verify: TaskTokenVerifier = (token, { tool, source }) => {
  *   log.debug({ tool, source }, 'verifying the caller’s task token');
  *   return verifyTaskToken(token, { issuer, audience, jwks });
@@ -57,6 +59,8 @@ export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const options: InstrumentServerOptions = {
  *   writ,
  *   agent: 'orders-mcp',
@@ -128,6 +132,7 @@ const glue: ServerGlue<McpServer, RegisteredTool, McpRequestExtra, AuthInfo> = {
  * import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
  * import { verifyTaskToken } from '@writ/identity';
  * import { instrumentServer } from '@writ/mcp';
+ * import { z } from 'zod';
  *
  * const server = new McpServer({ name: 'orders', version: '1.0.0' });
  * instrumentServer(server, {

@@ -9,6 +9,8 @@ import { forgetPending, peekPending } from './pending.js';
  *
  * @example
  * ```ts
+ * import { RunState } from '@openai/agents';
+ *
  * const state: ApprovalState = await RunState.fromString(agent, stored);
  * ```
  */
@@ -71,6 +73,8 @@ function callOf(item: RunToolApprovalItem): { name: string; callId: string } | u
  *
  * @example
  * ```ts
+ * import { run } from '@openai/agents';
+ *
  * const result = await run(agent, 'Refund order 42');
  * for (const item of result.interruptions) {
  *   approveCall(result.state, item, { approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' } });
@@ -99,8 +103,12 @@ export function approveCall(
  *
  * @example
  * ```ts
- * const [item] = result.interruptions;
- * await rejectCall(result.state, item, { approver: maria, reason: 'refunds over 200 need a manager' });
+ * import { run } from '@openai/agents';
+ *
+ * const result = await run(agent, 'Refund order 42');
+ * for (const item of result.interruptions) {
+ *   await rejectCall(result.state, item, { approver: maria, reason: 'refunds over 200 need a manager' });
+ * }
  * const resumed = await run(agent, result.state); // the model sees the refusal as the tool output
  * ```
  */
@@ -135,6 +143,8 @@ export async function rejectCall(
  *
  * @example
  * ```ts
+ * import { run } from '@openai/agents';
+ *
  * state.reject(item);
  * await run(agent, state, { toolErrorFormatter: writToolErrorFormatter() });
  * ```

@@ -36,6 +36,8 @@ const optionsSchema = z.strictObject({
  *
  * @example
  * ```ts
+ * import { Agent, MCPServerStdio } from '@openai/agents';
+ *
  * const orders = new MCPServerStdio({ name: 'orders', fullCommand: 'node orders-mcp.js', toolMetaResolver: writMcpToolMeta() });
  * const agent = withWrit(new Agent({ name: 'support-bot', mcpServers: [orders] }));
  * ```

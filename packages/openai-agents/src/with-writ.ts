@@ -32,6 +32,8 @@ function refuseUngoverned(found: readonly string[], options: ParsedOptions, wher
  *
  * @example
  * ```ts
+ * import { Agent } from '@openai/agents';
+ *
  * const agent = new Agent({
  *   name: 'support-bot',
  *   tools: writTools([lookupOrder, refundOrder], {
@@ -93,6 +95,8 @@ function ungovernedHandoffs(agent: HandoffNode): string[] {
  *
  * @example
  * ```ts
+ * import { Agent, run } from '@openai/agents';
+ *
  * const agent = withWrit(new Agent({ name: 'support-bot', tools: [lookupOrder, refundOrder], mcpServers: [orders] }), {
  *   tools: { refund_order: { permission: 'orders:refund', risk: 'high' } },
  * });

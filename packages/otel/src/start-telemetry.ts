@@ -171,7 +171,9 @@ const registry = globalThis as typeof globalThis & { [RUNNING]?: WritTelemetry |
  * @example
  * ```ts
  * // OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 OTEL_SERVICE_NAME=support-bot node agent.js
+ * import { createWrit } from '@writ/core';
  * import { startWritTelemetry } from '@writ/otel';
+ *
  * const telemetry = await startWritTelemetry();
  * const writ = createWrit({ policy, audit });
  * process.once('SIGTERM', () => void telemetry.shutdown());

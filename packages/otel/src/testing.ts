@@ -14,7 +14,28 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 
-/** In-memory tracing for tests: a real SDK provider, finished spans kept in memory. */
+/**
+ * In-memory tracing for tests: a real SDK provider, finished spans kept in memory.
+ *
+ * @example
+ * ```ts
+ * import { afterEach, beforeEach, expect, it } from 'vitest';
+ *
+ * let tracing: TestTracing;
+ * beforeEach(() => {
+ *   tracing = startTestTracing();
+ * });
+ * afterEach(() => tracing.shutdown());
+ *
+ * it('puts the tool span under the agent span', async () => {
+ *   await tracing.tracer.startActiveSpan('invoke_agent support-bot', async (span) => {
+ *     await lookup.execute({ orderId: '42' });
+ *     span.end();
+ *   });
+ *   expect(tracing.tree()).toBe('invoke_agent support-bot\n  execute_tool lookup_order');
+ * });
+ * ```
+ */
 export interface TestTracing {
   readonly exporter: InMemorySpanExporter;
   readonly provider: BasicTracerProvider;

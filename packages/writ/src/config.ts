@@ -4,7 +4,22 @@ import { pathToFileURL } from 'node:url';
 import { WritError, type WritOptions } from '@writ/core';
 import { z } from 'zod';
 
-/** Settings for the embedded defaults (everything `createWrit` assembles when you do not pass components). */
+/**
+ * Settings for the embedded defaults (everything `createWrit` assembles when you do not pass components).
+ *
+ * @example
+ * ```ts
+ * // writ.config.ts
+ * export default {
+ *   service: 'support',
+ *   durability: 'batched',
+ *   policy: { policies: './policies', watch: true },
+ *   audit: { dir: '/var/lib/support/audit' },
+ *   credentials: { ttlSec: 120 },
+ *   redact: ['email', 'card.number'],
+ * } satisfies WritConfig;
+ * ```
+ */
 export interface WritConfig {
   /** Service name in records. @default 'writ' */
   service?: string;
@@ -41,6 +56,18 @@ export interface WritConfig {
   redact?: string[];
 }
 
+/**
+ * The zod schema of {@link WritConfig}: strict (unknown keys are refused), used for config files and
+ * `WRIT_*` variables alike.
+ *
+ * @example
+ * ```ts
+ * import { readFile } from 'node:fs/promises';
+ *
+ * const result = configSchema.safeParse(JSON.parse(await readFile('writ.config.json', 'utf8')));
+ * if (!result.success) console.error(result.error.issues.map((issue) => issue.path.join('.')));
+ * ```
+ */
 export const configSchema = z.strictObject({
   service: z.string().min(1).optional(),
   environment: z.string().min(1).optional(),
@@ -76,7 +103,16 @@ export const configSchema = z.strictObject({
   redact: z.array(z.string().min(1)).optional(),
 });
 
-/** Environment variables read by {@link readEnvConfig}, and the setting each fills. */
+/**
+ * Environment variables read by {@link readEnvConfig}, and the setting each fills.
+ *
+ * @example
+ * ```ts
+ * for (const [variable, setting] of Object.entries(ENV_VARS)) {
+ *   if (process.env[variable] !== undefined) console.log(`${setting} comes from ${variable}`);
+ * }
+ * ```
+ */
 export const ENV_VARS = Object.freeze({
   WRIT_SERVICE: 'service',
   WRIT_ENVIRONMENT: 'environment',
@@ -201,7 +237,15 @@ export async function loadConfig(
   return mergeConfig(fromFile, readEnvConfig(env));
 }
 
-/** Later configs win; nested sections merge key by key. */
+/**
+ * Later configs win; nested sections merge key by key.
+ *
+ * @example
+ * ```ts
+ * mergeConfig({ service: 'support', audit: { dir: './audit', checkpointEvery: 100 } }, { audit: { dir: '/var/audit' } });
+ * // { service: 'support', audit: { dir: '/var/audit', checkpointEvery: 100 } }
+ * ```
+ */
 export function mergeConfig(...configs: WritConfig[]): WritConfig {
   const out: Record<string, unknown> = {};
   for (const config of configs) {

@@ -27,6 +27,18 @@ import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConf
  * Options of the zero-config {@link createWrit}: core's options plus the embedded defaults' settings.
  * `policy`, `audit` and `credentials` take either a component (replacing the embedded one) or settings
  * for the embedded one.
+ *
+ * @example
+ * ```ts
+ * import { createAuthZenEngine } from '@writ/policy';
+ *
+ * const options: CreateWritOptions = {
+ *   service: 'support',
+ *   policy: createAuthZenEngine({ pdp: 'https://pdp.example.com' }), // a component: replaces the embedded Cedar
+ *   audit: { dir: '/var/lib/support/audit' }, // settings: for the embedded file log
+ * };
+ * const writ = createWrit(options);
+ * ```
  */
 export type CreateWritOptions = Omit<WritOptions, 'policy' | 'audit' | 'credentials'> &
   Omit<WritConfig, 'policy' | 'audit' | 'credentials'> & {
@@ -36,7 +48,17 @@ export type CreateWritOptions = Omit<WritOptions, 'policy' | 'audit' | 'credenti
     approvals?: ApprovalHandler;
   };
 
-/** The embedded components, once initialised. */
+/**
+ * The embedded components, once initialised.
+ *
+ * @example
+ * ```ts
+ * const writ = createWrit();
+ * const components: EmbeddedComponents = await writ.ready();
+ * console.log(`agents are ${components.authority.agentId('support-bot')}`);
+ * if (components.fileAudit !== undefined) console.log(`verify the log with ${components.fileAudit.verifierKey}`);
+ * ```
+ */
 export interface EmbeddedComponents {
   readonly authority: LocalAuthority;
   readonly identity: IdentityProvider;
@@ -49,7 +71,18 @@ export interface EmbeddedComponents {
   readonly fileAudit: FileAuditSink | undefined;
 }
 
-/** A Writ instance with embedded defaults. */
+/**
+ * A Writ instance with embedded defaults: a `Writ`, plus its resolved settings and a way to start its
+ * components eagerly.
+ *
+ * @example
+ * ```ts
+ * const writ: WritRuntime = createWrit({ service: 'support' });
+ * await writ.ready(); // fail at start-up, not on the first call, when keys or policies are broken
+ * console.log(`writing to ${writ.config.dir}`);
+ * process.on('SIGTERM', () => void writ.close());
+ * ```
+ */
 export interface WritRuntime extends Writ {
   /** The resolved settings. */
   readonly config: Readonly<WritConfig> & { readonly dir: string };

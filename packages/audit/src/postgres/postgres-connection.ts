@@ -19,6 +19,8 @@ export interface PostgresQueryResult<R> {
  *
  * @example
  * ```ts
+ * import pg from 'pg';
+ *
  * const client: PostgresClient = await new pg.Pool().connect();
  * ```
  */

@@ -134,6 +134,8 @@ interface WriterState {
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const audit = await createPostgresAuditSink({ connectionString: process.env.DATABASE_URL, logId: 'support-agent' });
  * const writ = createWrit({ audit, policy });
  * console.log('verify', audit.logId, 'with', audit.verifierKey);

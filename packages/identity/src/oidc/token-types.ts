@@ -5,7 +5,14 @@
  *
  * @example
  * ```ts
- * await exchangeToken({ ..., subjectToken: taskToken, subjectTokenType: TOKEN_TYPES.txnToken, requestedTokenType: TOKEN_TYPES.accessToken });
+ * const result = await exchangeToken({
+ *   tokenEndpoint: 'https://login.example.com/token',
+ *   clientId: 'writ-broker',
+ *   subjectToken: taskToken,
+ *   subjectTokenType: TOKEN_TYPES.txnToken,
+ *   requestedTokenType: TOKEN_TYPES.accessToken,
+ * });
+ * if (result.issuedTokenType !== TOKEN_TYPES.accessToken) throw new Error('unexpected token type');
  * ```
  */
 export const TOKEN_TYPES = Object.freeze({

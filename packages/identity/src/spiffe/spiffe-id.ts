@@ -31,8 +31,14 @@ const PATH_SEGMENT_CHARS = /^[a-zA-Z0-9._-]+$/;
  *
  * @example
  * ```ts
- * if (WritError.isInstance(error, 'WRIT_SPIFFE_ID_INVALID')) {
- *   const reason = error.details.reason as SpiffeIdInvalidReason; // e.g. 'dot_segment'
+ * import { WritError } from '@writ/core';
+ *
+ * try {
+ *   parseSpiffeId('spiffe://example.org/agent/../admin');
+ * } catch (error) {
+ *   if (WritError.isInstance(error, 'WRIT_SPIFFE_ID_INVALID')) {
+ *     const reason = error.details.reason as SpiffeIdInvalidReason; // 'dot_segment'
+ *   }
  * }
  * ```
  */

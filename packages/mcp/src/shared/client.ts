@@ -20,6 +20,8 @@ import { VERSION } from '../version.js';
  *
  * @example
  * ```ts
+ * import { trace } from '@opentelemetry/api';
+ *
  * const options: InstrumentClientOptions = { taskToken: true, tracer: trace.getTracer('support-bot') };
  * instrumentClient(client, options);
  * ```

@@ -75,6 +75,10 @@ export type ElicitedAnswer =
  *
  * @example
  * ```ts
+ * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+ * import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+ *
+ * const client = new Client({ name: 'support-ui', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
  * client.setRequestHandler(ElicitRequestSchema, async (request) => {
  *   const ok = await ui.confirm(request.params.message);
  *   return ok ? { action: 'accept', content: { approve: true } } : { action: 'decline' };
@@ -105,6 +109,10 @@ export const APPROVAL_SCHEMA: ApprovalFormSchema = {
  *
  * @example
  * ```ts
+ * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+ * import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+ *
+ * const client = new Client({ name: 'support-ui', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
  * client.setRequestHandler(ElicitRequestSchema, async (request) => {
  *   const approval = request.params._meta?.[APPROVAL_META_KEY] as { tool: string; expiresAt: number } | undefined;
  *   if (approval !== undefined) return ui.askApproval(approval.tool, request.params.message, approval.expiresAt);

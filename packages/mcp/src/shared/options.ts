@@ -18,9 +18,16 @@ import type { ApprovalPrompt } from './elicitation.js';
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * // the bearer token of this server's transport is an OAuth token for the server, not a task token
  * const tokenSources: TaskTokenSource[] = ['meta', 'header'];
- * instrumentServer(server, { writ, agent: 'orders-mcp', verifyTaskToken, tokenSources });
+ * instrumentServer(server, {
+ *   writ,
+ *   agent: 'orders-mcp',
+ *   verifyTaskToken: (token) => verifyTaskToken(token, { issuer, audience, jwks }),
+ *   tokenSources,
+ * });
  * ```
  */
 export type TaskTokenSource = 'meta' | 'header' | 'authInfo';
@@ -31,6 +38,8 @@ export type TaskTokenSource = 'meta' | 'header' | 'authInfo';
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const verify: TaskTokenVerifier = (token, { tool, source }) => {
  *   log.debug({ tool, source }, 'verifying the caller’s task token');
  *   return verifyTaskToken(token, { issuer, audience, jwks });
@@ -70,6 +79,8 @@ export type TaskTokenVerifierOf<Auth> = (
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const options: InstrumentServerOptions = {
  *   writ,
  *   agent: 'orders-mcp',

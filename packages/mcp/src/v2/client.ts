@@ -6,6 +6,8 @@ import { type InstrumentClientOptions, instrumentCallTool } from '../shared/clie
  *
  * @example
  * ```ts
+ * import { Client } from '@modelcontextprotocol/client';
+ *
  * const client: McpClientLike = instrumentClient(new Client({ name: 'support-bot', version: '1.0.0' }));
  * ```
  */

@@ -14,6 +14,8 @@ import { instrumentToolServer, registryOf, type ServerGlue } from '../shared/ser
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const verify: TaskTokenVerifier = (token, { tool, authInfo }) =>
  *   verifyTaskToken(token, { issuer, audience: authInfo?.resource?.href ?? audience, jwks });
  * ```
@@ -36,6 +38,8 @@ export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
  *
  * @example
  * ```ts
+ * import { verifyTaskToken } from '@writ/identity';
+ *
  * const options: InstrumentServerOptions = {
  *   writ,
  *   agent: 'orders-mcp',
@@ -97,6 +101,7 @@ const glue: ServerGlue<McpServer, RegisteredTool, ServerContext, AuthInfo> = {
  * import { McpServer } from '@modelcontextprotocol/server';
  * import { verifyTaskToken } from '@writ/identity';
  * import { instrumentServer } from '@writ/mcp/v2';
+ * import { z } from 'zod';
  *
  * const server = new McpServer({ name: 'orders', version: '1.0.0' });
  * instrumentServer(server, {

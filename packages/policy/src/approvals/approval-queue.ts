@@ -1,7 +1,20 @@
 import type { ApprovalHandler, ApprovalRequest, ApprovalResponse, CallOptions, Principal } from '@writ/core';
 import { WritError } from '@writ/core';
 
-/** A request waiting for a human. */
+/**
+ * A request waiting for a human, as an {@link ApprovalQueue} lists it.
+ *
+ * @example
+ * ```ts
+ * const approvals = createApprovalQueue();
+ * const rows = approvals.pending().map((p: PendingApproval) => ({
+ *   id: p.id,
+ *   tool: p.request.call.name,
+ *   requester: p.request.attribution.requester?.id ?? '(autonomous)',
+ *   waitingSec: Math.round((Date.now() - p.requestedAt) / 1000),
+ * }));
+ * ```
+ */
 export interface PendingApproval {
   /** The binding hash: the id to answer with. */
   readonly id: string;
@@ -9,7 +22,24 @@ export interface PendingApproval {
   readonly requestedAt: number;
 }
 
-/** An approval handler that parks requests until someone answers them (a UI, an API, a bot). */
+/**
+ * An approval handler that parks requests until someone answers them (a UI, an API, a bot).
+ *
+ * @example
+ * ```ts
+ * import { createWrit } from '@writ/core';
+ *
+ * const approvals: ApprovalQueue = createApprovalQueue();
+ * const writ = createWrit({ service: 'support', policy, audit, approvals });
+ * // a test, or a simple bot: answer the next request that arrives
+ * const pending = await approvals.next();
+ * approvals.answer(pending.id, {
+ *   approved: true,
+ *   approver: { kind: 'human', id: 'bob@example.com', assurance: 'verified' },
+ *   reason: 'customer confirmed by phone',
+ * });
+ * ```
+ */
 export interface ApprovalQueue extends ApprovalHandler {
   /** Requests waiting now, oldest first. */
   pending(): readonly PendingApproval[];

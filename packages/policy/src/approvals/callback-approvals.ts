@@ -1,7 +1,20 @@
 import type { ApprovalHandler, ApprovalRequest, ApprovalResponse, CallOptions, Principal } from '@writ/core';
 import { WritError } from '@writ/core';
 
-/** What an approval callback answers. */
+/**
+ * What an approval callback answers: the decision and who made it. The binding to the request is added
+ * by the handler.
+ *
+ * @example
+ * ```ts
+ * const approvals = createCallbackApprovals(async (request): Promise<ApprovalAnswer> => {
+ *   const ok = await cli.confirm(`Allow ${request.call.name} for ${request.attribution.requester?.id}?`);
+ *   return ok
+ *     ? { approved: true, approver: { kind: 'human', id: 'operator@example.com', assurance: 'asserted' } }
+ *     : { approved: false, reason: 'declined at the terminal' };
+ * });
+ * ```
+ */
 export interface ApprovalAnswer {
   readonly approved: boolean;
   /** Who decided. Required to approve. */

@@ -27,7 +27,19 @@ import {
   splitPolicies,
 } from './policy-source.js';
 
-/** Where the shipped default policy set and schema live. */
+/**
+ * Where the shipped default policy set and schema live.
+ *
+ * @example
+ * ```ts
+ * import { copyFile, mkdir } from 'node:fs/promises';
+ *
+ * // start your own policy set from the shipped one, then edit ./policies/default.cedar
+ * await mkdir('./policies', { recursive: true });
+ * await copyFile(defaultPolicyPaths().policies, './policies/default.cedar');
+ * const policy = await createCedarEngine({ policies: './policies', watch: true });
+ * ```
+ */
 export function defaultPolicyPaths(): { policies: string; schema: string } {
   for (const up of ['../policies/', '../../policies/', '../../../policies/']) {
     const dir = fileURLToPath(new URL(up, import.meta.url));
@@ -40,7 +52,14 @@ export function defaultPolicyPaths(): { policies: string; schema: string } {
   );
 }
 
-/** Defaults of {@link createCedarEngine}. */
+/**
+ * Defaults of {@link createCedarEngine}: the engine name in decisions and the reload debounce.
+ *
+ * @example
+ * ```ts
+ * const staging = await createCedarEngine({ name: `${CEDAR_ENGINE_DEFAULTS.name}-staging` });
+ * ```
+ */
 export const CEDAR_ENGINE_DEFAULTS = Object.freeze({
   /** @default 'cedar' */
   name: 'cedar',
@@ -48,7 +67,22 @@ export const CEDAR_ENGINE_DEFAULTS = Object.freeze({
   reloadDebounceMs: 100,
 });
 
-/** Options of {@link createCedarEngine}. */
+/**
+ * Options of {@link createCedarEngine}: where the policies and schema come from, hot reload, and
+ * context extensions.
+ *
+ * @example
+ * ```ts
+ * const options: CreateCedarEngineOptions = {
+ *   policies: ['./policies/default.cedar', './policies/refunds.cedar'],
+ *   watch: true,
+ *   onReload: (event) => {
+ *     if (!event.ok) console.error(`policies not reloaded: ${event.error.message}`);
+ *   },
+ * };
+ * const policy = await createCedarEngine(options);
+ * ```
+ */
 export interface CreateCedarEngineOptions {
   /** `.cedar` files and/or directories. @default the default policy set shipped with `@writ/policy` */
   policies?: string | readonly string[];
@@ -70,7 +104,16 @@ export interface CreateCedarEngineOptions {
   generateId?: () => string;
 }
 
-/** The embedded Cedar engine. */
+/**
+ * The embedded Cedar engine: a `PolicyEngine` with its loaded policy ids, a reload and a close.
+ *
+ * @example
+ * ```ts
+ * const policy: CedarEngine = await createCedarEngine({ policies: './policies' });
+ * console.log(`generation ${policy.generation}: ${policy.policyIds.join(', ')}`);
+ * process.on('SIGHUP', () => void policy.reload().catch((error) => console.error(error.message)));
+ * ```
+ */
 export interface CedarEngine extends PolicyEngine {
   /** Ids of the loaded policies (`<file>#<@id>`). */
   readonly policyIds: readonly string[];
@@ -121,9 +164,11 @@ let instances = 0;
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const policy = await createCedarEngine();                                  // shipped defaults
  * const custom = await createCedarEngine({ policies: './policies', watch: true }); // yours
- * const writ = createWrit({ policy, ... });
+ * const writ = createWrit({ policy, audit });
  * ```
  */
 export async function createCedarEngine(options: CreateCedarEngineOptions = {}): Promise<CedarEngine> {

@@ -1,6 +1,14 @@
 import type { AuthorizationRequest, PrincipalRef } from '@writ/core';
 
-/** Cedar entity type names of the Writ model (namespace `Writ`). */
+/**
+ * Cedar entity type names of the Writ model (namespace `Writ`).
+ *
+ * @example
+ * ```ts
+ * const call = toCedarRequest(request);
+ * const agents = call.entities.filter((e) => e.uid.type === CEDAR_TYPES.agent).map((e) => e.uid.id);
+ * ```
+ */
 export const CEDAR_TYPES = Object.freeze({
   human: 'Writ::Human',
   agent: 'Writ::Agent',
@@ -9,7 +17,15 @@ export const CEDAR_TYPES = Object.freeze({
   action: 'Writ::Action',
 });
 
-/** The Cedar action every tool call is. */
+/**
+ * The Cedar action every tool call is.
+ *
+ * @example
+ * ```ts
+ * const call = toCedarRequest(request);
+ * call.action; // { type: 'Writ::Action', id: CALL_TOOL_ACTION }
+ * ```
+ */
 export const CALL_TOOL_ACTION = 'call_tool';
 
 type Uid = { type: string; id: string };
@@ -26,7 +42,15 @@ interface CedarEntity {
   parents: Uid[];
 }
 
-/** A Cedar authorization call (principal, action, resource, context, entities) for one request. */
+/**
+ * A Cedar authorization call (principal, action, resource, context, entities) for one request.
+ *
+ * @example
+ * ```ts
+ * const call: CedarRequest = toCedarRequest(request);
+ * console.log(`${call.principal.id} -> ${call.resource.id}`, call.context.inScope);
+ * ```
+ */
 export interface CedarRequest {
   readonly principal: Uid;
   readonly action: Uid;
@@ -35,7 +59,18 @@ export interface CedarRequest {
   readonly entities: CedarEntity[];
 }
 
-/** Extra context entries for your own schema extensions. Values must be Cedar JSON. */
+/**
+ * Extra context entries for your own schema extensions. Values must be Cedar JSON.
+ *
+ * @example
+ * ```ts
+ * // with `tenant: String` added to the context of `call_tool` in your schema
+ * const extendContext: CedarContextExtension = (request) => ({
+ *   tenant: request.subject.properties.requester?.id.split('@')[1] ?? 'internal',
+ * });
+ * const policy = await createCedarEngine({ policies: './policies', schema: './writ.cedarschema', extendContext });
+ * ```
+ */
 export type CedarContextExtension = (request: AuthorizationRequest) => Record<string, unknown>;
 
 const agentEntity = (p: Pick<PrincipalRef, 'id' | 'name' | 'assurance'>): CedarEntity => ({

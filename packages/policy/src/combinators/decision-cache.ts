@@ -173,6 +173,8 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const policy = cacheDecisions(cedarEngine, { ttlMs: 5_000 });
  * const writ = createWrit({ policy, audit });
  * ```

@@ -83,6 +83,8 @@ function labels(engines: readonly PolicyEngine[]): string[] {
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const policy = denyOverrides([cedarEngine, createOpaEngine({ url, path: 'writ/authz' })]);
  * const writ = createWrit({ policy, audit });
  * ```

@@ -207,6 +207,8 @@ const marker = (prefix: string, name: string, settled: Settled): string =>
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const policy = shadow(cedarEngine, createOpaEngine({ url, path: 'writ/authz' }), {
  *   onReport: (report) => { if (!report.agreed) disagreements.push(report); },
  * });

@@ -137,6 +137,8 @@ const MAX_MESSAGE = 512;
  *
  * @example
  * ```ts
+ * import { createWrit } from '@writ/core';
+ *
  * const writ = createWrit({
  *   policy: createOpaEngine({ url: 'http://127.0.0.1:8181', path: 'writ/authz', provenance: true }),
  *   audit,

@@ -15,7 +15,8 @@ import { z } from 'zod';
  * | `policy_ids` / `policyIds` | string[] | recorded as the decision's policy ids (both merged); default: the queried path |
  * | `obligations` | `{ id: string, attributes?: object }[]` | passed on as the decision's obligations |
  *
- * @example
+ * A package that answers with such a document:
+ *
  * ```rego
  * package writ.authz
  *
@@ -26,8 +27,17 @@ import { z } from 'zod';
  * reasons contains "high-risk tools need a human approval" if approval_required
  * policy_ids contains "writ.authz.high_risk" if approval_required
  * ```
+ *
+ * @example
  * ```ts
- * const doc: OpaDecisionDocument = { allow: true, approval_required: true, reasons: ['high-risk tools need a human approval'] };
+ * // what the package above answers for an in-scope call of a high-risk tool
+ * const doc: OpaDecisionDocument = {
+ *   allow: true,
+ *   approval_required: true,
+ *   reasons: ['high-risk tools need a human approval'],
+ *   policy_ids: ['writ.authz.high_risk'],
+ * };
+ * const policy = createOpaEngine({ url: 'http://localhost:8181', path: 'writ/authz' });
  * ```
  */
 export interface OpaDecisionDocument {
