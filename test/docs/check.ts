@@ -259,6 +259,17 @@ if (only === undefined && filter === undefined && !argv.includes('--no-api')) {
       `docs/api is out of date (run npm run docs:api): ${stale.slice(0, 10).join(', ')}${stale.length > 10 ? ', …' : ''}`,
     );
 }
+// the CLI reference ships with the package too
+if (only !== 'examples') {
+  const page = readFileSync(join(ROOT, 'docs', 'cli.md'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .join('\n');
+  if (readFileSync(join(ROOT, 'packages', 'cli', 'README.md'), 'utf8') !== page)
+    problems.push(
+      'packages/cli/README.md differs from docs/cli.md (copy docs/cli.md without its first line)',
+    );
+}
 for (const p of problems) console.error(p);
 console.log(
   `docs check: ${tally.exports} public exports, ${tally.examples} TSDoc examples, ${tally.tsBlocks} ts / ${tally.jsonBlocks} json / ${tally.shBlocks} sh / ${tally.cedarBlocks} cedar blocks, ${tally.skipped} skipped: ${problems.length === 0 ? 'ok' : `${problems.length} problem(s)`}`,

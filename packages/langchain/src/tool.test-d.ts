@@ -19,6 +19,11 @@ describe('types', () => {
       readonly [typeof lookupOrder, typeof faq]
     >();
     new ToolNode(writTools([lookupOrder, faq]));
+    // kept in a variable first, as users do: a mutable array ToolNode and createAgent accept
+    const tools = writTools([lookupOrder, faq]);
+    expectTypeOf(tools).toEqualTypeOf<(typeof lookupOrder | typeof faq)[]>();
+    new ToolNode(tools);
+    createAgent({ model: fakeModel(), tools });
   });
 
   it('writMiddleware is a createAgent middleware', () => {

@@ -58,22 +58,19 @@ export function writTool<T extends LangChainTool>(tool: T, options?: WritToolOpt
  * ```ts
  * import { ToolNode } from '@langchain/langgraph/prebuilt';
  *
- * // spread: writTools keeps the tuple type, readonly; ToolNode takes a mutable array
- * const tools = [
- *   ...writTools([lookupOrder, refundOrder, deleteCustomer], {
- *     writ,
- *     tools: {
- *       lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
- *       refund_order: { permission: 'orders:refund', risk: 'high' },
- *       delete_customer: { permission: 'customers:delete' },
- *     },
- *   }),
- * ];
+ * const tools = writTools([lookupOrder, refundOrder, deleteCustomer], {
+ *   writ,
+ *   tools: {
+ *     lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
+ *     refund_order: { permission: 'orders:refund', risk: 'high' },
+ *     delete_customer: { permission: 'customers:delete' },
+ *   },
+ * });
  * const toolNode = new ToolNode(tools);
  * const model = chatModel.bindTools(tools);
  * ```
  */
-export function writTools<const T extends readonly LangChainTool[]>(tools: T, options?: WritToolOptions): T {
+export function writTools<T extends readonly LangChainTool[]>(tools: T, options?: WritToolOptions): T {
   const resolved = resolveOptions(options, 'writTools');
   if (!Array.isArray(tools)) {
     throw new WritError('WRIT_OPTIONS_INVALID', 'writTools: expected an array of LangChain tools');

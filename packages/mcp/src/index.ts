@@ -16,7 +16,12 @@ export {
   type TaskTokenVerification,
   type TaskTokenVerifier,
 } from './server.js';
-export { APPROVAL_META_KEY, APPROVAL_SCHEMA, type ApprovalPrompt } from './shared/elicitation.js';
+export {
+  APPROVAL_META_KEY,
+  APPROVAL_SCHEMA,
+  type ApprovalFormSchema,
+  type ApprovalPrompt,
+} from './shared/elicitation.js';
 export type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,

@@ -8,7 +8,12 @@
  */
 export { DEFAULTS } from '../defaults.js';
 export type { InstrumentClientOptions } from '../shared/client.js';
-export { APPROVAL_META_KEY, APPROVAL_SCHEMA, type ApprovalPrompt } from '../shared/elicitation.js';
+export {
+  APPROVAL_META_KEY,
+  APPROVAL_SCHEMA,
+  type ApprovalFormSchema,
+  type ApprovalPrompt,
+} from '../shared/elicitation.js';
 export type {
   InstrumentServerOptionsOf,
   TaskTokenSource,

@@ -1,0 +1,92 @@
+// Runs a docs page's code the way a reader would: its ```ts blocks, in order, as one module in a fresh
+// directory of this repository (so `writ`, `zod`, `ai`… resolve to the built workspace packages, as
+// they would from npm), then its ```sh blocks, line by line, with `npx` finding the built `writ` CLI.
+// What the page leaves to the reader (a database, a model, the user's token) comes from `runtime`, code
+// placed before the page's own.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+
+export interface PageBlocks {
+  readonly ts: string[];
+  readonly sh: string[];
+}
+
+/** The ts and sh blocks of a page (directive comments are for the type checker, not for running). */
+export function pageBlocks(page: string): PageBlocks {
+  const text = readFileSync(join(ROOT, page), 'utf8');
+  const out: PageBlocks = { ts: [], sh: [] };
+  for (const m of text.matchAll(/^```(ts|sh)\n([\s\S]*?)^```$/gm)) {
+    (m[1] === 'ts' ? out.ts : out.sh).push(m[2] as string);
+  }
+  return out;
+}
+
+export interface Run {
+  readonly dir: string;
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A scratch directory inside the repository (module resolution walks up to its node_modules). */
+export function scratchDir(name: string): string {
+  const dir = join(ROOT, '.docs-run', `${name}-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function removeScratch(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs `code` as `<dir>/<file>` with this Node (type stripping runs the TypeScript as written). */
+export function runModule(dir: string, file: string, code: string, env: NodeJS.ProcessEnv = {}): Run {
+  writeFileSync(join(dir, file), code);
+  const r = spawnSync(process.execPath, [file], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' },
+    timeout: 120_000,
+  });
+  return { dir, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs each command line of the sh blocks (comments dropped) in `dir` with bash. */
+export function runShell(dir: string, blocks: readonly string[], env: NodeJS.ProcessEnv): Run[] {
+  const runs: Run[] = [];
+  for (const block of blocks) {
+    for (const line of block.split('\n')) {
+      const command = line.replace(/\s+#.*$/, '').trim();
+      if (command === '' || command.startsWith('#') || command.startsWith('npm install')) continue;
+      const r = spawnSync('bash', ['-c', command], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          ...env,
+          PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+          npm_config_offline: 'true',
+        },
+        timeout: 120_000,
+      });
+      runs.push({ dir: command, status: r.status, stdout: r.stdout, stderr: r.stderr });
+    }
+  }
+  return runs;
+}
+
+/** The records of a file log, in order (envelope `r`). */
+export function logRecords(auditDir: string): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const name of readdirSync(auditDir)
+    .filter((n) => n.endsWith('.jsonl'))
+    .sort()) {
+    for (const line of readFileSync(join(auditDir, name), 'utf8').split('\n')) {
+      if (line !== '') records.push((JSON.parse(line) as { r: Record<string, unknown> }).r);
+    }
+  }
+  return records;
+}
