@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Segment files are named by the index of their first record: 12 digits + `.jsonl`. */
@@ -31,7 +30,11 @@ export interface StoredLine {
   readonly offset: number;
 }
 
-/** Lines of one read chunk: `data` plus `[start, end)` pairs of every complete line in it. @internal */
+/**
+ * Lines of one read chunk: `data` plus `[start, end)` pairs of every complete line in it. When there are
+ * lines, `data` lies in an `ArrayBuffer` of its own (never Node's shared pool): it can move to a worker.
+ * @internal
+ */
 export interface LineChunk {
   readonly segment: string;
   readonly data: Buffer;
@@ -43,36 +46,71 @@ export interface LineChunk {
   readonly torn?: Buffer | undefined;
 }
 
+/** Bytes read from a segment at a time, at least (after the partial line carried over from the last read). */
+const READ_BYTES = 1 << 20;
+/** Room in a new chunk buffer for the partial line carried over. */
+const CARRY_ROOM = 64 << 10;
+
 /**
  * Streams every segment in ~1 MiB chunks cut at line boundaries (the form `readLines` and the parallel
- * verifier consume).
+ * verifier consume). The bytes of each chunk with lines are a view of an `ArrayBuffer` of their own:
+ * one from `spare` when it is large enough (a consumer puts a chunk's buffer there once it no longer
+ * looks at its bytes, to spare the allocation), else a new one.
  * @internal
  */
-export async function* readChunks(dir: string): AsyncGenerator<LineChunk> {
+export async function* readChunks(dir: string, spare: ArrayBuffer[] = []): AsyncGenerator<LineChunk> {
   for (const segment of await listSegments(dir)) {
-    let carry: Buffer = Buffer.alloc(0);
-    let offset = 0;
-    for await (const chunk of createReadStream(segment.path, {
-      highWaterMark: 1 << 20,
-    }) as AsyncIterable<Buffer>) {
-      const data = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      const bounds: number[] = [];
-      let start = 0;
+    const file = await open(segment.path, 'r');
+    try {
+      let carry: Buffer = Buffer.alloc(0);
+      let offset = 0;
       for (;;) {
-        const nl = data.indexOf(10, start);
-        if (nl === -1) break;
-        bounds.push(start, nl);
-        start = nl + 1;
+        const buffer = chunkBuffer(spare, carry.length + READ_BYTES);
+        carry.copy(buffer);
+        const { bytesRead } = await file.read(
+          buffer,
+          carry.length,
+          buffer.length - carry.length,
+          offset + carry.length,
+        );
+        if (bytesRead === 0) {
+          spare.push(buffer.buffer as ArrayBuffer);
+          break;
+        }
+        const data = buffer.subarray(0, carry.length + bytesRead);
+        const lines = lineBounds(data);
+        const used = lines.length === 0 ? 0 : (lines[lines.length - 1] as number) + 1;
+        // copied before the chunk is handed out: its consumer may move its buffer to another thread
+        carry = Buffer.from(data.subarray(used));
+        if (lines.length > 0) yield { segment: segment.path, data, offset, lines };
+        offset += used;
       }
-      if (bounds.length > 0) {
-        yield { segment: segment.path, data, offset, lines: Int32Array.from(bounds) };
-      }
-      offset += start;
-      carry = Buffer.from(data.subarray(start));
+      if (carry.length > 0)
+        yield { segment: segment.path, data: carry, offset, lines: new Int32Array(0), torn: carry };
+    } finally {
+      await file.close();
     }
-    if (carry.length > 0)
-      yield { segment: segment.path, data: carry, offset, lines: new Int32Array(0), torn: carry };
   }
+}
+
+/** A buffer of at least `least` bytes that no other buffer shares memory with. */
+function chunkBuffer(spare: ArrayBuffer[], least: number): Buffer {
+  const reused = spare.pop();
+  if (reused !== undefined && reused.byteLength >= least) return Buffer.from(reused);
+  return Buffer.allocUnsafeSlow(Math.max(least, READ_BYTES + CARRY_ROOM));
+}
+
+/** `[start, end)` of each complete line of `data`. */
+function lineBounds(data: Buffer): Int32Array {
+  const bounds: number[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = data.indexOf(10, start);
+    if (nl === -1) break;
+    bounds.push(start, nl);
+    start = nl + 1;
+  }
+  return Int32Array.from(bounds);
 }
 
 /**

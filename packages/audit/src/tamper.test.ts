@@ -8,11 +8,16 @@ import {
   encodeEnvelope,
   generateNoteKeys,
   leafHash,
+  loadOrCreateNoteSigner,
+  rootOf,
   signCheckpoint,
+  type VerifyLogOptions,
+  type VerifyResult,
   verifyLog,
 } from '@writ/audit';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, copyLog, tempDir } from './__support__/log.js';
+import { readChunks } from './log-reader.js';
 
 const RECORDS = 10_000;
 let root: string;
@@ -33,9 +38,9 @@ beforeAll(async () => {
 }, 120_000);
 
 /** Verifies both ways (on the calling thread, and hashing on a worker) and requires the same verdict. */
-async function verifyBothWays(dir: string): Promise<Awaited<ReturnType<typeof verifyLog>>> {
-  const plain = await verifyLog(dir, { verifierKey, threads: false });
-  expect(await verifyLog(dir, { verifierKey, threads: true })).toEqual(plain);
+async function verifyBothWays(dir: string, options: VerifyLogOptions = {}): Promise<VerifyResult> {
+  const plain = await verifyLog(dir, { verifierKey, ...options, threads: false });
+  expect(await verifyLog(dir, { verifierKey, ...options, threads: true })).toEqual(plain);
   return plain;
 }
 afterAll(async () => {
@@ -43,7 +48,7 @@ afterAll(async () => {
 });
 
 let run = 0;
-async function tampered(mutate: (lines: string[]) => string): Promise<Awaited<ReturnType<typeof verifyLog>>> {
+async function tampered(mutate: (lines: string[]) => string): Promise<VerifyResult> {
   const dir = join(root, `case-${++run}`);
   await copyLog(pristine, dir);
   await writeFile(join(dir, '000000000000.jsonl'), mutate([...lines]));
@@ -156,6 +161,28 @@ describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detecte
     },
   );
 
+  // these used to throw instead of naming the record
+  const endsEarly = [
+    () => '{"i":123456789012345}}',
+    () => '{"i":1234567890,"p":"}}',
+    (line: string) => `${line.slice(0, line.indexOf(',"r":{') - 1)}}}`,
+  ];
+  test.prop([fc.nat({ max: 10_009 }), fc.nat({ max: endsEarly.length - 1 })], { numRuns: 6 })(
+    'replace a record with an envelope-shaped line that ends early',
+    async (at, shape) => {
+      const index = at % lines.length;
+      const result = await tampered((ls) => {
+        ls[index] = (endsEarly[shape] as (line: string) => string)(ls[index] as string);
+        return join_(ls);
+      });
+      expect(result).toMatchObject({
+        ok: false,
+        firstBadIndex: index,
+        reason: 'not a Writ log record (malformed line)',
+      });
+    },
+  );
+
   test.prop([fc.nat({ max: 100 })], { numRuns: 5 })('drop whole records from the end', async (n) => {
     const keep = lines.length - 1 - n;
     const result = await tampered((ls) => join_(ls.slice(0, keep)));
@@ -163,4 +190,71 @@ describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detecte
     expect(result.firstBadIndex, result.reason).toBe(keep);
     expect(result.reason).toMatch(/removed/);
   });
+});
+
+/** The line with one character of its record changed (before the closing `}}`): same envelope, new hash. */
+const alterRecord = (line: string) =>
+  `${line.slice(0, -3)}${line.at(-3) === '2' ? '3' : '2'}${line.slice(-2)}`;
+/** The line with the first hex digit of its `p` changed to another: a broken link, still well formed. */
+function alterLink(line: string): string {
+  const at = line.indexOf(',"p":"') + 6;
+  return `${line.slice(0, at)}${line[at] === '0' ? '1' : '0'}${line.slice(at + 1)}`;
+}
+
+// The worker hashes the log in chunks and vouches for chained envelopes within each; the calling thread
+// checks the rest. A break in the chain must be judged alike wherever it falls against the chunks.
+describe('a broken chain is judged alike on both paths wherever it falls against the chunks', () => {
+  /** Index of the first record of the second chunk. */
+  let boundary: number;
+  beforeAll(async () => {
+    const chunks: number[] = [];
+    for await (const chunk of readChunks(pristine)) chunks.push(chunk.lines.length / 2);
+    expect(chunks.length).toBeGreaterThan(2);
+    boundary = chunks[0] as number;
+  });
+
+  const cases: [string, () => number, (line: string) => string, RegExp][] = [
+    ['a record inside a chunk', () => boundary + 10, alterRecord, /its hash no longer matches/],
+    ['the link of a record inside a chunk', () => boundary + 10, alterLink, /^record \d+ was altered$/],
+    ['the second-last record of a chunk', () => boundary - 2, alterRecord, /its hash no longer matches/],
+    ['the last record of a chunk', () => boundary - 1, alterRecord, /its hash no longer matches/],
+    ['the link of the last record of a chunk', () => boundary - 1, alterLink, /^record \d+ was altered$/],
+    ['the first record of a chunk', () => boundary, alterRecord, /its hash no longer matches/],
+    ['the link of the first record of a chunk', () => boundary, alterLink, /^record \d+ was altered$/],
+    ['the second-last record of the log', () => lines.length - 2, alterRecord, /its hash no longer matches/],
+    ['the link of the last record of the log', () => lines.length - 1, alterLink, /^record \d+ was altered$/],
+  ];
+  /** A checkpoint signed with the log's own key over its first `size` records, or with another root. */
+  async function givenCheckpoint(size: number, rootHash?: Buffer): Promise<string> {
+    const { origin } = JSON.parse(await readFile(join(pristine, 'log.json'), 'utf8')) as { origin: string };
+    const signer = await loadOrCreateNoteSigner(join(root, 'build', 'keys'), origin);
+    const leaves = lines.slice(0, size).map((line) => leafHash(Buffer.from(line)));
+    return signCheckpoint({ origin, size, rootHash: rootHash ?? rootOf(leaves), extensions: [] }, signer);
+  }
+
+  it('compares a given checkpoint inside a chunk and at a chunk boundary', async () => {
+    for (const size of [boundary, boundary + 10]) {
+      const genuine = await givenCheckpoint(size);
+      expect(await verifyBothWays(pristine, { checkpoint: genuine })).toMatchObject({ ok: true });
+      const forged = await givenCheckpoint(size, Buffer.alloc(32, 7));
+      expect(await verifyBothWays(pristine, { checkpoint: forged })).toMatchObject({
+        ok: false,
+        firstBadIndex: size - 1,
+        reason: `records before ${size} differ from the given checkpoint`,
+      });
+    }
+  });
+
+  for (const [name, at, alter, reason] of cases) {
+    it(`alter ${name}`, async () => {
+      const index = at();
+      const result = await tampered((ls) => {
+        ls[index] = alter(ls[index] as string);
+        return join_(ls);
+      });
+      expect(result.ok).toBe(false);
+      expect(result.firstBadIndex, result.reason).toBe(index);
+      expect(result.reason).toMatch(reason);
+    });
+  }
 });

@@ -2,16 +2,10 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
 import { type NoteVerifier, openCheckpoint, parseVerifierKey } from './checkpoint/index.js';
-import { createLeafHasher } from './leaf-hasher.js';
-import {
-  chunkLines,
-  type LineChunk,
-  listSegments,
-  readChunks,
-  readLines,
-  type StoredLine,
-} from './log-reader.js';
-import { createFrontier, leafHash } from './merkle/index.js';
+import { createLeafHasher, type HashedChunk } from './leaf-hasher.js';
+import { type LineChunk, listSegments, readChunks, readLines, type StoredLine } from './log-reader.js';
+import { leafHash } from './merkle/index.js';
+import { createPackedFrontier } from './merkle/merkle.js';
 import { logRecordSchema } from './record.js';
 
 /** Options of {@link verifyLog}. */
@@ -52,29 +46,31 @@ export interface VerifyResult {
   readonly warnings: readonly string[];
 }
 
-const CHECKPOINT_MARK = Buffer.from('"kind":"checkpoint"');
-/** Canonical JSON sorts keys, so a checkpoint record's first key follows the envelope prefix directly. */
-function isCheckpointLine(bytes: Buffer): boolean {
-  const start =
-    bytes.indexOf(0x7b, bytes.indexOf(0x22, bytes.indexOf(0x2c, bytes.indexOf(0x2c) + 1) + 1)) + 1;
-  return (
-    start > 0 &&
-    start + CHECKPOINT_MARK.length <= bytes.length &&
-    bytes.compare(CHECKPOINT_MARK, 0, CHECKPOINT_MARK.length, start, start + CHECKPOINT_MARK.length) === 0
-  );
-}
 const HEAD = Buffer.from('{"i":');
 const P_FIELD = Buffer.from(',"p":"');
 const R_FIELD = Buffer.from('","r":{');
+/** Canonical JSON sorts keys, so a checkpoint record's first key follows the envelope prefix directly. */
+const CHECKPOINT_MARK = Buffer.from('"kind":"checkpoint"');
+
+/** A record's envelope as {@link peek} reads it. @internal */
+export interface Peeked {
+  /** The index the record carries. */
+  readonly i: number;
+  /** Offset of the 64 hex digits of `p` in the line, or -1 when `p` is empty. */
+  readonly p: number;
+  /** Whether the record's first key is `"kind":"checkpoint"`. */
+  readonly checkpoint: boolean;
+}
 
 /**
  * The envelope prefix `{"i":<index>,"p":"<64 hex or empty>","r":{` read straight from the bytes (the
  * canonical encoding fixes it), or `undefined` when the line is not shaped like a record.
+ * @internal
  */
-function peek(bytes: Buffer): { i: number; p: string } | undefined {
+export function peek(bytes: Buffer): Peeked | undefined {
   const n = bytes.length;
   if (n < 20 || bytes[n - 1] !== 0x7d || bytes[n - 2] !== 0x7d) return undefined;
-  if (bytes.compare(HEAD, 0, HEAD.length, 0, HEAD.length) !== 0) return undefined;
+  if (!bytesAt(bytes, 0, HEAD)) return undefined;
   let at = HEAD.length;
   let i = 0;
   const first = at;
@@ -86,7 +82,7 @@ function peek(bytes: Buffer): { i: number; p: string } | undefined {
   }
   const digits = at - first;
   if (digits === 0 || (digits > 1 && bytes[first] === 0x30)) return undefined;
-  if (bytes.compare(P_FIELD, 0, P_FIELD.length, at, at + P_FIELD.length) !== 0) return undefined;
+  if (!bytesAt(bytes, at, P_FIELD)) return undefined;
   at += P_FIELD.length;
   let hexEnd = at;
   while (hexEnd < n && hexEnd - at <= 64) {
@@ -96,8 +92,44 @@ function peek(bytes: Buffer): { i: number; p: string } | undefined {
   }
   const hexLength = hexEnd - at;
   if (hexLength !== 0 && hexLength !== 64) return undefined;
-  if (bytes.compare(R_FIELD, 0, R_FIELD.length, hexEnd, hexEnd + R_FIELD.length) !== 0) return undefined;
-  return { i, p: hexLength === 0 ? '' : bytes.toString('latin1', at, hexEnd) };
+  if (!bytesAt(bytes, hexEnd, R_FIELD)) return undefined;
+  return {
+    i,
+    p: hexLength === 0 ? -1 : at,
+    checkpoint: bytesAt(bytes, hexEnd + R_FIELD.length, CHECKPOINT_MARK),
+  };
+}
+
+/** Whether `bytes` holds `expected` at `at`. */
+function bytesAt(bytes: Buffer, at: number, expected: Buffer): boolean {
+  if (at + expected.length > bytes.length) return false;
+  for (let j = 0; j < expected.length; j++) if (bytes[at + j] !== expected[j]) return false;
+  return true;
+}
+
+/**
+ * Whether a peeked envelope's `p` names the leaf hash at `at` in `hashes` (the record before it), or is
+ * empty when there is no record before it. `p` is lowercase hex (as {@link peek} admits), compared digit
+ * by digit without making strings.
+ * @internal
+ */
+export function follows(
+  bytes: Buffer,
+  envelope: Peeked,
+  hashes: Uint8Array | undefined,
+  at: number,
+): boolean {
+  if (hashes === undefined || envelope.p === -1) return hashes === undefined && envelope.p === -1;
+  for (let j = 0, c = envelope.p; j < 32; j++, c += 2) {
+    if (((hexValue(bytes[c] as number) << 4) | hexValue(bytes[c + 1] as number)) !== hashes[at + j])
+      return false;
+  }
+  return true;
+}
+
+/** The value of a lowercase hex digit. */
+function hexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 /**
@@ -105,7 +137,8 @@ function peek(bytes: Buffer): { i: number; p: string } | undefined {
  * bytes (never re-encoding), follows the hash chain, checks every checkpoint's signature, origin, size and
  * root, and compares the log with its published checkpoint (and an independent one, when given). Stops at
  * the first record that is not as written and names it. Large logs hash their records on a worker
- * thread while the tree is built on the calling thread.
+ * thread, which also vouches for well-formed chained envelopes, while the tree is built on the calling
+ * thread.
  *
  * @example
  * ```ts
@@ -133,25 +166,27 @@ export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Pr
   if (early !== undefined) return early;
   const hasher = createLeafHasher();
   try {
-    const pending: { chunk: LineChunk; hashes: Promise<Buffer> }[] = [];
+    const pending: Promise<HashedChunk>[] = [];
+    const spare: ArrayBuffer[] = [];
+    // once a chunk is pushed, the verifier may still read its last record and the one before (a lost line
+    // break, a suspect link): those lie in it or in the chunk before, so older chunks' buffers are reused
+    const pushed: LineChunk[] = [];
     const drain = async (keep: number): Promise<VerifyResult | undefined> => {
       while (pending.length > keep) {
-        const { chunk, hashes } = pending.shift() as (typeof pending)[number];
-        const leaves = await hashes;
-        let k = 0;
-        for (const line of chunkLines(chunk)) {
-          const verdict = verifier.push(
-            line,
-            line.complete ? leaves.subarray(k * 32, k * 32 + 32) : undefined,
-          );
-          k++;
-          if (verdict !== undefined) return verdict;
-        }
+        const hashed = await (pending.shift() as Promise<HashedChunk>);
+        const verdict = verifier.pushChunk(hashed);
+        if (verdict !== undefined) return verdict;
+        pushed.push(hashed.chunk);
+        const free = pushed.length > 2 ? pushed.shift() : undefined;
+        if (free !== undefined && free.torn === undefined) spare.push(free.data.buffer as ArrayBuffer);
       }
       return undefined;
     };
-    for await (const chunk of readChunks(dir)) {
-      pending.push({ chunk, hashes: hasher.hash(chunk) });
+    for await (const chunk of readChunks(dir, spare)) {
+      const hashed = hasher.hash(chunk);
+      // a worker failure surfaces where the chunk is awaited, not as an unhandled rejection before
+      hashed.catch(() => undefined);
+      pending.push(hashed);
       const verdict = await drain(IN_FLIGHT);
       if (verdict !== undefined) return verdict;
     }
@@ -209,8 +244,16 @@ export async function verifyLines(
 interface LineVerifier {
   /** Checks the published / given checkpoints; a verdict when they are unusable. */
   start(): VerifyResult | undefined;
-  /** A verdict when the log is bad at or before this line; `undefined` to go on. */
-  push(line: StoredLine, hash: Buffer | undefined): VerifyResult | undefined;
+  /**
+   * A verdict when the log is bad at or before this line; `undefined` to go on. The line's leaf hash is
+   * the 32 bytes at `at` in `hashes` (absent for a torn line); they must stay unchanged.
+   */
+  push(line: StoredLine, hashes: Uint8Array | undefined, at?: number): VerifyResult | undefined;
+  /**
+   * Pushes a hashed chunk's lines as {@link LineVerifier.push} does, except that a line whose envelope the
+   * worker vouched for is accepted without reading its bytes again when nothing else is due at it.
+   */
+  pushChunk(hashed: HashedChunk): VerifyResult | undefined;
   /** The verdict once every line was pushed. */
   finish(): VerifyResult;
 }
@@ -223,17 +266,21 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
   if (!keyPinned)
     warnings.push('the verifier key was read from the log itself; pass a key obtained independently');
 
-  const frontier = createFrontier();
+  const frontier = createPackedFrontier();
   let index = 0;
-  let previous = '';
+  /** The leaf hash of the last accepted record, at `previousAt`. */
+  let previous: Uint8Array | undefined;
+  let previousAt = 0;
   let checkpoints = 0;
   let sealed = 0;
   // published checkpoints the log must contain
   const targets: { label: string; size: number; root: string }[] = [];
   /** A record whose `p` broke the chain: the next line tells whether it or its predecessor changed. */
-  let suspect: { line: StoredLine; hash: Buffer } | undefined;
-  /** Bytes of the last accepted record (to tell a lost line break from a deleted record). */
-  let lastBytes: Buffer | undefined;
+  let suspect: { line: StoredLine; envelope: Peeked; hashes: Uint8Array; at: number } | undefined;
+  /** The last accepted record, `lastData[lastStart, lastEnd)`: tells a lost line break from a deletion. */
+  let lastData: Buffer | undefined;
+  let lastStart = 0;
+  let lastEnd = 0;
 
   function fail(at: number, reason: string): VerifyResult {
     return {
@@ -251,16 +298,92 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
   }
 
   function judgeSuspect(next: StoredLine | undefined): VerifyResult {
-    const { line, hash } = suspect as NonNullable<typeof suspect>;
+    const { line, envelope, hashes, at } = suspect as NonNullable<typeof suspect>;
     const after = next === undefined || !next.complete ? undefined : peek(next.bytes);
-    const thisChanged = after !== undefined && after.p !== hash.toString('hex');
+    const thisChanged = after !== undefined && next !== undefined && !follows(next.bytes, after, hashes, at);
     if (thisChanged || index === 0) return fail(index, `record ${index} was altered`);
-    if (after === undefined && isCheckpointLine(line.bytes)) {
+    if (after === undefined && envelope.checkpoint) {
       // the last record is a checkpoint: its signed root tells whether the record before it is intact
       const verdict = checkCheckpoint(line.bytes, index);
       if (verdict === undefined) return fail(index, `record ${index} was altered`);
     }
     return fail(index - 1, `record ${index - 1} was altered (its hash no longer matches the chain)`);
+  }
+
+  /** Whether a published or given checkpoint covers exactly the first `size` records. */
+  function targetAt(size: number): boolean {
+    for (const t of targets) if (t.size === size) return true;
+    return false;
+  }
+
+  /** Appends the record in `data[start, end)` whose leaf hash is at `at` in `hashes`. */
+  function accept(hashes: Uint8Array, at: number, data: Buffer, start: number, end: number): void {
+    frontier.append(hashes, at);
+    previous = hashes;
+    previousAt = at;
+    lastData = data;
+    lastStart = start;
+    lastEnd = end;
+    index++;
+    if (index % 10_000 === 0) options.onProgress?.(index);
+  }
+
+  function push(line: StoredLine, hashes: Uint8Array | undefined, at = 0): VerifyResult | undefined {
+    if (suspect !== undefined) return judgeSuspect(line);
+    for (const t of targets) {
+      if (t.size === index && frontier.root().toString('base64') !== t.root) {
+        return fail(Math.max(0, index - 1), `records before ${index} differ from the ${t.label}`);
+      }
+    }
+    if (!line.complete || hashes === undefined)
+      return fail(
+        index,
+        'the last record is cut short (torn write); the writer repairs it when it reopens the log',
+      );
+    const envelope = peek(line.bytes);
+    if (envelope === undefined) return fail(index, 'not a Writ log record (malformed line)');
+    const seqOk = envelope.i === index;
+    const prevOk = follows(line.bytes, envelope, previous, previousAt);
+    if (!seqOk && !prevOk) {
+      // the previous record runs into the one that should follow it: its line break was altered
+      const lastBytes = lastData?.subarray(lastStart, lastEnd);
+      if (envelope.i > index && lastBytes?.includes(`{"i":${index},"p":"`, 1) === true) {
+        return fail(index - 1, `record ${index - 1} was altered (the line break after it is gone)`);
+      }
+      return envelope.i > index
+        ? fail(index, `record ${index} is missing (found record ${envelope.i} in its place)`)
+        : fail(Math.max(0, index - 1), `a record was inserted before ${index}`);
+    }
+    if (!seqOk) return fail(index, `record ${index} carries index ${envelope.i}`);
+    if (!prevOk) {
+      suspect = { line, envelope, hashes, at };
+      return undefined;
+    }
+    if (options.deep === true || envelope.checkpoint) {
+      let parsed: { r?: unknown };
+      try {
+        parsed = JSON.parse(line.bytes.toString('utf8')) as { r?: unknown };
+      } catch {
+        return fail(index, 'record is not valid JSON');
+      }
+      const record = parsed.r as { kind?: unknown } | undefined;
+      if (options.deep === true) {
+        const checked = logRecordSchema.safeParse(record);
+        if (!checked.success)
+          return fail(
+            index,
+            `record does not match the schema: ${checked.error.issues[0]?.message ?? 'invalid'}`,
+          );
+      }
+      if (record?.kind === 'checkpoint') {
+        const problem = checkCheckpoint(line.bytes, index);
+        if (problem !== undefined) return fail(index, problem);
+        checkpoints++;
+        sealed = index;
+      }
+    }
+    accept(hashes, at, line.bytes, 0, line.bytes.length);
+    return undefined;
   }
 
   return {
@@ -280,65 +403,25 @@ function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       }
       return undefined;
     },
-    push(line, hash) {
-      if (suspect !== undefined) return judgeSuspect(line);
-      for (const t of targets) {
-        if (t.size === index && frontier.root().toString('base64') !== t.root) {
-          return fail(Math.max(0, index - 1), `records before ${index} differ from the ${t.label}`);
+    push,
+    pushChunk({ chunk, leaves, indexes }) {
+      const { data, lines, segment, offset } = chunk;
+      const deep = options.deep === true;
+      for (let k = 0; k < indexes.length; k++) {
+        const start = lines[2 * k] as number;
+        const end = lines[2 * k + 1] as number;
+        if (indexes[k] === index && suspect === undefined && !deep && !targetAt(index)) {
+          accept(leaves, 32 * k, data, start, end);
+          continue;
         }
+        const line = { bytes: data.subarray(start, end), complete: true, segment, offset: offset + start };
+        const verdict = push(line, leaves, 32 * k);
+        if (verdict !== undefined) return verdict;
       }
-      if (!line.complete || hash === undefined)
-        return fail(
-          index,
-          'the last record is cut short (torn write); the writer repairs it when it reopens the log',
-        );
-      const envelope = peek(line.bytes);
-      if (envelope === undefined) return fail(index, 'not a Writ log record (malformed line)');
-      const seqOk = envelope.i === index;
-      const prevOk = envelope.p === previous;
-      if (!seqOk && !prevOk) {
-        // the previous record runs into the one that should follow it: its line break was altered
-        if (envelope.i > index && lastBytes?.includes(`{"i":${index},"p":"`, 1) === true) {
-          return fail(index - 1, `record ${index - 1} was altered (the line break after it is gone)`);
-        }
-        return envelope.i > index
-          ? fail(index, `record ${index} is missing (found record ${envelope.i} in its place)`)
-          : fail(Math.max(0, index - 1), `a record was inserted before ${index}`);
-      }
-      if (!seqOk) return fail(index, `record ${index} carries index ${envelope.i}`);
-      if (!prevOk) {
-        suspect = { line, hash };
-        return undefined;
-      }
-      if (options.deep === true || isCheckpointLine(line.bytes)) {
-        let parsed: { r?: unknown };
-        try {
-          parsed = JSON.parse(line.bytes.toString('utf8')) as { r?: unknown };
-        } catch {
-          return fail(index, 'record is not valid JSON');
-        }
-        const record = parsed.r as { kind?: unknown } | undefined;
-        if (options.deep === true) {
-          const checked = logRecordSchema.safeParse(record);
-          if (!checked.success)
-            return fail(
-              index,
-              `record does not match the schema: ${checked.error.issues[0]?.message ?? 'invalid'}`,
-            );
-        }
-        if (record?.kind === 'checkpoint') {
-          const problem = checkCheckpoint(line.bytes, index);
-          if (problem !== undefined) return fail(index, problem);
-          checkpoints++;
-          sealed = index;
-        }
-      }
-      frontier.append(hash);
-      previous = hash.toString('hex');
-      lastBytes = line.bytes;
-      index++;
-      if (index % 10_000 === 0) options.onProgress?.(index);
-      return undefined;
+      const { torn } = chunk;
+      return torn === undefined
+        ? undefined
+        : push({ bytes: torn, complete: false, segment, offset }, undefined);
     },
     finish() {
       if (suspect !== undefined) return judgeSuspect(undefined);

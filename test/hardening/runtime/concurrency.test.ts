@@ -372,18 +372,16 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
       }
       // every call that ran has its decision record
       for (const i of ran) expect(allowed.has(userOf(i)), `decision of task ${i}`).toBe(true);
-      // every refusal is in the log with the code the caller saw, or was reported because the log timed out
+      // every refusal is in the log with the code the caller saw, except when the log itself did not answer
+      // in time: then the caller was told so (WRIT_AUDIT_UNAVAILABLE) and the record cannot exist
       const auditTimeouts = reported.filter((e) => e.code === 'WRIT_AUDIT_UNAVAILABLE').length;
-      let unrecorded = 0;
-      for (const [user, code] of refusedBy) {
-        if (refusalInLog.get(user) !== code) unrecorded++;
-      }
-      expect(unrecorded).toBeLessThanOrEqual(auditTimeouts);
+      const unrecorded = [...refusedBy].filter(([user, code]) => refusalInLog.get(user) !== code);
+      expect(unrecorded.filter(([, code]) => code !== 'WRIT_AUDIT_UNAVAILABLE')).toEqual([]);
       expect(ran.size + refusedBy.size).toBe(TASKS);
       console.log(
         `overload on default deadlines: ${ran.size} ran, ${refusedBy.size} refused ${JSON.stringify(
           Object.fromEntries(refusedCodes),
-        )}, ${refusedBy.size - unrecorded} refusals in the log, ${auditTimeouts} reported audit timeouts`,
+        )}, ${refusedBy.size - unrecorded.length} refusals in the log, ${auditTimeouts} reported audit timeouts`,
       );
       await sleep(50);
       expect(unhandled).toEqual([]);
