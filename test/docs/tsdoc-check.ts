@@ -132,3 +132,16 @@ function exampleFences(raw: string): { code: string; lineOffset: number }[] {
   }
   return out;
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const reports = checkTsdoc();
+  const missing = reports.filter((r) => !r.summary || !r.example);
+  for (const r of process.argv.includes('--list') ? reports : missing) {
+    const state = r.summary && r.example ? 'ok' : `needs ${r.summary ? '' : 'a summary and '}an @example`;
+    console.log(`${r.specifier} ${r.name}: ${state} (${r.file}:${r.line})`);
+  }
+  console.log(
+    `${reports.length - missing.length} of ${reports.length} public exports have TSDoc with an @example`,
+  );
+  process.exitCode = missing.length === 0 ? 0 : 1;
+}

@@ -1,15 +1,38 @@
 import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Segment files are named by the index of their first record: 12 digits + `.jsonl`. */
+/**
+ * Segment files are named by the index of their first record: 12 digits + `.jsonl`.
+ *
+ * @example
+ * ```ts
+ * const first = Number(SEGMENT_PATTERN.exec('000000046894.jsonl')?.[1]); // 46894
+ * ```
+ */
 export const SEGMENT_PATTERN = /^(\d{12})\.jsonl$/;
 
-/** The name of the segment starting at `index`. */
+/**
+ * The name of the segment starting at `index`.
+ *
+ * @example
+ * ```ts
+ * segmentName(46_894); // '000000046894.jsonl'
+ * ```
+ */
 export function segmentName(index: number): string {
   return `${String(index).padStart(12, '0')}.jsonl`;
 }
 
-/** Segments of a log directory, in order. */
+/**
+ * Segments of a log directory, in order.
+ *
+ * @example
+ * ```ts
+ * for (const segment of await listSegments('.writ/audit')) {
+ *   console.log(`${segment.name}: records from ${segment.first}`);
+ * }
+ * ```
+ */
 export async function listSegments(dir: string): Promise<{ name: string; path: string; first: number }[]> {
   const names = (await readdir(dir)).filter((n) => SEGMENT_PATTERN.test(n)).sort();
   return names.map((name) => ({
@@ -19,7 +42,19 @@ export async function listSegments(dir: string): Promise<{ name: string; path: s
   }));
 }
 
-/** One stored line as read back. */
+/**
+ * One stored line as read back.
+ *
+ * @example
+ * ```ts
+ * // PostgreSQL rows as stored lines, for verifyLines
+ * async function* rows(lines: readonly string[]): AsyncGenerator<StoredLine> {
+ *   for (const [index, line] of lines.entries()) {
+ *     yield { bytes: Buffer.from(line, 'utf8'), complete: true, segment: 'writ_audit', offset: index };
+ *   }
+ * }
+ * ```
+ */
 export interface StoredLine {
   /** Bytes of the line without its newline: the hashed bytes. */
   readonly bytes: Buffer;

@@ -8,7 +8,20 @@ import { leafHash } from './merkle/index.js';
 import { createPackedFrontier } from './merkle/merkle.js';
 import { logRecordSchema } from './record.js';
 
-/** Options of {@link verifyLog}. */
+/**
+ * Options of {@link verifyLog}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyLogOptions = {
+ *   verifierKey: process.env.WRIT_VERIFIER_KEY, // from your key registry, not from the log
+ *   checkpoint: witnessedNote, // a checkpoint a witness kept: the log must still contain its tree
+ *   deep: true,
+ *   onProgress: (n) => console.error(`${n} records`),
+ * };
+ * const result = await verifyLog('.writ/audit', options);
+ * ```
+ */
 export interface VerifyLogOptions {
   /**
    * The C2SP verifier key to check checkpoints with, obtained independently of the log (pinned).
@@ -28,7 +41,17 @@ export interface VerifyLogOptions {
   threads?: boolean;
 }
 
-/** The verdict on a log. */
+/**
+ * The verdict on a log.
+ *
+ * @example
+ * ```ts
+ * const result: VerifyResult = await verifyLog('.writ/audit', { verifierKey });
+ * if (!result.ok) throw new Error(`record ${result.firstBadIndex}: ${result.reason}`);
+ * console.log(`${result.records} records, ${result.sealed} sealed by ${result.checkpoints} checkpoints`);
+ * for (const warning of result.warnings) console.warn(warning);
+ * ```
+ */
 export interface VerifyResult {
   readonly ok: boolean;
   readonly origin: string;
@@ -207,7 +230,20 @@ async function logSize(dir: string): Promise<number> {
   return bytes;
 }
 
-/** Options of {@link verifyLines}: the log's identity plus {@link VerifyLogOptions}. */
+/**
+ * Options of {@link verifyLines}: the log's identity plus {@link VerifyLogOptions}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyLinesOptions = {
+ *   origin: 'writ.local/audit/support-desk',
+ *   recordedVerifierKey: storedKey, // what the log says it is signed with
+ *   verifierKey: pinnedKey, // what you trust
+ *   publishedCheckpoint: latestNote,
+ * };
+ * const result = await verifyLines(storedLines, options);
+ * ```
+ */
 export interface VerifyLinesOptions extends VerifyLogOptions {
   /** The log's origin. */
   origin: string;

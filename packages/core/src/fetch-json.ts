@@ -72,7 +72,7 @@ export const clockSchema = z.custom<() => number>((v) => typeof v === 'function'
 export const timeoutSchema = z.number().int().positive().max(600_000);
 
 /**
- * Options of {@link fetchJson}.
+ * Options of `fetchJson`.
  *
  * @example
  * ```ts
@@ -102,7 +102,7 @@ export interface FetchJsonOptions {
 }
 
 /**
- * What {@link fetchJson} read.
+ * What `fetchJson` read.
  *
  * @example
  * ```ts

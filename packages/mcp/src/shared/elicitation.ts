@@ -20,7 +20,16 @@ export interface ApprovalPrompt {
   readonly message: string;
 }
 
-/** The JSON Schema of {@link APPROVAL_SCHEMA} (a restricted, flat object schema, as elicitation requires). */
+/**
+ * The JSON Schema of {@link APPROVAL_SCHEMA} (a restricted, flat object schema, as elicitation requires).
+ *
+ * @example
+ * ```ts
+ * // a client rendering Writ's approval form itself
+ * const form: ApprovalFormSchema = APPROVAL_SCHEMA;
+ * console.log(form.properties.approve.title, form.required);
+ * ```
+ */
 export interface ApprovalFormSchema {
   readonly type: 'object';
   readonly properties: {
