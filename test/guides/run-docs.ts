@@ -4,7 +4,7 @@
 // What the page leaves to the reader (a database, a model, the user's token) comes from `runtime`, code
 // placed before the page's own.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -31,10 +31,16 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** A scratch directory inside the repository (module resolution walks up to its node_modules). */
+/**
+ * A reader's project: a scratch directory inside the repository (imports resolve up to its node_modules,
+ * as from an install), with a package.json and the `writ` command linked as npm links an installed
+ * package's bin (a fresh clone has no such link: npm links bins at install time, before the build).
+ */
 export function scratchDir(name: string): string {
   const dir = join(ROOT, '.docs-run', `${name}-${process.pid}-${Date.now()}`);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, private: true, type: 'module' })}\n`);
+  symlinkSync(join(ROOT, 'packages', 'cli', 'dist', 'bin.js'), join(dir, 'node_modules', '.bin', 'writ'));
   return dir;
 }
 
@@ -67,7 +73,6 @@ export function runShell(dir: string, blocks: readonly string[], env: NodeJS.Pro
         env: {
           ...process.env,
           ...env,
-          PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
           npm_config_offline: 'true',
         },
         timeout: 120_000,
