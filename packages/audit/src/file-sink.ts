@@ -26,6 +26,7 @@ import {
   type LogAppender,
   type LogResume,
   type LogStorage,
+  type LogWriteOptions,
 } from './log-appender.js';
 import { listSegments, readLines, segmentName } from './log-reader.js';
 import { createFrontier, leafHash } from './merkle/index.js';
@@ -345,6 +346,19 @@ function corrupt(index: number, why: string): WritError {
 }
 
 /** Appends lines to segment files; rotates by size. */
+/** The lines' bytes, each followed by a newline, in one buffer (the appender already encoded them). */
+function joinLines(encoded: readonly { readonly bytes: Buffer }[]): Buffer {
+  let length = 0;
+  for (const e of encoded) length += e.bytes.length + 1;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const e of encoded) {
+    at += e.bytes.copy(out, at);
+    out[at++] = 0x0a;
+  }
+  return out;
+}
+
 class FileStorage implements LogStorage {
   private constructor(
     private readonly dir: string,
@@ -366,9 +380,12 @@ class FileStorage implements LogStorage {
     return new FileStorage(dir, handle, bytes, size, maxSegmentBytes);
   }
 
-  async write(lines: readonly string[], options: { readonly sync: boolean }): Promise<void> {
+  async write(lines: readonly string[], options: LogWriteOptions): Promise<void> {
     if (this.bytes > 0 && this.bytes >= this.maxSegmentBytes) await this.rotate();
-    const buffer = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    const buffer =
+      options.encoded === undefined
+        ? Buffer.from(`${lines.join('\n')}\n`, 'utf8')
+        : joinLines(options.encoded);
     let offset = 0;
     while (offset < buffer.length) {
       const { bytesWritten } = await this.handle.write(buffer, offset, buffer.length - offset);

@@ -28,6 +28,7 @@ export {
   type LogAppenderOptions,
   type LogResume,
   type LogStorage,
+  type LogWriteOptions,
 } from './log-appender.js';
 export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName } from './log-reader.js';
 export * from './merkle/index.js';

@@ -4,6 +4,24 @@ import { createFrontier, type FrontierState, leafHash } from './merkle/index.js'
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 
 /**
+ * Options of {@link LogStorage.write}.
+ *
+ * @example
+ * ```ts
+ * const line = '{"i":0,"p":"","r":{"kind":"task-start"}}';
+ * const bytes = Buffer.from(line, 'utf8');
+ * const options: LogWriteOptions = { sync: true, encoded: [{ bytes, leafHash: leafHash(bytes).toString('hex') }] };
+ * await storage.write([line], options);
+ * ```
+ */
+export interface LogWriteOptions {
+  /** The lines must be durable (fsync / commit) before `write` resolves. */
+  readonly sync: boolean;
+  /** Per line, in the same order: its UTF-8 bytes (no newline) and its leaf hash, hex. */
+  readonly encoded?: readonly { readonly bytes: Buffer; readonly leafHash: string }[] | undefined;
+}
+
+/**
  * Where an appender puts lines. Lines arrive numbered and contiguous.
  *
  * @example
@@ -28,8 +46,12 @@ import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.
  * ```
  */
 export interface LogStorage {
-  /** Persists the lines in order; with `sync` they must be durable (fsync / commit) before resolving. */
-  write(lines: readonly string[], options: { readonly sync: boolean }): Promise<void>;
+  /**
+   * Persists the lines in order; with `sync` they must be durable (fsync / commit) before resolving.
+   * `encoded` (when given) holds each line's UTF-8 bytes and RFC 6962 leaf hash as the appender computed
+   * them, so a storage need not encode or hash the lines again.
+   */
+  write(lines: readonly string[], options: LogWriteOptions): Promise<void>;
   /** Makes everything written durable. */
   sync(): Promise<void>;
 }
@@ -150,6 +172,7 @@ export interface LogAppender {
 
 interface Pending {
   readonly line: string;
+  readonly encoded: { readonly bytes: Buffer; readonly leafHash: string };
   readonly durability: Durability;
   readonly resolve: () => void;
   readonly reject: (error: WritError) => void;
@@ -215,7 +238,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
           if (failed) throw failed;
           await storage.write(
             batch.map((p) => p.line),
-            { sync },
+            { sync, encoded: batch.map((p) => p.encoded) },
           );
           if (!sync) unsynced = true;
           for (const p of batch) p.resolve();
@@ -239,13 +262,15 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
     const index = size;
     const line = encodeEnvelope({ i: index, p: lastHash, r: record });
-    const hash = leafHash(Buffer.from(line, 'utf8'));
+    const bytes = Buffer.from(line, 'utf8');
+    const hash = leafHash(bytes);
     frontier.append(hash);
     size++;
     lastHash = hash.toString('hex');
     const receipt: AuditReceipt = { log: origin, index, leafHash: lastHash };
+    const encoded = { bytes, leafHash: lastHash };
     const done = new Promise<void>((resolve, reject) => {
-      queue.push({ line, durability, resolve, reject });
+      queue.push({ line, encoded, durability, resolve, reject });
     });
     void pump();
     return { receipt, done };

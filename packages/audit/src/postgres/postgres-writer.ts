@@ -1,6 +1,6 @@
 import { WritError } from '@writ/core';
 import { type NoteVerifier, openCheckpoint } from '../checkpoint/index.js';
-import type { LogResume, LogStorage } from '../log-appender.js';
+import type { LogResume, LogStorage, LogWriteOptions } from '../log-appender.js';
 import { createFrontier, leafHash } from '../merkle/index.js';
 import { peekEnvelope } from '../record.js';
 import { type PostgresClient, type PostgresPool, unavailable } from './postgres-connection.js';
@@ -237,7 +237,7 @@ export class PostgresWriter implements LogStorage {
    * Inserts the batch with one statement in one transaction; resolves after COMMIT. Every batch is
    * committed, `sync` or not.
    */
-  write(lines: readonly string[], _options: { readonly sync: boolean }): Promise<void> {
+  write(lines: readonly string[], options: LogWriteOptions): Promise<void> {
     return this.exclusive(async () => {
       const first = this.next;
       const indexes: number[] = [];
@@ -251,7 +251,7 @@ export class PostgresWriter implements LogStorage {
           );
         }
         indexes.push(first + k);
-        hashes.push(leafHash(Buffer.from(line, 'utf8')).toString('hex'));
+        hashes.push(options.encoded?.[k]?.leafHash ?? leafHash(Buffer.from(line, 'utf8')).toString('hex'));
       });
       try {
         await this.client.query('BEGIN');
