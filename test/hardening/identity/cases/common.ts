@@ -3,7 +3,8 @@
 // TokenKit so each table forges them with that token kind's real trusted key.
 import { createHmac } from 'node:crypto';
 import type { WritErrorCode } from '@writ/core';
-import { b64 } from '../../../../packages/identity/src/__support__/forge.js';
+import type { LocalAuthority } from '@writ/identity';
+import { attackerRsa, b64, forge } from '../../../../packages/identity/src/__support__/forge.js';
 import { type HostileCase, nowSec } from '../support.js';
 
 /** How to forge one token kind: its well-formed header and claims, and its trusted and attacker signers. */
@@ -210,4 +211,32 @@ export function commonCases<Ctx>(
     out.push({ name, code, reason, input: (ctx) => build(kitOf(ctx)) });
   }
   return out;
+}
+
+/**
+ * Algorithm confusion against the local authority (EdDSA pinned), for every token it verifies: an HMAC
+ * keyed with its published JWKS text, and an RSA signature from an attacker's key.
+ */
+export function localAuthorityCases<
+  Ctx extends { readonly kit: TokenKit; readonly authority: LocalAuthority },
+>(): HostileCase<Ctx>[] {
+  return [
+    {
+      name: 'HS256 keyed with the published JWKS text',
+      code: 'WRIT_TOKEN_INVALID',
+      reason: 'alg_not_allowed',
+      input: ({ kit, authority }) =>
+        forge(kit.header({ alg: 'HS256' }), kit.claims(), {
+          alg: 'HS256',
+          secret: Buffer.from(JSON.stringify(authority.jwks())),
+        }),
+    },
+    {
+      name: 'RS256 from an attacker key (EdDSA is pinned)',
+      code: 'WRIT_TOKEN_INVALID',
+      reason: 'alg_not_allowed',
+      input: ({ kit }) =>
+        forge(kit.header({ alg: 'RS256' }), kit.claims(), { alg: 'RS256', key: attackerRsa() }),
+    },
+  ];
 }

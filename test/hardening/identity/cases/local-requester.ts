@@ -5,13 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { LOCAL_REQUESTER_AUDIENCE, type LocalAuthority, mintTaskToken } from '@writ/identity';
 import {
   attackerEd25519,
-  attackerRsa,
   authorityKey,
   b64,
   forge,
 } from '../../../../packages/identity/src/__support__/forge.js';
 import { type HostileCase, nowSec } from '../support.js';
-import { commonCases, defined, type TokenKit } from './common.js';
+import { commonCases, defined, localAuthorityCases, type TokenKit } from './common.js';
 
 export interface LocalCtx {
   readonly authority: LocalAuthority;
@@ -49,23 +48,6 @@ export function localKit(
 }
 
 const specific: HostileCase<LocalCtx>[] = [
-  {
-    name: 'HS256 keyed with the published JWKS text',
-    code: 'WRIT_TOKEN_INVALID',
-    reason: 'alg_not_allowed',
-    input: ({ kit, authority }) =>
-      forge(kit.header({ alg: 'HS256' }), kit.claims(), {
-        alg: 'HS256',
-        secret: Buffer.from(JSON.stringify(authority.jwks())),
-      }),
-  },
-  {
-    name: 'RS256 from an attacker key (EdDSA is pinned)',
-    code: 'WRIT_TOKEN_INVALID',
-    reason: 'alg_not_allowed',
-    input: ({ kit }) =>
-      forge(kit.header({ alg: 'RS256' }), kit.claims(), { alg: 'RS256', key: attackerRsa() }),
-  },
   {
     name: 'alg in another case ("eddsa")',
     code: 'WRIT_TOKEN_INVALID',
@@ -168,5 +150,6 @@ const specific: HostileCase<LocalCtx>[] = [
 /** Every hostile local requester token. */
 export const LOCAL_REQUESTER_CASES: readonly HostileCase<LocalCtx>[] = [
   ...commonCases<LocalCtx>((ctx) => ctx.kit),
+  ...localAuthorityCases<LocalCtx>(),
   ...specific,
 ];

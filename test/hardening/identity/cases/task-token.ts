@@ -6,12 +6,11 @@ import type { Attribution } from '@writ/core';
 import { type LocalAuthority, mintTaskToken } from '@writ/identity';
 import {
   attackerEd25519,
-  attackerRsa,
   type authorityKey,
   forge,
 } from '../../../../packages/identity/src/__support__/forge.js';
 import { type HostileCase, nowSec } from '../support.js';
-import { commonCases, defined, type TokenKit } from './common.js';
+import { commonCases, defined, localAuthorityCases, type TokenKit } from './common.js';
 
 export const CLIENT_AGENT = 'spiffe://support.example/agent/support-bot';
 
@@ -73,23 +72,6 @@ let nested: Record<string, unknown> = { sub: CLIENT_AGENT };
 for (let i = 0; i < 40; i++) nested = { sub: `${CLIENT_AGENT}-${i}`, act: nested };
 
 const specific: HostileCase<TaskTokenCtx>[] = [
-  {
-    name: 'HS256 keyed with the published JWKS text',
-    code: 'WRIT_TOKEN_INVALID',
-    reason: 'alg_not_allowed',
-    input: ({ kit, authority }) =>
-      forge(kit.header({ alg: 'HS256' }), kit.claims(), {
-        alg: 'HS256',
-        secret: Buffer.from(JSON.stringify(authority.jwks())),
-      }),
-  },
-  {
-    name: 'RS256 from an attacker key (EdDSA is pinned)',
-    code: 'WRIT_TOKEN_INVALID',
-    reason: 'alg_not_allowed',
-    input: ({ kit }) =>
-      forge(kit.header({ alg: 'RS256' }), kit.claims(), { alg: 'RS256', key: attackerRsa() }),
-  },
   ...['jti', 'txn', 'aud', 'iat', 'scope', 'sub'].map(
     (claim): HostileCase<TaskTokenCtx> => ({
       name: `no ${claim}`,
@@ -189,6 +171,7 @@ const specific: HostileCase<TaskTokenCtx>[] = [
 /** Every hostile task token presented in `params._meta` of an MCP call. */
 export const TASK_TOKEN_CASES: readonly HostileCase<TaskTokenCtx>[] = [
   ...commonCases<TaskTokenCtx>((ctx) => ctx.kit),
+  ...localAuthorityCases<TaskTokenCtx>(),
   ...specific,
 ];
 
