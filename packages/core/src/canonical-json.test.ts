@@ -67,4 +67,102 @@ describe('canonicalJson (RFC 8785)', () => {
   test.prop([fc.jsonValue()])('parses back to what JSON.stringify would have said', (value) => {
     expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value)));
   });
+
+  // A reference written for clarity, not speed: sort a copy, then let JSON.stringify write it. It covers
+  // values that are plain data after toJSON (what records and tool arguments are).
+  function reference(value: unknown): string | undefined {
+    const sortCopy = (v: unknown): unknown => {
+      if (typeof v !== 'object' || v === null) return v;
+      const json = typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as Date).toJSON() : v;
+      if (typeof json !== 'object' || json === null) return json;
+      if (Array.isArray(json)) return Array.from(json, sortCopy); // holes read as undefined
+      const copy: Record<string, unknown> = {};
+      const keys = Object.keys(json).sort();
+      // integer-like keys would be re-ordered by the copy itself: write such objects by hand
+      if (keys.some((k) => /^(0|[1-9][0-9]*)$/.test(k))) {
+        return { [RAW]: keys.map((k) => [k, sortCopy((json as Record<string, unknown>)[k])]) };
+      }
+      for (const k of keys) copy[k] = sortCopy((json as Record<string, unknown>)[k]);
+      return copy;
+    };
+    const emit = (v: unknown): string | undefined => {
+      if (typeof v === 'object' && v !== null && RAW in v) {
+        const entries = (v as { [RAW]: [string, unknown][] })[RAW];
+        const members = entries.flatMap(([k, m]) => {
+          const text = emit(m);
+          return text === undefined ? [] : [`${JSON.stringify(k)}:${text}`];
+        });
+        return `{${members.join(',')}}`;
+      }
+      if (Array.isArray(v)) return `[${Array.from(v, (m) => emit(m) ?? 'null').join(',')}]`;
+      if (typeof v === 'object' && v !== null) {
+        const members = Object.entries(v).flatMap(([k, m]) => {
+          const text = emit(m);
+          return text === undefined ? [] : [`${JSON.stringify(k)}:${text}`];
+        });
+        return `{${members.join(',')}}`;
+      }
+      return JSON.stringify(v);
+    };
+    return emit(sortCopy(value));
+  }
+  const RAW = Symbol('raw entries');
+
+  // the same value with every plain object's keys inserted in sorted order (Dates etc. left alone)
+  const sortedDeep = (v: unknown): unknown => {
+    if (Array.isArray(v)) return Array.from(v, sortedDeep);
+    if (typeof v !== 'object' || v === null) return v;
+    const prototype: unknown = Object.getPrototypeOf(v);
+    if (prototype !== Object.prototype && prototype !== null) return v;
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])]),
+    );
+  };
+
+  // Objects whose keys are already in canonical order are written by JSON.stringify (the fast path),
+  // others piece by piece; both must give the reference's bytes, and each other's.
+  const values = fc.oneof(
+    fc.jsonValue(),
+    fc.jsonValue().map(sortedDeep),
+    fc.dictionary(fc.string({ unit: 'binary', maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })).map(sortedDeep),
+    fc
+      .anything({
+        withDate: true,
+        withNullPrototype: true,
+        withSparseArray: true,
+        withObjectString: false,
+        values: [
+          fc.string(),
+          fc.integer(),
+          fc.double({ noNaN: true, noDefaultInfinity: true }),
+          fc.constant(undefined),
+        ],
+      })
+      .filter((v) => v !== undefined), // a bare undefined has no JSON form at all (tested above)
+  );
+  test.prop([values], { numRuns: 500 })('fast and piecewise paths write the reference bytes', (value) => {
+    expect(canonicalJson(value)).toBe(reference(value));
+    expect(canonicalJson(sortedDeep(value))).toBe(canonicalJson(value));
+  });
+
+  it('takes neither shortcut past what the fast path cannot see', () => {
+    // sorted keys but a non-finite number, a BigInt, a toJSON, a class instance, integer-like keys
+    expect(() => canonicalJson({ a: 1, b: Number.POSITIVE_INFINITY })).toThrow(TypeError);
+    expect(() => canonicalJson({ a: [1n] })).toThrow(/BigInt/);
+    expect(canonicalJson({ a: { toJSON: () => ({ z: 1, y: 2 }) } })).toBe('{"a":{"y":2,"z":1}}');
+    class Point {
+      constructor(
+        readonly y: number,
+        readonly x: number,
+      ) {}
+    }
+    expect(canonicalJson({ p: new Point(2, 1) })).toBe('{"p":{"x":1,"y":2}}');
+    expect(canonicalJson({ '10': 'a', '9': 'b' })).toBe('{"10":"a","9":"b"}');
+    const deep: Record<string, unknown> = {};
+    let at = deep;
+    for (let i = 0; i < 300; i++) at = at.a = {};
+    expect(() => canonicalJson(deep)).toThrow(/256 levels/);
+  });
 });

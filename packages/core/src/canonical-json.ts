@@ -43,6 +43,47 @@ function writeKey(name: string): string {
   return encoded;
 }
 
+const OBJECT_PROTOTYPE = Object.prototype;
+
+/**
+ * True when `JSON.stringify(value)` is already the canonical form: every object on the way is a plain
+ * object (or array) without `toJSON` whose own keys enumerate in strictly ascending UTF-16 order, and
+ * every number is finite (BigInt and excessive depth answer false, so the writer reports them). Records
+ * Writ builds list their keys in that order, so they are serialised natively instead of piece by piece.
+ *
+ * `for…in` enumerates own keys in the order `JSON.stringify` emits them (integer-like keys first,
+ * ascending; then insertion order) plus inherited enumerable keys, which only `Object.prototype` or
+ * `null` prototypes reach here: an inherited key can only make the check fail, never pass wrongly.
+ */
+function inCanonicalOrder(value: object, depth: number): boolean {
+  if (depth >= MAX_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object') {
+        if (item !== null && !inCanonicalOrder(item, depth + 1)) return false;
+      } else if (typeof item === 'number') {
+        if (!Number.isFinite(item)) return false;
+      } else if (typeof item === 'bigint') return false;
+    }
+    return true;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype !== OBJECT_PROTOTYPE && prototype !== null) return false;
+  let previous: string | undefined;
+  for (const name in value) {
+    if (previous !== undefined && name <= previous) return false;
+    previous = name;
+    const member: unknown = (value as Record<string, unknown>)[name];
+    if (typeof member === 'object') {
+      if (member !== null && !inCanonicalOrder(member, depth + 1)) return false;
+    } else if (typeof member === 'number') {
+      if (!Number.isFinite(member)) return false;
+    } else if (typeof member === 'bigint') return false;
+  }
+  return true;
+}
+
 function write(value: unknown, depth: number, key: string | number): string | undefined {
   if (typeof value === 'string') return writeString(value);
   if (typeof value === 'number') {
@@ -60,6 +101,8 @@ function write(value: unknown, depth: number, key: string | number): string | un
   }
   if (depth >= MAX_DEPTH)
     throw new TypeError('cannot canonicalise a cyclic (or more than 256 levels deep) structure');
+  // already in canonical order: the native serialiser writes the same bytes, several times faster
+  if (inCanonicalOrder(value, depth)) return JSON.stringify(value);
   if (Array.isArray(value)) {
     let out = '[';
     for (let i = 0; i < value.length; i++) {
@@ -82,6 +125,25 @@ function write(value: unknown, depth: number, key: string | number): string | un
     out += member;
   }
   return `${out}}`;
+}
+
+/**
+ * A shallow copy of `record` with its keys inserted in canonical (sorted) order and `undefined` members
+ * left out, or `record` itself when its keys already are in that order. Records built this way take
+ * `canonicalJson`'s fast path. @internal
+ */
+export function withSortedKeys<T extends object>(record: T): T {
+  const names = Object.keys(record);
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) sorted = (names[i - 1] as string) < (names[i] as string);
+  if (sorted) return record;
+  names.sort();
+  const copy: Record<string, unknown> = {};
+  for (const name of names) {
+    const member = (record as Record<string, unknown>)[name];
+    if (member !== undefined) copy[name] = member;
+  }
+  return copy as T;
 }
 
 /**

@@ -101,12 +101,13 @@ export function createCredential(input: CreateCredentialInput): Credential {
  * ```
  */
 export function toCredentialRef(credential: Credential): CredentialRef {
+  // keys in canonical (sorted) order: records then serialise on canonicalJson's fast path
   return credential.audience === undefined
-    ? { jti: credential.jti, type: credential.type, expiresAt: credential.expiresAt }
+    ? { expiresAt: credential.expiresAt, jti: credential.jti, type: credential.type }
     : {
-        jti: credential.jti,
-        type: credential.type,
         audience: credential.audience,
         expiresAt: credential.expiresAt,
+        jti: credential.jti,
+        type: credential.type,
       };
 }

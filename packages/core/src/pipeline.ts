@@ -8,7 +8,7 @@ import {
 } from '@opentelemetry/api';
 import { type Attribution, authorityChain, currentActor } from './attribution.js';
 import type { ApprovalRecord, CallRecord, DecisionRecord, RefusalRecord } from './audit-event.js';
-import { canonicalJson, digest, sha256Hex } from './canonical-json.js';
+import { canonicalJson, digest, sha256Hex, withSortedKeys } from './canonical-json.js';
 import { compose } from './compose.js';
 import { activeContext, runInContext, type TaskState } from './context.js';
 import type { Credential } from './credential.js';
@@ -21,7 +21,15 @@ import type { CallState } from './middleware.js';
 import { DEFAULTS } from './options.js';
 import { type Principal, toPrincipalRef } from './principal.js';
 import { redact } from './redact.js';
-import { abortError, appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
+import {
+  abortError,
+  appendEvent,
+  auditEvent,
+  NEVER,
+  principalRefs,
+  type Runtime,
+  withDeadline,
+} from './runtime.js';
 import { scopeCovers } from './scope.js';
 import { formatIssuePath } from './standard-schema.js';
 import { ATTR, EXECUTE_TOOL } from './telemetry.js';
@@ -245,7 +253,7 @@ function newState(
       risk: def.risk,
       permission: def.permission,
       audience: def.audience,
-      resource: { type: 'Tool', id: def.name },
+      resource: { id: def.name, type: 'Tool' },
     },
     request: undefined,
     decision: undefined,
@@ -454,7 +462,8 @@ async function validate(s: State): Promise<void> {
       `resource() of ${def.name} must return { type: string, id: string }`,
     );
   }
-  s.call = { ...s.call, args, argsDigest, resource, dataClassification };
+  // the resource object the application returned, its keys in canonical order (it is in every decision record)
+  s.call = { ...s.call, args, argsDigest, resource: withSortedKeys(resource), dataClassification };
   if (s.rt.telemetry.recordInputs)
     s.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, jsonAttribute(s.rt, args));
 }
@@ -462,50 +471,53 @@ async function validate(s: State): Promise<void> {
 function buildRequest(s: State): AuthorizationRequest {
   const { attribution, call, rt, def } = s;
   const actor = currentActor(attribution);
-  const chain = attribution.chain.map(toPrincipalRef);
+  // the same frozen references every record of the task carries
+  const { requester, chain } = principalRefs(attribution);
   const inScope = scopeCovers(attribution.scope, call.permission);
+  // keys in canonical (sorted) order: the decision record carries this request, and serialises on
+  // canonicalJson's fast path
   return {
-    subject: {
-      type: actor.kind === 'service' ? 'Service' : 'Agent',
-      id: actor.id,
-      properties: {
-        name: actor.name,
-        assurance: actor.assurance,
-        ...(actor.owner === undefined ? {} : { owner: actor.owner }),
-        ...(actor.purpose === undefined ? {} : { purpose: actor.purpose }),
-        requester: attribution.requester === undefined ? null : toPrincipalRef(attribution.requester),
-        chain,
-        chainDepth: chain.length,
-        autonomous: attribution.autonomous,
-      },
-    },
     action: {
       name: call.name,
       properties: {
-        risk: call.risk,
-        toolType: call.type,
-        permission: call.permission,
         audience: call.audience,
-        readOnly: def.annotations.readOnly,
         destructive: def.annotations.destructive,
         idempotent: def.annotations.idempotent,
         openWorld: def.annotations.openWorld,
+        permission: call.permission,
+        readOnly: def.annotations.readOnly,
+        risk: call.risk,
+        toolType: call.type,
       },
     },
-    resource: call.resource,
     context: {
-      taskId: attribution.taskId,
-      correlationId: attribution.correlationId,
-      toolCallId: call.id,
-      intent: attribution.intent,
-      scope: attribution.scope,
-      inScope,
-      risk: call.risk,
-      environment: rt.environment,
-      dataClassification: call.dataClassification,
-      chainDepth: chain.length,
-      autonomous: attribution.autonomous,
       argsDigest: call.argsDigest,
+      autonomous: attribution.autonomous,
+      chainDepth: chain.length,
+      correlationId: attribution.correlationId,
+      dataClassification: call.dataClassification,
+      environment: rt.environment,
+      inScope,
+      intent: attribution.intent,
+      risk: call.risk,
+      scope: attribution.scope,
+      taskId: attribution.taskId,
+      toolCallId: call.id,
+    },
+    resource: call.resource,
+    subject: {
+      id: actor.id,
+      properties: {
+        assurance: actor.assurance,
+        autonomous: attribution.autonomous,
+        chain,
+        chainDepth: chain.length,
+        name: actor.name,
+        ...(actor.owner === undefined ? {} : { owner: actor.owner }),
+        ...(actor.purpose === undefined ? {} : { purpose: actor.purpose }),
+        requester,
+      },
+      type: actor.kind === 'service' ? 'Service' : 'Agent',
     },
   };
 }
@@ -724,16 +736,18 @@ async function approve(s: State): Promise<void> {
     approved: response.approved,
     approver: response.approver === undefined ? null : toPrincipalRef(response.approver),
     bindingHash,
-    reason: response.reason,
     expiresAt,
+    reason: response.reason,
   };
-  await appendEvent(rt, {
-    ...eventBase(rt, s.attribution, s.span),
-    kind: 'approval',
-    call: callRecord(s),
-    decisionId: decision.decisionId,
-    approval: s.approvalRecord,
-  });
+  await appendEvent(
+    rt,
+    auditEvent(rt, s.attribution, s.span, {
+      approval: s.approvalRecord,
+      call: callRecord(s),
+      decisionId: decision.decisionId,
+      kind: 'approval',
+    }),
+  );
   if (response.approver !== undefined) s.span.setAttribute(ATTR.WRIT_APPROVAL_APPROVER, response.approver.id);
   if (!response.approved) {
     throw new WritError(
@@ -913,61 +927,63 @@ function execute(s: State): Promise<unknown> {
 
 function callRecord(s: State): CallRecord {
   const { call, rt } = s;
-  const record: { -readonly [K in keyof CallRecord]: CallRecord[K] } = {
-    id: call.id,
-    name: call.name,
-    type: call.type,
-    risk: call.risk,
-    permission: call.permission,
-    argsDigest: call.argsDigest,
-    resource: call.resource,
-  };
+  // keys in canonical (sorted) order, so that the record serialises on canonicalJson's fast path
+  const record = {} as { -readonly [K in keyof CallRecord]: CallRecord[K] };
+  if (rt.capture.args) record.args = captured(rt, call.args);
+  if (call.argsDigest !== undefined) record.argsDigest = call.argsDigest;
   if (call.audience !== undefined) record.audience = call.audience;
   if (s.options.framework !== undefined) record.framework = s.options.framework;
-  if (rt.capture.args) record.args = captured(rt, call.args);
+  record.id = call.id;
+  record.name = call.name;
+  record.permission = call.permission;
+  if (call.resource !== undefined) record.resource = call.resource;
+  record.risk = call.risk;
+  record.type = call.type;
   return record;
 }
 
 function decisionEvent(s: State, refusal: WritError | undefined) {
   const { rt } = s;
   const d = s.decision;
+  // keys in canonical (sorted) order, so that the record serialises on canonicalJson's fast path
   const decision: DecisionRecord =
     d === undefined
       ? {
+          decisionId: rt.generateId(),
           effect: 'deny',
+          engine: 'writ',
           policyIds: [],
           reasons: [refusal?.message ?? 'refused'],
-          decisionId: rt.generateId(),
-          engine: 'writ',
         }
       : {
-          effect: d.effect,
-          policyIds: d.policyIds,
-          reasons: d.reasons,
           decisionId: d.decisionId,
+          effect: d.effect,
           engine: d.engine,
+          ...(d.errors === undefined ? {} : { errors: d.errors }),
           evaluatedContext: d.evaluatedContext,
           ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
-          ...(d.errors === undefined ? {} : { errors: d.errors }),
+          policyIds: d.policyIds,
+          reasons: d.reasons,
         };
-  return {
-    ...eventBase(rt, s.attribution, s.span),
-    kind: 'decision' as const,
+  // fields in sorted order; undefined ones are left out
+  return auditEvent(rt, s.attribution, s.span, {
+    approval: s.approvalRecord,
     call: callRecord(s),
+    credential: s.credential === undefined ? undefined : toCredentialRef(s.credential),
     decision,
-    ...(s.request?.context.inScope === false
-      ? { scopeDrift: { permission: s.call.permission, scope: s.attribution.scope } }
-      : {}),
-    ...(refusal === undefined ? {} : { refusal: refusalRecord(refusal) }),
-    ...(s.approvalRecord === undefined ? {} : { approval: s.approvalRecord }),
-    ...(s.credential === undefined ? {} : { credential: toCredentialRef(s.credential) }),
-  };
+    kind: 'decision' as const,
+    refusal: refusal === undefined ? undefined : refusalRecord(refusal),
+    scopeDrift:
+      s.request?.context.inScope === false
+        ? { permission: s.call.permission, scope: s.attribution.scope }
+        : undefined,
+  });
 }
 
 function refusalRecord(error: WritError): RefusalRecord {
   return Object.keys(error.details).length === 0
     ? { code: error.code, message: error.message }
-    : { code: error.code, message: error.message, details: error.details };
+    : { code: error.code, details: withSortedKeys(error.details), message: error.message };
 }
 
 async function recordOutcome(
@@ -978,23 +994,24 @@ async function recordOutcome(
   result: unknown,
 ): Promise<void> {
   const { rt } = s;
-  const outcome: { -readonly [K in keyof OutcomeFields]: OutcomeFields[K] } = {
-    status,
+  // keys in canonical (sorted) order, so that the record serialises on canonicalJson's fast path
+  const outcome = {
     durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-  };
+  } as { -readonly [K in keyof OutcomeFields]: OutcomeFields[K] };
   if (errorCode !== undefined) outcome.errorCode = errorCode;
-  if (status === 'ok') {
-    outcome.resultDigest = safeDigest(result);
-    if (rt.capture.results) outcome.result = captured(rt, result);
-  }
+  if (status === 'ok' && rt.capture.results) outcome.result = captured(rt, result);
+  if (status === 'ok') outcome.resultDigest = safeDigest(result);
+  outcome.status = status;
   try {
-    await appendEvent(rt, {
-      ...eventBase(rt, s.attribution, s.span),
-      kind: 'outcome',
-      call: { id: s.call.id, name: s.call.name },
-      outcome,
-      ...(s.decisionReceipt === undefined ? {} : { decisionIndex: s.decisionReceipt.index }),
-    });
+    await appendEvent(
+      rt,
+      auditEvent(rt, s.attribution, s.span, {
+        call: { id: s.call.id, name: s.call.name },
+        decisionIndex: s.decisionReceipt?.index,
+        kind: 'outcome',
+        outcome,
+      }),
+    );
   } catch (error) {
     rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
   }

@@ -69,12 +69,12 @@ export interface Principal extends PrincipalRef {
  * ```
  */
 export function toPrincipalRef(principal: Principal): PrincipalRef {
-  const ref: { -readonly [K in keyof PrincipalRef]: PrincipalRef[K] } = {
-    kind: principal.kind,
-    id: principal.id,
-    assurance: principal.assurance,
+  // keys in canonical (sorted) order: records then serialise on canonicalJson's fast path
+  const ref = { assurance: principal.assurance, id: principal.id } as {
+    -readonly [K in keyof PrincipalRef]: PrincipalRef[K];
   };
   if (principal.issuer !== undefined) ref.issuer = principal.issuer;
+  ref.kind = principal.kind;
   if (principal.name !== undefined) ref.name = principal.name;
   if (principal.owner !== undefined) ref.owner = principal.owner;
   if (principal.purpose !== undefined) ref.purpose = principal.purpose;

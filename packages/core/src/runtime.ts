@@ -114,33 +114,69 @@ export function withDeadline<T>(
   run: (signal: AbortSignal) => Promise<T>,
   onTimeout: () => WritError,
 ): Promise<T> {
+  return race(ms, parent, new AbortController(), run, onTimeout);
+}
+
+/**
+ * `withDeadline` for work that takes no signal (an audit append): the same deadline and parent abort,
+ * without an `AbortController` per call. @internal
+ */
+export function withTimeLimit<T>(
+  ms: number,
+  parent: AbortSignal,
+  run: () => Promise<T>,
+  onTimeout: () => WritError,
+): Promise<T> {
+  return race(ms, parent, undefined, run, onTimeout);
+}
+
+function race<T>(
+  ms: number,
+  parent: AbortSignal,
+  controller: AbortController | undefined,
+  run: (signal: AbortSignal) => Promise<T>,
+  onTimeout: () => WritError,
+): Promise<T> {
   if (parent.aborted) return Promise.reject(abortError(parent));
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = onTimeout();
-      controller.abort(error);
-      reject(error);
-    }, ms);
-    onAbort = () => {
-      const error = abortError(parent);
-      controller.abort(error);
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let onAbort: (() => void) | undefined;
+    const finish = () => {
+      settled = true;
+      clearTimeout(timer);
+      if (onAbort !== undefined) parent.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: WritError) => {
+      if (settled) return;
+      finish();
+      controller?.abort(error);
       reject(error);
     };
+    timer = setTimeout(() => fail(onTimeout()), ms);
     // the shared never-aborting signal gets no listeners (thousands of concurrent calls would pile them up)
-    if (parent !== NEVER) parent.addEventListener('abort', onAbort, { once: true });
-  });
-  let work: Promise<T>;
-  try {
-    work = run(controller.signal);
-  } catch (error) {
-    work = Promise.reject(error);
-  }
-  return Promise.race([work, deadline]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort && parent !== NEVER) parent.removeEventListener('abort', onAbort);
+    if (parent !== NEVER) {
+      onAbort = () => fail(abortError(parent));
+      parent.addEventListener('abort', onAbort, { once: true });
+    }
+    let work: Promise<T>;
+    try {
+      work = run(controller === undefined ? NEVER : controller.signal);
+    } catch (error) {
+      work = Promise.reject(error);
+    }
+    Promise.resolve(work).then(
+      (value) => {
+        if (settled) return;
+        finish();
+        resolve(value);
+      },
+      (error: unknown) => {
+        if (settled) return;
+        finish();
+        reject(error);
+      },
+    );
   });
 }
 
@@ -149,10 +185,10 @@ export function abortError(signal: AbortSignal): WritError {
   return new WritError('WRIT_ABORTED', 'the call was aborted before the tool ran', { cause: signal.reason });
 }
 
-/** The principal references of an attribution, built once per attribution (every record repeats them). */
+/** The principal references of an attribution, built once per attribution (every record repeats them). @internal */
 const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'>>();
 
-function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
+export function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
   let found = refs.get(attribution);
   if (found === undefined) {
     found = {
@@ -168,26 +204,64 @@ function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requeste
 /** Common fields of an audit event from an attribution and (optionally) the span it belongs to. @internal */
 export function eventBase(rt: Runtime, attribution: Attribution, span?: Span): AuditEventBase {
   const spanContext = span?.spanContext();
+  const traced = spanContext !== undefined && spanContext.traceId !== '00000000000000000000000000000000';
   const { requester, chain } = principalRefs(attribution);
-  const base: { -readonly [K in keyof AuditEventBase]: AuditEventBase[K] } = {
-    v: AUDIT_EVENT_VERSION,
-    id: rt.generateId(),
-    time: new Date(rt.clock()).toISOString(),
-    service: rt.service,
-    taskId: attribution.taskId,
-    correlationId: attribution.correlationId,
-    requester,
-    chain,
-    autonomous: attribution.autonomous,
+  // keys in canonical (sorted) order, so that records serialise on canonicalJson's fast path
+  const base = { autonomous: attribution.autonomous, chain } as {
+    -readonly [K in keyof AuditEventBase]: AuditEventBase[K];
   };
-  if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
-  if (attribution.intent !== undefined) base.intent = attribution.intent;
   if (attribution.conversationId !== undefined) base.conversationId = attribution.conversationId;
-  if (spanContext !== undefined && spanContext.traceId !== '00000000000000000000000000000000') {
-    base.traceId = spanContext.traceId;
-    base.spanId = spanContext.spanId;
-  }
+  base.correlationId = attribution.correlationId;
+  base.id = rt.generateId();
+  if (attribution.intent !== undefined) base.intent = attribution.intent;
+  if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
+  base.requester = requester;
+  base.service = rt.service;
+  if (traced) base.spanId = spanContext.spanId;
+  base.taskId = attribution.taskId;
+  base.time = new Date(rt.clock()).toISOString();
+  if (traced) base.traceId = spanContext.traceId;
+  base.v = AUDIT_EVENT_VERSION;
   return base;
+}
+
+/**
+ * An audit event: the common fields of `eventBase` and the event's own `fields`, keys in canonical
+ * order (`undefined` fields left out). @internal
+ */
+export function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
+  rt: Runtime,
+  attribution: Attribution,
+  span: Span | undefined,
+  fields: F,
+): AuditEventBase & F {
+  const base = eventBase(rt, attribution, span) as unknown as Record<string, unknown>;
+  const own = fields as unknown as Record<string, unknown>;
+  const baseNames = Object.keys(base);
+  const ownNames = Object.keys(own);
+  if (!ascending(ownNames)) ownNames.sort();
+  // merge two sorted key lists (the fields never repeat a base key)
+  const event: Record<string, unknown> = {};
+  let i = 0;
+  let j = 0;
+  while (i < baseNames.length || j < ownNames.length) {
+    const fromBase = baseNames[i];
+    const fromOwn = ownNames[j];
+    if (fromOwn === undefined || (fromBase !== undefined && fromBase < fromOwn)) {
+      event[fromBase as string] = base[fromBase as string];
+      i++;
+    } else {
+      const value = own[fromOwn];
+      if (value !== undefined) event[fromOwn] = value;
+      j++;
+    }
+  }
+  return event as unknown as AuditEventBase & F;
+}
+
+function ascending(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if ((names[i - 1] as string) >= (names[i] as string)) return false;
+  return true;
 }
 
 /**
@@ -207,7 +281,7 @@ export async function appendEvent(
     });
   }
   try {
-    const receipt = await withDeadline(
+    const receipt = await withTimeLimit(
       rt.timeouts.auditMs,
       signal ?? NEVER,
       () => sink.append(event, { durability }),

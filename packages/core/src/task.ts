@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { AgentDefinition } from './agent.js';
 import type { Attribution } from './attribution.js';
+import { withSortedKeys } from './canonical-json.js';
 import { activeContext, runInContext, type TaskState, tryGetTaskState, withTaskState } from './context.js';
 import { type Credential, toCredentialRef } from './credential.js';
 import { toWritError, WritError } from './errors.js';
 import { DEFAULTS, scopeSchema, validateOptions } from './options.js';
 import type { Principal } from './principal.js';
 import { correlationIdFromContext, withCorrelationBaggage } from './propagation.js';
-import { appendEvent, eventBase, NEVER, type Runtime, withDeadline } from './runtime.js';
+import { appendEvent, auditEvent, NEVER, type Runtime, withDeadline } from './runtime.js';
 import { narrowScope, parseScope } from './scope.js';
 
 /**
@@ -297,14 +298,16 @@ export async function runTask<R>(
 
   // 3. the task-start record must be in the log before anything runs
   try {
-    await appendEvent(rt, {
-      ...eventBase(rt, attribution),
-      kind: 'task-start',
-      scope: attribution.scope,
-      status: 'started',
-      ...(attribution.credential === undefined ? {} : { credential: attribution.credential }),
-      ...(attribution.inbound === undefined ? {} : { inbound: attribution.inbound }),
-    });
+    await appendEvent(
+      rt,
+      auditEvent(rt, attribution, undefined, {
+        kind: 'task-start',
+        scope: attribution.scope,
+        status: 'started',
+        ...(attribution.credential === undefined ? {} : { credential: attribution.credential }),
+        ...(attribution.inbound === undefined ? {} : { inbound: attribution.inbound }),
+      }),
+    );
   } catch (error) {
     await revoke(rt, attribution, 'task-start record not accepted');
     throw error;
@@ -324,13 +327,15 @@ export async function runTask<R>(
   } finally {
     await revoke(rt, attribution, 'task-end');
     try {
-      await appendEvent(rt, {
-        ...eventBase(rt, attribution),
-        kind: 'task-end',
-        status,
-        ...(errorCode === undefined ? {} : { errorCode }),
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      });
+      await appendEvent(
+        rt,
+        auditEvent(rt, attribution, undefined, {
+          kind: 'task-end',
+          status,
+          ...(errorCode === undefined ? {} : { errorCode }),
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        }),
+      );
     } catch (error) {
       rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
     }
@@ -462,17 +467,19 @@ function checkPrincipal(rt: Runtime, principal: Principal, what: string): Princi
 
 async function recordRefusedStart(rt: Runtime, refusal: WritError, attribution: Attribution): Promise<void> {
   try {
-    await appendEvent(rt, {
-      ...eventBase(rt, attribution),
-      kind: 'task-start',
-      scope: attribution.scope,
-      status: 'refused',
-      refusal: {
-        code: refusal.code,
-        message: refusal.message,
-        ...(Object.keys(refusal.details).length === 0 ? {} : { details: refusal.details }),
-      },
-    });
+    await appendEvent(
+      rt,
+      auditEvent(rt, attribution, undefined, {
+        kind: 'task-start',
+        scope: attribution.scope,
+        status: 'refused',
+        refusal: {
+          code: refusal.code,
+          ...(Object.keys(refusal.details).length === 0 ? {} : { details: withSortedKeys(refusal.details) }),
+          message: refusal.message,
+        },
+      }),
+    );
   } catch (error) {
     rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
   }
@@ -505,12 +512,14 @@ async function revoke(rt: Runtime, attribution: Attribution, reason: string): Pr
   }
   if (revoked.length === 0) return;
   try {
-    await appendEvent(rt, {
-      ...eventBase(rt, attribution),
-      kind: 'revocation',
-      credentials: revoked.map(toCredentialRef),
-      reason,
-    });
+    await appendEvent(
+      rt,
+      auditEvent(rt, attribution, undefined, {
+        kind: 'revocation',
+        credentials: revoked.map(toCredentialRef),
+        reason,
+      }),
+    );
   } catch (error) {
     rt.report(toWritError(error, 'WRIT_AUDIT_UNAVAILABLE'));
   }

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
 import { setupTracing, type Tracing } from './__support__/otel.js';
-import { createWrit, getAttribution, WritError } from './index.js';
+import type { AuditEvent, AuditSink } from './index.js';
+import { canonicalJson, createWrit, getAttribution, WritError } from './index.js';
 import { createInMemoryAuditSink, createInMemoryPolicy } from './testing/index.js';
 
 let tracing: Tracing;
@@ -200,5 +201,62 @@ describe('the call pipeline', () => {
     expect(seen.inner.parentTaskId).toBe(seen.outer.taskId);
     expect(seen.inner.correlationId).toBe(seen.outer.correlationId);
     expect(seen.inner.scope).toEqual(['lookup_order']);
+  });
+
+  // Records are written with their keys already in canonical order, so every sink serialises them with
+  // the native JSON.stringify (canonicalJson's fast path, docs/performance.md). A record built in another
+  // order stays correct (canonicalJson sorts it) but costs about twice as much: this keeps that visible.
+  it('builds every kind of record with its keys in canonical order', async () => {
+    // the in-memory sink keeps parsed copies of its canonical lines: look at the objects Writ hands over
+    const stored = createInMemoryAuditSink();
+    const handed: AuditEvent[] = [];
+    const audit: AuditSink = {
+      name: 'capturing',
+      append: (event, options) => {
+        handed.push(event);
+        return stored.append(event, options);
+      },
+    };
+    const t = setup({ writ: { telemetry: { tracer: tracing.tracer }, audit } });
+    await t.writ.task({ ...task, conversationId: 'thread-9' }, async () => {
+      await t.lookup.execute({ orderId: '42' });
+      await t.refund.execute({ orderId: '42', amount: 900 });
+      await t.deleteCustomer.execute({ customerId: 'c-7' }).catch(() => undefined);
+      await t.lookup.execute({ orderId: 42 as unknown as string }).catch(() => undefined);
+      await t.writ.delegate({ agent: 'billing', scope: ['lookup_order'] }, () =>
+        t.refund.execute({ orderId: '7', amount: 1 }).catch(() => undefined),
+      );
+    });
+    await t.writ.task({ ...task, requester: 'not-a-token' }, async () => undefined).catch(() => undefined);
+    const kinds = new Set(handed.map((e) => e.kind));
+    expect([...kinds].sort()).toEqual([
+      'approval',
+      'decision',
+      'outcome',
+      'revocation',
+      'task-end',
+      'task-start',
+    ]);
+    expect(stored.ofKind('decision').map((e) => e.refusal?.code ?? e.decision.effect)).toEqual([
+      'allow',
+      'approval_required',
+      'WRIT_POLICY_DENIED',
+      'WRIT_INPUT_INVALID',
+      'approval_required',
+    ]);
+    expect(stored.ofKind('decision')[4]?.scopeDrift).toEqual({
+      permission: 'refund_order',
+      scope: ['lookup_order'],
+    });
+    expect(stored.ofKind('task-start').map((e) => e.status)).toContain('refused');
+    expect(
+      t.audit.events.every(
+        (e) => e.traceId !== undefined || e.kind.startsWith('task') || e.kind === 'revocation',
+      ),
+    ).toBe(true);
+    expect(handed).toHaveLength(stored.events.length);
+    for (const event of handed) {
+      expect(JSON.stringify(event), `${event.kind} record`).toBe(canonicalJson(event));
+    }
   });
 });
