@@ -1,6 +1,7 @@
 import { type AuditReceipt, type Durability, WritError } from '@writ/core';
 import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
-import { createFrontier, type FrontierState, leafHash } from './merkle/index.js';
+import { createFrontier, type FrontierState } from './merkle/index.js';
+import { encodeLeaf } from './merkle/merkle.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 
 /**
@@ -262,11 +263,10 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
     const index = size;
     const line = encodeEnvelope({ i: index, p: lastHash, r: record });
-    const bytes = Buffer.from(line, 'utf8');
-    const hash = leafHash(bytes);
+    const { bytes, hash, hex } = encodeLeaf(line);
     frontier.append(hash);
     size++;
-    lastHash = hash.toString('hex');
+    lastHash = hex;
     const receipt: AuditReceipt = { log: origin, index, leafHash: lastHash };
     const encoded = { bytes, leafHash: lastHash };
     const done = new Promise<void>((resolve, reject) => {

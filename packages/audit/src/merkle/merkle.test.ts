@@ -7,6 +7,7 @@ import {
   createFrontier,
   createPackedFrontier,
   EMPTY_ROOT,
+  encodeLeaf,
   type FrontierState,
   inclusionProof,
   leafHash,
@@ -577,4 +578,18 @@ describe('properties', () => {
     expect(verifyInclusion(leaf, Math.min(x, y), Math.max(x, y) + 1, proof, root)).toBe(false);
     expect(verifyConsistency(Math.min(x, y) + 1, Math.max(x, y) + 1, leaf, root, proof)).toBe(false);
   });
+});
+
+describe('encodeLeaf (how the appender encodes each line once)', () => {
+  test.prop([fc.string({ unit: 'binary', maxLength: 3000 })], { numRuns: 300 })(
+    'gives the UTF-8 bytes of the line and their RFC 6962 leaf hash',
+    (line) => {
+      const { bytes, hash, hex } = encodeLeaf(line);
+      const expected = Buffer.from(line, 'utf8');
+      expect(bytes.equals(expected)).toBe(true);
+      expect(hash.equals(sha256(Buffer.of(0), expected))).toBe(true);
+      expect(hex).toBe(hash.toString('hex'));
+      expect(hash.equals(leafHash(expected))).toBe(true);
+    },
+  );
 });
