@@ -167,6 +167,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   const dir = resolve(config.dir ?? '.writ');
 
   let components: Promise<EmbeddedComponents> | undefined;
+  let ready: EmbeddedComponents | undefined;
   const init = (): Promise<EmbeddedComponents> => {
     components ??= (async () => {
       const authority = await createLocalAuthority({
@@ -206,36 +207,50 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     })();
     // a failed start is not kept: the next call tries again (e.g. once the log directory is writable)
     const started = components;
-    started.catch(() => {
-      if (components === started) components = undefined;
-    });
+    started.then(
+      (made) => {
+        if (components === started) ready = made;
+      },
+      () => {
+        if (components === started) components = undefined;
+      },
+    );
     return started;
+  };
+  // once started, calls go straight to the components, without an extra await
+  const use = <T>(call: (made: EmbeddedComponents) => Promise<T>): Promise<T> => {
+    if (ready === undefined) return init().then(call);
+    try {
+      return call(ready);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 
   const identity: IdentityProvider = (core.identity as IdentityProvider | undefined) ?? {
     name: 'local-authority',
-    verifyRequester: async (token, o) => (await init()).identity.verifyRequester(token, o),
-    agentIdentity: async (agent, o) => (await init()).identity.agentIdentity(agent, o),
+    verifyRequester: (token, o) => use((made) => made.identity.verifyRequester(token, o)),
+    agentIdentity: (agent, o) => use((made) => made.identity.agentIdentity(agent, o)),
   };
   const credentials: CredentialBroker = (core.credentials as CredentialBroker | undefined) ?? {
     name: 'writ-broker',
-    issueTaskCredential: async (r, o) => (await init()).credentials.issueTaskCredential(r, o),
+    issueTaskCredential: (r, o) => use((made) => made.credentials.issueTaskCredential(r, o)),
     renewTaskCredential: async (r, o) => {
       const broker = (await init()).credentials;
       if (broker.renewTaskCredential === undefined) return r.credential;
       return broker.renewTaskCredential(r, o);
     },
-    credentialFor: async (r, o) => (await init()).credentials.credentialFor(r, o),
-    revokeTask: async (taskId, o) => (await init()).credentials.revokeTask(taskId, o),
+    credentialFor: (r, o) => use((made) => made.credentials.credentialFor(r, o)),
+    revokeTask: (taskId, o) => use((made) => made.credentials.revokeTask(taskId, o)),
   };
   const policy: PolicyEngine = (core.policy as PolicyEngine | undefined) ?? {
     name: 'cedar',
     deterministic: true,
-    decide: async (request, o) => (await init()).policy.decide(request, o),
+    decide: (request, o) => use((made) => made.policy.decide(request, o)),
   };
   const audit: AuditSink = (core.audit as AuditSink | undefined) ?? {
     name: 'file',
-    append: async (event, o) => (await init()).audit.append(event, o),
+    append: (event, o) => use((made) => made.audit.append(event, o)),
     flush: async () => {
       if (components) await (await components).audit.flush?.();
     },
