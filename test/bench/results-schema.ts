@@ -37,6 +37,20 @@ export const latencyRowSchema = z.strictObject({
     .optional(),
 });
 
+/** Two cases sampled against each other in alternating batches (sampling.ts `samplePair`). */
+export const pairRowSchema = z.strictObject({
+  baseline: z.string().min(1),
+  case: z.string().min(1),
+  batchMs: nonNegative,
+  baselineSamples: count,
+  caseSamples: count,
+  baselineP50Us: nonNegative,
+  caseP50Us: nonNegative,
+  p50Ratio: finite,
+  p50OverheadUs: finite,
+  p99OverheadUs: finite,
+});
+
 export const throughputRowSchema = z.strictObject({
   id: z.string().min(1),
   policy: z.string().min(1),
@@ -111,6 +125,8 @@ export const resultsSchema = z.strictObject({
     writVersion: z.string(),
   }),
   latency: z.array(latencyRowSchema),
+  /** Pairs sampled in alternating batches; the Cedar ratio target reads its pair from here. */
+  pairs: z.array(pairRowSchema),
   throughput: z.array(throughputRowSchema),
   memory: memorySchema.nullable(),
   audit: auditSchema.nullable(),
@@ -121,6 +137,7 @@ export const resultsSchema = z.strictObject({
 
 export type Machine = z.infer<typeof machineSchema>;
 export type LatencyRow = z.infer<typeof latencyRowSchema>;
+export type PairRow = z.infer<typeof pairRowSchema>;
 export type ThroughputRow = z.infer<typeof throughputRowSchema>;
 export type MemoryResult = z.infer<typeof memorySchema>;
 export type AppendRow = z.infer<typeof appendRowSchema>;

@@ -17,7 +17,14 @@ import { parseArgs } from 'node:util';
 import { type Cerbos, cerbosBinary, startCerbos } from './cerbos.ts';
 import { TempDirs } from './fixtures.ts';
 import { evaluateTargets, formatReport } from './report.ts';
-import type { AuditResult, LatencyRow, MemoryResult, Results, ThroughputRow } from './results-schema.ts';
+import type {
+  AuditResult,
+  LatencyRow,
+  MemoryResult,
+  PairRow,
+  Results,
+  ThroughputRow,
+} from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runLatency } from './scenarios/latency.ts';
@@ -34,6 +41,9 @@ const SIZES = {
     rounds: 5,
     roundMs: 300,
     warmupMs: 200,
+    pairRounds: 5,
+    pairRoundMs: 2_000,
+    pairBatchMs: 10,
     throughputWindowMs: 1_000,
     throughputMaxWindowMs: 5_000,
     throughputRampMs: 300,
@@ -53,6 +63,9 @@ const SIZES = {
     rounds: 2,
     roundMs: 25,
     warmupMs: 10,
+    pairRounds: 2,
+    pairRoundMs: 40,
+    pairBatchMs: 5,
     throughputWindowMs: 50,
     throughputMaxWindowMs: 200,
     throughputRampMs: 10,
@@ -136,6 +149,7 @@ process.once('SIGINT', () => {
 
 try {
   let latency: LatencyRow[] = [];
+  let pairs: PairRow[] = [];
   let throughput: ThroughputRow[] = [];
   let memory: MemoryResult | null = null;
   let audit: AuditResult | null = null;
@@ -153,7 +167,7 @@ try {
         skipped.push({ scenario: 'authzen', reason: `Cerbos did not start: ${String(error).slice(0, 300)}` });
       }
     }
-    latency = await timed('latency', () =>
+    ({ rows: latency, pairs } = await timed('latency', () =>
       runLatency({
         tracer: tracing.tracer,
         temps,
@@ -166,8 +180,9 @@ try {
             if (mode === 'full') progress(`  round ${round + 1}/${sizes.rounds} ${id}`);
           },
         },
+        pairPlan: { rounds: sizes.pairRounds, timeMs: sizes.pairRoundMs, batchMs: sizes.pairBatchMs },
       }),
-    );
+    ));
     await cerbos?.close();
     cerbos = undefined;
   }
@@ -228,14 +243,16 @@ try {
       writVersion: (require('writ/package.json') as { version: string }).version,
     },
     latency,
+    pairs,
     throughput,
     memory,
     audit,
-    targets: evaluateTargets({ latency, throughput, memory, audit, evaluate: mode === 'full' }),
+    targets: evaluateTargets({ latency, pairs, throughput, memory, audit, evaluate: mode === 'full' }),
     skipped,
     notes: [
       'Latency: tinybench samples from interleaved rounds (every case runs a little, in rotating order, then again); p50/p99/mean in µs over all rounds.',
       'vs baseline: p50 ratio, and p50/p99 differences, against the case named, measured in the same process run.',
+      'Pairs: after the rounds, the Cedar ratio pair is sampled again in alternating batches of a few ms (baseline, case, case, baseline, …) so both see the same machine; the cedar-ratio target reads the pair.',
       'Writ calls run inside one writ.task per round; task start+end is its own case.',
       'strict: each call waits for two fdatasync (decision record before the tool runs, outcome record after).',
       'Spans: BasicTracerProvider with a processor that only counts, AsyncLocalStorage context manager, always-on sampling.',

@@ -103,6 +103,58 @@ export async function sampleLatency(
   return samples;
 }
 
+/** How a pair of cases is sampled: alternating batches of a few milliseconds, for `rounds` rounds. */
+export interface PairPlan {
+  readonly rounds: number;
+  /** Time budget of the pair in each round (both cases together), ms. */
+  readonly timeMs: number;
+  /** Length of one batch of calls of one case, ms. */
+  readonly batchMs: number;
+}
+
+/**
+ * Samples two cases against each other in alternating batches of `batchMs` (base, subject, subject,
+ * base, …), so both see the same machine. On a shared machine whose speed drifts within a second, two
+ * cases sampled in separate rounds can land in different regimes; batches a few milliseconds long
+ * cannot. Returns each case's samples in microseconds.
+ */
+export async function samplePair(
+  base: LatencyCase,
+  subject: LatencyCase,
+  plan: PairPlan,
+): Promise<{ base: number[]; subject: number[] }> {
+  const out = { base: [] as number[], subject: [] as number[] };
+  const batch = async (fn: () => Promise<unknown>, into: number[]) => {
+    const until = performance.now() + plan.batchMs;
+    for (;;) {
+      const start = performance.now();
+      if (start >= until) return;
+      await fn();
+      into.push((performance.now() - start) * 1000);
+    }
+  };
+  const within = <T>(c: LatencyCase, body: () => Promise<T>) => (c.inside ? c.inside(body) : body());
+  for (let round = 0; round < plan.rounds; round++) {
+    await within(subject, () =>
+      within(base, async () => {
+        const until = performance.now() + plan.timeMs;
+        for (let k = 0; performance.now() < until; k++) {
+          if (k % 2 === 0) {
+            await batch(base.fn, out.base);
+            await batch(subject.fn, out.subject);
+          } else {
+            await batch(subject.fn, out.subject);
+            await batch(base.fn, out.base);
+          }
+        }
+      }),
+    );
+    await base.afterRound?.();
+    await subject.afterRound?.();
+  }
+  return out;
+}
+
 /** Result of a closed-loop throughput run. */
 export interface ThroughputStats {
   readonly concurrency: number;

@@ -78,6 +78,15 @@ describe('npm run bench -- --smoke', () => {
     for (const row of results.latency) expect(row.samples, row.id).toBeGreaterThan(0);
   });
 
+  it('samples the Cedar ratio pair in alternating batches, and the target reads it', () => {
+    expect(results.pairs.map((p) => [p.baseline, p.case])).toEqual([['cedar-direct', 'writ-cedar-async']]);
+    const pair = results.pairs[0];
+    expect(pair?.baselineSamples).toBeGreaterThan(0);
+    expect(pair?.caseSamples).toBeGreaterThan(0);
+    expect(results.targets.find((t) => t.id === 'cedar-ratio')?.value).toBe(pair?.p50Ratio);
+    expect(output).toContain('Pair (alternating batches)');
+  });
+
   it('covers throughput, memory and the audit log', () => {
     expect(results.throughput.map((r) => r.concurrency)).toEqual(expect.arrayContaining([1, 64, 1024]));
     expect(results.memory?.points.length).toBeGreaterThanOrEqual(2);

@@ -24,14 +24,23 @@ import {
   lookupOrder,
   type TempDirs,
 } from '../fixtures.ts';
-import type { LatencyRow } from '../results-schema.ts';
-import { type LatencyCase, type LatencyPlan, sampleLatency, summarize } from '../sampling.ts';
+import type { LatencyRow, PairRow } from '../results-schema.ts';
+import {
+  type LatencyCase,
+  type LatencyPlan,
+  type PairPlan,
+  sampleLatency,
+  samplePair,
+  summarize,
+} from '../sampling.ts';
 
 /** What the latency scenarios need from the run. */
 export interface LatencyContext {
   readonly tracer: Tracer;
   readonly temps: TempDirs;
   readonly plan: LatencyPlan;
+  /** How the pairs behind ratio targets are sampled after the rounds. */
+  readonly pairPlan: PairPlan;
   /** A running Cerbos, or `undefined` to skip the AuthZEN pair. */
   readonly cerbos: Cerbos | undefined;
 }
@@ -127,7 +136,16 @@ function evidenceFloor(events: readonly AuditEvent[]): () => void {
 }
 
 /** Builds every case, samples them, and returns one row per case (closing what it opened). */
-export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
+/** Cases sampled again as pairs (baseline, subject) in alternating batches: the Cedar ratio target's. */
+const PAIRS: readonly (readonly [string, string])[] = [['cedar-direct', 'writ-cedar-async']];
+
+/** The rows of every case, and the pairs sampled in alternating batches. */
+export interface LatencyResult {
+  readonly rows: LatencyRow[];
+  readonly pairs: PairRow[];
+}
+
+export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
   const { tracer, temps } = ctx;
   const opened: BenchWrit[] = [];
   const open = async <T extends BenchWrit>(made: Promise<T> | T): Promise<T> => {
@@ -253,7 +271,28 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
 
     const samples = await sampleLatency(cases, ctx.plan);
     const stats = new Map(cases.map((c) => [c.id, summarize(samples.get(c.id) ?? [])]));
-    return cases.map((c): LatencyRow => {
+    const pairs: PairRow[] = [];
+    for (const [baseId, subjectId] of PAIRS) {
+      const base = cases.find((c) => c.id === baseId);
+      const subject = cases.find((c) => c.id === subjectId);
+      if (base === undefined || subject === undefined) continue;
+      const sampled = await samplePair(base, subject, ctx.pairPlan);
+      const b = summarize(sampled.base);
+      const s = summarize(sampled.subject);
+      pairs.push({
+        baseline: baseId,
+        case: subjectId,
+        batchMs: ctx.pairPlan.batchMs,
+        baselineSamples: b.samples,
+        caseSamples: s.samples,
+        baselineP50Us: b.p50Us,
+        caseP50Us: s.p50Us,
+        p50Ratio: s.p50Us / b.p50Us,
+        p50OverheadUs: s.p50Us - b.p50Us,
+        p99OverheadUs: s.p99Us - b.p99Us,
+      });
+    }
+    const rows = cases.map((c): LatencyRow => {
       const own = stats.get(c.id);
       if (own === undefined) throw new Error(`no statistics for ${c.id}`);
       const base = c.baseline === undefined ? undefined : stats.get(c.baseline);
@@ -275,6 +314,7 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyRow[]> {
             }),
       };
     });
+    return { rows, pairs };
   } finally {
     for (const bench of opened) await bench.close().catch(() => undefined);
   }

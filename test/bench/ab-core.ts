@@ -1,0 +1,135 @@
+// Compares two builds of @writ/core in one process: the same call (in-memory allow-all policy, a sink
+// that canonically encodes and leaf-hashes every record, opaque credentials, async durability, a real
+// OTel SDK tracer) through each build, in alternating ABBA rounds, so a shared machine's drift lands on
+// both alike. For before/after figures of a change to the pipeline:
+//
+//   git stash && (cd packages/core && npx tsup) && cp -r packages/core/dist packages/core/.ab-before
+//   git stash pop && (cd packages/core && npx tsup)
+//   node test/bench/ab-core.ts packages/core/.ab-before packages/core/dist 20
+//
+// Both directories must sit inside packages/core (their imports resolve from there). Prints p50 and
+// mean wall time per call and CPU time per call (user + system, which a busy neighbour's steal time
+// does not inflate), and the after/before ratios.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type * as Core from '@writ/core';
+import { z } from 'zod';
+import {
+  ARGS,
+  createAllowAllPolicy,
+  createForgetfulBroker,
+  lookupOrder,
+  REQUESTER,
+  TASK,
+} from './fixtures.ts';
+import { quantile } from './sampling.ts';
+import { setUpTracing } from './tracing.ts';
+
+const [dirA, dirB, secondsArg] = process.argv.slice(2);
+if (dirA === undefined || dirB === undefined) {
+  console.error('usage: ab-core.ts <dist-before> <dist-after> [seconds=20]');
+  process.exit(2);
+}
+const seconds = Number(secondsArg ?? 20);
+const ROUND_MS = 250;
+
+interface Side {
+  readonly label: string;
+  readonly call: () => Promise<unknown>;
+  readonly inTask: (body: () => Promise<void>) => Promise<void>;
+  readonly wall: number[];
+  cpuUs: number;
+  calls: number;
+}
+
+async function side(label: string, dir: string): Promise<Side> {
+  const core = (await import(pathToFileURL(resolve(dir, 'index.js')).href)) as typeof Core;
+  const zero = Buffer.from([0]);
+  let index = 0;
+  const writ = core.createWrit({
+    policy: createAllowAllPolicy(),
+    audit: {
+      name: 'discard',
+      async append(event) {
+        const line = core.canonicalJson(event);
+        const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
+        return { log: 'discard', index: index++, leafHash };
+      },
+    },
+    credentials: createForgetfulBroker(),
+    durability: 'async',
+  });
+  const tool = writ.tool({
+    name: 'lookup_order',
+    input: z.object({ orderId: z.string() }),
+    resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+    risk: 'low',
+    annotations: { readOnly: true },
+    audience: 'https://orders.example.com',
+    execute: (args) => lookupOrder(args),
+  });
+  return {
+    label,
+    call: () => tool.execute(ARGS),
+    inTask: (body) => writ.task({ ...TASK, requester: REQUESTER }, body),
+    wall: [],
+    cpuUs: 0,
+    calls: 0,
+  };
+}
+
+async function round(s: Side, record: boolean): Promise<void> {
+  await s.inTask(async () => {
+    const cpu = process.cpuUsage();
+    const until = performance.now() + ROUND_MS;
+    let calls = 0;
+    while (performance.now() < until) {
+      const t0 = performance.now();
+      await s.call();
+      const t1 = performance.now();
+      if (record) s.wall.push((t1 - t0) * 1000);
+      calls++;
+    }
+    const used = process.cpuUsage(cpu);
+    if (record) {
+      s.cpuUs += used.user + used.system;
+      s.calls += calls;
+    }
+  });
+}
+
+const tracing = setUpTracing();
+const a = await side('before', dirA);
+const b = await side('after', dirB);
+for (let i = 0; i < 4; i++) {
+  await round(a, false);
+  await round(b, false);
+}
+const rounds = Math.max(2, Math.round((seconds * 1000) / ROUND_MS / 2));
+for (let r = 0; r < rounds; r++) {
+  const order = r % 2 === 0 ? [a, b] : [b, a];
+  for (const s of order) await round(s, true);
+}
+await tracing.shutdown();
+
+const stats = (s: Side) => {
+  const sorted = [...s.wall].sort((x, y) => x - y);
+  return {
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
+    cpu: s.cpuUs / s.calls,
+  };
+};
+const sa = stats(a);
+const sb = stats(b);
+const f = (v: number) => v.toFixed(1).padStart(8);
+console.log(`${rounds} rounds of ${ROUND_MS} ms each, ABBA order; µs per call`);
+console.log('          p50      p99     mean   cpu/call');
+console.log(`before ${f(sa.p50)} ${f(sa.p99)} ${f(sa.mean)} ${f(sa.cpu)}   (${a.wall.length} calls)`);
+console.log(`after  ${f(sb.p50)} ${f(sb.p99)} ${f(sb.mean)} ${f(sb.cpu)}   (${b.wall.length} calls)`);
+console.log(
+  `ratio  ${(sb.p50 / sa.p50).toFixed(3).padStart(8)} ${(sb.p99 / sa.p99).toFixed(3).padStart(8)} ${(sb.mean / sa.mean).toFixed(3).padStart(8)} ${(sb.cpu / sa.cpu).toFixed(3).padStart(8)}`,
+);
