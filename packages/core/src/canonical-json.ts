@@ -58,14 +58,7 @@ const OBJECT_PROTOTYPE = Object.prototype;
 function inCanonicalOrder(value: object, depth: number): boolean {
   if (depth >= MAX_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (typeof item === 'object') {
-        if (item !== null && !inCanonicalOrder(item, depth + 1)) return false;
-      } else if (typeof item === 'number') {
-        if (!Number.isFinite(item)) return false;
-      } else if (typeof item === 'bigint') return false;
-    }
+    for (let i = 0; i < value.length; i++) if (!memberInOrder(value[i], depth)) return false;
     return true;
   }
   const prototype: unknown = Object.getPrototypeOf(value);
@@ -74,14 +67,16 @@ function inCanonicalOrder(value: object, depth: number): boolean {
   for (const name in value) {
     if (previous !== undefined && name <= previous) return false;
     previous = name;
-    const member: unknown = (value as Record<string, unknown>)[name];
-    if (typeof member === 'object') {
-      if (member !== null && !inCanonicalOrder(member, depth + 1)) return false;
-    } else if (typeof member === 'number') {
-      if (!Number.isFinite(member)) return false;
-    } else if (typeof member === 'bigint') return false;
+    if (!memberInOrder((value as Record<string, unknown>)[name], depth)) return false;
   }
   return true;
+}
+
+/** A member of an object or array at `depth`: see {@link inCanonicalOrder}. */
+function memberInOrder(member: unknown, depth: number): boolean {
+  if (typeof member === 'object') return member === null || inCanonicalOrder(member, depth + 1);
+  if (typeof member === 'number') return Number.isFinite(member);
+  return typeof member !== 'bigint';
 }
 
 function write(value: unknown, depth: number, key: string | number): string | undefined {
