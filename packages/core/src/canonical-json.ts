@@ -129,9 +129,7 @@ function write(value: unknown, depth: number, key: string | number): string | un
  */
 export function withSortedKeys<T extends object>(record: T): T {
   const names = Object.keys(record);
-  let sorted = true;
-  for (let i = 1; i < names.length && sorted; i++) sorted = (names[i - 1] as string) < (names[i] as string);
-  if (sorted) return record;
+  if (ascending(names)) return record;
   names.sort();
   const copy: Record<string, unknown> = {};
   for (const name of names) {
@@ -139,6 +137,12 @@ export function withSortedKeys<T extends object>(record: T): T {
     if (member !== undefined) copy[name] = member;
   }
   return copy as T;
+}
+
+/** True when `names` are in strictly ascending UTF-16 order (canonical key order). @internal */
+export function ascending(names: readonly string[]): boolean {
+  for (let i = 1; i < names.length; i++) if ((names[i - 1] as string) >= (names[i] as string)) return false;
+  return true;
 }
 
 /**

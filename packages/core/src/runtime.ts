@@ -3,6 +3,7 @@ import type { AgentDefinition } from './agent.js';
 import type { Attribution } from './attribution.js';
 import type { AuditEvent, AuditEventBase } from './audit-event.js';
 import { AUDIT_EVENT_VERSION } from './audit-event.js';
+import { ascending } from './canonical-json.js';
 import { compose, type Hook } from './compose.js';
 import type { Decision } from './decision.js';
 import { assertedIdentity, denyAllPolicy } from './defaults.js';
@@ -257,11 +258,6 @@ export function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
     }
   }
   return event as unknown as AuditEventBase & F;
-}
-
-function ascending(names: readonly string[]): boolean {
-  for (let i = 1; i < names.length; i++) if ((names[i - 1] as string) >= (names[i] as string)) return false;
-  return true;
 }
 
 /**
