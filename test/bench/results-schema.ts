@@ -110,6 +110,18 @@ export const targetSchema = z.strictObject({
   unit: z.string(),
   /** `null` when the scenario behind it did not run. */
   met: z.boolean().nullable(),
+  /**
+   * The same figure for the evidence floor measured in the same run: what encoding and hashing the
+   * records the design requires of a call costs, with nothing else of Writ. Where the floor alone misses
+   * the threshold, the target is out of reach by design on this machine. `null` when not measured.
+   */
+  floor: z
+    .strictObject({
+      value: finite,
+      /** Whether the floor alone meets the threshold; `null` in smoke mode. */
+      met: z.boolean().nullable(),
+    })
+    .nullable(),
 });
 
 export const resultsSchema = z.strictObject({

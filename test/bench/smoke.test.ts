@@ -71,6 +71,8 @@ describe('npm run bench -- --smoke', () => {
         'writ-core-async',
         'writ-cedar-cached-async',
         'task-start-end',
+        'evidence-floor',
+        'cedar-evidence-floor',
       ]),
     );
     const cerbosSkipped = results.skipped.some((s) => s.scenario === 'authzen');
@@ -78,13 +80,31 @@ describe('npm run bench -- --smoke', () => {
     for (const row of results.latency) expect(row.samples, row.id).toBeGreaterThan(0);
   });
 
-  it('samples the Cedar ratio pair in alternating batches, and the target reads it', () => {
-    expect(results.pairs.map((p) => [p.baseline, p.case])).toEqual([['cedar-direct', 'writ-cedar-async']]);
-    const pair = results.pairs[0];
-    expect(pair?.baselineSamples).toBeGreaterThan(0);
-    expect(pair?.caseSamples).toBeGreaterThan(0);
-    expect(results.targets.find((t) => t.id === 'cedar-ratio')?.value).toBe(pair?.p50Ratio);
+  it('samples the Cedar ratio pair and its evidence floor in alternating batches; the target reads both', () => {
+    expect(results.pairs.map((p) => [p.baseline, p.case])).toEqual([
+      ['cedar-direct', 'writ-cedar-async'],
+      ['cedar-direct', 'cedar-evidence-floor'],
+    ]);
+    for (const pair of results.pairs) {
+      expect(pair.baselineSamples).toBeGreaterThan(0);
+      expect(pair.caseSamples).toBeGreaterThan(0);
+    }
+    const [writPair, floorPair] = results.pairs;
+    const target = results.targets.find((t) => t.id === 'cedar-ratio');
+    expect(target?.value).toBe(writPair?.p50Ratio);
+    expect(target?.floor).toEqual({ value: floorPair?.p50Ratio, met: null });
     expect(output).toContain('Pair (alternating batches)');
+  });
+
+  it("gives the own-overhead targets the evidence floor's figure from the same run", () => {
+    const row = (id: string) => results.latency.find((r) => r.id === id);
+    const floor = row('evidence-floor');
+    const bare = row('bare');
+    if (floor === undefined || bare === undefined) throw new Error('evidence-floor or bare was not measured');
+    const target = (id: string) => results.targets.find((t) => t.id === id);
+    expect(target('writ-overhead-p50')?.floor?.value).toBe(floor.p50Us - bare.p50Us);
+    expect(target('writ-overhead-p99')?.floor?.value).toBe(floor.p99Us - bare.p99Us);
+    expect(target('verify-rate')?.floor).toBeNull();
   });
 
   it('covers throughput, memory and the audit log', () => {

@@ -135,9 +135,14 @@ function evidenceFloor(events: readonly AuditEvent[]): () => void {
   };
 }
 
-/** Builds every case, samples them, and returns one row per case (closing what it opened). */
-/** Cases sampled again as pairs (baseline, subject) in alternating batches: the Cedar ratio target's. */
-const PAIRS: readonly (readonly [string, string])[] = [['cedar-direct', 'writ-cedar-async']];
+/**
+ * Cases sampled again as pairs (baseline, subject) in alternating batches: the Cedar ratio target's, and
+ * the same baseline against the evidence floor next to Cedar (what the design's records alone cost there).
+ */
+const PAIRS: readonly (readonly [string, string])[] = [
+  ['cedar-direct', 'writ-cedar-async'],
+  ['cedar-direct', 'cedar-evidence-floor'],
+];
 
 /** The rows of every case, and the pairs sampled in alternating batches. */
 export interface LatencyResult {
@@ -145,6 +150,7 @@ export interface LatencyResult {
   readonly pairs: PairRow[];
 }
 
+/** Builds every case, samples them, and returns one row per case (closing what it opened). */
 export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
   const { tracer, temps } = ctx;
   const opened: BenchWrit[] = [];
@@ -176,6 +182,18 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
         fn: () =>
           withSpan(tracer, `call_${++callNo}`, () => {
             if (!decideDirect()) throw new Error('cedar denied the benchmark call');
+            return lookupOrder(ARGS);
+          }),
+      },
+      {
+        id: 'cedar-evidence-floor',
+        name: "cedar-wasm direct + span + the call's 2 records encoded + hashed",
+        group: 'baseline',
+        baseline: 'cedar-direct',
+        fn: () =>
+          withSpan(tracer, `call_${++callNo}`, () => {
+            if (!decideDirect()) throw new Error('cedar denied the benchmark call');
+            evidence();
             return lookupOrder(ARGS);
           }),
       },
