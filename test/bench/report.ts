@@ -82,7 +82,7 @@ export function evaluateTargets(input: {
     ),
     target(
       'verify-rate',
-      `verifyLog over the ${input.audit?.verify.records ?? 0}-record log`,
+      `verifyLog over the ${input.audit?.verify.records ?? 0}-record log, fastest of ${input.audit?.verify.runs.length ?? 0} runs in fresh processes`,
       '≥ 250,000 records/s',
       input.audit?.verify.recordsPerSec,
       'records/s',
@@ -203,11 +203,12 @@ export function formatReport(results: Results): string {
         ['Audit log', 'records', 'seconds', 'records/s'],
         [
           [
-            `verifyLog (${mb(a.log.bytes)}${a.log.reused ? ', reused' : `, built in ${a.log.buildSeconds?.toFixed(1)} s`})`,
+            `verifyLog (${mb(a.log.bytes)}${a.log.reused ? ', reused' : `, built in ${a.log.buildSeconds?.toFixed(1)} s`}), fastest of ${a.verify.runs.length}`,
             int(a.verify.records),
             a.verify.seconds.toFixed(2),
             int(a.verify.recordsPerSec),
           ],
+          ...a.verify.runs.map((r, i) => [`  run ${i + 1}`, '', r.seconds.toFixed(2), int(r.recordsPerSec)]),
           ...a.append.map((r) => [
             `file sink append, ${r.durability}, ${r.concurrency} in flight`,
             int(r.records),

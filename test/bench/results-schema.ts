@@ -93,11 +93,13 @@ export const auditSchema = z.strictObject({
     reused: z.boolean(),
     buildSeconds: nonNegative.nullable(),
   }),
+  /** The fastest of `runs` (each in a fresh process). */
   verify: z.strictObject({
     ok: z.boolean(),
     records: count,
     seconds: nonNegative,
     recordsPerSec: nonNegative,
+    runs: z.array(z.strictObject({ seconds: nonNegative, recordsPerSec: nonNegative })).min(1),
   }),
   append: z.array(appendRowSchema),
 });

@@ -52,6 +52,7 @@ const SIZES = {
     memoryCheckpoints: [10_000, 100_000, 500_000, 1_000_000],
     callsPerTask: 1_000,
     logRecords: 1_000_000,
+    verifyRuns: 3,
     appends: [
       { durability: 'batched', concurrency: 256, records: 50_000 },
       { durability: 'strict', concurrency: 256, records: 20_000 },
@@ -74,6 +75,7 @@ const SIZES = {
     memoryCheckpoints: [100, 400],
     callsPerTask: 100,
     logRecords: 2_000,
+    verifyRuns: 2,
     appends: [
       { durability: 'batched', concurrency: 64, records: 1_000 },
       { durability: 'strict', concurrency: 64, records: 500 },
@@ -213,6 +215,7 @@ try {
       runAuditLog({
         temps,
         logRecords: sizes.logRecords,
+        verifyRuns: sizes.verifyRuns,
         reuse: mode === 'full' && !flags['no-reuse-log'],
         appends: sizes.appends,
         onProgress: (message) => progress(`  ${message}`),

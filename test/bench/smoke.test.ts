@@ -111,6 +111,9 @@ describe('npm run bench -- --smoke', () => {
     expect(results.throughput.map((r) => r.concurrency)).toEqual(expect.arrayContaining([1, 64, 1024]));
     expect(results.memory?.points.length).toBeGreaterThanOrEqual(2);
     expect(results.audit?.verify.ok).toBe(true);
+    const runs = results.audit?.verify.runs ?? [];
+    expect(runs).toHaveLength(2);
+    expect(results.audit?.verify.seconds).toBe(Math.min(...runs.map((r) => r.seconds)));
     expect(results.audit?.append.length).toBeGreaterThan(0);
   });
 

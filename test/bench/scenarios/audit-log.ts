@@ -34,6 +34,11 @@ export interface AuditLogContext {
   readonly logRecords: number;
   /** Keep the built log in os.tmpdir() for later runs (false: a temp dir removed at the end). */
   readonly reuse: boolean;
+  /**
+   * How many times `verifyLog` reads the log, each in a fresh process. The figure is the fastest run: a
+   * busy neighbour on a shared machine only ever slows a run down. Every run is kept in the results.
+   */
+  readonly verifyRuns: number;
   /** Raw append runs. */
   readonly appends: readonly { durability: Durability; concurrency: number; records: number }[];
   readonly onProgress?: (message: string) => void;
@@ -173,10 +178,16 @@ async function verifyInChild(
 export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
   const templates = await recordTemplates();
   const log = await largeLog(ctx, templates);
-  ctx.onProgress?.(`verifying ${log.records} records`);
-  const verdict = await verifyInChild(log.auditDir, log.verifierKey);
-  const verifySeconds = verdict.seconds;
-  if (!verdict.ok) throw new Error(`the benchmark log does not verify: ${verdict.reason}`);
+  const runs: { seconds: number; recordsPerSec: number }[] = [];
+  let records = 0;
+  for (let i = 1; i <= ctx.verifyRuns; i++) {
+    ctx.onProgress?.(`verifying ${log.records} records (run ${i}/${ctx.verifyRuns})`);
+    const verdict = await verifyInChild(log.auditDir, log.verifierKey);
+    if (!verdict.ok) throw new Error(`the benchmark log does not verify: ${verdict.reason}`);
+    records = verdict.records;
+    runs.push({ seconds: verdict.seconds, recordsPerSec: verdict.records / verdict.seconds });
+  }
+  const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
   const append: AppendRow[] = [];
   for (const run of ctx.appends) {
@@ -195,17 +206,12 @@ export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
   }
   return {
     log: {
-      records: verdict.records,
+      records,
       bytes: log.bytes,
       reused: log.reused,
       buildSeconds: log.reused ? null : log.buildSeconds,
     },
-    verify: {
-      ok: verdict.ok,
-      records: verdict.records,
-      seconds: verifySeconds,
-      recordsPerSec: verdict.records / verifySeconds,
-    },
+    verify: { ok: true, records, seconds: best.seconds, recordsPerSec: best.recordsPerSec, runs },
     append,
   };
 }
