@@ -79,6 +79,7 @@ export function evaluateTargets(input: {
       strict64?.callsPerSec,
       'calls/s',
       (v) => v >= 20_000,
+      row('cedar-direct')?.opsPerSec,
     ),
     target(
       'verify-rate',
@@ -129,7 +130,7 @@ function formatValue(value: number | null, unit: string): string {
   return `${int(value)} ${unit}`;
 }
 
-/** yes, NO, or — when the evidence floor alone misses the threshold too — out of reach by design. */
+/** yes, NO, or — when the floor alone misses the threshold too — out of reach by design. */
 function verdict(t: Target): string {
   if (t.met === null) return '–';
   if (t.met) return 'yes';
@@ -221,7 +222,7 @@ export function formatReport(results: Results): string {
   }
   parts.push(
     table(
-      ['Target', 'threshold', 'measured', 'evidence floor', 'met'],
+      ['Target', 'threshold', 'measured', 'floor', 'met'],
       results.targets.map((t) => [
         t.id,
         t.threshold,

@@ -113,9 +113,11 @@ export const targetSchema = z.strictObject({
   /** `null` when the scenario behind it did not run. */
   met: z.boolean().nullable(),
   /**
-   * The same figure for the evidence floor measured in the same run: what encoding and hashing the
-   * records the design requires of a call costs, with nothing else of Writ. Where the floor alone misses
-   * the threshold, the target is out of reach by design on this machine. `null` when not measured.
+   * The same figure for what the design requires with nothing else of Writ, measured in the same run:
+   * for the latency targets the evidence floor (the records a call must produce, encoded and hashed),
+   * for strict throughput with Cedar the rate of Cedar evaluations alone (`cedar-direct` ops/s, one
+   * thread). Where the floor alone misses the threshold, the target is out of reach by design on this
+   * machine. `null` when the target has no floor or it was not measured.
    */
   floor: z
     .strictObject({

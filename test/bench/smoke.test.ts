@@ -96,7 +96,7 @@ describe('npm run bench -- --smoke', () => {
     expect(output).toContain('Pair (alternating batches)');
   });
 
-  it("gives the own-overhead targets the evidence floor's figure from the same run", () => {
+  it('gives the own-overhead and throughput targets their floor from the same run', () => {
     const row = (id: string) => results.latency.find((r) => r.id === id);
     const floor = row('evidence-floor');
     const bare = row('bare');
@@ -104,6 +104,7 @@ describe('npm run bench -- --smoke', () => {
     const target = (id: string) => results.targets.find((t) => t.id === id);
     expect(target('writ-overhead-p50')?.floor?.value).toBe(floor.p50Us - bare.p50Us);
     expect(target('writ-overhead-p99')?.floor?.value).toBe(floor.p99Us - bare.p99Us);
+    expect(target('strict-throughput-c64')?.floor?.value).toBe(row('cedar-direct')?.opsPerSec);
     expect(target('verify-rate')?.floor).toBeNull();
   });
 
