@@ -15,12 +15,11 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type * as Core from '@writ/core';
-import { z } from 'zod';
 import {
   ARGS,
   createAllowAllPolicy,
   createForgetfulBroker,
-  lookupOrder,
+  lookupToolDefinition,
   REQUESTER,
   TASK,
 } from './fixtures.ts';
@@ -61,15 +60,7 @@ async function side(label: string, dir: string): Promise<Side> {
     credentials: createForgetfulBroker(),
     durability: 'async',
   });
-  const tool = writ.tool({
-    name: 'lookup_order',
-    input: z.object({ orderId: z.string() }),
-    resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
-    risk: 'low',
-    annotations: { readOnly: true },
-    audience: 'https://orders.example.com',
-    execute: (args) => lookupOrder(args),
-  });
+  const tool = writ.tool(lookupToolDefinition());
   return {
     label,
     call: () => tool.execute(ARGS),

@@ -48,18 +48,26 @@ const lookupInput = z.object({ orderId: z.string() });
 /** A read-only, low-risk tool with an audience (so each call also asks the broker for a credential). */
 export type LookupTool = WritTool<typeof lookupInput, Promise<LookupResult>>;
 
-/** Defines `lookup_order` on a Writ instance. */
-export function defineLookupTool(writ: Writ): LookupTool {
-  return writ.tool({
+/**
+ * The definition of `lookup_order`, for any build of `@writ/core` (`ab-core.ts` loads two). `execute`
+ * replaces the tool's body (default: `lookupOrder`).
+ */
+export function lookupToolDefinition(execute: (args: LookupArgs) => Promise<LookupResult> = lookupOrder) {
+  return {
     name: 'lookup_order',
     description: 'Look up an order by id',
     input: lookupInput,
-    resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+    resource: ({ orderId }: LookupArgs) => ({ type: 'Order', id: orderId }),
     risk: 'low',
     annotations: { readOnly: true },
     audience: 'https://orders.example.com',
-    execute: (args) => lookupOrder(args),
-  });
+    execute: (args: LookupArgs) => execute(args),
+  } as const;
+}
+
+/** Defines `lookup_order` on a Writ instance. */
+export function defineLookupTool(writ: Writ): LookupTool {
+  return writ.tool(lookupToolDefinition());
 }
 
 /** The task every Writ call runs in. */

@@ -7,8 +7,7 @@
 //
 //   node test/bench/gap-sweep.ts [gaps in µs, comma-separated = 25,100,500,2000] [seconds per gap = 6]
 import { performance } from 'node:perf_hooks';
-import { z } from 'zod';
-import { ARGS, createCoreWrit, lookupOrder } from './fixtures.ts';
+import { ARGS, createCoreWrit, lookupOrder, lookupToolDefinition } from './fixtures.ts';
 import { quantile } from './sampling.ts';
 import { setUpTracing } from './tracing.ts';
 
@@ -44,21 +43,15 @@ const tracing = setUpTracing();
 const bench = createCoreWrit();
 let iterations = 0;
 let toolUs = 0;
-const tool = bench.writ.tool({
-  name: 'lookup_order',
-  input: z.object({ orderId: z.string() }),
-  resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
-  risk: 'low',
-  annotations: { readOnly: true },
-  audience: 'https://orders.example.com',
-  execute: async (args) => {
+const tool = bench.writ.tool(
+  lookupToolDefinition(async (args) => {
     const start = performance.now();
     if (iterations > 0) spin(iterations);
     const result = await lookupOrder(args);
     toolUs = (performance.now() - start) * 1000;
     return result;
-  },
-});
+  }),
+);
 
 /** Calls for `BATCH_MS` with the tool spinning `n` times; pushes Writ's own time per call, µs. */
 async function batch(n: number, into: number[]): Promise<void> {

@@ -165,6 +165,14 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
     const evidence = evidenceFloor(await captureCallEvents());
     let callNo = 0;
 
+    /** Cedar direct in a span, then (`withEvidence`) the call's records encoded and hashed too. */
+    const cedarCall = (withEvidence: boolean) => () =>
+      withSpan(tracer, `call_${++callNo}`, () => {
+        if (!decideDirect()) throw new Error('cedar denied the benchmark call');
+        if (withEvidence) evidence();
+        return lookupOrder(ARGS);
+      });
+
     const cases: CaseSpec[] = [
       { id: 'bare', name: 'bare async call', group: 'baseline', fn: () => lookupOrder(ARGS) },
       {
@@ -179,23 +187,14 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
         name: 'cedar-wasm direct + span',
         group: 'baseline',
         baseline: 'bare',
-        fn: () =>
-          withSpan(tracer, `call_${++callNo}`, () => {
-            if (!decideDirect()) throw new Error('cedar denied the benchmark call');
-            return lookupOrder(ARGS);
-          }),
+        fn: cedarCall(false),
       },
       {
         id: 'cedar-evidence-floor',
         name: "cedar-wasm direct + span + the call's 2 records encoded + hashed",
         group: 'baseline',
         baseline: 'cedar-direct',
-        fn: () =>
-          withSpan(tracer, `call_${++callNo}`, () => {
-            if (!decideDirect()) throw new Error('cedar denied the benchmark call');
-            evidence();
-            return lookupOrder(ARGS);
-          }),
+        fn: cedarCall(true),
       },
       {
         id: 'evidence-floor',
