@@ -8,7 +8,7 @@
 //   node test/bench/gap-sweep.ts [gaps in µs, comma-separated = 25,100,500,2000] [seconds per gap = 6]
 import { performance } from 'node:perf_hooks';
 import { ARGS, createCoreWrit, lookupOrder, lookupToolDefinition } from './fixtures.ts';
-import { quantile } from './sampling.ts';
+import { summarize } from './sampling.ts';
 import { setUpTracing } from './tracing.ts';
 
 const gaps = (process.argv[2] ?? '25,100,500,2000').split(',').map(Number);
@@ -64,11 +64,6 @@ async function batch(n: number, into: number[]): Promise<void> {
   }
 }
 
-const p50 = (samples: number[]) =>
-  quantile(
-    samples.sort((a, b) => a - b),
-    0.5,
-  );
 const perUs = calibrate();
 console.log(`@writ/core, Writ's own time per call (wall time less the tool's), ${seconds} s per gap`);
 console.log('gap µs  back-to-back p50  after the gap p50  difference');
@@ -90,8 +85,8 @@ try {
       }
     });
     await bench.flush();
-    const a = p50(tight);
-    const b = p50(gapped);
+    const a = summarize(tight).p50Us;
+    const b = summarize(gapped).p50Us;
     console.log(
       `${String(gap).padStart(6)}  ${a.toFixed(1).padStart(16)}  ${b.toFixed(1).padStart(16)}  ${`+${(b - a).toFixed(1)}`.padStart(10)}`,
     );
