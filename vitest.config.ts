@@ -36,6 +36,9 @@ export default defineConfig({
     // test/build/ checks the built ESM + CJS artifacts separately.
     alias: [
       { find: /^@writ\/core\/testing$/, replacement: src('core/src/testing/index.ts') },
+      { find: /^@writ\/core\/adapter$/, replacement: src('core/src/adapter-kit.ts') },
+      { find: /^@writ\/core\/plugin$/, replacement: src('core/src/plugin.ts') },
+      { find: /^@writ\/core\/internal$/, replacement: src('core/src/internal.ts') },
       { find: /^@writ\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
       { find: /^@writ\/policy$/, replacement: src('policy/src/index.ts') },

@@ -3,24 +3,26 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type {
+  AuthorizationRequest,
+  Credential,
+  Decision,
+  Principal,
+  TaskOptions,
+  Writ,
+  WritTool,
+} from '@writ/core';
 import * as core from '@writ/core';
+import { uuidv7 } from '@writ/core/internal';
 import {
   type AuditEvent,
   type AuditReceipt,
   type AuditSink,
-  type AuthorizationRequest,
-  type Credential,
   type CredentialBroker,
   canonicalJson,
   createCredential,
-  type Decision,
   type PolicyEngine,
-  type Principal,
-  type TaskOptions,
-  uuidv7,
-  type Writ,
-  type WritTool,
-} from '@writ/core';
+} from '@writ/core/plugin';
 import { createWrit, type Durability, type WritRuntime } from 'writ';
 import { z } from 'zod';
 

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
-import type { PolicyEngine } from '@writ/core';
+import type { PolicyEngine } from '@writ/core/plugin';
 import { createAuthZenEngine, defaultPolicyPaths, toCedarRequest } from '@writ/policy';
 import { type Cerbos, cerbosBinary, cerbosMapRequest, startCerbos } from './cerbos.ts';
 import {

@@ -29,7 +29,8 @@ describe('@writ/core build output', () => {
     const esm = await import(pathToFileURL(join(pkgDir, pkg.exports['.'].import.default)).href);
     const cjs = require(join(pkgDir, pkg.exports['.'].require.default));
     expect(Object.keys(esm).sort()).toEqual(Object.keys(cjs).sort());
-    expect(esm.VERSION).toBe(pkg.version);
+    const plugin = await import(pathToFileURL(join(pkgDir, pkg.exports['./plugin'].import.default)).href);
+    expect(plugin.VERSION).toBe(pkg.version);
     const fromCjs = new cjs.WritError('WRIT_POLICY_DENIED', 'no');
     expect(fromCjs instanceof esm.WritError).toBe(false);
     expect(esm.WritError.isInstance(fromCjs, 'WRIT_POLICY_DENIED')).toBe(true);

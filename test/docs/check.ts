@@ -209,6 +209,7 @@ function checkExamples(): void {
     const names = exportsOf.get(r.specifier) ?? [];
     names.push(r.value ? r.name : `type ${r.name}`);
     exportsOf.set(r.specifier, names);
+    perEntryPoint.set(r.specifier, (perEntryPoint.get(r.specifier) ?? 0) + 1);
     if ((!r.summary || !r.example) && wanted(r.file))
       problems.push(`${r.file}:${r.line}: ${r.specifier} ${r.name} needs TSDoc with an @example`);
   }
@@ -247,6 +248,11 @@ function checkExamples(): void {
   compile(modules, true);
 }
 
+/** Exports per entry point (the public surface each import specifier offers). */
+const perEntryPoint = new Map<string, number>();
+/** What an application author imports stays small: the adapter kit, plugin contracts and internals live on subpaths. */
+const ENTRY_POINT_LIMITS: Readonly<Record<string, number>> = { '@writ/core': 40 };
+
 rmSync(OUT, { recursive: true, force: true });
 mkdirSync(join(OUT, 'pages'), { recursive: true });
 mkdirSync(join(OUT, 'examples'), { recursive: true });
@@ -270,7 +276,16 @@ if (only !== 'examples') {
       'packages/cli/README.md differs from docs/cli.md (copy docs/cli.md without its first line)',
     );
 }
+for (const [specifier, limit] of Object.entries(ENTRY_POINT_LIMITS)) {
+  const count = perEntryPoint.get(specifier);
+  if (count !== undefined && count > limit)
+    problems.push(`${specifier} exports ${count} names; keep it at ${limit} or fewer (move the rest to a subpath)`);
+}
 for (const p of problems) console.error(p);
+if (perEntryPoint.size > 0)
+  console.log(
+    `exports per entry point: ${[...perEntryPoint].map(([specifier, count]) => `${specifier} ${count}`).join(', ')}`,
+  );
 console.log(
   `docs check: ${tally.exports} public exports, ${tally.examples} TSDoc examples, ${tally.tsBlocks} ts / ${tally.jsonBlocks} json / ${tally.shBlocks} sh / ${tally.cedarBlocks} cedar blocks, ${tally.skipped} skipped: ${problems.length === 0 ? 'ok' : `${problems.length} problem(s)`}`,
 );

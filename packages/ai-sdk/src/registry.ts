@@ -1,4 +1,5 @@
-import type { AdaptedTool, Principal } from '@writ/core';
+import type { Principal } from '@writ/core';
+import type { AdaptedTool } from '@writ/core/adapter';
 import type { ModelMessage } from 'ai';
 import type { ToolApprovalAnswer } from './approval-answers.js';
 

@@ -1,7 +1,7 @@
+import { digest } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { isStepCount, streamText, tool } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { digest } from 'writ';
 import { z } from 'zod';
 import {
   DENIED_DELETE,

@@ -1,4 +1,4 @@
-import { validateOptions } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import type {
   GenericToolApprovalFunction,
   ModelMessage,

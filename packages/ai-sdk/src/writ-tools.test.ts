@@ -1,9 +1,10 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { approvalBindingHash } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { createCallbackApprovals } from '@writ/policy';
 import { generateText, isStepCount, type ModelMessage, ToolLoopAgent, tool } from 'ai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { approvalBindingHash, getToolContext, WritError } from 'writ';
+import { getToolContext, WritError } from 'writ';
 import { z } from 'zod';
 import {
   type AuditRecord,

@@ -1,4 +1,5 @@
 import { createContextKey } from '@opentelemetry/api';
+import { WritError } from '@writ/core';
 import {
   type AdaptedRunOptions,
   type AdapterOptions,
@@ -7,9 +8,8 @@ import {
   parseAdapterOptions,
   refusalMessage,
   runInContext,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
 import type { ModelMessage, ToolExecutionOptions, ToolSet } from 'ai';
 import { z } from 'zod';
 import { humanAnswerFor } from './approval-answers.js';

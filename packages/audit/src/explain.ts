@@ -6,7 +6,7 @@ import type {
   OutcomeEvent,
   PrincipalRef,
   TaskStartEvent,
-} from '@writ/core';
+} from '@writ/core/plugin';
 import { readLines } from './log-reader.js';
 import type { LogRecord } from './record.js';
 

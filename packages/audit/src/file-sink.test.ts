@@ -50,7 +50,7 @@ describe('file audit sink', () => {
   it('stores exactly the hashed bytes: each line is the canonical JSON of { i, p, r }', async () => {
     const sink = await buildLog(dir, 3);
     const lines = (await readFile(join(sink.dir, '000000000000.jsonl'), 'utf8')).trim().split('\n');
-    const { canonicalJson } = await import('@writ/core');
+    const { canonicalJson } = await import('@writ/core/plugin');
     for (const [i, line] of lines.entries()) {
       const parsed = JSON.parse(line);
       expect(canonicalJson(parsed)).toBe(line);

@@ -10,14 +10,9 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  type AppendOptions,
-  type AuditEvent,
-  type AuditReceipt,
-  type AuditSink,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
 import { z } from 'zod';
 import type { NoteSigner } from './checkpoint/index.js';
 import {

@@ -1,4 +1,5 @@
-import { type AuditReceipt, type Durability, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
 import { createFrontier, type FrontierState } from './merkle/index.js';
 import { encodeLeaf } from './merkle/merkle.js';

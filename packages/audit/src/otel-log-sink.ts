@@ -1,11 +1,11 @@
+import { WritError } from '@writ/core';
 import {
   type AppendOptions,
   type AuditEvent,
   type AuditReceipt,
   type AuditSink,
   canonicalJson,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/plugin';
 
 /**
  * The part of an OpenTelemetry `Logger` (from `@opentelemetry/api-logs`) Writ uses. Pass

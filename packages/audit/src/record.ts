@@ -1,4 +1,4 @@
-import { type AuditEvent, canonicalJson } from '@writ/core';
+import { type AuditEvent, canonicalJson } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { validateOptions } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import pc from 'picocolors';
 import { z } from 'zod';
 

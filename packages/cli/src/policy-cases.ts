@@ -1,4 +1,5 @@
-import { type AuthorizationRequest, type DecisionEffect, scopeCovers, WritError } from '@writ/core';
+import { type AuthorizationRequest, WritError } from '@writ/core';
+import { type DecisionEffect, scopeCovers } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**

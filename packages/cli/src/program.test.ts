@@ -4,7 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createFileAuditSink } from '@writ/audit';
-import type { AuditEvent } from '@writ/core';
+import type { AuditEvent } from '@writ/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixtureLog, type FixtureLog, runCli, tempDir } from './__support__/cli.js';
 import { createProgram } from './program.js';

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
 import { setupTracing, type Tracing } from './__support__/otel.js';
-import { type AdaptedTool, adaptTool, refusalMessage, WritError } from './index.js';
+import { type AdaptedTool, adaptTool, refusalMessage } from './adapter-kit.js';
+import { WritError } from './index.js';
 
 let tracing: Tracing;
 beforeEach(() => {

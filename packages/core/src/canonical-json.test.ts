@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, digest } from './index.js';
+import { canonicalJson, digest } from './plugin.js';
 
 describe('canonicalJson (RFC 8785)', () => {
   it('matches the RFC 8785 §3.2.2 example (numbers, strings, literals)', () => {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
-import {
-  type ApprovalHandler,
-  type ApprovalResponse,
-  createWrit,
-  type PolicyEngine,
-  type WritError,
-  WritError as WritErrorClass,
-} from './index.js';
+import { type ApprovalHandler, createWrit, type WritError, WritError as WritErrorClass } from './index.js';
+import type { ApprovalResponse, PolicyEngine } from './plugin.js';
 import {
   createInMemoryAuditSink,
   createInMemoryCredentialBroker,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { httpUrlProblem, isLoopbackHost } from './index.js';
+import { httpUrlProblem, isLoopbackHost } from './internal.js';
 
 describe('httpUrlProblem (the URL rule shared by identity, AuthZEN and OPA clients)', () => {
   it.each([

@@ -121,7 +121,7 @@ export interface CredentialBroker {
   credentialFor(request: CallCredentialRequest, options: CallOptions): Promise<Credential>;
   /**
    * Optional: a fresh task token for a running task whose current one is about to expire. Called at most
-   * once at a time per task, when a call finds less than `DEFAULTS.renewTaskCredentialBeforeMs` left.
+   * once at a time per task, when a call finds less than `WRIT_DEFAULTS.renewTaskCredentialBeforeMs` left.
    */
   renewTaskCredential?(
     request: TaskCredentialRequest & { readonly credential: Credential },

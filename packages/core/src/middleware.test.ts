@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { compose, createWrit, type Decision, WritError, type WritMiddleware } from './index.js';
+import { compose } from './compose.js';
+import { createWrit, type Decision, WritError, type WritMiddleware } from './index.js';
 import { createInMemoryAuditSink, createInMemoryPolicy } from './testing/index.js';
 
 function build(middleware: WritMiddleware[], fallback: 'allow' | 'deny' = 'allow') {

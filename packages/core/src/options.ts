@@ -14,7 +14,7 @@ import type { WritMiddleware } from './middleware.js';
 import { isValidScopeItem } from './scope.js';
 
 /**
- * Options of {@link createWrit}. Every field is optional; see {@link DEFAULTS}.
+ * Options of {@link createWrit}. Every field is optional; see {@link WRIT_DEFAULTS}.
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ import { isValidScopeItem } from './scope.js';
  * ```
  */
 export interface WritOptions {
-  /** Name of the service the tools run in; in every record. @default DEFAULTS.service */
+  /** Name of the service the tools run in; in every record. @default WRIT_DEFAULTS.service */
   service?: string;
   /** Deployment environment, passed to policy as `context.environment`. @default `NODE_ENV` or 'development' */
   environment?: string;
@@ -102,12 +102,12 @@ export interface WritOptions {
  *
  * @example
  * ```ts
- * DEFAULTS.durability; // 'strict'
- * DEFAULTS.timeouts.policyMs; // 2000
- * const writ = createWrit({ policy, audit, timeouts: { policyMs: DEFAULTS.timeouts.policyMs * 2 } });
+ * WRIT_DEFAULTS.durability; // 'strict'
+ * WRIT_DEFAULTS.timeouts.policyMs; // 2000
+ * const writ = createWrit({ policy, audit, timeouts: { policyMs: WRIT_DEFAULTS.timeouts.policyMs * 2 } });
  * ```
  */
-export const DEFAULTS = Object.freeze({
+export const WRIT_DEFAULTS = Object.freeze({
   service: 'writ',
   durability: 'strict' as Durability,
   requireTask: false,

@@ -18,7 +18,7 @@ import { toWritError, WritError, type WritErrorCode } from './errors.js';
 import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
 import { type LedgerEntry, ledgerBinding } from './ledger.js';
 import type { CallState } from './middleware.js';
-import { DEFAULTS } from './options.js';
+import { WRIT_DEFAULTS } from './options.js';
 import { type Principal, toPrincipalRef } from './principal.js';
 import { redact } from './redact.js';
 import {
@@ -813,7 +813,7 @@ async function taskCredential(s: State): Promise<Credential | undefined> {
   if (
     current === undefined ||
     broker?.renewTaskCredential === undefined ||
-    current.expiresAt - rt.clock() > DEFAULTS.renewTaskCredentialBeforeMs
+    current.expiresAt - rt.clock() > WRIT_DEFAULTS.renewTaskCredentialBeforeMs
   ) {
     return current;
   }

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { WritError } from './index.js';
+import { uuidv7 } from './internal.js';
 import {
   createCredential,
   isValidScopeItem,
   narrowScope,
-  REDACTED,
-  redact,
   scopeItemCovers,
   toWritError,
-  uuidv7,
   WRIT_ERROR_CODES,
-  WritError,
-} from './index.js';
+} from './plugin.js';
+import { REDACTED, redact } from './redact.js';
 
 describe('WritError', () => {
   it('keeps code, cause and details, and serialises without the cause', () => {

@@ -6,13 +6,11 @@ import { setupTracing, type Tracing } from './__support__/otel.js';
 import {
   CORRELATION_BAGGAGE_KEY,
   correlationIdFromContext,
-  extractContext,
   extractTaskToken,
-  getAttribution,
-  injectContext,
   runInContext,
   TASK_TOKEN_META_KEY,
-} from './index.js';
+} from './adapter-kit.js';
+import { extractContext, getAttribution, injectContext } from './index.js';
 
 let tracing: Tracing | undefined;
 afterEach(async () => {

@@ -1,7 +1,8 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { z } from 'zod';
-import { createWrit, isScopeSubset, narrowScope, scopeCovers, WritError } from './index.js';
+import { createWrit, WritError } from './index.js';
+import { isScopeSubset, narrowScope, scopeCovers } from './plugin.js';
 import {
   createInMemoryApprovals,
   createInMemoryAuditSink,

@@ -20,7 +20,7 @@ import type {
 } from './interfaces.js';
 import { CallLedger } from './ledger.js';
 import type { CallState, WritMiddleware } from './middleware.js';
-import { DEFAULTS, parseWritOptions, type WritOptions } from './options.js';
+import { parseWritOptions, WRIT_DEFAULTS, type WritOptions } from './options.js';
 import { toPrincipalRef } from './principal.js';
 import { VERSION } from './version.js';
 
@@ -49,7 +49,7 @@ export interface Runtime {
     readonly recordOutputs: boolean;
     readonly recordEndUser: boolean;
   };
-  readonly timeouts: typeof DEFAULTS.timeouts;
+  readonly timeouts: typeof WRIT_DEFAULTS.timeouts;
   readonly clock: () => number;
   readonly generateId: () => string;
   /** Framework tool calls remembered by tool call id (adapters' decide-then-run flows). */
@@ -66,32 +66,32 @@ export function createRuntime(input: WritOptions | undefined): Runtime {
   const onError = options.onError;
   const clock = options.clock ?? Date.now;
   return {
-    service: options.service ?? DEFAULTS.service,
+    service: options.service ?? WRIT_DEFAULTS.service,
     environment: options.environment ?? process.env.NODE_ENV ?? 'development',
     identity: options.identity ?? assertedIdentity(),
     policy: options.policy ?? denyAllPolicy(),
     credentials: options.credentials,
     audit: options.audit,
     approvals: options.approvals,
-    durability: options.durability ?? DEFAULTS.durability,
-    requireTask: options.requireTask ?? DEFAULTS.requireTask,
-    autonomousAgent: options.autonomousAgent ?? DEFAULTS.autonomousAgent,
+    durability: options.durability ?? WRIT_DEFAULTS.durability,
+    requireTask: options.requireTask ?? WRIT_DEFAULTS.requireTask,
+    autonomousAgent: options.autonomousAgent ?? WRIT_DEFAULTS.autonomousAgent,
     agents: new Map((options.agents ?? []).map((a) => [a.id, a])),
     transformRequest: middleware.flatMap((m) => (m.transformRequest ? [m.transformRequest.bind(m)] : [])),
     wrapDecide: middleware.flatMap((m) => (m.wrapDecide ? [m.wrapDecide.bind(m)] : [])),
     wrapExecute: middleware.flatMap((m) => (m.wrapExecute ? [m.wrapExecute.bind(m)] : [])),
     redact: Object.freeze([...(options.redact ?? [])]),
-    capture: { ...DEFAULTS.capture, ...options.capture },
+    capture: { ...WRIT_DEFAULTS.capture, ...options.capture },
     tracer: options.telemetry?.tracer ?? trace.getTracer('@writ/core', VERSION),
     telemetry: {
-      recordInputs: options.telemetry?.recordInputs ?? DEFAULTS.telemetry.recordInputs,
-      recordOutputs: options.telemetry?.recordOutputs ?? DEFAULTS.telemetry.recordOutputs,
-      recordEndUser: options.telemetry?.recordEndUser ?? DEFAULTS.telemetry.recordEndUser,
+      recordInputs: options.telemetry?.recordInputs ?? WRIT_DEFAULTS.telemetry.recordInputs,
+      recordOutputs: options.telemetry?.recordOutputs ?? WRIT_DEFAULTS.telemetry.recordOutputs,
+      recordEndUser: options.telemetry?.recordEndUser ?? WRIT_DEFAULTS.telemetry.recordEndUser,
     },
-    timeouts: { ...DEFAULTS.timeouts, ...options.timeouts },
+    timeouts: { ...WRIT_DEFAULTS.timeouts, ...options.timeouts },
     clock,
     generateId: options.generateId ?? (() => uuidv7(clock())),
-    ledger: new CallLedger(DEFAULTS.callLedgerSize, clock),
+    ledger: new CallLedger(WRIT_DEFAULTS.callLedgerSize, clock),
     report(error) {
       try {
         if (onError) onError(error);

@@ -5,7 +5,7 @@ import { withSortedKeys } from './canonical-json.js';
 import { activeContext, runInContext, type TaskState, tryGetTaskState, withTaskState } from './context.js';
 import { type Credential, toCredentialRef } from './credential.js';
 import { toWritError, WritError } from './errors.js';
-import { DEFAULTS, scopeSchema, validateOptions } from './options.js';
+import { scopeSchema, validateOptions, WRIT_DEFAULTS } from './options.js';
 import type { Principal } from './principal.js';
 import { correlationIdFromContext, withCorrelationBaggage } from './propagation.js';
 import { appendEvent, auditEvent, NEVER, type Runtime, withDeadline } from './runtime.js';
@@ -236,7 +236,7 @@ export async function runTask<R>(
       const registered = registration(rt, options.agent);
       const scope = withinRegistration(
         registered,
-        parseScope(taskOptions.scope ?? registered?.scope ?? DEFAULTS.taskScope),
+        parseScope(taskOptions.scope ?? registered?.scope ?? WRIT_DEFAULTS.taskScope),
       );
       const requester = await resolveRequester(rt, taskOptions.requester, signal);
       const agent = await resolveAgent(rt, options.agent, signal, registered);

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
 import { setupTracing, type Tracing } from './__support__/otel.js';
-import { ATTR, createWrit } from './index.js';
+import { ATTR } from './adapter-kit.js';
+import { createWrit } from './index.js';
 import { createInMemoryAuditSink, createInMemoryPolicy } from './testing/index.js';
 
 let tracing: Tracing;

@@ -4,12 +4,12 @@ import {
   attributed,
   createWrit,
   type Decision,
-  type DecisionEffect,
   type ToolContext,
   type WritErrorCode,
   type WritTool,
   withAttribution,
 } from './index.js';
+import type { DecisionEffect } from './plugin.js';
 
 const writ = createWrit();
 const input = z.object({ orderId: z.string(), amount: z.number().default(0) });

@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ALICE, setup } from './__support__/fixtures.js';
 import { setupTracing, type Tracing } from './__support__/otel.js';
-import type { AuditEvent, AuditSink } from './index.js';
-import { canonicalJson, createWrit, getAttribution, WritError } from './index.js';
+import { createWrit, getAttribution, WritError } from './index.js';
+import type { AuditEvent, AuditSink } from './plugin.js';
+import { canonicalJson } from './plugin.js';
 import { createInMemoryAuditSink, createInMemoryPolicy } from './testing/index.js';
 
 let tracing: Tracing;

@@ -1,4 +1,5 @@
-import type { CallOptions, IdentityProvider, Principal } from '@writ/core';
+import type { Principal } from '@writ/core';
+import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 
 /**
  * Options of {@link composeIdentity}: where requester tokens are verified and where agent identities

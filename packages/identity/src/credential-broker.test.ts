@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
-import { type Attribution, createWrit, isScopeSubset, WritError } from '@writ/core';
+import { type Attribution, createWrit, WritError } from '@writ/core';
+import { isScopeSubset } from '@writ/core/plugin';
 import { createInMemoryAuditSink, createInMemoryPolicy } from '@writ/core/testing';
 import {
   createCredentialBroker,

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
+import { type Credential, WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import {
   type CallCredentialRequest,
   type CallOptions,
-  type Credential,
   type CredentialBroker,
   createCredential,
   isScopeSubset,
   type TaskCredentialRequest,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/plugin';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import type { LocalAuthority } from './local-authority.js';

@@ -1,11 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type CallOptions,
-  type IdentityProvider,
-  type Principal,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { type Principal, WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 import { z } from 'zod';
 import { verifyJwt } from './jwt.js';
 import { LOCAL_AUTHORITY_ALGORITHM, type LocalAuthority } from './local-authority.js';

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Attribution, scopeCovers, sha256Hex, validateOptions, WritError } from '@writ/core';
+import { type Attribution, WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import { scopeCovers, sha256Hex } from '@writ/core/plugin';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { tokenError, type VerificationKey, verifyJwt } from './jwt.js';

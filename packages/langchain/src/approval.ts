@@ -1,4 +1,5 @@
-import type { FrameworkApproval, Principal, Risk } from '@writ/core';
+import type { Principal, Risk } from '@writ/core';
+import type { FrameworkApproval } from '@writ/core/adapter';
 import { z } from 'zod';
 
 /**

@@ -1,15 +1,14 @@
 import { ToolMessage } from '@langchain/core/messages';
 import { interrupt, isGraphBubbleUp } from '@langchain/langgraph';
+import { WRIT_DEFAULTS, WritError } from '@writ/core';
 import {
   type AdaptedTool,
   adaptTool,
   type CallCheck,
-  DEFAULTS,
   type FrameworkApproval,
   type FrameworkTool,
   refusalMessage,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/adapter';
 import {
   APPROVAL_REQUEST_TYPE,
   approvalResumeSchema,
@@ -90,7 +89,7 @@ export function createGovernor(options: ResolvedOptions): Governor {
   const remember = (toolCallId: string, ask: Ask) => {
     asks.delete(toolCallId);
     asks.set(toolCallId, ask);
-    if (asks.size > DEFAULTS.callLedgerSize) asks.delete(asks.keys().next().value as string);
+    if (asks.size > WRIT_DEFAULTS.callLedgerSize) asks.delete(asks.keys().next().value as string);
   };
 
   /**

@@ -1,4 +1,5 @@
-import { type AdapterOptions, adaptTool, parseAdapterOptions, validateOptions } from '@writ/core';
+import { type AdapterOptions, adaptTool, parseAdapterOptions } from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 
 /** The adapter's name, recorded as `call.framework.name` in decision records. @internal */

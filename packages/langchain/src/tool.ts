@@ -2,7 +2,8 @@ import { type Callbacks, parseCallbackConfigArg } from '@langchain/core/callback
 import type { RunnableConfig, RunnableToolLike } from '@langchain/core/runnables';
 import { type DynamicTool, type StructuredToolInterface, Tool } from '@langchain/core/tools';
 import { getConfig } from '@langchain/langgraph';
-import { adaptTool, type FrameworkTool, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { adaptTool, type FrameworkTool } from '@writ/core/adapter';
 import { createGovernor, type Governor } from './govern.js';
 import { langGraphIds } from './langgraph-ids.js';
 import { FRAMEWORK, resolveOptions, type WritToolOptions } from './options.js';

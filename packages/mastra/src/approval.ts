@@ -1,4 +1,5 @@
-import type { Principal, PrincipalKind } from '@writ/core';
+import type { Principal } from '@writ/core';
+import type { PrincipalKind } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**

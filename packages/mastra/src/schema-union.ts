@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from '@writ/core';
+import type { StandardSchemaV1 } from '@writ/core/adapter';
 
 /** Standard Schema with Standard JSON Schema (what Mastra converts every tool schema into). @internal */
 export interface SchemaWithJson {

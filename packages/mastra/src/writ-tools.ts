@@ -1,16 +1,16 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { WritError } from '@writ/core';
 import {
   type AdaptedRunOptions,
   type AdaptedTool,
   type AdapterOptions,
   adaptTool,
   type CallCheck,
-  digest,
   parseAdapterOptions,
   refusalMessage,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
+import { digest } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   approvalAnswerSchema,

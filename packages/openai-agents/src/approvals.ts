@@ -1,5 +1,7 @@
 import type { RunToolApprovalItem, ToolErrorFormatter } from '@openai/agents';
-import { type Principal, refusalMessage, validateOptions, WritError } from '@writ/core';
+import { type Principal, WritError } from '@writ/core';
+import { refusalMessage } from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { forgetPending, peekPending } from './pending.js';
 

@@ -1,5 +1,6 @@
 import type { RunContext, Tool } from '@openai/agents';
 import { createContextKey } from '@opentelemetry/api';
+import { WritError } from '@writ/core';
 import {
   type AdaptedRunOptions,
   type AdapterToolHints,
@@ -8,9 +9,8 @@ import {
   type CallCheck,
   refusalMessage,
   runInContext,
-  sha256Hex,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/adapter';
+import { sha256Hex } from '@writ/core/plugin';
 import { sdkTraceIds } from './framework-ids.js';
 import { FRAMEWORK, type ParsedOptions } from './options.js';
 import { forgetPending, peekPending, rememberPending } from './pending.js';

@@ -1,5 +1,6 @@
 import type { MCPToolMetaResolver } from '@openai/agents';
-import { injectContext, validateOptions } from '@writ/core';
+import { injectContext } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,5 @@
-import { type AdapterOptions, parseAdapterOptions, validateOptions } from '@writ/core';
+import { type AdapterOptions, parseAdapterOptions } from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**

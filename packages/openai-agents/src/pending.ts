@@ -1,5 +1,5 @@
-import type { AdaptedTool, Principal } from '@writ/core';
-import { DEFAULTS } from '@writ/core';
+import { type Principal, WRIT_DEFAULTS } from '@writ/core';
+import type { AdaptedTool } from '@writ/core/adapter';
 
 /** A call Writ asked a human about (through the SDK's interruption), awaiting the answer. @internal */
 export interface PendingApproval {
@@ -26,7 +26,7 @@ export function rememberPending(toolName: string, callId: string, entry: Pending
   if (known !== undefined && known.tool.name === entry.tool.name) entry.approver ??= known.approver;
   pending.delete(key);
   pending.set(key, entry);
-  while (pending.size > DEFAULTS.callLedgerSize) {
+  while (pending.size > WRIT_DEFAULTS.callLedgerSize) {
     const oldest = pending.keys().next().value as string;
     pending.delete(oldest);
   }

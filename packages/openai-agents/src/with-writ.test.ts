@@ -18,15 +18,9 @@ import {
 } from '@openai/agents';
 import { assistantMessage, functionCall, ScriptedModel } from '@openai/agents/testing';
 import { readLines, verifyLog } from '@writ/audit';
-import type {
-  ApprovalEvent,
-  AuditEvent,
-  DecisionEvent,
-  OutcomeEvent,
-  Principal,
-  ToolContext,
-} from '@writ/core';
+import type { Principal, ToolContext } from '@writ/core';
 import { tryGetToolContext } from '@writ/core';
+import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';

@@ -12,7 +12,8 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { CORRELATION_BAGGAGE_KEY, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { CORRELATION_BAGGAGE_KEY } from '@writ/core/adapter';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { isolateOtel } from './__support__/env.js';

@@ -26,7 +26,9 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { toWritError, validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 

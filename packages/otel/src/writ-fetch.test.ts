@@ -1,6 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { CORRELATION_BAGGAGE_KEY, type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { CORRELATION_BAGGAGE_KEY } from '@writ/core/adapter';
+import type { FetchLike } from '@writ/core/internal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isolateOtel } from './__support__/env.js';

@@ -1,6 +1,8 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { activeContext, type FetchLike, injectContext, runInContext, validateOptions } from '@writ/core';
+import { injectContext } from '@writ/core';
+import { activeContext, runInContext } from '@writ/core/adapter';
+import { type FetchLike, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
 import { VERSION } from './version.js';

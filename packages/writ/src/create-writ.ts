@@ -2,16 +2,18 @@ import { join, resolve } from 'node:path';
 import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
 import {
   type ApprovalHandler,
-  type AuditSink,
-  type CredentialBroker,
   createWrit as createCoreWrit,
-  type IdentityProvider,
-  type PolicyEngine,
-  toWritError,
   type Writ,
   WritError,
   type WritOptions,
 } from '@writ/core';
+import {
+  type AuditSink,
+  type CredentialBroker,
+  type IdentityProvider,
+  type PolicyEngine,
+  toWritError,
+} from '@writ/core/plugin';
 import {
   createCredentialBroker,
   createLocalAuthority,

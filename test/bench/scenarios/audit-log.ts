@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createFileAuditSink, listSegments, RECORD_VERSION } from '@writ/audit';
-import { type AuditEvent, createWrit, type Durability, uuidv7 } from '@writ/core';
+import { createWrit } from '@writ/core';
+import { uuidv7 } from '@writ/core/internal';
+import type { AuditEvent, Durability } from '@writ/core/plugin';
 import { createInMemoryAuditSink } from '@writ/core/testing';
 import {
   ARGS,

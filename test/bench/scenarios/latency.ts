@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import { type AuditEvent, type AuthorizationRequest, canonicalJson } from '@writ/core';
+import type { AuthorizationRequest } from '@writ/core';
+import { type AuditEvent, canonicalJson } from '@writ/core/plugin';
 import {
   cacheDecisions,
   createAuthZenEngine,

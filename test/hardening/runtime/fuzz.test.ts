@@ -8,16 +8,13 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { readLines, type StoredLine, verifyLines } from '@writ/audit';
+import { type AuthorizationRequest, extractContext, WritError, type WritErrorCode } from '@writ/core';
 import {
-  type AuthorizationRequest,
   correlationIdFromContext,
-  extractContext,
   extractTaskToken,
   TASK_TOKEN_HEADER,
   TASK_TOKEN_META_KEY,
-  WritError,
-  type WritErrorCode,
-} from '@writ/core';
+} from '@writ/core/adapter';
 import {
   createLocalAuthority,
   isSpiffeId,

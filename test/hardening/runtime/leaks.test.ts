@@ -17,14 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createFileAuditSink, createOtelLogSink, teeAuditSink } from '@writ/audit';
-import {
-  type ApprovalHandler,
-  type ApprovalResponse,
-  adaptTool,
-  type Principal,
-  WritError,
-  type WritErrorCode,
-} from '@writ/core';
+import { type ApprovalHandler, type Principal, WritError, type WritErrorCode } from '@writ/core';
+import { adaptTool } from '@writ/core/adapter';
+import type { ApprovalResponse } from '@writ/core/plugin';
 import {
   createCredentialBroker,
   createLocalAuthority,

@@ -3,7 +3,8 @@ import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
-import { type AuditEvent, createWrit } from '@writ/core';
+import { createWrit } from '@writ/core';
+import type { AuditEvent } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import { z } from 'zod';
 

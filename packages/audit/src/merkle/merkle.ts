@@ -11,7 +11,8 @@ const oneShotBinary = (
   nodeCrypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'binary') => string }
 ).hash;
 
-import { validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**

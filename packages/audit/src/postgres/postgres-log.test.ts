@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AuditEvent } from '@writ/core';
+import type { AuditEvent } from '@writ/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNoteSigner, generateNoteKeys, parseCheckpoint, signCheckpoint } from '../checkpoint/index.js';
 import { leafHash } from '../merkle/index.js';

@@ -1,4 +1,5 @@
-import { validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import type { StoredLine } from '../log-reader.js';
 import { type VerifyLogOptions, type VerifyResult, verifyLines } from '../verify.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditEvent, type AuditReceipt, createWrit, WritError } from '@writ/core';
+import { createWrit, WritError } from '@writ/core';
+import type { AuditEvent, AuditReceipt } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import {
-  type AppendOptions,
-  type AuditEvent,
-  type AuditReceipt,
-  type AuditSink,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   type NoteSigner,

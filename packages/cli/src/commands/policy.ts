@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { type DecisionEffect, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { DecisionEffect } from '@writ/core/plugin';
 import type { CedarEngine, CreateCedarEngineOptions } from '@writ/policy';
 import type { Command } from 'commander';
 import type { CommandContext } from '../context.js';

@@ -1,5 +1,5 @@
 import type { CallNode, TaskNode } from '@writ/audit';
-import type { PrincipalRef } from '@writ/core';
+import type { PrincipalRef } from '@writ/core/plugin';
 import { escapeHtml } from './escape-html.js';
 import { type Verdict, verdictOf } from './report-model.js';
 

@@ -1,4 +1,4 @@
-import { validateOptions } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_BYTES, tokenError } from '../jwt.js';
 

@@ -1,3 +1,4 @@
+import { WritError } from '@writ/core';
 import {
   clockSchema,
   type FetchLike,
@@ -8,8 +9,7 @@ import {
   signalSchema,
   timeoutSchema,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
 import { z } from 'zod';
 import { endpointUrl, endpointUrlProblem } from './secure-url.js';
 

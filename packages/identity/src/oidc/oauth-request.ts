@@ -1,4 +1,5 @@
-import { type FetchLike, fetchJson, safeUrl, WritError, type WritErrorCode } from '@writ/core';
+import { WritError, type WritErrorCode } from '@writ/core';
+import { type FetchLike, fetchJson, safeUrl } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,5 @@
-import { type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, loginWithAuthorizationCode, signingKeys, startOp, type TestOp } from './__support__/op.js';

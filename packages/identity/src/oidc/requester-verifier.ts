@@ -1,16 +1,14 @@
+import { type Principal, WritError } from '@writ/core';
 import {
-  type CallOptions,
   clockSchema,
   type FetchLike,
   fetchSchema,
-  type IdentityProvider,
-  type Principal,
   raceAbort,
   safeUrl,
   timeoutSchema,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
+import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { tokenError, verifyJwt } from '../jwt.js';

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENTS, introspect, PAYMENTS_API, startOp, type TestOp } from './__support__/op.js';
 import { createClientCredentialsSource } from './client-credentials.js';

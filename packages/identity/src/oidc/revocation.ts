@@ -1,4 +1,10 @@
-import { type FetchLike, fetchSchema, signalSchema, timeoutSchema, validateOptions } from '@writ/core';
+import {
+  type FetchLike,
+  fetchSchema,
+  signalSchema,
+  timeoutSchema,
+  validateOptions,
+} from '@writ/core/internal';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,

@@ -1,7 +1,7 @@
-import { httpUrlProblem } from '@writ/core';
+import { httpUrlProblem } from '@writ/core/internal';
 import { z } from 'zod';
 
-export { isLoopbackHost } from '@writ/core';
+export { isLoopbackHost } from '@writ/core/internal';
 
 /**
  * Why a URL may not be used for an identity endpoint, or `undefined` when it may: it must be an absolute

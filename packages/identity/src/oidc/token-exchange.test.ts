@@ -1,5 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
-import { type FetchLike, isScopeSubset, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
+import { isScopeSubset } from '@writ/core/plugin';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,

@@ -1,14 +1,13 @@
+import { WritError } from '@writ/core';
 import {
   clockSchema,
   type FetchLike,
   fetchSchema,
-  isScopeSubset,
-  scopeCovers,
   signalSchema,
   timeoutSchema,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
+import { isScopeSubset, scopeCovers } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,

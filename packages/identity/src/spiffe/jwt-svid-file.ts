@@ -1,7 +1,8 @@
 import { type FSWatcher, type Stats, unwatchFile, watch, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { tokenError } from '../jwt.js';
 import {

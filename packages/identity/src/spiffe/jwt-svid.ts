@@ -1,4 +1,5 @@
-import { validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_BYTES, tokenError, verifyJwt } from '../jwt.js';

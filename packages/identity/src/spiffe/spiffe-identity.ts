@@ -1,10 +1,6 @@
-import {
-  type CallOptions,
-  type IdentityProvider,
-  type Principal,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { type Principal, WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
+import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 import { z } from 'zod';
 import type { JwtBundleSource } from './jwt-bundle.js';
 import { validateJwtSvid } from './jwt-svid.js';

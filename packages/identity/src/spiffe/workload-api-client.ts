@@ -9,7 +9,8 @@ import {
   type StatusObject,
   status,
 } from '@grpc/grpc-js';
-import { validateOptions, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { createJwtBundleSet, type JwtBundleSet, parseJwtBundles } from './jwt-bundle.js';
 import { parseSpiffeId } from './spiffe-id.js';

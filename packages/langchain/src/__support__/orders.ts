@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { tool } from '@langchain/core/tools';
 import { trace } from '@opentelemetry/api';
 import { readLines, verifyLog } from '@writ/audit';
-import type { AdapterToolHints } from '@writ/core';
+import type { AdapterToolHints } from '@writ/core/adapter';
 import { type CreateWritOptions, createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
 

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLines, verifyLog } from '@writ/audit';
-import { type AdapterOptions, type Attribution, getToolContext, type InboundTask } from '@writ/core';
+import { type Attribution, getToolContext } from '@writ/core';
+import type { AdapterOptions, InboundTask } from '@writ/core/adapter';
 import { verifyTaskToken } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
 

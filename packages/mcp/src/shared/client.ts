@@ -1,16 +1,7 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import {
-  ATTR,
-  activeContext,
-  EXECUTE_TOOL,
-  injectContext,
-  runInContext,
-  TASK_TOKEN_META_KEY,
-  tryGetAttribution,
-  tryGetToolContext,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { injectContext, tryGetAttribution, tryGetToolContext, WritError } from '@writ/core';
+import { ATTR, activeContext, EXECUTE_TOOL, runInContext, TASK_TOKEN_META_KEY } from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
 import { VERSION } from '../version.js';

@@ -1,12 +1,12 @@
+import type { Writ } from '@writ/core';
 import {
   type AdapterOptions,
   type AdapterToolHints,
   type InboundTask,
-  isValidScopeItem,
   parseAdapterOptions,
-  validateOptions,
-  type Writ,
-} from '@writ/core';
+} from '@writ/core/adapter';
+import { validateOptions } from '@writ/core/internal';
+import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
 import type { ApprovalPrompt } from './elicitation.js';

@@ -1,4 +1,5 @@
-import { refusalMessage, type WritError } from '@writ/core';
+import type { WritError } from '@writ/core';
+import { refusalMessage } from '@writ/core/adapter';
 
 /**
  * `_meta` key of a refused call's result: `{ code }`, the `WritError` code, so clients can tell Writ

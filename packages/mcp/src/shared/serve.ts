@@ -1,22 +1,24 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import {
-  type AdaptedTool,
-  type AdapterToolHints,
-  adaptTool,
   extractContext,
-  extractTaskToken,
-  type FrameworkApproval,
   getGlobalWrit,
-  type HeadersLike,
-  type InboundTask,
-  runInContext,
   type TaskHandle,
   type ToolAnnotations,
-  toWritError,
-  uuidv7,
   type Writ,
   WritError,
 } from '@writ/core';
+import {
+  type AdaptedTool,
+  type AdapterToolHints,
+  adaptTool,
+  extractTaskToken,
+  type FrameworkApproval,
+  type HeadersLike,
+  type InboundTask,
+  runInContext,
+} from '@writ/core/adapter';
+import { uuidv7 } from '@writ/core/internal';
+import { toWritError } from '@writ/core/plugin';
 import { DEFAULTS } from '../defaults.js';
 import { type ApprovalPrompt, type ElicitingServer, elicitApproval, previewArgs } from './elicitation.js';
 import {

@@ -1,5 +1,6 @@
 import { SpanKind } from '@opentelemetry/api';
-import { refusalMessage, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { refusalMessage } from '@writ/core/adapter';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LogRecord, text } from '../__support__/sides.js';

@@ -2,7 +2,8 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { refusalMessage, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { refusalMessage } from '@writ/core/adapter';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LogRecord, text } from '../__support__/sides.js';

@@ -1,5 +1,6 @@
-import type { ApprovalHandler, ApprovalRequest, ApprovalResponse, CallOptions, Principal } from '@writ/core';
+import type { ApprovalHandler, Principal } from '@writ/core';
 import { WritError } from '@writ/core';
+import type { ApprovalRequest, ApprovalResponse, CallOptions } from '@writ/core/plugin';
 
 /**
  * A request waiting for a human, as an {@link ApprovalQueue} lists it.

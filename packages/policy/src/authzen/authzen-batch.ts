@@ -1,4 +1,4 @@
-import { canonicalJson } from '@writ/core';
+import { canonicalJson } from '@writ/core/plugin';
 import type { AuthZenEvaluationsSemantic, AuthZenRequest } from './authzen-types.js';
 
 /**

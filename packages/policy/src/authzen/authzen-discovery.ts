@@ -1,3 +1,4 @@
+import { WritError } from '@writ/core';
 import {
   type FetchLike,
   fetchJson,
@@ -6,8 +7,7 @@ import {
   signalSchema,
   timeoutSchema,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
 import { z } from 'zod';
 import type { AuthZenPdpMetadata } from './authzen-types.js';
 import { pdpUrlProblem, wellKnownUrl } from './pdp-url.js';

@@ -1,4 +1,5 @@
-import { type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { recordingFetch } from './__support__/recording-fetch.js';
 import { agentRequest } from './__support__/requests.js';

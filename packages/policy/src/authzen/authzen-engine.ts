@@ -1,21 +1,18 @@
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
 import {
-  type AuthorizationRequest,
-  type CallOptions,
   clockSchema,
-  type Decision,
   type FetchLike,
   fetchJson,
   fetchSchema,
   type JsonResponse,
-  type PolicyEngine,
   raceAbort,
   safeUrl,
   signalSchema,
   timeoutSchema,
   uuidv7,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
+import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 import { buildEvaluationsBody } from './authzen-batch.js';
 import { discoverAuthZenPdp } from './authzen-discovery.js';

@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import { type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 import { describe, expect } from 'vitest';
 import { agentRequest } from './__support__/requests.js';
 import { createAuthZenEngine } from './authzen-engine.js';

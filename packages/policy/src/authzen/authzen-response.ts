@@ -1,4 +1,4 @@
-import type { DecisionEffect, Obligation } from '@writ/core';
+import type { DecisionEffect, Obligation } from '@writ/core/plugin';
 
 /** Bounds on what a PDP's context may add to a decision record. */
 const LIMITS = Object.freeze({

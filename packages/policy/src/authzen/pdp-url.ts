@@ -1,4 +1,4 @@
-import { httpUrlProblem } from '@writ/core';
+import { httpUrlProblem } from '@writ/core/internal';
 
 /**
  * Options of {@link pdpUrlProblem}.

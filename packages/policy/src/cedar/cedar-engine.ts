@@ -7,15 +7,9 @@ import {
   statefulIsAuthorized,
   validate,
 } from '@cedar-policy/cedar-wasm/nodejs';
-import {
-  type AuthorizationRequest,
-  type CallOptions,
-  type Decision,
-  type PolicyEngine,
-  uuidv7,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import { uuidv7, validateOptions } from '@writ/core/internal';
+import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
 import {

@@ -1,4 +1,5 @@
-import type { AuthorizationRequest, PrincipalRef } from '@writ/core';
+import type { AuthorizationRequest } from '@writ/core';
+import type { PrincipalRef } from '@writ/core/plugin';
 
 /**
  * Cedar entity type names of the Writ model (namespace `Writ`).

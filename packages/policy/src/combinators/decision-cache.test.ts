@@ -1,13 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import {
-  type AuthorizationRequest,
-  type CallOptions,
-  createWrit,
-  type Decision,
-  digest,
-  type PolicyEngine,
-  WritError,
-} from '@writ/core';
+import { type AuthorizationRequest, createWrit, type Decision, WritError } from '@writ/core';
+import { type CallOptions, digest, type PolicyEngine } from '@writ/core/plugin';
 import { createInMemoryAuditSink } from '@writ/core/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

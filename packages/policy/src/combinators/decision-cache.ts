@@ -1,16 +1,12 @@
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import { clockSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import {
-  type AuthorizationRequest,
   type CallOptions,
   canonicalJson,
-  clockSchema,
-  type Decision,
   type Obligation,
   type PolicyEngine,
   sha256Hex,
-  uuidv7,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/plugin';
 import { z } from 'zod';
 import { assertEngine } from './settle-decision.js';
 

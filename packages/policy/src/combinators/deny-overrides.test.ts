@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import { createWrit, type DecisionEffect, WritError } from '@writ/core';
+import { createWrit, WritError } from '@writ/core';
+import type { DecisionEffect } from '@writ/core/plugin';
 import { createInMemoryAuditSink, createInMemoryPolicy } from '@writ/core/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

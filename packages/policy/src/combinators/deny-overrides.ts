@@ -1,15 +1,6 @@
-import {
-  type AuthorizationRequest,
-  type CallOptions,
-  type Decision,
-  type DecisionEffect,
-  type Obligation,
-  type PolicyEngine,
-  raceAbort,
-  uuidv7,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import { raceAbort, uuidv7, validateOptions } from '@writ/core/internal';
+import type { CallOptions, DecisionEffect, Obligation, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   effectiveEffect,

@@ -1,11 +1,5 @@
-import {
-  type AuthorizationRequest,
-  type CallOptions,
-  type Decision,
-  type DecisionEffect,
-  type PolicyEngine,
-  WritError,
-} from '@writ/core';
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import type { CallOptions, DecisionEffect, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**

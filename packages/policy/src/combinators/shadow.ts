@@ -1,16 +1,7 @@
 import { diag } from '@opentelemetry/api';
-import {
-  type AuthorizationRequest,
-  type CallOptions,
-  type Decision,
-  type PolicyEngine,
-  raceAbort,
-  timeoutSchema,
-  toWritError,
-  uuidv7,
-  validateOptions,
-  WritError,
-} from '@writ/core';
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import { raceAbort, timeoutSchema, uuidv7, validateOptions } from '@writ/core/internal';
+import { type CallOptions, type PolicyEngine, toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   assertEngine,

@@ -1,5 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
-import { type FetchLike, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 import { describe, expect } from 'vitest';
 import { authorizationRequest, NO_ABORT } from '../combinators/__support__/requests.js';
 import { createOpaEngine } from './opa-engine.js';

@@ -1,17 +1,14 @@
+import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
 import {
-  type AuthorizationRequest,
-  type CallOptions,
-  type Decision,
   type FetchLike,
   fetchJson,
   fetchSchema,
-  type PolicyEngine,
   safeUrl,
   timeoutSchema,
   uuidv7,
   validateOptions,
-  WritError,
-} from '@writ/core';
+} from '@writ/core/internal';
+import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 import { opaBaseUrlProblem, opaDataUrl, opaPathSchema } from './opa-data-url.js';
 import { readOpaAnswer } from './opa-result.js';

@@ -1,4 +1,5 @@
-import { canonicalJson, type DecisionEffect, type Obligation, WritError } from '@writ/core';
+import { WritError } from '@writ/core';
+import { canonicalJson, type DecisionEffect, type Obligation } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**

@@ -1,5 +1,5 @@
 // Test support: a real fetch that remembers what it sent.
-import type { FetchLike } from '@writ/core';
+import type { FetchLike } from '@writ/core/internal';
 
 /** One request a recording fetch forwarded. */
 export interface RecordedRequest {

@@ -1,5 +1,6 @@
 // Test support: authorization requests shaped like the ones the core pipeline builds.
-import type { AuthorizationRequest, CallOptions, Risk } from '@writ/core';
+import type { AuthorizationRequest, Risk } from '@writ/core';
+import type { CallOptions } from '@writ/core/plugin';
 
 export interface RequestShape {
   tool?: string;

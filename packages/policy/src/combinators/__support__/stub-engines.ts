@@ -1,13 +1,7 @@
 // Test support: policy engines whose answers a test chooses. Real engines (Cedar, OPA) are exercised in
 // their own folders; combinators only need to see effects, failures and garbage.
-import type {
-  AuthorizationRequest,
-  CallOptions,
-  Decision,
-  DecisionEffect,
-  Obligation,
-  PolicyEngine,
-} from '@writ/core';
+import type { AuthorizationRequest, Decision } from '@writ/core';
+import type { CallOptions, DecisionEffect, Obligation, PolicyEngine } from '@writ/core/plugin';
 
 /** What a stub answers. */
 export type StubBehaviour =

@@ -1,0 +1,50 @@
+/**
+ * `@writ/core/adapter`: the kit framework adapters are built on. An adapter translates between a
+ * framework and these calls; every decision, approval binding, credential, record and span is made
+ * here. `@writ/ai-sdk`, `@writ/langchain`, `@writ/openai-agents`, `@writ/mcp` and `@writ/mastra` use
+ * nothing else of Writ's internals; an adapter for another framework needs nothing more.
+ * @packageDocumentation
+ * @module @writ/core/adapter
+ */
+
+// wiring a framework tool to the pipeline
+export {
+  type AdaptedCheckOptions,
+  type AdaptedRejectOptions,
+  type AdaptedRunOptions,
+  type AdaptedTool,
+  type AdapterOptions,
+  type AdapterToolHints,
+  adaptTool,
+  type CallCheck,
+  type FrameworkApproval,
+  type FrameworkHooks,
+  type FrameworkRef,
+  type FrameworkTool,
+  parseAdapterOptions,
+  refusalMessage,
+} from './adapter.js';
+// context: where the attribution and the tool call live
+export { ATTRIBUTION_KEY, activeContext, runInContext } from './context.js';
+// propagation across processes (HTTP headers, MCP `_meta`)
+export {
+  type Carrier,
+  type CarrierFormat,
+  CORRELATION_BAGGAGE_KEY,
+  correlationIdFromContext,
+  type ExtractContextOptions,
+  extractContext,
+  extractTaskToken,
+  type HeadersLike,
+  type InjectContextOptions,
+  injectContext,
+  TASK_TOKEN_HEADER,
+  TASK_TOKEN_META_KEY,
+} from './propagation.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
+export type { InboundTask } from './task.js';
+// spans
+export { ATTR, EXECUTE_TOOL } from './telemetry.js';
+export type { ToolDescription } from './tool.js';
+export type { ToolCall, ToolType } from './tool-call.js';
+export { TOOL_CONTEXT_KEY } from './tool-context.js';

@@ -1,0 +1,24 @@
+/**
+ * `@writ/core/internal`: helpers Writ's own packages share (option validation, bounded HTTP
+ * exchanges, URL rules, ids). **Not covered by semver**: anything here may change or go in any
+ * release. Applications and third-party plugins should not import it.
+ * @packageDocumentation
+ * @module @writ/core/internal
+ * @internal
+ */
+
+export {
+  clockSchema,
+  type FetchJsonOptions,
+  type FetchLike,
+  fetchJson,
+  fetchSchema,
+  type JsonResponse,
+  raceAbort,
+  safeUrl,
+  signalSchema,
+  timeoutSchema,
+} from './fetch-json.js';
+export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
+export { uuidv7 } from './ids.js';
+export { validateOptions } from './options.js';

@@ -1,0 +1,84 @@
+/**
+ * `@writ/core/plugin`: what identity providers, policy engines, credential brokers, approval handlers
+ * and audit sinks implement, the requests they receive, and the records they keep. `@writ/identity`,
+ * `@writ/policy` and `@writ/audit` are built on it; so is anything you plug into `createWrit` yourself.
+ * @packageDocumentation
+ * @module @writ/core/plugin
+ */
+
+// the records every call and task leaves, and how they are encoded
+export type {
+  ApprovalEvent,
+  ApprovalRecord,
+  AuditEvent,
+  AuditEventBase,
+  AuditEventKind,
+  CallRecord,
+  DecisionEvent,
+  DecisionRecord,
+  OutcomeEvent,
+  RefusalRecord,
+  RevocationEvent,
+  TaskEndEvent,
+  TaskStartEvent,
+} from './audit-event.js';
+export { AUDIT_EVENT_VERSION } from './audit-event.js';
+export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
+export {
+  type CreateCredentialInput,
+  type Credential,
+  type CredentialRef,
+  createCredential,
+  toCredentialRef,
+} from './credential.js';
+// policy: what is asked and what is answered
+export type {
+  AuthorizationContext,
+  AuthorizationRequest,
+  Decision,
+  DecisionEffect,
+  Obligation,
+} from './decision.js';
+export { assertedIdentity, denyAllPolicy } from './defaults.js';
+// errors
+export {
+  toWritError,
+  WRIT_ERROR_CODES,
+  WritError,
+  type WritErrorCode,
+  type WritErrorOptions,
+} from './errors.js';
+// the interfaces createWrit takes
+export type {
+  AppendOptions,
+  ApprovalHandler,
+  ApprovalRequest,
+  ApprovalResponse,
+  AuditReceipt,
+  AuditSink,
+  CallCredentialRequest,
+  CallOptions,
+  CredentialBroker,
+  Durability,
+  IdentityProvider,
+  PolicyEngine,
+  TaskCredentialRequest,
+} from './interfaces.js';
+export { approvalBindingHash } from './pipeline.js';
+// principals and credentials
+export {
+  type Assurance,
+  type Principal,
+  type PrincipalKind,
+  type PrincipalRef,
+  toPrincipalRef,
+} from './principal.js';
+export {
+  isScopeSubset,
+  isValidScopeItem,
+  narrowScope,
+  parseScope,
+  scopeCovers,
+  scopeItemCovers,
+} from './scope.js';
+export { VERSION } from './version.js';
