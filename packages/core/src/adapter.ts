@@ -13,7 +13,7 @@ import {
   runCall,
 } from './pipeline.js';
 import type { Principal } from './principal.js';
-import type { StandardSchemaV1 } from './standard-schema.js';
+import { isStandardSchema } from './standard-schema.js';
 import type {
   ExecuteOptions,
   ToolAnnotations,
@@ -274,11 +274,6 @@ export function parseAdapterOptions<T extends AdapterOptions>(options: T | undef
   validateOptions(adapterOptionsSchema, { writ, tools, defaults }, fn);
   return { ...(rest as object), writ, tools, defaults } as T;
 }
-
-const isStandardSchema = (v: unknown): v is StandardSchemaV1 =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function';
 
 /**
  * Wires one framework tool to the pipeline. `invoke` is the framework tool's own implementation; it

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WritError, type WritErrorCode } from './errors.js';
+import { functionSchema } from './schemas.js';
 
 /**
  * The part of the Fetch API Writ's HTTP clients (OIDC, AuthZEN, OPA) use. `globalThis.fetch`, undici's `fetch` and test doubles
@@ -24,9 +25,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
  * const { url, fetch } = validateOptions(clientOptions, options, 'createPdpClient');
  * ```
  */
-export const fetchSchema = z.custom<FetchLike>((v) => typeof v === 'function', {
-  message: 'must be a fetch function',
-});
+export const fetchSchema = functionSchema<FetchLike>('must be a fetch function');
 
 /**
  * zod schema of a `signal` option.
@@ -54,9 +53,7 @@ export const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSigna
  * const { clock = Date.now } = validateOptions(cacheOptions, options, 'createJwksCache');
  * ```
  */
-export const clockSchema = z.custom<() => number>((v) => typeof v === 'function', {
-  message: 'must be a function',
-});
+export const clockSchema = functionSchema<() => number>();
 
 /**
  * zod schema of a `timeoutMs` option: a positive integer of milliseconds, at most ten minutes.

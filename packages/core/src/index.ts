@@ -12,7 +12,8 @@ export { type AgentDefinition, defineAgent } from './agent.js';
 export { type AttributedOptions, attributed } from './attributed.js';
 // what a call in flight carries
 export type { Attribution } from './attribution.js';
-export { getAttribution, tryGetAttribution } from './context.js';
+// across services
+export { getAttribution, runInContext, tryGetAttribution } from './context.js';
 export type { Credential } from './credential.js';
 export type { AuthorizationRequest, Decision } from './decision.js';
 // errors
@@ -22,8 +23,6 @@ export type { ApprovalHandler } from './interfaces.js';
 export type { CallState, WritMiddleware } from './middleware.js';
 export { WRIT_DEFAULTS, type WritOptions } from './options.js';
 export type { Principal } from './principal.js';
-// across services
-export { runInContext } from './context.js';
 export { extractContext, injectContext } from './propagation.js';
 // tasks and delegation
 export type { DelegateOptions, TaskHandle, TaskOptions } from './task.js';

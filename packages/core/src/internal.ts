@@ -19,6 +19,9 @@ export {
   signalSchema,
   timeoutSchema,
 } from './fetch-json.js';
+export { type FormatIssuesOptions, formatIssues, type IssueLike } from './format-issues.js';
 export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
 export { uuidv7 } from './ids.js';
 export { validateOptions } from './options.js';
+export { functionSchema } from './schemas.js';
+export { isStandardSchema } from './standard-schema.js';

@@ -2,6 +2,7 @@ import type { Tracer } from '@opentelemetry/api';
 import { z } from 'zod';
 import type { AgentDefinition } from './agent.js';
 import { WritError } from './errors.js';
+import { formatIssues } from './format-issues.js';
 import type {
   ApprovalHandler,
   AuditSink,
@@ -11,6 +12,7 @@ import type {
   PolicyEngine,
 } from './interfaces.js';
 import type { WritMiddleware } from './middleware.js';
+import { functionSchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
 
 /**
@@ -208,13 +210,9 @@ const optionsSchema = z.strictObject({
       auditMs: ms.optional(),
     })
     .optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
-  onError: z
-    .custom<(error: WritError) => void>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  clock: functionSchema<() => number>().optional(),
+  generateId: functionSchema<() => string>().optional(),
+  onError: functionSchema<(error: WritError) => void>().optional(),
 });
 
 /**
@@ -230,14 +228,7 @@ const optionsSchema = z.strictObject({
 export function validateOptions<T>(schema: z.ZodType<T>, input: unknown, fn: string): T {
   const result = schema.safeParse(input ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length === 0 ? 'options' : `options.${issue.path.map(String).join('.')}`;
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : issue.message;
-    return `${path}: ${message}`;
-  });
+  const problems = formatIssues(result.error.issues, { root: 'options' });
   throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: ${problems.join('; ')}`, {
     details: { issues: problems },
   });

@@ -15,6 +15,7 @@ import type { Credential } from './credential.js';
 import { toCredentialRef } from './credential.js';
 import type { AuthorizationRequest, Decision } from './decision.js';
 import { toWritError, WritError, type WritErrorCode } from './errors.js';
+import { formatIssues } from './format-issues.js';
 import type { ApprovalResponse, AuditReceipt } from './interfaces.js';
 import { type LedgerEntry, ledgerBinding } from './ledger.js';
 import type { CallState } from './middleware.js';
@@ -31,7 +32,6 @@ import {
   withDeadline,
 } from './runtime.js';
 import { scopeCovers } from './scope.js';
-import { formatIssuePath } from './standard-schema.js';
 import { ATTR, EXECUTE_TOOL } from './telemetry.js';
 import type { ExecuteOptions, ToolContext, ToolDefinition } from './tool.js';
 import type { ToolCall } from './tool-call.js';
@@ -429,7 +429,7 @@ async function validate(s: State): Promise<void> {
       });
     }
     if (result.issues !== undefined) {
-      const issues = result.issues.slice(0, 20).map((i) => `${formatIssuePath(i.path)}: ${i.message}`);
+      const issues = formatIssues(result.issues, { limit: 20 });
       throw new WritError('WRIT_INPUT_INVALID', `invalid arguments for ${def.name}: ${issues.join('; ')}`, {
         details: { tool: def.name, issues },
       });

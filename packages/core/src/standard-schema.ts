@@ -41,13 +41,15 @@ export declare namespace StandardSchemaV1 {
   type InferOutput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['output'];
 }
 
-/** Issue paths rendered as `a.b[0].c`, for error details. */
-export function formatIssuePath(path: StandardSchemaV1.Issue['path']): string {
-  if (path === undefined || path.length === 0) return '(root)';
-  let out = '';
-  for (const segment of path) {
-    const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`;
-  }
-  return out;
+/**
+ * Whether a value is a Standard Schema (zod ≥ 3.24, valibot, arktype…): an object whose `~standard`
+ * member has a `validate` function.
+ * @internal
+ */
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function'
+  );
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { validateOptions } from './options.js';
+import { functionSchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
+import { isStandardSchema } from './standard-schema.js';
 import type { ToolDefinition, ToolDescription } from './tool.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
@@ -8,20 +10,8 @@ const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 const descriptionSchema = z.strictObject({
   name: z.string().regex(TOOL_NAME, 'must match [A-Za-z0-9_.-]{1,128}'),
   description: z.string().max(4096).optional(),
-  input: z
-    .custom(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function',
-      {
-        message: 'must be a zod schema (or any Standard Schema)',
-      },
-    )
-    .optional(),
-  resource: z
-    .custom((v) => typeof v === 'function', { message: 'must be a function (args) => Resource' })
-    .optional(),
+  input: z.custom(isStandardSchema, { message: 'must be a zod schema (or any Standard Schema)' }).optional(),
+  resource: functionSchema('must be a function (args) => Resource').optional(),
   risk: z.enum(['low', 'medium', 'high']).optional(),
   audience: z.string().min(1).max(2048).optional(),
   permission: z.string().refine(isValidScopeItem, 'must be a valid scope item').optional(),
@@ -35,12 +25,9 @@ const descriptionSchema = z.strictObject({
     })
     .optional(),
   dataClassification: z
-    .union([
-      z.string().min(1),
-      z.custom((v) => typeof v === 'function', { message: 'must be a string or a function' }),
-    ])
+    .union([z.string().min(1), functionSchema('must be a string or a function')])
     .optional(),
-  execute: z.custom((v) => typeof v === 'function', { message: 'must be a function' }).optional(),
+  execute: functionSchema().optional(),
   writ: z
     .custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' })
     .optional(),

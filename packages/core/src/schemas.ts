@@ -1,0 +1,12 @@
+import { z } from 'zod';
+
+/**
+ * zod schema of an option that must be a function (`execute`, `clock`, `onError`, hooks). Only the type
+ * is checked: zod cannot see a function's signature.
+ * @internal
+ */
+export function functionSchema<T = (...args: never[]) => unknown>(
+  message = 'must be a function',
+): z.ZodType<T> {
+  return z.custom<T>((v) => typeof v === 'function', { message });
+}
