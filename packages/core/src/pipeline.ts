@@ -9,6 +9,7 @@ import {
 import { type Attribution, authorityChain, currentActor } from './attribution.js';
 import type { ApprovalRecord, CallRecord, DecisionRecord, RefusalRecord } from './audit-event.js';
 import { canonicalJson, digest, sha256Hex, withSortedKeys } from './canonical-json.js';
+import { checkDecision } from './check-decision.js';
 import { compose } from './compose.js';
 import { activeContext, runInContext, type TaskState } from './context.js';
 import type { Credential } from './credential.js';
@@ -624,47 +625,18 @@ function decide(s: State): Promise<Decision> {
           `policy engine "${rt.policy.name}" did not answer within ${rt.timeouts.policyMs} ms`,
         ),
     );
-    return checkDecision(rt, raw, request);
+    return checkDecision(raw, { engine: rt.policy.name, request, generateId: rt.generateId });
   };
   return compose(
     rt.wrapDecide,
     inner,
-  )(s).then((d) => checkDecision(rt, d, s.request as AuthorizationRequest));
-}
-
-const EFFECTS = new Set(['allow', 'deny', 'approval_required']);
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-/** Refuses malformed decisions and turns any decision carrying errors into a deny. */
-function checkDecision(rt: Runtime, raw: unknown, request: AuthorizationRequest): Decision {
-  const d = raw as Partial<Decision> | null;
-  if (
-    typeof d !== 'object' ||
-    d === null ||
-    !EFFECTS.has(d.effect as string) ||
-    !isStrings(d.policyIds) ||
-    !isStrings(d.reasons) ||
-    (d.errors !== undefined && !isStrings(d.errors))
-  ) {
-    throw new WritError(
-      'WRIT_PDP_UNAVAILABLE',
-      `policy engine "${rt.policy.name}" returned a malformed decision`,
-    );
-  }
-  const decision: Decision = {
-    ...(d as Decision),
-    decisionId: typeof d.decisionId === 'string' && d.decisionId.length > 0 ? d.decisionId : rt.generateId(),
-    engine: typeof d.engine === 'string' && d.engine.length > 0 ? d.engine : rt.policy.name,
-    evaluatedContext: d.evaluatedContext ?? request,
-  };
-  if (decision.errors !== undefined && decision.errors.length > 0 && decision.effect !== 'deny') {
-    return {
-      ...decision,
-      effect: 'deny',
-      reasons: [...decision.reasons, 'the policy engine reported evaluation errors'],
-    };
-  }
-  return decision;
+  )(s).then((d) =>
+    checkDecision(d, {
+      engine: rt.policy.name,
+      request: s.request as AuthorizationRequest,
+      generateId: rt.generateId,
+    }),
+  );
 }
 
 /**

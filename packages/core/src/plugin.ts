@@ -24,6 +24,7 @@ export type {
 } from './audit-event.js';
 export { AUDIT_EVENT_VERSION } from './audit-event.js';
 export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
+export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
 export {
   type CreateCredentialInput,
   type Credential,
