@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type * as Core from '@writ/core';
+import type * as Plugin from '@writ/core/plugin';
 import {
   ARGS,
   createAllowAllPolicy,
@@ -45,6 +46,10 @@ interface Side {
 
 async function side(label: string, dir: string): Promise<Side> {
   const core = (await import(pathToFileURL(resolve(dir, 'index.js')).href)) as typeof Core;
+  // builds since the entry points were split keep the record encoder on @writ/core/plugin
+  const { canonicalJson } = (
+    'canonicalJson' in core ? core : await import(pathToFileURL(resolve(dir, 'plugin.js')).href)
+  ) as typeof Plugin;
   const zero = Buffer.from([0]);
   let index = 0;
   const writ = core.createWrit({
@@ -52,7 +57,7 @@ async function side(label: string, dir: string): Promise<Side> {
     audit: {
       name: 'discard',
       async append(event) {
-        const line = core.canonicalJson(event);
+        const line = canonicalJson(event);
         const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
         return { log: 'discard', index: index++, leafHash };
       },

@@ -279,7 +279,9 @@ if (only !== 'examples') {
 for (const [specifier, limit] of Object.entries(ENTRY_POINT_LIMITS)) {
   const count = perEntryPoint.get(specifier);
   if (count !== undefined && count > limit)
-    problems.push(`${specifier} exports ${count} names; keep it at ${limit} or fewer (move the rest to a subpath)`);
+    problems.push(
+      `${specifier} exports ${count} names; keep it at ${limit} or fewer (move the rest to a subpath)`,
+    );
 }
 for (const p of problems) console.error(p);
 if (perEntryPoint.size > 0)

@@ -8,24 +8,32 @@
  */
 
 // wiring a framework tool to the pipeline
+export { adaptTool } from './adapter-kit/adapt-tool.js';
+export type {
+  AdaptedCheckOptions,
+  AdaptedRejectOptions,
+  AdaptedRunOptions,
+  AdaptedTool,
+  CallCheck,
+} from './adapter-kit/adapted-tool.js';
 export {
-  type AdaptedCheckOptions,
-  type AdaptedRejectOptions,
-  type AdaptedRunOptions,
-  type AdaptedTool,
   type AdapterOptions,
   type AdapterToolHints,
-  adaptTool,
-  type CallCheck,
-  type FrameworkApproval,
   type FrameworkHooks,
-  type FrameworkRef,
   type FrameworkTool,
   parseAdapterOptions,
-  refusalMessage,
-} from './adapter.js';
+} from './adapter-kit/adapter-options.js';
+export { refusalMessage } from './adapter-kit/messages.js';
+export type { FrameworkApproval, FrameworkRef } from './pipeline/state.js';
+export type { ToolDescription } from './tool.js';
+export type { ToolCall, ToolType } from './tool-call.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
+export type { InboundTask } from './task/task-options.js';
+
 // context: where the attribution and the tool call live
 export { ATTRIBUTION_KEY, activeContext, runInContext } from './context.js';
+export { TOOL_CONTEXT_KEY } from './tool-context.js';
+
 // propagation across processes (HTTP headers, MCP `_meta`)
 export {
   type Carrier,
@@ -41,10 +49,6 @@ export {
   TASK_TOKEN_HEADER,
   TASK_TOKEN_META_KEY,
 } from './propagation.js';
-export type { StandardSchemaV1 } from './standard-schema.js';
-export type { InboundTask } from './task.js';
+
 // spans
 export { ATTR, EXECUTE_TOOL } from './telemetry.js';
-export type { ToolDescription } from './tool.js';
-export type { ToolCall, ToolType } from './tool-call.js';
-export { TOOL_CONTEXT_KEY } from './tool-context.js';

@@ -82,7 +82,14 @@ describe('canonicalJson (RFC 8785)', () => {
       if (keys.some((k) => /^(0|[1-9][0-9]*)$/.test(k))) {
         return { [RAW]: keys.map((k) => [k, sortCopy((json as Record<string, unknown>)[k])]) };
       }
-      for (const k of keys) copy[k] = sortCopy((json as Record<string, unknown>)[k]);
+      // an own "__proto__" member is data, as JSON.parse makes it: define it, never assign it
+      for (const k of keys)
+        Object.defineProperty(copy, k, {
+          value: sortCopy((json as Record<string, unknown>)[k]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       return copy;
     };
     const emit = (v: unknown): string | undefined => {
@@ -145,6 +152,12 @@ describe('canonicalJson (RFC 8785)', () => {
   test.prop([values], { numRuns: 500 })('fast and piecewise paths write the reference bytes', (value) => {
     expect(canonicalJson(value)).toBe(reference(value));
     expect(canonicalJson(sortedDeep(value))).toBe(canonicalJson(value));
+  });
+
+  it('writes an own "__proto__" member as the data it is (found by the property above, seed -375640201)', () => {
+    const parsed = JSON.parse('{"__proto__":{"admin":true},"a":1}') as Record<string, unknown>;
+    expect(canonicalJson(parsed)).toBe('{"__proto__":{"admin":true},"a":1}');
+    expect(reference(parsed)).toBe('{"__proto__":{"admin":true},"a":1}');
   });
 
   it('takes neither shortcut past what the fast path cannot see', () => {

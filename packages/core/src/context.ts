@@ -25,7 +25,7 @@ export interface TaskState {
   /** A renewal in flight, shared by concurrent calls. */
   renewing?: Promise<Credential> | undefined;
   /** The Writ instance that opened the task; free functions (`withAttribution`, `@attributed`) use it. */
-  readonly runtime: unknown;
+  readonly writ: unknown;
   /** Aborts the task's calls. */
   readonly signal?: AbortSignal | undefined;
 }

@@ -5,7 +5,14 @@
  * no root is named. Unknown keys (zod's `unrecognized_keys`) are listed by name.
  */
 
-/** The parts of an issue Writ reads; zod's issues and Standard Schema issues both fit. */
+/**
+ * The parts of an issue Writ reads; zod's issues and Standard Schema issues both fit.
+ *
+ * @example
+ * ```ts
+ * const issue: IssueLike = { message: 'Required', path: ['orderId'] };
+ * ```
+ */
 export interface IssueLike {
   readonly message: string;
   readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
@@ -13,7 +20,14 @@ export interface IssueLike {
   readonly keys?: readonly string[] | undefined;
 }
 
-/** Options of {@link formatIssues}. */
+/**
+ * Options of {@link formatIssues}.
+ *
+ * @example
+ * ```ts
+ * const options: FormatIssuesOptions = { root: 'options', limit: 20 };
+ * ```
+ */
 export interface FormatIssuesOptions {
   /** What the paths are inside of (`options`, `document`, `request`). @default none: `(root)` for the whole value */
   readonly root?: string | undefined;
@@ -21,7 +35,18 @@ export interface FormatIssuesOptions {
   readonly limit?: number | undefined;
 }
 
-/** Renders issues as `where: message` lines (see the module comment). @internal */
+/**
+ * Renders issues as `where: message` lines (see the module comment).
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * const result = z.strictObject({ timeoutMs: z.number() }).safeParse({ timeoutMs: 'soon', colour: 1 });
+ * if (!result.success) formatIssues(result.error.issues, { root: 'options' });
+ * // ['options.timeoutMs: Invalid input: expected number, received string', 'options: unknown option(s) "colour"']
+ * ```
+ */
 export function formatIssues(issues: readonly IssueLike[], options: FormatIssuesOptions = {}): string[] {
   const { root, limit = issues.length } = options;
   return issues.slice(0, limit).map((issue) => {

@@ -1,7 +1,7 @@
+import type { Config } from './config.js';
 import { tryGetTaskState } from './context.js';
 import { WritError } from './errors.js';
-import type { Runtime } from './runtime.js';
-import { runtimeOf, type Writ } from './writ.js';
+import { configOf, type Writ } from './writ.js';
 
 const GLOBAL = Symbol.for('writ.global');
 type GlobalHolder = { [GLOBAL]?: Writ | undefined };
@@ -17,7 +17,7 @@ type GlobalHolder = { [GLOBAL]?: Writ | undefined };
  * ```
  */
 export function setGlobalWrit(writ: Writ | undefined): void {
-  if (writ !== undefined && runtimeOf(writ) === undefined) {
+  if (writ !== undefined && configOf(writ) === undefined) {
     throw new WritError(
       'WRIT_OPTIONS_INVALID',
       'setGlobalWrit: expected an instance returned by createWrit()',
@@ -38,14 +38,14 @@ export function getGlobalWrit(): Writ | undefined {
   return (globalThis as GlobalHolder)[GLOBAL];
 }
 
-/** Finds the runtime a free function runs on: explicit, else the active task's, else the global one. @internal */
-export function resolveRuntime(explicit: Writ | undefined, what: string): Runtime {
-  const rt = runtimeOf(explicit) ?? runtimeOf(tryGetTaskState()?.runtime) ?? runtimeOf(getGlobalWrit());
-  if (rt === undefined) {
+/** The instance a free function runs on: explicit, else the active task's, else the global one. */
+export function resolveConfig(explicit: Writ | undefined, what: string): Config {
+  const config = configOf(explicit) ?? configOf(tryGetTaskState()?.writ) ?? configOf(getGlobalWrit());
+  if (config === undefined) {
     throw new WritError(
       'WRIT_NOT_CONFIGURED',
       `${what} was called outside writ.task() with no Writ instance: pass { writ } in its options or call setGlobalWrit()`,
     );
   }
-  return rt;
+  return config;
 }

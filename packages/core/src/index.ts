@@ -8,34 +8,34 @@
  * @module @writ/core
  */
 
-export { type AgentDefinition, defineAgent } from './agent.js';
-export { type AttributedOptions, attributed } from './attributed.js';
-// what a call in flight carries
-export type { Attribution } from './attribution.js';
-// across services
-export { getAttribution, runInContext, tryGetAttribution } from './context.js';
-export type { Credential } from './credential.js';
-export type { AuthorizationRequest, Decision } from './decision.js';
-// errors
-export { WritError, type WritErrorCode } from './errors.js';
-export { getGlobalWrit, setGlobalWrit } from './global.js';
-export type { ApprovalHandler } from './interfaces.js';
-export type { CallState, WritMiddleware } from './middleware.js';
-export { WRIT_DEFAULTS, type WritOptions } from './options.js';
-export type { Principal } from './principal.js';
-export { extractContext, injectContext } from './propagation.js';
-// tasks and delegation
-export type { DelegateOptions, TaskHandle, TaskOptions } from './task.js';
-// tools, in their three forms
-export type {
-  ExecuteOptions,
-  ToolAnnotations,
-  ToolContext,
-  ToolOptions,
-  WritTool,
-} from './tool.js';
-export type { Resource, Risk } from './tool-call.js';
-export { getToolContext, tryGetToolContext } from './tool-context.js';
-export { type AttributionOptions, withAttribution } from './with-attribution.js';
 // the instance, its options and defaults
 export { createWrit, type Writ } from './writ.js';
+export { WRIT_DEFAULTS, type WritOptions } from './options.js';
+export type { CallState, WritMiddleware } from './middleware.js';
+export { type AgentDefinition, defineAgent } from './agent.js';
+export { getGlobalWrit, setGlobalWrit } from './global.js';
+
+// tools, in their three forms
+export type { ExecuteOptions, ToolAnnotations, ToolOptions, WritTool } from './tool.js';
+export type { Resource, Risk } from './tool-call.js';
+export { type AttributionOptions, withAttribution } from './with-attribution.js';
+export { type AttributedOptions, attributed } from './decorator.js';
+
+// tasks and delegation
+export type { DelegateOptions, TaskHandle, TaskOptions } from './task/task-options.js';
+
+// what a call in flight carries
+export type { Attribution } from './attribution.js';
+export { getAttribution, tryGetAttribution } from './context.js';
+export { getToolContext, type ToolContext, tryGetToolContext } from './tool-context.js';
+export type { Principal } from './principal.js';
+export type { Credential } from './credential.js';
+export type { AuthorizationRequest, Decision } from './decision.js';
+export type { ApprovalHandler } from './interfaces.js';
+
+// across services
+export { runInContext } from './context.js';
+export { extractContext, injectContext } from './propagation.js';
+
+// errors
+export { WritError, type WritErrorCode } from './errors.js';

@@ -14,6 +14,8 @@ import type {
 import type { WritMiddleware } from './middleware.js';
 import { functionSchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
+import type { ApprovalStore } from './stores/approval-store.js';
+import type { CallLedgerStore } from './stores/call-ledger.js';
 
 /**
  * Options of {@link createWrit}. Every field is optional; see {@link WRIT_DEFAULTS}.
@@ -95,6 +97,16 @@ export interface WritOptions {
   clock?: () => number;
   /** Id generator for tasks, calls and events. @default UUIDv7 */
   generateId?: () => string;
+  /**
+   * Where framework tool calls and the approvals asked through a framework are remembered. @default in
+   * this process's memory (a resume or an answer in another process finds nothing)
+   */
+  stores?: {
+    /** The call ledger: one decision, one approval, one execution per framework tool call. */
+    calls?: CallLedgerStore;
+    /** Approvals asked through a framework, waiting for their answer. */
+    approvals?: ApprovalStore;
+  };
   /** Receives failures that cannot be thrown into the caller (outcome record lost, revocation failed). @default diag.error */
   onError?: (error: WritError) => void;
 }
@@ -212,6 +224,18 @@ const optionsSchema = z.strictObject({
     .optional(),
   clock: functionSchema<() => number>().optional(),
   generateId: functionSchema<() => string>().optional(),
+  stores: z
+    .strictObject({
+      calls: implementing<CallLedgerStore>('CallLedgerStore', [
+        'get',
+        'remember',
+        'claim',
+        'settle',
+        'release',
+      ]).optional(),
+      approvals: implementing<ApprovalStore>('ApprovalStore', ['open', 'get', 'take']).optional(),
+    })
+    .optional(),
   onError: functionSchema<(error: WritError) => void>().optional(),
 });
 

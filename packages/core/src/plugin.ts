@@ -1,10 +1,81 @@
 /**
- * `@writ/core/plugin`: what identity providers, policy engines, credential brokers, approval handlers
- * and audit sinks implement, the requests they receive, and the records they keep. `@writ/identity`,
- * `@writ/policy` and `@writ/audit` are built on it; so is anything you plug into `createWrit` yourself.
+ * `@writ/core/plugin`: what identity providers, policy engines, credential brokers, approval handlers,
+ * audit sinks and shared stores implement, the requests they receive, and the records they keep.
+ * `@writ/identity`, `@writ/policy` and `@writ/audit` are built on it; so is anything you plug into
+ * `createWrit` yourself.
  * @packageDocumentation
  * @module @writ/core/plugin
  */
+
+// the interfaces createWrit takes
+export type {
+  AppendOptions,
+  ApprovalHandler,
+  ApprovalRequest,
+  ApprovalResponse,
+  AuditReceipt,
+  AuditSink,
+  CallCredentialRequest,
+  CallOptions,
+  CredentialBroker,
+  Durability,
+  IdentityProvider,
+  PolicyEngine,
+  TaskCredentialRequest,
+} from './interfaces.js';
+export { assertedIdentity, denyAllPolicy } from './defaults.js';
+
+// the stores behind framework calls: the call ledger and pending approvals (`stores` option)
+export {
+  type CallClaim,
+  type CallKey,
+  type CallLedgerStore,
+  createInMemoryCallLedger,
+  type InMemoryCallLedgerOptions,
+  type LedgerEntry,
+  type SettledCall,
+} from './stores/call-ledger.js';
+export {
+  type ApprovalStore,
+  createInMemoryApprovalStore,
+  type InMemoryApprovalStoreOptions,
+  type PendingApproval,
+} from './stores/approval-store.js';
+
+// policy: what is asked and what is answered
+export type {
+  AuthorizationContext,
+  AuthorizationRequest,
+  Decision,
+  DecisionEffect,
+  Obligation,
+} from './decision.js';
+export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
+export { approvalBindingHash } from './pipeline/3-approve.js';
+export {
+  isScopeSubset,
+  isValidScopeItem,
+  narrowScope,
+  parseScope,
+  scopeCovers,
+  scopeItemCovers,
+} from './scope.js';
+
+// principals and credentials
+export {
+  type Assurance,
+  type Principal,
+  type PrincipalKind,
+  type PrincipalRef,
+  toPrincipalRef,
+} from './principal.js';
+export {
+  type CreateCredentialInput,
+  type Credential,
+  type CredentialRef,
+  createCredential,
+  toCredentialRef,
+} from './credential.js';
 
 // the records every call and task leaves, and how they are encoded
 export type {
@@ -24,23 +95,7 @@ export type {
 } from './audit-event.js';
 export { AUDIT_EVENT_VERSION } from './audit-event.js';
 export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
-export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
-export {
-  type CreateCredentialInput,
-  type Credential,
-  type CredentialRef,
-  createCredential,
-  toCredentialRef,
-} from './credential.js';
-// policy: what is asked and what is answered
-export type {
-  AuthorizationContext,
-  AuthorizationRequest,
-  Decision,
-  DecisionEffect,
-  Obligation,
-} from './decision.js';
-export { assertedIdentity, denyAllPolicy } from './defaults.js';
+
 // errors
 export {
   toWritError,
@@ -49,37 +104,4 @@ export {
   type WritErrorCode,
   type WritErrorOptions,
 } from './errors.js';
-// the interfaces createWrit takes
-export type {
-  AppendOptions,
-  ApprovalHandler,
-  ApprovalRequest,
-  ApprovalResponse,
-  AuditReceipt,
-  AuditSink,
-  CallCredentialRequest,
-  CallOptions,
-  CredentialBroker,
-  Durability,
-  IdentityProvider,
-  PolicyEngine,
-  TaskCredentialRequest,
-} from './interfaces.js';
-export { approvalBindingHash } from './pipeline.js';
-// principals and credentials
-export {
-  type Assurance,
-  type Principal,
-  type PrincipalKind,
-  type PrincipalRef,
-  toPrincipalRef,
-} from './principal.js';
-export {
-  isScopeSubset,
-  isValidScopeItem,
-  narrowScope,
-  parseScope,
-  scopeCovers,
-  scopeItemCovers,
-} from './scope.js';
 export { VERSION } from './version.js';

@@ -10,7 +10,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { activeContext, tryGetTaskState } from './context.js';
-import type { ToolContext } from './tool.js';
+import type { ToolContext } from './tool-context.js';
 import { TOOL_CONTEXT_KEY } from './tool-context.js';
 
 /**

@@ -44,7 +44,14 @@ export declare namespace StandardSchemaV1 {
 /**
  * Whether a value is a Standard Schema (zod ≥ 3.24, valibot, arktype…): an object whose `~standard`
  * member has a `validate` function.
- * @internal
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ *
+ * isStandardSchema(z.object({ orderId: z.string() })); // true
+ * isStandardSchema({ type: 'object' }); // false: a JSON Schema is not one
+ * ```
  */
 export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
   return (

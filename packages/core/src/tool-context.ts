@@ -1,7 +1,39 @@
-import { createContextKey } from '@opentelemetry/api';
+import { createContextKey, type Span } from '@opentelemetry/api';
+import type { Attribution } from './attribution.js';
 import { activeContext } from './context.js';
+import type { Credential } from './credential.js';
+import type { Decision } from './decision.js';
 import { WritError } from './errors.js';
-import type { ToolContext } from './tool.js';
+import type { ToolCall } from './tool-call.js';
+
+/**
+ * What a tool's `execute` receives beside its arguments.
+ *
+ * @example
+ * ```ts
+ * async function refund(args: { orderId: string; amount: number }, ctx: ToolContext) {
+ *   ctx.span.setAttribute('order.id', args.orderId);
+ *   return payments.refund(args, {
+ *     token: ctx.credential?.token,
+ *     onBehalfOf: ctx.attribution.requester?.id,
+ *     decisionId: ctx.decision.decisionId,
+ *     signal: ctx.signal,
+ *   });
+ * }
+ * const refundOrder = withAttribution(refund, { name: 'refund_order', risk: 'high', audience: 'https://payments.example.com' });
+ * ```
+ */
+export interface ToolContext {
+  readonly attribution: Attribution;
+  /** The credential for this call: the audience-bound one when the tool has `audience`, else the task token. */
+  readonly credential: Credential | undefined;
+  /** Aborted when the caller gives up. */
+  readonly signal: AbortSignal;
+  readonly call: ToolCall;
+  readonly decision: Decision;
+  /** The `execute_tool` span (Writ's own or the framework's it enriched). */
+  readonly span: Span;
+}
 
 /**
  * OTel context key of the tool call being executed.

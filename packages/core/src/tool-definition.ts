@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { validateOptions } from './options.js';
 import { functionSchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
 import { isStandardSchema } from './standard-schema.js';
-import type { ToolDefinition, ToolDescription } from './tool.js';
+import type { ToolAnnotations, ToolDescription } from './tool.js';
+import type { Resource, Risk, ToolType } from './tool-call.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -32,6 +34,20 @@ const descriptionSchema = z.strictObject({
     .custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' })
     .optional(),
 });
+
+/** A tool description, validated and with its defaults filled in: what the pipeline runs. */
+export interface ToolDefinition {
+  readonly name: string;
+  readonly description: string | undefined;
+  readonly input: StandardSchemaV1 | undefined;
+  readonly resource: ((args: unknown) => Resource) | undefined;
+  readonly risk: Risk;
+  readonly audience: string | undefined;
+  readonly permission: string;
+  readonly type: ToolType;
+  readonly annotations: Readonly<Required<ToolAnnotations>>;
+  readonly dataClassification: string | ((args: unknown) => string | undefined) | undefined;
+}
 
 /** Validates a tool description and fills in defaults. @internal */
 export function defineTool(description: ToolDescription, fn: string): ToolDefinition {

@@ -1,9 +1,7 @@
 import type { Span } from '@opentelemetry/api';
-import type { Attribution } from './attribution.js';
-import type { Credential } from './credential.js';
-import type { Decision } from './decision.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
-import type { Resource, Risk, ToolCall, ToolType } from './tool-call.js';
+import type { Resource, Risk, ToolType } from './tool-call.js';
+import type { ToolContext } from './tool-context.js';
 
 /**
  * Behaviour hints, as in MCP tool annotations. Defaults follow MCP: a tool is assumed to write
@@ -25,35 +23,6 @@ export interface ToolAnnotations {
   idempotent?: boolean;
   /** Whether the tool reaches an open world (web, email) rather than a closed system. @default true */
   openWorld?: boolean;
-}
-
-/**
- * What a tool's `execute` receives beside its arguments.
- *
- * @example
- * ```ts
- * async function refund(args: { orderId: string; amount: number }, ctx: ToolContext) {
- *   ctx.span.setAttribute('order.id', args.orderId);
- *   return payments.refund(args, {
- *     token: ctx.credential?.token,
- *     onBehalfOf: ctx.attribution.requester?.id,
- *     decisionId: ctx.decision.decisionId,
- *     signal: ctx.signal,
- *   });
- * }
- * const refundOrder = withAttribution(refund, { name: 'refund_order', risk: 'high', audience: 'https://payments.example.com' });
- * ```
- */
-export interface ToolContext {
-  readonly attribution: Attribution;
-  /** The credential for this call: the audience-bound one when the tool has `audience`, else the task token. */
-  readonly credential: Credential | undefined;
-  /** Aborted when the caller gives up. */
-  readonly signal: AbortSignal;
-  readonly call: ToolCall;
-  readonly decision: Decision;
-  /** The `execute_tool` span (Writ's own or the framework's it enriched). */
-  readonly span: Span;
 }
 
 /**
@@ -156,18 +125,4 @@ export interface WritTool<S extends StandardSchemaV1 = StandardSchemaV1, R = unk
   readonly annotations: Readonly<Required<ToolAnnotations>>;
   /** Runs the call through the pipeline. Refusals reject with a `WritError`; tool errors are rethrown as-is. */
   execute(args: StandardSchemaV1.InferInput<S>, options?: ExecuteOptions): Promise<Awaited<R>>;
-}
-
-/** Resolved tool definition. @internal */
-export interface ToolDefinition {
-  readonly name: string;
-  readonly description: string | undefined;
-  readonly input: StandardSchemaV1 | undefined;
-  readonly resource: ((args: unknown) => Resource) | undefined;
-  readonly risk: Risk;
-  readonly audience: string | undefined;
-  readonly permission: string;
-  readonly type: ToolType;
-  readonly annotations: Readonly<Required<ToolAnnotations>>;
-  readonly dataClassification: string | ((args: unknown) => string | undefined) | undefined;
 }

@@ -1,8 +1,10 @@
-import { resolveRuntime } from './global.js';
-import type { Invoke } from './pipeline.js';
+import type { Config } from './config.js';
+import { resolveConfig } from './global.js';
+import type { Invoke } from './pipeline/state.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
-import type { ExecuteOptions, ToolContext, ToolDefinition, ToolDescription } from './tool.js';
-import { defineTool } from './tool-definition.js';
+import type { ExecuteOptions, ToolDescription } from './tool.js';
+import type { ToolContext } from './tool-context.js';
+import { defineTool, type ToolDefinition } from './tool-definition.js';
 import { callTool, type Writ } from './writ.js';
 
 /**
@@ -65,11 +67,11 @@ export function callAttributed(
   invoke: Invoke,
   what: string,
 ): Promise<unknown> {
-  let rt: ReturnType<typeof resolveRuntime>;
+  let config: Config;
   try {
-    rt = resolveRuntime(explicit, `${what}(${def.name})`);
+    config = resolveConfig(explicit, `${what}(${def.name})`);
   } catch (error) {
     return Promise.reject(error);
   }
-  return callTool(rt, def, args, callOptions, invoke);
+  return callTool(config, def, args, callOptions, invoke);
 }

@@ -1,13 +1,15 @@
 import type { Attribution } from './attribution.js';
+import { type Config, createConfig } from './config.js';
 import { type TaskState, tryGetTaskState } from './context.js';
 import { WritError } from './errors.js';
 import type { WritOptions } from './options.js';
-import { type Invoke, type RunOptions, runCall } from './pipeline.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { runCall } from './pipeline/run.js';
+import type { Invoke, RunOptions } from './pipeline/state.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
-import { type DelegateOptions, runTask, type TaskHandle, type TaskOptions } from './task.js';
-import type { ExecuteOptions, ToolDefinition, ToolOptions, WritTool } from './tool.js';
-import { defineTool } from './tool-definition.js';
+import { runTask } from './task/run-task.js';
+import type { DelegateOptions, TaskHandle, TaskOptions } from './task/task-options.js';
+import type { ExecuteOptions, ToolOptions, WritTool } from './tool.js';
+import { defineTool, type ToolDefinition } from './tool-definition.js';
 
 /**
  * A configured Writ instance: makes tools, opens tasks and delegations.
@@ -33,7 +35,7 @@ export interface Writ {
   close(): Promise<void>;
 }
 
-const RUNTIME = Symbol.for('writ.runtime');
+const CONFIG = Symbol.for('writ.config');
 
 /**
  * Creates a Writ instance. Every option is optional, but note the strict defaults of `@writ/core`
@@ -54,10 +56,10 @@ const RUNTIME = Symbol.for('writ.runtime');
  * ```
  */
 export function createWrit(options?: WritOptions): Writ {
-  const rt = createRuntime(options);
-  const writ: Writ & { [RUNTIME]: Runtime } = {
-    [RUNTIME]: rt,
-    service: rt.service,
+  const config = createConfig(options);
+  const writ: Writ & { [CONFIG]: Config } = {
+    [CONFIG]: config,
+    service: config.service,
     tool<S extends StandardSchemaV1, R>(toolOptions: ToolOptions<S, R>): WritTool<S, R> {
       if (typeof toolOptions?.execute !== 'function') {
         throw new WritError('WRIT_OPTIONS_INVALID', 'writ.tool: options.execute: must be a function');
@@ -77,31 +79,31 @@ export function createWrit(options?: WritOptions): Writ {
         type: def.type,
         annotations: def.annotations,
         execute: (args: StandardSchemaV1.InferInput<S>, callOptions?: ExecuteOptions) =>
-          callTool(rt, def, args, callOptions ?? {}, execute) as Promise<Awaited<R>>,
+          callTool(config, def, args, callOptions ?? {}, execute) as Promise<Awaited<R>>,
       });
     },
-    task: (taskOptions, fn) => runTask(rt, 'task', taskOptions, fn),
-    delegate: (delegateOptions, fn) => runTask(rt, 'delegate', delegateOptions, fn),
+    task: (taskOptions, fn) => runTask(config, 'task', taskOptions, fn),
+    delegate: (delegateOptions, fn) => runTask(config, 'delegate', delegateOptions, fn),
     async flush() {
-      await rt.audit?.flush?.();
+      await config.audit?.flush?.();
     },
     async close() {
       // a failed flush (disk full) must not leave the sink open: its files, timers and lock
       try {
-        await rt.audit?.flush?.();
+        await config.audit?.flush?.();
       } finally {
-        await rt.audit?.close?.();
+        await config.audit?.close?.();
       }
     },
   };
-  rt.writ = writ;
+  config.writ = writ;
   return writ;
 }
 
-/** The runtime behind a Writ instance. @internal */
-export function runtimeOf(writ: unknown): Runtime | undefined {
+/** The configuration behind a Writ instance (`undefined` for anything `createWrit` did not return). */
+export function configOf(writ: unknown): Config | undefined {
   return typeof writ === 'object' && writ !== null
-    ? ((writ as Record<symbol, Runtime>)[RUNTIME] ?? undefined)
+    ? ((writ as Record<symbol, Config>)[CONFIG] ?? undefined)
     : undefined;
 }
 
@@ -111,13 +113,13 @@ export function runtimeOf(writ: unknown): Runtime | undefined {
  * @internal
  */
 export function callTool(
-  rt: Runtime,
+  config: Config,
   def: ToolDefinition,
   args: unknown,
   options: RunOptions,
   invoke: Invoke,
 ): Promise<unknown> {
-  return inTask(rt, def, (task, refusal) => runCall(rt, task, def, args, options, invoke, refusal));
+  return inTask(config, def, (task, refusal) => runCall(config, task, def, args, options, invoke, refusal));
 }
 
 /**
@@ -126,21 +128,23 @@ export function callTool(
  * @internal
  */
 export function inTask<T>(
-  rt: Runtime,
+  config: Config,
   def: ToolDefinition,
   fn: (task: TaskState, refusal?: WritError) => Promise<T>,
 ): Promise<T> {
   const task = tryGetTaskState();
   if (task !== undefined) return fn(task);
-  if (rt.requireTask) {
+  if (config.requireTask) {
     const attribution: Attribution = Object.freeze<Attribution>({
-      taskId: rt.generateId(),
-      correlationId: rt.generateId(),
+      taskId: config.generateId(),
+      correlationId: config.generateId(),
       autonomous: true,
-      chain: [{ kind: 'agent', id: rt.autonomousAgent, name: rt.autonomousAgent, assurance: 'asserted' }],
+      chain: [
+        { kind: 'agent', id: config.autonomousAgent, name: config.autonomousAgent, assurance: 'asserted' },
+      ],
       scope: [],
     });
-    const orphan: TaskState = { attribution, runtime: rt.writ };
+    const orphan: TaskState = { attribution, writ: config.writ };
     const refusal = new WritError(
       'WRIT_NO_TASK',
       `${def.name} was called outside writ.task() and requireTask is set`,
@@ -150,5 +154,7 @@ export function inTask<T>(
     );
     return fn(orphan, refusal);
   }
-  return runTask(rt, 'autonomous', { agent: rt.autonomousAgent }, () => fn(tryGetTaskState() as TaskState));
+  return runTask(config, 'autonomous', { agent: config.autonomousAgent }, () =>
+    fn(tryGetTaskState() as TaskState),
+  );
 }

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ALICE, setup } from './__support__/fixtures.js';
-import { setupTracing, type Tracing } from './__support__/otel.js';
-import { type AdaptedTool, adaptTool, refusalMessage } from './adapter-kit.js';
-import { WritError } from './index.js';
+import { ALICE, setup } from '../__support__/fixtures.js';
+import { setupTracing, type Tracing } from '../__support__/otel.js';
+import { type AdaptedTool, adaptTool, refusalMessage } from '../adapter-kit.js';
+import { WritError } from '../index.js';
 
 let tracing: Tracing;
 beforeEach(() => {

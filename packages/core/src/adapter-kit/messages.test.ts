@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { WritError } from '../errors.js';
+import { defineTool } from '../tool-definition.js';
+import { approvalMessage, refusalMessage } from './messages.js';
+
+describe('what the model and the approver are told', () => {
+  it('a refusal names its code and message and says the tool did not run', () => {
+    expect(
+      refusalMessage(new WritError('WRIT_POLICY_DENIED', 'delete_customer was denied by policy (cedar)')),
+    ).toBe(
+      'Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar). The tool was not run.',
+    );
+    expect(refusalMessage(new Error('anything else'))).toBe(
+      'Refused by Writ (WRIT_INTERNAL): anything else. The tool was not run.',
+    );
+  });
+
+  it('an approval request names the tool, the engine and the reasons', () => {
+    const def = defineTool({ name: 'refund_order' }, 'test');
+    expect(
+      approvalMessage(def, {
+        effect: 'approval_required',
+        policyIds: [],
+        reasons: ['over 100 EUR'],
+        decisionId: 'd',
+        engine: 'cedar',
+        evaluatedContext: {} as never,
+      }),
+    ).toBe('refund_order needs human approval (cedar): over 100 EUR');
+  });
+});

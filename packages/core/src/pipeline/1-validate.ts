@@ -1,0 +1,65 @@
+import { canonicalJson, sha256Hex, withSortedKeys } from '../canonical-json.js';
+import { WritError } from '../errors.js';
+import { formatIssues } from '../format-issues.js';
+import { ATTR } from '../telemetry.js';
+import { abortError } from './deadline.js';
+import { redactedJson } from './records.js';
+import type { CallRun } from './state.js';
+
+/**
+ * Stage 1: the arguments. Validates the raw arguments against the tool's input schema, digests the
+ * canonical JSON of the validated value (which also proves it is JSON), and resolves the resource and
+ * data classification from it. Fills in `run.call`; refuses with `WRIT_INPUT_INVALID`.
+ */
+export async function validate(run: CallRun): Promise<void> {
+  if (run.signal.aborted) throw abortError(run.signal);
+  const { def } = run;
+  let args: unknown = run.rawArgs;
+  if (def.input !== undefined) {
+    let result: Awaited<ReturnType<NonNullable<typeof def.input>['~standard']['validate']>>;
+    try {
+      result = await def.input['~standard'].validate(run.rawArgs);
+    } catch (error) {
+      throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} could not be validated`, {
+        cause: error,
+      });
+    }
+    if (result.issues !== undefined) {
+      const issues = formatIssues(result.issues, { limit: 20 });
+      throw new WritError('WRIT_INPUT_INVALID', `invalid arguments for ${def.name}: ${issues.join('; ')}`, {
+        details: { tool: def.name, issues },
+      });
+    }
+    args = result.value;
+  }
+  let argsDigest: string;
+  try {
+    // one serialisation: it both proves the arguments are JSON and is what gets digested
+    argsDigest = sha256Hex(canonicalJson(args === undefined ? null : args));
+  } catch (error) {
+    throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are not JSON-serialisable`, {
+      cause: error,
+    });
+  }
+  let resource = run.call.resource;
+  let dataClassification: string | undefined;
+  try {
+    if (def.resource) resource = def.resource(args);
+    dataClassification =
+      typeof def.dataClassification === 'function' ? def.dataClassification(args) : def.dataClassification;
+  } catch (error) {
+    throw new WritError('WRIT_INPUT_INVALID', `could not resolve the resource of ${def.name}`, {
+      cause: error,
+    });
+  }
+  if (typeof resource?.type !== 'string' || typeof resource.id !== 'string') {
+    throw new WritError(
+      'WRIT_INPUT_INVALID',
+      `resource() of ${def.name} must return { type: string, id: string }`,
+    );
+  }
+  // the resource object the application returned, its keys in canonical order (it is in every decision record)
+  run.call = { ...run.call, args, argsDigest, resource: withSortedKeys(resource), dataClassification };
+  if (run.config.telemetry.recordInputs)
+    run.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(run.config, args));
+}

@@ -1,0 +1,95 @@
+import type { Credential } from '../credential.js';
+import { WritError } from '../errors.js';
+import { WRIT_DEFAULTS } from '../options.js';
+import { ATTR } from '../telemetry.js';
+import { callService } from './deadline.js';
+import type { CallRun } from './state.js';
+
+/**
+ * Stage 4: the credential the tool runs with — the task token (renewed first when about to expire), or,
+ * for a tool with an `audience`, a credential the broker mints or exchanges for that audience, within
+ * `timeouts.credentialMs`. Fills in `run.credential`; refuses with `WRIT_CREDENTIAL_UNAVAILABLE` (or the
+ * broker's own `WRIT_SCOPE_EXCEEDED`).
+ */
+export async function issueCredential(run: CallRun): Promise<void> {
+  const { config, call } = run;
+  const taskToken = await taskCredential(run);
+  if (call.audience === undefined) {
+    run.credential = taskToken;
+  } else {
+    const broker = config.credentials;
+    if (broker === undefined) {
+      throw new WritError(
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `${call.name} needs a credential for ${call.audience} but no credential broker is configured`,
+      );
+    }
+    const audience = call.audience;
+    run.credential = await callService({
+      ms: config.timeouts.credentialMs,
+      signal: run.signal,
+      run: (signal) =>
+        broker.credentialFor(
+          { attribution: run.attribution, call, audience, taskCredential: taskToken },
+          { signal },
+        ),
+      timeout: () =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `credential broker "${broker.name}" did not answer within ${config.timeouts.credentialMs} ms`,
+        ),
+      // a broker's own verdicts pass through: a widened credential is a scope refusal, not an outage
+      passes: ['WRIT_CREDENTIAL_UNAVAILABLE', 'WRIT_SCOPE_EXCEEDED'],
+      failure: (error) =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `no credential for ${audience}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
+    });
+  }
+  if (run.credential !== undefined) run.span.setAttribute(ATTR.WRIT_CREDENTIAL_JTI, run.credential.jti);
+}
+
+/** The task credential, renewed first when it is about to expire and the broker can renew. */
+async function taskCredential(run: CallRun): Promise<Credential | undefined> {
+  const { config, task } = run;
+  const current = task.credential;
+  const broker = config.credentials;
+  if (
+    current === undefined ||
+    broker?.renewTaskCredential === undefined ||
+    current.expiresAt - config.clock() > WRIT_DEFAULTS.renewTaskCredentialBeforeMs
+  ) {
+    return current;
+  }
+  if (task.renewing === undefined) {
+    const renew = broker.renewTaskCredential.bind(broker);
+    // one renewal per task at a time, shared by concurrent calls
+    task.renewing = callService({
+      ms: config.timeouts.credentialMs,
+      signal: run.signal,
+      run: (signal) => renew({ attribution: task.attribution, credential: current }, { signal }),
+      timeout: () =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `credential broker "${broker.name}" did not renew the task token in time`,
+        ),
+    })
+      .then((renewed) => {
+        task.credential = renewed;
+        return renewed;
+      })
+      .finally(() => {
+        task.renewing = undefined;
+      });
+  }
+  try {
+    return await task.renewing;
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
+    throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task token could not be renewed', {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import { compose } from '../compose.js';
+import { activeContext, runInContext } from '../context.js';
+import type { Decision } from '../decision.js';
+import type { CallState } from '../middleware.js';
+import { TOOL_CONTEXT_KEY, type ToolContext } from '../tool-context.js';
+import { abortError } from './deadline.js';
+import type { CallRun } from './state.js';
+
+/**
+ * Stage 5: the tool itself, through the `wrapExecute` middleware, with its `ToolContext` (attribution,
+ * credential, decision, span, signal) active. Runs only once the decision record is durable.
+ */
+export function execute(run: CallRun): Promise<unknown> {
+  if (run.signal.aborted) return Promise.reject(abortError(run.signal));
+  const ctx: ToolContext = {
+    attribution: run.attribution,
+    credential: run.credential,
+    signal: run.signal,
+    call: run.call,
+    decision: run.decision as Decision,
+    span: run.span,
+  };
+  const inner = (state: CallState): Promise<unknown> => {
+    run.executed = true;
+    const toolContext = activeContext().setValue(TOOL_CONTEXT_KEY, ctx);
+    return runInContext(toolContext, async () => run.invoke(state.call.args, ctx));
+  };
+  return compose(run.config.wrapExecute, inner)(run);
+}

@@ -1,0 +1,310 @@
+// Every record the pipeline and tasks write is built here, and appended through `appendEvent`.
+//
+// Key order: every object literal below lists its keys in canonical (sorted) order, and `auditEvent`
+// merges the common fields with a record's own in sorted order too. Records then serialise on
+// canonicalJson's fast path (native JSON.stringify, same bytes as RFC 8785). Keep new fields sorted;
+// records.test.ts checks every kind of record against the canonical encoding.
+import type { Span } from '@opentelemetry/api';
+import type { Attribution } from '../attribution.js';
+import type {
+  ApprovalRecord,
+  AuditEvent,
+  AuditEventBase,
+  CallRecord,
+  DecisionRecord,
+  OutcomeEvent,
+  RefusalRecord,
+} from '../audit-event.js';
+import { AUDIT_EVENT_VERSION } from '../audit-event.js';
+import { ascending, canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
+import type { Config } from '../config.js';
+import { type Credential, toCredentialRef } from '../credential.js';
+import { WritError, type WritErrorCode } from '../errors.js';
+import type { AuditReceipt } from '../interfaces.js';
+import { toPrincipalRef } from '../principal.js';
+import { redact } from '../redact.js';
+import { NEVER, withTimeLimit } from './deadline.js';
+import type { CallRun } from './state.js';
+
+/** The principal references of an attribution, built once per attribution (every record repeats them). */
+const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'>>();
+
+/** The requester and chain of an attribution as records carry them (frozen, shared by its records). */
+export function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
+  let found = refs.get(attribution);
+  if (found === undefined) {
+    found = {
+      requester:
+        attribution.requester === undefined ? null : Object.freeze(toPrincipalRef(attribution.requester)),
+      chain: Object.freeze(attribution.chain.map((p) => Object.freeze(toPrincipalRef(p)))),
+    };
+    refs.set(attribution, found);
+  }
+  return found;
+}
+
+/** Common fields of an audit event from an attribution and (optionally) the span it belongs to. */
+function eventBase(config: Config, attribution: Attribution, span?: Span): AuditEventBase {
+  const spanContext = span?.spanContext();
+  const traced = spanContext !== undefined && spanContext.traceId !== '00000000000000000000000000000000';
+  const { requester, chain } = principalRefs(attribution);
+  const base = { autonomous: attribution.autonomous, chain } as {
+    -readonly [K in keyof AuditEventBase]: AuditEventBase[K];
+  };
+  if (attribution.conversationId !== undefined) base.conversationId = attribution.conversationId;
+  base.correlationId = attribution.correlationId;
+  base.id = config.generateId();
+  if (attribution.intent !== undefined) base.intent = attribution.intent;
+  if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
+  base.requester = requester;
+  base.service = config.service;
+  if (traced) base.spanId = spanContext.spanId;
+  base.taskId = attribution.taskId;
+  base.time = new Date(config.clock()).toISOString();
+  if (traced) base.traceId = spanContext.traceId;
+  base.v = AUDIT_EVENT_VERSION;
+  return base;
+}
+
+/** An audit event: the common fields and the event's own `fields` merged in key order (`undefined` left out). */
+function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
+  config: Config,
+  attribution: Attribution,
+  span: Span | undefined,
+  fields: F,
+): AuditEventBase & F {
+  const base = eventBase(config, attribution, span) as unknown as Record<string, unknown>;
+  const own = fields as unknown as Record<string, unknown>;
+  const baseNames = Object.keys(base);
+  const ownNames = Object.keys(own);
+  if (!ascending(ownNames)) ownNames.sort();
+  // merge two sorted key lists (the fields never repeat a base key)
+  const event: Record<string, unknown> = {};
+  let i = 0;
+  let j = 0;
+  while (i < baseNames.length || j < ownNames.length) {
+    const fromBase = baseNames[i];
+    const fromOwn = ownNames[j];
+    if (fromOwn === undefined || (fromBase !== undefined && fromBase < fromOwn)) {
+      event[fromBase as string] = base[fromBase as string];
+      i++;
+    } else {
+      const value = own[fromOwn];
+      if (value !== undefined) event[fromOwn] = value;
+      j++;
+    }
+  }
+  return event as unknown as AuditEventBase & F;
+}
+
+/**
+ * Records written after what they describe already happened (the tool ran, the task ended): under
+ * `strict` they are acknowledged once written (`batched`), since nothing waits on their durability; the
+ * records that must precede an action (task-start, approval, decision) stay `strict`.
+ */
+const AFTER_THE_FACT: ReadonlySet<AuditEvent['kind']> = new Set(['outcome', 'revocation', 'task-end']);
+
+/** Appends an event with the configured durability and deadline. Rejects with `WRIT_AUDIT_UNAVAILABLE`. */
+export async function appendEvent(
+  config: Config,
+  event: AuditEvent,
+  signal?: AbortSignal,
+): Promise<AuditReceipt> {
+  const durability =
+    config.durability === 'strict' && AFTER_THE_FACT.has(event.kind) ? 'batched' : config.durability;
+  const sink = config.audit;
+  if (sink === undefined) {
+    throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'no audit sink is configured: pass `audit` to createWrit', {
+      details: { kind: event.kind },
+    });
+  }
+  try {
+    const receipt = await withTimeLimit(
+      config.timeouts.auditMs,
+      signal ?? NEVER,
+      () => sink.append(event, { durability }),
+      () =>
+        new WritError(
+          'WRIT_AUDIT_UNAVAILABLE',
+          `audit sink "${sink.name}" did not acknowledge within ${config.timeouts.auditMs} ms`,
+        ),
+    );
+    if (typeof receipt !== 'object' || receipt === null || typeof receipt.index !== 'number') {
+      throw new WritError('WRIT_AUDIT_UNAVAILABLE', `audit sink "${sink.name}" returned no receipt`);
+    }
+    return receipt;
+  } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')) throw error;
+    throw new WritError(
+      'WRIT_AUDIT_UNAVAILABLE',
+      `audit sink "${sink.name}" failed to append the ${event.kind} record: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, details: { kind: event.kind } },
+    );
+  }
+}
+
+/** Appends a record nothing waits on; a failure is reported (`onError`), never thrown. */
+export async function appendQuietly(config: Config, event: AuditEvent): Promise<AuditReceipt | undefined> {
+  try {
+    return await appendEvent(config, event);
+  } catch (error) {
+    config.report(WritError.isInstance(error) ? error : toAuditUnavailable(error));
+    return undefined;
+  }
+}
+
+const toAuditUnavailable = (error: unknown) =>
+  new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit record could not be written', { cause: error });
+
+// ---- tasks ------------------------------------------------------------------------------------------
+
+/** The record that opens a task (`status: 'started'`), or says it was refused (with the refusal). */
+export function taskStartEvent(config: Config, attribution: Attribution, refusal?: WritError) {
+  return auditEvent(config, attribution, undefined, {
+    credential: refusal === undefined ? attribution.credential : undefined,
+    inbound: refusal === undefined ? attribution.inbound : undefined,
+    kind: 'task-start' as const,
+    refusal: refusal === undefined ? undefined : refusalRecord(refusal),
+    scope: attribution.scope,
+    status: refusal === undefined ? ('started' as const) : ('refused' as const),
+  });
+}
+
+/** The record that closes a task. */
+export function taskEndEvent(
+  config: Config,
+  attribution: Attribution,
+  status: 'ok' | 'error',
+  errorCode: string | undefined,
+  durationMs: number,
+) {
+  return auditEvent(config, attribution, undefined, {
+    durationMs,
+    errorCode,
+    kind: 'task-end' as const,
+    status,
+  });
+}
+
+/** The record of credentials revoked when a task ends (or its start failed). */
+export function revocationEvent(
+  config: Config,
+  attribution: Attribution,
+  credentials: readonly Credential[],
+  reason: string,
+) {
+  return auditEvent(config, attribution, undefined, {
+    credentials: credentials.map(toCredentialRef),
+    kind: 'revocation' as const,
+    reason,
+  });
+}
+
+// ---- calls ------------------------------------------------------------------------------------------
+
+/** What records keep of the call in flight (arguments only when capture is on, redacted). */
+function callRecord(run: CallRun): CallRecord {
+  const { call, config } = run;
+  const record = {} as { -readonly [K in keyof CallRecord]: CallRecord[K] };
+  if (config.capture.args) record.args = captured(config, call.args);
+  if (call.argsDigest !== undefined) record.argsDigest = call.argsDigest;
+  if (call.audience !== undefined) record.audience = call.audience;
+  if (run.options.framework !== undefined) record.framework = run.options.framework;
+  record.id = call.id;
+  record.name = call.name;
+  record.permission = call.permission;
+  if (call.resource !== undefined) record.resource = call.resource;
+  record.risk = call.risk;
+  record.type = call.type;
+  return record;
+}
+
+/** The decision record of a call: allowed (no refusal), or refused with why (with or without a decision). */
+export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
+  const { config } = run;
+  const d = run.decision;
+  const decision: DecisionRecord =
+    d === undefined
+      ? {
+          decisionId: config.generateId(),
+          effect: 'deny',
+          engine: 'writ',
+          policyIds: [],
+          reasons: [refusal?.message ?? 'refused'],
+        }
+      : {
+          decisionId: d.decisionId,
+          effect: d.effect,
+          engine: d.engine,
+          ...(d.errors === undefined ? {} : { errors: d.errors }),
+          evaluatedContext: d.evaluatedContext,
+          ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
+          policyIds: d.policyIds,
+          reasons: d.reasons,
+        };
+  return auditEvent(config, run.attribution, run.span, {
+    approval: run.approvalRecord,
+    call: callRecord(run),
+    credential: run.credential === undefined ? undefined : toCredentialRef(run.credential),
+    decision,
+    kind: 'decision' as const,
+    refusal: refusal === undefined ? undefined : refusalRecord(refusal),
+    scopeDrift:
+      run.request?.context.inScope === false
+        ? { permission: run.call.permission, scope: run.attribution.scope }
+        : undefined,
+  });
+}
+
+/** The record of an approver's answer (given or declined), bound to the call and its decision. */
+export function approvalEvent(run: CallRun, approval: ApprovalRecord, decisionId: string) {
+  return auditEvent(run.config, run.attribution, run.span, {
+    approval,
+    call: callRecord(run),
+    decisionId,
+    kind: 'approval' as const,
+  });
+}
+
+/** How a call ended: its status, time, result digest (and result when capture is on), refusal code. */
+export function outcomeEvent(
+  run: CallRun,
+  status: OutcomeEvent['outcome']['status'],
+  durationMs: number,
+  errorCode: WritErrorCode | string | undefined,
+  result: unknown,
+) {
+  const { config } = run;
+  const outcome = { durationMs } as { -readonly [K in keyof Outcome]: Outcome[K] };
+  if (errorCode !== undefined) outcome.errorCode = errorCode;
+  if (status === 'ok' && config.capture.results) outcome.result = captured(config, result);
+  if (status === 'ok') outcome.resultDigest = digest(result);
+  outcome.status = status;
+  return auditEvent(config, run.attribution, run.span, {
+    call: { id: run.call.id, name: run.call.name },
+    decisionIndex: run.decisionReceipt?.index,
+    kind: 'outcome' as const,
+    outcome,
+  });
+}
+
+type Outcome = OutcomeEvent['outcome'];
+
+function refusalRecord(error: WritError): RefusalRecord {
+  return Object.keys(error.details).length === 0
+    ? { code: error.code, message: error.message }
+    : { code: error.code, details: withSortedKeys(error.details), message: error.message };
+}
+
+/** A value as records and spans may keep it: redacted, canonical JSON (or a marker when it is not JSON). */
+export function redactedJson(config: Config, value: unknown): string {
+  try {
+    return canonicalJson(redact(value === undefined ? null : value, config.redact));
+  } catch {
+    return '"[unserialisable]"';
+  }
+}
+
+function captured(config: Config, value: unknown): unknown {
+  return JSON.parse(redactedJson(config, value));
+}

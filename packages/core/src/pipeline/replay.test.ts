@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskState } from '../context.js';
+import { WritError } from '../errors.js';
+import { defineTool } from '../tool-definition.js';
+import { ALICE_ATTRIBUTION, callRun, REFUND } from './__support__/call-run.js';
+import { validate } from './1-validate.js';
+import { callKeyOf, replay, settleWhenDone, suspended } from './replay.js';
+
+const task: TaskState = { attribution: ALICE_ATTRIBUTION, writ: undefined };
+const def = defineTool(REFUND, 'test');
+
+describe('the call ledger side of a run', () => {
+  it('only calls remembered by a tool call id have a key; it binds tool, arguments and agent', () => {
+    expect(callKeyOf(task, def, 'sha256:a', {})).toBeUndefined();
+    expect(callKeyOf(task, def, 'sha256:a', { ledger: true })).toBeUndefined();
+    const key = callKeyOf(task, def, 'sha256:a', { ledger: true, toolCallId: 'c1' });
+    expect(key?.callId).toBe('c1');
+    expect(callKeyOf(task, def, 'sha256:b', { ledger: true, toolCallId: 'c1' })?.binding).not.toBe(
+      key?.binding,
+    );
+    const otherAgent = {
+      ...task,
+      attribution: {
+        ...ALICE_ATTRIBUTION,
+        chain: [{ kind: 'agent', id: 'spiffe://x/agent/other', assurance: 'verified' }],
+      },
+    } as TaskState;
+    expect(callKeyOf(otherAgent, def, 'sha256:a', { ledger: true, toolCallId: 'c1' })?.binding).not.toBe(
+      key?.binding,
+    );
+  });
+
+  it('replay gives back the same value or the same error', async () => {
+    await expect(replay({ ok: true, value: 7 })).resolves.toBe(7);
+    const error = new Error('x');
+    await expect(replay({ ok: false, error })).rejects.toBe(error);
+  });
+
+  it('a framework pause is recognised only after the tool started, and a throwing predicate is no pause', async () => {
+    const pause = new Error('interrupt');
+    const { run } = callRun({ options: { isSuspension: (e) => e === pause } });
+    expect(suspended(run, pause)).toBe(false);
+    run.executed = true;
+    expect(suspended(run, pause)).toBe(true);
+    expect(suspended(run, new Error('other'))).toBe(false);
+    const { run: broken } = callRun({
+      options: {
+        isSuspension: () => {
+          throw new Error('bad predicate');
+        },
+      },
+    });
+    broken.executed = true;
+    expect(suspended(broken, pause)).toBe(false);
+  });
+
+  it('settles results and errors, releases aborts; a failing ledger is reported, the result still returned', async () => {
+    const reported: WritError[] = [];
+    const { run, config } = callRun({ writ: { onError: (e) => reported.push(e) } });
+    await validate(run);
+    const key = { callId: 'c1', binding: 'b' };
+    await config.calls.claim(key, { signal: new AbortController().signal });
+    await expect(settleWhenDone(run, key, Promise.resolve('v'))).resolves.toBe('v');
+    expect((await config.calls.get(key))?.settled).toEqual({ ok: true, value: 'v' });
+
+    const key2 = { callId: 'c2', binding: 'b' };
+    await config.calls.claim(key2, { signal: new AbortController().signal });
+    const aborted = new WritError('WRIT_ABORTED', 'gone');
+    await expect(settleWhenDone(run, key2, Promise.reject(aborted))).rejects.toBe(aborted);
+    expect((await config.calls.get(key2))?.settled).toBeUndefined();
+    expect((await config.calls.claim(key2, { signal: new AbortController().signal })).status).toBe('claimed');
+
+    const broken = {
+      ...config,
+      calls: {
+        ...config.calls,
+        name: 'broken',
+        settle: async () => {
+          throw new Error('db down');
+        },
+      },
+    };
+    await expect(settleWhenDone({ ...run, config: broken }, key, Promise.resolve('still'))).resolves.toBe(
+      'still',
+    );
+    expect(reported.map((e) => e.message)).toEqual([expect.stringContaining('could not settle c1')]);
+  });
+});

@@ -1,0 +1,92 @@
+import { currentActor } from '../attribution.js';
+import type { Config } from '../config.js';
+import type { TaskState } from '../context.js';
+import { toWritError, WritError } from '../errors.js';
+import type { CallClaim, CallKey, LedgerEntry, SettledCall } from '../stores/call-ledger.js';
+import type { ToolDefinition } from '../tool-definition.js';
+import { abortError } from './deadline.js';
+import type { CallRun, RunOptions } from './state.js';
+
+// The call ledger's side of a run: which call an entry is bound to, claiming a call so it runs once,
+// replaying how it ended, and settling it when it ends.
+
+/** The ledger key of a call remembered by its tool call id (`undefined` when it is not remembered). */
+export function callKeyOf(
+  task: TaskState,
+  def: ToolDefinition,
+  rawDigest: string,
+  options: RunOptions,
+): CallKey | undefined {
+  if (options.ledger !== true || options.toolCallId === undefined) return undefined;
+  const agent = currentActor(task.attribution).id;
+  return { callId: options.toolCallId, binding: `${def.name}\u0000${rawDigest}\u0000${agent}` };
+}
+
+/** Claims a call for this run; a caller that gives up while another claimant runs it gets `WRIT_ABORTED`. */
+export async function claimCall(config: Config, key: CallKey, signal: AbortSignal): Promise<CallClaim> {
+  try {
+    return await config.calls.claim(key, { signal });
+  } catch (error) {
+    if (signal.aborted) throw abortError(signal);
+    throw toWritError(error, 'WRIT_INTERNAL', `the call ledger "${config.calls.name}" failed`);
+  }
+}
+
+/** How a settled call ended, again: its value, or the same error. */
+export function replay(settled: SettledCall): Promise<unknown> {
+  return settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
+}
+
+/** Whether a tool's error is the framework pausing it (see `RunOptions.isSuspension`). */
+export function suspended(run: CallRun, error: unknown): boolean {
+  if (!run.executed || run.options.isSuspension === undefined) return false;
+  try {
+    return run.options.isSuspension(error) === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Settles a claimed call when its run ends: the result or error is what a re-run gets back. An abort, or
+ * the framework pausing the tool, is not the call's result: the claim is released and it runs again.
+ */
+export function settleWhenDone(run: CallRun, key: CallKey, result: Promise<unknown>): Promise<unknown> {
+  const { config } = run;
+  const end = async (settled: SettledCall | undefined) => {
+    try {
+      if (settled === undefined) await config.calls.release(key);
+      else await config.calls.settle(key, { ...entryOf(run, key), settled, executed: run.executed });
+    } catch (error) {
+      config.report(
+        toWritError(
+          error,
+          'WRIT_INTERNAL',
+          `the call ledger "${config.calls.name}" could not settle ${key.callId}`,
+        ),
+      );
+    }
+  };
+  return result.then(
+    async (value) => {
+      await end({ ok: true, value });
+      return value;
+    },
+    async (error: unknown) => {
+      const notTheResult = WritError.isInstance(error, 'WRIT_ABORTED') || suspended(run, error);
+      await end(notTheResult ? undefined : { ok: false, error });
+      throw error;
+    },
+  );
+}
+
+/** The ledger entry of a run (its decision so far), kept for `timeouts.approvalMs`. */
+export function entryOf(run: CallRun, key: CallKey): LedgerEntry {
+  return {
+    binding: key.binding,
+    request: run.request,
+    decision: run.decision,
+    failure: undefined,
+    expiresAt: run.config.clock() + run.config.timeouts.approvalMs,
+  };
+}

@@ -1,0 +1,198 @@
+import type { AuthorizationRequest, Decision } from '../decision.js';
+import type { WritError } from '../errors.js';
+
+/**
+ * How a call ended, as the ledger keeps it: what a framework that runs the same call again gets back
+ * instead of a second execution.
+ *
+ * @example
+ * ```ts
+ * function replay(settled: SettledCall): Promise<unknown> {
+ *   return settled.ok ? Promise.resolve(settled.value) : Promise.reject(settled.error);
+ * }
+ * ```
+ */
+export type SettledCall =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * What the pipeline remembers about one framework tool call, so that a framework that decides first and
+ * executes later (approval flows), or re-runs a node after a resume, gets one decision, one approval and
+ * one execution per call: never two.
+ *
+ * @example
+ * ```ts
+ * const entry = await ledger.get({ callId: 'call_7f3a', binding });
+ * if (entry?.settled !== undefined) console.log('already ran', entry.executed);
+ * ```
+ */
+export interface LedgerEntry {
+  /** What the entry is bound to (see {@link CallKey.binding}). */
+  readonly binding: string;
+  readonly request: AuthorizationRequest | undefined;
+  readonly decision: Decision | undefined;
+  /** The refusal the decision step produced (deny, PDP failure), replayed instead of deciding again. */
+  readonly failure: WritError | undefined;
+  /** Set once the call ran (or was refused and recorded): replayed, never run again. */
+  readonly settled?: SettledCall | undefined;
+  /** Whether the tool itself ran (a settled error is then the tool's, not a refusal). */
+  readonly executed?: boolean | undefined;
+  /** The approval binding hash, when the decision asked for approval. */
+  readonly bindingHash?: string | undefined;
+  /** Epoch ms after which the entry is forgotten. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Which call an entry belongs to: the framework's tool call id, and the binding that must match for the
+ * entry to apply (a call id that now carries other arguments, another agent… finds nothing).
+ *
+ * @example
+ * ```ts
+ * const key: CallKey = { callId: 'call_7f3a', binding };
+ * ```
+ */
+export interface CallKey {
+  readonly callId: string;
+  readonly binding: string;
+}
+
+/**
+ * The answer to {@link CallLedgerStore.claim}: run it (`claimed`, with what `check` decided earlier, if
+ * anything), or replay how it ended (`settled`).
+ *
+ * @example
+ * ```ts
+ * const claim = await ledger.claim(key, { signal });
+ * const replayed = claim.status === 'settled' ? claim.entry.settled : undefined;
+ * ```
+ */
+export type CallClaim =
+  | { readonly status: 'claimed'; readonly entry: LedgerEntry | undefined }
+  | { readonly status: 'settled'; readonly entry: LedgerEntry & { readonly settled: SettledCall } };
+
+/**
+ * Where the pipeline remembers framework tool calls (the call ledger). The in-memory store
+ * ({@link createInMemoryCallLedger}) serves one process; a shared store makes one execution per call hold
+ * across processes. Every method may be called concurrently.
+ *
+ * @example
+ * ```ts
+ * const writ = createWrit({ policy, audit, stores: { calls: createInMemoryCallLedger({ max: 50_000, clock: Date.now }) } });
+ * ```
+ */
+export interface CallLedgerStore {
+  readonly name: string;
+  /** The entry of a call: `undefined` when none, expired, or bound to another call (which is then forgotten). */
+  get(key: CallKey): Promise<LedgerEntry | undefined>;
+  /** Remembers what `check` concluded (a decision, or a refusal) for a call that is not running. */
+  remember(key: CallKey, entry: LedgerEntry): Promise<void>;
+  /**
+   * Claims the call for execution, atomically: of any number of concurrent claimants, exactly one gets
+   * `claimed`; the others wait until it settles (and get `settled`) or releases its claim (and claim again).
+   */
+  claim(key: CallKey, options: { readonly signal: AbortSignal }): Promise<CallClaim>;
+  /** Records how a claimed call ended (what later claimants replay) and ends the claim. */
+  settle(key: CallKey, entry: LedgerEntry & { readonly settled: SettledCall }): Promise<void>;
+  /** Ends a claim without a result (aborted, or paused by the framework): the call can be claimed again. */
+  release(key: CallKey): Promise<void>;
+}
+
+/**
+ * Options of {@link createInMemoryCallLedger}.
+ *
+ * @example
+ * ```ts
+ * const options: InMemoryCallLedgerOptions = { max: 10_000, clock: Date.now };
+ * ```
+ */
+export interface InMemoryCallLedgerOptions {
+  /** Entries kept at most (the oldest go first). */
+  readonly max: number;
+  /** Epoch-ms clock. */
+  readonly clock: () => number;
+}
+
+/**
+ * The call ledger in this process's memory: bounded, each entry forgotten once it expires. A resume in
+ * another process finds nothing (the call is decided afresh; an approval given elsewhere is refused).
+ *
+ * @example
+ * ```ts
+ * const calls = createInMemoryCallLedger({ max: 10_000, clock: Date.now });
+ * ```
+ */
+export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): CallLedgerStore {
+  const { max, clock } = options;
+  const entries = new Map<string, LedgerEntry>();
+  /** Calls being run by a claimant here, until it settles or releases (never evicted). */
+  const runs = new Map<string, { readonly done: Promise<void>; readonly end: () => void }>();
+
+  /** The live entry of a call bound to `key.binding`; anything else is forgotten. */
+  const live = (key: CallKey): LedgerEntry | undefined => {
+    const entry = entries.get(key.callId);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= clock() || entry.binding !== key.binding) {
+      // expired, or the same call id now carries other arguments / another agent: forget it
+      entries.delete(key.callId);
+      return undefined;
+    }
+    return entry;
+  };
+  const put = (callId: string, entry: LedgerEntry) => {
+    entries.delete(callId);
+    entries.set(callId, entry);
+    while (entries.size > max) entries.delete(entries.keys().next().value as string);
+  };
+  const endRun = (callId: string) => {
+    const run = runs.get(callId);
+    if (run === undefined) return;
+    runs.delete(callId);
+    run.end();
+  };
+
+  return {
+    name: 'in-memory',
+    async get(key) {
+      return live(key);
+    },
+    async remember(key, entry) {
+      put(key.callId, entry);
+    },
+    async claim(key, { signal }) {
+      for (;;) {
+        const entry = live(key);
+        if (entry?.settled !== undefined) {
+          return { status: 'settled', entry: entry as LedgerEntry & { settled: SettledCall } };
+        }
+        const running = runs.get(key.callId);
+        if (running === undefined) {
+          let end = () => {};
+          const done = new Promise<void>((resolve) => {
+            end = resolve;
+          });
+          runs.set(key.callId, { done, end });
+          return { status: 'claimed', entry };
+        }
+        // another claimant runs it: wait for its result (or its release), unless the caller gives up
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => reject(signal.reason);
+          if (signal.aborted) return onAbort();
+          signal.addEventListener('abort', onAbort, { once: true });
+          void running.done.then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          });
+        });
+      }
+    },
+    async settle(key, entry) {
+      put(key.callId, entry);
+      endRun(key.callId);
+    },
+    async release(key) {
+      endRun(key.callId);
+    },
+  };
+}

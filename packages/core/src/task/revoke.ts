@@ -1,0 +1,38 @@
+import type { Attribution } from '../attribution.js';
+import type { Config } from '../config.js';
+import type { Credential } from '../credential.js';
+import { toWritError, WritError } from '../errors.js';
+import { callService, NEVER } from '../pipeline/deadline.js';
+import { appendQuietly, revocationEvent } from '../pipeline/records.js';
+
+/**
+ * Revokes every credential the broker issued for a task and records what was revoked. Runs when a task
+ * ends (or its start record was refused); failures are reported (`onError`), never thrown.
+ */
+export async function revokeTask(config: Config, attribution: Attribution, reason: string): Promise<void> {
+  const broker = config.credentials;
+  if (broker === undefined) return;
+  let revoked: readonly Credential[];
+  try {
+    revoked = await callService({
+      ms: config.timeouts.credentialMs,
+      signal: NEVER,
+      run: (signal) => broker.revokeTask(attribution.taskId, { signal }),
+      timeout: () =>
+        new WritError(
+          'WRIT_CREDENTIAL_UNAVAILABLE',
+          `credential broker "${broker.name}" did not revoke in time`,
+        ),
+    });
+  } catch (error) {
+    config.report(
+      toWritError(
+        error,
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `revoking the credentials of task ${attribution.taskId} failed`,
+      ),
+    );
+    return;
+  }
+  if (revoked.length > 0) await appendQuietly(config, revocationEvent(config, attribution, revoked, reason));
+}
