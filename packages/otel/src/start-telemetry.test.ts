@@ -274,24 +274,54 @@ describe('choosing the exporter', () => {
   });
 });
 
-describe('resource', () => {
-  it("names the service 'writ' unless told otherwise", async () => {
+describe('service.name: the SDK names the service, Writ never renames it', () => {
+  async function resourceOf(options: StartWritTelemetryOptions = {}) {
     const memory = new InMemorySpanExporter();
-    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const telemetry = await start({ ...options, spanProcessors: [new SimpleSpanProcessor(memory)] });
     trace.getTracer('test').startSpan('s').end();
     await telemetry.forceFlush();
-    expect(memory.getFinishedSpans()[0]?.resource.attributes['service.name']).toBe('writ');
+    return memory.getFinishedSpans()[0]?.resource.attributes ?? {};
+  }
+
+  it('is the specification default, unknown_service:<process>, when nothing names the service', async () => {
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe(`unknown_service:${process.argv0}`);
   });
 
   it('takes service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is absent', async () => {
     process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=billing,service.version=1.2.3';
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe('billing');
+    expect(attributes['service.version']).toBe('1.2.3');
+  });
+
+  it('prefers OTEL_SERVICE_NAME to service.name in OTEL_RESOURCE_ATTRIBUTES', async () => {
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=billing,service.version=1.2.3';
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe('checkout');
+    expect(attributes['service.version']).toBe('1.2.3');
+  });
+
+  it('uses the serviceName option when the code gives one, over the environment', async () => {
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    expect((await resourceOf({ serviceName: 'support-bot' }))['service.name']).toBe('support-bot');
+  });
+
+  it("is independent of createWrit({ service }), which names the service in Writ's records only", async () => {
+    process.env.OTEL_SERVICE_NAME = 'checkout';
     const memory = new InMemorySpanExporter();
     const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-    trace.getTracer('test').startSpan('s').end();
+    const { writ, audit } = setupWrit(); // createWrit({ service: 'support', … })
+    const ping = writ.tool({ name: 'ping', input: z.object({}), risk: 'low', execute: async () => 'pong' });
+    await writ.task({ requester: ALICE, agent: 'support' }, () => ping.execute({}));
     await telemetry.forceFlush();
-    const attributes = memory.getFinishedSpans()[0]?.resource.attributes;
-    expect(attributes?.['service.name']).toBe('billing');
-    expect(attributes?.['service.version']).toBe('1.2.3');
+
+    const [span] = memory.getFinishedSpans().filter((s) => s.name === 'execute_tool ping');
+    expect(span?.resource.attributes['service.name']).toBe('checkout');
+    const decision = audit.ofKind('decision')[0];
+    expect(decision?.service).toBe('support');
+    expect(decision?.traceId).toBe(span?.spanContext().traceId);
   });
 });
 

@@ -16,7 +16,6 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { envDetector } from '@opentelemetry/resources';
 import { NodeSDK, type NodeSDKConfiguration, node } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
@@ -30,7 +29,6 @@ import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
-import { DEFAULTS } from './defaults.js';
 
 /**
  * Built-in trace exporters, named as `OTEL_TRACES_EXPORTER` names them.
@@ -67,7 +65,7 @@ export type ExporterKind = 'otlp' | 'console' | 'custom';
 export type InstrumentationOption = NodeSDKConfiguration['instrumentations'][number];
 
 /**
- * Options of {@link startWritTelemetry}. Every field is optional; see {@link DEFAULTS}.
+ * Options of {@link startWritTelemetry}. Every field is optional.
  *
  * @example
  * ```ts
@@ -77,8 +75,11 @@ export type InstrumentationOption = NodeSDKConfiguration['instrumentations'][num
  */
 export interface StartWritTelemetryOptions {
   /**
-   * The `service.name` resource attribute.
-   * @default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else DEFAULTS.serviceName ('writ')
+   * The `service.name` resource attribute, when the code names the service: it takes precedence over
+   * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`, as a code setting does in the OpenTelemetry SDK.
+   * Not taken from `createWrit({ service })`: that names the service in Writ's audit records only.
+   * @default none: the SDK's own resolution applies (`OTEL_SERVICE_NAME`, else `service.name` in
+   * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:<process>`); Writ never renames the service
    */
   serviceName?: string;
   /**
@@ -183,11 +184,13 @@ const registry = globalThis as typeof globalThis & { [RUNNING]?: WritTelemetry |
  */
 export async function startWritTelemetry(options?: StartWritTelemetryOptions): Promise<WritTelemetry> {
   const parsed = validateOptions(optionsSchema, options, 'startWritTelemetry');
-  const serviceName = parsed.serviceName ?? serviceNameFromEnv() ?? DEFAULTS.serviceName;
+  // Only a name the caller gave: otherwise NodeSDK resolves service.name from the environment, as the
+  // specification says (OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then unknown_service:<process>).
+  const serviceName = parsed.serviceName;
 
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
     diag.info('@writ/otel: OTEL_SDK_DISABLED=true, OpenTelemetry is not started');
-    return disabledTelemetry(serviceName);
+    return disabledTelemetry();
   }
   if (registry[RUNNING] !== undefined) {
     throw new WritError(
@@ -211,7 +214,7 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
   const spanProcessors = [...exporters.map((e) => e.processor), ...extra];
   const instrumentations = [...(parsed.instrumentations ?? [])];
   const configuration: Partial<NodeSDKConfiguration> = {
-    serviceName,
+    ...(serviceName === undefined ? {} : { serviceName }),
     contextManager: new AsyncLocalStorageContextManager(),
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
@@ -266,15 +269,15 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
   });
   registry[RUNNING] = telemetry;
   diag.debug(
-    `@writ/otel: OpenTelemetry started for service "${serviceName}", exporting to ${
+    `@writ/otel: OpenTelemetry started${serviceName === undefined ? '' : ` for service "${serviceName}"`}, exporting to ${
       telemetry.exporters.join(', ') || 'nothing'
     }`,
   );
   return telemetry;
 }
 
-function disabledTelemetry(serviceName: string): WritTelemetry {
-  const sdk = new NodeSDK({ serviceName, spanProcessors: [], metricReaders: [], logRecordProcessors: [] });
+function disabledTelemetry(): WritTelemetry {
+  const sdk = new NodeSDK({ spanProcessors: [], metricReaders: [], logRecordProcessors: [] });
   sdk.start(); // a no-op while OTEL_SDK_DISABLED is true
   return Object.freeze({
     sdk,
@@ -284,12 +287,6 @@ function disabledTelemetry(serviceName: string): WritTelemetry {
     forceFlush: async () => {},
     shutdown: async () => {},
   });
-}
-
-/** `OTEL_SERVICE_NAME`, else `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, parsed by the SDK's own detector. */
-function serviceNameFromEnv(): string | undefined {
-  const name = envDetector.detect().attributes?.['service.name'];
-  return typeof name === 'string' && name.length > 0 ? name : undefined;
 }
 
 function chooseExporters(
