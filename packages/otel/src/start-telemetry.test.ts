@@ -7,11 +7,7 @@ import {
   SpanKind,
   trace,
 } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { WritError } from '@writ/core';
 import { CORRELATION_BAGGAGE_KEY } from '@writ/core/adapter';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -263,7 +259,7 @@ describe('choosing the exporter', () => {
 
   it('adds the given span processors without touching the caller array', async () => {
     const memory = new InMemorySpanExporter();
-    const spanProcessors = Object.freeze([new SimpleSpanProcessor(memory)]);
+    const spanProcessors = Object.freeze([new SimpleSpanProcessor({ exporter: memory })]);
     const options = Object.freeze({ exporter: 'none' as const, spanProcessors });
     const telemetry = await start(options);
     trace.getTracer('test').startSpan('seen by the extra processor').end();
@@ -277,7 +273,10 @@ describe('choosing the exporter', () => {
 describe('service.name: the SDK names the service, Writ never renames it', () => {
   async function resourceOf(options: StartWritTelemetryOptions = {}) {
     const memory = new InMemorySpanExporter();
-    const telemetry = await start({ ...options, spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const telemetry = await start({
+      ...options,
+      spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
+    });
     trace.getTracer('test').startSpan('s').end();
     await telemetry.forceFlush();
     return memory.getFinishedSpans()[0]?.resource.attributes ?? {};
@@ -311,7 +310,7 @@ describe('service.name: the SDK names the service, Writ never renames it', () =>
   it("is independent of createWrit({ service }), which names the service in Writ's records only", async () => {
     process.env.OTEL_SERVICE_NAME = 'checkout';
     const memory = new InMemorySpanExporter();
-    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
+    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
     const { writ, audit } = setupWrit(); // createWrit({ service: 'support', … })
     const ping = writ.tool({ name: 'ping', input: z.object({}), risk: 'low', execute: async () => 'pong' });
     await writ.task({ requester: ALICE, agent: 'support' }, () => ping.execute({}));
@@ -342,7 +341,7 @@ describe('one SDK per process', () => {
   });
 
   it('refuses to start over a tracer provider registered by someone else', async () => {
-    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    trace.setGlobalTracerProvider(new TracerProvider());
     const error = await startWritTelemetry().catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
     expect((error as WritError).details).toEqual({ reason: 'foreign_sdk' });

@@ -16,19 +16,20 @@ import {
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK, type NodeSDKConfiguration, node } from '@opentelemetry/sdk-node';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import {
-  BatchSpanProcessor,
   ConsoleSpanExporter,
   NoopSpanProcessor,
+  type TracerProvider as SdkTracerProvider,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
+import { createBatchSpanProcessor } from './batch-span-processor.js';
 
 /**
  * Built-in trace exporters, named as `OTEL_TRACES_EXPORTER` names them.
@@ -108,8 +109,11 @@ export interface StartWritTelemetryOptions {
 export interface WritTelemetry {
   /** The underlying `NodeSDK`. */
   readonly sdk: NodeSDK;
-  /** The registered tracer provider; `undefined` when the SDK is disabled (`OTEL_SDK_DISABLED=true`). */
-  readonly tracerProvider?: node.NodeTracerProvider | undefined;
+  /**
+   * The registered SDK tracer provider (`NodeTracerProvider` on OpenTelemetry JS 2.x, the `TracerProvider` of
+   * `@opentelemetry/sdk-trace` on 3.x); `undefined` when the SDK is disabled (`OTEL_SDK_DISABLED=true`).
+   */
+  readonly tracerProvider?: SdkTracerProvider | undefined;
   /** True when `OTEL_SDK_DISABLED=true` made this a no-op: nothing registered, nothing exported. */
   readonly disabled: boolean;
   /** Where spans go; empty for `'none'` (spans still get trace ids, which propagate, but are not exported). */
@@ -252,7 +256,10 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
     throw toWritError(error, 'WRIT_INTERNAL', 'startWritTelemetry: the OpenTelemetry SDK did not start');
   }
   const registered = registeredTracerProvider();
-  const tracerProvider = registered instanceof node.NodeTracerProvider ? registered : undefined;
+  // By shape, not instanceof: the provider class lives in sdk-trace-node (OTel JS 2.x) or sdk-trace (3.x).
+  const tracerProvider = hasMethods(registered, ['getTracer', 'forceFlush', 'shutdown'])
+    ? (registered as SdkTracerProvider)
+    : undefined;
   telemetry = Object.freeze({
     sdk,
     tracerProvider,
@@ -321,14 +328,14 @@ function exporterProcessor(exporter: Exclude<TraceExporterName, 'none'> | SpanEx
   processor: SpanProcessor;
 } {
   if (exporter === 'console') {
-    return { kind: 'console', processor: new SimpleSpanProcessor(new ConsoleSpanExporter()) };
+    return { kind: 'console', processor: new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }) };
   }
   if (exporter === 'otlp') {
     warnOnProtocol();
-    // Reads OTEL_EXPORTER_OTLP_* itself; the batch processor reads OTEL_BSP_*.
-    return { kind: 'otlp', processor: new BatchSpanProcessor(new OTLPTraceExporter()) };
+    // Reads OTEL_EXPORTER_OTLP_* itself; createBatchSpanProcessor reads OTEL_BSP_*.
+    return { kind: 'otlp', processor: createBatchSpanProcessor(new OTLPTraceExporter()) };
   }
-  return { kind: 'custom', processor: new BatchSpanProcessor(exporter) };
+  return { kind: 'custom', processor: createBatchSpanProcessor(exporter) };
 }
 
 function warnOnProtocol(): void {
