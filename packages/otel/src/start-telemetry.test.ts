@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { isolateOtel } from './__support__/env.js';
 import { type Loopback, startLoopback } from './__support__/loopback.js';
+import { decodeHttp, spansOf } from './__support__/otlp-receivers.js';
 import { ALICE, setupWrit } from './__support__/writ.js';
 import {
   type InstrumentationOption,
@@ -43,13 +44,6 @@ function captureDiag(): { warn: string[]; error: string[] } {
   };
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   return seen;
-}
-
-interface OtlpJson {
-  resourceSpans: {
-    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans: { spans: { name: string; traceId: string }[] }[];
-  }[];
 }
 
 describe('startWritTelemetry with a Writ task', () => {
@@ -134,14 +128,13 @@ describe('OTLP/HTTP export configured by the standard environment variables', ()
     expect(request?.path).toBe('/v1/traces');
     expect(request?.headers['x-collector-key']).toBe('s3cret value');
     expect(request?.headers['x-tenant']).toBe('writ');
-    expect(request?.headers['content-type']).toBe('application/json');
+    // http/protobuf, the specification's default transport, decoded by the published OTLP schema.
+    expect(request?.headers['content-type']).toBe('application/x-protobuf');
     expect(request?.body.length).toBeGreaterThan(0);
-    const body = JSON.parse(request?.body.toString('utf8') ?? '') as OtlpJson;
-    const resource = body.resourceSpans[0]?.resource.attributes ?? [];
-    const attribute = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
-    expect(attribute('service.name')).toBe('checkout');
-    expect(attribute('deployment.environment.name')).toBe('test');
-    const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    const exports = request === undefined ? [] : decodeHttp(request);
+    expect(exports[0]?.resource['service.name']).toBe('checkout');
+    expect(exports[0]?.resource['deployment.environment.name']).toBe('test');
+    const spans = spansOf(exports);
     expect(spans.map((s) => s.name)).toEqual(['checkout step']);
     expect(spans[0]?.traceId).toBe(traceId);
   });
@@ -188,15 +181,6 @@ describe('OTLP/HTTP export configured by the standard environment variables', ()
     expect(collector.requests.length).toBeGreaterThan(0);
     expect(seen.error.join('\n')).toMatch(/400|Bad Request|rejected/i);
   });
-
-  it('warns that a non-JSON OTEL_EXPORTER_OTLP_PROTOCOL is not what the built-in exporter sends', async () => {
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://127.0.0.1:9';
-    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
-    const seen = captureDiag();
-    const telemetry = await start();
-    expect(telemetry.exporters).toEqual(['otlp']);
-    expect(seen.warn.join('\n')).toMatch(/sends http\/json, not "grpc"/);
-  });
 });
 
 describe('choosing the exporter', () => {
@@ -238,16 +222,14 @@ describe('choosing the exporter', () => {
     }
   });
 
-  it('reads OTEL_TRACES_EXPORTER (otlp,console) and warns about exporters it does not build', async () => {
+  it('reads OTEL_TRACES_EXPORTER (otlp,console) and exports to both', async () => {
     collector = await startLoopback();
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
-    process.env.OTEL_TRACES_EXPORTER = 'otlp, console, zipkin';
-    const seen = captureDiag();
+    process.env.OTEL_TRACES_EXPORTER = 'otlp, console';
     const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
     try {
       const telemetry = await start();
       expect(telemetry.exporters).toEqual(['otlp', 'console']);
-      expect(seen.warn.join('\n')).toMatch(/"zipkin" is not built in/);
       trace.getTracer('test').startSpan('both ways').end();
       await telemetry.shutdown();
       expect(dir).toHaveBeenCalled();
@@ -255,6 +237,44 @@ describe('choosing the exporter', () => {
     } finally {
       dir.mockRestore();
     }
+  });
+
+  it('refuses an exporter it does not build (zipkin) at start, loudly, and registers nothing', async () => {
+    collector = await startLoopback();
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
+    process.env.OTEL_TRACES_EXPORTER = 'otlp,zipkin';
+    const error = await startWritTelemetry().catch((e: unknown) => e);
+    expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
+    expect((error as WritError).message).toMatch(
+      /^startWritTelemetry: OTEL_TRACES_EXPORTER has "zipkin", which the preset does not support; supported values: otlp, console, none\./,
+    );
+    expect(trace.getTracer('test').startSpan('x').isRecording()).toBe(false);
+    expect(propagation.fields()).toEqual([]);
+    // The option is the code equivalent of the variable and wins over it: nothing to refuse then.
+    await expect(start({ exporter: 'none' })).resolves.toMatchObject({ exporters: [] });
+  });
+
+  it('tells the user about a setting it does not follow with a Node process warning, not a silent diag', async () => {
+    // No diag logger is registered (as in an application at start): a diag.warn would print nothing.
+    const warnings: Error[] = [];
+    const listener = (warning: Error) => warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      process.env.OTEL_TRACES_EXPORTER = 'none,console';
+      process.env.OTEL_PROPAGATORS = 'b3';
+      const telemetry = await start();
+      expect(telemetry.exporters).toEqual(['console']);
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(warnings.map((w) => [w.name, w.message])).toEqual([
+      [
+        'WritTelemetryWarning',
+        '@writ/otel: OTEL_TRACES_EXPORTER lists "none" with other exporters; exporting to console',
+      ],
+      ['WritTelemetryWarning', expect.stringMatching(/^@writ\/otel: OTEL_PROPAGATORS="b3" is ignored/)],
+    ]);
   });
 
   it('adds the given span processors without touching the caller array', async () => {
