@@ -1,7 +1,7 @@
 // @writ/otel beside an application's own OpenTelemetry, installed the way users install it: `npm pack` of
 // @writ/core and @writ/otel, then `npm install` of the tarballs into scratch projects OUTSIDE the workspace
 // (no workspace links), one per OpenTelemetry JS line (the fixtures beside this file: the current 3.x
-// releases, the last 2.x release, and the oldest release @writ/otel's ranges accept). Each must install with
+// releases, the last 2.x release, the oldest release @writ/otel's ranges accept, and none at all). Each must install with
 // no ERESOLVE, a valid `npm ls`, and one copy of each OpenTelemetry SDK package; the preset must export a
 // Writ span there from ESM and CommonJS, load gRPC only when asked, refuse an unsupported exporter, warn on
 // stderr, and type-check against that line. Needs the built packages (`npm test` builds first) and the npm
@@ -129,6 +129,7 @@ describe.each([
   ['otel-current', '3.x: api 1.10, sdk-node 0.30x'],
   ['otel-previous', 'the last 2.x: api 1.9, sdk-node 0.223'],
   ['otel-floor', 'the oldest accepted: api 1.9, sdk-node 0.220'],
+  ['otel-none', 'none of its own: the newest the ranges accept'],
 ])('@writ/otel installed beside OpenTelemetry JS %s (%s)', (fixture) => {
   let project = '';
   let install: Run = { code: -1, stdout: '', stderr: '' };
