@@ -16,8 +16,7 @@ import {
 import { ALICE, setupWrit } from './__support__/writ.js';
 import { startWritTelemetry } from './index.js';
 
-const { track } = isolateOtel();
-const start = async () => track(await startWritTelemetry());
+const { start } = isolateOtel();
 
 const receivers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
