@@ -1,19 +1,14 @@
 /**
- * Default option values of `@writ/otel`, in one place.
+ * Default option values of `@writ/otel`, in one place. (There is no default service name: without the
+ * `serviceName` option, the OpenTelemetry SDK names the service as the specification says.)
  *
  * @example
  * ```ts
  * import { DEFAULTS } from '@writ/otel';
- * console.log(`spans go to service "${process.env.OTEL_SERVICE_NAME ?? DEFAULTS.serviceName}"`);
+ * console.log(`outgoing calls are traced under the scope "${DEFAULTS.tracerName}"`);
  * ```
  */
 export const DEFAULTS = Object.freeze({
-  /**
-   * `service.name` when neither the `serviceName` option, `OTEL_SERVICE_NAME` nor `service.name` in
-   * `OTEL_RESOURCE_ATTRIBUTES` names the service.
-   * @default 'writ'
-   */
-  serviceName: 'writ',
   /** Whether {@link createWritFetch} sends the task token (`Txn-Token`). @default false */
   taskToken: false,
   /** Instrumentation scope name of the CLIENT spans {@link createWritFetch} starts. @default '@writ/otel' */

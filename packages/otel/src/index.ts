@@ -1,20 +1,20 @@
 /**
  * `@writ/otel`: the OpenTelemetry preset for Writ. `startWritTelemetry()` starts `NodeSDK` with
- * AsyncLocalStorage context, W3C Trace Context + Baggage propagation and OTLP/console export configured by
- * the standard `OTEL_*` variables; `createWritFetch()` / `writFetch` trace outgoing HTTP calls and carry
- * trace context, the correlation id and (on request) the task token.
+ * AsyncLocalStorage context, W3C Trace Context + Baggage propagation and OTLP (http/protobuf, http/json or
+ * gRPC) or console export configured by the standard `OTEL_*` variables; `createWritFetch()` / `writFetch`
+ * trace outgoing HTTP calls and carry trace context, the correlation id and (on request) the task token.
  * @packageDocumentation
  * @module @writ/otel
  */
 export { DEFAULTS } from './defaults.js';
+export type { TraceExporterName } from './environment.js';
 export {
-  type ExporterKind,
   type InstrumentationOption,
   type StartWritTelemetryOptions,
   startWritTelemetry,
-  type TraceExporterName,
   type WritTelemetry,
 } from './start-telemetry.js';
+export type { ExporterKind } from './trace-exporters.js';
 export { VERSION } from './version.js';
 export {
   type CreateWritFetchOptions,

@@ -7,17 +7,14 @@ import {
   SpanKind,
   trace,
 } from '@opentelemetry/api';
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { WritError } from '@writ/core';
 import { CORRELATION_BAGGAGE_KEY } from '@writ/core/adapter';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isolateOtel } from './__support__/env.js';
 import { type Loopback, startLoopback } from './__support__/loopback.js';
+import { decodeHttp, spansOf } from './__support__/otlp-receivers.js';
 import { ALICE, setupWrit } from './__support__/writ.js';
 import {
   type InstrumentationOption,
@@ -26,8 +23,7 @@ import {
   VERSION,
 } from './index.js';
 
-const { track } = isolateOtel();
-const start = async (options?: StartWritTelemetryOptions) => track(await startWritTelemetry(options));
+const { start } = isolateOtel();
 
 let collector: Loopback | undefined;
 afterEach(async () => {
@@ -47,13 +43,6 @@ function captureDiag(): { warn: string[]; error: string[] } {
   };
   diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   return seen;
-}
-
-interface OtlpJson {
-  resourceSpans: {
-    resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans: { spans: { name: string; traceId: string }[] }[];
-  }[];
 }
 
 describe('startWritTelemetry with a Writ task', () => {
@@ -138,14 +127,13 @@ describe('OTLP/HTTP export configured by the standard environment variables', ()
     expect(request?.path).toBe('/v1/traces');
     expect(request?.headers['x-collector-key']).toBe('s3cret value');
     expect(request?.headers['x-tenant']).toBe('writ');
-    expect(request?.headers['content-type']).toBe('application/json');
+    // http/protobuf, the specification's default transport, decoded by the published OTLP schema.
+    expect(request?.headers['content-type']).toBe('application/x-protobuf');
     expect(request?.body.length).toBeGreaterThan(0);
-    const body = JSON.parse(request?.body.toString('utf8') ?? '') as OtlpJson;
-    const resource = body.resourceSpans[0]?.resource.attributes ?? [];
-    const attribute = (key: string) => resource.find((a) => a.key === key)?.value.stringValue;
-    expect(attribute('service.name')).toBe('checkout');
-    expect(attribute('deployment.environment.name')).toBe('test');
-    const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
+    const exports = request === undefined ? [] : decodeHttp(request);
+    expect(exports[0]?.resource['service.name']).toBe('checkout');
+    expect(exports[0]?.resource['deployment.environment.name']).toBe('test');
+    const spans = spansOf(exports);
     expect(spans.map((s) => s.name)).toEqual(['checkout step']);
     expect(spans[0]?.traceId).toBe(traceId);
   });
@@ -192,106 +180,59 @@ describe('OTLP/HTTP export configured by the standard environment variables', ()
     expect(collector.requests.length).toBeGreaterThan(0);
     expect(seen.error.join('\n')).toMatch(/400|Bad Request|rejected/i);
   });
-
-  it('warns that a non-JSON OTEL_EXPORTER_OTLP_PROTOCOL is not what the built-in exporter sends', async () => {
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://127.0.0.1:9';
-    process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'grpc';
-    const seen = captureDiag();
-    const telemetry = await start();
-    expect(telemetry.exporters).toEqual(['otlp']);
-    expect(seen.warn.join('\n')).toMatch(/sends http\/json, not "grpc"/);
-  });
 });
 
-describe('choosing the exporter', () => {
-  it("exports nothing by default, yet spans still get trace ids that propagate ('none')", async () => {
-    const telemetry = await start();
-    expect(telemetry.exporters).toEqual([]);
-    expect(telemetry.tracerProvider).toBeDefined();
-    const headers: Record<string, string> = {};
-    trace.getTracer('test').startActiveSpan('local', (span) => {
-      expect(span.isRecording()).toBe(true);
-      propagation.inject(context.active(), headers);
-      span.end();
+describe('service.name: the SDK names the service, Writ never renames it', () => {
+  async function resourceOf(options: StartWritTelemetryOptions = {}) {
+    const memory = new InMemorySpanExporter();
+    const telemetry = await start({
+      ...options,
+      spanProcessors: [new SimpleSpanProcessor({ exporter: memory })],
     });
-    expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-  });
-
-  it('lets OTEL_TRACES_EXPORTER=none win over a configured endpoint', async () => {
-    collector = await startLoopback();
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
-    process.env.OTEL_TRACES_EXPORTER = 'none';
-    const telemetry = await start();
-    expect(telemetry.exporters).toEqual([]);
-    trace.getTracer('test').startSpan('kept local').end();
-    await telemetry.shutdown();
-    expect(collector.requests).toHaveLength(0);
-  });
-
-  it("prints spans with exporter: 'console'", async () => {
-    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
-    try {
-      const telemetry = await start({ exporter: 'console' });
-      expect(telemetry.exporters).toEqual(['console']);
-      trace.getTracer('test').startSpan('printed span').end();
-      await telemetry.forceFlush();
-      const printed = dir.mock.calls.map(([value]) => value as { name?: string });
-      expect(printed.map((p) => p.name)).toContain('printed span');
-    } finally {
-      dir.mockRestore();
-    }
-  });
-
-  it('reads OTEL_TRACES_EXPORTER (otlp,console) and warns about exporters it does not build', async () => {
-    collector = await startLoopback();
-    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collector.url;
-    process.env.OTEL_TRACES_EXPORTER = 'otlp, console, zipkin';
-    const seen = captureDiag();
-    const dir = vi.spyOn(console, 'dir').mockImplementation(() => {});
-    try {
-      const telemetry = await start();
-      expect(telemetry.exporters).toEqual(['otlp', 'console']);
-      expect(seen.warn.join('\n')).toMatch(/"zipkin" is not built in/);
-      trace.getTracer('test').startSpan('both ways').end();
-      await telemetry.shutdown();
-      expect(dir).toHaveBeenCalled();
-      expect(collector.requests).toHaveLength(1);
-    } finally {
-      dir.mockRestore();
-    }
-  });
-
-  it('adds the given span processors without touching the caller array', async () => {
-    const memory = new InMemorySpanExporter();
-    const spanProcessors = Object.freeze([new SimpleSpanProcessor(memory)]);
-    const options = Object.freeze({ exporter: 'none' as const, spanProcessors });
-    const telemetry = await start(options);
-    trace.getTracer('test').startSpan('seen by the extra processor').end();
-    await telemetry.forceFlush();
-    expect(memory.getFinishedSpans().map((s) => s.name)).toEqual(['seen by the extra processor']);
-    expect(spanProcessors).toHaveLength(1);
-    expect(telemetry.exporters).toEqual([]);
-  });
-});
-
-describe('resource', () => {
-  it("names the service 'writ' unless told otherwise", async () => {
-    const memory = new InMemorySpanExporter();
-    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
     trace.getTracer('test').startSpan('s').end();
     await telemetry.forceFlush();
-    expect(memory.getFinishedSpans()[0]?.resource.attributes['service.name']).toBe('writ');
+    return memory.getFinishedSpans()[0]?.resource.attributes ?? {};
+  }
+
+  it('is the specification default, unknown_service:<process>, when nothing names the service', async () => {
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe(`unknown_service:${process.argv0}`);
   });
 
   it('takes service.name from OTEL_RESOURCE_ATTRIBUTES when OTEL_SERVICE_NAME is absent', async () => {
     process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=billing,service.version=1.2.3';
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe('billing');
+    expect(attributes['service.version']).toBe('1.2.3');
+  });
+
+  it('prefers OTEL_SERVICE_NAME to service.name in OTEL_RESOURCE_ATTRIBUTES', async () => {
+    process.env.OTEL_RESOURCE_ATTRIBUTES = 'service.name=billing,service.version=1.2.3';
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    const attributes = await resourceOf();
+    expect(attributes['service.name']).toBe('checkout');
+    expect(attributes['service.version']).toBe('1.2.3');
+  });
+
+  it('uses the serviceName option when the code gives one, over the environment', async () => {
+    process.env.OTEL_SERVICE_NAME = 'checkout';
+    expect((await resourceOf({ serviceName: 'support-bot' }))['service.name']).toBe('support-bot');
+  });
+
+  it("is independent of createWrit({ service }), which names the service in Writ's records only", async () => {
+    process.env.OTEL_SERVICE_NAME = 'checkout';
     const memory = new InMemorySpanExporter();
-    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor(memory)] });
-    trace.getTracer('test').startSpan('s').end();
+    const telemetry = await start({ spanProcessors: [new SimpleSpanProcessor({ exporter: memory })] });
+    const { writ, audit } = setupWrit(); // createWrit({ service: 'support', … })
+    const ping = writ.tool({ name: 'ping', input: z.object({}), risk: 'low', execute: async () => 'pong' });
+    await writ.task({ requester: ALICE, agent: 'support' }, () => ping.execute({}));
     await telemetry.forceFlush();
-    const attributes = memory.getFinishedSpans()[0]?.resource.attributes;
-    expect(attributes?.['service.name']).toBe('billing');
-    expect(attributes?.['service.version']).toBe('1.2.3');
+
+    const [span] = memory.getFinishedSpans().filter((s) => s.name === 'execute_tool ping');
+    expect(span?.resource.attributes['service.name']).toBe('checkout');
+    const decision = audit.ofKind('decision')[0];
+    expect(decision?.service).toBe('support');
+    expect(decision?.traceId).toBe(span?.spanContext().traceId);
   });
 });
 
@@ -312,7 +253,7 @@ describe('one SDK per process', () => {
   });
 
   it('refuses to start over a tracer provider registered by someone else', async () => {
-    trace.setGlobalTracerProvider(new BasicTracerProvider());
+    trace.setGlobalTracerProvider(new TracerProvider());
     const error = await startWritTelemetry().catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')).toBe(true);
     expect((error as WritError).details).toEqual({ reason: 'foreign_sdk' });

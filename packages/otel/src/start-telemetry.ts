@@ -11,48 +11,22 @@ import {
   CompositePropagator,
   getBooleanFromEnv,
   getStringFromEnv,
-  getStringListFromEnv,
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { envDetector } from '@opentelemetry/resources';
-import { NodeSDK, type NodeSDKConfiguration, node } from '@opentelemetry/sdk-node';
+import { NodeSDK, type NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import {
-  BatchSpanProcessor,
-  ConsoleSpanExporter,
   NoopSpanProcessor,
-  SimpleSpanProcessor,
+  type TracerProvider as SdkTracerProvider,
   type SpanExporter,
   type SpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+} from '@opentelemetry/sdk-trace';
 import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
-import { DEFAULTS } from './defaults.js';
-
-/**
- * Built-in trace exporters, named as `OTEL_TRACES_EXPORTER` names them.
- *
- * @example
- * ```ts
- * const exporter: TraceExporterName = process.env.NODE_ENV === 'development' ? 'console' : 'otlp';
- * await startWritTelemetry({ exporter });
- * ```
- */
-export type TraceExporterName = 'otlp' | 'console' | 'none';
-
-/**
- * What a started {@link WritTelemetry} exports to: OTLP/HTTP, the console, or an exporter you passed.
- *
- * @example
- * ```ts
- * const telemetry = await startWritTelemetry();
- * if (!telemetry.exporters.includes('otlp')) console.warn('set OTEL_EXPORTER_OTLP_ENDPOINT to export spans');
- * ```
- */
-export type ExporterKind = 'otlp' | 'console' | 'custom';
+import { TRACE_EXPORTER_NAMES, type TraceExporterName, warnOnPropagators } from './environment.js';
+import { createExportProcessors, type ExporterKind } from './trace-exporters.js';
 
 /**
  * An OpenTelemetry instrumentation (or a list of them), as `NodeSDK` takes it.
@@ -67,7 +41,7 @@ export type ExporterKind = 'otlp' | 'console' | 'custom';
 export type InstrumentationOption = NodeSDKConfiguration['instrumentations'][number];
 
 /**
- * Options of {@link startWritTelemetry}. Every field is optional; see {@link DEFAULTS}.
+ * Options of {@link startWritTelemetry}. Every field is optional.
  *
  * @example
  * ```ts
@@ -77,13 +51,17 @@ export type InstrumentationOption = NodeSDKConfiguration['instrumentations'][num
  */
 export interface StartWritTelemetryOptions {
   /**
-   * The `service.name` resource attribute.
-   * @default `OTEL_SERVICE_NAME`, else `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else DEFAULTS.serviceName ('writ')
+   * The `service.name` resource attribute, when the code names the service: it takes precedence over
+   * `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`, as a code setting does in the OpenTelemetry SDK.
+   * Not taken from `createWrit({ service })`: that names the service in Writ's audit records only.
+   * @default none: the SDK's own resolution applies (`OTEL_SERVICE_NAME`, else `service.name` in
+   * `OTEL_RESOURCE_ATTRIBUTES`, else `unknown_service:<process>`); Writ never renames the service
    */
   serviceName?: string;
   /**
-   * Where spans go: `'otlp'` (OTLP/HTTP JSON, configured by the standard `OTEL_EXPORTER_OTLP_*` variables),
-   * `'console'`, `'none'`, or any `SpanExporter` (batched).
+   * Where spans go: `'otlp'` (the OpenTelemetry OTLP exporter for the transport `OTEL_EXPORTER_OTLP_PROTOCOL`
+   * names, `http/protobuf` by default, configured by the standard `OTEL_EXPORTER_OTLP_*` variables),
+   * `'console'`, `'none'`, or any `SpanExporter` (batched). The option wins over `OTEL_TRACES_EXPORTER`.
    * @default what `OTEL_TRACES_EXPORTER` says; else 'otlp' when `OTEL_EXPORTER_OTLP_ENDPOINT` or
    * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set; else 'none'
    */
@@ -107,8 +85,11 @@ export interface StartWritTelemetryOptions {
 export interface WritTelemetry {
   /** The underlying `NodeSDK`. */
   readonly sdk: NodeSDK;
-  /** The registered tracer provider; `undefined` when the SDK is disabled (`OTEL_SDK_DISABLED=true`). */
-  readonly tracerProvider?: node.NodeTracerProvider | undefined;
+  /**
+   * The registered SDK tracer provider (`NodeTracerProvider` on OpenTelemetry JS 2.x, the `TracerProvider` of
+   * `@opentelemetry/sdk-trace` on 3.x); `undefined` when the SDK is disabled (`OTEL_SDK_DISABLED=true`).
+   */
+  readonly tracerProvider?: SdkTracerProvider | undefined;
   /** True when `OTEL_SDK_DISABLED=true` made this a no-op: nothing registered, nothing exported. */
   readonly disabled: boolean;
   /** Where spans go; empty for `'none'` (spans still get trace ids, which propagate, but are not exported). */
@@ -133,7 +114,7 @@ const optionsSchema = z.strictObject({
   serviceName: z.string().min(1).max(256).optional(),
   exporter: z
     .custom<TraceExporterName | SpanExporter>(
-      (v) => v === 'otlp' || v === 'console' || v === 'none' || isSpanExporter(v),
+      (v) => (TRACE_EXPORTER_NAMES as readonly unknown[]).includes(v) || isSpanExporter(v),
       { message: "must be 'otlp', 'console', 'none' or a SpanExporter (export, shutdown)" },
     )
     .optional(),
@@ -161,14 +142,20 @@ const registry = globalThis as typeof globalThis & { [RUNNING]?: WritTelemetry |
 /**
  * Starts OpenTelemetry for a Writ service: `NodeSDK` with the AsyncLocalStorage context manager, W3C Trace
  * Context + W3C Baggage propagation (Writ carries the correlation id in baggage), and span export chosen
- * by the `exporter` option or the standard `OTEL_*` environment variables. The OTLP exporter reads
+ * by the `exporter` option or the standard `OTEL_*` environment variables: `OTEL_TRACES_EXPORTER` (`otlp`,
+ * `console`, `none`), and for OTLP the transport `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` /
+ * `OTEL_EXPORTER_OTLP_PROTOCOL` (`http/protobuf` by default, `http/json`, `grpc`), each sent by the
+ * OpenTelemetry exporter for it (the gRPC one is loaded only when chosen), which reads
  * `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT`, `_HEADERS`, `_TIMEOUT`, `_COMPRESSION` and the certificate
- * variables itself; the sampler follows `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, resources
- * follow `OTEL_RESOURCE_ATTRIBUTES`. Metrics and logs stay off unless `OTEL_METRICS_EXPORTER` /
- * `OTEL_LOGS_EXPORTER` ask for them. Call it once, before creating your Writ instance; a second call
- * while one is running is refused with `WRIT_OPTIONS_INVALID`. With `OTEL_SDK_DISABLED=true` it
- * registers nothing and resolves with `disabled: true`. Export failures never reach tool calls: they
- * are reported through `diag`.
+ * variables itself. A value the preset does not support (`OTEL_TRACES_EXPORTER=zipkin`, a misspelt
+ * protocol) is refused: the promise rejects with `WRIT_OPTIONS_INVALID` naming the variable and the
+ * supported values. Settings it does not follow are reported as Node process warnings (stderr). The
+ * sampler follows `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, resources follow
+ * `OTEL_RESOURCE_ATTRIBUTES` and `OTEL_SERVICE_NAME`. Metrics and logs stay off unless
+ * `OTEL_METRICS_EXPORTER` / `OTEL_LOGS_EXPORTER` ask for them. Call it once, before creating your Writ
+ * instance; a second call while one is running is refused with `WRIT_OPTIONS_INVALID`. With
+ * `OTEL_SDK_DISABLED=true` it registers nothing and resolves with `disabled: true`. Export failures never
+ * reach tool calls: they are reported through `diag` (set `OTEL_LOG_LEVEL=warn` to see them).
  *
  * @example
  * ```ts
@@ -183,35 +170,33 @@ const registry = globalThis as typeof globalThis & { [RUNNING]?: WritTelemetry |
  */
 export async function startWritTelemetry(options?: StartWritTelemetryOptions): Promise<WritTelemetry> {
   const parsed = validateOptions(optionsSchema, options, 'startWritTelemetry');
-  const serviceName = parsed.serviceName ?? serviceNameFromEnv() ?? DEFAULTS.serviceName;
+  // Only a name the caller gave: otherwise NodeSDK resolves service.name from the environment, as the
+  // specification says (OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then unknown_service:<process>).
+  const serviceName = parsed.serviceName;
 
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) {
     diag.info('@writ/otel: OTEL_SDK_DISABLED=true, OpenTelemetry is not started');
-    return disabledTelemetry(serviceName);
+    return disabledTelemetry();
   }
-  if (registry[RUNNING] !== undefined) {
-    throw new WritError(
-      'WRIT_OPTIONS_INVALID',
-      'startWritTelemetry: OpenTelemetry is already started in this process; one SDK per process. ' +
-        'Reuse the WritTelemetry the first call returned, or await its shutdown() before starting again',
-      { details: { reason: 'already_started' } },
-    );
-  }
-  if (foreignTracerProvider() !== undefined) {
-    throw new WritError(
-      'WRIT_OPTIONS_INVALID',
-      'startWritTelemetry: another OpenTelemetry tracer provider is already registered in this process; ' +
-        'one SDK per process. Use that SDK (Writ spans go through @opentelemetry/api) or shut it down first',
-      { details: { reason: 'foreign_sdk' } },
-    );
+  // Everything that reads the environment or loads an exporter happens before the checks below, which run
+  // with the claim in one synchronous stretch: concurrent calls cannot both pass them.
+  const exporters = await createExportProcessors(parsed.exporter);
+  warnOnPropagators();
+  const refusal = alreadyRunning();
+  if (refusal !== undefined) {
+    for (const { processor } of exporters) {
+      processor
+        .shutdown()
+        .catch((error: unknown) => diag.error('@writ/otel: releasing an exporter failed', error));
+    }
+    throw refusal;
   }
 
-  const exporters = chooseExporters(parsed.exporter).map(exporterProcessor);
   const extra = parsed.spanProcessors ?? [];
   const spanProcessors = [...exporters.map((e) => e.processor), ...extra];
   const instrumentations = [...(parsed.instrumentations ?? [])];
   const configuration: Partial<NodeSDKConfiguration> = {
-    serviceName,
+    ...(serviceName === undefined ? {} : { serviceName }),
     contextManager: new AsyncLocalStorageContextManager(),
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
@@ -239,7 +224,7 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
     })();
     return stopping;
   };
-  // Claimed before start() so concurrent calls cannot both pass the check above.
+  // Claimed before start(), in the same synchronous stretch as the check above.
   registry[RUNNING] = { sdk, disabled: false, exporters: [], forceFlush: async () => {}, shutdown };
   try {
     sdk.start();
@@ -249,7 +234,10 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
     throw toWritError(error, 'WRIT_INTERNAL', 'startWritTelemetry: the OpenTelemetry SDK did not start');
   }
   const registered = registeredTracerProvider();
-  const tracerProvider = registered instanceof node.NodeTracerProvider ? registered : undefined;
+  // By shape, not instanceof: the provider class lives in sdk-trace-node (OTel JS 2.x) or sdk-trace (3.x).
+  const tracerProvider = hasMethods(registered, ['getTracer', 'forceFlush', 'shutdown'])
+    ? (registered as SdkTracerProvider)
+    : undefined;
   telemetry = Object.freeze({
     sdk,
     tracerProvider,
@@ -266,15 +254,16 @@ export async function startWritTelemetry(options?: StartWritTelemetryOptions): P
   });
   registry[RUNNING] = telemetry;
   diag.debug(
-    `@writ/otel: OpenTelemetry started for service "${serviceName}", exporting to ${
-      telemetry.exporters.join(', ') || 'nothing'
+    `@writ/otel: OpenTelemetry started${serviceName === undefined ? '' : ` for service "${serviceName}"`}, exporting to ${
+      exporters.map((e) => (e.protocol === undefined ? e.kind : `${e.kind} (${e.protocol})`)).join(', ') ||
+      'nothing'
     }`,
   );
   return telemetry;
 }
 
-function disabledTelemetry(serviceName: string): WritTelemetry {
-  const sdk = new NodeSDK({ serviceName, spanProcessors: [], metricReaders: [], logRecordProcessors: [] });
+function disabledTelemetry(): WritTelemetry {
+  const sdk = new NodeSDK({ spanProcessors: [], metricReaders: [], logRecordProcessors: [] });
   sdk.start(); // a no-op while OTEL_SDK_DISABLED is true
   return Object.freeze({
     sdk,
@@ -286,64 +275,25 @@ function disabledTelemetry(serviceName: string): WritTelemetry {
   });
 }
 
-/** `OTEL_SERVICE_NAME`, else `service.name` from `OTEL_RESOURCE_ATTRIBUTES`, parsed by the SDK's own detector. */
-function serviceNameFromEnv(): string | undefined {
-  const name = envDetector.detect().attributes?.['service.name'];
-  return typeof name === 'string' && name.length > 0 ? name : undefined;
-}
-
-function chooseExporters(
-  option: TraceExporterName | SpanExporter | undefined,
-): (Exclude<TraceExporterName, 'none'> | SpanExporter)[] {
-  if (option !== undefined) return option === 'none' ? [] : [option];
-  const listed = getStringListFromEnv('OTEL_TRACES_EXPORTER')?.filter((name) => name !== 'null') ?? [];
-  if (listed.length === 0) {
-    const endpoint =
-      getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
-      getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT');
-    return endpoint === undefined ? [] : ['otlp'];
-  }
-  const chosen = new Set<'otlp' | 'console'>();
-  for (const name of listed) {
-    if (name === 'otlp' || name === 'console') chosen.add(name);
-    else if (name !== 'none') {
-      diag.warn(
-        `@writ/otel: OTEL_TRACES_EXPORTER "${name}" is not built in (otlp, console, none); ` +
-          'pass that exporter as the `exporter` option instead',
-      );
-    }
-  }
-  if (listed.includes('none') && chosen.size > 0) {
-    diag.warn(`@writ/otel: OTEL_TRACES_EXPORTER lists "none" with other exporters; using ${[...chosen]}`);
-  }
-  return [...chosen];
-}
-
-function exporterProcessor(exporter: Exclude<TraceExporterName, 'none'> | SpanExporter): {
-  kind: ExporterKind;
-  processor: SpanProcessor;
-} {
-  if (exporter === 'console') {
-    return { kind: 'console', processor: new SimpleSpanProcessor(new ConsoleSpanExporter()) };
-  }
-  if (exporter === 'otlp') {
-    warnOnProtocol();
-    // Reads OTEL_EXPORTER_OTLP_* itself; the batch processor reads OTEL_BSP_*.
-    return { kind: 'otlp', processor: new BatchSpanProcessor(new OTLPTraceExporter()) };
-  }
-  return { kind: 'custom', processor: new BatchSpanProcessor(exporter) };
-}
-
-function warnOnProtocol(): void {
-  const protocol =
-    getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? getStringFromEnv('OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol !== undefined && protocol !== 'http/json') {
-    diag.warn(
-      `@writ/otel: the built-in OTLP exporter sends http/json, not "${protocol}"; for ${protocol} pass ` +
-        "`exporter: new OTLPTraceExporter()` from '@opentelemetry/exporter-trace-otlp-proto' (http/protobuf) " +
-        "or '@opentelemetry/exporter-trace-otlp-grpc' (grpc)",
+/** Why a start must be refused (one SDK per process), or `undefined`. */
+function alreadyRunning(): WritError | undefined {
+  if (registry[RUNNING] !== undefined) {
+    return new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'startWritTelemetry: OpenTelemetry is already started in this process; one SDK per process. ' +
+        'Reuse the WritTelemetry the first call returned, or await its shutdown() before starting again',
+      { details: { reason: 'already_started' } },
     );
   }
+  if (foreignTracerProvider() !== undefined) {
+    return new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'startWritTelemetry: another OpenTelemetry tracer provider is already registered in this process; ' +
+        'one SDK per process. Use that SDK (Writ spans go through @opentelemetry/api) or shut it down first',
+      { details: { reason: 'foreign_sdk' } },
+    );
+  }
+  return undefined;
 }
 
 function registeredTracerProvider(): TracerProvider {

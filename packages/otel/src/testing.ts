@@ -8,11 +8,11 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
-  BasicTracerProvider,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
-} from '@opentelemetry/sdk-trace-base';
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 
 /**
  * In-memory tracing for tests: a real SDK provider, finished spans kept in memory.
@@ -38,9 +38,10 @@ import {
  */
 export interface TestTracing {
   readonly exporter: InMemorySpanExporter;
-  readonly provider: BasicTracerProvider;
+  /** The SDK tracer provider (`@opentelemetry/sdk-trace`), registered globally. */
+  readonly provider: TracerProvider;
   /** A tracer of the provider (also registered globally). */
-  readonly tracer: ReturnType<BasicTracerProvider['getTracer']>;
+  readonly tracer: ReturnType<TracerProvider['getTracer']>;
   /** Every finished span, in end order. */
   spans(): ReadableSpan[];
   /** Finished `execute_tool …` spans. */
@@ -68,7 +69,7 @@ export interface TestTracing {
  */
 export function startTestTracing(options: { propagators?: boolean } = {}): TestTracing {
   const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   trace.setGlobalTracerProvider(provider);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   if (options.propagators !== false) {

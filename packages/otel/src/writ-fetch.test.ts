@@ -1,5 +1,5 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { WritError } from '@writ/core';
 import { CORRELATION_BAGGAGE_KEY } from '@writ/core/adapter';
 import type { FetchLike } from '@writ/core/internal';
@@ -27,7 +27,10 @@ afterEach(async () => {
 async function traced() {
   const exporter = new InMemorySpanExporter();
   const telemetry = track(
-    await startWritTelemetry({ exporter: 'none', spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    await startWritTelemetry({
+      exporter: 'none',
+      spanProcessors: [new SimpleSpanProcessor({ exporter: exporter })],
+    }),
   );
   return {
     async spans(): Promise<ReadableSpan[]> {

@@ -2,9 +2,14 @@
 // gets the original environment back afterwards. OpenTelemetry globals are reset after each test.
 import { context, diag, propagation, trace } from '@opentelemetry/api';
 import { afterEach, beforeEach } from 'vitest';
-import type { WritTelemetry } from '../index.js';
+import { type StartWritTelemetryOptions, startWritTelemetry, type WritTelemetry } from '../index.js';
 
-export function isolateOtel(): { track: (telemetry: WritTelemetry) => WritTelemetry } {
+export function isolateOtel(): {
+  /** Shuts the telemetry down after the test. */
+  track: (telemetry: WritTelemetry) => WritTelemetry;
+  /** `startWritTelemetry`, tracked. */
+  start: (options?: StartWritTelemetryOptions) => Promise<WritTelemetry>;
+} {
   let saved: Record<string, string | undefined> = {};
   let started: WritTelemetry[] = [];
   beforeEach(() => {
@@ -28,10 +33,9 @@ export function isolateOtel(): { track: (telemetry: WritTelemetry) => WritTeleme
     propagation.disable();
     diag.disable();
   });
-  return {
-    track(telemetry) {
-      started.push(telemetry);
-      return telemetry;
-    },
+  const track = (telemetry: WritTelemetry) => {
+    started.push(telemetry);
+    return telemetry;
   };
+  return { track, start: async (options) => track(await startWritTelemetry(options)) };
 }
