@@ -1,13 +1,21 @@
 // Test support: OTLP trace receivers on 127.0.0.1 that decode what an exporter sends, by the published OTLP
-// schema (./otlp-proto, opentelemetry-proto v1.11.0) loaded with protobufjs: OTLP/HTTP with protobuf or JSON
-// bodies, and OTLP/gRPC (grpc-js server for TraceService/Export). Every export is reduced to one plain shape,
-// so a test states the same expectations whatever the protocol.
-import { fileURLToPath } from 'node:url';
+// schema: the protobufjs code the OpenTelemetry project generated from opentelemetry-proto and published in
+// @opentelemetry/otlp-transformer 0.216 (devDependency `otlp-schema`). OTLP/HTTP with protobuf or JSON bodies,
+// and OTLP/gRPC (grpc-js server for TraceService/Export). Every export is reduced to one plain shape, so a
+// test states the same expectations whatever the protocol.
+import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
 import { type ReceivedRequest, type Respond, startLoopback } from './loopback.js';
 
-const PROTO_DIR = fileURLToPath(new URL('./otlp-proto/', import.meta.url));
+/** A generated protobufjs message class (static codec). */
+interface MessageClass {
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+  toObject(
+    message: object,
+    options: { longs: StringConstructor; enums: NumberConstructor },
+  ): Record<string, unknown>;
+}
 
 /** An attribute value as OTLP carries it, reduced to plain JavaScript (int64 as number). */
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
@@ -30,21 +38,17 @@ export interface Export {
 }
 
 function schema() {
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => `${PROTO_DIR}${target}`;
-  root.loadSync('opentelemetry/proto/collector/trace/v1/trace_service.proto', { keepCase: false });
-  root.resolveAll();
-  const service = root.lookupService('opentelemetry.proto.collector.trace.v1.TraceService');
-  const method = service.methods.Export;
-  if (method?.resolvedRequestType == null || method.resolvedResponseType == null) {
-    throw new Error('the OTLP schema has no TraceService/Export');
-  }
-  return {
-    /** `/opentelemetry.proto.collector.trace.v1.TraceService/Export` */
-    path: `/${service.fullName.replace(/^\./, '')}/${method.name}`,
-    request: method.resolvedRequestType,
-    response: method.resolvedResponseType,
+  const require = createRequire(import.meta.url);
+  const root = require('otlp-schema/build/src/generated/root.js') as {
+    opentelemetry: { proto: { collector: { trace: { v1: Record<string, MessageClass | undefined> } } } };
   };
+  const v1 = root.opentelemetry.proto.collector.trace.v1;
+  const request = v1.ExportTraceServiceRequest;
+  const response = v1.ExportTraceServiceResponse;
+  if (request === undefined || response === undefined)
+    throw new Error('the OTLP schema has no trace export messages');
+  // the gRPC method of the OTLP specification (opentelemetry-proto trace_service.proto: TraceService.Export)
+  return { path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export', request, response };
 }
 
 const OTLP = schema();
@@ -114,7 +118,7 @@ function reduce(request: RequestMessage): Export[] {
 }
 
 /** A protobuf-decoded request as the JSON mapping: bytes ids become hex (protobufjs would give base64). */
-function fromProtobuf(message: protobuf.Message): RequestMessage {
+function fromProtobuf(message: object): RequestMessage {
   const object = OTLP.request.toObject(message, { longs: String, enums: Number });
   const hex = (b: unknown) => (b instanceof Uint8Array ? Buffer.from(b).toString('hex') : '');
   for (const rs of (object.resourceSpans ?? []) as RequestMessage['resourceSpans'] & object[]) {
@@ -185,14 +189,14 @@ export async function startGrpcReceiver(): Promise<GrpcReceiver> {
       path: OTLP.path,
       requestStream: false,
       responseStream: false,
-      requestSerialize: (message: protobuf.Message) => Buffer.from(OTLP.request.encode(message).finish()),
+      requestSerialize: (message: object) => Buffer.from(OTLP.request.encode(message).finish()),
       requestDeserialize: (bytes: Buffer) => OTLP.request.decode(bytes),
       responseSerialize: (message: object) => Buffer.from(OTLP.response.encode(message).finish()),
       responseDeserialize: (bytes: Buffer) => OTLP.response.decode(bytes),
     },
   };
   server.addService(definition, {
-    Export: (call: grpc.ServerUnaryCall<protobuf.Message, object>, done: grpc.sendUnaryData<object>) => {
+    Export: (call: grpc.ServerUnaryCall<object, object>, done: grpc.sendUnaryData<object>) => {
       const metadata = Object.fromEntries(
         Object.entries(call.metadata.getMap()).map(([key, v]) => [key, String(v)]),
       );
