@@ -62,6 +62,7 @@ export {
 } from './scope.js';
 
 // principals and credentials
+export { authorityChain, currentActor } from './attribution.js';
 export {
   type Assurance,
   type Principal,
