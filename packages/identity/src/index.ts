@@ -118,22 +118,23 @@ export {
 } from './spiffe/spiffe-identity.js';
 export {
   createWorkloadApiClient,
-  type FetchedJwtSvid,
-  type FetchJwtSvidOptions,
-  type JwtBundleWatch,
-  type RemoteValidateJwtSvidOptions,
-  type WatchJwtBundlesOptions,
   WORKLOAD_API_CLIENT_DEFAULTS,
-  WORKLOAD_API_HEADER,
   type WorkloadApiClient,
   type WorkloadApiClientOptions,
 } from './spiffe/workload-api-client.js';
+export { WORKLOAD_API_HEADER } from './spiffe/workload-api-connection.js';
 export {
   type ParseWorkloadApiEndpointOptions,
   parseWorkloadApiEndpoint,
   SPIFFE_ENDPOINT_SOCKET,
   type WorkloadApiEndpoint,
 } from './spiffe/workload-api-endpoint.js';
+export type { JwtBundleWatch, WatchJwtBundlesOptions } from './spiffe/workload-api-jwt-bundles.js';
+export type {
+  FetchedJwtSvid,
+  FetchJwtSvidOptions,
+  RemoteValidateJwtSvidOptions,
+} from './spiffe/workload-api-jwt-svid.js';
 export {
   ACCESS_TOKEN_TYP,
   ACCESS_TOKEN_TYPE,

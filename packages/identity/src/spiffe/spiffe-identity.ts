@@ -6,7 +6,8 @@ import type { JwtBundleSource } from './jwt-bundle.js';
 import { validateJwtSvid } from './jwt-svid.js';
 import type { JwtSvidFileSource } from './jwt-svid-file.js';
 import { isSpiffeId, parseSpiffeId, trustDomainsSchema } from './spiffe-id.js';
-import type { JwtBundleWatch, WorkloadApiClient } from './workload-api-client.js';
+import type { WorkloadApiClient } from './workload-api-client.js';
+import type { JwtBundleWatch } from './workload-api-jwt-bundles.js';
 
 /**
  * Default option values of {@link createSpiffeIdentity}.
