@@ -1,10 +1,13 @@
 import { status } from '@grpc/grpc-js';
-import { WritError } from '@writ/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeWorkloadApi, type FakeWorkloadApi } from './__support__/fake-workload-api.js';
+import { failure } from '../__support__/failure.js';
+import {
+  connectToFake,
+  createFakeWorkloadApi,
+  type FakeWorkloadApi,
+} from './__support__/fake-workload-api.js';
 import { createTestAuthority } from './__support__/svid-fixtures.js';
 import {
-  createWorkloadApiConnection,
   grpcFailure,
   malformed,
   WORKLOAD_API_HEADER,
@@ -17,17 +20,8 @@ const SERVER = 'against a Workload API server built from the published workload.
 let fake: FakeWorkloadApi;
 const opened: WorkloadApiConnection[] = [];
 
-const settings = (overrides: Partial<WorkloadApiConnectionSettings> = {}): WorkloadApiConnectionSettings => ({
-  timeoutMs: 5_000,
-  maxAttempts: 4,
-  initialDelayMs: 1,
-  maxDelayMs: 4,
-  random: () => 0.5,
-  ...overrides,
-});
-
 function connect(overrides: Partial<WorkloadApiConnectionSettings> = {}): WorkloadApiConnection {
-  const connection = createWorkloadApiConnection(`unix:${fake.socketPath}`, settings(overrides));
+  const connection = connectToFake(fake, { maxAttempts: 4, ...overrides });
   opened.push(connection);
   return connection;
 }
@@ -38,17 +32,6 @@ const fetchSvid =
     connection.unary<{ svids?: unknown[] }>('FetchJWTSVID', signal, (client, md, co, cb) =>
       client.FetchJWTSVID({ audience: [audience], spiffe_id: '' }, md, co, cb),
     );
-
-async function failure(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
-}
 
 beforeEach(async () => {
   fake = createFakeWorkloadApi();

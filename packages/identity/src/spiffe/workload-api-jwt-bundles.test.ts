@@ -1,9 +1,14 @@
 import { status } from '@grpc/grpc-js';
-import { WritError } from '@writ/core';
+import type { WritError } from '@writ/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeWorkloadApi, type FakeWorkloadApi } from './__support__/fake-workload-api.js';
+import { failure } from '../__support__/failure.js';
+import {
+  connectToFake,
+  createFakeWorkloadApi,
+  type FakeWorkloadApi,
+} from './__support__/fake-workload-api.js';
 import { createRecorder, createTestAuthority, type TestAuthority } from './__support__/svid-fixtures.js';
-import { createWorkloadApiConnection, type WorkloadApiConnection } from './workload-api-connection.js';
+import type { WorkloadApiConnection } from './workload-api-connection.js';
 import { watchJwtBundles } from './workload-api-jwt-bundles.js';
 
 const SERVER = 'against a Workload API server built from the published workload.proto';
@@ -12,17 +17,6 @@ let fake: FakeWorkloadApi;
 let example: TestAuthority;
 let connection: WorkloadApiConnection;
 
-async function failure(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
-}
-
 const streamsOpened = () => fake.calls.filter((call) => call.method === 'FetchJWTBundles').length;
 
 beforeEach(async () => {
@@ -30,13 +24,7 @@ beforeEach(async () => {
   example = createTestAuthority('example.org');
   fake.setBundles({ 'spiffe://example.org': example.jwks() });
   await fake.start();
-  connection = createWorkloadApiConnection(`unix:${fake.socketPath}`, {
-    timeoutMs: 5_000,
-    maxAttempts: 2,
-    initialDelayMs: 1,
-    maxDelayMs: 4,
-    random: () => 0.5,
-  });
+  connection = connectToFake(fake);
 });
 
 afterEach(async () => {

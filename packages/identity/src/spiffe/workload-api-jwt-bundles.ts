@@ -1,6 +1,7 @@
 import { type ClientReadableStream, type StatusObject, status } from '@grpc/grpc-js';
 import { WritError } from '@writ/core';
 import { functionSchema, signalSchema, validateOptions } from '@writ/core/internal';
+import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
 import { createJwtBundleSet, type JwtBundleSet, parseJwtBundles } from './jwt-bundle.js';
 import {
@@ -137,11 +138,7 @@ export function watchJwtBundles(
       bundles.replace(next);
     } catch (error) {
       // spec: report and discard a malformed message; the previous bundles stay in force
-      report(
-        WritError.isInstance(error)
-          ? error
-          : new WritError('WRIT_IDENTITY_INVALID', 'unreadable bundles', { cause: error }),
-      );
+      report(toWritError(error, 'WRIT_IDENTITY_INVALID', 'unreadable bundles'));
       return;
     }
     received = true;
@@ -177,11 +174,7 @@ export function watchJwtBundles(
     try {
       call = connection.client().FetchJWTBundles({}, connection.metadata());
     } catch (error) {
-      finish(
-        WritError.isInstance(error)
-          ? error
-          : new WritError('WRIT_IDENTITY_UNAVAILABLE', 'cannot open the bundle stream', { cause: error }),
-      );
+      finish(toWritError(error, 'WRIT_IDENTITY_UNAVAILABLE', 'cannot open the bundle stream'));
       return;
     }
     stream = call;

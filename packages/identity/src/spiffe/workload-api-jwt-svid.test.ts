@@ -1,8 +1,13 @@
 import { WritError } from '@writ/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFakeWorkloadApi, type FakeWorkloadApi } from './__support__/fake-workload-api.js';
+import { failure } from '../__support__/failure.js';
+import {
+  connectToFake,
+  createFakeWorkloadApi,
+  type FakeWorkloadApi,
+} from './__support__/fake-workload-api.js';
 import { createTestAuthority, type TestAuthority } from './__support__/svid-fixtures.js';
-import { createWorkloadApiConnection, type WorkloadApiConnection } from './workload-api-connection.js';
+import type { WorkloadApiConnection } from './workload-api-connection.js';
 import { fetchJwtSvids, fromStruct, validateJwtSvidRemotely } from './workload-api-jwt-svid.js';
 
 const SERVER = 'against a Workload API server built from the published workload.proto';
@@ -12,30 +17,13 @@ let fake: FakeWorkloadApi;
 let example: TestAuthority;
 let connection: WorkloadApiConnection;
 
-async function failure(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
-}
-
 beforeEach(async () => {
   fake = createFakeWorkloadApi();
   example = createTestAuthority('example.org');
   fake.svids = [{ spiffeId: SUPPORT, mint: (aud) => example.mint({ sub: SUPPORT, aud }), hint: 'main' }];
   fake.setBundles({ 'spiffe://example.org': example.jwks() });
   await fake.start();
-  connection = createWorkloadApiConnection(`unix:${fake.socketPath}`, {
-    timeoutMs: 5_000,
-    maxAttempts: 2,
-    initialDelayMs: 1,
-    maxDelayMs: 2,
-    random: () => 0.5,
-  });
+  connection = connectToFake(fake);
 });
 
 afterEach(async () => {

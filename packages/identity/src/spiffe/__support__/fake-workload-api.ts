@@ -18,6 +18,11 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import {
+  createWorkloadApiConnection,
+  type WorkloadApiConnection,
+  type WorkloadApiConnectionSettings,
+} from '../workload-api-connection.js';
 import { PROTO_LOADER_OPTIONS, workloadProtoPath } from '../workload-api-proto.js';
 
 export interface FakeSvid {
@@ -227,4 +232,19 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
     },
   };
   return api;
+}
+
+/** A connection to the fake with short backoff (1 to 4 ms, fixed jitter) and two attempts per call. */
+export function connectToFake(
+  fake: FakeWorkloadApi,
+  overrides: Partial<WorkloadApiConnectionSettings> = {},
+): WorkloadApiConnection {
+  return createWorkloadApiConnection(`unix:${fake.socketPath}`, {
+    timeoutMs: 5_000,
+    maxAttempts: 2,
+    initialDelayMs: 1,
+    maxDelayMs: 4,
+    random: () => 0.5,
+    ...overrides,
+  });
 }
