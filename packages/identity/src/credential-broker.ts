@@ -12,10 +12,11 @@ import {
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import type { LocalAuthority } from './local-authority.js';
+import { mintTaskToken } from './mint-task-token.js';
 import { revokeToken } from './oidc/revocation.js';
 import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
-import { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TYPE, mintTaskToken, TXN_TOKEN_TYPE } from './task-token.js';
+import { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TYPE, TXN_TOKEN_TYPE } from './task-token.js';
 
 /**
  * Defaults of {@link createCredentialBroker}: how long task tokens live and when they are renewed.

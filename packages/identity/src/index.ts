@@ -35,6 +35,7 @@ export {
   LOCAL_REQUESTER_AUDIENCE,
   type LocalIdentity,
 } from './local-identity.js';
+export { type MintTaskTokenOptions, mintTaskToken } from './mint-task-token.js';
 export {
   type BearerTokenOptions,
   type BearerTokenSource,
@@ -55,7 +56,6 @@ export {
   discoverIssuer,
   type IssuerMetadata,
 } from './oidc/discovery.js';
-
 export type { ClientAuthMethod } from './oidc/oauth-request.js';
 export {
   type CreateOidcRequesterVerifierOptions,
@@ -139,15 +139,17 @@ export {
   ACCESS_TOKEN_TYP,
   ACCESS_TOKEN_TYPE,
   type ActClaim,
-  type MintTaskTokenOptions,
-  mintTaskToken,
-  type RequestLike,
   TASK_TOKEN_TYP,
   type TaskTokenClaims,
   TXN_TOKEN_TYPE,
+} from './task-token.js';
+export {
   type VerifiedTaskToken,
-  type VerifyTaskTokenFromRequestOptions,
   type VerifyTaskTokenOptions,
   verifyTaskToken,
+} from './verify-task-token.js';
+export {
+  type RequestLike,
+  type VerifyTaskTokenFromRequestOptions,
   verifyTaskTokenFromRequest,
-} from './task-token.js';
+} from './verify-task-token-from-request.js';
