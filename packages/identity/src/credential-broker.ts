@@ -15,8 +15,9 @@ import type { LocalAuthority } from './local-authority.js';
 import { mintTaskToken } from './mint-task-token.js';
 import { revokeToken } from './oidc/revocation.js';
 import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.js';
+import { TOKEN_TYPES } from './oidc/token-types.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
-import { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TYPE, TXN_TOKEN_TYPE } from './task-token.js';
+import { ACCESS_TOKEN_TYP } from './task-token.js';
 
 /**
  * Defaults of {@link createCredentialBroker}: how long task tokens live and when they are renewed.
@@ -60,7 +61,7 @@ export interface TokenExchangeConfig {
   clientAuth?: ExchangeTokenOptions['clientAuth'];
   /** RFC 7009 endpoint; exchanged credentials are revoked there when the task ends. */
   revocationEndpoint?: string;
-  /** @default ACCESS_TOKEN_TYPE */
+  /** @default TOKEN_TYPES.accessToken */
   requestedTokenType?: string;
   /** Audiences to exchange for; others are minted locally. @default every audience */
   audiences?: readonly string[];
@@ -228,7 +229,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
     const credential = createCredential({
       token,
       jti: claims.jti,
-      type: TXN_TOKEN_TYPE,
+      type: TOKEN_TYPES.txnToken,
       scope: attribution.scope,
       expiresAt: claims.exp * 1000,
     });
@@ -286,10 +287,10 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           clientSecret: exchange.clientSecret,
           clientAuth: exchange.clientAuth,
           subjectToken: taskCredential.token,
-          subjectTokenType: TXN_TOKEN_TYPE,
+          subjectTokenType: TOKEN_TYPES.txnToken,
           audience,
           scope: [...attribution.scope],
-          requestedTokenType: exchange.requestedTokenType ?? ACCESS_TOKEN_TYPE,
+          requestedTokenType: exchange.requestedTokenType ?? TOKEN_TYPES.accessToken,
           fetch: exchange.fetch,
           timeoutMs: exchange.timeoutMs,
           signal: callOptions.signal,
@@ -323,7 +324,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           createCredential({
             token,
             jti: claims.jti,
-            type: ACCESS_TOKEN_TYPE,
+            type: TOKEN_TYPES.accessToken,
             audience,
             scope: attribution.scope,
             expiresAt: claims.exp * 1000,

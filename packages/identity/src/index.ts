@@ -12,15 +12,7 @@ export {
   type TokenExchangeConfig,
   type WritCredentialBroker,
 } from './credential-broker.js';
-export {
-  DEFAULT_MAX_TOKEN_BYTES,
-  duplicateKey,
-  tokenError,
-  type VerificationKey,
-  type VerifiedJwt,
-  type VerifyJwtOptions,
-  verifyJwt,
-} from './jwt.js';
+export { DEFAULT_MAX_TOKEN_BYTES, type VerificationKey } from './jwt.js';
 export {
   type CreateLocalAuthorityOptions,
   createLocalAuthority,
@@ -78,7 +70,6 @@ export {
 } from './revocation-list.js';
 export {
   createJwtBundleSet,
-  JWT_SVID_KEY_USE,
   type JwksInput,
   type JwtBundle,
   type JwtBundleSet,
@@ -102,8 +93,6 @@ export {
 } from './spiffe/jwt-svid-file.js';
 export {
   isSpiffeId,
-  MAX_SPIFFE_ID_BYTES,
-  MAX_TRUST_DOMAIN_LENGTH,
   parseSpiffeId,
   parseTrustDomain,
   type SpiffeId,
@@ -122,13 +111,7 @@ export {
   type WorkloadApiClient,
   type WorkloadApiClientOptions,
 } from './spiffe/workload-api-client.js';
-export { WORKLOAD_API_HEADER } from './spiffe/workload-api-connection.js';
-export {
-  type ParseWorkloadApiEndpointOptions,
-  parseWorkloadApiEndpoint,
-  SPIFFE_ENDPOINT_SOCKET,
-  type WorkloadApiEndpoint,
-} from './spiffe/workload-api-endpoint.js';
+export { SPIFFE_ENDPOINT_SOCKET, type WorkloadApiEndpoint } from './spiffe/workload-api-endpoint.js';
 export type { JwtBundleWatch, WatchJwtBundlesOptions } from './spiffe/workload-api-jwt-bundles.js';
 export type {
   FetchedJwtSvid,
@@ -137,11 +120,9 @@ export type {
 } from './spiffe/workload-api-jwt-svid.js';
 export {
   ACCESS_TOKEN_TYP,
-  ACCESS_TOKEN_TYPE,
   type ActClaim,
   TASK_TOKEN_TYP,
   type TaskTokenClaims,
-  TXN_TOKEN_TYPE,
 } from './task-token.js';
 export {
   type VerifiedTaskToken,

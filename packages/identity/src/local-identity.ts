@@ -11,8 +11,10 @@ import { LOCAL_AUTHORITY_ALGORITHM, type LocalAuthority } from './local-authorit
  *
  * @example
  * ```ts
- * const { payload } = await verifyJwt(aliceToken, authority.keyResolver(), {
- *   what: 'requester token',
+ * import { jwtVerify } from 'jose';
+ *
+ * // another process that trusts the local authority's requester tokens
+ * const { payload } = await jwtVerify(aliceToken, authority.keyResolver(), {
  *   algorithms: [LOCAL_AUTHORITY_ALGORITHM],
  *   issuer: authority.issuer,
  *   audience: LOCAL_REQUESTER_AUDIENCE,

@@ -1,5 +1,4 @@
 import type { JWTPayload } from 'jose';
-import { TOKEN_TYPES } from './oidc/token-types.js';
 
 /**
  * `typ` of task tokens (Transaction Tokens draft).
@@ -21,32 +20,6 @@ export const TASK_TOKEN_TYP = 'txntoken+jwt';
  * ```
  */
 export const ACCESS_TOKEN_TYP = 'at+jwt';
-/**
- * Token type URI of task tokens (Transaction Tokens draft); `TOKEN_TYPES.txnToken`.
- *
- * @example
- * ```ts
- * import { getToolContext } from '@writ/core';
- *
- * const taskCredential = getToolContext().credential;
- * if (taskCredential?.type === TXN_TOKEN_TYPE) console.log('the tool holds the task token itself');
- * ```
- */
-export const TXN_TOKEN_TYPE = TOKEN_TYPES.txnToken;
-/**
- * Token type URI of access tokens; `TOKEN_TYPES.accessToken`.
- *
- * @example
- * ```ts
- * const exchange: TokenExchangeConfig = {
- *   tokenEndpoint: 'https://login.example.com/token',
- *   clientId: 'writ-broker',
- *   requestedTokenType: ACCESS_TOKEN_TYPE,
- * };
- * ```
- */
-export const ACCESS_TOKEN_TYPE = TOKEN_TYPES.accessToken;
-
 /** Deepest `act` nesting accepted: a longer delegation chain is refused as malformed. */
 const MAX_ACT_DEPTH = 32;
 

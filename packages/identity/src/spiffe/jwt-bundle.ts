@@ -5,15 +5,8 @@ import { parseTrustDomain } from './spiffe-id.js';
 /** JWK members that only private or symmetric keys carry; a trust bundle never contains them. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/**
- * The JWK `use` value of JWT-SVID signing keys in a SPIFFE bundle (JWT-SVID spec §6.1).
- *
- * @example
- * ```ts
- * const svidKeys = jwks.keys.filter((k) => k.use === undefined || k.use === JWT_SVID_KEY_USE);
- * ```
- */
-export const JWT_SVID_KEY_USE = 'jwt-svid';
+/** The JWK `use` value of JWT-SVID signing keys in a SPIFFE bundle (JWT-SVID spec §6.1). */
+const JWT_SVID_KEY_USE = 'jwt-svid';
 
 /**
  * One trust domain's JWT bundle: the keys that may sign JWT-SVIDs for it. Immutable.

@@ -160,8 +160,7 @@ function subjectOf(claims: Record<string, unknown>): SpiffeId {
  * RS/ES/PS 256/384/512 (never `none`, HMAC or EdDSA), `kid` required, `typ` absent or `JWT`/`JOSE`, no other
  * header (so no `jwk`, `jku`, `x5u`, `x5c` or `crit`), `aud` and `exp` required, `sub` a valid SPIFFE ID,
  * and the signature checked only against the bundle of `sub`'s trust domain (no bundle there:
- * `WRIT_ISSUER_MISMATCH`). Built on {@link verifyJwt}, so every refusal is a `WritError` with a specific code
- * and `details.reason`.
+ * `WRIT_ISSUER_MISMATCH`). Every refusal is a `WritError` with a specific code and `details.reason`.
  *
  * @example
  * ```ts

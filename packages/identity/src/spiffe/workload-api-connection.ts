@@ -18,6 +18,7 @@ import { loadWorkloadApi } from './workload-api-proto.js';
  * ```ts
  * metadata.set(WORKLOAD_API_HEADER, 'true');
  * ```
+ * @internal
  */
 export const WORKLOAD_API_HEADER = 'workload.spiffe.io';
 
