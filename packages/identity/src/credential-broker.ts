@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Credential, WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import {
+  clockSchema,
+  fetchSchema,
+  functionSchema,
+  timeoutSchema,
+  validateOptions,
+} from '@writ/core/internal';
 import {
   type CallCredentialRequest,
   type CallOptions,
@@ -11,9 +17,11 @@ import {
 } from '@writ/core/plugin';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import type { LocalAuthority } from './local-authority.js';
+import { type LocalAuthority, localAuthoritySchema } from './local-authority.js';
 import { mintTaskToken } from './mint-task-token.js';
+import { clientAuthSchema } from './oidc/oauth-request.js';
 import { revokeToken } from './oidc/revocation.js';
+import { endpointUrl } from './oidc/secure-url.js';
 import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.js';
 import { TOKEN_TYPES } from './oidc/token-types.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
@@ -128,12 +136,7 @@ interface Held {
 }
 
 const optionsSchema = z.strictObject({
-  authority: z.custom<LocalAuthority>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as LocalAuthority).sign === 'function',
-    {
-      message: 'must be a LocalAuthority (createLocalAuthority())',
-    },
-  ),
+  authority: localAuthoritySchema,
   taskAudience: z.string().min(1).optional(),
   ttlSec: z.number().int().min(5).max(86_400).optional(),
   renewBeforeSec: z.number().int().min(0).max(3_600).optional(),
@@ -147,19 +150,19 @@ const optionsSchema = z.strictObject({
     .optional(),
   exchange: z
     .strictObject({
-      tokenEndpoint: z.url(),
+      tokenEndpoint: endpointUrl(),
       clientId: z.string().min(1),
       clientSecret: z.string().optional(),
-      clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
-      revocationEndpoint: z.url().optional(),
+      clientAuth: clientAuthSchema.exclude(['none']).optional(),
+      revocationEndpoint: endpointUrl().optional(),
       requestedTokenType: z.string().min(1).optional(),
       audiences: z.array(z.string().min(1)).optional(),
-      fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
-      timeoutMs: z.number().int().positive().optional(),
+      fetch: fetchSchema.optional(),
+      timeoutMs: timeoutSchema.optional(),
     })
     .optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  onError: z.custom<(e: WritError) => void>((v) => typeof v === 'function').optional(),
+  clock: clockSchema.optional(),
+  onError: functionSchema<(e: WritError) => void>().optional(),
 });
 
 /**

@@ -98,6 +98,24 @@ export interface LocalAuthority {
   rotate(options?: { retainPrevious?: number }): Promise<string>;
 }
 
+/**
+ * zod schema of an option that must be a {@link LocalAuthority} (made by `createLocalAuthority`).
+ *
+ * @example
+ * ```ts
+ * const optionsSchema = z.strictObject({ authority: localAuthoritySchema });
+ * ```
+ * @internal
+ */
+export const localAuthoritySchema = z.custom<LocalAuthority>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as LocalAuthority).sign === 'function' &&
+    typeof (v as LocalAuthority).agentId === 'function',
+  { message: 'must be a LocalAuthority (createLocalAuthority())' },
+);
+
 interface KeyFile {
   readonly v: 1;
   readonly current: string;

@@ -4,6 +4,7 @@ import {
   type FetchLike,
   fetchJson,
   fetchSchema,
+  formatIssues,
   raceAbort,
   safeUrl,
   signalSchema,
@@ -187,9 +188,7 @@ async function load(issuer: string, fetchImpl: FetchLike, timeoutMs: number): Pr
   }
   const result = documentSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || 'document'}: ${i.message}`,
-    );
+    const problems = formatIssues(result.error.issues, { root: 'document' });
     throw new WritError('WRIT_IDENTITY_INVALID', `${what} for ${issuer} returned an invalid document`, {
       details: { ...details, reason: 'invalid_document', issues: problems },
     });
