@@ -10,7 +10,7 @@ import {
   type ClientAuthMethod,
   clientAuthProblem,
   clientAuthSchema,
-  postOAuthForm,
+  requestRevocation,
 } from './oauth-request.js';
 import { endpointUrl } from './secure-url.js';
 
@@ -94,17 +94,21 @@ const optionsSchema = z
  */
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
   const o = validateOptions(optionsSchema, options, 'revokeToken');
-  const form = new URLSearchParams({ token: o.token });
-  if (o.tokenTypeHint !== undefined) form.set('token_type_hint', o.tokenTypeHint);
-  await postOAuthForm(o.revocationEndpoint, form, {
-    clientId: o.clientId,
-    clientSecret: o.clientSecret,
-    clientAuth: o.clientAuth,
-    fetch: o.fetch,
-    signal: o.signal,
-    timeoutMs: o.timeoutMs ?? REVOCATION_DEFAULTS.timeoutMs,
-    what: 'revocation endpoint',
-    secrets: [o.token],
-    expectJson: false,
-  });
+  const parameters = new URLSearchParams();
+  if (o.tokenTypeHint !== undefined) parameters.set('token_type_hint', o.tokenTypeHint);
+  await requestRevocation(
+    { issuer: new URL(o.revocationEndpoint).origin, revocation_endpoint: o.revocationEndpoint },
+    o.token,
+    parameters,
+    {
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      clientAuth: o.clientAuth,
+      fetch: o.fetch,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? REVOCATION_DEFAULTS.timeoutMs,
+      what: 'revocation endpoint',
+      secrets: [o.token],
+    },
+  );
 }
