@@ -1,5 +1,13 @@
 import { WritError, type WritErrorCode } from '@writ/core';
-import { type FetchLike, fetchJson, type JsonResponse, safeUrl } from '@writ/core/internal';
+import {
+  type FetchLike,
+  fetchJson,
+  fetchSchema,
+  type JsonResponse,
+  safeUrl,
+  signalSchema,
+  timeoutSchema,
+} from '@writ/core/internal';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 
@@ -29,6 +37,42 @@ const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
 /** @internal zod schema of one OAuth scope token. */
 export const scopeTokenSchema = z.string().regex(SCOPE_TOKEN, 'must be an OAuth scope token (no spaces)');
+
+/**
+ * zod shape of the options every OAuth call of a public client or a confidential one takes: who the client
+ * is, how it authenticates, and how the exchange is bounded. Pair it with {@link refineClientAuth}.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const optionsSchema = z.strictObject({ revocationEndpoint: endpointUrl(), ...clientOptionsShape }).superRefine(refineClientAuth);
+ * ```
+ */
+export const clientOptionsShape = {
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  clientAuth: clientAuthSchema.optional(),
+  fetch: fetchSchema.optional(),
+  signal: signalSchema.optional(),
+  timeoutMs: timeoutSchema.optional(),
+};
+
+/**
+ * zod refinement adding {@link clientAuthProblem} as an issue on `clientAuth`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * z.strictObject(clientOptionsShape).superRefine(refineClientAuth);
+ * ```
+ */
+export function refineClientAuth(
+  options: { clientAuth?: ClientAuthMethod | undefined; clientSecret?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = clientAuthProblem(options.clientAuth, options.clientSecret);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
+}
 
 /**
  * Checks the client-authentication options shared by every OAuth call: a secret needs

@@ -1,15 +1,9 @@
-import {
-  type FetchLike,
-  fetchSchema,
-  signalSchema,
-  timeoutSchema,
-  validateOptions,
-} from '@writ/core/internal';
+import { type FetchLike, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,
-  clientAuthProblem,
-  clientAuthSchema,
+  clientOptionsShape,
+  refineClientAuth,
   requestRevocation,
 } from './oauth-request.js';
 import { endpointUrl } from './secure-url.js';
@@ -62,17 +56,9 @@ const optionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be a token type hint such as "access_token"')
       .optional(),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1).optional(),
-    clientAuth: clientAuthSchema.optional(),
-    fetch: fetchSchema.optional(),
-    signal: signalSchema.optional(),
-    timeoutMs: timeoutSchema.optional(),
+    ...clientOptionsShape,
   })
-  .superRefine((o, ctx) => {
-    const problem = clientAuthProblem(o.clientAuth, o.clientSecret);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
-  });
+  .superRefine(refineClientAuth);
 
 /**
  * OAuth 2.0 Token Revocation (RFC 7009) client. Resolves when the server answers 200, which it also does

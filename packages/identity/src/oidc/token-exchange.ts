@@ -1,20 +1,13 @@
 import { WritError } from '@writ/core';
-import {
-  clockSchema,
-  type FetchLike,
-  fetchSchema,
-  signalSchema,
-  timeoutSchema,
-  validateOptions,
-} from '@writ/core/internal';
+import { clockSchema, type FetchLike, validateOptions } from '@writ/core/internal';
 import { isScopeSubset, scopeCovers } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,
-  clientAuthProblem,
-  clientAuthSchema,
+  clientOptionsShape,
   invalidResponse,
   many,
+  refineClientAuth,
   requestToken,
   scopeTokenSchema,
   splitScope,
@@ -111,9 +104,7 @@ const oneOrMany = <T extends z.ZodType<string>>(item: T) => z.union([item, z.arr
 const optionsSchema = z
   .strictObject({
     tokenEndpoint: endpointUrl(),
-    clientId: nonEmpty,
-    clientSecret: nonEmpty.optional(),
-    clientAuth: clientAuthSchema.optional(),
+    ...clientOptionsShape,
     subjectToken: nonEmpty,
     subjectTokenType: absoluteUri,
     actorToken: nonEmpty.optional(),
@@ -122,9 +113,6 @@ const optionsSchema = z
     resource: oneOrMany(resourceUri).optional(),
     scope: z.array(scopeTokenSchema).optional(),
     requestedTokenType: absoluteUri.optional(),
-    fetch: fetchSchema.optional(),
-    signal: signalSchema.optional(),
-    timeoutMs: timeoutSchema.optional(),
     clock: clockSchema.optional(),
   })
   .superRefine((o, ctx) => {
@@ -135,8 +123,7 @@ const optionsSchema = z
         message: 'actorToken and actorTokenType go together (RFC 8693 §2.1)',
       });
     }
-    const problem = clientAuthProblem(o.clientAuth, o.clientSecret);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
+    refineClientAuth(o, ctx);
   });
 
 const WHAT = 'token endpoint (token exchange)';
