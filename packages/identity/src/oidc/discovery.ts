@@ -12,7 +12,7 @@ import {
 } from '@writ/core/internal';
 import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
-import { answerOf, httpOptions } from './oauth-request.js';
+import { answerOf, httpOptions } from './oauth-transport.js';
 import { endpointUrl, endpointUrlProblem } from './secure-url.js';
 
 /**

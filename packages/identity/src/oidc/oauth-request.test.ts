@@ -1,14 +1,12 @@
-// The OAuth plumbing on oauth4webapi, against a scripted HTTP server on 127.0.0.1 (a real OP never gives
-// most of these answers; the happy paths run against oidc-provider in the flow tests beside this file).
+// Token and revocation requests on oauth4webapi and how Writ judges the answers, against a scripted HTTP
+// server on 127.0.0.1 (a real OP never gives most of these answers; the happy paths run against
+// oidc-provider in the flow tests beside this file).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WritError } from '@writ/core';
-import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { failure } from '../__support__/failure.js';
 import {
-  answerOf,
-  httpOptions,
   MAX_OAUTH_RESPONSE_BYTES,
   type OAuthClient,
   requestRevocation,
@@ -222,31 +220,5 @@ describe('revocation requests', () => {
       error: 'unsupported_token_type',
       status: 400,
     });
-  });
-});
-
-describe('httpOptions and answerOf', () => {
-  it('allow plain http only where the endpoint is http (endpointUrl has allowed it for loopback hosts only)', () => {
-    expect(
-      httpOptions('http://127.0.0.1:1/token', { timeoutMs: 1, maxBytes: 1, what: 'x' })[
-        oauth.allowInsecureRequests
-      ],
-    ).toBe(true);
-    expect(
-      httpOptions('https://login.example.com/token', { timeoutMs: 1, maxBytes: 1, what: 'x' })[
-        oauth.allowInsecureRequests
-      ],
-    ).toBe(false);
-  });
-
-  it('answerOf knows only the responses the bounded fetch made', async () => {
-    answer(200, { issuer: base });
-    const response = await oauth.discoveryRequest(
-      new URL(base),
-      httpOptions(base, { timeoutMs: 5_000, maxBytes: 1024, what: 'OIDC discovery' }),
-    );
-    expect(answerOf(response)).toMatchObject({ status: 200, json: { issuer: base }, empty: false });
-    expect(seen[0]?.method).toBe('GET');
-    expect(() => answerOf(new Response('{}'))).toThrow(expect.objectContaining({ code: 'WRIT_INTERNAL' }));
   });
 });
