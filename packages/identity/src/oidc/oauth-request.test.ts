@@ -1,11 +1,10 @@
 // Token and revocation requests on oauth4webapi and how Writ judges the answers, against a scripted HTTP
 // server on 127.0.0.1 (a real OP never gives most of these answers; the happy paths run against
 // oidc-provider in the flow tests beside this file).
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { WritError } from '@writ/core';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failure } from '../__support__/failure.js';
+import { useScriptedServer } from './__support__/scripted-server.js';
 import {
   MAX_OAUTH_RESPONSE_BYTES,
   type OAuthClient,
@@ -13,52 +12,9 @@ import {
   requestToken,
 } from './oauth-request.js';
 
-interface Seen {
-  method: string;
-  headers: IncomingMessage['headers'];
-  form: URLSearchParams;
-}
-interface Script {
-  status: number;
-  body?: string | undefined;
-  headers?: Record<string, string>;
-  hang?: boolean;
-}
-
-let server: Server;
-let base: string;
-const seen: Seen[] = [];
-let script: Script = { status: 200 };
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => {
-      text += chunk;
-    });
-    req.on('end', () => {
-      seen.push({ method: req.method ?? '', headers: req.headers, form: new URLSearchParams(text) });
-      if (script.hang === true) return;
-      res.writeHead(script.status, { 'content-type': 'application/json', ...script.headers });
-      res.end(script.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-beforeEach(() => {
-  seen.length = 0;
-  script = { status: 200 };
-});
-
-const answer = (status: number, body?: unknown, headers?: Record<string, string>) => {
-  script = { status, body: body === undefined ? undefined : JSON.stringify(body), headers };
-};
-const tokenServer = () => ({ issuer: base, token_endpoint: `${base}/token` });
+const http = useScriptedServer();
+const answer = http.answer;
+const tokenServer = () => ({ issuer: http.base, token_endpoint: `${http.base}/token` });
 const client = (over: Partial<OAuthClient> = {}): OAuthClient => ({
   clientId: 'agent',
   clientSecret: 'agent-secret',
@@ -81,7 +37,7 @@ describe('token requests are built by oauth4webapi', () => {
       client({ clientId: 'agent:odd id', clientSecret: 'p@ss word+/:' }),
     );
     expect(body).toMatchObject({ access_token: 'at', token_type: 'bearer', expires_in: 60, scope: 'a:read' });
-    const [request] = seen;
+    const [request] = http.seen;
     expect(request?.method).toBe('POST');
     expect(Object.fromEntries(request?.form ?? [])).toEqual({
       grant_type: 'client_credentials',
@@ -100,15 +56,15 @@ describe('token requests are built by oauth4webapi', () => {
   it('puts the secret in the body for client_secret_post, and only client_id for a public client', async () => {
     answer(200, { access_token: 'at', token_type: 'bearer' });
     await grant({ clientAuth: 'client_secret_post' });
-    expect(seen[0]?.form.get('client_secret')).toBe('agent-secret');
-    expect(seen[0]?.headers.authorization).toBeUndefined();
+    expect(http.seen[0]?.form.get('client_secret')).toBe('agent-secret');
+    expect(http.seen[0]?.headers.authorization).toBeUndefined();
     await grant({ clientSecret: undefined });
-    expect(Object.fromEntries(seen[1]?.form ?? [])).toEqual({
+    expect(Object.fromEntries(http.seen[1]?.form ?? [])).toEqual({
       grant_type: 'client_credentials',
       scope: 'a:read',
       client_id: 'agent',
     });
-    expect(seen[1]?.headers.authorization).toBeUndefined();
+    expect(http.seen[1]?.headers.authorization).toBeUndefined();
   });
 });
 
@@ -127,7 +83,7 @@ describe('every answer is judged the same way', () => {
     answer(status, body);
     const error = await failure(grant());
     expect({ code: error.code, reason: error.details.reason }).toEqual({ code, reason });
-    expect(error.details).toMatchObject({ endpoint: `${base}/token`, status });
+    expect(error.details).toMatchObject({ endpoint: `${http.base}/token`, status });
   });
 
   it('keeps the OAuth code, and the description unless it quotes a secret or a token sent', async () => {
@@ -146,16 +102,16 @@ describe('every answer is judged the same way', () => {
   });
 
   it('does not follow a redirect', async () => {
-    script = { status: 307, headers: { location: 'https://evil.example/token' } };
+    http.script = { status: 307, headers: { location: 'https://evil.example/token' } };
     const error = await failure(grant());
     expect(error.details.reason).toBe('redirect');
-    expect(seen).toHaveLength(1);
+    expect(http.seen).toHaveLength(1);
   });
 
   it('refuses an answer larger than the limit, and one that does not come in time', async () => {
     answer(200, { access_token: 'at', token_type: 'bearer', padding: 'x'.repeat(MAX_OAUTH_RESPONSE_BYTES) });
     expect((await failure(grant())).details.reason).toBe('response_too_large');
-    script = { status: 200, hang: true };
+    http.script = { status: 200, hang: true };
     const late = await failure(grant({ timeoutMs: 50 }));
     expect(late).toMatchObject({ code: 'WRIT_IDENTITY_UNAVAILABLE', details: { reason: 'timeout' } });
     const controller = new AbortController();
@@ -190,23 +146,23 @@ describe('oauth4webapi checks a 2xx token answer', () => {
 });
 
 describe('revocation requests', () => {
-  const revocationServer = () => ({ issuer: base, revocation_endpoint: `${base}/revoke` });
+  const revocationServer = () => ({ issuer: http.base, revocation_endpoint: `${http.base}/revoke` });
   it('send the token and the hint, and succeed on 200 whatever the body', async () => {
-    script = { status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } };
+    http.script = { status: 200, body: 'OK', headers: { 'content-type': 'text/plain' } };
     await requestRevocation(
       revocationServer(),
       'tok-1',
       new URLSearchParams({ token_type_hint: 'refresh_token' }),
       client({ what: 'revocation endpoint' }),
     );
-    expect(Object.fromEntries(seen[0]?.form ?? [])).toEqual({
+    expect(Object.fromEntries(http.seen[0]?.form ?? [])).toEqual({
       token: 'tok-1',
       token_type_hint: 'refresh_token',
     });
   });
 
   it('hold the server to 200 (RFC 7009 §2.2) and map errors like token requests', async () => {
-    script = { status: 204 };
+    http.script = { status: 204 };
     expect(
       (await failure(requestRevocation(revocationServer(), 'tok', new URLSearchParams(), client()))).details
         .reason,
