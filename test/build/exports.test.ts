@@ -71,6 +71,40 @@ describe('@writ/identity build output', () => {
     }
   });
 
+  it('runs the OAuth client on oauth4webapi (ESM-only) from the CJS build too, through require()', async () => {
+    expect(Object.keys(idPkg.dependencies)).toContain('oauth4webapi');
+    const esm = await import(pathToFileURL(join(dir, idPkg.exports['.'].import.default)).href);
+    const cjs = requireId(join(dir, idPkg.exports['.'].require.default));
+    const sent: string[] = [];
+    const fetch = async (_url: string, init: RequestInit) => {
+      sent.push(String(init.body));
+      return new Response(
+        JSON.stringify({
+          access_token: 'issued',
+          issued_token_type: cjs.TOKEN_TYPES.accessToken,
+          token_type: 'N_A',
+        }),
+        { status: 200, headers: { 'content-type': 'application/json' } },
+      );
+    };
+    for (const mod of [esm, cjs]) {
+      const result = await mod.exchangeToken({
+        tokenEndpoint: 'https://sts.example.com/token',
+        clientId: 'broker',
+        clientSecret: 'broker-secret',
+        subjectToken: 'subject',
+        subjectTokenType: mod.TOKEN_TYPES.txnToken,
+        fetch,
+      });
+      expect(result).toMatchObject({ tokenType: 'N_A', issuedTokenType: mod.TOKEN_TYPES.accessToken });
+    }
+    expect(sent).toHaveLength(2);
+    expect(new URLSearchParams(sent[1]).get('grant_type')).toBe(cjs.TOKEN_EXCHANGE_GRANT_TYPE);
+    expect(readFileSync(join(dir, idPkg.exports['.'].require.default), 'utf8')).toMatch(
+      /require\(["']oauth4webapi["']\)/,
+    );
+  });
+
   it('keeps @writ/core and @opentelemetry/api as peers, never bundled', () => {
     expect(Object.keys(idPkg.peerDependencies)).toEqual(['@opentelemetry/api', '@writ/core']);
     const bundle = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');

@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
 import { type Credential, WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import {
+  clockSchema,
+  fetchSchema,
+  functionSchema,
+  timeoutSchema,
+  validateOptions,
+} from '@writ/core/internal';
 import {
   type CallCredentialRequest,
   type CallOptions,
@@ -11,11 +17,15 @@ import {
 } from '@writ/core/plugin';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import type { LocalAuthority } from './local-authority.js';
+import { type LocalAuthority, localAuthoritySchema } from './local-authority.js';
+import { mintTaskToken } from './mint-task-token.js';
+import { clientAuthSchema } from './oidc/oauth-request.js';
 import { revokeToken } from './oidc/revocation.js';
+import { endpointUrl } from './oidc/secure-url.js';
 import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.js';
+import { TOKEN_TYPES } from './oidc/token-types.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
-import { ACCESS_TOKEN_TYP, ACCESS_TOKEN_TYPE, mintTaskToken, TXN_TOKEN_TYPE } from './task-token.js';
+import { ACCESS_TOKEN_TYP } from './task-token.js';
 
 /**
  * Defaults of {@link createCredentialBroker}: how long task tokens live and when they are renewed.
@@ -59,7 +69,7 @@ export interface TokenExchangeConfig {
   clientAuth?: ExchangeTokenOptions['clientAuth'];
   /** RFC 7009 endpoint; exchanged credentials are revoked there when the task ends. */
   revocationEndpoint?: string;
-  /** @default ACCESS_TOKEN_TYPE */
+  /** @default TOKEN_TYPES.accessToken */
   requestedTokenType?: string;
   /** Audiences to exchange for; others are minted locally. @default every audience */
   audiences?: readonly string[];
@@ -126,12 +136,7 @@ interface Held {
 }
 
 const optionsSchema = z.strictObject({
-  authority: z.custom<LocalAuthority>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as LocalAuthority).sign === 'function',
-    {
-      message: 'must be a LocalAuthority (createLocalAuthority())',
-    },
-  ),
+  authority: localAuthoritySchema,
   taskAudience: z.string().min(1).optional(),
   ttlSec: z.number().int().min(5).max(86_400).optional(),
   renewBeforeSec: z.number().int().min(0).max(3_600).optional(),
@@ -145,19 +150,19 @@ const optionsSchema = z.strictObject({
     .optional(),
   exchange: z
     .strictObject({
-      tokenEndpoint: z.url(),
+      tokenEndpoint: endpointUrl(),
       clientId: z.string().min(1),
       clientSecret: z.string().optional(),
-      clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).optional(),
-      revocationEndpoint: z.url().optional(),
+      clientAuth: clientAuthSchema.exclude(['none']).optional(),
+      revocationEndpoint: endpointUrl().optional(),
       requestedTokenType: z.string().min(1).optional(),
       audiences: z.array(z.string().min(1)).optional(),
-      fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
-      timeoutMs: z.number().int().positive().optional(),
+      fetch: fetchSchema.optional(),
+      timeoutMs: timeoutSchema.optional(),
     })
     .optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  onError: z.custom<(e: WritError) => void>((v) => typeof v === 'function').optional(),
+  clock: clockSchema.optional(),
+  onError: functionSchema<(e: WritError) => void>().optional(),
 });
 
 /**
@@ -227,7 +232,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
     const credential = createCredential({
       token,
       jti: claims.jti,
-      type: TXN_TOKEN_TYPE,
+      type: TOKEN_TYPES.txnToken,
       scope: attribution.scope,
       expiresAt: claims.exp * 1000,
     });
@@ -285,10 +290,10 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           clientSecret: exchange.clientSecret,
           clientAuth: exchange.clientAuth,
           subjectToken: taskCredential.token,
-          subjectTokenType: TXN_TOKEN_TYPE,
+          subjectTokenType: TOKEN_TYPES.txnToken,
           audience,
           scope: [...attribution.scope],
-          requestedTokenType: exchange.requestedTokenType ?? ACCESS_TOKEN_TYPE,
+          requestedTokenType: exchange.requestedTokenType ?? TOKEN_TYPES.accessToken,
           fetch: exchange.fetch,
           timeoutMs: exchange.timeoutMs,
           signal: callOptions.signal,
@@ -322,7 +327,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           createCredential({
             token,
             jti: claims.jti,
-            type: ACCESS_TOKEN_TYPE,
+            type: TOKEN_TYPES.accessToken,
             audience,
             scope: attribution.scope,
             expiresAt: claims.exp * 1000,

@@ -12,15 +12,7 @@ export {
   type TokenExchangeConfig,
   type WritCredentialBroker,
 } from './credential-broker.js';
-export {
-  DEFAULT_MAX_TOKEN_BYTES,
-  duplicateKey,
-  tokenError,
-  type VerificationKey,
-  type VerifiedJwt,
-  type VerifyJwtOptions,
-  verifyJwt,
-} from './jwt.js';
+export { DEFAULT_MAX_TOKEN_BYTES, type VerificationKey } from './jwt.js';
 export {
   type CreateLocalAuthorityOptions,
   createLocalAuthority,
@@ -35,6 +27,7 @@ export {
   LOCAL_REQUESTER_AUDIENCE,
   type LocalIdentity,
 } from './local-identity.js';
+export { type MintTaskTokenOptions, mintTaskToken } from './mint-task-token.js';
 export {
   type BearerTokenOptions,
   type BearerTokenSource,
@@ -55,7 +48,6 @@ export {
   discoverIssuer,
   type IssuerMetadata,
 } from './oidc/discovery.js';
-
 export type { ClientAuthMethod } from './oidc/oauth-request.js';
 export {
   type CreateOidcRequesterVerifierOptions,
@@ -78,7 +70,6 @@ export {
 } from './revocation-list.js';
 export {
   createJwtBundleSet,
-  JWT_SVID_KEY_USE,
   type JwksInput,
   type JwtBundle,
   type JwtBundleSet,
@@ -102,8 +93,6 @@ export {
 } from './spiffe/jwt-svid-file.js';
 export {
   isSpiffeId,
-  MAX_SPIFFE_ID_BYTES,
-  MAX_TRUST_DOMAIN_LENGTH,
   parseSpiffeId,
   parseTrustDomain,
   type SpiffeId,
@@ -118,35 +107,30 @@ export {
 } from './spiffe/spiffe-identity.js';
 export {
   createWorkloadApiClient,
-  type FetchedJwtSvid,
-  type FetchJwtSvidOptions,
-  type JwtBundleWatch,
-  type RemoteValidateJwtSvidOptions,
-  type WatchJwtBundlesOptions,
   WORKLOAD_API_CLIENT_DEFAULTS,
-  WORKLOAD_API_HEADER,
   type WorkloadApiClient,
   type WorkloadApiClientOptions,
 } from './spiffe/workload-api-client.js';
-export {
-  type ParseWorkloadApiEndpointOptions,
-  parseWorkloadApiEndpoint,
-  SPIFFE_ENDPOINT_SOCKET,
-  type WorkloadApiEndpoint,
-} from './spiffe/workload-api-endpoint.js';
+export { SPIFFE_ENDPOINT_SOCKET, type WorkloadApiEndpoint } from './spiffe/workload-api-endpoint.js';
+export type { JwtBundleWatch, WatchJwtBundlesOptions } from './spiffe/workload-api-jwt-bundles.js';
+export type {
+  FetchedJwtSvid,
+  FetchJwtSvidOptions,
+  RemoteValidateJwtSvidOptions,
+} from './spiffe/workload-api-jwt-svid.js';
 export {
   ACCESS_TOKEN_TYP,
-  ACCESS_TOKEN_TYPE,
   type ActClaim,
-  type MintTaskTokenOptions,
-  mintTaskToken,
-  type RequestLike,
   TASK_TOKEN_TYP,
   type TaskTokenClaims,
-  TXN_TOKEN_TYPE,
+} from './task-token.js';
+export {
   type VerifiedTaskToken,
-  type VerifyTaskTokenFromRequestOptions,
   type VerifyTaskTokenOptions,
   verifyTaskToken,
+} from './verify-task-token.js';
+export {
+  type RequestLike,
+  type VerifyTaskTokenFromRequestOptions,
   verifyTaskTokenFromRequest,
-} from './task-token.js';
+} from './verify-task-token-from-request.js';

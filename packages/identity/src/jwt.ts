@@ -8,8 +8,8 @@ import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, j
  * ```ts
  * import { createRemoteJWKSet } from 'jose';
  *
- * const key: VerificationKey = createRemoteJWKSet(new URL('https://login.example.com/jwks'));
- * await verifyJwt(token, key, { what: 'requester token', algorithms: ['RS256'] });
+ * const jwks: VerificationKey = createRemoteJWKSet(new URL('https://support.example.com/.well-known/jwks.json'));
+ * await verifyTaskToken(token, { issuer: 'spiffe://writ.local', audience: 'https://payments.example.com', jwks });
  * ```
  */
 export type VerificationKey = Parameters<typeof jwtVerify>[1] | JWTVerifyGetKey;
@@ -19,12 +19,8 @@ export type VerificationKey = Parameters<typeof jwtVerify>[1] | JWTVerifyGetKey;
  *
  * @example
  * ```ts
- * // an identity provider that puts many group claims in its tokens
- * await verifyJwt(token, key, {
- *   what: 'requester token',
- *   algorithms: ['RS256'],
- *   maxTokenBytes: DEFAULT_MAX_TOKEN_BYTES * 2,
- * });
+ * // task tokens carrying a long delegation chain
+ * await verifyTaskToken(token, { issuer, audience, jwks, maxTokenBytes: DEFAULT_MAX_TOKEN_BYTES * 2 });
  * ```
  */
 export const DEFAULT_MAX_TOKEN_BYTES = 16 * 1024;
@@ -48,6 +44,7 @@ const FORBIDDEN_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'] as const;
  * };
  * const { payload } = await verifyJwt(token, key, options);
  * ```
+ * @internal
  */
 export interface VerifyJwtOptions {
   /** What the token is, for messages ("requester token", "JWT-SVID", "task token"). */
@@ -78,6 +75,7 @@ export interface VerifyJwtOptions {
  * const { payload, header }: VerifiedJwt = await verifyJwt(token, key, { what: 'requester token', algorithms: ['ES256'] });
  * console.log(`${payload.sub} (key ${String(header.kid)})`);
  * ```
+ * @internal
  */
 export interface VerifiedJwt {
   readonly payload: JWTPayload;
@@ -91,6 +89,7 @@ export interface VerifiedJwt {
  * ```ts
  * throw tokenError('WRIT_TOKEN_INVALID', 'JWT-SVID', 'alg_not_allowed', 'algorithm HS256 is not allowed');
  * ```
+ * @internal
  */
 export function tokenError(
   code: WritErrorCode,
@@ -120,6 +119,7 @@ export function tokenError(
  *   what: 'requester token', algorithms: ['RS256', 'ES256'], issuer, audience: clientId,
  * });
  * ```
+ * @internal
  */
 export async function verifyJwt(
   token: unknown,
@@ -200,6 +200,7 @@ function decodeSegment(segment: string): string | undefined {
  * duplicateKey('{"sub":"alice","sub":"mallory"}'); // 'sub'
  * duplicateKey('{"sub":"alice","act":{"sub":"bot"}}'); // undefined: nested objects are not compared
  * ```
+ * @internal
  */
 export function duplicateKey(text: string): string | undefined {
   const seen = new Set<string>();

@@ -1,8 +1,9 @@
 import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalAuthority, verifyJwt } from '@writ/identity';
+import { createLocalAuthority } from '@writ/identity';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyJwt } from './jwt.js';
 
 let dir: string;
 beforeEach(async () => {

@@ -18,12 +18,11 @@ import { z } from 'zod';
  *
  * @example
  * ```ts
- * const authority = await createLocalAuthority();
- * const { payload } = await verifyJwt(token, authority.keyResolver(), {
- *   what: 'task token',
- *   algorithms: [LOCAL_AUTHORITY_ALGORITHM],
- *   issuer: authority.issuer,
- * });
+ * import { createRemoteJWKSet, jwtVerify } from 'jose';
+ *
+ * // a service that verifies what the authority signs with jose directly
+ * const jwks = createRemoteJWKSet(new URL('https://support.example.com/.well-known/jwks.json'));
+ * const { payload } = await jwtVerify(token, jwks, { algorithms: [LOCAL_AUTHORITY_ALGORITHM], issuer: 'spiffe://writ.local' });
  * ```
  */
 export const LOCAL_AUTHORITY_ALGORITHM = 'EdDSA';
@@ -91,13 +90,31 @@ export interface LocalAuthority {
   agentId(name: string): string;
   /** Public keys (current first, then retired ones still trusted), for verifiers. */
   jwks(): JSONWebKeySet;
-  /** A key resolver for jose / `verifyJwt` over {@link LocalAuthority.jwks}. */
+  /** A jose key resolver (`createLocalJWKSet`) over {@link LocalAuthority.jwks}. */
   keyResolver(): ReturnType<typeof createLocalJWKSet>;
   /** Signs a JWT with the current key (`alg: EdDSA`, `kid`, the given `typ`). */
   sign(payload: JWTPayload, options?: { typ?: string }): Promise<string>;
   /** Makes a new current key; the previous one stays in {@link LocalAuthority.jwks} until `retainPrevious` keys are exceeded. */
   rotate(options?: { retainPrevious?: number }): Promise<string>;
 }
+
+/**
+ * zod schema of an option that must be a {@link LocalAuthority} (made by `createLocalAuthority`).
+ *
+ * @example
+ * ```ts
+ * const optionsSchema = z.strictObject({ authority: localAuthoritySchema });
+ * ```
+ * @internal
+ */
+export const localAuthoritySchema = z.custom<LocalAuthority>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as LocalAuthority).sign === 'function' &&
+    typeof (v as LocalAuthority).agentId === 'function',
+  { message: 'must be a LocalAuthority (createLocalAuthority())' },
+);
 
 interface KeyFile {
   readonly v: 1;

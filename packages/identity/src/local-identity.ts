@@ -4,15 +4,17 @@ import { validateOptions } from '@writ/core/internal';
 import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 import { z } from 'zod';
 import { verifyJwt } from './jwt.js';
-import { LOCAL_AUTHORITY_ALGORITHM, type LocalAuthority } from './local-authority.js';
+import { LOCAL_AUTHORITY_ALGORITHM, type LocalAuthority, localAuthoritySchema } from './local-authority.js';
 
 /**
  * `aud` of requester tokens the local authority issues.
  *
  * @example
  * ```ts
- * const { payload } = await verifyJwt(aliceToken, authority.keyResolver(), {
- *   what: 'requester token',
+ * import { jwtVerify } from 'jose';
+ *
+ * // another process that trusts the local authority's requester tokens
+ * const { payload } = await jwtVerify(aliceToken, authority.keyResolver(), {
  *   algorithms: [LOCAL_AUTHORITY_ALGORITHM],
  *   issuer: authority.issuer,
  *   audience: LOCAL_REQUESTER_AUDIENCE,
@@ -81,12 +83,7 @@ export interface LocalIdentity extends IdentityProvider {
 }
 
 const optionsSchema = z.strictObject({
-  authority: z.custom<LocalAuthority>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as LocalAuthority).agentId === 'function',
-    {
-      message: 'must be a LocalAuthority (createLocalAuthority())',
-    },
-  ),
+  authority: localAuthoritySchema,
   agents: z.array(z.string().min(1)).optional(),
   clockToleranceSec: z.number().min(0).max(300).optional(),
 });

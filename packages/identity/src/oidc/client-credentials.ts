@@ -8,14 +8,14 @@ import {
   timeoutSchema,
   validateOptions,
 } from '@writ/core/internal';
+import type * as oauth from 'oauth4webapi';
 import { z } from 'zod';
 import { discoverIssuer } from './discovery.js';
 import {
   clientAuthSchema,
-  expiresAtFrom,
   invalidResponse,
   many,
-  postOAuthForm,
+  requestToken,
   scopeTokenSchema,
   splitScope,
 } from './oauth-request.js';
@@ -180,19 +180,22 @@ export function createClientCredentialsSource(
   let cached: { token: ClientCredentialsToken; refreshAt: number } | undefined;
   let inFlight: Promise<ClientCredentialsToken> | undefined;
 
-  const tokenEndpoint = async (): Promise<string> => {
-    if (o.tokenEndpoint !== undefined) return o.tokenEndpoint;
+  const server = async (): Promise<oauth.AuthorizationServer & { token_endpoint: string }> => {
+    if (o.tokenEndpoint !== undefined) {
+      // no discovery: the configured endpoint stands for its server
+      return { issuer: new URL(o.tokenEndpoint).origin, token_endpoint: o.tokenEndpoint };
+    }
     const metadata = await discoverIssuer(o.issuer as string, { fetch: o.fetch, timeoutMs, clock });
     if (metadata.tokenEndpoint === undefined) {
       throw new WritError('WRIT_IDENTITY_INVALID', `issuer ${metadata.issuer} publishes no token_endpoint`, {
         details: { reason: 'no_token_endpoint', issuer: metadata.issuer },
       });
     }
-    return metadata.tokenEndpoint;
+    return { ...metadata.document, issuer: metadata.issuer, token_endpoint: metadata.tokenEndpoint };
   };
 
   const request = async (): Promise<ClientCredentialsToken> => {
-    const { body } = await postOAuthForm(await tokenEndpoint(), form, {
+    const body = await requestToken(await server(), 'client_credentials', form, {
       clientId: o.clientId,
       clientSecret: o.clientSecret,
       clientAuth: o.clientAuth ?? CLIENT_CREDENTIALS_DEFAULTS.clientAuth,
@@ -200,25 +203,19 @@ export function createClientCredentialsSource(
       timeoutMs,
       what: WHAT,
     });
-    if (body === undefined) throw invalidResponse(WHAT, 'the body is empty');
-    const accessToken = body.access_token;
-    if (typeof accessToken !== 'string' || accessToken.length === 0) {
-      throw invalidResponse(WHAT, 'access_token is missing');
-    }
-    if (typeof body.token_type !== 'string' || body.token_type.toLowerCase() !== 'bearer') {
-      throw invalidResponse(WHAT, 'token_type must be "Bearer"');
-    }
-    let scope = requestedScope;
-    if (body.scope !== undefined) {
-      if (typeof body.scope !== 'string') throw invalidResponse(WHAT, 'scope is not a string');
-      scope = Object.freeze(splitScope(body.scope));
-    }
+    if (body.token_type !== 'bearer') throw invalidResponse(WHAT, 'token_type must be "Bearer"');
+    const scope = body.scope === undefined ? requestedScope : Object.freeze(splitScope(body.scope));
+    const now = clock();
     const token = {
-      expiresAt: expiresAtFrom(body.expires_in, clock(), WHAT),
+      expiresAt: body.expires_in === undefined ? undefined : now + Math.floor(body.expires_in * 1000),
       scope,
       tokenType: 'Bearer' as const,
     };
-    Object.defineProperty(token, 'accessToken', { value: accessToken, enumerable: false, writable: false });
+    Object.defineProperty(token, 'accessToken', {
+      value: body.access_token,
+      enumerable: false,
+      writable: false,
+    });
     return Object.freeze(token) as ClientCredentialsToken;
   };
 

@@ -1,16 +1,18 @@
-import { WritError } from '@writ/core';
+import { WritError, type WritErrorCode } from '@writ/core';
 import {
   clockSchema,
   type FetchLike,
-  fetchJson,
   fetchSchema,
+  formatIssues,
   raceAbort,
   safeUrl,
   signalSchema,
   timeoutSchema,
   validateOptions,
 } from '@writ/core/internal';
+import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
+import { answerOf, httpOptions } from './oauth-transport.js';
 import { endpointUrl, endpointUrlProblem } from './secure-url.js';
 
 /**
@@ -167,41 +169,50 @@ export async function discoverIssuer(
 }
 
 async function load(issuer: string, fetchImpl: FetchLike, timeoutMs: number): Promise<IssuerMetadata> {
-  const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
   const what = 'OIDC discovery';
-  const { status, json } = await fetchJson(
-    url,
-    { method: 'GET', headers: { accept: 'application/json' } },
-    { fetch: fetchImpl, timeoutMs, maxBytes: DISCOVERY_DEFAULTS.maxBytes, what },
-  );
-  const details = { endpoint: safeUrl(url), issuer, status };
-  if (status >= 500 || status === 429) {
-    throw new WritError('WRIT_IDENTITY_UNAVAILABLE', `${what} for ${issuer} failed with HTTP ${status}`, {
-      details: { ...details, reason: 'http_status' },
-    });
-  }
-  if (status !== 200) {
-    throw new WritError('WRIT_IDENTITY_INVALID', `${what} for ${issuer} answered HTTP ${status}`, {
-      details: { ...details, reason: 'http_status' },
-    });
-  }
+  const expected = new URL(issuer);
+  const bounds = { fetch: fetchImpl, timeoutMs, maxBytes: DISCOVERY_DEFAULTS.maxBytes, what };
+  const response = await oauth.discoveryRequest(expected, {
+    ...httpOptions(issuer, bounds),
+    algorithm: 'oidc',
+  });
+  const { status, json } = answerOf(response);
+  const details = { endpoint: safeUrl(wellKnown(issuer)), issuer, status };
+  const refuse = (
+    code: WritErrorCode,
+    reason: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) => new WritError(code, `${what} for ${issuer} ${message}`, { details: { ...details, reason, ...extra } });
+  if (status >= 500 || status === 429)
+    throw refuse('WRIT_IDENTITY_UNAVAILABLE', 'http_status', `failed with HTTP ${status}`);
+  if (status !== 200) throw refuse('WRIT_IDENTITY_INVALID', 'http_status', `answered HTTP ${status}`);
   const result = documentSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || 'document'}: ${i.message}`,
+    const issues = formatIssues(result.error.issues, { root: 'document' });
+    throw refuse('WRIT_IDENTITY_INVALID', 'invalid_document', 'returned an invalid document', { issues });
+  }
+  // oauth4webapi compares the issuers as URLs; Writ then holds them to character-for-character equality
+  const mismatch = () =>
+    refuse(
+      'WRIT_IDENTITY_INVALID',
+      'issuer_mismatch',
+      'returned a document for another issuer; the issuer must match exactly',
+      { documentIssuer: result.data.issuer },
     );
-    throw new WritError('WRIT_IDENTITY_INVALID', `${what} for ${issuer} returned an invalid document`, {
-      details: { ...details, reason: 'invalid_document', issues: problems },
-    });
+  try {
+    await oauth.processDiscoveryResponse(expected, response);
+  } catch (error) {
+    if (error instanceof oauth.OperationProcessingError && error.code === oauth.JSON_ATTRIBUTE_COMPARISON)
+      throw mismatch();
+    throw refuse(
+      'WRIT_IDENTITY_INVALID',
+      'invalid_document',
+      `returned an unusable document: ${String((error as Error).message).replaceAll('"', '')}`,
+    );
   }
   const doc = result.data;
-  if (doc.issuer !== issuer) {
-    throw new WritError(
-      'WRIT_IDENTITY_INVALID',
-      `${what} for ${issuer} returned a document for another issuer; the issuer must match exactly`,
-      { details: { ...details, reason: 'issuer_mismatch', documentIssuer: doc.issuer } },
-    );
-  }
+  if (doc.issuer !== issuer) throw mismatch();
   const list = (value: string[] | undefined) => (value === undefined ? undefined : Object.freeze([...value]));
   return Object.freeze({
     issuer: doc.issuer,
@@ -217,6 +228,11 @@ async function load(issuer: string, fetchImpl: FetchLike, timeoutMs: number): Pr
     idTokenSigningAlgValuesSupported: list(doc.id_token_signing_alg_values_supported),
     document: deepFreeze(json as Record<string, unknown>),
   });
+}
+
+/** Where OpenID Connect Discovery 1.0 §4 puts the document of `issuer`. */
+function wellKnown(issuer: string): string {
+  return `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,8 @@
 import { WritError, type WritErrorCode } from '@writ/core';
-import { type FetchLike, fetchJson, safeUrl } from '@writ/core/internal';
+import { fetchSchema, type JsonResponse, safeUrl, signalSchema, timeoutSchema } from '@writ/core/internal';
+import * as oauth from 'oauth4webapi';
 import { z } from 'zod';
+import { answerOf, type HttpBounds, httpOptions } from './oauth-transport.js';
 
 /**
  * How a client authenticates to the authorization server (RFC 6749 §2.3.1, OIDC Core §9):
@@ -30,6 +32,42 @@ const ERROR_CODE = /^[\x20\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 export const scopeTokenSchema = z.string().regex(SCOPE_TOKEN, 'must be an OAuth scope token (no spaces)');
 
 /**
+ * zod shape of the options every OAuth call of a public client or a confidential one takes: who the client
+ * is, how it authenticates, and how the exchange is bounded. Pair it with {@link refineClientAuth}.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const optionsSchema = z.strictObject({ revocationEndpoint: endpointUrl(), ...clientOptionsShape }).superRefine(refineClientAuth);
+ * ```
+ */
+export const clientOptionsShape = {
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  clientAuth: clientAuthSchema.optional(),
+  fetch: fetchSchema.optional(),
+  signal: signalSchema.optional(),
+  timeoutMs: timeoutSchema.optional(),
+};
+
+/**
+ * zod refinement adding {@link clientAuthProblem} as an issue on `clientAuth`.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * z.strictObject(clientOptionsShape).superRefine(refineClientAuth);
+ * ```
+ */
+export function refineClientAuth(
+  options: { clientAuth?: ClientAuthMethod | undefined; clientSecret?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  const problem = clientAuthProblem(options.clientAuth, options.clientSecret);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
+}
+
+/**
  * Checks the client-authentication options shared by every OAuth call: a secret needs
  * `client_secret_basic`/`client_secret_post`, `none` takes no secret. Returns the problem, if any.
  *
@@ -52,30 +90,6 @@ export function clientAuthProblem(
   return undefined;
 }
 
-/** @internal Options of {@link postOAuthForm}. */
-export interface PostOAuthFormOptions {
-  clientId: string;
-  clientSecret?: string | undefined;
-  /** @default 'client_secret_basic' with a secret, 'none' without */
-  clientAuth?: ClientAuthMethod | undefined;
-  fetch?: FetchLike | undefined;
-  signal?: AbortSignal | undefined;
-  timeoutMs: number;
-  /** What is being called, for messages ("token endpoint", "revocation endpoint"). */
-  what: string;
-  /** Values that must never appear in an error (tokens sent in the form); the client secret is added. */
-  secrets?: readonly (string | undefined)[] | undefined;
-  /** Whether a 2xx answer must be a JSON object (token endpoints) or may be anything (revocation). @default true */
-  expectJson?: boolean | undefined;
-}
-
-/** @internal A successful OAuth answer. */
-export interface OAuthSuccess {
-  readonly status: number;
-  /** The JSON object answered, or `undefined` for an empty body. */
-  readonly body: Readonly<Record<string, unknown>> | undefined;
-}
-
 /** OAuth error codes and the Writ code each maps to; others are `WRIT_IDENTITY_INVALID`. */
 const ERROR_CODES: Readonly<Record<string, WritErrorCode>> = Object.freeze({
   invalid_scope: 'WRIT_SCOPE_EXCEEDED',
@@ -84,71 +98,47 @@ const ERROR_CODES: Readonly<Record<string, WritErrorCode>> = Object.freeze({
 });
 
 /**
- * Form-encodes a client id or secret for HTTP Basic authentication, as RFC 6749 §2.3.1 asks
- * (`application/x-www-form-urlencoded`, then base64).
+ * A client of one authorization server endpoint: who it is, how it authenticates, and the values that
+ * must never appear in an error.
  *
  * @internal
  * @example
  * ```ts
- * basicAuthorization('agent', 's3cr3t'); // 'Basic YWdlbnQ6czNjcjN0'
+ * const client: OAuthClient = { clientId: 'agent', clientSecret, timeoutMs: 5000, what: 'token endpoint' };
  * ```
  */
-export function basicAuthorization(clientId: string, clientSecret: string): string {
-  const encode = (value: string) => new URLSearchParams({ v: value }).toString().slice(2);
-  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`, 'utf8').toString('base64')}`;
+export interface OAuthClient extends Omit<HttpBounds, 'maxBytes'> {
+  clientId: string;
+  clientSecret?: string | undefined;
+  /** @default 'client_secret_basic' with a secret, 'none' without */
+  clientAuth?: ClientAuthMethod | undefined;
+  /** Values that must never appear in an error (tokens sent in the form); the client secret is added. */
+  secrets?: readonly (string | undefined)[] | undefined;
+}
+
+function clientAuthentication(client: OAuthClient): oauth.ClientAuth {
+  const method = client.clientAuth ?? (client.clientSecret === undefined ? 'none' : 'client_secret_basic');
+  if (method === 'none') return oauth.None();
+  const secret = client.clientSecret ?? '';
+  return method === 'client_secret_post' ? oauth.ClientSecretPost(secret) : oauth.ClientSecretBasic(secret);
 }
 
 /**
- * POSTs an `application/x-www-form-urlencoded` OAuth request with client authentication and judges the
- * answer: 2xx with a JSON object (or an empty body) is returned; an OAuth error (RFC 6749 §5.2) becomes a
- * `WritError` whose `details.error` is the OAuth code (`invalid_scope` → `WRIT_SCOPE_EXCEEDED`,
- * `server_error`/`temporarily_unavailable`/5xx/429 → `WRIT_IDENTITY_UNAVAILABLE`, anything else
- * `WRIT_IDENTITY_INVALID`). The client secret and the tokens listed in `secrets` never reach an error:
- * an `error_description` that quotes one is dropped.
- *
- * @internal
- * @example
- * ```ts
- * const { body } = await postOAuthForm(tokenEndpoint, new URLSearchParams({ grant_type: 'client_credentials' }), {
- *   clientId, clientSecret, timeoutMs: 5000, what: 'token endpoint',
- * });
- * ```
+ * Judges an answer before oauth4webapi reads it, so every endpoint fails the same way: 5xx and 429 are
+ * `WRIT_IDENTITY_UNAVAILABLE` (reason `http_status`), a redirect is refused (reason `redirect`), another
+ * non-2xx is an OAuth error (RFC 6749 §5.2: `details.error`, mapped by {@link ERROR_CODES}, reason
+ * `oauth_error`) or else reason `invalid_response`. An `error_description` quoting a secret is dropped.
+ * A 2xx must carry a JSON object unless `expectJson` is false.
  */
-export async function postOAuthForm(
-  endpoint: string,
-  form: URLSearchParams,
-  options: PostOAuthFormOptions,
-): Promise<OAuthSuccess> {
-  const { clientId, clientSecret, what } = options;
-  const method = options.clientAuth ?? (clientSecret === undefined ? 'none' : 'client_secret_basic');
-  const body = new URLSearchParams(form);
-  const headers: Record<string, string> = {
-    'content-type': 'application/x-www-form-urlencoded',
-    accept: 'application/json',
-  };
-  if (method === 'client_secret_basic') {
-    headers.authorization = basicAuthorization(clientId, clientSecret ?? '');
-  } else {
-    body.set('client_id', clientId);
-    if (method === 'client_secret_post') body.set('client_secret', clientSecret ?? '');
-  }
-  const response = await fetchJson(
-    endpoint,
-    { method: 'POST', headers, body: body.toString() },
-    {
-      fetch: options.fetch,
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      maxBytes: MAX_OAUTH_RESPONSE_BYTES,
-      what,
-    },
-  );
-  const { status, json, empty } = response;
+function judge(answer: JsonResponse, endpoint: string, client: OAuthClient, expectJson: boolean): void {
+  const { status, json, empty } = answer;
+  const { what } = client;
   const details = { endpoint: safeUrl(endpoint), status };
   const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
   if (status >= 200 && status < 300) {
-    if (empty || options.expectJson === false) return { status, body: undefined };
-    if (isObject) return { status, body: json as Record<string, unknown> };
+    if (!expectJson) return;
+    if (empty) throw invalidResponse(what, 'the body is empty', details);
+    if (isObject) return;
     throw new WritError('WRIT_IDENTITY_INVALID', `${what} answered something that is not a JSON object`, {
       details: { ...details, reason: 'invalid_response' },
     });
@@ -159,7 +149,7 @@ export async function postOAuthForm(
   if (oauthError !== undefined) {
     extra.error = oauthError;
     const description = (json as Record<string, unknown>).error_description;
-    const secrets = [clientSecret, ...(options.secrets ?? [])].filter(
+    const secrets = [client.clientSecret, ...(client.secrets ?? [])].filter(
       (s): s is string => typeof s === 'string' && s.length > 0,
     );
     if (typeof description === 'string' && !secrets.some((s) => description.includes(s))) {
@@ -185,10 +175,106 @@ export async function postOAuthForm(
       },
     );
   }
-  const code = ERROR_CODES[oauthError] ?? 'WRIT_IDENTITY_INVALID';
-  throw new WritError(code, `${what} refused the request: ${oauthError}`, {
-    details: { ...details, reason: 'oauth_error', ...extra },
-  });
+  throw new WritError(
+    ERROR_CODES[oauthError] ?? 'WRIT_IDENTITY_INVALID',
+    `${what} refused the request: ${oauthError}`,
+    {
+      details: { ...details, reason: 'oauth_error', ...extra },
+    },
+  );
+}
+
+/**
+ * The `WritError` for what oauth4webapi refused in a 2xx answer (a missing or mistyped member, an
+ * unsupported `token_type`): `WRIT_IDENTITY_INVALID`, reason `invalid_response`. oauth4webapi's error is
+ * not kept as `cause`: it carries the response body, tokens included.
+ */
+function refusedAnswer(error: unknown, what: string, answer: JsonResponse, endpoint: string): WritError {
+  if (error instanceof oauth.OperationProcessingError || error instanceof oauth.UnsupportedOperationError) {
+    return invalidResponse(what, error.message.replaceAll('"', ''), {
+      endpoint: safeUrl(endpoint),
+      status: answer.status,
+    });
+  }
+  return WritError.isInstance(error) ? error : new WritError('WRIT_INTERNAL', `${what}: ${String(error)}`);
+}
+
+/**
+ * An RFC 6749 token request (`grant_type` plus `parameters`) sent by oauth4webapi with client
+ * authentication, judged like every OAuth answer (see `judge`), then checked by oauth4webapi: status
+ * 200, `access_token`, `token_type` (`bearer`, `dpop`, or one of `recognizedTokenTypes`; lowercased),
+ * `expires_in` a non-negative number (digits in a string are read), `scope` a string. Returns the
+ * checked body.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const body = await requestToken({ issuer, token_endpoint: tokenEndpoint }, 'client_credentials', form, client);
+ * ```
+ */
+export async function requestToken(
+  server: oauth.AuthorizationServer & { token_endpoint: string },
+  grantType: string,
+  parameters: URLSearchParams,
+  client: OAuthClient,
+  recognizedTokenTypes?: oauth.RecognizedTokenTypes,
+): Promise<oauth.TokenEndpointResponse> {
+  const endpoint = server.token_endpoint;
+  const oauthClient = { client_id: client.clientId };
+  const response = await oauth.genericTokenEndpointRequest(
+    server,
+    oauthClient,
+    clientAuthentication(client),
+    grantType,
+    parameters,
+    httpOptions(endpoint, { ...client, maxBytes: MAX_OAUTH_RESPONSE_BYTES }),
+  );
+  const answer = answerOf(response);
+  judge(answer, endpoint, client, true);
+  try {
+    return await oauth.processGenericTokenEndpointResponse(server, oauthClient, response, {
+      recognizedTokenTypes,
+    });
+  } catch (error) {
+    throw refusedAnswer(error, client.what, answer, endpoint);
+  }
+}
+
+/**
+ * An RFC 7009 revocation request sent by oauth4webapi with client authentication (`parameters` such as
+ * `token_type_hint` beside `token`), judged like every OAuth answer; success is HTTP 200 (RFC 7009
+ * §2.2), whatever the body.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * await requestRevocation({ issuer, revocation_endpoint: endpoint }, token, new URLSearchParams(), client);
+ * ```
+ */
+export async function requestRevocation(
+  server: oauth.AuthorizationServer & { revocation_endpoint: string },
+  token: string,
+  parameters: URLSearchParams,
+  client: OAuthClient,
+): Promise<void> {
+  const endpoint = server.revocation_endpoint;
+  const response = await oauth.revocationRequest(
+    server,
+    { client_id: client.clientId },
+    clientAuthentication(client),
+    token,
+    {
+      ...httpOptions(endpoint, { ...client, maxBytes: MAX_OAUTH_RESPONSE_BYTES }),
+      additionalParameters: parameters,
+    },
+  );
+  const answer = answerOf(response);
+  judge(answer, endpoint, client, false);
+  try {
+    await oauth.processRevocationResponse(response);
+  } catch (error) {
+    throw refusedAnswer(error, client.what, answer, endpoint);
+  }
 }
 
 /**
@@ -216,26 +302,6 @@ export function splitScope(scope: string): string[] {
 export function many(value: string | readonly string[] | undefined): readonly string[] {
   if (value === undefined) return [];
   return typeof value === 'string' ? [value] : value;
-}
-
-/**
- * Reads `expires_in` (seconds; a number, or digits as some servers send) into epoch milliseconds, or
- * `undefined` when absent. Anything else is refused.
- *
- * @internal
- * @example
- * ```ts
- * expiresAtFrom(3600, Date.now(), 'token endpoint'); // now + 1 hour
- * ```
- */
-export function expiresAtFrom(expiresIn: unknown, now: number, what: string): number | undefined {
-  if (expiresIn === undefined || expiresIn === null) return undefined;
-  const seconds =
-    typeof expiresIn === 'string' && /^\d{1,10}$/.test(expiresIn) ? Number(expiresIn) : expiresIn;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-    throw invalidResponse(what, 'expires_in is not a number of seconds');
-  }
-  return now + Math.floor(seconds * 1000);
 }
 
 /**

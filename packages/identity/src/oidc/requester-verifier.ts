@@ -127,7 +127,8 @@ const WHAT = 'requester token';
  * Verifies human requesters' OIDC tokens (ID tokens, or JWT access tokens for your API) against the
  * issuer's published keys: keys from `jwksUri` or OIDC discovery (loaded on first use, cached and
  * refreshed by jose on unknown `kid`), algorithms pinned (`RS256`, `PS256`, `ES256` by default), `iss`,
- * `aud` and `exp` required, plus everything {@link verifyJwt} enforces. Refusals are `WritError`s with a
+ * `aud` and `exp` required, and the strict checks every Writ verifier makes (size cap, no key-carrying or
+ * `crit` headers, no duplicate claims, `nbf`/`iat` not in the future). Refusals are `WritError`s with a
  * token code (`WRIT_TOKEN_EXPIRED`, `WRIT_AUDIENCE_MISMATCH`, `WRIT_ISSUER_MISMATCH`,
  * `WRIT_TOKEN_INVALID`, …) and `details.reason`; an unreachable issuer is `WRIT_IDENTITY_UNAVAILABLE`.
  *

@@ -1,16 +1,10 @@
-import {
-  type FetchLike,
-  fetchSchema,
-  signalSchema,
-  timeoutSchema,
-  validateOptions,
-} from '@writ/core/internal';
+import { type FetchLike, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,
-  clientAuthProblem,
-  clientAuthSchema,
-  postOAuthForm,
+  clientOptionsShape,
+  refineClientAuth,
+  requestRevocation,
 } from './oauth-request.js';
 import { endpointUrl } from './secure-url.js';
 
@@ -62,17 +56,9 @@ const optionsSchema = z
       .string()
       .regex(/^[A-Za-z0-9._~-]{1,64}$/, 'must be a token type hint such as "access_token"')
       .optional(),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1).optional(),
-    clientAuth: clientAuthSchema.optional(),
-    fetch: fetchSchema.optional(),
-    signal: signalSchema.optional(),
-    timeoutMs: timeoutSchema.optional(),
+    ...clientOptionsShape,
   })
-  .superRefine((o, ctx) => {
-    const problem = clientAuthProblem(o.clientAuth, o.clientSecret);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
-  });
+  .superRefine(refineClientAuth);
 
 /**
  * OAuth 2.0 Token Revocation (RFC 7009) client. Resolves when the server answers 200, which it also does
@@ -94,17 +80,21 @@ const optionsSchema = z
  */
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
   const o = validateOptions(optionsSchema, options, 'revokeToken');
-  const form = new URLSearchParams({ token: o.token });
-  if (o.tokenTypeHint !== undefined) form.set('token_type_hint', o.tokenTypeHint);
-  await postOAuthForm(o.revocationEndpoint, form, {
-    clientId: o.clientId,
-    clientSecret: o.clientSecret,
-    clientAuth: o.clientAuth,
-    fetch: o.fetch,
-    signal: o.signal,
-    timeoutMs: o.timeoutMs ?? REVOCATION_DEFAULTS.timeoutMs,
-    what: 'revocation endpoint',
-    secrets: [o.token],
-    expectJson: false,
-  });
+  const parameters = new URLSearchParams();
+  if (o.tokenTypeHint !== undefined) parameters.set('token_type_hint', o.tokenTypeHint);
+  await requestRevocation(
+    { issuer: new URL(o.revocationEndpoint).origin, revocation_endpoint: o.revocationEndpoint },
+    o.token,
+    parameters,
+    {
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      clientAuth: o.clientAuth,
+      fetch: o.fetch,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? REVOCATION_DEFAULTS.timeoutMs,
+      what: 'revocation endpoint',
+      secrets: [o.token],
+    },
+  );
 }

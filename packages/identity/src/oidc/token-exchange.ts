@@ -1,22 +1,14 @@
 import { WritError } from '@writ/core';
-import {
-  clockSchema,
-  type FetchLike,
-  fetchSchema,
-  signalSchema,
-  timeoutSchema,
-  validateOptions,
-} from '@writ/core/internal';
+import { clockSchema, type FetchLike, validateOptions } from '@writ/core/internal';
 import { isScopeSubset, scopeCovers } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   type ClientAuthMethod,
-  clientAuthProblem,
-  clientAuthSchema,
-  expiresAtFrom,
+  clientOptionsShape,
   invalidResponse,
   many,
-  postOAuthForm,
+  refineClientAuth,
+  requestToken,
   scopeTokenSchema,
   splitScope,
 } from './oauth-request.js';
@@ -112,9 +104,7 @@ const oneOrMany = <T extends z.ZodType<string>>(item: T) => z.union([item, z.arr
 const optionsSchema = z
   .strictObject({
     tokenEndpoint: endpointUrl(),
-    clientId: nonEmpty,
-    clientSecret: nonEmpty.optional(),
-    clientAuth: clientAuthSchema.optional(),
+    ...clientOptionsShape,
     subjectToken: nonEmpty,
     subjectTokenType: absoluteUri,
     actorToken: nonEmpty.optional(),
@@ -123,9 +113,6 @@ const optionsSchema = z
     resource: oneOrMany(resourceUri).optional(),
     scope: z.array(scopeTokenSchema).optional(),
     requestedTokenType: absoluteUri.optional(),
-    fetch: fetchSchema.optional(),
-    signal: signalSchema.optional(),
-    timeoutMs: timeoutSchema.optional(),
     clock: clockSchema.optional(),
   })
   .superRefine((o, ctx) => {
@@ -136,8 +123,7 @@ const optionsSchema = z
         message: 'actorToken and actorTokenType go together (RFC 8693 §2.1)',
       });
     }
-    const problem = clientAuthProblem(o.clientAuth, o.clientSecret);
-    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['clientAuth'], message: problem });
+    refineClientAuth(o, ctx);
   });
 
 const WHAT = 'token endpoint (token exchange)';
@@ -184,31 +170,36 @@ export async function exchangeToken(options: ExchangeTokenOptions): Promise<Toke
   if (o.scope !== undefined && o.scope.length > 0) form.set('scope', o.scope.join(' '));
   if (o.requestedTokenType !== undefined) form.set('requested_token_type', o.requestedTokenType);
 
-  const { body } = await postOAuthForm(o.tokenEndpoint, form, {
-    clientId: o.clientId,
-    clientSecret: o.clientSecret,
-    clientAuth: o.clientAuth,
-    fetch: o.fetch,
-    signal: o.signal,
-    timeoutMs: o.timeoutMs ?? TOKEN_EXCHANGE_DEFAULTS.timeoutMs,
-    what: WHAT,
-    secrets: [o.subjectToken, o.actorToken],
-  });
-  if (body === undefined) throw invalidResponse(WHAT, 'the body is empty');
-
-  const accessToken = body.access_token;
-  if (typeof accessToken !== 'string' || accessToken.length === 0) {
-    throw invalidResponse(WHAT, 'access_token is missing');
-  }
+  const body = await requestToken(
+    { issuer: new URL(o.tokenEndpoint).origin, token_endpoint: o.tokenEndpoint },
+    TOKEN_EXCHANGE_GRANT_TYPE,
+    form,
+    {
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+      clientAuth: o.clientAuth,
+      fetch: o.fetch,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs ?? TOKEN_EXCHANGE_DEFAULTS.timeoutMs,
+      what: WHAT,
+      secrets: [o.subjectToken, o.actorToken],
+    },
+    // RFC 8693 §2.2.1: `N_A` when the issued token is not an access token
+    { n_a: () => undefined },
+  );
   const issuedTokenType = body.issued_token_type;
   if (typeof issuedTokenType !== 'string' || !absoluteUri.safeParse(issuedTokenType).success) {
     throw invalidResponse(WHAT, 'issued_token_type is missing or not a URI');
   }
-  const tokenType = tokenTypeOf(body.token_type);
-  const expiresAt = expiresAtFrom(body.expires_in, clock(), WHAT);
+  const tokenType = body.token_type === 'n_a' ? 'N_A' : 'Bearer';
+  if (body.token_type !== 'bearer' && tokenType !== 'N_A') {
+    throw invalidResponse(WHAT, 'token_type must be "Bearer" or "N_A"', {
+      tokenType: body.token_type.slice(0, 32),
+    });
+  }
+  const expiresAt = body.expires_in === undefined ? undefined : clock() + Math.floor(body.expires_in * 1000);
   let scope: readonly string[] | undefined = o.scope === undefined ? undefined : [...o.scope];
   if (body.scope !== undefined) {
-    if (typeof body.scope !== 'string') throw invalidResponse(WHAT, 'scope is not a string');
     const granted = splitScope(body.scope);
     if (o.scope !== undefined && !isScopeSubset(granted, o.scope)) {
       const requested = o.scope;
@@ -234,16 +225,10 @@ export async function exchangeToken(options: ExchangeTokenOptions): Promise<Toke
     expiresAt,
     scope: scope === undefined ? undefined : Object.freeze(scope),
   };
-  Object.defineProperty(result, 'accessToken', { value: accessToken, enumerable: false, writable: false });
-  return Object.freeze(result) as TokenExchangeResult;
-}
-
-function tokenTypeOf(value: unknown): 'Bearer' | 'N_A' {
-  if (typeof value === 'string') {
-    if (value.toLowerCase() === 'bearer') return 'Bearer';
-    if (value === 'N_A') return 'N_A';
-  }
-  throw invalidResponse(WHAT, 'token_type must be "Bearer" or "N_A"', {
-    tokenType: typeof value === 'string' ? value.slice(0, 32) : typeof value,
+  Object.defineProperty(result, 'accessToken', {
+    value: body.access_token,
+    enumerable: false,
+    writable: false,
   });
+  return Object.freeze(result) as TokenExchangeResult;
 }

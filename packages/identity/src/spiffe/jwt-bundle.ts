@@ -1,19 +1,13 @@
 import { WritError } from '@writ/core';
 import type { JSONWebKeySet, JWK } from 'jose';
+import { z } from 'zod';
 import { parseTrustDomain } from './spiffe-id.js';
 
 /** JWK members that only private or symmetric keys carry; a trust bundle never contains them. */
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
-/**
- * The JWK `use` value of JWT-SVID signing keys in a SPIFFE bundle (JWT-SVID spec §6.1).
- *
- * @example
- * ```ts
- * const svidKeys = jwks.keys.filter((k) => k.use === undefined || k.use === JWT_SVID_KEY_USE);
- * ```
- */
-export const JWT_SVID_KEY_USE = 'jwt-svid';
+/** The JWK `use` value of JWT-SVID signing keys in a SPIFFE bundle (JWT-SVID spec §6.1). */
+const JWT_SVID_KEY_USE = 'jwt-svid';
 
 /**
  * One trust domain's JWT bundle: the keys that may sign JWT-SVIDs for it. Immutable.
@@ -52,6 +46,20 @@ export interface JwtBundleSource {
   /** The bundle of a trust domain (name or `spiffe://name`), or `undefined` when none is known. */
   get(trustDomain: string): JwtBundle | undefined;
 }
+
+/**
+ * zod schema of an option that must be a {@link JwtBundleSource}.
+ *
+ * @example
+ * ```ts
+ * const optionsSchema = z.strictObject({ bundles: jwtBundleSourceSchema });
+ * ```
+ * @internal
+ */
+export const jwtBundleSourceSchema = z.custom<JwtBundleSource>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as JwtBundleSource).get === 'function',
+  { message: 'must be a JwtBundleSource (an object with get(trustDomain))' },
+);
 
 /**
  * Trust domain → {@link JwtBundle}. Updates replace the whole set at once: a reader sees either the old
@@ -102,6 +110,10 @@ function bundleError(
       cause,
     },
   );
+}
+
+function duplicateTrustDomain(trustDomain: string): WritError {
+  return bundleError('duplicate_trust_domain', 'the trust domain appears more than once', trustDomain);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -204,13 +216,7 @@ export function parseJwtBundles(input: JwksInput | Readonly<Record<string, JwksI
   const seen = new Set<string>();
   for (const [key, jwks] of Object.entries(value)) {
     const bundle = parseJwtBundle(key, jwks as JwksInput);
-    if (seen.has(bundle.trustDomain)) {
-      throw bundleError(
-        'duplicate_trust_domain',
-        'the trust domain appears more than once',
-        bundle.trustDomain,
-      );
-    }
+    if (seen.has(bundle.trustDomain)) throw duplicateTrustDomain(bundle.trustDomain);
     seen.add(bundle.trustDomain);
     bundles.push(bundle);
   }
@@ -231,13 +237,7 @@ function indexBundles(bundles: Iterable<JwtBundle>): ReadonlyMap<string, JwtBund
     if (!isRecord(bundle) || typeof bundle.trustDomain !== 'string' || !Array.isArray(bundle.keys)) {
       throw bundleError('malformed', 'not a JwtBundle (use parseJwtBundle)', undefined);
     }
-    if (map.has(bundle.trustDomain)) {
-      throw bundleError(
-        'duplicate_trust_domain',
-        'the trust domain appears more than once',
-        bundle.trustDomain,
-      );
-    }
+    if (map.has(bundle.trustDomain)) throw duplicateTrustDomain(bundle.trustDomain);
     map.set(bundle.trustDomain, bundle);
   }
   return map;

@@ -1,8 +1,9 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WritError } from '@writ/core';
+import type { WritError } from '@writ/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failure as refusal } from '../__support__/failure.js';
 import { createRecorder, createTestAuthority, type TestAuthority } from './__support__/svid-fixtures.js';
 import { validateJwtSvid } from './jwt-svid.js';
 import {
@@ -47,17 +48,6 @@ const helperBundles = (...authorities: TestAuthority[]) =>
       authorities.map((a) => [a.trustDomain, Buffer.from(JSON.stringify(a.jwks())).toString('base64')]),
     ),
   );
-
-async function refusal(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
-}
 
 describe('createJwtSvidFileSource', () => {
   it('reads the SVID and a bare JWK Set (trust domain of sub), and the SVID validates against those bundles', async () => {

@@ -2,7 +2,8 @@ import { type FSWatcher, type Stats, unwatchFile, watch, watchFile } from 'node:
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { clockSchema, functionSchema, validateOptions } from '@writ/core/internal';
+import { toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
 import { tokenError } from '../jwt.js';
 import {
@@ -115,9 +116,6 @@ export interface JwtSvidFileSource {
   close(): Promise<void>;
 }
 
-const fnSchema = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
-  message: 'must be a function',
-});
 const optionsSchema = z.strictObject({
   svidPath: z.string().min(1),
   bundlePath: z.string().min(1),
@@ -126,9 +124,9 @@ const optionsSchema = z.strictObject({
   debounceMs: z.number().int().min(0).max(60_000).optional(),
   pollIntervalMs: z.number().int().min(5).max(3_600_000).optional(),
   maxFileBytes: z.number().int().positive().optional(),
-  clock: fnSchema.optional(),
-  onUpdate: fnSchema.optional(),
-  onError: fnSchema.optional(),
+  clock: clockSchema.optional(),
+  onUpdate: functionSchema<(source: JwtSvidFileSource) => void>().optional(),
+  onError: functionSchema<(error: WritError) => void>().optional(),
 });
 
 const WHAT = 'JWT-SVID file';
@@ -225,9 +223,8 @@ export async function createJwtSvidFileSource(options: JwtSvidFileSourceOptions)
   const debounceMs = o.debounceMs ?? JWT_SVID_FILE_DEFAULTS.debounceMs;
   const pollIntervalMs = o.pollIntervalMs ?? JWT_SVID_FILE_DEFAULTS.pollIntervalMs;
   const maxBytes = o.maxFileBytes ?? JWT_SVID_FILE_DEFAULTS.maxFileBytes;
-  const clock = (o.clock as (() => number) | undefined) ?? Date.now;
-  const onUpdate = o.onUpdate as JwtSvidFileSourceOptions['onUpdate'];
-  const onError = o.onError as JwtSvidFileSourceOptions['onError'];
+  const clock = o.clock ?? Date.now;
+  const { onUpdate, onError } = o;
   if (trustDomain !== undefined) parseJwtBundle(trustDomain, { keys: [] }); // validates the name eagerly
 
   const bundles = createJwtBundleSet();
@@ -288,9 +285,7 @@ export async function createJwtSvidFileSource(options: JwtSvidFileSourceOptions)
             }
           }
         } catch (error) {
-          failure = WritError.isInstance(error)
-            ? error
-            : new WritError('WRIT_IDENTITY_UNAVAILABLE', 'cannot read the JWT-SVID files', { cause: error });
+          failure = toWritError(error, 'WRIT_IDENTITY_UNAVAILABLE', 'cannot read the JWT-SVID files');
           try {
             onError?.(failure);
           } catch {

@@ -3,7 +3,7 @@ import { validateOptions } from '@writ/core/internal';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { DEFAULT_MAX_TOKEN_BYTES, tokenError, verifyJwt } from '../jwt.js';
-import type { JwtBundle, JwtBundleSource } from './jwt-bundle.js';
+import { type JwtBundle, type JwtBundleSource, jwtBundleSourceSchema } from './jwt-bundle.js';
 import { parseSpiffeId, parseTrustDomain, type SpiffeId, trustDomainsSchema } from './spiffe-id.js';
 
 /**
@@ -90,10 +90,7 @@ export interface JwtSvid {
 
 const optionsSchema = z.strictObject({
   audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  bundles: z.custom<JwtBundleSource>(
-    (v) => typeof v === 'object' && v !== null && typeof (v as JwtBundleSource).get === 'function',
-    { message: 'must be a JwtBundleSource (an object with get(trustDomain))' },
-  ),
+  bundles: jwtBundleSourceSchema,
   trustDomains: trustDomainsSchema.optional(),
   clockToleranceSec: z.number().min(0).max(3600).optional(),
   currentDate: z.date().optional(),
@@ -160,8 +157,7 @@ function subjectOf(claims: Record<string, unknown>): SpiffeId {
  * RS/ES/PS 256/384/512 (never `none`, HMAC or EdDSA), `kid` required, `typ` absent or `JWT`/`JOSE`, no other
  * header (so no `jwk`, `jku`, `x5u`, `x5c` or `crit`), `aud` and `exp` required, `sub` a valid SPIFFE ID,
  * and the signature checked only against the bundle of `sub`'s trust domain (no bundle there:
- * `WRIT_ISSUER_MISMATCH`). Built on {@link verifyJwt}, so every refusal is a `WritError` with a specific code
- * and `details.reason`.
+ * `WRIT_ISSUER_MISMATCH`). Every refusal is a `WritError` with a specific code and `details.reason`.
  *
  * @example
  * ```ts

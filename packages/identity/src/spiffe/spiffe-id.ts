@@ -1,25 +1,11 @@
 import { WritError } from '@writ/core';
 import { z } from 'zod';
 
-/**
- * Longest SPIFFE ID accepted, in bytes (SPIFFE ID spec §2.3).
- *
- * @example
- * ```ts
- * if (Buffer.byteLength(id) > MAX_SPIFFE_ID_BYTES) console.warn('too long');
- * ```
- */
-export const MAX_SPIFFE_ID_BYTES = 2048;
+/** Longest SPIFFE ID accepted, in bytes (SPIFFE ID spec §2.3). */
+const MAX_SPIFFE_ID_BYTES = 2048;
 
-/**
- * Longest trust domain name accepted, in characters (the URI host limit, SPIFFE ID spec §2.3).
- *
- * @example
- * ```ts
- * if (name.length > MAX_TRUST_DOMAIN_LENGTH) console.warn('too long');
- * ```
- */
-export const MAX_TRUST_DOMAIN_LENGTH = 255;
+/** Longest trust domain name accepted, in characters (the URI host limit, SPIFFE ID spec §2.3). */
+const MAX_TRUST_DOMAIN_LENGTH = 255;
 
 const SCHEME_PREFIX = 'spiffe://';
 const TRUST_DOMAIN_CHARS = /^[a-z0-9._-]+$/;

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { WritError } from '@writ/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failure as refusal } from '../__support__/failure.js';
 import { createFakeWorkloadApi, type FakeWorkloadApi } from './__support__/fake-workload-api.js';
 import { createTestAuthority, type TestAuthority } from './__support__/svid-fixtures.js';
 import { createJwtSvidFileSource } from './jwt-svid-file.js';
@@ -50,17 +50,6 @@ function identity(options: Partial<SpiffeIdentityOptions> = {}): SpiffeIdentity 
 }
 
 const call = () => ({ signal: new AbortController().signal });
-
-async function refusal(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a refusal');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
-}
 
 describe(`createSpiffeIdentity with the Workload API ${SERVER}`, () => {
   it('returns the verified agent principal of the SVID whose path is /agent/<name>', async () => {

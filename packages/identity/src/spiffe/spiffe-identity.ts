@@ -1,12 +1,13 @@
 import { type Principal, WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { clockSchema, validateOptions } from '@writ/core/internal';
 import type { CallOptions, IdentityProvider } from '@writ/core/plugin';
 import { z } from 'zod';
-import type { JwtBundleSource } from './jwt-bundle.js';
+import { type JwtBundleSource, jwtBundleSourceSchema } from './jwt-bundle.js';
 import { validateJwtSvid } from './jwt-svid.js';
 import type { JwtSvidFileSource } from './jwt-svid-file.js';
 import { isSpiffeId, parseSpiffeId, trustDomainsSchema } from './spiffe-id.js';
-import type { JwtBundleWatch, WorkloadApiClient } from './workload-api-client.js';
+import type { WorkloadApiClient } from './workload-api-client.js';
+import type { JwtBundleWatch } from './workload-api-jwt-bundles.js';
 
 /**
  * Default option values of {@link createSpiffeIdentity}.
@@ -92,16 +93,10 @@ const optionsSchema = z
     agents: z
       .record(z.string().min(1), z.string().refine(isSpiffeId, { message: 'invalid SPIFFE ID' }))
       .optional(),
-    bundles: z
-      .custom<JwtBundleSource>((v) => isObject(v) && typeof v.get === 'function', {
-        message: 'must be a JwtBundleSource (an object with get(trustDomain))',
-      })
-      .optional(),
+    bundles: jwtBundleSourceSchema.optional(),
     trustDomains: trustDomainsSchema.optional(),
     clockToleranceSec: z.number().min(0).max(3600).optional(),
-    clock: z
-      .custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
+    clock: clockSchema.optional(),
     name: z.string().min(1).max(256).optional(),
   })
   .refine((o) => (o.client === undefined) !== (o.files === undefined), {

@@ -1,6 +1,7 @@
 import { credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { WritError } from '@writ/core';
+import type { WritError } from '@writ/core';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { failure } from '../__support__/failure.js';
 import { createFakeWorkloadApi, type FakeWorkloadApi } from './__support__/fake-workload-api.js';
 import { createRecorder, createTestAuthority, type TestAuthority } from './__support__/svid-fixtures.js';
 import type { JwtBundleSet } from './jwt-bundle.js';
@@ -54,17 +55,6 @@ function client(options: WorkloadApiClientOptions = {}): WorkloadApiClient {
   });
   clients.push(created);
   return created;
-}
-
-async function failure(promise: Promise<unknown>): Promise<WritError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected a failure');
-    },
-    (e: unknown) => e,
-  );
-  if (!WritError.isInstance(error)) throw error;
-  return error;
 }
 
 const callsOf = (method: string) => fake.calls.filter((call) => call.method === method);

@@ -6,7 +6,7 @@ import { WritError } from '@writ/core';
  *
  * @example
  * ```ts
- * const endpoint = parseWorkloadApiEndpoint(process.env[SPIFFE_ENDPOINT_SOCKET] ?? 'unix:///tmp/spire-agent/public/api.sock');
+ * const client = createWorkloadApiClient({ env: { [SPIFFE_ENDPOINT_SOCKET]: 'unix:///tmp/spire-agent/public/api.sock' } });
  * ```
  */
 export const SPIFFE_ENDPOINT_SOCKET = 'SPIFFE_ENDPOINT_SOCKET';
@@ -35,6 +35,7 @@ export interface WorkloadApiEndpoint {
  * ```ts
  * parseWorkloadApiEndpoint(value, { source: 'SPIFFE_ENDPOINT_SOCKET' } satisfies ParseWorkloadApiEndpointOptions);
  * ```
+ * @internal
  */
 export interface ParseWorkloadApiEndpointOptions {
   /** Where the value came from, for messages. @default 'endpoint' */
@@ -52,6 +53,7 @@ export interface ParseWorkloadApiEndpointOptions {
  * parseWorkloadApiEndpoint('unix:///run/spire/sockets/agent.sock').target; // 'unix:/run/spire/sockets/agent.sock'
  * parseWorkloadApiEndpoint('tcp://127.0.0.1:8081').target;                 // '127.0.0.1:8081'
  * ```
+ * @internal
  */
 export function parseWorkloadApiEndpoint(
   value: string,

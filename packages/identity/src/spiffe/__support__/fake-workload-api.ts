@@ -18,6 +18,11 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import {
+  createWorkloadApiConnection,
+  type WorkloadApiConnection,
+  type WorkloadApiConnectionSettings,
+} from '../workload-api-connection.js';
 import { PROTO_LOADER_OPTIONS, workloadProtoPath } from '../workload-api-proto.js';
 
 export interface FakeSvid {
@@ -47,6 +52,8 @@ export interface FakeWorkloadApi {
   setBundles(bundles: Record<string, unknown>): void;
   /** The next `count` calls of `method` fail with `code`. */
   failNext(method: Method, count: number, code: status): void;
+  /** The next call of a unary `method` answers `response` as is (an agent that breaks the protocol). */
+  answerNext(method: 'FetchJWTSVID' | 'ValidateJWTSVID', response: unknown): void;
   /** Ends every open FetchJWTBundles stream with `code` (as an agent does when it redacts everything). */
   endStreams(code: status, details?: string): void;
   /** Number of FetchJWTBundles streams currently open. */
@@ -80,6 +87,14 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
   const Service = loadPackageDefinition(definition).SpiffeWorkloadAPI as ServiceClientConstructor;
   const calls: FakeCall[] = [];
   const failures = new Map<Method, { count: number; code: status }>();
+  const answers = new Map<Method, unknown>();
+  const scripted = (method: Method, callback: sendUnaryData<unknown>): boolean => {
+    if (!answers.has(method)) return false;
+    const response = answers.get(method);
+    answers.delete(method);
+    callback(null, response);
+    return true;
+  };
   const streams = new Set<ServerWritableStream<unknown, unknown>>();
   let bundles: Record<string, unknown> = {};
   let server: Server | undefined;
@@ -112,6 +127,7 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
     ) {
       const refused = admit('FetchJWTSVID', call.metadata, call.request);
       if (refused) return callback(refused, null);
+      if (scripted('FetchJWTSVID', callback)) return;
       if (call.request.audience.length === 0) {
         return callback({ code: status.INVALID_ARGUMENT, details: 'audience must be specified' }, null);
       }
@@ -144,6 +160,7 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
     ) {
       const refused = admit('ValidateJWTSVID', call.metadata, call.request);
       if (refused) return callback(refused, null);
+      if (scripted('ValidateJWTSVID', callback)) return;
       try {
         const payload = JSON.parse(
           Buffer.from(call.request.svid.split('.')[1] ?? '', 'base64url').toString(),
@@ -183,6 +200,9 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
     failNext(method, count, code) {
       failures.set(method, { count, code });
     },
+    answerNext(method, response) {
+      answers.set(method, response);
+    },
     endStreams(code, details = 'ended by test') {
       for (const stream of [...streams]) {
         streams.delete(stream);
@@ -212,4 +232,19 @@ export function createFakeWorkloadApi(): FakeWorkloadApi {
     },
   };
   return api;
+}
+
+/** A connection to the fake with short backoff (1 to 4 ms, fixed jitter) and two attempts per call. */
+export function connectToFake(
+  fake: FakeWorkloadApi,
+  overrides: Partial<WorkloadApiConnectionSettings> = {},
+): WorkloadApiConnection {
+  return createWorkloadApiConnection(`unix:${fake.socketPath}`, {
+    timeoutMs: 5_000,
+    maxAttempts: 2,
+    initialDelayMs: 1,
+    maxDelayMs: 4,
+    random: () => 0.5,
+    ...overrides,
+  });
 }
