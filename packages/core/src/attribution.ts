@@ -17,6 +17,12 @@ import type { Principal } from './principal.js';
 export interface Attribution {
   /** Unique id of the task (one user request, or one autonomous call). */
   readonly taskId: string;
+  /**
+   * This run of the task: unique per `writ.task` / `writ.delegate` call. A task continued by several
+   * requests (a service continuing its caller's task, a resume after an approval) has one run per
+   * request; credentials are issued and revoked per run.
+   */
+  readonly runId?: string | undefined;
   /** Correlation id shared by everything the request caused, across services (W3C baggage `writ.correlation_id`). */
   readonly correlationId: string;
   /** The human (or service) the work is done for; `undefined` when autonomous. */

@@ -186,6 +186,13 @@ export interface TaskStartEvent extends AuditEventBase {
     | undefined;
   readonly status: 'started' | 'refused';
   readonly refusal?: RefusalRecord | undefined;
+  /** Set when the task continues one this service opened earlier (`writ.task({ resume })`). */
+  readonly resumed?: true | undefined;
+  /**
+   * Set when the correlation id came from incoming W3C baggage nobody signed (an unauthenticated
+   * caller can choose it): investigation tools keep such tasks out of a correlation unless asked.
+   */
+  readonly correlationUnverified?: true | undefined;
 }
 
 /**
@@ -257,7 +264,8 @@ export interface OutcomeEvent extends AuditEventBase {
   readonly outcome: {
     /** `ok`: the tool returned; `error`: it threw; `refused`: it never ran. */
     /** `suspended`: the framework paused the running tool (it runs again on resume, same decision). */
-    readonly status: 'ok' | 'error' | 'refused' | 'suspended';
+    /** `replayed`: the task asked again for a call that already ran; its recorded result was returned. */
+    readonly status: 'ok' | 'error' | 'refused' | 'suspended' | 'replayed';
     readonly errorCode?: string | undefined;
     readonly durationMs: number;
     readonly resultDigest?: string | undefined;

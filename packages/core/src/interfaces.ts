@@ -127,8 +127,40 @@ export interface CredentialBroker {
     request: TaskCredentialRequest & { readonly credential: Credential },
     options: CallOptions,
   ): Promise<Credential>;
-  /** Revokes every credential issued for the task; returns what was revoked. */
-  revokeTask(taskId: string, options: CallOptions): Promise<readonly Credential[]>;
+  /**
+   * Revokes the credentials issued for one run of the task (`options.runId`: every run when absent);
+   * returns what was revoked. A task continued by several requests at once (a service serving parallel
+   * calls of one caller task) has one run per request: ending one never revokes another's credentials.
+   */
+  revokeTask(taskId: string, options: RevokeTaskOptions): Promise<readonly Credential[]>;
+}
+
+/**
+ * Options of {@link CredentialBroker.revokeTask}.
+ *
+ * @example
+ * ```ts
+ * await broker.revokeTask(attribution.taskId, { signal, runId: attribution.runId });
+ * ```
+ */
+export interface RevokeTaskOptions extends CallOptions {
+  /** The run whose credentials end (`Attribution.runId`); every run of the task when absent. */
+  readonly runId?: string | undefined;
+}
+
+/**
+ * Where a broker keeps what it issued: one key per run of a task (`taskId` + `Attribution.runId`).
+ *
+ * @example
+ * ```ts
+ * const key = runKey(request.attribution); // 'task-1\u0000run-7'
+ * ```
+ */
+export function runKey(attribution: {
+  readonly taskId: string;
+  readonly runId?: string | undefined;
+}): string {
+  return `${attribution.taskId}\u0000${attribution.runId ?? ''}`;
 }
 
 /**
@@ -232,7 +264,7 @@ export interface ApprovalRequest {
   readonly call: ToolCall;
   readonly attribution: Attribution;
   readonly decision: Decision;
-  /** `sha256:<hex>` over tool + canonical args + agent + decision id. An answer must echo it. */
+  /** `sha256:<hex>` of the call, task, requester, agent, arguments and decision (`approvalBindingHash`). An answer must echo it. */
   readonly bindingHash: string;
   /** Epoch ms after which an answer is refused. */
   readonly expiresAt: number;

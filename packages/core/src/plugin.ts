@@ -21,8 +21,10 @@ export type {
   Durability,
   IdentityProvider,
   PolicyEngine,
+  RevokeTaskOptions,
   TaskCredentialRequest,
 } from './interfaces.js';
+export { runKey } from './interfaces.js';
 export { assertedIdentity, denyAllPolicy } from './defaults.js';
 
 // the stores behind framework calls: the call ledger and pending approvals (`stores` option)
@@ -51,7 +53,7 @@ export type {
   Obligation,
 } from './decision.js';
 export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
-export { approvalBindingHash } from './pipeline/3-approve.js';
+export { type ApprovalBinding, approvalBindingHash } from './pipeline/3-approve.js';
 export {
   isScopeSubset,
   isValidScopeItem,

@@ -13,6 +13,8 @@ import {
   type CredentialBroker,
   createCredential,
   isScopeSubset,
+  type RevokeTaskOptions,
+  runKey,
   type TaskCredentialRequest,
 } from '@writ/core/plugin';
 import { decodeJwt } from 'jose';
@@ -170,7 +172,7 @@ const optionsSchema = z.strictObject({
  * - a **task token** at `writ.task` / `writ.delegate` start (a delegated token's scope must be covered by
  *   its parent's, else `WRIT_SCOPE_EXCEEDED`), renewed while the task runs;
  * - per tool **audience**, a credential minted locally (`typ: at+jwt`, never outliving the task token)
- *   or obtained by RFC 8693 token exchange, cached per task and audience;
+ *   or obtained by RFC 8693 token exchange, cached per run of the task and audience;
  * - at task end every credential's `jti` goes on the revocation list (and exchanged tokens are revoked at
  *   the RFC 7009 endpoint when one is configured).
  *
@@ -203,13 +205,19 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       // never let a reporting hook break a task
     }
   };
-  const byTask = new Map<string, Held[]>();
+  /** What was issued, per run of a task (`runKey`: a task continued by parallel requests has several). */
+  const byRun = new Map<string, Held[]>();
   const perAudience = new Map<string, Credential>();
 
-  const hold = (taskId: string, credential: Credential, exchanged: boolean) => {
-    const list = byTask.get(taskId) ?? [];
+  /** The runs of a task to act on: the one given, or all of them. */
+  const runsOf = (taskId: string, runId: string | undefined): string[] =>
+    runId === undefined
+      ? [...byRun.keys()].filter((run) => run.startsWith(`${taskId}\u0000`))
+      : [runKey({ taskId, runId })];
+  const hold = (run: string, credential: Credential, exchanged: boolean) => {
+    const list = byRun.get(run) ?? [];
     list.push({ credential, exchanged });
-    byTask.set(taskId, list);
+    byRun.set(run, list);
     return credential;
   };
   const usable = (c: Credential | undefined): c is Credential =>
@@ -236,14 +244,17 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       scope: attribution.scope,
       expiresAt: claims.exp * 1000,
     });
-    return hold(attribution.taskId, credential, false);
+    return hold(runKey(attribution), credential, false);
   };
 
   return {
     name: 'writ-broker',
     revocations,
     held: (taskId) =>
-      (byTask.get(taskId) ?? []).map((h) => h.credential).filter((c) => !revocations.isRevoked(c.jti)),
+      runsOf(taskId, undefined)
+        .flatMap((run) => byRun.get(run) ?? [])
+        .map((h) => h.credential)
+        .filter((c) => !revocations.isRevoked(c.jti)),
     async issueTaskCredential(request: TaskCredentialRequest, _options: CallOptions): Promise<Credential> {
       const { attribution, parent } = request;
       if (parent !== undefined) {
@@ -269,7 +280,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
     },
     async credentialFor(request: CallCredentialRequest, callOptions: CallOptions): Promise<Credential> {
       const { attribution, audience, taskCredential } = request;
-      const key = `${attribution.taskId}\u0000${audience}`;
+      const key = `${runKey(attribution)}\u0000${audience}`;
       const cached = perAudience.get(key);
       if (usable(cached)) return cached;
       if (taskCredential === undefined) {
@@ -312,7 +323,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           scope: result.scope ?? attribution.scope,
           expiresAt: Math.min(result.expiresAt ?? taskCredential.expiresAt, taskCredential.expiresAt),
         });
-        hold(attribution.taskId, credential, true);
+        hold(runKey(attribution), credential, true);
       } else {
         const remainingSec = Math.floor((taskCredential.expiresAt - clock()) / 1000);
         const { token, claims } = await mintTaskToken(authority, {
@@ -323,7 +334,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           now: clock(),
         });
         credential = hold(
-          attribution.taskId,
+          runKey(attribution),
           createCredential({
             token,
             jti: claims.jti,
@@ -338,10 +349,13 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       perAudience.set(key, credential);
       return credential;
     },
-    async revokeTask(taskId: string, callOptions: CallOptions): Promise<readonly Credential[]> {
-      const held = byTask.get(taskId) ?? [];
-      byTask.delete(taskId);
-      for (const key of perAudience.keys()) if (key.startsWith(`${taskId}\u0000`)) perAudience.delete(key);
+    async revokeTask(taskId: string, callOptions: RevokeTaskOptions): Promise<readonly Credential[]> {
+      const runs = runsOf(taskId, callOptions.runId);
+      const held = runs.flatMap((run) => byRun.get(run) ?? []);
+      for (const run of runs) {
+        byRun.delete(run);
+        for (const key of perAudience.keys()) if (key.startsWith(`${run}\u0000`)) perAudience.delete(key);
+      }
       const revoked: Credential[] = [];
       for (const { credential, exchanged } of held) {
         if (revocations.isRevoked(credential.jti)) continue;

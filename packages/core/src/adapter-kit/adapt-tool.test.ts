@@ -72,7 +72,7 @@ describe('adaptTool: the kit every framework adapter uses', () => {
     expect(decision?.credential?.audience).toBe('https://payments.example.com');
   });
 
-  it('a re-run with the same tool call id replays the result: no second execution, no new records', async () => {
+  it('a re-run with the same tool call id replays the result: no second execution, one replay record', async () => {
     const t = setup();
     const f = frameworkTools(t);
     await t.writ.task(task, async () => {
@@ -89,10 +89,15 @@ describe('adaptTool: the kit every framework adapter uses', () => {
         { toolCallId: 'call-1', approval: { approved: true } },
       );
       expect(second).toEqual(first);
-      expect(t.audit.events.length).toBe(records);
+      // the replay is recorded in the task that asked (and nothing else: no decision, approval or run)
+      expect(t.audit.events.slice(records).map((e) => e.kind === 'outcome' && e.outcome.status)).toEqual([
+        'replayed',
+      ]);
     });
     expect(f.ran).toEqual(['refund_order:42']);
     expect(t.audit.ofKind('decision')).toHaveLength(1);
+    const [, replayed] = t.audit.ofKind('outcome');
+    expect(replayed?.decisionIndex).toBe(t.audit.ofKind('outcome')[0]?.decisionIndex);
   });
 
   it('a framework approval without a pending check is refused (and recorded); so is one for other arguments', async () => {
@@ -118,7 +123,7 @@ describe('adaptTool: the kit every framework adapter uses', () => {
     ]);
   });
 
-  it('deny at check time is recorded at once, and replayed (not re-recorded) when the framework runs it anyway', async () => {
+  it('deny at check time is recorded at once, and replayed (recorded as a replay, not decided again) when the framework runs it anyway', async () => {
     const t = setup({ writ: { telemetry: { tracer: tracing.tracer } } });
     const f = frameworkTools(t);
     await t.writ.task(task, async () => {
@@ -133,12 +138,16 @@ describe('adaptTool: the kit every framework adapter uses', () => {
       const records = t.audit.events.length;
       const run = await f.remove.run({ orderId: 'c-7' }, { toolCallId: 'call-3' }).catch((e: unknown) => e);
       expect(run).toBe(check.error);
-      expect(t.audit.events.length).toBe(records);
+      expect(
+        t.audit.events
+          .slice(records)
+          .map((e) => e.kind === 'outcome' && [e.outcome.status, e.outcome.errorCode]),
+      ).toEqual([['replayed', 'WRIT_POLICY_DENIED']]);
     });
     expect(f.ran).toEqual([]);
     expect(t.policy.requests).toHaveLength(1);
     expect(t.audit.ofKind('decision')).toHaveLength(1);
-    expect(t.audit.ofKind('outcome')[0]?.outcome.status).toBe('refused');
+    expect(t.audit.ofKind('outcome').map((o) => o.outcome.status)).toEqual(['refused', 'replayed']);
     expect(tracing.toolSpans().map((s) => s.attributes['writ.policy.effect'])).toEqual(['deny']);
   });
 
@@ -207,6 +216,7 @@ describe('adaptTool: the kit every framework adapter uses', () => {
     expect(t.audit.ofKind('outcome').map((o) => [o.outcome.status, o.outcome.errorCode])).toEqual([
       ['suspended', 'Pause'],
       ['ok', undefined],
+      ['replayed', undefined],
     ]);
   });
 
@@ -271,6 +281,11 @@ describe('writ.task({ inbound }): continuing a caller’s task from its verified
     ).rejects.toMatchObject({
       code: 'WRIT_OPTIONS_INVALID',
     });
-    expect(t.audit.ofKind('task-start').map((e) => e.status)).toEqual(['refused', 'refused']);
+    // every refusal is recorded, the options one too (issue 18 item 13)
+    expect(t.audit.ofKind('task-start').map((e) => [e.status, e.refusal?.code])).toEqual([
+      ['refused', 'WRIT_SCOPE_EXCEEDED'],
+      ['refused', 'WRIT_TOKEN_EXPIRED'],
+      ['refused', 'WRIT_OPTIONS_INVALID'],
+    ]);
   });
 });

@@ -24,18 +24,29 @@ async function readyRun(approvals: ApprovalHandler | undefined, extra: Parameter
 }
 
 describe('stage 3: approve', () => {
-  it('the binding hash covers tool, canonical arguments, agent and decision', async () => {
+  it('the binding hash covers call id, tool, canonical arguments, agent, decision, task and requester', async () => {
     const { run } = await readyRun(undefined);
     const hash = bindingHashOf(run, NEEDS_APPROVAL);
-    expect(hash).toBe(
-      approvalBindingHash({
-        tool: 'refund_order',
-        argsDigest: run.call.argsDigest,
-        agent: 'spiffe://writ.local/agent/support',
-        decisionId: 'dec-1',
-      }),
-    );
+    const binding = {
+      tool: 'refund_order',
+      argsDigest: run.call.argsDigest,
+      agent: 'spiffe://writ.local/agent/support',
+      decisionId: 'dec-1',
+      taskId: 'task-1',
+      requester: { id: 'alice@example.com', issuer: null },
+      callId: 'call-1',
+    };
+    expect(hash).toBe(approvalBindingHash(binding));
     expect(bindingHashOf(run, { ...NEEDS_APPROVAL, decisionId: 'dec-2' })).not.toBe(hash);
+    for (const other of [
+      { taskId: 'task-2' },
+      { requester: { id: 'bob@example.com', issuer: null } },
+      { requester: null },
+      { callId: 'call-2' },
+      { agent: 'x' },
+    ]) {
+      expect(approvalBindingHash({ ...binding, ...other }), JSON.stringify(other)).not.toBe(hash);
+    }
   });
 
   it('asks the handler, checks the answer, and records it before going on', async () => {

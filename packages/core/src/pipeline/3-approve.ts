@@ -7,24 +7,60 @@ import { toPrincipalRef } from '../principal.js';
 import { ATTR } from '../telemetry.js';
 import { callService } from './deadline.js';
 import { appendEvent, approvalEvent } from './records.js';
+import { requesterOf } from './replay.js';
 import type { CallRun } from './state.js';
 
 /**
- * `sha256:<hex>` binding an approval to exactly one call: tool, canonical arguments, acting agent and
- * the decision that asked for it.
+ * What an approval is bound to: one call (its tool call id, tool and canonical arguments) of one task of
+ * one requester, by one acting agent, under the decision that asked for it.
  *
  * @example
  * ```ts
- * approvalBindingHash({ tool: 'refund_order', argsDigest: call.argsDigest, agent: actor.id, decisionId: decision.decisionId });
+ * const binding: ApprovalBinding = {
+ *   tool: 'refund_order',
+ *   argsDigest: call.argsDigest,
+ *   agent: 'spiffe://writ.local/agent/support',
+ *   decisionId: decision.decisionId,
+ *   taskId: attribution.taskId,
+ *   requester: { id: 'alice@example.com', issuer: 'https://login.example.com' },
+ *   callId: call.id,
+ * };
  * ```
  */
-export function approvalBindingHash(input: {
-  tool: string;
-  argsDigest: string;
-  agent: string;
-  decisionId: string;
-}): string {
-  return sha256Hex(canonicalJson(input));
+export interface ApprovalBinding {
+  readonly tool: string;
+  readonly argsDigest: string;
+  readonly agent: string;
+  readonly decisionId: string;
+  readonly taskId: string;
+  /** The task's requester (verified id and its issuer), `null` when the task is autonomous. */
+  readonly requester: { readonly id: string; readonly issuer: string | null } | null;
+  /** The tool call id (the framework's, or the one Writ generated). */
+  readonly callId: string;
+}
+
+/**
+ * `sha256:<hex>` binding an approval to exactly one call of one task: the canonical JSON of its
+ * {@link ApprovalBinding}. An answer must echo it; an answer bound to another call, task or requester is
+ * refused.
+ *
+ * @example
+ * ```ts
+ * approvalBindingHash({ tool: 'refund_order', argsDigest: call.argsDigest, agent: actor.id, decisionId: decision.decisionId, taskId, requester: null, callId: call.id });
+ * ```
+ */
+export function approvalBindingHash(input: ApprovalBinding): string {
+  return sha256Hex(
+    canonicalJson({
+      agent: input.agent,
+      argsDigest: input.argsDigest,
+      callId: input.callId,
+      decisionId: input.decisionId,
+      requester: input.requester,
+      taskId: input.taskId,
+      tool: input.tool,
+    }),
+  );
 }
 
 /** The binding hash of the approval a call's decision asks for. */
@@ -34,6 +70,9 @@ export function bindingHashOf(run: CallRun, decision: Decision): string {
     argsDigest: run.call.argsDigest,
     agent: currentActor(run.attribution).id,
     decisionId: decision.decisionId,
+    taskId: run.attribution.taskId,
+    requester: requesterOf(run.attribution),
+    callId: run.call.id,
   });
 }
 

@@ -62,7 +62,12 @@ describe('checkCall: deciding ahead of the run', () => {
     await expect(
       runCall(config, task, def, ARGS, { ...OPTIONS, ledger: true }, () => 1),
     ).rejects.toMatchObject({ code: 'WRIT_POLICY_DENIED' });
-    expect(audit.events).toHaveLength(2);
+    // the replay is recorded, nothing is decided again
+    expect(audit.events.map((e) => (e.kind === 'outcome' ? e.outcome.status : e.kind))).toEqual([
+      'decision',
+      'refused',
+      'replayed',
+    ]);
   });
 
   it('invalid input: refused and recorded without asking the policy', async () => {

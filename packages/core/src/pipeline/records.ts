@@ -23,6 +23,7 @@ import { WritError, type WritErrorCode } from '../errors.js';
 import type { AuditReceipt } from '../interfaces.js';
 import { toPrincipalRef } from '../principal.js';
 import { redact } from '../redact.js';
+import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
 import type { CallRun } from './state.js';
 
@@ -158,13 +159,28 @@ const toAuditUnavailable = (error: unknown) =>
 
 // ---- tasks ------------------------------------------------------------------------------------------
 
+/** How a task was opened, beside its attribution (what its task-start record says of it). */
+export interface TaskOpening {
+  /** It continues a task opened earlier (`writ.task({ resume })`). */
+  readonly resumed?: boolean | undefined;
+  /** Its correlation id came from unsigned incoming baggage. */
+  readonly correlationUnverified?: boolean | undefined;
+}
+
 /** The record that opens a task (`status: 'started'`), or says it was refused (with the refusal). */
-export function taskStartEvent(config: Config, attribution: Attribution, refusal?: WritError) {
+export function taskStartEvent(
+  config: Config,
+  attribution: Attribution,
+  refusal?: WritError,
+  opening: TaskOpening = {},
+) {
   return auditEvent(config, attribution, undefined, {
+    correlationUnverified: opening.correlationUnverified === true ? (true as const) : undefined,
     credential: refusal === undefined ? attribution.credential : undefined,
     inbound: refusal === undefined ? attribution.inbound : undefined,
     kind: 'task-start' as const,
     refusal: refusal === undefined ? undefined : refusalRecord(refusal),
+    resumed: opening.resumed === true ? (true as const) : undefined,
     scope: attribution.scope,
     status: refusal === undefined ? ('started' as const) : ('refused' as const),
   });
@@ -289,6 +305,36 @@ export function outcomeEvent(
 }
 
 type Outcome = OutcomeEvent['outcome'];
+
+/**
+ * The record of a call replayed for the task that asked (the framework ran a call that already ran): no
+ * execution, the recorded result returned, pointing at the call's decision record.
+ */
+export function replayEvent(
+  config: Config,
+  attribution: Attribution,
+  call: { readonly id: string; readonly name: string },
+  settled: SettledCall,
+  decisionIndex: number | undefined,
+) {
+  const outcome = { durationMs: 0 } as { -readonly [K in keyof Outcome]: Outcome[K] };
+  if (!settled.ok) {
+    const error = settled.error;
+    outcome.errorCode = WritError.isInstance(error)
+      ? error.code
+      : error instanceof Error
+        ? error.name
+        : 'Error';
+  }
+  if (settled.ok) outcome.resultDigest = digest(settled.value);
+  outcome.status = 'replayed';
+  return auditEvent(config, attribution, undefined, {
+    call: { id: call.id, name: call.name },
+    decisionIndex,
+    kind: 'outcome' as const,
+    outcome,
+  });
+}
 
 function refusalRecord(error: WritError): RefusalRecord {
   return Object.keys(error.details).length === 0

@@ -1,4 +1,5 @@
-import { currentActor } from '../attribution.js';
+import { type Attribution, currentActor } from '../attribution.js';
+import { canonicalJson, sha256Hex } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import type { TaskState } from '../context.js';
 import { toWritError, WritError } from '../errors.js';
@@ -10,7 +11,11 @@ import type { CallRun, RunOptions } from './state.js';
 // The call ledger's side of a run: which call an entry is bound to, claiming a call so it runs once,
 // replaying how it ended, and settling it when it ends.
 
-/** The ledger key of a call remembered by its tool call id (`undefined` when it is not remembered). */
+/**
+ * The ledger key of a call remembered by its tool call id (`undefined` when it is not remembered). A
+ * framework's tool call id is a hint, not an identity: providers, proxies and client-held histories
+ * reuse ids. An entry applies only to the same task, requester, acting agent, tool and arguments.
+ */
 export function callKeyOf(
   task: TaskState,
   def: ToolDefinition,
@@ -18,8 +23,23 @@ export function callKeyOf(
   options: RunOptions,
 ): CallKey | undefined {
   if (options.ledger !== true || options.toolCallId === undefined) return undefined;
-  const agent = currentActor(task.attribution).id;
-  return { callId: options.toolCallId, binding: `${def.name}\u0000${rawDigest}\u0000${agent}` };
+  const { attribution } = task;
+  const binding = sha256Hex(
+    canonicalJson({
+      agent: currentActor(attribution).id,
+      argsDigest: rawDigest,
+      requester: requesterOf(attribution),
+      taskId: attribution.taskId,
+      tool: def.name,
+    }),
+  );
+  return { callId: options.toolCallId, binding };
+}
+
+/** Who a task is for, as bindings name them: the verified id and its issuer (`null` when autonomous). */
+export function requesterOf(attribution: Attribution): { id: string; issuer: string | null } | null {
+  const requester = attribution.requester;
+  return requester === undefined ? null : { id: requester.id, issuer: requester.issuer ?? null };
 }
 
 /** Claims a call for this run; a caller that gives up while another claimant runs it gets `WRIT_ABORTED`. */
@@ -56,7 +76,13 @@ export function settleWhenDone(run: CallRun, key: CallKey, result: Promise<unkno
   const end = async (settled: SettledCall | undefined) => {
     try {
       if (settled === undefined) await config.calls.release(key);
-      else await config.calls.settle(key, { ...entryOf(run, key), settled, executed: run.executed });
+      else
+        await config.calls.settle(key, {
+          ...entryOf(run, key),
+          settled,
+          executed: run.executed,
+          decisionIndex: run.decisionReceipt?.index,
+        });
     } catch (error) {
       config.report(
         toWritError(

@@ -14,7 +14,14 @@ import { approve } from './3-approve.js';
 import { issueCredential } from './4-credential.js';
 import { execute } from './5-execute.js';
 import { markError, startCallSpan } from './call-span.js';
-import { appendEvent, appendQuietly, decisionEvent, outcomeEvent, redactedJson } from './records.js';
+import {
+  appendEvent,
+  appendQuietly,
+  decisionEvent,
+  outcomeEvent,
+  redactedJson,
+  replayEvent,
+} from './records.js';
 import { callKeyOf, claimCall, replay, settleWhenDone, suspended } from './replay.js';
 import { type CallRun, type Invoke, newCallRun, type RunOptions } from './state.js';
 
@@ -38,8 +45,16 @@ export async function runCall(
   let remembered: LedgerEntry | undefined;
   if (key !== undefined) {
     const claim = await claimCall(config, key, options.signal ?? task.signal ?? activeSignal);
-    // the framework re-ran a call that already ran (or was refused): same answer, no second execution
-    if (claim.status === 'settled') return replay(claim.entry.settled);
+    // the framework re-ran a call that already ran (or was refused): same answer, no second execution,
+    // recorded in the task that asked
+    if (claim.status === 'settled') {
+      const { settled, decisionIndex } = claim.entry;
+      await appendQuietly(
+        config,
+        replayEvent(config, task.attribution, { id: key.callId, name: def.name }, settled, decisionIndex),
+      );
+      return replay(settled);
+    }
     remembered = claim.entry;
   }
   let run: CallRun;

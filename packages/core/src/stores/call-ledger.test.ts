@@ -17,9 +17,14 @@ describe('in-memory call ledger', () => {
     const ledger = createInMemoryCallLedger({ max: 10, clock: () => now });
     await ledger.remember({ callId: 'c1', binding: 'A' }, entry('A', 2_000));
     expect(await ledger.get({ callId: 'c1', binding: 'A' })).toMatchObject({ binding: 'A' });
-    // the same call id with other arguments / agent: nothing, and the entry is forgotten
+    // the same call id under another binding (another task or user, other arguments): nothing, and the
+    // first entry is not disturbed by it
     expect(await ledger.get({ callId: 'c1', binding: 'B' })).toBeUndefined();
-    expect(await ledger.get({ callId: 'c1', binding: 'A' })).toBeUndefined();
+    await ledger.remember({ callId: 'c1', binding: 'B' }, entry('B', 2_000));
+    expect(await ledger.get({ callId: 'c1', binding: 'A' })).toMatchObject({ binding: 'A' });
+    // claims are per binding too: B running does not hold A up
+    expect((await ledger.claim({ callId: 'c1', binding: 'B' }, { signal: NEVER })).status).toBe('claimed');
+    expect((await ledger.claim({ callId: 'c1', binding: 'A' }, { signal: NEVER })).status).toBe('claimed');
     await ledger.remember({ callId: 'c2', binding: 'A' }, entry('A', 2_000));
     now = 2_000;
     expect(await ledger.get({ callId: 'c2', binding: 'A' })).toBeUndefined();

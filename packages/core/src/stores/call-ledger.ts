@@ -38,6 +38,8 @@ export interface LedgerEntry {
   readonly settled?: SettledCall | undefined;
   /** Whether the tool itself ran (a settled error is then the tool's, not a refusal). */
   readonly executed?: boolean | undefined;
+  /** Log index of the call's decision record, once it settled (a replay's outcome record points to it). */
+  readonly decisionIndex?: number | undefined;
   /** The approval binding hash, when the decision asked for approval. */
   readonly bindingHash?: string | undefined;
   /** Epoch ms after which the entry is forgotten. */
@@ -46,7 +48,8 @@ export interface LedgerEntry {
 
 /**
  * Which call an entry belongs to: the framework's tool call id, and the binding that must match for the
- * entry to apply (a call id that now carries other arguments, another agent… finds nothing).
+ * entry to apply — a digest of the task, requester, acting agent, tool and arguments. The same call id
+ * under another binding (another task or user reusing the id, other arguments) finds nothing.
  *
  * @example
  * ```ts
@@ -84,7 +87,7 @@ export type CallClaim =
  */
 export interface CallLedgerStore {
   readonly name: string;
-  /** The entry of a call: `undefined` when none, expired, or bound to another call (which is then forgotten). */
+  /** The entry of a call under this binding: `undefined` when none, or expired. */
   get(key: CallKey): Promise<LedgerEntry | undefined>;
   /** Remembers what `check` concluded (a decision, or a refusal) for a call that is not running. */
   remember(key: CallKey, entry: LedgerEntry): Promise<void>;
@@ -128,27 +131,29 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
   const entries = new Map<string, LedgerEntry>();
   /** Calls being run by a claimant here, until it settles or releases (never evicted). */
   const runs = new Map<string, { readonly done: Promise<void>; readonly end: () => void }>();
+  /** One slot per call id and binding: another task or user reusing the id has its own. */
+  const slot = (key: CallKey) => `${key.callId}\u0000${key.binding}`;
 
-  /** The live entry of a call bound to `key.binding`; anything else is forgotten. */
   const live = (key: CallKey): LedgerEntry | undefined => {
-    const entry = entries.get(key.callId);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= clock() || entry.binding !== key.binding) {
-      // expired, or the same call id now carries other arguments / another agent: forget it
-      entries.delete(key.callId);
+    const at = slot(key);
+    const entry = entries.get(at);
+    if (entry !== undefined && entry.expiresAt <= clock()) {
+      entries.delete(at);
       return undefined;
     }
     return entry;
   };
-  const put = (callId: string, entry: LedgerEntry) => {
-    entries.delete(callId);
-    entries.set(callId, entry);
+  const put = (key: CallKey, entry: LedgerEntry) => {
+    const at = slot(key);
+    entries.delete(at);
+    entries.set(at, entry);
     while (entries.size > max) entries.delete(entries.keys().next().value as string);
   };
-  const endRun = (callId: string) => {
-    const run = runs.get(callId);
+  const endRun = (key: CallKey) => {
+    const at = slot(key);
+    const run = runs.get(at);
     if (run === undefined) return;
-    runs.delete(callId);
+    runs.delete(at);
     run.end();
   };
 
@@ -158,7 +163,7 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
       return live(key);
     },
     async remember(key, entry) {
-      put(key.callId, entry);
+      put(key, entry);
     },
     async claim(key, { signal }) {
       for (;;) {
@@ -166,13 +171,13 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
         if (entry?.settled !== undefined) {
           return { status: 'settled', entry: entry as LedgerEntry & { settled: SettledCall } };
         }
-        const running = runs.get(key.callId);
+        const running = runs.get(slot(key));
         if (running === undefined) {
           let end = () => {};
           const done = new Promise<void>((resolve) => {
             end = resolve;
           });
-          runs.set(key.callId, { done, end });
+          runs.set(slot(key), { done, end });
           return { status: 'claimed', entry };
         }
         // another claimant runs it: wait for its result (or its release), unless the caller gives up
@@ -188,11 +193,11 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
       }
     },
     async settle(key, entry) {
-      put(key.callId, entry);
-      endRun(key.callId);
+      put(key, entry);
+      endRun(key);
     },
     async release(key) {
-      endRun(key.callId);
+      endRun(key);
     },
   };
 }

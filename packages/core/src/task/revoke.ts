@@ -17,7 +17,7 @@ export async function revokeTask(config: Config, attribution: Attribution, reaso
     revoked = await callService({
       ms: config.timeouts.credentialMs,
       signal: NEVER,
-      run: (signal) => broker.revokeTask(attribution.taskId, { signal }),
+      run: (signal) => broker.revokeTask(attribution.taskId, { signal, runId: attribution.runId }),
       timeout: () =>
         new WritError(
           'WRIT_CREDENTIAL_UNAVAILABLE',

@@ -5,7 +5,13 @@ import { type Credential, toCredentialRef } from '../credential.js';
 import { toWritError, WritError } from '../errors.js';
 import { validateOptions, WRIT_DEFAULTS } from '../options.js';
 import { callService, NEVER } from '../pipeline/deadline.js';
-import { appendEvent, appendQuietly, taskEndEvent, taskStartEvent } from '../pipeline/records.js';
+import {
+  appendEvent,
+  appendQuietly,
+  type TaskOpening,
+  taskEndEvent,
+  taskStartEvent,
+} from '../pipeline/records.js';
 import type { Principal } from '../principal.js';
 import { correlationIdFromContext, withCorrelationBaggage } from '../propagation.js';
 import { narrowScope, parseScope } from '../scope.js';
@@ -22,7 +28,20 @@ import {
 
 type Kind = 'task' | 'delegate' | 'autonomous';
 
-/** Opens a task (or delegation), runs `fn` inside it, and closes it (revocation, task-end record). */
+/** The ids and signal a task opens with, fixed before anything else is resolved. */
+interface Opening extends TaskOpening {
+  readonly taskId: string;
+  readonly runId: string;
+  readonly correlationId: string;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Opens a task (or delegation), runs `fn` inside it, and closes it (revocation, task-end record).
+ * Every refusal on the way — options that do not validate, identities that do not verify, a scope wider
+ * than allowed, a credential that cannot be issued — is recorded as a refused task-start before it is
+ * thrown.
+ */
 export async function runTask<R>(
   config: Config,
   kind: Kind,
@@ -30,118 +49,43 @@ export async function runTask<R>(
   fn: (task: TaskHandle) => R,
 ): Promise<Awaited<R>> {
   const parent = tryGetTaskState();
-  const options =
-    kind === 'delegate'
-      ? (validateOptions(delegateSchema, input, 'writ.delegate') as DelegateOptions)
-      : (validateOptions(taskSchema, input, 'writ.task') as TaskOptions);
-  if (kind === 'delegate' && parent === undefined) {
-    throw new WritError('WRIT_NO_TASK', 'writ.delegate() must be called inside writ.task()');
-  }
   const started = performance.now();
-  const taskOptions = options as TaskOptions;
-  const inbound = kind === 'task' ? taskOptions.inbound : undefined;
-  if (inbound !== undefined && taskOptions.requester !== undefined) {
-    throw new WritError(
-      'WRIT_OPTIONS_INVALID',
-      'writ.task: options.inbound and options.requester exclude each other (the token names the requester)',
-    );
-  }
-  const taskId = inbound?.taskId ?? config.generateId();
-  const correlationId =
-    taskOptions.correlationId ??
-    inbound?.correlationId ??
-    (kind === 'delegate' ? parent?.attribution.correlationId : undefined) ??
-    correlationIdFromContext() ??
-    parent?.attribution.correlationId ??
-    config.generateId();
-  const signal = options.signal ?? (kind === 'delegate' ? parent?.signal : undefined) ?? NEVER;
-  const provisional: Principal = {
-    kind: 'agent',
-    id: options.agent,
-    name: options.agent,
-    assurance: 'asserted',
-  };
 
-  // 1. identities and scope: refusals are audited as a refused task-staconfig
+  // 0. the options, validated inside the recording path
+  let options: TaskOptions;
+  try {
+    options = readOptions(kind, input, parent);
+  } catch (error) {
+    const refusal = toWritError(error, 'WRIT_OPTIONS_INVALID');
+    const opening = openingOf(config, kind, {} as TaskOptions, parent);
+    await appendQuietly(config, refusedStart(config, kind, input, parent, opening, refusal));
+    throw refusal;
+  }
+  const opening = openingOf(config, kind, options, parent);
+
+  // 1. identities and scope
   let attribution: Attribution;
   try {
-    if (kind === 'delegate' && parent !== undefined) {
-      const registered = registration(config, options.agent);
-      const scope = withinRegistration(registered, narrowScope(parent.attribution.scope, options.scope));
-      const agent = await resolveAgent(config, options.agent, signal, registered);
-      attribution = {
-        taskId,
-        correlationId,
-        requester: parent.attribution.requester,
-        autonomous: parent.attribution.autonomous,
-        chain: Object.freeze([...parent.attribution.chain, agent]),
-        intent: options.intent ?? parent.attribution.intent,
-        scope,
-        parentTaskId: parent.attribution.taskId,
-        conversationId: parent.attribution.conversationId,
-      };
-    } else if (inbound !== undefined) {
-      attribution = await continueInbound(
-        config,
-        inbound,
-        options.agent,
-        taskOptions,
-        taskId,
-        correlationId,
-        signal,
-      );
-    } else {
-      const registered = registration(config, options.agent);
-      const scope = withinRegistration(
-        registered,
-        parseScope(taskOptions.scope ?? registered?.scope ?? WRIT_DEFAULTS.taskScope),
-      );
-      const requester = await resolveRequester(config, taskOptions.requester, signal);
-      const agent = await resolveAgent(config, options.agent, signal, registered);
-      attribution = {
-        taskId,
-        correlationId,
-        requester,
-        autonomous: kind === 'autonomous' || requester === undefined,
-        chain: Object.freeze([agent]),
-        intent: taskOptions.intent,
-        scope,
-        parentTaskId: parent?.attribution.taskId,
-        conversationId: taskOptions.conversationId,
-      };
-    }
+    attribution = await attributionOf(config, kind, options, parent, opening);
   } catch (error) {
     const refusal = toWritError(error, 'WRIT_IDENTITY_INVALID');
-    const base = parent?.attribution;
-    await appendQuietly(
-      config,
-      taskStartEvent(
-        config,
-        {
-          taskId,
-          correlationId,
-          requester: kind === 'delegate' ? base?.requester : undefined,
-          autonomous: kind === 'delegate' ? (base?.autonomous ?? true) : taskOptions.requester === undefined,
-          chain: kind === 'delegate' && base ? [...base.chain, provisional] : [provisional],
-          intent: options.intent ?? (kind === 'delegate' ? base?.intent : undefined),
-          scope: [],
-          parentTaskId: base?.taskId,
-        },
-        refusal,
-      ),
-    );
+    await appendQuietly(config, refusedStart(config, kind, options, parent, opening, refusal));
     throw refusal;
   }
 
-  // 2. the task credential
+  // 2. the task credential, issued for this run of the task
   let credential: Credential | undefined;
   const broker = config.credentials;
   if (broker !== undefined) {
     try {
       credential = await callService({
         ms: config.timeouts.credentialMs,
-        signal,
-        run: (s) => broker.issueTaskCredential({ attribution, parent: parent?.credential }, { signal: s }),
+        signal: opening.signal,
+        run: (s) =>
+          broker.issueTaskCredential(
+            { attribution: attribution as Attribution, parent: parent?.credential },
+            { signal: s },
+          ),
         timeout: () =>
           new WritError(
             'WRIT_CREDENTIAL_UNAVAILABLE',
@@ -149,12 +93,13 @@ export async function runTask<R>(
           ),
       });
     } catch (error) {
+      // the broker's own verdicts pass through; anything else is an outage
       const refusal = WritError.isInstance(error)
         ? error
         : new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task credential could not be issued', {
             cause: error,
           });
-      await appendQuietly(config, taskStartEvent(config, attribution, refusal));
+      await appendQuietly(config, taskStartEvent(config, attribution, refusal, opening));
       throw refusal;
     }
     attribution = { ...attribution, credential: toCredentialRef(credential) };
@@ -163,14 +108,15 @@ export async function runTask<R>(
 
   // 3. the task-start record must be in the log before anything runs
   try {
-    await appendEvent(config, taskStartEvent(config, attribution));
+    await appendEvent(config, taskStartEvent(config, attribution, undefined, opening));
   } catch (error) {
     await revokeTask(config, attribution, 'task-start record not accepted');
     throw error;
   }
 
+  const { signal } = opening;
   const state: TaskState = { attribution, credential, writ: config.writ, signal };
-  const ctx = withCorrelationBaggage(withTaskState(activeContext(), state), correlationId);
+  const ctx = withCorrelationBaggage(withTaskState(activeContext(), state), attribution.correlationId);
   const handle: TaskHandle = Object.freeze({ attribution, credential, signal });
   let status: 'ok' | 'error' = 'ok';
   let errorCode: string | undefined;
@@ -185,4 +131,151 @@ export async function runTask<R>(
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     await appendQuietly(config, taskEndEvent(config, attribution, status, errorCode, durationMs));
   }
+}
+
+/** Validated options; throws `WRIT_OPTIONS_INVALID` (or `WRIT_NO_TASK` for a delegation outside a task). */
+function readOptions(kind: Kind, input: unknown, parent: TaskState | undefined): TaskOptions {
+  if (kind === 'delegate') {
+    const options = validateOptions(delegateSchema, input, 'writ.delegate') as DelegateOptions;
+    if (parent === undefined) {
+      throw new WritError('WRIT_NO_TASK', 'writ.delegate() must be called inside writ.task()');
+    }
+    return options as TaskOptions;
+  }
+  const options = validateOptions(taskSchema, input, 'writ.task') as TaskOptions;
+  if (options.inbound !== undefined && options.requester !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'writ.task: options.inbound and options.requester exclude each other (the token names the requester)',
+    );
+  }
+  if (options.inbound !== undefined && options.resume !== undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      "writ.task: options.inbound and options.resume exclude each other (an inbound task keeps the caller's id)",
+    );
+  }
+  return options;
+}
+
+/** Task id, run id, correlation id (and whether anyone vouches for it) and signal of a new task. */
+function openingOf(config: Config, kind: Kind, options: TaskOptions, parent: TaskState | undefined): Opening {
+  const inbound = kind === 'task' ? options.inbound : undefined;
+  const own = parent?.attribution.correlationId;
+  let correlationId = options.correlationId ?? inbound?.correlationId;
+  let correlationUnverified = false;
+  if (correlationId === undefined && kind === 'delegate') correlationId = own;
+  if (correlationId === undefined) {
+    const fromBaggage = correlationIdFromContext();
+    if (fromBaggage !== undefined) {
+      correlationId = fromBaggage;
+      // inside a task, the baggage is the task's own; outside one, any caller could have set it
+      correlationUnverified = fromBaggage !== own;
+    }
+  }
+  return {
+    taskId: inbound?.taskId ?? (kind === 'task' ? options.resume : undefined) ?? config.generateId(),
+    runId: config.generateId(),
+    correlationId: correlationId ?? own ?? config.generateId(),
+    correlationUnverified,
+    resumed: kind === 'task' && options.resume !== undefined,
+    signal: options.signal ?? (kind === 'delegate' ? parent?.signal : undefined) ?? NEVER,
+  };
+}
+
+/**
+ * The attribution of a new task, delegation or continued task. Scope only narrows: a delegation, and a
+ * task opened inside another task, get at most the enclosing task's scope (`WRIT_SCOPE_EXCEEDED` beyond).
+ */
+async function attributionOf(
+  config: Config,
+  kind: Kind,
+  options: TaskOptions,
+  parent: TaskState | undefined,
+  opening: Opening,
+): Promise<Attribution> {
+  const { taskId, runId, correlationId, signal } = opening;
+  const enclosing = parent?.attribution;
+  if (kind === 'delegate' && enclosing !== undefined) {
+    const registered = registration(config, options.agent);
+    const scope = withinRegistration(registered, narrowScope(enclosing.scope, options.scope));
+    const agent = await resolveAgent(config, options.agent, signal, registered);
+    return {
+      taskId,
+      runId,
+      correlationId,
+      requester: enclosing.requester,
+      autonomous: enclosing.autonomous,
+      chain: Object.freeze([...enclosing.chain, agent]),
+      intent: options.intent ?? enclosing.intent,
+      scope,
+      parentTaskId: enclosing.taskId,
+      conversationId: enclosing.conversationId,
+    };
+  }
+  const within = (scope: readonly string[]) =>
+    enclosing === undefined ? scope : narrowScope(enclosing.scope, scope);
+  if (kind === 'task' && options.inbound !== undefined) {
+    const continued = await continueInbound(
+      config,
+      options.inbound,
+      options.agent,
+      options,
+      taskId,
+      correlationId,
+      signal,
+    );
+    return { ...continued, runId, scope: within(continued.scope) };
+  }
+  const registered = registration(config, options.agent);
+  const requested = options.scope ?? registered?.scope ?? enclosing?.scope ?? WRIT_DEFAULTS.taskScope;
+  const scope = withinRegistration(registered, within(parseScope(requested)));
+  const requester = await resolveRequester(config, options.requester, signal);
+  const agent = await resolveAgent(config, options.agent, signal, registered);
+  return {
+    taskId,
+    runId,
+    correlationId,
+    requester,
+    autonomous: kind === 'autonomous' || requester === undefined,
+    chain: Object.freeze([agent]),
+    intent: options.intent,
+    scope,
+    parentTaskId: enclosing?.taskId,
+    conversationId: options.conversationId,
+  };
+}
+
+/**
+ * The record of a task refused before it had an attribution: what could be read of the options (an agent
+ * name within bounds, the enclosing task's requester and chain for a delegation), never more.
+ */
+function refusedStart(
+  config: Config,
+  kind: Kind,
+  input: unknown,
+  parent: TaskState | undefined,
+  opening: Opening,
+  refusal: WritError,
+) {
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const name = typeof raw.agent === 'string' && raw.agent.length > 0 ? raw.agent.slice(0, 256) : '(invalid)';
+  const provisional: Principal = { kind: 'agent', id: name, name, assurance: 'asserted' };
+  const enclosing = kind === 'delegate' ? parent?.attribution : undefined;
+  const intent = typeof raw.intent === 'string' && raw.intent.length <= 8192 ? raw.intent : undefined;
+  return taskStartEvent(
+    config,
+    {
+      taskId: opening.taskId,
+      correlationId: opening.correlationId,
+      requester: enclosing?.requester,
+      autonomous: enclosing?.autonomous ?? raw.requester === undefined,
+      chain: enclosing === undefined ? [provisional] : [...enclosing.chain, provisional],
+      intent: intent ?? enclosing?.intent,
+      scope: [],
+      parentTaskId: parent?.attribution.taskId,
+    },
+    refusal,
+    opening,
+  );
 }

@@ -74,6 +74,13 @@ export interface TaskOptions {
    * `requester`: the requester and chain come from the token.
    */
   inbound?: InboundTask;
+  /**
+   * Continue a task this service opened earlier, by its id: the request that answers an approval asked
+   * in an earlier request (AI SDK, LangGraph, OpenAI Agents and Mastra resumes). What Writ remembered
+   * for the task (decisions, pending approvals, settled calls) applies only to the same requester and
+   * agent; anything else is judged afresh. The task-start record says `resumed: true`.
+   */
+  resume?: string;
 }
 
 /**
@@ -140,6 +147,7 @@ export const taskSchema = z.strictObject({
   // tokens are not limited here: the identity provider refuses empty or oversized ones, recorded
   requester: z.union([z.string(), principalSchema]).optional(),
   inbound: inboundSchema.optional(),
+  resume: z.string().min(1).max(256).optional(),
   agent: agentName,
   intent: z.string().max(8192).optional(),
   scope: scopeSchema.optional(),

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { type Credential, createCredential } from '../credential.js';
 import { WritError } from '../errors.js';
 import { uuidv7 } from '../ids.js';
-import type {
-  CallCredentialRequest,
-  CallOptions,
-  CredentialBroker,
-  TaskCredentialRequest,
+import {
+  type CallCredentialRequest,
+  type CallOptions,
+  type CredentialBroker,
+  type RevokeTaskOptions,
+  runKey,
+  type TaskCredentialRequest,
 } from '../interfaces.js';
 import { isScopeSubset } from '../scope.js';
 
@@ -66,12 +68,13 @@ export function createInMemoryCredentialBroker(
   const ttlMs = options.ttlMs ?? 300_000;
   const clock = options.clock ?? Date.now;
   const issued: Credential[] = [];
-  const byToken = new Map<string, { credential: Credential; taskId: string }>();
-  const byTask = new Map<string, Credential[]>();
+  const byToken = new Map<string, { credential: Credential; run: string }>();
+  /** What was issued, per run of a task (`runKey`). */
+  const byRun = new Map<string, Credential[]>();
   const perAudience = new Map<string, Credential>();
   const revoked = new Set<string>();
 
-  const mint = (taskId: string, scope: readonly string[], type: string, audience?: string): Credential => {
+  const mint = (run: string, scope: readonly string[], type: string, audience?: string): Credential => {
     const credential = createCredential({
       token: `writ_test_${randomBytes(18).toString('base64url')}`,
       jti: uuidv7(clock()),
@@ -81,10 +84,10 @@ export function createInMemoryCredentialBroker(
       expiresAt: clock() + ttlMs,
     });
     issued.push(credential);
-    byToken.set(credential.token, { credential, taskId });
-    const list = byTask.get(taskId) ?? [];
+    byToken.set(credential.token, { credential, run });
+    const list = byRun.get(run) ?? [];
     list.push(credential);
-    byTask.set(taskId, list);
+    byRun.set(run, list);
     return credential;
   };
 
@@ -99,14 +102,15 @@ export function createInMemoryCredentialBroker(
           'a delegated credential cannot carry more scope than its parent',
         );
       }
-      return mint(attribution.taskId, attribution.scope, 'urn:ietf:params:oauth:token-type:txn_token');
+      return mint(runKey(attribution), attribution.scope, 'urn:ietf:params:oauth:token-type:txn_token');
     },
     async credentialFor(request: CallCredentialRequest, _options: CallOptions): Promise<Credential> {
-      const key = `${request.attribution.taskId}\u0000${request.audience}`;
+      const run = runKey(request.attribution);
+      const key = `${run}\u0000${request.audience}`;
       const cached = perAudience.get(key);
       if (cached !== undefined && !revoked.has(cached.jti) && cached.expiresAt > clock()) return cached;
       const credential = mint(
-        request.attribution.taskId,
+        run,
         request.attribution.scope,
         'urn:ietf:params:oauth:token-type:access_token',
         request.audience,
@@ -114,9 +118,13 @@ export function createInMemoryCredentialBroker(
       perAudience.set(key, credential);
       return credential;
     },
-    async revokeTask(taskId: string, _options: CallOptions): Promise<readonly Credential[]> {
-      const list = byTask.get(taskId) ?? [];
-      byTask.delete(taskId);
+    async revokeTask(taskId: string, options: RevokeTaskOptions): Promise<readonly Credential[]> {
+      const runs =
+        options.runId === undefined
+          ? [...byRun.keys()].filter((k) => k.startsWith(`${taskId}\u0000`))
+          : [runKey({ taskId, runId: options.runId })];
+      const list = runs.flatMap((k) => byRun.get(k) ?? []);
+      for (const k of runs) byRun.delete(k);
       const now = list.filter((c) => !revoked.has(c.jti));
       for (const c of now) revoked.add(c.jti);
       return now;

@@ -1,0 +1,119 @@
+// The catalogue of trust-boundary attacks (issue 18): each names the promise it attacks, the family it
+// belongs to and the issue item; every test under this directory is written as one of these attacks
+// (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
+
+export type Family =
+  | 'tasks and users'
+  | 'services (MCP)'
+  | 'approvals'
+  | 'evidence (verify, explain)'
+  | 'terminal and report output'
+  | 'tools and arguments'
+  | 'files on disk';
+
+export interface Attack {
+  readonly family: Family;
+  /** Issue 18 item. */
+  readonly item: number;
+  /** The promise attacked. */
+  readonly promise: string;
+}
+
+export const ATTACKS = {
+  'ledger-cross-user': {
+    family: 'tasks and users',
+    item: 1,
+    promise: 'a settled result is served only to the task and requester that ran it',
+  },
+  'ledger-cross-task-decision': {
+    family: 'tasks and users',
+    item: 1,
+    promise: 'a decision made for one task never lets another task run',
+  },
+  'ledger-cross-user-approval': {
+    family: 'approvals',
+    item: 1,
+    promise: 'an approval binds one call of one task of one requester: another user cannot use it',
+  },
+  'ai-sdk-numbered-call-ids': {
+    family: 'tasks and users',
+    item: 1,
+    promise:
+      'through the real AI SDK loop, two users whose provider numbers tool calls "0" get their own results',
+  },
+  'replay-recorded-in-asking-task': {
+    family: 'tasks and users',
+    item: 1,
+    promise: 'a replayed call is recorded in the task that asked for it',
+  },
+  'lazy-async-generator': {
+    family: 'tools and arguments',
+    item: 7,
+    promise: "a tool's body runs inside the pipeline: recorded outcome, live credential, inside the span",
+  },
+  'lazy-readable-stream': {
+    family: 'tools and arguments',
+    item: 7,
+    promise: 'a ReadableStream result is drained inside the pipeline and its error recorded',
+  },
+  'redact-tojson': {
+    family: 'tools and arguments',
+    item: 8,
+    promise: 'redaction applies to the canonical form that is recorded, whatever the object type',
+  },
+  'args-mutated-during-approval': {
+    family: 'approvals',
+    item: 11,
+    promise: 'the tool gets the exact arguments whose digest was approved',
+  },
+  'args-tojson-disguise': {
+    family: 'tools and arguments',
+    item: 11,
+    promise: 'the recorded arguments are the arguments the tool gets',
+  },
+  'nested-task-widens': {
+    family: 'tasks and users',
+    item: 12,
+    promise: 'scope only narrows: a task opened inside a delegation cannot widen it',
+  },
+  'refusal-over-limits': {
+    family: 'tasks and users',
+    item: 13,
+    promise: 'every refusal is recorded, including options over the limits',
+  },
+  'continued-task-revokes-sibling': {
+    family: 'services (MCP)',
+    item: 10,
+    promise:
+      "a request's credentials live until that request ends; a decision never names a revoked credential",
+  },
+  'correlation-unverified': {
+    family: 'services (MCP)',
+    item: 16,
+    promise:
+      "a correlation id an unauthenticated caller chose is marked as such, never passed off as the task's",
+  },
+  'args-size': {
+    family: 'tools and arguments',
+    item: 16,
+    promise: 'arguments over a configurable size are refused before they are canonicalised, and recorded',
+  },
+  'captured-proto-member': {
+    family: 'tools and arguments',
+    item: 16,
+    promise: 'captured arguments are the digested arguments, "__proto__" members included',
+  },
+  'span-status-echoes-args': {
+    family: 'tools and arguments',
+    item: 16,
+    promise: "a tool's own error message stays out of the span unless opted in",
+  },
+} as const satisfies Record<string, Attack>;
+
+export type AttackId = keyof typeof ATTACKS;
+
+/** A test title that names the attack (tally.test.ts finds them by `attack('<id>'`). */
+export function attack(id: AttackId, what: string): string {
+  const a = ATTACKS[id];
+  return `[18.${a.item} ${id}] ${what}`;
+}
