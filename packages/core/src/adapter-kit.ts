@@ -24,6 +24,18 @@ export {
   parseAdapterOptions,
   refusalMessage,
 } from './adapter.js';
+// approvals through the framework: the answer, the approver option, what is still pending
+export {
+  type ApprovalAnswerLike,
+  answeredApproval,
+  approverSchema,
+} from './adapter-kit/approval-answer.js';
+export { modelRefusal } from './adapter-kit/model-refusal.js';
+export {
+  createPendingApprovals,
+  type PendingApprovals,
+  type PendingApprovalsOptions,
+} from './adapter-kit/pending-approvals.js';
 // context: where the attribution and the tool call live
 export { ATTRIBUTION_KEY, activeContext, runInContext } from './context.js';
 // propagation across processes (HTTP headers, MCP `_meta`)

@@ -20,8 +20,9 @@ export {
   APPROVAL_META_KEY,
   APPROVAL_SCHEMA,
   type ApprovalFormSchema,
-  type ApprovalPrompt,
-} from './shared/elicitation.js';
+  type WritApprovalAnswer,
+  type WritApprovalRequest,
+} from './shared/approval-flow.js';
 export type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,

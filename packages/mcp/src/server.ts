@@ -4,7 +4,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { WritError } from '@writ/core';
 import { isTaskHandler, toolRegistry } from './sdk.js';
-import type { ElicitingServer } from './shared/elicitation.js';
+import type { ElicitingServer } from './shared/approval-flow.js';
 import type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,

@@ -9,7 +9,7 @@ import { validateOptions } from '@writ/core/internal';
 import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
-import type { ApprovalPrompt } from './elicitation.js';
+import type { WritApprovalRequest } from './approval-flow.js';
 
 /**
  * Where a server may find the caller's task token: `params._meta["io.writ/txn-token"]` (`meta`), the
@@ -101,7 +101,7 @@ export interface InstrumentServerOptionsOf<Auth> extends AdapterOptions {
   /** Narrows the caller's scope on this server (never widens it: `WRIT_SCOPE_EXCEEDED`). @default the token's scope */
   scope?: readonly string[] | undefined;
   /** The text of the approval elicitation. @default `<check.message>. Allow <tool> with <args>?` */
-  approvalMessage?: ((prompt: ApprovalPrompt) => string) | undefined;
+  approvalMessage?: ((request: WritApprovalRequest) => string) | undefined;
 }
 
 /** The validated server options, defaults applied. @internal */
@@ -114,7 +114,7 @@ export interface ServerSettings<Auth> {
   readonly requireTaskToken: boolean;
   readonly tokenSources: readonly TaskTokenSource[];
   readonly scope: readonly string[] | undefined;
-  readonly approvalMessage: ((prompt: ApprovalPrompt) => string) | undefined;
+  readonly approvalMessage: ((request: WritApprovalRequest) => string) | undefined;
 }
 
 const optionalFunction = <T>(message: string) =>
@@ -134,8 +134,8 @@ const serverSchema = z.strictObject({
     .array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' }))
     .max(1024)
     .optional(),
-  approvalMessage: optionalFunction<(prompt: ApprovalPrompt) => string>(
-    'must be a function (prompt) => string',
+  approvalMessage: optionalFunction<(request: WritApprovalRequest) => string>(
+    'must be a function (request) => string',
   ),
 });
 

@@ -20,7 +20,12 @@ import {
 import { uuidv7 } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
 import { DEFAULTS } from '../defaults.js';
-import { type ApprovalPrompt, type ElicitingServer, elicitApproval, previewArgs } from './elicitation.js';
+import {
+  type ElicitingServer,
+  elicitApproval,
+  previewArgs,
+  type WritApprovalRequest,
+} from './approval-flow.js';
 import {
   type InstrumentServerOptionsOf,
   parseServerOptions,
@@ -215,7 +220,7 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
   }
 
   /** The elicitation text: the `approvalMessage` option's, or the default when it has none or throws. */
-  private approvalText(prompt: ApprovalPrompt): string {
+  private approvalText(prompt: WritApprovalRequest): string {
     const fallback = `${prompt.message}. Allow ${prompt.tool} with ${prompt.argsPreview}?`;
     try {
       const text = this.settings.approvalMessage?.(prompt);
@@ -333,8 +338,14 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       if (check.effect === 'deny') return refusalResult(check.error, check.message);
       let approval: FrameworkApproval | undefined;
       if (check.effect === 'approval_required') {
-        const argsPreview = previewArgs(args);
-        const prompt: ApprovalPrompt = { tool: name, args, argsPreview, message: check.message };
+        const prompt: WritApprovalRequest = {
+          tool: name,
+          args,
+          argsPreview: previewArgs(args),
+          message: check.message,
+          bindingHash: check.bindingHash,
+          expiresAt: check.expiresAt,
+        };
         const answer = await elicitApproval(this.elicitor, {
           message: this.approvalText(prompt),
           approval: { tool: name, bindingHash: check.bindingHash, expiresAt: check.expiresAt },

@@ -7,13 +7,14 @@
  * @module @writ/mcp/v2
  */
 export { DEFAULTS } from '../defaults.js';
-export type { InstrumentClientOptions } from '../shared/client.js';
 export {
   APPROVAL_META_KEY,
   APPROVAL_SCHEMA,
   type ApprovalFormSchema,
-  type ApprovalPrompt,
-} from '../shared/elicitation.js';
+  type WritApprovalAnswer,
+  type WritApprovalRequest,
+} from '../shared/approval-flow.js';
+export type { InstrumentClientOptions } from '../shared/client.js';
 export type {
   InstrumentServerOptionsOf,
   TaskTokenSource,

@@ -1,6 +1,6 @@
 import type { AuthInfo, McpServer, RegisteredTool, ServerContext } from '@modelcontextprotocol/server';
 import { WritError } from '@writ/core';
-import type { ElicitingServer } from '../shared/elicitation.js';
+import type { ElicitingServer } from '../shared/approval-flow.js';
 import type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,

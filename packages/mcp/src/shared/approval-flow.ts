@@ -1,15 +1,17 @@
 import { DEFAULTS } from '../defaults.js';
 
 /**
- * What an approval prompt is built from, for the `approvalMessage` option of `instrumentServer`.
+ * The approval Writ asks the human at the client for: what the `approvalMessage` option of
+ * `instrumentServer` builds the elicitation text from. The elicitation request carries
+ * `{ tool, bindingHash, expiresAt }` of it in `_meta["io.writ/approval"]` ({@link APPROVAL_META_KEY}).
  *
  * @example
  * ```ts
- * const approvalMessage = (request: ApprovalPrompt) =>
+ * const approvalMessage = (request: WritApprovalRequest) =>
  *   `The assistant wants to ${request.tool} with ${request.argsPreview}. ${request.message}. Allow it?`;
  * ```
  */
-export interface ApprovalPrompt {
+export interface WritApprovalRequest {
   /** The tool name. */
   readonly tool: string;
   /** The call's arguments. */
@@ -18,7 +20,35 @@ export interface ApprovalPrompt {
   readonly argsPreview: string;
   /** Why Writ asks: `check.message` (`refund_order needs human approval (cedar): …`). */
   readonly message: string;
+  /** `sha256:<hex>` binding the approval to this tool, these arguments, this agent and this decision. */
+  readonly bindingHash: string;
+  /** Epoch ms after which the answer is refused (the elicitation request times out then too). */
+  readonly expiresAt: number;
 }
+
+/**
+ * The answer to a {@link WritApprovalRequest}: the `content` of an `accept` elicitation result, the
+ * form {@link APPROVAL_SCHEMA} describes. Only `approve: true` approves; `reason` is kept in the audit
+ * record.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+ * import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+ *
+ * const client = new Client({ name: 'support-ui', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+ * client.setRequestHandler(ElicitRequestSchema, async (request) => {
+ *   const content: WritApprovalAnswer = { approve: await ui.confirm(request.params.message), reason: 'checked the receipt' };
+ *   return { action: 'accept', content };
+ * });
+ * ```
+ */
+export type WritApprovalAnswer = {
+  /** Ticked: the call may run with exactly these arguments. */
+  approve: boolean;
+  /** Why, kept in the audit record (trimmed, at most 1000 characters). */
+  reason?: string;
+};
 
 /**
  * The JSON Schema of {@link APPROVAL_SCHEMA} (a restricted, flat object schema, as elicitation requires).

@@ -1,4 +1,3 @@
-import type { Principal } from '@writ/core';
 import type { PrincipalKind } from '@writ/core/plugin';
 import { z } from 'zod';
 
@@ -123,17 +122,4 @@ export const approvalAnswerSchema = z.object({
  */
 export function isWritApprovalRequest(value: unknown): value is WritApprovalRequest {
   return approvalRequestSchema.safeParse(value).success;
-}
-
-/** The approver named in an answer, as the asserted principal Writ records. @internal */
-export function approverOf(answer: z.infer<typeof approvalAnswerSchema>): Principal | undefined {
-  const a = answer.approver;
-  if (a === undefined) return undefined;
-  return {
-    kind: a.kind ?? 'human',
-    id: a.id,
-    assurance: 'asserted',
-    ...(a.name === undefined ? {} : { name: a.name }),
-    ...(a.issuer === undefined ? {} : { issuer: a.issuer }),
-  };
 }
