@@ -5,12 +5,13 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import { WritError } from '@writ/core';
 import { isTaskHandler, toolRegistry } from './sdk.js';
 import type { ElicitingServer } from './shared/approval-flow.js';
+import { instrumentToolServer } from './shared/instrument-server.js';
 import type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,
   TaskTokenVerifierOf,
 } from './shared/options.js';
-import { instrumentToolServer, type ServerGlue } from './shared/serve.js';
+import type { ServerGlue } from './shared/server-glue.js';
 
 export type { TaskTokenSource } from './shared/options.js';
 export { REFUSAL_META_KEY } from './shared/refusal.js';

@@ -182,6 +182,24 @@ export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPrevie
 }
 
 /**
+ * The elicitation text: what the `approvalMessage` option makes of the request, or
+ * `<message>. Allow <tool> with <argsPreview>?` when there is no such option, or it throws or returns
+ * no text. @internal
+ */
+export function approvalText(
+  request: WritApprovalRequest,
+  approvalMessage: ((request: WritApprovalRequest) => string) | undefined,
+): string {
+  const fallback = `${request.message}. Allow ${request.tool} with ${request.argsPreview}?`;
+  try {
+    const text = approvalMessage?.(request);
+    return typeof text === 'string' && text.length > 0 ? text : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
  * Asks the human at the client through MCP elicitation (`elicitation/create`, form mode), sent as part
  * of the `tools/call` being handled so Streamable HTTP routes it on that request's stream.
  * @internal
