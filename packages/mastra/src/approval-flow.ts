@@ -1,4 +1,4 @@
-import type { PrincipalKind } from '@writ/core/plugin';
+import type { ApprovalAnswerLike } from '@writ/core/adapter';
 import { z } from 'zod';
 
 /**
@@ -50,9 +50,12 @@ export interface WritApprovalRequest {
 }
 
 /**
- * The answer to a {@link WritApprovalRequest}, passed as Mastra resume data. Mastra's own
- * `approveToolCall()` / `declineToolCall({ reason })` (and their `…Generate` forms) send exactly this
- * shape, so they answer Writ's approvals too; `resumeStream` / `resumeGenerate` can also name the approver.
+ * The answer to a {@link WritApprovalRequest}, passed as Mastra resume data: `approved`, a `reason`
+ * (shown to the model when the call is declined) and who answered, `approver` (recorded with assurance
+ * `asserted`: the application vouches for it; by default the task's requester when approved, unknown
+ * (`null`) when declined). Mastra's own `approveToolCall()` / `declineToolCall({ reason })` (and their
+ * `…Generate` forms) send exactly this shape, so they answer Writ's approvals too; `resumeStream` /
+ * `resumeGenerate` can also name the approver.
  *
  * @example
  * ```ts
@@ -60,23 +63,7 @@ export interface WritApprovalRequest {
  * await agent.resumeGenerate(answer, { runId: output.runId, toolCallId });
  * ```
  */
-export interface WritApprovalAnswer {
-  readonly approved: boolean;
-  /** Why; shown to the model when the call is declined. */
-  readonly reason?: string | undefined;
-  /**
-   * Who answered (recorded with assurance `asserted`: the application vouches for it).
-   * @default the task's requester when approved; unknown (`null`) when declined
-   */
-  readonly approver?:
-    | {
-        readonly id: string;
-        readonly kind?: PrincipalKind | undefined;
-        readonly name?: string | undefined;
-        readonly issuer?: string | undefined;
-      }
-    | undefined;
-}
+export interface WritApprovalAnswer extends ApprovalAnswerLike {}
 
 const text = z.string().min(1).max(2048);
 

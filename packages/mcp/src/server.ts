@@ -13,9 +13,6 @@ import type {
 } from './shared/options.js';
 import type { ServerGlue } from './shared/server-glue.js';
 
-export type { TaskTokenSource } from './shared/options.js';
-export { REFUSAL_META_KEY } from './shared/refusal.js';
-
 /**
  * The `extra` argument MCP server tool handlers receive (SDK 1.x).
  *

@@ -5,7 +5,7 @@ import {
   type InboundTask,
   parseAdapterOptions,
 } from '@writ/core/adapter';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
 import { DEFAULTS } from '../defaults.js';
@@ -117,14 +117,11 @@ export interface ServerSettings<Auth> {
   readonly approvalMessage: ((request: WritApprovalRequest) => string) | undefined;
 }
 
-const optionalFunction = <T>(message: string) =>
-  z.custom<T>((v) => typeof v === 'function', { message }).optional();
 const serverSchema = z.strictObject({
   agent: z.string().min(1).max(256),
-  verifyTaskToken: z.custom<TaskTokenVerifierOf<unknown>>((v) => typeof v === 'function', {
-    message:
-      'must be a function (token, context) => InboundTask, e.g. wrapping verifyTaskToken from @writ/identity',
-  }),
+  verifyTaskToken: functionSchema<TaskTokenVerifierOf<unknown>>(
+    'must be a function (token, context) => InboundTask, e.g. wrapping verifyTaskToken from @writ/identity',
+  ),
   requireTaskToken: z.boolean().optional(),
   tokenSources: z
     .array(z.enum(['meta', 'header', 'authInfo']))
@@ -134,9 +131,9 @@ const serverSchema = z.strictObject({
     .array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' }))
     .max(1024)
     .optional(),
-  approvalMessage: optionalFunction<(request: WritApprovalRequest) => string>(
+  approvalMessage: functionSchema<(request: WritApprovalRequest) => string>(
     'must be a function (request) => string',
-  ),
+  ).optional(),
 });
 
 /** Validates `instrumentServer`'s options (`WRIT_OPTIONS_INVALID` naming the option) and applies defaults. @internal */

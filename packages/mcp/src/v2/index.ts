@@ -6,23 +6,7 @@
  * @packageDocumentation
  * @module @writ/mcp/v2
  */
-export { DEFAULTS } from '../defaults.js';
-export {
-  APPROVAL_META_KEY,
-  APPROVAL_SCHEMA,
-  type ApprovalFormSchema,
-  type WritApprovalAnswer,
-  type WritApprovalRequest,
-} from '../shared/approval-flow.js';
-export type { InstrumentClientOptions } from '../shared/client.js';
-export type {
-  InstrumentServerOptionsOf,
-  TaskTokenSource,
-  TaskTokenVerificationOf,
-  TaskTokenVerifierOf,
-} from '../shared/options.js';
-export { REFUSAL_META_KEY } from '../shared/refusal.js';
-export { VERSION } from '../version.js';
+export * from '../shared/public.js';
 export { instrumentClient, type McpClientLike } from './client.js';
 export {
   type InstrumentServerOptions,
