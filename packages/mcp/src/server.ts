@@ -3,7 +3,6 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { WritError } from '@writ/core';
-import { isTaskHandler, toolRegistry } from './sdk.js';
 import type { ElicitingServer } from './shared/approval-flow.js';
 import { instrumentToolServer } from './shared/instrument-server.js';
 import type {
@@ -12,6 +11,7 @@ import type {
   TaskTokenVerifierOf,
 } from './shared/options.js';
 import type { ServerGlue } from './shared/server-glue.js';
+import { isTaskHandler, toolRegistry } from './v1-tool-registry.js';
 
 /**
  * The `extra` argument MCP server tool handlers receive (SDK 1.x).

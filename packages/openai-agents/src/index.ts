@@ -15,5 +15,5 @@ export {
   writToolErrorFormatter,
 } from './approval-flow.js';
 export { type WritMcpToolMetaOptions, writMcpToolMeta } from './mcp-meta.js';
-export { DEFAULTS, FRAMEWORK, type WithWritOptions, type WritToolsOptions } from './options.js';
+export { FRAMEWORK, OPENAI_AGENTS_DEFAULTS, type WithWritOptions, type WritToolsOptions } from './options.js';
 export { withWrit, writTools } from './with-writ.js';

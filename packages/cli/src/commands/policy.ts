@@ -3,7 +3,7 @@ import { WritError } from '@writ/core';
 import type { DecisionEffect } from '@writ/core/plugin';
 import type { CedarEngine, CreateCedarEngineOptions } from '@writ/policy';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parsePolicyCases, toAuthorizationRequest } from '../policy-cases.js';
 import type { ActionFactory } from '../program.js';
@@ -151,7 +151,7 @@ async function schemaLabel(ctx: CommandContext, flags: PolicyFlags): Promise<str
 function policyProblem(error: unknown): PolicyErrorJson {
   if (!WritError.isInstance(error) || error.code !== 'WRIT_POLICY_INVALID') throw error;
   const cause = error.cause as NodeJS.ErrnoException | undefined;
-  if (typeof cause?.code === 'string') throw error; // ENOENT, EACCES…: a runtime error, not an invalid policy
+  if (typeof cause?.code === 'string') throw error; // ENOENT, EACCES…: an error (exit 3), not an invalid policy
   const d = error.details;
   return {
     code: error.code,

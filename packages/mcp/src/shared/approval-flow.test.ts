@@ -7,7 +7,7 @@ import {
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import {
   APPROVAL_META_KEY,
   APPROVAL_SCHEMA,
@@ -24,8 +24,8 @@ describe('previewArgs', () => {
     expect(previewArgs({ orderId: '42' })).toBe('{"orderId":"42"}');
     expect(previewArgs(undefined)).toBe('{}');
     expect(previewArgs({ note: 'x'.repeat(20) }, 10)).toBe('{"note":"x…');
-    expect(previewArgs('y'.repeat(DEFAULTS.approvalPreviewChars + 5))).toHaveLength(
-      DEFAULTS.approvalPreviewChars + 1,
+    expect(previewArgs('y'.repeat(MCP_DEFAULTS.approvalPreviewChars + 5))).toHaveLength(
+      MCP_DEFAULTS.approvalPreviewChars + 1,
     );
   });
 

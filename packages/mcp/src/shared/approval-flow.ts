@@ -1,4 +1,4 @@
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 
 /**
  * The approval Writ asks the human at the client for: what the `approvalMessage` option of
@@ -16,7 +16,7 @@ export interface WritApprovalRequest {
   readonly tool: string;
   /** The call's arguments. */
   readonly args: unknown;
-  /** The arguments as JSON, cut to `DEFAULTS.approvalPreviewChars` characters. */
+  /** The arguments as JSON, cut to `MCP_DEFAULTS.approvalPreviewChars` characters. */
   readonly argsPreview: string;
   /** Why Writ asks: `check.message` (`refund_order needs human approval (cedar): …`). */
   readonly message: string;
@@ -171,7 +171,7 @@ export function supportsFormElicitation(
 }
 
 /** The arguments as JSON for the approver, cut to `max` characters. @internal */
-export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPreviewChars): string {
+export function previewArgs(args: unknown, max: number = MCP_DEFAULTS.approvalPreviewChars): string {
   let json: string;
   try {
     json = JSON.stringify(args ?? {}) ?? '{}';

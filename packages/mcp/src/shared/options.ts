@@ -8,7 +8,7 @@ import {
 import { functionSchema, validateOptions } from '@writ/core/internal';
 import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import type { WritApprovalRequest } from './approval-flow.js';
 
 /**
@@ -94,9 +94,9 @@ export interface InstrumentServerOptionsOf<Auth> extends AdapterOptions {
   agent: string;
   /** Verifies the caller's task token; the server's records take the task id, requester and chain from it. */
   verifyTaskToken: TaskTokenVerifierOf<Auth>;
-  /** Refuse calls without a task token. @default DEFAULTS.requireTaskToken (true) */
+  /** Refuse calls without a task token. @default MCP_DEFAULTS.requireTaskToken (true) */
   requireTaskToken?: boolean | undefined;
-  /** Where to look for the task token, in order. @default DEFAULTS.tokenSources (['meta', 'header', 'authInfo']) */
+  /** Where to look for the task token, in order. @default MCP_DEFAULTS.tokenSources (['meta', 'header', 'authInfo']) */
   tokenSources?: readonly TaskTokenSource[] | undefined;
   /** Narrows the caller's scope on this server (never widens it: `WRIT_SCOPE_EXCEEDED`). @default the token's scope */
   scope?: readonly string[] | undefined;
@@ -146,8 +146,8 @@ export function parseServerOptions<Auth>(options: InstrumentServerOptionsOf<Auth
     defaults,
     agent: settings.agent,
     verify: settings.verifyTaskToken as TaskTokenVerifierOf<Auth>,
-    requireTaskToken: settings.requireTaskToken ?? DEFAULTS.requireTaskToken,
-    tokenSources: settings.tokenSources ?? DEFAULTS.tokenSources,
+    requireTaskToken: settings.requireTaskToken ?? MCP_DEFAULTS.requireTaskToken,
+    tokenSources: settings.tokenSources ?? MCP_DEFAULTS.tokenSources,
     scope: settings.scope,
     approvalMessage: settings.approvalMessage,
   };

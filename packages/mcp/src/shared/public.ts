@@ -1,6 +1,6 @@
 // What `@writ/mcp` and `@writ/mcp/v2` both export, whatever the SDK generation: one list, re-exported by
 // each entry point beside its own `instrumentServer` / `instrumentClient`.
-export { DEFAULTS } from '../defaults.js';
+export { MCP_DEFAULTS } from '../defaults.js';
 export { VERSION } from '../version.js';
 export {
   APPROVAL_META_KEY,

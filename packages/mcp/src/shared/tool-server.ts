@@ -9,7 +9,7 @@ import {
 } from '@writ/core/adapter';
 import { uuidv7 } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import {
   approvalText,
   type ElicitingServer,
@@ -96,7 +96,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     }
     const { writ, tools, defaults } = this.settings;
     const adapted = adaptTool(
-      DEFAULTS.frameworkName,
+      MCP_DEFAULTS.frameworkName,
       { name, description: tool.description },
       (_args, ctx) => {
         const call = this.#inFlight.get(ctx.call.id);
