@@ -1,3 +1,4 @@
+import type { Decision } from '@writ/core';
 import type { ApprovalAnswerLike } from '@writ/core/adapter';
 import { z } from 'zod';
 
@@ -16,7 +17,8 @@ import { z } from 'zod';
 export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
 
 /**
- * What a wrapped tool suspends with when Writ's policy asks for a human approval. Mastra shows it as
+ * What a wrapped tool suspends with when Writ's policy asks for a human approval: the call, and the
+ * `decisionId`, `policyIds` and `reasons` of the decision that asks. Mastra shows it as
  * the `suspendPayload` of the `tool-call-suspended` chunk (`stream()`), of `output.suspendPayload`
  * (`generate()`, `finishReason: 'suspended'`) and of `agent.listSuspendedRuns()`.
  *
@@ -27,7 +29,7 @@ export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
  * if (isWritApprovalRequest(request)) console.log(request.message, request.args);
  * ```
  */
-export interface WritApprovalRequest {
+export interface WritApprovalRequest extends Pick<Decision, 'decisionId' | 'policyIds' | 'reasons'> {
   readonly type: typeof WRIT_APPROVAL_REQUEST;
   /** Tool name (the key in the agent's `tools`). */
   readonly tool: string;
@@ -35,13 +37,10 @@ export interface WritApprovalRequest {
   readonly args: unknown;
   /** What to show the approver. */
   readonly message: string;
-  readonly decisionId: string;
   /** Binds the answer to this tool, these arguments, this agent and this decision. */
   readonly bindingHash: string;
   /** Epoch ms after which Writ refuses the answer. */
   readonly expiresAt: number;
-  readonly policyIds: readonly string[];
-  readonly reasons: readonly string[];
   /**
    * Set when the call continues a suspension of the tool's own: the resume data and payload the tool
    * gets back once Writ's approval is answered.

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { WritError } from '@writ/core';
+import { type Decision, WritError } from '@writ/core';
 import type { DecisionEffect } from '@writ/core/plugin';
 import type { CedarEngine, CreateCedarEngineOptions } from '@writ/policy';
 import type { Command } from 'commander';
@@ -44,20 +44,18 @@ export interface PolicyValidateJson {
 }
 
 /**
- * One case's result in the `--json` output of `writ policy test`.
+ * One case's result in the `--json` output of `writ policy test`: the case, and the `effect`,
+ * `policyIds` and `reasons` of the engine's decision.
  *
  * @example
  * ```ts
  * const failing = (JSON.parse(stdout) as PolicyTestJson).cases.filter((c) => !c.pass);
  * ```
  */
-export interface PolicyCaseResultJson {
+export interface PolicyCaseResultJson extends Pick<Decision, 'effect' | 'policyIds' | 'reasons'> {
   readonly name: string;
   readonly expect: DecisionEffect;
-  readonly effect: DecisionEffect;
   readonly pass: boolean;
-  readonly policyIds: readonly string[];
-  readonly reasons: readonly string[];
   /** Evaluation errors; a case with errors fails whatever it expects. */
   readonly errors: readonly string[];
 }
