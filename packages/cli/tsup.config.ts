@@ -1,15 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.base.ts';
 
 export default defineConfig([
-  {
-    entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node22',
-    shims: true,
-  },
+  libraryBuild({ index: 'src/index.ts' }, { target: 'node22' }),
   {
     entry: { bin: 'src/bin.ts' },
     format: ['esm'],

@@ -7,8 +7,8 @@ import { Command, MemorySaver } from '@langchain/langgraph';
 import { explainLog, formatExplain, verifyLog } from '@writ/audit';
 import {
   isWritApprovalRequest,
+  type WritApprovalAnswer,
   type WritApprovalRequest,
-  type WritApprovalResume,
   writMiddleware,
 } from '@writ/langchain';
 import { AIMessage, type BaseMessage, createAgent, fakeModel, ToolMessage, tool } from 'langchain';
@@ -147,7 +147,7 @@ export async function runRefundDesk(options: {
   );
 
   // 2. Maria, the support lead, approves in your approval UI; the thread continues where it paused.
-  const answer: WritApprovalResume = {
+  const answer: WritApprovalAnswer = {
     approved: true,
     approver: { id: 'maria@example.com', name: 'Maria (support lead)' },
     toolCallId: approvalRequest.toolCallId,

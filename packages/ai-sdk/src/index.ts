@@ -6,12 +6,13 @@
  * @packageDocumentation
  * @module @writ/ai-sdk
  */
-export type { ToolApprovalAnswer } from './approval-answers.js';
-export { type ApproverOption, FRAMEWORK, type ToolCallInfo } from './registry.js';
+
 export {
   recordApprovalDenials,
   type WritToolApprovalFunction,
   type WritToolApprovalOptions,
   writToolApproval,
-} from './tool-approval.js';
+} from './approval-flow.js';
+export type { WritApprovalAnswer } from './pending-approvals.js';
+export { type ApproverOption, FRAMEWORK, type ToolCallInfo } from './registry.js';
 export { type WritToolsOptions, writTools } from './writ-tools.js';

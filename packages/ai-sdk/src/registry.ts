@@ -1,7 +1,7 @@
 import type { Principal } from '@writ/core';
 import type { AdaptedTool } from '@writ/core/adapter';
 import type { ModelMessage } from 'ai';
-import type { ToolApprovalAnswer } from './approval-answers.js';
+import type { WritApprovalAnswer } from './pending-approvals.js';
 
 /**
  * The framework name this adapter records as `call.framework.name`.
@@ -38,7 +38,7 @@ export interface ToolCallInfo {
  */
 export type ApproverOption =
   | Principal
-  | ((answer: ToolApprovalAnswer) => Principal | undefined | PromiseLike<Principal | undefined>);
+  | ((answer: WritApprovalAnswer) => Principal | undefined | PromiseLike<Principal | undefined>);
 
 /** A Writ-wrapped AI SDK tool, as the approval function and the denial recorder find it. */
 export interface WrappedTool {
@@ -70,7 +70,7 @@ export function wrappedTool(tools: unknown, name: string): WrappedTool | undefin
 /** The approver to record for an answer. @internal */
 export async function approverFor(
   entry: WrappedTool,
-  answer: ToolApprovalAnswer,
+  answer: WritApprovalAnswer,
 ): Promise<Principal | undefined> {
   const { approver } = entry;
   return typeof approver === 'function' ? await approver(answer) : approver;

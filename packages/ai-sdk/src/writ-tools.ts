@@ -5,15 +5,16 @@ import {
   type AdapterOptions,
   activeContext,
   adaptTool,
+  approverSchema,
+  modelRefusal,
   parseAdapterOptions,
-  refusalMessage,
   runInContext,
 } from '@writ/core/adapter';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import type { ModelMessage, ToolExecutionOptions, ToolSet } from 'ai';
 import { z } from 'zod';
-import { humanAnswerFor } from './approval-answers.js';
 import { asyncQueue } from './async-queue.js';
+import { humanAnswerFor } from './pending-approvals.js';
 import {
   type ApproverOption,
   approverFor,
@@ -57,17 +58,9 @@ export interface WritToolsOptions extends AdapterOptions {
   frameworkIds?: ((call: ToolCallInfo) => Readonly<Record<string, string>> | undefined) | undefined;
 }
 
-const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', {
-  message: 'must be a function',
-});
-const principal = z.looseObject({
-  kind: z.enum(['human', 'agent', 'service']),
-  id: z.string().min(1),
-  assurance: z.enum(['verified', 'asserted']),
-});
 const extraSchema = z.strictObject({
-  approver: z.union([principal, fn]).optional(),
-  frameworkIds: fn.optional(),
+  approver: z.union([approverSchema, functionSchema()]).optional(),
+  frameworkIds: functionSchema().optional(),
 });
 
 /** The AI SDK's execution options of the call being run, for the framework tool's own `execute`. */
@@ -230,20 +223,13 @@ function wrapTool(
 }
 
 /**
- * A refusal becomes the `WritError` the model should read: same code and details, the refusal text
- * as message and as `toString()` (what the AI SDK sends the model for a tool error), the original as
- * `cause`. The tool's own errors pass unchanged.
+ * A refusal becomes the `WritError` the model should read ({@link modelRefusal}: the refusal text as
+ * message and as `toString()`, which is what the AI SDK sends the model for a tool error). The tool's
+ * own errors pass unchanged.
  */
 function toModelError(error: unknown, scope: CallScope): unknown {
   if (scope.executed || !WritError.isInstance(error)) return error;
-  return new Refusal(error.code, refusalMessage(error), { cause: error, details: error.details });
-}
-
-/** The AI SDK hands the model a tool error's `toString()`: for a refusal, that is the refusal text alone. */
-class Refusal extends WritError {
-  override toString(): string {
-    return this.message;
-  }
+  return modelRefusal(error);
 }
 
 async function drain(source: AsyncIterable<unknown>, onValue: ((value: unknown) => void) | undefined) {

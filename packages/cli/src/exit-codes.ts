@@ -6,7 +6,7 @@
  * | 0 | success: the log verifies, the policies load, every policy case passes, the file was written |
  * | 1 | a check failed: the log does not verify, a policy is invalid, a policy case failed, nothing matched the explain query |
  * | 2 | usage error: unknown command or option, missing or conflicting arguments |
- * | 3 | runtime error: unreadable or malformed input, missing keys, an I/O failure |
+ * | 3 | error: the command could not do its work (unreadable or malformed input, missing keys, an I/O failure) |
  *
  * @example
  * ```ts
@@ -21,8 +21,8 @@ export const EXIT_CODES = Object.freeze({
   failed: 1,
   /** Usage error. @default 2 */
   usage: 2,
-  /** Runtime error (unreadable input, I/O). @default 3 */
-  runtime: 3,
+  /** The command could not do its work (unreadable input, missing keys, I/O). @default 3 */
+  error: 3,
 });
 
 /**

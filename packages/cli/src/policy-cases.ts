@@ -1,4 +1,5 @@
 import { type AuthorizationRequest, WritError } from '@writ/core';
+import { formatIssues } from '@writ/core/internal';
 import { type DecisionEffect, scopeCovers } from '@writ/core/plugin';
 import { z } from 'zod';
 
@@ -141,7 +142,7 @@ export interface PolicyCase {
 
 /**
  * Validates the parsed JSON of a cases file; throws `WRIT_INPUT_INVALID` naming the first bad path
- * (e.g. `[2].request.action.name`).
+ * (e.g. `cases.2.request.action.name: …`).
  *
  * @example
  * ```ts
@@ -151,17 +152,9 @@ export interface PolicyCase {
 export function parsePolicyCases(value: unknown): PolicyCase[] {
   const parsed = casesSchema.safeParse(value);
   if (parsed.success) return parsed.data as PolicyCase[];
-  const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? [])
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-    .join('')
-    .replace(/^\./, '');
-  const message =
-    issue?.code === 'unrecognized_keys'
-      ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-      : (issue?.message ?? 'invalid');
-  throw new WritError('WRIT_INPUT_INVALID', `cases${path ? ` ${path}` : ''}: ${message}`, {
-    details: { path, issues: parsed.error.issues.length },
+  const [problem] = formatIssues(parsed.error.issues, { root: 'cases', limit: 1 });
+  throw new WritError('WRIT_INPUT_INVALID', problem ?? 'cases: invalid', {
+    details: { issues: parsed.error.issues.length },
   });
 }
 

@@ -1,11 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import {
+  type CommandContext,
+  type CommonFlags,
+  createCommandContext,
+  reportError,
+} from './command-context.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { type CommandContext, type CommonFlags, createCommandContext, reportError } from './context.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { type CliIo, colorsFor, type ResolvedIo, resolveIo } from './io.js';
 import { VERSION } from './version.js';
@@ -23,7 +28,7 @@ export type CommandHandler = (ctx: CommandContext, command: Command) => Promise<
 
 /**
  * Turns a {@link CommandHandler} into a commander action: builds the context, records the exit code, and
- * reports any runtime failure (`code: message`, exit 3). Usage errors (`command.error()`) pass through.
+ * reports any failure (`code: message`, exit 3). Usage errors (`command.error()`) pass through.
  *
  * @example
  * ```ts
@@ -52,7 +57,7 @@ export interface WritProgram {
  * Creates the `writ` program with injectable output streams, environment and working directory, so it
  * can run in-process (tests, embedding) as well as from the `writ` binary. Commands: `verify`, `explain`,
  * `report`, `keys show|export-jwks|rotate`, `policy validate|test`, `demo`. Exit codes are
- * {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 runtime error.
+ * {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its work).
  *
  * @example
  * ```ts
@@ -74,7 +79,7 @@ export function createProgram(io: CliIo = {}): WritProgram {
       } catch (error) {
         if (error instanceof CommanderError) throw error;
         reportError(ctx, error);
-        state.code = EXIT_CODES.runtime;
+        state.code = EXIT_CODES.error;
       }
     };
   const command = buildCommand(resolved, action, () => state.argv);
@@ -91,7 +96,7 @@ export function createProgram(io: CliIo = {}): WritProgram {
         // not reachable through actions (they catch); a failure in commander itself
         const ctx = createCommandContext(resolved, { debug: argv.includes('--debug') });
         reportError(ctx, error);
-        return EXIT_CODES.runtime;
+        return EXIT_CODES.error;
       }
     },
   };
@@ -131,7 +136,7 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 runtime error.
+Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O).
 Every command takes --json for one machine-readable JSON document on stdout.`,
     );
   registerVerifyCommand(program, action);

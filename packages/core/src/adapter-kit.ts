@@ -30,6 +30,19 @@ export type { ToolCall, ToolType } from './tool-call.js';
 export type { StandardSchemaV1 } from './standard-schema.js';
 export type { InboundTask } from './task/task-options.js';
 
+// approvals through the framework: the answer, the approver option, what is still pending
+export {
+  type ApprovalAnswerLike,
+  answeredApproval,
+  approverSchema,
+} from './adapter-kit/approval-answer.js';
+export { modelRefusal } from './adapter-kit/model-refusal.js';
+export {
+  createPendingApprovals,
+  type PendingApprovals,
+  type PendingApprovalsOptions,
+} from './adapter-kit/pending-approvals.js';
+
 // context: where the attribution and the tool call live
 export { ATTRIBUTION_KEY, activeContext, runInContext } from './context.js';
 export { TOOL_CONTEXT_KEY } from './tool-context.js';

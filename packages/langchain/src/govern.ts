@@ -1,20 +1,8 @@
 import { ToolMessage } from '@langchain/core/messages';
-import { interrupt, isGraphBubbleUp } from '@langchain/langgraph';
-import { WRIT_DEFAULTS, WritError } from '@writ/core';
-import {
-  type AdaptedTool,
-  adaptTool,
-  type CallCheck,
-  type FrameworkApproval,
-  type FrameworkTool,
-  refusalMessage,
-} from '@writ/core/adapter';
-import {
-  APPROVAL_REQUEST_TYPE,
-  approvalResumeSchema,
-  toFrameworkApproval,
-  type WritApprovalRequest,
-} from './approval.js';
+import { isGraphBubbleUp } from '@langchain/langgraph';
+import { WritError } from '@writ/core';
+import { adaptTool, type FrameworkTool, refusalMessage } from '@writ/core/adapter';
+import { createApprovalFlow } from './approval-flow.js';
 import { FRAMEWORK, type ResolvedOptions } from './options.js';
 
 /**
@@ -54,12 +42,6 @@ export interface Governor {
   govern<R>(call: GovernedCall<R>): Promise<R | ToolMessage>;
 }
 
-/** An approval this process asked for through `interrupt()`, by tool call id. */
-interface Ask {
-  readonly bindingHash: string;
-  readonly request: WritApprovalRequest;
-}
-
 /**
  * The tool (or an inner middleware) answered with an error `ToolMessage`: recorded as the tool's
  * failure (outcome `error`), and the message still goes to the model.
@@ -85,88 +67,7 @@ class ToolMessageError extends Error {
  * @internal
  */
 export function createGovernor(options: ResolvedOptions): Governor {
-  const asks = new Map<string, Ask>();
-  const remember = (toolCallId: string, ask: Ask) => {
-    asks.delete(toolCallId);
-    asks.set(toolCallId, ask);
-    if (asks.size > WRIT_DEFAULTS.callLedgerSize) asks.delete(asks.keys().next().value as string);
-  };
-
-  /**
-   * Asks the human through `interrupt()` (first run: throws `GraphInterrupt`; after
-   * `Command({ resume })`: returns the answer). Anything but a well-formed answer to the request this
-   * process raised becomes a rejection.
-   */
-  const ask = (
-    adapted: AdaptedTool,
-    call: GovernedCall<unknown>,
-    toolCallId: string,
-    check: Extract<CallCheck, { effect: 'approval_required' }>,
-  ): FrameworkApproval => {
-    const before = asks.get(toolCallId);
-    const request: WritApprovalRequest = {
-      type: APPROVAL_REQUEST_TYPE,
-      toolCallId,
-      tool: adapted.name,
-      args: call.args,
-      risk: adapted.risk,
-      message: check.message,
-      bindingHash: check.bindingHash,
-      decisionId: check.decision.decisionId,
-      expiresAt: check.expiresAt,
-    };
-    remember(toolCallId, { bindingHash: check.bindingHash, request });
-    let value: unknown;
-    try {
-      value = interrupt<WritApprovalRequest, unknown>(request);
-    } catch (error) {
-      if (isGraphBubbleUp(error)) throw error;
-      return {
-        approved: false,
-        reason: `LangGraph could not pause the run for approval: ${messageOf(error)}`,
-      };
-    }
-    if (before?.bindingHash !== check.bindingHash) {
-      return {
-        approved: false,
-        reason:
-          'the answer came for an approval request that is no longer pending (it expired, or another process raised it)',
-      };
-    }
-    const parsed = approvalResumeSchema.safeParse(value);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => {
-        const path = i.path.length === 0 ? 'resume' : `resume.${i.path.map(String).join('.')}`;
-        return `${path}: ${i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : i.message}`;
-      });
-      return { approved: false, reason: `the resume value is not an approval answer (${issues.join('; ')})` };
-    }
-    const answer = toFrameworkApproval(parsed.data);
-    if (parsed.data.toolCallId !== undefined && parsed.data.toolCallId !== toolCallId) {
-      return {
-        ...answer,
-        approved: false,
-        reason: `the answer is for tool call ${parsed.data.toolCallId}, not ${toolCallId}`,
-      };
-    }
-    return answer;
-  };
-
-  /**
-   * LangGraph hands resume values to a node's `interrupt()` calls by their order. When a node runs
-   * again after a call that asked for approval has settled, that call takes its place in the order
-   * again (the answer it gets back is the one it already used), so a later call gets its own answer.
-   */
-  const keepInterruptOrder = (toolCallId: string) => {
-    const known = asks.get(toolCallId);
-    if (known === undefined || options.approvals !== 'interrupt') return;
-    try {
-      interrupt<WritApprovalRequest, unknown>(known.request);
-    } catch (error) {
-      // no answer at this position (the node runs from an older checkpoint): the call is settled, so do not ask
-      if (!isGraphBubbleUp(error)) throw error;
-    }
-  };
+  const approvals = createApprovalFlow(options.approvals);
 
   return {
     options,
@@ -202,12 +103,12 @@ export function createGovernor(options: ResolvedOptions): Governor {
       if (toolCallId === undefined) return settle(adapted.run(args, common), false);
       const check = await adapted.check(args, { toolCallId, ...common });
       if (check.effect !== 'approval_required') {
-        if (check.decision?.effect === 'approval_required') keepInterruptOrder(toolCallId);
+        if (check.decision?.effect === 'approval_required') approvals.keepInterruptOrder(toolCallId);
         if (check.effect === 'deny') return refuse(call, check.error, check.message);
         return settle(adapted.run(args, { toolCallId, ...common }), check.settled);
       }
       if (options.approvals === 'writ') return settle(adapted.run(args, { toolCallId, ...common }), false);
-      const answer = ask(adapted, call, toolCallId, check);
+      const answer = approvals.ask(adapted, args, toolCallId, check);
       if (answer.approved) {
         return settle(adapted.run(args, { toolCallId, ...common, approval: answer }), false);
       }
@@ -241,5 +142,3 @@ function refuse<R>(call: GovernedCall<R>, error: WritError, message: string): To
     artifact,
   });
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

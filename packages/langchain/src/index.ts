@@ -11,12 +11,12 @@
  * @module @writ/langchain
  */
 export {
-  APPROVAL_REQUEST_TYPE,
-  approvalResumeSchema,
+  approvalAnswerSchema,
   isWritApprovalRequest,
+  WRIT_APPROVAL_REQUEST,
+  type WritApprovalAnswer,
   type WritApprovalRequest,
-  type WritApprovalResume,
-} from './approval.js';
+} from './approval-flow.js';
 export type { WritRefusalArtifact } from './govern.js';
 export { writMiddleware } from './middleware.js';
 export type { ApprovalMode, WritMiddlewareOptions, WritToolOptions } from './options.js';

@@ -16,7 +16,7 @@ import { describeTool } from './tool.js';
  *   the run goes on.
  * - Approval required: the run pauses with LangGraph's `interrupt()` (so the agent needs a
  *   checkpointer) carrying a {@link WritApprovalRequest}; continue the thread with
- *   `new Command({ resume: { approved: true } })` (see {@link WritApprovalResume}). Set
+ *   `new Command({ resume: { approved: true } })` (see {@link WritApprovalAnswer}). Set
  *   `approvals: 'writ'` to ask Writ's approval handler instead.
  *
  * The decision is remembered by tool call id, so the node re-running on resume neither decides, nor

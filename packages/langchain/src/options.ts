@@ -61,7 +61,7 @@ export interface WritToolOptions extends AdapterOptions {
 export type WritMiddlewareOptions = WritToolOptions;
 
 /** Defaults of the options the LangChain adapter adds to {@link AdapterOptions}. */
-const DEFAULTS = Object.freeze({
+const LANGCHAIN_DEFAULTS = Object.freeze({
   /** @default 'interrupt' */
   approvals: 'interrupt' as ApprovalMode,
 });
@@ -90,7 +90,7 @@ export function resolveOptions(options: WritToolOptions | undefined, fn: string)
     writ: adapter.writ,
     tools: adapter.tools,
     defaults: adapter.defaults,
-    approvals: adapter.approvals ?? DEFAULTS.approvals,
+    approvals: adapter.approvals ?? LANGCHAIN_DEFAULTS.approvals,
   };
   // per-tool facts (risk, permission, annotations…) are checked now, not at the first call
   for (const name of Object.keys(resolved.tools ?? {})) adaptTool(FRAMEWORK, { name }, noop, resolved);

@@ -4,7 +4,7 @@ import { ToolNode } from '@langchain/langgraph/prebuilt';
 import { createAgent, fakeModel } from 'langchain';
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { type WritApprovalResume, writMiddleware, writTool, writTools } from './index.js';
+import { type WritApprovalAnswer, writMiddleware, writTool, writTools } from './index.js';
 
 const lookupOrder = tool(async ({ orderId }) => ({ orderId }), {
   name: 'lookup_order',
@@ -31,10 +31,10 @@ describe('types', () => {
   });
 
   it('the resume value is typed', () => {
-    const resume: WritApprovalResume = { approved: true, approver: { id: 'maria@example.com' } };
+    const resume: WritApprovalAnswer = { approved: true, approver: { id: 'maria@example.com' } };
     new Command({ resume });
     // @ts-expect-error approved is required
-    const missing: WritApprovalResume = { approver: { id: 'maria@example.com' } };
+    const missing: WritApprovalAnswer = { approver: { id: 'maria@example.com' } };
     void missing;
   });
 });

@@ -15,5 +15,5 @@ export {
   WRIT_APPROVAL_REQUEST,
   type WritApprovalAnswer,
   type WritApprovalRequest,
-} from './approval.js';
+} from './approval-flow.js';
 export { FRAMEWORK, type MastraTool, type WritToolsOptions, writTools } from './writ-tools.js';

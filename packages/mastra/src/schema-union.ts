@@ -13,15 +13,6 @@ export interface SchemaWithJson {
 
 type Result = StandardSchemaV1.Result<unknown>;
 
-/** Whether a value can be validated as a Standard Schema. @internal */
-export function isStandardSchema(value: unknown): value is SchemaWithJson {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { '~standard'?: { validate?: unknown } })['~standard']?.validate === 'function'
-  );
-}
-
 /**
  * `a | b` as one Standard Schema with JSON Schema (`anyOf`), for a wrapped tool that suspends (and is
  * resumed) both for its own reasons and for Writ's approvals. `a` is tried first; synchronous when

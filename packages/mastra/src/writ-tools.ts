@@ -5,21 +5,21 @@ import {
   type AdaptedTool,
   type AdapterOptions,
   adaptTool,
+  answeredApproval,
   type CallCheck,
+  modelRefusal,
   parseAdapterOptions,
-  refusalMessage,
 } from '@writ/core/adapter';
-import { validateOptions } from '@writ/core/internal';
+import { isStandardSchema, validateOptions } from '@writ/core/internal';
 import { digest } from '@writ/core/plugin';
 import { z } from 'zod';
 import {
   approvalAnswerSchema,
   approvalRequestSchema,
-  approverOf,
   WRIT_APPROVAL_REQUEST,
   type WritApprovalRequest,
-} from './approval.js';
-import { isStandardSchema, type SchemaWithJson, schemaUnion } from './schema-union.js';
+} from './approval-flow.js';
+import { type SchemaWithJson, schemaUnion } from './schema-union.js';
 
 /**
  * The framework name this adapter records as `call.framework.name` in decision records.
@@ -120,8 +120,8 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  * `execute_tool {name}` span.
  *
  * - **deny** (or invalid input, or any other refusal): the tool does not run; the call fails with a
- *   `WritError` whose message is {@link refusalMessage}, which Mastra hands the model as the tool's
- *   error result, and the run goes on.
+ *   `WritError` whose message is the refusal text (`Refused by Writ (<code>): …`), which Mastra hands
+ *   the model as the tool's error result, and the run goes on.
  * - **approval required**: the tool suspends (Mastra's `suspend()`), with a {@link WritApprovalRequest}
  *   as payload; `finishReason` is `'suspended'`. Answer with Mastra's own `approveToolCall()` /
  *   `declineToolCall()` (or `…Generate`, or `resumeStream` / `resumeGenerate` with a
@@ -330,19 +330,11 @@ class Gate {
     // refuses them unless they are exactly those
     const args = request.args;
     const toolCallId = request.resume === undefined ? id : resumedCallId(id, request.resume.data);
-    const approver = approverOf(answer);
-    const reason = answer.reason;
-    if (answer.approved) {
-      return this.#run(args, toolContext(call, request.resume), {
-        ...call.base,
-        toolCallId,
-        approval: {
-          approved: true,
-          ...(approver === undefined ? {} : { approver }),
-          ...(reason === undefined ? {} : { reason }),
-        },
-      });
+    const approval = answeredApproval(answer);
+    if (approval.approved) {
+      return this.#run(args, toolContext(call, request.resume), { ...call.base, toolCallId, approval });
     }
+    const { approver, reason } = approval;
     const refusal = await this.#tool.reject(args, {
       toolCallId,
       ...call.base,
@@ -375,12 +367,4 @@ function ownResume(call: Call): WritApprovalRequest['resume'] {
   return call.resumeData === undefined || call.resumeData === null
     ? undefined
     : { data: call.resumeData, payload: call.suspendPayload };
-}
-
-/**
- * The refusal as Mastra hands it to the model: Mastra turns a tool's thrown error into the tool
- * result `{ type: 'error-text', value: error.message }`, so the message is {@link refusalMessage}.
- */
-function modelRefusal(error: WritError): WritError {
-  return new WritError(error.code, refusalMessage(error), { cause: error, details: error.details });
 }

@@ -1,8 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { type InstrumentClientOptions, instrumentCallTool } from './shared/client.js';
 
-export type { InstrumentClientOptions } from './shared/client.js';
-
 /**
  * The part of an MCP `Client` (SDK 1.x) that {@link instrumentClient} wraps.
  *

@@ -3,11 +3,11 @@
  *
  * @example
  * ```ts
- * import { DEFAULTS } from '@writ/mcp';
- * console.log(`task tokens are read from: ${DEFAULTS.tokenSources.join(', ')}`);
+ * import { MCP_DEFAULTS } from '@writ/mcp';
+ * console.log(`task tokens are read from: ${MCP_DEFAULTS.tokenSources.join(', ')}`);
  * ```
  */
-export const DEFAULTS = Object.freeze({
+export const MCP_DEFAULTS = Object.freeze({
   /** Name recorded as `call.framework.name` in decision records. @default 'mcp' */
   frameworkName: 'mcp',
   /**

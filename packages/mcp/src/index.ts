@@ -5,26 +5,12 @@
  * @packageDocumentation
  * @module @writ/mcp
  */
-export { type InstrumentClientOptions, instrumentClient, type McpClientLike } from './client.js';
-export { DEFAULTS } from './defaults.js';
+export { instrumentClient, type McpClientLike } from './client.js';
 export {
   type InstrumentServerOptions,
   instrumentServer,
   type McpRequestExtra,
-  REFUSAL_META_KEY,
-  type TaskTokenSource,
   type TaskTokenVerification,
   type TaskTokenVerifier,
 } from './server.js';
-export {
-  APPROVAL_META_KEY,
-  APPROVAL_SCHEMA,
-  type ApprovalFormSchema,
-  type ApprovalPrompt,
-} from './shared/elicitation.js';
-export type {
-  InstrumentServerOptionsOf,
-  TaskTokenVerificationOf,
-  TaskTokenVerifierOf,
-} from './shared/options.js';
-export { VERSION } from './version.js';
+export * from './shared/public.js';

@@ -3,17 +3,15 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { WritError } from '@writ/core';
-import { isTaskHandler, toolRegistry } from './sdk.js';
-import type { ElicitingServer } from './shared/elicitation.js';
+import type { ElicitingServer } from './shared/approval-flow.js';
+import { instrumentToolServer } from './shared/instrument-server.js';
 import type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,
   TaskTokenVerifierOf,
 } from './shared/options.js';
-import { instrumentToolServer, type ServerGlue } from './shared/serve.js';
-
-export type { TaskTokenSource } from './shared/options.js';
-export { REFUSAL_META_KEY } from './shared/refusal.js';
+import type { ServerGlue } from './shared/server-glue.js';
+import { isTaskHandler, toolRegistry } from './v1-tool-registry.js';
 
 /**
  * The `extra` argument MCP server tool handlers receive (SDK 1.x).

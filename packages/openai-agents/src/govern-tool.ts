@@ -13,7 +13,7 @@ import {
 import { sha256Hex } from '@writ/core/plugin';
 import { sdkTraceIds } from './framework-ids.js';
 import { FRAMEWORK, type ParsedOptions } from './options.js';
-import { forgetPending, peekPending, rememberPending } from './pending.js';
+import { forgetPending, peekPending, rememberPending } from './pending-approvals.js';
 
 /** A function tool of the Agents SDK, whatever its parameters and result. @internal */
 export type SdkFunctionTool<TContext> = Extract<Tool<TContext>, { type: 'function' }>;

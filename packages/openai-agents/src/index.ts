@@ -13,7 +13,7 @@ export {
   type RejectCallOptions,
   rejectCall,
   writToolErrorFormatter,
-} from './approvals.js';
+} from './approval-flow.js';
 export { type WritMcpToolMetaOptions, writMcpToolMeta } from './mcp-meta.js';
-export { DEFAULTS, FRAMEWORK, type WithWritOptions, type WritToolsOptions } from './options.js';
+export { FRAMEWORK, OPENAI_AGENTS_DEFAULTS, type WithWritOptions, type WritToolsOptions } from './options.js';
 export { withWrit, writTools } from './with-writ.js';

@@ -1,6 +1,6 @@
 import type { MCPToolMetaResolver } from '@openai/agents';
 import { injectContext } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**
@@ -24,9 +24,7 @@ export interface WritMcpToolMetaOptions {
 
 const optionsSchema = z.strictObject({
   taskToken: z.boolean().optional(),
-  next: z
-    .custom<MCPToolMetaResolver>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  next: functionSchema<MCPToolMetaResolver>().optional(),
 });
 
 /**

@@ -18,10 +18,10 @@ export const FRAMEWORK = 'openai-agents';
  *
  * @example
  * ```ts
- * DEFAULTS.ungoverned; // 'refuse'
+ * OPENAI_AGENTS_DEFAULTS.ungoverned; // 'refuse'
  * ```
  */
-export const DEFAULTS = Object.freeze({
+export const OPENAI_AGENTS_DEFAULTS = Object.freeze({
   /** Tools Writ cannot wrap make `writTools` / `withWrit` throw. */
   ungoverned: 'refuse' as const,
 });
@@ -77,6 +77,6 @@ export function parseOptions(options: WritToolsOptions | undefined, fn: string):
   const own = validateOptions(ownSchema, rest, fn);
   return Object.freeze({
     adapter: Object.freeze({ writ, tools, defaults }),
-    ungoverned: own.ungoverned ?? DEFAULTS.ungoverned,
+    ungoverned: own.ungoverned ?? OPENAI_AGENTS_DEFAULTS.ungoverned,
   });
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WritError, type WritOptions } from '@writ/core';
+import { formatIssues } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**
@@ -127,18 +128,17 @@ export const ENV_VARS = Object.freeze({
 function parse(input: unknown, source: string): WritConfig {
   const result = configSchema.safeParse(input);
   if (result.success) return result.data as WritConfig;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.map(String).join('.');
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : issue.message;
-    if (source === 'environment') {
-      const variable = Object.entries(ENV_VARS).find(([, path]) => path === key)?.[0];
-      return `${variable ?? key}: ${message}`;
-    }
-    return `${source}: ${key === '' ? '(root)' : key}: ${message}`;
-  });
+  const problems =
+    source === 'environment'
+      ? // name the variable a bad value came from, not the setting it fills
+        formatIssues(
+          result.error.issues.map((issue) => {
+            const key = issue.path.map(String).join('.');
+            const variable = Object.entries(ENV_VARS).find(([, path]) => path === key)?.[0];
+            return variable === undefined ? issue : { ...issue, path: [variable] };
+          }),
+        )
+      : formatIssues(result.error.issues).map((problem) => `${source}: ${problem}`);
   throw new WritError('WRIT_OPTIONS_INVALID', `invalid Writ configuration: ${problems.join('; ')}`, {
     details: { issues: problems },
   });

@@ -1,12 +1,7 @@
 import { join, resolve } from 'node:path';
 import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
-import {
-  type ApprovalHandler,
-  createWrit as createCoreWrit,
-  type Writ,
-  WritError,
-  type WritOptions,
-} from '@writ/core';
+import { type ApprovalHandler, createWrit as createCoreWrit, type Writ, type WritOptions } from '@writ/core';
+import { validateOptions } from '@writ/core/internal';
 import {
   type AuditSink,
   type CredentialBroker,
@@ -154,18 +149,8 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   // the telemetry settings (not the tracer, which is a component) may also come from files
   const { tracer: _tracer, ...telemetrySettings } = (core.telemetry ?? {}) as Record<string, unknown>;
   if (Object.keys(telemetrySettings).length > 0) settings.telemetry = telemetrySettings;
-  const parsedOptions = configSchema.safeParse(settings);
-  if (!parsedOptions.success) {
-    const problems = parsedOptions.error.issues.map((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown option(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`
-        : `options.${issue.path.map(String).join('.')}: ${issue.message}`,
-    );
-    throw new WritError('WRIT_OPTIONS_INVALID', `createWrit: ${problems.join('; ')}`, {
-      details: { issues: problems },
-    });
-  }
-  const config = mergeConfig(readConfigFile(), readEnvConfig(), parsedOptions.data as WritConfig);
+  const parsedOptions = validateOptions(configSchema, settings, 'createWrit') as WritConfig;
+  const config = mergeConfig(readConfigFile(), readEnvConfig(), parsedOptions);
   const dir = resolve(config.dir ?? '.writ');
 
   let components: Promise<EmbeddedComponents> | undefined;

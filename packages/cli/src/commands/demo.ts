@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import type { ActionFactory } from '../program.js';
 
 interface DemoFlags {
@@ -26,7 +26,7 @@ export function registerDemoCommand(program: Command, action: ActionFactory): vo
 
 async function runDemoCommand(ctx: CommandContext, command: Command): Promise<number> {
   const flags = command.opts<DemoFlags>();
-  const { runDemo } = await import('../demo.js'); // loaded on demand: the runtime is heavy
+  const { runDemo } = await import('../demo/run-demo.js'); // loaded on demand: the zero-config Writ runtime and the AI SDK are heavy
   return runDemo({
     stdout: ctx.stdout,
     stderr: ctx.stderr,

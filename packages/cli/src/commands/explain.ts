@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { ExplainQuery, TaskNode } from '@writ/audit';
 import { WritError } from '@writ/core';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { Colors } from '../io.js';
 import type { ActionFactory } from '../program.js';

@@ -227,7 +227,7 @@ describe.concurrent('writ policy test', () => {
     );
     const wrong = await runCli(['policy', 'test', join(dir, 'wrong.json')]);
     expect(wrong.code).toBe(3);
-    expect(wrong.stderr).toMatch(/^WRIT_INPUT_INVALID: cases \[0\]\.request\.action\.name: /);
+    expect(wrong.stderr).toMatch(/^WRIT_INPUT_INVALID: cases\.0\.request\.action\.name: /);
     expect((await runCli(['policy', 'test'])).code).toBe(2);
   });
 });

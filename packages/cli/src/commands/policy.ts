@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { WritError } from '@writ/core';
+import { type Decision, WritError } from '@writ/core';
 import type { DecisionEffect } from '@writ/core/plugin';
 import type { CedarEngine, CreateCedarEngineOptions } from '@writ/policy';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { parsePolicyCases, toAuthorizationRequest } from '../policy-cases.js';
 import type { ActionFactory } from '../program.js';
@@ -44,20 +44,18 @@ export interface PolicyValidateJson {
 }
 
 /**
- * One case's result in the `--json` output of `writ policy test`.
+ * One case's result in the `--json` output of `writ policy test`: the case, and the `effect`,
+ * `policyIds` and `reasons` of the engine's decision.
  *
  * @example
  * ```ts
  * const failing = (JSON.parse(stdout) as PolicyTestJson).cases.filter((c) => !c.pass);
  * ```
  */
-export interface PolicyCaseResultJson {
+export interface PolicyCaseResultJson extends Pick<Decision, 'effect' | 'policyIds' | 'reasons'> {
   readonly name: string;
   readonly expect: DecisionEffect;
-  readonly effect: DecisionEffect;
   readonly pass: boolean;
-  readonly policyIds: readonly string[];
-  readonly reasons: readonly string[];
   /** Evaluation errors; a case with errors fails whatever it expects. */
   readonly errors: readonly string[];
 }
@@ -151,7 +149,7 @@ async function schemaLabel(ctx: CommandContext, flags: PolicyFlags): Promise<str
 function policyProblem(error: unknown): PolicyErrorJson {
   if (!WritError.isInstance(error) || error.code !== 'WRIT_POLICY_INVALID') throw error;
   const cause = error.cause as NodeJS.ErrnoException | undefined;
-  if (typeof cause?.code === 'string') throw error; // ENOENT, EACCES…: a runtime error, not an invalid policy
+  if (typeof cause?.code === 'string') throw error; // ENOENT, EACCES…: an error (exit 3), not an invalid policy
   const d = error.details;
   return {
     code: error.code,

@@ -1,15 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VerifyResult } from '@writ/audit';
+import type { parseCheckpoint as ParseCheckpoint, VerifyResult } from '@writ/audit';
 import type { Command } from 'commander';
-import type { CommandContext } from '../context.js';
+import type { CommandContext } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
 
 /**
- * The `--json` output of `writ verify` (one document on stdout). Absent values are `null`, so every key
- * is always present.
+ * `T` as a JSON document: every key present, absent values `null`.
+ *
+ * @example
+ * ```ts
+ * const doc: JsonDocument<{ a: number; b?: string }> = { a: 1, b: null };
+ * ```
+ */
+type JsonDocument<T> = {
+  readonly [K in keyof T]-?: undefined extends T[K] ? Exclude<T[K], undefined> | null : T[K];
+};
+
+/**
+ * The `--json` output of `writ verify` (one document on stdout): `@writ/audit`'s `VerifyResult`
+ * (`ok`, `origin`, `records`, `checkpoints`, `sealed`, `root`, `keyPinned`, `firstBadIndex`, `reason`,
+ * `warnings`) with absent values as `null`, so every key is always present, plus the `log` verified: its
+ * directory, or `postgres://host:port/db#<log id>` (no credentials).
  *
  * @example
  * ```ts
@@ -17,30 +31,7 @@ import { safeTerminalText } from '../terminal-text.js';
  * if (!result.ok) console.error(`record ${result.firstBadIndex}: ${result.reason}`);
  * ```
  */
-export interface VerifyJson {
-  /** True only when every record, the chain, every checkpoint and the published checkpoints verify. */
-  readonly ok: boolean;
-  /** The log verified: its directory, or `postgres://host:port/db#<log id>` (no credentials). */
-  readonly log: string;
-  /** The log's origin (first line of its checkpoints). */
-  readonly origin: string;
-  /** Records read (up to the failure, when it fails). */
-  readonly records: number;
-  /** Checkpoint records verified. */
-  readonly checkpoints: number;
-  /** Records covered by the last verified checkpoint. */
-  readonly sealed: number;
-  /** Base64 RFC 6962 root over the records read. */
-  readonly root: string;
-  /** Whether the verifier key came from outside the log (`--key` / `--key-file`). */
-  readonly keyPinned: boolean;
-  /** The first record that is not as written, or `null`. */
-  readonly firstBadIndex: number | null;
-  /** Why the log does not verify, or `null`. */
-  readonly reason: string | null;
-  /** Things to know even when it verifies (unpinned key, unsealed records). */
-  readonly warnings: readonly string[];
-}
+export type VerifyJson = JsonDocument<VerifyResult> & { readonly log: string };
 
 interface VerifyFlags {
   key?: string;
@@ -105,7 +96,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
       code: 'writ.usage',
     });
 
-  const { safeConnectionString, verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { parseCheckpoint, safeConnectionString, verifyLog, verifyPostgresLog } = await import('@writ/audit');
   const verifierKey =
     flags.keyFile !== undefined ? (await readFile(ctx.path(flags.keyFile), 'utf8')).trim() : flags.key;
   const checkpoint =
@@ -114,7 +105,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
   const label = postgres ? `${safeConnectionString(target)}#${flags.log}` : dir;
   const progress = ctx.progress({
     label: 'verifying',
-    total: postgres ? undefined : await publishedSize(dir),
+    total: postgres ? undefined : await publishedSize(dir, parseCheckpoint),
   });
   let result: VerifyResult;
   try {
@@ -135,18 +126,14 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
     progress.stop();
   }
 
+  const { ok, firstBadIndex, reason, warnings, ...verified } = result;
   const json: VerifyJson = {
-    ok: result.ok,
+    ok,
     log: label,
-    origin: result.origin,
-    records: result.records,
-    checkpoints: result.checkpoints,
-    sealed: result.sealed,
-    root: result.root,
-    keyPinned: result.keyPinned,
-    firstBadIndex: result.firstBadIndex ?? null,
-    reason: result.reason ?? null,
-    warnings: [...result.warnings],
+    ...verified,
+    firstBadIndex: firstBadIndex ?? null,
+    reason: reason ?? null,
+    warnings: [...warnings],
   };
   if (ctx.json) ctx.printJson(json);
   else printVerification(ctx, json);
@@ -182,8 +169,17 @@ function printVerification(ctx: CommandContext, result: VerifyJson): void {
 }
 
 /** Tree size of the log's published checkpoint: the expected record count, for the progress bar. */
-async function publishedSize(dir: string): Promise<number | undefined> {
+async function publishedSize(
+  dir: string,
+  parseCheckpoint: typeof ParseCheckpoint,
+): Promise<number | undefined> {
   const note = await readFile(join(dir, 'checkpoint'), 'utf8').catch(() => undefined);
-  const size = Number(note?.split('\n')[1]);
-  return Number.isSafeInteger(size) && size > 0 ? size : undefined;
+  if (note === undefined) return undefined;
+  try {
+    // the signed note's text ends at its first blank line; the signatures follow
+    const { size } = parseCheckpoint(note.slice(0, note.indexOf('\n\n') + 1));
+    return size > 0 ? size : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -196,7 +196,7 @@ function renderRow(row: ReportCall): string {
  * Renders a {@link ReportModel} as one self-contained HTML page: the verification verdict at the top,
  * per task an inline-SVG authority-chain graph (requester → agents → calls, coloured allow green,
  * approval amber, deny / refused red) and a table of every call with a text filter and a decision filter
- * (plain inline JavaScript). No external URL is referenced; a CSP meta tag ({@link REPORT_CSP}) forbids
+ * (plain inline JavaScript). No external URL is referenced; a CSP meta tag (`default-src 'none'`) forbids
  * every load and pins the inline style and script by hash. Everything from the log is HTML-escaped.
  *
  * @example

@@ -3,11 +3,11 @@ import { injectContext, tryGetAttribution, tryGetToolContext, WritError } from '
 import { ATTR, activeContext, EXECUTE_TOOL, runInContext, TASK_TOKEN_META_KEY } from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import { VERSION } from '../version.js';
 
 /**
- * Options of `instrumentClient`. Every field is optional; see `DEFAULTS`.
+ * Options of `instrumentClient`. Every field is optional; see `MCP_DEFAULTS`.
  *
  * @example
  * ```ts
@@ -22,10 +22,10 @@ export interface InstrumentClientOptions {
    * Send the caller's credential in `params._meta["io.writ/txn-token"]`: the credential Writ issued for
    * the tool call being executed (audience-bound when that tool has an `audience`), else the active
    * task's token. It is a bearer credential: instrument only clients of servers that verify it.
-   * @default DEFAULTS.taskToken (true)
+   * @default MCP_DEFAULTS.taskToken (true)
    */
   taskToken?: boolean | undefined;
-  /** Tracer for the CLIENT spans. @default trace.getTracer(DEFAULTS.tracerName, VERSION) at each call */
+  /** Tracer for the CLIENT spans. @default trace.getTracer(MCP_DEFAULTS.tracerName, VERSION) at each call */
   tracer?: Tracer | undefined;
 }
 
@@ -67,7 +67,7 @@ export function instrumentCallTool<C extends CallToolClient>(
   if (instrumented.has(client)) {
     throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: this Client is already instrumented');
   }
-  const sendToken = parsed.taskToken ?? DEFAULTS.taskToken;
+  const sendToken = parsed.taskToken ?? MCP_DEFAULTS.taskToken;
   const original = client.callTool as unknown as (params: CallParams, ...rest: unknown[]) => Promise<unknown>;
   const callTool = async (params: CallParams, ...rest: unknown[]): Promise<unknown> => {
     const parent = activeContext();
@@ -83,7 +83,7 @@ export function instrumentCallTool<C extends CallToolClient>(
       attributes[ATTR.WRIT_TASK_ID] = attribution.taskId;
       attributes[ATTR.WRIT_CORRELATION_ID] = attribution.correlationId;
     }
-    const span = (parsed.tracer ?? trace.getTracer(DEFAULTS.tracerName, VERSION)).startSpan(
+    const span = (parsed.tracer ?? trace.getTracer(MCP_DEFAULTS.tracerName, VERSION)).startSpan(
       `tools/call ${params.name}`,
       { kind: SpanKind.CLIENT, attributes },
       parent,

@@ -5,11 +5,11 @@ import {
   type InboundTask,
   parseAdapterOptions,
 } from '@writ/core/adapter';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
-import { DEFAULTS } from '../defaults.js';
-import type { ApprovalPrompt } from './elicitation.js';
+import { MCP_DEFAULTS } from '../defaults.js';
+import type { WritApprovalRequest } from './approval-flow.js';
 
 /**
  * Where a server may find the caller's task token: `params._meta["io.writ/txn-token"]` (`meta`), the
@@ -94,14 +94,14 @@ export interface InstrumentServerOptionsOf<Auth> extends AdapterOptions {
   agent: string;
   /** Verifies the caller's task token; the server's records take the task id, requester and chain from it. */
   verifyTaskToken: TaskTokenVerifierOf<Auth>;
-  /** Refuse calls without a task token. @default DEFAULTS.requireTaskToken (true) */
+  /** Refuse calls without a task token. @default MCP_DEFAULTS.requireTaskToken (true) */
   requireTaskToken?: boolean | undefined;
-  /** Where to look for the task token, in order. @default DEFAULTS.tokenSources (['meta', 'header', 'authInfo']) */
+  /** Where to look for the task token, in order. @default MCP_DEFAULTS.tokenSources (['meta', 'header', 'authInfo']) */
   tokenSources?: readonly TaskTokenSource[] | undefined;
   /** Narrows the caller's scope on this server (never widens it: `WRIT_SCOPE_EXCEEDED`). @default the token's scope */
   scope?: readonly string[] | undefined;
   /** The text of the approval elicitation. @default `<check.message>. Allow <tool> with <args>?` */
-  approvalMessage?: ((prompt: ApprovalPrompt) => string) | undefined;
+  approvalMessage?: ((request: WritApprovalRequest) => string) | undefined;
 }
 
 /** The validated server options, defaults applied. @internal */
@@ -114,17 +114,14 @@ export interface ServerSettings<Auth> {
   readonly requireTaskToken: boolean;
   readonly tokenSources: readonly TaskTokenSource[];
   readonly scope: readonly string[] | undefined;
-  readonly approvalMessage: ((prompt: ApprovalPrompt) => string) | undefined;
+  readonly approvalMessage: ((request: WritApprovalRequest) => string) | undefined;
 }
 
-const optionalFunction = <T>(message: string) =>
-  z.custom<T>((v) => typeof v === 'function', { message }).optional();
 const serverSchema = z.strictObject({
   agent: z.string().min(1).max(256),
-  verifyTaskToken: z.custom<TaskTokenVerifierOf<unknown>>((v) => typeof v === 'function', {
-    message:
-      'must be a function (token, context) => InboundTask, e.g. wrapping verifyTaskToken from @writ/identity',
-  }),
+  verifyTaskToken: functionSchema<TaskTokenVerifierOf<unknown>>(
+    'must be a function (token, context) => InboundTask, e.g. wrapping verifyTaskToken from @writ/identity',
+  ),
   requireTaskToken: z.boolean().optional(),
   tokenSources: z
     .array(z.enum(['meta', 'header', 'authInfo']))
@@ -134,9 +131,9 @@ const serverSchema = z.strictObject({
     .array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' }))
     .max(1024)
     .optional(),
-  approvalMessage: optionalFunction<(prompt: ApprovalPrompt) => string>(
-    'must be a function (prompt) => string',
-  ),
+  approvalMessage: functionSchema<(request: WritApprovalRequest) => string>(
+    'must be a function (request) => string',
+  ).optional(),
 });
 
 /** Validates `instrumentServer`'s options (`WRIT_OPTIONS_INVALID` naming the option) and applies defaults. @internal */
@@ -149,8 +146,8 @@ export function parseServerOptions<Auth>(options: InstrumentServerOptionsOf<Auth
     defaults,
     agent: settings.agent,
     verify: settings.verifyTaskToken as TaskTokenVerifierOf<Auth>,
-    requireTaskToken: settings.requireTaskToken ?? DEFAULTS.requireTaskToken,
-    tokenSources: settings.tokenSources ?? DEFAULTS.tokenSources,
+    requireTaskToken: settings.requireTaskToken ?? MCP_DEFAULTS.requireTaskToken,
+    tokenSources: settings.tokenSources ?? MCP_DEFAULTS.tokenSources,
     scope: settings.scope,
     approvalMessage: settings.approvalMessage,
   };

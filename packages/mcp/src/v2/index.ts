@@ -6,22 +6,7 @@
  * @packageDocumentation
  * @module @writ/mcp/v2
  */
-export { DEFAULTS } from '../defaults.js';
-export type { InstrumentClientOptions } from '../shared/client.js';
-export {
-  APPROVAL_META_KEY,
-  APPROVAL_SCHEMA,
-  type ApprovalFormSchema,
-  type ApprovalPrompt,
-} from '../shared/elicitation.js';
-export type {
-  InstrumentServerOptionsOf,
-  TaskTokenSource,
-  TaskTokenVerificationOf,
-  TaskTokenVerifierOf,
-} from '../shared/options.js';
-export { REFUSAL_META_KEY } from '../shared/refusal.js';
-export { VERSION } from '../version.js';
+export * from '../shared/public.js';
 export { instrumentClient, type McpClientLike } from './client.js';
 export {
   type InstrumentServerOptions,

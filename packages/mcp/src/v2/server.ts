@@ -1,12 +1,13 @@
 import type { AuthInfo, McpServer, RegisteredTool, ServerContext } from '@modelcontextprotocol/server';
 import { WritError } from '@writ/core';
-import type { ElicitingServer } from '../shared/elicitation.js';
+import type { ElicitingServer } from '../shared/approval-flow.js';
+import { instrumentToolServer } from '../shared/instrument-server.js';
 import type {
   InstrumentServerOptionsOf,
   TaskTokenVerificationOf,
   TaskTokenVerifierOf,
 } from '../shared/options.js';
-import { instrumentToolServer, registryOf, type ServerGlue } from '../shared/serve.js';
+import { registryOf, type ServerGlue } from '../shared/server-glue.js';
 
 /**
  * What a {@link TaskTokenVerifier} is told about the call the token came with (`authInfo` is the 2.x

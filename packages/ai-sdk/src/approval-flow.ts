@@ -1,4 +1,4 @@
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import type {
   GenericToolApprovalFunction,
   ModelMessage,
@@ -8,7 +8,7 @@ import type {
   ToolSet,
 } from 'ai';
 import { z } from 'zod';
-import { humanAnswerFor, humanAnswers } from './approval-answers.js';
+import { humanAnswerFor, humanAnswers } from './pending-approvals.js';
 import { approverFor, idsFor, wrappedTool } from './registry.js';
 
 type RuntimeContext = Record<string, unknown>;
@@ -59,8 +59,8 @@ export interface WritToolApprovalOptions<
 
 const optionsSchema = z.strictObject({
   toolApproval: z
-    .custom<unknown>((v) => typeof v === 'function' || (typeof v === 'object' && v !== null), {
-      message: 'must be a function or an object of per-tool statuses',
+    .union([functionSchema(), z.looseObject({})], {
+      error: 'must be a function or an object of per-tool statuses',
     })
     .optional(),
 });

@@ -1,82 +1,27 @@
 import { ROOT_CONTEXT } from '@opentelemetry/api';
-import {
-  extractContext,
-  getGlobalWrit,
-  type TaskHandle,
-  type ToolAnnotations,
-  type Writ,
-  WritError,
-} from '@writ/core';
+import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } from '@writ/core';
 import {
   type AdaptedTool,
-  type AdapterToolHints,
   adaptTool,
-  extractTaskToken,
   type FrameworkApproval,
-  type HeadersLike,
   type InboundTask,
   runInContext,
 } from '@writ/core/adapter';
 import { uuidv7 } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
-import { DEFAULTS } from '../defaults.js';
-import { type ApprovalPrompt, type ElicitingServer, elicitApproval, previewArgs } from './elicitation.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 import {
-  type InstrumentServerOptionsOf,
-  parseServerOptions,
-  type ServerSettings,
-  type TaskTokenSource,
-} from './options.js';
+  approvalText,
+  type ElicitingServer,
+  elicitApproval,
+  previewArgs,
+  type WritApprovalRequest,
+} from './approval-flow.js';
+import { findTaskToken, frameworkIds, type McpCall } from './mcp-call.js';
+import type { ServerSettings } from './options.js';
 import { refusalResult } from './refusal.js';
-
-/** MCP tool annotations (the same in every SDK generation). @internal */
-export interface McpAnnotationsLike {
-  readOnlyHint?: boolean | undefined;
-  destructiveHint?: boolean | undefined;
-  idempotentHint?: boolean | undefined;
-  openWorldHint?: boolean | undefined;
-}
-
-/** The part of a registered tool the flow reads. @internal */
-export interface McpToolLike {
-  description?: string | undefined;
-  annotations?: McpAnnotationsLike | undefined;
-}
-
-/** What the flow needs to know about one `tools/call`, whatever the SDK generation. @internal */
-export interface McpCall<Auth> {
-  /** `params._meta` of the request. */
-  readonly meta: Record<string, unknown>;
-  readonly requestId: string | number;
-  readonly sessionId: string | undefined;
-  readonly signal: AbortSignal;
-  readonly authInfo: (Auth & { readonly token?: unknown }) | undefined;
-  /** The HTTP request's headers (Streamable HTTP), when there is one. */
-  readonly headers: Record<string, unknown> | HeadersLike | undefined;
-}
-
-/** A tool handler as the SDK calls it. @internal */
-export type Handler = (...params: unknown[]) => unknown;
-
-/**
- * The SDK-specific part of `instrumentServer`: where an `McpServer` keeps its tools, which property of
- * a registered tool the SDK calls on each `tools/call`, and what that call's arguments mean.
- * @internal
- */
-export interface ServerGlue<S, T extends McpToolLike, Extra, Auth> {
-  /** The server's tool registry, or `WRIT_OPTIONS_INVALID` naming what is missing. */
-  registry(server: S): { _registeredTools: Record<string, T> };
-  /** The low-level server that sends elicitations. */
-  elicitor(server: S): ElicitingServer;
-  /** The property the SDK calls on each `tools/call` (`handler` in 1.x, `executor` in 2.x). */
-  readonly property: string;
-  /** Throws `WRIT_OPTIONS_INVALID` when a tool (or a handler assigned later) cannot be wrapped. */
-  check(name: string, tool: T, handler: unknown): void;
-  /** The call's arguments and request context, from the parameters the SDK called `property` with. */
-  split(tool: T, params: unknown[]): { args: unknown; extra: Extra };
-  /** What the flow needs to know about the request. */
-  call(extra: Extra): McpCall<Auth>;
-}
+import type { Handler, McpToolLike, ServerGlue } from './server-glue.js';
+import { hintsFor, type McpAnnotationsLike } from './tool-hints.js';
 
 interface CachedTool {
   readonly name: string;
@@ -86,70 +31,23 @@ interface CachedTool {
 }
 
 /** One in-flight call: what runs once Writ lets it, and whether it started. */
-interface PendingCall {
+interface InFlightCall {
   readonly invoke: () => unknown;
   started: boolean;
 }
 
-const instrumented = new WeakSet<object>();
-
 /**
- * What `instrumentServer` relies on beyond the SDK's public API, in both generations: `McpServer` keeps
- * its tools in the `_registeredTools` record. Checked loudly; `message` says what was expected.
- * @internal
+ * Wraps the registered tools of one `McpServer` and runs each `tools/call` through Writ: the caller's
+ * trace and task token, `writ.task({ agent, inbound })`, the decision, an elicitation when approval is
+ * required, then the SDK's own handler. @internal
  */
-export function registryOf<T>(server: unknown, message: string): { _registeredTools: Record<string, T> } {
-  const registry = (server as { _registeredTools?: unknown } | null)?._registeredTools;
-  if (typeof server !== 'object' || server === null || typeof registry !== 'object' || registry === null) {
-    throw new WritError('WRIT_OPTIONS_INVALID', message);
-  }
-  return server as { _registeredTools: Record<string, T> };
-}
-
-/**
- * `instrumentServer` of both SDK generations: validates the options, wraps the tools already
- * registered (all or nothing) and, through a proxy on the registry, every tool registered or renamed
- * later.
- * @internal
- */
-export function instrumentToolServer<S, T extends McpToolLike, Extra, Auth>(
-  server: S,
-  options: InstrumentServerOptionsOf<Auth>,
-  glue: ServerGlue<S, T, Extra, Auth>,
-): S {
-  const settings = parseServerOptions(options);
-  if (typeof server !== 'object' || server === null) {
-    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentServer: expected an McpServer');
-  }
-  if (instrumented.has(server)) {
-    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentServer: this McpServer is already instrumented');
-  }
-  const registry = glue.registry(server);
-  const adapter = new ToolServer(settings, glue, glue.elicitor(server));
-  const existing = Object.entries(registry._registeredTools);
-  for (const [name, tool] of existing) adapter.check(name, tool); // all or nothing
-  for (const [name, tool] of existing) adapter.wrap(name, tool);
-  // every later registration (and a rename through update) writes into this record
-  registry._registeredTools = new Proxy(registry._registeredTools, {
-    set(target, key, value: unknown) {
-      if (typeof key === 'string' && typeof value === 'object' && value !== null) {
-        adapter.wrap(key, value as T);
-      }
-      (target as Record<string | symbol, unknown>)[key] = value;
-      return true;
-    },
-  });
-  instrumented.add(server);
-  return server;
-}
-
-class ToolServer<S, T extends McpToolLike, Extra, Auth> {
+export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
   /** Current name of each registered tool (a rename through `update({ name })` changes it). */
   readonly #names = new WeakMap<T, string>();
   readonly #wrapped = new WeakSet<T>();
   readonly #adapted = new WeakMap<T, CachedTool>();
   /** Calls in flight, by the tool call id this adapter generated for them. */
-  readonly #pending = new Map<string, PendingCall>();
+  readonly #inFlight = new Map<string, InFlightCall>();
 
   constructor(
     readonly settings: ServerSettings<Auth>,
@@ -198,12 +96,15 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     }
     const { writ, tools, defaults } = this.settings;
     const adapted = adaptTool(
-      DEFAULTS.frameworkName,
+      MCP_DEFAULTS.frameworkName,
       { name, description: tool.description },
       (_args, ctx) => {
-        const call = this.#pending.get(ctx.call.id);
+        const call = this.#inFlight.get(ctx.call.id);
         if (call === undefined) {
-          throw new WritError('WRIT_INTERNAL', `@writ/mcp: no pending MCP call ${ctx.call.id} for ${name}`);
+          throw new WritError(
+            'WRIT_INTERNAL',
+            `@writ/mcp: no MCP call in flight with id ${ctx.call.id} for ${name}`,
+          );
         }
         call.started = true;
         return call.invoke();
@@ -212,17 +113,6 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     );
     this.#adapted.set(tool, { name, description: tool.description, annotations: tool.annotations, adapted });
     return adapted;
-  }
-
-  /** The elicitation text: the `approvalMessage` option's, or the default when it has none or throws. */
-  private approvalText(prompt: ApprovalPrompt): string {
-    const fallback = `${prompt.message}. Allow ${prompt.tool} with ${prompt.argsPreview}?`;
-    try {
-      const text = this.settings.approvalMessage?.(prompt);
-      return typeof text === 'string' && text.length > 0 ? text : fallback;
-    } catch {
-      return fallback;
-    }
   }
 
   private handle(tool: T, args: unknown, request: McpCall<Auth>, invoke: () => unknown): Promise<unknown> {
@@ -278,7 +168,7 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
         return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_TOKEN_INVALID'));
       }
     }
-    const call: PendingCall = { invoke, started: false };
+    const call: InFlightCall = { invoke, started: false };
     try {
       return await writ.task(
         {
@@ -321,22 +211,28 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     name: string,
     args: unknown,
     request: McpCall<Auth>,
-    call: PendingCall,
+    call: InFlightCall,
     task: TaskHandle,
   ): Promise<unknown> {
     const adapted = this.adaptedFor(tool);
     const toolCallId = uuidv7();
     const base = { toolCallId, signal: request.signal, frameworkIds: frameworkIds(request) };
-    this.#pending.set(toolCallId, call);
+    this.#inFlight.set(toolCallId, call);
     try {
       const check = await adapted.check(args, base);
       if (check.effect === 'deny') return refusalResult(check.error, check.message);
       let approval: FrameworkApproval | undefined;
       if (check.effect === 'approval_required') {
-        const argsPreview = previewArgs(args);
-        const prompt: ApprovalPrompt = { tool: name, args, argsPreview, message: check.message };
+        const prompt: WritApprovalRequest = {
+          tool: name,
+          args,
+          argsPreview: previewArgs(args),
+          message: check.message,
+          bindingHash: check.bindingHash,
+          expiresAt: check.expiresAt,
+        };
         const answer = await elicitApproval(this.elicitor, {
-          message: this.approvalText(prompt),
+          message: approvalText(prompt, this.settings.approvalMessage),
           approval: { tool: name, bindingHash: check.bindingHash, expiresAt: check.expiresAt },
           relatedRequestId: request.requestId,
           signal: request.signal,
@@ -361,50 +257,7 @@ class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       if (!call.started && WritError.isInstance(error)) return refusalResult(error);
       throw error;
     } finally {
-      this.#pending.delete(toolCallId);
+      this.#inFlight.delete(toolCallId);
     }
   }
-}
-
-/** `call.framework.ids` of the decision record: the JSON-RPC request id and the MCP session id. */
-function frameworkIds(request: McpCall<unknown>): Record<string, string> {
-  const ids: Record<string, string> = { requestId: String(request.requestId) };
-  if (request.sessionId !== undefined) ids.sessionId = request.sessionId;
-  return ids;
-}
-
-/** MCP tool annotations as Writ's; the tool's own Writ hints win over them, they win over `defaults`. */
-function hintsFor(
-  mcp: McpAnnotationsLike | undefined,
-  own: AdapterToolHints | undefined,
-  defaults: AdapterToolHints | undefined,
-): AdapterToolHints {
-  const fromMcp: ToolAnnotations = {};
-  if (typeof mcp?.readOnlyHint === 'boolean') fromMcp.readOnly = mcp.readOnlyHint;
-  if (typeof mcp?.destructiveHint === 'boolean') fromMcp.destructive = mcp.destructiveHint;
-  if (typeof mcp?.idempotentHint === 'boolean') fromMcp.idempotent = mcp.idempotentHint;
-  if (typeof mcp?.openWorldHint === 'boolean') fromMcp.openWorld = mcp.openWorldHint;
-  const annotations: ToolAnnotations = { ...defaults?.annotations, ...fromMcp, ...own?.annotations };
-  return Object.keys(annotations).length === 0 ? { ...own } : { ...own, annotations };
-}
-
-/** The caller's task token: the first of `sources` that carries one. */
-function findTaskToken(
-  request: McpCall<unknown>,
-  sources: readonly TaskTokenSource[],
-): { token: string; source: TaskTokenSource } | undefined {
-  for (const source of sources) {
-    let token: string | undefined;
-    if (source === 'meta') {
-      token = extractTaskToken(request.meta, { format: 'mcp' });
-    } else if (source === 'header') {
-      token =
-        request.headers === undefined ? undefined : extractTaskToken(request.headers, { format: 'http' });
-    } else {
-      const bearer = request.authInfo?.token;
-      token = typeof bearer === 'string' && bearer.length > 0 ? bearer : undefined;
-    }
-    if (token !== undefined) return { token, source };
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
-import { type Principal, WRIT_DEFAULTS } from '@writ/core';
-import type { AdaptedTool } from '@writ/core/adapter';
+import type { Principal } from '@writ/core';
+import { type AdaptedTool, createPendingApprovals } from '@writ/core/adapter';
 
 /** A call Writ asked a human about (through the SDK's interruption), awaiting the answer. @internal */
 export interface PendingApproval {
@@ -14,7 +14,7 @@ export interface PendingApproval {
 // the run resumes), so the calls awaiting an answer are kept here, by tool name and tool call id, the
 // only keys the SDK hands to every hook involved. Bounded like Writ's own call ledger; entries leave
 // when the call runs or is rejected.
-const pending = new Map<string, PendingApproval>();
+const pending = createPendingApprovals<PendingApproval>();
 
 const keyOf = (toolName: string, callId: string) => `${toolName}\u0000${callId}`;
 
@@ -24,12 +24,7 @@ export function rememberPending(toolName: string, callId: string, entry: Pending
   const known = pending.get(key);
   // a re-check of the same call (e.g. after a resume without an answer) keeps the approver already named
   if (known !== undefined && known.tool.name === entry.tool.name) entry.approver ??= known.approver;
-  pending.delete(key);
-  pending.set(key, entry);
-  while (pending.size > WRIT_DEFAULTS.callLedgerSize) {
-    const oldest = pending.keys().next().value as string;
-    pending.delete(oldest);
-  }
+  pending.remember(key, entry);
 }
 
 /** @internal */
@@ -39,5 +34,5 @@ export function peekPending(toolName: string, callId: string): PendingApproval |
 
 /** @internal */
 export function forgetPending(toolName: string, callId: string): void {
-  pending.delete(keyOf(toolName, callId));
+  pending.forget(keyOf(toolName, callId));
 }

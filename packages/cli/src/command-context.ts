@@ -108,12 +108,12 @@ export function describeError(error: unknown): { code: string; message: string }
 }
 
 /**
- * Reports a runtime failure: `code: message` on stderr (with the stack and causes under `--debug`), and
+ * Reports a failure: `code: message` on stderr (with the stack and causes under `--debug`), and
  * under `--json` also `{ "error": { "code", "message" } }` on stdout.
  *
  * @example
  * ```ts
- * try { await work(); } catch (error) { reportError(ctx, error); return EXIT_CODES.runtime; }
+ * try { await work(); } catch (error) { reportError(ctx, error); return EXIT_CODES.error; }
  * ```
  */
 export function reportError(ctx: CommandContext, error: unknown): void {

@@ -1,5 +1,5 @@
-import type { Principal } from '@writ/core';
-import type { PrincipalKind } from '@writ/core/plugin';
+import type { Decision } from '@writ/core';
+import type { ApprovalAnswerLike } from '@writ/core/adapter';
 import { z } from 'zod';
 
 /**
@@ -17,7 +17,8 @@ import { z } from 'zod';
 export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
 
 /**
- * What a wrapped tool suspends with when Writ's policy asks for a human approval. Mastra shows it as
+ * What a wrapped tool suspends with when Writ's policy asks for a human approval: the call, and the
+ * `decisionId`, `policyIds` and `reasons` of the decision that asks. Mastra shows it as
  * the `suspendPayload` of the `tool-call-suspended` chunk (`stream()`), of `output.suspendPayload`
  * (`generate()`, `finishReason: 'suspended'`) and of `agent.listSuspendedRuns()`.
  *
@@ -28,7 +29,7 @@ export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
  * if (isWritApprovalRequest(request)) console.log(request.message, request.args);
  * ```
  */
-export interface WritApprovalRequest {
+export interface WritApprovalRequest extends Pick<Decision, 'decisionId' | 'policyIds' | 'reasons'> {
   readonly type: typeof WRIT_APPROVAL_REQUEST;
   /** Tool name (the key in the agent's `tools`). */
   readonly tool: string;
@@ -36,13 +37,10 @@ export interface WritApprovalRequest {
   readonly args: unknown;
   /** What to show the approver. */
   readonly message: string;
-  readonly decisionId: string;
   /** Binds the answer to this tool, these arguments, this agent and this decision. */
   readonly bindingHash: string;
   /** Epoch ms after which Writ refuses the answer. */
   readonly expiresAt: number;
-  readonly policyIds: readonly string[];
-  readonly reasons: readonly string[];
   /**
    * Set when the call continues a suspension of the tool's own: the resume data and payload the tool
    * gets back once Writ's approval is answered.
@@ -51,9 +49,12 @@ export interface WritApprovalRequest {
 }
 
 /**
- * The answer to a {@link WritApprovalRequest}, passed as Mastra resume data. Mastra's own
- * `approveToolCall()` / `declineToolCall({ reason })` (and their `…Generate` forms) send exactly this
- * shape, so they answer Writ's approvals too; `resumeStream` / `resumeGenerate` can also name the approver.
+ * The answer to a {@link WritApprovalRequest}, passed as Mastra resume data: `approved`, a `reason`
+ * (shown to the model when the call is declined) and who answered, `approver` (recorded with assurance
+ * `asserted`: the application vouches for it; by default the task's requester when approved, unknown
+ * (`null`) when declined). Mastra's own `approveToolCall()` / `declineToolCall({ reason })` (and their
+ * `…Generate` forms) send exactly this shape, so they answer Writ's approvals too; `resumeStream` /
+ * `resumeGenerate` can also name the approver.
  *
  * @example
  * ```ts
@@ -61,23 +62,7 @@ export interface WritApprovalRequest {
  * await agent.resumeGenerate(answer, { runId: output.runId, toolCallId });
  * ```
  */
-export interface WritApprovalAnswer {
-  readonly approved: boolean;
-  /** Why; shown to the model when the call is declined. */
-  readonly reason?: string | undefined;
-  /**
-   * Who answered (recorded with assurance `asserted`: the application vouches for it).
-   * @default the task's requester when approved; unknown (`null`) when declined
-   */
-  readonly approver?:
-    | {
-        readonly id: string;
-        readonly kind?: PrincipalKind | undefined;
-        readonly name?: string | undefined;
-        readonly issuer?: string | undefined;
-      }
-    | undefined;
-}
+export interface WritApprovalAnswer extends ApprovalAnswerLike {}
 
 const text = z.string().min(1).max(2048);
 
@@ -123,17 +108,4 @@ export const approvalAnswerSchema = z.object({
  */
 export function isWritApprovalRequest(value: unknown): value is WritApprovalRequest {
   return approvalRequestSchema.safeParse(value).success;
-}
-
-/** The approver named in an answer, as the asserted principal Writ records. @internal */
-export function approverOf(answer: z.infer<typeof approvalAnswerSchema>): Principal | undefined {
-  const a = answer.approver;
-  if (a === undefined) return undefined;
-  return {
-    kind: a.kind ?? 'human',
-    id: a.id,
-    assurance: 'asserted',
-    ...(a.name === undefined ? {} : { name: a.name }),
-    ...(a.issuer === undefined ? {} : { issuer: a.issuer }),
-  };
 }

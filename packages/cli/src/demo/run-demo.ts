@@ -2,10 +2,10 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { explainLog, formatExplain, verifyLog } from '@writ/audit';
 import pc from 'picocolors';
-import { runScenario, type Step } from './demo/scenario.js';
-import type { Colors } from './io.js';
-import { renderReport } from './report/render-report.js';
-import { buildReportModel } from './report/report-model.js';
+import type { Colors } from '../io.js';
+import { renderReport } from '../report/render-report.js';
+import { buildReportModel } from '../report/report-model.js';
+import { runScenario, type Step } from './scenario.js';
 
 /** Options of {@link runDemo}. */
 export interface RunDemoOptions {

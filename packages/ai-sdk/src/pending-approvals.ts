@@ -1,3 +1,6 @@
+// The AI SDK keeps Writ's pending approvals in the conversation itself: a `tool-approval-request` part
+// the model's step ended with, answered by a `tool-approval-response` the application adds. Nothing is
+// remembered in this process; what is pending, and what the human answered, is read back from `messages`.
 import type { ModelMessage } from 'ai';
 
 /**
@@ -7,13 +10,13 @@ import type { ModelMessage } from 'ai';
  *
  * @example
  * ```ts
- * const answer: ToolApprovalAnswer = {
+ * const answer: WritApprovalAnswer = {
  *   approvalId: 'aprv_1', toolCallId: 'call_2', toolName: 'refund_order',
  *   input: { orderId: '42', amount: 250 }, approved: false, reason: 'Too much',
  * };
  * ```
  */
-export interface ToolApprovalAnswer {
+export interface WritApprovalAnswer {
   /** The AI SDK's approval id (`tool-approval-request.approvalId`). */
   readonly approvalId: string;
   readonly toolCallId: string;
@@ -38,7 +41,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * the AI SDK itself only honours the first answer per call). Automatic answers (a `toolApproval`
  * status of `approved`/`denied`) are not human answers and are left out.
  */
-export function humanAnswers(messages: readonly ModelMessage[]): ToolApprovalAnswer[] {
+export function humanAnswers(messages: readonly ModelMessage[]): WritApprovalAnswer[] {
   const requests = new Map<string, RequestPart>();
   const calls = new Map<string, { toolName: string; input: unknown }>();
   const responses: Array<{ approvalId: string; approved: boolean; reason: string | undefined }> = [];
@@ -66,7 +69,7 @@ export function humanAnswers(messages: readonly ModelMessage[]): ToolApprovalAns
       }
     }
   }
-  const answers: ToolApprovalAnswer[] = [];
+  const answers: WritApprovalAnswer[] = [];
   const answered = new Set<string>();
   for (const response of responses) {
     const request = requests.get(response.approvalId);
@@ -90,6 +93,6 @@ export function humanAnswers(messages: readonly ModelMessage[]): ToolApprovalAns
 export function humanAnswerFor(
   messages: readonly ModelMessage[],
   toolCallId: string,
-): ToolApprovalAnswer | undefined {
+): WritApprovalAnswer | undefined {
   return humanAnswers(messages).find((a) => a.toolCallId === toolCallId);
 }

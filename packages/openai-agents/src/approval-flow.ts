@@ -1,9 +1,9 @@
 import type { RunToolApprovalItem, ToolErrorFormatter } from '@openai/agents';
 import { type Principal, WritError } from '@writ/core';
-import { refusalMessage } from '@writ/core/adapter';
+import { approverSchema, refusalMessage } from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
-import { forgetPending, peekPending } from './pending.js';
+import { forgetPending, peekPending } from './pending-approvals.js';
 
 /**
  * What {@link approveCall} and {@link rejectCall} need of the run state: `RunState` (or
@@ -49,14 +49,9 @@ export interface RejectCallOptions {
   reason?: string | undefined;
 }
 
-const principalSchema = z.looseObject({
-  kind: z.enum(['human', 'agent', 'service']),
-  id: z.string().min(1).max(2048),
-  assurance: z.enum(['verified', 'asserted']),
-});
-const approveSchema = z.strictObject({ approver: principalSchema.optional() });
+const approveSchema = z.strictObject({ approver: approverSchema.optional() });
 const rejectSchema = z.strictObject({
-  approver: principalSchema.optional(),
+  approver: approverSchema.optional(),
   reason: z.string().max(8192).optional(),
 });
 
@@ -92,7 +87,7 @@ export function approveCall(
   const { approver } = validateOptions(approveSchema, options, 'approveCall');
   const call = callOf(item);
   const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
-  if (pending !== undefined && approver !== undefined) pending.approver = approver as Principal;
+  if (pending !== undefined && approver !== undefined) pending.approver = approver;
   state.approve(item);
 }
 
@@ -128,7 +123,7 @@ export async function rejectCall(
   }
   const error = await pending.tool.reject(pending.args, {
     toolCallId: call.callId,
-    ...(parsed.approver === undefined ? {} : { approver: parsed.approver as Principal }),
+    ...(parsed.approver === undefined ? {} : { approver: parsed.approver }),
     ...(parsed.reason === undefined ? {} : { reason: parsed.reason }),
   });
   forgetPending(call.name, call.callId);

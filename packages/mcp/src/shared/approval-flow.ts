@@ -1,24 +1,54 @@
-import { DEFAULTS } from '../defaults.js';
+import { MCP_DEFAULTS } from '../defaults.js';
 
 /**
- * What an approval prompt is built from, for the `approvalMessage` option of `instrumentServer`.
+ * The approval Writ asks the human at the client for: what the `approvalMessage` option of
+ * `instrumentServer` builds the elicitation text from. The elicitation request carries
+ * `{ tool, bindingHash, expiresAt }` of it in `_meta["io.writ/approval"]` ({@link APPROVAL_META_KEY}).
  *
  * @example
  * ```ts
- * const approvalMessage = (request: ApprovalPrompt) =>
+ * const approvalMessage = (request: WritApprovalRequest) =>
  *   `The assistant wants to ${request.tool} with ${request.argsPreview}. ${request.message}. Allow it?`;
  * ```
  */
-export interface ApprovalPrompt {
+export interface WritApprovalRequest {
   /** The tool name. */
   readonly tool: string;
   /** The call's arguments. */
   readonly args: unknown;
-  /** The arguments as JSON, cut to `DEFAULTS.approvalPreviewChars` characters. */
+  /** The arguments as JSON, cut to `MCP_DEFAULTS.approvalPreviewChars` characters. */
   readonly argsPreview: string;
   /** Why Writ asks: `check.message` (`refund_order needs human approval (cedar): …`). */
   readonly message: string;
+  /** `sha256:<hex>` binding the approval to this tool, these arguments, this agent and this decision. */
+  readonly bindingHash: string;
+  /** Epoch ms after which the answer is refused (the elicitation request times out then too). */
+  readonly expiresAt: number;
 }
+
+/**
+ * The answer to a {@link WritApprovalRequest}: the `content` of an `accept` elicitation result, the
+ * form {@link APPROVAL_SCHEMA} describes. Only `approve: true` approves; `reason` is kept in the audit
+ * record.
+ *
+ * @example
+ * ```ts
+ * import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+ * import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+ *
+ * const client = new Client({ name: 'support-ui', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+ * client.setRequestHandler(ElicitRequestSchema, async (request) => {
+ *   const content: WritApprovalAnswer = { approve: await ui.confirm(request.params.message), reason: 'checked the receipt' };
+ *   return { action: 'accept', content };
+ * });
+ * ```
+ */
+export type WritApprovalAnswer = {
+  /** Ticked: the call may run with exactly these arguments. */
+  approve: boolean;
+  /** Why, kept in the audit record (trimmed, at most 1000 characters). */
+  reason?: string;
+};
 
 /**
  * The JSON Schema of {@link APPROVAL_SCHEMA} (a restricted, flat object schema, as elicitation requires).
@@ -141,7 +171,7 @@ export function supportsFormElicitation(
 }
 
 /** The arguments as JSON for the approver, cut to `max` characters. @internal */
-export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPreviewChars): string {
+export function previewArgs(args: unknown, max: number = MCP_DEFAULTS.approvalPreviewChars): string {
   let json: string;
   try {
     json = JSON.stringify(args ?? {}) ?? '{}';
@@ -149,6 +179,24 @@ export function previewArgs(args: unknown, max: number = DEFAULTS.approvalPrevie
     return '(arguments cannot be shown)';
   }
   return json.length <= max ? json : `${json.slice(0, max)}…`;
+}
+
+/**
+ * The elicitation text: what the `approvalMessage` option makes of the request, or
+ * `<message>. Allow <tool> with <argsPreview>?` when there is no such option, or it throws or returns
+ * no text. @internal
+ */
+export function approvalText(
+  request: WritApprovalRequest,
+  approvalMessage: ((request: WritApprovalRequest) => string) | undefined,
+): string {
+  const fallback = `${request.message}. Allow ${request.tool} with ${request.argsPreview}?`;
+  try {
+    const text = approvalMessage?.(request);
+    return typeof text === 'string' && text.length > 0 ? text : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /**

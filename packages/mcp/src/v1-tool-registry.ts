@@ -1,5 +1,5 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { registryOf } from './shared/serve.js';
+import { registryOf } from './shared/server-glue.js';
 
 /**
  * The tool registry of an SDK 1.x `McpServer` (`_registeredTools`; since 1.24 the SDK calls

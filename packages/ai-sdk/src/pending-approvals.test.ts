@@ -1,6 +1,6 @@
 import type { ModelMessage } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { humanAnswerFor, humanAnswers } from './approval-answers.js';
+import { humanAnswerFor, humanAnswers } from './pending-approvals.js';
 
 const call = (toolCallId: string, toolName: string, input: unknown) =>
   ({ type: 'tool-call', toolCallId, toolName, input }) as const;

@@ -1,0 +1,217 @@
+import { interrupt, isGraphBubbleUp } from '@langchain/langgraph';
+import type { Risk } from '@writ/core';
+import {
+  type AdaptedTool,
+  answeredApproval,
+  type CallCheck,
+  createPendingApprovals,
+  type FrameworkApproval,
+} from '@writ/core/adapter';
+import { formatIssues } from '@writ/core/internal';
+import { z } from 'zod';
+import type { ApprovalMode } from './options.js';
+
+/**
+ * The `type` of every interrupt value Writ raises, to tell them from your own interrupts.
+ *
+ * @example
+ * ```ts
+ * const ours = result.__interrupt__?.filter((i) => (i.value as { type?: string }).type === WRIT_APPROVAL_REQUEST);
+ * ```
+ */
+export const WRIT_APPROVAL_REQUEST = 'writ.approval';
+
+/**
+ * The value Writ passes to LangGraph's `interrupt()` when its policy wants a human to approve a tool
+ * call. It comes back to you in `result.__interrupt__[i].value` (or `graph.getState(config)`); show it
+ * to the approver, then continue the thread with `new Command({ resume: { approved, approver } })`.
+ * Everything in it is JSON, so it survives any checkpointer.
+ *
+ * @example
+ * ```ts
+ * const result = await agent.invoke({ messages }, config);
+ * for (const { value } of result.__interrupt__ ?? []) {
+ *   if (isWritApprovalRequest(value)) console.log(value.message, value.args, 'answer before', new Date(value.expiresAt));
+ * }
+ * ```
+ */
+export interface WritApprovalRequest {
+  readonly type: typeof WRIT_APPROVAL_REQUEST;
+  /** The model's tool call id; put it in the answer to bind the answer to this call. */
+  readonly toolCallId: string;
+  /** Tool name. */
+  readonly tool: string;
+  /** The arguments the model sent (as in the conversation state). */
+  readonly args: unknown;
+  readonly risk: Risk;
+  /** Why approval is needed, for the approver. */
+  readonly message: string;
+  /** `sha256:<hex>` binding the approval to this tool, these arguments, this agent and this decision. */
+  readonly bindingHash: string;
+  /** The policy decision that asked for approval. */
+  readonly decisionId: string;
+  /** Epoch ms after which an answer is refused. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Whether an interrupt value is a Writ approval request (rather than one of your own interrupts).
+ *
+ * @example
+ * ```ts
+ * const pending = (result.__interrupt__ ?? []).map((i) => i.value).filter(isWritApprovalRequest);
+ * ```
+ */
+export function isWritApprovalRequest(value: unknown): value is WritApprovalRequest {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { type?: unknown }).type === WRIT_APPROVAL_REQUEST &&
+    typeof (value as { toolCallId?: unknown }).toolCallId === 'string' &&
+    typeof (value as { bindingHash?: unknown }).bindingHash === 'string'
+  );
+}
+
+/**
+ * The resume value that answers a {@link WritApprovalRequest}:
+ * `new Command({ resume: { approved: true, approver: { id: 'maria@example.com' } } })`.
+ *
+ * - `approved` is required. A value that does not match this shape exactly (unknown keys included) is
+ *   not guessed at: the call is refused with `WRIT_APPROVAL_REJECTED` and the refusal recorded.
+ * - `approver` is who answered. Your application vouches for it, so it is recorded with assurance
+ *   `asserted`. @default the task's requester (for an approval), unknown (for a rejection)
+ * - `reason` is recorded, and shown to the model when the call is rejected.
+ * - `toolCallId`, when given, must be the request's: an answer meant for another call is refused.
+ *   Give it whenever one node can raise several approvals (a LangGraph `ToolNode`, or `createAgent`
+ *   with `version: 'v1'`), where LangGraph matches answers to interrupts by their order.
+ *
+ * @example
+ * ```ts
+ * import { Command } from '@langchain/langgraph';
+ *
+ * const answer = approvalAnswerSchema.parse(await request.json()); // e.g. from your approval UI
+ * await agent.invoke(new Command({ resume: answer }), { configurable: { thread_id } });
+ * ```
+ */
+export const approvalAnswerSchema = z.strictObject({
+  approved: z.boolean(),
+  approver: z
+    .strictObject({
+      id: z.string().min(1).max(2048),
+      kind: z.enum(['human', 'agent', 'service']).optional(),
+      name: z.string().min(1).max(256).optional(),
+      issuer: z.string().min(1).max(2048).optional(),
+    })
+    .optional(),
+  reason: z.string().max(2048).optional(),
+  toolCallId: z.string().min(1).max(256).optional(),
+});
+
+/**
+ * What to pass as `Command({ resume })` to answer a {@link WritApprovalRequest}. See
+ * {@link approvalAnswerSchema} for the rules.
+ *
+ * @example
+ * ```ts
+ * import { Command } from '@langchain/langgraph';
+ *
+ * const resume: WritApprovalAnswer = { approved: false, reason: 'Refunds above 100 need a receipt', toolCallId: request.toolCallId };
+ * await agent.invoke(new Command({ resume }), config);
+ * ```
+ */
+export type WritApprovalAnswer = z.input<typeof approvalAnswerSchema>;
+
+/** A call this process asked a human about through `interrupt()`, awaiting the answer. */
+interface PendingApproval {
+  readonly bindingHash: string;
+  readonly request: WritApprovalRequest;
+}
+
+/** LangGraph's side of Writ's approvals, for one middleware or tool wrapper. @internal */
+export interface ApprovalFlow {
+  /**
+   * Asks the human through `interrupt()` (first run: throws `GraphInterrupt`; after
+   * `Command({ resume })`: returns the answer). Anything but a well-formed answer to the request this
+   * process raised becomes a rejection.
+   */
+  ask(
+    adapted: AdaptedTool,
+    args: unknown,
+    toolCallId: string,
+    check: Extract<CallCheck, { effect: 'approval_required' }>,
+  ): FrameworkApproval;
+  /**
+   * LangGraph hands resume values to a node's `interrupt()` calls by their order. When a node runs
+   * again after a call that asked for approval has settled, that call takes its place in the order
+   * again (the answer it gets back is the one it already used), so a later call gets its own answer.
+   */
+  keepInterruptOrder(toolCallId: string): void;
+}
+
+/** Creates the {@link ApprovalFlow} of one middleware or tool wrapper (its own pending approvals). @internal */
+export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
+  const pending = createPendingApprovals<PendingApproval>();
+  return {
+    ask(adapted, args, toolCallId, check) {
+      const before = pending.get(toolCallId);
+      const request: WritApprovalRequest = {
+        type: WRIT_APPROVAL_REQUEST,
+        toolCallId,
+        tool: adapted.name,
+        args,
+        risk: adapted.risk,
+        message: check.message,
+        bindingHash: check.bindingHash,
+        decisionId: check.decision.decisionId,
+        expiresAt: check.expiresAt,
+      };
+      pending.remember(toolCallId, { bindingHash: check.bindingHash, request });
+      let value: unknown;
+      try {
+        value = interrupt<WritApprovalRequest, unknown>(request);
+      } catch (error) {
+        if (isGraphBubbleUp(error)) throw error;
+        return {
+          approved: false,
+          reason: `LangGraph could not pause the run for approval: ${messageOf(error)}`,
+        };
+      }
+      if (before?.bindingHash !== check.bindingHash) {
+        return {
+          approved: false,
+          reason:
+            'the answer came for an approval request that is no longer pending (it expired, or another process raised it)',
+        };
+      }
+      const parsed = approvalAnswerSchema.safeParse(value);
+      if (!parsed.success) {
+        const issues = formatIssues(parsed.error.issues, { root: 'resume', limit: 5 });
+        return {
+          approved: false,
+          reason: `the resume value is not an approval answer (${issues.join('; ')})`,
+        };
+      }
+      const answer = answeredApproval(parsed.data);
+      if (parsed.data.toolCallId !== undefined && parsed.data.toolCallId !== toolCallId) {
+        return {
+          ...answer,
+          approved: false,
+          reason: `the answer is for tool call ${parsed.data.toolCallId}, not ${toolCallId}`,
+        };
+      }
+      return answer;
+    },
+    keepInterruptOrder(toolCallId) {
+      const known = pending.get(toolCallId);
+      if (known === undefined || approvals !== 'interrupt') return;
+      try {
+        interrupt<WritApprovalRequest, unknown>(known.request);
+      } catch (error) {
+        // no answer at this position (the node runs from an older checkpoint): the call is settled, so do not ask
+        if (!isGraphBubbleUp(error)) throw error;
+      }
+    },
+  };
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));

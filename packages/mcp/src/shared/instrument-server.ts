@@ -1,0 +1,43 @@
+import { WritError } from '@writ/core';
+import { type InstrumentServerOptionsOf, parseServerOptions } from './options.js';
+import type { McpToolLike, ServerGlue } from './server-glue.js';
+import { ToolServer } from './tool-server.js';
+
+const instrumented = new WeakSet<object>();
+
+/**
+ * `instrumentServer` of both SDK generations: validates the options, wraps the tools already
+ * registered (all or nothing) and, through a proxy on the registry, every tool registered or renamed
+ * later.
+ * @internal
+ */
+export function instrumentToolServer<S, T extends McpToolLike, Extra, Auth>(
+  server: S,
+  options: InstrumentServerOptionsOf<Auth>,
+  glue: ServerGlue<S, T, Extra, Auth>,
+): S {
+  const settings = parseServerOptions(options);
+  if (typeof server !== 'object' || server === null) {
+    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentServer: expected an McpServer');
+  }
+  if (instrumented.has(server)) {
+    throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentServer: this McpServer is already instrumented');
+  }
+  const registry = glue.registry(server);
+  const adapter = new ToolServer(settings, glue, glue.elicitor(server));
+  const existing = Object.entries(registry._registeredTools);
+  for (const [name, tool] of existing) adapter.check(name, tool); // all or nothing
+  for (const [name, tool] of existing) adapter.wrap(name, tool);
+  // every later registration (and a rename through update) writes into this record
+  registry._registeredTools = new Proxy(registry._registeredTools, {
+    set(target, key, value: unknown) {
+      if (typeof key === 'string' && typeof value === 'object' && value !== null) {
+        adapter.wrap(key, value as T);
+      }
+      (target as Record<string | symbol, unknown>)[key] = value;
+      return true;
+    },
+  });
+  instrumented.add(server);
+  return server;
+}

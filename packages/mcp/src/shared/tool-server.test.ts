@@ -1,0 +1,141 @@
+// ToolServer through the SDK 1.x glue (instrumentServer): a real McpServer and Client over the SDK's
+// InMemoryTransport, a Writ instance on @writ/core's in-memory components.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { createWrit, type Writ } from '@writ/core';
+import type { InboundTask } from '@writ/core/adapter';
+import { createInMemoryAuditSink, createInMemoryPolicy, type InMemoryAuditSink } from '@writ/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { type InstrumentServerOptions, instrumentServer } from '../server.js';
+import { REFUSAL_META_KEY } from './refusal.js';
+
+const INBOUND: InboundTask = {
+  taskId: 'task-from-caller',
+  subject: 'alice@example.com',
+  actors: ['spiffe://writ.test/agent/support-bot'],
+  autonomous: false,
+  scope: ['*'],
+  issuer: 'https://issuer.writ.test',
+  jti: 'jti-1',
+  expiresAt: Date.now() + 3_600_000,
+};
+
+let closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const close of closers.reverse()) await close();
+  closers = [];
+});
+
+async function serve(options: {
+  writ?: Writ | undefined;
+  server?: Partial<InstrumentServerOptions>;
+  answers?: ElicitResult[];
+}) {
+  const ran: string[] = [];
+  const mcpServer = new McpServer({ name: 'orders', version: '1.0.0' });
+  const refundTool = mcpServer.registerTool(
+    'refund_order',
+    { description: 'Refund an order', inputSchema: { orderId: z.string() } },
+    async ({ orderId }) => {
+      ran.push(orderId);
+      return { content: [{ type: 'text' as const, text: `refunded ${orderId}` }] };
+    },
+  );
+  instrumentServer(mcpServer, {
+    ...(options.writ === undefined ? {} : { writ: options.writ }),
+    agent: 'orders-mcp',
+    verifyTaskToken: () => INBOUND,
+    ...options.server,
+  });
+  const client = new Client({ name: 'support-bot', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  const answers = [...(options.answers ?? [])];
+  client.setRequestHandler(ElicitRequestSchema, async () => answers.shift() ?? { action: 'cancel' });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  await mcpServer.connect(serverTransport);
+  await client.connect(clientTransport);
+  closers.push(
+    () => client.close(),
+    () => mcpServer.close(),
+  );
+  const call = (orderId: string, token: string | null = 'a-task-token') =>
+    client.callTool({
+      name: 'refund_order',
+      arguments: { orderId },
+      ...(token === null ? {} : { _meta: { 'io.writ/txn-token': token } }),
+    });
+  return { refundTool, ran, call };
+}
+
+function writOn(audit: InMemoryAuditSink, effect: 'allow' | 'deny' | 'approval_required' = 'allow'): Writ {
+  return createWrit({
+    audit,
+    policy: createInMemoryPolicy({ rules: [{ id: 'refunds', effect, tool: 'refund_order' }] }),
+  });
+}
+
+const refusalCode = (result: unknown) =>
+  (result as { _meta?: Record<string, { code?: string }> })._meta?.[REFUSAL_META_KEY]?.code;
+
+describe('ToolServer', () => {
+  it('runs an allowed call in the caller’s task, records it, and runs a replaced handler the same way', async () => {
+    const audit = createInMemoryAuditSink();
+    const { refundTool, ran, call } = await serve({ writ: writOn(audit) });
+    expect((await call('42')).isError).toBeUndefined();
+    refundTool.update({
+      callback: async () => {
+        ran.push('replaced');
+        return { content: [{ type: 'text' as const, text: 'replaced' }] };
+      },
+    });
+    expect((await call('43')).isError).toBeUndefined();
+    expect(ran).toEqual(['42', 'replaced']);
+    const decisions = audit.ofKind('decision');
+    expect(decisions.map((d) => [d.taskId, d.decision.effect])).toEqual([
+      ['task-from-caller', 'allow'],
+      ['task-from-caller', 'allow'],
+    ]);
+  });
+
+  it('answers a refusal as a tool result with its code, without running the tool', async () => {
+    const audit = createInMemoryAuditSink();
+    const { ran, call } = await serve({ writ: writOn(audit, 'deny') });
+    const result = await call('42');
+    expect(result.isError).toBe(true);
+    expect(refusalCode(result)).toBe('WRIT_POLICY_DENIED');
+    expect(ran).toEqual([]);
+  });
+
+  it('refuses a call without a task token, recorded in the server agent’s own task', async () => {
+    const audit = createInMemoryAuditSink();
+    const { ran, call } = await serve({ writ: writOn(audit) });
+    const result = await call('42', null);
+    expect(refusalCode(result)).toBe('WRIT_TOKEN_INVALID');
+    expect(ran).toEqual([]);
+    const [decision] = audit.ofKind('decision');
+    expect(decision?.refusal?.code).toBe('WRIT_TOKEN_INVALID');
+    expect(decision?.taskId).not.toBe('task-from-caller');
+  });
+
+  it('refuses every call when there is no Writ instance to run on', async () => {
+    const { ran, call } = await serve({ writ: undefined });
+    const result = await call('42');
+    expect(refusalCode(result)).toBe('WRIT_NOT_CONFIGURED');
+    expect(ran).toEqual([]);
+  });
+
+  it('asks through elicitation when approval is required: runs when approved, refuses when declined', async () => {
+    const audit = createInMemoryAuditSink();
+    const { ran, call } = await serve({
+      writ: writOn(audit, 'approval_required'),
+      answers: [{ action: 'accept', content: { approve: true } }, { action: 'decline' }],
+    });
+    expect((await call('42')).isError).toBeUndefined();
+    const declined = await call('43');
+    expect(refusalCode(declined)).toBe('WRIT_APPROVAL_REJECTED');
+    expect(ran).toEqual(['42']);
+    expect(audit.ofKind('approval').map((a) => a.approval.approved)).toEqual([true, false]);
+  });
+});
