@@ -28,8 +28,13 @@ export type CallCheck =
   | {
       readonly effect: 'approval_required';
       readonly decision: Decision;
-      /** Binds the approval to this tool, these arguments, this agent and this decision. */
+      /** Binds the approval to this call of this task: tool, arguments, agent, requester, decision. */
       readonly bindingHash: string;
+      /**
+       * The task the approval belongs to. The request that carries the human's answer continues it:
+       * `writ.task({ ..., resume: taskId })`; an answer in any other task is refused.
+       */
+      readonly taskId: string;
       /** Epoch ms after which an answer is refused. */
       readonly expiresAt: number;
       /** What to show the approver. */

@@ -21,6 +21,8 @@ export type CheckResult =
       readonly decision: Decision;
       readonly bindingHash: string;
       readonly expiresAt: number;
+      /** The task the approval belongs to: a resume answers it with `writ.task({ resume: taskId })`. */
+      readonly taskId: string;
     }
   | { readonly effect: 'deny'; readonly error: WritError; readonly decision: Decision | undefined };
 
@@ -52,7 +54,8 @@ export async function checkCall(
       decision: known.decision,
     };
   }
-  if (known?.decision !== undefined && known.failure === undefined) return pending(known);
+  if (known?.decision !== undefined && known.failure === undefined)
+    return pending(known, task.attribution.taskId);
   const run = newCallRun({
     config,
     task,
@@ -98,10 +101,10 @@ export async function checkCall(
       expiresAt: entry.expiresAt,
     });
   }
-  return pending(entry);
+  return pending(entry, task.attribution.taskId);
 }
 
-function pending(entry: LedgerEntry): CheckResult {
+function pending(entry: LedgerEntry, taskId: string): CheckResult {
   const decision = entry.decision as Decision;
   if (decision.effect !== 'approval_required') return { effect: 'allow', decision, settled: false };
   return {
@@ -109,6 +112,7 @@ function pending(entry: LedgerEntry): CheckResult {
     decision,
     expiresAt: entry.expiresAt,
     bindingHash: entry.bindingHash as string,
+    taskId,
   };
 }
 
