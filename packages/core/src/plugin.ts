@@ -53,7 +53,7 @@ export type {
   Obligation,
 } from './decision.js';
 export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
-export { type ApprovalBinding, approvalBindingHash } from './pipeline/3-approve.js';
+export { type ApprovalBinding, approvalBindingHash, VERIFIED_APPROVER } from './pipeline/3-approve.js';
 export {
   isScopeSubset,
   isValidScopeItem,

@@ -12,6 +12,8 @@ export type PrincipalKind = 'human' | 'agent' | 'service';
  * How the identity was established.
  * - `verified`: Writ's identity provider checked a signed credential (OIDC token, JWT-SVID, local authority).
  * - `asserted`: the host application passed the principal in; Writ records it but did not check it.
+ * - `claimed`: someone answered through a channel nobody authenticates for Writ (an approval typed into an
+ *   MCP client's elicitation form, a name in a resume value): recorded as what was claimed, never as verified.
  *
  * Policies can (and the default policy set does) treat the two differently.
  *
@@ -21,7 +23,7 @@ export type PrincipalKind = 'human' | 'agent' | 'service';
  * if (assurance !== 'verified') throw new WritError('WRIT_IDENTITY_INVALID', 'refunds need a verified requester');
  * ```
  */
-export type Assurance = 'verified' | 'asserted';
+export type Assurance = 'verified' | 'asserted' | 'claimed';
 
 /**
  * The part of a {@link Principal} that goes into audit records and policy requests (no claims).

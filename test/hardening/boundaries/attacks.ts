@@ -61,6 +61,11 @@ export const ATTACKS = {
     item: 8,
     promise: 'redaction applies to the canonical form that is recorded, whatever the object type',
   },
+  'approver-claimed': {
+    family: 'approvals',
+    item: 2,
+    promise: 'policy can require a verified approver; a claimed one is refused',
+  },
   'args-mutated-during-approval': {
     family: 'approvals',
     item: 11,

@@ -63,6 +63,21 @@ export function approvalBindingHash(input: ApprovalBinding): string {
   );
 }
 
+/**
+ * The obligation by which a policy asks that only a verified approver (an identity provider vouched for
+ * them: an approver token, not an answer typed into a client) may approve the call. Cedar policies ask it
+ * with `@approval("verified")`.
+ *
+ * @example
+ * ```ts
+ * const decision: Decision = { effect: 'approval_required', obligations: [{ id: VERIFIED_APPROVER }], ... };
+ * ```
+ */
+export const VERIFIED_APPROVER = 'writ:verified-approver';
+
+const requiresVerifiedApprover = (decision: Decision) =>
+  decision.obligations?.some((o) => o.id === VERIFIED_APPROVER) === true;
+
 /** The binding hash of the approval a call's decision asks for. */
 export function bindingHashOf(run: CallRun, decision: Decision): string {
   return approvalBindingHash({
@@ -122,6 +137,16 @@ export async function approve(run: CallRun): Promise<void> {
   if (config.clock() > expiresAt) throw refuse('the answer arrived after the approval expired');
   if (response.approved && (response.approver === undefined || typeof response.approver.id !== 'string')) {
     throw refuse('an approval must name its approver');
+  }
+  if (
+    response.approved &&
+    requiresVerifiedApprover(decision) &&
+    response.approver?.assurance !== 'verified'
+  ) {
+    throw refuse(
+      `the policy requires a verified approver; ${response.approver?.id ?? 'the approver'} is ${response.approver?.assurance ?? 'unknown'}`,
+      'approver_not_verified',
+    );
   }
   run.approval = response;
   run.approvalRecord = {
