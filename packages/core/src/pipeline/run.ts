@@ -14,6 +14,7 @@ import { approve } from './3-approve.js';
 import { issueCredential } from './4-credential.js';
 import { execute } from './5-execute.js';
 import { markError, startCallSpan } from './call-span.js';
+import { recordedResult } from './lazy-results.js';
 import {
   appendEvent,
   appendQuietly,
@@ -102,7 +103,7 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
     const result = await stages(run);
     span.setStatus({ code: SpanStatusCode.OK });
     if (config.telemetry.recordOutputs)
-      span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, redactedJson(config, result));
+      span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, redactedJson(config, recordedResult(result)));
     await recordOutcome(run, 'ok', started, undefined, result);
     return result;
   } catch (error) {
@@ -114,7 +115,8 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
         await recordOutcome(run, 'suspended', started, code, undefined);
         throw error;
       }
-      markError(span, code, error);
+      // a tool's own message often quotes its arguments: on the span only when opted in
+      markError(span, code, config.telemetry.recordErrorMessages ? error : code);
       await recordOutcome(run, 'error', started, code, undefined);
       throw error;
     }
