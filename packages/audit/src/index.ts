@@ -30,6 +30,12 @@ export {
   type LogStorage,
   type LogWriteOptions,
 } from './log-appender.js';
+export {
+  type ConsistencyProofResult,
+  type InclusionProofResult,
+  proveConsistency,
+  proveInclusion,
+} from './log-proofs.js';
 export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName } from './log-reader.js';
 export * from './merkle/index.js';
 export { loadOrCreateNoteSigner } from './note-key.js';
@@ -40,12 +46,6 @@ export {
   teeAuditSink,
 } from './otel-log-sink.js';
 export * from './postgres/index.js';
-export {
-  type ConsistencyProofResult,
-  type InclusionProofResult,
-  proveConsistency,
-  proveInclusion,
-} from './proofs.js';
 export {
   type CheckpointRecord,
   type Envelope,

@@ -1,8 +1,8 @@
 import { WritError } from '@writ/core';
 import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
+import { encodeLeaf } from './merkle/hashing.js';
 import { createFrontier, type FrontierState } from './merkle/index.js';
-import { encodeLeaf } from './merkle/merkle.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 
 /**

@@ -5,7 +5,7 @@ import { type NoteVerifier, openCheckpoint, parseVerifierKey } from './checkpoin
 import { createLeafHasher, type HashedChunk } from './leaf-hasher.js';
 import { type LineChunk, listSegments, readChunks, readLines, type StoredLine } from './log-reader.js';
 import { leafHash } from './merkle/index.js';
-import { createPackedFrontier } from './merkle/merkle.js';
+import { createPackedFrontier } from './merkle/packed-frontier.js';
 import { logRecordSchema } from './record.js';
 
 /**

@@ -1,13 +1,3 @@
-export {
-  consistencyProof,
-  createFrontier,
-  EMPTY_ROOT,
-  type FrontierState,
-  inclusionProof,
-  leafHash,
-  type MerkleFrontier,
-  nodeHash,
-  rootOf,
-  verifyConsistency,
-  verifyInclusion,
-} from './merkle.js';
+export { createFrontier, type FrontierState, type MerkleFrontier } from './frontier.js';
+export { EMPTY_ROOT, leafHash, nodeHash, rootOf } from './hashing.js';
+export { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion } from './proofs.js';
