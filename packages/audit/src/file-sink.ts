@@ -15,6 +15,7 @@ import { validateOptions } from '@writ/core/internal';
 import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
 import { z } from 'zod';
 import type { NoteSigner } from './checkpoint/index.js';
+import { peekEnvelope } from './envelope-prefix.js';
 import {
   createLogAppender,
   LOG_APPENDER_DEFAULTS,
@@ -26,7 +27,6 @@ import {
 import { listSegments, readLines, segmentName } from './log-reader.js';
 import { createFrontier, leafHash } from './merkle/index.js';
 import { loadOrCreateNoteSigner } from './note-key.js';
-import { peekEnvelope } from './record.js';
 
 /**
  * Defaults of {@link createFileAuditSink}: where the log and its key live, and the segment size.

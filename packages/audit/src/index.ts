@@ -6,6 +6,7 @@
  * @module @writ/audit
  */
 export * from './checkpoint/index.js';
+export { peekEnvelope } from './envelope-prefix.js';
 export {
   type CallNode,
   type ExplainQuery,
@@ -52,13 +53,8 @@ export {
   encodeEnvelope,
   type LogRecord,
   logRecordSchema,
-  peekEnvelope,
   RECORD_VERSION,
 } from './record.js';
-export {
-  type VerifyLinesOptions,
-  type VerifyLogOptions,
-  type VerifyResult,
-  verifyLines,
-  verifyLog,
-} from './verify.js';
+export { verifyLines } from './verify/verify-lines.js';
+export { verifyLog } from './verify/verify-log.js';
+export type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verify/verify-options.js';

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import type { AuditEvent } from '@writ/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNoteSigner, generateNoteKeys, parseCheckpoint, signCheckpoint } from '../checkpoint/index.js';
+import { peekEnvelope } from '../envelope-prefix.js';
 import { leafHash } from '../merkle/index.js';
-import { encodeEnvelope, peekEnvelope } from '../record.js';
+import { encodeEnvelope } from '../record.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
 import {
   createPostgresAuditSink,

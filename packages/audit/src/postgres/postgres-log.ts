@@ -2,7 +2,8 @@ import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import type { StoredLine } from '../log-reader.js';
-import { type VerifyLogOptions, type VerifyResult, verifyLines } from '../verify.js';
+import { verifyLines } from '../verify/verify-lines.js';
+import type { VerifyLogOptions, VerifyResult } from '../verify/verify-options.js';
 import {
   connectionShape,
   LOG_ID_MESSAGE,

@@ -1,8 +1,8 @@
 import { WritError } from '@writ/core';
 import { type NoteVerifier, openCheckpoint } from '../checkpoint/index.js';
+import { peekEnvelope } from '../envelope-prefix.js';
 import type { LogResume, LogStorage, LogWriteOptions } from '../log-appender.js';
 import { createFrontier, leafHash } from '../merkle/index.js';
-import { peekEnvelope } from '../record.js';
 import { type PostgresClient, type PostgresPool, unavailable } from './postgres-connection.js';
 import { lockKey, type PostgresTables } from './postgres-schema.js';
 
