@@ -21,7 +21,7 @@ export {
   FILE_SINK_DEFAULTS,
   type FileAuditSink,
   type OpenReport,
-} from './file-sink.js';
+} from './file/file-sink.js';
 export {
   createLogAppender,
   LOG_APPENDER_DEFAULTS,

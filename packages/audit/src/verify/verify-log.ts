@@ -1,6 +1,6 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { WritError } from '@writ/core';
+import { stat } from 'node:fs/promises';
+import { readPublishedCheckpoint } from '../file/checkpoint-file.js';
+import { readLogMeta } from '../file/log-meta.js';
 import { createLeafHasher, type HashedChunk } from '../leaf-hasher.js';
 import { type LineChunk, listSegments, readChunks, readLines } from '../log-reader.js';
 import { createLineVerifier } from './line-verifier.js';
@@ -22,12 +22,8 @@ import type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verif
  * ```
  */
 export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Promise<VerifyResult> {
-  const meta = JSON.parse(
-    await readFile(join(dir, 'log.json'), 'utf8').catch((cause: unknown) => {
-      throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} holds no Writ log (log.json missing)`, { cause });
-    }),
-  ) as { origin: string; verifierKey: string };
-  const published = await readFile(join(dir, 'checkpoint'), 'utf8').catch(() => undefined);
+  const meta = await readLogMeta(dir);
+  const published = await readPublishedCheckpoint(dir);
   const lineOptions: VerifyLinesOptions = {
     origin: meta.origin,
     recordedVerifierKey: meta.verifierKey,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createFileAuditSink, listSegments, openCheckpoint, parseVerifierKey, verifyLog } from '@writ/audit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildLog, event, pipeline, tempDir } from './__support__/log.js';
+import { buildLog, event, pipeline, tempDir } from '../__support__/log.js';
 
 let dir: string;
 beforeEach(async () => {
