@@ -38,8 +38,8 @@ export {
   proveInclusion,
 } from './log-proofs.js';
 export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName } from './log-reader.js';
+export { loadOrCreateNoteSigner } from './log-signer.js';
 export * from './merkle/index.js';
-export { loadOrCreateNoteSigner } from './note-key.js';
 export {
   type CreateOtelLogSinkOptions,
   createOtelLogSink,
@@ -55,6 +55,7 @@ export {
   logRecordSchema,
   RECORD_VERSION,
 } from './record.js';
+export type { LogSealingOptions } from './sink-options.js';
 export { verifyLines } from './verify/verify-lines.js';
 export { verifyLog } from './verify/verify-log.js';
 export type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verify/verify-options.js';

@@ -13,13 +13,13 @@ export async function tempDir(prefix = 'writ-audit-'): Promise<string> {
 }
 
 /** A synthetic but schema-valid event. */
-export function event(n: number): AuditEvent {
+export function event(n: number, taskId = `task-${Math.floor(n / 10)}`): AuditEvent {
   return {
     v: 1,
     id: `evt-${n}`,
     time: new Date(1_790_000_000_000 + n).toISOString(),
     service: 'test',
-    taskId: `task-${Math.floor(n / 10)}`,
+    taskId,
     correlationId: 'corr',
     requester: { kind: 'human', id: `user-${n % 7}@example.com`, assurance: 'verified' },
     chain: [{ kind: 'agent', id: 'spiffe://writ.test/agent/a', name: 'a', assurance: 'verified' }],

@@ -6,7 +6,8 @@ import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/c
 import { z } from 'zod';
 import type { NoteSigner } from '../checkpoint/signer-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
-import { loadOrCreateNoteSigner } from '../note-key.js';
+import { logSigner } from '../log-signer.js';
+import { type LogSealingOptions, sealingOptionsShape } from '../sink-options.js';
 import { checkpointPublisher } from './checkpoint-file.js';
 import { type LogMeta, loadOrCreateLogMeta } from './log-meta.js';
 import { recoverLog } from './recovery.js';
@@ -47,24 +48,13 @@ export const FILE_SINK_DEFAULTS = Object.freeze({
  * const audit = await createFileAuditSink(options);
  * ```
  */
-export interface CreateFileAuditSinkOptions {
+export interface CreateFileAuditSinkOptions extends LogSealingOptions {
   /** @default '.writ/audit' */
   dir?: string;
-  /** @default '.writ/keys' */
-  keyDir?: string;
-  /** Checkpoint signer. @default a key created on first use in `keyDir` */
-  signer?: NoteSigner;
   /** @default 64 MiB */
   maxSegmentBytes?: number;
-  /** @default 1000 */
-  checkpointEvery?: number;
-  /** @default 10000 */
-  checkpointIntervalMs?: number;
-  /** @default 200 */
+  /** With `batched` durability, written records are synced at least this often, ms. @default 200 */
   batchedSyncMs?: number;
-  clock?: () => number;
-  /** Background failures (timed checkpoints, batched syncs). */
-  onError?: (error: WritError) => void;
 }
 
 /**
@@ -109,21 +99,9 @@ export interface FileAuditSink extends AuditSink {
 
 const optionsSchema = z.strictObject({
   dir: z.string().min(1).optional(),
-  keyDir: z.string().min(1).optional(),
-  signer: z
-    .custom<NoteSigner>(
-      (v) => typeof v === 'object' && v !== null && typeof (v as NoteSigner).sign === 'function',
-      {
-        message: 'must be a NoteSigner (createNoteSigner())',
-      },
-    )
-    .optional(),
+  ...sealingOptionsShape,
   maxSegmentBytes: z.number().int().min(1024).optional(),
-  checkpointEvery: z.number().int().positive().optional(),
-  checkpointIntervalMs: z.number().int().positive().optional(),
   batchedSyncMs: z.number().int().positive().optional(),
-  clock: z.custom<() => number>((v) => typeof v === 'function').optional(),
-  onError: z.custom<(e: WritError) => void>((v) => typeof v === 'function').optional(),
 });
 
 /**
@@ -148,21 +126,9 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const release = await lockLogDir(dir);
   try {
-    const keyDir = o.keyDir ?? FILE_SINK_DEFAULTS.keyDir;
-    const meta = await loadOrCreateLogMeta(
-      dir,
-      async (origin) => o.signer ?? loadOrCreateNoteSigner(keyDir, origin),
-    );
-    const signer = o.signer ?? (await loadOrCreateNoteSigner(keyDir, meta.origin));
-    if (signer.verifierKey !== meta.verifierKey) {
-      throw new WritError(
-        'WRIT_AUDIT_UNAVAILABLE',
-        `the signing key does not match the key recorded for log ${meta.origin}`,
-        {
-          details: { reason: 'key_mismatch' },
-        },
-      );
-    }
+    const keys = { signer: o.signer, keyDir: o.keyDir ?? FILE_SINK_DEFAULTS.keyDir };
+    const meta = await loadOrCreateLogMeta(dir, (origin) => logSigner(keys, origin));
+    const signer = await logSigner(keys, meta.origin, { verifierKey: meta.verifierKey });
     let state = await openState(dir, o, meta, signer);
     const opened = state.report;
     let recovering: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryLog } from '../__support__/memory-log.js';
 import { leafHash, rootOf } from '../merkle/hashing.js';
+import { encodeEnvelope } from '../record.js';
 import { createLineVerifier } from './line-verifier.js';
 import type { VerifyResult } from './verify-options.js';
 
@@ -76,6 +77,16 @@ describe('the line verifier', () => {
     expect(run(altered)).toMatchObject({
       firstBadIndex: 2,
       reason: 'record 2 was altered (its hash no longer matches the chain)',
+    });
+  });
+
+  it('checks each record against the schema when deep, naming the field', () => {
+    const first = JSON.parse(log.lines[0]?.toString() ?? '');
+    const bad = Buffer.from(encodeEnvelope({ i: 0, p: '', r: { ...first.r, durationMs: 'slow' } }));
+    expect(run([bad]).ok).toBe(true);
+    expect(run([bad], { deep: true })).toMatchObject({
+      firstBadIndex: 0,
+      reason: 'record does not match the schema: durationMs: Invalid input: expected number, received string',
     });
   });
 });

@@ -1,3 +1,4 @@
+import { formatIssues } from '@writ/core/internal';
 import { parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { follows, type Peeked, peek } from '../envelope-prefix.js';
 import type { HashedChunk } from '../leaf-hasher.js';
@@ -161,11 +162,10 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       const record = parsed.r as { kind?: unknown } | undefined;
       if (options.deep === true) {
         const checked = logRecordSchema.safeParse(record);
-        if (!checked.success)
-          return fail(
-            index,
-            `record does not match the schema: ${checked.error.issues[0]?.message ?? 'invalid'}`,
-          );
+        if (!checked.success) {
+          const [issue = 'invalid'] = formatIssues(checked.error.issues, { limit: 1 });
+          return fail(index, `record does not match the schema: ${issue}`);
+        }
       }
       if (record?.kind === 'checkpoint') {
         const problem = checkCheckpoint(line.bytes, index);
