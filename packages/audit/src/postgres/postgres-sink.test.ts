@@ -8,10 +8,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { event } from '../__support__/log.js';
-import { createNoteSigner, generateNoteKeys, openCheckpoint, parseVerifierKey } from '../checkpoint/index.js';
+import { openCheckpoint } from '../checkpoint/signed-checkpoint.js';
+import { createNoteSigner, generateNoteKeys } from '../checkpoint/signer-key.js';
+import { parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
-import { createPostgresAuditSink, type PostgresAuditSink, verifyPostgresLog } from './index.js';
+import { verifyPostgresLog } from './postgres-log.js';
 import { migrate, tablesOf } from './postgres-schema.js';
+import { createPostgresAuditSink, type PostgresAuditSink } from './postgres-sink.js';
 import { PostgresWriter } from './postgres-writer.js';
 
 let db: TestPostgres;

@@ -105,7 +105,8 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
       code: 'writ.usage',
     });
 
-  const { safeConnectionString, verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { safeConnectionString } = await import('@writ/audit/internal');
   const verifierKey =
     flags.keyFile !== undefined ? (await readFile(ctx.path(flags.keyFile), 'utf8')).trim() : flags.key;
   const checkpoint =
