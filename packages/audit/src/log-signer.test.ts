@@ -1,17 +1,14 @@
-import { chmod, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from './__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from './__support__/log.js';
 import { createNoteSigner, generateNoteKeys } from './checkpoint/signer-key.js';
 import { loadOrCreateNoteSigner, logSigner } from './log-signer.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-signer-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-signer-', (path) => {
+  dir = path;
 });
 
 const refusal = async (promise: Promise<unknown>): Promise<WritError> => {

@@ -1,20 +1,12 @@
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { optionsProblem } from './__support__/options.js';
 import { createNoteSigner, generateNoteKeys } from './checkpoint/signer-key.js';
 import { safeReporter, sealingOptionsShape } from './sink-options.js';
 
 const schema = z.strictObject(sealingOptionsShape);
-const problem = (options: unknown): string => {
-  try {
-    validateOptions(schema, options, 'sink');
-  } catch (error) {
-    if (WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')) return error.message;
-    throw error;
-  }
-  return 'valid';
-};
+const problem = (options: unknown): string => optionsProblem(schema, options, 'sink');
 
 describe('sealing options', () => {
   it('accepts every option and none', () => {

@@ -1,15 +1,12 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../__support__/log.js';
 import { checkpointPublisher, readPublishedCheckpoint } from './checkpoint-file.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-checkpoint-file-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-checkpoint-file-', (path) => {
+  dir = path;
 });
 
 const note = (size: number) => `writ/audit/x\n${size}\nroot\n\n— writ/audit/x sig\n`;

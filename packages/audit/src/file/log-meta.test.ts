@@ -1,17 +1,14 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../__support__/log.js';
 import { createNoteSigner, generateNoteKeys } from '../checkpoint/signer-key.js';
 import { loadOrCreateLogMeta, readLogMeta } from './log-meta.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-log-meta-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-log-meta-', (path) => {
+  dir = path;
 });
 
 describe('log.json', () => {

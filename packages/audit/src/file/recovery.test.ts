@@ -1,18 +1,15 @@
-import { appendFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyLog } from '@writ/audit';
 import { WritError } from '@writ/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildLog, tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { buildLog, useTempDir } from '../__support__/log.js';
 import { createFrontier } from '../merkle/frontier.js';
 import { recoverLog } from './recovery.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-recovery-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-recovery-', (path) => {
+  dir = path;
 });
 
 describe('recovering a file log on open', () => {

@@ -1,16 +1,13 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../__support__/log.js';
 import { leafHash } from '../merkle/hashing.js';
 import { SegmentStorage } from './segment-storage.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-segments-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-segments-', (path) => {
+  dir = path;
 });
 
 const encoded = (lines: string[]) =>

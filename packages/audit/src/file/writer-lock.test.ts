@@ -1,16 +1,13 @@
-import { access, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../__support__/log.js';
 import { lockLogDir } from './writer-lock.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-lock-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-lock-', (path) => {
+  dir = path;
 });
 
 describe('the writer lock', () => {

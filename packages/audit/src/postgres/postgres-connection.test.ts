@@ -1,6 +1,6 @@
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
 import { describe, expect, it } from 'vitest';
+import { optionsProblem } from '../__support__/options.js';
 import {
   checkLogId,
   connectionOptionsSchema,
@@ -15,15 +15,7 @@ const schema = connectionOptionsSchema({
   pageSize: pageSizeSchema.optional(),
   logId: logIdSchema.optional(),
 });
-const problem = (options: unknown): string => {
-  try {
-    validateOptions(schema, options, 'fn');
-  } catch (error) {
-    if (WritError.isInstance(error, 'WRIT_OPTIONS_INVALID')) return error.message;
-    throw error;
-  }
-  return 'valid';
-};
+const problem = (options: unknown): string => optionsProblem(schema, options, 'fn');
 
 describe('PostgreSQL connection options', () => {
   it('take exactly one of pool and connectionString, a lower-case schema, and the extra options', () => {

@@ -1,18 +1,18 @@
-import { rm } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLog, tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { buildLog, useTempDir } from '../__support__/log.js';
 import { memoryLog, storedLines } from '../__support__/memory-log.js';
 import { readLines } from '../log-reader.js';
 import { verifyLines } from './verify-lines.js';
 import { verifyLog } from './verify-log.js';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await tempDir('writ-verify-lines-');
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useTempDir(
+  'writ-verify-lines-',
+  (path) => {
+    dir = path;
+  },
+  'all',
+);
 
 describe('verifyLines', () => {
   it('gives the verdict of verifyLog for the same lines from any source', async () => {

@@ -1,16 +1,16 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLog, tempDir } from '../__support__/log.js';
+import { describe, expect, it } from 'vitest';
+import { buildLog, useTempDir } from '../__support__/log.js';
 import { verifyLog } from './verify-log.js';
 
 let dir: string;
-beforeAll(async () => {
-  dir = await tempDir('writ-verify-log-');
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+useTempDir(
+  'writ-verify-log-',
+  (path) => {
+    dir = path;
+  },
+  'all',
+);
 
 describe('verifyLog', () => {
   it('reaches the same verdict hashing on a worker thread or on the calling thread', async () => {
