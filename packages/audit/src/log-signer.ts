@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WritError } from '@writ/core';
-import { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoint/index.js';
+import { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoint/signer-key.js';
 
 /**
  * The checkpoint-signing key of a log, from `<dir>/<name>.note-key` (a C2SP signer key, mode 0600),
@@ -37,6 +37,35 @@ export async function loadOrCreateNoteSigner(dir: string, name: string): Promise
       return createNoteSigner((await readKey(file)).trim());
     throw error;
   }
+}
+
+/**
+ * The signer a sink seals log `origin` with: the one given, else the log's key in `keyDir` (created on
+ * first use, {@link loadOrCreateNoteSigner}). When the log already records a verifier key, a signer with another key is refused
+ * (`WRIT_AUDIT_UNAVAILABLE`, reason `key_mismatch`, plus `details`): it could not continue the log.
+ *
+ * @example
+ * ```ts
+ * const signer = await logSigner({ signer: o.signer, keyDir: o.keyDir ?? '.writ/keys' }, meta.origin, {
+ *   verifierKey: meta.verifierKey,
+ * });
+ * ```
+ * @internal
+ */
+export async function logSigner(
+  options: { readonly signer?: NoteSigner | undefined; readonly keyDir: string },
+  origin: string,
+  recorded?: { readonly verifierKey: string; readonly details?: Record<string, unknown> },
+): Promise<NoteSigner> {
+  const signer = options.signer ?? (await loadOrCreateNoteSigner(options.keyDir, origin));
+  if (recorded !== undefined && signer.verifierKey !== recorded.verifierKey) {
+    throw new WritError(
+      'WRIT_AUDIT_UNAVAILABLE',
+      `the signing key does not match the key recorded for log ${origin}`,
+      { details: { reason: 'key_mismatch', ...recorded.details } },
+    );
+  }
+  return signer;
 }
 
 async function readKey(file: string): Promise<string> {

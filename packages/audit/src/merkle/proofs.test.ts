@@ -1,77 +1,16 @@
-import { createHash } from 'node:crypto';
 import { fc, test } from '@fast-check/vitest';
-import { WritError } from '@writ/core';
 import { describe, expect, it } from 'vitest';
 import {
-  consistencyProof,
-  createFrontier,
-  createPackedFrontier,
-  EMPTY_ROOT,
-  encodeLeaf,
-  type FrontierState,
-  inclusionProof,
-  leafHash,
-  nodeHash,
-  rootOf,
-  verifyConsistency,
-  verifyInclusion,
-} from './merkle.js';
-
-const hex = (s: string): Buffer => Buffer.from(s, 'hex');
-const b64 = (s: string): Buffer => Buffer.from(s, 'base64');
-const sha256 = (...parts: Uint8Array[]): Buffer => {
-  const h = createHash('sha256');
-  for (const part of parts) h.update(part);
-  return h.digest();
-};
-
-// Known answers of the Certificate Transparency project: the eight leaf inputs and the roots of the
-// trees of size 1..8 built from them (google/certificate-transparency cpp/merkletree/merkle_tree_test.cc
-// kInputs / kSHA256Roots; the same values are in transparency-dev/merkle testonly/constants.go, which
-// also lists the leaf hashes and the compact-range hashes used below).
-const CT_INPUTS = [
-  '',
-  '00',
-  '10',
-  '2021',
-  '3031',
-  '40414243',
-  '5051525354555657',
-  '606162636465666768696a6b6c6d6e6f',
-].map(hex);
-const CT_EMPTY_ROOT = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const CT_ROOTS = [
-  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
-  'aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77',
-  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-  '4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4',
-  '76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef',
-  'ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c',
-  '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
-];
-// transparency-dev/merkle testonly NodeHashes(): level 0 (leaf hashes), level 1, level 2
-const CT_LEAF_HASHES = [
-  '6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d',
-  '96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7',
-  '0298d122906dcfc10892cb53a73992fc5b9f493ea4c9badb27b791b4127a7fe7',
-  '07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7',
-  'bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b',
-  '4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658',
-  'b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f',
-  '46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1',
-];
-const CT_LEVEL1 = [
-  'fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125',
-  '5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e',
-  '0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a',
-  'ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0',
-];
-const CT_LEVEL2 = [
-  'd37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7',
-  '6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4',
-];
-const CT_HASHES = CT_INPUTS.map((input) => leafHash(input));
+  b64,
+  CT_HASHES,
+  CT_INPUTS,
+  CT_ROOTS,
+  ctRoot,
+  expectInvalid,
+  flipped,
+} from './__support__/vectors.js';
+import { EMPTY_ROOT, leafHash, nodeHash, rootOf } from './hashing.js';
+import { consistencyProof, inclusionProof, verifyConsistency, verifyInclusion } from './proofs.js';
 
 // Happy-path proofs over the same tree, from transparency-dev/merkle testdata/inclusion/*/happy-path.json
 // and testdata/consistency/*/happy-path.json (base64 as published).
@@ -141,169 +80,6 @@ const CONSISTENCY_VECTORS = [
     ],
   },
 ];
-
-const ctRoot = (size: number): Buffer =>
-  size === 0 ? hex(CT_EMPTY_ROOT) : hex(CT_ROOTS[size - 1] as string);
-const flipped = (bytes: Uint8Array, at: number, mask = 0x01): Buffer => {
-  const copy = Buffer.from(bytes);
-  copy[at] = (copy[at] as number) ^ mask;
-  return copy;
-};
-const expectInvalid = (fn: () => unknown): void => {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(WritError.isInstance(caught, 'WRIT_OPTIONS_INVALID')).toBe(true);
-};
-
-describe('hashing', () => {
-  it('uses RFC 6962 domain separation: 0x00 for leaves, 0x01 for nodes, SHA-256("") for the empty tree', () => {
-    const data = Buffer.from('record');
-    expect(leafHash(data)).toEqual(sha256(Buffer.of(0), data));
-    const l = leafHash(Buffer.from('l'));
-    const r = leafHash(Buffer.from('r'));
-    expect(nodeHash(l, r)).toEqual(sha256(Buffer.of(1), l, r));
-    expect(EMPTY_ROOT.toString('hex')).toBe(CT_EMPTY_ROOT);
-    expect(rootOf([]).toString('hex')).toBe(CT_EMPTY_ROOT);
-  });
-
-  it('matches the CT leaf hashes and the roots of sizes 1..8', () => {
-    expect(CT_HASHES.map((h) => h.toString('hex'))).toEqual(CT_LEAF_HASHES);
-    for (let size = 1; size <= 8; size++) {
-      expect(rootOf(CT_HASHES.slice(0, size)).toString('hex')).toBe(CT_ROOTS[size - 1]);
-    }
-  });
-
-  it('never hands out its own buffers', () => {
-    const single = rootOf([CT_HASHES[0] as Buffer]);
-    single.fill(0);
-    expect((CT_HASHES[0] as Buffer).toString('hex')).toBe(CT_LEAF_HASHES[0]);
-    rootOf([]).fill(0);
-    expect(rootOf([]).toString('hex')).toBe(CT_EMPTY_ROOT);
-  });
-
-  it('refuses entries that are not 32-byte hashes', () => {
-    expectInvalid(() => rootOf([Buffer.alloc(31)]));
-    expectInvalid(() => rootOf([CT_HASHES[0] as Buffer, Buffer.from('raw record bytes')]));
-    expectInvalid(() => rootOf('nope' as unknown as Uint8Array[]));
-  });
-});
-
-describe('frontier', () => {
-  it('reproduces the CT roots and compact ranges leaf by leaf', () => {
-    // compact ranges per size, as in transparency-dev/merkle testonly CompactTrees()
-    const l0 = CT_LEAF_HASHES;
-    const compact: string[][] = [
-      [],
-      [l0[0] as string],
-      [CT_LEVEL1[0] as string],
-      [CT_LEVEL1[0] as string, l0[2] as string],
-      [CT_LEVEL2[0] as string],
-      [CT_LEVEL2[0] as string, l0[4] as string],
-      [CT_LEVEL2[0] as string, CT_LEVEL1[2] as string],
-      [CT_LEVEL2[0] as string, CT_LEVEL1[2] as string, l0[6] as string],
-      [CT_ROOTS[7] as string],
-    ];
-    const frontier = createFrontier();
-    expect(frontier.root().toString('hex')).toBe(CT_EMPTY_ROOT);
-    expect(frontier.state()).toEqual({ size: 0, hashes: [] });
-    for (let i = 0; i < 8; i++) {
-      expect(frontier.append(CT_HASHES[i] as Buffer)).toBe(i);
-      expect(frontier.size).toBe(i + 1);
-      expect(frontier.root().toString('hex')).toBe(CT_ROOTS[i]);
-      expect(frontier.state()).toEqual({ size: i + 1, hashes: compact[i + 1] });
-    }
-  });
-
-  it('keeps its own copy of appended hashes', () => {
-    const frontier = createFrontier();
-    const reused = Buffer.from(CT_HASHES[0] as Buffer);
-    frontier.append(reused);
-    reused.fill(7);
-    expect(frontier.root().toString('hex')).toBe(CT_ROOTS[0]);
-    frontier.root().fill(0);
-    expect(frontier.root().toString('hex')).toBe(CT_ROOTS[0]);
-  });
-
-  it('refuses a corrupt state or a bad leaf hash', () => {
-    const good = createFrontier();
-    for (const h of CT_HASHES.slice(0, 7)) good.append(h);
-    const state = good.state();
-    expect(
-      createFrontier(JSON.parse(JSON.stringify(state)) as FrontierState)
-        .root()
-        .toString('hex'),
-    ).toBe(CT_ROOTS[6]);
-    const bad: unknown[] = [
-      { size: 7, hashes: state.hashes.slice(1) }, // too few hashes for the size
-      { size: 8, hashes: state.hashes }, // too many
-      { size: -1, hashes: [] },
-      { size: 1.5, hashes: [] },
-      { size: 1, hashes: ['zz'.repeat(32)] },
-      { size: 1, hashes: [`${CT_LEAF_HASHES[0]}00`] },
-      { size: 0, hashes: [], extra: true },
-      { hashes: [] },
-      null,
-      'state',
-    ];
-    for (const input of bad) expectInvalid(() => createFrontier(input as FrontierState));
-    expectInvalid(() => good.append(Buffer.alloc(33)));
-    expectInvalid(() => good.append('hash' as unknown as Uint8Array));
-    expect(good.size).toBe(7);
-  });
-
-  test.prop([fc.array(fc.uint8Array({ minLength: 0, maxLength: 12 }), { maxLength: 140 }), fc.nat()])(
-    'root equals rootOf at every size, also after a JSON round trip of state() at any point',
-    (records, cut) => {
-      const hashes = records.map((r) => leafHash(r));
-      const split = hashes.length === 0 ? 0 : cut % (hashes.length + 1);
-      const first = createFrontier();
-      for (const h of hashes.slice(0, split)) first.append(h);
-      expect(first.root()).toEqual(rootOf(hashes.slice(0, split)));
-      const resumed = createFrontier(JSON.parse(JSON.stringify(first.state())) as FrontierState);
-      expect(resumed.size).toBe(split);
-      for (let i = split; i < hashes.length; i++) {
-        resumed.append(hashes[i] as Buffer);
-        if (i % 17 === 0) expect(resumed.root()).toEqual(rootOf(hashes.slice(0, i + 1)));
-      }
-      expect(resumed.root()).toEqual(rootOf(hashes));
-      expect(resumed.state().hashes.length).toBeLessThanOrEqual(8);
-    },
-  );
-});
-
-describe('packed frontier (bulk verification)', () => {
-  it('reproduces the CT roots leaf by leaf, reading hashes at an offset', () => {
-    const packed = createPackedFrontier();
-    expect(packed.root().toString('hex')).toBe(CT_EMPTY_ROOT);
-    const hashes = Buffer.concat([Buffer.alloc(5, 9), ...CT_HASHES]);
-    for (let i = 0; i < 8; i++) {
-      packed.append(hashes, 5 + 32 * i);
-      expect(packed.size).toBe(i + 1);
-      expect(packed.root().toString('hex')).toBe(CT_ROOTS[i]);
-    }
-    hashes.fill(7);
-    packed.root().fill(0);
-    expect(packed.root().toString('hex')).toBe(CT_ROOTS[7]);
-  });
-
-  test.prop([fc.array(fc.uint8Array({ minLength: 0, maxLength: 12 }), { maxLength: 600 })])(
-    'root equals the frontier root at every size',
-    (records) => {
-      const packed = createPackedFrontier();
-      const frontier = createFrontier();
-      for (const record of records) {
-        const hash = leafHash(record);
-        packed.append(hash, 0);
-        frontier.append(hash);
-        expect(packed.root()).toEqual(frontier.root());
-      }
-    },
-  );
-});
 
 describe('RFC 6962 §2.1.3 example tree (7 leaves)', () => {
   // The figure of §2.1.3, built node by node from the hash functions rather than from the code under
@@ -578,18 +354,4 @@ describe('properties', () => {
     expect(verifyInclusion(leaf, Math.min(x, y), Math.max(x, y) + 1, proof, root)).toBe(false);
     expect(verifyConsistency(Math.min(x, y) + 1, Math.max(x, y) + 1, leaf, root, proof)).toBe(false);
   });
-});
-
-describe('encodeLeaf (how the appender encodes each line once)', () => {
-  test.prop([fc.string({ unit: 'binary', maxLength: 3000 })], { numRuns: 300 })(
-    'gives the UTF-8 bytes of the line and their RFC 6962 leaf hash',
-    (line) => {
-      const { bytes, hash, hex } = encodeLeaf(line);
-      const expected = Buffer.from(line, 'utf8');
-      expect(bytes.equals(expected)).toBe(true);
-      expect(hash.equals(sha256(Buffer.of(0), expected))).toBe(true);
-      expect(hex).toBe(hash.toString('hex'));
-      expect(hash.equals(leafHash(expected))).toBe(true);
-    },
-  );
 });

@@ -1,6 +1,7 @@
 import { WritError } from '@writ/core';
 import { readLines } from './log-reader.js';
-import { consistencyProof, inclusionProof, leafHash, rootOf } from './merkle/index.js';
+import { leafHash, rootOf } from './merkle/hashing.js';
+import { consistencyProof, inclusionProof } from './merkle/proofs.js';
 
 /**
  * An inclusion proof for one record, against the tree of the first `size` records.
@@ -52,19 +53,28 @@ export interface ConsistencyProofResult {
   readonly proof: readonly string[];
 }
 
-async function leafHashes(dir: string, limit: number): Promise<Buffer[]> {
-  const hashes: Buffer[] = [];
+/**
+ * The leaf hashes of the tree of the first `size` records of a log directory (default: every complete
+ * record), and its size. Fewer records than `size` throws `WRIT_INPUT_INVALID`.
+ */
+async function treeOf(dir: string, size?: number): Promise<{ leaves: Buffer[]; size: number }> {
+  const leaves: Buffer[] = [];
   for await (const line of readLines(dir)) {
-    if (hashes.length >= limit || !line.complete) break;
-    hashes.push(leafHash(line.bytes));
+    if ((size !== undefined && leaves.length >= size) || !line.complete) break;
+    leaves.push(leafHash(line.bytes));
   }
-  if (hashes.length < limit) {
+  if (size !== undefined && leaves.length < size) {
     throw new WritError(
       'WRIT_INPUT_INVALID',
-      `the log has ${hashes.length} records, fewer than the ${limit} asked for`,
+      `the log has ${leaves.length} records, fewer than the ${size} asked for`,
     );
   }
-  return hashes;
+  return { leaves, size: size ?? leaves.length };
+}
+
+/** Whether `n` is an integer from 0 to `end - 1`. */
+function below(n: number, end: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n < end;
 }
 
 /**
@@ -83,14 +93,8 @@ export async function proveInclusion(
   index: number,
   options: { size?: number } = {},
 ): Promise<InclusionProofResult> {
-  const all = options.size === undefined;
-  const hashes = await leafHashes(dir, options.size ?? Number.MAX_SAFE_INTEGER).catch((error: unknown) => {
-    if (all && WritError.isInstance(error, 'WRIT_INPUT_INVALID')) return undefined;
-    throw error;
-  });
-  const leaves = hashes ?? (await collectAll(dir));
-  const size = options.size ?? leaves.length;
-  if (!Number.isInteger(index) || index < 0 || index >= size) {
+  const { leaves, size } = await treeOf(dir, options.size);
+  if (!below(index, size)) {
     throw new WritError('WRIT_INPUT_INVALID', `record ${index} is not in a tree of ${size} records`);
   }
   return {
@@ -117,10 +121,8 @@ export async function proveConsistency(
   oldSize: number,
   options: { newSize?: number } = {},
 ): Promise<ConsistencyProofResult> {
-  const leaves =
-    options.newSize === undefined ? await collectAll(dir) : await leafHashes(dir, options.newSize);
-  const newSize = options.newSize ?? leaves.length;
-  if (!Number.isInteger(oldSize) || oldSize < 0 || oldSize > newSize) {
+  const { leaves, size: newSize } = await treeOf(dir, options.newSize);
+  if (!below(oldSize, newSize + 1)) {
     throw new WritError(
       'WRIT_INPUT_INVALID',
       `a tree of ${oldSize} records is not a prefix of one of ${newSize}`,
@@ -133,13 +135,4 @@ export async function proveConsistency(
     newRoot: rootOf(leaves.slice(0, newSize)).toString('base64'),
     proof: consistencyProof(leaves, oldSize, newSize).map((h) => h.toString('base64')),
   };
-}
-
-async function collectAll(dir: string): Promise<Buffer[]> {
-  const hashes: Buffer[] = [];
-  for await (const line of readLines(dir)) {
-    if (!line.complete) break;
-    hashes.push(leafHash(line.bytes));
-  }
-  return hashes;
 }

@@ -1,9 +1,10 @@
 import { appendFile, readFile, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createFileAuditSink, listSegments, openCheckpoint, parseVerifierKey, verifyLog } from '@writ/audit';
+import { createFileAuditSink, openCheckpoint, parseVerifierKey, verifyLog } from '@writ/audit';
+import { listSegments } from '@writ/audit/internal';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildLog, event, pipeline, tempDir } from './__support__/log.js';
+import { buildLog, event, pipeline, tempDir } from '../__support__/log.js';
 
 let dir: string;
 beforeEach(async () => {
