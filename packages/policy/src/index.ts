@@ -17,9 +17,9 @@ export {
   type AuthZenBatchOptions,
   type AuthZenEngine,
   type AuthZenEngineOptions,
-  type AuthZenHeaders,
   createAuthZenEngine,
 } from './authzen/authzen-engine.js';
+export type { AuthZenHeaders } from './authzen/authzen-transport.js';
 export {
   AUTHZEN_EVALUATIONS_SEMANTICS,
   type AuthZenAction,
