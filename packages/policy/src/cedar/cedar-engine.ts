@@ -8,7 +8,7 @@ import {
   validate,
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { uuidv7, validateOptions } from '@writ/core/internal';
+import { functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
@@ -131,18 +131,10 @@ const optionsSchema = z.strictObject({
   schema: z.union([z.string().min(1), z.literal(false)]).optional(),
   schemaText: z.string().min(1).optional(),
   watch: z.boolean().optional(),
-  extendContext: z
-    .custom<CedarContextExtension>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
-  onReload: z
-    .custom<NonNullable<CreateCedarEngineOptions['onReload']>>((v) => typeof v === 'function', {
-      message: 'must be a function',
-    })
-    .optional(),
+  extendContext: functionSchema<CedarContextExtension>().optional(),
+  onReload: functionSchema<NonNullable<CreateCedarEngineOptions['onReload']>>().optional(),
   name: z.string().min(1).optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 let instances = 0;

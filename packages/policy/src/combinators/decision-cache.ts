@@ -1,8 +1,9 @@
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { clockSchema, uuidv7, validateOptions } from '@writ/core/internal';
+import { clockSchema, functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import {
   type CallOptions,
   canonicalJson,
+  checkDecision,
   type Obligation,
   type PolicyEngine,
   sha256Hex,
@@ -56,7 +57,7 @@ export interface CacheDecisionsOptions {
   maxEntries?: number | undefined;
   /** Epoch milliseconds. @default Date.now */
   clock?: (() => number) | undefined;
-  /** Id of each decision served from the cache. @default uuidv7 */
+  /** Id of each decision served from the cache (and of an engine answer that carries none). @default uuidv7 */
   generateId?: (() => string) | undefined;
 }
 
@@ -82,9 +83,7 @@ const optionsSchema = z.strictObject({
   ttlMs: z.number().int().positive().max(86_400_000).optional(),
   maxEntries: z.number().int().positive().max(10_000_000).optional(),
   clock: clockSchema.optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 /** What is kept of a decision: no request, no id of the call it was made for. */
@@ -119,22 +118,14 @@ export function decisionCacheKey(request: AuthorizationRequest): string | undefi
   }
 }
 
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-/** The entry to keep for a decision, or `undefined` when it must not be cached. */
+/**
+ * The entry to keep for a decision (checked by `checkDecision`), or `undefined` when it must not be
+ * cached: `approval_required`, any `errors`, obligations without a structured-clone form.
+ */
 function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
-  if (typeof decision !== 'object' || decision === null) return undefined;
   const { effect, policyIds, reasons, decisionId, engine, obligations, errors } = decision;
   if (effect !== 'allow' && effect !== 'deny') return undefined;
-  if (errors !== undefined && (!Array.isArray(errors) || errors.length > 0)) return undefined;
-  if (
-    !isStrings(policyIds) ||
-    !isStrings(reasons) ||
-    typeof decisionId !== 'string' ||
-    typeof engine !== 'string'
-  ) {
-    return undefined;
-  }
+  if (errors !== undefined && errors.length > 0) return undefined;
   let kept: Obligation[] | undefined;
   try {
     kept = obligations === undefined ? undefined : structuredClone([...obligations]);
@@ -160,11 +151,14 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
  * - Key: {@link decisionCacheKey}, the whole request minus `context.toolCallId`, `context.taskId` and
  *   `context.correlationId`; a request differing in anything else (subject, chain, requester, action,
  *   resource, scope, intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
+ * - The engine's answers are checked as the pipeline checks them (`checkDecision` of
+ *   `@writ/core/plugin`): a malformed answer throws `WRIT_PDP_UNAVAILABLE`, an answer carrying `errors` is
+ *   a `deny` (fail closed).
  * - Only `allow` and `deny` without `errors` are cached; `approval_required`, decisions with errors and
  *   throws never are. Entries live `ttlMs`; past `maxEntries` the least recently used goes.
  * - A hit is a copy of the cached decision with a fresh `decisionId`, the reason
  *   `cached:<original decisionId>` appended, and the current request as `evaluatedContext`. A miss returns
- *   the engine's own decision.
+ *   the engine's decision as checked.
  * - Concurrent misses for one key each ask the engine. `clear()` after changing the engine's policies.
  *
  * @example
@@ -230,8 +224,14 @@ export function cacheDecisions(
           cause: callOptions.signal.reason,
         });
       }
+      const decideChecked = async () =>
+        checkDecision(await engine.decide(request, callOptions), {
+          engine: engine.name,
+          request,
+          generateId,
+        });
       const key = decisionCacheKey(request);
-      if (key === undefined) return engine.decide(request, callOptions);
+      if (key === undefined) return decideChecked();
       const hit = lookup(key);
       if (hit !== undefined) {
         return {
@@ -245,7 +245,7 @@ export function cacheDecisions(
         };
       }
       const started = generation;
-      const decision = await engine.decide(request, callOptions);
+      const decision = await decideChecked();
       const entry = toEntry(decision, clock() + ttlMs);
       if (entry !== undefined && started === generation) store(key, entry);
       return decision;
