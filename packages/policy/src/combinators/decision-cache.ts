@@ -8,6 +8,7 @@ import {
   type PolicyEngine,
   sha256Hex,
 } from '@writ/core/plugin';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { assertEngine } from './settle-decision.js';
 
@@ -53,7 +54,10 @@ export const DECISION_CACHE_IGNORED_CONTEXT: readonly string[] = Object.freeze([
 export interface CacheDecisionsOptions {
   /** @default DECISION_CACHE_DEFAULTS.ttlMs */
   ttlMs?: number | undefined;
-  /** @default DECISION_CACHE_DEFAULTS.maxEntries */
+  /**
+   * The bookkeeping for this many entries (a few dozen bytes each) is reserved when the cache is made.
+   * @default DECISION_CACHE_DEFAULTS.maxEntries
+   */
   maxEntries?: number | undefined;
   /** Epoch milliseconds. @default Date.now */
   clock?: (() => number) | undefined;
@@ -186,26 +190,20 @@ export function cacheDecisions(
   const maxEntries = o.maxEntries ?? DECISION_CACHE_DEFAULTS.maxEntries;
   const clock = o.clock ?? Date.now;
   const generateId = o.generateId ?? (() => uuidv7());
-  const entries = new Map<string, Entry>();
+  // lru-cache keeps the recency order and the bound; expiry stays ours, checked on lookup against
+  // `clock` (lru-cache's own TTL reads performance.now(), keeps an entry until its age is past the TTL,
+  // not at it, and treats a start time of 0 as "no TTL").
+  const entries = new LRUCache<string, Entry>({ max: maxEntries });
   let generation = 0;
 
   const lookup = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (entry === undefined) return undefined;
-    entries.delete(key);
-    if (clock() >= entry.expiresAt) return undefined;
-    entries.set(key, entry);
-    return entry;
-  };
-
-  const store = (key: string, entry: Entry): void => {
-    entries.delete(key);
-    entries.set(key, entry);
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next();
-      if (oldest.done === true) break;
-      entries.delete(oldest.value);
+    if (clock() >= entry.expiresAt) {
+      entries.delete(key);
+      return undefined;
     }
+    return entry;
   };
 
   const cached: CachedPolicyEngine = {
@@ -247,7 +245,7 @@ export function cacheDecisions(
       const started = generation;
       const decision = await decideChecked();
       const entry = toEntry(decision, clock() + ttlMs);
-      if (entry !== undefined && started === generation) store(key, entry);
+      if (entry !== undefined && started === generation) entries.set(key, entry);
       return decision;
     },
   };
