@@ -18,6 +18,7 @@ import { pdpUrlProblem, wellKnownUrl } from './pdp-url.js';
 /**
  * Defaults of {@link discoverAuthZenPdp}.
  *
+ * @internal
  * @example
  * ```ts
  * await discoverAuthZenPdp(pdp, { timeoutMs: AUTHZEN_DISCOVERY_DEFAULTS.timeoutMs * 2 });
@@ -35,6 +36,7 @@ export const AUTHZEN_DISCOVERY_DEFAULTS = Object.freeze({
 /**
  * Options of {@link discoverAuthZenPdp}.
  *
+ * @internal
  * @example
  * ```ts
  * const options: DiscoverAuthZenPdpOptions = { timeoutMs: 2000, headers: { authorization: `Bearer ${token}` } };
@@ -81,6 +83,7 @@ const WHAT = 'AuthZEN PDP discovery';
  * `WRIT_PDP_UNAVAILABLE` with `details.reason` (`timeout`, `network`, `http_status`, `invalid_metadata`,
  * `pdp_mismatch`, `response_too_large`). Not cached: `createAuthZenEngine` keeps its own copy.
  *
+ * @internal
  * @example
  * ```ts
  * const metadata = await discoverAuthZenPdp('https://pdp.example.com');

@@ -32,6 +32,7 @@ export const DECISION_CACHE_DEFAULTS = Object.freeze({
  * carry no authority. Everything else in the request is in the key. Policies behind
  * {@link cacheDecisions} must not read these fields.
  *
+ * @internal
  * @example
  * ```ts
  * DECISION_CACHE_IGNORED_CONTEXT; // ['toolCallId', 'taskId', 'correlationId']
@@ -107,6 +108,7 @@ interface Entry {
  * are never cached). Subject (with requester and chain), action, resource and every other context field,
  * `argsDigest` included, are in the key.
  *
+ * @internal
  * @example
  * ```ts
  * decisionCacheKey(request) === decisionCacheKey({ ...request, context: { ...request.context, toolCallId: 'other' } }); // true
@@ -152,9 +154,10 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
  *
  * - Only engines declaring `deterministic: true` are accepted (`WRIT_OPTIONS_INVALID` otherwise): a
  *   remote PDP (OPA, AuthZEN) can change its answer at any time.
- * - Key: {@link decisionCacheKey}, the whole request minus `context.toolCallId`, `context.taskId` and
- *   `context.correlationId`; a request differing in anything else (subject, chain, requester, action,
- *   resource, scope, intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
+ * - Key: the SHA-256 of the RFC 8785 canonical JSON of the whole request minus `context.toolCallId`,
+ *   `context.taskId` and `context.correlationId` (correlation ids, which policies behind the cache must
+ *   not read); a request differing in anything else (subject, chain, requester, action, resource, scope,
+ *   intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
  * - The engine's answers are checked as the pipeline checks them (`checkDecision` of
  *   `@writ/core/plugin`): a malformed answer throws `WRIT_PDP_UNAVAILABLE`, an answer carrying `errors` is
  *   a `deny` (fail closed).
