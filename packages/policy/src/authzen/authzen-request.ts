@@ -1,5 +1,83 @@
+import type { AuthorizationRequest } from '@writ/core';
+import { formatIssues } from '@writ/core/internal';
 import { canonicalJson } from '@writ/core/plugin';
+import { z } from 'zod';
+import { pdpUnavailable } from '../pdp/pdp-fetch.js';
 import type { AuthZenEvaluationsSemantic, AuthZenRequest } from './authzen-types.js';
+
+/**
+ * Adapts Writ's request to what a PDP expects (the `mapRequest` option of `createAuthZenEngine`).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const mapRequest: AuthZenRequestMapper = (request) => ({ ...request, context: { ...request.context, tenant: 'acme' } });
+ * ```
+ */
+export type AuthZenRequestMapper = (
+  request: AuthorizationRequest,
+) => AuthZenRequest | Promise<AuthZenRequest>;
+
+const entitySchema = z.looseObject({
+  type: z.string().min(1),
+  id: z.string().min(1),
+  properties: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** An Access Evaluation request (OpenID AuthZEN Authorization API 1.0 §6.1); members beyond these pass through. */
+const wireRequestSchema = z.looseObject({
+  subject: entitySchema,
+  action: z.looseObject({
+    name: z.string().min(1),
+    properties: z.record(z.string(), z.unknown()).optional(),
+  }),
+  resource: entitySchema,
+  context: z.record(z.string(), z.unknown()).optional(),
+});
+
+/**
+ * The Access Evaluation request to send for one of Writ's requests: `{ subject, action, resource,
+ * context }` as they are (Writ's request already has the AuthZEN shape), or what `mapRequest` returns
+ * (awaited). The result is checked against the AuthZEN 1.0 shapes (subject and resource with non-empty
+ * `type` and `id`, an action with a non-empty `name`, objects for `properties` and `context`) before
+ * anything is sent. A throwing `mapRequest` is `WRIT_PDP_UNAVAILABLE` (`map_request_failed`); a result
+ * that is not an AuthZEN request is `WRIT_PDP_UNAVAILABLE` (`invalid_request`, with `details.issues`).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const wire = await toAuthZenRequest(request, { name: 'authzen' });
+ * // { subject: request.subject, action: request.action, resource: request.resource, context: request.context }
+ * ```
+ */
+export async function toAuthZenRequest(
+  request: AuthorizationRequest,
+  options: { readonly name: string; readonly mapRequest?: AuthZenRequestMapper | undefined },
+): Promise<AuthZenRequest> {
+  const { name, mapRequest } = options;
+  let mapped: unknown;
+  try {
+    mapped =
+      mapRequest === undefined
+        ? {
+            subject: request.subject,
+            action: request.action,
+            resource: request.resource,
+            context: request.context,
+          }
+        : await mapRequest(request);
+  } catch (error) {
+    throw pdpUnavailable(`${name}: mapRequest failed`, { reason: 'map_request_failed' }, error);
+  }
+  const result = wireRequestSchema.safeParse(mapped);
+  if (!result.success) {
+    throw pdpUnavailable(`${name}: the request to send is not an AuthZEN request`, {
+      reason: 'invalid_request',
+      issues: formatIssues(result.error.issues, { root: 'request' }),
+    });
+  }
+  return mapped as AuthZenRequest;
+}
 
 /**
  * The body of `POST /access/v1/evaluations`.
