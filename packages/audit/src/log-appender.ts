@@ -251,6 +251,9 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       }
     })().finally(() => {
       writing = undefined;
+      // a record enqueued after the loop last found the queue empty, but before this ran, found `writing`
+      // still set and was left waiting: write it now (not at the next timed checkpoint)
+      if (queue.length > 0) void pump();
     });
     return writing;
   };

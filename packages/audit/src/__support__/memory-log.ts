@@ -33,9 +33,7 @@ export async function memoryLog(count: number, checkpointEvery = 1_000): Promise
       published.push(note);
     },
   });
-  // appended together, as concurrent calls do: awaiting each append in turn against a storage that
-  // resolves at once can leave the next record queued until a timed checkpoint wakes the writer (a race
-  // in log-appender.ts's pump, reported separately)
+  // appended together, as concurrent calls do (log-appender.test.ts awaits them one at a time)
   await Promise.all(Array.from({ length: count }, (_, n) => appender.append(event(n), 'batched')));
   await appender.close();
   return { origin, verifierKey: keys.verifierKey, lines, published };
