@@ -1,4 +1,3 @@
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { OutcomeEvent } from '../audit-event.js';
 import { digest } from '../canonical-json.js';
 import { compose } from '../compose.js';
@@ -101,7 +100,7 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
   try {
     if (preRefusal) throw preRefusal;
     const result = await stages(run);
-    span.setStatus({ code: SpanStatusCode.OK });
+    // success leaves the status unset (OpenTelemetry's Recording Errors; instrumentations do not set OK)
     if (config.telemetry.recordOutputs)
       span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, redactedJson(config, recordedResult(result)));
     await recordOutcome(run, 'ok', started, undefined, result);
