@@ -2,7 +2,7 @@ import { canonicalJson, sha256Hex, withSortedKeys } from '../canonical-json.js';
 import { WritError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
 import { ATTR } from '../telemetry.js';
-import { deepFreeze, exceedsJsonSize, privateCopy } from './arguments.js';
+import { deepFreeze, privateCopy } from './arguments.js';
 import { abortError } from './deadline.js';
 import { redactedJson } from './records.js';
 import type { CallRun } from './state.js';
@@ -17,13 +17,7 @@ import type { CallRun } from './state.js';
 export async function validate(run: CallRun): Promise<void> {
   if (run.signal.aborted) throw abortError(run.signal);
   const { def, config } = run;
-  const limit = config.limits.argsBytes;
-  if (exceedsJsonSize(run.rawArgs, limit)) {
-    throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} are larger than ${limit} bytes`, {
-      details: { tool: def.name, reason: 'too_large', limit },
-    });
-  }
-  let args: unknown = privateCopy(run.rawArgs, def.name);
+  let args: unknown = privateCopy(run.rawArgs, def.name, config.limits.argsBytes);
   if (def.input !== undefined) {
     let result: Awaited<ReturnType<NonNullable<typeof def.input>['~standard']['validate']>>;
     try {

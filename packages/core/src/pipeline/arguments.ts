@@ -1,78 +1,116 @@
 import { WritError } from '../errors.js';
 
-// What a tool gets: a private, frozen copy of the arguments the caller gave, made before anything is
-// decided, so that what was validated, digested, approved and recorded is exactly what runs (the caller
-// can neither change it while a human decides nor disguise it with a `toJSON`).
+// What a tool gets: a private copy of the arguments the caller gave, made before anything is decided,
+// then frozen once validated, so that what was validated, digested, approved and recorded is exactly what
+// runs (the caller can neither change it while a human decides nor disguise it with a `toJSON`).
 
-/** Deeper nesting is not measured further (and is refused by the encoder anyway). */
+/** Deeper nesting is refused (as the encoder refuses it). */
 const MAX_DEPTH = 256;
 
-/**
- * Whether `value` would take more than `maxBytes` as JSON, measured without serialising it: strings and
- * keys by their length in UTF-16 code units (a close bound on their UTF-8 size for most text), numbers
- * and literals by their longest form, binary data by its byte length. Stops as soon as the budget is
- * spent, so an oversized value costs at most `maxBytes` of walking.
- */
-export function exceedsJsonSize(value: unknown, maxBytes: number): boolean {
-  let budget = maxBytes;
-  const walk = (v: unknown, depth: number): boolean => {
-    if (depth > MAX_DEPTH) return false;
-    switch (typeof v) {
-      case 'string':
-        budget -= v.length + 2;
-        return budget < 0;
-      case 'number':
-      case 'bigint':
-        budget -= 24;
-        return budget < 0;
-      case 'boolean':
-        budget -= 5;
-        return budget < 0;
-      case 'object': {
-        if (v === null) {
-          budget -= 4;
-          return budget < 0;
-        }
-        if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) {
-          budget -= v.byteLength;
-          return budget < 0;
-        }
-        budget -= 2;
-        if (v instanceof Map) {
-          for (const [k, item] of v) if (walk(k, depth + 1) || walk(item, depth + 1)) return true;
-          return budget < 0;
-        }
-        if (v instanceof Set || Array.isArray(v)) {
-          for (const item of v) if (walk(item, depth + 1)) return true;
-          return budget < 0;
-        }
-        for (const key of Object.keys(v)) {
-          budget -= key.length + 3;
-          if (budget < 0 || walk((v as Record<string, unknown>)[key], depth + 1)) return true;
-        }
-        return budget < 0;
-      }
-      default:
-        return budget < 0;
-    }
-  };
-  return walk(value, 0);
+/** Why arguments cannot be taken: over the size limit, or not data. */
+type Refusal = 'too_large' | 'not_data' | 'too_deep';
+
+class NotTaken extends Error {
+  constructor(readonly why: Refusal) {
+    super(why);
+  }
 }
 
 /**
- * A private copy of the caller's arguments (structured clone: data only). Functions — a `toJSON` on the
- * object itself among them — and other values that are not data are refused (`WRIT_INPUT_INVALID`); a
- * class instance arrives as its own fields, without its prototype.
+ * A private copy of the caller's arguments, measured as it is made: plain objects and arrays are copied
+ * member by member (own enumerable string keys, defined — an own `"__proto__"` stays a member), other
+ * objects (Date, Map, typed arrays, class instances) by structured clone (a class instance arrives as its
+ * own fields, without its prototype). Functions — a `toJSON` on the object itself among them — symbols and
+ * platform objects are refused (`not_data`); so is anything whose JSON would take more than `maxBytes`
+ * (`too_large`, measured in UTF-16 code units, and stopped as soon as the budget is spent).
  */
-export function privateCopy(value: unknown, tool: string): unknown {
+export function privateCopy(value: unknown, tool: string, maxBytes: number): unknown {
+  let budget = maxBytes;
+  const spend = (n: number) => {
+    budget -= n;
+    if (budget < 0) throw new NotTaken('too_large');
+  };
+  const copy = (v: unknown, depth: number): unknown => {
+    if (depth > MAX_DEPTH) throw new NotTaken('too_deep'); // a cycle ends here too
+    switch (typeof v) {
+      case 'string':
+        spend(v.length + 2);
+        return v;
+      case 'number':
+      case 'bigint':
+        spend(24);
+        return v;
+      case 'boolean':
+        spend(5);
+        return v;
+      case 'undefined':
+        return v;
+      case 'object': {
+        if (v === null) {
+          spend(4);
+          return v;
+        }
+        if (Array.isArray(v)) {
+          spend(2);
+          const out = new Array<unknown>(v.length);
+          for (let i = 0; i < v.length; i++) out[i] = copy(v[i], depth + 1);
+          return out;
+        }
+        const prototype: unknown = Object.getPrototypeOf(v);
+        if (prototype === Object.prototype || prototype === null) {
+          spend(2);
+          const out: Record<string, unknown> = {};
+          for (const key of Object.keys(v)) {
+            spend(key.length + 3);
+            Object.defineProperty(out, key, {
+              value: copy((v as Record<string, unknown>)[key], depth + 1),
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+          return out;
+        }
+        spend(ArrayBuffer.isView(v) ? v.byteLength : 16);
+        return cloneOther(v, depth);
+      }
+      default:
+        throw new NotTaken('not_data'); // functions, symbols
+    }
+  };
+  /** A Date, Map, typed array or class instance: structured clone, its members measured and copied too. */
+  const cloneOther = (v: object, depth: number): unknown => {
+    let cloned: unknown;
+    try {
+      cloned = structuredClone(v);
+    } catch {
+      throw new NotTaken('not_data');
+    }
+    // a class instance clones to a plain object: measure its members (and refuse what is not data in them)
+    return typeof cloned === 'object' && cloned !== null && Object.getPrototypeOf(cloned) === Object.prototype
+      ? copy(cloned, depth)
+      : cloned;
+  };
   try {
-    return structuredClone(value);
+    return copy(value, 0);
   } catch (error) {
-    throw new WritError(
-      'WRIT_INPUT_INVALID',
-      `arguments of ${tool} must be plain data (no functions, symbols or platform objects)`,
-      { cause: error, details: { tool, reason: 'not_data' } },
-    );
+    if (!(error instanceof NotTaken)) throw error;
+    if (error.why === 'too_deep') {
+      throw new WritError(
+        'WRIT_INPUT_INVALID',
+        `arguments of ${tool} are not JSON-serialisable (nested deeper than ${MAX_DEPTH} levels, or a cycle)`,
+        { details: { tool, reason: 'too_deep' } },
+      );
+    }
+    throw error.why === 'too_large'
+      ? new WritError('WRIT_INPUT_INVALID', `arguments of ${tool} are larger than ${maxBytes} bytes`, {
+          details: { tool, reason: 'too_large', limit: maxBytes },
+        })
+      : new WritError(
+          'WRIT_INPUT_INVALID',
+          `arguments of ${tool} must be plain data (no functions, symbols or platform objects)`,
+          { details: { tool, reason: 'not_data' } },
+        );
   }
 }
 
