@@ -196,9 +196,9 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
       expect(spans).toHaveLength(TASKS);
       for (const span of spans) {
         const a = span.attributes;
-        const s = byCall.get(a['gen_ai.tool.call.id'] as string);
+        const s = byCall.get(a['writ.call.id'] as string);
         if (s === undefined) {
-          bleed.push(`span of unknown call ${String(a['gen_ai.tool.call.id'])}`);
+          bleed.push(`span of unknown call ${String(a['writ.call.id'])}`);
           continue;
         }
         const at = `span of task ${s.i}`;
