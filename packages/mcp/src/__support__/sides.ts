@@ -8,9 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLines, verifyLog } from '@writ/audit';
 import { type Attribution, getToolContext } from '@writ/core';
-import type { AdapterOptions, InboundTask } from '@writ/core/adapter';
-import { verifyTaskToken } from '@writ/identity';
+import { type AdapterOptions, hopCredential } from '@writ/core/adapter';
+import { type VerifiedTaskToken, verifyTaskToken } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
+
+/** The orders server's audience (its resource URI): what clients are instrumented with. */
+export const ORDERS_AUDIENCE = 'https://orders.example/mcp';
 
 /** The Writ hints of the three tools, as an application would give them. */
 export const TOOL_HINTS: AdapterOptions['tools'] = {
@@ -73,10 +76,13 @@ export interface Sides {
   readonly server: Side;
   /** A requester token for alice, signed by the client side's local authority. */
   readonly aliceToken: string;
-  /** Issuer (and task token audience) of the client side. */
+  /** Issuer of the client side's tokens. */
   readonly clientIssuer: string;
-  /** Verifies task tokens issued by the client side's authority (the server's `verifyTaskToken`). */
-  readonly verifyTaskToken: (token: string) => Promise<InboundTask>;
+  /**
+   * Verifies credentials issued by the client side's authority for the audience the server asks for,
+   * revocations included (the server's `verifyTaskToken`).
+   */
+  readonly verifyTaskToken: (token: string, context: { audience: string }) => Promise<VerifiedTaskToken>;
   /** What the tool handlers ran, in order. */
   readonly ran: string[];
   /** The attribution each server tool handler saw (from `getToolContext()`). */
@@ -87,8 +93,14 @@ export interface Sides {
     refund(orderId: string): Promise<ReturnType<typeof reply>>;
     remove(customerId: string): Promise<ReturnType<typeof reply>>;
   };
-  /** Runs `fn` in a client-side task for alice (agent support-bot, scope orders:*). */
-  asAlice<R>(fn: (task: { attribution: Attribution; token: string }) => Promise<R>): Promise<R>;
+  /**
+   * Runs `fn` in a client-side task for alice (agent support-bot, scope orders:*). `token` is the
+   * credential an instrumented client sends the orders server (audience {@link ORDERS_AUDIENCE});
+   * `taskToken` is the task token itself, which never leaves the client side.
+   */
+  asAlice<R>(
+    fn: (task: { attribution: Attribution; token: string; taskToken: string }) => Promise<R>,
+  ): Promise<R>;
   /** Run by `close()` in order, before the Writ instances close (MCP connections, HTTP servers). */
   readonly closers: (() => Promise<unknown>)[];
   /** Runs the closers, then closes both Writ instances (logs checkpointed). */
@@ -102,7 +114,7 @@ export async function setupSides(): Promise<Sides> {
   const serverDir = await mkdtemp(join(tmpdir(), 'writ-mcp-server-'));
   const clientWrit = createWrit({ dir: clientDir, service: 'support-desk', trustDomain: 'support.example' });
   const serverWrit = createWrit({ dir: serverDir, service: 'orders-mcp', trustDomain: 'orders.example' });
-  const { authority, localIdentity } = await clientWrit.ready();
+  const { authority, localIdentity, revocations } = await clientWrit.ready();
   await serverWrit.ready();
   const aliceToken = (await localIdentity?.issueRequesterToken({ sub: 'alice@example.com' })) as string;
   const ran: string[] = [];
@@ -113,11 +125,12 @@ export async function setupSides(): Promise<Sides> {
     server: side(serverWrit, serverDir),
     aliceToken,
     clientIssuer: authority.issuer,
-    verifyTaskToken: (token) =>
+    verifyTaskToken: (token, { audience }) =>
       verifyTaskToken(token, {
         issuer: authority.issuer,
-        audience: authority.issuer,
+        audience,
         jwks: authority.jwks(),
+        isRevoked: revocations?.isRevoked,
       }),
     ran,
     seen,
@@ -138,8 +151,16 @@ export async function setupSides(): Promise<Sides> {
       },
     },
     asAlice(fn) {
-      return clientWrit.task({ requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] }, (task) =>
-        fn({ attribution: task.attribution, token: task.credential?.token as string }),
+      return clientWrit.task(
+        { requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] },
+        async (task) => {
+          const credential = await hopCredential(ORDERS_AUDIENCE);
+          return fn({
+            attribution: task.attribution,
+            token: credential?.token as string,
+            taskToken: task.credential?.token as string,
+          });
+        },
       );
     },
     closers,
