@@ -45,6 +45,35 @@ describe('@writ/core build output', () => {
     await expect(tool.execute({})).resolves.toBe('pong');
   });
 
+  it('shares task context between its ESM and CJS copies (the dual-package hazard), with no OTel SDK', async () => {
+    const esm = await import(pathToFileURL(join(pkgDir, pkg.exports['.'].import.default)).href);
+    const cjs = require(join(pkgDir, pkg.exports['.'].require.default));
+    const testing = await import(pathToFileURL(join(pkgDir, pkg.exports['./testing'].import.default)).href);
+    const { z } = await import('zod');
+    const audit = testing.createInMemoryAuditSink();
+    const writ = esm.createWrit({ audit, policy: testing.createInMemoryPolicy({ fallback: 'allow' }) });
+    // a library loaded with require() defines its tool with the CJS copy, without naming an instance
+    const lookup = cjs.withAttribution(async () => cjs.getAttribution().taskId, {
+      name: 'lookup',
+      input: z.object({}),
+    });
+    const seen = await writ.task(
+      { agent: 'support', requester: { kind: 'human', id: 'alice@example.com' } },
+      async (task: { attribution: { taskId: string } }) => {
+        await new Promise((r) => setTimeout(r, 1));
+        return {
+          inTask: task.attribution.taskId,
+          fromCjs: cjs.tryGetAttribution()?.taskId,
+          ranIn: await lookup({}),
+        };
+      },
+    );
+    expect(seen.fromCjs).toBe(seen.inTask);
+    expect(seen.ranIn).toBe(seen.inTask);
+    // the call ran in alice's task (one task-start: no autonomous task of its own)
+    expect(audit.ofKind('task-start')).toHaveLength(1);
+  });
+
   it('depends only on zod, with @opentelemetry/api as a peer', () => {
     expect(Object.keys(pkg.dependencies ?? {})).toEqual(['zod']);
     expect(Object.keys(pkg.peerDependencies ?? {})).toEqual(['@opentelemetry/api']);

@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { createFileAuditSink, explainLog, formatExplain, verifyLog } from '@writ/audit';
 import { createWrit } from '@writ/core';
 import {
@@ -7,16 +6,13 @@ import {
   createInMemoryIdentity,
   createInMemoryPolicy,
 } from '@writ/core/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDir } from './__support__/log.js';
+import { useTempDir } from './__support__/log.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-explain-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-explain-', (path) => {
+  dir = path;
 });
 
 describe('explain', () => {

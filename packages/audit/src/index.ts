@@ -1,11 +1,22 @@
 /**
  * `@writ/audit`: the tamper-evident authority-chain log. Records are RFC 8785 canonical JSON lines,
  * chained and sealed by an RFC 6962 Merkle tree with signed C2SP checkpoints; file and PostgreSQL sinks;
- * offline `verifyLog` and `explain`.
+ * offline `verifyLog` and `explain`. What a third party needs to check evidence offline is here too:
+ * `openCheckpoint`, `parseVerifierKey`, `verifyInclusion`, `verifyConsistency`, `leafHash`, `rootOf`.
  * @packageDocumentation
  * @module @writ/audit
  */
-export * from './checkpoint/index.js';
+
+// evidence: a checkpoint, as `openCheckpoint` returns it
+export type { Checkpoint } from './checkpoint/checkpoint.js';
+// evidence: open a signed checkpoint with a pinned key
+export { openCheckpoint } from './checkpoint/signed-checkpoint.js';
+export type { NoteSignature } from './checkpoint/signed-note.js';
+// keys: sign a log's checkpoints
+export { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoint/signer-key.js';
+// keys: the verifier key handed to whoever checks the log
+export { type NoteVerifier, parseVerifierKey } from './checkpoint/verifier-key.js';
+// explaining a task, a call or a request from the log
 export {
   type CallNode,
   type ExplainQuery,
@@ -14,51 +25,67 @@ export {
   formatExplain,
   type TaskNode,
 } from './explain.js';
+// sinks: the file log
 export {
   type CreateFileAuditSinkOptions,
   createFileAuditSink,
   FILE_SINK_DEFAULTS,
   type FileAuditSink,
   type OpenReport,
-} from './file-sink.js';
+} from './file/file-sink.js';
+// evidence: inclusion and consistency proofs made from a log directory
 export {
-  createLogAppender,
-  LOG_APPENDER_DEFAULTS,
-  type LogAppender,
-  type LogAppenderOptions,
-  type LogResume,
-  type LogStorage,
-  type LogWriteOptions,
-} from './log-appender.js';
-export { listSegments, readLines, SEGMENT_PATTERN, type StoredLine, segmentName } from './log-reader.js';
-export * from './merkle/index.js';
-export { loadOrCreateNoteSigner } from './note-key.js';
+  type ConsistencyProofResult,
+  type InclusionProofResult,
+  proveConsistency,
+  proveInclusion,
+} from './log-proofs.js';
+// reading a log as stored
+export { readLines, type StoredLine } from './log-reader.js';
+// evidence: a record's leaf hash (a receipt's `leafHash`) and the root of a list of them
+export { leafHash, rootOf } from './merkle/hashing.js';
+// evidence: check a proof against a signed checkpoint
+export { verifyConsistency, verifyInclusion } from './merkle/proofs.js';
+// sinks: mirror events to OpenTelemetry logs (a SIEM)
 export {
   type CreateOtelLogSinkOptions,
   createOtelLogSink,
   type LoggerLike,
   teeAuditSink,
 } from './otel-log-sink.js';
-export * from './postgres/index.js';
+// sinks: the PostgreSQL log, where it lives
 export {
-  type ConsistencyProofResult,
-  type InclusionProofResult,
-  proveConsistency,
-  proveInclusion,
-} from './proofs.js';
+  POSTGRES_SINK_DEFAULTS,
+  type PostgresClient,
+  type PostgresConnectionOptions,
+  type PostgresPool,
+  type PostgresQueryResult,
+} from './postgres/postgres-connection.js';
+// reading and verifying a PostgreSQL log
+export {
+  type ReadPostgresLogOptions,
+  readPostgresLog,
+  type VerifyPostgresLogOptions,
+  verifyPostgresLog,
+} from './postgres/postgres-log.js';
+// sinks: the PostgreSQL log
+export {
+  type CreatePostgresAuditSinkOptions,
+  createPostgresAuditSink,
+  type PostgresAuditSink,
+} from './postgres/postgres-sink.js';
+// records as stored
 export {
   type CheckpointRecord,
   type Envelope,
-  encodeEnvelope,
   type LogRecord,
   logRecordSchema,
-  peekEnvelope,
   RECORD_VERSION,
 } from './record.js';
-export {
-  type VerifyLinesOptions,
-  type VerifyLogOptions,
-  type VerifyResult,
-  verifyLines,
-  verifyLog,
-} from './verify.js';
+// sinks: the options both log sinks share
+export type { LogSealingOptions } from './sink-options.js';
+// verifying stored lines from any source
+export { verifyLines } from './verify/verify-lines.js';
+// verifying a file log offline
+export { verifyLog } from './verify/verify-log.js';
+export type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verify/verify-options.js';

@@ -1,14 +1,14 @@
 // The worker hashes chunks of lines and vouches for envelopes so that the calling thread can skip reading
-// them: it must vouch for a line exactly when verify.ts's own reading takes it for a well-formed record,
+// them: it must vouch for a line exactly when envelope-prefix.ts's reading takes it for a well-formed record,
 // not a checkpoint, chained to the line before it.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leafHash } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, tempDir } from './__support__/log.js';
+import { follows, peek } from './envelope-prefix.js';
 import { createLeafHasher } from './leaf-hasher.js';
 import type { LineChunk } from './log-reader.js';
-import { follows, peek } from './verify.js';
 
 let root: string;
 let lines: string[];

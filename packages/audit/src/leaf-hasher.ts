@@ -10,7 +10,7 @@ export interface HashedChunk {
   /**
    * Per complete line: the index its record carries when the worker vouches that its envelope is well
    * formed, not a checkpoint's, and chained to the line before it in the chunk (its `p` names that line's
-   * leaf hash), all as verify.ts's `peek` and `follows` would find; otherwise -1 (always for the first line).
+   * leaf hash), all as envelope-prefix.ts's `peek` and `follows` would find; otherwise -1 (always for the first line).
    */
   readonly indexes: Float64Array;
 }
@@ -31,7 +31,7 @@ export interface LeafHasher {
 // The worker hashes `0x00 ‖ line` for each [start, end) pair. It writes the 0x00 prefix over the
 // preceding newline instead of copying each line, and puts the newline back before it returns the bytes.
 // A digest as a hex string costs far less than one as a Buffer, and the hex is what the next line's `p`
-// must be; the chunk's digests are decoded in one go. `vouch` accepts what verify.ts's `peek` accepts,
+// must be; the chunk's digests are decoded in one go. `vouch` accepts what envelope-prefix.ts's `peek` accepts,
 // less checkpoints and an empty `p`, when `p` is the hex of the line before.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');

@@ -1,9 +1,12 @@
 import { WritError } from '@writ/core';
 import type { AuditReceipt, Durability } from '@writ/core/plugin';
-import { type NoteSigner, signCheckpoint } from './checkpoint/index.js';
-import { createFrontier, type FrontierState } from './merkle/index.js';
-import { encodeLeaf } from './merkle/merkle.js';
+import { auditUnavailable } from './audit-unavailable.js';
+import { signCheckpoint } from './checkpoint/signed-checkpoint.js';
+import type { NoteSigner } from './checkpoint/signer-key.js';
+import { createFrontier, type FrontierState } from './merkle/frontier.js';
+import { encodeLeaf } from './merkle/hashing.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
+import { safeReporter } from './sink-options.js';
 
 /**
  * Options of {@link LogStorage.write}.
@@ -206,24 +209,20 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   let failed: WritError | undefined;
   let unsynced = false;
   let closed = false;
-  const report = (error: WritError) => {
-    try {
-      options.onError?.(error);
-    } catch {
-      // reporting must not break the log
-    }
-  };
+  const report = safeReporter(options.onError);
 
   const syncTimer = setInterval(() => {
     if (!unsynced || failed) return;
     unsynced = false;
-    storage.sync().catch((error: unknown) => report(unavailable('syncing batched records failed', error)));
+    storage
+      .sync()
+      .catch((error: unknown) => report(auditUnavailable('syncing batched records failed', error)));
   }, batchedSyncMs);
   syncTimer.unref?.();
   const checkpointTimer = setInterval(() => {
     if (size > checkpointedSize && !failed && !closed) {
       track(addCheckpoint()).catch((error: unknown) =>
-        report(unavailable('a timed checkpoint failed', error)),
+        report(auditUnavailable('a timed checkpoint failed', error)),
       );
     }
   }, intervalMs);
@@ -245,13 +244,16 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
           if (!sync) unsynced = true;
           for (const p of batch) p.resolve();
         } catch (error) {
-          failed ??= unavailable('the log could not be written', error);
+          failed ??= auditUnavailable('the log could not be written', error);
           for (const p of batch) p.reject(failed);
           for (const p of queue.splice(0)) p.reject(failed);
         }
       }
     })().finally(() => {
       writing = undefined;
+      // a record enqueued after the loop last found the queue empty, but before this ran, found `writing`
+      // still set and was left waiting: write it now (not at the next timed checkpoint)
+      if (queue.length > 0) void pump();
     });
     return writing;
   };
@@ -315,7 +317,9 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     async append(record, durability) {
       const { receipt, done } = enqueue(record, durability);
       if (size - checkpointedSize >= every) {
-        track(addCheckpoint()).catch((error: unknown) => report(unavailable('a checkpoint failed', error)));
+        track(addCheckpoint()).catch((error: unknown) =>
+          report(auditUnavailable('a checkpoint failed', error)),
+        );
       }
       if (durability === 'async') {
         done.catch((error: WritError) => report(error));
@@ -348,10 +352,4 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       if (failed) throw failed;
     },
   };
-}
-
-function unavailable(message: string, cause: unknown): WritError {
-  if (WritError.isInstance(cause, 'WRIT_AUDIT_UNAVAILABLE')) return cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new WritError('WRIT_AUDIT_UNAVAILABLE', `${message}: ${reason}`, { cause });
 }

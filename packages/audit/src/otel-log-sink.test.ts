@@ -1,19 +1,15 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { createFileAuditSink, createOtelLogSink, teeAuditSink, verifyLog } from '@writ/audit';
 import { createWrit, type WritError } from '@writ/core';
 import { createInMemoryPolicy } from '@writ/core/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { tempDir } from './__support__/log.js';
+import { useTempDir } from './__support__/log.js';
 
 let dir: string;
-beforeEach(async () => {
-  dir = await tempDir('writ-otel-logs-');
-});
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+useTempDir('writ-otel-logs-', (path) => {
+  dir = path;
 });
 
 describe('OpenTelemetry logs export (real OTel logs SDK, in-memory exporter)', () => {

@@ -78,24 +78,6 @@ export function encodeEnvelope(envelope: Envelope): string {
   return canonicalJson(envelope);
 }
 
-const PREFIX = /^\{"i":(0|[1-9][0-9]{0,15}),"p":"([0-9a-f]{64}|)","r":\{/;
-
-/**
- * Reads index and previous hash from the start of a stored line without parsing it, or `undefined`
- * when the line does not start like an envelope.
- *
- * @example
- * ```ts
- * const head = peekEnvelope(line);
- * if (head === undefined || head.i !== expectedIndex) throw new Error(`record ${expectedIndex} is missing`);
- * ```
- */
-export function peekEnvelope(line: string): { i: number; p: string } | undefined {
-  const m = PREFIX.exec(line);
-  if (m === null || !line.endsWith('}}')) return undefined;
-  return { i: Number(m[1]), p: m[2] as string };
-}
-
 const principalRef = z.strictObject({
   kind: z.enum(['human', 'agent', 'service']),
   id: z.string().min(1),

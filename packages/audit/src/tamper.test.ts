@@ -5,19 +5,19 @@ import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import {
   createNoteSigner,
-  encodeEnvelope,
   generateNoteKeys,
   leafHash,
-  loadOrCreateNoteSigner,
   rootOf,
-  signCheckpoint,
   type VerifyLogOptions,
   type VerifyResult,
   verifyLog,
 } from '@writ/audit';
+import { loadOrCreateNoteSigner } from '@writ/audit/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, copyLog, tempDir } from './__support__/log.js';
+import { signCheckpoint } from './checkpoint/signed-checkpoint.js';
 import { readChunks } from './log-reader.js';
+import { encodeEnvelope } from './record.js';
 
 const RECORDS = 10_000;
 let root: string;

@@ -21,6 +21,7 @@ export {
   type AdapterToolHints,
   type FrameworkHooks,
   type FrameworkTool,
+  checkToolHints,
   parseAdapterOptions,
 } from './adapter-kit/adapter-options.js';
 export { refusalMessage } from './adapter-kit/messages.js';

@@ -41,11 +41,13 @@ export interface Config {
   readonly wrapExecute: Hook<CallState, unknown>[];
   readonly redact: readonly string[];
   readonly capture: { readonly args: boolean; readonly results: boolean };
+  readonly limits: { readonly argsBytes: number };
   readonly tracer: Tracer;
   readonly telemetry: {
     readonly recordInputs: boolean;
     readonly recordOutputs: boolean;
     readonly recordEndUser: boolean;
+    readonly recordErrorMessages: boolean;
   };
   readonly timeouts: typeof WRIT_DEFAULTS.timeouts;
   readonly clock: () => number;
@@ -88,7 +90,10 @@ export function createConfig(input: WritOptions | undefined): Config {
       recordInputs: options.telemetry?.recordInputs ?? WRIT_DEFAULTS.telemetry.recordInputs,
       recordOutputs: options.telemetry?.recordOutputs ?? WRIT_DEFAULTS.telemetry.recordOutputs,
       recordEndUser: options.telemetry?.recordEndUser ?? WRIT_DEFAULTS.telemetry.recordEndUser,
+      recordErrorMessages:
+        options.telemetry?.recordErrorMessages ?? WRIT_DEFAULTS.telemetry.recordErrorMessages,
     },
+    limits: { ...WRIT_DEFAULTS.limits, ...options.limits },
     timeouts: { ...WRIT_DEFAULTS.timeouts, ...options.timeouts },
     clock,
     generateId: options.generateId ?? (() => uuidv7(clock())),

@@ -33,7 +33,12 @@ export interface TaskState {
 // When no OpenTelemetry context manager is registered, `context.with` does not carry values across
 // `await`. Writ then keeps the OTel Context it would have activated in its own AsyncLocalStorage, so
 // attribution works with or without an OTel SDK. With a manager registered, OTel's context is used alone.
-const fallback = new AsyncLocalStorage<Context>();
+// The store is process-wide (on globalThis, like OTel's own API globals), so the ESM and CommonJS copies of
+// @writ/core that one application can load (the dual-package hazard) see the same task; the context keys
+// are `Symbol.for` keys for the same reason.
+const FALLBACK = Symbol.for('writ.context.fallback');
+const fallback: AsyncLocalStorage<Context> = ((globalThis as Record<symbol, unknown>)[FALLBACK] ??=
+  new AsyncLocalStorage<Context>()) as AsyncLocalStorage<Context>;
 const PROBE_KEY = createContextKey('writ.probe');
 const PROBE = ROOT_CONTEXT.setValue(PROBE_KEY, true);
 

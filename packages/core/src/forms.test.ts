@@ -44,6 +44,7 @@ const VARYING = new Set(
     'bindingHash',
   ].concat([
     'gen_ai.tool.call.id',
+    'writ.call.id',
     'writ.task.id',
     'writ.correlation_id',
     'writ.policy.decision_id',

@@ -69,6 +69,14 @@ export interface WritOptions {
   redact?: readonly string[];
   /** What audit records keep beyond digests. @default { args: false, results: false } */
   capture?: { args?: boolean; results?: boolean };
+  /** Size limits on what a call brings in. */
+  limits?: {
+    /**
+     * Arguments larger than this (as JSON, measured before anything is encoded) are refused with
+     * `WRIT_INPUT_INVALID` (`details.reason: 'too_large'`) and the refusal recorded. @default 1048576 (1 MiB)
+     */
+    argsBytes?: number;
+  };
   /** Span options. Arguments and results go on spans only when opted in (GenAI semconv opt-in attributes). */
   telemetry?: {
     /** @default trace.getTracer('@writ/core') */
@@ -79,6 +87,12 @@ export interface WritOptions {
     recordOutputs?: boolean;
     /** Put the requester in `enduser.id`. @default true */
     recordEndUser?: boolean;
+    /**
+     * Put a tool's own error message in the span status (it often quotes the arguments). Off, the status
+     * carries the error's name (`TypeError`) and `error.type`; Writ's own refusals always carry theirs.
+     * @default false
+     */
+    recordErrorMessages?: boolean;
   };
   /** Per-step time limits in milliseconds; a step that overruns fails closed. */
   timeouts?: {
@@ -148,7 +162,13 @@ export const WRIT_DEFAULTS = Object.freeze({
     readonly auditMs: number;
   }),
   capture: Object.freeze({ args: false, results: false }),
-  telemetry: Object.freeze({ recordInputs: false, recordOutputs: false, recordEndUser: true }),
+  limits: Object.freeze({ argsBytes: 1_048_576 }),
+  telemetry: Object.freeze({
+    recordInputs: false,
+    recordOutputs: false,
+    recordEndUser: true,
+    recordErrorMessages: false,
+  }),
 });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -211,8 +231,10 @@ const optionsSchema = z.strictObject({
       recordInputs: z.boolean().optional(),
       recordOutputs: z.boolean().optional(),
       recordEndUser: z.boolean().optional(),
+      recordErrorMessages: z.boolean().optional(),
     })
     .optional(),
+  limits: z.strictObject({ argsBytes: z.number().int().positive().max(1_073_741_824).optional() }).optional(),
   timeouts: z
     .strictObject({
       policyMs: ms.optional(),

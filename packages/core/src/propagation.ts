@@ -1,5 +1,7 @@
 import {
   type Baggage,
+  type BaggageEntry,
+  baggageEntryMetadataFromString,
   type Context,
   createTraceState,
   isSpanContextValid,
@@ -134,6 +136,7 @@ export interface ExtractContextOptions {
 
 const MAX_BAGGAGE_LENGTH = 8192;
 const MAX_BAGGAGE_ENTRIES = 180;
+const MAX_BAGGAGE_MEMBER_LENGTH = 4096;
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(?:-.*)?$/;
 
 function isHeaders(carrier: Carrier): carrier is HeadersLike {
@@ -269,7 +272,7 @@ export function withCorrelationBaggage(ctx: Context, correlationId: string): Con
 function injectW3C(ctx: Context, carrier: Carrier): void {
   const spanContext = trace.getSpanContext(ctx);
   if (spanContext !== undefined && isSpanContextValid(spanContext)) {
-    const flags = (spanContext.traceFlags & TraceFlags.SAMPLED).toString(16).padStart(2, '0');
+    const flags = (spanContext.traceFlags & 0xff).toString(16).padStart(2, '0');
     setter.set(carrier, 'traceparent', `00-${spanContext.traceId}-${spanContext.spanId}-${flags}`);
     const state = spanContext.traceState?.serialize();
     if (state) setter.set(carrier, 'tracestate', state);
@@ -289,6 +292,49 @@ function injectW3C(ctx: Context, carrier: Carrier): void {
   }
 }
 
+/**
+ * W3C Baggage members from the `baggage` header lines: `key=value` pairs (percent-decoded, trimmed; a
+ * member with an empty key or value, or a malformed encoding, is skipped), properties after `;` kept as
+ * metadata, at most 180 members of at most 4096 characters and 8192 in all.
+ */
+function parseBaggage(lines: readonly string[]): Map<string, BaggageEntry> {
+  const entries = new Map<string, BaggageEntry>();
+  let size = 0;
+  for (const line of lines) {
+    for (const member of line.split(',')) {
+      if (entries.size >= MAX_BAGGAGE_ENTRIES) return entries;
+      if (member.length === 0 || member.length > MAX_BAGGAGE_MEMBER_LENGTH) continue;
+      const semicolon = member.indexOf(';');
+      const pair = semicolon === -1 ? member : member.slice(0, semicolon);
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const rawKey = pair.slice(0, eq).trim();
+      const rawValue = pair.slice(eq + 1).trim();
+      if (rawKey.length === 0 || rawValue.length === 0) continue;
+      let key: string;
+      let value: string;
+      try {
+        key = decodeURIComponent(rawKey);
+        value = decodeURIComponent(rawValue);
+      } catch {
+        continue; // malformed percent-encoding: skip the member, as W3C Baggage asks
+      }
+      const added = (entries.size === 0 ? 0 : 1) + member.length;
+      if (size + added > MAX_BAGGAGE_LENGTH) return entries;
+      size += added;
+      const properties =
+        semicolon === -1 || semicolon === member.length - 1 ? undefined : member.slice(semicolon + 1);
+      entries.set(
+        key,
+        properties === undefined
+          ? { value }
+          : { value, metadata: baggageEntryMetadataFromString(properties) },
+      );
+    }
+  }
+  return entries;
+}
+
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
@@ -302,7 +348,7 @@ function extractW3C(base: Context, carrier: Carrier): Context {
     const spanContext = {
       traceId,
       spanId,
-      traceFlags: Number.parseInt(flags, 16) & TraceFlags.SAMPLED,
+      traceFlags: Number.parseInt(flags, 16),
       isRemote: true,
     };
     if (version !== 'ff' && !(version === '00' && traceparent !== undefined && traceparent.length !== 55)) {
@@ -317,26 +363,10 @@ function extractW3C(base: Context, carrier: Carrier): Context {
       }
     }
   }
-  const header = first(getter.get(carrier, 'baggage'));
-  if (header !== undefined && header.length <= MAX_BAGGAGE_LENGTH) {
-    let baggage = propagation.getBaggage(ctx) ?? propagation.createBaggage();
-    let count = 0;
-    for (const member of header.split(',')) {
-      if (count >= MAX_BAGGAGE_ENTRIES) break;
-      const [pair] = member.split(';');
-      const eq = pair === undefined ? -1 : pair.indexOf('=');
-      if (pair === undefined || eq <= 0) continue;
-      try {
-        const key = decodeURIComponent(pair.slice(0, eq).trim());
-        const value = decodeURIComponent(pair.slice(eq + 1).trim());
-        if (key.length === 0) continue;
-        baggage = baggage.setEntry(key, { value });
-        count++;
-      } catch {
-        // malformed percent-encoding: skip the member, as W3C Baggage asks
-      }
-    }
-    if (count > 0) ctx = propagation.setBaggage(ctx, baggage);
+  const header = getter.get(carrier, 'baggage');
+  const entries = parseBaggage(Array.isArray(header) ? header : header === undefined ? [] : [header]);
+  if (entries.size > 0) {
+    ctx = propagation.setBaggage(ctx, propagation.createBaggage(Object.fromEntries(entries)));
   }
   return ctx;
 }

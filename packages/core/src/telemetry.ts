@@ -22,6 +22,8 @@ export const ATTR = {
   ENDUSER_ID: 'enduser.id',
   ERROR_TYPE: 'error.type',
   WRIT_TASK_ID: 'writ.task.id',
+  /** The call id in Writ's records: the framework's tool call id, or one Writ generated when there is none. */
+  WRIT_CALL_ID: 'writ.call.id',
   WRIT_CORRELATION_ID: 'writ.correlation_id',
   WRIT_AGENT_ID: 'writ.agent.id',
   WRIT_CHAIN: 'writ.chain',

@@ -1,4 +1,5 @@
 import { WritError } from '@writ/core';
+import type { InboundTask } from '@writ/core/adapter';
 import { functionSchema, validateOptions } from '@writ/core/internal';
 import { scopeCovers } from '@writ/core/plugin';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
@@ -54,21 +55,9 @@ export interface VerifyTaskTokenOptions {
  * await writ.task({ agent: 'payments-api', inbound: verified }, () => refund.execute({ orderId: '42' }));
  * ```
  */
-export interface VerifiedTaskToken {
-  readonly taskId: string;
-  readonly jti: string;
-  readonly issuer: string;
+export interface VerifiedTaskToken extends InboundTask {
   readonly audience: readonly string[];
-  /** The requester (or the first agent when autonomous). */
-  readonly subject: string;
-  /** Acting agents, outermost (orchestrator) first; the last is the one presenting the token. */
-  readonly actors: readonly string[];
-  /** No human requester: `subject` is the first agent. */
-  readonly autonomous: boolean;
-  readonly scope: readonly string[];
   readonly issuedAt: number;
-  /** Epoch ms. */
-  readonly expiresAt: number;
   readonly correlationId: string | undefined;
   readonly intentDigest: string | undefined;
   readonly parentTaskId: string | undefined;

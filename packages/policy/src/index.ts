@@ -5,30 +5,28 @@
  * @module @writ/policy
  */
 
+// Approvals.
 export { type ApprovalQueue, createApprovalQueue, type PendingApproval } from './approvals/approval-queue.js';
 export { type ApprovalAnswer, createCallbackApprovals } from './approvals/callback-approvals.js';
-export {
-  AUTHZEN_DISCOVERY_DEFAULTS,
-  type DiscoverAuthZenPdpOptions,
-  discoverAuthZenPdp,
-} from './authzen/authzen-discovery.js';
+
+// OpenID AuthZEN 1.0, a remote PDP, and the wire shapes mapRequest / mapResponse handle.
 export {
   AUTHZEN_DEFAULTS,
   type AuthZenBatchOptions,
   type AuthZenEngine,
   type AuthZenEngineOptions,
-  type AuthZenHeaders,
   createAuthZenEngine,
 } from './authzen/authzen-engine.js';
-export {
-  AUTHZEN_EVALUATIONS_SEMANTICS,
-  type AuthZenAction,
-  type AuthZenEntity,
-  type AuthZenEvaluationsSemantic,
-  type AuthZenPdpMetadata,
-  type AuthZenRequest,
-  type AuthZenResponse,
+export type { AuthZenHeaders } from './authzen/authzen-transport.js';
+export type {
+  AuthZenAction,
+  AuthZenEntity,
+  AuthZenEvaluationsSemantic,
+  AuthZenPdpMetadata,
+  AuthZenRequest,
+  AuthZenResponse,
 } from './authzen/authzen-types.js';
+// Cedar, embedded (the default), with the shipped policy set and the Cedar model of a call.
 export {
   CEDAR_ENGINE_DEFAULTS,
   type CedarEngine,
@@ -37,20 +35,18 @@ export {
   defaultPolicyPaths,
 } from './cedar/cedar-engine.js';
 export {
-  CALL_TOOL_ACTION,
-  CEDAR_TYPES,
   type CedarContextExtension,
   type CedarRequest,
   resourceEntityId,
   toCedarRequest,
 } from './cedar/cedar-model.js';
+
+// Combining engines.
 export {
   type CacheDecisionsOptions,
   type CachedPolicyEngine,
   cacheDecisions,
   DECISION_CACHE_DEFAULTS,
-  DECISION_CACHE_IGNORED_CONTEXT,
-  decisionCacheKey,
 } from './combinators/decision-cache.js';
 export {
   DENY_OVERRIDES_DEFAULTS,
@@ -65,5 +61,6 @@ export {
   shadow,
   shadowOnly,
 } from './combinators/shadow.js';
+// OPA, through its Data API.
 export { type CreateOpaEngineOptions, createOpaEngine, OPA_ENGINE_DEFAULTS } from './opa/opa-engine.js';
 export type { OpaDecisionDocument } from './opa/opa-result.js';

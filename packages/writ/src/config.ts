@@ -52,9 +52,18 @@ export interface WritConfig {
     /** Task token lifetime, seconds. @default 300 */
     ttlSec?: number;
   };
-  telemetry?: { recordInputs?: boolean; recordOutputs?: boolean; recordEndUser?: boolean };
+  telemetry?: {
+    recordInputs?: boolean;
+    recordOutputs?: boolean;
+    recordEndUser?: boolean;
+    recordErrorMessages?: boolean;
+  };
   capture?: { args?: boolean; results?: boolean };
   redact?: string[];
+  limits?: {
+    /** Larger arguments are refused (`WRIT_INPUT_INVALID`, recorded). @default 1048576 */
+    argsBytes?: number;
+  };
 }
 
 /**
@@ -98,8 +107,10 @@ export const configSchema = z.strictObject({
       recordInputs: z.boolean().optional(),
       recordOutputs: z.boolean().optional(),
       recordEndUser: z.boolean().optional(),
+      recordErrorMessages: z.boolean().optional(),
     })
     .optional(),
+  limits: z.strictObject({ argsBytes: z.number().int().positive().max(1_073_741_824).optional() }).optional(),
   capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
   redact: z.array(z.string().min(1)).optional(),
 });

@@ -117,6 +117,8 @@ const CORE_KEYS = new Set([
   'redact',
   'capture',
   'telemetry',
+  'limits',
+  'stores',
   'timeouts',
   'clock',
   'generateId',
@@ -157,7 +159,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     else if (CORE_KEYS.has(key)) core[key] = value;
     else settings[key] = value;
   }
-  for (const key of ['service', 'environment', 'durability', 'requireTask', 'capture', 'redact']) {
+  for (const key of ['service', 'environment', 'durability', 'requireTask', 'capture', 'redact', 'limits']) {
     if (key in core && !(key in settings)) settings[key] = core[key];
   }
   // the telemetry settings (not the tracer, which is a component) may also come from files
@@ -273,6 +275,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     telemetry: { ...(core.telemetry as object | undefined), ...config.telemetry },
     capture: config.capture ?? (core.capture as WritOptions['capture']),
     redact: config.redact ?? (core.redact as string[] | undefined),
+    limits: config.limits ?? (core.limits as WritOptions['limits']),
     identity,
     credentials,
     policy,

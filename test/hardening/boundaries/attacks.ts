@@ -59,7 +59,8 @@ export const ATTACKS = {
   'redact-tojson': {
     family: 'tools and arguments',
     item: 8,
-    promise: 'redaction applies to the canonical form that is recorded, whatever the object type',
+    promise:
+      'redaction applies to the canonical form that is recorded, whatever the object type (results too)',
   },
   'approver-claimed': {
     family: 'approvals',

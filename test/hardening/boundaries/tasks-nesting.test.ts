@@ -13,7 +13,11 @@ describe('tasks inside tasks, and what a task opens with', () => {
       'a writ.task() opened inside a narrowed delegation keeps the narrowed scope',
     ),
     async () => {
-      const { writ, audit } = instance({ rules: [{ id: 'anything', effect: 'allow' }] });
+      // no credential broker: core itself must narrow (a broker's own scope check is not the mechanism)
+      const { writ, audit } = instance({
+        rules: [{ id: 'anything', effect: 'allow' }],
+        writ: { credentials: undefined },
+      });
       const ran: string[] = [];
       const drop = writ.tool({
         name: 'admin_drop',

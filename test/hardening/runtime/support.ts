@@ -5,7 +5,8 @@ import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { listSegments, readLines, verifyLog } from '@writ/audit';
+import { readLines, verifyLog } from '@writ/audit';
+import { listSegments } from '@writ/audit/internal';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

@@ -1,25 +1,41 @@
 // Test support: builds real logs through the public pipeline and file sink.
-import { cp, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
 import { createWrit } from '@writ/core';
 import type { AuditEvent } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { z } from 'zod';
 
 export async function tempDir(prefix = 'writ-audit-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/**
+ * A fresh temporary directory, handed to `use`, for each test (`'each'`) or for the file's tests
+ * (`'all'`), removed after them.
+ */
+export function useTempDir(prefix: string, use: (dir: string) => void, scope: 'each' | 'all' = 'each'): void {
+  let dir: string | undefined;
+  (scope === 'each' ? beforeEach : beforeAll)(async () => {
+    dir = await tempDir(prefix);
+    use(dir);
+  });
+  (scope === 'each' ? afterEach : afterAll)(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+}
+
 /** A synthetic but schema-valid event. */
-export function event(n: number): AuditEvent {
+export function event(n: number, taskId = `task-${Math.floor(n / 10)}`): AuditEvent {
   return {
     v: 1,
     id: `evt-${n}`,
     time: new Date(1_790_000_000_000 + n).toISOString(),
     service: 'test',
-    taskId: `task-${Math.floor(n / 10)}`,
+    taskId,
     correlationId: 'corr',
     requester: { kind: 'human', id: `user-${n % 7}@example.com`, assurance: 'verified' },
     chain: [{ kind: 'agent', id: 'spiffe://writ.test/agent/a', name: 'a', assurance: 'verified' }],

@@ -1,19 +1,10 @@
 import { fc, test } from '@fast-check/vitest';
 import { WritError } from '@writ/core';
 import { describe, expect, it } from 'vitest';
+import { refusal } from './__support__/note-vectors.js';
 import { type Checkpoint, formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 
 const ROOT = Buffer.from('rra8/idLcKFPsGel5VeCZNsPqbUa9eC6FZFY8yngbnc=', 'base64');
-
-function refusal(fn: () => unknown): WritError {
-  try {
-    fn();
-  } catch (error) {
-    if (WritError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a WritError');
-}
 
 describe('formatCheckpoint / parseCheckpoint', () => {
   it('reads the example of the C2SP tlog-checkpoint spec', () => {

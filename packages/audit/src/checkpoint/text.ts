@@ -1,3 +1,5 @@
+import { WritError } from '@writ/core';
+
 /**
  * Shared text rules of C2SP signed notes and checkpoints. Internal to `checkpoint/`.
  * @internal
@@ -46,4 +48,26 @@ export function isNoteText(text: string): boolean {
  */
 export function isKeyName(name: unknown): name is string {
   return typeof name === 'string' && name.length > 0 && isNoteText(name) && !NAME_FORBIDDEN.test(name);
+}
+
+/**
+ * Throws `WRIT_INPUT_INVALID` ("signed note refused: …") with `details.reason` and any other details.
+ * @internal
+ */
+export function refuseNote(reason: string, message: string, details: Record<string, unknown> = {}): never {
+  throw new WritError('WRIT_INPUT_INVALID', `signed note refused: ${message}`, {
+    details: { reason, ...details },
+  });
+}
+
+/**
+ * Throws `WRIT_INPUT_INVALID` unless `text` can be signed: a string ending in a newline, of note text.
+ * @internal
+ */
+export function checkNoteText(text: unknown): asserts text is string {
+  if (typeof text !== 'string') refuseNote('not-text', 'note text must be a string');
+  if (!text.endsWith('\n')) refuseNote('missing-final-newline', 'note text must end with a newline');
+  if (!isNoteText(text)) {
+    refuseNote('invalid-character', 'note text has a control character or invalid UTF-16');
+  }
 }

@@ -1,5 +1,6 @@
 import { WritError } from '@writ/core';
 import { z } from 'zod';
+import { auditUnavailable } from '../audit-unavailable.js';
 
 /**
  * A query result: the rows, typed by the caller.
@@ -96,15 +97,14 @@ export const POSTGRES_SINK_DEFAULTS = Object.freeze({
  */
 export const POSTGRES_LOG_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** @internal the message for a bad log id. */
-export const LOG_ID_MESSAGE =
-  'must be 1-128 characters of A-Z a-z 0-9 . _ - (starting with a letter or digit)';
+/** The message for a bad log id. */
+const LOG_ID_MESSAGE = 'must be 1-128 characters of A-Z a-z 0-9 . _ - (starting with a letter or digit)';
 
 /** Schema names: lower-case SQL identifiers that never need quoting rules beyond double quotes. */
 export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** @internal zod pieces shared by the option schemas of this folder. */
-export const connectionShape = {
+/** The zod shape of {@link PostgresConnectionOptions}. */
+const connectionShape = {
   pool: z
     .custom<PostgresPool>(
       (v) =>
@@ -122,13 +122,42 @@ export const connectionShape = {
     .optional(),
 };
 
-/** @internal a refinement: exactly one of `pool` and `connectionString`. */
-export function oneConnection(o: { pool?: unknown; connectionString?: unknown }): boolean {
+/** Exactly one of `pool` and `connectionString`. */
+function oneConnection(o: { pool?: unknown; connectionString?: unknown }): boolean {
   return (o.pool === undefined) !== (o.connectionString === undefined);
 }
 
-/** @internal the message of {@link oneConnection}. */
-export const ONE_CONNECTION = { message: 'give exactly one of pool and connectionString', path: ['pool'] };
+const ONE_CONNECTION = { message: 'give exactly one of pool and connectionString', path: ['pool'] };
+
+/**
+ * The options schema of a function that takes {@link PostgresConnectionOptions} plus `shape`: strict,
+ * and with exactly one of `pool` and `connectionString`.
+ *
+ * @example
+ * ```ts
+ * const readSchema = connectionOptionsSchema({ pageSize: pageSizeSchema.optional() });
+ * ```
+ * @internal
+ */
+export function connectionOptionsSchema<S extends z.ZodRawShape>(shape: S) {
+  return z.strictObject({ ...connectionShape, ...shape }).refine(oneConnection, ONE_CONNECTION);
+}
+
+/** @internal rows fetched per query when reading a log. */
+export const pageSizeSchema = z.number().int().min(1).max(100_000);
+
+/** @internal a `logId` option. */
+export const logIdSchema = z.string().regex(POSTGRES_LOG_ID, { message: LOG_ID_MESSAGE });
+
+/**
+ * Throws `WRIT_OPTIONS_INVALID` (naming `fn`) unless `logId` is a valid log id ({@link POSTGRES_LOG_ID}).
+ * @internal
+ */
+export function checkLogId(logId: unknown, fn: string): void {
+  if (typeof logId !== 'string' || !POSTGRES_LOG_ID.test(logId)) {
+    throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: logId ${LOG_ID_MESSAGE}`);
+  }
+}
 
 /** A pool to use and whether Writ owns it (and so must end it). */
 export interface ResolvedPool {
@@ -206,9 +235,10 @@ export function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/** @internal converts a failure talking to PostgreSQL into WRIT_AUDIT_UNAVAILABLE. */
+/**
+ * @internal converts a failure talking to PostgreSQL into WRIT_AUDIT_UNAVAILABLE; any WritError (a
+ * refusal of Writ's own, such as a bad schema name) is kept as it is.
+ */
 export function unavailable(message: string, cause: unknown, details?: Record<string, unknown>): WritError {
-  if (WritError.isInstance(cause)) return cause;
-  const reason = cause instanceof Error ? cause.message : String(cause);
-  return new WritError('WRIT_AUDIT_UNAVAILABLE', `${message}: ${reason}`, { cause, details });
+  return WritError.isInstance(cause) ? cause : auditUnavailable(message, cause, details);
 }

@@ -3,16 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEvent } from '@writ/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNoteSigner, generateNoteKeys, parseCheckpoint, signCheckpoint } from '../checkpoint/index.js';
-import { leafHash } from '../merkle/index.js';
-import { encodeEnvelope, peekEnvelope } from '../record.js';
+import { parseCheckpoint } from '../checkpoint/checkpoint.js';
+import { signCheckpoint } from '../checkpoint/signed-checkpoint.js';
+import { createNoteSigner, generateNoteKeys } from '../checkpoint/signer-key.js';
+import { peekEnvelope } from '../envelope-prefix.js';
+import { leafHash } from '../merkle/hashing.js';
+import { encodeEnvelope } from '../record.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
-import {
-  createPostgresAuditSink,
-  type PostgresAuditSink,
-  readPostgresLog,
-  verifyPostgresLog,
-} from './index.js';
+import { readPostgresLog, verifyPostgresLog } from './postgres-log.js';
+import { createPostgresAuditSink, type PostgresAuditSink } from './postgres-sink.js';
 
 let db: TestPostgres;
 let keyDir: string;

@@ -1,17 +1,16 @@
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import type { StoredLine } from '../log-reader.js';
-import { type VerifyLogOptions, type VerifyResult, verifyLines } from '../verify.js';
+import { verifyLines } from '../verify/verify-lines.js';
+import type { VerifyLogOptions, VerifyResult } from '../verify/verify-options.js';
 import {
-  connectionShape,
-  LOG_ID_MESSAGE,
-  ONE_CONNECTION,
-  oneConnection,
-  POSTGRES_LOG_ID,
+  checkLogId,
+  connectionOptionsSchema,
   POSTGRES_SINK_DEFAULTS,
   type PostgresConnectionOptions,
   type PostgresPool,
+  pageSizeSchema,
   resolvePool,
   unavailable,
 } from './postgres-connection.js';
@@ -30,9 +29,7 @@ export interface ReadPostgresLogOptions extends PostgresConnectionOptions {
   pageSize?: number;
 }
 
-const readSchema = z
-  .strictObject({ ...connectionShape, pageSize: z.number().int().min(1).max(100_000).optional() })
-  .refine(oneConnection, ONE_CONNECTION);
+const readSchema = connectionOptionsSchema({ pageSize: pageSizeSchema.optional() });
 
 /**
  * Streams a log's stored lines in index order, exactly as stored (the `line` column's UTF-8 bytes, never
@@ -100,18 +97,13 @@ export interface VerifyPostgresLogOptions extends PostgresConnectionOptions, Ver
   pageSize?: number;
 }
 
-const verifySchema = z
-  .strictObject({
-    ...connectionShape,
-    pageSize: z.number().int().min(1).max(100_000).optional(),
-    verifierKey: z.string().min(1).optional(),
-    checkpoint: z.string().min(1).optional(),
-    deep: z.boolean().optional(),
-    onProgress: z
-      .custom<(records: number) => void>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
-  })
-  .refine(oneConnection, ONE_CONNECTION);
+const verifySchema = connectionOptionsSchema({
+  pageSize: pageSizeSchema.optional(),
+  verifierKey: z.string().min(1).optional(),
+  checkpoint: z.string().min(1).optional(),
+  deep: z.boolean().optional(),
+  onProgress: functionSchema<(records: number) => void>().optional(),
+});
 
 /**
  * Verifies a PostgreSQL log with only a public key, with the checks of `verifyLog`: recomputes the RFC
@@ -166,11 +158,5 @@ export async function verifyPostgresLog(
     );
   } finally {
     if (owned) await pool.end().catch(() => undefined);
-  }
-}
-
-function checkLogId(logId: unknown, fn: string): void {
-  if (typeof logId !== 'string' || !POSTGRES_LOG_ID.test(logId)) {
-    throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: logId ${LOG_ID_MESSAGE}`);
   }
 }

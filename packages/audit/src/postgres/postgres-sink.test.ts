@@ -2,15 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWrit, WritError } from '@writ/core';
-import type { AuditEvent, AuditReceipt } from '@writ/core/plugin';
+import type { AuditReceipt } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createNoteSigner, generateNoteKeys, openCheckpoint, parseVerifierKey } from '../checkpoint/index.js';
+import { event } from '../__support__/log.js';
+import { openCheckpoint } from '../checkpoint/signed-checkpoint.js';
+import { createNoteSigner, generateNoteKeys } from '../checkpoint/signer-key.js';
+import { parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
-import { createPostgresAuditSink, type PostgresAuditSink, verifyPostgresLog } from './index.js';
+import { verifyPostgresLog } from './postgres-log.js';
 import { migrate, tablesOf } from './postgres-schema.js';
+import { createPostgresAuditSink, type PostgresAuditSink } from './postgres-sink.js';
 import { PostgresWriter } from './postgres-writer.js';
 
 let db: TestPostgres;
@@ -26,23 +30,6 @@ afterAll(async () => {
   await db?.stop();
   if (keyDir !== undefined) await rm(keyDir, { recursive: true, force: true });
 });
-
-function event(n: number, taskId = `task-${Math.floor(n / 10)}`): AuditEvent {
-  return {
-    v: 1,
-    id: `evt-${n}`,
-    time: new Date(1_790_000_000_000 + n).toISOString(),
-    service: 'test',
-    taskId,
-    correlationId: 'corr',
-    requester: { kind: 'human', id: `user-${n % 7}@example.com`, assurance: 'verified' },
-    chain: [{ kind: 'agent', id: 'spiffe://writ.test/agent/a', name: 'a', assurance: 'verified' }],
-    autonomous: false,
-    kind: 'task-end',
-    status: 'ok',
-    durationMs: n % 100,
-  };
-}
 
 async function rows(
   schema: string,

@@ -2,22 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
-import { z } from 'zod';
-import {
-  type NoteSigner,
-  type NoteVerifier,
-  openCheckpoint,
-  parseVerifierKey,
-  signCheckpoint,
-} from '../checkpoint/index.js';
+import { openCheckpoint, signCheckpoint } from '../checkpoint/signed-checkpoint.js';
+import type { NoteSigner } from '../checkpoint/signer-key.js';
+import { type NoteVerifier, parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
-import { loadOrCreateNoteSigner } from '../note-key.js';
+import { logSigner } from '../log-signer.js';
+import { type LogSealingOptions, safeReporter, sealingOptionsShape } from '../sink-options.js';
 import {
-  connectionShape,
-  LOG_ID_MESSAGE,
-  ONE_CONNECTION,
-  oneConnection,
-  POSTGRES_LOG_ID,
+  connectionOptionsSchema,
+  logIdSchema,
   POSTGRES_SINK_DEFAULTS,
   type PostgresConnectionOptions,
   resolvePool,
@@ -34,27 +27,13 @@ import { type LogRow, PostgresWriter, type SessionId } from './postgres-writer.j
  * const options: CreatePostgresAuditSinkOptions = { pool, logId: 'support-agent', keyDir: '/run/secrets/writ' };
  * ```
  */
-export interface CreatePostgresAuditSinkOptions extends PostgresConnectionOptions {
+export interface CreatePostgresAuditSinkOptions extends PostgresConnectionOptions, LogSealingOptions {
   /**
    * The log to write: an existing one is continued, a missing one is created. Its origin is
-   * `writ/audit/<logId>`. @default a new log (a random UUID) for every sink
+   * `writ/audit/<logId>`; its key file in `keyDir` is `writ_audit_<logId>.note-key`.
+   * @default a new log (a random UUID) for every sink
    */
   logId?: string;
-  /** Where the checkpoint-signing key of the log is kept (`<keyDir>/writ_audit_<logId>.note-key`). @default '.writ/keys' */
-  keyDir?: string;
-  /**
-   * Checkpoint signer. To continue a log after a restart, the same key is needed: keep it in `keyDir` or
-   * pass the same signer. @default the log's key in `keyDir`, created with the log
-   */
-  signer?: NoteSigner;
-  /** A checkpoint after this many records. @default 1000 */
-  checkpointEvery?: number;
-  /** A checkpoint at least this often while records arrive, ms. @default 10000 */
-  checkpointIntervalMs?: number;
-  /** Epoch-ms clock for checkpoint times. @default Date.now */
-  clock?: () => number;
-  /** Failures that reach no caller (timed checkpoints, async appends, idle connections). */
-  onError?: (error: WritError) => void;
 }
 
 /**
@@ -79,27 +58,7 @@ export interface PostgresAuditSink extends AuditSink {
   checkpoint(): Promise<string>;
 }
 
-const optionsSchema = z
-  .strictObject({
-    ...connectionShape,
-    logId: z.string().regex(POSTGRES_LOG_ID, { message: LOG_ID_MESSAGE }).optional(),
-    keyDir: z.string().min(1).optional(),
-    signer: z
-      .custom<NoteSigner>(
-        (v) => typeof v === 'object' && v !== null && typeof (v as NoteSigner).sign === 'function',
-        { message: 'must be a NoteSigner (createNoteSigner())' },
-      )
-      .optional(),
-    checkpointEvery: z.number().int().positive().optional(),
-    checkpointIntervalMs: z.number().int().positive().optional(),
-    clock: z
-      .custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
-    onError: z
-      .custom<(e: WritError) => void>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
-  })
-  .refine(oneConnection, ONE_CONNECTION);
+const optionsSchema = connectionOptionsSchema({ logId: logIdSchema.optional(), ...sealingOptionsShape });
 
 interface WriterState {
   readonly writer: PostgresWriter;
@@ -147,13 +106,7 @@ export async function createPostgresAuditSink(
   const schema = o.schema ?? POSTGRES_SINK_DEFAULTS.schema;
   const logId = o.logId ?? randomUUID();
   const tables = tablesOf(schema);
-  const report = (error: WritError) => {
-    try {
-      o.onError?.(error);
-    } catch {
-      // reporting must not break the log
-    }
-  };
+  const report = safeReporter(o.onError);
   const { pool, owned } = await resolvePool(o, report);
   let writer: PostgresWriter | undefined;
   try {
@@ -242,23 +195,19 @@ async function loadOrCreateLog(
   logId: string,
   o: CreatePostgresAuditSinkOptions,
 ): Promise<{ log: LogRow; signer: NoteSigner }> {
-  const keyDir = o.keyDir ?? POSTGRES_SINK_DEFAULTS.keyDir;
+  const keys = { signer: o.signer, keyDir: o.keyDir ?? POSTGRES_SINK_DEFAULTS.keyDir };
   const existing = await writer.readLog();
   if (existing === undefined) {
     const origin = `writ/audit/${logId}`;
-    const signer = o.signer ?? (await loadOrCreateNoteSigner(keyDir, origin));
+    const signer = await logSigner(keys, origin);
     const log: LogRow = { origin, verifierKey: signer.verifierKey };
     await writer.createLog(log);
     return { log, signer };
   }
-  const signer = o.signer ?? (await loadOrCreateNoteSigner(keyDir, existing.origin));
-  if (signer.verifierKey !== existing.verifierKey) {
-    throw new WritError(
-      'WRIT_AUDIT_UNAVAILABLE',
-      `the signing key does not match the key recorded for log ${existing.origin}`,
-      { details: { reason: 'key_mismatch', logId } },
-    );
-  }
+  const signer = await logSigner(keys, existing.origin, {
+    verifierKey: existing.verifierKey,
+    details: { logId },
+  });
   return { log: existing, signer };
 }
 

@@ -1,8 +1,10 @@
 import { WritError } from '@writ/core';
-import { type NoteVerifier, openCheckpoint } from '../checkpoint/index.js';
+import { openCheckpoint } from '../checkpoint/signed-checkpoint.js';
+import type { NoteVerifier } from '../checkpoint/verifier-key.js';
+import { peekEnvelope } from '../envelope-prefix.js';
 import type { LogResume, LogStorage, LogWriteOptions } from '../log-appender.js';
-import { createFrontier, leafHash } from '../merkle/index.js';
-import { peekEnvelope } from '../record.js';
+import { createFrontier } from '../merkle/frontier.js';
+import { leafHash } from '../merkle/hashing.js';
 import { type PostgresClient, type PostgresPool, unavailable } from './postgres-connection.js';
 import { lockKey, type PostgresTables } from './postgres-schema.js';
 

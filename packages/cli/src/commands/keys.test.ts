@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadOrCreateNoteSigner } from '@writ/audit';
+import { loadOrCreateNoteSigner } from '@writ/audit/internal';
 import { createLocalAuthority } from '@writ/identity';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

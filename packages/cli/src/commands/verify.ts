@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { parseCheckpoint as ParseCheckpoint, VerifyResult } from '@writ/audit';
+import type { VerifyResult } from '@writ/audit';
+import type { parseCheckpoint as ParseCheckpoint } from '@writ/audit/internal';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -96,7 +97,8 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
       code: 'writ.usage',
     });
 
-  const { parseCheckpoint, safeConnectionString, verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { parseCheckpoint, safeConnectionString } = await import('@writ/audit/internal');
   const verifierKey =
     flags.keyFile !== undefined ? (await readFile(ctx.path(flags.keyFile), 'utf8')).trim() : flags.key;
   const checkpoint =

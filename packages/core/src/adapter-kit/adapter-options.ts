@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WritError } from '../errors.js';
 import { validateOptions } from '../options.js';
 import type { ToolDescription } from '../tool.js';
 import type { Writ } from '../writ.js';
@@ -105,4 +106,67 @@ export function parseAdapterOptions<T extends AdapterOptions>(options: T | undef
   const { writ, tools, defaults, ...rest } = (options ?? {}) as T;
   validateOptions(adapterOptionsSchema, { writ, tools, defaults }, fn);
   return { ...(rest as object), writ, tools, defaults } as T;
+}
+
+/**
+ * Refuses per-tool hints for tools the adapter was not given (a typo such as `refund_ordr` would
+ * otherwise leave the real tool on default facts — no approval, default risk — in silence), naming the
+ * closest tool name. Adapters call it once they know every tool they wrap.
+ *
+ * @example
+ * ```ts
+ * checkToolHints(options.tools, Object.keys(tools), 'writTools');
+ * // WRIT_OPTIONS_INVALID: writTools: options.tools.refund_ordr: no tool is named "refund_ordr" (did you mean "refund_order"?)
+ * ```
+ */
+export function checkToolHints(
+  hints: Readonly<Record<string, unknown>> | undefined,
+  toolNames: readonly string[],
+  fn: string,
+): void {
+  if (hints === undefined) return;
+  const known = new Set(toolNames);
+  const problems = Object.keys(hints)
+    .filter((name) => !known.has(name))
+    .map((name) => {
+      const closest = closestName(name, toolNames);
+      return `options.tools.${name}: no tool is named "${name}"${closest === undefined ? '' : ` (did you mean "${closest}"?)`}`;
+    });
+  if (problems.length > 0) {
+    throw new WritError('WRIT_OPTIONS_INVALID', `${fn}: ${problems.join('; ')}`, {
+      details: { issues: problems, tools: [...toolNames] },
+    });
+  }
+}
+
+/** The tool name closest to `name` (edit distance at most a third of its length), if any. */
+function closestName(name: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(name.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] as number;
 }

@@ -2,23 +2,26 @@ import { canonicalJson, sha256Hex, withSortedKeys } from '../canonical-json.js';
 import { WritError } from '../errors.js';
 import { formatIssues } from '../format-issues.js';
 import { ATTR } from '../telemetry.js';
+import { deepFreeze, privateCopy } from './arguments.js';
 import { abortError } from './deadline.js';
 import { redactedJson } from './records.js';
 import type { CallRun } from './state.js';
 
 /**
- * Stage 1: the arguments. Validates the raw arguments against the tool's input schema, digests the
- * canonical JSON of the validated value (which also proves it is JSON), and resolves the resource and
- * data classification from it. Fills in `run.call`; refuses with `WRIT_INPUT_INVALID`.
+ * Stage 1: the arguments. Refuses arguments over `limits.argsBytes`, takes a private copy of the rest
+ * (data only: what the caller holds can no longer change what runs), validates it against the tool's
+ * input schema, digests the canonical JSON of the validated value (which also proves it is JSON), and
+ * resolves the resource and data classification from it. Fills in `run.call` — its `args` are what the
+ * tool will get, frozen; refuses with `WRIT_INPUT_INVALID`.
  */
 export async function validate(run: CallRun): Promise<void> {
   if (run.signal.aborted) throw abortError(run.signal);
-  const { def } = run;
-  let args: unknown = run.rawArgs;
+  const { def, config } = run;
+  let args: unknown = privateCopy(run.rawArgs, def.name, config.limits.argsBytes);
   if (def.input !== undefined) {
     let result: Awaited<ReturnType<NonNullable<typeof def.input>['~standard']['validate']>>;
     try {
-      result = await def.input['~standard'].validate(run.rawArgs);
+      result = await def.input['~standard'].validate(args);
     } catch (error) {
       throw new WritError('WRIT_INPUT_INVALID', `arguments of ${def.name} could not be validated`, {
         cause: error,
@@ -59,7 +62,13 @@ export async function validate(run: CallRun): Promise<void> {
     );
   }
   // the resource object the application returned, its keys in canonical order (it is in every decision record)
-  run.call = { ...run.call, args, argsDigest, resource: withSortedKeys(resource), dataClassification };
+  run.call = {
+    ...run.call,
+    args: deepFreeze(args),
+    argsDigest,
+    resource: withSortedKeys(resource),
+    dataClassification,
+  };
   if (run.config.telemetry.recordInputs)
     run.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(run.config, args));
 }

@@ -41,9 +41,10 @@ export function startCallSpan(
   options: { readonly span?: Span | undefined; readonly toolCallId?: string | undefined },
 ): CallSpan {
   const enriched = options.span ?? frameworkSpan(parent, def.name, options.toolCallId);
-  const callId =
-    options.toolCallId ?? (enriched ? frameworkCallId(enriched) : undefined) ?? config.generateId();
-  const attributes = startAttributes(config, def, callId, attribution);
+  // gen_ai.tool.call.id is the model's id for the call: set only when the framework gave one
+  const given = options.toolCallId ?? (enriched ? frameworkCallId(enriched) : undefined);
+  const callId = given ?? config.generateId();
+  const attributes = startAttributes(config, def, callId, given !== undefined, attribution);
   if (enriched) {
     enriched.setAttributes(attributes);
     return { span: enriched, context: parent, callId, owned: false };
@@ -74,12 +75,18 @@ export function setDecisionAttributes(span: Span, decision: Decision): void {
   span.setAttribute(ATTR.WRIT_POLICY_ENGINE, decision.engine);
 }
 
-function startAttributes(config: Config, def: ToolDefinition, callId: string, attribution: Attribution) {
+function startAttributes(
+  config: Config,
+  def: ToolDefinition,
+  callId: string,
+  fromModel: boolean,
+  attribution: Attribution,
+) {
   const actor = currentActor(attribution);
   const attributes: Record<string, string | boolean | string[]> = {
     [ATTR.GEN_AI_OPERATION_NAME]: EXECUTE_TOOL,
     [ATTR.GEN_AI_TOOL_NAME]: def.name,
-    [ATTR.GEN_AI_TOOL_CALL_ID]: callId,
+    [ATTR.WRIT_CALL_ID]: callId,
     [ATTR.GEN_AI_TOOL_TYPE]: def.type,
     [ATTR.GEN_AI_AGENT_NAME]: actor.name ?? actor.id,
     [ATTR.WRIT_TASK_ID]: attribution.taskId,
@@ -88,6 +95,7 @@ function startAttributes(config: Config, def: ToolDefinition, callId: string, at
     [ATTR.WRIT_CHAIN]: authorityChain(attribution),
     [ATTR.WRIT_AUTONOMOUS]: attribution.autonomous,
   };
+  if (fromModel) attributes[ATTR.GEN_AI_TOOL_CALL_ID] = callId;
   if (def.description !== undefined) attributes[ATTR.GEN_AI_TOOL_DESCRIPTION] = def.description;
   if (attribution.conversationId !== undefined)
     attributes[ATTR.GEN_AI_CONVERSATION_ID] = attribution.conversationId;

@@ -25,6 +25,7 @@ import { toPrincipalRef } from '../principal.js';
 import { redact } from '../redact.js';
 import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
+import { recordedResult } from './lazy-results.js';
 import type { CallRun } from './state.js';
 
 /** The principal references of an attribution, built once per attribution (every record repeats them). */
@@ -293,8 +294,9 @@ export function outcomeEvent(
   const { config } = run;
   const outcome = { durationMs } as { -readonly [K in keyof Outcome]: Outcome[K] };
   if (errorCode !== undefined) outcome.errorCode = errorCode;
-  if (status === 'ok' && config.capture.results) outcome.result = captured(config, result);
-  if (status === 'ok') outcome.resultDigest = digest(result);
+  const data = recordedResult(result);
+  if (status === 'ok' && config.capture.results) outcome.result = captured(config, data);
+  if (status === 'ok') outcome.resultDigest = digest(data);
   outcome.status = status;
   return auditEvent(config, run.attribution, run.span, {
     call: { id: run.call.id, name: run.call.name },
@@ -342,10 +344,16 @@ function refusalRecord(error: WritError): RefusalRecord {
     : { code: error.code, details: withSortedKeys(error.details), message: error.message };
 }
 
-/** A value as records and spans may keep it: redacted, canonical JSON (or a marker when it is not JSON). */
+/**
+ * A value as records and spans may keep it: its canonical form (what `toJSON` makes of it), redacted,
+ * as canonical JSON — or a marker when it has no JSON form.
+ */
 export function redactedJson(config: Config, value: unknown): string {
   try {
-    return canonicalJson(redact(value === undefined ? null : value, config.redact));
+    const canonical = canonicalJson(value === undefined ? null : value);
+    return config.redact.length === 0
+      ? canonical
+      : canonicalJson(redact(JSON.parse(canonical), config.redact));
   } catch {
     return '"[unserialisable]"';
   }

@@ -1,4 +1,3 @@
-import { SpanStatusCode } from '@opentelemetry/api';
 import type { OutcomeEvent } from '../audit-event.js';
 import { digest } from '../canonical-json.js';
 import { compose } from '../compose.js';
@@ -14,6 +13,7 @@ import { approve } from './3-approve.js';
 import { issueCredential } from './4-credential.js';
 import { execute } from './5-execute.js';
 import { markError, startCallSpan } from './call-span.js';
+import { recordedResult } from './lazy-results.js';
 import {
   appendEvent,
   appendQuietly,
@@ -100,9 +100,9 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
   try {
     if (preRefusal) throw preRefusal;
     const result = await stages(run);
-    span.setStatus({ code: SpanStatusCode.OK });
+    // success leaves the status unset (OpenTelemetry's Recording Errors; instrumentations do not set OK)
     if (config.telemetry.recordOutputs)
-      span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, redactedJson(config, result));
+      span.setAttribute(ATTR.GEN_AI_TOOL_CALL_RESULT, redactedJson(config, recordedResult(result)));
     await recordOutcome(run, 'ok', started, undefined, result);
     return result;
   } catch (error) {
@@ -114,7 +114,8 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
         await recordOutcome(run, 'suspended', started, code, undefined);
         throw error;
       }
-      markError(span, code, error);
+      // a tool's own message often quotes its arguments: on the span only when opted in
+      markError(span, code, config.telemetry.recordErrorMessages ? error : code);
       await recordOutcome(run, 'error', started, code, undefined);
       throw error;
     }

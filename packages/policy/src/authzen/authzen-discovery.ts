@@ -1,20 +1,24 @@
 import { WritError } from '@writ/core';
 import {
   type FetchLike,
-  fetchJson,
   fetchSchema,
+  formatIssues,
   safeUrl,
   signalSchema,
   timeoutSchema,
   validateOptions,
 } from '@writ/core/internal';
 import { z } from 'zod';
+import { clip } from '../pdp/pdp-answer.js';
+import { fetchPdpJson } from '../pdp/pdp-fetch.js';
+import { maxResponseBytesSchema, pdpHeadersSchema } from '../pdp/pdp-options.js';
 import type { AuthZenPdpMetadata } from './authzen-types.js';
 import { pdpUrlProblem, wellKnownUrl } from './pdp-url.js';
 
 /**
  * Defaults of {@link discoverAuthZenPdp}.
  *
+ * @internal
  * @example
  * ```ts
  * await discoverAuthZenPdp(pdp, { timeoutMs: AUTHZEN_DISCOVERY_DEFAULTS.timeoutMs * 2 });
@@ -32,6 +36,7 @@ export const AUTHZEN_DISCOVERY_DEFAULTS = Object.freeze({
 /**
  * Options of {@link discoverAuthZenPdp}.
  *
+ * @internal
  * @example
  * ```ts
  * const options: DiscoverAuthZenPdpOptions = { timeoutMs: 2000, headers: { authorization: `Bearer ${token}` } };
@@ -52,20 +57,13 @@ export interface DiscoverAuthZenPdpOptions {
   maxBytes?: number | undefined;
 }
 
-const headersSchema = z.record(z.string(), z.string());
-
 const optionsSchema = z.strictObject({
   fetch: fetchSchema.optional(),
   timeoutMs: timeoutSchema.optional(),
-  headers: headersSchema.optional(),
+  headers: pdpHeadersSchema.optional(),
   signal: signalSchema.optional(),
   allowInsecureHttp: z.boolean().optional(),
-  maxBytes: z
-    .number()
-    .int()
-    .positive()
-    .max(64 * 1024 * 1024)
-    .optional(),
+  maxBytes: maxResponseBytesSchema.optional(),
 });
 
 const documentSchema = z.looseObject({
@@ -85,6 +83,7 @@ const WHAT = 'AuthZEN PDP discovery';
  * `WRIT_PDP_UNAVAILABLE` with `details.reason` (`timeout`, `network`, `http_status`, `invalid_metadata`,
  * `pdp_mismatch`, `response_too_large`). Not cached: `createAuthZenEngine` keeps its own copy.
  *
+ * @internal
  * @example
  * ```ts
  * const metadata = await discoverAuthZenPdp('https://pdp.example.com');
@@ -109,7 +108,7 @@ export async function discoverAuthZenPdp(
   const url = wellKnownUrl(pdp);
   const headers = new Headers(parsed.headers);
   headers.set('accept', 'application/json');
-  const { status, json } = await fetchJson(
+  const { status, json } = await fetchPdpJson(
     url,
     { method: 'GET', headers },
     {
@@ -118,8 +117,6 @@ export async function discoverAuthZenPdp(
       signal: parsed.signal,
       maxBytes: parsed.maxBytes ?? AUTHZEN_DISCOVERY_DEFAULTS.maxBytes,
       what: WHAT,
-      unavailableCode: 'WRIT_PDP_UNAVAILABLE',
-      invalidCode: 'WRIT_PDP_UNAVAILABLE',
     },
   );
   const details = { endpoint: safeUrl(url), pdp, status };
@@ -130,9 +127,7 @@ export async function discoverAuthZenPdp(
   }
   const result = documentSchema.safeParse(json);
   if (!result.success) {
-    const issues = result.error.issues.map(
-      (i) => `${i.path.map(String).join('.') || 'document'}: ${i.message}`,
-    );
+    const issues = formatIssues(result.error.issues, { root: 'document' });
     throw new WritError('WRIT_PDP_UNAVAILABLE', `${WHAT} for ${pdp} returned invalid metadata`, {
       details: { ...details, reason: 'invalid_metadata', issues },
     });
@@ -143,7 +138,11 @@ export async function discoverAuthZenPdp(
       'WRIT_PDP_UNAVAILABLE',
       `${WHAT} for ${pdp} returned metadata for another PDP; policy_decision_point must equal the configured pdp exactly`,
       {
-        details: { ...details, reason: 'pdp_mismatch', policyDecisionPoint: clip(doc.policy_decision_point) },
+        details: {
+          ...details,
+          reason: 'pdp_mismatch',
+          policyDecisionPoint: clip(doc.policy_decision_point, 200),
+        },
       },
     );
   }
@@ -168,8 +167,6 @@ export async function discoverAuthZenPdp(
     document: deepFreeze(structuredClone(json) as Record<string, unknown>),
   });
 }
-
-const clip = (text: string): string => (text.length > 200 ? `${text.slice(0, 199)}…` : text);
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {

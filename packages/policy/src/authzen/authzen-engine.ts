@@ -2,11 +2,8 @@ import { type AuthorizationRequest, type Decision, WritError } from '@writ/core'
 import {
   clockSchema,
   type FetchLike,
-  fetchJson,
   fetchSchema,
-  type JsonResponse,
-  raceAbort,
-  safeUrl,
+  functionSchema,
   signalSchema,
   timeoutSchema,
   uuidv7,
@@ -14,9 +11,16 @@ import {
 } from '@writ/core/internal';
 import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
-import { buildEvaluationsBody } from './authzen-batch.js';
-import { discoverAuthZenPdp } from './authzen-discovery.js';
-import { type AuthZenInterpretation, interpretAuthZenResponse } from './authzen-response.js';
+import { maxResponseBytesSchema, pdpHeadersSchema } from '../pdp/pdp-options.js';
+import {
+  type AuthZenReadOptions,
+  notEvaluated,
+  readEvaluation,
+  readEvaluations,
+} from './authzen-decision.js';
+import { createAuthZenEndpoints } from './authzen-endpoints.js';
+import { buildEvaluationsBody, toAuthZenRequest } from './authzen-request.js';
+import { type AuthZenHeaders, createAuthZenTransport } from './authzen-transport.js';
 import {
   AUTHZEN_EVALUATIONS_SEMANTICS,
   type AuthZenEvaluationsSemantic,
@@ -24,7 +28,7 @@ import {
   type AuthZenRequest,
   type AuthZenResponse,
 } from './authzen-types.js';
-import { defaultEndpoint, pdpUrlProblem } from './pdp-url.js';
+import { pdpUrlProblem } from './pdp-url.js';
 
 /**
  * Defaults of {@link createAuthZenEngine}.
@@ -50,19 +54,6 @@ export const AUTHZEN_DEFAULTS = Object.freeze({
   /** Accept plain `http` to non-loopback PDPs. @default false */
   allowInsecureHttp: false,
 });
-
-/**
- * Headers sent to the PDP with every request: a record, or a function called before each request (to
- * hand out a fresh token). Never echoed in errors or decisions.
- *
- * @example
- * ```ts
- * const headers: AuthZenHeaders = async () => ({ authorization: `Bearer ${await tokens.get()}` });
- * ```
- */
-export type AuthZenHeaders =
-  | Readonly<Record<string, string>>
-  | (() => Readonly<Record<string, string>> | Promise<Readonly<Record<string, string>>>);
 
 /**
  * Options of {@link createAuthZenEngine}.
@@ -169,10 +160,6 @@ export interface AuthZenEngine extends PolicyEngine {
   discover(options?: { signal?: AbortSignal | undefined }): Promise<AuthZenPdpMetadata>;
 }
 
-const headersRecord = z
-  .record(z.string(), z.string())
-  .refine(validHeaders, { message: 'must be valid HTTP header names and values' });
-
 const optionsSchema = z.strictObject({
   pdp: z.string({ message: 'must be the PDP base URL' }),
   endpoints: z
@@ -181,36 +168,14 @@ const optionsSchema = z.strictObject({
   name: z.string().min(1).max(64).optional(),
   timeoutMs: timeoutSchema.optional(),
   discoveryTtlMs: z.number().int().nonnegative().max(86_400_000).optional(),
-  headers: z
-    .union([
-      headersRecord,
-      z.custom<() => Record<string, string>>((v) => typeof v === 'function', {
-        message: 'must be a function',
-      }),
-    ])
-    .optional(),
+  headers: z.union([pdpHeadersSchema, functionSchema<() => Record<string, string>>()]).optional(),
   fetch: fetchSchema.optional(),
-  mapRequest: z
-    .custom<NonNullable<AuthZenEngineOptions['mapRequest']>>((v) => typeof v === 'function', {
-      message: 'must be a function',
-    })
-    .optional(),
-  mapResponse: z
-    .custom<NonNullable<AuthZenEngineOptions['mapResponse']>>((v) => typeof v === 'function', {
-      message: 'must be a function',
-    })
-    .optional(),
+  mapRequest: functionSchema<NonNullable<AuthZenEngineOptions['mapRequest']>>().optional(),
+  mapResponse: functionSchema<NonNullable<AuthZenEngineOptions['mapResponse']>>().optional(),
   includeAdminReasons: z.boolean().optional(),
   allowInsecureHttp: z.boolean().optional(),
-  maxResponseBytes: z
-    .number()
-    .int()
-    .positive()
-    .max(64 * 1024 * 1024)
-    .optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  maxResponseBytes: maxResponseBytesSchema.optional(),
+  generateId: functionSchema<() => string>().optional(),
   clock: clockSchema.optional(),
 });
 
@@ -219,31 +184,28 @@ const batchOptionsSchema = z.strictObject({
   signal: signalSchema.optional(),
 });
 
-const entitySchema = z.looseObject({
-  type: z.string().min(1),
-  id: z.string().min(1),
-  properties: z.record(z.string(), z.unknown()).optional(),
-});
-const wireRequestSchema = z.looseObject({
-  subject: entitySchema,
-  action: z.looseObject({
-    name: z.string().min(1),
-    properties: z.record(z.string(), z.unknown()).optional(),
-  }),
-  resource: entitySchema,
-  context: z.record(z.string(), z.unknown()).optional(),
-});
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function validHeaders(headers: Record<string, string>): boolean {
-  try {
-    new Headers(headers);
-    return true;
-  } catch {
-    return false;
+/** Checks the PDP identifier and configured endpoints (https, or http on loopback / when allowed). */
+function assertPdpUrls(options: z.infer<typeof optionsSchema>): void {
+  const allowInsecureHttp = options.allowInsecureHttp ?? AUTHZEN_DEFAULTS.allowInsecureHttp;
+  const issues: string[] = [];
+  const pdpProblem = pdpUrlProblem(options.pdp, { allowInsecureHttp, identifier: true });
+  if (pdpProblem !== undefined) issues.push(`options.pdp: ${pdpProblem}`);
+  for (const [key, value] of Object.entries(options.endpoints ?? {})) {
+    const problem = value === undefined ? undefined : pdpUrlProblem(value, { allowInsecureHttp });
+    if (problem !== undefined) issues.push(`options.endpoints.${key}: ${problem}`);
   }
+  if (issues.length > 0) {
+    throw new WritError('WRIT_OPTIONS_INVALID', `createAuthZenEngine: ${issues.join('; ')}`, {
+      details: { issues },
+    });
+  }
+}
+
+/** Whether a batch evaluated one at a time stops after this decision. */
+function stopsAfter(semantic: AuthZenEvaluationsSemantic, decision: Decision): boolean {
+  if (semantic === 'deny_on_first_deny') return decision.effect !== 'allow';
+  if (semantic === 'permit_on_first_permit') return decision.effect === 'allow';
+  return false;
 }
 
 /**
@@ -282,229 +244,38 @@ function validHeaders(headers: Record<string, string>): boolean {
  */
 export function createAuthZenEngine(options: AuthZenEngineOptions): AuthZenEngine {
   const parsed = validateOptions(optionsSchema, options, 'createAuthZenEngine');
-  const allowInsecureHttp = parsed.allowInsecureHttp ?? AUTHZEN_DEFAULTS.allowInsecureHttp;
-  const issues: string[] = [];
-  const pdpProblem = pdpUrlProblem(parsed.pdp, { allowInsecureHttp, identifier: true });
-  if (pdpProblem !== undefined) issues.push(`options.pdp: ${pdpProblem}`);
-  for (const [key, value] of Object.entries(parsed.endpoints ?? {})) {
-    const problem = value === undefined ? undefined : pdpUrlProblem(value, { allowInsecureHttp });
-    if (problem !== undefined) issues.push(`options.endpoints.${key}: ${problem}`);
-  }
-  if (issues.length > 0) {
-    throw new WritError('WRIT_OPTIONS_INVALID', `createAuthZenEngine: ${issues.join('; ')}`, {
-      details: { issues },
-    });
-  }
-
-  const pdp = parsed.pdp;
+  assertPdpUrls(parsed);
   const name = parsed.name ?? AUTHZEN_DEFAULTS.name;
   const timeoutMs = parsed.timeoutMs ?? AUTHZEN_DEFAULTS.timeoutMs;
-  const ttl = parsed.discoveryTtlMs ?? AUTHZEN_DEFAULTS.discoveryTtlMs;
   const maxBytes = parsed.maxResponseBytes ?? AUTHZEN_DEFAULTS.maxResponseBytes;
-  const includeAdminReasons = parsed.includeAdminReasons ?? AUTHZEN_DEFAULTS.includeAdminReasons;
-  const fetchImpl = parsed.fetch;
-  const mapRequest = parsed.mapRequest;
-  const mapResponse = parsed.mapResponse;
   const clock = parsed.clock ?? Date.now;
   const generateId = parsed.generateId ?? (() => uuidv7(clock()));
-  const staticHeaders = typeof parsed.headers === 'function' ? undefined : { ...parsed.headers };
-  const headerSource = typeof parsed.headers === 'function' ? parsed.headers : undefined;
-
-  const configured: AuthZenPdpMetadata | undefined =
-    parsed.endpoints === undefined ? undefined : configuredMetadata(pdp, parsed.endpoints);
-  let cached: { readonly metadata: AuthZenPdpMetadata; readonly expiresAt: number } | undefined;
-  let pending: Promise<AuthZenPdpMetadata> | undefined;
-
-  const unavailable = (message: string, details: Record<string, unknown>, cause?: unknown) =>
-    new WritError('WRIT_PDP_UNAVAILABLE', `${name}: ${message}`, {
-      details,
-      ...(cause === undefined ? {} : { cause }),
-    });
-
-  async function headers(): Promise<Headers> {
-    let record: Readonly<Record<string, string>> | undefined = staticHeaders;
-    if (headerSource !== undefined) {
-      try {
-        record = await headerSource();
-        return new Headers(record);
-      } catch (error) {
-        throw unavailable('the headers function failed', { reason: 'headers_failed' }, error);
-      }
-    }
-    return new Headers(record);
-  }
-
-  function discover(signal?: AbortSignal): Promise<AuthZenPdpMetadata> {
-    if (configured !== undefined) return Promise.resolve(configured);
-    if (cached !== undefined && ttl > 0 && cached.expiresAt > clock())
-      return Promise.resolve(cached.metadata);
-    if (pending === undefined) {
-      pending = headers()
-        .then((sent) =>
-          discoverAuthZenPdp(pdp, {
-            fetch: fetchImpl,
-            timeoutMs,
-            headers: Object.fromEntries(sent),
-            allowInsecureHttp,
-            maxBytes,
-          }),
-        )
-        .then((metadata) => {
-          if (ttl > 0) cached = { metadata, expiresAt: clock() + ttl };
-          return metadata;
-        })
-        .finally(() => {
-          pending = undefined;
-        });
-    }
-    return raceAbort(pending, signal, `${name}: AuthZEN PDP discovery`);
-  }
-
-  async function toWire(request: AuthorizationRequest): Promise<AuthZenRequest> {
-    let mapped: unknown;
-    try {
-      mapped =
-        mapRequest === undefined
-          ? {
-              subject: request.subject,
-              action: request.action,
-              resource: request.resource,
-              context: request.context,
-            }
-          : await mapRequest(request);
-    } catch (error) {
-      throw unavailable('mapRequest failed', { reason: 'map_request_failed' }, error);
-    }
-    const result = wireRequestSchema.safeParse(mapped);
-    if (!result.success) {
-      const problems = result.error.issues.map(
-        (i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`,
-      );
-      throw unavailable('the request to send is not an AuthZEN request', {
-        reason: 'invalid_request',
-        issues: problems,
-      });
-    }
-    return mapped as AuthZenRequest;
-  }
-
-  async function post(
-    url: string,
-    body: unknown,
-    requestId: string,
-    signal: AbortSignal | undefined,
-    what: string,
-  ): Promise<Record<string, unknown>> {
-    let text: string;
-    try {
-      text = JSON.stringify(body);
-    } catch (error) {
-      throw unavailable(
-        'the request is not JSON-serialisable',
-        { reason: 'invalid_request', requestId },
-        error,
-      );
-    }
-    const own = await headers();
-    const sent = new Headers(own);
-    sent.set('content-type', 'application/json');
-    sent.set('accept', 'application/json');
-    sent.set('x-request-id', requestId);
-    let response: JsonResponse;
-    try {
-      response = await fetchJson(
-        url,
-        { method: 'POST', headers: sent, body: text },
-        {
-          fetch: fetchImpl,
-          timeoutMs,
-          signal,
-          maxBytes,
-          what,
-          unavailableCode: 'WRIT_PDP_UNAVAILABLE',
-          invalidCode: 'WRIT_PDP_UNAVAILABLE',
-        },
-      );
-    } catch (error) {
-      if (WritError.isInstance(error, 'WRIT_PDP_UNAVAILABLE')) {
-        throw new WritError(error.code, error.message, {
-          details: { ...error.details, requestId },
-          cause: error,
-        });
-      }
-      throw error;
-    }
-    const details = { endpoint: safeUrl(url), status: response.status, requestId };
-    if (response.status < 200 || response.status > 299) {
-      const message = pdpMessage(response.json, own);
-      throw new WritError('WRIT_PDP_UNAVAILABLE', `${what} answered HTTP ${response.status}`, {
-        details: {
-          ...details,
-          reason: 'http_status',
-          ...(message === undefined ? {} : { pdpMessage: message }),
-        },
-      });
-    }
-    if (!isRecord(response.json)) {
-      const reason = response.empty
-        ? 'empty_body'
-        : response.json === undefined
-          ? 'invalid_json'
-          : 'invalid_response';
-      throw new WritError('WRIT_PDP_UNAVAILABLE', `${what} did not answer a JSON object`, {
-        details: { ...details, reason },
-      });
-    }
-    return response.json;
-  }
-
-  /** Applies `mapResponse` to a well-formed answer, then reads it. */
-  function interpret(answer: unknown, wire: AuthZenRequest): AuthZenInterpretation {
-    let value = answer;
-    if (mapResponse !== undefined && isRecord(answer) && typeof answer.decision === 'boolean') {
-      try {
-        value = mapResponse(answer as unknown as AuthZenResponse, wire);
-      } catch (error) {
-        const text = error instanceof Error ? error.message : String(error);
-        return { ok: false, problem: `mapResponse failed: ${text}` };
-      }
-    }
-    return interpretAuthZenResponse(value, { includeAdminReasons });
-  }
-
-  function toDecision(
-    outcome: Extract<AuthZenInterpretation, { ok: true }>,
-    decisionId: string,
-    request: AuthorizationRequest,
-  ): Decision {
-    return {
-      effect: outcome.effect,
-      policyIds: outcome.policyIds,
-      reasons: outcome.reasons,
-      decisionId,
-      engine: name,
-      evaluatedContext: request,
-      ...(outcome.obligations === undefined ? {} : { obligations: outcome.obligations }),
-      ...(outcome.errors === undefined ? {} : { errors: outcome.errors }),
-    };
-  }
-
-  function denied(
-    request: AuthorizationRequest,
-    decisionId: string,
-    reason: string,
-    error?: string,
-  ): Decision {
-    return {
-      effect: 'deny',
-      policyIds: [],
-      reasons: [reason],
-      decisionId,
-      engine: name,
-      evaluatedContext: request,
-      ...(error === undefined ? {} : { errors: [error] }),
-    };
-  }
+  const mapRequest = parsed.mapRequest;
+  const reading: AuthZenReadOptions = {
+    engine: name,
+    includeAdminReasons: parsed.includeAdminReasons ?? AUTHZEN_DEFAULTS.includeAdminReasons,
+    mapResponse: parsed.mapResponse,
+  };
+  const transport = createAuthZenTransport({
+    name,
+    headers: parsed.headers,
+    fetch: parsed.fetch,
+    timeoutMs,
+    maxBytes,
+  });
+  const endpoints = createAuthZenEndpoints({
+    pdp: parsed.pdp,
+    endpoints: parsed.endpoints,
+    name,
+    ttlMs: parsed.discoveryTtlMs ?? AUTHZEN_DEFAULTS.discoveryTtlMs,
+    clock,
+    timeoutMs,
+    maxBytes,
+    allowInsecureHttp: parsed.allowInsecureHttp ?? AUTHZEN_DEFAULTS.allowInsecureHttp,
+    fetch: parsed.fetch,
+    headers: transport.headers,
+  });
+  const toWire = (request: AuthorizationRequest) => toAuthZenRequest(request, { name, mapRequest });
 
   async function decide(
     request: AuthorizationRequest,
@@ -512,23 +283,11 @@ export function createAuthZenEngine(options: AuthZenEngineOptions): AuthZenEngin
   ): Promise<Decision> {
     const signal = callOptions.signal;
     const wire = await toWire(request);
-    const { accessEvaluationEndpoint: url } = await discover(signal);
+    const { accessEvaluationEndpoint: url } = await endpoints(signal);
     const requestId = generateId();
     const what = `${name}: AuthZEN evaluation`;
-    const answer = await post(url, wire, requestId, signal, what);
-    const outcome = interpret(answer, wire);
-    if (!outcome.ok) {
-      throw new WritError('WRIT_PDP_UNAVAILABLE', `${what} returned an unusable answer: ${outcome.problem}`, {
-        details: { endpoint: safeUrl(url), requestId, reason: 'invalid_response', problem: outcome.problem },
-      });
-    }
-    return toDecision(outcome, requestId, request);
-  }
-
-  function stopsAfter(semantic: AuthZenEvaluationsSemantic, decision: Decision): boolean {
-    if (semantic === 'deny_on_first_deny') return decision.effect !== 'allow';
-    if (semantic === 'permit_on_first_permit') return decision.effect === 'allow';
-    return false;
+    const answer = await transport.post(url, wire, requestId, signal, what);
+    return readEvaluation(answer, wire, request, { url, requestId, what }, reading);
   }
 
   async function oneByOne(
@@ -540,7 +299,8 @@ export function createAuthZenEngine(options: AuthZenEngineOptions): AuthZenEngin
     let stopped = false;
     for (const request of requests) {
       if (stopped) {
-        decisions.push(denied(request, generateId(), `not evaluated: the batch stopped early (${semantic})`));
+        const why = `not evaluated: the batch stopped early (${semantic})`;
+        decisions.push(notEvaluated(request, generateId(), why, name));
         continue;
       }
       const decision = await decide(request, signal === undefined ? {} : { signal });
@@ -563,40 +323,18 @@ export function createAuthZenEngine(options: AuthZenEngineOptions): AuthZenEngin
     if (requests.length === 0) return [];
     const semantic = opts.semantic ?? AUTHZEN_DEFAULTS.semantic;
     const wire = await Promise.all(requests.map(toWire));
-    const { accessEvaluationsEndpoint: url } = await discover(opts.signal);
+    const { accessEvaluationsEndpoint: url } = await endpoints(opts.signal);
     if (url === undefined) return oneByOne(requests, semantic, opts.signal);
     const requestId = generateId();
     const what = `${name}: AuthZEN evaluations`;
-    const answer = await post(url, buildEvaluationsBody(wire, semantic), requestId, opts.signal, what);
-    const items = answer.evaluations;
-    if (!Array.isArray(items) || items.length > requests.length) {
-      const problem = Array.isArray(items)
-        ? `${items.length} answers for ${requests.length} evaluations`
-        : 'evaluations must be an array';
-      throw new WritError('WRIT_PDP_UNAVAILABLE', `${what} returned an unusable answer: ${problem}`, {
-        details: { endpoint: safeUrl(url), requestId, reason: 'invalid_response', problem },
-      });
-    }
-    return requests.map((request, i) => {
-      const decisionId = `${requestId}#${i}`;
-      if (i >= items.length) {
-        const why =
-          semantic === 'execute_all'
-            ? `not evaluated: the PDP answered ${items.length} of ${requests.length} evaluations`
-            : `not evaluated: the batch stopped early (${semantic})`;
-        return denied(request, decisionId, why);
-      }
-      const outcome = interpret(items[i], wire[i] as AuthZenRequest);
-      if (!outcome.ok) {
-        return denied(
-          request,
-          decisionId,
-          `unusable answer from the PDP: ${outcome.problem}`,
-          outcome.problem,
-        );
-      }
-      return toDecision(outcome, decisionId, request);
-    });
+    const answer = await transport.post(
+      url,
+      buildEvaluationsBody(wire, semantic),
+      requestId,
+      opts.signal,
+      what,
+    );
+    return readEvaluations(answer, wire, requests, semantic, { url, requestId, what }, reading);
   }
 
   return Object.freeze({
@@ -605,41 +343,6 @@ export function createAuthZenEngine(options: AuthZenEngineOptions): AuthZenEngin
     decide,
     evaluateBatch,
     discover: (discoverOptions: { signal?: AbortSignal | undefined } = {}) =>
-      discover(discoverOptions.signal),
+      endpoints(discoverOptions.signal),
   });
-}
-
-function configuredMetadata(
-  pdp: string,
-  endpoints: { evaluation?: string | undefined; evaluations?: string | undefined },
-): AuthZenPdpMetadata {
-  const evaluation = endpoints.evaluation ?? defaultEndpoint(pdp, '/access/v1/evaluation');
-  const evaluations = endpoints.evaluations ?? defaultEndpoint(pdp, '/access/v1/evaluations');
-  return Object.freeze({
-    policyDecisionPoint: pdp,
-    accessEvaluationEndpoint: evaluation,
-    accessEvaluationsEndpoint: evaluations,
-    document: Object.freeze({
-      policy_decision_point: pdp,
-      access_evaluation_endpoint: evaluation,
-      access_evaluations_endpoint: evaluations,
-    }),
-  });
-}
-
-/**
- * A short error message from a PDP's error body (`{ message }` or `{ error }`), if any, with the value of
- * every configured header (and each word of it, e.g. a bearer token) blanked out in case the PDP echoes credentials.
- */
-function pdpMessage(json: unknown, secrets: Headers): string | undefined {
-  if (!isRecord(json)) return undefined;
-  let text =
-    typeof json.message === 'string' ? json.message : typeof json.error === 'string' ? json.error : undefined;
-  if (text === undefined) return undefined;
-  for (const [, value] of secrets) {
-    for (const secret of [value, ...value.split(/\s+/)]) {
-      if (secret.length >= 6) text = text.split(secret).join('[redacted]');
-    }
-  }
-  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }

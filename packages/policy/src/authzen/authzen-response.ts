@@ -1,4 +1,5 @@
 import type { DecisionEffect, Obligation } from '@writ/core/plugin';
+import { clip, isJsonObject } from '../pdp/pdp-answer.js';
 
 /** Bounds on what a PDP's context may add to a decision record. */
 const LIMITS = Object.freeze({
@@ -57,11 +58,6 @@ export type AuthZenInterpretation =
     }
   | { readonly ok: false; readonly problem: string };
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
 /**
  * Turns one AuthZEN decision object into an effect, policy ids and reasons. Never throws; a value it
  * cannot use (no boolean `decision`, a `context` that is not an object, a malformed `context.writ`) is
@@ -93,16 +89,17 @@ export function interpretAuthZenResponse(
   value: unknown,
   options: InterpretAuthZenResponseOptions = {},
 ): AuthZenInterpretation {
-  if (!isRecord(value)) return { ok: false, problem: 'the decision is not a JSON object' };
+  if (!isJsonObject(value)) return { ok: false, problem: 'the decision is not a JSON object' };
   if (typeof value.decision !== 'boolean') return { ok: false, problem: 'decision must be a boolean' };
   const rawContext = value.context;
-  if (rawContext !== undefined && rawContext !== null && !isRecord(rawContext)) {
+  if (rawContext !== undefined && rawContext !== null && !isJsonObject(rawContext)) {
     return { ok: false, problem: 'context must be an object' };
   }
   const context: Record<string, unknown> = rawContext ?? {};
 
   const writ = context.writ;
-  if (writ !== undefined && !isRecord(writ)) return { ok: false, problem: 'context.writ must be an object' };
+  if (writ !== undefined && !isJsonObject(writ))
+    return { ok: false, problem: 'context.writ must be an object' };
   const approval = writ?.approval_required;
   if (approval !== undefined && typeof approval !== 'boolean') {
     return { ok: false, problem: 'context.writ.approval_required must be a boolean' };
@@ -122,14 +119,14 @@ export function interpretAuthZenResponse(
     }
   };
   const addField = (field: unknown, prefix = '') => {
-    if (isRecord(field)) for (const text of Object.values(field)) add(text, prefix);
+    if (isJsonObject(field)) for (const text of Object.values(field)) add(text, prefix);
   };
   const admin = options.includeAdminReasons === true;
   add(context.reason);
   if (Array.isArray(context.reasons)) {
     for (const item of context.reasons) {
       if (typeof item === 'string') add(item);
-      else if (isRecord(item)) {
+      else if (isJsonObject(item)) {
         addField(item.reason_user);
         if (admin) addField(item.reason_admin, '[admin] ');
       }
@@ -177,8 +174,8 @@ function readObligations(value: unknown): Obligation[] | undefined | null {
   if (!Array.isArray(value)) return null;
   const out: Obligation[] = [];
   for (const item of value) {
-    if (!isRecord(item) || typeof item.id !== 'string' || item.id.length === 0) return null;
-    if (item.attributes !== undefined && !isRecord(item.attributes)) return null;
+    if (!isJsonObject(item) || typeof item.id !== 'string' || item.id.length === 0) return null;
+    if (item.attributes !== undefined && !isJsonObject(item.attributes)) return null;
     out.push(item.attributes === undefined ? { id: item.id } : { id: item.id, attributes: item.attributes });
   }
   return out;
@@ -187,7 +184,7 @@ function readObligations(value: unknown): Obligation[] | undefined | null {
 function readError(value: unknown): string | undefined {
   if (value === undefined || value === null || value === false) return undefined;
   if (typeof value === 'string') return `PDP reported an error: ${value}`;
-  if (isRecord(value)) {
+  if (isJsonObject(value)) {
     const status =
       typeof value.status === 'number' || typeof value.status === 'string' ? ` (${value.status})` : '';
     const message = typeof value.message === 'string' ? value.message : 'no message';

@@ -76,6 +76,7 @@ export type AuthZenEvaluationsSemantic = 'execute_all' | 'deny_on_first_deny' | 
 /**
  * Every evaluations semantic, in spec order.
  *
+ * @internal
  * @example
  * ```ts
  * AUTHZEN_EVALUATIONS_SEMANTICS.includes(input as AuthZenEvaluationsSemantic);

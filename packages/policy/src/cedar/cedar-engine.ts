@@ -1,25 +1,12 @@
 import { existsSync, type FSWatcher, watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  preparsePolicySet,
-  preparseSchema,
-  statefulIsAuthorized,
-  validate,
-} from '@cedar-policy/cedar-wasm/nodejs';
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { uuidv7, validateOptions } from '@writ/core/internal';
+import { functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
-import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
-import {
-  checkSchema,
-  type LoadedPolicies,
-  type PolicyFile,
-  policyError,
-  readPolicyFiles,
-  splitPolicies,
-} from './policy-source.js';
+import { decideWithCedar } from './cedar-decision.js';
+import type { CedarContextExtension } from './cedar-model.js';
+import { type CedarPolicySet, loadCedarPolicySet } from './policy-set.js';
 
 /**
  * Where the shipped default policy set and schema live.
@@ -119,30 +106,16 @@ export interface CedarEngine extends PolicyEngine {
   close(): void;
 }
 
-interface Active {
-  readonly setId: string;
-  readonly schemaName: string | undefined;
-  readonly loaded: LoadedPolicies;
-}
-
 const optionsSchema = z.strictObject({
   policies: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   sources: z.record(z.string().min(1), z.string()).optional(),
   schema: z.union([z.string().min(1), z.literal(false)]).optional(),
   schemaText: z.string().min(1).optional(),
   watch: z.boolean().optional(),
-  extendContext: z
-    .custom<CedarContextExtension>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
-  onReload: z
-    .custom<NonNullable<CreateCedarEngineOptions['onReload']>>((v) => typeof v === 'function', {
-      message: 'must be a function',
-    })
-    .optional(),
+  extendContext: functionSchema<CedarContextExtension>().optional(),
+  onReload: functionSchema<NonNullable<CreateCedarEngineOptions['onReload']>>().optional(),
   name: z.string().min(1).optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 let instances = 0;
@@ -188,57 +161,20 @@ export async function createCedarEngine(options: CreateCedarEngineOptions = {}):
   const instance = ++instances;
   let generation = 0;
 
-  const load = async (): Promise<Active> => {
-    const files: PolicyFile[] = o.sources
-      ? Object.entries(o.sources).map(([fileName, text]) => ({ name: fileName, text }))
-      : await readPolicyFiles(paths);
-    const loaded = splitPolicies(files);
-    let schemaText: string | undefined = o.schemaText;
-    let schemaLabel = '(inline schema)';
-    if (schemaText === undefined && typeof schemaPath === 'string') {
-      schemaLabel = schemaPath;
-      schemaText = await readFile(schemaPath, 'utf8').catch((cause: unknown) => {
-        throw new WritError('WRIT_POLICY_INVALID', `schema ${schemaPath} cannot be read`, {
-          cause,
-          details: { file: schemaPath },
-        });
-      });
-    }
-    const next = generation + 1;
-    let schemaName: string | undefined;
-    if (schemaText !== undefined) {
-      checkSchema(schemaText, schemaLabel);
-      const answer = validate({
-        schema: schemaText,
-        policies: { staticPolicies: loaded.policies },
-        validationSettings: { mode: 'strict' },
-      });
-      if (answer.type === 'failure')
-        throw policyError('schema or policies are invalid', answer.errors[0], schemaLabel, schemaText);
-      // Cedar reports success even when policies fail validation: any validation error fails the load.
-      const first = answer.validationErrors[0];
-      if (first !== undefined) {
-        const origin = loaded.origins.get(first.policyId);
-        throw policyError(
-          `policy ${first.policyId} does not validate against the schema`,
-          first.error,
-          origin?.file ?? schemaLabel,
-          origin?.text ?? '',
-          origin?.offset ?? 0,
-          first.policyId,
-        );
-      }
-      schemaName = `writ-${instance}-${next}`;
-      const parsedSchema = preparseSchema(schemaName, schemaText);
-      if (parsedSchema.type === 'failure')
-        throw policyError('schema does not parse', parsedSchema.errors[0], schemaLabel, schemaText);
-    }
-    const setId = `writ-${instance}-${next}`;
-    const parsed = preparsePolicySet(setId, { staticPolicies: loaded.policies });
-    if (parsed.type === 'failure')
-      throw policyError('policies do not parse', parsed.errors[0], paths[0] ?? '(inline)', '');
+  const load = async (): Promise<CedarPolicySet> => {
+    let next = generation;
+    const set = await loadCedarPolicySet({
+      sources: o.sources,
+      paths,
+      schemaText: o.schemaText,
+      schemaPath,
+      nextId: () => {
+        next = generation + 1;
+        return `writ-${instance}-${next}`;
+      },
+    });
     generation = next;
-    return { setId, schemaName, loaded };
+    return set;
   };
 
   let active = await load();
@@ -271,60 +207,11 @@ export async function createCedarEngine(options: CreateCedarEngineOptions = {}):
       for (const w of watchers.splice(0)) w.close();
     },
     async decide(request: AuthorizationRequest, _options: CallOptions): Promise<Decision> {
-      const current = active;
-      const decisionId = generateId();
-      const deny = (errors: string[], policyIds: readonly string[] = []): Decision => ({
-        effect: 'deny',
-        policyIds,
-        reasons: ['the policy evaluation failed; failing closed'],
-        decisionId,
+      return decideWithCedar(active, request, {
         engine: name,
-        evaluatedContext: request,
-        errors,
+        decisionId: generateId(),
+        extendContext: o.extendContext,
       });
-      let answer: ReturnType<typeof statefulIsAuthorized>;
-      try {
-        const call = toCedarRequest(request, o.extendContext);
-        answer = statefulIsAuthorized({
-          ...call,
-          preparsedPolicySetId: current.setId,
-          ...(current.schemaName === undefined ? {} : { preparsedSchemaName: current.schemaName }),
-          validateRequest: current.schemaName !== undefined,
-        });
-      } catch (error) {
-        return deny([error instanceof Error ? error.message : String(error)]);
-      }
-      if (answer.type === 'failure') return deny(answer.errors.map((e) => e.message));
-      const { decision, diagnostics } = answer.response;
-      const policyIds = [...diagnostics.reason].sort();
-      if (diagnostics.errors.length > 0) {
-        return deny(
-          diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
-          policyIds,
-        );
-      }
-      const notes = policyIds.map((id) => current.loaded.annotations.get(id) ?? {});
-      const reasons = notes.flatMap((n) => (n.reason === undefined ? [] : [n.reason]));
-      if (decision === 'deny') {
-        return {
-          effect: 'deny',
-          policyIds,
-          reasons:
-            policyIds.length === 0 ? ['no policy permits this call (Cedar denies by default)'] : reasons,
-          decisionId,
-          engine: name,
-          evaluatedContext: request,
-        };
-      }
-      const approval = notes.some((n) => n.approval === 'required');
-      return {
-        effect: approval ? 'approval_required' : 'allow',
-        policyIds,
-        reasons,
-        decisionId,
-        engine: name,
-        evaluatedContext: request,
-      };
     },
   };
 

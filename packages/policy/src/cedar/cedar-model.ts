@@ -4,6 +4,7 @@ import type { PrincipalRef } from '@writ/core/plugin';
 /**
  * Cedar entity type names of the Writ model (namespace `Writ`).
  *
+ * @internal
  * @example
  * ```ts
  * const call = toCedarRequest(request);
@@ -21,6 +22,7 @@ export const CEDAR_TYPES = Object.freeze({
 /**
  * The Cedar action every tool call is.
  *
+ * @internal
  * @example
  * ```ts
  * const call = toCedarRequest(request);

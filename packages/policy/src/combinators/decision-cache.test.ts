@@ -77,6 +77,38 @@ describe('cacheDecisions', () => {
     }
   });
 
+  it('checks answers as the pipeline does: errors make a deny (fail closed), malformed ones throw', async () => {
+    const flaky = cacheDecisions(stubEngine('cedar', 'errors', { deterministic: true }), { clock: () => 0 });
+    const decision = await flaky.decide(authorizationRequest(), NO_ABORT);
+    expect(decision).toMatchObject({
+      effect: 'deny',
+      errors: ['cedar could not evaluate a condition'],
+      reasons: ['the policy engine reported evaluation errors'],
+    });
+    const garbage = cacheDecisions(stubEngine('cedar', 'malformed', { deterministic: true }));
+    const error = await garbage.decide(authorizationRequest(), NO_ABORT).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'WRIT_PDP_UNAVAILABLE', details: { reason: 'malformed_decision' } });
+  });
+
+  it("fills in a missing decision id, engine and context of an engine's answer", async () => {
+    const bare: PolicyEngine = {
+      name: 'bare',
+      deterministic: true,
+      decide: async () => ({ effect: 'allow', policyIds: [], reasons: [] }) as unknown as Decision,
+    };
+    const request = authorizationRequest();
+    const cached = cacheDecisions(bare, { generateId: ids('id'), clock: () => 0 });
+    expect(await cached.decide(request, NO_ABORT)).toEqual({
+      effect: 'allow',
+      policyIds: [],
+      reasons: [],
+      decisionId: 'id-1',
+      engine: 'bare',
+      evaluatedContext: request,
+    });
+    expect((await cached.decide(request, NO_ABORT)).reasons).toEqual(['cached:id-1']);
+  });
+
   it("passes the engine's failures through unchanged", async () => {
     const cached = cacheDecisions(stubEngine('cedar', 'throw', { deterministic: true }));
     await expect(cached.decide(authorizationRequest(), NO_ABORT)).rejects.toThrow('cedar is down');

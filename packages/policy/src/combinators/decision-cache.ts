@@ -1,12 +1,14 @@
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { clockSchema, uuidv7, validateOptions } from '@writ/core/internal';
+import { clockSchema, functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import {
   type CallOptions,
   canonicalJson,
+  checkDecision,
   type Obligation,
   type PolicyEngine,
   sha256Hex,
 } from '@writ/core/plugin';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { assertEngine } from './settle-decision.js';
 
@@ -30,6 +32,7 @@ export const DECISION_CACHE_DEFAULTS = Object.freeze({
  * carry no authority. Everything else in the request is in the key. Policies behind
  * {@link cacheDecisions} must not read these fields.
  *
+ * @internal
  * @example
  * ```ts
  * DECISION_CACHE_IGNORED_CONTEXT; // ['toolCallId', 'taskId', 'correlationId']
@@ -52,11 +55,14 @@ export const DECISION_CACHE_IGNORED_CONTEXT: readonly string[] = Object.freeze([
 export interface CacheDecisionsOptions {
   /** @default DECISION_CACHE_DEFAULTS.ttlMs */
   ttlMs?: number | undefined;
-  /** @default DECISION_CACHE_DEFAULTS.maxEntries */
+  /**
+   * The bookkeeping for this many entries (a few dozen bytes each) is reserved when the cache is made.
+   * @default DECISION_CACHE_DEFAULTS.maxEntries
+   */
   maxEntries?: number | undefined;
   /** Epoch milliseconds. @default Date.now */
   clock?: (() => number) | undefined;
-  /** Id of each decision served from the cache. @default uuidv7 */
+  /** Id of each decision served from the cache (and of an engine answer that carries none). @default uuidv7 */
   generateId?: (() => string) | undefined;
 }
 
@@ -82,9 +88,7 @@ const optionsSchema = z.strictObject({
   ttlMs: z.number().int().positive().max(86_400_000).optional(),
   maxEntries: z.number().int().positive().max(10_000_000).optional(),
   clock: clockSchema.optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 /** What is kept of a decision: no request, no id of the call it was made for. */
@@ -104,6 +108,7 @@ interface Entry {
  * are never cached). Subject (with requester and chain), action, resource and every other context field,
  * `argsDigest` included, are in the key.
  *
+ * @internal
  * @example
  * ```ts
  * decisionCacheKey(request) === decisionCacheKey({ ...request, context: { ...request.context, toolCallId: 'other' } }); // true
@@ -119,22 +124,14 @@ export function decisionCacheKey(request: AuthorizationRequest): string | undefi
   }
 }
 
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-/** The entry to keep for a decision, or `undefined` when it must not be cached. */
+/**
+ * The entry to keep for a decision (checked by `checkDecision`), or `undefined` when it must not be
+ * cached: `approval_required`, any `errors`, obligations without a structured-clone form.
+ */
 function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
-  if (typeof decision !== 'object' || decision === null) return undefined;
   const { effect, policyIds, reasons, decisionId, engine, obligations, errors } = decision;
   if (effect !== 'allow' && effect !== 'deny') return undefined;
-  if (errors !== undefined && (!Array.isArray(errors) || errors.length > 0)) return undefined;
-  if (
-    !isStrings(policyIds) ||
-    !isStrings(reasons) ||
-    typeof decisionId !== 'string' ||
-    typeof engine !== 'string'
-  ) {
-    return undefined;
-  }
+  if (errors !== undefined && errors.length > 0) return undefined;
   let kept: Obligation[] | undefined;
   try {
     kept = obligations === undefined ? undefined : structuredClone([...obligations]);
@@ -157,14 +154,18 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
  *
  * - Only engines declaring `deterministic: true` are accepted (`WRIT_OPTIONS_INVALID` otherwise): a
  *   remote PDP (OPA, AuthZEN) can change its answer at any time.
- * - Key: {@link decisionCacheKey}, the whole request minus `context.toolCallId`, `context.taskId` and
- *   `context.correlationId`; a request differing in anything else (subject, chain, requester, action,
- *   resource, scope, intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
+ * - Key: the SHA-256 of the RFC 8785 canonical JSON of the whole request minus `context.toolCallId`,
+ *   `context.taskId` and `context.correlationId` (correlation ids, which policies behind the cache must
+ *   not read); a request differing in anything else (subject, chain, requester, action, resource, scope,
+ *   intent, environment, risk, `argsDigest`, middleware-added context) is a miss.
+ * - The engine's answers are checked as the pipeline checks them (`checkDecision` of
+ *   `@writ/core/plugin`): a malformed answer throws `WRIT_PDP_UNAVAILABLE`, an answer carrying `errors` is
+ *   a `deny` (fail closed).
  * - Only `allow` and `deny` without `errors` are cached; `approval_required`, decisions with errors and
  *   throws never are. Entries live `ttlMs`; past `maxEntries` the least recently used goes.
  * - A hit is a copy of the cached decision with a fresh `decisionId`, the reason
  *   `cached:<original decisionId>` appended, and the current request as `evaluatedContext`. A miss returns
- *   the engine's own decision.
+ *   the engine's decision as checked.
  * - Concurrent misses for one key each ask the engine. `clear()` after changing the engine's policies.
  *
  * @example
@@ -192,26 +193,20 @@ export function cacheDecisions(
   const maxEntries = o.maxEntries ?? DECISION_CACHE_DEFAULTS.maxEntries;
   const clock = o.clock ?? Date.now;
   const generateId = o.generateId ?? (() => uuidv7());
-  const entries = new Map<string, Entry>();
+  // lru-cache keeps the recency order and the bound; expiry stays ours, checked on lookup against
+  // `clock` (lru-cache's own TTL reads performance.now(), keeps an entry until its age is past the TTL,
+  // not at it, and treats a start time of 0 as "no TTL").
+  const entries = new LRUCache<string, Entry>({ max: maxEntries });
   let generation = 0;
 
   const lookup = (key: string): Entry | undefined => {
     const entry = entries.get(key);
     if (entry === undefined) return undefined;
-    entries.delete(key);
-    if (clock() >= entry.expiresAt) return undefined;
-    entries.set(key, entry);
-    return entry;
-  };
-
-  const store = (key: string, entry: Entry): void => {
-    entries.delete(key);
-    entries.set(key, entry);
-    while (entries.size > maxEntries) {
-      const oldest = entries.keys().next();
-      if (oldest.done === true) break;
-      entries.delete(oldest.value);
+    if (clock() >= entry.expiresAt) {
+      entries.delete(key);
+      return undefined;
     }
+    return entry;
   };
 
   const cached: CachedPolicyEngine = {
@@ -230,8 +225,14 @@ export function cacheDecisions(
           cause: callOptions.signal.reason,
         });
       }
+      const decideChecked = async () =>
+        checkDecision(await engine.decide(request, callOptions), {
+          engine: engine.name,
+          request,
+          generateId,
+        });
       const key = decisionCacheKey(request);
-      if (key === undefined) return engine.decide(request, callOptions);
+      if (key === undefined) return decideChecked();
       const hit = lookup(key);
       if (hit !== undefined) {
         return {
@@ -245,9 +246,9 @@ export function cacheDecisions(
         };
       }
       const started = generation;
-      const decision = await engine.decide(request, callOptions);
+      const decision = await decideChecked();
       const entry = toEntry(decision, clock() + ttlMs);
-      if (entry !== undefined && started === generation) store(key, entry);
+      if (entry !== undefined && started === generation) entries.set(key, entry);
       return decision;
     },
   };

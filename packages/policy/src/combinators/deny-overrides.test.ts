@@ -70,6 +70,14 @@ describe('denyOverrides', () => {
     expect(decision.errors?.every((e) => e.startsWith('flaky: '))).toBe(true);
   });
 
+  it("records an engine's answer carrying errors as the deny it is", async () => {
+    const policy = denyOverrides([stubEngine('cedar', 'allow'), stubEngine('flaky', 'errors')]);
+    const decision = await policy.decide(authorizationRequest(), NO_ABORT);
+    expect(decision.reasons).toContain('flaky:decision:deny:flaky-1');
+    expect(decision.reasons).toContain('flaky:the policy engine reported evaluation errors');
+    expect(decision.errors).toEqual(['flaky: flaky could not evaluate a condition']);
+  });
+
   it('asks every engine in parallel with the caller signal', async () => {
     const a = stubEngine('a', 'allow');
     const b = stubEngine('b', 'hang');

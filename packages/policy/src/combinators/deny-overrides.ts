@@ -1,14 +1,8 @@
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { raceAbort, uuidv7, validateOptions } from '@writ/core/internal';
+import { functionSchema, raceAbort, uuidv7, validateOptions } from '@writ/core/internal';
 import type { CallOptions, DecisionEffect, Obligation, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
-import {
-  effectiveEffect,
-  PERMISSIVENESS,
-  policyEngineSchema,
-  type Settled,
-  settleDecision,
-} from './settle-decision.js';
+import { PERMISSIVENESS, policyEngineSchema, type Settled, settleDecision } from './settle-decision.js';
 
 /**
  * Defaults of {@link denyOverrides}.
@@ -40,9 +34,7 @@ export interface DenyOverridesOptions {
 
 const optionsSchema = z.strictObject({
   name: z.string().min(1).max(256).optional(),
-  generateId: z
-    .custom<() => string>((v) => typeof v === 'function', { message: 'must be a function' })
-    .optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 /**
@@ -120,7 +112,7 @@ function combine(
   engine: string,
   decisionId: string,
 ): Decision {
-  const effects: DecisionEffect[] = settled.map((s) => (s.ok ? effectiveEffect(s.decision) : 'deny'));
+  const effects: DecisionEffect[] = settled.map((s) => (s.ok ? s.decision.effect : 'deny'));
   const effect = effects.reduce<DecisionEffect>(
     (least, e) => (PERMISSIVENESS[e] < PERMISSIVENESS[least] ? e : least),
     'allow',

@@ -1,5 +1,5 @@
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import type { CallOptions, DecisionEffect, PolicyEngine } from '@writ/core/plugin';
+import { type CallOptions, checkDecision, type DecisionEffect, type PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
 
 /**
@@ -14,9 +14,6 @@ import { z } from 'zod';
 export type Settled =
   | { readonly ok: true; readonly decision: Decision }
   | { readonly ok: false; readonly error: WritError };
-
-const EFFECTS: ReadonlySet<string> = new Set(['allow', 'deny', 'approval_required']);
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
 
 /**
  * How permissive an effect is: a combination is never more permissive than its least permissive part.
@@ -34,22 +31,10 @@ export const PERMISSIVENESS: Readonly<Record<DecisionEffect, number>> = Object.f
 });
 
 /**
- * The effect a decision has once the pipeline has judged it: any `errors` make it a deny.
- *
- * @internal
- * @example
- * ```ts
- * effectiveEffect({ ...decision, effect: 'allow', errors: ['timeout'] }); // 'deny'
- * ```
- */
-export function effectiveEffect(decision: Decision): DecisionEffect {
-  return decision.errors !== undefined && decision.errors.length > 0 ? 'deny' : decision.effect;
-}
-
-/**
- * Asks one engine, never throwing: a throw (sync or async) or a malformed decision becomes a
- * `WRIT_PDP_UNAVAILABLE` error (a `WritError` thrown by the engine is kept as it is). A decision without
- * `decisionId` / `engine` / `evaluatedContext` gets them filled in, as the pipeline does.
+ * Asks one engine, never throwing: a throw (sync or async) becomes a `WRIT_PDP_UNAVAILABLE` error (a
+ * `WritError` thrown by the engine is kept as it is). The answer is checked as the pipeline checks it
+ * (`checkDecision`): a malformed decision is a `WRIT_PDP_UNAVAILABLE` error, a missing `decisionId` /
+ * `engine` / `evaluatedContext` is filled in, and an answer carrying `errors` is a deny.
  *
  * @internal
  * @example
@@ -64,9 +49,9 @@ export async function settleDecision(
   options: CallOptions,
   generateId: () => string,
 ): Promise<Settled> {
-  let raw: unknown;
   try {
-    raw = await engine.decide(request, options);
+    const raw = await engine.decide(request, options);
+    return { ok: true, decision: checkDecision(raw, { engine: engine.name, request, generateId }) };
   } catch (error) {
     return {
       ok: false,
@@ -79,36 +64,6 @@ export async function settleDecision(
           ),
     };
   }
-  const d = raw as Partial<Decision> | null;
-  if (
-    typeof d !== 'object' ||
-    d === null ||
-    !EFFECTS.has(d.effect as string) ||
-    !isStrings(d.policyIds) ||
-    !isStrings(d.reasons) ||
-    (d.errors !== undefined && !isStrings(d.errors)) ||
-    (d.obligations !== undefined && !Array.isArray(d.obligations))
-  ) {
-    return {
-      ok: false,
-      error: new WritError(
-        'WRIT_PDP_UNAVAILABLE',
-        `policy engine "${engine.name}" returned a malformed decision`,
-        {
-          details: { engine: engine.name, reason: 'malformed_decision' },
-        },
-      ),
-    };
-  }
-  return {
-    ok: true,
-    decision: {
-      ...(d as Decision),
-      decisionId: typeof d.decisionId === 'string' && d.decisionId.length > 0 ? d.decisionId : generateId(),
-      engine: typeof d.engine === 'string' && d.engine.length > 0 ? d.engine : engine.name,
-      evaluatedContext: d.evaluatedContext ?? request,
-    },
-  };
 }
 
 /**

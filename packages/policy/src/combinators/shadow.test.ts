@@ -88,6 +88,20 @@ describe('shadow', () => {
     expect(reports[0]?.agreed).toBe(true);
   });
 
+  it('returns an enforced answer carrying errors as a deny (checked as the pipeline checks it)', async () => {
+    const { reports, onReport } = collector();
+    const decision = await shadow(stubEngine('cedar', 'errors'), stubEngine('opa', 'allow'), {
+      onReport,
+    }).decide(authorizationRequest(), NO_ABORT);
+    expect(decision.effect).toBe('deny');
+    expect(decision.errors).toEqual(['cedar could not evaluate a condition']);
+    expect(decision.reasons).toEqual([
+      'the policy engine reported evaluation errors',
+      'shadow:opa:allow:opa-1',
+    ]);
+    expect(reports[0]).toMatchObject({ agreed: false, enforced: { effect: 'deny' } });
+  });
+
   it('lets the enforced failure through (the pipeline fails closed) and still reports it', async () => {
     const { reports, onReport } = collector();
     const error = await shadow(stubEngine('cedar', 'throw'), stubEngine('opa', 'allow'), { onReport })

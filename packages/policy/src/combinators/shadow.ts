@@ -1,15 +1,9 @@
 import { diag } from '@opentelemetry/api';
 import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
-import { raceAbort, timeoutSchema, uuidv7, validateOptions } from '@writ/core/internal';
+import { functionSchema, raceAbort, timeoutSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import { type CallOptions, type PolicyEngine, toWritError } from '@writ/core/plugin';
 import { z } from 'zod';
-import {
-  assertEngine,
-  effectiveEffect,
-  failedDecision,
-  type Settled,
-  settleDecision,
-} from './settle-decision.js';
+import { assertEngine, failedDecision, type Settled, settleDecision } from './settle-decision.js';
 
 /**
  * Defaults of {@link shadow} and {@link shadowOnly}.
@@ -99,25 +93,20 @@ export interface ShadowOnlyOptions {
   generateId?: (() => string) | undefined;
 }
 
-const callback = <T>() =>
-  z.custom<T>((v) => typeof v === 'function', {
-    message: 'must be a function',
-  });
-
 const shadowSchema = z.strictObject({
-  onReport: callback<ShadowOptions['onReport']>(),
-  onError: callback<(error: WritError) => void>().optional(),
+  onReport: functionSchema<ShadowOptions['onReport']>(),
+  onError: functionSchema<(error: WritError) => void>().optional(),
   candidateTimeoutMs: timeoutSchema.optional(),
   name: z.string().min(1).max(256).optional(),
-  generateId: callback<() => string>().optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 const shadowOnlySchema = z.strictObject({
-  onReport: callback<ShadowOnlyOptions['onReport']>(),
-  onError: callback<(error: WritError) => void>().optional(),
+  onReport: functionSchema<ShadowOnlyOptions['onReport']>(),
+  onError: functionSchema<(error: WritError) => void>().optional(),
   timeoutMs: timeoutSchema.optional(),
   name: z.string().min(1).max(256).optional(),
-  generateId: callback<() => string>().optional(),
+  generateId: functionSchema<() => string>().optional(),
 });
 
 /** Asks an engine under its own deadline (and the caller's signal); never throws. */
@@ -184,7 +173,7 @@ function deliver(
 
 const marker = (prefix: string, name: string, settled: Settled): string =>
   settled.ok
-    ? `${prefix}:${name}:${effectiveEffect(settled.decision)}:${settled.decision.decisionId}`
+    ? `${prefix}:${name}:${settled.decision.effect}:${settled.decision.decisionId}`
     : `${prefix}:${name}:error`;
 
 /**
@@ -235,7 +224,7 @@ export function shadow(
           request,
           enforced: enforcedDecision,
           candidate: candidateDecision,
-          agreed: effectiveEffect(enforcedDecision) === effectiveEffect(candidateDecision),
+          agreed: enforcedDecision.effect === candidateDecision.effect,
           ...(e.ok ? {} : { enforcedError: e.error }),
           ...(c.ok ? {} : { candidateError: c.error }),
         },
@@ -305,7 +294,7 @@ export function shadowOnly(engine: PolicyEngine, options: ShadowOnlyOptions): Po
           request,
           enforced: allowed,
           candidate: observed,
-          agreed: effectiveEffect(observed) === 'allow',
+          agreed: observed.effect === 'allow',
           ...(settled.ok ? {} : { candidateError: settled.error }),
         },
         onReport,

@@ -1,8 +1,8 @@
-import { type AuthorizationRequest, type Decision, WritError } from '@writ/core';
+import type { AuthorizationRequest, Decision } from '@writ/core';
 import {
   type FetchLike,
-  fetchJson,
   fetchSchema,
+  functionSchema,
   safeUrl,
   timeoutSchema,
   uuidv7,
@@ -10,6 +10,8 @@ import {
 } from '@writ/core/internal';
 import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
+import { fetchPdpJson, pdpUnavailable } from '../pdp/pdp-fetch.js';
+import { maxResponseBytesSchema, pdpHeadersSchema } from '../pdp/pdp-options.js';
 import { opaBaseUrlProblem, opaDataUrl, opaPathSchema } from './opa-data-url.js';
 import { readOpaAnswer } from './opa-result.js';
 
@@ -70,37 +72,19 @@ export interface CreateOpaEngineOptions {
   maxResponseBytes?: number | undefined;
 }
 
-const fn = <T>() =>
-  z.custom<T>((v) => typeof v === 'function', {
-    message: 'must be a function',
-  });
-
-const headersSchema = z.record(z.string(), z.string()).superRefine((value, ctx) => {
-  try {
-    new Headers(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be valid HTTP header names and values' });
-  }
-});
-
 const optionsSchema = z
   .strictObject({
     url: z.string().max(2048),
     path: opaPathSchema,
     timeoutMs: timeoutSchema.optional(),
-    headers: headersSchema.optional(),
+    headers: pdpHeadersSchema.optional(),
     fetch: fetchSchema.optional(),
     provenance: z.boolean().optional(),
-    mapInput: fn<(request: AuthorizationRequest) => unknown>().optional(),
+    mapInput: functionSchema<(request: AuthorizationRequest) => unknown>().optional(),
     name: z.string().min(1).max(256).optional(),
-    generateId: fn<() => string>().optional(),
+    generateId: functionSchema<() => string>().optional(),
     allowInsecureHttp: z.boolean().optional(),
-    maxResponseBytes: z
-      .number()
-      .int()
-      .positive()
-      .max(64 * 1024 * 1024)
-      .optional(),
+    maxResponseBytes: maxResponseBytesSchema.optional(),
   })
   .superRefine((o, ctx) => {
     const problem = opaBaseUrlProblem(o.url, {
@@ -160,10 +144,7 @@ export function createOpaEngine(options: CreateOpaEngineOptions): PolicyEngine {
   Object.freeze(headers);
 
   const fault = (message: string, details: Record<string, unknown>, cause?: unknown) =>
-    new WritError('WRIT_PDP_UNAVAILABLE', message, {
-      details: { endpoint: shownEndpoint, path, ...details },
-      ...(cause === undefined ? {} : { cause }),
-    });
+    pdpUnavailable(message, { endpoint: shownEndpoint, path, ...details }, cause);
 
   const body = (request: AuthorizationRequest): string => {
     let input: unknown;
@@ -188,18 +169,10 @@ export function createOpaEngine(options: CreateOpaEngineOptions): PolicyEngine {
     name,
     deterministic: false,
     async decide(request: AuthorizationRequest, callOptions: CallOptions): Promise<Decision> {
-      const response = await fetchJson(
+      const response = await fetchPdpJson(
         endpoint,
         { method: 'POST', headers, body: body(request) },
-        {
-          fetch: doFetch,
-          timeoutMs,
-          signal: callOptions?.signal,
-          maxBytes,
-          what: WHAT,
-          unavailableCode: 'WRIT_PDP_UNAVAILABLE',
-          invalidCode: 'WRIT_PDP_UNAVAILABLE',
-        },
+        { fetch: doFetch, timeoutMs, signal: callOptions?.signal, maxBytes, what: WHAT },
       );
       const { status, json, empty } = response;
       if (status < 200 || status >= 300) {

@@ -1,6 +1,8 @@
 import { WritError } from '@writ/core';
+import { formatIssues } from '@writ/core/internal';
 import { canonicalJson, type DecisionEffect, type Obligation } from '@writ/core/plugin';
 import { z } from 'zod';
+import { isJsonObject } from '../pdp/pdp-answer.js';
 
 /**
  * The object a Rego policy may produce instead of a bare boolean. Query the package
@@ -107,9 +109,6 @@ export interface OpaAnswerContext {
 /** Prefix of the reason that records OPA's `provenance` (`provenance:{…canonical JSON…}`). */
 const PROVENANCE_REASON_PREFIX = 'provenance:';
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 /**
@@ -157,7 +156,7 @@ export function invalidOpaAnswer(
  * ```
  */
 export function readOpaAnswer(body: unknown, context: OpaAnswerContext): OpaAnswer {
-  if (!isRecord(body)) {
+  if (!isJsonObject(body)) {
     throw invalidOpaAnswer(context, `the body is ${typeName(body)}, not a JSON object`);
   }
   const decisionId = body.decision_id;
@@ -166,7 +165,7 @@ export function readOpaAnswer(body: unknown, context: OpaAnswerContext): OpaAnsw
   }
   const provenanceReasons: string[] = [];
   if (body.provenance !== undefined) {
-    if (!isRecord(body.provenance)) throw invalidOpaAnswer(context, 'provenance is not an object');
+    if (!isJsonObject(body.provenance)) throw invalidOpaAnswer(context, 'provenance is not an object');
     provenanceReasons.push(`${PROVENANCE_REASON_PREFIX}${canonicalJson(body.provenance)}`);
   }
   const id = typeof decisionId === 'string' && decisionId.length > 0 ? { decisionId } : {};
@@ -191,7 +190,7 @@ export function readOpaAnswer(body: unknown, context: OpaAnswerContext): OpaAnsw
       ...id,
     };
   }
-  if (!isRecord(result)) {
+  if (!isJsonObject(result)) {
     throw invalidOpaAnswer(
       context,
       `result is ${typeName(result)}; expected a boolean or an object with a boolean "allow"`,
@@ -199,9 +198,7 @@ export function readOpaAnswer(body: unknown, context: OpaAnswerContext): OpaAnsw
   }
   const parsed = documentSchema.safeParse(result);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 10)
-      .map((issue) => `${issue.path.map(String).join('.') || 'result'}: ${issue.message}`);
+    const issues = formatIssues(parsed.error.issues, { limit: 10 });
     throw invalidOpaAnswer(context, `result does not have the documented shape (${issues.join('; ')})`, {
       issues,
     });

@@ -1,0 +1,13 @@
+/**
+ * `@writ/audit/internal`: helpers Writ's own packages (the CLI) and tests share with `@writ/audit`.
+ * **Not covered by semver**: anything here may change or go in any release. Applications, investigators'
+ * scripts and third-party plugins should not import it.
+ * @packageDocumentation
+ * @module @writ/audit/internal
+ * @internal
+ */
+
+export { parseCheckpoint } from './checkpoint/checkpoint.js';
+export { listSegments } from './log-reader.js';
+export { loadOrCreateNoteSigner } from './log-signer.js';
+export { safeConnectionString } from './postgres/postgres-connection.js';

@@ -1,0 +1,232 @@
+import { formatIssues } from '@writ/core/internal';
+import { parseVerifierKey } from '../checkpoint/verifier-key.js';
+import { follows, type Peeked, peek } from '../envelope-prefix.js';
+import type { HashedChunk } from '../leaf-hasher.js';
+import type { StoredLine } from '../log-reader.js';
+import { createPackedFrontier } from '../merkle/packed-frontier.js';
+import { logRecordSchema } from '../record.js';
+import { type CheckpointTarget, checkpointRecordProblem, openTargets } from './checkpoint-checks.js';
+import type { VerifyLinesOptions, VerifyResult } from './verify-options.js';
+
+/**
+ * The record checks of verification, line by line in index order: each line is complete and is an
+ * envelope, indexes run 0, 1, 2, …, each `p` names the previous leaf hash, checkpoint records verify
+ * against the tree before them, and the trees of the published and given checkpoints are in the log.
+ * The first failure is named; a broken link is blamed on the record that changed.
+ */
+
+/** Incremental verification: lines pushed in index order with their leaf hashes. @internal */
+export interface LineVerifier {
+  /** Checks the published / given checkpoints; a verdict when they are unusable. */
+  start(): VerifyResult | undefined;
+  /**
+   * A verdict when the log is bad at or before this line; `undefined` to go on. The line's leaf hash is
+   * the 32 bytes at `at` in `hashes` (absent for a torn line); they must stay unchanged.
+   */
+  push(line: StoredLine, hashes: Uint8Array | undefined, at?: number): VerifyResult | undefined;
+  /**
+   * Pushes a hashed chunk's lines as {@link LineVerifier.push} does, except that a line whose envelope the
+   * worker vouched for is accepted without reading its bytes again when nothing else is due at it.
+   */
+  pushChunk(hashed: HashedChunk): VerifyResult | undefined;
+  /** The verdict once every line was pushed. */
+  finish(): VerifyResult;
+}
+
+/**
+ * A verifier for one log's lines, pushed in index order (by `verifyLines` and `verifyLog`).
+ *
+ * @example
+ * ```ts
+ * const verifier = createLineVerifier(options);
+ * const verdict = verifier.start() ?? pushAll(verifier) ?? verifier.finish();
+ * ```
+ * @internal
+ */
+export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
+  const origin = options.origin;
+  const keyPinned = options.verifierKey !== undefined;
+  const verifier = parseVerifierKey(options.verifierKey ?? options.recordedVerifierKey);
+  const warnings: string[] = [];
+  if (!keyPinned)
+    warnings.push('the verifier key was read from the log itself; pass a key obtained independently');
+
+  const frontier = createPackedFrontier();
+  let index = 0;
+  /** The leaf hash of the last accepted record, at `previousAt`. */
+  let previous: Uint8Array | undefined;
+  let previousAt = 0;
+  let checkpoints = 0;
+  let sealed = 0;
+  // published checkpoints the log must contain
+  let targets: CheckpointTarget[] = [];
+  /** A record whose `p` broke the chain: the next line tells whether it or its predecessor changed. */
+  let suspect: { line: StoredLine; envelope: Peeked; hashes: Uint8Array; at: number } | undefined;
+  /** The last accepted record, `lastData[lastStart, lastEnd)`: tells a lost line break from a deletion. */
+  let lastData: Buffer | undefined;
+  let lastStart = 0;
+  let lastEnd = 0;
+
+  /** The verdict on the records read so far: bad at `firstBadIndex` for `reason`, or ok. */
+  function result(bad?: { firstBadIndex: number; reason: string }): VerifyResult {
+    return {
+      ok: bad === undefined,
+      origin,
+      records: index,
+      checkpoints,
+      sealed,
+      root: frontier.root().toString('base64'),
+      keyPinned,
+      ...bad,
+      warnings,
+    };
+  }
+
+  function fail(firstBadIndex: number, reason: string): VerifyResult {
+    return result({ firstBadIndex, reason });
+  }
+
+  /** Why the checkpoint record `bytes` at `at` is bad against the tree so far, or undefined. */
+  function checkCheckpoint(bytes: Buffer, at: number): string | undefined {
+    return checkpointRecordProblem(bytes, at, verifier, origin, () => frontier.root().toString('base64'));
+  }
+
+  function judgeSuspect(next: StoredLine | undefined): VerifyResult {
+    const { line, envelope, hashes, at } = suspect as NonNullable<typeof suspect>;
+    const after = next === undefined || !next.complete ? undefined : peek(next.bytes);
+    const thisChanged = after !== undefined && next !== undefined && !follows(next.bytes, after, hashes, at);
+    if (thisChanged || index === 0) return fail(index, `record ${index} was altered`);
+    if (after === undefined && envelope.checkpoint) {
+      // the last record is a checkpoint: its signed root tells whether the record before it is intact
+      if (checkCheckpoint(line.bytes, index) === undefined) return fail(index, `record ${index} was altered`);
+    }
+    return fail(index - 1, `record ${index - 1} was altered (its hash no longer matches the chain)`);
+  }
+
+  /** Whether a published or given checkpoint covers exactly the first `size` records. */
+  function targetAt(size: number): boolean {
+    for (const t of targets) if (t.size === size) return true;
+    return false;
+  }
+
+  /** Appends the record in `data[start, end)` whose leaf hash is at `at` in `hashes`. */
+  function accept(hashes: Uint8Array, at: number, data: Buffer, start: number, end: number): void {
+    frontier.append(hashes, at);
+    previous = hashes;
+    previousAt = at;
+    lastData = data;
+    lastStart = start;
+    lastEnd = end;
+    index++;
+    if (index % 10_000 === 0) options.onProgress?.(index);
+  }
+
+  function push(line: StoredLine, hashes: Uint8Array | undefined, at = 0): VerifyResult | undefined {
+    if (suspect !== undefined) return judgeSuspect(line);
+    for (const t of targets) {
+      if (t.size === index && frontier.root().toString('base64') !== t.root) {
+        return fail(Math.max(0, index - 1), `records before ${index} differ from the ${t.label}`);
+      }
+    }
+    if (!line.complete || hashes === undefined)
+      return fail(
+        index,
+        'the last record is cut short (torn write); the writer repairs it when it reopens the log',
+      );
+    const envelope = peek(line.bytes);
+    if (envelope === undefined) return fail(index, 'not a Writ log record (malformed line)');
+    const seqOk = envelope.i === index;
+    const prevOk = follows(line.bytes, envelope, previous, previousAt);
+    if (!seqOk && !prevOk) {
+      // the previous record runs into the one that should follow it: its line break was altered
+      const lastBytes = lastData?.subarray(lastStart, lastEnd);
+      if (envelope.i > index && lastBytes?.includes(`{"i":${index},"p":"`, 1) === true) {
+        return fail(index - 1, `record ${index - 1} was altered (the line break after it is gone)`);
+      }
+      return envelope.i > index
+        ? fail(index, `record ${index} is missing (found record ${envelope.i} in its place)`)
+        : fail(Math.max(0, index - 1), `a record was inserted before ${index}`);
+    }
+    if (!seqOk) return fail(index, `record ${index} carries index ${envelope.i}`);
+    if (!prevOk) {
+      suspect = { line, envelope, hashes, at };
+      return undefined;
+    }
+    if (options.deep === true || envelope.checkpoint) {
+      let parsed: { r?: unknown };
+      try {
+        parsed = JSON.parse(line.bytes.toString('utf8')) as { r?: unknown };
+      } catch {
+        return fail(index, 'record is not valid JSON');
+      }
+      const record = parsed.r as { kind?: unknown } | undefined;
+      if (options.deep === true) {
+        const checked = logRecordSchema.safeParse(record);
+        if (!checked.success) {
+          const [issue = 'invalid'] = formatIssues(checked.error.issues, { limit: 1 });
+          return fail(index, `record does not match the schema: ${issue}`);
+        }
+      }
+      if (record?.kind === 'checkpoint') {
+        const problem = checkCheckpoint(line.bytes, index);
+        if (problem !== undefined) return fail(index, problem);
+        checkpoints++;
+        sealed = index;
+      }
+    }
+    accept(hashes, at, line.bytes, 0, line.bytes.length);
+    return undefined;
+  }
+
+  return {
+    start() {
+      const opened = openTargets(
+        [
+          ['published checkpoint', options.publishedCheckpoint],
+          ['given checkpoint', options.checkpoint],
+        ],
+        verifier,
+        origin,
+      );
+      if ('reason' in opened) return fail(0, opened.reason);
+      targets = opened.targets;
+      return undefined;
+    },
+    push,
+    pushChunk({ chunk, leaves, indexes }) {
+      const { data, lines, segment, offset } = chunk;
+      const deep = options.deep === true;
+      for (let k = 0; k < indexes.length; k++) {
+        const start = lines[2 * k] as number;
+        const end = lines[2 * k + 1] as number;
+        if (indexes[k] === index && suspect === undefined && !deep && !targetAt(index)) {
+          accept(leaves, 32 * k, data, start, end);
+          continue;
+        }
+        const line = { bytes: data.subarray(start, end), complete: true, segment, offset: offset + start };
+        const verdict = push(line, leaves, 32 * k);
+        if (verdict !== undefined) return verdict;
+      }
+      const { torn } = chunk;
+      return torn === undefined
+        ? undefined
+        : push({ bytes: torn, complete: false, segment, offset }, undefined);
+    },
+    finish() {
+      if (suspect !== undefined) return judgeSuspect(undefined);
+      for (const t of targets) {
+        if (t.size > index)
+          return fail(
+            index,
+            `the log ends at ${index} records but the ${t.label} covers ${t.size}: records were removed`,
+          );
+        if (t.size === index && frontier.root().toString('base64') !== t.root) {
+          return fail(Math.max(0, index - 1), `records differ from the ${t.label}`);
+        }
+      }
+      if (index > sealed + 1)
+        warnings.push(`${index - sealed - 1} record(s) after the last checkpoint are not sealed yet`);
+      return result();
+    },
+  };
+}
