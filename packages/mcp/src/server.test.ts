@@ -12,6 +12,7 @@ import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  approvalRows,
   type LogRecord,
   ORDERS_AUDIENCE,
   type Parties,
@@ -242,14 +243,7 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
           `May the assistant run refund_order for order ${orderId}?\n\nArguments (complete):\n{\n  "orderId": "${orderId}"\n}\n\nBinding: ${approvals[i]?.approval.bindingHash}`,
       ),
     );
-    expect(
-      approvals.map((a) => [
-        a.approval.approved,
-        a.approval.approver?.id,
-        a.approval.approver?.assurance,
-        a.approval.reason,
-      ]),
-    ).toEqual([
+    expect(approvalRows(records)).toEqual([
       [false, 'alice@example.com', 'claimed', 'the user declined in the MCP client'],
       [false, 'alice@example.com', 'claimed', 'the user dismissed the approval request'],
       [false, 'alice@example.com', 'claimed', 'the user answered without ticking approve'],

@@ -14,22 +14,21 @@ import {
   ElicitRequestSchema,
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
-import { readLines, verifyLog } from '@writ/audit';
+import { verifyLog } from '@writ/audit';
 import { TASK_TOKEN_META_KEY } from '@writ/core/adapter';
 import type { PolicyEngine } from '@writ/core/plugin';
 import { type LocalIdentity, verifyTaskToken } from '@writ/identity';
 import { type InstrumentServerOptions, instrumentClient, instrumentServer } from '@writ/mcp';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
+import { type LogRecord, readRecords } from '../../../packages/mcp/src/__support__/sides.js';
+
+export type { LogRecord };
 
 /** The orders server's resource URI (its audience). */
 export const ORDERS = 'https://orders.example/mcp';
 /** Another MCP server alice's client talks to. */
 export const WEATHER = 'https://weather.example/mcp';
-
-/** A stored audit record (the `r` of a log line). */
-// biome-ignore lint/suspicious/noExplicitAny: records are read back from JSON and checked field by field
-export type LogRecord = Record<string, any>;
 
 /** How the person at an MCP client answers an approval elicitation. */
 export type Answer = (params: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
@@ -149,14 +148,7 @@ export async function mcpWorld(options: { serverPolicy?: PolicyEngine } = {}): P
     },
     asAlice: (fn) =>
       clientWrit.task({ requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] }, fn),
-    async serverRecords() {
-      const out: LogRecord[] = [];
-      for await (const line of readLines(join(serverDir, 'audit'))) {
-        const record = JSON.parse(line.bytes.toString()).r as LogRecord;
-        if (record.kind !== 'checkpoint') out.push(record);
-      }
-      return out;
-    },
+    serverRecords: () => readRecords(join(serverDir, 'audit')),
     async verifyServerLog() {
       const verifierKey = (await serverWrit.publicKeys()).verifierKey;
       return verifyLog(join(serverDir, 'audit'), { verifierKey, deep: true });

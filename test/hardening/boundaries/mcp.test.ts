@@ -5,11 +5,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ElicitRequest } from '@modelcontextprotocol/sdk/types.js';
 import { TASK_TOKEN_META_KEY } from '@writ/core/adapter';
-import { type PolicyEngine, VERIFIED_APPROVER } from '@writ/core/plugin';
 import { APPROVAL_META_KEY } from '@writ/mcp';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { verifiedApproverPolicy } from '../../../packages/mcp/src/__support__/sides.js';
 import { attack } from './attacks.js';
 import { type McpWorld, mcpWorld, ORDERS, ofKind, text, WEATHER } from './mcp-world.js';
 
@@ -156,18 +156,7 @@ describe('MCP across a trust boundary', () => {
       });
 
       it('where policy requires a verified approver, a ticked form does not run the call; an approver token bound to this call does, recorded verified', async () => {
-        const needsVerified: PolicyEngine = {
-          name: 'needs-verified',
-          decide: async (request) => ({
-            effect: request.action.name === 'refund_order' ? 'approval_required' : 'allow',
-            policyIds: ['refunds'],
-            reasons: ['refunds need a verified approver'],
-            obligations: request.action.name === 'refund_order' ? [{ id: VERIFIED_APPROVER }] : [],
-            decisionId: `d-${request.action.name}-${Math.random()}`,
-            engine: 'needs-verified',
-            evaluatedContext: request,
-          }),
-        };
+        const needsVerified = verifiedApproverPolicy(['refund_order']);
         const w = await setUp({ serverPolicy: needsVerified });
         const asked: ElicitRequest['params'][] = [];
         const answers: ((p: ElicitRequest['params']) => Promise<Record<string, string | boolean>>)[] = [

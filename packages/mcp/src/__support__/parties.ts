@@ -25,7 +25,15 @@ import {
   TOOL_HINTS,
 } from './sides.js';
 
-export { type LogRecord, ORDERS_AUDIENCE, type Side, TOOL_HINTS, text } from './sides.js';
+export {
+  approvalRows,
+  type LogRecord,
+  ORDERS_AUDIENCE,
+  type Side,
+  TOOL_HINTS,
+  text,
+  verifiedApproverPolicy,
+} from './sides.js';
 
 export type Parties = PartiesOf<McpServer, Client, ElicitRequest['params'], ElicitResult>;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { readLines, verifyLog } from '@writ/audit';
 import { type Attribution, getToolContext } from '@writ/core';
 import { type AdapterOptions, hopCredential } from '@writ/core/adapter';
+import { type PolicyEngine, VERIFIED_APPROVER } from '@writ/core/plugin';
 import { type VerifiedTaskToken, verifyTaskToken } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
 
@@ -42,18 +43,55 @@ export interface Side {
   verify(): ReturnType<typeof verifyLog>;
 }
 
+/** The records of a log directory, in order, checkpoints left out. */
+export async function readRecords(auditDir: string): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const line of readLines(auditDir)) {
+    const record = JSON.parse(line.bytes.toString()).r as LogRecord;
+    if (record.kind !== 'checkpoint') out.push(record);
+  }
+  return out;
+}
+
+/** `[approved, approver id, approver assurance, reason]` of each approval record. */
+export const approvalRows = (records: LogRecord[]) =>
+  records
+    .filter((r) => r.kind === 'approval')
+    .map((a) => [
+      a.approval.approved,
+      a.approval.approver?.id,
+      a.approval.approver?.assurance,
+      a.approval.reason,
+    ]);
+
+/**
+ * A policy that asks a verified approver for `tools` (the `writ:verified-approver` obligation, what
+ * Cedar's `@approval("verified")` is for) and allows everything else.
+ */
+export function verifiedApproverPolicy(tools: readonly string[]): PolicyEngine {
+  let decisions = 0;
+  return {
+    name: 'needs-verified',
+    decide: async (request) => {
+      const asks = tools.includes(request.action.name);
+      return {
+        effect: asks ? 'approval_required' : 'allow',
+        policyIds: ['refunds'],
+        reasons: [asks ? 'refunds need a verified approver' : 'allowed'],
+        obligations: asks ? [{ id: VERIFIED_APPROVER }] : [],
+        decisionId: `d-${++decisions}-${request.action.name}`,
+        engine: 'needs-verified',
+        evaluatedContext: request,
+      };
+    },
+  };
+}
+
 function side(writ: WritRuntime, dir: string): Side {
   return {
     writ,
     dir,
-    async records() {
-      const out: LogRecord[] = [];
-      for await (const line of readLines(join(dir, 'audit'))) {
-        const record = JSON.parse(line.bytes.toString()).r as LogRecord;
-        if (record.kind !== 'checkpoint') out.push(record);
-      }
-      return out;
-    },
+    records: () => readRecords(join(dir, 'audit')),
     async verify() {
       const verifierKey = (await writ.ready()).fileAudit?.verifierKey;
       return verifyLog(join(dir, 'audit'), { verifierKey, deep: true });

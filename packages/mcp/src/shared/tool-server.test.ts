@@ -5,10 +5,10 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { createWrit, type Writ } from '@writ/core';
-import { VERIFIED_APPROVER } from '@writ/core/plugin';
 import { createInMemoryAuditSink, createInMemoryPolicy, type InMemoryAuditSink } from '@writ/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { verifiedApproverPolicy } from '../__support__/sides.js';
 import { type InstrumentServerOptions, instrumentServer } from '../server.js';
 import type { VerifiedInbound } from './options.js';
 import { REFUSAL_META_KEY } from './refusal.js';
@@ -154,7 +154,6 @@ describe('ToolServer', () => {
 
   it('refuses without asking, recorded with nobody named, when the prompt cannot show everything or the policy wants a verified approver the server cannot verify', async () => {
     const audit = createInMemoryAuditSink();
-    const asked: string[] = [];
     const tooBig = await serve({
       writ: writOn(audit, 'approval_required'),
       server: { approvalArgsMaxChars: 64 },
@@ -163,21 +162,7 @@ describe('ToolServer', () => {
     const big = await tooBig.call('4'.repeat(100));
     expect(refusalCode(big)).toBe('WRIT_APPROVAL_REJECTED');
     const verifiedOnly = await serve({
-      writ: createWrit({
-        audit,
-        policy: {
-          name: 'needs-verified',
-          decide: async (request) => ({
-            effect: 'approval_required',
-            policyIds: ['refunds'],
-            reasons: ['refunds need a verified approver'],
-            obligations: [{ id: VERIFIED_APPROVER }],
-            decisionId: `d-${asked.push(request.action.name)}`,
-            engine: 'needs-verified',
-            evaluatedContext: request,
-          }),
-        },
-      }),
+      writ: createWrit({ audit, policy: verifiedApproverPolicy(['refund_order']) }),
       answers: [{ action: 'accept', content: { approve: true } }],
     });
     const unverifiable = await verifiedOnly.call('42');

@@ -6,7 +6,7 @@ import { WritError } from '@writ/core';
 import { refusalMessage } from '@writ/core/adapter';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LogRecord, ORDERS_AUDIENCE, text } from '../__support__/sides.js';
+import { approvalRows, type LogRecord, ORDERS_AUDIENCE, text } from '../__support__/sides.js';
 import { instrumentServer as instrumentServerV1 } from '../index.js';
 import { type Parties, type PartiesOptions, setupParties } from './__support__/parties.js';
 import { APPROVAL_META_KEY, APPROVAL_SCHEMA, instrumentServer, REFUSAL_META_KEY } from './index.js';
@@ -117,14 +117,7 @@ describe('@writ/mcp/v2 over the SDK 2.x InMemoryTransport', () => {
       /^refund_order needs human approval \(cedar\).*\. Allow refund_order with these arguments\?\n\nArguments \(complete\):\n\{\n {2}"orderId": "42"\n\}\n\nBinding: sha256:[0-9a-f]{64}$/,
     );
     expect(p.elicitations[0]?.message.endsWith(`Binding: ${approvals[0]?.approval.bindingHash}`)).toBe(true);
-    expect(
-      approvals.map((a) => [
-        a.approval.approved,
-        a.approval.approver?.id,
-        a.approval.approver?.assurance,
-        a.approval.reason,
-      ]),
-    ).toEqual([
+    expect(approvalRows(records)).toEqual([
       [true, 'alice@example.com', 'claimed', 'customer called'],
       [false, 'alice@example.com', 'claimed', 'the user declined in the MCP client'],
     ]);
