@@ -21,6 +21,8 @@ describe('the MCP example (docs/guides/mcp.md)', () => {
         /< ERROR Refused by Writ \(WRIT_POLICY_DENIED\): delete_customer .*The tool was not run\./,
       );
       expect(output).toMatch(/\[client\] asked: refund_order needs human approval \(cedar\)/);
+      // the approver saw the complete arguments and the binding hash
+      expect(output).toMatch(/\[client\] {3}arguments: \{"orderId":"42"\} \(binding sha256:[0-9a-f]{8}…\)/);
       expect(result.lines).toContain('< order 42: refunded');
       expect(result.lines).toContain(
         '< ERROR Refused by Writ (WRIT_APPROVAL_REJECTED): refund_order was not approved: the user declined in the MCP client. The tool was not run.',
@@ -40,8 +42,9 @@ describe('the MCP example (docs/guides/mcp.md)', () => {
       expect(result.lines.filter((l) => l.includes('| task '))).toEqual([
         `  lookup_order: allow | task = client task | for alice@example.com | ${chain}`,
         `  delete_customer: deny -> refused WRIT_POLICY_DENIED | task = client task | for alice@example.com | ${chain}`,
-        `  refund_order: approval_required approval given by alice@example.com | task = client task | for alice@example.com | ${chain}`,
-        `  refund_order: approval_required -> refused WRIT_APPROVAL_REJECTED approval refused by alice@example.com | task = client task | for alice@example.com | ${chain}`,
+        // answered through the client: alice as claimed, never as verified
+        `  refund_order: approval_required approval given by alice@example.com (claimed) | task = client task | for alice@example.com | ${chain}`,
+        `  refund_order: approval_required -> refused WRIT_APPROVAL_REJECTED approval refused by alice@example.com (claimed) | task = client task | for alice@example.com | ${chain}`,
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

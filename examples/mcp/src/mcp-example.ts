@@ -5,7 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { readLines, verifyLog } from '@writ/audit';
 import { verifyTaskToken } from '@writ/identity';
-import { instrumentClient, instrumentServer } from '@writ/mcp';
+import { APPROVAL_META_KEY, instrumentClient, instrumentServer, type WritApprovalMeta } from '@writ/mcp';
 import { startWritTelemetry } from '@writ/otel';
 import { createWrit, defineAgent, getToolContext } from 'writ';
 import { z } from 'zod';
@@ -28,7 +28,10 @@ interface ServerRecord {
   readonly call: { readonly name: string };
   readonly decision: { readonly effect: string };
   readonly refusal?: { readonly code: string };
-  readonly approval?: { readonly approved: boolean; readonly approver: { readonly id: string } | null };
+  readonly approval?: {
+    readonly approved: boolean;
+    readonly approver: { readonly id: string; readonly assurance: string } | null;
+  };
 }
 
 /** What {@link runMcpExample} reports: the printed lines, plus what the test checks. */
@@ -40,9 +43,13 @@ export interface McpExampleResult {
   readonly ran: readonly string[];
 }
 
+/** The orders server's resource URI: its audience, what the client is instrumented with. */
+export const ORDERS_MCP = 'https://orders.example/mcp';
+
 /**
  * The example: an orders MCP server (its own Writ: own keys, own trust domain, own audit log) and a
- * support agent's MCP client (another Writ) in one process, over the SDK's in-memory transport.
+ * support agent's MCP client (another Writ) in one process, over the SDK's in-memory transport. The
+ * client sends the server a credential for the server's audience only; the server accepts no other.
  */
 export async function runMcpExample(options: { dir: string }): Promise<McpExampleResult> {
   const lines: string[] = [];
@@ -79,7 +86,7 @@ export async function runMcpExample(options: { dir: string }): Promise<McpExampl
       defineAgent({ id: 'support-bot', owner: 'support@example.com', purpose: 'Answer order tickets' }),
     ],
   });
-  const { authority, localIdentity } = await clientWrit.ready();
+  const { authority, localIdentity, revocations } = await clientWrit.ready();
   const aliceToken = await localIdentity?.issueRequesterToken({ sub: 'alice@example.com' });
 
   // --- the server side: an MCP server whose every tool goes through Writ -------------------------
@@ -94,12 +101,15 @@ export async function runMcpExample(options: { dir: string }): Promise<McpExampl
   instrumentServer(server, {
     writ: serverWrit,
     agent: 'orders-mcp',
-    // the client's authority is the trusted issuer; in production fetch its JWKS (createRemoteJWKSet)
-    verifyTaskToken: (token) =>
+    audience: ORDERS_MCP, // only credentials issued for this server are accepted
+    // the client's authority is the trusted issuer; in production fetch its JWKS (createRemoteJWKSet).
+    // In one process the issuer's revocations are known: a credential of an ended task is refused.
+    verifyTaskToken: (token, { audience }) =>
       verifyTaskToken(token, {
         issuer: authority.issuer,
-        audience: authority.issuer,
+        audience,
         jwks: authority.jwks(),
+        isRevoked: revocations?.isRevoked,
       }),
     tools: {
       lookup_order: { permission: 'orders:read' },
@@ -135,14 +145,20 @@ export async function runMcpExample(options: { dir: string }): Promise<McpExampl
     },
   );
 
-  // --- the MCP client: carries trace context and the task token; its user answers approvals -------
+  // --- the MCP client: carries trace context and a credential for the server; its user answers ----
   const client = instrumentClient(
     new Client({ name: 'support-bot', version: '1.0.0' }, { capabilities: { elicitation: {} } }),
+    { audience: ORDERS_MCP },
   );
   client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    // the person at the client: approves the refund of order 42, declines any other
-    const approve = request.params.message.includes('"orderId":"42"');
-    print(`  [client] asked: ${request.params.message}`);
+    // the person at the client: approves the refund of order 42, declines any other. The prompt shows
+    // the complete arguments; _meta carries them too, for clients that render approvals themselves
+    const approval = request.params._meta?.[APPROVAL_META_KEY] as WritApprovalMeta | undefined;
+    const approve = (approval?.args as { orderId?: string } | undefined)?.orderId === '42';
+    print(`  [client] asked: ${request.params.message.split('\n')[0]}`);
+    print(
+      `  [client]   arguments: ${JSON.stringify(approval?.args)} (binding ${approval?.bindingHash.slice(0, 15)}…)`,
+    );
     print(`  [client] alice ${approve ? 'approves' : 'declines'}`);
     return approve ? { action: 'accept', content: { approve: true } } : { action: 'decline' };
   });
@@ -203,10 +219,11 @@ export async function runMcpExample(options: { dir: string }): Promise<McpExampl
   for await (const line of readLines(serverAudit?.dir ?? '')) {
     const record = JSON.parse(line.bytes.toString()).r as ServerRecord;
     if (record.kind !== 'decision') continue;
+    const approver = record.approval?.approver;
     const approval =
       record.approval === undefined
         ? ''
-        : ` approval ${record.approval.approved ? 'given' : 'refused'} by ${record.approval.approver?.id ?? 'nobody'}`;
+        : ` approval ${record.approval.approved ? 'given' : 'refused'} by ${approver === null || approver === undefined ? 'nobody' : `${approver.id} (${approver.assurance})`}`;
     print(
       `  ${record.call.name}: ${record.decision.effect}${record.refusal ? ` -> refused ${record.refusal.code}` : ''}${approval}` +
         ` | task ${record.taskId === taskId ? '= client task' : record.taskId} | for ${record.requester?.id} | chain ${record.chain.map((p) => p.id).join(' -> ')}`,

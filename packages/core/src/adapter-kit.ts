@@ -44,6 +44,9 @@ export {
   type PendingApprovalsOptions,
 } from './adapter-kit/pending-approvals.js';
 
+// credentials across a hop to another service (tokens per hop: one audience each)
+export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';
+
 // context: where the attribution and the tool call live
 export { ATTRIBUTION_KEY, activeContext, runInContext } from './context.js';
 export { TOOL_CONTEXT_KEY } from './tool-context.js';

@@ -59,6 +59,12 @@ export interface IssueRequesterTokenOptions {
   email?: string;
   /** @default 600 */
   ttlSec?: number;
+  /**
+   * OIDC `nonce`: binds the token to one request. An approver token for an MCP approval carries the
+   * approval's binding hash here (what `@writ/mcp`'s `verifyApprover` checks), as an OpenID Provider
+   * puts the `nonce` of the authorization request into the ID token.
+   */
+  nonce?: string;
 }
 
 /**
@@ -161,6 +167,7 @@ export function createLocalIdentity(options: CreateLocalIdentityOptions): LocalI
       };
       if (issue.name !== undefined) claims.name = issue.name;
       if (issue.email !== undefined) claims.email = issue.email;
+      if (issue.nonce !== undefined) claims.nonce = issue.nonce;
       return authority.sign(claims, { typ: 'JWT' });
     },
   };

@@ -22,10 +22,16 @@ export const MCP_DEFAULTS = Object.freeze({
    * `authInfo`. @default ['meta', 'header', 'authInfo']
    */
   tokenSources: Object.freeze(['meta', 'header', 'authInfo'] as const),
-  /** Whether an instrumented client sends the task token in `params._meta`. @default true */
+  /**
+   * Whether an instrumented client sends a credential in `params._meta`: one minted or exchanged for the
+   * server's audience, never the task token. @default true
+   */
   taskToken: true,
   /** Instrumentation scope name of the CLIENT spans. @default '@writ/mcp' */
   tracerName: '@writ/mcp',
-  /** Longest argument preview shown to the approver in an elicitation, in characters. @default 1000 */
-  approvalPreviewChars: 1000,
+  /**
+   * Longest argument text (indented canonical JSON) an approval prompt shows, in characters. Larger
+   * arguments are refused without asking: a prompt never shows less than the approval binds. @default 4000
+   */
+  approvalArgsMaxChars: 4000,
 });

@@ -12,7 +12,9 @@ import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
+  approvalRows,
   type LogRecord,
+  ORDERS_AUDIENCE,
   type Parties,
   type PartiesOptions,
   setupParties,
@@ -169,11 +171,11 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
 
     expect(text(result)).toBe('refunded 42');
     expect(p.ran).toEqual(['refund_order:42']);
-    // what the user was asked
+    // what the user was asked: why, the complete arguments and the binding hash
     expect(p.elicitations).toHaveLength(1);
     const asked = p.elicitations[0];
     expect(asked?.message).toMatch(
-      /^refund_order needs human approval \(cedar\).*Allow refund_order with \{"orderId":"42"\}\?$/,
+      /^refund_order needs human approval \(cedar\).*\. Allow refund_order with these arguments\?\n\nArguments \(complete\):\n\{\n {2}"orderId": "42"\n\}\n\nBinding: sha256:[0-9a-f]{64}$/,
     );
     expect(asked).toMatchObject({ mode: 'form', requestedSchema: APPROVAL_SCHEMA });
 
@@ -190,13 +192,18 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     const [decision] = ofKind(records, 'decision');
     expect(approval?.approval).toMatchObject({
       approved: true,
-      approver: { id: 'alice@example.com' },
+      // answered through the client: alice as claimed (nobody authenticated who ticked the box)
+      approver: { id: 'alice@example.com', assurance: 'claimed' },
       reason: 'customer called',
       bindingHash: expect.stringMatching(/^sha256:/),
     });
-    expect(asked?._meta?.[APPROVAL_META_KEY]).toMatchObject({
+    expect(asked?.message.endsWith(`Binding: ${approval?.approval.bindingHash}`)).toBe(true);
+    expect(asked?._meta?.[APPROVAL_META_KEY]).toEqual({
       tool: 'refund_order',
+      args: { orderId: '42' },
       bindingHash: approval?.approval.bindingHash,
+      expiresAt: approval?.approval.expiresAt,
+      verifiedApprover: false,
     });
     expect(decision?.decision.effect).toBe('approval_required');
     expect(decision?.approval.bindingHash).toBe(approval?.approval.bindingHash);
@@ -208,7 +215,10 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
 
   it('approval declined, dismissed or not ticked: refused with the reason, recorded, the tool never runs', async () => {
     const p = await connected({
-      server: { approvalMessage: ({ tool, argsPreview }) => `May the assistant run ${tool} ${argsPreview}?` },
+      server: {
+        approvalMessage: ({ tool, args }) =>
+          `May the assistant run ${tool} for order ${(args as { orderId: string }).orderId}?`,
+      },
     });
     p.answers.push(
       { action: 'decline' },
@@ -223,18 +233,20 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     await p.close();
 
     expect(p.ran).toEqual([]);
-    expect(p.elicitations.map((e) => e.message)).toEqual([
-      'May the assistant run refund_order {"orderId":"42"}?',
-      'May the assistant run refund_order {"orderId":"43"}?',
-      'May the assistant run refund_order {"orderId":"44"}?',
-    ]);
     const records = await p.server.records();
     const approvals = ofKind(records, 'approval');
     const decisions = ofKind(records, 'decision');
-    expect(approvals.map((a) => [a.approval.approved, a.approval.approver?.id, a.approval.reason])).toEqual([
-      [false, 'alice@example.com', 'the user declined in the MCP client'],
-      [false, 'alice@example.com', 'the user dismissed the approval request'],
-      [false, 'alice@example.com', 'the user answered without ticking approve'],
+    // the option's first line, then always the complete arguments and the binding hash
+    expect(p.elicitations.map((e) => e.message)).toEqual(
+      ['42', '43', '44'].map(
+        (orderId, i) =>
+          `May the assistant run refund_order for order ${orderId}?\n\nArguments (complete):\n{\n  "orderId": "${orderId}"\n}\n\nBinding: ${approvals[i]?.approval.bindingHash}`,
+      ),
+    );
+    expect(approvalRows(records)).toEqual([
+      [false, 'alice@example.com', 'claimed', 'the user declined in the MCP client'],
+      [false, 'alice@example.com', 'claimed', 'the user dismissed the approval request'],
+      [false, 'alice@example.com', 'claimed', 'the user answered without ticking approve'],
     ]);
     expect(decisions.map((d) => d.refusal.code)).toEqual(Array(3).fill('WRIT_APPROVAL_REJECTED'));
     expect(ofKind(records, 'outcome').map((o) => o.outcome.status)).toEqual([
@@ -475,9 +487,15 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
       expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringContaining('long_job') }),
     );
     expect(() =>
-      instrumentServer(p.mcpServer, { agent: 'x', verifyTaskToken: () => Promise.reject(new Error('no')) }),
+      instrumentServer(p.mcpServer, {
+        agent: 'x',
+        audience: ORDERS_AUDIENCE,
+        verifyTaskToken: () => Promise.reject(new Error('no')),
+      }),
     ).toThrow(/already instrumented/);
-    expect(() => instrumentClient(p.mcpClient)).toThrow(/already instrumented/);
+    expect(() => instrumentClient(p.mcpClient, { audience: ORDERS_AUDIENCE })).toThrow(
+      /already instrumented/,
+    );
     await p.close();
 
     const decisions = ofKind(await p.server.records(), 'decision');
@@ -487,8 +505,8 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     ]);
   });
 
-  it('inside a Writ tool with an audience, the client forwards that call’s audience-bound credential', async () => {
-    const audience = 'https://orders-mcp.example';
+  it('inside a Writ tool with the server’s audience, the client forwards that call’s audience-bound credential', async () => {
+    const audience = ORDERS_AUDIENCE;
     const verified: string[] = [];
     // the server accepts only credentials minted for its own audience (a plain task token would fail)
     const p = await connected({
@@ -535,26 +553,49 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     const server = new (class {
       _registeredTools = {};
     })();
+    const audience = ORDERS_AUDIENCE;
     expect(() =>
-      instrumentServer(server as never, { agent: '', verifyTaskToken: async () => ({}) as never }),
+      instrumentServer(server as never, { agent: '', audience, verifyTaskToken: async () => ({}) as never }),
     ).toThrow(/instrumentServer: options\.agent/);
-    expect(() => instrumentServer(server as never, { agent: 'a' } as never)).toThrow(
+    expect(() => instrumentServer(server as never, { agent: 'a', audience } as never)).toThrow(
       /options\.verifyTaskToken/,
     );
     expect(() =>
+      instrumentServer(server as never, { agent: 'a', verifyTaskToken: async () => ({}) as never } as never),
+    ).toThrow(/options\.audience: required/);
+    expect(() =>
       instrumentServer(server as never, {
         agent: 'a',
+        audience,
         verifyTaskToken: async () => ({}) as never,
         tokenSources: ['cookie' as never],
       }),
     ).toThrow(/options\.tokenSources/);
     expect(() =>
-      instrumentServer({} as never, { agent: 'a', verifyTaskToken: async () => ({}) as never }),
+      instrumentServer(server as never, {
+        agent: 'a',
+        audience,
+        verifyTaskToken: async () => ({}) as never,
+        approvalArgsMaxChars: 10,
+      }),
+    ).toThrow(/options\.approvalArgsMaxChars/);
+    expect(() =>
+      instrumentServer({} as never, { agent: 'a', audience, verifyTaskToken: async () => ({}) as never }),
     ).toThrow(/supports the 1\.x SDK only/);
     expect(() =>
-      instrumentClient(new Client({ name: 'c', version: '1' }), { taskToken: 'yes' as never }),
+      instrumentClient(new Client({ name: 'c', version: '1' }), { audience, taskToken: 'yes' as never }),
     ).toThrow(/instrumentClient: options\.taskToken/);
-    expect(() => instrumentClient({} as never)).toThrow(/expected an MCP Client/);
+    // the client must say which server it talks to (or send no credential at all)
+    expect(() => instrumentClient(new Client({ name: 'c', version: '1' }))).toThrow(
+      /instrumentClient: options\.audience: required: the server's resource URI \(RFC 8707\)/,
+    );
+    expect(() => instrumentClient(new Client({ name: 'c', version: '1' }), { audience: 'orders' })).toThrow(
+      /instrumentClient: options\.audience: orders must be an absolute URI/,
+    );
+    expect(instrumentClient(new Client({ name: 'c', version: '1' }), { taskToken: false })).toBeInstanceOf(
+      Client,
+    );
+    expect(() => instrumentClient({} as never, { audience })).toThrow(/expected an MCP Client/);
   });
 
   it('refuses bad tool hints at instrumentation, all or nothing (the server stays uninstrumented)', async () => {
@@ -563,9 +604,11 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     mcpServer.registerTool('a_tool', {}, handler);
     mcpServer.registerTool('b_tool', {}, handler);
     const verify = async () => ({}) as never;
+    const audience = ORDERS_AUDIENCE;
     expect(() =>
       instrumentServer(mcpServer, {
         agent: 'x',
+        audience,
         verifyTaskToken: verify,
         tools: { b_tool: { risk: 'extreme' as never } },
       }),
@@ -573,6 +616,6 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
       expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringMatching(/risk/) }),
     );
     // nothing was changed: instrumenting again with good options works
-    expect(instrumentServer(mcpServer, { agent: 'x', verifyTaskToken: verify })).toBe(mcpServer);
+    expect(instrumentServer(mcpServer, { agent: 'x', audience, verifyTaskToken: verify })).toBe(mcpServer);
   });
 });

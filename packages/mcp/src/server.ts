@@ -30,8 +30,8 @@ export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotificat
  * ```ts
  * import { verifyTaskToken } from '@writ/identity';
  *
- * const verify: TaskTokenVerifier = (token, { tool, source }) => {
- *   log.debug({ tool, source }, 'verifying the caller’s task token');
+ * const verify: TaskTokenVerifier = (token, { audience, tool, source }) => {
+ *   log.debug({ tool, source }, 'verifying the caller’s credential');
  *   return verifyTaskToken(token, { issuer, audience, jwks });
  * };
  * ```
@@ -39,14 +39,15 @@ export type McpRequestExtra = RequestHandlerExtra<ServerRequest, ServerNotificat
 export type TaskTokenVerification = TaskTokenVerificationOf<AuthInfo>;
 
 /**
- * Verifies a caller's task token and returns what it says (the shape of `@writ/identity`'s
- * `VerifiedTaskToken`). Throw to refuse: the error's code and message reach the client.
+ * Verifies a caller's credential and returns what it says (the shape of `@writ/identity`'s
+ * `VerifiedTaskToken`), for this server's audience only. Throw to refuse: the error's code and message
+ * reach the client.
  *
  * @example
  * ```ts
  * import { verifyTaskToken } from '@writ/identity';
- * const verify: TaskTokenVerifier = (token) =>
- *   verifyTaskToken(token, { issuer: 'spiffe://support.example', audience: 'spiffe://support.example', jwks });
+ * const verify: TaskTokenVerifier = (token, { audience }) =>
+ *   verifyTaskToken(token, { issuer: 'spiffe://support.example', audience, jwks, isRevoked });
  * ```
  */
 export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
@@ -62,7 +63,8 @@ export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
  * const options: InstrumentServerOptions = {
  *   writ,
  *   agent: 'orders-mcp',
- *   verifyTaskToken: (token) => verifyTaskToken(token, { issuer, audience, jwks }),
+ *   audience: 'https://orders.example.com/mcp', // the URL clients connect to
+ *   verifyTaskToken: (token, { audience }) => verifyTaskToken(token, { issuer, audience, jwks }),
  *   tools: { refund_order: { risk: 'high', permission: 'orders:refund' } },
  * };
  * ```
@@ -114,12 +116,15 @@ const glue: ServerGlue<McpServer, RegisteredTool, McpRequestExtra, AuthInfo> = {
  *
  * 1. continues the caller's trace from `params._meta` (`traceparent`, `tracestate`, `baggage`), so its
  *    `execute_tool` span is a child of the client's span;
- * 2. reads the caller's task token (`_meta["io.writ/txn-token"]`, the `Txn-Token` header or the bearer
- *    token of `authInfo`) and verifies it with `verifyTaskToken`;
+ * 2. reads the caller's credential (`_meta["io.writ/txn-token"]`, the `Txn-Token` header or the bearer
+ *    token of `authInfo`), verifies it with `verifyTaskToken` and refuses it unless it was issued for
+ *    this server's `audience` (its resource URI);
  * 3. runs the call in `writ.task({ agent, inbound })`: the records carry the caller's task id, requester
  *    and chain from the verified token (never from baggage), with this server's agent appended;
  * 4. decides it: allowed calls run; denied calls return `{ isError: true }` with the refusal text; calls
- *    needing approval ask the human at the client through elicitation and run only if approved.
+ *    needing approval ask the human at the client through elicitation, showing the complete arguments
+ *    and the binding hash, and run only if approved (recorded `claimed`, or `verified` with an approver
+ *    token checked by `verifyApprover`).
  *
  * Calls without a token are refused (`requireTaskToken: false` runs them as the server agent's own
  * autonomous task); a token that fails verification is always refused. The tool never runs on a refusal.
@@ -136,7 +141,8 @@ const glue: ServerGlue<McpServer, RegisteredTool, McpRequestExtra, AuthInfo> = {
  * instrumentServer(server, {
  *   writ,
  *   agent: 'orders-mcp',
- *   verifyTaskToken: (token) => verifyTaskToken(token, { issuer, audience, jwks }),
+ *   audience: 'https://orders.example.com/mcp', // the URL clients connect to
+ *   verifyTaskToken: (token, { audience }) => verifyTaskToken(token, { issuer, audience, jwks }),
  *   tools: { refund_order: { risk: 'high', permission: 'orders:refund' } },
  * });
  * server.registerTool('refund_order', { inputSchema: { orderId: z.string() } }, async ({ orderId }) => refund(orderId));

@@ -15,10 +15,12 @@ import {
   createLocalIdentity,
   type LocalAuthority,
   type LocalIdentity,
+  type RevocationList,
   type WritCredentialBroker,
 } from '@writ/identity';
 import { type CedarEngine, createCedarEngine } from '@writ/policy';
 import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
+import { publicKeysOf, type WritPublicKeys } from './public-keys.js';
 
 /**
  * Options of the zero-config {@link createWrit}: core's options plus the embedded defaults' settings.
@@ -62,6 +64,12 @@ export interface EmbeddedComponents {
   /** The local identity, when it is the one in use (it can sign in local users). */
   readonly localIdentity: LocalIdentity | undefined;
   readonly credentials: CredentialBroker;
+  /**
+   * The revocation list of the embedded credential broker (`undefined` when you passed your own broker):
+   * every credential of a task run is on it once the run ends. A service in the same process refuses
+   * revoked tokens with `verifyTaskToken(token, { ..., isRevoked: revocations.isRevoked })`.
+   */
+  readonly revocations: RevocationList | undefined;
   readonly policy: PolicyEngine;
   readonly audit: AuditSink;
   /** The file sink, when it is the one in use (its `verifierKey` checks the log). */
@@ -85,6 +93,12 @@ export interface WritRuntime extends Writ {
   readonly config: Readonly<WritConfig> & { readonly dir: string };
   /** Initialises the embedded components now (keys, policies, log) and returns them; throws what they throw. */
   ready(): Promise<EmbeddedComponents>;
+  /**
+   * The public material others need to check this instance, from the running process (no private key
+   * leaves it): the local authority's JWKS and issuer, for services verifying its tokens, and the log's
+   * verifier key, for `writ verify --key`. Serve it (e.g. at `/.well-known/jwks.json`) or write it out.
+   */
+  publicKeys(): Promise<WritPublicKeys>;
 }
 
 const CORE_KEYS = new Set([
@@ -165,9 +179,13 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       });
       const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
       const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
+      const embeddedBroker =
+        core.credentials === undefined
+          ? createCredentialBroker({ authority, ttlSec: config.credentials?.ttlSec })
+          : undefined;
       const credentials =
-        (core.credentials as CredentialBroker | undefined) ??
-        (createCredentialBroker({ authority, ttlSec: config.credentials?.ttlSec }) as WritCredentialBroker);
+        (core.credentials as CredentialBroker | undefined) ?? (embeddedBroker as WritCredentialBroker);
+      const revocations = embeddedBroker?.revocations;
       const policy =
         (core.policy as PolicyEngine | undefined) ??
         ((await createCedarEngine({
@@ -192,7 +210,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
             })
           : undefined;
       const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
-      return { authority, identity, localIdentity, credentials, policy, audit, fileAudit };
+      return { authority, identity, localIdentity, credentials, revocations, policy, audit, fileAudit };
     })();
     // a failed start is not kept: the next call tries again (e.g. once the log directory is writable)
     const started = components;
@@ -266,5 +284,9 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   return Object.assign(writ, {
     config: Object.freeze({ ...config, dir }),
     ready: init,
+    publicKeys: async () => {
+      const made = await init();
+      return publicKeysOf(made.authority, made.fileAudit);
+    },
   }) as WritRuntime;
 }

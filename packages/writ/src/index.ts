@@ -21,3 +21,4 @@ export {
   type EmbeddedComponents,
   type WritRuntime,
 } from './create-writ.js';
+export type { WritPublicKeys } from './public-keys.js';

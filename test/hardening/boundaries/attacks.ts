@@ -93,6 +93,36 @@ export const ATTACKS = {
     promise:
       "a request's credentials live until that request ends; a decision never names a revoked credential",
   },
+  'mcp-rogue-server-replay': {
+    family: 'services (MCP)',
+    item: 2,
+    promise:
+      'a token sent to one MCP server is refused by another: a rogue server replaying it (after the task, answering the approval itself) runs nothing',
+  },
+  'mcp-post-task-replay': {
+    family: 'services (MCP)',
+    item: 2,
+    promise:
+      "a server's own credential, replayed after its task ended, is refused where the revocation is known",
+  },
+  'mcp-elicitation-claimed': {
+    family: 'approvals',
+    item: 2,
+    promise:
+      "an answer typed into the MCP client is recorded as claimed, never as the requester's verified approval; only an approver token bound to the call is verified",
+  },
+  'mcp-prompt-hides-args': {
+    family: 'approvals',
+    item: 3,
+    promise:
+      'the approval prompt shows the complete bound arguments with the binding hash, or Writ refuses to ask (typed, recorded)',
+  },
+  'mcp-unauthenticated-correlation': {
+    family: 'services (MCP)',
+    item: 16,
+    promise:
+      "an unauthenticated MCP call's correlation id (from the caller's _meta) is marked unverified on the server",
+  },
   'correlation-unverified': {
     family: 'services (MCP)',
     item: 16,

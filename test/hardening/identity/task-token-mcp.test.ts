@@ -7,16 +7,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createLocalAuthority,
-  mintTaskToken,
-  verifyTaskToken,
-  type WritCredentialBroker,
-} from '@writ/identity';
+import { createLocalAuthority, mintTaskToken, verifyTaskToken } from '@writ/identity';
 import { REFUSAL_META_KEY } from '@writ/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authorityKey } from '../../../packages/identity/src/__support__/forge.js';
-import { type Parties, setupParties, text } from '../../../packages/mcp/src/__support__/parties.js';
+import {
+  ORDERS_AUDIENCE,
+  type Parties,
+  setupParties,
+  text,
+} from '../../../packages/mcp/src/__support__/parties.js';
 import {
   aliceAttribution,
   CLIENT_AGENT,
@@ -65,21 +65,22 @@ afterAll(async () => {
 });
 
 /**
- * Two zero-config sides (the caller's and the MCP server's) with the server verifying task tokens
- * against the caller's authority, revocations included (what a deployment shares with its services).
+ * Two zero-config sides (the caller's and the MCP server's) with the server verifying credentials for
+ * its own audience against the caller's authority, revocations included (what a deployment shares with
+ * its services).
  */
 async function parties(): Promise<Parties> {
   let p: Parties | undefined;
   p = await setupParties({
     client: false, // the caller is hostile: it writes `_meta` and headers by hand
     server: {
-      verifyTaskToken: async (token) => {
-        const { authority, credentials } = await (p as Parties).client.writ.ready();
+      verifyTaskToken: async (token, { audience }) => {
+        const { authority, revocations } = await (p as Parties).client.writ.ready();
         return verifyTaskToken(token, {
           issuer: authority.issuer,
-          audience: authority.issuer,
+          audience,
           jwks: authority.jwks(),
-          isRevoked: (credentials as WritCredentialBroker).revocations.isRevoked,
+          isRevoked: revocations?.isRevoked,
         });
       },
     },
@@ -93,7 +94,7 @@ async function contextOf(p: Parties): Promise<TaskTokenCtx> {
   return {
     authority,
     key,
-    kit: taskTokenKit(authority, key),
+    kit: taskTokenKit(authority, key, ORDERS_AUDIENCE),
     aliceToken: p.aliceToken,
     endedTaskToken: () => p.asAlice(async ({ token }) => token),
     sameIssuerOtherKey,
@@ -140,7 +141,7 @@ const tallies: Record<Via, Tally> = {
 };
 
 function table(via: Via, cases: readonly HostileCase<TaskTokenCtx>[]) {
-  it(`baseline (${via}): the caller's genuine task token continues its task and the tool runs`, async () => {
+  it(`baseline (${via}): the caller's genuine credential for this server continues its task and the tool runs`, async () => {
     const p = await parties();
     try {
       const { task, token, result } = await p.asAlice(async ({ token, attribution }) => ({
@@ -158,7 +159,7 @@ function table(via: Via, cases: readonly HostileCase<TaskTokenCtx>[]) {
         requester: { id: 'alice@example.com', assurance: 'verified' },
       });
       expect(e.verified.ok).toBe(true);
-      // the caller's task token crossed the boundary but is nowhere in records or telemetry (item 7)
+      // the caller's credential crossed the boundary but is nowhere in records or telemetry (item 7)
       expect(watch.spanCount()).toBeGreaterThan(0);
       expectAbsent(
         { records: e.text, telemetry: e.emitted, result: JSON.stringify(e.result) },

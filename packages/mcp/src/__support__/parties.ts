@@ -18,13 +18,22 @@ import { type InstrumentServerOptions, instrumentClient, instrumentServer } from
 import {
   bearerOf,
   listenLoopback,
+  ORDERS_AUDIENCE,
   type PartiesOf,
   type PartiesOptionsOf,
   setupSides,
   TOOL_HINTS,
 } from './sides.js';
 
-export { type LogRecord, type Side, TOOL_HINTS, text } from './sides.js';
+export {
+  approvalRows,
+  type LogRecord,
+  ORDERS_AUDIENCE,
+  type Side,
+  TOOL_HINTS,
+  text,
+  verifiedApproverPolicy,
+} from './sides.js';
 
 export type Parties = PartiesOf<McpServer, Client, ElicitRequest['params'], ElicitResult>;
 
@@ -47,6 +56,7 @@ export async function setupParties(options: PartiesOptions = {}): Promise<Partie
   instrumentServer(mcpServer, {
     writ: sides.server.writ,
     agent: 'orders-mcp',
+    audience: ORDERS_AUDIENCE,
     tools: TOOL_HINTS,
     verifyTaskToken: sides.verifyTaskToken,
     ...options.server,
@@ -73,7 +83,7 @@ export async function setupParties(options: PartiesOptions = {}): Promise<Partie
       return answers.shift() ?? { action: 'cancel' };
     });
   }
-  if (options.client !== false) instrumentClient(mcpClient, options.client);
+  if (options.client !== false) instrumentClient(mcpClient, { audience: ORDERS_AUDIENCE, ...options.client });
   sides.closers.push(
     () => mcpClient.close(),
     () => mcpServer.close(),

@@ -8,9 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLines, verifyLog } from '@writ/audit';
 import { type Attribution, getToolContext } from '@writ/core';
-import type { AdapterOptions, InboundTask } from '@writ/core/adapter';
-import { verifyTaskToken } from '@writ/identity';
+import { type AdapterOptions, hopCredential } from '@writ/core/adapter';
+import { type PolicyEngine, VERIFIED_APPROVER } from '@writ/core/plugin';
+import { type VerifiedTaskToken, verifyTaskToken } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
+
+/** The orders server's audience (its resource URI): what clients are instrumented with. */
+export const ORDERS_AUDIENCE = 'https://orders.example/mcp';
 
 /** The Writ hints of the three tools, as an application would give them. */
 export const TOOL_HINTS: AdapterOptions['tools'] = {
@@ -39,18 +43,55 @@ export interface Side {
   verify(): ReturnType<typeof verifyLog>;
 }
 
+/** The records of a log directory, in order, checkpoints left out. */
+export async function readRecords(auditDir: string): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for await (const line of readLines(auditDir)) {
+    const record = JSON.parse(line.bytes.toString()).r as LogRecord;
+    if (record.kind !== 'checkpoint') out.push(record);
+  }
+  return out;
+}
+
+/** `[approved, approver id, approver assurance, reason]` of each approval record. */
+export const approvalRows = (records: LogRecord[]) =>
+  records
+    .filter((r) => r.kind === 'approval')
+    .map((a) => [
+      a.approval.approved,
+      a.approval.approver?.id,
+      a.approval.approver?.assurance,
+      a.approval.reason,
+    ]);
+
+/**
+ * A policy that asks a verified approver for `tools` (the `writ:verified-approver` obligation, what
+ * Cedar's `@approval("verified")` is for) and allows everything else.
+ */
+export function verifiedApproverPolicy(tools: readonly string[]): PolicyEngine {
+  let decisions = 0;
+  return {
+    name: 'needs-verified',
+    decide: async (request) => {
+      const asks = tools.includes(request.action.name);
+      return {
+        effect: asks ? 'approval_required' : 'allow',
+        policyIds: ['refunds'],
+        reasons: [asks ? 'refunds need a verified approver' : 'allowed'],
+        obligations: asks ? [{ id: VERIFIED_APPROVER }] : [],
+        decisionId: `d-${++decisions}-${request.action.name}`,
+        engine: 'needs-verified',
+        evaluatedContext: request,
+      };
+    },
+  };
+}
+
 function side(writ: WritRuntime, dir: string): Side {
   return {
     writ,
     dir,
-    async records() {
-      const out: LogRecord[] = [];
-      for await (const line of readLines(join(dir, 'audit'))) {
-        const record = JSON.parse(line.bytes.toString()).r as LogRecord;
-        if (record.kind !== 'checkpoint') out.push(record);
-      }
-      return out;
-    },
+    records: () => readRecords(join(dir, 'audit')),
     async verify() {
       const verifierKey = (await writ.ready()).fileAudit?.verifierKey;
       return verifyLog(join(dir, 'audit'), { verifierKey, deep: true });
@@ -73,10 +114,13 @@ export interface Sides {
   readonly server: Side;
   /** A requester token for alice, signed by the client side's local authority. */
   readonly aliceToken: string;
-  /** Issuer (and task token audience) of the client side. */
+  /** Issuer of the client side's tokens. */
   readonly clientIssuer: string;
-  /** Verifies task tokens issued by the client side's authority (the server's `verifyTaskToken`). */
-  readonly verifyTaskToken: (token: string) => Promise<InboundTask>;
+  /**
+   * Verifies credentials issued by the client side's authority for the audience the server asks for,
+   * revocations included (the server's `verifyTaskToken`).
+   */
+  readonly verifyTaskToken: (token: string, context: { audience: string }) => Promise<VerifiedTaskToken>;
   /** What the tool handlers ran, in order. */
   readonly ran: string[];
   /** The attribution each server tool handler saw (from `getToolContext()`). */
@@ -87,8 +131,14 @@ export interface Sides {
     refund(orderId: string): Promise<ReturnType<typeof reply>>;
     remove(customerId: string): Promise<ReturnType<typeof reply>>;
   };
-  /** Runs `fn` in a client-side task for alice (agent support-bot, scope orders:*). */
-  asAlice<R>(fn: (task: { attribution: Attribution; token: string }) => Promise<R>): Promise<R>;
+  /**
+   * Runs `fn` in a client-side task for alice (agent support-bot, scope orders:*). `token` is the
+   * credential an instrumented client sends the orders server (audience {@link ORDERS_AUDIENCE});
+   * `taskToken` is the task token itself, which never leaves the client side.
+   */
+  asAlice<R>(
+    fn: (task: { attribution: Attribution; token: string; taskToken: string }) => Promise<R>,
+  ): Promise<R>;
   /** Run by `close()` in order, before the Writ instances close (MCP connections, HTTP servers). */
   readonly closers: (() => Promise<unknown>)[];
   /** Runs the closers, then closes both Writ instances (logs checkpointed). */
@@ -102,7 +152,7 @@ export async function setupSides(): Promise<Sides> {
   const serverDir = await mkdtemp(join(tmpdir(), 'writ-mcp-server-'));
   const clientWrit = createWrit({ dir: clientDir, service: 'support-desk', trustDomain: 'support.example' });
   const serverWrit = createWrit({ dir: serverDir, service: 'orders-mcp', trustDomain: 'orders.example' });
-  const { authority, localIdentity } = await clientWrit.ready();
+  const { authority, localIdentity, revocations } = await clientWrit.ready();
   await serverWrit.ready();
   const aliceToken = (await localIdentity?.issueRequesterToken({ sub: 'alice@example.com' })) as string;
   const ran: string[] = [];
@@ -113,11 +163,12 @@ export async function setupSides(): Promise<Sides> {
     server: side(serverWrit, serverDir),
     aliceToken,
     clientIssuer: authority.issuer,
-    verifyTaskToken: (token) =>
+    verifyTaskToken: (token, { audience }) =>
       verifyTaskToken(token, {
         issuer: authority.issuer,
-        audience: authority.issuer,
+        audience,
         jwks: authority.jwks(),
+        isRevoked: revocations?.isRevoked,
       }),
     ran,
     seen,
@@ -138,8 +189,16 @@ export async function setupSides(): Promise<Sides> {
       },
     },
     asAlice(fn) {
-      return clientWrit.task({ requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] }, (task) =>
-        fn({ attribution: task.attribution, token: task.credential?.token as string }),
+      return clientWrit.task(
+        { requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] },
+        async (task) => {
+          const credential = await hopCredential(ORDERS_AUDIENCE);
+          return fn({
+            attribution: task.attribution,
+            token: credential?.token as string,
+            taskToken: task.credential?.token as string,
+          });
+        },
       );
     },
     closers,

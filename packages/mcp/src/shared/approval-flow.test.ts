@@ -7,82 +7,8 @@ import {
   type ElicitResult,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MCP_DEFAULTS } from '../defaults.js';
-import {
-  APPROVAL_META_KEY,
-  APPROVAL_SCHEMA,
-  approvalText,
-  type ElicitingServer,
-  elicitApproval,
-  previewArgs,
-  supportsFormElicitation,
-  type WritApprovalRequest,
-} from './approval-flow.js';
-
-describe('previewArgs', () => {
-  it('shows the arguments as JSON, cut to the preview length', () => {
-    expect(previewArgs({ orderId: '42' })).toBe('{"orderId":"42"}');
-    expect(previewArgs(undefined)).toBe('{}');
-    expect(previewArgs({ note: 'x'.repeat(20) }, 10)).toBe('{"note":"x…');
-    expect(previewArgs('y'.repeat(MCP_DEFAULTS.approvalPreviewChars + 5))).toHaveLength(
-      MCP_DEFAULTS.approvalPreviewChars + 1,
-    );
-  });
-
-  it('says so when the arguments cannot be shown', () => {
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
-    expect(previewArgs(cyclic)).toBe('(arguments cannot be shown)');
-    expect(previewArgs({ big: 1n })).toBe('(arguments cannot be shown)');
-  });
-});
-
-describe('supportsFormElicitation', () => {
-  it('is true for form elicitation, and for an empty elicitation capability (form, per the spec)', () => {
-    expect(supportsFormElicitation({ elicitation: {} })).toBe(true);
-    expect(supportsFormElicitation({ elicitation: { form: {} } })).toBe(true);
-    expect(supportsFormElicitation({ elicitation: { form: {}, url: {} } })).toBe(true);
-  });
-
-  it('is false without the capability, or with URL elicitation only', () => {
-    expect(supportsFormElicitation(undefined)).toBe(false);
-    expect(supportsFormElicitation({})).toBe(false);
-    expect(supportsFormElicitation({ elicitation: { url: {} } })).toBe(false);
-  });
-});
-
-describe('approvalText', () => {
-  const request: WritApprovalRequest = {
-    tool: 'refund_order',
-    args: { orderId: '42' },
-    argsPreview: '{"orderId":"42"}',
-    message: 'refund_order needs human approval (cedar)',
-    bindingHash: `sha256:${'a'.repeat(64)}`,
-    expiresAt: 1_700_000_000_000,
-  };
-  const fallback = 'refund_order needs human approval (cedar). Allow refund_order with {"orderId":"42"}?';
-
-  it("is the approvalMessage option's text, given the whole request", () => {
-    const seen: WritApprovalRequest[] = [];
-    const text = approvalText(request, (r) => {
-      seen.push(r);
-      return `Refund ${(r.args as { orderId: string }).orderId}?`;
-    });
-    expect(text).toBe('Refund 42?');
-    expect(seen).toEqual([request]);
-  });
-
-  it('falls back to the default text without the option, or when it throws or returns no text', () => {
-    expect(approvalText(request, undefined)).toBe(fallback);
-    expect(
-      approvalText(request, () => {
-        throw new Error('template broken');
-      }),
-    ).toBe(fallback);
-    expect(approvalText(request, () => '')).toBe(fallback);
-    expect(approvalText(request, () => 42 as unknown as string)).toBe(fallback);
-  });
-});
+import { type ElicitingServer, elicitApproval } from './approval-flow.js';
+import { APPROVAL_META_KEY, APPROVAL_SCHEMA, APPROVAL_SCHEMA_WITH_TOKEN } from './approval-form.js';
 
 describe('elicitApproval against a real MCP client', () => {
   let close: (() => Promise<void>) | undefined;
@@ -114,10 +40,17 @@ describe('elicitApproval against a real MCP client', () => {
       await client.close();
       await mcpServer.close();
     };
-    const ask = () =>
+    const ask = (withApproverToken = false) =>
       elicitApproval(mcpServer.server as unknown as ElicitingServer, {
         message: 'Allow refund_order with {"orderId":"42"}?',
-        approval: { tool: 'refund_order', bindingHash: 'sha256:abc', expiresAt: 1_700_000_000_000 },
+        approval: {
+          tool: 'refund_order',
+          args: { orderId: '42' },
+          bindingHash: 'sha256:abc',
+          expiresAt: 1_700_000_000_000,
+          verifiedApprover: false,
+        },
+        withApproverToken,
         relatedRequestId: 1,
         signal: new AbortController().signal,
         timeoutMs: 60_000,
@@ -130,7 +63,11 @@ describe('elicitApproval against a real MCP client', () => {
       { action: 'accept', content: { approve: true, reason: '  checked the receipt  ' } },
       { action: 'accept', content: { approve: false } },
     ]);
-    expect(await ask()).toEqual({ approved: true, reason: 'checked the receipt' });
+    expect(await ask()).toEqual({
+      approved: true,
+      reason: 'checked the receipt',
+      approverToken: undefined,
+    });
     expect(await ask()).toEqual({
       approved: false,
       answered: true,
@@ -143,11 +80,23 @@ describe('elicitApproval against a real MCP client', () => {
       _meta: {
         [APPROVAL_META_KEY]: {
           tool: 'refund_order',
+          args: { orderId: '42' },
           bindingHash: 'sha256:abc',
           expiresAt: 1_700_000_000_000,
+          verifiedApprover: false,
         },
       },
     });
+  });
+
+  it('asks with the approver token field when the server verifies approvers, and hands the token back unverified', async () => {
+    const { ask, asked } = await connect({ elicitation: {} }, [
+      { action: 'accept', content: { approve: true, approverToken: 'eyJ.token.sig' } },
+      { action: 'accept', content: { approve: true, approverToken: '' } },
+    ]);
+    expect(await ask(true)).toEqual({ approved: true, reason: undefined, approverToken: 'eyJ.token.sig' });
+    expect(await ask(true)).toEqual({ approved: true, reason: undefined, approverToken: undefined });
+    expect(asked[0]).toMatchObject({ mode: 'form', requestedSchema: APPROVAL_SCHEMA_WITH_TOKEN });
   });
 
   it('refuses on decline (keeping the reason) and on cancel', async () => {

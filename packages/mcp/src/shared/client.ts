@@ -1,27 +1,47 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { injectContext, tryGetAttribution, tryGetToolContext, WritError } from '@writ/core';
-import { ATTR, activeContext, EXECUTE_TOOL, runInContext, TASK_TOKEN_META_KEY } from '@writ/core/adapter';
+import { injectContext, tryGetAttribution, WritError } from '@writ/core';
+import {
+  ATTR,
+  activeContext,
+  EXECUTE_TOOL,
+  hopCredential,
+  runInContext,
+  TASK_TOKEN_META_KEY,
+} from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { MCP_DEFAULTS } from '../defaults.js';
 import { VERSION } from '../version.js';
+import { resourceUri, resourceUriProblem } from './resource-uri.js';
 
 /**
- * Options of `instrumentClient`. Every field is optional; see `MCP_DEFAULTS`.
+ * Options of `instrumentClient`: the server's audience (required unless `taskToken: false`); the rest
+ * are optional, see `MCP_DEFAULTS`.
  *
  * @example
  * ```ts
  * import { trace } from '@opentelemetry/api';
  *
- * const options: InstrumentClientOptions = { taskToken: true, tracer: trace.getTracer('support-bot') };
+ * const options: InstrumentClientOptions = {
+ *   audience: 'https://orders.example.com/mcp', // the URL the client connects to
+ *   tracer: trace.getTracer('support-bot'),
+ * };
  * instrumentClient(client, options);
  * ```
  */
 export interface InstrumentClientOptions {
   /**
-   * Send the caller's credential in `params._meta["io.writ/txn-token"]`: the credential Writ issued for
-   * the tool call being executed (audience-bound when that tool has an `audience`), else the active
-   * task's token. It is a bearer credential: instrument only clients of servers that verify it.
+   * The server's audience: its resource URI (RFC 8707, as the MCP authorization specification names
+   * it), normally the URL the client connects to (`https://orders.example.com/mcp`; canonicalised with
+   * `resourceUri`). Each call carries a credential issued for this audience only, so no other server can
+   * use what this one is sent. Required unless `taskToken: false`: Writ does not guess it from the
+   * transport.
+   */
+  audience?: string | URL | undefined;
+  /**
+   * Send a credential in `params._meta["io.writ/txn-token"]`: one minted or exchanged for `audience` by
+   * the task's credential broker (inside a Writ tool whose credential is already for that audience,
+   * that credential), never the task token. Nothing is sent outside a task.
    * @default MCP_DEFAULTS.taskToken (true)
    */
   taskToken?: boolean | undefined;
@@ -41,6 +61,11 @@ export interface CallToolClient {
 }
 
 const optionsSchema = z.strictObject({
+  audience: z
+    .custom<string | URL>((v) => resourceUriProblem(v) === undefined, {
+      error: (issue) => `${String(issue.input)} ${resourceUriProblem(issue.input)}`,
+    })
+    .optional(),
   taskToken: z.boolean().optional(),
   tracer: z
     .custom<Tracer>((v) => typeof v === 'object' && v !== null && 'startSpan' in v, {
@@ -68,6 +93,13 @@ export function instrumentCallTool<C extends CallToolClient>(
     throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentClient: this Client is already instrumented');
   }
   const sendToken = parsed.taskToken ?? MCP_DEFAULTS.taskToken;
+  if (sendToken && parsed.audience === undefined) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      "instrumentClient: options.audience: required: the server's resource URI (RFC 8707), e.g. new URL('https://orders.example.com/mcp'), the URL you connect to (or taskToken: false)",
+    );
+  }
+  const audience = parsed.audience === undefined ? undefined : resourceUri(parsed.audience);
   const original = client.callTool as unknown as (params: CallParams, ...rest: unknown[]) => Promise<unknown>;
   const callTool = async (params: CallParams, ...rest: unknown[]): Promise<unknown> => {
     const parent = activeContext();
@@ -90,14 +122,20 @@ export function instrumentCallTool<C extends CallToolClient>(
     );
     const ctx = trace.setSpan(parent, span);
     const carrier: Record<string, unknown> = {};
-    injectContext(carrier, { context: ctx, format: 'mcp', taskToken: sendToken });
-    if (sendToken) {
-      // inside a Writ tool, forward the credential issued for that call (audience-bound when it has one)
-      const token = tryGetToolContext()?.credential?.token;
-      if (token !== undefined) carrier[TASK_TOKEN_META_KEY] = token;
-    }
-    const request = { ...params, _meta: { ...params._meta, ...carrier } };
+    injectContext(carrier, { context: ctx, format: 'mcp' });
+    const meta: Record<string, unknown> = { ...params._meta, ...carrier };
     try {
+      if (sendToken && audience !== undefined) {
+        // the credential is Writ's to set: never one the caller left in _meta (a task token, say)
+        delete meta[TASK_TOKEN_META_KEY];
+        // a credential for this server's audience only: never the task token
+        const credential = await runInContext(ctx, () => hopCredential(audience, { tool: params.name }));
+        if (credential !== undefined) {
+          meta[TASK_TOKEN_META_KEY] = credential.token;
+          span.setAttribute(ATTR.WRIT_CREDENTIAL_JTI, credential.jti);
+        }
+      }
+      const request = { ...params, _meta: meta };
       const result = await runInContext(ctx, () => original.call(client, request, ...rest));
       if ((result as { isError?: unknown }).isError === true) {
         span.setAttribute(ATTR.ERROR_TYPE, 'tool_error');

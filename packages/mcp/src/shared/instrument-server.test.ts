@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { instrumentServer } from '../server.js';
 
 const writ = createWrit({ audit: createInMemoryAuditSink() });
-const options = { writ, agent: 'orders-mcp', verifyTaskToken: () => Promise.reject(new Error('unused')) };
+const options = {
+  writ,
+  agent: 'orders-mcp',
+  audience: 'https://orders.example/mcp',
+  verifyTaskToken: () => Promise.reject(new Error('unused')),
+};
 const reply = () => ({ content: [{ type: 'text' as const, text: 'ok' }] });
 
 function withTool(): { server: McpServer; handler: () => ReturnType<typeof reply> } {
@@ -60,8 +65,18 @@ describe('instrumentToolServer', () => {
     expect(() => instrumentServer(server, { ...options, agent: '' })).toThrow(
       /instrumentServer: options\.agent/,
     );
+    const { audience: _audience, ...withoutAudience } = options;
+    expect(() => instrumentServer(server, withoutAudience as never)).toThrow(
+      /instrumentServer: options\.audience: required: this server's resource URI \(RFC 8707\)/,
+    );
+    expect(() => instrumentServer(server, { ...options, audience: 'orders-mcp' })).toThrow(
+      /instrumentServer: options\.audience: orders-mcp must be an absolute URI/,
+    );
+    expect(() => instrumentServer(server, { ...options, audience: 'https://orders.example/mcp#x' })).toThrow(
+      /options\.audience: .* must not have a fragment/,
+    );
     expect(handlerOf(server, 'lookup_order')).toBe(handler);
-    instrumentServer(server, options); // not marked as instrumented by the failed attempt
+    instrumentServer(server, options); // not marked as instrumented by the failed attempts
   });
 
   it('is all or nothing: one tool it cannot wrap leaves every tool as it was', () => {

@@ -7,13 +7,18 @@ export {
   APPROVAL_SCHEMA,
   type ApprovalFormSchema,
   type WritApprovalAnswer,
-  type WritApprovalRequest,
-} from './approval-flow.js';
+  type WritApprovalMeta,
+} from './approval-form.js';
+export type { WritApprovalRequest } from './approval-prompt.js';
 export type { InstrumentClientOptions } from './client.js';
 export type {
+  ApproverVerification,
+  ApproverVerifier,
   InstrumentServerOptionsOf,
   TaskTokenSource,
   TaskTokenVerificationOf,
   TaskTokenVerifierOf,
+  VerifiedInbound,
 } from './options.js';
 export { REFUSAL_META_KEY } from './refusal.js';
+export { resourceUri } from './resource-uri.js';

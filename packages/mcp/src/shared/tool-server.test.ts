@@ -5,14 +5,17 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { createWrit, type Writ } from '@writ/core';
-import type { InboundTask } from '@writ/core/adapter';
 import { createInMemoryAuditSink, createInMemoryPolicy, type InMemoryAuditSink } from '@writ/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { verifiedApproverPolicy } from '../__support__/sides.js';
 import { type InstrumentServerOptions, instrumentServer } from '../server.js';
+import type { VerifiedInbound } from './options.js';
 import { REFUSAL_META_KEY } from './refusal.js';
 
-const INBOUND: InboundTask = {
+const AUDIENCE = 'https://orders.example/mcp';
+const INBOUND: VerifiedInbound = {
+  audience: [AUDIENCE],
   taskId: 'task-from-caller',
   subject: 'alice@example.com',
   actors: ['spiffe://writ.test/agent/support-bot'],
@@ -47,12 +50,17 @@ async function serve(options: {
   instrumentServer(mcpServer, {
     ...(options.writ === undefined ? {} : { writ: options.writ }),
     agent: 'orders-mcp',
+    audience: AUDIENCE,
     verifyTaskToken: () => INBOUND,
     ...options.server,
   });
   const client = new Client({ name: 'support-bot', version: '1.0.0' }, { capabilities: { elicitation: {} } });
   const answers = [...(options.answers ?? [])];
-  client.setRequestHandler(ElicitRequestSchema, async () => answers.shift() ?? { action: 'cancel' });
+  const elicited: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, async (request) => {
+    elicited.push(request.params.message);
+    return answers.shift() ?? { action: 'cancel' };
+  });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   await mcpServer.connect(serverTransport);
   await client.connect(clientTransport);
@@ -66,7 +74,7 @@ async function serve(options: {
       arguments: { orderId },
       ...(token === null ? {} : { _meta: { 'io.writ/txn-token': token } }),
     });
-  return { refundTool, ran, call };
+  return { refundTool, ran, call, elicited };
 }
 
 function writOn(audit: InMemoryAuditSink, effect: 'allow' | 'deny' | 'approval_required' = 'allow'): Writ {
@@ -137,5 +145,81 @@ describe('ToolServer', () => {
     expect(refusalCode(declined)).toBe('WRIT_APPROVAL_REJECTED');
     expect(ran).toEqual(['42']);
     expect(audit.ofKind('approval').map((a) => a.approval.approved)).toEqual([true, false]);
+    // both answered through the client: alice as claimed, never as verified
+    expect(audit.ofKind('approval').map((a) => a.approval.approver)).toEqual([
+      { assurance: 'claimed', id: 'alice@example.com', issuer: 'https://issuer.writ.test', kind: 'human' },
+      { assurance: 'claimed', id: 'alice@example.com', issuer: 'https://issuer.writ.test', kind: 'human' },
+    ]);
+  });
+
+  it('refuses without asking, recorded with nobody named, when the prompt cannot show everything or the policy wants a verified approver the server cannot verify', async () => {
+    const audit = createInMemoryAuditSink();
+    const tooBig = await serve({
+      writ: writOn(audit, 'approval_required'),
+      server: { approvalArgsMaxChars: 64 },
+      answers: [{ action: 'accept', content: { approve: true } }],
+    });
+    const big = await tooBig.call('4'.repeat(100));
+    expect(refusalCode(big)).toBe('WRIT_APPROVAL_REJECTED');
+    const verifiedOnly = await serve({
+      writ: createWrit({ audit, policy: verifiedApproverPolicy(['refund_order']) }),
+      answers: [{ action: 'accept', content: { approve: true } }],
+    });
+    const unverifiable = await verifiedOnly.call('42');
+    expect(refusalCode(unverifiable)).toBe('WRIT_APPROVAL_REJECTED');
+    expect([...tooBig.ran, ...verifiedOnly.ran]).toEqual([]);
+    // nobody was asked: both elicitation answers are still unused
+    expect(tooBig.elicited).toEqual([]);
+    expect(verifiedOnly.elicited).toEqual([]);
+    expect(
+      audit.ofKind('approval').map((a) => [a.approval.approved, a.approval.approver, a.approval.reason]),
+    ).toEqual([
+      [
+        false,
+        null,
+        expect.stringMatching(
+          /^the arguments are too large to show the approver \(\d+ characters, the limit is 64\)/,
+        ),
+      ],
+      [
+        false,
+        null,
+        expect.stringMatching(/^the policy requires a verified approver and this server cannot verify one/),
+      ],
+    ]);
+  });
+
+  it('refuses a credential issued for another audience, and a verifier that does not say which audience it verified', async () => {
+    const audit = createInMemoryAuditSink();
+    const elsewhere = await serve({
+      writ: writOn(audit),
+      server: {
+        verifyTaskToken: () => ({
+          ...INBOUND,
+          audience: ['https://payments.example', 'https://issuer.writ.test'],
+        }),
+      },
+    });
+    const mismatch = await elsewhere.call('42');
+    expect(refusalCode(mismatch)).toBe('WRIT_AUDIENCE_MISMATCH');
+    const { audience: _audience, ...unsaid } = INBOUND;
+    const silent = await serve({
+      writ: writOn(audit),
+      server: { verifyTaskToken: () => unsaid as VerifiedInbound },
+    });
+    const unknown = await silent.call('43');
+    expect(refusalCode(unknown)).toBe('WRIT_TOKEN_INVALID');
+    // the same server in another spelling is this server
+    const spelled = await serve({
+      writ: writOn(audit),
+      server: { verifyTaskToken: () => ({ ...INBOUND, audience: 'HTTPS://Orders.Example:443/mcp' }) },
+    });
+    expect((await spelled.call('44')).isError).toBeUndefined();
+    expect([...elsewhere.ran, ...silent.ran, ...spelled.ran]).toEqual(['44']);
+    expect(audit.ofKind('decision').map((d) => [d.refusal?.code ?? 'ran', d.requester?.id ?? null])).toEqual([
+      ['WRIT_AUDIENCE_MISMATCH', null],
+      ['WRIT_TOKEN_INVALID', null],
+      ['ran', 'alice@example.com'],
+    ]);
   });
 });

@@ -10,13 +10,9 @@ import {
 import { uuidv7 } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
 import { MCP_DEFAULTS } from '../defaults.js';
-import {
-  approvalText,
-  type ElicitingServer,
-  elicitApproval,
-  previewArgs,
-  type WritApprovalRequest,
-} from './approval-flow.js';
+import type { ElicitingServer } from './approval-flow.js';
+import { askApproval } from './approval-step.js';
+import { requireAudience } from './audience-check.js';
 import { findTaskToken, frameworkIds, type McpCall } from './mcp-call.js';
 import type { ServerSettings } from './options.js';
 import { refusalResult } from './refusal.js';
@@ -158,12 +154,15 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       }
     } else {
       try {
-        inbound = await settings.verify(found.token, {
+        const verified = await settings.verify(found.token, {
+          audience: settings.audience,
           tool: name,
           source: found.source,
           authInfo: request.authInfo,
           sessionId: request.sessionId,
         });
+        requireAudience(verified, settings.audience);
+        inbound = verified;
       } catch (error) {
         return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_TOKEN_INVALID'));
       }
@@ -223,33 +222,19 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       if (check.effect === 'deny') return refusalResult(check.error, check.message);
       let approval: FrameworkApproval | undefined;
       if (check.effect === 'approval_required') {
-        const prompt: WritApprovalRequest = {
-          tool: name,
+        const step = await askApproval({
+          settings: this.settings as ServerSettings<unknown>,
+          elicitor: this.elicitor,
+          adapted,
+          name,
           args,
-          argsPreview: previewArgs(args),
-          message: check.message,
-          bindingHash: check.bindingHash,
-          expiresAt: check.expiresAt,
-        };
-        const answer = await elicitApproval(this.elicitor, {
-          message: approvalText(prompt, this.settings.approvalMessage),
-          approval: { tool: name, bindingHash: check.bindingHash, expiresAt: check.expiresAt },
-          relatedRequestId: request.requestId,
-          signal: request.signal,
-          timeoutMs: Math.max(1, check.expiresAt - Date.now()),
+          request,
+          task,
+          check,
+          base,
         });
-        if (!answer.approved) {
-          const requester = task.attribution.requester;
-          const refusal = await adapted.reject(args, {
-            ...base,
-            reason: answer.reason,
-            ...(answer.answered && requester !== undefined ? { approver: requester } : {}),
-          });
-          return refusalResult(
-            refusal ?? new WritError('WRIT_APPROVAL_REJECTED', `${name} was not approved: ${answer.reason}`),
-          );
-        }
-        approval = { approved: true, ...(answer.reason === undefined ? {} : { reason: answer.reason }) };
+        if ('refusal' in step) return refusalResult(step.refusal);
+        approval = step.approval;
       }
       return await adapted.run(args, { ...base, ...(approval === undefined ? {} : { approval }) });
     } catch (error) {

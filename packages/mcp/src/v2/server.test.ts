@@ -6,7 +6,7 @@ import { WritError } from '@writ/core';
 import { refusalMessage } from '@writ/core/adapter';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LogRecord, text } from '../__support__/sides.js';
+import { approvalRows, type LogRecord, ORDERS_AUDIENCE, text } from '../__support__/sides.js';
 import { instrumentServer as instrumentServerV1 } from '../index.js';
 import { type Parties, type PartiesOptions, setupParties } from './__support__/parties.js';
 import { APPROVAL_META_KEY, APPROVAL_SCHEMA, instrumentServer, REFUSAL_META_KEY } from './index.js';
@@ -111,19 +111,22 @@ describe('@writ/mcp/v2 over the SDK 2.x InMemoryTransport', () => {
     );
     expect(p.ran).toEqual(['refund_order:42']);
     expect(p.elicitations[0]).toMatchObject({ mode: 'form', requestedSchema: APPROVAL_SCHEMA });
-    expect(p.elicitations[0]?.message).toMatch(
-      /^refund_order needs human approval \(cedar\).*Allow refund_order with \{"orderId":"42"\}\?$/,
-    );
-
     const records = await p.server.records();
     const approvals = kind(records, 'approval');
-    expect(approvals.map((a) => [a.approval.approved, a.approval.approver?.id, a.approval.reason])).toEqual([
-      [true, 'alice@example.com', 'customer called'],
-      [false, 'alice@example.com', 'the user declined in the MCP client'],
+    expect(p.elicitations[0]?.message).toMatch(
+      /^refund_order needs human approval \(cedar\).*\. Allow refund_order with these arguments\?\n\nArguments \(complete\):\n\{\n {2}"orderId": "42"\n\}\n\nBinding: sha256:[0-9a-f]{64}$/,
+    );
+    expect(p.elicitations[0]?.message.endsWith(`Binding: ${approvals[0]?.approval.bindingHash}`)).toBe(true);
+    expect(approvalRows(records)).toEqual([
+      [true, 'alice@example.com', 'claimed', 'customer called'],
+      [false, 'alice@example.com', 'claimed', 'the user declined in the MCP client'],
     ]);
-    expect(p.elicitations[0]?._meta?.[APPROVAL_META_KEY]).toMatchObject({
+    expect(p.elicitations[0]?._meta?.[APPROVAL_META_KEY]).toEqual({
       tool: 'refund_order',
+      args: { orderId: '42' },
       bindingHash: approvals[0]?.approval.bindingHash,
+      expiresAt: approvals[0]?.approval.expiresAt,
+      verifiedApprover: false,
     });
     expect(kind(records, 'decision').map((d) => [d.decision.effect, d.refusal?.code ?? null])).toEqual([
       ['approval_required', null],
@@ -211,11 +214,12 @@ describe('@writ/mcp/v2 over the SDK 2.x InMemoryTransport', () => {
     ]);
 
     const verifyTaskToken = async () => ({}) as never;
-    expect(() => instrumentServer(p.mcpServer, { agent: 'x', verifyTaskToken })).toThrow(
+    const audience = ORDERS_AUDIENCE;
+    expect(() => instrumentServer(p.mcpServer, { agent: 'x', audience, verifyTaskToken })).toThrow(
       /already instrumented/,
     );
     const v1 = new McpServerV1({ name: 'old', version: '1' });
-    expect(() => instrumentServer(v1 as never, { agent: 'x', verifyTaskToken })).toThrow(
+    expect(() => instrumentServer(v1 as never, { agent: 'x', audience, verifyTaskToken })).toThrow(
       expect.objectContaining({
         code: 'WRIT_OPTIONS_INVALID',
         message: expect.stringContaining('@writ/mcp'),
@@ -225,9 +229,12 @@ describe('@writ/mcp/v2 over the SDK 2.x InMemoryTransport', () => {
     expect(() =>
       instrumentServerV1(new McpServer({ name: 'new', version: '2' }) as never, {
         agent: 'x',
+        audience,
         verifyTaskToken,
       }),
     ).toThrow(expect.objectContaining({ message: expect.stringContaining('@writ/mcp/v2') }));
-    expect(() => instrumentServer(p.mcpServer, { agent: '', verifyTaskToken })).toThrow(/options\.agent/);
+    expect(() => instrumentServer(p.mcpServer, { agent: '', audience, verifyTaskToken })).toThrow(
+      /options\.agent/,
+    );
   });
 });

@@ -17,19 +17,21 @@ import { registryOf, type ServerGlue } from '../shared/server-glue.js';
  * ```ts
  * import { verifyTaskToken } from '@writ/identity';
  *
- * const verify: TaskTokenVerifier = (token, { tool, authInfo }) =>
- *   verifyTaskToken(token, { issuer, audience: authInfo?.resource?.href ?? audience, jwks });
+ * const verify: TaskTokenVerifier = (token, { audience, tool }) => {
+ *   log.debug({ tool }, 'verifying the caller’s credential');
+ *   return verifyTaskToken(token, { issuer, audience, jwks });
+ * };
  * ```
  */
 export type TaskTokenVerification = TaskTokenVerificationOf<AuthInfo>;
 
 /**
- * Verifies a caller's task token (for SDK 2.x servers); throw to refuse.
+ * Verifies a caller's credential for this server's audience (for SDK 2.x servers); throw to refuse.
  *
  * @example
  * ```ts
  * import { verifyTaskToken } from '@writ/identity';
- * const verify: TaskTokenVerifier = (token) => verifyTaskToken(token, { issuer, audience, jwks });
+ * const verify: TaskTokenVerifier = (token, { audience }) => verifyTaskToken(token, { issuer, audience, jwks });
  * ```
  */
 export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
@@ -44,7 +46,8 @@ export type TaskTokenVerifier = TaskTokenVerifierOf<AuthInfo>;
  * const options: InstrumentServerOptions = {
  *   writ,
  *   agent: 'orders-mcp',
- *   verifyTaskToken: (token) => verifyTaskToken(token, { issuer, audience, jwks }),
+ *   audience: 'https://orders.example.com/mcp', // the URL clients connect to
+ *   verifyTaskToken: (token, { audience }) => verifyTaskToken(token, { issuer, audience, jwks }),
  *   tools: { refund_order: { risk: 'high', permission: 'orders:refund' } },
  * };
  * ```
@@ -92,8 +95,8 @@ const glue: ServerGlue<McpServer, RegisteredTool, ServerContext, AuthInfo> = {
  * Puts every tool of an MCP server (`McpServer` from `@modelcontextprotocol/server` 2.x) through Writ,
  * exactly like `@writ/mcp`'s `instrumentServer` does for SDK 1.x: tools registered before or after it
  * and callbacks replaced or renamed with `update()`; each `tools/call` continues the caller's trace from
- * `params._meta`, verifies the caller's task token (`_meta["io.writ/txn-token"]`, the `Txn-Token` header
- * of `ctx.http.req`, or the bearer token of `ctx.http.authInfo`), runs in `writ.task({ agent, inbound })`
+ * `params._meta`, verifies the caller's credential for this server's `audience` (`_meta["io.writ/txn-token"]`,
+ * the `Txn-Token` header of `ctx.http.req`, or the bearer token of `ctx.http.authInfo`), runs in `writ.task({ agent, inbound })`
  * and is decided: denied calls return `{ isError: true }` with the refusal text, calls needing approval
  * ask the human at the client through elicitation.
  *
@@ -108,7 +111,8 @@ const glue: ServerGlue<McpServer, RegisteredTool, ServerContext, AuthInfo> = {
  * instrumentServer(server, {
  *   writ,
  *   agent: 'orders-mcp',
- *   verifyTaskToken: (token) => verifyTaskToken(token, { issuer, audience, jwks }),
+ *   audience: 'https://orders.example.com/mcp', // the URL clients connect to
+ *   verifyTaskToken: (token, { audience }) => verifyTaskToken(token, { issuer, audience, jwks }),
  *   tools: { refund_order: { risk: 'high', permission: 'orders:refund' } },
  * });
  * server.registerTool('refund_order', { inputSchema: z.object({ orderId: z.string() }) }, async ({ orderId }) =>

@@ -15,20 +15,27 @@ import { commonCases, defined, localAuthorityCases, type TokenKit } from './comm
 export const CLIENT_AGENT = 'spiffe://support.example/agent/support-bot';
 
 export interface TaskTokenCtx {
-  /** The calling side's authority (issuer and audience of the tokens the server accepts). */
+  /** The calling side's authority (issuer of the tokens the server accepts). */
   readonly authority: LocalAuthority;
   readonly key: ReturnType<typeof authorityKey>;
   readonly kit: TokenKit;
   /** A genuine requester token of the calling side (alice). */
   readonly aliceToken: string;
-  /** The genuine task token of a task of the calling side that has ended (so it was revoked). */
+  /**
+   * The genuine credential for the server that a task of the calling side sent, once that task has
+   * ended (so it was revoked).
+   */
   endedTaskToken(): Promise<string>;
   /** A genuine task token of another install that uses the same issuer name. */
   readonly sameIssuerOtherKey: string;
 }
 
-/** The forging kit of the calling side's task tokens. */
-export function taskTokenKit(authority: LocalAuthority, key: ReturnType<typeof authorityKey>): TokenKit {
+/** The forging kit of the calling side's credentials for the server of `audience`. */
+export function taskTokenKit(
+  authority: LocalAuthority,
+  key: ReturnType<typeof authorityKey>,
+  audience: string,
+): TokenKit {
   const attacker = attackerEd25519();
   return {
     header: (over = {}) => defined({ alg: 'EdDSA', typ: 'txntoken+jwt', kid: key.kid, ...over }),
@@ -36,7 +43,7 @@ export function taskTokenKit(authority: LocalAuthority, key: ReturnType<typeof a
       defined({
         iss: authority.issuer,
         sub: 'alice@example.com',
-        aud: authority.issuer,
+        aud: audience,
         txn: randomUUID(),
         scope: 'orders:*',
         iat: nowSec(),
@@ -110,6 +117,14 @@ const specific: HostileCase<TaskTokenCtx>[] = [
           ttlSec: 300,
         })
       ).token,
+  },
+  {
+    // the trust-domain-wide task token never leaves the caller: a server that gets one (a rogue server
+    // it was sent to, on main) cannot use it anywhere else
+    name: "the caller's task token itself (audience: its issuer), signed and live",
+    code: 'WRIT_AUDIENCE_MISMATCH',
+    reason: 'audience',
+    input: ({ kit, authority }) => kit.sign(kit.header(), kit.claims({ aud: authority.issuer })),
   },
   {
     name: 'replayed after its task ended (revoked)',
@@ -188,6 +203,7 @@ export const HTTP_TASK_TOKEN_CASES: readonly HostileCase<TaskTokenCtx>[] = TASK_
     'duplicate claim',
     'expired',
     'wrong aud',
+    "the caller's task token itself (audience: its issuer), signed and live",
     'unknown kid',
     'replayed after its task ended (revoked)',
   ].includes(c.name),

@@ -19,6 +19,7 @@ import { z } from 'zod';
 import {
   bearerOf,
   listenLoopback,
+  ORDERS_AUDIENCE,
   type PartiesOf,
   type PartiesOptionsOf,
   setupSides,
@@ -85,6 +86,7 @@ export async function setupParties(options: PartiesOptions = {}): Promise<Partie
   instrumentServer(mcpServer, {
     writ: sides.server.writ,
     agent: 'orders-mcp',
+    audience: ORDERS_AUDIENCE,
     tools: TOOL_HINTS,
     verifyTaskToken: sides.verifyTaskToken,
     ...options.server,
@@ -113,7 +115,7 @@ export async function setupParties(options: PartiesOptions = {}): Promise<Partie
       return answers.shift() ?? { action: 'cancel' };
     });
   }
-  if (options.client !== false) instrumentClient(mcpClient, options.client);
+  if (options.client !== false) instrumentClient(mcpClient, { audience: ORDERS_AUDIENCE, ...options.client });
   sides.closers.push(
     () => mcpClient.close(),
     () => mcpServer.close(),
