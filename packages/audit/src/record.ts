@@ -83,7 +83,7 @@ const principalRef = z.strictObject({
   id: z.string().min(1),
   issuer: z.string().optional(),
   name: z.string().optional(),
-  assurance: z.enum(['verified', 'asserted']),
+  assurance: z.enum(['verified', 'asserted', 'claimed']),
   owner: z.string().optional(),
   purpose: z.string().optional(),
 });

@@ -36,14 +36,14 @@ const agentRef = z.strictObject({
   kind: z.enum(['agent', 'service']).default('agent'),
   id: z.string().min(1),
   name: z.string().optional(),
-  assurance: z.enum(['verified', 'asserted']).default('verified'),
+  assurance: z.enum(['verified', 'asserted', 'claimed']).default('verified'),
 });
 const humanRef = z.strictObject({
   kind: z.enum(['human', 'agent', 'service']).default('human'),
   id: z.string().min(1),
   issuer: z.string().optional(),
   name: z.string().optional(),
-  assurance: z.enum(['verified', 'asserted']).default('verified'),
+  assurance: z.enum(['verified', 'asserted', 'claimed']).default('verified'),
 });
 const risk = z.enum(['low', 'medium', 'high']);
 
@@ -55,7 +55,7 @@ const requestSchema = z.strictObject({
       properties: z
         .object({
           name: z.string().optional(),
-          assurance: z.enum(['verified', 'asserted']).optional(),
+          assurance: z.enum(['verified', 'asserted', 'claimed']).optional(),
           requester: humanRef.nullable().optional(),
           chain: z.array(agentRef).optional(),
           chainDepth: z.number().int().positive().optional(),

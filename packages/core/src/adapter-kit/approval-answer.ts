@@ -72,5 +72,5 @@ export function answeredApproval(answer: ApprovalAnswerLike): FrameworkApproval 
 export const approverSchema: z.ZodType<Principal> = z.looseObject({
   kind: z.enum(['human', 'agent', 'service']),
   id: z.string().min(1).max(2048),
-  assurance: z.enum(['verified', 'asserted']),
+  assurance: z.enum(['verified', 'asserted', 'claimed']),
 }) as unknown as z.ZodType<Principal>;

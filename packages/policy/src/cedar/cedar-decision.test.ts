@@ -42,6 +42,27 @@ describe('decideWithCedar (real Cedar)', () => {
     });
   });
 
+  it('a permit annotated @approval("verified") asks a verified approver (the writ:verified-approver obligation)', async () => {
+    const verified = `@id("high-risk") @approval("verified") permit (principal, action, resource) when { resource.risk == "high" };`;
+    const decision = decide(await load(verified), authorizationRequest({ risk: 'high' }));
+    expect(decision).toMatchObject({
+      effect: 'approval_required',
+      obligations: [{ id: 'writ:verified-approver' }],
+    });
+    // @approval("required") asks no such thing
+    expect(decide(await load(POLICIES), authorizationRequest({ risk: 'high' }))).not.toHaveProperty(
+      'obligations',
+    );
+  });
+
+  it('refuses at load an @approval value it does not know (a typo would silently allow)', async () => {
+    const typo = `@id("high-risk") @approval("requred") permit (principal, action, resource);`;
+    await expect(load(typo)).rejects.toMatchObject({
+      code: 'WRIT_POLICY_INVALID',
+      message: /@approval\("requred"\)/,
+    });
+  });
+
   it('a forbid denies with its reason; nothing permitting is a default deny', async () => {
     const set = await load(POLICIES);
     expect(decide(set, authorizationRequest({ tool: 'refund_order' }))).toMatchObject({

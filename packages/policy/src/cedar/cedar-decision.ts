@@ -1,5 +1,6 @@
 import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { AuthorizationRequest, Decision } from '@writ/core';
+import { VERIFIED_APPROVER } from '@writ/core/plugin';
 import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
 import type { CedarPolicySet } from './policy-set.js';
 
@@ -26,7 +27,8 @@ export interface DecideWithCedarOptions {
  *   request Cedar refuses, or an exception is a `deny` with the errors recorded;
  * - `deny` with no determining policy says no policy permits the call; otherwise the `@reason`
  *   annotations of the determining policies are the reasons;
- * - an allow determined by a permit annotated `@approval("required")` is `approval_required`.
+ * - an allow determined by a permit annotated `@approval("required")` is `approval_required`;
+ *   `@approval("verified")` asks the same of a verified approver (the `writ:verified-approver` obligation).
  * Policy ids (`<file>#<@id>`) are sorted. Never throws.
  *
  * @internal
@@ -83,7 +85,8 @@ export function decideWithCedar(
       evaluatedContext: request,
     };
   }
-  const approval = notes.some((n) => n.approval === 'required');
+  const approval = notes.some((n) => n.approval === 'required' || n.approval === 'verified');
+  const verified = notes.some((n) => n.approval === 'verified');
   return {
     effect: approval ? 'approval_required' : 'allow',
     policyIds,
@@ -91,5 +94,6 @@ export function decideWithCedar(
     decisionId,
     engine,
     evaluatedContext: request,
+    ...(verified ? { obligations: [{ id: VERIFIED_APPROVER }] } : {}),
   };
 }

@@ -9,6 +9,9 @@ import {
 } from '@cedar-policy/cedar-wasm/nodejs';
 import { WritError } from '@writ/core';
 
+/** The values `@approval(…)` takes: a human approval, or one by a verified approver. */
+const APPROVALS: ReadonlySet<string> = new Set(['required', 'verified']);
+
 /** One `.cedar` file's text (from disk or given inline). */
 export interface PolicyFile {
   readonly name: string;
@@ -116,6 +119,15 @@ export function splitPolicies(files: readonly PolicyFile[]): LoadedPolicies {
           {
             details: { file: file.name, line, column, policyId: id },
           },
+        );
+      }
+      if (notes.approval !== undefined && !APPROVALS.has(notes.approval)) {
+        // a typo here would silently turn "ask a human" into "allow": refuse it at load
+        const { line, column } = lineColumn(file.text, offset);
+        throw new WritError(
+          'WRIT_POLICY_INVALID',
+          `${file.name}:${line}:${column}: @approval("${notes.approval}") is not one of ${[...APPROVALS].map((a) => `"${a}"`).join(', ')}`,
+          { details: { file: file.name, line, column, policyId: id } },
         );
       }
       policies[id] = text;
