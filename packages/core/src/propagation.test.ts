@@ -7,6 +7,7 @@ import {
   CORRELATION_BAGGAGE_KEY,
   correlationIdFromContext,
   extractTaskToken,
+  hopCredential,
   runInContext,
   TASK_TOKEN_META_KEY,
 } from './adapter-kit.js';
@@ -55,18 +56,25 @@ for (const propagators of [false, true]) {
       expect(downstream).toBe(sent.correlationId);
     });
 
-    it('carries the task token only when asked, under the MCP _meta vendor key', async () => {
+    it('carries a hop credential only when given, under the MCP _meta vendor key; never the task token', async () => {
       tracing = setupTracing({ propagators });
       const t = setup({ writ: { telemetry: { tracer: tracing.tracer } } });
       const meta: Record<string, unknown> = {};
-      const token = await t.writ.task({ requester: ALICE, agent: 'support' }, async (task) => {
-        injectContext(meta, { format: 'mcp', taskToken: true });
-        return task.credential?.token;
+      const plain: Record<string, unknown> = {};
+      const { hop, taskToken } = await t.writ.task({ requester: ALICE, agent: 'support' }, async (task) => {
+        injectContext(plain, { format: 'mcp' });
+        const credential = await hopCredential('https://orders.example.com/mcp');
+        injectContext(meta, { format: 'mcp', credential });
+        // the task token itself is refused: it never leaves the process that minted it
+        expect(() => injectContext({}, { credential: task.credential })).toThrow(/never leaves this process/);
+        return { hop: credential?.token, taskToken: task.credential?.token };
       });
-      expect(token).toMatch(/^writ_test_/);
-      expect(meta[TASK_TOKEN_META_KEY]).toBe(token);
+      expect(hop).toMatch(/^writ_test_/);
+      expect(hop).not.toBe(taskToken);
+      expect(plain).not.toHaveProperty(TASK_TOKEN_META_KEY);
+      expect(meta[TASK_TOKEN_META_KEY]).toBe(hop);
       expect(meta.baggage).toContain(CORRELATION_BAGGAGE_KEY);
-      expect(extractTaskToken(meta, { format: 'mcp' })).toBe(token);
+      expect(extractTaskToken(meta, { format: 'mcp' })).toBe(hop);
       expect(extractTaskToken({ 'Txn-Token': 'abc' })).toBe('abc');
     });
   });

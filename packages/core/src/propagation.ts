@@ -12,8 +12,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { activeContext, tryGetTaskState } from './context.js';
-import type { ToolContext } from './tool-context.js';
-import { TOOL_CONTEXT_KEY } from './tool-context.js';
+import type { Credential } from './credential.js';
+import { WritError } from './errors.js';
 
 /**
  * W3C baggage key carrying the correlation id between services.
@@ -32,10 +32,10 @@ export const CORRELATION_BAGGAGE_KEY = 'writ.correlation_id';
  *
  * @example
  * ```ts
- * // injectContext(headers, { taskToken: true }) sets it for you; by hand, inside a tool:
+ * // injectContext(headers, { credential }) sets it for you; by hand:
  * const headers: Record<string, string> = {};
- * const token = getToolContext().credential?.token;
- * if (token !== undefined) headers[TASK_TOKEN_HEADER] = token;
+ * const credential = await hopCredential('https://orders.example.com');
+ * if (credential !== undefined) headers[TASK_TOKEN_HEADER] = credential.token;
  * await fetch('https://orders.example.com/api/orders/42', { headers });
  * ```
  */
@@ -57,7 +57,7 @@ export const TASK_TOKEN_META_KEY = 'io.writ/txn-token';
  * @example
  * ```ts
  * const outgoing: Carrier = new Headers({ 'content-type': 'application/json' });
- * injectContext(outgoing, { taskToken: true });
+ * injectContext(outgoing, { credential: await hopCredential('https://payments.example.com') });
  * const incoming: Carrier = req.headers; // Node's IncomingHttpHeaders
  * const ctx = extractContext(incoming);
  * ```
@@ -88,7 +88,8 @@ export interface HeadersLike {
  * @example
  * ```ts
  * const format: CarrierFormat = 'mcp';
- * const _meta = injectContext<Record<string, unknown>>({}, { taskToken: true, format }); // traceparent, baggage, io.writ/txn-token
+ * const credential = await hopCredential('https://orders.example.com/mcp');
+ * const _meta = injectContext<Record<string, unknown>>({}, { credential, format }); // traceparent, baggage, io.writ/txn-token
  * await client.callTool({ name: 'lookup_order', arguments: { orderId: '42' }, _meta });
  * ```
  */
@@ -99,7 +100,7 @@ export type CarrierFormat = 'http' | 'mcp';
  *
  * @example
  * ```ts
- * const options: InjectContextOptions = { taskToken: true, format: 'http' };
+ * const options: InjectContextOptions = { credential: await hopCredential('https://payments.example.com'), format: 'http' };
  * const headers: Record<string, string> = {};
  * injectContext(headers, options); // traceparent, baggage and Txn-Token
  * ```
@@ -108,11 +109,13 @@ export interface InjectContextOptions {
   /** Context to inject. @default the active context */
   context?: Context;
   /**
-   * Also put the token in the carrier (`Txn-Token` header or `_meta["io.writ/txn-token"]`): inside a
-   * tool's `execute`, that call's credential (audience-bound when the tool has `audience`), else the
-   * task token. @default false
+   * The credential this hop carries, put in the carrier (`Txn-Token` header or
+   * `_meta["io.writ/txn-token"]`): one issued for the receiving service's audience (`hopCredential`, or
+   * the credential of a tool call whose `audience` is that service). Never the task token, which does not
+   * leave the process that minted it: passing it is refused (`WRIT_OPTIONS_INVALID`).
+   * @default none
    */
-  taskToken?: boolean;
+  credential?: Credential | undefined;
   /** @default 'http' */
   format?: CarrierFormat;
 }
@@ -188,13 +191,13 @@ function globalPropagatorRegistered(): boolean {
 
 /**
  * Writes the trace context (`traceparent`, `tracestate`), W3C `baggage` (which carries the correlation
- * id) and, when asked, the task token into an outgoing carrier: HTTP headers or MCP `params._meta`.
+ * id) and, when given, the hop's credential into an outgoing carrier: HTTP headers or MCP `params._meta`.
  * Uses the globally registered OTel propagator when there is one, Writ's own W3C implementation otherwise.
  *
  * @example
  * ```ts
  * const headers: Record<string, string> = {};
- * injectContext(headers, { taskToken: true });
+ * injectContext(headers, { credential: await hopCredential('https://payments.internal') });
  * await fetch('https://payments.internal/refunds', { method: 'POST', headers, body });
  * ```
  */
@@ -205,13 +208,15 @@ export function injectContext<C extends Carrier>(carrier: C, options: InjectCont
   } else {
     injectW3C(ctx, carrier);
   }
-  if (options.taskToken === true) {
-    const token =
-      (ctx.getValue(TOOL_CONTEXT_KEY) as ToolContext | undefined)?.credential?.token ??
-      tryGetTaskState(ctx)?.credential?.token;
-    if (token !== undefined) {
-      setter.set(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER, token);
+  const { credential } = options;
+  if (credential !== undefined) {
+    if (credential.jti === tryGetTaskState(ctx)?.credential?.jti) {
+      throw new WritError(
+        'WRIT_OPTIONS_INVALID',
+        'injectContext: options.credential is the task token, which never leaves this process: send a credential for the receiving service (hopCredential(audience))',
+      );
     }
+    setter.set(carrier, options.format === 'mcp' ? TASK_TOKEN_META_KEY : TASK_TOKEN_HEADER, credential.token);
   }
   return carrier;
 }

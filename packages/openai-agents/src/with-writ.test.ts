@@ -467,7 +467,7 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
     ).toMatchObject({ ok: true });
   });
 
-  it("governs an MCP server's tools (listed per run) and carries the call's trace context and task token in _meta", async () => {
+  it("governs an MCP server's tools (listed per run) and carries the call's trace context and a credential for that server (never the task token) in _meta", async () => {
     const server = new OrdersMcpServer();
     const model = new ScriptedModel([
       [functionCall('order_status', { orderId: '42' }, { callId: 'call_status_1' })],
@@ -499,8 +499,12 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
     expect(meta.traceparent).toBe(
       `00-${statusSpan?.spanContext().traceId}-${statusSpan?.spanContext().spanId}-01`,
     );
-    expect(meta['io.writ/txn-token']).toBe(taskToken);
+    const sent = meta['io.writ/txn-token'];
+    expect(typeof sent).toBe('string');
     expect(typeof taskToken).toBe('string');
+    expect(sent).not.toBe(taskToken);
+    const claims = JSON.parse(Buffer.from(String(sent).split('.')[1] ?? '', 'base64url').toString());
+    expect(claims.aud).toBe(ORDERS_MCP);
 
     const records = await readRecords(dir);
     const [status] = decisionsOf(records, 'order_status');
@@ -566,11 +570,13 @@ describe('options and what Writ cannot govern', () => {
   });
 });
 
+const ORDERS_MCP = 'https://orders.example.com/mcp';
+
 /** A real MCP server implementation of the SDK's `MCPServer` interface, in process (no transport). */
 class OrdersMcpServer implements MCPServer {
   readonly name = 'orders-mcp';
   cacheToolsList = true;
-  readonly toolMetaResolver = writMcpToolMeta();
+  readonly toolMetaResolver = writMcpToolMeta({ audience: ORDERS_MCP });
   readonly calls: { name: string; args: Record<string, unknown> | null; meta: Record<string, unknown> }[] =
     [];
   async connect() {}

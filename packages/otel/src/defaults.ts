@@ -4,13 +4,11 @@
  *
  * @example
  * ```ts
- * import { DEFAULTS } from '@writ/otel';
- * console.log(`outgoing calls are traced under the scope "${DEFAULTS.tracerName}"`);
+ * import { OTEL_DEFAULTS } from '@writ/otel';
+ * console.log(`outgoing calls are traced under the scope "${OTEL_DEFAULTS.tracerName}"`);
  * ```
  */
-export const DEFAULTS = Object.freeze({
-  /** Whether {@link createWritFetch} sends the task token (`Txn-Token`). @default false */
-  taskToken: false,
+export const OTEL_DEFAULTS = Object.freeze({
   /** Instrumentation scope name of the CLIENT spans {@link createWritFetch} starts. @default '@writ/otel' */
   tracerName: '@writ/otel',
 });

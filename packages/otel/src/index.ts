@@ -6,7 +6,7 @@
  * @packageDocumentation
  * @module @writ/otel
  */
-export { DEFAULTS } from './defaults.js';
+export { OTEL_DEFAULTS } from './defaults.js';
 export type { TraceExporterName } from './environment.js';
 export {
   type InstrumentationOption,

@@ -53,11 +53,11 @@ async function inTool<T>(call: () => Promise<T>) {
       return 'done';
     },
   });
-  const attribution = await writ.task({ requester: ALICE, agent: 'support' }, async (task) => {
+  const { attribution, taskToken } = await writ.task({ requester: ALICE, agent: 'support' }, async (task) => {
     await fetchTool.execute({});
-    return task.attribution;
+    return { attribution: task.attribution, taskToken: task.credential?.token };
   });
-  return { attribution, credentials, result: result as T };
+  return { attribution, credentials, taskToken, result: result as T };
 }
 
 const header = (name: string, index = 0) => {
@@ -105,17 +105,19 @@ describe('createWritFetch inside a tool call', () => {
     expect(client?.status.code).toBe(SpanStatusCode.UNSET);
   });
 
-  it('sends the task token in Txn-Token only when taskToken: true', async () => {
+  it('sends a credential for its audience in Txn-Token (never the task token), and nothing without one', async () => {
     await traced();
-    const withToken = createWritFetch({ taskToken: true });
-    const { credentials } = await inTool(async () => {
-      await withToken(`${server.url}/with`);
+    const toPayments = createWritFetch({ audience: 'https://payments.internal' });
+    const { credentials, taskToken } = await inTool(async () => {
+      await toPayments(`${server.url}/with`);
       await writFetch(`${server.url}/without`);
     });
-    const token = header('txn-token', 0);
-    expect(token).toBeDefined();
-    // The token is the task credential the broker issued (and revoked when the task ended).
-    expect(credentials.issued.map((c) => c.token)).toContain(token);
+    const sent = header('txn-token', 0);
+    expect(sent).toBeDefined();
+    // issued by the task's broker for that audience, and not the task token
+    const issued = credentials.issued.find((c) => c.token === sent);
+    expect(issued?.audience).toBe('https://payments.internal');
+    expect(sent).not.toBe(taskToken);
     expect(header('txn-token', 1)).toBeUndefined();
     expect(header('traceparent', 1)).toBeDefined();
   });
@@ -250,7 +252,8 @@ describe('createWritFetch options', () => {
       }
       throw new Error('expected createWritFetch to throw');
     };
-    expect(bad({ taskToken: 'yes' })).toMatch(/createWritFetch: options\.taskToken/);
+    expect(bad({ audience: 42 })).toMatch(/createWritFetch: options\.audience/);
+    expect(bad({ taskToken: true })).toMatch(/unknown option\(s\) "taskToken"/);
     expect(bad({ fetch: 'https://example.com' })).toMatch(/options\.fetch: must be a fetch function/);
     expect(bad({ spanName: '' })).toMatch(/options\.spanName/);
     expect(bad({ retries: 3 })).toMatch(/unknown option\(s\) "retries"/);

@@ -1,10 +1,10 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { injectContext } from '@writ/core';
-import { activeContext, runInContext } from '@writ/core/adapter';
+import { activeContext, hopCredential, runInContext } from '@writ/core/adapter';
 import { type FetchLike, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
-import { DEFAULTS } from './defaults.js';
+import { OTEL_DEFAULTS } from './defaults.js';
 import { VERSION } from './version.js';
 
 /**
@@ -12,7 +12,7 @@ import { VERSION } from './version.js';
  *
  * @example
  * ```ts
- * const billingFetch: WritFetch = createWritFetch({ taskToken: true });
+ * const billingFetch: WritFetch = createWritFetch({ audience: 'https://billing.internal' });
  * const invoice = await billingFetch(new Request('https://billing.internal/invoices/7'));
  * ```
  */
@@ -35,11 +35,11 @@ export interface WritFetchRequestInfo {
 }
 
 /**
- * Options of {@link createWritFetch}. Every field is optional; see {@link DEFAULTS}.
+ * Options of {@link createWritFetch}. Every field is optional; see {@link OTEL_DEFAULTS}.
  *
  * @example
  * ```ts
- * const options: CreateWritFetchOptions = { fetch: undiciFetch, taskToken: true, spanName: 'payments call' };
+ * const options: CreateWritFetchOptions = { fetch: undiciFetch, audience: 'https://payments.internal', spanName: 'payments call' };
  * const paymentsFetch = createWritFetch(options);
  * ```
  */
@@ -47,14 +47,16 @@ export interface CreateWritFetchOptions {
   /** The fetch that sends the request. @default globalThis.fetch */
   fetch?: FetchLike;
   /**
-   * Also send the active task's token in the `Txn-Token` header. Only for services that verify it
-   * (`verifyTaskToken`): the token is a bearer credential, so use a separate fetch per trusted destination.
-   * @default DEFAULTS.taskToken (false)
+   * The receiving service's audience (its resource URI): each request inside a task carries, in the
+   * `Txn-Token` header, a credential issued for that audience (`hopCredential`: the tool call's own when it
+   * is for that audience, else one the task's broker mints or exchanges, revoked with the task's run).
+   * The task token itself never leaves this process. Use one fetch per destination. @default none: no
+   * credential is sent
    */
-  taskToken?: boolean;
+  audience?: string | URL;
   /** Name of the CLIENT span, or a function building it. @default `HTTP <method>` */
   spanName?: string | ((request: WritFetchRequestInfo) => string);
-  /** Tracer for the CLIENT spans. @default trace.getTracer(DEFAULTS.tracerName, VERSION) at each call */
+  /** Tracer for the CLIENT spans. @default trace.getTracer(OTEL_DEFAULTS.tracerName, VERSION) at each call */
   tracer?: Tracer;
 }
 
@@ -62,7 +64,7 @@ const optionsSchema = z.strictObject({
   fetch: z
     .custom<FetchLike>((v) => typeof v === 'function', { message: 'must be a fetch function' })
     .optional(),
-  taskToken: z.boolean().optional(),
+  audience: z.union([z.string().min(1), z.instanceof(URL)]).optional(),
   spanName: z
     .custom<string | ((request: WritFetchRequestInfo) => string)>(
       (v) => typeof v === 'function' || (typeof v === 'string' && v.length > 0 && v.length <= 256),
@@ -98,14 +100,14 @@ const REDACTED = 'REDACTED';
  * (`HTTP <method>`, child of the active span, usually the tool's `execute_tool` span) with
  * `http.request.method`, `url.full` (credentials and query values redacted), `server.address`,
  * `server.port` and `http.response.status_code`; the request carries `traceparent`/`tracestate` and W3C
- * `baggage` with the correlation id and, when `taskToken: true`, the task token in `Txn-Token`. Headers
+ * `baggage` with the correlation id and, with `audience`, a credential for that service in `Txn-Token`. Headers
  * are written to a copy: the caller's `init` and `Headers` are never touched. Network failures are
  * recorded on the span and rethrown; HTTP error statuses mark the span as failed and are returned as
  * usual. Nested auto-instrumentation of the same request (undici) is suppressed to avoid duplicate spans.
  *
  * @example
  * ```ts
- * const paymentsFetch = createWritFetch({ taskToken: true });
+ * const paymentsFetch = createWritFetch({ audience: 'https://payments.internal' });
  * const refund = writ.tool({ name: 'refund_order', input, risk: 'high', execute: async (args) => {
  *   const res = await paymentsFetch('https://payments.internal/refunds', { method: 'POST', body: JSON.stringify(args) });
  *   return res.json();
@@ -114,7 +116,7 @@ const REDACTED = 'REDACTED';
  */
 export function createWritFetch(options?: CreateWritFetchOptions): WritFetch {
   const parsed = validateOptions(optionsSchema, options, 'createWritFetch');
-  const taskToken = parsed.taskToken ?? DEFAULTS.taskToken;
+  const audience = parsed.audience === undefined ? undefined : String(parsed.audience);
   const { spanName, tracer } = parsed;
   const send: FetchLike = parsed.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
@@ -142,14 +144,16 @@ export function createWritFetch(options?: CreateWritFetchOptions): WritFetch {
       if (port !== undefined) attributes['server.port'] = port;
     }
 
+    // the hop's credential first: a broker refusal sends nothing (and starts no span)
+    const credential = audience === undefined ? undefined : await hopCredential(audience);
     const parent = activeContext();
-    const span = (tracer ?? trace.getTracer(DEFAULTS.tracerName, VERSION)).startSpan(
+    const span = (tracer ?? trace.getTracer(OTEL_DEFAULTS.tracerName, VERSION)).startSpan(
       name,
       { kind: SpanKind.CLIENT, attributes },
       parent,
     );
     const ctx = trace.setSpan(parent, span);
-    injectContext(request.init.headers, { context: ctx, taskToken });
+    injectContext(request.init.headers, { context: ctx, credential });
     try {
       const response = await runInContext(suppressTracing(ctx), () => send(request.url, request.init));
       span.setAttribute('http.response.status_code', response.status);
