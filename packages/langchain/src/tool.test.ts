@@ -177,7 +177,10 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     }
     // the call approved first ran, then was replayed when the node ran again for the second answer
     const [firstAsked, secondAsked] = asked.map((a) => a.toolCallId);
-    expect(of(records, 'outcome', firstAsked ?? '').map((r) => r.outcome?.status)).toEqual(['ok', 'replayed']);
+    expect(of(records, 'outcome', firstAsked ?? '').map((r) => r.outcome?.status)).toEqual([
+      'ok',
+      'replayed',
+    ]);
     expect(of(records, 'outcome', secondAsked ?? '').map((r) => r.outcome?.status)).toEqual(['ok']);
   });
 
