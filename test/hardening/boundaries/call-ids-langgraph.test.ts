@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { getToolContext } from 'writ';
 import { z } from 'zod';
 import { attack } from './attacks.js';
-import { ALICE, BOB, instance } from './support.js';
+import { ALICE, asUser, BOB, instance } from './support.js';
 
 describe('LangGraph approvals across users', () => {
   it(
@@ -47,14 +47,9 @@ describe('LangGraph approvals across users', () => {
         middleware: [writMiddleware({ writ, defaults: { risk: 'high' } })],
         checkpointer: new MemorySaver(),
       });
-      const user = (requester: string, resume?: string) => ({
-        requester,
-        agent: 'support',
-        ...(resume === undefined ? {} : { resume }),
-      });
       const thread = (id: string) => ({ configurable: { thread_id: id } });
       const asked = async (requester: string, threadId: string): Promise<WritApprovalRequest> => {
-        const paused = await writ.task(user(requester), () =>
+        const paused = await writ.task(asUser(requester), () =>
           agent.invoke({ messages: [{ role: 'user', content: 'Refund 30 on order 42' }] }, thread(threadId)),
         );
         const [request] = (paused.__interrupt__ ?? []).map((i) => i.value).filter(isWritApprovalRequest);
@@ -62,7 +57,7 @@ describe('LangGraph approvals across users', () => {
         return request;
       };
       const answer = (requester: string, request: WritApprovalRequest, threadId: string) =>
-        writ.task(user(requester, request.taskId), () =>
+        writ.task(asUser(requester, request.taskId), () =>
           agent.invoke(
             new Command({ resume: { approved: true, toolCallId: request.toolCallId } }),
             thread(threadId),

@@ -12,7 +12,7 @@ import { getToolContext } from 'writ';
 import { z } from 'zod';
 import { scriptedModel } from '../../../examples/mastra/src/scripted-model.js';
 import { attack } from './attacks.js';
-import { ALICE, BOB, instance } from './support.js';
+import { ALICE, asUser, BOB, instance } from './support.js';
 
 describe('Mastra approvals across users', () => {
   it(
@@ -50,11 +50,6 @@ describe('Mastra approvals across users', () => {
       const agent = new Mastra({ agents: { support }, storage: new InMemoryStore(), logger: false }).getAgent(
         'support',
       );
-      const user = (requester: string, resume?: string) => ({
-        requester,
-        agent: 'support',
-        ...(resume === undefined ? {} : { resume }),
-      });
       const memoryOf = (who: string) => ({ thread: `${who}-ticket`, resource: who });
       /** Reads a run to its end; the Writ approval request it suspended with, if any. */
       const drain = async (stream: Awaited<ReturnType<typeof agent.stream>>) => {
@@ -66,7 +61,7 @@ describe('Mastra approvals across users', () => {
         return request;
       };
       const asks = async (requester: string, who: string) =>
-        writ.task(user(requester), async () => {
+        writ.task(asUser(requester), async () => {
           const stream = await agent.stream('Refund 30 on order 42', { memory: memoryOf(who) });
           const request = await drain(stream);
           if (request === undefined) throw new Error('the run did not suspend for approval');
@@ -82,11 +77,11 @@ describe('Mastra approvals across users', () => {
       expect(bob.request.taskId).not.toBe(alice.request.taskId);
 
       // bob approves his own call, in his task: it runs for bob
-      await writ.task(user(BOB, bob.request.taskId), () => approve(bob.runId, 'bob'));
+      await writ.task(asUser(BOB, bob.request.taskId), () => approve(bob.runId, 'bob'));
       expect(ran).toEqual(['bob@example.com']);
 
       // bob resumes alice's suspended run (he learnt its run id), under alice's task id: refused
-      await writ.task(user(BOB, alice.request.taskId), () => approve(alice.runId, 'alice'));
+      await writ.task(asUser(BOB, alice.request.taskId), () => approve(alice.runId, 'alice'));
       expect(ran).toEqual(['bob@example.com']);
       const attempt = ofTask('decision', alice.request.taskId).filter(
         (e) => e.requester?.id === 'bob@example.com',

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { getToolContext } from 'writ';
 import { z } from 'zod';
 import { attack } from './attacks.js';
-import { ALICE, BOB, instance, MARIA } from './support.js';
+import { ALICE, asUser, BOB, instance, MARIA } from './support.js';
 
 beforeAll(() => {
   setTraceProcessors([]);
@@ -47,14 +47,9 @@ describe('OpenAI Agents approvals across users', () => {
         new Agent({ name: 'support', instructions: 'Help.', model, tools: [refundOrder] }),
         { writ, defaults: { risk: 'high' } },
       );
-      const user = (requester: string, resume?: string) => ({
-        requester,
-        agent: 'support',
-        ...(resume === undefined ? {} : { resume }),
-      });
       /** Request 1 of a user: the run stops for approval; the state and the task id are stored. */
       const asks = (requester: string) =>
-        writ.task(user(requester), async (task) => {
+        writ.task(asUser(requester), async (task) => {
           const result = await run(agent, 'Refund 30 on order 42');
           expect(result.interruptions.map((i) => i.name)).toEqual(['refund_order']);
           return { state: result.state.toString(), taskId: task.attribution.taskId };
@@ -64,19 +59,19 @@ describe('OpenAI Agents approvals across users', () => {
 
       // alice's lead approves in the back office, naming herself; the approved state is stored for a
       // worker to resume
-      const approved = await writ.task(user(ALICE, alice.taskId), async () => {
+      const approved = await writ.task(asUser(ALICE, alice.taskId), async () => {
         const state = await RunState.fromString(agent, alice.state);
         for (const item of state.getInterruptions()) approveCall(state, item, { approver: MARIA });
         return state.toString();
       });
       // meanwhile bob approves his own call (the SDK's plain approve: the approver is bob) and resumes
-      await writ.task(user(BOB, bob.taskId), async () => {
+      await writ.task(asUser(BOB, bob.taskId), async () => {
         const state = await RunState.fromString(agent, bob.state);
         for (const item of state.getInterruptions()) state.approve(item);
         await run(agent, state);
       });
       // the worker resumes alice's approved run
-      await writ.task(user(ALICE, alice.taskId), async () =>
+      await writ.task(asUser(ALICE, alice.taskId), async () =>
         run(agent, await RunState.fromString(agent, approved)),
       );
       expect(ran).toEqual(['bob@example.com', 'alice@example.com']);

@@ -1,6 +1,6 @@
 // Shared set-up of the trust-boundary attacks: a Writ instance on the in-memory pieces users get from
 // @writ/core/testing, with two verified users, and helpers to read what it recorded.
-import { createWrit, type Principal, type Writ, type WritOptions } from '@writ/core';
+import { createWrit, type Principal, type TaskOptions, type Writ, type WritOptions } from '@writ/core';
 import type { AuditEvent } from '@writ/core/plugin';
 import {
   createInMemoryAuditSink,
@@ -47,4 +47,12 @@ export function instance(options: { rules?: PolicyRule[]; writ?: WritOptions } =
   const ofTask = <K extends AuditEvent['kind']>(kind: K, taskId: string) =>
     audit.ofKind(kind).filter((e) => e.taskId === taskId);
   return { writ, audit, credentials, ofTask };
+}
+
+/**
+ * The task options of a user's request to the `support` agent; `resume` continues the task that asked
+ * (the request that carries the answer to an approval).
+ */
+export function asUser(requester: string, resume?: string): TaskOptions {
+  return { requester, agent: 'support', ...(resume === undefined ? {} : { resume }) };
 }
