@@ -68,6 +68,7 @@ interface StoredRecord {
   outcome?: { status: string };
   approval?: { approved: boolean; approver: { id: string } };
   requester?: { id: string; assurance: string };
+  resumed?: true;
 }
 
 describe('docs/guides/ai-sdk.md, run as written', () => {
@@ -99,8 +100,12 @@ describe('docs/guides/ai-sdk.md, run as written', () => {
     expect(records.filter((r) => r.kind === 'outcome').map((r) => r.outcome?.status)).toEqual(['ok', 'ok']);
     for (const r of decisions)
       expect(r.requester).toMatchObject({ id: 'alice@example.com', assurance: 'verified' });
-    // two requests of the conversation, two tasks
-    expect(new Set(records.filter((r) => r.kind === 'task-start').map((r) => r.taskId)).size).toBe(2);
+    // two requests of the conversation, one task: the second continues the one that asked
+    const starts = records.filter((r) => r.kind === 'task-start');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatchObject({ taskId: starts[0]?.taskId, resumed: true });
+    for (const r of [...decisions, ...records.filter((r) => r.kind === 'outcome')])
+      expect(r.taskId).toBe(starts[0]?.taskId);
 
     const [verify] = runShell(dir, ['npx writ verify .writ/audit'], {});
     expect(verify?.status, verify?.stderr).toBe(0);

@@ -92,45 +92,50 @@ export async function runSupportAgent(options: { dir: string; approve?: boolean 
   // For local development the embedded authority signs users in; in production pass the user's OIDC token.
   const aliceToken = await localIdentity?.issueRequesterToken({ sub: 'alice@example.com', name: 'Alice' });
   const ask = 'Order 42 arrived damaged: please refund 250 and close my account.';
-  const taskId = await writ.task(
-    { requester: aliceToken, agent: 'support-bot', intent: ask, scope: ['orders:*'] },
-    async (task) => {
-      say(`alice: ${ask}`);
-      const messages: ModelMessage[] = [{ role: 'user', content: ask }];
-      const first = await generateText({ ...settings, messages });
-      for (const step of first.steps) describeStep(step, say);
-      messages.push(...first.responseMessages);
+  const ticket = { requester: aliceToken, agent: 'support-bot', intent: ask, scope: ['orders:*'] };
+  const messages: ModelMessage[] = [{ role: 'user', content: ask }];
 
-      // The approval request goes to a human; the answer is a tool-approval-response, then call again.
-      const request = first.content.find((p) => p.type === 'tool-approval-request' && p.isAutomatic !== true);
-      if (request?.type === 'tool-approval-request') {
-        say(
-          `${maria.id} ${approve ? 'approves' : 'declines'} ${request.toolCall.toolName} (${request.approvalId})`,
-        );
-        messages.push({
-          role: 'tool',
-          content: [
-            {
-              type: 'tool-approval-response',
-              approvalId: request.approvalId,
-              approved: approve,
-              ...(approve ? {} : { reason: 'Refunds over 200 go through the returns desk' }),
-            },
-          ],
-        });
-        const second = await generateText({
-          ...settings,
-          messages,
-          // the approved call runs first, before the model's next step: report it as it ends
-          onToolExecutionEnd: ({ toolCall, toolOutput }) => {
-            say(`  ${toolCall.toolName}${JSON.stringify(toolCall.input)} → ${outcome(toolOutput)}`);
-          },
-        });
-        for (const step of second.steps) describeStep(step, say);
-      }
-      return task.attribution.taskId;
-    },
-  );
+  // Request 1: the model's first turns, in a task of their own. The application keeps the task id with
+  // the conversation: the AI SDK's approval request cannot carry it, and the answer must continue it.
+  const { first, taskId } = await writ.task(ticket, async (task) => {
+    say(`alice: ${ask}`);
+    const first = await generateText({ ...settings, messages });
+    for (const step of first.steps) describeStep(step, say);
+    return { first, taskId: task.attribution.taskId };
+  });
+  messages.push(...first.responseMessages);
+
+  // The approval request goes to a human; the answer is a tool-approval-response, then call again.
+  const request = first.content.find((p) => p.type === 'tool-approval-request' && p.isAutomatic !== true);
+  if (request?.type === 'tool-approval-request') {
+    say(
+      `${maria.id} ${approve ? 'approves' : 'declines'} ${request.toolCall.toolName} (${request.approvalId})`,
+    );
+    messages.push({
+      role: 'tool',
+      content: [
+        {
+          type: 'tool-approval-response',
+          approvalId: request.approvalId,
+          approved: approve,
+          ...(approve ? {} : { reason: 'Refunds over 200 go through the returns desk' }),
+        },
+      ],
+    });
+    // Request 2 continues the task that asked (`resume`): an approval binds one call of one task of one
+    // requester. In any other task the answer would be refused and the refund judged afresh.
+    await writ.task({ ...ticket, resume: taskId }, async () => {
+      const second = await generateText({
+        ...settings,
+        messages,
+        // the approved call runs first, before the model's next step: report it as it ends
+        onToolExecutionEnd: ({ toolCall, toolOutput }) => {
+          say(`  ${toolCall.toolName}${JSON.stringify(toolCall.input)} → ${outcome(toolOutput)}`);
+        },
+      });
+      for (const step of second.steps) describeStep(step, say);
+    });
+  }
   await writ.close();
   return { transcript, taskId, auditDir: fileAudit?.dir ?? '', verifierKey: fileAudit?.verifierKey ?? '' };
 }

@@ -36,9 +36,10 @@ describe('the LangChain example (docs/guides/langchain.md)', () => {
           ok: true,
         },
       );
-      // both requests of the ticket (the first, and the resume) share the correlation id
+      // both requests of the ticket (the first, and the resume) are one task: the approval request
+      // named it, and the resume continued it
       const tasks = await explainLog(result.auditDir, { correlationId: result.correlationId });
-      expect(tasks).toHaveLength(2);
+      expect(tasks.map((t) => t.taskId)).toEqual([result.approvalRequest.taskId]);
       const calls = tasks.map((t) =>
         t.calls.map((c) => [c.tool, c.decision.effect, c.outcome?.status]).sort(),
       );
@@ -46,8 +47,8 @@ describe('the LangChain example (docs/guides/langchain.md)', () => {
         [
           ['delete_customer', 'deny', 'refused'],
           ['lookup_order', 'allow', 'ok'],
+          ['refund_order', 'approval_required', 'ok'],
         ],
-        [['refund_order', 'approval_required', 'ok']],
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -100,7 +100,9 @@ export async function runRefundDesk(options: {
 
   const correlationId = 'ticket-42';
   const thread = { configurable: { thread_id: correlationId } };
-  const asAlice = <T>(fn: () => Promise<T>) =>
+  // Each request of alice's runs in a Writ task; the request that answers an approval continues the
+  // task that asked (`resume`): an approval binds one call of one task of one requester.
+  const asAlice = <T>(fn: () => Promise<T>, resume?: string) =>
     writ.task(
       {
         requester: aliceToken,
@@ -108,6 +110,7 @@ export async function runRefundDesk(options: {
         intent: 'Refund 30 on order 42 and delete customer cus_7',
         scope: ['orders:*'],
         correlationId,
+        ...(resume === undefined ? {} : { resume }),
       },
       fn,
     );
@@ -146,14 +149,19 @@ export async function runRefundDesk(options: {
     `           ${approvalRequest.tool} ${JSON.stringify(approvalRequest.args)}, answer by ${new Date(approvalRequest.expiresAt).toISOString()}`,
   );
 
-  // 2. Maria, the support lead, approves in your approval UI; the thread continues where it paused.
+  // 2. Maria, the support lead, approves in your approval UI; the thread continues where it paused, in
+  //    the task that asked (the request names it). In any other task the answer would be refused and
+  //    the refund judged afresh.
   const answer: WritApprovalAnswer = {
     approved: true,
     approver: { id: 'maria@example.com', name: 'Maria (support lead)' },
     toolCallId: approvalRequest.toolCallId,
   };
   print('maria  : approved');
-  const second = await asAlice(() => agent.invoke(new Command({ resume: answer }), thread));
+  const second = await asAlice(
+    () => agent.invoke(new Command({ resume: answer }), thread),
+    approvalRequest.taskId,
+  );
   show(second.messages.slice(first.messages.length)); // what happened after the pause
   const last = second.messages.at(-1);
   await writ.close();

@@ -3,7 +3,8 @@
 // alice asks the agent to refund the damaged item on order 42 and to close her account. The model
 // looks the order up (read-only: allowed), tries to delete the customer (destructive and outside the
 // task's scope: denied, and the model is told so), and refunds the order (high risk: Writ suspends the
-// run for a human approval; Maria approves it through Mastra's resume; the refund runs once).
+// run for a human approval; Maria approves it through Mastra's resume, in a later request that
+// continues alice's task; the refund runs once).
 import { Agent } from '@mastra/core/agent';
 import { Mastra } from '@mastra/core/mastra';
 import { InMemoryStore } from '@mastra/core/storage';
@@ -94,53 +95,57 @@ export async function runSupportDesk(options: {
   const memory = { thread: 'ticket-1042', resource: 'alice@example.com' };
   const request = 'Refund the damaged item on order 42 and close my account.';
 
-  const { taskId, answer } = await writ.task(
-    { requester: aliceToken, agent: 'support-bot', intent: request, scope: ['orders:*'] },
-    async (task) => {
-      print(`alice: ${request}`);
-      let pending: { toolCallId: string; request: WritApprovalRequest } | undefined;
-      let answer = '';
-      const show = async (stream: Awaited<ReturnType<typeof support.stream>>) => {
-        for await (const chunk of stream.fullStream) {
-          if (chunk.type === 'tool-call') {
-            print(`  model calls ${chunk.payload.toolName} ${JSON.stringify(chunk.payload.args)}`);
-          } else if (chunk.type === 'tool-result') {
-            print(`    ran: ${JSON.stringify(chunk.payload.result)}`);
-          } else if (chunk.type === 'tool-error') {
-            const error = chunk.payload.error;
-            print(
-              `    refused; the model is told: ${error instanceof Error ? error.message : String(error)}`,
-            );
-          } else if (chunk.type === 'tool-call-suspended') {
-            const payload = chunk.payload.suspendPayload;
-            if (isWritApprovalRequest(payload)) {
-              pending = { toolCallId: chunk.payload.toolCallId, request: payload };
-              print(`    suspended: ${payload.message}`);
-            }
-          } else if (chunk.type === 'text-delta') {
-            answer += chunk.payload.text;
-          }
-        }
-      };
+  const ticket = { requester: aliceToken, agent: 'support-bot', intent: request, scope: ['orders:*'] };
 
-      const first = await support.stream(request, { memory });
-      await show(first);
-      const approval = pending;
-      if (approval !== undefined) {
-        // The approver sees exactly what will run; her answer is bound to it (bindingHash).
-        print(
-          `maria approves ${approval.request.tool} ${JSON.stringify(approval.request.args)} (${approval.request.bindingHash.slice(0, 19)}…)`,
-        );
-        const resumed = await support.resumeStream(
-          { approved: true, approver: { id: 'maria@example.com', name: 'Maria (support lead)' } },
-          { runId: first.runId, toolCallId: approval.toolCallId, memory },
-        );
-        await show(resumed);
+  let pending: { toolCallId: string; request: WritApprovalRequest } | undefined;
+  let answer = '';
+  const show = async (stream: Awaited<ReturnType<typeof support.stream>>) => {
+    for await (const chunk of stream.fullStream) {
+      if (chunk.type === 'tool-call') {
+        print(`  model calls ${chunk.payload.toolName} ${JSON.stringify(chunk.payload.args)}`);
+      } else if (chunk.type === 'tool-result') {
+        print(`    ran: ${JSON.stringify(chunk.payload.result)}`);
+      } else if (chunk.type === 'tool-error') {
+        const error = chunk.payload.error;
+        print(`    refused; the model is told: ${error instanceof Error ? error.message : String(error)}`);
+      } else if (chunk.type === 'tool-call-suspended') {
+        const payload = chunk.payload.suspendPayload;
+        if (isWritApprovalRequest(payload)) {
+          pending = { toolCallId: chunk.payload.toolCallId, request: payload };
+          print(`    suspended: ${payload.message}`);
+        }
+      } else if (chunk.type === 'text-delta') {
+        answer += chunk.payload.text;
       }
-      print(`agent: ${answer}`);
-      return { taskId: task.attribution.taskId, answer };
-    },
-  );
+    }
+  };
+
+  // Request 1: alice's message, in a task of its own.
+  const { taskId, runId } = await writ.task(ticket, async (task) => {
+    print(`alice: ${request}`);
+    const first = await support.stream(request, { memory });
+    await show(first);
+    return { taskId: task.attribution.taskId, runId: first.runId };
+  });
+
+  // Request 2: Maria's answer. It continues the task the approval request names (`resume`): an approval
+  // binds one call of one task of one requester; in any other task it would be refused and the refund
+  // judged afresh.
+  const approval = pending as { toolCallId: string; request: WritApprovalRequest } | undefined;
+  if (approval !== undefined) {
+    await writ.task({ ...ticket, resume: approval.request.taskId }, async () => {
+      // The approver sees exactly what will run; her answer is bound to it (bindingHash).
+      print(
+        `maria approves ${approval.request.tool} ${JSON.stringify(approval.request.args)} (${approval.request.bindingHash.slice(0, 19)}…)`,
+      );
+      const resumed = await support.resumeStream(
+        { approved: true, approver: { id: 'maria@example.com', name: 'Maria (support lead)' } },
+        { runId, toolCallId: approval.toolCallId, memory },
+      );
+      await show(resumed);
+    });
+  }
+  print(`agent: ${answer}`);
   await writ.close();
   return { taskId, answer, auditDir: fileAudit?.dir ?? '', verifierKey: fileAudit?.verifierKey ?? '' };
 }

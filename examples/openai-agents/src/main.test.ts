@@ -36,13 +36,15 @@ describe('the OpenAI Agents SDK example (docs/guides/openai-agents.md)', () => {
           ok: true,
         },
       );
+      // the interrupted run and its resume are one task: the resume continued the task that asked
       const tasks = await explainLog(result.auditDir, { correlationId: result.correlationId });
+      expect(tasks.map((t) => t.taskId)).toEqual([result.taskId]);
       expect(tasks.map((t) => t.calls.map((c) => [c.tool, c.decision?.effect, c.outcome?.status]))).toEqual([
         [
           ['lookup_order', 'allow', 'ok'],
           ['delete_customer', 'deny', 'refused'],
+          ['refund_order', 'approval_required', 'ok'],
         ],
-        [['refund_order', 'approval_required', 'ok']],
       ]);
       expect(tasks[0]?.requester).toMatchObject({ id: 'alice@example.com', assurance: 'verified' });
     } finally {

@@ -4,7 +4,8 @@
 // alice reports a damaged item. The agent looks the order up (read-only: allowed), tries to delete the
 // customer (outside the task's scope: denied; the model reads the refusal and carries on) and refunds
 // the order (high risk: the run stops at the SDK's own approval interruption). The state is serialised
-// as an app would store it; Maria approves; the run resumes from the stored string and the refund runs.
+// as an app would store it, beside the Writ task id; Maria approves; the run resumes from the stored
+// string, in the task that asked, and the refund runs.
 import { Agent, RunState, run, setTraceProcessors, setTracingDisabled, tool } from '@openai/agents';
 import { assistantMessage, functionCall, ScriptedModel } from '@openai/agents/testing';
 import { approveCall, withWrit } from '@writ/openai-agents';
@@ -19,8 +20,8 @@ const maria = {
 };
 
 export interface SupportDeskResult {
+  /** The one task of both requests (the interrupted run and its resume, which continues it). */
   readonly taskId: string;
-  /** Shared by both requests (the interrupted run and its resume). */
   readonly correlationId: string;
   /** What the tools actually did. */
   readonly executed: readonly string[];
@@ -113,19 +114,21 @@ export async function runSupportDesk(options: { dir: string }): Promise<SupportD
   const aliceToken = await localIdentity?.issueRequesterToken({ sub: 'alice@example.com' });
   const ticket = { requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] };
 
-  // Request 1: alice writes in. The run stops when the refund needs approval; the app stores the state.
+  // Request 1: alice writes in. The run stops when the refund needs approval; the app stores the state
+  // and, beside it, the Writ task id (the SDK's approval item cannot carry it).
   const first = await writ.task({ ...ticket, intent: 'Order 42 arrived damaged' }, async (task) => ({
     taskId: task.attribution.taskId,
     correlationId: task.attribution.correlationId,
     result: await run(agent, 'Order 42 arrived damaged, can I get a refund?'),
   }));
   const [pending] = first.result.interruptions;
-  const stored = first.result.state.toString();
+  const stored = { state: first.result.state.toString(), taskId: first.taskId };
 
-  // Request 2: Maria approves in the back office; the run resumes from the stored string, in a task that
-  // continues the conversation's correlation id.
-  const resumed = await writ.task({ ...ticket, correlationId: first.correlationId }, async () => {
-    const state = await RunState.fromString(agent, stored);
+  // Request 2: Maria approves in the back office; the run resumes from the stored string, in the task
+  // that asked (`resume`): an approval binds one call of one task of one requester. In any other task
+  // the approval would be refused and the refund judged afresh.
+  const resumed = await writ.task({ ...ticket, resume: stored.taskId }, async () => {
+    const state = await RunState.fromString(agent, stored.state);
     for (const item of state.getInterruptions()) approveCall(state, item, { approver: maria });
     return run(agent, state);
   });
@@ -146,7 +149,7 @@ export async function runSupportDesk(options: { dir: string }): Promise<SupportD
     executed,
     modelReadAfterDeny,
     interrupted: { tool: pending?.name, args: pending?.arguments },
-    storedStateChars: stored.length,
+    storedStateChars: stored.state.length,
     finalOutput: resumed.finalOutput,
     auditDir: fileAudit?.dir ?? '',
     verifierKey: fileAudit?.verifierKey ?? '',

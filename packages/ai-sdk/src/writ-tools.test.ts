@@ -68,28 +68,35 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
     ]);
     const toolApproval = writToolApproval();
     const user: ModelMessage[] = [{ role: 'user', content: 'Refund 250 on order 42 and close my account' }];
+    const ticket = { requester: env.aliceToken, agent: 'support-bot', scope: SCOPE };
 
-    const { first, second, approvalId } = await inRequest(() =>
-      env.writ.task({ requester: env.aliceToken, agent: 'support-bot', scope: SCOPE }, async () => {
-        const first = await generateText({
+    // request 1: the run stops at the approval request; the application keeps the task id with the chat
+    const { first, taskId } = await inRequest(() =>
+      env.writ.task(ticket, async (task) => ({
+        first: await generateText({
           model,
           tools,
           toolApproval,
           messages: user,
           stopWhen: isStepCount(5),
-        });
-        // the human approves through the AI SDK's own flow: a tool-approval-response, then call again
-        const { messages, approvalId } = answerApproval(user, first, true);
-        const second = await generateText({
+        }),
+        taskId: task.attribution.taskId,
+      })),
+    );
+    // request 2: the human approves through the AI SDK's own flow (a tool-approval-response, then call
+    // again), in a request that continues the task that asked
+    const { messages, approvalId } = answerApproval(user, first, true);
+    const second = await inRequest(() =>
+      env.writ.task({ ...ticket, resume: taskId }, () =>
+        generateText({
           model,
           tools,
           toolApproval,
           messages,
           stopWhen: isStepCount(5),
           onStart: recordApprovalDenials,
-        });
-        return { first, second, approvalId };
-      }),
+        }),
+      ),
     );
 
     // step 2's prompt: the lookup result, and the refusal as the AI SDK's execution-denied tool result
@@ -139,15 +146,25 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
         approver: { id: 'alice@example.com', kind: 'human', assurance: 'verified' },
       },
     });
-    // the approval is bound to this tool, these arguments, this agent and this decision
+    // the approval is bound to this call of this task of this requester, this agent and this decision
+    expect(refund.taskId).toBe(taskId);
+    expect(refund.requester).toMatchObject({ id: 'alice@example.com', issuer: expect.any(String) });
     expect(approval?.approval.bindingHash).toBe(
       approvalBindingHash({
         tool: 'refund_order',
         argsDigest: refund.call.argsDigest,
         agent: 'spiffe://writ.local/agent/support-bot',
         decisionId: refund.decision.decisionId,
+        taskId,
+        requester: { id: 'alice@example.com', issuer: refund.requester.issuer },
+        callId: 'call-3',
       }),
     );
+    // one task, continued: two task-starts with its id, the second `resumed`
+    expect(byKind(records, 'task-start').map((r) => [r.taskId, r.resumed])).toEqual([
+      [taskId, undefined],
+      [taskId, true],
+    ]);
     expect(refund.approval.bindingHash).toBe(approval?.approval.bindingHash);
     expect(
       byKind(records, 'outcome').map((o) => [o.call.name, o.outcome.status, o.outcome.errorCode]),
@@ -186,15 +203,17 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
     ]);
     const user: ModelMessage[] = [{ role: 'user', content: 'Refund 900 on order 42' }];
 
-    const { recordsBefore, approvalId } = await inRequest(() =>
-      env.writ.task({ requester: env.aliceToken, agent: 'support-bot', scope: SCOPE }, async () => {
-        const first = await generateText({ model, tools, toolApproval: writToolApproval(), messages: user });
-        const { messages, approvalId } = answerApproval(
-          user,
-          first,
-          false,
-          'Refunds over 500 need a manager',
-        );
+    const ticket = { requester: env.aliceToken, agent: 'support-bot', scope: SCOPE };
+    const { first, taskId } = await inRequest(() =>
+      env.writ.task(ticket, async (task) => ({
+        first: await generateText({ model, tools, toolApproval: writToolApproval(), messages: user }),
+        taskId: task.attribution.taskId,
+      })),
+    );
+    const { messages, approvalId } = answerApproval(user, first, false, 'Refunds over 500 need a manager');
+    // the answer comes with the next request, which continues the task that asked
+    const recordsBefore = await inRequest(() =>
+      env.writ.task({ ...ticket, resume: taskId }, async () => {
         await generateText({
           model,
           tools,
@@ -204,7 +223,7 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
         });
         const recordsBefore = callRecords(await env.records()).length;
         await recordApprovalDenials({ messages, tools }); // already recorded by onStart: nothing new
-        return { recordsBefore, approvalId };
+        return recordsBefore;
       }),
     );
 
@@ -254,15 +273,27 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
       text('Refunded (retry).'),
     ]);
     const user: ModelMessage[] = [{ role: 'user', content: 'Refund 250 on order 42' }];
-    await env.writ.task({ requester: env.aliceToken, agent: 'support-bot', scope: SCOPE }, async () => {
-      const first = await generateText({ model, tools, toolApproval: writToolApproval(), messages: user });
-      const { messages } = answerApproval(user, first, true);
-      await generateText({ model, tools, toolApproval: writToolApproval(), messages });
-      const before = callRecords(await env.records()).length;
-      // a retried request carries the same history: the AI SDK executes the approved call again
-      await generateText({ model, tools, toolApproval: writToolApproval(), messages });
-      expect(callRecords(await env.records())).toHaveLength(before); // no new decision, approval or outcome
-    });
+    const ticket = { requester: env.aliceToken, agent: 'support-bot', scope: SCOPE };
+    const { first, taskId } = await env.writ.task(ticket, async (task) => ({
+      first: await generateText({ model, tools, toolApproval: writToolApproval(), messages: user }),
+      taskId: task.attribution.taskId,
+    }));
+    const { messages } = answerApproval(user, first, true);
+    const resume = (fn: () => Promise<unknown>) => env.writ.task({ ...ticket, resume: taskId }, fn);
+    await resume(() => generateText({ model, tools, toolApproval: writToolApproval(), messages }));
+    const before = callRecords(await env.records()).length;
+    // a retried request carries the same history: the AI SDK executes the approved call again
+    await resume(() => generateText({ model, tools, toolApproval: writToolApproval(), messages }));
+    // no new decision or approval, and no execution: one record, the replay, in the task that asked
+    const after = callRecords(await env.records());
+    expect(after.slice(before)).toEqual([
+      expect.objectContaining({
+        kind: 'outcome',
+        taskId,
+        call: { id: 'call-1', name: 'refund_order' },
+        outcome: expect.objectContaining({ status: 'replayed' }),
+      }),
+    ]);
     expect(executions.refund_order).toBe(1);
     expect(toolResultsIn(prompts[2])['call-1']).toEqual(toolResultsIn(prompts[1])['call-1']);
     expect(spanOf('call-1')).toHaveLength(1);
@@ -275,19 +306,25 @@ describe('writTools + writToolApproval in a real generateText loop (AI SDK mock 
       text('The refund could not be made.'),
     ]);
     const user: ModelMessage[] = [{ role: 'user', content: 'Refund 250 on order 42' }];
-    const first = await env.writ.task({ requester: env.aliceToken, agent: 'support-bot', scope: SCOPE }, () =>
-      generateText({
-        model,
-        tools: writTools(raw, { writ: env.writ, tools: HINTS }),
-        toolApproval: writToolApproval(),
-        messages: user,
+    const { first, taskId } = await env.writ.task(
+      { requester: env.aliceToken, agent: 'support-bot', scope: SCOPE },
+      async (task) => ({
+        first: await generateText({
+          model,
+          tools: writTools(raw, { writ: env.writ, tools: HINTS }),
+          toolApproval: writToolApproval(),
+          messages: user,
+        }),
+        taskId: task.attribution.taskId,
       }),
     );
-    // the resume reaches another instance (its own call ledger), with a history that says "approved"
+    // the resume reaches another instance (its own call ledger), with a history that says "approved",
+    // continuing the right task id
     const other = await zeroConfigWrit();
     try {
       const tools = writTools(raw, { writ: other.writ, tools: HINTS });
-      await other.writ.task({ requester: other.aliceToken, agent: 'support-bot', scope: SCOPE }, () =>
+      const resumed = { requester: other.aliceToken, agent: 'support-bot', scope: SCOPE, resume: taskId };
+      await other.writ.task(resumed, () =>
         generateText({
           model,
           tools,

@@ -1,5 +1,6 @@
 import { createFileAuditSink, explainLog, formatExplain, verifyLog } from '@writ/audit';
 import { createWrit } from '@writ/core';
+import { adaptTool } from '@writ/core/adapter';
 import {
   createInMemoryApprovals,
   createInMemoryCredentialBroker,
@@ -167,5 +168,70 @@ describe('explain', () => {
     expect(others).toEqual([]);
     expect(task?.calls.map((c) => c.callId)).toEqual(['r1', 'r2']);
     expect(await explainLog(audit.dir, { correlationId: 'corr-1' })).toHaveLength(1);
+  });
+
+  it('keeps the calls of parallel tasks apart when they share a tool call id', async () => {
+    const audit = await createFileAuditSink({ dir: `${dir}/audit`, keyDir: `${dir}/keys` });
+    const writ = createWrit({
+      audit,
+      identity: createInMemoryIdentity({
+        requesters: { 'tok-alice': { id: 'alice@example.com' }, 'tok-bob': { id: 'bob@example.com' } },
+      }),
+      policy: createInMemoryPolicy({ rules: [{ id: 'statements', effect: 'allow' }] }),
+    });
+    let bobRan: () => void = () => undefined;
+    const bobHasRun = new Promise<void>((resolve) => {
+      bobRan = resolve;
+    });
+    // alice's call is decided first and ends last; bob's fails in between
+    const statement = adaptTool(
+      'test-framework',
+      { name: 'get_statement', input: z.object({ month: z.string() }) },
+      async (_args, ctx) => {
+        if (ctx.attribution.requester?.id === 'alice@example.com') return bobHasRun.then(() => 'statement');
+        bobRan();
+        throw new Error('statement service down');
+      },
+      { writ },
+    );
+    // a provider that numbers tool calls per response: both users' calls are "0"
+    const run = (requester: string) =>
+      writ.task({ requester, agent: 'bank-bot' }, async (t) => {
+        await statement.run({ month: '2026-11' }, { toolCallId: '0' }).catch(() => undefined);
+        return t.attribution.taskId;
+      });
+    const alice = run('tok-alice');
+    const bob = run('tok-bob');
+    const [aliceId, bobId] = await Promise.all([alice, bob]);
+    await writ.close();
+    const [aliceTask] = await explainLog(audit.dir, { taskId: aliceId });
+    const [bobTask] = await explainLog(audit.dir, { taskId: bobId });
+    expect(aliceTask?.calls.map((c) => [c.callId, c.outcome?.status])).toEqual([['0', 'ok']]);
+    expect(bobTask?.calls.map((c) => [c.callId, c.outcome?.status])).toEqual([['0', 'error']]);
+  });
+
+  it('keeps how a call ended when the framework runs it again (a replay is not a new outcome of the call)', async () => {
+    const audit = await createFileAuditSink({ dir: `${dir}/audit`, keyDir: `${dir}/keys` });
+    const writ = createWrit({
+      audit,
+      identity: createInMemoryIdentity({ requesters: { 'tok-alice': { id: 'alice@example.com' } } }),
+      policy: createInMemoryPolicy({ rules: [{ id: 'no-closing', effect: 'deny' }] }),
+    });
+    const close = adaptTool(
+      'test-framework',
+      { name: 'close_account', input: z.object({ month: z.string() }) },
+      () => 'closed',
+      { writ },
+    );
+    const taskId = await writ.task({ requester: 'tok-alice', agent: 'bank-bot' }, async (t) => {
+      await close.run({ month: '2026-11' }, { toolCallId: 'call_1' }).catch(() => undefined);
+      await close.run({ month: '2026-11' }, { toolCallId: 'call_1' }).catch(() => undefined); // replayed
+      return t.attribution.taskId;
+    });
+    await writ.close();
+    const [task] = await explainLog(audit.dir, { taskId });
+    expect(task?.calls.map((c) => [c.callId, c.decision.effect, c.outcome?.status])).toEqual([
+      ['call_1', 'deny', 'refused'],
+    ]);
   });
 });

@@ -98,6 +98,9 @@ export function explain(
     CallNode & { approval?: ApprovalRecord; outcome?: OutcomeEvent['outcome'] }
   >();
   const approvals = new Map<string, ApprovalRecord>();
+  // a framework's tool call id is a hint, not an identity (providers number calls per response, two
+  // users' runs can both hold a call "0"): a call is its id within its task
+  const callKey = (e: { taskId: string; call: { id: string } }) => `${e.taskId}\u0000${e.call.id}`;
   const order: string[] = [];
   for (const { index, event } of events) {
     if (event.kind === 'checkpoint') continue;
@@ -126,7 +129,7 @@ export function explain(
       continue;
     }
     const task = tasks.get(e.taskId);
-    if (e.kind === 'approval') approvals.set(e.call.id, e.approval);
+    if (e.kind === 'approval') approvals.set(callKey(e), e.approval);
     if (e.kind === 'decision') {
       const node = {
         callId: e.call.id,
@@ -135,16 +138,18 @@ export function explain(
         decision: e.decision,
         scopeDrift: e.scopeDrift,
         refusal: e.refusal,
-        approval: e.approval ?? approvals.get(e.call.id),
+        approval: e.approval ?? approvals.get(callKey(e)),
         credential: e.credential,
         outcome: undefined,
       };
-      calls.set(e.call.id, node);
+      calls.set(callKey(e), node);
       task?.calls.push(node);
     }
     if (e.kind === 'outcome') {
-      const call = calls.get(e.call.id);
-      if (call !== undefined) (call as { outcome?: OutcomeEvent['outcome'] }).outcome = e.outcome;
+      const call = calls.get(callKey(e)) as { outcome?: OutcomeEvent['outcome'] } | undefined;
+      // a replay hands back how the call ended: it does not replace that outcome
+      const replayOfKnown = e.outcome.status === 'replayed' && call?.outcome !== undefined;
+      if (call !== undefined && !replayOfKnown) call.outcome = e.outcome;
     }
     if (e.kind === 'revocation') task?.revoked.push(...e.credentials);
     if (e.kind === 'task-end' && task !== undefined) {

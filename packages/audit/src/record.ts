@@ -186,7 +186,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     kind: z.literal('outcome'),
     call: z.object({ id: z.string(), name: z.string() }),
     outcome: z.object({
-      status: z.enum(['ok', 'error', 'refused', 'suspended']),
+      status: z.enum(['ok', 'error', 'refused', 'suspended', 'replayed']),
       errorCode: z.string().optional(),
       durationMs: z.number(),
       resultDigest: z.string().optional(),

@@ -24,14 +24,15 @@ export const WRIT_APPROVAL_REQUEST = 'writ.approval';
 /**
  * The value Writ passes to LangGraph's `interrupt()` when its policy wants a human to approve a tool
  * call. It comes back to you in `result.__interrupt__[i].value` (or `graph.getState(config)`); show it
- * to the approver, then continue the thread with `new Command({ resume: { approved, approver } })`.
+ * to the approver, then continue the thread, in the task that asked, with
+ * `writ.task({ ..., resume: request.taskId }, () => agent.invoke(new Command({ resume: answer }), config))`.
  * Everything in it is JSON, so it survives any checkpointer.
  *
  * @example
  * ```ts
  * const result = await agent.invoke({ messages }, config);
  * for (const { value } of result.__interrupt__ ?? []) {
- *   if (isWritApprovalRequest(value)) console.log(value.message, value.args, 'answer before', new Date(value.expiresAt));
+ *   if (isWritApprovalRequest(value)) console.log(value.message, value.args, 'answer before', new Date(value.expiresAt), 'in task', value.taskId);
  * }
  * ```
  */
@@ -39,6 +40,12 @@ export interface WritApprovalRequest {
   readonly type: typeof WRIT_APPROVAL_REQUEST;
   /** The model's tool call id; put it in the answer to bind the answer to this call. */
   readonly toolCallId: string;
+  /**
+   * The Writ task that asked. An approval binds one call of one task of one requester: resume the
+   * thread inside `writ.task({ ..., resume: taskId })`, for the same requester. In any other task the
+   * answer is refused and the call judged afresh.
+   */
+  readonly taskId: string;
   /** Tool name. */
   readonly tool: string;
   /** The arguments the model sent (as in the conversation state). */
@@ -46,7 +53,10 @@ export interface WritApprovalRequest {
   readonly risk: Risk;
   /** Why approval is needed, for the approver. */
   readonly message: string;
-  /** `sha256:<hex>` binding the approval to this tool, these arguments, this agent and this decision. */
+  /**
+   * `sha256:<hex>` binding the approval to this call (tool call id, tool, arguments), this task and
+   * requester, this agent and this decision.
+   */
   readonly bindingHash: string;
   /** The policy decision that asked for approval. */
   readonly decisionId: string;
@@ -68,6 +78,7 @@ export function isWritApprovalRequest(value: unknown): value is WritApprovalRequ
     value !== null &&
     (value as { type?: unknown }).type === WRIT_APPROVAL_REQUEST &&
     typeof (value as { toolCallId?: unknown }).toolCallId === 'string' &&
+    typeof (value as { taskId?: unknown }).taskId === 'string' &&
     typeof (value as { bindingHash?: unknown }).bindingHash === 'string'
   );
 }
@@ -121,7 +132,7 @@ export const approvalAnswerSchema = z.strictObject({
  */
 export type WritApprovalAnswer = z.input<typeof approvalAnswerSchema>;
 
-/** A call this process asked a human about through `interrupt()`, awaiting the answer. */
+/** A call this process asked a human about through `interrupt()`, awaiting the answer (in the task that asked). */
 interface PendingApproval {
   readonly bindingHash: string;
   readonly request: WritApprovalRequest;
@@ -157,6 +168,7 @@ export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
       const request: WritApprovalRequest = {
         type: WRIT_APPROVAL_REQUEST,
         toolCallId,
+        taskId: check.taskId,
         tool: adapted.name,
         args,
         risk: adapted.risk,
@@ -180,7 +192,7 @@ export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
         return {
           approved: false,
           reason:
-            'the answer came for an approval request that is no longer pending (it expired, or another process raised it)',
+            'the answer came for an approval request that is not pending in this task (it expired, another process raised it, or it belongs to another task or requester)',
         };
       }
       const parsed = approvalAnswerSchema.safeParse(value);

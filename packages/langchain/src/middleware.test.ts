@@ -7,7 +7,7 @@ import { createCallbackApprovals } from '@writ/policy';
 import { createAgent, createMiddleware, toolErrorMiddleware } from 'langchain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { hints, of, orderTools, startWrit } from './__support__/orders.js';
+import { type AuditRecord, hints, of, orderTools, startWrit } from './__support__/orders.js';
 import { isWritApprovalRequest, type WritApprovalRequest, writMiddleware } from './index.js';
 
 let tracing: TestTracing;
@@ -98,6 +98,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     expect(request).toEqual({
       type: 'writ.approval',
       toolCallId: 'call_refund',
+      taskId: expect.any(String),
       tool: 'refund_order',
       args: { orderId: '42', amount: 30 },
       risk: 'high',
@@ -108,10 +109,11 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     });
     expect(model.callCount).toBe(2);
 
-    // 2. Maria approves; the tools node runs again and the refund runs, once
+    // 2. Maria approves, in a request that continues alice's task; the tools node runs again and the
+    // refund runs, once
     const second = await tracing.tracer.startActiveSpan('invoke_agent support-bot (resume)', async (span) => {
       try {
-        return await writ.task(() =>
+        return await writ.resume(request?.taskId ?? '', () =>
           agent.invoke(new Command({ resume: { approved: true, approver: maria } }), {
             ...config,
             metadata: { run_id: 'run-2' },
@@ -168,6 +170,8 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     for (const id of ['call_lookup', 'call_delete', 'call_refund']) {
       expect(of(records, 'decision', id)).toHaveLength(1);
       expect(of(records, 'outcome', id)).toHaveLength(1);
+      // all in alice's one task, the one the approval request named
+      expect(of(records, 'decision', id)[0]?.taskId).toBe(request?.taskId);
     }
     expect(of(records, 'decision', 'call_lookup')[0]?.decision?.effect).toBe('allow');
     expect(of(records, 'decision', 'call_delete')[0]).toMatchObject({
@@ -212,11 +216,18 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
         },
       });
     }
-    // the refund was decided in the first request and recorded in the second, where it ran
-    const tasks = [...new Set(records.filter((r) => r.kind === 'task-start').map((r) => r.taskId))];
-    expect(tasks).toHaveLength(2);
-    expect(of(records, 'decision', 'call_lookup')[0]?.taskId).toBe(tasks[0]);
-    expect(of(records, 'decision', 'call_refund')[0]?.taskId).toBe(tasks[1]);
+    // the refund was decided in the first request and recorded in the second, where it ran: the
+    // second request continued alice's task (task-start `resumed`), it did not open another one
+    const starts = records.flatMap((r, i) => (r.kind === 'task-start' ? [{ ...r, i }] : []));
+    expect(starts.map((r) => [r.taskId, r.resumed])).toEqual([
+      [request?.taskId, undefined],
+      [request?.taskId, true],
+    ]);
+    const refundIndex = records.indexOf(of(records, 'decision', 'call_refund')[0] as AuditRecord);
+    expect(refundIndex).toBeGreaterThan(starts[1]?.i ?? Number.POSITIVE_INFINITY);
+    expect(records.indexOf(of(records, 'decision', 'call_lookup')[0] as AuditRecord)).toBeLessThan(
+      starts[1]?.i ?? 0,
+    );
   });
 
   it('records a rejection, a malformed answer and an answer meant for another call as refusals the model sees', async () => {
@@ -324,11 +335,14 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     const [request] = approvalRequests(started);
     expect(request?.expiresAt).toBe(now + 60_000);
     now += 90_000;
-    await writ.task(() => agent.invoke(new Command({ resume: { approved: true, approver: maria } }), config));
+    await writ.resume(request?.taskId ?? '', () =>
+      agent.invoke(new Command({ resume: { approved: true, approver: maria } }), config),
+    );
     expect(executed).toEqual([]);
     expect(toolMessage(model.calls[1]?.messages, 'call_late').content).toBe(
       'Refused by Writ (WRIT_APPROVAL_REJECTED): refund_order was not approved: the answer came for an approval ' +
-        'request that is no longer pending (it expired, or another process raised it). The tool was not run.',
+        'request that is not pending in this task (it expired, another process raised it, or it belongs to ' +
+        'another task or requester). The tool was not run.',
     );
     // the expired decision was forgotten and the call decided again before the answer was refused
     expect(writ.decided).toEqual(['call_late', 'call_late']);
@@ -366,13 +380,14 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
       checkpointer: new MemorySaver(),
     });
     const config = { configurable: { thread_id: 'ticket-4' } };
-    const first = await writ.task(() =>
-      agent.invoke({ messages: [{ role: 'user', content: 'Ship it' }] }, config),
-    );
+    const { first, taskId } = await writ.task(async (task) => ({
+      first: await agent.invoke({ messages: [{ role: 'user', content: 'Ship it' }] }, config),
+      taskId: task.attribution.taskId, // kept with the thread: the answer continues this task
+    }));
     expect(first.__interrupt__?.map((i) => i.value)).toEqual([
       { question: 'Ship order 42 to the new address?' },
     ]);
-    const second = await writ.task(() => agent.invoke(new Command({ resume: 'yes' }), config));
+    const second = await writ.resume(taskId, () => agent.invoke(new Command({ resume: 'yes' }), config));
     expect(toolMessage(second.messages, 'call_confirm').content).toBe('order 42: yes');
     expect(ran).toEqual(['42', '42']); // LangGraph runs a node again from its start on resume
     expect(writ.decided).toEqual(['call_confirm']);

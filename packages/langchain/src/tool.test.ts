@@ -83,9 +83,11 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     );
     // the ToolNode ran the three calls at once: lookup ran, delete was refused, refund paused the node
     expect(executed).toEqual(['lookup_order']);
+    const [request] = requests(first);
     expect(requests(first).map((r) => r.toolCallId)).toEqual(['call_refund']);
 
-    const second = await writ.task(() =>
+    // the answer continues the task that asked
+    const second = await writ.resume(request?.taskId ?? '', () =>
       agent.invoke(new Command({ resume: { approved: true, toolCallId: 'call_refund' } }), config),
     );
     // the node ran all three calls again: the lookup was replayed, not run twice
@@ -119,14 +121,21 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     const records = await writ.records();
     for (const id of ['call_lookup', 'call_refund', 'call_delete']) {
       expect(of(records, 'decision', id)).toHaveLength(1);
-      expect(of(records, 'outcome', id)).toHaveLength(1);
       expect(of(records, 'decision', id)[0]?.call?.framework).toMatchObject({
         name: 'langchain',
         ids: { thread_id: 'ticket-9', node: 'tools' },
       });
     }
     expect(records.filter((r) => r.kind === 'approval')).toHaveLength(1);
-    expect(of(records, 'outcome', 'call_refund')[0]?.outcome?.status).toBe('ok');
+    // the calls the node ran again were replayed, recorded in the task that asked (no decision, no run)
+    const outcomes = (id: string) => of(records, 'outcome', id).map((r) => [r.outcome?.status, r.taskId]);
+    const taskId = request?.taskId;
+    expect(outcomes('call_lookup')).toEqual([
+      ['ok', taskId],
+      ['replayed', taskId],
+    ]);
+    expect(outcomes('call_delete')).toEqual([['refused', taskId]]); // the deny is answered by check
+    expect(outcomes('call_refund')).toEqual([['ok', taskId]]);
   });
 
   it('gives each of several approvals raised by one node its own answer', async () => {
@@ -144,12 +153,13 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     let result = await writ.task(() =>
       agent.invoke({ messages: [{ role: 'user', content: 'Refund both' }] }, config),
     );
-    // LangGraph surfaces one interrupt of the node at a time; answer each, bound to its call
+    // LangGraph surfaces one interrupt of the node at a time; answer each, bound to its call, in the
+    // task that asked
     while (requests(result).length > 0) {
       const [request] = requests(result);
       if (request === undefined) break;
       asked.push({ toolCallId: request.toolCallId, bindingHash: request.bindingHash });
-      result = await writ.task(() =>
+      result = await writ.resume(request.taskId, () =>
         agent.invoke(new Command({ resume: { approved: true, toolCallId: request.toolCallId } }), config),
       );
     }
@@ -164,8 +174,14 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     for (const { toolCallId, bindingHash } of asked) {
       expect(of(records, 'approval', toolCallId).map((r) => r.approval?.bindingHash)).toEqual([bindingHash]);
       expect(of(records, 'decision', toolCallId)).toHaveLength(1);
-      expect(of(records, 'outcome', toolCallId).map((r) => r.outcome?.status)).toEqual(['ok']);
     }
+    // the call approved first ran, then was replayed when the node ran again for the second answer
+    const [firstAsked, secondAsked] = asked.map((a) => a.toolCallId);
+    expect(of(records, 'outcome', firstAsked ?? '').map((r) => r.outcome?.status)).toEqual([
+      'ok',
+      'replayed',
+    ]);
+    expect(of(records, 'outcome', secondAsked ?? '').map((r) => r.outcome?.status)).toEqual(['ok']);
   });
 
   it('stays the same tool, and governs direct invocations too', async () => {

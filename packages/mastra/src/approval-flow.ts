@@ -17,27 +17,37 @@ import { z } from 'zod';
 export const WRIT_APPROVAL_REQUEST = 'writ.approval_request';
 
 /**
- * What a wrapped tool suspends with when Writ's policy asks for a human approval: the call, and the
- * `decisionId`, `policyIds` and `reasons` of the decision that asks. Mastra shows it as
- * the `suspendPayload` of the `tool-call-suspended` chunk (`stream()`), of `output.suspendPayload`
- * (`generate()`, `finishReason: 'suspended'`) and of `agent.listSuspendedRuns()`.
+ * What a wrapped tool suspends with when Writ's policy asks for a human approval: the call, the Writ
+ * task that asked, and the `decisionId`, `policyIds` and `reasons` of the decision that asks. Mastra
+ * shows it as the `suspendPayload` of the `tool-call-suspended` chunk (`stream()`), of
+ * `output.suspendPayload` (`generate()`, `finishReason: 'suspended'`) and of `agent.listSuspendedRuns()`.
+ * Answer it inside `writ.task({ ..., resume: request.taskId })`.
  *
  * @example
  * ```ts
  * const output = await agent.generate('Refund order 42', { memory });
  * const request = output.suspendPayload?.suspendPayload;
- * if (isWritApprovalRequest(request)) console.log(request.message, request.args);
+ * if (isWritApprovalRequest(request)) console.log(request.message, request.args, 'answer in task', request.taskId);
  * ```
  */
 export interface WritApprovalRequest extends Pick<Decision, 'decisionId' | 'policyIds' | 'reasons'> {
   readonly type: typeof WRIT_APPROVAL_REQUEST;
+  /**
+   * The Writ task that asked. An approval binds one call of one task of one requester: resume the run
+   * inside `writ.task({ ..., resume: taskId })`, for the same requester. In any other task the answer is
+   * refused and the call judged afresh.
+   */
+  readonly taskId: string;
   /** Tool name (the key in the agent's `tools`). */
   readonly tool: string;
   /** The arguments Writ decided on, exactly as they will run once approved. */
   readonly args: unknown;
   /** What to show the approver. */
   readonly message: string;
-  /** Binds the answer to this tool, these arguments, this agent and this decision. */
+  /**
+   * Binds the answer to this call (tool call id, tool, arguments), this task and requester, this agent
+   * and this decision.
+   */
   readonly bindingHash: string;
   /** Epoch ms after which Writ refuses the answer. */
   readonly expiresAt: number;
@@ -69,6 +79,7 @@ const text = z.string().min(1).max(2048);
 /** Suspend data of Writ's approvals. @internal */
 export const approvalRequestSchema = z.object({
   type: z.literal(WRIT_APPROVAL_REQUEST),
+  taskId: text,
   tool: text,
   args: z.unknown(),
   message: z.string().max(8192),

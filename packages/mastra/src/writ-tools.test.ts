@@ -91,6 +91,8 @@ function toolOutput(prompt: Prompt | undefined, toolCallId: string): unknown {
 interface Rec {
   kind: string;
   taskId?: string;
+  /** task-start: the request continued a task opened earlier. */
+  resumed?: true;
   traceId?: string;
   spanId?: string;
   call?: { id: string; name: string; framework?: { name: string; ids?: Record<string, string> } };
@@ -199,8 +201,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Alice's request, in a task of its own. */
 const task = <T>(fn: () => Promise<T>) =>
   writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, fn);
+/** Alice's request that answers an approval: it continues the task that asked. */
+const resume = <T>(taskId: string, fn: () => Promise<T>) =>
+  writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'], resume: taskId }, fn);
+/** The approval request a suspended run carries. */
+const requestOf = (output: { suspendPayload?: { suspendPayload?: unknown } }) =>
+  output.suspendPayload?.suspendPayload as WritApprovalRequest;
 const span = <T>(name: string, fn: () => Promise<T>) =>
   trace.getTracer('test').startActiveSpan(name, async (s) => {
     try {
@@ -225,21 +234,28 @@ describe('writTools in the Mastra agent loop', () => {
       callTool('call-refund', 'refund_order', { orderId: '42', amount: 250 }),
       say('Refunded 250 on order 42.'),
     ]);
-    const { first, second } = await task(() =>
-      span('chat support', async () => ({
-        first: await span('invoke_agent support', () =>
+    const { first, second } = await span('chat support', async () => {
+      // request 1: the run suspends on the refund
+      const first = await task(() =>
+        span('invoke_agent support', () =>
           desk.agent.generate('Refund the damaged item on order 42 and close the account', { memory }),
         ),
-        second: await span('resume support', async () => {
+      );
+      // request 2: the answer, in the task the approval request names
+      const second = await resume(requestOf(first).taskId, () =>
+        span('resume support', async () => {
           const pending = (await desk.agent.listSuspendedRuns({ threadId: 'thread-1' })).runs[0];
+          // the stored run carries Writ's request, and so the task to continue
+          expect(pending?.toolCalls[0]?.suspendPayload).toMatchObject({ taskId: requestOf(first).taskId });
           return desk.agent.approveToolCallGenerate({
             runId: must(pending?.runId),
             toolCallId: 'call-refund',
             memory,
           });
         }),
-      })),
-    );
+      );
+      return { first, second };
+    });
 
     // 1. the run suspended on the refund: Writ's approval request is Mastra's suspend payload
     expect(first.finishReason).toBe('suspended');
@@ -248,6 +264,7 @@ describe('writTools in the Mastra agent loop', () => {
     expect(isWritApprovalRequest(request)).toBe(true);
     expect(request).toMatchObject({
       type: 'writ.approval_request',
+      taskId: expect.any(String),
       tool: 'refund_order',
       // the arguments Writ decided on (schema default applied), which are the ones that will run
       args: { orderId: '42', amount: 250, reason: 'damaged' },
@@ -336,8 +353,12 @@ describe('writTools in the Mastra agent loop', () => {
       approval: { approved: true, bindingHash: request.bindingHash },
     });
     expect(outcome?.outcome?.status).toBe('ok');
-    // every record of the conversation belongs to alice's one task and to the trace of its span
-    expect(new Set(all.filter((r) => r.kind !== 'checkpoint').map((r) => r.taskId)).size).toBe(1);
+    // every record of the conversation belongs to alice's one task (the one the request names, opened
+    // by the first request and continued by the second) and to the trace of its span
+    expect(new Set(all.filter((r) => r.kind !== 'checkpoint').map((r) => r.taskId))).toEqual(
+      new Set([request.taskId]),
+    );
+    expect(all.filter((r) => r.kind === 'task-start').map((r) => r.resumed)).toEqual([undefined, true]);
     expect(decision?.traceId).toBe(spans['execute_tool refund_order']?.spanContext().traceId);
 
     expect(await verified()).toMatchObject({ ok: true, keyPinned: true });
@@ -348,16 +369,16 @@ describe('writTools in the Mastra agent loop', () => {
       callTool('call-refund', 'refund_order', { orderId: '42', amount: 900 }),
       say('I could not refund order 42: the refund was not approved.'),
     ]);
-    const final = await task(async () => {
-      const first = await desk.agent.generate('Refund order 42 in full', { memory });
-      expect(first.finishReason).toBe('suspended');
-      return desk.agent.declineToolCallGenerate({
+    const first = await task(() => desk.agent.generate('Refund order 42 in full', { memory }));
+    expect(first.finishReason).toBe('suspended');
+    const final = await resume(requestOf(first).taskId, () =>
+      desk.agent.declineToolCallGenerate({
         runId: must(first.runId),
         toolCallId: 'call-refund',
         reason: 'Amount too high',
         memory,
-      });
-    });
+      }),
+    );
 
     expect(final.text).toBe('I could not refund order 42: the refund was not approved.');
     expect(toolOutput(desk.prompts[1], 'call-refund')).toEqual({
@@ -387,16 +408,19 @@ describe('writTools in the Mastra agent loop', () => {
       callTool('call-refund', 'refund_order', { orderId: '42', amount: 250, reason: 'late' }),
       say('Done.'),
     ]);
-    const { suspended, text } = await task(async () => {
+    const { suspended, runId } = await task(async () => {
       const stream = await desk.agent.stream('Refund order 42', { memory });
       let suspended: unknown;
       for await (const chunk of stream.fullStream)
         if (chunk.type === 'tool-call-suspended') suspended = chunk.payload.suspendPayload;
+      return { suspended, runId: stream.runId };
+    });
+    const text = await resume((suspended as WritApprovalRequest).taskId, async () => {
       const resumed = await desk.agent.resumeStream(
         { approved: true, approver: { id: 'maria@example.com', name: 'Maria (support lead)' } },
-        { runId: stream.runId, toolCallId: 'call-refund', memory },
+        { runId, toolCallId: 'call-refund', memory },
       );
-      return { suspended, text: await resumed.text };
+      return resumed.text;
     });
 
     expect(isWritApprovalRequest(suspended)).toBe(true);
@@ -412,19 +436,19 @@ describe('writTools in the Mastra agent loop', () => {
     expect(await verified()).toMatchObject({ ok: true });
   });
 
-  it('re-delivering a settled call (same toolCallId, simulated by calling execute again) replays it: no second run, no new records', async () => {
+  it('re-delivering a settled call (same toolCallId, simulated by calling execute again) replays it: no second run, one record (the replay)', async () => {
     const desk = supportDesk(writ, [
       callTool('call-refund', 'refund_order', { orderId: '42', amount: 250 }),
       say('Refunded.'),
     ]);
-    const again = await task(async () => {
-      const first = await desk.agent.generate('Refund order 42', { memory });
+    const first = await task(() => desk.agent.generate('Refund order 42', { memory }));
+    const request = requestOf(first);
+    const again = await resume(request.taskId, async () => {
       await desk.agent.approveToolCallGenerate({
         runId: must(first.runId),
         toolCallId: 'call-refund',
         memory,
       });
-      const request = first.suspendPayload?.suspendPayload as WritApprovalRequest;
       // what Mastra hands the tool on a resume of this call, delivered once more
       const execute = desk.tools.refund_order.execute as (i: unknown, c: unknown) => Promise<unknown>;
       const again = await execute(
@@ -447,10 +471,14 @@ describe('writTools in the Mastra agent loop', () => {
 
     expect(again).toEqual({ orderId: '42', refunded: 250, reason: 'damaged', credential: true });
     expect(desk.ran).toEqual(['refund_order']);
-    expect(forCall(await records(dir), 'call-refund').map((r) => r.kind)).toEqual([
-      'approval',
-      'decision',
-      'outcome',
+    // no second decision, approval or run: the replay is recorded, in the task that asked
+    expect(
+      forCall(await records(dir), 'call-refund').map((r) => [r.kind, r.outcome?.status, r.taskId]),
+    ).toEqual([
+      ['approval', undefined, request.taskId],
+      ['decision', undefined, request.taskId],
+      ['outcome', 'ok', request.taskId],
+      ['outcome', 'replayed', request.taskId],
     ]);
     expect(await verified()).toMatchObject({ ok: true });
   });
@@ -460,9 +488,10 @@ describe('writTools in the Mastra agent loop', () => {
       callTool('call-refund', 'refund_order', { orderId: '42', amount: 250 }),
       say('Sorry.'),
     ]);
-    await task(async () => {
-      const first = await desk.agent.generate('Refund order 42', { memory });
-      const request = first.suspendPayload?.suspendPayload as WritApprovalRequest;
+    const first = await task(() => desk.agent.generate('Refund order 42', { memory }));
+    const request = requestOf(first);
+    // the answer comes in the task that asked, but the stored snapshot was changed
+    await resume(request.taskId, async () => {
       const execute = desk.tools.refund_order.execute as (i: unknown, c: unknown) => Promise<unknown>;
       const error = await execute(
         { orderId: '42', amount: 250 },
@@ -570,17 +599,20 @@ describe('other tool shapes', () => {
     }).getAgent('support');
 
     const payloads: unknown[] = [];
-    const final = await task(async () => {
-      const resume = (data: unknown, runId: string | undefined) =>
-        agent.resumeGenerate(data, { runId: must(runId), toolCallId: 'call-change', memory });
-      const first = await agent.generate('Change the address of order 42', { memory });
-      payloads.push(first.suspendPayload?.suspendPayload); // Writ: approve the call
-      const second = await resume({ approved: true }, first.runId);
-      payloads.push(second.suspendPayload?.suspendPayload); // the tool: which address?
-      const third = await resume({ address: '1 Main St' }, second.runId);
-      payloads.push(third.suspendPayload?.suspendPayload); // Writ: approve running on that answer
-      return resume({ approved: true }, third.runId);
-    });
+    const first = await task(() => agent.generate('Change the address of order 42', { memory }));
+    const { taskId } = requestOf(first);
+    // every answer comes in a later request that continues the task that asked
+    const answer = (data: unknown, runId: string | undefined) =>
+      resume(taskId, () =>
+        agent.resumeGenerate(data, { runId: must(runId), toolCallId: 'call-change', memory }),
+      );
+    payloads.push(first.suspendPayload?.suspendPayload); // Writ: approve the call
+    const second = await answer({ approved: true }, first.runId);
+    payloads.push(second.suspendPayload?.suspendPayload); // the tool: which address?
+    const third = await answer({ address: '1 Main St' }, second.runId);
+    payloads.push(third.suspendPayload?.suspendPayload); // Writ: approve running on that answer
+    expect((payloads[2] as WritApprovalRequest).taskId).toBe(taskId);
+    const final = await answer({ approved: true }, third.runId);
 
     expect(final.text).toBe('Changed.');
     expect(payloads.map((p) => (isWritApprovalRequest(p) ? 'writ' : p))).toEqual([

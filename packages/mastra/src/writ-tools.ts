@@ -125,12 +125,14 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  * - **approval required**: the tool suspends (Mastra's `suspend()`), with a {@link WritApprovalRequest}
  *   as payload; `finishReason` is `'suspended'`. Answer with Mastra's own `approveToolCall()` /
  *   `declineToolCall()` (or `…Generate`, or `resumeStream` / `resumeGenerate` with a
- *   {@link WritApprovalAnswer}); the tool then runs, or the model is told it was declined. The call keeps
- *   Mastra's tool call id across the suspension, so it is decided, approved and recorded once.
+ *   {@link WritApprovalAnswer}) inside `writ.task({ ..., resume: request.taskId })`; the tool then runs,
+ *   or the model is told it was declined. The call keeps Mastra's tool call id across the suspension, so
+ *   it is decided, approved and recorded once.
  *
  * Mastra's run, thread, resource, agent and workflow ids go into each decision record
- * (`call.framework.ids`). Calls run in the active `writ.task()` (call `agent.generate`/`stream` and the
- * resume inside it), else in an autonomous task. The tools are copied; the originals are not changed.
+ * (`call.framework.ids`). Calls run in the active `writ.task()` (call `agent.generate`/`stream` inside
+ * it, and the resume inside `writ.task({ ..., resume: taskId })` of the task that asked), else in an
+ * autonomous task. The tools are copied; the originals are not changed.
  *
  * @example
  * ```ts
@@ -146,13 +148,15 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  *     },
  *   }),
  * });
- * await writ.task({ requester: userToken, agent: 'support-bot', scope: ['orders:*'] }, async () => {
- *   const output = await agent.generate('Refund order 42', { memory: { thread, resource } });
- *   const request = output.suspendPayload?.suspendPayload;
- *   if (output.finishReason === 'suspended' && output.runId !== undefined && isWritApprovalRequest(request)) {
- *     await agent.approveToolCallGenerate({ runId: output.runId, toolCallId: output.suspendPayload.toolCallId });
- *   }
- * });
+ * const ticket = { requester: userToken, agent: 'support-bot', scope: ['orders:*'] };
+ * const output = await writ.task(ticket, () => agent.generate('Refund order 42', { memory: { thread, resource } }));
+ * const request = output.suspendPayload?.suspendPayload;
+ * if (output.finishReason === 'suspended' && output.runId !== undefined && isWritApprovalRequest(request)) {
+ *   // later, when the human approved: continue the task that asked
+ *   await writ.task({ ...ticket, resume: request.taskId }, () =>
+ *     agent.approveToolCallGenerate({ runId: output.runId, toolCallId: output.suspendPayload.toolCallId }),
+ *   );
+ * }
  * ```
  */
 export function writTools<const T extends Readonly<Record<string, MastraTool>>>(
@@ -305,6 +309,7 @@ class Gate {
     if (check.effect === 'approval_required' && call.suspend !== undefined) {
       const request: WritApprovalRequest = {
         type: WRIT_APPROVAL_REQUEST,
+        taskId: check.taskId,
         tool: this.#tool.name,
         args,
         message: check.message,

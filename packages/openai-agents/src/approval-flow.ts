@@ -1,5 +1,5 @@
 import type { RunToolApprovalItem, ToolErrorFormatter } from '@openai/agents';
-import { type Principal, WritError } from '@writ/core';
+import { type Principal, tryGetAttribution, WritError } from '@writ/core';
 import { approverSchema, refusalMessage } from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
@@ -63,20 +63,27 @@ function callOf(item: RunToolApprovalItem): { name: string; callId: string } | u
 }
 
 /**
- * `state.approve(item)`, telling Writ who approved. The approval is bound to this tool call (tool,
- * arguments, agent, decision): when the run resumes, Writ records the approval with this approver and
- * runs the call. Without this helper `state.approve(item)` works too; the approver is then the task's
- * requester. `alwaysApprove` is not offered: Writ approves one call at a time.
+ * `state.approve(item)`, telling Writ who approved. The approval is bound to this tool call of the task
+ * that asked (tool call id, tool, arguments, task, requester, agent, decision): call it, and resume the
+ * run, inside `writ.task({ ..., resume: taskId })` with the task id you stored beside the `RunState`.
+ * When the run resumes, Writ records the approval with this approver and runs the call; in any other task
+ * the approval is refused and the call judged afresh. Naming an `approver` outside any task throws
+ * `WRIT_NO_TASK` (Writ could not tell which task's approval it names). Without this helper
+ * `state.approve(item)` works too; the approver is then the task's requester. `alwaysApprove` is not
+ * offered: Writ approves one call at a time.
  *
  * @example
  * ```ts
- * import { run } from '@openai/agents';
+ * import { RunState, run } from '@openai/agents';
  *
- * const result = await run(agent, 'Refund order 42');
- * for (const item of result.interruptions) {
- *   approveCall(result.state, item, { approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' } });
- * }
- * await run(agent, result.state);
+ * const { state: stored, taskId } = await db.pending.load(ticketId); // saved beside each other
+ * await writ.task({ requester: userToken, agent: 'support-bot', resume: taskId }, async () => {
+ *   const state = await RunState.fromString(agent, stored);
+ *   for (const item of state.getInterruptions()) {
+ *     approveCall(state, item, { approver: { kind: 'human', id: 'maria@example.com', assurance: 'verified' } });
+ *   }
+ *   return run(agent, state);
+ * });
  * ```
  */
 export function approveCall(
@@ -85,6 +92,12 @@ export function approveCall(
   options: ApproveCallOptions = {},
 ): void {
   const { approver } = validateOptions(approveSchema, options, 'approveCall');
+  if (approver !== undefined && tryGetAttribution() === undefined) {
+    throw new WritError(
+      'WRIT_NO_TASK',
+      'approveCall: naming an approver needs the task that asked: call it inside writ.task({ ..., resume: taskId })',
+    );
+  }
   const call = callOf(item);
   const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
   if (pending !== undefined && approver !== undefined) pending.approver = approver;
@@ -94,19 +107,22 @@ export function approveCall(
 /**
  * `state.reject(item)`, recorded by Writ: the approval record (approved: false, approver, reason), the
  * refused decision and its outcome are written now, and the model is told, in Writ's words, that the
- * call was not approved (`Refused by Writ (WRIT_APPROVAL_REJECTED): …`). Call it inside the `writ.task`
- * the run belongs to. Resolves to the refusal, or `undefined` when Writ had not asked about this call
- * (then it is a plain `state.reject(item)`).
+ * call was not approved (`Refused by Writ (WRIT_APPROVAL_REJECTED): …`). Call it inside the task the run
+ * belongs to (`writ.task({ ..., resume: taskId })` when the answer comes in a later request). Resolves to
+ * the refusal, or `undefined` when Writ had not asked about this call in this task (then it is a plain
+ * `state.reject(item)`).
  *
  * @example
  * ```ts
  * import { run } from '@openai/agents';
  *
- * const result = await run(agent, 'Refund order 42');
- * for (const item of result.interruptions) {
- *   await rejectCall(result.state, item, { approver: maria, reason: 'refunds over 200 need a manager' });
- * }
- * const resumed = await run(agent, result.state); // the model sees the refusal as the tool output
+ * await writ.task({ requester: userToken, agent: 'support-bot' }, async () => {
+ *   const result = await run(agent, 'Refund order 42');
+ *   for (const item of result.interruptions) {
+ *     await rejectCall(result.state, item, { approver: maria, reason: 'refunds over 200 need a manager' });
+ *   }
+ *   return run(agent, result.state); // the model sees the refusal as the tool output
+ * });
  * ```
  */
 export async function rejectCall(

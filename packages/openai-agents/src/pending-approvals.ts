@@ -11,9 +11,11 @@ export interface PendingApproval {
 }
 
 // Interrupted runs outlive the function that started them (the state is serialised, a human answers,
-// the run resumes), so the calls awaiting an answer are kept here, by tool name and tool call id, the
-// only keys the SDK hands to every hook involved. Bounded like Writ's own call ledger; entries leave
-// when the call runs or is rejected.
+// the run resumes in `writ.task({ resume })`), so the calls awaiting an answer are kept here, by tool
+// name and tool call id (the only keys the SDK hands to every hook involved) within the task and
+// requester that asked (the kit scopes every entry to the active task: another user's run presenting the
+// same call id sees nothing of it). Bounded like Writ's own call ledger; entries leave when the call
+// runs or is rejected.
 const pending = createPendingApprovals<PendingApproval>();
 
 const keyOf = (toolName: string, callId: string) => `${toolName}\u0000${callId}`;

@@ -174,19 +174,21 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       { writ, tools: hints },
     );
 
-    let saved = '';
-    let taskId = '';
-    await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, async (task) => {
-      taskId = task.attribution.taskId;
+    // request 1: the run stops; the state and the task id are stored beside each other
+    const ticket = { requester: alice, agent: 'support-bot', scope: ['orders:*'] };
+    const { saved, taskId } = await writ.task(ticket, async (task) => {
       const first = await inAgentSpan(() => run(agent, 'The item in order 42 arrived damaged.'));
       // the run stopped at the SDK's own interruption for the high-risk refund
       expect(first.interruptions.map((i) => [i.name, i.arguments])).toEqual([
         ['refund_order', JSON.stringify({ orderId: '42', amount: 250 })],
       ]);
       expect(executed).toEqual(['lookup_order 42']);
-      saved = first.state.toString();
+      return { saved: first.state.toString(), taskId: task.attribution.taskId };
+    });
 
-      // a human answers later: the state goes through its string form and back
+    // request 2: a human answers later, in a request that continues the task that asked; the state goes
+    // through its string form and back
+    await writ.task({ ...ticket, resume: taskId }, async () => {
       const state = await RunState.fromString(agent, saved);
       const [item] = state.getInterruptions();
       if (item === undefined) throw new Error('no interruption');
@@ -194,8 +196,10 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       const resumed = await inAgentSpan(() => run(agent, state));
       expect(resumed.finalOutput).toBe('Refunded 250 on order 42.');
       expect(executed).toEqual(['lookup_order 42', 'refund_order 42 250']);
+    });
 
-      // the same approval submitted twice (a retried request): the refund does not run again
+    // request 3: the same approval submitted twice (a retried request): the refund does not run again
+    await writ.task({ ...ticket, resume: taskId }, async () => {
       model.enqueue([assistantMessage('Refunded 250 on order 42.')]);
       const again = await RunState.fromString(agent, saved);
       const [retried] = again.getInterruptions();
@@ -234,10 +238,18 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
     expect(refund?.decision.effect).toBe('approval_required');
     expect(refund?.refusal).toBeUndefined();
     expect(outcomesOf(records, 'lookup_order').map((o) => o.outcome.status)).toEqual(['ok']);
+    // the deny recorded at needsApproval; the SDK then calls invoke, which replays it (recorded as such)
     expect(
       outcomesOf(records, 'delete_customer').map((o) => [o.outcome.status, o.outcome.errorCode]),
-    ).toEqual([['refused', 'WRIT_POLICY_DENIED']]);
-    expect(outcomesOf(records, 'refund_order').map((o) => o.outcome.status)).toEqual(['ok']);
+    ).toEqual([
+      ['refused', 'WRIT_POLICY_DENIED'],
+      ['replayed', 'WRIT_POLICY_DENIED'],
+    ]);
+    // the refund ran once; the retried approval was a replay, recorded in the task that asked
+    expect(outcomesOf(records, 'refund_order').map((o) => [o.outcome.status, o.taskId])).toEqual([
+      ['ok', taskId],
+      ['replayed', taskId],
+    ]);
 
     // the approval: named approver, bound to this call, recorded before the tool ran
     const [approval, ...moreApprovals] = approvalsOf(records, 'refund_order');
@@ -300,6 +312,32 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
     expect(verdict).toMatchObject({ ok: true, keyPinned: true });
   });
 
+  it('refuses to name an approver outside any task (it could not say whose approval it names), without approving', async () => {
+    const executed: string[] = [];
+    const model = new ScriptedModel([
+      [functionCall('refund_order', { orderId: '42', amount: 90 }, { callId: 'call_refund_4' })],
+    ]);
+    const agent = withWrit(
+      new Agent({ name: 'support-bot', instructions: 'Help.', model, tools: supportTools(executed) }),
+      { writ, tools: hints },
+    );
+    const saved = await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, async () =>
+      (await run(agent, 'Refund 90 on order 42.')).state.toString(),
+    );
+    const state = await RunState.fromString(agent, saved);
+    const [item] = state.getInterruptions();
+    if (item === undefined) throw new Error('no interruption');
+    expect(() => approveCall(state, item, { approver: maria })).toThrow(
+      expect.objectContaining({ code: 'WRIT_NO_TASK', message: expect.stringContaining('resume') }),
+    );
+    // the item was not approved: resumed as is, the run stops at the same interruption again
+    const again = await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, () =>
+      run(agent, state),
+    );
+    expect(again.interruptions.map((i) => i.name)).toEqual(['refund_order']);
+    expect(executed).toEqual([]);
+  });
+
   it('records a rejected approval (rejectCall, or a plain state.reject() with writToolErrorFormatter) and the model reads the refusal', async () => {
     const executed: string[] = [];
     const model = new ScriptedModel([
@@ -313,23 +351,33 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       { writ, tools: hints },
     );
 
-    let rejected: unknown;
-    await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, async () => {
-      const first = await run(agent, 'Refund 900 on order 42.');
-      const state = await RunState.fromString(agent, first.state.toString());
+    const ticket = { requester: alice, agent: 'support-bot', scope: ['orders:*'] };
+    /** One request that stops for approval: the stored state and the task that asked. */
+    const asks = (prompt: string) =>
+      writ.task(ticket, async (task) => ({
+        saved: (await run(agent, prompt)).state.toString(),
+        taskId: task.attribution.taskId,
+      }));
+    // the answers come in later requests, each continuing the task that asked
+    const first = await asks('Refund 900 on order 42.');
+    const rejected = await writ.task({ ...ticket, resume: first.taskId }, async () => {
+      const state = await RunState.fromString(agent, first.saved);
       const [item] = state.getInterruptions();
       if (item === undefined) throw new Error('no interruption');
-      rejected = await rejectCall(state, item, {
+      const rejected = await rejectCall(state, item, {
         approver: maria,
         reason: 'refunds over 500 need a manager',
       });
       expect((await run(agent, state)).finalOutput).toBe('A manager has to approve that refund.');
-
-      const second = await run(agent, 'Refund 600 on order 43.');
-      const [other] = second.interruptions;
+      return rejected;
+    });
+    const second = await asks('Refund 600 on order 43.');
+    await writ.task({ ...ticket, resume: second.taskId }, async () => {
+      const state = await RunState.fromString(agent, second.saved);
+      const [other] = state.getInterruptions();
       if (other === undefined) throw new Error('no interruption');
-      second.state.reject(other); // the SDK's own API, no message: the formatter is asked for one
-      const resumed = await run(agent, second.state, { toolErrorFormatter: writToolErrorFormatter() });
+      state.reject(other); // the SDK's own API, no message: the formatter is asked for one
+      const resumed = await run(agent, state, { toolErrorFormatter: writToolErrorFormatter() });
       expect(resumed.finalOutput).toBe('That refund was not approved.');
     });
     await writ.close();
@@ -432,12 +480,16 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       }),
       { writ, tools: { billing: { permission: 'orders:billing', risk: 'low' } } },
     );
-    await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, async () => {
+    const ticket = { requester: alice, agent: 'support-bot', scope: ['orders:*'] };
+    const { saved, taskId } = await writ.task(ticket, async (task) => {
       const first = await run(agent, 'Refund 80 on order 42.');
       expect(first.interruptions.map((i) => [i.name, i.agent.name])).toEqual([
         ['refund_order', 'billing-bot'],
       ]);
-      const state = await RunState.fromString(agent, first.state.toString());
+      return { saved: first.state.toString(), taskId: task.attribution.taskId };
+    });
+    await writ.task({ ...ticket, resume: taskId }, async () => {
+      const state = await RunState.fromString(agent, saved);
       for (const item of state.getInterruptions()) approveCall(state, item, { approver: maria });
       expect((await run(agent, state)).finalOutput).toBe('Billing refunded 80.');
     });

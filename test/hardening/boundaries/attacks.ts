@@ -41,6 +41,24 @@ export const ATTACKS = {
     promise:
       'through the real AI SDK loop, two users whose provider numbers tool calls "0" get their own results',
   },
+  'langgraph-shared-call-ids': {
+    family: 'approvals',
+    item: 1,
+    promise:
+      "through a real LangGraph loop, a second user's thread presenting the same tool call id is judged afresh and cannot use or displace the first user's pending approval",
+  },
+  'openai-agents-shared-call-ids': {
+    family: 'approvals',
+    item: 1,
+    promise:
+      "through the real OpenAI Agents run loop, a second user's run presenting the same tool call id is judged afresh and cannot take the approver named for the first user's call",
+  },
+  'mastra-shared-call-ids': {
+    family: 'approvals',
+    item: 1,
+    promise:
+      "through the real Mastra agent loop, a second user's run presenting the same tool call id is judged afresh, and resuming the first user's run cannot use that user's pending approval",
+  },
   'replay-recorded-in-asking-task': {
     family: 'tasks and users',
     item: 1,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ALICE, BOB, setup } from '../__support__/fixtures.js';
 import { WRIT_DEFAULTS } from '../options.js';
 import { createPendingApprovals } from './pending-approvals.js';
 
@@ -48,5 +49,37 @@ describe('createPendingApprovals', () => {
       );
     }
     expect(() => createPendingApprovals({ size: 3 } as never)).toThrow(/unknown option\(s\) "size"/);
+  });
+
+  it('keeps each entry for the task and requester that remembered it: another task, another user or no task never sees it', async () => {
+    const { writ } = setup();
+    const pending = createPendingApprovals<string>();
+    const alice = { requester: ALICE, agent: 'support' };
+    const taskId = await writ.task(alice, async (task) => {
+      pending.remember('0', "alice's refund");
+      expect(pending.get('0')).toBe("alice's refund");
+      return task.attribution.taskId;
+    });
+    // bob's run presents the same tool call id: his own entry, alice's untouched
+    await writ.task({ requester: BOB, agent: 'support' }, async () => {
+      expect(pending.get('0')).toBeUndefined();
+      pending.remember('0', "bob's refund");
+      pending.forget('0');
+      expect(pending.get('0')).toBeUndefined();
+    });
+    // alice's next task (not a continuation) does not see it either, nor does code outside a task
+    await writ.task(alice, async () => expect(pending.get('0')).toBeUndefined());
+    expect(pending.get('0')).toBeUndefined();
+    // bob continuing alice's task id is still not alice
+    await writ.task({ requester: BOB, agent: 'support', resume: taskId }, async () =>
+      expect(pending.get('0')).toBeUndefined(),
+    );
+    // alice's request that continues her task finds it
+    await writ.task({ ...alice, resume: taskId }, async () => {
+      expect(pending.get('0')).toBe("alice's refund");
+      pending.forget('0');
+      expect(pending.get('0')).toBeUndefined();
+    });
+    expect(pending.size).toBe(0);
   });
 });

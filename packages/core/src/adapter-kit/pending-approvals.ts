@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import type { Attribution } from '../attribution.js';
+import { canonicalJson } from '../canonical-json.js';
+import { tryGetAttribution } from '../context.js';
 import { validateOptions, WRIT_DEFAULTS } from '../options.js';
+import { requesterOf } from '../pipeline/replay.js';
 
 /**
  * Options of {@link createPendingApprovals}.
@@ -16,26 +20,39 @@ export interface PendingApprovalsOptions {
 
 /**
  * An adapter's memory of the calls Writ asked a human about through the framework and whose answer has
- * not come back yet, by key (usually the framework's tool call id). Bounded like Writ's call ledger: when
- * full, the entry remembered longest ago is forgotten. In memory, per process.
+ * not come back yet, by key (usually the framework's tool call id) **within the task that asked**.
+ *
+ * A framework's tool call id is a hint, not an identity: providers number calls per response ("0"),
+ * and two users' runs can present the same id. So every entry belongs to the task active when it was
+ * remembered (its task id and requester, read from the active attribution): `get` and `forget` in
+ * another task, for another requester, or outside any task do not see it. The request that carries the
+ * human's answer continues the task that asked (`writ.task({ ..., resume: taskId })`) and finds it there.
+ * Entries remembered outside any task are seen only outside any task.
+ *
+ * Bounded like Writ's call ledger: when full, the entry remembered longest ago is forgotten. In memory,
+ * per process.
  *
  * @example
  * ```ts
- * const pending = createPendingApprovals<{ bindingHash: string }>();
- * pending.remember(toolCallId, { bindingHash: check.bindingHash });
- * // … the framework resumes with the human's answer
- * const asked = pending.get(toolCallId); // undefined: nothing was asked here (or it was forgotten)
- * pending.forget(toolCallId);
+ * await writ.task({ requester: aliceToken, agent: 'support-bot' }, async (task) => {
+ *   pending.remember(toolCallId, { bindingHash: check.bindingHash }); // alice's task
+ *   return task.attribution.taskId; // kept beside the framework's paused state
+ * });
+ * // … the framework resumes with the human's answer, in the task that asked
+ * await writ.task({ requester: aliceToken, agent: 'support-bot', resume: taskId }, async () => {
+ *   const asked = pending.get(toolCallId); // { bindingHash } (in bob's task, or a new one: undefined)
+ *   pending.forget(toolCallId);
+ * });
  * ```
  */
 export interface PendingApprovals<V> {
-  /** Remembers `value` under `key`, as the newest entry (replacing what `key` held). */
+  /** Remembers `value` under `key` for the active task, as the newest entry (replacing what it held). */
   remember(key: string, value: V): void;
-  /** What `key` holds, if it is still remembered. */
+  /** What `key` holds for the active task, if it is still remembered. */
   get(key: string): V | undefined;
-  /** Forgets `key` (the call ran, or was rejected). */
+  /** Forgets `key` for the active task (the call ran, or was rejected). */
   forget(key: string): void;
-  /** How many entries are remembered. */
+  /** How many entries are remembered, all tasks together. */
   readonly size: number;
 }
 
@@ -44,15 +61,21 @@ const optionsSchema = z.strictObject({ limit: z.number().int().positive().option
 /**
  * Creates a {@link PendingApprovals} memory: the one home for "which calls is this adapter waiting on a
  * human for" in adapters whose framework does not keep that itself (LangGraph interrupts, OpenAI Agents
- * interruptions). Throws `WRIT_OPTIONS_INVALID` for a bad `limit`.
+ * interruptions). Its keys are scoped to the active task and requester, so one memory serves every user
+ * of the process. Throws `WRIT_OPTIONS_INVALID` for a bad `limit`.
  *
  * @example
  * ```ts
  * import { createPendingApprovals } from '@writ/core/adapter';
  *
  * const pending = createPendingApprovals<{ tool: string; args: unknown }>({ limit: 1_000 });
- * pending.remember('call_1', { tool: 'refund_order', args: { orderId: '42' } });
- * pending.get('call_1')?.tool; // 'refund_order'
+ * await writ.task({ requester: aliceToken, agent: 'support-bot' }, async () => {
+ *   pending.remember('call_1', { tool: 'refund_order', args: { orderId: '42' } });
+ *   pending.get('call_1')?.tool; // 'refund_order'
+ * });
+ * await writ.task({ requester: bobToken, agent: 'support-bot' }, async () => {
+ *   pending.get('call_1'); // undefined: bob's task never asked
+ * });
  * ```
  */
 export function createPendingApprovals<V>(options?: PendingApprovalsOptions): PendingApprovals<V> {
@@ -64,16 +87,26 @@ export function createPendingApprovals<V>(options?: PendingApprovalsOptions): Pe
   const entries = new Map<string, V>();
   return {
     remember(key, value) {
-      entries.delete(key);
-      entries.set(key, value);
+      const scoped = scopedKey(key);
+      entries.delete(scoped);
+      entries.set(scoped, value);
       while (entries.size > limit) entries.delete(entries.keys().next().value as string);
     },
-    get: (key) => entries.get(key),
+    get: (key) => entries.get(scopedKey(key)),
     forget(key) {
-      entries.delete(key);
+      entries.delete(scopedKey(key));
     },
     get size() {
       return entries.size;
     },
   };
+}
+
+/** `key` within the active task: its task id and requester (verified id and issuer), or no task at all. */
+function scopedKey(key: string, attribution: Attribution | undefined = tryGetAttribution()): string {
+  return canonicalJson({
+    key,
+    requester: attribution === undefined ? null : requesterOf(attribution),
+    taskId: attribution?.taskId ?? null,
+  });
 }

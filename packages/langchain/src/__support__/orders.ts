@@ -7,7 +7,7 @@ import { tool } from '@langchain/core/tools';
 import { trace } from '@opentelemetry/api';
 import { readLines, verifyLog } from '@writ/audit';
 import type { AdapterToolHints } from '@writ/core/adapter';
-import { type CreateWritOptions, createWrit, type WritRuntime } from 'writ';
+import { type CreateWritOptions, createWrit, type TaskHandle, type WritRuntime } from 'writ';
 import { z } from 'zod';
 
 const orderResource = (args: unknown) => ({
@@ -66,6 +66,8 @@ export function orderTools() {
 export interface AuditRecord {
   kind: string;
   taskId: string;
+  /** task-start: the request continued a task opened earlier. */
+  resumed?: true;
   call?: { id: string; name: string; framework?: { name: string; ids?: Record<string, string> } };
   decision?: { effect: string; decisionId: string };
   refusal?: { code: string; message: string };
@@ -101,13 +103,19 @@ export async function startWrit(options: CreateWritOptions = {}) {
   if (localIdentity === undefined || fileAudit === undefined) throw new Error('zero-config Writ expected');
   const aliceToken = await localIdentity.issueRequesterToken({ sub: 'alice@example.com' });
   let closed = false;
-  const task = <T>(fn: () => Promise<T>) =>
-    writ.task({ requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] }, fn);
+  const ticket = { requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] };
+  /** Alice's request, in a task of its own. */
+  const task = <T>(fn: (task: TaskHandle) => Promise<T>) => writ.task(ticket, fn);
+  /** Alice's request that answers an approval: it continues the task that asked. */
+  const resume = <T>(taskId: string, fn: (task: TaskHandle) => Promise<T>) =>
+    writ.task({ ...ticket, resume: taskId }, fn);
   return {
     dir,
     writ,
     decided,
+    aliceToken,
     task,
+    resume,
     async records(): Promise<AuditRecord[]> {
       const out: AuditRecord[] = [];
       for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
