@@ -139,7 +139,7 @@ export async function originOf(logDir: string): Promise<string> {
 export function runCliBounded(
   args: readonly string[],
   options: { timeoutMs?: number; memoryKiB?: number } = {},
-): Promise<CliResult & { code: number | null }> {
+): Promise<Omit<CliResult, 'code'> & { code: number | null }> {
   const quoted = [BIN, ...args].map((a) => `'${a.replaceAll("'", `'\\''`)}'`).join(' ');
   const script = `ulimit -v ${options.memoryKiB ?? 4_000_000}; exec '${process.execPath}' ${quoted}`;
   return new Promise((resolve) => {

@@ -86,6 +86,11 @@ function notAFile(path: string, kind: string): WritError {
 /**
  * The bound on the small files of a log (`log.json`, `checkpoint`) and on keys and notes a user names,
  * bytes.
+ *
+ * @example
+ * ```ts
+ * const key = await readBoundedFile(keyFile, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
+ * ```
  * @internal
  */
 export const SMALL_FILE_BYTES = 64 << 10;
