@@ -210,7 +210,8 @@ describe('explain', () => {
     ]);
     expect(formatExplain(intact === undefined ? [] : [intact])).not.toMatch(/not verified|not sealed/);
 
-    // the second call's outcome changed, still a valid record: that call and everything after is marked
+    // the second call's outcome changed, still a valid record: the log's only checkpoint is at its end, so
+    // nothing in it is proven any more, and every node says which of its records are not
     const copy = join(dir, 'copy');
     await cp(audit.dir, copy, { recursive: true });
     const segment = join(copy, (await readdir(copy)).find((n) => n.endsWith('.jsonl')) as string);
@@ -219,15 +220,18 @@ describe('explain', () => {
     lines[at] = (lines[at] as string).replace('"status":"ok"', '"status":"error"');
     await writeFile(segment, lines.join('\n'));
     const [changed] = await explainLog(copy, { taskId }, pinned);
-    expect(changed?.calls.map((c) => c.evidence)).toEqual(['unsealed', 'failed']);
+    expect(changed?.calls.map((c) => c.evidence)).toEqual(['failed', 'failed']);
     expect(changed?.evidence).toBe('failed');
     const tree = formatExplain(changed === undefined ? [] : [changed]);
-    expect(tree).toContain(`│  ✖ not verified: record ${at} (outcome)`);
+    expect(at).toBe(4);
     expect(tree).toMatch(
-      /├─ lookup_order #c1 \[record 1\]\n.*│ {2}⚠ not sealed yet: record 1 \(decision\), record 2 \(outcome\)/,
+      /├─ lookup_order #c2 \[record 3\]\n.*│ {2}✖ not verified: record 3 \(decision\), record 4 \(outcome\)\n/,
     );
     expect(tree).toMatch(
-      /└─ agent support .*\n {3}✖ not verified: record 5 \(task-end\)\n {3}⚠ not sealed yet: record 0 \(task-start\)\n/,
+      /├─ lookup_order #c1 \[record 1\]\n.*│ {2}✖ not verified: record 1 \(decision\), record 2 \(outcome\)\n/,
+    );
+    expect(tree).toMatch(
+      /└─ agent support .*\n {3}✖ not verified: record 0 \(task-start\), record 5 \(task-end\)\n/,
     );
 
     // read without verifying, nothing is marked one by one (the caller says so once), and nothing is proven

@@ -42,7 +42,7 @@ export type VerifyJson = JsonDocument<VerifyResult> & { readonly log: string };
  *
  * @example
  * ```ts
- * return STATE_EXIT_CODES[result.state];
+ * const code = STATE_EXIT_CODES[result.state];
  * ```
  */
 export const STATE_EXIT_CODES: Readonly<Record<VerificationState, ExitCode>> = Object.freeze({
@@ -51,6 +51,20 @@ export const STATE_EXIT_CODES: Readonly<Record<VerificationState, ExitCode>> = O
   unpinned: EXIT_CODES.unverified,
   failed: EXIT_CODES.failed,
 });
+
+/**
+ * The exit code of a verdict: its state's ({@link STATE_EXIT_CODES}), except that an anchored log with
+ * records no checkpoint signature covers yet exits 4, not 0: 0 means every record is proven.
+ *
+ * @example
+ * ```ts
+ * return verdictExitCode(result);
+ * ```
+ */
+export function verdictExitCode(v: Pick<VerifyResult, 'state' | 'covered' | 'records'>): ExitCode {
+  const code = STATE_EXIT_CODES[v.state];
+  return code === EXIT_CODES.ok && v.covered < v.records ? EXIT_CODES.unanchored : code;
+}
 
 /**
  * A verdict as a {@link VerifyJson} document.

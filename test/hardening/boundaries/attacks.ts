@@ -120,6 +120,12 @@ export const ATTACKS = {
     promise:
       'a log cut back to an earlier seal (its published checkpoint deleted or rolled back) is never "verified and anchored"; a checkpoint held elsewhere names the first record removed',
   },
+  'verify-forged-tail': {
+    family: 'evidence (verify, explain)',
+    item: 4,
+    promise:
+      'a record appended after the last checkpoint (chained, no key needed) is never proven: verify does not exit 0, explain marks it',
+  },
   'verify-resigned-unpinned': {
     family: 'evidence (verify, explain)',
     item: 5,

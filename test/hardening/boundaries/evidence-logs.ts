@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { copyFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createFileAuditSink, createNoteSigner, generateNoteKeys } from '@writ/audit';
+import { createFileAuditSink, createNoteSigner, generateNoteKeys, leafHash } from '@writ/audit';
 import { createWrit } from '@writ/core';
 import { createInMemoryApprovals, createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
 import { z } from 'zod';
@@ -124,6 +124,28 @@ export async function resignedLog(origin: string, to: string): Promise<void> {
     refund.execute({ orderId: '42', amount: 90_000 }),
   );
   await writ.close();
+}
+
+/**
+ * A copy of the log with one record appended after its last checkpoint: a copy of record `template` made
+ * to say `edit`, given the next index and chained to the last record (no key needed); resolves to its
+ * index.
+ */
+export async function appendedCopy(
+  logDir: string,
+  to: string,
+  template: number,
+  edit: (record: Record<string, unknown>) => void,
+): Promise<number> {
+  await cp(logDir, to, { recursive: true });
+  const { file, lines } = await segment(to);
+  const last = lines.at(-1) as string;
+  const record = (JSON.parse(lines[template] as string) as { r: Record<string, unknown> }).r;
+  edit(record);
+  const index = lines.length;
+  const line = JSON.stringify({ i: index, p: leafHash(Buffer.from(last)).toString('hex'), r: record });
+  await writeFile(file, `${lines.join('\n')}\n${line}\n`);
+  return index;
 }
 
 /** The origin a log's `log.json` names. */

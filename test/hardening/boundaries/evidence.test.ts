@@ -1,5 +1,6 @@
 // Issue 18 items 4, 5 and 9: what `writ verify`, `writ explain` and `writ report` say about a log someone
-// with access to its storage (not its key) has cut back, rewritten and re-signed, or changed by one byte.
+// with access to its storage (not its key) has cut back, extended, rewritten and re-signed, or changed by
+// one byte.
 // They run the BUILT binary, as an investigator would: build first (npx turbo run build).
 import { copyFile, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,15 @@ import {
   tempDir,
 } from '../../../packages/cli/src/__support__/cli.js';
 import { attack } from './attacks.js';
-import { alteredCopy, cutCopy, originOf, resignedLog, type SealedLog, sealedLog } from './evidence-logs.js';
+import {
+  alteredCopy,
+  appendedCopy,
+  cutCopy,
+  originOf,
+  resignedLog,
+  type SealedLog,
+  sealedLog,
+} from './evidence-logs.js';
 
 let dir: string;
 let sealed: SealedLog;
@@ -101,6 +110,41 @@ describe.concurrent('verification states (items 4, 5)', () => {
 
   it(
     attack(
+      'verify-forged-tail',
+      'a record chained on after the last checkpoint, with no key, is not proven: verify exits 4 saying so, explain marks it',
+    ),
+    async () => {
+      const forged = join(dir, 'forged-tail');
+      const index = await appendedCopy(sealed.logDir, forged, 1, (record) => {
+        record.id = 'forged';
+        record.intent = 'Pay invoice 999';
+      });
+      const evidence = ['--key', sealed.verifierKey, '--checkpoint', sealed.anchor];
+      const r = await runCli(['verify', forged, ...evidence, '--json']);
+      expect(r.code).toBe(4);
+      const result = json(r.stdout);
+      expect(result).toMatchObject({ ok: true, state: 'anchored', records: index + 1, covered: index });
+      expect(result.unproven).toEqual([
+        `the 1 record(s) after the ${index} the independent checkpoint covers are not anchored: records after a later checkpoint could have been cut off`,
+        `the 1 record(s) from record ${index} on are under no checkpoint signature yet: whoever can write the log could have changed or added them without the key`,
+      ]);
+      const taskId = (
+        JSON.parse((await readFile(join(forged, '000000000000.jsonl'), 'utf8')).split('\n')[1] as string) as {
+          r: { taskId: string };
+        }
+      ).r.taskId;
+      const explained = await runCli(['explain', forged, '--task', taskId, ...evidence]);
+      expect(explained.code).toBe(4);
+      expect(explained.stdout).toMatch(
+        new RegExp(
+          `pay_invoice #\\S+ \\[record ${index}\\]\\n.*⚠ not sealed yet: record ${index} \\(decision\\)`,
+        ),
+      );
+    },
+  );
+
+  it(
+    attack(
       'verify-resigned-unpinned',
       'a log rewritten and re-signed with the attacker key is never called verified without a pinned key, by verify or report, and fails with the pinned key',
     ),
@@ -159,7 +203,7 @@ describe.concurrent('explain and report verify first (item 9)', () => {
         // the changed call is shown, marked where it is shown
         expect(r.stdout).toMatch(
           new RegExp(
-            `refund_order #call-refund \\[record ${index}\\]\\n.*✖ not verified: record ${index} \\(decision\\)`,
+            `refund_order #call-refund \\[record ${index}\\]\\n.*✖ not verified: (record \\d+ \\(\\w+\\), )*record ${index} \\(decision\\)`,
           ),
         );
       }
@@ -212,7 +256,7 @@ describe.concurrent('explain and report verify first (item 9)', () => {
       const html = await readFile(page, 'utf8');
       expect(html).toMatch(/<tr data-verdict="approval" data-call-id="call-refund" data-evidence="failed"/);
       expect(html).toMatch(/<g class="node call[^"]*" data-call-id="call-refund"[^>]*data-evidence="failed"/);
-      expect(html).toContain(`✖ record ${index} (decision) does not verify`);
+      expect(html).toContain(`✖ not verified: record ${index - 1} (approval), record ${index} (decision)`);
     },
   );
 });

@@ -80,6 +80,7 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       ok,
       keyPinned,
       records: index,
+      covered,
       anchorSize,
       firstBadIndex: bad?.firstBadIndex,
     });

@@ -45,20 +45,30 @@ export function verificationState(verdict: {
   readonly ok: boolean;
   readonly keyPinned: boolean;
   readonly records: number;
+  /** Records under a checkpoint signature that verified. @default records */
+  readonly covered?: number | undefined;
   readonly anchorSize?: number | undefined;
   readonly firstBadIndex?: number | undefined;
 }): { state: VerificationState; unproven: string[] } {
-  const { ok, keyPinned, records, anchorSize, firstBadIndex } = verdict;
+  const { ok, keyPinned, records, covered = records, anchorSize, firstBadIndex } = verdict;
   if (!ok) return { state: 'failed', unproven: [`nothing from record ${firstBadIndex ?? 0} on is proven`] };
   if (!keyPinned) return { state: 'unpinned', unproven: [RESIGNED, CUT, ROLLBACK] };
-  if (anchorSize === undefined) return { state: 'unanchored', unproven: [CUT, ROLLBACK] };
+  const unsealed =
+    covered < records
+      ? [
+          `the ${records - covered} record(s) from record ${covered} on are under no checkpoint signature yet: whoever can write the log could have changed or added them without the key`,
+        ]
+      : [];
+  if (anchorSize === undefined) return { state: 'unanchored', unproven: [CUT, ROLLBACK, ...unsealed] };
   return {
     state: 'anchored',
-    unproven:
-      anchorSize >= records
+    unproven: [
+      ...(anchorSize >= records
         ? []
         : [
             `the ${records - anchorSize} record(s) after the ${anchorSize} the independent checkpoint covers are not anchored: records after a later checkpoint could have been cut off`,
-          ],
+          ]),
+      ...unsealed,
+    ],
   };
 }

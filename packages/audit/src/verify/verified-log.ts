@@ -15,7 +15,8 @@ import type { VerifyLogOptions, VerifyResult } from './verify-options.js';
  * - `verified`: under a checkpoint signature that verified with a pinned key.
  * - `unsealed`: the chain reaches it, but no checkpoint covers it yet: whoever can write the log could
  *   have changed it without the key (the newest records of a log that is still being written).
- * - `failed`: at or after the first record that is not as written.
+ * - `failed`: in a log that does not verify, at or after the first record that is not as written, or
+ *   after the last checkpoint that verified before it (the record changed may be any of those).
  * - `unverified`: nothing was proven: the key was read from the log itself, or the log was not verified.
  *
  * @example
@@ -124,8 +125,9 @@ export async function readVerifiedLog(
 /** What `verification` proves about record `index`. */
 function evidenceOf(verification: VerifyResult | undefined, index: number): RecordEvidence {
   if (verification === undefined) return 'unverified';
-  const { firstBadIndex } = verification;
-  if (firstBadIndex !== undefined && index >= firstBadIndex) return 'failed';
+  // in a log that does not verify, nothing after its last verified seal is proven: the record changed may
+  // be any of them (a record re-chained after a change is caught only by the checkpoint after it)
+  if (!verification.ok && index >= verification.covered) return 'failed';
   if (!verification.keyPinned) return 'unverified';
   return index < verification.covered ? 'verified' : 'unsealed';
 }

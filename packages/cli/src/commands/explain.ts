@@ -9,9 +9,9 @@ import type { Colors } from '../io.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
 import {
-  STATE_EXIT_CODES,
   type VerifyJson,
   verdictDetails,
+  verdictExitCode,
   verdictHeadline,
   verdictJson,
 } from '../verdict.js';
@@ -137,7 +137,7 @@ async function runExplain(ctx: CommandContext, command: Command): Promise<number
     return EXIT_CODES.failed;
   }
   if (verification === null) return EXIT_CODES.unverified;
-  const code = STATE_EXIT_CODES[verification.state];
+  const code = verdictExitCode(verification);
   return code === EXIT_CODES.ok && !allVerified(tasks) ? EXIT_CODES.unanchored : code;
 }
 

@@ -226,14 +226,13 @@ describe.concurrent('writ report --html', () => {
       await expect(page.locator('#verification').getAttribute('data-status')).resolves.toBe('failed');
       await expect(page.locator('#verification').getAttribute('data-first-bad-index')).resolves.toBe('2');
       await expect(page.locator('#verification').textContent()).resolves.toContain('record 2 was altered');
-      // every call with a record at or after the first bad one is marked, in the table and the graph:
-      // record 2 is the lookup's outcome, so all five; the lookup's decision before it is chained but
-      // under no checkpoint that verified (the log's only one is at its end)
+      // every call with a record the failed verification does not prove is marked, in the table and the
+      // graph: the log's only checkpoint is at its end, so nothing in it is proven, all five
       await expect(page.locator('#calls tbody tr[data-evidence="failed"]').count()).resolves.toBe(5);
       await expect(page.locator('svg.graph g.node.call[data-evidence="failed"]').count()).resolves.toBe(5);
       await expect(
         page.locator('#calls tbody tr[data-call-id="call-lookup"] td.evidence').textContent(),
-      ).resolves.toBe('⚠ record 1 (decision) is not sealed yet; ✖ record 2 (outcome) does not verify');
+      ).resolves.toBe('✖ not verified: record 1 (decision), record 2 (outcome)');
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {

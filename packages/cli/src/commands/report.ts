@@ -7,7 +7,7 @@ import type { CommandContext } from '../command-context.js';
 import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
-import { STATE_EXIT_CODES, verdictDetails, verdictHeadline, verdictJson } from '../verdict.js';
+import { verdictDetails, verdictExitCode, verdictHeadline, verdictJson } from '../verdict.js';
 
 /**
  * The `--json` output of `writ report`.
@@ -152,6 +152,6 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
     if (json.unreadable > 0) ctx.print(c.yellow(`  ${json.unreadable} unreadable record(s) left out`));
   }
   if (v === undefined) return EXIT_CODES.unverified;
-  const code = STATE_EXIT_CODES[v.state];
+  const code = verdictExitCode(v);
   return code === EXIT_CODES.ok && json.unverifiedCalls > 0 ? EXIT_CODES.unanchored : code;
 }

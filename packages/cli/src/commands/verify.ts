@@ -8,9 +8,9 @@ import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
 import {
-  STATE_EXIT_CODES,
   type VerifyJson,
   verdictDetails,
+  verdictExitCode,
   verdictHeadline,
   verdictJson,
 } from '../verdict.js';
@@ -49,10 +49,11 @@ export function registerVerifyCommand(program: Command, action: ActionFactory): 
     .addHelpText(
       'after',
       `
-Exit codes: 0 verified and anchored (pinned key, and the log holds the tree of the --checkpoint kept
-outside it), 4 verified, unanchored (pinned key only: a cut at a seal or a rollback cannot be ruled
-out), 5 unpinned (no --key: the key was read from the log itself, which proves nothing), 1 it does not
-verify (the first bad record is named), 2 usage error, 3 the log cannot be read.`,
+Exit codes: 0 verified and anchored (pinned key, the log holds the tree of the --checkpoint kept outside
+it, and every record is under a checkpoint signature), 4 verified, unanchored (pinned key only: a cut at
+a seal or a rollback cannot be ruled out; or records after the last checkpoint), 5 unpinned (no --key:
+the key was read from the log itself, which proves nothing), 1 it does not verify (the first bad record
+is named), 2 usage error, 3 the log cannot be read.`,
     )
     .action(action(runVerify));
 }
@@ -103,7 +104,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
   const json = verdictJson(result, label);
   if (ctx.json) ctx.printJson(json);
   else printVerification(ctx, json);
-  return STATE_EXIT_CODES[result.state];
+  return verdictExitCode(result);
 }
 
 function printVerification(ctx: CommandContext, result: VerifyJson): void {

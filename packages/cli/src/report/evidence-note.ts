@@ -1,13 +1,13 @@
 import type { RecordEvidence, RecordRef } from '@writ/audit';
 
 /**
- * What the report says of a call or a task whose records are not all proven: each record that does
- * not verify or is not sealed yet, by index and kind; or that nothing was proven (no pinned key).
- * `undefined` when every record is verified.
+ * What the report says of a call or a task whose records are not all proven, in the words of `writ
+ * explain`: the records that are not verified, then those not sealed yet, by index and kind; or that
+ * nothing was proven (no pinned key). `undefined` when every record is verified.
  *
  * @example
  * ```ts
- * evidenceNote(call.evidence, call.records); // '✖ record 4 (decision) does not verify'
+ * evidenceNote(call.evidence, call.records); // '✖ not verified: record 4 (decision)'
  * ```
  */
 export function evidenceNote(
@@ -16,10 +16,15 @@ export function evidenceNote(
 ): string | undefined {
   if (evidence === undefined || evidence === 'verified') return undefined;
   if (evidence === 'unverified') return 'not proven: the log was read without a pinned key';
+  const list = (evidence: RecordEvidence) =>
+    records
+      .filter((r) => r.evidence === evidence)
+      .map((r) => `record ${r.index} (${r.kind})`)
+      .join(', ');
   const notes: string[] = [];
-  for (const r of records) {
-    if (r.evidence === 'failed') notes.push(`✖ record ${r.index} (${r.kind}) does not verify`);
-    if (r.evidence === 'unsealed') notes.push(`⚠ record ${r.index} (${r.kind}) is not sealed yet`);
-  }
+  const failed = list('failed');
+  if (failed !== '') notes.push(`✖ not verified: ${failed}`);
+  const unsealed = list('unsealed');
+  if (unsealed !== '') notes.push(`⚠ not sealed yet: ${unsealed}`);
   return notes.join('; ');
 }

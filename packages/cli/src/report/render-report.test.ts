@@ -158,9 +158,9 @@ describe('the verification status and the evidence marks', () => {
     expect(html).toContain('<tr data-verdict="allow" data-call-id="ok">');
     expect(html).toContain('<tr data-verdict="allow" data-call-id="changed" data-evidence="failed">');
     expect(html).toContain(
-      '<td class="evidence">✖ record 2 (decision) does not verify; ✖ record 3 (outcome) does not verify</td>',
+      '<td class="evidence">✖ not verified: record 2 (decision), record 3 (outcome)</td>',
     );
-    expect(html).toContain('<td class="evidence">⚠ record 9 (outcome) is not sealed yet</td>');
+    expect(html).toContain('<td class="evidence">⚠ not sealed yet: record 9 (outcome)</td>');
     expect(html).toContain('<td class="evidence">verified</td>');
     expect(html).toMatch(
       /<g class="node call verdict-allow" data-call-id="changed" data-verdict="allow" data-evidence="failed"/,
