@@ -34,12 +34,17 @@ describe('docs/quickstart.md, run as written', () => {
     expect(outcome?.outcome.status).toBe('ok');
     const taskId = (records.find((r) => r.kind === 'task-start') as { taskId: string }).taskId;
 
+    // the page prints the verifier key the reader pins
+    const verifierKey = /^verifier key: (\S+)$/m.exec(run.stdout)?.[1];
+    expect(verifierKey).toMatch(/^writ\/audit\/[0-9a-f-]{36}\+[0-9a-f]{8}\+/);
+
     // "Then check and read the evidence": every command of the page's sh blocks succeeds
-    const shell = runShell(dir, page.sh, { TASK_ID: taskId });
-    expect(shell.length).toBeGreaterThanOrEqual(3);
+    const shell = runShell(dir, page.sh, { TASK_ID: taskId, WRIT_VERIFIER_KEY: verifierKey });
+    expect(shell.length).toBeGreaterThanOrEqual(4);
     for (const r of shell) expect(r.status, `${r.dir}\n${r.stderr}`).toBe(0);
     const verify = shell.find((r) => r.dir.includes('writ verify'));
-    expect(verify?.stdout).toMatch(/verified/);
+    expect(verify?.dir).toContain('--key "$WRIT_VERIFIER_KEY"');
+    expect(verify?.stdout).toMatch(/^✔ verified and anchored /);
     const explain = shell.find((r) => r.dir.includes('writ explain'));
     expect(explain?.stdout).toContain('lookup_order');
     expect(existsSync(join(dir, 'report.html'))).toBe(true);

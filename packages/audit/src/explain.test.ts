@@ -1,4 +1,13 @@
-import { createFileAuditSink, explainLog, formatExplain, verifyLog } from '@writ/audit';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  createFileAuditSink,
+  explain,
+  explainLog,
+  formatExplain,
+  type LogRecord,
+  verifyLog,
+} from '@writ/audit';
 import { createWrit } from '@writ/core';
 import { adaptTool } from '@writ/core/adapter';
 import {
@@ -168,6 +177,119 @@ describe('explain', () => {
     expect(others).toEqual([]);
     expect(task?.calls.map((c) => c.callId)).toEqual(['r1', 'r2']);
     expect(await explainLog(audit.dir, { correlationId: 'corr-1' })).toHaveLength(1);
+  });
+
+  it('marks each node with what verification proves about its records, and says which in the tree', async () => {
+    const audit = await createFileAuditSink({ dir: `${dir}/audit`, keyDir: `${dir}/keys` });
+    const writ = createWrit({
+      audit,
+      identity: createInMemoryIdentity({ requesters: { 'tok-alice': { id: 'alice@example.com' } } }),
+      policy: createInMemoryPolicy({ rules: [{ id: 'all', effect: 'allow' }] }),
+    });
+    const lookup = writ.tool({
+      name: 'lookup_order',
+      input: z.object({ id: z.string() }),
+      execute: () => 'ok',
+    });
+    const { taskId } = await writ.task({ requester: 'tok-alice', agent: 'support' }, async (task) => {
+      await lookup.execute({ id: '1' }, { toolCallId: 'c1' });
+      await lookup.execute({ id: '2' }, { toolCallId: 'c2' });
+      return task.attribution;
+    });
+    await writ.close();
+    const pinned = { verifierKey: audit.verifierKey };
+
+    const [intact] = await explainLog(audit.dir, { taskId }, pinned);
+    expect(intact?.evidence).toBe('verified');
+    expect(intact?.records.map((r) => [r.kind, r.evidence])).toEqual([
+      ['task-start', 'verified'],
+      ['task-end', 'verified'],
+    ]);
+    expect(intact?.calls.map((c) => [c.callId, c.evidence, c.records.map((r) => r.kind)])).toEqual([
+      ['c1', 'verified', ['decision', 'outcome']],
+      ['c2', 'verified', ['decision', 'outcome']],
+    ]);
+    expect(formatExplain(intact === undefined ? [] : [intact])).not.toMatch(/not verified|not sealed/);
+
+    // the second call's outcome changed, still a valid record: the log's only checkpoint is at its end, so
+    // nothing in it is proven any more, and every node says which of its records are not
+    const copy = join(dir, 'copy');
+    await cp(audit.dir, copy, { recursive: true });
+    const segment = join(copy, (await readdir(copy)).find((n) => n.endsWith('.jsonl')) as string);
+    const lines = (await readFile(segment, 'utf8')).split('\n');
+    const at = lines.findIndex((l) => l.includes('"kind":"outcome"') && l.includes('"id":"c2"'));
+    lines[at] = (lines[at] as string).replace('"status":"ok"', '"status":"error"');
+    await writeFile(segment, lines.join('\n'));
+    const [changed] = await explainLog(copy, { taskId }, pinned);
+    expect(changed?.calls.map((c) => c.evidence)).toEqual(['failed', 'failed']);
+    expect(changed?.evidence).toBe('failed');
+    const tree = formatExplain(changed === undefined ? [] : [changed]);
+    expect(at).toBe(4);
+    expect(tree).toMatch(
+      /├─ lookup_order #c2 \[record 3\]\n.*│ {2}✖ not verified: record 3 \(decision\), record 4 \(outcome\)\n/,
+    );
+    expect(tree).toMatch(
+      /├─ lookup_order #c1 \[record 1\]\n.*│ {2}✖ not verified: record 1 \(decision\), record 2 \(outcome\)\n/,
+    );
+    expect(tree).toMatch(
+      /└─ agent support .*\n {3}✖ not verified: record 0 \(task-start\), record 5 \(task-end\)\n/,
+    );
+
+    // read without verifying, nothing is marked one by one (the caller says so once), and nothing is proven
+    const [unread] = await explainLog(copy, { taskId }, { verify: false });
+    expect(unread?.evidence).toBe('unverified');
+    expect(formatExplain(unread === undefined ? [] : [unread])).not.toMatch(/not verified|not sealed/);
+  });
+
+  it("joins a call's records on task and call id: a call id another task reuses takes nothing of it", () => {
+    const base = {
+      v: 1,
+      time: '2026-01-01T00:00:00.000Z',
+      service: 's',
+      correlationId: 'corr',
+      requester: null,
+      chain: [{ kind: 'agent', id: 'spiffe://d/agent/a', name: 'a', assurance: 'verified' }],
+      autonomous: true,
+    };
+    const start = (taskId: string) => ({
+      ...base,
+      id: `s-${taskId}`,
+      taskId,
+      kind: 'task-start',
+      status: 'started',
+      scope: ['*'],
+    });
+    const decision = (taskId: string) => ({
+      ...base,
+      id: `d-${taskId}`,
+      taskId,
+      kind: 'decision',
+      call: { id: '0', name: 'lookup_order', argsDigest: 'sha256:x' },
+      decision: { effect: 'allow', policyIds: [], reasons: [], decisionId: taskId, engine: 'e' },
+    });
+    const outcome = (taskId: string, status: string) => ({
+      ...base,
+      id: `o-${taskId}`,
+      taskId,
+      kind: 'outcome',
+      call: { id: '0', name: 'lookup_order' },
+      outcome: { status, durationMs: 1 },
+    });
+    const records = [
+      start('A'),
+      start('B'),
+      decision('A'),
+      decision('B'),
+      outcome('A', 'ok'),
+      outcome('B', 'error'),
+    ];
+    const events = records.map((event, index) => ({ index, event: event as unknown as LogRecord }));
+    const [a] = explain(events, { taskId: 'A' });
+    const [b] = explain(events, { taskId: 'B' });
+    expect(a?.calls[0]?.outcome?.status).toBe('ok');
+    expect(a?.calls[0]?.records.map((r) => r.index)).toEqual([2, 4]);
+    expect(b?.calls[0]?.outcome?.status).toBe('error');
+    expect(b?.calls[0]?.records.map((r) => r.index)).toEqual([3, 5]);
   });
 
   it('keeps the calls of parallel tasks apart when they share a tool call id', async () => {

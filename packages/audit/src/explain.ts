@@ -7,8 +7,28 @@ import type {
   PrincipalRef,
   TaskStartEvent,
 } from '@writ/core/plugin';
-import { readLines } from './log-reader.js';
 import type { LogRecord } from './record.js';
+import {
+  type ReadVerifiedLogOptions,
+  type RecordEvidence,
+  readVerifiedLog,
+  type VerifiedRecord,
+} from './verify/verified-log.js';
+
+/**
+ * One record an explained node was built from: its index, its kind and, when the log was verified,
+ * what that proves about it.
+ *
+ * @example
+ * ```ts
+ * const doubtful = (refs: readonly RecordRef[]) => refs.filter((r) => r.evidence !== 'verified');
+ * ```
+ */
+export interface RecordRef {
+  readonly index: number;
+  readonly kind: LogRecord['kind'];
+  readonly evidence?: RecordEvidence;
+}
 
 /**
  * What to explain: one task (and its delegations), one call, or everything with a correlation id.
@@ -44,6 +64,10 @@ export interface CallNode {
   readonly approval: ApprovalRecord | undefined;
   readonly credential: CredentialRef | undefined;
   readonly outcome: OutcomeEvent['outcome'] | undefined;
+  /** The records it was built from: decision, approval (when separate), outcome. */
+  readonly records: readonly RecordRef[];
+  /** The weakest evidence among `records`, when the events carried evidence. */
+  readonly evidence?: RecordEvidence;
 }
 
 /**
@@ -73,11 +97,20 @@ export interface TaskNode {
   readonly delegations: TaskNode[];
   readonly revoked: readonly CredentialRef[];
   readonly end: { status: 'ok' | 'error'; errorCode?: string | undefined } | undefined;
+  /** The records it was built from: task start(s), revocation, task end (its calls list their own). */
+  readonly records: readonly RecordRef[];
+  /** The weakest evidence among `records`, when the events carried evidence. */
+  readonly evidence?: RecordEvidence;
 }
+
+/** An explained node being built. */
+type Building<T> = { -readonly [K in keyof T]: T[K] } & { records: RecordRef[] };
 
 /**
  * Rebuilds the authority chain from audit events alone: requester → agents (with delegations nested)
  * → each call's decision (policy ids, reasons, evaluated context) → approval → credential → outcome.
+ * Events may carry what verification proves about them (`readVerifiedLog`): every node then lists its
+ * records with their evidence, and its weakest.
  *
  * @example
  * ```ts
@@ -86,29 +119,31 @@ export interface TaskNode {
  * ```
  */
 export function explain(
-  events: Iterable<{ index: number; event: LogRecord }>,
+  events: Iterable<{ index: number; event: LogRecord; evidence?: RecordEvidence }>,
   query: ExplainQuery,
 ): TaskNode[] {
   const tasks = new Map<
     string,
-    TaskNode & { calls: CallNode[]; delegations: TaskNode[]; revoked: CredentialRef[] }
+    Building<TaskNode> & { calls: CallNode[]; delegations: TaskNode[]; revoked: CredentialRef[] }
   >();
-  const calls = new Map<
-    string,
-    CallNode & { approval?: ApprovalRecord; outcome?: OutcomeEvent['outcome'] }
-  >();
-  const approvals = new Map<string, ApprovalRecord>();
   // a framework's tool call id is a hint, not an identity (providers number calls per response, two
-  // users' runs can both hold a call "0"): a call is its id within its task
-  const callKey = (e: { taskId: string; call: { id: string } }) => `${e.taskId}\u0000${e.call.id}`;
+  // users' runs can both hold a call "0"): a call is its id within its task (callKey)
+  const calls = new Map<string, Building<CallNode>>();
+  const approvals = new Map<string, { approval: ApprovalRecord; ref: RecordRef }>();
   const order: string[] = [];
-  for (const { index, event } of events) {
+  for (const { index, event, evidence } of events) {
     if (event.kind === 'checkpoint') continue;
     const e = event as AuditEvent;
+    const ref: RecordRef =
+      evidence === undefined ? { index, kind: e.kind } : { index, kind: e.kind, evidence };
     if (e.kind === 'task-start') {
       // a service continuing a caller's task (`writ.task({ inbound })`) opens the same task id once per
       // request: its calls belong to one node
-      if (tasks.has(e.taskId)) continue;
+      const known = tasks.get(e.taskId);
+      if (known !== undefined) {
+        known.records.push(ref);
+        continue;
+      }
       tasks.set(e.taskId, {
         taskId: e.taskId,
         parentTaskId: e.parentTaskId,
@@ -124,37 +159,51 @@ export function explain(
         delegations: [],
         revoked: [],
         end: undefined,
+        records: [ref],
       });
       order.push(e.taskId);
       continue;
     }
     const task = tasks.get(e.taskId);
-    if (e.kind === 'approval') approvals.set(callKey(e), e.approval);
+    if (e.kind === 'approval') approvals.set(callKey(e), { approval: e.approval, ref });
     if (e.kind === 'decision') {
-      const node = {
+      // an approval record of the call is one of its records, whether or not the decision repeats it
+      const separate = approvals.get(callKey(e));
+      const node: Building<CallNode> = {
         callId: e.call.id,
         tool: e.call.name,
         index,
         decision: e.decision,
         scopeDrift: e.scopeDrift,
         refusal: e.refusal,
-        approval: e.approval ?? approvals.get(callKey(e)),
+        approval: e.approval ?? separate?.approval,
         credential: e.credential,
         outcome: undefined,
+        records: separate === undefined ? [ref] : [separate.ref, ref],
       };
       calls.set(callKey(e), node);
       task?.calls.push(node);
     }
     if (e.kind === 'outcome') {
-      const call = calls.get(callKey(e)) as { outcome?: OutcomeEvent['outcome'] } | undefined;
-      // a replay hands back how the call ended: it does not replace that outcome
-      const replayOfKnown = e.outcome.status === 'replayed' && call?.outcome !== undefined;
-      if (call !== undefined && !replayOfKnown) call.outcome = e.outcome;
+      const call = calls.get(callKey(e));
+      if (call !== undefined) {
+        // a replay hands back how the call ended: it does not replace that outcome
+        if (!(e.outcome.status === 'replayed' && call.outcome !== undefined)) call.outcome = e.outcome;
+        call.records.push(ref);
+      }
     }
-    if (e.kind === 'revocation') task?.revoked.push(...e.credentials);
+    if (e.kind === 'revocation' && task !== undefined) {
+      task.revoked.push(...e.credentials);
+      task.records.push(ref);
+    }
     if (e.kind === 'task-end' && task !== undefined) {
-      (task as { end?: TaskNode['end'] }).end = { status: e.status, errorCode: e.errorCode };
+      task.end = { status: e.status, errorCode: e.errorCode };
+      task.records.push(ref);
     }
+  }
+  for (const node of [...tasks.values(), ...calls.values()]) {
+    const weakest = weakestOf(node.records);
+    if (weakest !== undefined) node.evidence = weakest;
   }
   for (const id of order) {
     const task = tasks.get(id);
@@ -179,26 +228,56 @@ export function explain(
 }
 
 /**
- * Reads a log directory and explains part of it (see {@link explain}).
+ * A call's records are joined on task and call id: frameworks and providers reuse call ids across
+ * tasks, so a call id alone could attach one task's approval or outcome to another's call.
+ */
+function callKey(e: { readonly taskId: string; readonly call: { readonly id: string } }): string {
+  return `${e.taskId}\u0000${e.call.id}`;
+}
+
+const STRENGTH: Record<RecordEvidence, number> = { failed: 0, unverified: 1, unsealed: 2, verified: 3 };
+
+/** The weakest evidence among `refs`, or `undefined` when they carry none. */
+function weakestOf(refs: readonly RecordRef[]): RecordEvidence | undefined {
+  let weakest: RecordEvidence | undefined;
+  for (const { evidence } of refs) {
+    if (evidence !== undefined && (weakest === undefined || STRENGTH[evidence] < STRENGTH[weakest]))
+      weakest = evidence;
+  }
+  return weakest;
+}
+
+/**
+ * Reads a log directory and explains part of it (see {@link explain}), verifying it in the same pass
+ * (`readVerifiedLog`): every node carries its records' evidence. Without a pinned `verifierKey` nothing
+ * is proven (evidence `unverified`); `verify: false` reads the log as it stands. To see the verdict
+ * itself and the records that cannot be read, use `readVerifiedLog` and {@link explain}.
  *
  * @example
  * ```ts
- * console.log(formatExplain(await explainLog('.writ/audit', { correlationId })));
+ * const roots = await explainLog('.writ/audit', { correlationId }, { verifierKey });
+ * if (roots.some((t) => t.evidence !== 'verified')) console.warn('not everything below is proven');
+ * console.log(formatExplain(roots));
  * ```
  */
-export async function explainLog(dir: string, query: ExplainQuery): Promise<TaskNode[]> {
-  const events: { index: number; event: LogRecord }[] = [];
-  let index = 0;
-  for await (const line of readLines(dir)) {
-    if (!line.complete) break;
-    try {
-      events.push({ index, event: (JSON.parse(line.bytes.toString('utf8')) as { r: LogRecord }).r });
-    } catch {
-      // unreadable records are verify's business; explain what can be read
-    }
-    index++;
+export async function explainLog(
+  dir: string,
+  query: ExplainQuery,
+  options: ReadVerifiedLogOptions = {},
+): Promise<TaskNode[]> {
+  const { records } = await readVerifiedLog(dir, options);
+  return explain(explainable(records), query);
+}
+
+/** The records of a verified log that {@link explain} can use (those that parse), with their evidence. */
+function explainable(
+  records: readonly VerifiedRecord[],
+): { index: number; event: LogRecord; evidence: RecordEvidence }[] {
+  const events: { index: number; event: LogRecord; evidence: RecordEvidence }[] = [];
+  for (const { index, record, evidence } of records) {
+    if (record !== undefined) events.push({ index, event: record, evidence });
   }
-  return explain(events, query);
+  return events;
 }
 
 const registryOf = (agent: PrincipalRef | undefined) =>
@@ -207,7 +286,28 @@ const registryOf = (agent: PrincipalRef | undefined) =>
 const MARK = { allow: '✔ allow', deny: '✖ deny', approval_required: '⏸ approval' } as const;
 
 /**
- * Renders explained tasks as a text tree.
+ * The lines that mark a node's records that are not proven: `✖ not verified: record 4 (decision)` for
+ * records at or after the first bad one, `⚠ not sealed yet: record 9 (outcome)` for records no
+ * checkpoint covers yet. Records read without a pinned key (`unverified`) are not marked one by one:
+ * say so once, above the tree.
+ */
+function marks(records: readonly RecordRef[]): string[] {
+  const list = (evidence: RecordEvidence) =>
+    records
+      .filter((r) => r.evidence === evidence)
+      .map((r) => `record ${r.index} (${r.kind})`)
+      .join(', ');
+  const out: string[] = [];
+  const failed = list('failed');
+  if (failed !== '') out.push(`✖ not verified: ${failed}`);
+  const unsealed = list('unsealed');
+  if (unsealed !== '') out.push(`⚠ not sealed yet: ${unsealed}`);
+  return out;
+}
+
+/**
+ * Renders explained tasks as a text tree. A node whose records are not proven carries a line that
+ * says which, right under its heading (see {@link TaskNode.records}).
  *
  * @example
  * ```ts
@@ -232,10 +332,12 @@ export function formatExplain(roots: readonly TaskNode[]): string {
       `${prefix}└─ agent ${agent?.name ?? agent?.id} <${agent?.id}>${registryOf(agent)} scope [${task.scope.join(', ')}]${status}`,
     );
     const inner = `${prefix}   `;
+    for (const mark of marks(task.records)) out.push(`${inner}${mark}`);
     if (task.credential) out.push(`${inner}task token ${task.credential.jti}`);
     for (const call of task.calls) {
       const d = call.decision;
       out.push(`${inner}├─ ${call.tool} #${call.callId} [record ${call.index}]`);
+      for (const mark of marks(call.records)) out.push(`${inner}│  ${mark}`);
       out.push(
         `${inner}│  decision ${MARK[d.effect]} by ${d.engine} ${d.decisionId}${d.policyIds.length ? ` policies ${d.policyIds.join(', ')}` : ''}`,
       );

@@ -23,6 +23,7 @@ export {
   explain,
   explainLog,
   formatExplain,
+  type RecordRef,
   type TaskNode,
 } from './explain.js';
 // sinks: the file log
@@ -41,7 +42,7 @@ export {
   proveInclusion,
 } from './log-proofs.js';
 // reading a log as stored
-export { readLines, type StoredLine } from './log-reader.js';
+export { type ReadLinesOptions, readLines, type StoredLine } from './log-reader.js';
 // evidence: a record's leaf hash (a receipt's `leafHash`) and the root of a list of them
 export { leafHash, rootOf } from './merkle/hashing.js';
 // evidence: check a proof against a signed checkpoint
@@ -84,6 +85,16 @@ export {
 } from './record.js';
 // sinks: the options both log sinks share
 export type { LogSealingOptions } from './sink-options.js';
+// what a verdict proves
+export type { VerificationState } from './verify/verification-state.js';
+// reading a log verified in the same pass, each record marked with what its verification proves
+export {
+  type ReadVerifiedLogOptions,
+  type RecordEvidence,
+  readVerifiedLog,
+  type VerifiedLog,
+  type VerifiedRecord,
+} from './verify/verified-log.js';
 // verifying stored lines from any source
 export { verifyLines } from './verify/verify-lines.js';
 // verifying a file log offline

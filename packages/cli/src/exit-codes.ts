@@ -3,19 +3,22 @@
  *
  * | code | meaning |
  * | --- | --- |
- * | 0 | success: the log verifies, the policies load, every policy case passes, the file was written |
+ * | 0 | success: the log verifies and is anchored, the policies load, every policy case passes, the file was written |
  * | 1 | a check failed: the log does not verify, a policy is invalid, a policy case failed, nothing matched the explain query |
  * | 2 | usage error: unknown command or option, missing or conflicting arguments |
  * | 3 | error: the command could not do its work (unreadable or malformed input, missing keys, an I/O failure) |
+ * | 4 | verified, unanchored: every check passed with a pinned key, but nothing outside the log anchors it (`verify`, `explain`, `report`) |
+ * | 5 | not verified: the key was read from the log itself (no `--key`), or the log was read `--unverified` |
  *
  * @example
  * ```ts
  * import { EXIT_CODES } from '@writ/cli';
  * if (code === EXIT_CODES.failed) console.error('the log does not verify');
+ * if (code === EXIT_CODES.unverified) console.error('pass the verifier key: --key or --key-file');
  * ```
  */
 export const EXIT_CODES = Object.freeze({
-  /** Success. @default 0 */
+  /** Success (for a log: verified with a pinned key and anchored). @default 0 */
   ok: 0,
   /** Verification failed, policy invalid or policy case failed, nothing found. @default 1 */
   failed: 1,
@@ -23,6 +26,13 @@ export const EXIT_CODES = Object.freeze({
   usage: 2,
   /** The command could not do its work (unreadable input, missing keys, I/O). @default 3 */
   error: 3,
+  /**
+   * The log verifies with a pinned key, but no checkpoint held outside it anchors it: a cut at a seal
+   * or a rollback cannot be ruled out. @default 4
+   */
+  unanchored: 4,
+  /** Nothing was verified against a pinned key (no `--key`, or `--unverified`). @default 5 */
+  unverified: 5,
 });
 
 /**

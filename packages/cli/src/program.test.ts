@@ -72,13 +72,18 @@ describe('createProgram (in-process)', () => {
     const stdout = capture();
     const stderr = capture();
     const program = createProgram({ stdout, stderr, env: {}, cwd: fixture.dir });
-    expect(await program.run(['verify', 'audit', '--key', fixture.verifierKey, '--json'])).toBe(0);
-    expect(JSON.parse(stdout.text())).toMatchObject({ ok: true, log: join(fixture.dir, 'audit') });
+    const evidence = ['--key', fixture.verifierKey, '--checkpoint', 'audit/checkpoint'];
+    expect(await program.run(['verify', 'audit', ...evidence, '--json'])).toBe(0);
+    expect(JSON.parse(stdout.text())).toMatchObject({
+      ok: true,
+      state: 'anchored',
+      log: join(fixture.dir, 'audit'),
+    });
     expect(stderr.text()).toBe('');
     // the same program runs again
     const again = capture();
     const second = createProgram({ stdout: again, stderr, env: {}, cwd: fixture.dir });
-    expect(await second.run(['explain', 'audit', '--call', 'call-refund'])).toBe(0);
+    expect(await second.run(['explain', 'audit', '--call', 'call-refund', ...evidence])).toBe(0);
     expect(again.text()).toContain('refund_order #call-refund');
     expect(await second.run(['explain', 'audit'])).toBe(2);
     expect(stderr.text()).toContain('give exactly one of');
@@ -132,9 +137,11 @@ describe('createProgram (in-process)', () => {
         join(dir, 'audit'),
         '--key',
         sink.verifierKey,
+        '--checkpoint',
+        join(dir, 'audit', 'checkpoint'),
       ]);
       expect(code).toBe(0);
-      expect(stdout.text()).toMatch(/✔ verified .*: 10\d\d\d records/);
+      expect(stdout.text()).toMatch(/✔ verified and anchored .*: 10\d\d\d records/);
       expect(tty.text()).toMatch(/verifying \[.*\] \d+% 10000\/10\d\d\d records/);
       const quiet = capture();
       await createProgram({ stdout: capture(), stderr: quiet, env: {} }).run(['verify', join(dir, 'audit')]);

@@ -57,7 +57,8 @@ export interface WritProgram {
  * Creates the `writ` program with injectable output streams, environment and working directory, so it
  * can run in-process (tests, embedding) as well as from the `writ` binary. Commands: `verify`, `explain`,
  * `report`, `keys show|export-jwks|rotate`, `policy validate|test`, `demo`. Exit codes are
- * {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its work).
+ * {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its work),
+ * 4 verified but unanchored, 5 not verified.
  *
  * @example
  * ```ts
@@ -136,7 +137,8 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O).
+Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O),
+4 verified with a pinned key but unanchored, 5 not verified (no pinned key, or --unverified).
 Every command takes --json for one machine-readable JSON document on stdout.`,
     );
   registerVerifyCommand(program, action);

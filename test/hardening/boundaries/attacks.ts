@@ -162,6 +162,61 @@ export const ATTACKS = {
     item: 16,
     promise: "a tool's own error message stays out of the span unless opted in",
   },
+  'verify-cut-at-seal': {
+    family: 'evidence (verify, explain)',
+    item: 4,
+    promise:
+      'a log cut back to an earlier seal (its published checkpoint deleted or rolled back) is never "verified and anchored"; a checkpoint held elsewhere names the first record removed',
+  },
+  'verify-forged-tail': {
+    family: 'evidence (verify, explain)',
+    item: 4,
+    promise:
+      'a record appended after the last checkpoint (chained, no key needed) is never proven: verify does not exit 0, explain marks it',
+  },
+  'verify-resigned-unpinned': {
+    family: 'evidence (verify, explain)',
+    item: 5,
+    promise:
+      'without a pinned key a log is never called verified (verify, report): a log re-signed with another key passes only the checks that take the key from the log',
+  },
+  'explain-altered-record': {
+    family: 'evidence (verify, explain)',
+    item: 9,
+    promise:
+      'explain verifies first: a changed record is shown marked as not verifying, never as fact with exit 0',
+  },
+  'explain-unreadable-record': {
+    family: 'evidence (verify, explain)',
+    item: 9,
+    promise: 'a record that no longer parses is named, never silently dropped',
+  },
+  'report-altered-record': {
+    family: 'evidence (verify, explain)',
+    item: 9,
+    promise: 'the report marks each call whose records do not verify, in its table and its graph',
+  },
+  'checkpoint-temp-symlink': {
+    family: 'files on disk',
+    item: 14,
+    promise:
+      'the checkpoint publisher creates its temporary file exclusively and never writes through a link',
+  },
+  'audit-dir-world-writable': {
+    family: 'files on disk',
+    item: 14,
+    promise: 'a log directory other users can write to is refused, typed, before anything is written',
+  },
+  'verify-special-files': {
+    family: 'files on disk',
+    item: 15,
+    promise: 'verification reads regular files only: a link to /dev/zero is a finding, not an endless read',
+  },
+  'verify-endless-line': {
+    family: 'files on disk',
+    item: 15,
+    promise: 'a line longer than the bound on a record is a finding at its index, not an allocation',
+  },
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../__support__/log.js';
@@ -28,5 +28,30 @@ describe('the published checkpoint file', () => {
     await publish(note(5));
     expect(await readPublishedCheckpoint(dir)).toBe(note(9));
     expect(await readdir(dir)).toEqual(['checkpoint']);
+  });
+
+  it('never writes through a link: not at a temporary name, not at the published name', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    const logDir = join(dir, 'log');
+    await mkdir(logDir);
+    // a link planted at the published name is replaced, not followed
+    await symlink(victim, join(logDir, 'checkpoint'));
+    const publish = checkpointPublisher(logDir);
+    await publish(note(2));
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    expect((await lstat(join(logDir, 'checkpoint'))).isFile()).toBe(true);
+    expect(await readPublishedCheckpoint(logDir)).toBe(note(2));
+    // temporary names are random: nothing to plant a link at ahead of time
+    expect(await readdir(logDir)).toEqual(['checkpoint']);
+  });
+
+  it('is read only from a regular file: a link there is refused, not followed', async () => {
+    await writeFile(join(dir, 'elsewhere'), note(4));
+    await symlink(join(dir, 'elsewhere'), join(dir, 'checkpoint'));
+    await expect(readPublishedCheckpoint(dir)).rejects.toMatchObject({
+      code: 'WRIT_AUDIT_UNAVAILABLE',
+      details: { reason: 'not_a_file' },
+    });
   });
 });

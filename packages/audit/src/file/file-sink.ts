@@ -9,6 +9,7 @@ import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../l
 import { logSigner } from '../log-signer.js';
 import { type LogSealingOptions, sealingOptionsShape } from '../sink-options.js';
 import { checkpointPublisher } from './checkpoint-file.js';
+import { checkLogDir } from './log-dir.js';
 import { type LogMeta, loadOrCreateLogMeta } from './log-meta.js';
 import { recoverLog } from './recovery.js';
 import { SegmentStorage } from './segment-storage.js';
@@ -109,7 +110,9 @@ const optionsSchema = z.strictObject({
  * records chained and sealed by an RFC 6962 tree with signed checkpoints. Concurrent appends share one
  * write and one `fdatasync` (group commit); `strict` appends resolve only once synced. On open, a torn
  * final line left by a crash is cut off and the log continues; any other damage refuses to open (run
- * `writ verify`). After a failed write the sink reopens the log before accepting more.
+ * `writ verify`). After a failed write the sink reopens the log before accepting more. A directory
+ * other users can write to is refused (`WRIT_AUDIT_UNAVAILABLE`, reason `dir_permissions`); files are
+ * created `0600`, never through a symbolic link.
  *
  * @example
  * ```ts
@@ -124,6 +127,7 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
   const o = validateOptions(optionsSchema, options, 'createFileAuditSink') as CreateFileAuditSinkOptions;
   const dir = resolve(o.dir ?? FILE_SINK_DEFAULTS.dir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  await checkLogDir(dir);
   const release = await lockLogDir(dir);
   try {
     const keys = { signer: o.signer, keyDir: o.keyDir ?? FILE_SINK_DEFAULTS.keyDir };

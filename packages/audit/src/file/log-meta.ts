@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
 import type { NoteSigner } from '../checkpoint/signer-key.js';
+import { readBoundedFile, SMALL_FILE_BYTES } from './bounded-read.js';
 
 /**
  * `<dir>/log.json`: a file log's identity, written once when the log is created.
@@ -32,15 +33,8 @@ export async function loadOrCreateLogMeta(
   signerFor: (origin: string) => Promise<NoteSigner>,
 ): Promise<LogMeta> {
   const file = join(dir, 'log.json');
-  try {
-    const meta = JSON.parse(await readFile(file, 'utf8')) as LogMeta;
-    if (meta.v !== 1 || typeof meta.origin !== 'string' || typeof meta.verifierKey !== 'string') {
-      throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${file} is not a Writ log description`);
-    }
-    return meta;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
+  const text = await readMetaFile(file);
+  if (text !== undefined) return parseMeta(text, file);
   const origin = `writ/audit/${randomUUID()}`;
   const signer = await signerFor(origin);
   const meta: LogMeta = { v: 1, origin, verifierKey: signer.verifierKey, created: new Date().toISOString() };
@@ -50,7 +44,8 @@ export async function loadOrCreateLogMeta(
 
 /**
  * What a verifier reads of `log.json`: the origin and the verifier key the log says it is signed with.
- * A directory without `log.json` throws `WRIT_AUDIT_UNAVAILABLE`.
+ * A directory without `log.json`, or with one that is not a Writ log description (or not a regular
+ * file), throws `WRIT_AUDIT_UNAVAILABLE`.
  *
  * @example
  * ```ts
@@ -59,9 +54,33 @@ export async function loadOrCreateLogMeta(
  * @internal
  */
 export async function readLogMeta(dir: string): Promise<{ origin: string; verifierKey: string }> {
-  return JSON.parse(
-    await readFile(join(dir, 'log.json'), 'utf8').catch((cause: unknown) => {
-      throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} holds no Writ log (log.json missing)`, { cause });
-    }),
-  ) as { origin: string; verifierKey: string };
+  const file = join(dir, 'log.json');
+  const text = await readMetaFile(file).catch((cause: unknown) => {
+    if (WritError.isInstance(cause)) throw cause;
+    throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} holds no Writ log (log.json cannot be read)`, {
+      cause,
+    });
+  });
+  if (text === undefined)
+    throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} holds no Writ log (log.json missing)`);
+  const { origin, verifierKey } = parseMeta(text, file);
+  return { origin, verifierKey };
+}
+
+/** `log.json` from a regular file (never through a link), with a bound; `undefined` when missing. */
+function readMetaFile(file: string): Promise<string | undefined> {
+  return readBoundedFile(file, { maxBytes: SMALL_FILE_BYTES, regularOnly: true });
+}
+
+function parseMeta(text: string, file: string): LogMeta {
+  let meta: Partial<LogMeta> | null;
+  try {
+    meta = JSON.parse(text) as Partial<LogMeta> | null;
+  } catch {
+    meta = null;
+  }
+  if (meta?.v !== 1 || typeof meta.origin !== 'string' || typeof meta.verifierKey !== 'string') {
+    throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${file} is not a Writ log description`);
+  }
+  return meta as LogMeta;
 }

@@ -1,4 +1,4 @@
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyLog } from '@writ/audit';
 import { WritError } from '@writ/core';
@@ -49,4 +49,30 @@ describe('recovering a file log on open', () => {
     expect(WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')).toBe(true);
     expect((error as WritError).details).toEqual({ reason: 'log_damaged', index: 2 });
   });
+
+  it('refuses a segment that is not a regular file, and a line past the bound, without cutting anything', async () => {
+    const sink = await buildLog(dir, 5);
+    const segment = join(sink.dir, '000000000000.jsonl');
+    const whole = (await stat(segment)).size;
+    // an endless line is not a torn write: nothing may be truncated on its account
+    await appendFile(segment, Buffer.alloc(1 << 20, 0x61));
+    await appendFile(segment, Buffer.alloc(1, 0x61));
+    const tooLong = await recoverLogWithin(sink.dir, 1 << 20);
+    expect((tooLong as WritError).details).toEqual({ reason: 'log_damaged', index: 6 });
+    expect((tooLong as WritError).message).toMatch(/a line longer than 1048576 bytes/);
+    expect((await stat(segment)).size).toBe(whole + (1 << 20) + 1);
+
+    await unlink(segment);
+    await symlink('/dev/zero', segment);
+    const linked = await recoverLog(sink.dir).catch((e: unknown) => e);
+    expect(WritError.isInstance(linked, 'WRIT_AUDIT_UNAVAILABLE')).toBe(true);
+    expect((linked as WritError).message).toMatch(
+      /damaged at record 0 \(segment 000000000000\.jsonl is not a regular file \(a symbolic link\)/,
+    );
+  });
 });
+
+/** `recoverLog` with a smaller bound on a record than the default (reading 256 MiB is slow in a test). */
+async function recoverLogWithin(logDir: string, maxRecordBytes: number): Promise<unknown> {
+  return recoverLog(logDir, { maxRecordBytes }).catch((e: unknown) => e);
+}

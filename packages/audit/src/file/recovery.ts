@@ -20,7 +20,9 @@ export interface RecoveredLog {
 /**
  * Reads the whole log to rebuild the tree; cuts a torn final line (a write cut short by a crash) off the
  * last segment; refuses any other damage with `WRIT_AUDIT_UNAVAILABLE` (reason `log_damaged`, naming
- * the record), so the sink never appends after a log that is not as written.
+ * the record), so the sink never appends after a log that is not as written. A segment that is not a
+ * regular file, or a line longer than `maxRecordBytes` (default 256 MiB), is damage, never a torn line
+ * to cut.
  *
  * @example
  * ```ts
@@ -28,14 +30,18 @@ export interface RecoveredLog {
  * ```
  * @internal
  */
-export async function recoverLog(dir: string): Promise<RecoveredLog> {
+export async function recoverLog(
+  dir: string,
+  options: { readonly maxRecordBytes?: number } = {},
+): Promise<RecoveredLog> {
   const frontier = createFrontier();
   let size = 0;
   let last = '';
   let checkpointedSize = 0;
   let repairedBytes = 0;
   const segments = await listSegments(dir);
-  for await (const line of readLines(dir)) {
+  for await (const line of readLines(dir, options)) {
+    if (line.problem !== undefined) throw damaged(size, line.problem);
     if (!line.complete) {
       const lastSegment = segments.at(-1);
       if (line.segment !== lastSegment?.path)

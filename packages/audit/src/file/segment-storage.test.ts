@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../__support__/log.js';
@@ -43,5 +43,18 @@ describe('segment storage', () => {
     await reopened.write([line], { sync: true });
     await reopened.close();
     expect((await readFile(join(dir, '000000000004.jsonl'), 'utf8')).split('\n')).toHaveLength(3);
+  });
+
+  it('never appends through a link planted at a segment name', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    await symlink(victim, join(dir, '000000000000.jsonl'));
+    await expect(SegmentStorage.open(dir, 0, undefined, 1024)).rejects.toMatchObject({ code: 'ELOOP' });
+    // and at the name of the segment a rotation starts
+    await symlink(victim, join(dir, '000000000001.jsonl'));
+    const storage = await SegmentStorage.open(dir, 0, join(dir, 'real.jsonl'), 5);
+    await storage.write(['{"a":1}'], { sync: false });
+    await expect(storage.write(['{"b":2}'], { sync: false })).rejects.toMatchObject({ code: 'ELOOP' });
+    expect(await readFile(victim, 'utf8')).toBe('precious');
   });
 });

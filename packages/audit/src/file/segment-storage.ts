@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LogStorage, LogWriteOptions } from '../log-appender.js';
@@ -33,7 +34,7 @@ export class SegmentStorage implements LogStorage {
     maxSegmentBytes: number,
   ): Promise<SegmentStorage> {
     const path = lastSegment ?? join(dir, segmentName(size));
-    const handle = await open(path, 'a', 0o600);
+    const handle = await open(path, APPEND_NO_FOLLOW, 0o600);
     const { size: bytes } = await handle.stat();
     return new SegmentStorage(dir, handle, bytes, size, maxSegmentBytes);
   }
@@ -65,10 +66,14 @@ export class SegmentStorage implements LogStorage {
   private async rotate(): Promise<void> {
     await this.handle.datasync();
     await this.handle.close();
-    this.handle = await open(join(this.dir, segmentName(this.next)), 'a', 0o600);
+    this.handle = await open(join(this.dir, segmentName(this.next)), APPEND_NO_FOLLOW, 0o600);
     this.bytes = 0;
   }
 }
+
+/** `'a'` (append, create), but never through a symbolic link planted at a segment's name. */
+const APPEND_NO_FOLLOW =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0);
 
 /** The lines' bytes, each followed by a newline, in one buffer (the appender already encoded them). */
 function joinLines(encoded: readonly { readonly bytes: Buffer }[]): Buffer {

@@ -16,17 +16,27 @@ describe('checkpoints the log must contain', () => {
     const last = log.published.at(-1) as string;
     const opened = openTargets(
       [
-        ['published checkpoint', last],
-        ['given checkpoint', undefined],
-        ['given checkpoint', log.published[0]],
+        ['published checkpoint', last, false],
+        ['given checkpoint', undefined, true],
+        ['given checkpoint', log.published[0], true],
       ],
       verifier,
       log.origin,
     );
     expect(opened).toEqual({
       targets: [
-        { label: 'published checkpoint', size: log.lines.length, root: rootAt(log.lines.length)() },
-        { label: 'given checkpoint', size: checkpointAt + 1, root: rootAt(checkpointAt + 1)() },
+        {
+          label: 'published checkpoint',
+          size: log.lines.length,
+          root: rootAt(log.lines.length)(),
+          anchor: false,
+        },
+        {
+          label: 'given checkpoint',
+          size: checkpointAt + 1,
+          root: rootAt(checkpointAt + 1)(),
+          anchor: true,
+        },
       ],
     });
   });
@@ -34,11 +44,11 @@ describe('checkpoints the log must contain', () => {
   it('refuse the log when one does not verify or is for another log', () => {
     const other = createNoteSigner(generateNoteKeys('writ.test/other').signerKey);
     const forged = (log.published[0] as string).replace(/\n\n.*$/s, `\n\n${other.sign('x\n')}`);
-    expect(openTargets([['given checkpoint', forged]], verifier, log.origin)).toEqual({
+    expect(openTargets([['given checkpoint', forged, true]], verifier, log.origin)).toEqual({
       reason: expect.stringMatching(/^the given checkpoint does not verify: signed note refused: /),
     });
     expect(
-      openTargets([['published checkpoint', log.published[0]]], verifier, 'writ.test/elsewhere'),
+      openTargets([['published checkpoint', log.published[0], false]], verifier, 'writ.test/elsewhere'),
     ).toEqual({
       reason: `the published checkpoint is for another log (${log.origin})`,
     });

@@ -15,31 +15,37 @@ export interface CheckpointTarget {
   readonly label: string;
   readonly size: number;
   readonly root: string;
+  /**
+   * Whether it was obtained outside the log (an anchor: a checkpoint the verifier kept; later, witness
+   * cosignatures and fleet logs), so that finding its tree anchors the log.
+   */
+  readonly anchor: boolean;
 }
 
 /**
- * Opens the checkpoint notes the log must contain, in order, skipping absent ones. A note that does not
- * verify with `verifier`, or is for another origin, makes a reason to refuse the log (at record 0).
+ * Opens the checkpoint notes the log must contain, in order, skipping absent ones; `anchor` marks the
+ * ones obtained outside the log. A note that does not verify with `verifier`, or is for another origin,
+ * makes a reason to refuse the log (at record 0).
  *
  * @example
  * ```ts
- * const opened = openTargets([['published checkpoint', note]], verifier, origin);
+ * const opened = openTargets([['published checkpoint', note, false]], verifier, origin);
  * if ('reason' in opened) return fail(0, opened.reason);
  * ```
  * @internal
  */
 export function openTargets(
-  notes: readonly (readonly [label: string, note: string | undefined])[],
+  notes: readonly (readonly [label: string, note: string | undefined, anchor: boolean])[],
   verifier: NoteVerifier,
   origin: string,
 ): { readonly targets: CheckpointTarget[] } | { readonly reason: string } {
   const targets: CheckpointTarget[] = [];
-  for (const [label, note] of notes) {
+  for (const [label, note, anchor] of notes) {
     if (note === undefined) continue;
     try {
       const cp = openCheckpoint(note, [verifier]);
       if (cp.origin !== origin) return { reason: `the ${label} is for another log (${cp.origin})` };
-      targets.push({ label, size: cp.size, root: cp.rootHash.toString('base64') });
+      targets.push({ label, size: cp.size, root: cp.rootHash.toString('base64'), anchor });
     } catch (error) {
       return { reason: `the ${label} does not verify: ${(error as Error).message}` };
     }

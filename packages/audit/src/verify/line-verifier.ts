@@ -6,13 +6,15 @@ import type { StoredLine } from '../log-reader.js';
 import { createPackedFrontier } from '../merkle/packed-frontier.js';
 import { logRecordSchema } from '../record.js';
 import { type CheckpointTarget, checkpointRecordProblem, openTargets } from './checkpoint-checks.js';
+import { verificationState } from './verification-state.js';
 import type { VerifyLinesOptions, VerifyResult } from './verify-options.js';
 
 /**
  * The record checks of verification, line by line in index order: each line is complete and is an
  * envelope, indexes run 0, 1, 2, …, each `p` names the previous leaf hash, checkpoint records verify
  * against the tree before them, and the trees of the published and given checkpoints are in the log.
- * The first failure is named; a broken link is blamed on the record that changed.
+ * The first failure is named; a broken link is blamed on the record that changed. The verdict says what
+ * it proves (`state`): what the pinned key and the checkpoints found cover.
  */
 
 /** Incremental verification: lines pushed in index order with their leaf hashes. @internal */
@@ -58,6 +60,10 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
   let previousAt = 0;
   let checkpoints = 0;
   let sealed = 0;
+  /** Records under a checkpoint signature that verified. */
+  let covered = 0;
+  /** Records covered by an independent checkpoint whose tree the log was found to hold. */
+  let anchorSize: number | undefined;
   // published checkpoints the log must contain
   let targets: CheckpointTarget[] = [];
   /** A record whose `p` broke the chain: the next line tells whether it or its predecessor changed. */
@@ -69,17 +75,45 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
 
   /** The verdict on the records read so far: bad at `firstBadIndex` for `reason`, or ok. */
   function result(bad?: { firstBadIndex: number; reason: string }): VerifyResult {
+    const ok = bad === undefined;
+    const { state, unproven } = verificationState({
+      ok,
+      keyPinned,
+      records: index,
+      covered,
+      anchorSize,
+      firstBadIndex: bad?.firstBadIndex,
+    });
     return {
-      ok: bad === undefined,
+      ok,
+      state,
       origin,
       records: index,
       checkpoints,
       sealed,
+      covered: Math.min(covered, bad?.firstBadIndex ?? covered),
       root: frontier.root().toString('base64'),
       keyPinned,
+      ...(anchorSize === undefined ? {} : { anchorSize }),
       ...bad,
+      unproven,
       warnings,
     };
+  }
+
+  /**
+   * Checks the trees of the published and given checkpoints of `index` records against the tree so far:
+   * a verdict when one differs, else notes what they cover.
+   */
+  function checkTargets(differ: string): VerifyResult | undefined {
+    for (const t of targets) {
+      if (t.size !== index) continue;
+      if (frontier.root().toString('base64') !== t.root)
+        return fail(Math.max(0, index - 1), `${differ} the ${t.label}`);
+      covered = Math.max(covered, t.size);
+      if (t.anchor) anchorSize = Math.max(anchorSize ?? 0, t.size);
+    }
+    return undefined;
   }
 
   function fail(firstBadIndex: number, reason: string): VerifyResult {
@@ -117,17 +151,16 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
     lastData = data;
     lastStart = start;
     lastEnd = end;
+    options.onRecord?.(index, data.subarray(start, end));
     index++;
     if (index % 10_000 === 0) options.onProgress?.(index);
   }
 
   function push(line: StoredLine, hashes: Uint8Array | undefined, at = 0): VerifyResult | undefined {
     if (suspect !== undefined) return judgeSuspect(line);
-    for (const t of targets) {
-      if (t.size === index && frontier.root().toString('base64') !== t.root) {
-        return fail(Math.max(0, index - 1), `records before ${index} differ from the ${t.label}`);
-      }
-    }
+    const differs = checkTargets(`records before ${index} differ from`);
+    if (differs !== undefined) return differs;
+    if (line.problem !== undefined) return fail(index, line.problem);
     if (!line.complete || hashes === undefined)
       return fail(
         index,
@@ -172,6 +205,7 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
         if (problem !== undefined) return fail(index, problem);
         checkpoints++;
         sealed = index;
+        covered = Math.max(covered, index);
       }
     }
     accept(hashes, at, line.bytes, 0, line.bytes.length);
@@ -182,8 +216,8 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
     start() {
       const opened = openTargets(
         [
-          ['published checkpoint', options.publishedCheckpoint],
-          ['given checkpoint', options.checkpoint],
+          ['published checkpoint', options.publishedCheckpoint, false],
+          ['given checkpoint', options.checkpoint, true],
         ],
         verifier,
         origin,
@@ -207,10 +241,11 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
         const verdict = push(line, leaves, 32 * k);
         if (verdict !== undefined) return verdict;
       }
-      const { torn } = chunk;
-      return torn === undefined
-        ? undefined
-        : push({ bytes: torn, complete: false, segment, offset }, undefined);
+      for (const line of tail(chunk)) {
+        const verdict = push(line, undefined);
+        if (verdict !== undefined) return verdict;
+      }
+      return undefined;
     },
     finish() {
       if (suspect !== undefined) return judgeSuspect(undefined);
@@ -224,9 +259,28 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
           return fail(Math.max(0, index - 1), `records differ from the ${t.label}`);
         }
       }
+      checkTargets('records differ from');
       if (index > sealed + 1)
         warnings.push(`${index - sealed - 1} record(s) after the last checkpoint are not sealed yet`);
+      const published = targets.find((t) => !t.anchor);
+      if (checkpoints > 0 && options.publishedCheckpoint === undefined)
+        warnings.push(
+          'the log holds checkpoints but publishes no checkpoint (its published copy is missing): records after its last checkpoint could have been cut off',
+        );
+      else if (checkpoints > 0 && published !== undefined && published.size <= sealed)
+        warnings.push(
+          `the published checkpoint covers ${published.size} records but the log was sealed again at record ${sealed}: it was rolled back, or the writer stopped before publishing`,
+        );
       return result();
     },
   };
+}
+
+/** A chunk's lines after its complete ones: a torn final line, a line the reader refused. */
+function tail(chunk: HashedChunk['chunk']): StoredLine[] {
+  const { segment, offset, torn, problem } = chunk;
+  const out: StoredLine[] = [];
+  if (torn !== undefined) out.push({ bytes: torn, complete: false, segment, offset });
+  if (problem !== undefined) out.push({ bytes: Buffer.alloc(0), complete: false, segment, offset, problem });
+  return out;
 }

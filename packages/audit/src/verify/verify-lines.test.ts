@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLog, useTempDir } from '../__support__/log.js';
 import { memoryLog, storedLines } from '../__support__/memory-log.js';
@@ -22,6 +24,7 @@ describe('verifyLines', () => {
       origin: sink.origin,
       recordedVerifierKey: sink.verifierKey,
       verifierKey: sink.verifierKey,
+      publishedCheckpoint: await readFile(join(sink.dir, 'checkpoint'), 'utf8'),
     });
     expect(fromLines).toEqual(fromDir);
     expect(fromLines.ok).toBe(true);

@@ -11,14 +11,18 @@ import type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verif
  * Verifies a log directory offline, with only a public key: recomputes the RFC 6962 tree from the stored
  * bytes (never re-encoding), follows the hash chain, checks every checkpoint's signature, origin, size and
  * root, and compares the log with its published checkpoint (and an independent one, when given). Stops at
- * the first record that is not as written and names it. Large logs hash their records on a worker
- * thread, which also vouches for well-formed chained envelopes, while the tree is built on the calling
- * thread.
+ * the first record that is not as written and names it. The verdict's `state` says what it proves:
+ * `anchored` (pinned key, and the log holds the tree of the independent `checkpoint`), `unanchored`
+ * (pinned key only), `unpinned` (the key was read from the log) or `failed`. Reads regular files only,
+ * never through a link, and no line longer than `maxRecordBytes`. Large logs hash their records on a
+ * worker thread, which also vouches for well-formed chained envelopes, while the tree is built on the
+ * calling thread.
  *
  * @example
  * ```ts
- * const result = await verifyLog('.writ/audit', { verifierKey });
+ * const result = await verifyLog('.writ/audit', { verifierKey, checkpoint: keptNote });
  * if (!result.ok) console.error(`record ${result.firstBadIndex}: ${result.reason}`);
+ * else if (result.state !== 'anchored') console.warn(`cannot rule out: ${result.unproven.join('; ')}`);
  * ```
  */
 export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Promise<VerifyResult> {
@@ -31,7 +35,7 @@ export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Pr
     ...options,
   };
   const threads = options.threads ?? (await logSize(dir)) >= PARALLEL_FROM_BYTES;
-  if (!threads) return verifyLines(readLines(dir), lineOptions);
+  if (!threads) return verifyLines(readLines(dir, { maxRecordBytes: options.maxRecordBytes }), lineOptions);
   const verifier = createLineVerifier(lineOptions);
   const early = verifier.start();
   if (early !== undefined) return early;
@@ -53,7 +57,7 @@ export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Pr
       }
       return undefined;
     };
-    for await (const chunk of readChunks(dir, spare)) {
+    for await (const chunk of readChunks(dir, spare, options.maxRecordBytes)) {
       const hashed = hasher.hash(chunk);
       // a worker failure surfaces where the chunk is awaited, not as an unhandled rejection before
       hashed.catch(() => undefined);

@@ -1,3 +1,5 @@
+import type { VerificationState } from './verification-state.js';
+
 /**
  * Options of {@link verifyLog}.
  *
@@ -18,7 +20,10 @@ export interface VerifyLogOptions {
    * @default the key recorded in the log's log.json (reported as not pinned)
    */
   verifierKey?: string;
-  /** A checkpoint note obtained independently (a witness's copy): the log must contain its tree. */
+  /**
+   * A checkpoint note obtained independently (a copy kept off the log's host): the log must contain its
+   * tree. With a pinned key, this anchors the log (state `anchored`).
+   */
   checkpoint?: string;
   /** Also validate every record against the record schema. @default false */
   deep?: boolean;
@@ -29,33 +34,59 @@ export interface VerifyLogOptions {
    * @default true for logs of 16 MiB or more
    */
   threads?: boolean;
+  /**
+   * A line longer than this is a finding (the log is not as written from there), never read whole (file
+   * logs only). @default 268435456 (256 MiB)
+   */
+  maxRecordBytes?: number;
+  /**
+   * Called with each record the verifier accepts, in index order, with the bytes it verified: build what
+   * you show from these, not from a second read. The buffer may be reused after the call: copy or parse
+   * what you keep. Records from the first bad one on are never passed.
+   */
+  onRecord?: (index: number, bytes: Buffer) => void;
 }
 
 /**
- * The verdict on a log.
+ * The verdict on a log. Read `state` for what it proves: `ok` only says that no check failed, which
+ * proves nothing when the key was read from the log itself (`unpinned`).
  *
  * @example
  * ```ts
- * const result: VerifyResult = await verifyLog('.writ/audit', { verifierKey });
+ * const result: VerifyResult = await verifyLog('.writ/audit', { verifierKey, checkpoint: keptNote });
  * if (!result.ok) throw new Error(`record ${result.firstBadIndex}: ${result.reason}`);
+ * if (result.state !== 'anchored') console.warn(`not anchored; cannot rule out: ${result.unproven.join('; ')}`);
  * console.log(`${result.records} records, ${result.sealed} sealed by ${result.checkpoints} checkpoints`);
  * for (const warning of result.warnings) console.warn(warning);
  * ```
  */
 export interface VerifyResult {
+  /** No check failed. What that proves depends on `state`. */
   readonly ok: boolean;
+  /** What the verdict proves: `anchored`, `unanchored`, `unpinned` or `failed`. */
+  readonly state: VerificationState;
   readonly origin: string;
   readonly records: number;
   readonly checkpoints: number;
   /** Records covered by the last verified checkpoint in the log. */
   readonly sealed: number;
+  /**
+   * Records `[0, covered)` are under a checkpoint signature that verified: the last one in the log, or
+   * the published or the given checkpoint when it covers more. The records after them are only chained:
+   * whoever can write the log could change them without the key.
+   */
+  readonly covered: number;
   /** Base64 root over all records read. */
   readonly root: string;
   /** Whether the verifier key came from outside the log. */
   readonly keyPinned: boolean;
+  /** Records covered by the independent checkpoint the log was found to contain (when anchored). */
+  readonly anchorSize?: number;
   /** The first record that is not as it was written (or where the log ends too early). */
   readonly firstBadIndex?: number;
   readonly reason?: string;
+  /** What `state` cannot rule out, one sentence each; empty when nothing is left open. */
+  readonly unproven: readonly string[];
   readonly warnings: readonly string[];
 }
 

@@ -3,7 +3,7 @@
 // a real one, written by the Writ pipeline through the file sink.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,4 +173,51 @@ export async function tamperedCopy(logDir: string, to: string, index: number): P
   bytes[pos] = (bytes[pos] as number) ^ 0x20; // 's' → 'S'
   lines[index] = bytes.toString('utf8');
   await writeFile(segment, lines.join('\n'));
+}
+
+export interface UnsealedLog {
+  readonly logDir: string;
+  readonly verifierKey: string;
+  /** A copy of the checkpoint the log published before the last task. */
+  readonly anchor: string;
+  /** The last task: its records are after the last checkpoint (its call is `late`). */
+  readonly taskId: string;
+  /** Closes the writer (which seals the log). */
+  close(): Promise<void>;
+}
+
+/**
+ * A log still being written: a task sealed by a checkpoint (kept as the anchor), then a task whose
+ * records no checkpoint covers yet. Close it when done.
+ */
+export async function buildUnsealedLog(dir: string): Promise<UnsealedLog> {
+  const logDir = join(dir, 'audit');
+  const audit = await createFileAuditSink({
+    dir: logDir,
+    keyDir: join(dir, 'keys'),
+    checkpointEvery: 1_000,
+    checkpointIntervalMs: 3_600_000,
+  });
+  const writ = createWrit({
+    service: 'support-desk',
+    audit,
+    identity: createInMemoryIdentity({ requesters: { 'tok-alice': { id: 'alice@example.com' } } }),
+    policy: createInMemoryPolicy({ rules: [{ id: 'reads', effect: 'allow', tool: 'lookup_order' }] }),
+  });
+  const lookup = writ.tool({
+    name: 'lookup_order',
+    input: z.object({ id: z.string() }),
+    execute: async () => 'ok',
+  });
+  const run = (callId: string) =>
+    writ.task({ requester: 'tok-alice', agent: 'support', scope: ['*'] }, async (task) => {
+      await lookup.execute({ id: '42' }, { toolCallId: callId });
+      return task.attribution.taskId;
+    });
+  await run('early');
+  await audit.checkpoint();
+  const anchor = join(dir, 'anchor.checkpoint');
+  await copyFile(join(logDir, 'checkpoint'), anchor);
+  const taskId = await run('late');
+  return { logDir, verifierKey: audit.verifierKey, anchor, taskId, close: () => writ.close() };
 }

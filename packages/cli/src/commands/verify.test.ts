@@ -8,15 +8,19 @@ import { buildFixtureLog, type FixtureLog, runCli, tamperedCopy, tempDir } from 
 /** The documented `writ verify --json` schema (README, VerifyJson). */
 const verifyJson = z.strictObject({
   ok: z.boolean(),
+  state: z.enum(['anchored', 'unanchored', 'unpinned', 'failed']),
   log: z.string().min(1),
   origin: z.string().startsWith('writ/audit/'),
   records: z.number().int().nonnegative(),
   checkpoints: z.number().int().nonnegative(),
   sealed: z.number().int().nonnegative(),
+  covered: z.number().int().nonnegative(),
   root: z.string().min(1),
   keyPinned: z.boolean(),
+  anchorSize: z.number().int().nonnegative().nullable(),
   firstBadIndex: z.number().int().nonnegative().nullable(),
   reason: z.string().nullable(),
+  unproven: z.array(z.string()),
   warnings: z.array(z.string()),
 });
 
@@ -29,32 +33,78 @@ afterAll(async () => {
 });
 
 describe.concurrent('writ verify', () => {
-  it('exits 0 for an intact log, pinned key, text output names the counts', async () => {
-    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey]);
+  it('exits 0 for an intact log verified with a pinned key and anchored, text output names the counts', async () => {
+    const anchor = join(fixture.logDir, 'checkpoint');
+    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey, '--checkpoint', anchor]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^✔ verified .*audit: \d+ records, [1-9]\d* checkpoint\(s\)/);
+    expect(r.stdout).toMatch(
+      /^✔ verified and anchored .*audit: \d+ records, [1-9]\d* checkpoint\(s\), \d+ sealed; the given checkpoint covers \d+\n/,
+    );
     expect(r.stdout).toContain('pinned (given)');
+    expect(r.stdout).not.toContain('cannot rule out');
     expect(r.stdout).not.toContain('\u001b['); // not a terminal: no colour
   });
 
-  it('--json prints one document matching the documented schema', async () => {
-    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey, '--json', '--deep']);
-    expect(r.code).toBe(0);
-    const result = verifyJson.parse(JSON.parse(r.stdout));
-    expect(result).toMatchObject({ ok: true, keyPinned: true, firstBadIndex: null, reason: null });
-    expect(result.records).toBeGreaterThan(10);
-    expect(result.sealed).toBe(result.records - 1); // closed cleanly: the last record is a checkpoint
-    expect(result.warnings).toEqual([]);
+  it('exits 4 with the pinned key alone (unanchored), and says what that cannot rule out', async () => {
+    const r = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/^✔ verified, unanchored .*audit: \d+ records, [1-9]\d* checkpoint\(s\)/);
+    expect(r.stdout).toContain('pinned (given)');
+    expect(r.stdout).toMatch(/\n {2}cannot rule out: truncation at a seal: /);
+    expect(r.stdout).toMatch(/\n {2}cannot rule out: rollback: /);
   });
 
-  it('warns when the key is read from the log itself (not pinned)', async () => {
+  it('--json prints one document matching the documented schema', async () => {
+    const anchor = join(fixture.logDir, 'checkpoint');
+    const r = await runCli([
+      'verify',
+      fixture.logDir,
+      '--key',
+      fixture.verifierKey,
+      '--checkpoint',
+      anchor,
+      '--json',
+      '--deep',
+    ]);
+    expect(r.code).toBe(0);
+    const result = verifyJson.parse(JSON.parse(r.stdout));
+    expect(result).toMatchObject({
+      ok: true,
+      state: 'anchored',
+      keyPinned: true,
+      firstBadIndex: null,
+      reason: null,
+      unproven: [],
+    });
+    expect(result.records).toBeGreaterThan(10);
+    expect(result.sealed).toBe(result.records - 1); // closed cleanly: the last record is a checkpoint
+    expect(result.covered).toBe(result.records); // and the published checkpoint covers that one too
+    expect(result.anchorSize).toBe(result.records);
+    expect(result.warnings).toEqual([]);
+    const unanchored = await runCli(['verify', fixture.logDir, '--key', fixture.verifierKey, '--json']);
+    expect(unanchored.code).toBe(4);
+    expect(verifyJson.parse(JSON.parse(unanchored.stdout))).toMatchObject({
+      ok: true,
+      state: 'unanchored',
+      anchorSize: null,
+      unproven: [expect.stringMatching(/^truncation at a seal: /), expect.stringMatching(/^rollback: /)],
+    });
+  });
+
+  it('exits 5 and never says verified when the key is read from the log itself (not pinned)', async () => {
     const text = await runCli(['verify', fixture.logDir]);
-    expect(text.code).toBe(0);
+    expect(text.code).toBe(5);
+    expect(text.stdout).toMatch(
+      /^⚠ unpinned .*audit: \d+ records consistent with the key the log names itself/,
+    );
+    expect(text.stdout).not.toMatch(/✔|\bverified\b/);
     expect(text.stdout).toContain('read from the log (not pinned)');
     expect(text.stdout).toMatch(/⚠ warning: the verifier key was read from the log itself/);
     const json = verifyJson.parse(JSON.parse((await runCli(['verify', fixture.logDir, '--json'])).stdout));
-    expect(json.keyPinned).toBe(false);
+    expect(json).toMatchObject({ ok: true, state: 'unpinned', keyPinned: false });
+    expect(json.unproven[0]).toMatch(/^replacement: a log rewritten and re-signed with another key/);
     expect(json.warnings[0]).toMatch(/read from the log itself/);
   });
 
@@ -71,7 +121,11 @@ describe.concurrent('writ verify', () => {
       '--json',
     ]);
     expect(r.code).toBe(0);
-    expect(verifyJson.parse(JSON.parse(r.stdout))).toMatchObject({ ok: true, keyPinned: true });
+    expect(verifyJson.parse(JSON.parse(r.stdout))).toMatchObject({
+      ok: true,
+      state: 'anchored',
+      keyPinned: true,
+    });
   });
 
   it('exits 1 for a tampered copy and names the first bad record', async () => {
@@ -84,7 +138,12 @@ describe.concurrent('writ verify', () => {
     expect(text.stdout).toMatch(/reason: record 3 was altered/);
     const json = await runCli(['verify', copy, '--key', fixture.verifierKey, '--json']);
     expect(json.code).toBe(1);
-    expect(verifyJson.parse(JSON.parse(json.stdout))).toMatchObject({ ok: false, firstBadIndex: 3 });
+    expect(verifyJson.parse(JSON.parse(json.stdout))).toMatchObject({
+      ok: false,
+      state: 'failed',
+      firstBadIndex: 3,
+      unproven: ['nothing from record 3 on is proven'],
+    });
   });
 
   it('exits 1 when checked against another log key', async () => {

@@ -38,7 +38,7 @@ describe('writ demo (built binary)', () => {
     );
     expect(out).toContain('Vercel AI SDK generateText loops');
     expect(out).toMatch(/✖ refused\s+billing-bot\s+delegate ledger-bot/);
-    expect(out).toContain('verify: OK');
+    expect(out).toContain('verify: OK, verified and anchored');
     expect(out).toContain('requester alice@example.com (verified)');
     expect(out).toContain('policies default.cedar#destructive-out-of-scope');
     expect(out).toContain('approval granted by maria@example.com');
@@ -56,10 +56,18 @@ describe('writ demo (built binary)', () => {
       'deny',
       'refused',
     ]);
-    expect(doc.verify).toMatchObject({ ok: true, keyPinned: true });
-    const verify = run('verify', doc.auditDir, '--json');
+    expect(doc.verify).toMatchObject({ ok: true, state: 'anchored', keyPinned: true, unproven: [] });
+    const verify = run(
+      'verify',
+      doc.auditDir,
+      '--key',
+      doc.verifierKey,
+      '--checkpoint',
+      doc.anchor,
+      '--json',
+    );
     expect(verify.status).toBe(0);
-    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, state: 'anchored' });
     expect(await readFile(doc.report, 'utf8')).toContain('<svg');
   });
 });

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { explainLog, formatExplain, verifyLog } from '@writ/audit';
 import pc from 'picocolors';
@@ -27,9 +27,10 @@ const LABEL: Record<Step['effect'], string> = {
 
 /**
  * `writ demo`: alice asks support-bot to refund order 42 on the zero-config runtime (local authority,
- * shipped Cedar policies, file log). Prints each call's decision, verifies the log, prints the authority
- * chain, and writes an HTML report. Returns the exit code (0 when everything went as the story says and
- * the log verifies).
+ * shipped Cedar policies, file log). Prints each call's decision, keeps a copy of the checkpoint the log
+ * published (the anchor a verifier would keep elsewhere), verifies the log with its key and that anchor,
+ * prints the authority chain, and writes an HTML report. Returns the exit code (0 when everything went as
+ * the story says and the log verifies and is anchored).
  *
  * @example
  * ```ts
@@ -41,19 +42,21 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   const dir = join(options.dir, 'demo');
   await rm(dir, { recursive: true, force: true });
   const result = await runScenario({ dir });
-  const verdict = await verifyLog(result.auditDir, { verifierKey: result.verifierKey });
-  const tasks = await explainLog(result.auditDir, { taskId: result.taskId });
+  // in a deployment the anchor is a copy kept off the log's host; the demo keeps it next to the log
+  const anchor = join(dir, 'anchor.checkpoint');
+  await copyFile(join(result.auditDir, 'checkpoint'), anchor);
+  const evidence = { verifierKey: result.verifierKey, checkpoint: await readFile(anchor, 'utf8') };
+  const verdict = await verifyLog(result.auditDir, evidence);
+  const tasks = await explainLog(result.auditDir, { taskId: result.taskId }, evidence);
   const report = join(dir, 'report.html');
   const { writeFile } = await import('node:fs/promises');
-  await writeFile(
-    report,
-    renderReport(await buildReportModel(result.auditDir, { verifierKey: result.verifierKey })),
-  );
+  await writeFile(report, renderReport(await buildReportModel(result.auditDir, evidence)));
+  const ok = verdict.state === 'anchored';
   if (options.json) {
     options.stdout.write(
-      `${JSON.stringify({ steps: result.steps, taskId: result.taskId, correlationId: result.correlationId, modelSawRefusal: result.modelSawRefusal, verify: verdict, report, auditDir: result.auditDir })}\n`,
+      `${JSON.stringify({ steps: result.steps, taskId: result.taskId, correlationId: result.correlationId, modelSawRefusal: result.modelSawRefusal, verify: verdict, report, auditDir: result.auditDir, verifierKey: result.verifierKey, anchor })}\n`,
     );
-    return verdict.ok ? 0 : 1;
+    return ok ? 0 : 1;
   }
   const out = (line = '') => options.stdout.write(`${line}\n`);
   out(c.bold('Writ demo: alice asks support-bot to refund order 42'));
@@ -70,16 +73,22 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
   }
   out();
   out(
-    verdict.ok
-      ? c.green(`verify: OK (${verdict.records} records, ${verdict.checkpoints} checkpoint(s), key pinned)`)
-      : c.red(`verify: FAILED at record ${verdict.firstBadIndex}: ${verdict.reason}`),
+    ok
+      ? c.green(
+          `verify: OK, verified and anchored (${verdict.records} records, ${verdict.checkpoints} checkpoint(s), key pinned)`,
+        )
+      : c.red(`verify: FAILED (${verdict.state}) at record ${verdict.firstBadIndex}: ${verdict.reason}`),
   );
   out();
   out(formatExplain(tasks));
   out();
   out(`HTML report: ${report}`);
-  out(c.dim(`check it yourself: writ verify ${result.auditDir} --key '${result.verifierKey}'`));
-  return verdict.ok ? 0 : 1;
+  out(
+    c.dim(
+      `check it yourself: writ verify ${result.auditDir} --key '${result.verifierKey}' --checkpoint ${anchor}`,
+    ),
+  );
+  return ok ? 0 : 1;
 }
 
 /** The refusal reason out of the tool output the model received (`{"type":"execution-denied","reason":…}`). */

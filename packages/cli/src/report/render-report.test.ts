@@ -26,6 +26,7 @@ function call(over: Partial<CallNode> & { effect?: CallNode['decision']['effect'
     approval: undefined,
     credential: { jti: EVIL, type: EVIL, audience: EVIL, expiresAt: 1 },
     outcome: { status: 'ok', durationMs: 1, errorCode: EVIL },
+    records: [],
     ...rest,
   };
 }
@@ -47,21 +48,37 @@ function task(calls: CallNode[], delegations: TaskNode[] = []): TaskNode {
     delegations,
     revoked: [],
     end: { status: 'error', errorCode: EVIL },
+    records: [],
   };
 }
 
 const failed: VerifyResult = {
   ok: false,
+  state: 'failed',
   origin: EVIL,
   records: 4,
   checkpoints: 0,
   sealed: 0,
+  covered: 0,
   root: EVIL,
   keyPinned: false,
   firstBadIndex: 2,
   reason: EVIL,
+  unproven: ['nothing from record 2 on is proven'],
   warnings: [EVIL],
 };
+
+/** A verdict every check of which passed, in `state`. */
+const passed = (state: 'anchored' | 'unanchored' | 'unpinned'): VerifyResult => ({
+  ...failed,
+  ok: true,
+  state,
+  keyPinned: state !== 'unpinned',
+  ...(state === 'anchored' ? { anchorSize: 4 } : {}),
+  firstBadIndex: undefined,
+  reason: undefined,
+  unproven: state === 'anchored' ? [] : ['rollback: the whole log could be an older copy of itself'],
+});
 
 describe('renderReport', () => {
   it('escapes every string from the log: the only script is the report’s own, no element comes from the log', () => {
@@ -93,6 +110,64 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/https?:/);
     expect(html).toContain('data-status="unverified"');
     expect(html).toContain('The log holds no tasks.');
+  });
+});
+
+describe('the verification status and the evidence marks', () => {
+  const page = (verification: VerifyResult | undefined, calls: CallNode[] = [call()]) =>
+    renderReport({ source: '/log', generatedAt: 'now', verification, tasks: [task(calls)] });
+
+  it('says what each state proves, and never calls a log verified whose key was not pinned', () => {
+    expect(page(passed('anchored'))).toMatch(
+      /data-status="anchored"><h2>✔ Log verified and anchored<\/h2>(?:(?!It cannot rule out).)*<\/section>/s,
+    );
+    const unanchored = page(passed('unanchored'));
+    expect(unanchored).toContain('data-status="unanchored"><h2>✔ Log verified, unanchored</h2>');
+    expect(unanchored).toContain(
+      '<p>It cannot rule out:</p><ul class="unproven"><li>rollback: the whole log could be an older copy of itself</li></ul>',
+    );
+    const unpinned = page(passed('unpinned'));
+    expect(unpinned).toContain(
+      'data-status="unpinned"><h2>⚠ Unpinned: the key was read from the log itself</h2>',
+    );
+    expect(unpinned).not.toMatch(/Log verified|✔/);
+    expect(page(undefined)).toContain('data-status="unverified"><h2>Not verified</h2>');
+  });
+
+  it('marks each call and task whose records do not verify or are not sealed yet, in the table and the graph', () => {
+    const html = page(failed, [
+      call({
+        callId: 'ok',
+        records: [{ index: 1, kind: 'decision', evidence: 'verified' }],
+        evidence: 'verified',
+      }),
+      call({
+        callId: 'changed',
+        records: [
+          { index: 2, kind: 'decision', evidence: 'failed' },
+          { index: 3, kind: 'outcome', evidence: 'failed' },
+        ],
+        evidence: 'failed',
+      }),
+      call({
+        callId: 'late',
+        records: [{ index: 9, kind: 'outcome', evidence: 'unsealed' }],
+        evidence: 'unsealed',
+      }),
+    ]);
+    expect(html).toContain('<tr data-verdict="allow" data-call-id="ok">');
+    expect(html).toContain('<tr data-verdict="allow" data-call-id="changed" data-evidence="failed">');
+    expect(html).toContain(
+      '<td class="evidence">✖ not verified: record 2 (decision), record 3 (outcome)</td>',
+    );
+    expect(html).toContain('<td class="evidence">⚠ not sealed yet: record 9 (outcome)</td>');
+    expect(html).toContain('<td class="evidence">verified</td>');
+    expect(html).toMatch(
+      /<g class="node call verdict-allow" data-call-id="changed" data-verdict="allow" data-evidence="failed"/,
+    );
+    expect(html).toMatch(
+      /<g class="node call verdict-allow" data-call-id="ok" data-verdict="allow" tabindex/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { TaskNode } from '@writ/audit';
 import { escapeHtml } from './escape-html.js';
+import { evidenceNote } from './evidence-note.js';
 import { type ReportCall, type ReportModel, reportCalls } from './report-model.js';
 import { GRAPH_DEFS, renderTaskGraph } from './task-graph.js';
 
@@ -19,9 +20,12 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .verification { border: 1px solid var(--line); border-left: 6px solid var(--muted); border-radius: 8px; padding: 12px 16px; background: var(--panel); }
 .verification.ok { border-left-color: var(--ok); }
 .verification.failed { border-left-color: var(--bad); }
+.verification.unanchored, .verification.unpinned { border-left-color: var(--warn); }
 .verification h2 { margin: 0 0 6px; }
 .verification.ok h2 { color: var(--ok); }
 .verification.failed h2 { color: var(--bad); }
+.verification.unanchored h2, .verification.unpinned h2 { color: var(--warn); }
+.verification ul.unreadable { color: var(--bad); }
 .verification ul { margin: 6px 0 0; padding-left: 20px; color: var(--warn); }
 .summary { display: flex; gap: 16px; flex-wrap: wrap; margin: 12px 0 0; padding: 0; list-style: none; }
 .summary li { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; }
@@ -49,6 +53,12 @@ th { background: var(--panel); position: sticky; top: 0; }
 .verdict-allow .badge, .badge.verdict-allow { background: #1a7f37; }
 .badge.verdict-approval { background: #bf8700; }
 .badge.verdict-deny, .badge.verdict-refused { background: #cf222e; }
+tr[data-evidence="failed"] td { background: color-mix(in srgb, var(--bad) 14%, transparent); }
+tr[data-evidence] td.evidence { color: var(--warn); }
+tr[data-evidence="failed"] td.evidence { color: var(--bad); font-weight: 600; }
+.task[data-evidence="failed"] { border-color: var(--bad); }
+svg.graph g.node[data-evidence] rect { stroke: var(--warn); stroke-width: 3; stroke-dasharray: 5 3; }
+svg.graph g.node[data-evidence="failed"] rect { stroke: var(--bad); }
 .empty { color: var(--muted); }
 `;
 
@@ -113,23 +123,39 @@ export const REPORT_CSP = [
 
 const VERDICT_LABEL = { allow: 'allow', approval: 'approval', deny: 'deny', refused: 'refused' } as const;
 
+const HEADINGS = {
+  anchored: '✔ Log verified and anchored',
+  unanchored: '✔ Log verified, unanchored',
+  unpinned: '⚠ Unpinned: the key was read from the log itself',
+} as const;
+
+const CLASSES = { anchored: 'ok', unanchored: 'unanchored', unpinned: 'unpinned' } as const;
+
 function renderVerification(model: ReportModel): string {
   const v = model.verification;
-  if (v === undefined) {
-    return '<section id="verification" class="verification" data-status="unverified"><h2>Not verified</h2><p>This report was rendered without verifying the log.</p></section>';
-  }
-  const facts = `${v.records} records, ${v.checkpoints} checkpoint(s), ${v.sealed} sealed · key ${v.keyPinned ? 'pinned' : 'read from the log (not pinned)'}`;
-  const warnings = v.warnings.length
-    ? `<ul class="warnings">${v.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+  const unreadable = model.unreadableRecords?.length
+    ? `<ul class="unreadable">${model.unreadableRecords.map((r) => `<li>Record ${r.index} cannot be read (${escapeHtml(r.reason)}): what it held is not shown.</li>`).join('')}</ul>`
     : '';
+  if (v === undefined) {
+    return `<section id="verification" class="verification" data-status="unverified"><h2>Not verified</h2><p>This report was rendered without verifying the log: nothing in it is proven.</p>${unreadable}</section>`;
+  }
+  const facts = `${v.records} records, ${v.checkpoints} checkpoint(s), ${v.sealed} sealed · key ${v.keyPinned ? 'pinned' : 'read from the log (not pinned)'}${v.anchorSize === undefined ? '' : ` · the given checkpoint covers ${v.anchorSize}`}`;
+  const list = (items: readonly string[], cls: string) =>
+    items.length ? `<ul class="${cls}">${items.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  const warnings = list(v.warnings, 'warnings');
   const origin = `<p class="meta">origin <code>${escapeHtml(v.origin)}</code> · root <code>${escapeHtml(v.root)}</code></p>`;
-  if (v.ok) {
-    return `<section id="verification" class="verification ok" data-status="ok"><h2>✔ Log verified</h2><p>${escapeHtml(facts)}</p>${origin}${warnings}</section>`;
+  if (v.state !== 'failed') {
+    const unproven = v.unproven.length ? `<p>It cannot rule out:</p>${list(v.unproven, 'unproven')}` : '';
+    const advice =
+      v.state === 'unpinned'
+        ? '<p>Every check passed with the key the log names itself, which proves nothing against someone who rewrote the log and re-signed it. Verify with the key obtained independently (<code>--key</code>).</p>'
+        : '';
+    return `<section id="verification" class="verification ${CLASSES[v.state]}" data-status="${v.state}"><h2>${HEADINGS[v.state]}</h2>${advice}<p>${escapeHtml(facts)}</p>${origin}${unproven}${warnings}${unreadable}</section>`;
   }
   return (
     `<section id="verification" class="verification failed" data-status="failed" data-first-bad-index="${escapeHtml(v.firstBadIndex ?? '')}">` +
     `<h2>✖ Log does NOT verify</h2><p>First bad record <strong>${escapeHtml(v.firstBadIndex ?? '?')}</strong>: ${escapeHtml(v.reason ?? '')}</p>` +
-    `<p>${escapeHtml(facts)}</p>${origin}${warnings}<p class="meta">Everything below is read from a log that failed verification: treat it as untrusted.</p></section>`
+    `<p>${escapeHtml(facts)}</p>${origin}${warnings}${unreadable}<p class="meta">Records from ${escapeHtml(v.firstBadIndex ?? 0)} on are read as they stand and marked: treat them as untrusted.</p></section>`
   );
 }
 
@@ -155,8 +181,12 @@ function renderTask(task: TaskNode): string {
     ],
     ['ended', end],
   ];
+  const note = evidenceNote(task.evidence, task.records);
+  if (note !== undefined) rows.push(['evidence', note]);
+  const evidence =
+    task.evidence === undefined || task.evidence === 'verified' ? '' : ` data-evidence="${task.evidence}"`;
   return (
-    `<article class="task" data-task-id="${escapeHtml(task.taskId)}">` +
+    `<article class="task" data-task-id="${escapeHtml(task.taskId)}"${evidence}>` +
     `<h2>Task <code>${escapeHtml(task.taskId)}</code>${task.intent ? ` — ${escapeHtml(task.intent)}` : ''}</h2>` +
     `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>` +
     `<div class="graph-wrap">${renderTaskGraph(task)}</div></article>`
@@ -188,15 +218,19 @@ function renderRow(row: ReportCall): string {
     `<td>${escapeHtml(approval)}</td>`,
     `<td class="mono id">${escapeHtml(call.credential ? `${call.credential.jti}${call.credential.audience ? ` → ${call.credential.audience}` : ''}` : '')}</td>`,
     `<td>${escapeHtml(outcome)}</td>`,
+    `<td class="evidence">${escapeHtml(evidenceNote(call.evidence, call.records) ?? 'verified')}</td>`,
   ];
-  return `<tr data-verdict="${verdict}" data-call-id="${escapeHtml(call.callId)}">${cells.join('')}</tr>`;
+  const evidence =
+    call.evidence === undefined || call.evidence === 'verified' ? '' : ` data-evidence="${call.evidence}"`;
+  return `<tr data-verdict="${verdict}" data-call-id="${escapeHtml(call.callId)}"${evidence}>${cells.join('')}</tr>`;
 }
 
 /**
- * Renders a {@link ReportModel} as one self-contained HTML page: the verification verdict at the top,
- * per task an inline-SVG authority-chain graph (requester → agents → calls, coloured allow green,
- * approval amber, deny / refused red) and a table of every call with a text filter and a decision filter
- * (plain inline JavaScript). No external URL is referenced; a CSP meta tag (`default-src 'none'`) forbids
+ * Renders a {@link ReportModel} as one self-contained HTML page: the verification verdict at the top
+ * (what its state proves and cannot rule out), per task an inline-SVG authority-chain graph (requester →
+ * agents → calls, coloured allow green, approval amber, deny / refused red) and a table of every call
+ * with a text filter and a decision filter (plain inline JavaScript). Calls and tasks built from records
+ * that are not all verified are marked (`data-evidence`, outlined, and said in their evidence cell). No external URL is referenced; a CSP meta tag (`default-src 'none'`) forbids
  * every load and pins the inline style and script by hash. Everything from the log is HTML-escaped.
  *
  * @example
@@ -238,6 +272,7 @@ export function renderReport(model: ReportModel): string {
     'approval',
     'credential',
     'outcome',
+    'evidence',
   ];
   return `<!doctype html>
 <html lang="en">
@@ -273,7 +308,7 @@ ${renderVerification(model)}
 </table></div>
 </section>
 </main>
-<footer><p class="meta">Rendered by writ report. Verify the log yourself with <code>writ verify &lt;log-dir&gt; --key &lt;verifier-key&gt;</code>.</p></footer>
+<footer><p class="meta">Rendered by writ report. Verify the log yourself with <code>writ verify &lt;log-dir&gt; --key &lt;verifier-key&gt; --checkpoint &lt;a checkpoint kept elsewhere&gt;</code>.</p></footer>
 <script>${SCRIPT}</script>
 </body>
 </html>

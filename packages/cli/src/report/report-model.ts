@@ -2,11 +2,10 @@ import {
   type CallNode,
   explain,
   type LogRecord,
-  logRecordSchema,
-  readLines,
+  type RecordEvidence,
+  readVerifiedLog,
   type TaskNode,
   type VerifyResult,
-  verifyLog,
 } from '@writ/audit';
 
 /**
@@ -44,6 +43,8 @@ export interface ReportModel {
   readonly tasks: readonly TaskNode[];
   /** Records left out because they are not valid JSON or do not match the record schema. @default 0 */
   readonly unreadable?: number;
+  /** Which records were left out, and why (listed under the verification status). */
+  readonly unreadableRecords?: readonly { readonly index: number; readonly reason: string }[];
 }
 
 /**
@@ -104,8 +105,10 @@ export function reportCalls(tasks: readonly TaskNode[]): ReportCall[] {
  * const tasks = collectTasks(events); // events: { index, event }[] read from a log
  * ```
  */
-export function collectTasks(events: Iterable<{ index: number; event: LogRecord }>): TaskNode[] {
-  const groups = new Map<string, { index: number; event: LogRecord }[]>();
+export function collectTasks(
+  events: Iterable<{ index: number; event: LogRecord; evidence?: RecordEvidence }>,
+): TaskNode[] {
+  const groups = new Map<string, { index: number; event: LogRecord; evidence?: RecordEvidence }[]>();
   for (const entry of events) {
     if (entry.event.kind === 'checkpoint') continue;
     const id = entry.event.correlationId;
@@ -132,8 +135,10 @@ export function collectTasks(events: Iterable<{ index: number; event: LogRecord 
 export interface BuildReportModelOptions {
   /** C2SP verifier key obtained independently of the log. @default the key recorded in the log (not pinned) */
   verifierKey?: string;
-  /** A checkpoint note obtained independently. */
+  /** A checkpoint note obtained independently (the anchor). */
   checkpoint?: string;
+  /** Verify the log first. Without it the page says the log was not verified. @default true */
+  verify?: boolean;
   /** @default 'Writ audit report' */
   title?: string;
   /** Report time. @default now */
@@ -143,11 +148,13 @@ export interface BuildReportModelOptions {
 }
 
 /**
- * Verifies a log directory and reads its authority chains into a {@link ReportModel}.
+ * Verifies a log directory and reads its authority chains into a {@link ReportModel}, in one pass
+ * (`readVerifiedLog`): the report shows the bytes that were verified, every call and task marked with
+ * what verification proves about its records.
  *
  * @example
  * ```ts
- * const model = await buildReportModel('.writ/audit', { verifierKey });
+ * const model = await buildReportModel('.writ/audit', { verifierKey, checkpoint: keptNote });
  * await writeFile('report.html', renderReport(model));
  * ```
  */
@@ -155,22 +162,19 @@ export async function buildReportModel(
   dir: string,
   options: BuildReportModelOptions = {},
 ): Promise<ReportModel> {
-  const verification = await verifyLog(dir, {
+  const { verification, records } = await readVerifiedLog(dir, {
+    verify: options.verify ?? true,
     ...(options.verifierKey === undefined ? {} : { verifierKey: options.verifierKey }),
     ...(options.checkpoint === undefined ? {} : { checkpoint: options.checkpoint }),
     onProgress: (n) => options.onProgress?.('verify', n),
   });
-  const events: { index: number; event: LogRecord }[] = [];
-  let index = 0;
-  let unreadable = 0;
-  for await (const line of readLines(dir)) {
-    if (!line.complete) break;
-    // the log is untrusted input: only records that match the schema reach the report
-    const event = parseRecord(line.bytes);
-    if (event === undefined) unreadable++;
-    else events.push({ index, event });
-    index++;
-    if (index % 10_000 === 0) options.onProgress?.('read', index);
+  // the log is untrusted input: only records that match the schema reach the report
+  const events: { index: number; event: LogRecord; evidence: RecordEvidence }[] = [];
+  const unreadableRecords: { index: number; reason: string }[] = [];
+  for (const { index, record, evidence, problem } of records) {
+    if (record === undefined) unreadableRecords.push({ index, reason: problem ?? 'unreadable' });
+    else events.push({ index, event: record, evidence });
+    if ((index + 1) % 10_000 === 0) options.onProgress?.('read', index + 1);
   }
   return {
     title: options.title ?? 'Writ audit report',
@@ -178,18 +182,7 @@ export async function buildReportModel(
     generatedAt: (options.now?.() ?? new Date()).toISOString(),
     verification,
     tasks: collectTasks(events),
-    unreadable,
+    unreadable: unreadableRecords.length,
+    unreadableRecords,
   };
-}
-
-function parseRecord(bytes: Buffer): LogRecord | undefined {
-  let envelope: unknown;
-  try {
-    envelope = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const record = (envelope as { r?: unknown } | null)?.r;
-  const checked = logRecordSchema.safeParse(record);
-  return checked.success ? (record as LogRecord) : undefined;
 }

@@ -1,6 +1,7 @@
-import type { CallNode, TaskNode } from '@writ/audit';
+import type { CallNode, RecordEvidence, TaskNode } from '@writ/audit';
 import type { PrincipalRef } from '@writ/core/plugin';
 import { escapeHtml } from './escape-html.js';
+import { evidenceNote } from './evidence-note.js';
 import { type Verdict, verdictOf } from './report-model.js';
 
 /**
@@ -35,6 +36,7 @@ interface GraphNode {
   readonly verdict?: Verdict;
   readonly callId?: string;
   readonly taskId?: string;
+  readonly evidence?: RecordEvidence | undefined;
   readonly children: GraphNode[];
   x: number;
   y: number;
@@ -64,6 +66,7 @@ function callNode(call: CallNode): GraphNode {
       : []),
     ...(call.refusal ? [`refused ${call.refusal.code}: ${call.refusal.message}`] : []),
     ...(call.outcome ? [`outcome ${call.outcome.status} in ${call.outcome.durationMs} ms`] : []),
+    ...[evidenceNote(call.evidence, call.records)].filter((note) => note !== undefined),
   ];
   return {
     kind: 'call',
@@ -73,6 +76,7 @@ function callNode(call: CallNode): GraphNode {
     fill: GRAPH_COLORS[verdict],
     verdict,
     callId: call.callId,
+    evidence: call.evidence,
     children: [],
     x: 0,
     y: 0,
@@ -91,9 +95,11 @@ function agentNode(task: TaskNode, delegated: boolean): GraphNode {
       `agent ${agent?.id ?? '(none)'}`,
       `scope [${task.scope.join(', ')}]`,
       ...(refused ? [`refused ${task.refusal?.code ?? ''}: ${task.refusal?.message ?? ''}`] : []),
+      ...[evidenceNote(task.evidence, task.records)].filter((note) => note !== undefined),
     ].join('\n'),
     fill: refused ? GRAPH_COLORS.refused : GRAPH_COLORS.agent,
     taskId: task.taskId,
+    evidence: task.evidence,
     children: [...task.calls.map(callNode), ...task.delegations.map((child) => agentNode(child, true))],
     x: 0,
     y: 0,
@@ -103,8 +109,9 @@ function agentNode(task: TaskNode, delegated: boolean): GraphNode {
 /**
  * Draws one task's authority chain as an inline SVG tree, left to right: requester → agent →
  * its tool calls and delegated agents (recursively). Call nodes are `<g class="node call">` with
- * `data-call-id` and `data-verdict`, filled with {@link GRAPH_COLORS}. Every string from the log is
- * escaped; full details are in each node's `<title>` (a tooltip).
+ * `data-call-id` and `data-verdict`, filled with {@link GRAPH_COLORS}; a node built from records that are
+ * not all verified carries `data-evidence` (`failed`, `unsealed`, `unverified`) and says which in its
+ * tooltip. Every string from the log is escaped; full details are in each node's `<title>` (a tooltip).
  *
  * @example
  * ```ts
@@ -147,12 +154,14 @@ export function renderTaskGraph(task: TaskNode): string {
   const edges: string[] = [];
   const nodes: string[] = [];
   const draw = (node: GraphNode) => {
+    const evidence =
+      node.evidence === undefined || node.evidence === 'verified' ? '' : ` data-evidence="${node.evidence}"`;
     const data =
       node.kind === 'call'
-        ? ` data-call-id="${escapeHtml(node.callId)}" data-verdict="${node.verdict}" tabindex="0"`
+        ? ` data-call-id="${escapeHtml(node.callId)}" data-verdict="${node.verdict}"${evidence} tabindex="0"`
         : node.taskId === undefined
           ? ''
-          : ` data-task-id="${escapeHtml(node.taskId)}"`;
+          : ` data-task-id="${escapeHtml(node.taskId)}"${evidence}`;
     const cls = node.kind === 'call' ? `node call verdict-${node.verdict}` : `node ${node.kind}`;
     nodes.push(
       `<g class="${cls}"${data}><title>${escapeHtml(node.title)}</title>` +

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import type { CommandContext } from './command-context.js';
+import { EXIT_CODES } from './exit-codes.js';
+
+/**
+ * The options of the commands that read a log as evidence (`verify`, `explain`, `report`): the pinned
+ * verifier key, a checkpoint kept outside the log (the anchor), and, for `explain` and `report`,
+ * `--unverified` to read a log without verifying it.
+ */
+
+interface EvidenceFlags {
+  key?: string;
+  keyFile?: string;
+  checkpoint?: string;
+  unverified?: boolean;
+}
+
+/**
+ * What to verify a log with, as the flags say.
+ *
+ * @example
+ * ```ts
+ * const evidence: Evidence = { verify: true, verifierKey: pinned, checkpoint: keptNote };
+ * ```
+ */
+export interface Evidence {
+  /** Verify the log (false with `--unverified`). */
+  readonly verify: boolean;
+  /** The pinned verifier key (`--key`, `--key-file`). */
+  readonly verifierKey?: string;
+  /** The text of the `--checkpoint` note. */
+  readonly checkpoint?: string;
+}
+
+/**
+ * Adds `--key`, `--key-file`, `--checkpoint` (and `--unverified` when `unverified`) to a command.
+ *
+ * @example
+ * ```ts
+ * addEvidenceOptions(program.command('explain'), { unverified: true });
+ * ```
+ */
+export function addEvidenceOptions(command: Command, options: { unverified: boolean }): Command {
+  command
+    .option(
+      '--key <verifier-key>',
+      'C2SP verifier key obtained independently of the log (pins the key; without it nothing is verified)',
+    )
+    .option('--key-file <file>', 'read the verifier key from a file')
+    .option(
+      '--checkpoint <file>',
+      'a checkpoint of the log kept outside it (a copy of a published checkpoint): the anchor',
+    );
+  if (options.unverified)
+    command.option('--unverified', 'read the log without verifying it: nothing shown is proven');
+  return command;
+}
+
+/**
+ * Reads the evidence flags of a command: the key (from `--key` or `--key-file`) and the checkpoint
+ * note, each read with a bound. Conflicting flags are usage errors (exit 2).
+ *
+ * @example
+ * ```ts
+ * const evidence = await readEvidenceFlags(ctx, command);
+ * const { verification } = await readVerifiedLog(dir, evidence);
+ * ```
+ */
+export async function readEvidenceFlags(ctx: CommandContext, command: Command): Promise<Evidence> {
+  const flags = command.opts<EvidenceFlags>();
+  const usage = (message: string) =>
+    command.error(`error: ${message}`, { exitCode: EXIT_CODES.usage, code: 'writ.usage' });
+  if (flags.key !== undefined && flags.keyFile !== undefined)
+    usage('give either --key or --key-file, not both');
+  if (
+    flags.unverified === true &&
+    (flags.key !== undefined || flags.keyFile !== undefined || flags.checkpoint !== undefined)
+  )
+    usage('--unverified reads the log without verifying it: drop --key, --key-file and --checkpoint');
+  const { readBoundedFile, SMALL_FILE_BYTES } = await import('@writ/audit/internal');
+  const read = async (file: string) => {
+    const path = ctx.path(file);
+    const text = await readBoundedFile(path, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
+    if (text === undefined)
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    return text;
+  };
+  const verifierKey = flags.keyFile !== undefined ? (await read(flags.keyFile)).trim() : flags.key;
+  const checkpoint = flags.checkpoint === undefined ? undefined : await read(flags.checkpoint);
+  return {
+    verify: flags.unverified !== true,
+    ...(verifierKey === undefined ? {} : { verifierKey }),
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+  };
+}
