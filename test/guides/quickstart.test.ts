@@ -4,14 +4,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logRecords, pageBlocks, removeScratch, runModule, runShell, scratchDir } from './run-docs.js';
+import { quickstartProgram } from './reader-programs.js';
+import {
+  logRecords,
+  pageBlocks,
+  removeScratch,
+  runModule,
+  runShell,
+  scratchDir,
+  verifierKeyShown,
+} from './run-docs.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) removeScratch(dir);
 });
-
-const RUNTIME = `const db = { orders: { get: async (id: string) => ({ id, status: 'shipped' }) } };\n`;
 
 describe('docs/quickstart.md, run as written', () => {
   it('records an attributed, allowed call that verifies, explains and reports', () => {
@@ -19,7 +26,7 @@ describe('docs/quickstart.md, run as written', () => {
     expect(page.ts).toHaveLength(1);
     const dir = scratchDir('quickstart');
     dirs.push(dir);
-    const run = runModule(dir, 'quickstart.ts', RUNTIME + (page.ts[0] as string));
+    const run = runModule(dir, 'quickstart.ts', quickstartProgram().code);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
 
@@ -35,10 +42,11 @@ describe('docs/quickstart.md, run as written', () => {
     const taskId = (records.find((r) => r.kind === 'task-start') as { taskId: string }).taskId;
 
     // "Then check and read the evidence": every command of the page's sh blocks succeeds
-    const shell = runShell(dir, page.sh, { TASK_ID: taskId });
+    const shell = runShell(dir, page.sh, { TASK_ID: taskId, WRIT_VERIFIER_KEY: verifierKeyShown(dir) });
     expect(shell.length).toBeGreaterThanOrEqual(3);
     for (const r of shell) expect(r.status, `${r.dir}\n${r.stderr}`).toBe(0);
     const verify = shell.find((r) => r.dir.includes('writ verify'));
+    expect(verify?.dir).toMatch(/--key(-file)? /); // the page pins the key
     expect(verify?.stdout).toMatch(/verified/);
     const explain = shell.find((r) => r.dir.includes('writ explain'));
     expect(explain?.stdout).toContain('lookup_order');
