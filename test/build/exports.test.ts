@@ -135,10 +135,30 @@ describe('@writ/identity build output', () => {
   });
 
   it('keeps @writ/core and @opentelemetry/api as peers, never bundled', () => {
-    expect(Object.keys(idPkg.peerDependencies)).toEqual(['@opentelemetry/api', '@writ/core']);
+    expect(Object.keys(idPkg.peerDependencies)).toEqual([
+      '@opentelemetry/api',
+      '@writ/core',
+      '@grpc/grpc-js',
+      '@grpc/proto-loader',
+    ]);
     const bundle = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');
     expect(bundle).toMatch(/from ["']@writ\/core["']/);
     expect(bundle).not.toContain('class WritError');
+  });
+
+  it("leaves the Workload API client's gRPC packages to those who use it: optional peers, imported on use", () => {
+    const grpc = ['@grpc/grpc-js', '@grpc/proto-loader'];
+    expect(idPkg.peerDependenciesMeta).toEqual(
+      Object.fromEntries(grpc.map((name) => [name, { optional: true }])),
+    );
+    for (const name of grpc) expect(idPkg.dependencies).not.toHaveProperty(name);
+    const esm = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');
+    const cjs = readFileSync(join(dir, idPkg.exports['.'].require.default), 'utf8');
+    for (const bundle of [esm, cjs]) {
+      expect(bundle).not.toMatch(/from ["']@grpc\//);
+      expect(bundle).not.toMatch(/require\(["']@grpc\//);
+      expect(bundle).toMatch(/import\(["']@grpc\/grpc-js["']\)/);
+    }
   });
 });
 
