@@ -1,7 +1,9 @@
 // Checks the *built* packages (dist/), as users install them: ESM and CJS entry points, types files,
 // and that the two module formats interoperate. `npm test` builds before running this.
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -135,10 +137,30 @@ describe('@writ/identity build output', () => {
   });
 
   it('keeps @writ/core and @opentelemetry/api as peers, never bundled', () => {
-    expect(Object.keys(idPkg.peerDependencies)).toEqual(['@opentelemetry/api', '@writ/core']);
+    expect(Object.keys(idPkg.peerDependencies)).toEqual([
+      '@opentelemetry/api',
+      '@writ/core',
+      '@grpc/grpc-js',
+      '@grpc/proto-loader',
+    ]);
     const bundle = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');
     expect(bundle).toMatch(/from ["']@writ\/core["']/);
     expect(bundle).not.toContain('class WritError');
+  });
+
+  it("leaves the Workload API client's gRPC packages to those who use it: optional peers, imported on use", () => {
+    const grpc = ['@grpc/grpc-js', '@grpc/proto-loader'];
+    expect(idPkg.peerDependenciesMeta).toEqual(
+      Object.fromEntries(grpc.map((name) => [name, { optional: true }])),
+    );
+    for (const name of grpc) expect(idPkg.dependencies).not.toHaveProperty(name);
+    const esm = readFileSync(join(dir, idPkg.exports['.'].import.default), 'utf8');
+    const cjs = readFileSync(join(dir, idPkg.exports['.'].require.default), 'utf8');
+    for (const bundle of [esm, cjs]) {
+      expect(bundle).not.toMatch(/from ["']@grpc\//);
+      expect(bundle).not.toMatch(/require\(["']@grpc\//);
+      expect(bundle).toMatch(/import\(["']@grpc\/grpc-js["']\)/);
+    }
   });
 });
 
@@ -163,6 +185,65 @@ describe.each(['policy', 'audit', 'otel', 'writ'])('%s build output', (name) => 
     const bundle = readFileSync(join(dir, (manifest.exports['.'] as Entry).import.default), 'utf8');
     expect(bundle).not.toContain('class WritError');
   });
+});
+
+describe('writ build output: what importing it costs', () => {
+  // Records every module Node resolves (import and require alike) while importing the built `writ`, then
+  // while its zero-config runtime starts.
+  const probe = `import { createRequire, registerHooks } from 'node:module';
+const seen = [];
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.push(r.url); return r; } });
+const [format, entry, dir] = process.argv.slice(2);
+const writ = format === 'esm' ? await import(entry) : createRequire(import.meta.url)(entry);
+const atImport = [...seen];
+const runtime = writ.createWrit({ dir });
+await runtime.ready();
+await runtime.close();
+console.log(JSON.stringify({ atImport, atReady: seen }));
+`;
+
+  it.each([
+    ['ES module', 'esm', 'import'],
+    ['CommonJS', 'cjs', 'require'],
+  ] as const)(
+    '%s: @writ/core only at import; identity, policy and audit when the runtime starts, in the same format',
+    (_label, format, condition) => {
+      const scratch = mkdtempSync(join(tmpdir(), 'writ-import-cost-'));
+      try {
+        const file = join(scratch, 'probe.mjs');
+        writeFileSync(file, probe);
+        const dir = join(root, 'packages', 'writ');
+        const entry = join(
+          dir,
+          (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports['.'] as Entry)[condition]
+            .default,
+        );
+        const out = execFileSync(
+          process.execPath,
+          [file, format, format === 'esm' ? pathToFileURL(entry).href : entry, join(scratch, '.writ')],
+          { encoding: 'utf8' },
+        );
+        const { atImport, atReady } = JSON.parse(out) as { atImport: string[]; atReady: string[] };
+        const writPackage = (urls: string[], name: string) =>
+          urls.filter((u) => u.includes(`/packages/${name}/dist/`));
+        const ext = format === 'esm' ? '.js' : '.cjs';
+        expect(writPackage(atImport, 'core').length).toBeGreaterThan(0);
+        for (const name of ['identity', 'policy', 'audit']) {
+          expect(writPackage(atImport, name), `${name} at import`).toEqual([]);
+          expect(writPackage(atReady, name).length, `${name} when started`).toBeGreaterThan(0);
+        }
+        expect(
+          atImport.filter((u) => /\/node_modules\/(jose|oauth4webapi|lru-cache|@cedar-policy)\//.test(u)),
+        ).toEqual([]);
+        // one copy of each Writ package: every file of theirs in this format
+        for (const url of atReady.filter((u) => /\/packages\/(core|identity|policy|audit)\/dist\//.test(u))) {
+          expect(url.endsWith(ext) || url.endsWith('.json'), url).toBe(true);
+        }
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 it('the policy package ships its default policy set and schema', async () => {

@@ -6,75 +6,30 @@
 // Writ span there from ESM and CommonJS, load gRPC only when asked, refuse an unsupported exporter, warn on
 // stderr, and type-check against that line. Needs the built packages (`npm test` builds first) and the npm
 // registry; prints each project's install size, package count and npm warnings.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cleanEnv,
+  installedPackages,
+  megabytes,
+  npmWarnings,
+  packPackages,
+  type Run,
+  ROOT as root,
+  run,
+  sizeOf,
+} from './scratch-project.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const INSTALL_TIMEOUT = 10 * 60_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of a scratch project: no npm_* settings of an enclosing `npm test`, no OTEL_* of ours. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(npm_|OTEL_)/i.test(key) && key !== 'INIT_CWD') env[key] = value;
-  }
-  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', ...extra };
-}
-
-function run(file: string, args: string[], cwd: string, env = cleanEnv()): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 const npm = (args: string[], cwd: string) => run('npm', args, cwd);
-
-/** Every installed package directory (node_modules/<name> or node_modules/@scope/<name>), at any depth. */
-async function installedPackages(dir: string): Promise<{ name: string; path: string }[]> {
-  const found: { name: string; path: string }[] = [];
-  const walk = async (modules: string) => {
-    if (!existsSync(modules)) return;
-    for (const entry of await readdir(modules, { withFileTypes: true })) {
-      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-      const names = entry.name.startsWith('@')
-        ? (await readdir(join(modules, entry.name))).map((n) => `${entry.name}/${n}`)
-        : [entry.name];
-      for (const name of names) {
-        const path = join(modules, name);
-        if (!existsSync(join(path, 'package.json'))) continue;
-        found.push({ name, path });
-        await walk(join(path, 'node_modules'));
-      }
-    }
-  };
-  await walk(join(dir, 'node_modules'));
-  return found;
-}
-
-async function sizeOf(path: string): Promise<number> {
-  const stat = await lstat(path);
-  if (!stat.isDirectory()) return stat.size;
-  let total = 0;
-  for (const entry of await readdir(path)) total += await sizeOf(join(path, entry));
-  return total;
-}
 
 /** A TCP port nothing listens on (bound, read, released). */
 async function closedPort(): Promise<number> {
@@ -104,21 +59,7 @@ beforeAll(async () => {
     }
   }
   scratch = await mkdtemp(join(tmpdir(), 'writ-otel-consumers-'));
-  const packed = await npm(
-    [
-      'pack',
-      '--workspace',
-      '@writ/core',
-      '--workspace',
-      '@writ/otel',
-      '--pack-destination',
-      scratch,
-      '--json',
-    ],
-    root,
-  );
-  expect(packed.code, packed.stderr).toBe(0);
-  tarballs = (JSON.parse(packed.stdout) as { filename: string }[]).map((p) => join(scratch, p.filename));
+  tarballs = [...(await packPackages(['@writ/core', '@writ/otel'], scratch)).values()];
 }, INSTALL_TIMEOUT);
 
 afterAll(async () => {
@@ -167,9 +108,9 @@ describe.each([
     expect(copies('@writ/otel')).toBe(1);
 
     const bytes = await sizeOf(join(project, 'node_modules'));
-    const warnings = output.split('\n').filter((line) => /^npm warn/i.test(line));
+    const warnings = npmWarnings(install);
     console.log(
-      `${fixture}: ${packages.length} packages, ${(bytes / 1024 / 1024).toFixed(1)} MB in node_modules; ` +
+      `${fixture}: ${packages.length} packages, ${megabytes(bytes)} in node_modules; ` +
         `ERESOLVE 0; sdk-trace-base copies ${copies('@opentelemetry/sdk-trace-base')}; npm warnings: ${
           warnings.length === 0 ? 'none' : `\n  ${warnings.join('\n  ')}`
         }`,

@@ -8,7 +8,7 @@
 //   <!-- check: excerpt packages/policy/policies/default.cedar -->   the block appears verbatim in that file
 //   <!-- check: skip <reason> -->                   not checked (the reason is required and reported)
 // A file-level prelude (`<!-- check-file: prelude … -->`, anywhere in the file) applies to every ts block.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ROOT } from './entry-points.ts';
 
@@ -36,6 +36,11 @@ export function markdownFiles(): string[] {
     }
   };
   walk(join(ROOT, 'docs'));
+  // each published package's README (what npm shows), then each example's
+  for (const pkg of readdirSync(join(ROOT, 'packages')).sort()) {
+    const readme = join(ROOT, 'packages', pkg, 'README.md');
+    if (existsSync(readme)) files.push(readme);
+  }
   for (const example of readdirSync(join(ROOT, 'examples')).sort()) {
     const readme = join(ROOT, 'examples', example, 'README.md');
     try {

@@ -6,59 +6,13 @@
 // then answer from what its tools said.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logRecords, pageBlocks, removeScratch, runModule, runShell, scratchDir } from './run-docs.js';
+import { aiSdkGuideProgram } from './reader-programs.js';
+import { logRecords, removeScratch, runModule, runShell, scratchDir } from './run-docs.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) removeScratch(dir);
 });
-
-const RUNTIME = `
-import { createLocalAuthority, createLocalIdentity } from '@writ/identity';
-import { MockLanguageModelV4 } from 'ai/test';
-import type { ModelMessage } from 'ai';
-
-const userIdToken = await createLocalIdentity({
-  authority: await createLocalAuthority({ dir: '.writ/keys' }),
-}).issueRequesterToken({ sub: 'alice@example.com' });
-const db = { orders: { get: async (id: string) => ({ id, status: 'delivered' }) } };
-const payments = {
-  refund: async (orderId: string, amount: number) => {
-    console.log(\`REFUNDED \${orderId} \${amount}\`);
-    return { refundId: 're_1' };
-  },
-};
-const usage = {
-  inputTokens: { total: 20, noCache: 20, cacheRead: undefined, cacheWrite: undefined },
-  outputTokens: { total: 10, text: 10, reasoning: undefined },
-};
-let turn = 0;
-const model = new MockLanguageModelV4({
-  doGenerate: async ({ prompt }) => {
-    turn += 1;
-    if (turn === 1) {
-      return {
-        content: [
-          { type: 'tool-call' as const, toolCallId: 'call_1', toolName: 'lookup_order', input: '{"orderId":"42"}' },
-          { type: 'tool-call' as const, toolCallId: 'call_2', toolName: 'refund_order', input: '{"orderId":"42","amount":250}' },
-        ],
-        finishReason: { unified: 'tool-calls' as const, raw: 'tool_calls' },
-        usage,
-        warnings: [],
-      };
-    }
-    const told = prompt.flatMap((m) => (m.role === 'tool' ? m.content : []));
-    const refunded = told.some((p) => p.type === 'tool-result' && p.toolCallId === 'call_2' && p.output.type === 'json');
-    return {
-      content: [{ type: 'text' as const, text: refunded ? 'MODEL: refunded 250 on order 42' : 'MODEL: no refund' }],
-      finishReason: { unified: 'stop' as const, raw: 'stop' },
-      usage,
-      warnings: [],
-    };
-  },
-});
-const messages: ModelMessage[] = [{ role: 'user', content: 'Order 42 arrived damaged: please refund 250.' }];
-`;
 
 interface StoredRecord {
   kind: string;
@@ -73,15 +27,11 @@ interface StoredRecord {
 
 describe('docs/guides/ai-sdk.md, run as written', () => {
   it('runs a real generateText loop whose calls are decided, approved, executed and recorded', () => {
-    const page = pageBlocks('docs/guides/ai-sdk.md');
     // "Wrap the tools" and the approval continuation (the page marks it `check: continue`)
-    const wrap = page.ts.find((b) => b.includes('writTools(') && b.includes('const settings'));
-    const resume = page.ts.find((b) => b.includes("type: 'tool-approval-response'"));
-    expect(wrap).toBeDefined();
-    expect(resume).toBeDefined();
+    const program = aiSdkGuideProgram();
     const dir = scratchDir('ai-sdk-guide');
     dirs.push(dir);
-    const run = runModule(dir, 'agent.ts', `${RUNTIME}\n${wrap}\n${resume}\n`);
+    const run = runModule(dir, 'agent.ts', program.code);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     // the approved refund ran once, after the human's answer, and the model was told

@@ -4,14 +4,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { logRecords, pageBlocks, removeScratch, runModule, runShell, scratchDir } from './run-docs.js';
+import { quickstartProgram } from './reader-programs.js';
+import {
+  logRecords,
+  pageBlocks,
+  removeScratch,
+  runModule,
+  runShell,
+  scratchDir,
+  verifierKeyShown,
+} from './run-docs.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const dir of dirs) removeScratch(dir);
 });
-
-const RUNTIME = `const db = { orders: { get: async (id: string) => ({ id, status: 'shipped' }) } };\n`;
 
 describe('docs/quickstart.md, run as written', () => {
   it('records an attributed, allowed call that verifies, explains and reports', () => {
@@ -19,7 +26,7 @@ describe('docs/quickstart.md, run as written', () => {
     expect(page.ts).toHaveLength(1);
     const dir = scratchDir('quickstart');
     dirs.push(dir);
-    const run = runModule(dir, 'quickstart.ts', RUNTIME + (page.ts[0] as string));
+    const run = runModule(dir, 'quickstart.ts', quickstartProgram().code);
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
 
@@ -37,6 +44,8 @@ describe('docs/quickstart.md, run as written', () => {
     // the page prints the verifier key the reader pins
     const verifierKey = /^verifier key: (\S+)$/m.exec(run.stdout)?.[1];
     expect(verifierKey).toMatch(/^writ\/audit\/[0-9a-f-]{36}\+[0-9a-f]{8}\+/);
+    // and `npx writ keys show` shows the same key from the key directory
+    expect(verifierKeyShown(dir)).toBe(verifierKey);
 
     // "Then check and read the evidence": every command of the page's sh blocks succeeds
     const shell = runShell(dir, page.sh, { TASK_ID: taskId, WRIT_VERIFIER_KEY: verifierKey });

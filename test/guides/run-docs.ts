@@ -33,14 +33,15 @@ export interface Run {
 
 /**
  * A reader's project: a scratch directory inside the repository (imports resolve up to its node_modules,
- * as from an install), with a package.json and the `writ` command linked as npm links an installed
- * package's bin (a fresh clone has no such link: npm links bins at install time, before the build).
+ * as from an install), with a package.json and the `writ` command linked as npm links the installed
+ * package's bin (the committed `bin/writ.js`, which runs the built program). test/consumers/ installs
+ * the packed packages outside the repository instead.
  */
 export function scratchDir(name: string): string {
   const dir = join(ROOT, '.docs-run', `${name}-${process.pid}-${Date.now()}`);
   mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name, private: true, type: 'module' })}\n`);
-  symlinkSync(join(ROOT, 'packages', 'cli', 'dist', 'bin.js'), join(dir, 'node_modules', '.bin', 'writ'));
+  symlinkSync(join(ROOT, 'packages', 'writ', 'bin', 'writ.js'), join(dir, 'node_modules', '.bin', 'writ'));
   return dir;
 }
 
@@ -81,6 +82,18 @@ export function runShell(dir: string, blocks: readonly string[], env: NodeJS.Pro
     }
   }
   return runs;
+}
+
+/**
+ * The checkpoint verifier key a reader copies from `writ keys show` (the key directory, not the log):
+ * what the pages' `WRIT_VERIFIER_KEY` stands for.
+ */
+export function verifierKeyShown(dir: string): string {
+  const bin = join(ROOT, 'packages', 'writ', 'bin', 'writ.js');
+  const r = spawnSync(process.execPath, [bin, 'keys', 'show', '--json'], { cwd: dir, encoding: 'utf8' });
+  const shown = JSON.parse(r.stdout) as { verifierKeys: { verifierKey: string }[] };
+  if (shown.verifierKeys.length !== 1) throw new Error(`expected one verifier key in ${dir}: ${r.stdout}`);
+  return (shown.verifierKeys[0] as { verifierKey: string }).verifierKey;
 }
 
 /** The records of a file log, in order (envelope `r`). */

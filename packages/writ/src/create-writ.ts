@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { createFileAuditSink, type FileAuditSink } from '@writ/audit';
+import type { FileAuditSink } from '@writ/audit';
 import { type ApprovalHandler, createWrit as createCoreWrit, type Writ, type WritOptions } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import {
@@ -9,17 +9,15 @@ import {
   type PolicyEngine,
   toWritError,
 } from '@writ/core/plugin';
-import {
-  createCredentialBroker,
-  createLocalAuthority,
-  createLocalIdentity,
-  type LocalAuthority,
-  type LocalIdentity,
-  type RevocationList,
-  type WritCredentialBroker,
+import type {
+  LocalAuthority,
+  LocalIdentity,
+  RevocationList,
+  WritCredentialBroker,
 } from '@writ/identity';
-import { type CedarEngine, createCedarEngine } from '@writ/policy';
+import type { CedarEngine } from '@writ/policy';
 import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
+import { loadEmbeddedPackages } from './embedded-packages.js';
 import { publicKeysOf, type WritPublicKeys } from './public-keys.js';
 
 /**
@@ -173,6 +171,13 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   let ready: EmbeddedComponents | undefined;
   const init = (): Promise<EmbeddedComponents> => {
     components ??= (async () => {
+      // the embedded components' packages load here, when the runtime starts: not at `import 'writ'`
+      const {
+        identity: identityPackage,
+        policy: policyPackage,
+        audit: auditPackage,
+      } = await loadEmbeddedPackages();
+      const { createCredentialBroker, createLocalAuthority, createLocalIdentity } = identityPackage;
       const authority = await createLocalAuthority({
         dir: join(dir, 'keys'),
         trustDomain: config.trustDomain,
@@ -188,7 +193,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       const revocations = embeddedBroker?.revocations;
       const policy =
         (core.policy as PolicyEngine | undefined) ??
-        ((await createCedarEngine({
+        ((await policyPackage.createCedarEngine({
           ...(config.policy?.policies === undefined ? {} : { policies: config.policy.policies }),
           ...(config.policy?.schema === undefined ? {} : { schema: config.policy.schema }),
           watch: config.policy?.watch ?? false,
@@ -196,18 +201,20 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       const auditDir = config.audit?.dir ?? join(dir, 'audit');
       const fileAudit =
         core.audit === undefined
-          ? await createFileAuditSink({
-              dir: auditDir,
-              keyDir: join(dir, 'keys'),
-              checkpointEvery: config.audit?.checkpointEvery,
-            }).catch((error: unknown) => {
-              // an unwritable log is the audit sink's failure, whichever component asked first
-              throw toWritError(
-                error,
-                'WRIT_AUDIT_UNAVAILABLE',
-                `the audit log in ${auditDir} could not be opened: ${error instanceof Error ? error.message : String(error)}`,
-              );
-            })
+          ? await auditPackage
+              .createFileAuditSink({
+                dir: auditDir,
+                keyDir: join(dir, 'keys'),
+                checkpointEvery: config.audit?.checkpointEvery,
+              })
+              .catch((error: unknown) => {
+                // an unwritable log is the audit sink's failure, whichever component asked first
+                throw toWritError(
+                  error,
+                  'WRIT_AUDIT_UNAVAILABLE',
+                  `the audit log in ${auditDir} could not be opened: ${error instanceof Error ? error.message : String(error)}`,
+                );
+              })
           : undefined;
       const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
       return { authority, identity, localIdentity, credentials, revocations, policy, audit, fileAudit };

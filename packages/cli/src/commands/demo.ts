@@ -1,3 +1,4 @@
+import { WritError } from '@writ/core';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import type { ActionFactory } from '../program.js';
@@ -7,8 +8,44 @@ interface DemoFlags {
 }
 
 /**
+ * The packages `writ demo` runs on, beyond `@writ/cli`'s own: the zero-config runtime and the Vercel AI
+ * SDK with Writ's adapter. They are optional peer dependencies of `@writ/cli`, loaded only by the demo,
+ * so that `verify`, `explain` and `report` install and load none of them.
+ *
+ * @example
+ * ```ts
+ * console.log(`npm install ${DEMO_PACKAGES.join(' ')}`);
+ * ```
+ */
+export const DEMO_PACKAGES = Object.freeze(['writ', '@writ/ai-sdk', 'ai'] as const);
+
+/**
+ * The error for a demo package that is not installed (`WRIT_NOT_CONFIGURED`, details.reason
+ * `demo_dependencies_missing`), or `undefined` when `error` is not a demo package missing.
+ *
+ * @example
+ * ```ts
+ * try { await import('../demo/run-demo.js'); } catch (error) { throw demoPackageMissing(error) ?? error; }
+ * ```
+ */
+export function demoPackageMissing(error: unknown): WritError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
+  const named = /Cannot find (?:package|module) '([^']+)'/.exec((error as Error).message)?.[1];
+  const missing = DEMO_PACKAGES.find((name) => named === name || named?.startsWith(`${name}/`));
+  if (missing === undefined) return undefined;
+  const packages = [...DEMO_PACKAGES];
+  return new WritError(
+    'WRIT_NOT_CONFIGURED',
+    `writ demo runs its agents on the Vercel AI SDK and needs ${packages.join(', ')} installed beside @writ/cli ` +
+      `(${missing} is missing): npm install ${packages.join(' ')}`,
+    { cause: error, details: { reason: 'demo_dependencies_missing', missing, packages } },
+  );
+}
+
+/**
  * Registers `writ demo [--dir <dir>] [--json]`, which runs `runDemo` from `../demo.js` with the program's
- * streams; its result is the exit code.
+ * streams; its result is the exit code. The demo and what it runs on are loaded only here.
  *
  * @example
  * ```ts
@@ -18,7 +55,9 @@ interface DemoFlags {
 export function registerDemoCommand(program: Command, action: ActionFactory): void {
   program
     .command('demo')
-    .description('run a scripted multi-agent task against the embedded defaults and show its audit trail')
+    .description(
+      `run a scripted multi-agent task against the embedded defaults and show its audit trail (needs ${DEMO_PACKAGES.join(', ')})`,
+    )
     .option('--dir <dir>', 'where the demo keeps its keys and audit log', '.writ')
     .option('--json', 'print one JSON document on stdout')
     .action(action(runDemoCommand));
@@ -26,8 +65,13 @@ export function registerDemoCommand(program: Command, action: ActionFactory): vo
 
 async function runDemoCommand(ctx: CommandContext, command: Command): Promise<number> {
   const flags = command.opts<DemoFlags>();
-  const { runDemo } = await import('../demo/run-demo.js'); // loaded on demand: the zero-config Writ runtime and the AI SDK are heavy
-  return runDemo({
+  let demo: typeof import('../demo/run-demo.js');
+  try {
+    demo = await import('../demo/run-demo.js'); // loaded on demand: the zero-config runtime and the AI SDK
+  } catch (error) {
+    throw demoPackageMissing(error) ?? error;
+  }
+  return demo.runDemo({
     stdout: ctx.stdout,
     stderr: ctx.stderr,
     json: ctx.json,

@@ -46,9 +46,9 @@ afterEach(async () => {
 });
 
 describe('the Workload API connection: backoff, metadata, failure mapping', () => {
-  it('every request carries workload.spiffe.io: true', () => {
+  it('every request carries workload.spiffe.io: true', async () => {
     expect(WORKLOAD_API_HEADER).toBe('workload.spiffe.io');
-    expect(connect().metadata().get(WORKLOAD_API_HEADER)).toEqual(['true']);
+    expect((await connect().metadata()).get(WORKLOAD_API_HEADER)).toEqual(['true']);
   });
 
   it('backs off exponentially with equal jitter, capped at maxDelayMs', () => {
@@ -158,7 +158,9 @@ describe('closing the connection', () => {
     connection.close();
     expect(stopped).toEqual(['a']);
     expect(connection.closed).toBe(true);
-    expect(() => connection.client()).toThrow(expect.objectContaining({ details: { reason: 'closed' } }));
+    await expect(connection.client()).rejects.toEqual(
+      expect.objectContaining({ details: { reason: 'closed' } }),
+    );
     const error = await failure(fetchSvid()(connection));
     expect(error).toMatchObject({ code: 'WRIT_IDENTITY_UNAVAILABLE', details: { reason: 'closed' } });
     expect(fake.calls).toHaveLength(0);

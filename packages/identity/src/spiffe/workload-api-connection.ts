@@ -1,15 +1,13 @@
-import {
-  type CallOptions,
-  type Client,
-  type ClientReadableStream,
-  type ClientUnaryCall,
-  credentials,
+import type {
+  CallOptions,
+  Client,
+  ClientReadableStream,
+  ClientUnaryCall,
   Metadata,
-  type ServiceError,
-  status,
+  ServiceError,
 } from '@grpc/grpc-js';
 import { WritError } from '@writ/core';
-import { loadWorkloadApi } from './workload-api-proto.js';
+import { GRPC_STATUS, loadWorkloadApiGrpc, type WorkloadApiGrpc } from './workload-api-grpc.js';
 
 /**
  * The metadata key every Workload API request carries (SSRF hardening, SPIFFE Workload Endpoint spec §3).
@@ -111,8 +109,9 @@ export interface WorkloadApiConnectionSettings {
 }
 
 /**
- * The gRPC side of a Workload API client: one lazily dialled channel, the security header, backoff, and
- * unary calls retried while the agent answers `UNAVAILABLE`. Streams register here to be stopped on close.
+ * The gRPC side of a Workload API client: gRPC loaded and the channel dialled on first use, the security
+ * header, backoff, and unary calls retried while the agent answers `UNAVAILABLE`. Streams register here
+ * to be stopped on close.
  *
  * @example
  * ```ts
@@ -125,10 +124,13 @@ export interface WorkloadApiConnectionSettings {
 export interface WorkloadApiConnection {
   /** Whether {@link close} was called. */
   readonly closed: boolean;
-  /** The stub, dialled on first use. Throws `WRIT_IDENTITY_UNAVAILABLE` (reason `closed`) after close. */
-  client(): WorkloadApiStub;
-  /** Fresh metadata carrying `workload.spiffe.io: true`. */
-  metadata(): Metadata;
+  /**
+   * The stub: gRPC loaded and the channel dialled on first use. Rejects with `WRIT_IDENTITY_UNAVAILABLE`
+   * (reason `closed`) after close, (reason `grpc_missing`) when the gRPC packages are not installed.
+   */
+  client(): Promise<WorkloadApiStub>;
+  /** Fresh metadata carrying `workload.spiffe.io: true` (loads gRPC on first use, as {@link client}). */
+  metadata(): Promise<Metadata>;
   /** Delay before retry `attempt` (0-based): exponential, capped, with "equal jitter". */
   backoff(attempt: number): number;
   /**
@@ -146,8 +148,10 @@ function isServiceError(error: unknown): error is ServiceError {
   return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number';
 }
 
+const STATUS_NAMES = new Map<number, string>(Object.entries(GRPC_STATUS).map(([name, code]) => [code, name]));
+
 function statusName(code: number): string {
-  return (status as unknown as Record<number, string>)[code] ?? String(code);
+  return STATUS_NAMES.get(code) ?? String(code);
 }
 
 /**
@@ -157,7 +161,7 @@ function statusName(code: number): string {
  *
  * @example
  * ```ts
- * grpcFailure(status.UNAVAILABLE, 'connect failed', 'FetchJWTSVID', 4).details.reason; // 'unavailable'
+ * grpcFailure(GRPC_STATUS.UNAVAILABLE, 'connect failed', 'FetchJWTSVID', 4).details.reason; // 'unavailable'
  * ```
  * @internal
  */
@@ -169,7 +173,7 @@ export function grpcFailure(
   cause?: unknown,
 ): WritError {
   const name = statusName(code);
-  const refused = code === status.INVALID_ARGUMENT || code === status.PERMISSION_DENIED;
+  const refused = code === GRPC_STATUS.INVALID_ARGUMENT || code === GRPC_STATUS.PERMISSION_DENIED;
   return new WritError(
     refused ? 'WRIT_IDENTITY_INVALID' : 'WRIT_IDENTITY_UNAVAILABLE',
     `SPIFFE Workload API ${method} failed: ${name}${details ? ` (${details})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
@@ -223,7 +227,9 @@ function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> 
 
 /**
  * Opens (lazily) the gRPC channel to a Workload API `target` (`unix:/path` or `host:port`, see
- * `parseWorkloadApiEndpoint`). Loads `workload.proto` now, so a broken installation fails at creation.
+ * `parseWorkloadApiEndpoint`). gRPC (an optional peer dependency) and `workload.proto` are loaded on the
+ * first call, never at creation: a missing package fails that call with a typed error naming what to
+ * install (`load` replaces the loader in tests).
  *
  * @example
  * ```ts
@@ -236,28 +242,35 @@ function sleep(delayMs: number, signal: AbortSignal | undefined): Promise<void> 
 export function createWorkloadApiConnection(
   target: string,
   settings: WorkloadApiConnectionSettings,
+  load: () => Promise<WorkloadApiGrpc> = loadWorkloadApiGrpc,
 ): WorkloadApiConnection {
   const { timeoutMs, maxAttempts, initialDelayMs, maxDelayMs, random } = settings;
-  const Service = loadWorkloadApi();
   let stub: WorkloadApiStub | undefined;
   let closed = false;
   const streams = new Set<() => void>();
 
-  const client = (): WorkloadApiStub => {
+  const refuseClosed = () => {
     if (closed) {
       throw new WritError('WRIT_IDENTITY_UNAVAILABLE', 'the Workload API client is closed', {
         details: { reason: 'closed' },
       });
     }
-    stub ??= new Service(target, credentials.createInsecure(), {
+  };
+
+  const client = async (): Promise<WorkloadApiStub> => {
+    refuseClosed();
+    const { grpc, Service } = await load();
+    refuseClosed(); // closed while gRPC was loading
+    stub ??= new Service(target, grpc.credentials.createInsecure(), {
       'grpc.initial_reconnect_backoff_ms': initialDelayMs,
       'grpc.max_reconnect_backoff_ms': maxDelayMs,
     }) as unknown as WorkloadApiStub;
     return stub;
   };
 
-  const metadata = (): Metadata => {
-    const md = new Metadata();
+  const metadata = async (): Promise<Metadata> => {
+    const { grpc } = await load();
+    const md = new grpc.Metadata();
     md.set(WORKLOAD_API_HEADER, 'true');
     return md;
   };
@@ -275,21 +288,17 @@ export function createWorkloadApiConnection(
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted) throw aborted(signal);
-      const stubNow = client();
+      const [stubNow, md] = await Promise.all([client(), metadata()]);
+      if (signal?.aborted) throw aborted(signal);
       try {
         return await new Promise<T>((resolve, reject) => {
           const onAbort = () => call.cancel();
-          const call = invoke(
-            stubNow,
-            metadata(),
-            { deadline: Date.now() + timeoutMs },
-            (error, response) => {
-              signal?.removeEventListener('abort', onAbort);
-              if (error) reject(error);
-              else if (response === undefined) reject(malformed(method, 'no response'));
-              else resolve(response);
-            },
-          );
+          const call = invoke(stubNow, md, { deadline: Date.now() + timeoutMs }, (error, response) => {
+            signal?.removeEventListener('abort', onAbort);
+            if (error) reject(error);
+            else if (response === undefined) reject(malformed(method, 'no response'));
+            else resolve(response);
+          });
           signal?.addEventListener('abort', onAbort, { once: true });
         });
       } catch (error) {
@@ -301,7 +310,7 @@ export function createWorkloadApiConnection(
             cause: error,
           });
         }
-        if (error.code === status.UNAVAILABLE && attempt < maxAttempts && !closed) {
+        if (error.code === GRPC_STATUS.UNAVAILABLE && attempt < maxAttempts && !closed) {
           await sleep(backoff(attempt - 1), signal);
           continue;
         }

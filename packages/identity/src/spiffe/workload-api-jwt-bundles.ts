@@ -1,4 +1,4 @@
-import { type ClientReadableStream, type StatusObject, status } from '@grpc/grpc-js';
+import type { ClientReadableStream, StatusObject } from '@grpc/grpc-js';
 import { WritError } from '@writ/core';
 import { functionSchema, signalSchema, validateOptions } from '@writ/core/internal';
 import { toWritError } from '@writ/core/plugin';
@@ -11,6 +11,7 @@ import {
   malformed,
   type WorkloadApiConnection,
 } from './workload-api-connection.js';
+import { GRPC_STATUS } from './workload-api-grpc.js';
 
 /**
  * Options of {@link WorkloadApiClient.watchJwtBundles}.
@@ -147,9 +148,9 @@ export function watchJwtBundles(
 
   const onStatus = (final: StatusObject) => {
     if (ended !== undefined) return;
-    if (final.code === status.INVALID_ARGUMENT || final.code === status.PERMISSION_DENIED) {
+    if (final.code === GRPC_STATUS.INVALID_ARGUMENT || final.code === GRPC_STATUS.PERMISSION_DENIED) {
       const error = grpcFailure(final.code, final.details, METHOD, failures + 1);
-      if (final.code === status.PERMISSION_DENIED && bundles.size > 0) {
+      if (final.code === GRPC_STATUS.PERMISSION_DENIED && bundles.size > 0) {
         bundles.replace([]);
         notify();
       }
@@ -159,20 +160,22 @@ export function watchJwtBundles(
     }
     report(
       grpcFailure(
-        final.code === status.OK ? status.UNAVAILABLE : final.code,
+        final.code === GRPC_STATUS.OK ? GRPC_STATUS.UNAVAILABLE : final.code,
         final.details || 'stream ended',
         METHOD,
         failures + 1,
       ),
     );
-    timer = setTimeout(connect, connection.backoff(failures++));
+    timer = setTimeout(() => void connect(), connection.backoff(failures++));
   };
 
-  function connect() {
+  async function connect() {
     if (ended !== undefined) return;
     let call: ClientReadableStream<JwtBundlesMessage>;
     try {
-      call = connection.client().FetchJWTBundles({}, connection.metadata());
+      const [client, metadata] = await Promise.all([connection.client(), connection.metadata()]);
+      if (ended !== undefined) return; // stopped while gRPC was loading
+      call = client.FetchJWTBundles({}, metadata);
     } catch (error) {
       finish(toWritError(error, 'WRIT_IDENTITY_UNAVAILABLE', 'cannot open the bundle stream'));
       return;
@@ -189,7 +192,7 @@ export function watchJwtBundles(
   if (o.signal?.aborted) stop();
   else {
     o.signal?.addEventListener('abort', stop, { once: true });
-    connect();
+    void connect();
   }
 
   return {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import type { ServiceClientConstructor } from '@grpc/grpc-js';
 import { WritError } from '@writ/core';
+import type { GrpcModule, ProtoLoaderModule } from './workload-api-grpc.js';
 
 /**
  * proto-loader settings shared by the client and anything serving the same definition.
@@ -60,22 +60,21 @@ export function workloadProtoPath(): string {
   return path;
 }
 
-let service: ServiceClientConstructor | undefined;
-
 /**
- * The `SpiffeWorkloadAPI` gRPC client constructor, loaded once from `workload.proto`.
+ * The `SpiffeWorkloadAPI` gRPC client constructor, built from `workload.proto` with the given (already
+ * loaded) gRPC packages.
  *
  * @example
  * ```ts
- * const Service = loadWorkloadApi();
- * const raw = new Service('unix:/run/spire/agent.sock', credentials.createInsecure());
+ * const Service = loadWorkloadApiService({ grpc, protoLoader });
+ * const raw = new Service('unix:/run/spire/agent.sock', grpc.credentials.createInsecure());
  * ```
  * @internal
  */
-export function loadWorkloadApi(): ServiceClientConstructor {
-  if (service === undefined) {
-    const definition = loadSync(workloadProtoPath(), { ...PROTO_LOADER_OPTIONS });
-    service = loadPackageDefinition(definition).SpiffeWorkloadAPI as ServiceClientConstructor;
-  }
-  return service;
+export function loadWorkloadApiService(modules: {
+  readonly grpc: GrpcModule;
+  readonly protoLoader: ProtoLoaderModule;
+}): ServiceClientConstructor {
+  const definition = modules.protoLoader.loadSync(workloadProtoPath(), { ...PROTO_LOADER_OPTIONS });
+  return modules.grpc.loadPackageDefinition(definition).SpiffeWorkloadAPI as ServiceClientConstructor;
 }

@@ -1,7 +1,8 @@
-import { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
+import type { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { AuthorizationRequest, Decision } from '@writ/core';
 import { VERIFIED_APPROVER } from '@writ/core/plugin';
 import { type CedarContextExtension, toCedarRequest } from './cedar-model.js';
+import { cedarWasm } from './cedar-wasm.js';
 import type { CedarPolicySet } from './policy-set.js';
 
 /**
@@ -55,7 +56,7 @@ export function decideWithCedar(
   let answer: ReturnType<typeof statefulIsAuthorized>;
   try {
     const call = toCedarRequest(request, options.extendContext);
-    answer = statefulIsAuthorized({
+    answer = cedarWasm().statefulIsAuthorized({
       ...call,
       preparsedPolicySetId: set.setId,
       ...(set.schemaName === undefined ? {} : { preparsedSchemaName: set.schemaName }),

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { preparsePolicySet, preparseSchema, validate } from '@cedar-policy/cedar-wasm/nodejs';
 import { WritError } from '@writ/core';
+import { cedarWasm } from './cedar-wasm.js';
 import {
   checkSchema,
   type LoadedPolicies,
@@ -85,11 +85,11 @@ export async function loadCedarPolicySet(options: LoadCedarPolicySetOptions): Pr
   if (schemaText !== undefined) {
     validateAgainstSchema(loaded, schemaText, schemaLabel);
     schemaName = id;
-    const parsedSchema = preparseSchema(schemaName, schemaText);
+    const parsedSchema = cedarWasm().preparseSchema(schemaName, schemaText);
     if (parsedSchema.type === 'failure')
       throw policyError('schema does not parse', parsedSchema.errors[0], schemaLabel, schemaText);
   }
-  const parsed = preparsePolicySet(id, { staticPolicies: loaded.policies });
+  const parsed = cedarWasm().preparsePolicySet(id, { staticPolicies: loaded.policies });
   if (parsed.type === 'failure')
     throw policyError('policies do not parse', parsed.errors[0], options.paths[0] ?? '(inline)', '');
   return { setId: id, schemaName, loaded };
@@ -98,7 +98,7 @@ export async function loadCedarPolicySet(options: LoadCedarPolicySetOptions): Pr
 /** Strict validation of every policy against the schema; the first error fails, located in its file. */
 function validateAgainstSchema(loaded: LoadedPolicies, schemaText: string, schemaLabel: string): void {
   checkSchema(schemaText, schemaLabel);
-  const answer = validate({
+  const answer = cedarWasm().validate({
     schema: schemaText,
     policies: { staticPolicies: loaded.policies },
     validationSettings: { mode: 'strict' },

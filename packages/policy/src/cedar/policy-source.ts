@@ -1,13 +1,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
-import {
-  checkParsePolicySet,
-  checkParseSchema,
-  type DetailedError,
-  policySetTextToParts,
-  policyToJson,
-} from '@cedar-policy/cedar-wasm/nodejs';
+import type { DetailedError } from '@cedar-policy/cedar-wasm/nodejs';
 import { WritError } from '@writ/core';
+import { cedarWasm } from './cedar-wasm.js';
 
 /** The values `@approval(…)` takes: a human approval, or one by a verified approver. */
 const APPROVALS: ReadonlySet<string> = new Set(['required', 'verified']);
@@ -92,10 +87,10 @@ export function splitPolicies(files: readonly PolicyFile[]): LoadedPolicies {
   const origins = new Map<string, { file: string; offset: number; text: string }>();
   for (const file of files) {
     const label = basename(file.name);
-    const parsed = checkParsePolicySet({ staticPolicies: file.text });
+    const parsed = cedarWasm().checkParsePolicySet({ staticPolicies: file.text });
     if (parsed.type === 'failure')
       throw policyError('policy does not parse', parsed.errors[0], file.name, file.text);
-    const parts = policySetTextToParts(file.text);
+    const parts = cedarWasm().policySetTextToParts(file.text);
     if (parts.type === 'failure')
       throw policyError('policy does not parse', parts.errors[0], file.name, file.text);
     if (parts.policy_templates.length > 0) {
@@ -108,7 +103,7 @@ export function splitPolicies(files: readonly PolicyFile[]): LoadedPolicies {
       const found = file.text.indexOf(text, cursor);
       const offset = found === -1 ? 0 : found;
       cursor = found === -1 ? cursor : found + text.length;
-      const json = policyToJson(text);
+      const json = cedarWasm().policyToJson(text);
       const notes = json.type === 'success' ? { ...(json.json.annotations ?? {}) } : {};
       const id = `${label}#${notes.id ?? index}`;
       if (id in policies) {
@@ -140,6 +135,6 @@ export function splitPolicies(files: readonly PolicyFile[]): LoadedPolicies {
 
 /** Checks a schema's syntax, reporting `file:line:column`. */
 export function checkSchema(text: string, file: string): void {
-  const parsed = checkParseSchema(text);
+  const parsed = cedarWasm().checkParseSchema(text);
   if (parsed.type === 'failure') throw policyError('schema does not parse', parsed.errors[0], file, text);
 }
