@@ -5,12 +5,13 @@
 // 3. every TSDoc @example is type-checked against its entry point, which it may use without importing
 //    (free names are declared `any`: examples are fragments; what they call on Writ is checked);
 // 4. the API reference in docs/api is what `npm run docs:api` generates from the sources now.
+// 5. a page with an `npm install` line names there every package its code imports.
 //
 //   node test/docs/check.ts [--no-api] [--pages | --examples] [--filter <path substring>]
 //   (--pages / --examples run only that part; --filter keeps blocks and examples from matching files)
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createCedarEngine } from '@writ/policy';
 import ts from 'typescript';
 import { apiReferenceDiff } from './api-reference.ts';
@@ -123,9 +124,51 @@ function compilerOptions(): ts.CompilerOptions {
   return { ...parsed.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
 }
 
+/** The package a bare import specifier belongs to (`@writ/core/adapter` → `@writ/core`, `ai/test` → `ai`). */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
+}
+
+/**
+ * A page that says what to install names every package its code imports (a reader copies the install line,
+ * then the code): the packages of `npm install …` lines in its sh blocks must cover the bare imports of its
+ * ts blocks (Node built-ins aside).
+ */
+function checkInstallLines(path: string): void {
+  const blocks = extractBlocks(path).filter((b) => wanted(b.file) && b.skip === undefined);
+  const installed = new Set<string>();
+  for (const b of blocks.filter((b) => b.lang === 'sh' || b.lang === 'bash')) {
+    for (const m of b.code.matchAll(/^\s*npm (?:install|i|add)\b([^\n#]*)/gm)) {
+      for (const token of (m[1] as string).trim().split(/\s+/)) {
+        if (token === '' || token.startsWith('-')) continue;
+        installed.add(packageOf(token.replace(/(?<=.)@[^/]*$/, '')));
+      }
+    }
+  }
+  if (installed.size === 0) return;
+  const missing = new Map<string, number>();
+  for (const b of blocks.filter((b) => b.lang === 'ts' || b.lang === 'typescript')) {
+    for (const m of b.code.matchAll(
+      /(?:^|\s)(?:import|export)\b[^'"\n]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm,
+    )) {
+      const specifier = (m[1] ?? m[2]) as string;
+      if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+      const name = packageOf(specifier);
+      if (!installed.has(name) && !missing.has(name)) missing.set(name, b.line);
+    }
+  }
+  for (const [name, line] of missing) {
+    problems.push(
+      `${relative(ROOT, path)}:${line}: imports ${name}, which no install line on the page names`,
+    );
+  }
+}
+
 async function checkPages(): Promise<void> {
   const modules: Module[] = [];
   for (const path of markdownFiles()) {
+    checkInstallLines(path);
     let last: Module | undefined;
     for (const block of extractBlocks(path)) {
       if (!wanted(block.file)) continue;

@@ -30,6 +30,13 @@ export interface WritConfig {
   dir?: string;
   /** SPIFFE trust domain of the local authority. @default 'writ.local' */
   trustDomain?: string;
+  /**
+   * Where the runtime publishes its public material when it starts: `jwks.json` (the local authority's
+   * public keys) and `log.verifier-key` (the file log's checkpoint verifier key), world-readable, no private
+   * member. What `writ keys export-jwks --public <dir>` and `writ verify --key-file` read without access to
+   * the private keys. `false` publishes nothing. @default '<dir>/public'
+   */
+  publicDir?: string | false;
   /** @default 'strict' */
   durability?: 'strict' | 'batched' | 'async';
   /** @default false */
@@ -82,6 +89,7 @@ export const configSchema = z.strictObject({
   service: z.string().min(1).optional(),
   environment: z.string().min(1).optional(),
   dir: z.string().min(1).optional(),
+  publicDir: z.union([z.string().min(1), z.literal(false)]).optional(),
   trustDomain: z
     .string()
     .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-])')

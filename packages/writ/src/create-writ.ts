@@ -9,16 +9,11 @@ import {
   type PolicyEngine,
   toWritError,
 } from '@writ/core/plugin';
-import type {
-  LocalAuthority,
-  LocalIdentity,
-  RevocationList,
-  WritCredentialBroker,
-} from '@writ/identity';
+import type { LocalAuthority, LocalIdentity, RevocationList, WritCredentialBroker } from '@writ/identity';
 import type { CedarEngine } from '@writ/policy';
 import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
 import { loadEmbeddedPackages } from './embedded-packages.js';
-import { publicKeysOf, type WritPublicKeys } from './public-keys.js';
+import { publicKeysOf, publishPublicKeys, type WritPublicKeys } from './public-keys.js';
 
 /**
  * Options of the zero-config {@link createWrit}: core's options plus the embedded defaults' settings.
@@ -153,7 +148,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     if (key === 'policy' && !isComponent(value, 'decide')) settings.policy = value;
     else if (key === 'audit' && !isComponent(value, 'append')) settings.audit = value;
     else if (key === 'credentials' && !isComponent(value, 'credentialFor')) settings.credentials = value;
-    else if (['dir', 'trustDomain'].includes(key)) settings[key] = value;
+    else if (['dir', 'trustDomain', 'publicDir'].includes(key)) settings[key] = value;
     else if (CORE_KEYS.has(key)) core[key] = value;
     else settings[key] = value;
   }
@@ -217,6 +212,12 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
               })
           : undefined;
       const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
+      if (config.publicDir !== false) {
+        await publishPublicKeys(
+          resolve(config.publicDir ?? join(dir, 'public')),
+          publicKeysOf(authority, fileAudit),
+        );
+      }
       return { authority, identity, localIdentity, credentials, revocations, policy, audit, fileAudit };
     })();
     // a failed start is not kept: the next call tries again (e.g. once the log directory is writable)

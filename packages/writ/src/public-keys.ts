@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FileAuditSink } from '@writ/audit';
 import type { LocalAuthority } from '@writ/identity';
 
@@ -42,4 +45,35 @@ export function publicKeysOf(
     verifierKey: fileAudit?.verifierKey,
     logOrigin: fileAudit?.origin,
   });
+}
+
+/** File names of the published public material (see {@link publishPublicKeys}). */
+export const PUBLIC_FILES = Object.freeze({ jwks: 'jwks.json', verifierKey: 'log.verifier-key' });
+
+/**
+ * Writes the public material into `dir` (created 0755): `jwks.json` (the authority's public JWKS) and,
+ * with a file log, `log.verifier-key`; files 0644, each replaced atomically and only when it changed. Nothing
+ * private is written: the JWKS is built from public members only. The zero-config runtime calls it on start.
+ *
+ * @example
+ * ```ts
+ * await publishPublicKeys('.writ/public', await writ.publicKeys());
+ * // then: writ keys export-jwks --public .writ/public   ·   writ verify .writ/audit --key-file .writ/public/log.verifier-key
+ * ```
+ */
+export async function publishPublicKeys(dir: string, keys: WritPublicKeys): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await replaceIfChanged(join(dir, PUBLIC_FILES.jwks), `${JSON.stringify(keys.jwks, null, 2)}\n`);
+  if (keys.verifierKey !== undefined) {
+    await replaceIfChanged(join(dir, PUBLIC_FILES.verifierKey), `${keys.verifierKey}\n`);
+  }
+}
+
+async function replaceIfChanged(file: string, text: string): Promise<void> {
+  const current = await readFile(file, 'utf8').catch(() => undefined);
+  if (current === text) return;
+  const tmp = `${file}.${randomUUID()}.tmp`;
+  await writeFile(tmp, text, { mode: 0o644, flag: 'wx' });
+  await chmod(tmp, 0o644); // the umask may have narrowed it
+  await rename(tmp, file);
 }

@@ -9,6 +9,7 @@ import { describeError } from '../command-context.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
+import { type PublicJwks, readPublicJwks } from './public-jwks.js';
 
 /**
  * One public key of the local authority, as `writ keys show` lists it.
@@ -91,6 +92,7 @@ interface KeysFlags {
   trustDomain: string;
   out?: string;
   retain?: number;
+  public?: string;
 }
 
 const AUTHORITY_FILE = 'authority.json';
@@ -130,7 +132,11 @@ export function registerKeysCommand(program: Command, action: ActionFactory): vo
     keys
       .command('export-jwks')
       .description('print (or write) the public JWKS downstream services verify Writ tokens with')
-      .option('--out <file>', 'write the JWKS to a file instead of stdout'),
+      .option('--out <file>', 'write the JWKS to a file instead of stdout')
+      .option(
+        '--public <dir-or-file>',
+        'read the JWKS the runtime published (.writ/public) instead of the private key directory',
+      ),
   ).action(action(runExport));
   common(
     keys
@@ -282,9 +288,7 @@ async function runShow(ctx: CommandContext, command: Command): Promise<number> {
 
 async function runExport(ctx: CommandContext, command: Command): Promise<number> {
   const flags = command.opts<KeysFlags>();
-  const authority = await openAuthority(ctx, flags);
-  if (authority === undefined) throw noAuthority(ctx.path(flags.dir));
-  const jwks = authority.jwks();
+  const jwks = await exportedJwks(ctx, flags);
   const text = `${JSON.stringify(jwks, null, 2)}\n`;
   if (flags.out === undefined) {
     ctx.stdout.write(text);
@@ -297,6 +301,14 @@ async function runExport(ctx: CommandContext, command: Command): Promise<number>
   if (ctx.json) ctx.printJson({ out, kids } satisfies KeysExportJson);
   else ctx.print(`${ctx.out.green('✔')} wrote ${kids.length} public key(s) to ${out}`);
   return EXIT_CODES.ok;
+}
+
+/** The JWKS to export: the published public file with `--public`, else the authority's public half. */
+async function exportedJwks(ctx: CommandContext, flags: KeysFlags): Promise<PublicJwks> {
+  if (flags.public !== undefined) return readPublicJwks(ctx.path(flags.public));
+  const authority = await openAuthority(ctx, flags);
+  if (authority === undefined) throw noAuthority(ctx.path(flags.dir));
+  return authority.jwks() as PublicJwks;
 }
 
 async function runRotate(ctx: CommandContext, command: Command): Promise<number> {

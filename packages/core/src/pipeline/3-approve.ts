@@ -70,7 +70,8 @@ export function approvalBindingHash(input: ApprovalBinding): string {
  *
  * @example
  * ```ts
- * const decision: Decision = { effect: 'approval_required', obligations: [{ id: VERIFIED_APPROVER }], ... };
+ * const needsVerified = decision.obligations?.some((o) => o.id === VERIFIED_APPROVER) === true;
+ * // Cedar: @approval("verified") on the policy that asks for approval
  * ```
  */
 export const VERIFIED_APPROVER = 'writ:verified-approver';
