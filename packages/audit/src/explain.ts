@@ -39,7 +39,17 @@ export interface RecordRef {
  * const roots = await explainLog('.writ/audit', byCall);
  * ```
  */
-export type ExplainQuery = { taskId: string } | { callId: string } | { correlationId: string };
+export type ExplainQuery =
+  | { taskId: string }
+  | { callId: string }
+  | {
+      correlationId: string;
+      /**
+       * Also the tasks whose correlation id came from unsigned baggage (`correlationUnverified`): anyone
+       * who reached the service could have chosen it. @default false
+       */
+      includeUnverified?: boolean;
+    };
 
 /**
  * One tool call in the authority chain: its decision, approval, credential and outcome.
@@ -86,6 +96,8 @@ export interface TaskNode {
   readonly taskId: string;
   readonly parentTaskId: string | undefined;
   readonly correlationId: string;
+  /** The correlation id came from unsigned baggage, not from a verified credential: the caller chose it. */
+  readonly correlationUnverified: boolean;
   readonly intent: string | undefined;
   readonly requester: PrincipalRef | null;
   readonly chain: readonly PrincipalRef[];
@@ -148,6 +160,7 @@ export function explain(
         taskId: e.taskId,
         parentTaskId: e.parentTaskId,
         correlationId: e.correlationId,
+        correlationUnverified: e.correlationUnverified === true,
         intent: e.intent,
         requester: e.requester,
         chain: e.chain,
@@ -224,7 +237,11 @@ export function explain(
     }
     return [];
   }
-  return roots.filter((t) => t.correlationId === query.correlationId);
+  return roots.filter(
+    (t) =>
+      t.correlationId === query.correlationId &&
+      (query.includeUnverified === true || !t.correlationUnverified),
+  );
 }
 
 /**
@@ -321,7 +338,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
   const walk = (task: TaskNode, prefix: string, isRoot: boolean) => {
     const agent = task.chain.at(-1);
     const head = isRoot
-      ? `task ${task.taskId}${task.intent ? ` "${task.intent}"` : ''}\n${prefix}requester ${who(task.requester)}, correlation ${task.correlationId}`
+      ? `task ${task.taskId}${task.intent ? ` "${task.intent}"` : ''}\n${prefix}requester ${who(task.requester)}, correlation ${task.correlationId}${task.correlationUnverified ? ' (unverified: from baggage the caller sent)' : ''}`
       : `delegation ${task.taskId}`;
     out.push(`${prefix}${head}`);
     const status =

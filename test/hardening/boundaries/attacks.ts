@@ -147,6 +147,12 @@ export const ATTACKS = {
     promise:
       "a correlation id an unauthenticated caller chose is marked as such, never passed off as the task's",
   },
+  'explain-correlation-unverified': {
+    family: 'services (MCP)',
+    item: 16,
+    promise:
+      'explain --correlation lists only tasks that carry the id on their own authority, unless asked for the ones whose id came from unsigned baggage',
+  },
   'args-size': {
     family: 'tools and arguments',
     item: 16,

@@ -1,10 +1,14 @@
 // Issue 18 items 12, 13 and 16 (correlation): scope only narrows, every refusal is recorded, and a
 // correlation id nobody signed is marked as such.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFileAuditSink, explainLog, formatExplain } from '@writ/audit';
 import { extractContext, injectContext, runInContext, WritError } from '@writ/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { attack } from './attacks.js';
-import { ALICE, instance } from './support.js';
+import { ALICE, BOB, instance } from './support.js';
 
 describe('tasks inside tasks, and what a task opens with', () => {
   it(
@@ -113,6 +117,40 @@ describe('tasks inside tasks, and what a task opens with', () => {
       const [, outer, inner] = audit.ofKind('task-start');
       expect(inner?.correlationId).toBe(outer?.correlationId);
       expect(inner).not.toHaveProperty('correlationUnverified');
+    },
+  );
+
+  it(
+    attack(
+      'explain-correlation-unverified',
+      "a caller who copies a victim's correlation id into baggage does not join the victim's story in explain",
+    ),
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'writ-correlation-'));
+      try {
+        const audit = await createFileAuditSink({ dir: join(dir, 'audit'), keyDir: join(dir, 'keys') });
+        const { writ } = instance({ writ: { audit } });
+        const victim = await writ.task({ requester: ALICE, agent: 'desk' }, (t) => t.attribution);
+        const headers = { baggage: `writ.correlation_id=${victim.correlationId}` };
+        const forged = await runInContext(extractContext(headers), () =>
+          writ.task({ requester: BOB, agent: 'desk' }, (t) => t.attribution),
+        );
+        await writ.close();
+        expect(forged.correlationId).toBe(victim.correlationId);
+
+        const query = { correlationId: victim.correlationId };
+        const options = { verifierKey: audit.verifierKey };
+        const told = await explainLog(audit.dir, query, options);
+        expect(told.map((t) => t.taskId)).toEqual([victim.taskId]);
+        const asked = await explainLog(audit.dir, { ...query, includeUnverified: true }, options);
+        expect(asked.map((t) => [t.taskId, t.correlationUnverified])).toEqual([
+          [victim.taskId, false],
+          [forged.taskId, true],
+        ]);
+        expect(formatExplain(asked)).toContain('(unverified: from baggage the caller sent)');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
   );
 });

@@ -43,6 +43,7 @@ interface ExplainFlags {
   task?: string;
   call?: string;
   correlation?: string;
+  includeUnverifiedCorrelation?: boolean;
 }
 
 /**
@@ -63,7 +64,11 @@ export function registerExplainCommand(program: Command, action: ActionFactory):
     .argument('<log-dir>', 'log directory')
     .option('--task <id>', 'a task id (with its delegations)')
     .option('--call <id>', 'a tool call id')
-    .option('--correlation <id>', 'a correlation id (every task that carries it)');
+    .option('--correlation <id>', 'a correlation id (every task that carries it)')
+    .option(
+      '--include-unverified-correlation',
+      'with --correlation, also tasks whose correlation id came from unsigned baggage (the caller chose it)',
+    );
   addEvidenceOptions(command, { unverified: true })
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
@@ -83,7 +88,12 @@ async function runExplain(ctx: CommandContext, command: Command): Promise<number
   const given = [
     flags.task === undefined ? undefined : ({ taskId: flags.task } as const),
     flags.call === undefined ? undefined : ({ callId: flags.call } as const),
-    flags.correlation === undefined ? undefined : ({ correlationId: flags.correlation } as const),
+    flags.correlation === undefined
+      ? undefined
+      : ({
+          correlationId: flags.correlation,
+          includeUnverified: flags.includeUnverifiedCorrelation === true,
+        } as const),
   ].filter((q) => q !== undefined);
   if (given.length !== 1)
     command.error('error: give exactly one of --task <id>, --call <id>, --correlation <id>', {
