@@ -97,7 +97,7 @@ export interface TaskNode {
   readonly parentTaskId: string | undefined;
   readonly correlationId: string;
   /** The correlation id came from unsigned baggage, not from a verified credential: the caller chose it. */
-  readonly correlationUnverified: boolean;
+  readonly correlationUnverified?: boolean;
   readonly intent: string | undefined;
   readonly requester: PrincipalRef | null;
   readonly chain: readonly PrincipalRef[];
