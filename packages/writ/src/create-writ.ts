@@ -9,12 +9,7 @@ import {
   type PolicyEngine,
   toWritError,
 } from '@writ/core/plugin';
-import type {
-  LocalAuthority,
-  LocalIdentity,
-  RevocationList,
-  WritCredentialBroker,
-} from '@writ/identity';
+import type { LocalAuthority, LocalIdentity, RevocationList, WritCredentialBroker } from '@writ/identity';
 import type { CedarEngine } from '@writ/policy';
 import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
 import { loadEmbeddedPackages } from './embedded-packages.js';
@@ -181,6 +176,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       const authority = await createLocalAuthority({
         dir: join(dir, 'keys'),
         trustDomain: config.trustDomain,
+        create: config.keys?.create ?? true,
       });
       const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
       const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
@@ -205,6 +201,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
               .createFileAuditSink({
                 dir: auditDir,
                 keyDir: join(dir, 'keys'),
+                createKey: config.keys?.create ?? true,
                 checkpointEvery: config.audit?.checkpointEvery,
               })
               .catch((error: unknown) => {
