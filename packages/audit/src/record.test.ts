@@ -32,4 +32,33 @@ describe('logRecordSchema', () => {
     }
     expect(logRecordSchema.safeParse(outcome('skipped')).success).toBe(false);
   });
+
+  it('accepts a decision record with the policy-set digest that decided, kept as written, and refuses a malformed one', () => {
+    const decision = (policySetDigest: string) => ({
+      v: 1,
+      kind: 'decision',
+      id: '01a3',
+      time: '2026-12-07T04:00:00.000Z',
+      service: 'support',
+      taskId: 't-1',
+      correlationId: 'c-1',
+      requester: null,
+      chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
+      autonomous: true,
+      call: { id: 'call_1', name: 'lookup_order', type: 'function', risk: 'low', permission: 'lookup_order' },
+      decision: {
+        effect: 'allow',
+        policyIds: ['p.cedar#reads'],
+        reasons: [],
+        decisionId: 'd-1',
+        engine: 'cedar',
+        policySetDigest,
+      },
+    });
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const parsed = logRecordSchema.safeParse(decision(digest));
+    expect(parsed.error).toBeUndefined();
+    expect((parsed.data as { decision: { policySetDigest?: string } }).decision.policySetDigest).toBe(digest);
+    expect(logRecordSchema.safeParse(decision('v2')).success).toBe(false);
+  });
 });
