@@ -11,19 +11,24 @@ const STATUSES = {
   replayed: true,
 } satisfies Record<OutcomeEvent['outcome']['status'], true>;
 
+/** What every record carries. */
+const BASE = {
+  v: 1,
+  time: '2026-12-07T04:00:00.000Z',
+  service: 'support',
+  taskId: 't-1',
+  correlationId: 'c-1',
+  requester: null,
+  chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
+  autonomous: true,
+};
+
 describe('logRecordSchema', () => {
   it('accepts an outcome record with every status core writes, and refuses any other', () => {
     const outcome = (status: string) => ({
-      v: 1,
+      ...BASE,
       kind: 'outcome',
       id: '01a2',
-      time: '2026-12-07T04:00:00.000Z',
-      service: 'support',
-      taskId: 't-1',
-      correlationId: 'c-1',
-      requester: null,
-      chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
-      autonomous: true,
       call: { id: 'call_1', name: 'lookup_order' },
       outcome: { status, durationMs: 0 },
     });
@@ -35,16 +40,9 @@ describe('logRecordSchema', () => {
 
   it('accepts a decision record with the policy-set digest that decided, kept as written, and refuses a malformed one', () => {
     const decision = (policySetDigest: string) => ({
-      v: 1,
+      ...BASE,
       kind: 'decision',
       id: '01a3',
-      time: '2026-12-07T04:00:00.000Z',
-      service: 'support',
-      taskId: 't-1',
-      correlationId: 'c-1',
-      requester: null,
-      chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
-      autonomous: true,
       call: { id: 'call_1', name: 'lookup_order', type: 'function', risk: 'low', permission: 'lookup_order' },
       decision: {
         effect: 'allow',
