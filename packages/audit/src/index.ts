@@ -9,11 +9,18 @@
 
 // evidence: a checkpoint, as `openCheckpoint` returns it
 export type { Checkpoint } from './checkpoint/checkpoint.js';
+// keys: a checkpoint signer whose key stays in a KMS or HSM (asynchronous signing)
+export { type CreateRemoteNoteSignerOptions, createRemoteNoteSigner } from './checkpoint/remote-signer.js';
 // evidence: open a signed checkpoint with a pinned key
 export { openCheckpoint } from './checkpoint/signed-checkpoint.js';
 export type { NoteSignature } from './checkpoint/signed-note.js';
 // keys: sign a log's checkpoints
-export { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoint/signer-key.js';
+export {
+  type CheckpointSigner,
+  createNoteSigner,
+  generateNoteKeys,
+  type NoteSigner,
+} from './checkpoint/signer-key.js';
 // keys: the verifier key handed to whoever checks the log
 export { type NoteVerifier, parseVerifierKey } from './checkpoint/verifier-key.js';
 // explaining a task, a call or a request from the log
@@ -73,6 +80,7 @@ export {
 export {
   type CreatePostgresAuditSinkOptions,
   createPostgresAuditSink,
+  POSTGRES_LEASE_DEFAULTS,
   type PostgresAuditSink,
 } from './postgres/postgres-sink.js';
 // records as stored

@@ -1,8 +1,8 @@
 import { WritError } from '@writ/core';
 import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { auditUnavailable } from './audit-unavailable.js';
-import { signCheckpoint } from './checkpoint/signed-checkpoint.js';
-import type { NoteSigner } from './checkpoint/signer-key.js';
+import { signCheckpointWith } from './checkpoint/signed-checkpoint.js';
+import type { CheckpointSigner } from './checkpoint/signer-key.js';
 import { createFrontier, type FrontierState } from './merkle/frontier.js';
 import { encodeLeaf } from './merkle/hashing.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
@@ -133,7 +133,8 @@ export const LOG_APPENDER_DEFAULTS = Object.freeze({
 export interface LogAppenderOptions {
   /** The log's identity: the origin line of its checkpoints. */
   origin: string;
-  signer: NoteSigner;
+  /** Signs checkpoints; an asynchronous signer (KMS, HSM) holds appends back while it signs. */
+  signer: CheckpointSigner;
   storage: LogStorage;
   resume?: LogResume;
   checkpointEvery?: number;
@@ -143,8 +144,10 @@ export interface LogAppenderOptions {
   /**
    * Called once a checkpoint record is durable, with a note to publish: a checkpoint of the tree that
    * includes the checkpoint record itself, so the published note commits to every byte of the log.
+   * `at` is the checkpoint record's index and the tree state just before it (what a storage keeps to
+   * reopen the log from this checkpoint without reading what precedes it).
    */
-  onCheckpoint?: (publishedNote: string) => void | Promise<void>;
+  onCheckpoint?: (publishedNote: string, at: CheckpointAt) => void | Promise<void>;
   /** Failures that cannot reach a caller (background checkpoints). */
   onError?: (error: WritError) => void;
 }
@@ -173,6 +176,24 @@ export interface LogAppender {
   flush(): Promise<void>;
   /** Writes a final checkpoint (when anything is new), flushes and stops timers. */
   close(): Promise<void>;
+}
+
+/**
+ * Where a checkpoint record sits: its index, and the tree state just before it (of size `index`).
+ *
+ * @example
+ * ```ts
+ * const appender = createLogAppender({
+ *   origin,
+ *   signer,
+ *   storage,
+ *   onCheckpoint: (note, at: CheckpointAt) => saveState({ size: at.index + 1, note, frontier: at.frontier }),
+ * });
+ * ```
+ */
+export interface CheckpointAt {
+  readonly index: number;
+  readonly frontier: FrontierState;
 }
 
 interface Pending {
@@ -221,7 +242,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   syncTimer.unref?.();
   const checkpointTimer = setInterval(() => {
     if (size > checkpointedSize && !failed && !closed) {
-      track(addCheckpoint()).catch((error: unknown) =>
+      track(addCheckpoint(true)).catch((error: unknown) =>
         report(auditUnavailable('a timed checkpoint failed', error)),
       );
     }
@@ -293,16 +314,39 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   };
 
-  const addCheckpoint = async (): Promise<string> => {
-    const time = [`time ${new Date(clock()).toISOString()}`];
-    const note = signCheckpoint({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
-    const record: CheckpointRecord = { v: 1, kind: 'checkpoint', note };
-    const { done } = enqueue(record, 'strict');
-    checkpointedSize = size;
-    // what gets published covers the checkpoint record too (computed before any other append)
-    const published = signCheckpoint({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
-    await done;
-    await options.onCheckpoint?.(published);
+  // while a checkpoint note is being signed (a remote signer may take time), appends wait: the
+  // checkpoint record must sit right after the tree it signs
+  // (callers wait with `while (gate !== undefined) await gate;` inline: the check and what follows it
+  // must run in the same microtask)
+  let gate: Promise<void> | undefined;
+
+  /** Appends a checkpoint; with `ifNew`, only when records arrived since the last one (else undefined). */
+  const addCheckpoint = async (ifNew = false): Promise<string | undefined> => {
+    while (gate !== undefined) await gate;
+    if (ifNew && size <= checkpointedSize) return undefined;
+    let open = () => {};
+    gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let note: string;
+    let done: Promise<void>;
+    let at: CheckpointAt;
+    let published: Promise<string>;
+    try {
+      const time = [`time ${new Date(clock()).toISOString()}`];
+      at = { index: size, frontier: frontier.state() };
+      note = await signCheckpointWith({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
+      const record: CheckpointRecord = { v: 1, kind: 'checkpoint', note };
+      ({ done } = enqueue(record, 'strict'));
+      checkpointedSize = size;
+      // what gets published covers the checkpoint record too (taken before any other append)
+      published = signCheckpointWith({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
+    } finally {
+      gate = undefined;
+      open();
+    }
+    const [publishedNote] = await Promise.all([published, done]);
+    await options.onCheckpoint?.(publishedNote, at);
     return note;
   };
 
@@ -315,9 +359,10 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       return failed;
     },
     async append(record, durability) {
+      while (gate !== undefined) await gate;
       const { receipt, done } = enqueue(record, durability);
-      if (size - checkpointedSize >= every) {
-        track(addCheckpoint()).catch((error: unknown) =>
+      if (size - checkpointedSize >= every && gate === undefined) {
+        track(addCheckpoint(true)).catch((error: unknown) =>
           report(auditUnavailable('a checkpoint failed', error)),
         );
       }
@@ -328,7 +373,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       await done;
       return receipt;
     },
-    checkpoint: () => track(addCheckpoint()),
+    checkpoint: () => track(addCheckpoint()) as Promise<string>,
     async flush() {
       if (closed) return; // flushed by close(); a second writ.close() is a no-op
       await pump();

@@ -63,4 +63,16 @@ describe('the signing key of a log', () => {
     expect(error.message).toBe('the signing key does not match the key recorded for log writ/audit/one');
     expect(error.details).toEqual({ reason: 'key_mismatch', logId: 'one' });
   });
+
+  it('is never created with createKey: false (a fleet provisions keys): a missing key is a typed deployment error', async () => {
+    const keys = join(dir, 'provisioned');
+    const error = await refusal(logSigner({ keyDir: keys, createKey: false }, 'writ/audit/fleet'));
+    expect(error.code).toBe('WRIT_AUDIT_UNAVAILABLE');
+    expect(error.details).toEqual({ reason: 'key_missing' });
+    await expect(stat(keys)).rejects.toMatchObject({ code: 'ENOENT' }); // nothing was created
+    // once provisioned, it is used
+    const made = await loadOrCreateNoteSigner(keys, 'writ/audit/fleet');
+    const loaded = await logSigner({ keyDir: keys, createKey: false }, 'writ/audit/fleet');
+    expect(loaded.verifierKey).toBe(made.verifierKey);
+  });
 });

@@ -1,11 +1,17 @@
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WritError } from '@writ/core';
-import { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoint/signer-key.js';
+import {
+  type CheckpointSigner,
+  createNoteSigner,
+  generateNoteKeys,
+  type NoteSigner,
+} from './checkpoint/signer-key.js';
 
 /**
  * The checkpoint-signing key of a log, from `<dir>/<name>.note-key` (a C2SP signer key, mode 0600),
- * created on first use. A key file readable by group or others is refused.
+ * created on first use (unless `create: false`: a missing key is refused, `WRIT_AUDIT_UNAVAILABLE`,
+ * reason `key_missing`). A key file readable by group or others is refused.
  *
  * @example
  * ```ts
@@ -13,10 +19,26 @@ import { createNoteSigner, generateNoteKeys, type NoteSigner } from './checkpoin
  * signer.verifierKey; // 'writ.local/audit+1a2b3c4d+AQ…' — publish it to verifiers
  * ```
  */
-export async function loadOrCreateNoteSigner(dir: string, name: string): Promise<NoteSigner> {
+export async function loadOrCreateNoteSigner(
+  dir: string,
+  name: string,
+  options: { readonly create?: boolean | undefined } = {},
+): Promise<NoteSigner> {
   const full = resolve(dir);
-  await mkdir(full, { recursive: true, mode: 0o700 });
   const file = join(full, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.note-key`);
+  if (options.create === false) {
+    try {
+      return createNoteSigner((await readKey(file)).trim());
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new WritError(
+        'WRIT_AUDIT_UNAVAILABLE',
+        `the checkpoint-signing key of log ${name} is missing (${file}) and creating keys is off: provision the key, or pass a signer`,
+        { details: { reason: 'key_missing' } },
+      );
+    }
+  }
+  await mkdir(full, { recursive: true, mode: 0o700 });
   try {
     return createNoteSigner((await readKey(file)).trim());
   } catch (error) {
@@ -53,11 +75,16 @@ export async function loadOrCreateNoteSigner(dir: string, name: string): Promise
  * @internal
  */
 export async function logSigner(
-  options: { readonly signer?: NoteSigner | undefined; readonly keyDir: string },
+  options: {
+    readonly signer?: CheckpointSigner | undefined;
+    readonly keyDir: string;
+    readonly createKey?: boolean | undefined;
+  },
   origin: string,
   recorded?: { readonly verifierKey: string; readonly details?: Record<string, unknown> },
-): Promise<NoteSigner> {
-  const signer = options.signer ?? (await loadOrCreateNoteSigner(options.keyDir, origin));
+): Promise<CheckpointSigner> {
+  const signer =
+    options.signer ?? (await loadOrCreateNoteSigner(options.keyDir, origin, { create: options.createKey }));
   if (recorded !== undefined && signer.verifierKey !== recorded.verifierKey) {
     throw new WritError(
       'WRIT_AUDIT_UNAVAILABLE',

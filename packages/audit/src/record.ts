@@ -174,6 +174,10 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
       evaluatedContext: z.unknown().optional(),
       obligations: z.array(z.unknown()).optional(),
       errors: z.array(z.string()).optional(),
+      policySetDigest: z
+        .string()
+        .regex(/^sha256:[0-9a-f]{64}$/)
+        .optional(),
     }),
     scopeDrift: z.object({ permission: z.string(), scope: z.array(z.string()) }).optional(),
     refusal: refusal.optional(),

@@ -26,8 +26,9 @@ describe('sealing options', () => {
 
   it('names each bad option', () => {
     expect(problem({ signer: { name: 'x' } })).toBe(
-      'sink: options.signer: must be a NoteSigner (createNoteSigner())',
+      'sink: options.signer: must be a NoteSigner (createNoteSigner()) or a CheckpointSigner (createRemoteNoteSigner())',
     );
+    expect(problem({ createKey: 'no' })).toMatch(/^sink: options\.createKey: /);
     expect(problem({ clock: 0 })).toBe('sink: options.clock: must be a function');
     expect(problem({ onError: 'log' })).toBe('sink: options.onError: must be a function');
     expect(problem({ checkpointEvery: 0 })).toMatch(/^sink: options\.checkpointEvery: /);

@@ -1,7 +1,7 @@
 import type { WritError } from '@writ/core';
 import { clockSchema, functionSchema } from '@writ/core/internal';
 import { z } from 'zod';
-import type { NoteSigner } from './checkpoint/signer-key.js';
+import type { CheckpointSigner } from './checkpoint/signer-key.js';
 
 /**
  * The options every Writ log sink (file, PostgreSQL) takes about sealing its log: the signing key, how
@@ -30,10 +30,18 @@ export interface LogSealingOptions {
    */
   keyDir?: string;
   /**
-   * Checkpoint signer. To continue a log after a restart, the same key is needed: keep it in `keyDir` or
-   * pass the same signer. @default the log's key in `keyDir`, created with the log
+   * Checkpoint signer: a key in memory (`createNoteSigner`, e.g. from a secret in an environment
+   * variable) or a remote one (`createRemoteNoteSigner`: KMS, HSM). To continue a log after a restart,
+   * the same key is needed: keep it in `keyDir` or pass the same signer.
+   * @default the log's key in `keyDir`, created with the log
    */
-  signer?: NoteSigner;
+  signer?: CheckpointSigner;
+  /**
+   * Whether a missing key file in `keyDir` may be created. `false` (a fleet, where a key must be
+   * provisioned, never made up by one replica) refuses to start without it: `WRIT_AUDIT_UNAVAILABLE`,
+   * reason `key_missing`. @default true
+   */
+  createKey?: boolean;
   /** A checkpoint after this many records. @default 1000 */
   checkpointEvery?: number;
   /** A checkpoint at least this often while records arrive, ms. @default 10000 */
@@ -45,12 +53,12 @@ export interface LogSealingOptions {
 }
 
 /**
- * A `NoteSigner` option: any object with a `sign` function (`createNoteSigner()` makes one).
+ * A `signer` option: any object with a `sign` function (`createNoteSigner()`, `createRemoteNoteSigner()`).
  * @internal
  */
-export const signerSchema = z.custom<NoteSigner>(
-  (v) => typeof v === 'object' && v !== null && typeof (v as NoteSigner).sign === 'function',
-  { message: 'must be a NoteSigner (createNoteSigner())' },
+export const signerSchema = z.custom<CheckpointSigner>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as CheckpointSigner).sign === 'function',
+  { message: 'must be a NoteSigner (createNoteSigner()) or a CheckpointSigner (createRemoteNoteSigner())' },
 );
 
 /**
@@ -65,6 +73,7 @@ export const signerSchema = z.custom<NoteSigner>(
 export const sealingOptionsShape = {
   keyDir: z.string().min(1).optional(),
   signer: signerSchema.optional(),
+  createKey: z.boolean().optional(),
   checkpointEvery: z.number().int().positive().optional(),
   checkpointIntervalMs: z.number().int().positive().optional(),
   clock: clockSchema.optional(),

@@ -152,4 +152,9 @@ export interface Decision {
   readonly obligations?: readonly Obligation[] | undefined;
   /** Engine errors; any error means the effect is `deny`. */
   readonly errors?: readonly string[] | undefined;
+  /**
+   * Which version of the policies decided: `sha256:<hex>` of the canonical policy set (policies and
+   * schema) the engine evaluated, when the engine knows it (the embedded Cedar engine always does).
+   */
+  readonly policySetDigest?: string | undefined;
 }

@@ -4,6 +4,8 @@
  * @packageDocumentation
  * @module @writ/identity
  */
+
+export type { RemoteJwtSigner } from './authority-key.js';
 export { type ComposeIdentityOptions, composeIdentity } from './compose-identity.js';
 export {
   CREDENTIAL_BROKER_DEFAULTS,

@@ -2,7 +2,7 @@ import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:cryp
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -12,6 +12,7 @@ import {
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
+import { authorityKeyFromText, type RemoteJwtSigner, remoteJwtSign } from './authority-key.js';
 
 /**
  * Signing algorithm of the local authority (Ed25519).
@@ -63,6 +64,23 @@ export interface CreateLocalAuthorityOptions {
   trustDomain?: string;
   /** `iss` of what it signs. @default `spiffe://<trustDomain>` */
   issuer?: string;
+  /**
+   * Whether a missing key file in `dir` may be created. `false` (replicas of a fleet, where a key made up
+   * by one replica would sign tokens nobody trusts) refuses to start without it:
+   * `WRIT_IDENTITY_UNAVAILABLE`, reason `authority_key_missing`. @default true
+   */
+  create?: boolean;
+  /**
+   * The key itself instead of a key file, e.g. from a secret in an environment variable: a private
+   * Ed25519 JWK (object or JSON text), or the text of an `authority.json` key file (current key signs,
+   * the others stay trusted). Nothing is read from or written to `dir`; `rotate()` is refused.
+   */
+  key?: string | JWK;
+  /**
+   * A signer whose private key stays elsewhere (KMS, HSM, a signing service): its public JWK and an
+   * asynchronous `sign`. Every signature is verified with the public key before use. `rotate()` is refused.
+   */
+  signer?: RemoteJwtSigner;
 }
 
 /**
@@ -116,7 +134,8 @@ export const localAuthoritySchema = z.custom<LocalAuthority>(
   { message: 'must be a LocalAuthority (createLocalAuthority())' },
 );
 
-interface KeyFile {
+/** @internal the content of `authority.json`. */
+export interface KeyFile {
   readonly v: 1;
   readonly current: string;
   readonly keys: JWK[];
@@ -124,14 +143,29 @@ interface KeyFile {
 
 const SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-const optionsSchema = z.strictObject({
-  dir: z.string().min(1).optional(),
-  trustDomain: z
-    .string()
-    .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-], at most 255 characters)')
-    .optional(),
-  issuer: z.string().min(1).optional(),
-});
+const optionsSchema = z
+  .strictObject({
+    dir: z.string().min(1).optional(),
+    trustDomain: z
+      .string()
+      .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-], at most 255 characters)')
+      .optional(),
+    issuer: z.string().min(1).optional(),
+    create: z.boolean().optional(),
+    key: z
+      .union([z.string().min(1), z.custom<JWK>((v) => typeof v === 'object' && v !== null, 'must be a JWK')])
+      .optional(),
+    signer: z
+      .strictObject({
+        publicJwk: z.custom<JWK>((v) => typeof v === 'object' && v !== null, 'must be a public JWK'),
+        sign: functionSchema<RemoteJwtSigner['sign']>(),
+      })
+      .optional(),
+  })
+  .refine((o) => [o.key, o.signer].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of key and signer',
+    path: ['key'],
+  });
 
 /**
  * Opens (or creates on first use) the local authority's key in `dir`. The key file must not be readable
@@ -152,9 +186,15 @@ export async function createLocalAuthority(
   const trustDomain = parsed.trustDomain ?? LOCAL_AUTHORITY_DEFAULTS.trustDomain;
   const issuer = parsed.issuer ?? `spiffe://${trustDomain}`;
   const file = join(dir, 'authority.json');
+  const fixed = parsed.key !== undefined || parsed.signer !== undefined;
 
-  let state = await loadOrCreate(dir, file);
-  let signingKey = privateKeyOf(state);
+  let state =
+    parsed.signer !== undefined
+      ? await remoteState(parsed.signer)
+      : parsed.key !== undefined
+        ? await authorityKeyFromText(parsed.key)
+        : await loadOrCreate(dir, file, parsed.create ?? true);
+  let signingKey = parsed.signer === undefined ? privateKeyOf(state) : undefined;
   let publicJwks = toPublicJwks(state);
   let resolver = createLocalJWKSet(publicJwks);
 
@@ -192,9 +232,16 @@ export async function createLocalAuthority(
         kid: state.current,
       };
       if (signOptions.typ !== undefined) header.typ = signOptions.typ;
-      return new SignJWT(payload).setProtectedHeader(header).sign(signingKey);
+      if (parsed.signer !== undefined) return remoteJwtSign(parsed.signer, header, payload);
+      return new SignJWT(payload).setProtectedHeader(header).sign(signingKey as KeyObject);
     },
     async rotate(rotateOptions = {}) {
+      if (fixed) {
+        throw new WritError(
+          'WRIT_OPTIONS_INVALID',
+          'rotate: this authority was given its key (key or signer): rotate it where it is kept, and restart with the new one',
+        );
+      }
       const retain = rotateOptions.retainPrevious ?? 2;
       const fresh = await newKey();
       const others = state.keys.filter((k) => k.kid !== fresh.kid);
@@ -206,7 +253,19 @@ export async function createLocalAuthority(
   };
 }
 
-async function loadOrCreate(dir: string, file: string): Promise<KeyFile> {
+async function loadOrCreate(dir: string, file: string, create: boolean): Promise<KeyFile> {
+  if (!create) {
+    try {
+      return await readKeyFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new WritError(
+        'WRIT_IDENTITY_UNAVAILABLE',
+        `the local authority's key ${file} is missing and creating keys is off: provision the key (or pass key / signer) before starting`,
+        { details: { reason: 'authority_key_missing' } },
+      );
+    }
+  }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   if (process.platform !== 'win32') {
     const info = await stat(dir);
@@ -229,6 +288,21 @@ async function loadOrCreate(dir: string, file: string): Promise<KeyFile> {
   }
 }
 
+/** @internal */
+export function checkKeyFile(parsed: Partial<KeyFile>, where: string): KeyFile {
+  if (
+    parsed.v !== 1 ||
+    typeof parsed.current !== 'string' ||
+    !Array.isArray(parsed.keys) ||
+    !parsed.keys.some((k) => k.kid === parsed.current)
+  ) {
+    throw new WritError('WRIT_IDENTITY_INVALID', `local authority key ${where} is not a Writ key file`, {
+      details: { reason: 'key_file_malformed' },
+    });
+  }
+  return parsed as KeyFile;
+}
+
 async function readKeyFile(file: string): Promise<KeyFile> {
   if (process.platform !== 'win32') {
     const info = await stat(file);
@@ -240,18 +314,7 @@ async function readKeyFile(file: string): Promise<KeyFile> {
       );
     }
   }
-  const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<KeyFile>;
-  if (
-    parsed.v !== 1 ||
-    typeof parsed.current !== 'string' ||
-    !Array.isArray(parsed.keys) ||
-    !parsed.keys.some((k) => k.kid === parsed.current)
-  ) {
-    throw new WritError('WRIT_IDENTITY_INVALID', `local authority key file ${file} is not a Writ key file`, {
-      details: { reason: 'key_file_malformed' },
-    });
-  }
-  return parsed as KeyFile;
+  return checkKeyFile(JSON.parse(await readFile(file, 'utf8')) as Partial<KeyFile>, `file ${file}`);
 }
 
 async function writeKeyFile(file: string, content: KeyFile, replace: boolean): Promise<void> {
@@ -271,16 +334,31 @@ async function writeKeyFile(file: string, content: KeyFile, replace: boolean): P
   await rename(tmp, file);
 }
 
-async function newKey(): Promise<JWK> {
+/** @internal */
+export async function newKey(): Promise<JWK> {
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = privateKey.export({ format: 'jwk' }) as JWK;
   const kid = await calculateJwkThumbprint({ kty: jwk.kty, crv: jwk.crv, x: jwk.x } as JWK);
   return { ...jwk, kid, alg: LOCAL_AUTHORITY_ALGORITHM, use: 'sig' };
 }
 
-function privateKeyOf(state: KeyFile): KeyObject {
+/** @internal */
+export function privateKeyOf(state: KeyFile): KeyObject {
   const jwk = state.keys.find((k) => k.kid === state.current) as JWK;
   return createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+}
+
+/** The key state of a remote signer: its public key only (what `jwks()` publishes). */
+async function remoteState(signer: RemoteJwtSigner): Promise<KeyFile> {
+  const { kty, crv, x } = signer.publicJwk;
+  if (kty !== 'OKP' || crv !== 'Ed25519' || typeof x !== 'string' || 'd' in signer.publicJwk) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'createLocalAuthority: options.signer.publicJwk must be a public Ed25519 JWK (kty OKP, crv Ed25519, x)',
+    );
+  }
+  const kid = await calculateJwkThumbprint({ kty, crv, x } as JWK);
+  return { v: 1, current: kid, keys: [{ kty, crv, x, kid, alg: LOCAL_AUTHORITY_ALGORITHM, use: 'sig' }] };
 }
 
 function toPublicJwks(state: KeyFile): JSONWebKeySet {

@@ -37,6 +37,15 @@ export interface WritConfig {
    * the private keys. `false` publishes nothing. @default '<dir>/public'
    */
   publicDir?: string | false;
+  keys?: {
+    /**
+     * Whether missing keys (the local authority's, the audit log's) may be created in `<dir>/keys`.
+     * `false` on replicas of a fleet: a replica that finds no key refuses to start
+     * (`WRIT_IDENTITY_UNAVAILABLE` / `WRIT_AUDIT_UNAVAILABLE`, reason `*key_missing`) instead of signing
+     * with a key nobody trusts. @default true
+     */
+    create?: boolean;
+  };
   /** @default 'strict' */
   durability?: 'strict' | 'batched' | 'async';
   /** @default false */
@@ -94,6 +103,7 @@ export const configSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-])')
     .optional(),
+  keys: z.strictObject({ create: z.boolean().optional() }).optional(),
   durability: z.enum(['strict', 'batched', 'async']).optional(),
   requireTask: z.boolean().optional(),
   policy: z
@@ -138,6 +148,7 @@ export const ENV_VARS = Object.freeze({
   WRIT_ENVIRONMENT: 'environment',
   WRIT_DIR: 'dir',
   WRIT_TRUST_DOMAIN: 'trustDomain',
+  WRIT_CREATE_KEYS: 'keys.create',
   WRIT_DURABILITY: 'durability',
   WRIT_REQUIRE_TASK: 'requireTask',
   WRIT_POLICY_PATH: 'policy.policies',
@@ -182,7 +193,8 @@ export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): WritConfig 
   for (const [variable, path] of Object.entries(ENV_VARS)) {
     const raw = env[variable];
     if (raw === undefined || raw === '') continue;
-    if (path === 'requireTask') set(path, raw === 'true' ? true : raw === 'false' ? false : raw);
+    if (path === 'requireTask' || path === 'keys.create')
+      set(path, raw === 'true' ? true : raw === 'false' ? false : raw);
     else if (path === 'policy.policies')
       set(
         path,

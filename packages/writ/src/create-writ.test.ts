@@ -125,4 +125,33 @@ describe('zero-config createWrit()', () => {
     const error = await writ.ready().catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_POLICY_INVALID')).toBe(true);
   });
+
+  it('can be told not to create keys (replicas of a fleet): with none provisioned it refuses to start, typed; with them it runs', async () => {
+    process.env.WRIT_DIR = dir;
+    process.env.WRIT_CREATE_KEYS = 'false';
+    const refused = await createWrit()
+      .ready()
+      .catch((e: unknown) => e);
+    expect(WritError.isInstance(refused, 'WRIT_IDENTITY_UNAVAILABLE')).toBe(true);
+    expect((refused as WritError).details).toMatchObject({ reason: 'authority_key_missing' });
+    await expect(stat(join(dir, 'keys'))).rejects.toMatchObject({ code: 'ENOENT' }); // nothing made up
+    // the authority's key provisioned, but not the log's: the audit log refuses too
+    process.env.WRIT_CREATE_KEYS = 'true';
+    const provisioner = createWrit({ audit: { dir: join(dir, 'elsewhere') } });
+    await provisioner.ready();
+    await provisioner.close();
+    process.env.WRIT_CREATE_KEYS = 'false';
+    const noLogKey = await createWrit({ audit: { dir: join(dir, 'audit-new') } })
+      .ready()
+      .catch((e: unknown) => e);
+    expect(WritError.isInstance(noLogKey, 'WRIT_AUDIT_UNAVAILABLE')).toBe(true);
+    expect((noLogKey as WritError).details).toMatchObject({ reason: 'key_missing' });
+    // every key provisioned: it runs, and still creates nothing
+    const writ = createWrit({ audit: { dir: join(dir, 'elsewhere') } });
+    const { authority } = await writ.ready();
+    expect(authority.kid).toEqual(expect.any(String));
+    expect(writ.config.keys).toEqual({ create: false });
+    await writ.close();
+    expect(() => readEnvConfig({ WRIT_CREATE_KEYS: 'nope' })).toThrow(/WRIT_CREATE_KEYS/);
+  });
 });

@@ -176,6 +176,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       const authority = await createLocalAuthority({
         dir: join(dir, 'keys'),
         trustDomain: config.trustDomain,
+        create: config.keys?.create ?? true,
       });
       const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
       const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
@@ -200,6 +201,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
               .createFileAuditSink({
                 dir: auditDir,
                 keyDir: join(dir, 'keys'),
+                createKey: config.keys?.create ?? true,
                 checkpointEvery: config.audit?.checkpointEvery,
               })
               .catch((error: unknown) => {

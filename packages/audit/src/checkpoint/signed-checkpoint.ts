@@ -1,6 +1,6 @@
 import { type Checkpoint, formatCheckpoint, parseCheckpoint } from './checkpoint.js';
 import { type NoteSignature, openNote, signNote } from './signed-note.js';
-import type { NoteSigner } from './signer-key.js';
+import type { CheckpointSigner, NoteSigner } from './signer-key.js';
 import type { NoteVerifier } from './verifier-key.js';
 
 /**
@@ -15,6 +15,28 @@ import type { NoteVerifier } from './verifier-key.js';
  */
 export function signCheckpoint(cp: Checkpoint, signer: NoteSigner): string {
   return signNote(formatCheckpoint(cp), [signer]);
+}
+
+/**
+ * Signs a checkpoint with a signer that may be asynchronous (a KMS or HSM): its signature line is
+ * checked like {@link signCheckpoint} checks a synchronous one.
+ *
+ * @example
+ * ```ts
+ * const note = await signCheckpointWith({ origin, size, rootHash: frontier.root(), extensions: [] }, remoteSigner);
+ * ```
+ * @internal
+ */
+export async function signCheckpointWith(cp: Checkpoint, signer: CheckpointSigner): Promise<string> {
+  const text = formatCheckpoint(cp);
+  const line = await signer.sign(text);
+  const signed: NoteSigner = {
+    name: signer.name,
+    keyId: signer.keyId,
+    verifierKey: signer.verifierKey,
+    sign: () => line,
+  };
+  return signNote(text, [signed]);
 }
 
 /**

@@ -28,7 +28,29 @@ const SIGNER_KEY_PREFIX = 'PRIVATE+KEY+';
 const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 /**
- * Signs note text under one C2SP key name. Create with {@link createNoteSigner}.
+ * What signs a log's checkpoints: a key name, its key id and verifier key, and a `sign` that may be
+ * asynchronous (a KMS or HSM behind a network call). {@link NoteSigner} (a key held in memory) is one;
+ * `createRemoteNoteSigner` makes one around a remote `sign`.
+ *
+ * @example
+ * ```ts
+ * const signer: CheckpointSigner = createRemoteNoteSigner({ name: 'writ/audit/orders', publicKey, sign: kmsSign });
+ * const audit = await createPostgresAuditSink({ pool, logId: 'orders', signer });
+ * ```
+ */
+export interface CheckpointSigner {
+  /** The key name in signature lines (for checkpoints, usually the log's origin). */
+  readonly name: string;
+  /** The 4-byte key id. */
+  readonly keyId: Buffer;
+  /** The C2SP verifier key `<name>+<hex key id>+<base64(0x01 ‖ public key)>` to hand to verifiers. */
+  readonly verifierKey: string;
+  /** Signs note text (ending in a newline) and returns the signature line, newline included. */
+  sign(text: string): string | Promise<string>;
+}
+
+/**
+ * Signs note text under one C2SP key name, synchronously (the key is in memory). Create with {@link createNoteSigner}.
  *
  * @example
  * ```ts
@@ -36,7 +58,7 @@ const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
  * signer.sign('hello\n'); // '— example.com/log <base64(key id ‖ signature)>\n'
  * ```
  */
-export interface NoteSigner {
+export interface NoteSigner extends CheckpointSigner {
   /** The key name in signature lines (for checkpoints, usually the log's origin). */
   readonly name: string;
   /** The 4-byte key id. */

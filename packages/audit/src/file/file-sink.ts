@@ -4,7 +4,7 @@ import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
 import { z } from 'zod';
-import type { NoteSigner } from '../checkpoint/signer-key.js';
+import type { CheckpointSigner } from '../checkpoint/signer-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
 import { logSigner } from '../log-signer.js';
 import { type LogSealingOptions, sealingOptionsShape } from '../sink-options.js';
@@ -130,7 +130,7 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
   await checkLogDir(dir);
   const release = await lockLogDir(dir);
   try {
-    const keys = { signer: o.signer, keyDir: o.keyDir ?? FILE_SINK_DEFAULTS.keyDir };
+    const keys = { signer: o.signer, keyDir: o.keyDir ?? FILE_SINK_DEFAULTS.keyDir, createKey: o.createKey };
     const meta = await loadOrCreateLogMeta(dir, (origin) => logSigner(keys, origin));
     const signer = await logSigner(keys, meta.origin, { verifierKey: meta.verifierKey });
     let state = await openState(dir, o, meta, signer);
@@ -196,7 +196,7 @@ async function openState(
   dir: string,
   o: CreateFileAuditSinkOptions,
   meta: LogMeta,
-  signer: NoteSigner,
+  signer: CheckpointSigner,
 ): Promise<OpenState> {
   const publish = checkpointPublisher(dir);
   const { resume, repairedBytes, lastSegment } = await recoverLog(dir);

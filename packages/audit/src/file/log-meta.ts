@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WritError } from '@writ/core';
-import type { NoteSigner } from '../checkpoint/signer-key.js';
+import type { CheckpointSigner } from '../checkpoint/signer-key.js';
 import { readBoundedFile, SMALL_FILE_BYTES } from './bounded-read.js';
 
 /**
@@ -30,7 +30,7 @@ export interface LogMeta {
  */
 export async function loadOrCreateLogMeta(
   dir: string,
-  signerFor: (origin: string) => Promise<NoteSigner>,
+  signerFor: (origin: string) => Promise<CheckpointSigner>,
 ): Promise<LogMeta> {
   const file = join(dir, 'log.json');
   const text = await readMetaFile(file);

@@ -93,9 +93,10 @@ describe('reading and verifying a PostgreSQL log', () => {
     });
     expect(result).toMatchObject({ ok: false, firstBadIndex: 7 });
     expect(result.reason).toContain('7');
-    // and the writer refuses to continue it
+    // and the writer refuses to continue it when it rereads the whole log (`reopen: 'full'`; the default
+    // reads only what follows the last checkpoint, which is intact here)
     await expect(
-      createPostgresAuditSink({ ...where(), schema: 'tamper', logId: 'changed', keyDir }),
+      createPostgresAuditSink({ ...where(), schema: 'tamper', logId: 'changed', keyDir, reopen: 'full' }),
     ).rejects.toMatchObject({ code: 'WRIT_AUDIT_UNAVAILABLE', details: { reason: 'log_damaged', index: 7 } });
   });
 

@@ -12,7 +12,7 @@ import { type PostgresPool, quoteSchema, unavailable } from './postgres-connecti
  * if (rows[0].v !== POSTGRES_SCHEMA_VERSION) console.warn('Writ tables of another version');
  * ```
  */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** @internal the qualified, quoted names of the Writ tables in one schema. */
 export interface PostgresTables {
@@ -21,6 +21,7 @@ export interface PostgresTables {
   readonly logs: string;
   readonly records: string;
   readonly checkpoints: string;
+  readonly leases: string;
 }
 
 /** @internal */
@@ -32,6 +33,7 @@ export function tablesOf(schema: string): PostgresTables {
     logs: `${s}.logs`,
     records: `${s}.records`,
     checkpoints: `${s}.checkpoints`,
+    leases: `${s}.leases`,
   };
 }
 
@@ -50,8 +52,9 @@ export function lockKey(...parts: readonly string[]): string {
 
 /**
  * Creates the Writ tables in `schema` when they are missing. Idempotent and safe when many writers start
- * at once: one transaction under a transaction-level advisory lock; DDL runs only when the recorded
- * version is older, so a writer role without CREATE privileges works once the tables exist.
+ * at once: one transaction under a transaction-level advisory lock (released at COMMIT, so it works
+ * through a transaction-mode pooler); DDL runs only when the recorded version is older (version 1
+ * tables are upgraded in place), so a writer role without CREATE privileges works once the tables exist.
  *
  * @internal
  */
@@ -138,6 +141,17 @@ function ddl(t: PostgresTables): string[] {
       size bigint NOT NULL CHECK (size >= 0),
       note text NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
+    )`,
+    // version 2: the tree state at the published checkpoint (a reopen reads only the records after it)
+    `ALTER TABLE ${t.checkpoints} ADD COLUMN IF NOT EXISTS frontier text`,
+    // version 2: the writer lease of each log, with its fencing epoch and the log's committed size
+    `CREATE TABLE IF NOT EXISTS ${t.leases} (
+      log_id text PRIMARY KEY REFERENCES ${t.logs} (log_id),
+      holder text NOT NULL,
+      epoch bigint NOT NULL CHECK (epoch > 0),
+      expires_at timestamptz NOT NULL,
+      size bigint CHECK (size >= 0),
+      acquired_at timestamptz NOT NULL DEFAULT now()
     )`,
   ];
 }

@@ -5,7 +5,7 @@ import { createWrit, WritError } from '@writ/core';
 import type { AuditReceipt } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { event } from '../__support__/log.js';
 import { openCheckpoint } from '../checkpoint/signed-checkpoint.js';
@@ -13,9 +13,7 @@ import { createNoteSigner, generateNoteKeys } from '../checkpoint/signer-key.js'
 import { parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
 import { verifyPostgresLog } from './postgres-log.js';
-import { migrate, tablesOf } from './postgres-schema.js';
 import { createPostgresAuditSink, type PostgresAuditSink } from './postgres-sink.js';
-import { PostgresWriter } from './postgres-writer.js';
 
 let db: TestPostgres;
 let writer: string; // connection string of a non-superuser role
@@ -58,11 +56,17 @@ describe('PostgreSQL audit sink: schema', () => {
     const sinks = await Promise.all([start(), start(), start()]);
     sinks.push(await start());
     const { rows: versions } = await db.admin.query('SELECT version FROM mig.schema_version');
-    expect(versions).toEqual([{ version: 1 }]);
+    expect(versions).toEqual([{ version: 2 }]);
     const { rows: tables } = await db.admin.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'mig' ORDER BY table_name`,
     );
-    expect(tables.map((t) => t.table_name)).toEqual(['checkpoints', 'logs', 'records', 'schema_version']);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      'checkpoints',
+      'leases',
+      'logs',
+      'records',
+      'schema_version',
+    ]);
     expect(new Set(sinks.map((s) => s.logId)).size).toBe(4);
     await Promise.all(sinks.map((s) => s.close?.()));
     const { rows: logs } = await db.admin.query('SELECT count(*)::int AS n FROM mig.logs');
@@ -285,25 +289,32 @@ describe('PostgreSQL audit sink: writing', () => {
     expect(new Set(sizes).size).toBe(sizes.length);
   });
 
-  it('takes the log back from its own earlier session when the server still holds that session (half-open connection)', async () => {
-    const pool = new pg.Pool({ connectionString: writer, max: 3 });
-    const tables = tablesOf('takeover');
-    await migrate(pool, tables);
-    const old = await PostgresWriter.open(pool, tables, 'half-open');
-    // anyone else is refused
-    await expect(PostgresWriter.open(pool, tables, 'half-open')).rejects.toMatchObject({
-      details: { reason: 'locked' },
-    });
-    // the sink's next session names the old one: it is ended and the lock taken
-    const next = await PostgresWriter.open(pool, tables, 'half-open', old.session);
-    await vi.waitFor(() => expect(old.broken).toBeDefined());
-    const { rows: left } = await db.admin.query('SELECT pid FROM pg_stat_activity WHERE pid = $1', [
-      old.session.pid,
-    ]);
-    expect(left).toEqual([]);
-    await next.close();
-    old.destroy();
-    await pool.end();
+  it('takes its own log back after its writer failed while the server still holds the lease (half-open connection)', async () => {
+    const sink = await createPostgresAuditSink({ connectionString: writer, schema: 'takeover', keyDir });
+    await sink.append(event(1), { durability: 'strict' });
+    const epoch = async () =>
+      (
+        await db.admin.query<{ epoch: string }>(
+          'SELECT epoch::text AS epoch FROM takeover.leases WHERE log_id = $1',
+          [sink.logId],
+        )
+      ).rows[0]?.epoch;
+    expect(await epoch()).toBe('1');
+    // the writer's connections are cut: its lease is still live, but its own sink takes it again
+    await db.admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'writ_writer' AND pid <> pg_backend_pid()`,
+    );
+    await sink.append(event(2), { durability: 'strict' }).catch(() => undefined);
+    await sink.append(event(3), { durability: 'strict' });
+    expect(Number(await epoch())).toBeGreaterThan(1);
+    // anyone else is refused meanwhile
+    await expect(
+      createPostgresAuditSink({ connectionString: writer, schema: 'takeover', keyDir, logId: sink.logId }),
+    ).rejects.toMatchObject({ details: { reason: 'locked' } });
+    await sink.close?.();
+    expect((await verifyPostgresLog(sink.logId, { connectionString: writer, schema: 'takeover' })).ok).toBe(
+      true,
+    );
   });
 
   it('through the pipeline: the decision record is committed before the tool runs, the outcome after', async () => {

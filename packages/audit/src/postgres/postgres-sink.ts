@@ -2,21 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { WritError } from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/core/plugin';
-import { openCheckpoint, signCheckpoint } from '../checkpoint/signed-checkpoint.js';
-import type { NoteSigner } from '../checkpoint/signer-key.js';
+import { z } from 'zod';
+import { openCheckpoint, signCheckpointWith } from '../checkpoint/signed-checkpoint.js';
+import type { CheckpointSigner } from '../checkpoint/signer-key.js';
 import { type NoteVerifier, parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
-import { logSigner } from '../log-signer.js';
 import { type LogSealingOptions, safeReporter, sealingOptionsShape } from '../sink-options.js';
 import {
   connectionOptionsSchema,
   logIdSchema,
   POSTGRES_SINK_DEFAULTS,
   type PostgresConnectionOptions,
+  type PostgresPool,
   resolvePool,
 } from './postgres-connection.js';
-import { migrate, tablesOf } from './postgres-schema.js';
-import { type LogRow, PostgresWriter, type SessionId } from './postgres-writer.js';
+import { freeSlots, lockedError, newHolder } from './postgres-lease.js';
+import { ensureLog, type LogRow } from './postgres-log-row.js';
+import { migrate, type PostgresTables, tablesOf } from './postgres-schema.js';
+import { PostgresWriter } from './postgres-writer.js';
 
 /**
  * Options of {@link createPostgresAuditSink}: where the log lives (a pool or a connection string, and a
@@ -30,10 +33,32 @@ import { type LogRow, PostgresWriter, type SessionId } from './postgres-writer.j
 export interface CreatePostgresAuditSinkOptions extends PostgresConnectionOptions, LogSealingOptions {
   /**
    * The log to write: an existing one is continued, a missing one is created. Its origin is
-   * `writ/audit/<logId>`; its key file in `keyDir` is `writ_audit_<logId>.note-key`.
+   * `writ/audit/<logId>`; its key file in `keyDir` is `writ_audit_<logId>.note-key`. With `slots`, the
+   * name of the pool of logs.
    * @default a new log (a random UUID) for every sink
    */
   logId?: string;
+  /**
+   * A bounded pool of logs for serverless and autoscaled fleets: the sink takes the lease of a free log
+   * among `<logId>-1` … `<logId>-<slots>` (one whose writer closed or whose lease expired) and continues
+   * it, instead of creating a log per instance. Every slot free is refused: `WRIT_AUDIT_UNAVAILABLE`,
+   * reason `no_free_slot`. Give the slots one key (`signer`): an instance has no key files of its own.
+   * @default no pool: the one log `logId`
+   */
+  slots?: number;
+  /**
+   * How long the writer's lease lasts without renewal, ms; renewed every third of it while the sink is
+   * open. A writer paused or cut off longer than this loses the log to the next writer and is fenced:
+   * its appends are refused (`WRIT_AUDIT_UNAVAILABLE`, reason `fenced`). @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * How much of an existing log is read back and checked on open: `'tail'` reads from the last published
+   * checkpoint on (its tree state is signed, so a cold start costs O(records since then)); `'full'`
+   * rereads and checks the whole log, as `verifyPostgresLog` does. Damage before the last checkpoint is
+   * found by `verifyPostgresLog` either way. @default 'tail'
+   */
+  reopen?: 'tail' | 'full';
 }
 
 /**
@@ -58,9 +83,32 @@ export interface PostgresAuditSink extends AuditSink {
   checkpoint(): Promise<string>;
 }
 
-const optionsSchema = connectionOptionsSchema({ logId: logIdSchema.optional(), ...sealingOptionsShape });
+/**
+ * Defaults of the writer lease of {@link createPostgresAuditSink}.
+ *
+ * @example
+ * ```ts
+ * const audit = await createPostgresAuditSink({ pool, logId: 'orders', leaseMs: POSTGRES_LEASE_DEFAULTS.leaseMs * 2 });
+ * ```
+ */
+export const POSTGRES_LEASE_DEFAULTS = Object.freeze({
+  /** Lease duration without renewal, ms (renewed every third of it). @default 30000 */
+  leaseMs: 30_000,
+});
+
+const optionsSchema = connectionOptionsSchema({
+  logId: logIdSchema.optional(),
+  slots: z.number().int().min(1).max(1000).optional(),
+  leaseMs: z.number().int().min(100).max(3_600_000).optional(),
+  reopen: z.enum(['tail', 'full']).optional(),
+  ...sealingOptionsShape,
+}).refine((o) => o.slots === undefined || o.logId !== undefined, {
+  message: 'slots needs logId (the name of the pool of logs)',
+  path: ['slots'],
+});
 
 interface WriterState {
+  readonly log: LogRow & { readonly logId: string };
   readonly writer: PostgresWriter;
   readonly appender: LogAppender;
   retired: boolean;
@@ -72,19 +120,24 @@ interface WriterState {
  * tree with signed checkpoints, like the file sink. The tables are created on start (idempotent, safe
  * when many writers start at once).
  *
- * - One writer per log: the sink holds a session-level advisory lock on its log for its lifetime; a
- *   second sink for the same `logId` is refused with `WRIT_AUDIT_UNAVAILABLE`. It keeps that one
- *   connection out of the pool while open.
- * - Concurrent appends share one transaction with one multi-row INSERT (group commit). COMMIT is the
- *   durability point: `strict` appends resolve after it. `batched` appends are committed the same way,
- *   every batch, so they are as durable as `strict` ones (both rely on the server's
- *   `synchronous_commit`, `on` by default).
- * - After a failed write (a dropped connection), the next append takes a new connection, rescans the log
- *   from the database and continues it; while that is impossible appends are refused with
+ * - One writer per log, by lease: the sink takes the log's lease (`<schema>.leases`: holder, epoch,
+ *   expiry) and renews it; a second sink for the same `logId` is refused with `WRIT_AUDIT_UNAVAILABLE`
+ *   (reason `locked`) while the lease is live. Each take increments the epoch, and every append is one
+ *   statement conditional on the epoch, so a writer that lost its lease (paused past `leaseMs`) appends
+ *   nothing: `WRIT_AUDIT_UNAVAILABLE`, reason `fenced`. No session state: it works through a
+ *   transaction-mode pooler (PgBouncer, RDS Proxy without pinning) and holds no connection while idle.
+ * - Reopening reads only the records since the last published checkpoint (the tree state is stored with
+ *   it), so a cold start costs O(records since the last checkpoint), not a rescan of the log.
+ * - `slots`: a bounded pool of logs for serverless; a new instance takes a free slot's lease.
+ * - Concurrent appends share one multi-row INSERT (group commit). COMMIT is the durability point:
+ *   `strict` appends resolve after it; `batched` appends are committed the same way, every batch (both
+ *   rely on the server's `synchronous_commit`, `on` by default).
+ * - After a failed write (a dropped connection), the next append takes the lease again (its own, or a
+ *   free one), reads the log back and continues it; while that is impossible appends are refused with
  *   `WRIT_AUDIT_UNAVAILABLE`, so the pipeline does not run the tool. Records whose COMMIT was cut off
- *   may or may not be in the log: the rescan decides, and the log stays consistent either way.
- * - The signing key is kept outside the database (`keyDir`), so whoever can write the tables cannot
- *   re-sign them.
+ *   may or may not be in the log: the read-back decides, and the log stays consistent either way.
+ * - The signing key is kept outside the database (`keyDir`, or a `signer`, which may be remote), so
+ *   whoever can write the tables cannot re-sign them.
  *
  * @example
  * ```ts
@@ -104,17 +157,18 @@ export async function createPostgresAuditSink(
     'createPostgresAuditSink',
   ) as CreatePostgresAuditSinkOptions;
   const schema = o.schema ?? POSTGRES_SINK_DEFAULTS.schema;
-  const logId = o.logId ?? randomUUID();
+  const name = o.logId ?? randomUUID();
   const tables = tablesOf(schema);
   const report = safeReporter(o.onError);
+  const leaseMs = o.leaseMs ?? POSTGRES_LEASE_DEFAULTS.leaseMs;
+  const holder = newHolder();
   const { pool, owned } = await resolvePool(o, report);
-  let writer: PostgresWriter | undefined;
+  const signers = new Map<string, CheckpointSigner>();
+  const take = (preferred?: string) =>
+    takeLog(pool, tables, { o, name, holder, leaseMs, signers, report, preferred });
   try {
     await migrate(pool, tables);
-    writer = await PostgresWriter.open(pool, tables, logId);
-    const { log, signer } = await loadOrCreateLog(writer, logId, o);
-    let state = await openState(writer, log, signer, o, report);
-    let lastSession: SessionId = writer.session;
+    let state = await take();
     let recovering: Promise<void> | undefined;
     let closed = false;
 
@@ -123,16 +177,21 @@ export async function createPostgresAuditSink(
       if (!old.retired) {
         old.retired = true;
         await old.writer.settled();
-        old.writer.retire();
+        old.writer.retire(); // keeps why it broke (a fenced writer stays fenced)
         await old.appender.close().catch(() => undefined); // stops its timers; nothing reaches the database
         old.writer.destroy();
       }
-      const next = await PostgresWriter.open(pool, tables, logId, lastSession);
       try {
-        state = await openState(next, log, signer, o, report);
-        lastSession = next.session;
+        state = await take(old.log.logId);
       } catch (error) {
-        next.destroy();
+        // a writer fenced out of its log stays fenced while no log is free for it
+        const lost = old.writer.broken;
+        if (WritError.isInstance(lost) && lost.details?.reason === 'fenced') {
+          throw new WritError('WRIT_AUDIT_UNAVAILABLE', lost.message, {
+            cause: error,
+            details: lost.details,
+          });
+        }
         throw error;
       }
     };
@@ -145,8 +204,11 @@ export async function createPostgresAuditSink(
         const reason = error instanceof Error ? error.message : String(error);
         throw new WritError(
           'WRIT_AUDIT_UNAVAILABLE',
-          `the audit log ${logId} could not be reopened after a failure: ${reason}`,
-          { cause: error, details: { ...(WritError.isInstance(error) ? error.details : {}), logId } },
+          `the audit log ${state.log.logId} could not be reopened after a failure: ${reason}`,
+          {
+            cause: error,
+            details: { ...(WritError.isInstance(error) ? error.details : {}), logId: state.log.logId },
+          },
         );
       });
     };
@@ -154,9 +216,15 @@ export async function createPostgresAuditSink(
     const sink: PostgresAuditSink = {
       name: 'postgres',
       schema,
-      logId,
-      origin: log.origin,
-      verifierKey: log.verifierKey,
+      get logId() {
+        return state.log.logId;
+      },
+      get origin() {
+        return state.log.origin;
+      },
+      get verifierKey() {
+        return state.log.verifierKey;
+      },
       get size() {
         return state.appender.size;
       },
@@ -184,54 +252,79 @@ export async function createPostgresAuditSink(
     };
     return sink;
   } catch (error) {
-    writer?.destroy();
     if (owned) await pool.end().catch(() => undefined);
     throw error;
   }
 }
 
-async function loadOrCreateLog(
-  writer: PostgresWriter,
-  logId: string,
-  o: CreatePostgresAuditSinkOptions,
-): Promise<{ log: LogRow; signer: NoteSigner }> {
-  const keys = { signer: o.signer, keyDir: o.keyDir ?? POSTGRES_SINK_DEFAULTS.keyDir };
-  const existing = await writer.readLog();
-  if (existing === undefined) {
-    const origin = `writ/audit/${logId}`;
-    const signer = await logSigner(keys, origin);
-    const log: LogRow = { origin, verifierKey: signer.verifierKey };
-    await writer.createLog(log);
-    return { log, signer };
+interface TakeOptions {
+  readonly o: CreatePostgresAuditSinkOptions;
+  /** The log, or with slots the pool's name. */
+  readonly name: string;
+  readonly holder: string;
+  readonly leaseMs: number;
+  readonly signers: Map<string, CheckpointSigner>;
+  readonly report: (error: WritError) => void;
+  /** With slots: the log to try first (the one this sink wrote last). */
+  readonly preferred?: string | undefined;
+}
+
+/**
+ * Takes the lease of the sink's log (or of a free slot), reads it back and opens an appender on it.
+ * Refused while another writer's lease is live (`locked`), or with slots while none is free (`no_free_slot`).
+ */
+async function takeLog(pool: PostgresPool, tables: PostgresTables, t: TakeOptions): Promise<WriterState> {
+  const { o } = t;
+  const candidates =
+    o.slots === undefined
+      ? [t.name]
+      : [
+          ...new Set([
+            ...(t.preferred === undefined ? [] : [t.preferred]),
+            ...(await freeSlots(pool, tables, t.name, o.slots)),
+          ]),
+        ];
+  for (const logId of candidates) {
+    const { log, signer } = await ensureLog(pool, tables, logId, t.signers, o);
+    const writer = await PostgresWriter.tryOpen(pool, tables, logId, t.holder, t.leaseMs);
+    if (writer === undefined) continue;
+    try {
+      return await openState(writer, { ...log, logId }, signer, o, t.report);
+    } catch (error) {
+      writer.destroy();
+      throw error;
+    }
   }
-  const signer = await logSigner(keys, existing.origin, {
-    verifierKey: existing.verifierKey,
-    details: { logId },
-  });
-  return { log: existing, signer };
+  if (o.slots === undefined) throw await lockedError(pool, tables, t.name);
+  throw new WritError(
+    'WRIT_AUDIT_UNAVAILABLE',
+    `every one of the ${o.slots} audit log slots ${t.name}-1 … ${t.name}-${o.slots} in schema ${tables.schema} is being written`,
+    { details: { reason: 'no_free_slot', slots: o.slots } },
+  );
 }
 
 async function openState(
   writer: PostgresWriter,
-  log: LogRow,
-  signer: NoteSigner,
+  log: LogRow & { readonly logId: string },
+  signer: CheckpointSigner,
   o: CreatePostgresAuditSinkOptions,
   report: (error: WritError) => void,
 ): Promise<WriterState> {
   const verifier = parseVerifierKey(log.verifierKey);
-  const { resume, lastCheckpoint } = await writer.scan(POSTGRES_SINK_DEFAULTS.pageSize, {
-    origin: log.origin,
-    verifier,
-  });
-  if (lastCheckpoint !== undefined) {
+  const { resume, lastCheckpoint, published } = await writer.scan(
+    POSTGRES_SINK_DEFAULTS.pageSize,
+    { logId: log.logId, origin: log.origin, verifier },
+    o.reopen ?? 'tail',
+  );
+  if (lastCheckpoint !== undefined && lastCheckpoint.size > published) {
     // a checkpoint committed just before a failure may not have been published: publish it now. It is
     // the note the appender published (same tree, same time line; Ed25519 signatures are deterministic).
-    const { size, root, extensions } = lastCheckpoint;
-    const published = signCheckpoint(
+    const { size, root, extensions, frontier } = lastCheckpoint;
+    const note = await signCheckpointWith(
       { origin: log.origin, size, rootHash: root, extensions: [...extensions] },
       signer,
     );
-    await writer.publishCheckpoint(size, published);
+    await writer.publishCheckpoint(size, note, frontier);
   }
   const appender = createLogAppender({
     origin: log.origin,
@@ -242,9 +335,9 @@ async function openState(
     checkpointIntervalMs: o.checkpointIntervalMs,
     clock: o.clock,
     onError: report,
-    onCheckpoint: (published) => writer.publishCheckpoint(noteSize(published, verifier), published),
+    onCheckpoint: (note, at) => writer.publishCheckpoint(noteSize(note, verifier), note, at.frontier),
   });
-  return { writer, appender, retired: false };
+  return { log, writer, appender, retired: false };
 }
 
 function noteSize(note: string, verifier: NoteVerifier): number {

@@ -1,79 +1,81 @@
 import { WritError } from '@writ/core';
-import { openCheckpoint } from '../checkpoint/signed-checkpoint.js';
-import type { NoteVerifier } from '../checkpoint/verifier-key.js';
 import { peekEnvelope } from '../envelope-prefix.js';
-import type { LogResume, LogStorage, LogWriteOptions } from '../log-appender.js';
-import { createFrontier } from '../merkle/frontier.js';
+import type { LogStorage, LogWriteOptions } from '../log-appender.js';
+import type { FrontierState } from '../merkle/frontier.js';
 import { leafHash } from '../merkle/hashing.js';
-import { type PostgresClient, type PostgresPool, unavailable } from './postgres-connection.js';
-import { lockKey, type PostgresTables } from './postgres-schema.js';
-
-/** Identifies one database session, to tell whether a backend still running is the one we left. */
-export interface SessionId {
-  readonly pid: number;
-  /** `backend_start` as epoch seconds with microseconds. */
-  readonly start: string;
-}
-
-/** A log's row in `logs`. */
-export interface LogRow {
-  readonly origin: string;
-  readonly verifierKey: string;
-}
-
-/** What a scan of the stored log found. */
-export interface ScanResult {
-  readonly resume: LogResume;
-  /**
-   * The newest checkpoint record in the log, if any: the size and root of the tree that includes the
-   * record itself, and the extension lines of its note (what the appender publishes after writing it).
-   */
-  readonly lastCheckpoint:
-    | { readonly size: number; readonly root: Buffer; readonly extensions: readonly string[] }
-    | undefined;
-}
-
-/** How long a writer waits for its own previous session to let go of the log after a failure, ms. */
-const TAKEOVER_MS = 3_000;
+import { type PostgresPool, unavailable } from './postgres-connection.js';
+import {
+  acquireLease,
+  fenced,
+  fencedError,
+  type Lease,
+  lockedError,
+  recordLeaseSize,
+  releaseLease,
+  renewLease,
+} from './postgres-lease.js';
+import { damaged, type ScannedLog, type ScanResult, scanLog } from './postgres-scan.js';
+import type { PostgresTables } from './postgres-schema.js';
 
 /**
- * The one database session that writes a log: it holds the log's session-level advisory lock for its
- * whole life, so the lock and the writes live and die together. When the connection drops, the lock
- * goes with it and a new session must take it again (and rescan) before writing.
+ * The writer of one log under its lease. Every statement goes through the pool (no session state):
+ * each append is one statement that advances the lease's committed size and inserts the rows only
+ * when the lease's epoch is still this writer's, so a writer that lost its lease appends nothing.
+ * The lease is renewed every third of its duration while the writer is open.
  *
  * @internal
  */
 export class PostgresWriter implements LogStorage {
-  /** Set once the connection failed, a write failed or the writer was retired. */
+  /** Set once a write failed, the lease was lost, or the writer was retired or closed. */
   broken: Error | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
   private next = 0;
   private released = false;
-  private readonly key: string;
+  private inFlight = new Set<Promise<unknown>>();
+  private readonly renewal: NodeJS.Timeout;
 
   private constructor(
-    private readonly client: PostgresClient,
+    private readonly pool: PostgresPool,
     private readonly tables: PostgresTables,
-    readonly logId: string,
-    readonly session: SessionId,
+    readonly lease: Lease,
+    private readonly leaseMs: number,
   ) {
-    this.key = lockKey(tables.schema, 'log', logId);
+    this.renewal = setInterval(() => this.renew(), Math.max(1, Math.floor(leaseMs / 3)));
+    this.renewal.unref?.();
+  }
+
+  get logId(): string {
+    return this.lease.logId;
   }
 
   /**
-   * Connects and takes the log's writer lock. `previous` names this sink's own earlier session: when it
-   * still holds the lock (a connection the server has not noticed is gone), it is terminated.
+   * Takes the lease of `logId` for `holder` (free, expired, or already the holder's). Another writer's
+   * live lease is refused: `WRIT_AUDIT_UNAVAILABLE`, reason `locked`. The log's row must exist.
    */
   static async open(
     pool: PostgresPool,
     tables: PostgresTables,
     logId: string,
-    previous?: SessionId,
+    holder: string,
+    leaseMs: number,
   ): Promise<PostgresWriter> {
+    const lease = await PostgresWriter.tryOpen(pool, tables, logId, holder, leaseMs);
+    if (lease === undefined) throw await lockedError(pool, tables, logId);
+    return lease;
+  }
+
+  /** Like {@link PostgresWriter.open}, but `undefined` when another writer's lease is live. */
+  static async tryOpen(
+    pool: PostgresPool,
+    tables: PostgresTables,
+    logId: string,
+    holder: string,
+    leaseMs: number,
+  ): Promise<PostgresWriter | undefined> {
     // a pooled connection may have died while idle without the pool noticing yet: one more try
     for (let attempt = 1; ; attempt++) {
       try {
-        return await PostgresWriter.connect(pool, tables, logId, previous);
+        const lease = await acquireLease(pool, tables, logId, holder, leaseMs);
+        return lease === undefined ? undefined : new PostgresWriter(pool, tables, lease, leaseMs);
       } catch (error) {
         if (attempt >= 2 || WritError.isInstance(error))
           throw unavailable(`could not open the audit log ${logId}`, error);
@@ -81,275 +83,153 @@ export class PostgresWriter implements LogStorage {
     }
   }
 
-  private static async connect(
-    pool: PostgresPool,
-    tables: PostgresTables,
-    logId: string,
-    previous: SessionId | undefined,
-  ): Promise<PostgresWriter> {
-    let client: PostgresClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw unavailable('could not connect to PostgreSQL', error);
-    }
-    let early: Error | undefined;
-    client.on('error', (error) => {
-      early ??= error;
-    });
-    try {
-      const { rows } = await client.query<{ pid: number; start: string }>(
-        `SELECT pid, extract(epoch FROM backend_start)::text AS start FROM pg_stat_activity WHERE pid = pg_backend_pid()`,
-      );
-      const row = rows[0];
-      if (row === undefined) throw new Error('pg_stat_activity does not list this session');
-      if (early !== undefined) throw early;
-      const writer = new PostgresWriter(client, tables, logId, { pid: Number(row.pid), start: row.start });
-      client.on('error', (error) => {
-        writer.broken ??= error;
-      });
-      await writer.lock(previous);
-      return writer;
-    } catch (error) {
-      client.release(true);
-      throw error;
-    }
+  private renew(): void {
+    if (this.broken !== undefined) return;
+    const renewing = renewLease(this.pool, this.tables, this.lease, this.leaseMs).then(
+      (held) => {
+        if (!held) this.broken ??= fencedError(this.lease);
+      },
+      () => undefined, // a failed renewal is not a lost lease: the next append tells
+    );
+    this.track(renewing);
   }
 
-  private async lock(previous: SessionId | undefined): Promise<void> {
-    const deadline = Date.now() + TAKEOVER_MS;
-    let terminated = false;
-    for (;;) {
-      const { rows } = await this.client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock($1::bigint) AS ok',
-        [this.key],
-      );
-      if (rows[0]?.ok === true) return;
-      if (previous === undefined || Date.now() > deadline) {
-        throw new WritError(
-          'WRIT_AUDIT_UNAVAILABLE',
-          `the audit log ${this.logId} in schema ${this.tables.schema} is being written by another writer`,
-          { details: { reason: 'locked', logId: this.logId } },
-        );
-      }
-      if (!terminated) {
-        terminated = true;
-        // only our own earlier session: same pid and the same start time
-        await this.client
-          .query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-              WHERE pid = $1 AND extract(epoch FROM backend_start)::text = $2`,
-            [previous.pid, previous.start],
-          )
-          .catch(() => undefined);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const done = () => this.inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
   }
 
-  /** Runs statements with the client to itself (a transaction is never interleaved with another statement). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(() => {
-      if (this.broken !== undefined) throw unavailable('the audit log connection failed', this.broken);
-      return fn();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
+  private check(): void {
+    if (this.broken === undefined) return;
+    throw WritError.isInstance(this.broken, 'WRIT_AUDIT_UNAVAILABLE')
+      ? this.broken
+      : unavailable('the audit log connection failed', this.broken);
   }
 
   /** Resolves once no statement is running. */
   async settled(): Promise<void> {
-    await this.tail;
-  }
-
-  /** The log's row, or undefined when the log does not exist yet. */
-  readLog(): Promise<LogRow | undefined> {
-    return this.exclusive(async () => {
-      const { rows } = await this.client.query<{ origin: string; verifier_key: string }>(
-        `SELECT origin, verifier_key FROM ${this.tables.logs} WHERE log_id = $1`,
-        [this.logId],
-      );
-      const row = rows[0];
-      return row === undefined ? undefined : { origin: row.origin, verifierKey: row.verifier_key };
-    });
-  }
-
-  /** Registers a new log. */
-  createLog(log: LogRow): Promise<void> {
-    return this.exclusive(async () => {
-      await this.client.query(
-        `INSERT INTO ${this.tables.logs} (log_id, origin, verifier_key) VALUES ($1, $2, $3)`,
-        [this.logId, log.origin, log.verifierKey],
-      );
-    });
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   /**
-   * Reads the whole log in index order (keyset pages) to rebuild the tree, checking that every row
-   * continues the chain and matches its stored leaf hash, and that every checkpoint record is signed by
-   * the log's key over the tree before it; refuses a damaged log (and so never signs over one).
+   * Reads the log back from its last published checkpoint (or whole, {@link scanLog}) and checks that
+   * it holds exactly the committed size recorded in the lease (recording it when the lease has none).
    */
-  scan(
-    pageSize: number,
-    log: { readonly origin: string; readonly verifier: NoteVerifier },
-  ): Promise<ScanResult> {
-    return this.exclusive(async () => {
-      const frontier = createFrontier();
-      let size = 0;
-      let last = '';
-      let checkpointedSize = 0;
-      let lastCheckpoint: ScanResult['lastCheckpoint'];
-      for (;;) {
-        const { rows } = await this.client.query<{ idx: string; line: string; leaf_hash: Buffer }>(
-          `SELECT idx, line, leaf_hash FROM ${this.tables.records}
-            WHERE log_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3`,
-          [this.logId, size, pageSize],
-        );
-        for (const row of rows) {
-          const peek = peekEnvelope(row.line);
-          if (Number(row.idx) !== size || peek === undefined || peek.i !== size || peek.p !== last) {
-            throw damaged(this.logId, size, 'the record does not continue the chain');
-          }
-          const hash = leafHash(Buffer.from(row.line, 'utf8'));
-          if (!hash.equals(row.leaf_hash))
-            throw damaged(this.logId, size, 'the stored leaf hash does not match the record');
-          const extensions = row.line.includes('"kind":"checkpoint"')
-            ? checkpointAt(row.line, size, frontier.root(), log)
-            : undefined;
-          if (typeof extensions === 'string') throw damaged(this.logId, size, extensions);
-          frontier.append(hash);
-          last = hash.toString('hex');
-          size++;
-          if (extensions !== undefined) {
-            checkpointedSize = size;
-            lastCheckpoint = { size, root: frontier.root(), extensions };
-          }
-        }
-        if (rows.length < pageSize) break;
-      }
-      this.next = size;
-      return {
-        resume: { size, lastLeafHash: last, frontier: frontier.state(), checkpointedSize },
-        lastCheckpoint,
-      };
-    });
+  async scan(pageSize: number, log: ScannedLog, from: 'tail' | 'full' = 'tail'): Promise<ScanResult> {
+    this.check();
+    const result = await this.track(scanLog(this.pool, this.tables, log, pageSize, from));
+    const { size } = result.resume;
+    if (this.lease.size === undefined) await recordLeaseSize(this.pool, this.tables, this.lease, size);
+    else if (this.lease.size !== size) {
+      throw damaged(
+        this.logId,
+        Math.min(size, this.lease.size),
+        `the lease records ${this.lease.size} committed records, the table holds ${size}`,
+      );
+    }
+    this.next = size;
+    return result;
   }
 
   /**
-   * Inserts the batch with one statement in one transaction; resolves after COMMIT. Every batch is
-   * committed, `sync` or not.
+   * Inserts the batch in one statement, conditional on this writer's epoch and the committed size;
+   * resolves once committed. Nothing inserted means the lease was taken over: `WRIT_AUDIT_UNAVAILABLE`,
+   * reason `fenced`.
    */
-  write(lines: readonly string[], options: LogWriteOptions): Promise<void> {
-    return this.exclusive(async () => {
-      const first = this.next;
-      const indexes: number[] = [];
-      const hashes: string[] = [];
-      lines.forEach((line, k) => {
-        const peek = peekEnvelope(line);
-        if (peek?.i !== first + k) {
-          throw new WritError(
-            'WRIT_INTERNAL',
-            `record ${first + k} arrived out of order (${peek?.i ?? 'no index'})`,
-          );
-        }
-        indexes.push(first + k);
-        hashes.push(options.encoded?.[k]?.leafHash ?? leafHash(Buffer.from(line, 'utf8')).toString('hex'));
-      });
-      try {
-        await this.client.query('BEGIN');
-        await this.client.query(
-          `INSERT INTO ${this.tables.records} (log_id, idx, line, leaf_hash)
-           SELECT $1, t.idx, t.line, decode(t.hash, 'hex')
-             FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t(idx, line, hash)`,
-          [this.logId, indexes, lines, hashes],
+  async write(lines: readonly string[], options: LogWriteOptions): Promise<void> {
+    this.check();
+    const first = this.next;
+    const indexes: number[] = [];
+    const hashes: string[] = [];
+    lines.forEach((line, k) => {
+      const peek = peekEnvelope(line);
+      if (peek?.i !== first + k) {
+        throw new WritError(
+          'WRIT_INTERNAL',
+          `record ${first + k} arrived out of order (${peek?.i ?? 'no index'})`,
         );
-        await this.client.query('COMMIT');
-      } catch (error) {
-        // whether the COMMIT took effect is unknown: only a rescan by a new session can tell
-        this.broken ??= error instanceof Error ? error : new Error(String(error));
-        throw error;
       }
-      this.next = first + lines.length;
+      indexes.push(first + k);
+      hashes.push(options.encoded?.[k]?.leafHash ?? leafHash(Buffer.from(line, 'utf8')).toString('hex'));
     });
+    const t = this.tables;
+    let inserted: number;
+    try {
+      const { rows } = await this.track(
+        this.pool.query<{ n: number }>(
+          `WITH lease AS (
+             UPDATE ${t.leases} SET size = $4, expires_at = now() + $5 * interval '1 millisecond'
+              WHERE log_id = $1 AND epoch = $2 AND size = $3
+              RETURNING log_id
+           ), ins AS (
+             INSERT INTO ${t.records} (log_id, idx, line, leaf_hash)
+             SELECT lease.log_id, r.idx, r.line, decode(r.hash, 'hex')
+               FROM lease, unnest($6::bigint[], $7::text[], $8::text[]) AS r(idx, line, hash)
+             RETURNING 1
+           )
+           SELECT count(*)::int AS n FROM ins`,
+          [this.logId, this.lease.epoch, first, first + lines.length, this.leaseMs, indexes, lines, hashes],
+        ),
+      );
+      inserted = rows[0]?.n ?? 0;
+    } catch (error) {
+      // whether the statement took effect is unknown: only a new lease and a rescan can tell
+      this.broken ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
+    if (inserted !== lines.length) {
+      const refusal = await fenced(this.pool, this.tables, this.lease);
+      this.broken ??= refusal;
+      throw refusal;
+    }
+    this.next = first + lines.length;
   }
 
   /** Nothing to do: every write is committed before it resolves. */
   async sync(): Promise<void> {}
 
-  /** Records the newest checkpoint of the log (never replacing a larger one). */
-  publishCheckpoint(size: number, note: string): Promise<void> {
-    return this.exclusive(async () => {
-      await this.client.query(
-        `INSERT INTO ${this.tables.checkpoints} AS c (log_id, size, note) VALUES ($1, $2, $3)
-         ON CONFLICT (log_id) DO UPDATE SET size = EXCLUDED.size, note = EXCLUDED.note, updated_at = now()
-         WHERE c.size < EXCLUDED.size`,
-        [this.logId, size, note],
-      );
-    });
+  /**
+   * Records the newest published checkpoint of the log with the tree state just before its checkpoint
+   * record (never replacing a larger one), while this writer holds the lease.
+   */
+  async publishCheckpoint(size: number, note: string, frontier: FrontierState): Promise<void> {
+    this.check();
+    await this.track(
+      this.pool.query(
+        `INSERT INTO ${this.tables.checkpoints} AS c (log_id, size, note, frontier)
+         SELECT $1, $2, $3, $4 FROM ${this.tables.leases} WHERE log_id = $1 AND epoch = $5
+         ON CONFLICT (log_id) DO UPDATE
+            SET size = EXCLUDED.size, note = EXCLUDED.note, frontier = EXCLUDED.frontier, updated_at = now()
+          WHERE c.size < EXCLUDED.size OR (c.size = EXCLUDED.size AND c.frontier IS NULL)`,
+        [this.logId, size, note, JSON.stringify(frontier), this.lease.epoch],
+      ),
+    );
   }
 
-  /** Refuses every later statement (the log continues on a new session). */
+  /** Refuses every later statement (the log continues under a new lease). */
   retire(): void {
-    this.broken ??= new Error('the session was replaced after a failure');
+    this.broken ??= new Error('the writer was replaced after a failure');
+    clearInterval(this.renewal);
   }
 
-  /** Closes the connection without ceremony (after a failure). */
+  /** Stops without letting go of the lease (after a failure: it expires, or this sink takes it again). */
   destroy(): void {
-    if (this.released) return;
     this.released = true;
-    this.broken ??= new Error('the session was closed');
-    this.client.release(true);
+    this.broken ??= new Error('the writer was closed');
+    clearInterval(this.renewal);
   }
 
-  /** Lets go of the lock and returns the connection to its pool. */
+  /** Lets go of the lease. */
   async close(): Promise<void> {
     if (this.released) return;
-    await this.settled();
-    if (this.broken !== undefined) return this.destroy();
-    try {
-      await this.client.query('SELECT pg_advisory_unlock($1::bigint)', [this.key]);
-    } catch {
-      return this.destroy();
-    }
     this.released = true;
-    this.broken = new Error('the session was closed');
-    this.client.release();
+    clearInterval(this.renewal);
+    await this.settled();
+    const failed = this.broken !== undefined;
+    this.broken ??= new Error('the writer was closed');
+    if (failed) return;
+    await releaseLease(this.pool, this.tables, this.lease).catch(() => undefined);
   }
-}
-
-/**
- * For a line that mentions a checkpoint: the extension lines of its note when it is a checkpoint record
- * that verifies at `index` over `root`, `undefined` when it is another record, or why it is bad.
- */
-function checkpointAt(
-  line: string,
-  index: number,
-  root: Buffer,
-  log: { readonly origin: string; readonly verifier: NoteVerifier },
-): readonly string[] | string | undefined {
-  let record: { kind?: unknown; note?: unknown };
-  try {
-    record = (JSON.parse(line) as { r: typeof record }).r;
-  } catch {
-    return 'the record is not valid JSON';
-  }
-  if (record.kind !== 'checkpoint') return undefined;
-  if (typeof record.note !== 'string') return 'the checkpoint record has no note';
-  try {
-    const cp = openCheckpoint(record.note, [log.verifier]);
-    if (cp.origin !== log.origin || cp.size !== index || !cp.rootHash.equals(root)) {
-      return 'the checkpoint does not match the records before it';
-    }
-    return cp.extensions;
-  } catch {
-    return 'the checkpoint signature does not verify';
-  }
-}
-
-function damaged(logId: string, index: number, why: string): WritError {
-  return new WritError(
-    'WRIT_AUDIT_UNAVAILABLE',
-    `the audit log ${logId} is damaged at record ${index} (${why}): run verifyPostgresLog; refusing to append`,
-    { details: { reason: 'log_damaged', logId, index } },
-  );
 }

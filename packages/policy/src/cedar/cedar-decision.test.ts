@@ -30,7 +30,9 @@ describe('decideWithCedar (real Cedar)', () => {
       decisionId: 'd-1',
       engine: 'cedar',
       evaluatedContext: request,
+      policySetDigest: set.digest,
     });
+    expect(set.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('a permit annotated @approval("required") makes approval_required, its @reason the reason', async () => {

@@ -30,7 +30,7 @@ export interface DecideWithCedarOptions {
  *   annotations of the determining policies are the reasons;
  * - an allow determined by a permit annotated `@approval("required")` is `approval_required`;
  *   `@approval("verified")` asks the same of a verified approver (the `writ:verified-approver` obligation).
- * Policy ids (`<file>#<@id>`) are sorted. Never throws.
+ * Policy ids (`<file>#<@id>`) are sorted; every decision carries the set's `policySetDigest`. Never throws.
  *
  * @internal
  * @example
@@ -52,6 +52,7 @@ export function decideWithCedar(
     engine,
     evaluatedContext: request,
     errors,
+    policySetDigest: set.digest,
   });
   let answer: ReturnType<typeof statefulIsAuthorized>;
   try {
@@ -84,6 +85,7 @@ export function decideWithCedar(
       decisionId,
       engine,
       evaluatedContext: request,
+      policySetDigest: set.digest,
     };
   }
   const approval = notes.some((n) => n.approval === 'required' || n.approval === 'verified');
@@ -96,5 +98,6 @@ export function decideWithCedar(
     engine,
     evaluatedContext: request,
     ...(verified ? { obligations: [{ id: VERIFIED_APPROVER }] } : {}),
+    policySetDigest: set.digest,
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuthorizationRequest, createWrit, WritError } from '@writ/core';
 import { createInMemoryApprovals, createInMemoryAuditSink, createInMemoryIdentity } from '@writ/core/testing';
-import { createCedarEngine } from '@writ/policy';
+import { cacheDecisions, createCedarEngine } from '@writ/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 
@@ -321,5 +321,71 @@ describe('Cedar engine: your policies', () => {
     await expect(createCedarEngine({ policies: join(dir, 'missing.cedar') })).rejects.toMatchObject({
       code: 'WRIT_POLICY_INVALID',
     });
+  });
+});
+
+describe('Cedar engine: the policy-set version on every decision', () => {
+  const DIGEST = /^sha256:[0-9a-f]{64}$/;
+  const reads =
+    '@id("reads") permit (principal, action == Writ::Action::"call_tool", resource) when { resource.readOnly };\n';
+  const writes =
+    '@id("writes") @approval("required") permit (principal, action == Writ::Action::"call_tool", resource) when { !resource.readOnly };\n';
+
+  it('carries the digest of policies + schema on allow, deny and approval_required, independent of file order', async () => {
+    const engine = await createCedarEngine({ sources: { 'a.cedar': reads, 'b.cedar': writes } });
+    expect(engine.policySetDigest).toMatch(DIGEST);
+    const allow = await engine.decide(request({ readOnly: true }), { signal });
+    const approval = await engine.decide(request({ readOnly: false }), { signal });
+    const deny = await engine.decide(
+      request({ tool: 'x', readOnly: false, destructive: true, chainDepth: 9 }),
+      { signal },
+    );
+    expect([allow.effect, approval.effect]).toEqual(['allow', 'approval_required']);
+    for (const decision of [allow, approval, deny])
+      expect(decision.policySetDigest).toBe(engine.policySetDigest);
+
+    const reordered = await createCedarEngine({ sources: { 'b.cedar': writes, 'a.cedar': reads } });
+    expect(reordered.policySetDigest).toBe(engine.policySetDigest);
+    const fewer = await createCedarEngine({ sources: { 'a.cedar': reads } });
+    expect(fewer.policySetDigest).not.toBe(engine.policySetDigest);
+    const noSchema = await createCedarEngine({
+      sources: { 'a.cedar': reads, 'b.cedar': writes },
+      schema: false,
+    });
+    expect(noSchema.policySetDigest).not.toBe(engine.policySetDigest);
+  });
+
+  it('changes with a reload that changes the policies, and the decision cache does not serve the old set after it', async () => {
+    const file = join(dir, 'agents.cedar');
+    await writeFile(file, reads);
+    const engine = await createCedarEngine({ policies: dir });
+    let asked = 0;
+    const counted = {
+      name: engine.name,
+      deterministic: true as const,
+      get policySetDigest() {
+        return engine.policySetDigest;
+      },
+      decide: (r: AuthorizationRequest, o: { signal: AbortSignal }) => {
+        asked++;
+        return engine.decide(r, o);
+      },
+    };
+    const cached = cacheDecisions(counted, { ttlMs: 3_600_000 });
+    const first = await cached.decide(request({ readOnly: true }), { signal });
+    const hit = await cached.decide(request({ readOnly: true }), { signal });
+    expect(asked).toBe(1);
+    expect(hit.policySetDigest).toBe(first.policySetDigest);
+    expect(first).toMatchObject({ effect: 'allow', policySetDigest: engine.policySetDigest });
+
+    const before = engine.policySetDigest;
+    await engine.reload(); // the same files: the same version
+    expect(engine.policySetDigest).toBe(before);
+    await writeFile(file, '@id("nothing") forbid (principal, action, resource);\n');
+    await engine.reload();
+    expect(engine.policySetDigest).not.toBe(before);
+    const after = await cached.decide(request({ readOnly: true }), { signal }); // no clear() needed
+    expect(asked).toBe(2);
+    expect(after).toMatchObject({ effect: 'deny', policySetDigest: engine.policySetDigest });
   });
 });

@@ -100,6 +100,11 @@ export interface CedarEngine extends PolicyEngine {
   readonly policyIds: readonly string[];
   /** Incremented by every successful (re)load. */
   readonly generation: number;
+  /**
+   * `sha256:<hex>` of the loaded set (policies by id, and the schema), also on every decision as
+   * `policySetDigest`: which version of the policies decided. A reload that changes anything changes it.
+   */
+  readonly policySetDigest: string;
   /** Re-reads and validates every file; on failure throws `WRIT_POLICY_INVALID` and keeps the current set. */
   reload(): Promise<void>;
   /** Stops watching files. */
@@ -189,6 +194,9 @@ export async function createCedarEngine(options: CreateCedarEngineOptions = {}):
     },
     get generation() {
       return generation;
+    },
+    get policySetDigest() {
+      return active.digest;
     },
     async reload() {
       try {

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { WritError } from '@writ/core';
+import { digest } from '@writ/core/plugin';
 import { cedarWasm } from './cedar-wasm.js';
 import {
   checkSchema,
@@ -27,6 +28,11 @@ export interface CedarPolicySet {
   /** The name Cedar keeps the preparsed schema under; `undefined` without a schema. */
   readonly schemaName: string | undefined;
   readonly loaded: LoadedPolicies;
+  /**
+   * `sha256:<hex>` of the RFC 8785 canonical JSON of `{ policies: { <policy id>: <text> }, schema }`
+   * (`schema` the schema text, or null without one): the version of the set, whatever the file order.
+   */
+  readonly digest: string;
 }
 
 /**
@@ -92,7 +98,12 @@ export async function loadCedarPolicySet(options: LoadCedarPolicySetOptions): Pr
   const parsed = cedarWasm().preparsePolicySet(id, { staticPolicies: loaded.policies });
   if (parsed.type === 'failure')
     throw policyError('policies do not parse', parsed.errors[0], options.paths[0] ?? '(inline)', '');
-  return { setId: id, schemaName, loaded };
+  return {
+    setId: id,
+    schemaName,
+    loaded,
+    digest: policySetDigest(loaded.policies, schemaText),
+  };
 }
 
 /** Strict validation of every policy against the schema; the first error fails, located in its file. */
@@ -117,4 +128,21 @@ function validateAgainstSchema(loaded: LoadedPolicies, schemaText: string, schem
       first.policyId,
     );
   }
+}
+
+/**
+ * The digest of a policy set: `sha256:<hex>` of the canonical JSON of its policies (by id) and schema
+ * text (null without one).
+ *
+ * @internal
+ * @example
+ * ```ts
+ * policySetDigest({ 'a.cedar#p': 'permit(principal, action, resource);' }, undefined); // 'sha256:…'
+ * ```
+ */
+export function policySetDigest(
+  policies: Readonly<Record<string, string>>,
+  schemaText: string | undefined,
+): string {
+  return digest({ policies, schema: schemaText ?? null });
 }

@@ -62,7 +62,7 @@ describe('cacheDecisions', () => {
     );
     for (const request of variants) await cached.decide(request, NO_ABORT);
     expect(engine.calls).toHaveLength(variants.length);
-    expect(new Set(variants.map(decisionCacheKey)).size).toBe(variants.length);
+    expect(new Set(variants.map((r) => decisionCacheKey(r))).size).toBe(variants.length);
     expect(DECISION_CACHE_IGNORED_CONTEXT).toEqual(['toolCallId', 'taskId', 'correlationId']);
   });
 

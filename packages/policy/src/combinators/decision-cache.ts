@@ -99,13 +99,24 @@ interface Entry {
   readonly decisionId: string;
   readonly engine: string;
   readonly obligations?: readonly Obligation[] | undefined;
+  readonly policySetDigest?: string | undefined;
   readonly expiresAt: number;
+}
+
+/** An engine that says which version of its policies it holds (the Cedar engine's `policySetDigest`). */
+type VersionedEngine = PolicyEngine & { readonly policySetDigest?: unknown };
+
+/** The engine's current policy-set digest, when it exposes one. */
+function versionOf(engine: VersionedEngine): string | undefined {
+  const version = engine.policySetDigest;
+  return typeof version === 'string' ? version : undefined;
 }
 
 /**
  * The cache key of a request: `sha256:<hex>` of its RFC 8785 canonical JSON without the context fields
- * in {@link DECISION_CACHE_IGNORED_CONTEXT}; `undefined` when the request has no JSON form (such requests
- * are never cached). Subject (with requester and chain), action, resource and every other context field,
+ * in {@link DECISION_CACHE_IGNORED_CONTEXT}, with the engine's policy-set digest when it has one (so a
+ * reload that changes the policies changes every key); `undefined` when the request has no JSON form
+ * (such requests are never cached). Subject (with requester and chain), action, resource and every other context field,
  * `argsDigest` included, are in the key.
  *
  * @internal
@@ -114,11 +125,17 @@ interface Entry {
  * decisionCacheKey(request) === decisionCacheKey({ ...request, context: { ...request.context, toolCallId: 'other' } }); // true
  * ```
  */
-export function decisionCacheKey(request: AuthorizationRequest): string | undefined {
+export function decisionCacheKey(
+  request: AuthorizationRequest,
+  policySetDigest?: string,
+): string | undefined {
   const context: Record<string, unknown> = { ...request.context };
   for (const field of DECISION_CACHE_IGNORED_CONTEXT) delete context[field];
   try {
-    return sha256Hex(canonicalJson({ ...request, context }));
+    const keyed = { ...request, context };
+    return sha256Hex(
+      canonicalJson(policySetDigest === undefined ? keyed : { request: keyed, policySetDigest }),
+    );
   } catch {
     return undefined;
   }
@@ -129,7 +146,7 @@ export function decisionCacheKey(request: AuthorizationRequest): string | undefi
  * cached: `approval_required`, any `errors`, obligations without a structured-clone form.
  */
 function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
-  const { effect, policyIds, reasons, decisionId, engine, obligations, errors } = decision;
+  const { effect, policyIds, reasons, decisionId, engine, obligations, errors, policySetDigest } = decision;
   if (effect !== 'allow' && effect !== 'deny') return undefined;
   if (errors !== undefined && errors.length > 0) return undefined;
   let kept: Obligation[] | undefined;
@@ -145,6 +162,7 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
     decisionId,
     engine,
     ...(kept === undefined ? {} : { obligations: kept }),
+    ...(policySetDigest === undefined ? {} : { policySetDigest }),
     expiresAt,
   });
 }
@@ -166,7 +184,9 @@ function toEntry(decision: Decision, expiresAt: number): Entry | undefined {
  * - A hit is a copy of the cached decision with a fresh `decisionId`, the reason
  *   `cached:<original decisionId>` appended, and the current request as `evaluatedContext`. A miss returns
  *   the engine's decision as checked.
- * - Concurrent misses for one key each ask the engine. `clear()` after changing the engine's policies.
+ * - An engine exposing `policySetDigest` (the Cedar engine) has it in every key: after a reload that
+ *   changes its policies nothing cached before is served. For other engines, `clear()` after changing
+ *   their policies. Concurrent misses for one key each ask the engine.
  *
  * @example
  * ```ts
@@ -231,7 +251,8 @@ export function cacheDecisions(
           request,
           generateId,
         });
-      const key = decisionCacheKey(request);
+      const version = versionOf(engine);
+      const key = decisionCacheKey(request, version);
       if (key === undefined) return decideChecked();
       const hit = lookup(key);
       if (hit !== undefined) {
@@ -243,12 +264,15 @@ export function cacheDecisions(
           engine: hit.engine,
           evaluatedContext: request,
           ...(hit.obligations === undefined ? {} : { obligations: structuredClone(hit.obligations) }),
+          ...(hit.policySetDigest === undefined ? {} : { policySetDigest: hit.policySetDigest }),
         };
       }
       const started = generation;
       const decision = await decideChecked();
       const entry = toEntry(decision, clock() + ttlMs);
-      if (entry !== undefined && started === generation) entries.set(key, entry);
+      // an answer from another policy set than the key's (a reload while deciding) is not kept under it
+      const sameSet = version === undefined || decision.policySetDigest === version;
+      if (entry !== undefined && started === generation && sameSet) entries.set(key, entry);
       return decision;
     },
   };
