@@ -144,8 +144,11 @@ async function checkLayout(page: Page, width: number, shot: string): Promise<voi
       right = Math.max(right, await onScreen(row.locator(`.${cell}`), width, `${cell} of ${callId}`));
     }
   }
+  const table = await page
+    .locator('.table-wrap')
+    .evaluate((el: unknown) => `${(el as El).scrollWidth}/${(el as El).clientWidth}`);
   console.log(
-    `report at ${width}px: the rightmost decision/policies/approval/credential/outcome ends at ${right}px`,
+    `report at ${width}px: calls table scrollWidth/clientWidth ${table}; the rightmost decision/policies/approval/credential/outcome ends at ${right}px`,
   );
 
   // the decisions say what was decided, by which policies; the approval says who, how sure, when and why
@@ -203,34 +206,28 @@ async function checkLayout(page: Page, width: number, shot: string): Promise<voi
   console.log(`screenshot: ${file}`);
 }
 
+/** Opens the report at `width` in `media`, runs `check`, and closes the page whatever happens. */
+async function withPage(width: number, media: 'screen' | 'print', check: (page: Page) => Promise<void>) {
+  const page = await open(width, media);
+  try {
+    await check(page);
+  } finally {
+    await page.context().close();
+  }
+}
+
 describe.skipIf(SKIP)('the HTML report in headless Chromium', () => {
-  it('at 1280 px wide every call shows decision, policies, approval, credential and outcome', async () => {
-    const page = await open(1280, 'screen');
-    try {
-      await checkLayout(page, 1280, 'report-1280');
-    } finally {
-      await page.context().close();
-    }
-  });
+  it.each([1280, 1400])(
+    'at %i px wide every call shows decision, policies, approval, credential and outcome',
+    (width) => withPage(width, 'screen', (page) => checkLayout(page, width, `report-${width}`)),
+  );
 
-  it('at 1400 px wide too', async () => {
-    const page = await open(1400, 'screen');
-    try {
-      await checkLayout(page, 1400, 'report-1400');
-    } finally {
-      await page.context().close();
-    }
-  });
-
-  it('printed (print media, A4 width) it shows them too, without the filters', async () => {
-    const page = await open(PRINT_WIDTH, 'print');
-    try {
+  it('printed (print media, A4 width) it shows them too, without the filters', () =>
+    withPage(PRINT_WIDTH, 'print', async (page) => {
       await checkLayout(page, PRINT_WIDTH, 'report-print');
       await expect(page.locator('.filters').isVisible()).resolves.toBe(false);
-      await page.pdf({ path: join(SHOTS, 'report-print.pdf'), format: 'A4', printBackground: true });
-      console.log(`printout: ${join(SHOTS, 'report-print.pdf')}`);
-    } finally {
-      await page.context().close();
-    }
-  });
+      const pdf = join(SHOTS, 'report-print.pdf');
+      await page.pdf({ path: pdf, format: 'A4', printBackground: true });
+      console.log(`printout: ${pdf}`);
+    }));
 });
