@@ -2,9 +2,9 @@
  * `@writ/cli`: the `writ` command for investigators (verify, explain, report, keys, policy, demo). For
  * embedding and scripting it: {@link createProgram} runs it in-process and {@link EXIT_CODES} names its
  * exit codes; the `--json` output types describe what each command prints; the policy-case types describe
- * the files `writ policy test` reads; {@link buildReportModel} / {@link collectTasks} and
- * {@link renderReport} make the HTML report of `writ report` from your own code (e.g. for a PostgreSQL
- * log).
+ * the files `writ policy test` reads; {@link buildReportModel} / {@link collectTasks} (with
+ * {@link recordFactsOf}) and {@link renderReport} make the HTML report of `writ report` from your own
+ * code (e.g. for a PostgreSQL log).
  * @packageDocumentation
  * @module @writ/cli
  */
@@ -28,6 +28,8 @@ export {
   type BuildReportModelOptions,
   buildReportModel,
   collectTasks,
+  type RecordFacts,
   type ReportModel,
+  recordFactsOf,
 } from './report/report-model.js';
 export { VERSION } from './version.js';

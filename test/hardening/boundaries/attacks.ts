@@ -202,6 +202,12 @@ export const ATTACKS = {
     item: 9,
     promise: 'the report marks each call whose records do not verify, in its table and its graph',
   },
+  'report-bidi-override': {
+    family: 'terminal and report output',
+    item: 6,
+    promise:
+      'bidi overrides, embeddings and isolates in log text (intent, call id, requester, reasons) cannot reorder what the HTML report displays: each is shown as a visible marker',
+  },
   'checkpoint-temp-symlink': {
     family: 'files on disk',
     item: 14,

@@ -185,6 +185,13 @@ describe('verdictOf', () => {
 });
 
 describe('escapeHtml', () => {
+  it('shows bidi marks, embeddings, overrides and isolates as visible code points', () => {
+    expect(escapeHtml('a\u202eb\u202cc\u2066d\u2069e\u200ff\u061cg')).toBe(
+      'a[U+202E]b[U+202C]c[U+2066]d[U+2069]e[U+200F]f[U+061C]g',
+    );
+    expect(escapeHtml('\u05d0\u05d1 Hebrew letters stay')).toBe('\u05d0\u05d1 Hebrew letters stay');
+  });
+
   it('escapes markup and quotes and drops control characters', () => {
     expect(escapeHtml(`<a href="x" title='y'>&\u0007</a>`)).toBe(
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',

@@ -7,6 +7,7 @@ import {
   type TaskNode,
   type VerifyResult,
 } from '@writ/audit';
+import type { AuditEvent } from '@writ/core/plugin';
 
 /**
  * How a call ended up, for colouring: `allow` (green), `approval` (amber: approval was required and
@@ -45,6 +46,61 @@ export interface ReportModel {
   readonly unreadable?: number;
   /** Which records were left out, and why (listed under the verification status). */
   readonly unreadableRecords?: readonly { readonly index: number; readonly reason: string }[];
+  /**
+   * What the task-start, decision, approval and task-end records say beyond the task trees, by record
+   * index: when they were written, by which service, and for a task continued from a caller
+   * (`writ.task({ inbound })`) the caller's verified credential. The report shows approval times, task
+   * times and where a continued task came from with them. {@link buildReportModel} fills it;
+   * {@link recordFactsOf} builds it from any events. @default none (the report leaves those out)
+   */
+  readonly recordFacts?: ReadonlyMap<number, RecordFacts>;
+}
+
+/**
+ * What {@link ReportModel.recordFacts} keeps of one record.
+ *
+ * @example
+ * ```ts
+ * const approvedAt = (facts: ReadonlyMap<number, RecordFacts>, index: number) => facts.get(index)?.time;
+ * ```
+ */
+export interface RecordFacts {
+  /** RFC 3339 time the record was written, as recorded. */
+  readonly time: string;
+  /** The `service` that wrote it. */
+  readonly service: string;
+  /** On a task-start: the caller's verified task credential the task continues. */
+  readonly inbound?:
+    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
+    | undefined;
+}
+
+const FACT_KINDS: ReadonlySet<string> = new Set(['task-start', 'decision', 'approval', 'task-end']);
+
+/**
+ * The {@link RecordFacts} of the task-start, decision, approval and task-end records among `events`, by
+ * record index (for {@link ReportModel.recordFacts}).
+ *
+ * @example
+ * ```ts
+ * const model: ReportModel = { source, generatedAt, verification, tasks: collectTasks(events), recordFacts: recordFactsOf(events) };
+ * ```
+ */
+export function recordFactsOf(
+  events: Iterable<{ index: number; event: LogRecord }>,
+): Map<number, RecordFacts> {
+  const facts = new Map<number, RecordFacts>();
+  for (const { index, event } of events) {
+    if (!FACT_KINDS.has(event.kind)) continue;
+    const e = event as AuditEvent;
+    const inbound = e.kind === 'task-start' ? e.inbound : undefined;
+    facts.set(index, {
+      time: e.time,
+      service: e.service,
+      ...(inbound === undefined ? {} : { inbound }),
+    });
+  }
+  return facts;
 }
 
 /**
@@ -184,5 +240,6 @@ export async function buildReportModel(
     tasks: collectTasks(events),
     unreadable: unreadableRecords.length,
     unreadableRecords,
+    recordFacts: recordFactsOf(events),
   };
 }

@@ -1,7 +1,8 @@
 import type { CallNode, RecordEvidence, TaskNode } from '@writ/audit';
 import type { PrincipalRef } from '@writ/core/plugin';
-import { escapeHtml } from './escape-html.js';
+import { escapeHtml, showBidiControls } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
+import { agentName } from './principal-text.js';
 import { type Verdict, verdictOf } from './report-model.js';
 
 /**
@@ -17,6 +18,8 @@ export const GRAPH_COLORS = Object.freeze({
   requester: '#0969da',
   /** @default '#8250df' */
   agent: '#8250df',
+  /** An agent upstream of the one that acted (a continued task's caller agents). @default '#5a32a3' */
+  upstream: '#5a32a3',
   /** Allowed call. @default '#1a7f37' */
   allow: '#1a7f37',
   /** Call that needed (and got) a human approval. @default '#bf8700' */
@@ -25,10 +28,10 @@ export const GRAPH_COLORS = Object.freeze({
   deny: '#cf222e',
   /** Call refused by the pipeline (approval refused, identity, scope). @default '#cf222e' */
   refused: '#cf222e',
-} satisfies Record<'requester' | 'agent' | Verdict, string>);
+} satisfies Record<'requester' | 'agent' | 'upstream' | Verdict, string>);
 
 interface GraphNode {
-  readonly kind: 'requester' | 'agent' | 'call';
+  readonly kind: 'requester' | 'agent' | 'upstream' | 'call';
   readonly label: string;
   readonly sub: string;
   readonly title: string;
@@ -42,12 +45,19 @@ interface GraphNode {
   y: number;
 }
 
-const LAYOUT = { col: 240, row: 58, width: 196, height: 42, pad: 14 } as const;
+const LAYOUT = { col: 228, row: 58, width: 196, height: 42, pad: 14 } as const;
 
 const who = (p: PrincipalRef | null | undefined): string =>
-  p === null || p === undefined ? 'autonomous' : (p.name ?? p.id);
+  p === null || p === undefined ? 'autonomous' : agentName(p);
 
-function clip(text: string, max: number): string {
+/** A long id with its middle elided: `call_9V…YhN1c`; the whole id is in the node's tooltip. */
+function shortId(id: string): string {
+  const chars = [...id];
+  return chars.length <= 16 ? id : `${chars.slice(0, 7).join('')}…${chars.slice(-6).join('')}`;
+}
+
+function clip(raw: string, max: number): string {
+  const text = showBidiControls(raw);
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }
@@ -61,7 +71,7 @@ function callNode(call: CallNode): GraphNode {
     ...(d.reasons.length ? [`reasons: ${d.reasons.join('; ')}`] : []),
     ...(call.approval
       ? [
-          `approval ${call.approval.approved ? 'granted' : 'refused'} by ${call.approval.approver?.id ?? 'nobody'}`,
+          `approval ${call.approval.approved ? 'granted' : 'refused'} by ${call.approval.approver === null ? 'an unnamed approver' : `${call.approval.approver.id} (${call.approval.approver.assurance})`}${call.approval.reason ? `: ${call.approval.reason}` : ''}`,
         ]
       : []),
     ...(call.refusal ? [`refused ${call.refusal.code}: ${call.refusal.message}`] : []),
@@ -71,7 +81,7 @@ function callNode(call: CallNode): GraphNode {
   return {
     kind: 'call',
     label: call.tool,
-    sub: `${verdict} · #${call.callId}`,
+    sub: `${verdict} · #${shortId(call.callId)}`,
     title: lines.join('\n'),
     fill: GRAPH_COLORS[verdict],
     verdict,
@@ -81,6 +91,51 @@ function callNode(call: CallNode): GraphNode {
     x: 0,
     y: 0,
   };
+}
+
+/**
+ * An agent of the chain upstream of the one that acted in a task: the caller's agents of a task
+ * continued from another service, or the agents between a delegation and its parent's actor.
+ */
+function upstreamNode(p: PrincipalRef, task: TaskNode, child: GraphNode): GraphNode {
+  const domain = /^spiffe:\/\/([^/]+)/.exec(p.id)?.[1];
+  return {
+    kind: 'upstream',
+    label: who(p),
+    sub: `upstream${domain ? ` · ${domain}` : ''}`,
+    title: [
+      `upstream agent ${p.id} (${p.assurance})`,
+      ...(p.issuer ? [`issuer ${p.issuer}`] : []),
+      `in the chain of task ${task.taskId}`,
+    ].join('\n'),
+    fill: GRAPH_COLORS.upstream,
+    taskId: task.taskId,
+    children: [child],
+    x: 0,
+    y: 0,
+  };
+}
+
+/**
+ * The nodes of a task: the agents of its chain that the enclosing node does not show yet (all but the
+ * actor for a root task: a continued task's caller agents), then its actor with its calls and delegations.
+ */
+function taskNodes(task: TaskNode, parentChain: readonly PrincipalRef[] | undefined): GraphNode {
+  const chain = task.chain;
+  let shown = 0;
+  if (parentChain !== undefined) {
+    while (
+      shown < parentChain.length &&
+      shown < chain.length - 1 &&
+      chain[shown]?.id === parentChain[shown]?.id
+    )
+      shown++;
+  }
+  const upstream = chain.slice(shown, -1);
+  return upstream.reduceRight<GraphNode>(
+    (child, p) => upstreamNode(p, task, child),
+    agentNode(task, parentChain !== undefined),
+  );
 }
 
 function agentNode(task: TaskNode, delegated: boolean): GraphNode {
@@ -100,16 +155,17 @@ function agentNode(task: TaskNode, delegated: boolean): GraphNode {
     fill: refused ? GRAPH_COLORS.refused : GRAPH_COLORS.agent,
     taskId: task.taskId,
     evidence: task.evidence,
-    children: [...task.calls.map(callNode), ...task.delegations.map((child) => agentNode(child, true))],
+    children: [...task.calls.map(callNode), ...task.delegations.map((child) => taskNodes(child, task.chain))],
     x: 0,
     y: 0,
   };
 }
 
 /**
- * Draws one task's authority chain as an inline SVG tree, left to right: requester → agent →
- * its tool calls and delegated agents (recursively). Call nodes are `<g class="node call">` with
- * `data-call-id` and `data-verdict`, filled with {@link GRAPH_COLORS}; a node built from records that are
+ * Draws one task's authority chain as an inline SVG tree, left to right: requester → the whole agent
+ * chain (for a task continued from another service, the caller's agents first: `g.node.agent.upstream`,
+ * a darker purple) → the acting agent → its tool calls and delegated agents (recursively). Call nodes
+ * are `<g class="node call">` with `data-call-id` and `data-verdict`, filled with {@link GRAPH_COLORS}; a node built from records that are
  * not all verified carries `data-evidence` (`failed`, `unsealed`, `unverified`) and says which in its
  * tooltip. Every string from the log is escaped; full details are in each node's `<title>` (a tooltip).
  *
@@ -129,7 +185,7 @@ export function renderTaskGraph(task: TaskNode): string {
         ? 'autonomous task (no requester)'
         : `requester ${requester.id} (${requester.assurance})${requester.issuer ? `\nissuer ${requester.issuer}` : ''}`,
     fill: GRAPH_COLORS.requester,
-    children: [agentNode(task, false)],
+    children: [taskNodes(task, undefined)],
     x: 0,
     y: 0,
   };
@@ -161,13 +217,20 @@ export function renderTaskGraph(task: TaskNode): string {
         ? ` data-call-id="${escapeHtml(node.callId)}" data-verdict="${node.verdict}"${evidence} tabindex="0"`
         : node.taskId === undefined
           ? ''
-          : ` data-task-id="${escapeHtml(node.taskId)}"${evidence}`;
-    const cls = node.kind === 'call' ? `node call verdict-${node.verdict}` : `node ${node.kind}`;
+          : node.kind === 'upstream'
+            ? ''
+            : ` data-task-id="${escapeHtml(node.taskId)}"${evidence}`;
+    const cls =
+      node.kind === 'call'
+        ? `node call verdict-${node.verdict}`
+        : node.kind === 'upstream'
+          ? 'node agent upstream'
+          : `node ${node.kind}`;
     nodes.push(
       `<g class="${cls}"${data}><title>${escapeHtml(node.title)}</title>` +
         `<rect x="${node.x}" y="${node.y}" width="${LAYOUT.width}" height="${LAYOUT.height}" rx="7" fill="${node.fill}"/>` +
-        `<text x="${node.x + 10}" y="${node.y + 18}" class="label">${escapeHtml(clip(node.label, 27))}</text>` +
-        `<text x="${node.x + 10}" y="${node.y + 33}" class="sub">${escapeHtml(clip(node.sub, 34))}</text></g>`,
+        `<text x="${node.x + 10}" y="${node.y + 18}" class="label">${escapeHtml(clip(node.label, 25))}</text>` +
+        `<text x="${node.x + 10}" y="${node.y + 33}" class="sub">${escapeHtml(clip(node.sub, 31))}</text></g>`,
     );
     for (const child of node.children) {
       const x1 = node.x + LAYOUT.width;

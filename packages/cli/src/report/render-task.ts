@@ -1,0 +1,92 @@
+import type { TaskNode } from '@writ/audit';
+import { escapeHtml } from './escape-html.js';
+import { evidenceNote } from './evidence-note.js';
+import { idHtml } from './id-html.js';
+import { agentName, principalText } from './principal-text.js';
+import type { RecordFacts } from './report-model.js';
+import { renderTaskGraph } from './task-graph.js';
+
+/**
+ * The one state of a task: `refused <code>: <message>` (it never started), `ended ok`, `ended error
+ * (<code>)`, or `running (no task-end)` when the log holds no end for it (still running, or it crashed).
+ * `kind` is the class the report colours it by.
+ *
+ * @example
+ * ```ts
+ * taskState(task); // { kind: 'ok', text: 'ended ok' }
+ * ```
+ */
+export function taskState(task: TaskNode): {
+  readonly kind: 'ok' | 'error' | 'refused' | 'running';
+  readonly text: string;
+} {
+  if (task.status === 'refused') {
+    return { kind: 'refused', text: `refused ${task.refusal?.code ?? ''}: ${task.refusal?.message ?? ''}` };
+  }
+  if (task.end === undefined) return { kind: 'running', text: 'running (no task-end)' };
+  if (task.end.status === 'ok') return { kind: 'ok', text: 'ended ok' };
+  return { kind: 'error', text: `ended error${task.end.errorCode ? ` (${task.end.errorCode})` : ''}` };
+}
+
+const row = (term: string, html: string) => `<dt>${term}</dt><dd>${html}</dd>`;
+
+/**
+ * One task's box: its intent as the heading, its one state ({@link taskState}), who asked, the whole
+ * agent chain (upstream agents of a continued task first), where a continued task came from, its
+ * service and times, then its authority-chain graph. Every string from the log is escaped.
+ *
+ * @example
+ * ```ts
+ * const html = model.tasks.map((task) => renderTask(task, model.recordFacts)).join('');
+ * ```
+ */
+export function renderTask(task: TaskNode, facts?: ReadonlyMap<number, RecordFacts>): string {
+  const state = taskState(task);
+  const start = task.records.find((r) => r.kind === 'task-start');
+  const end = task.records.find((r) => r.kind === 'task-end');
+  const started = start === undefined ? undefined : facts?.get(start.index);
+  const ended = end === undefined ? undefined : facts?.get(end.index);
+  const intent = task.intent
+    ? `<span class="intent">${escapeHtml(task.intent)}</span>`
+    : '<span class="intent none">no intent recorded</span>';
+  const agents = task.chain
+    .map((p) => `<span title="${escapeHtml(`${p.id} (${p.assurance})`)}">${escapeHtml(agentName(p))}</span>`)
+    .join(' → ');
+  const rows = [
+    row('status', `<span class="status ${state.kind}">${escapeHtml(state.text)}</span>`),
+    row('requester', escapeHtml(principalText(task.requester))),
+    row('agents', `<span class="agents">${agents || '(none)'}</span>`),
+  ];
+  const inbound = started?.inbound;
+  if (inbound !== undefined) {
+    rows.push(
+      row(
+        'continues',
+        `a caller's task: its credential ${idHtml(inbound.jti)} issued by ${escapeHtml(inbound.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}`,
+      ),
+    );
+  }
+  if (started !== undefined) {
+    rows.push(
+      row(
+        'service',
+        escapeHtml(`${started.service} · started ${started.time}${ended ? ` · ended ${ended.time}` : ''}`),
+      ),
+    );
+  }
+  rows.push(
+    row('task', idHtml(task.taskId)),
+    row('correlation', idHtml(task.correlationId)),
+    row('scope', escapeHtml(task.scope.join(', ') || '(none)')),
+  );
+  const note = evidenceNote(task.evidence, task.records);
+  if (note !== undefined) rows.push(row('evidence', escapeHtml(note)));
+  const evidence =
+    task.evidence === undefined || task.evidence === 'verified' ? '' : ` data-evidence="${task.evidence}"`;
+  return (
+    `<article class="task" data-task-id="${escapeHtml(task.taskId)}"${evidence}>` +
+    `<h2>${intent}</h2>` +
+    `<dl>${rows.join('')}</dl>` +
+    `<div class="graph-wrap">${renderTaskGraph(task)}</div></article>`
+  );
+}
