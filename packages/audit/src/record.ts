@@ -139,6 +139,16 @@ const approval = z.object({
   reason: z.string().optional(),
   expiresAt: z.number().optional(),
 });
+const decisionRecord = z.object({
+  effect: z.enum(['allow', 'deny', 'approval_required']),
+  policyIds: z.array(z.string()),
+  reasons: z.array(z.string()),
+  decisionId: z.string(),
+  engine: z.string(),
+  evaluatedContext: z.unknown().optional(),
+  obligations: z.array(z.unknown()).optional(),
+  errors: z.array(z.string()).optional(),
+});
 
 /**
  * The zod schema of every stored record (versioned by `v`). `writ verify --deep` checks each record
@@ -165,20 +175,20 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     ...base,
     kind: z.literal('decision'),
     call: callRecord,
-    decision: z.object({
-      effect: z.enum(['allow', 'deny', 'approval_required']),
-      policyIds: z.array(z.string()),
-      reasons: z.array(z.string()),
-      decisionId: z.string(),
-      engine: z.string(),
-      evaluatedContext: z.unknown().optional(),
-      obligations: z.array(z.unknown()).optional(),
-      errors: z.array(z.string()).optional(),
-    }),
+    decision: decisionRecord,
     scopeDrift: z.object({ permission: z.string(), scope: z.array(z.string()) }).optional(),
     refusal: refusal.optional(),
     approval: approval.optional(),
     credential: credentialRef.optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('approval-requested'),
+    call: callRecord,
+    decision: decisionRecord,
+    bindingHash: z.string(),
+    expiresAt: z.number(),
+    mode: z.enum(['framework', 'suspend']),
   }),
   z.object({ ...base, kind: z.literal('approval'), call: callRecord, decisionId: z.string(), approval }),
   z.object({

@@ -7,7 +7,7 @@ import type { LedgerEntry } from '../stores/call-ledger.js';
 import type { ToolDefinition } from '../tool-definition.js';
 import { validate } from './1-validate.js';
 import { authorize } from './2-authorize.js';
-import { bindingHashOf } from './3-approve.js';
+import { bindingHashOf, openApproval } from './3-approve.js';
 import { NO_SPAN } from './call-span.js';
 import { callKeyOf, entryOf } from './replay.js';
 import { runCall } from './run.js';
@@ -92,13 +92,10 @@ export async function checkCall(
   const entry: LedgerEntry = { ...entryOf(run, key), bindingHash: bindingHashOf(run, decision) };
   await config.calls.remember(key, entry);
   if (decision.effect === 'approval_required') {
-    await config.pendingApprovals.open({
+    await openApproval(run, decision, {
       bindingHash: entry.bindingHash as string,
-      callId: key.callId,
-      tool: def.name,
-      taskId: task.attribution.taskId,
-      decisionId: decision.decisionId,
       expiresAt: entry.expiresAt,
+      mode: 'framework',
     });
   }
   return pending(entry, task.attribution.taskId);

@@ -41,6 +41,14 @@ export async function runCall(
   preRefusal?: WritError,
 ): Promise<unknown> {
   const rawDigest = digest(rawArgs);
+  // suspend mode resumes a call by its tool call id: such calls are remembered in the call ledger
+  if (
+    options.ledger !== true &&
+    options.toolCallId !== undefined &&
+    (options.approvalMode ?? config.approvalMode) === 'suspend'
+  ) {
+    options = { ...options, ledger: true };
+  }
   const key = callKeyOf(task, def, rawDigest, options);
   let remembered: LedgerEntry | undefined;
   if (key !== undefined) {
@@ -106,6 +114,12 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
     await recordOutcome(run, 'ok', started, undefined, result);
     return result;
   } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_APPROVAL_PENDING') && !run.executed) {
+      // suspended for an approval: its approval-requested record is written; the call is decided (decision
+      // and outcome records) when it runs again with the answer
+      span.setAttribute(ATTR.WRIT_OUTCOME, 'approval_pending');
+      throw error;
+    }
     if (run.executed) {
       const code = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
       if (suspended(run, error)) {
