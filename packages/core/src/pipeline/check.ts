@@ -44,7 +44,26 @@ export async function checkCall(
   const rawDigest = digest(rawArgs);
   const key = callKeyOf(task, def, rawDigest, opts);
   if (key === undefined) throw new WritError('WRIT_INTERNAL', 'check() needs a tool call id');
-  const known = await config.calls.get(key);
+  let known: LedgerEntry | undefined;
+  try {
+    known = await config.calls.get(key);
+  } catch (error) {
+    // the ledger failed or holds a row that fails its signature: refused, and recorded
+    const refusal = toWritError(error, 'WRIT_INTERNAL', `the call ledger "${config.calls.name}" failed`);
+    const recorded = await runCall(
+      config,
+      task,
+      def,
+      rawArgs,
+      { ...options, ledger: false },
+      invoke,
+      refusal,
+    ).then(
+      () => refusal,
+      (e: unknown) => toWritError(e, 'WRIT_INTERNAL'),
+    );
+    return { effect: 'deny', error: recorded, decision: undefined };
+  }
   if (known?.settled !== undefined) {
     if (known.settled.ok || known.executed === true)
       return { effect: 'allow', decision: known.decision, settled: true };

@@ -138,3 +138,39 @@ describe('a shared ledger that may not keep results', () => {
     expect(outcomes[0]?.resultDigest).toBe(digest({ refunded: 30 }));
   });
 });
+
+describe('a ledger row that fails its signature', () => {
+  it('refuses the call with the store error, recorded (decision refusal + outcome), the tool never run', async () => {
+    const inner = createInMemoryCallLedger({ max: 10, clock: Date.now });
+    const forged = new WritError(
+      'WRIT_STORE_TAMPERED',
+      'call ledger: the entry of tool call c1 fails its signature',
+    );
+    const tampered = {
+      ...inner,
+      name: 'tampered',
+      claim: () => Promise.reject(forged),
+      get: () => Promise.reject(forged),
+    };
+    const audit = createInMemoryAuditSink();
+    const config = createConfig({
+      policy: createInMemoryPolicy({ fallback: 'allow' }),
+      audit,
+      stores: { calls: tampered },
+    });
+    let runs = 0;
+    const invoke = () => {
+      runs += 1;
+      return 'ran';
+    };
+    await expect(
+      runCall(config, task, def, { orderId: '42', amount: 30 }, { ledger: true, toolCallId: 'c1' }, invoke),
+    ).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
+    expect(runs).toBe(0);
+    expect(audit.ofKind('decision')[0]?.refusal?.code).toBe('WRIT_STORE_TAMPERED');
+    expect(audit.ofKind('outcome')[0]?.outcome).toMatchObject({
+      status: 'refused',
+      errorCode: 'WRIT_STORE_TAMPERED',
+    });
+  });
+});

@@ -52,7 +52,22 @@ export async function runCall(
   const key = callKeyOf(task, def, rawDigest, options);
   let remembered: LedgerEntry | undefined;
   if (key !== undefined) {
-    const claim = await claimCall(config, key, options.signal ?? task.signal ?? activeSignal);
+    let claim: Awaited<ReturnType<typeof claimCall>>;
+    try {
+      claim = await claimCall(config, key, options.signal ?? task.signal ?? activeSignal);
+    } catch (error) {
+      if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
+      // the ledger failed or holds a row that fails its signature: the call is refused, and recorded
+      return runCall(
+        config,
+        task,
+        def,
+        rawArgs,
+        { ...options, ledger: false, approvalMode: 'block' },
+        invoke,
+        preRefusal ?? toWritError(error, 'WRIT_INTERNAL'),
+      );
+    }
     // the framework re-ran a call that already ran (or was refused): same answer, no second execution,
     // recorded in the task that asked
     if (claim.status === 'settled') {
