@@ -1,9 +1,11 @@
 // @writ/postgres: Writ's authority state shared through PostgreSQL (fleet mode, issue 20).
 export {
+  approvalsDdl,
   createPostgresApprovalStore,
   type PostgresApprovalStoreOptions,
 } from './approvals/postgres-approval-store.js';
 export {
+  callLedgerDdl,
   createPostgresCallLedger,
   POSTGRES_CALL_LEDGER_DEFAULTS,
   type PostgresCallLedgerOptions,

@@ -1,9 +1,6 @@
 import type { PendingApproval } from '@writ/core/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startTestPostgres,
-  type TestPostgres,
-} from '../../../audit/src/postgres/__support__/embedded-postgres.js';
+import { startTestPostgres, type TestPostgres } from '../__support__/test-postgres.js';
 import { hmacRowSigner } from '../shared/row-signer.js';
 import { createPostgresApprovalStore } from './postgres-approval-store.js';
 

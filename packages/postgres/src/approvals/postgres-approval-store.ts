@@ -56,7 +56,14 @@ const optionsSchema = z
   })
   .refine(...oneConnection);
 
-/** The DDL of the approvals table (idempotent). */
+/**
+ * The DDL of the approvals table (idempotent), for owners who create the tables ahead (`migrate: false`).
+ *
+ * @example
+ * ```ts
+ * for (const statement of approvalsDdl('writ')) await ownerPool.query(statement);
+ * ```
+ */
 export function approvalsDdl(schema: string): string[] {
   const s = ident(schema);
   return [

@@ -93,7 +93,14 @@ const optionsSchema = z
   })
   .refine(...oneConnection);
 
-/** The DDL of the call ledger (idempotent). */
+/**
+ * The DDL of the call ledger (idempotent), for owners who create the tables ahead (`migrate: false`).
+ *
+ * @example
+ * ```ts
+ * for (const statement of callLedgerDdl('writ')) await ownerPool.query(statement);
+ * ```
+ */
 export function callLedgerDdl(schema: string): string[] {
   const s = ident(schema);
   return [
