@@ -72,6 +72,14 @@ export interface CallNode {
   readonly scopeDrift: DecisionEvent['scopeDrift'];
   readonly refusal: DecisionEvent['refusal'];
   readonly approval: ApprovalRecord | undefined;
+  /**
+   * Set when approval was asked for the call (`approval-requested` record): the binding hash an answer
+   * must echo, its expiry and how the call waited. A call whose approval is still unanswered has only
+   * this record (its `decision` is the one that asked).
+   */
+  readonly approvalRequested?:
+    | { readonly bindingHash: string; readonly expiresAt: number; readonly mode: 'framework' | 'suspend' }
+    | undefined;
   readonly credential: CredentialRef | undefined;
   readonly outcome: OutcomeEvent['outcome'] | undefined;
   /** The records it was built from: decision, approval (when separate), outcome. */
@@ -142,6 +150,8 @@ export function explain(
   // users' runs can both hold a call "0"): a call is its id within its task (callKey)
   const calls = new Map<string, Building<CallNode>>();
   const approvals = new Map<string, { approval: ApprovalRecord; ref: RecordRef }>();
+  /** Calls known so far only by their approval-requested record. */
+  const requested = new Set<Building<CallNode>>();
   const order: string[] = [];
   for (const { index, event, evidence } of events) {
     if (event.kind === 'checkpoint') continue;
@@ -179,9 +189,42 @@ export function explain(
     }
     const task = tasks.get(e.taskId);
     if (e.kind === 'approval') approvals.set(callKey(e), { approval: e.approval, ref });
+    if (e.kind === 'approval-requested') {
+      // the call waits for an answer: a node now (an approval never answered leaves only this record),
+      // completed by its decision record when the call is decided
+      const node: Building<CallNode> = {
+        callId: e.call.id,
+        tool: e.call.name,
+        index,
+        decision: e.decision,
+        scopeDrift: undefined,
+        refusal: undefined,
+        approval: undefined,
+        approvalRequested: { bindingHash: e.bindingHash, expiresAt: e.expiresAt, mode: e.mode },
+        credential: undefined,
+        outcome: undefined,
+        records: [ref],
+      };
+      calls.set(callKey(e), node);
+      requested.add(node);
+      task?.calls.push(node);
+    }
     if (e.kind === 'decision') {
       // an approval record of the call is one of its records, whether or not the decision repeats it
       const separate = approvals.get(callKey(e));
+      const asked = calls.get(callKey(e));
+      if (asked !== undefined && requested.delete(asked)) {
+        Object.assign(asked, {
+          index,
+          decision: e.decision,
+          scopeDrift: e.scopeDrift,
+          refusal: e.refusal,
+          approval: e.approval ?? separate?.approval,
+          credential: e.credential,
+        });
+        asked.records.push(...(separate === undefined ? [ref] : [separate.ref, ref]));
+        continue;
+      }
       const node: Building<CallNode> = {
         callId: e.call.id,
         tool: e.call.name,
@@ -363,6 +406,12 @@ export function formatExplain(roots: readonly TaskNode[]): string {
         out.push(
           `${inner}│  scope drift: ${call.scopeDrift.permission} not in [${call.scopeDrift.scope.join(', ')}]`,
         );
+      if (call.approvalRequested) {
+        const asked = call.approvalRequested;
+        out.push(
+          `${inner}│  approval requested (${asked.mode}) until ${new Date(asked.expiresAt).toISOString()}, binding ${asked.bindingHash}${call.approval === undefined ? ' — not answered' : ''}`,
+        );
+      }
       if (call.approval) {
         out.push(
           `${inner}│  approval ${call.approval.approved ? 'granted' : 'refused'} by ${call.approval.approver?.id ?? 'nobody'}`,

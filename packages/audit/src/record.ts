@@ -139,6 +139,20 @@ const approval = z.object({
   reason: z.string().optional(),
   expiresAt: z.number().optional(),
 });
+const decisionRecord = z.object({
+  effect: z.enum(['allow', 'deny', 'approval_required']),
+  policyIds: z.array(z.string()),
+  reasons: z.array(z.string()),
+  decisionId: z.string(),
+  engine: z.string(),
+  evaluatedContext: z.unknown().optional(),
+  obligations: z.array(z.unknown()).optional(),
+  errors: z.array(z.string()).optional(),
+  policySetDigest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
+});
 
 /**
  * The zod schema of every stored record (versioned by `v`). `writ verify --deep` checks each record
@@ -165,24 +179,20 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     ...base,
     kind: z.literal('decision'),
     call: callRecord,
-    decision: z.object({
-      effect: z.enum(['allow', 'deny', 'approval_required']),
-      policyIds: z.array(z.string()),
-      reasons: z.array(z.string()),
-      decisionId: z.string(),
-      engine: z.string(),
-      evaluatedContext: z.unknown().optional(),
-      obligations: z.array(z.unknown()).optional(),
-      errors: z.array(z.string()).optional(),
-      policySetDigest: z
-        .string()
-        .regex(/^sha256:[0-9a-f]{64}$/)
-        .optional(),
-    }),
+    decision: decisionRecord,
     scopeDrift: z.object({ permission: z.string(), scope: z.array(z.string()) }).optional(),
     refusal: refusal.optional(),
     approval: approval.optional(),
     credential: credentialRef.optional(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal('approval-requested'),
+    call: callRecord,
+    decision: decisionRecord,
+    bindingHash: z.string(),
+    expiresAt: z.number(),
+    mode: z.enum(['framework', 'suspend']),
   }),
   z.object({ ...base, kind: z.literal('approval'), call: callRecord, decisionId: z.string(), approval }),
   z.object({

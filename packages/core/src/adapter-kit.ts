@@ -25,7 +25,7 @@ export {
   parseAdapterOptions,
 } from './adapter-kit/adapter-options.js';
 export { refusalMessage } from './adapter-kit/messages.js';
-export type { FrameworkApproval, FrameworkRef } from './pipeline/state.js';
+export type { ApprovalMode, FrameworkApproval, FrameworkRef } from './pipeline/state.js';
 export type { ToolDescription } from './tool.js';
 export type { ToolCall, ToolType } from './tool-call.js';
 export type { StandardSchemaV1 } from './standard-schema.js';

@@ -28,7 +28,14 @@ export const AUDIT_EVENT_VERSION = 1 as const;
  * }
  * ```
  */
-export type AuditEventKind = 'task-start' | 'decision' | 'approval' | 'outcome' | 'revocation' | 'task-end';
+export type AuditEventKind =
+  | 'task-start'
+  | 'decision'
+  | 'approval-requested'
+  | 'approval'
+  | 'outcome'
+  | 'revocation'
+  | 'task-end';
 
 /**
  * Fields every audit event carries: who, for whom, in which task, when, in which trace.
@@ -225,6 +232,34 @@ export interface DecisionEvent extends AuditEventBase {
 }
 
 /**
+ * The record written when Writ asks for approval (before anyone answers): the call, the decision that
+ * asked, the binding hash an answer must echo, and until when it may be given. An approval asked and
+ * never answered leaves this record; the answer, when it comes, is an `approval` record.
+ *
+ * @example
+ * ```ts
+ * import { createInMemoryAuditSink } from '@writ/core/testing';
+ *
+ * const audit = createInMemoryAuditSink();
+ * // … calls needing approval run through createWrit({ audit, … }) …
+ * const answered = new Set(audit.ofKind('approval').map((e) => e.approval.bindingHash));
+ * const unanswered = audit.ofKind('approval-requested').filter((e) => !answered.has(e.bindingHash));
+ * unanswered.map((e: ApprovalRequestedEvent) => `${e.call.name} waits until ${new Date(e.expiresAt).toISOString()}`);
+ * ```
+ */
+export interface ApprovalRequestedEvent extends AuditEventBase {
+  readonly kind: 'approval-requested';
+  readonly call: CallRecord;
+  readonly decision: DecisionRecord;
+  /** `sha256:<hex>` the answer must echo (see `approvalBindingHash`). */
+  readonly bindingHash: string;
+  /** Epoch ms after which the approval can no longer be given. */
+  readonly expiresAt: number;
+  /** How the call waits: through the framework's own approval flow, or suspended (`WRIT_APPROVAL_PENDING`). */
+  readonly mode: 'framework' | 'suspend';
+}
+
+/**
  * The record of a human's answer to an approval request, bound to the call and the decision that asked.
  *
  * @example
@@ -316,7 +351,8 @@ export interface TaskEndEvent extends AuditEventBase {
 
 /**
  * One piece of evidence. The pipeline emits, per call, exactly one `decision` event before the tool
- * can run and one `outcome` event after (plus an `approval` event when a human was asked); per task a
+ * can run and one `outcome` event after (plus an `approval-requested` event when approval was asked and
+ * an `approval` event when it was answered); per task a
  * `task-start`, a `revocation` and a `task-end`.
  *
  * @example
@@ -327,6 +363,7 @@ export interface TaskEndEvent extends AuditEventBase {
 export type AuditEvent =
   | TaskStartEvent
   | DecisionEvent
+  | ApprovalRequestedEvent
   | ApprovalEvent
   | OutcomeEvent
   | RevocationEvent

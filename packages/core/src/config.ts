@@ -15,6 +15,7 @@ import type {
 } from './interfaces.js';
 import type { CallState, WritMiddleware } from './middleware.js';
 import { parseWritOptions, WRIT_DEFAULTS, type WritOptions } from './options.js';
+import type { ApprovalMode } from './pipeline/state.js';
 import { type ApprovalStore, createInMemoryApprovalStore } from './stores/approval-store.js';
 import { type CallLedgerStore, createInMemoryCallLedger } from './stores/call-ledger.js';
 import { VERSION } from './version.js';
@@ -31,6 +32,8 @@ export interface Config {
   readonly credentials: CredentialBroker | undefined;
   readonly audit: AuditSink | undefined;
   readonly approvals: ApprovalHandler | undefined;
+  /** How calls needing approval wait (`block`: ask the handler; `suspend`: `WRIT_APPROVAL_PENDING`). */
+  readonly approvalMode: ApprovalMode;
   readonly durability: Durability;
   readonly requireTask: boolean;
   readonly autonomousAgent: string;
@@ -76,6 +79,7 @@ export function createConfig(input: WritOptions | undefined): Config {
     credentials: options.credentials,
     audit: options.audit,
     approvals: options.approvals,
+    approvalMode: options.approvalMode ?? WRIT_DEFAULTS.approvalMode,
     durability: options.durability ?? WRIT_DEFAULTS.durability,
     requireTask: options.requireTask ?? WRIT_DEFAULTS.requireTask,
     autonomousAgent: options.autonomousAgent ?? WRIT_DEFAULTS.autonomousAgent,

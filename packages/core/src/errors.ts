@@ -9,6 +9,9 @@
  * | `WRIT_PDP_UNAVAILABLE` | the policy engine failed, timed out or answered garbage (fail closed) | no |
  * | `WRIT_POLICY_INVALID` | a policy or schema file does not parse or validate (with file, line and column) | no |
  * | `WRIT_APPROVAL_REJECTED` | a required human approval was refused, expired, mis-bound or unavailable | no |
+ * | `WRIT_APPROVAL_PENDING` | suspend mode: the call waits for an approval answered elsewhere (`details`: bindingHash, expiresAt, callId, taskId); run it again once answered | no |
+ * | `WRIT_ALREADY_EXECUTED` | the call already ran elsewhere and the shared call ledger keeps only its result digest (`details.resultDigest`) | yes, once, before |
+ * | `WRIT_STORE_TAMPERED` | a row of a shared store (call ledger, approvals) fails its signature: edited outside Writ | no |
  * | `WRIT_IDENTITY_INVALID` | a requester or workload credential could not be verified | no |
  * | `WRIT_IDENTITY_UNAVAILABLE` | the identity source (Workload API, OIDC discovery/JWKS) could not be reached | no |
  * | `WRIT_TOKEN_INVALID` | a token is malformed, badly signed, uses a refused algorithm or header, or lacks a required claim | no |
@@ -53,6 +56,9 @@ export type WritErrorCode =
   | 'WRIT_PDP_UNAVAILABLE'
   | 'WRIT_POLICY_INVALID'
   | 'WRIT_APPROVAL_REJECTED'
+  | 'WRIT_APPROVAL_PENDING'
+  | 'WRIT_ALREADY_EXECUTED'
+  | 'WRIT_STORE_TAMPERED'
   | 'WRIT_IDENTITY_INVALID'
   | 'WRIT_IDENTITY_UNAVAILABLE'
   | 'WRIT_TOKEN_INVALID'
@@ -89,6 +95,9 @@ export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
   'WRIT_PDP_UNAVAILABLE',
   'WRIT_POLICY_INVALID',
   'WRIT_APPROVAL_REJECTED',
+  'WRIT_APPROVAL_PENDING',
+  'WRIT_ALREADY_EXECUTED',
+  'WRIT_STORE_TAMPERED',
   'WRIT_IDENTITY_INVALID',
   'WRIT_IDENTITY_UNAVAILABLE',
   'WRIT_TOKEN_INVALID',

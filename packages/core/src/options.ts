@@ -12,6 +12,7 @@ import type {
   PolicyEngine,
 } from './interfaces.js';
 import type { WritMiddleware } from './middleware.js';
+import type { ApprovalMode } from './pipeline/state.js';
 import { functionSchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
 import type { ApprovalStore } from './stores/approval-store.js';
@@ -52,6 +53,12 @@ export interface WritOptions {
   audit?: AuditSink;
   /** Asks humans when policy answers `approval_required`. @default none: such calls are refused */
   approvals?: ApprovalHandler;
+  /**
+   * How calls needing approval wait. `block`: ask `approvals` and wait (one process, short waits).
+   * `suspend`: refuse with `WRIT_APPROVAL_PENDING` and leave the approval open in `stores.approvals`, to be
+   * answered from anywhere (`ApprovalStore.answer`) and the same call run again, in any process. @default 'block'
+   */
+  approvalMode?: ApprovalMode;
   /** How durable the decision record must be before the tool runs. @default 'strict' */
   durability?: Durability;
   /** Refuse calls outside `writ.task` (`WRIT_NO_TASK`) instead of running them as autonomous tasks. @default false */
@@ -138,6 +145,7 @@ export interface WritOptions {
 export const WRIT_DEFAULTS = Object.freeze({
   service: 'writ',
   durability: 'strict' as Durability,
+  approvalMode: 'block' as ApprovalMode,
   requireTask: false,
   autonomousAgent: 'autonomous',
   taskScope: Object.freeze(['*']) as readonly string[],
@@ -194,6 +202,7 @@ const optionsSchema = z.strictObject({
   ]).optional(),
   audit: implementing<AuditSink>('AuditSink', ['append']).optional(),
   approvals: implementing<ApprovalHandler>('ApprovalHandler', ['requestApproval']).optional(),
+  approvalMode: z.enum(['block', 'suspend']).optional(),
   durability: z.enum(['strict', 'batched', 'async']).optional(),
   requireTask: z.boolean().optional(),
   autonomousAgent: name.optional(),
@@ -255,7 +264,13 @@ const optionsSchema = z.strictObject({
         'settle',
         'release',
       ]).optional(),
-      approvals: implementing<ApprovalStore>('ApprovalStore', ['open', 'get', 'take']).optional(),
+      approvals: implementing<ApprovalStore>('ApprovalStore', [
+        'open',
+        'get',
+        'take',
+        'answer',
+        'list',
+      ]).optional(),
     })
     .optional(),
   onError: functionSchema<(error: WritError) => void>().optional(),

@@ -29,6 +29,7 @@ export { assertedIdentity, denyAllPolicy } from './defaults.js';
 
 // the stores behind framework calls: the call ledger and pending approvals (`stores` option)
 export {
+  alreadyExecuted,
   type CallClaim,
   type CallKey,
   type CallLedgerStore,
@@ -38,6 +39,9 @@ export {
   type SettledCall,
 } from './stores/call-ledger.js';
 export {
+  type AnswerResult,
+  type ApprovalAnswer,
+  type ApprovalListQuery,
   type ApprovalStore,
   createInMemoryApprovalStore,
   type InMemoryApprovalStoreOptions,
@@ -54,6 +58,7 @@ export type {
 } from './decision.js';
 export { type CheckDecisionOptions, checkDecision } from './check-decision.js';
 export { type ApprovalBinding, approvalBindingHash, VERIFIED_APPROVER } from './pipeline/3-approve.js';
+export type { ApprovalMode } from './pipeline/state.js';
 export {
   isScopeSubset,
   isValidScopeItem,
@@ -84,6 +89,7 @@ export {
 export type {
   ApprovalEvent,
   ApprovalRecord,
+  ApprovalRequestedEvent,
   AuditEvent,
   AuditEventBase,
   AuditEventKind,

@@ -340,8 +340,10 @@ describe('writTools in the Mastra agent loop', () => {
     });
     // suspended, then re-run by Mastra on resume: decided once, approved once, ran once
     const refund = forCall(all, 'call-refund');
-    expect(refund.map((r) => r.kind)).toEqual(['approval', 'decision', 'outcome']);
-    const [approval, decision, outcome] = refund;
+    expect(refund.map((r) => r.kind)).toEqual(['approval-requested', 'approval', 'decision', 'outcome']);
+    const [requested, approval, decision, outcome] = refund;
+    // asking approval is recorded when Writ asks (check), bound to the same call
+    expect(requested).toMatchObject({ bindingHash: request.bindingHash, mode: 'framework' });
     expect(approval?.approval).toMatchObject({
       approved: true,
       approver: { id: 'alice@example.com', assurance: 'verified' },
@@ -389,14 +391,14 @@ describe('writTools in the Mastra agent loop', () => {
     expect(desk.ran).toEqual([]);
 
     const refund = forCall(await records(dir), 'call-refund');
-    expect(refund.map((r) => r.kind)).toEqual(['approval', 'decision', 'outcome']);
-    expect(refund[0]?.approval).toMatchObject({ approved: false, approver: null });
-    expect(refund[1]).toMatchObject({
+    expect(refund.map((r) => r.kind)).toEqual(['approval-requested', 'approval', 'decision', 'outcome']);
+    expect(refund[1]?.approval).toMatchObject({ approved: false, approver: null });
+    expect(refund[2]).toMatchObject({
       decision: { effect: 'approval_required' },
       refusal: { code: 'WRIT_APPROVAL_REJECTED' },
       approval: { approved: false },
     });
-    expect(refund[2]?.outcome).toMatchObject({ status: 'refused', errorCode: 'WRIT_APPROVAL_REJECTED' });
+    expect(refund[3]?.outcome).toMatchObject({ status: 'refused', errorCode: 'WRIT_APPROVAL_REJECTED' });
     expect(tracing.toolSpans().map((s) => [s.name, s.attributes['error.type']])).toEqual([
       ['execute_tool refund_order', 'WRIT_APPROVAL_REJECTED'],
     ]);
@@ -427,12 +429,12 @@ describe('writTools in the Mastra agent loop', () => {
     expect(text).toBe('Done.');
     expect(desk.ran).toEqual(['refund_order']);
     const refund = forCall(await records(dir), 'call-refund');
-    expect(refund[0]?.approval).toMatchObject({
+    expect(refund[1]?.approval).toMatchObject({
       approved: true,
       approver: { id: 'maria@example.com', assurance: 'asserted' },
       bindingHash: (suspended as WritApprovalRequest).bindingHash,
     });
-    expect(refund.map((r) => r.kind)).toEqual(['approval', 'decision', 'outcome']);
+    expect(refund.map((r) => r.kind)).toEqual(['approval-requested', 'approval', 'decision', 'outcome']);
     expect(await verified()).toMatchObject({ ok: true });
   });
 
@@ -475,6 +477,7 @@ describe('writTools in the Mastra agent loop', () => {
     expect(
       forCall(await records(dir), 'call-refund').map((r) => [r.kind, r.outcome?.status, r.taskId]),
     ).toEqual([
+      ['approval-requested', undefined, request.taskId],
       ['approval', undefined, request.taskId],
       ['decision', undefined, request.taskId],
       ['outcome', 'ok', request.taskId],

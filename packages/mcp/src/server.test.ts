@@ -182,6 +182,7 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     const records = await p.server.records();
     expect(records.map((r) => r.kind)).toEqual([
       'task-start',
+      'approval-requested',
       'approval',
       'decision',
       'outcome',

@@ -1,6 +1,12 @@
 import { join, resolve } from 'node:path';
 import type { FileAuditSink } from '@writ/audit';
-import { type ApprovalHandler, createWrit as createCoreWrit, type Writ, type WritOptions } from '@writ/core';
+import {
+  type ApprovalHandler,
+  createWrit as createCoreWrit,
+  type Writ,
+  WritError,
+  type WritOptions,
+} from '@writ/core';
 import { validateOptions } from '@writ/core/internal';
 import {
   type AuditSink,
@@ -38,7 +44,31 @@ export type CreateWritOptions = Omit<WritOptions, 'policy' | 'audit' | 'credenti
     audit?: AuditSink | WritConfig['audit'];
     credentials?: CredentialBroker | WritConfig['credentials'];
     approvals?: ApprovalHandler;
+    /**
+     * Fleet mode: Writ's shared state (call ledger, durable approvals, …) in one place every replica
+     * reaches, e.g. `postgres(url)` from `@writ/postgres`. Turns on every shared piece it carries, and
+     * suspend mode for approvals (unless you pass `approvals` or `approvalMode`); `stores` you pass win.
+     * @default none: state in this process, the file log on disk
+     */
+    store?: WritStore;
   };
+
+/**
+ * Shared state for fleet mode, as `createWrit({ store })` takes it: what `postgres(url)` from
+ * `@writ/postgres` returns.
+ *
+ * @example
+ * ```ts
+ * import { postgres } from '@writ/postgres';
+ * const store: WritStore = postgres(process.env.DATABASE_URL as string);
+ * const writ = createWrit({ store });
+ * ```
+ */
+export interface WritStore {
+  readonly kind: 'writ-store';
+  readonly stores: NonNullable<WritOptions['stores']>;
+  close?(): Promise<void>;
+}
 
 /**
  * The embedded components, once initialised.
@@ -102,6 +132,7 @@ const CORE_KEYS = new Set([
   'credentials',
   'audit',
   'approvals',
+  'approvalMode',
   'durability',
   'requireTask',
   'autonomousAgent',
@@ -143,7 +174,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   const settings: Record<string, unknown> = {};
   const core: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(given)) {
-    if (value === undefined) continue;
+    if (value === undefined || key === 'store') continue;
     // `policy`, `audit`, `credentials` are either components (core) or settings sections (config)
     if (key === 'policy' && !isComponent(value, 'decide')) settings.policy = value;
     else if (key === 'audit' && !isComponent(value, 'append')) settings.audit = value;
@@ -276,8 +307,25 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     },
   };
 
+  const store = options.store;
+  if (store !== undefined && (store?.kind !== 'writ-store' || typeof store.stores !== 'object')) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'createWrit: options.store must be a Writ store (e.g. postgres(url) from @writ/postgres)',
+    );
+  }
+  const shared =
+    store === undefined
+      ? {}
+      : {
+          stores: { ...store.stores, ...(core.stores as WritOptions['stores']) },
+          approvalMode:
+            (core.approvalMode as WritOptions['approvalMode']) ??
+            (core.approvals === undefined ? ('suspend' as const) : ('block' as const)),
+        };
   const writ = createCoreWrit({
     ...(core as WritOptions),
+    ...shared,
     service: config.service ?? (core.service as string | undefined),
     environment: config.environment ?? (core.environment as string | undefined),
     durability: config.durability ?? (core.durability as WritOptions['durability']),

@@ -20,5 +20,6 @@ export {
   createWrit,
   type EmbeddedComponents,
   type WritRuntime,
+  type WritStore,
 } from './create-writ.js';
 export type { WritPublicKeys } from './public-keys.js';

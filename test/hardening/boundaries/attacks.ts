@@ -9,7 +9,8 @@ export type Family =
   | 'evidence (verify, explain)'
   | 'terminal and report output'
   | 'tools and arguments'
-  | 'files on disk';
+  | 'files on disk'
+  | 'fleet (shared stores)';
 
 export interface Attack {
   readonly family: Family;
@@ -228,6 +229,27 @@ export const ATTACKS = {
     family: 'files on disk',
     item: 15,
     promise: 'a line longer than the bound on a record is a finding at its index, not an allocation',
+  },
+  // issue 20 (fleet mode): promises that hold across processes sharing one PostgreSQL
+  'fleet-approval-across-processes': {
+    family: 'fleet (shared stores)',
+    item: 20,
+    promise: 'an approval asked in one process and answered from another runs the call once, on any process',
+  },
+  'fleet-concurrent-claims': {
+    family: 'fleet (shared stores)',
+    item: 20,
+    promise: 'two processes running the same call at once: exactly one execution',
+  },
+  'fleet-answer-after-expiry': {
+    family: 'fleet (shared stores)',
+    item: 20,
+    promise: 'an answer after the approval expired is refused from any process',
+  },
+  'fleet-ledger-row-edited': {
+    family: 'fleet (shared stores)',
+    item: 20,
+    promise: 'a call ledger row edited in the database is refused (typed, recorded), never executed',
   },
 } as const satisfies Record<string, Attack>;
 

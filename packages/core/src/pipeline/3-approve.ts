@@ -4,11 +4,12 @@ import type { Decision } from '../decision.js';
 import { WritError } from '../errors.js';
 import type { ApprovalResponse } from '../interfaces.js';
 import { toPrincipalRef } from '../principal.js';
+import type { ApprovalAnswer, PendingApproval } from '../stores/approval-store.js';
 import { ATTR } from '../telemetry.js';
 import { callService } from './deadline.js';
-import { appendEvent, approvalEvent } from './records.js';
-import { requesterOf } from './replay.js';
-import type { CallRun } from './state.js';
+import { appendEvent, approvalEvent, approvalRequestedEvent } from './records.js';
+import { entryOf, requesterOf } from './replay.js';
+import type { ApprovalMode, CallRun, FrameworkApproval } from './state.js';
 
 /**
  * What an approval is bound to: one call (its tool call id, tool and canonical arguments) of one task of
@@ -93,11 +94,15 @@ export function bindingHashOf(run: CallRun, decision: Decision): string {
 }
 
 /**
- * Stage 3: approval, when the decision asks for it. The answer comes through the framework (accepted
- * only for an approval `check` asked for this very call and still pending) or from the configured
- * approval handler, within `timeouts.approvalMs`. It must echo the binding hash and name its approver;
- * it is recorded (approval record) before anything else happens. Fills in `run.approval`; a declined,
- * late, malformed or unbound answer refuses the call (`WRIT_APPROVAL_REJECTED`).
+ * Stage 3: approval, when the decision asks for it. The answer is, in this order: one given through the
+ * framework (accepted only for an approval `check` asked for this very call and still pending; it is
+ * itself an answer, and the first answer given wins), one already in the approval store (answered from
+ * any process: a console, a webhook, the CLI), or — in suspend mode — none yet: the approval is opened
+ * (`approval-requested` record) and the call refused with `WRIT_APPROVAL_PENDING`, to run again once
+ * answered. Otherwise the configured approval handler is asked, within `timeouts.approvalMs` (one
+ * process, short waits). The answer must echo the binding hash and name its approver; it is recorded
+ * (approval record) before anything else happens. Fills in `run.approval`; a declined, late, malformed
+ * or unbound answer refuses the call (`WRIT_APPROVAL_REJECTED`).
  */
 export async function approve(run: CallRun): Promise<void> {
   const decision = run.decision as Decision;
@@ -108,25 +113,29 @@ export async function approve(run: CallRun): Promise<void> {
     new WritError('WRIT_APPROVAL_REJECTED', `approval for ${call.name} refused: ${why}`, {
       details: { tool: call.name, decisionId: decision.decisionId, why: reason },
     });
+  const store = config.pendingApprovals;
   const framework = run.options.approval;
   let expiresAt: number;
   let response: ApprovalResponse;
-  if (framework !== undefined) {
-    const pending = run.fromLedger ? await config.pendingApprovals.take(bindingHash) : undefined;
-    if (pending === undefined) {
+  const stored = framework === undefined && run.fromLedger ? await store.get(bindingHash) : undefined;
+  if (framework !== undefined || stored?.answer !== undefined) {
+    if (framework !== undefined && run.fromLedger) {
+      await store.answer(bindingHash, frameworkAnswer(run, framework));
+    }
+    const pending = run.fromLedger ? await store.take(bindingHash) : undefined;
+    if (pending !== undefined && pending.answer === undefined && config.clock() > pending.expiresAt) {
+      throw refuse('the answer arrived after the approval expired');
+    }
+    if (pending?.answer === undefined) {
       throw refuse(
         `Writ has no pending approval for tool call ${call.id} (expired, asked in another process, or never asked through Writ)`,
         'no_pending_approval',
       );
     }
     expiresAt = pending.expiresAt;
-    const approver = framework.approver ?? (framework.approved ? run.attribution.requester : undefined);
-    response = {
-      approved: framework.approved,
-      bindingHash,
-      ...(approver === undefined ? {} : { approver }),
-      ...(framework.reason === undefined ? {} : { reason: framework.reason }),
-    };
+    response = responseOf(pending.answer, bindingHash);
+  } else if (approvalModeOf(run) === 'suspend') {
+    return suspend(run, decision, bindingHash, stored);
   } else {
     expiresAt = config.clock() + config.timeouts.approvalMs;
     response = await askHandler(run, decision, bindingHash, expiresAt);
@@ -173,6 +182,109 @@ export async function approve(run: CallRun): Promise<void> {
       },
     );
   }
+}
+
+/** How a call needing approval waits: the call's own option, else the instance's (`approvalMode`). */
+export function approvalModeOf(run: CallRun): ApprovalMode {
+  return run.options.approvalMode ?? run.config.approvalMode;
+}
+
+/** An answer given through the framework, as the store keeps it. */
+function frameworkAnswer(run: CallRun, framework: FrameworkApproval): ApprovalAnswer {
+  const approver = framework.approver ?? (framework.approved ? run.attribution.requester : undefined);
+  return {
+    approved: framework.approved,
+    approver: approver === undefined ? null : toPrincipalRef(approver),
+    ...(framework.reason === undefined ? {} : { reason: framework.reason }),
+    answeredAt: run.config.clock(),
+  };
+}
+
+function responseOf(answer: ApprovalAnswer, bindingHash: string): ApprovalResponse {
+  return {
+    approved: answer.approved,
+    bindingHash,
+    ...(answer.approver === null ? {} : { approver: answer.approver }),
+    ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+  };
+}
+
+/**
+ * Opens an approval for a call (pending in the approval store, `approval-requested` record): the one
+ * place approval is asked, by `check` (framework flows) and by suspend mode.
+ */
+export async function openApproval(
+  run: CallRun,
+  decision: Decision,
+  approval: {
+    readonly bindingHash: string;
+    readonly expiresAt: number;
+    readonly mode: 'framework' | 'suspend';
+  },
+): Promise<void> {
+  const { config, call } = run;
+  await config.pendingApprovals.open({
+    bindingHash: approval.bindingHash,
+    callId: call.id,
+    tool: call.name,
+    taskId: run.attribution.taskId,
+    decisionId: decision.decisionId,
+    expiresAt: approval.expiresAt,
+    requester: requesterOf(run.attribution),
+    agent: currentActor(run.attribution).id,
+    argsDigest: call.argsDigest,
+    requestedAt: config.clock(),
+  });
+  await appendEvent(config, approvalRequestedEvent(run, approval), run.signal);
+}
+
+/**
+ * Suspend mode: no answer yet. The first time, the approval is opened and the decision remembered in the
+ * call ledger (so the same call, run again in any process, finds it and its answer); every time, the call
+ * is refused with `WRIT_APPROVAL_PENDING`. An approval that expired unanswered is refused.
+ */
+async function suspend(
+  run: CallRun,
+  decision: Decision,
+  bindingHash: string,
+  stored: PendingApproval | undefined,
+): Promise<never> {
+  const { config, call, key } = run;
+  if (key === undefined) {
+    throw new WritError(
+      'WRIT_APPROVAL_REJECTED',
+      `approval for ${call.name} refused: suspend mode needs the call's tool call id to resume it`,
+      { details: { tool: call.name, decisionId: decision.decisionId, why: 'no_call_id' } },
+    );
+  }
+  let expiresAt = stored?.expiresAt;
+  if (stored === undefined) {
+    if (run.fromLedger && (await config.pendingApprovals.take(bindingHash)) !== undefined) {
+      throw new WritError(
+        'WRIT_APPROVAL_REJECTED',
+        `approval for ${call.name} refused: it expired before anyone answered it`,
+        { details: { tool: call.name, decisionId: decision.decisionId, why: 'expired' } },
+      );
+    }
+    const entry = { ...entryOf(run, key), bindingHash };
+    expiresAt = run.remembered?.expiresAt ?? entry.expiresAt;
+    await config.calls.remember(key, { ...entry, expiresAt });
+    await openApproval(run, decision, { bindingHash, expiresAt, mode: 'suspend' });
+  }
+  throw new WritError(
+    'WRIT_APPROVAL_PENDING',
+    `${call.name} waits for approval (binding ${bindingHash}); run the same call again once it is answered`,
+    {
+      details: {
+        tool: call.name,
+        bindingHash,
+        expiresAt: expiresAt as number,
+        callId: call.id,
+        taskId: run.attribution.taskId,
+        decisionId: decision.decisionId,
+      },
+    },
+  );
 }
 
 /** Asks the configured approval handler, within `timeouts.approvalMs`. */

@@ -21,7 +21,7 @@ const OPTIONS = { toolCallId: 'call_1' } as const;
 
 describe('checkCall: deciding ahead of the run', () => {
   it('approval_required: remembered, the approval opened as pending; asking again decides nothing new', async () => {
-    const { config, task, def, decisions } = setup('approval_required');
+    const { audit, config, task, def, decisions } = setup('approval_required');
     const first = await checkCall(config, task, def, ARGS, OPTIONS, () => 1);
     expect(first.effect).toBe('approval_required');
     if (first.effect !== 'approval_required') return;
@@ -29,8 +29,19 @@ describe('checkCall: deciding ahead of the run', () => {
       callId: 'call_1',
       taskId: 'task-1',
     });
+    // asking approval is recorded (an approval never answered leaves this record)
+    expect(audit.ofKind('approval-requested')).toMatchObject([
+      {
+        bindingHash: first.bindingHash,
+        expiresAt: first.expiresAt,
+        mode: 'framework',
+        call: { id: 'call_1', name: 'refund_order' },
+        decision: { effect: 'approval_required', decisionId: first.decision.decisionId },
+      },
+    ]);
     const again = await checkCall(config, task, def, ARGS, OPTIONS, () => 1);
     expect(again).toMatchObject({ effect: 'approval_required', bindingHash: first.bindingHash });
+    expect(audit.ofKind('approval-requested')).toHaveLength(1);
     expect(decisions()).toBe(1);
     expect(await awaitsApproval(config, task, def, ARGS, 'call_1')).toBe(true);
     // other arguments under the same call id: nothing pending

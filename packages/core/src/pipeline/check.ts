@@ -7,7 +7,7 @@ import type { LedgerEntry } from '../stores/call-ledger.js';
 import type { ToolDefinition } from '../tool-definition.js';
 import { validate } from './1-validate.js';
 import { authorize } from './2-authorize.js';
-import { bindingHashOf } from './3-approve.js';
+import { bindingHashOf, openApproval } from './3-approve.js';
 import { NO_SPAN } from './call-span.js';
 import { callKeyOf, entryOf } from './replay.js';
 import { runCall } from './run.js';
@@ -44,7 +44,26 @@ export async function checkCall(
   const rawDigest = digest(rawArgs);
   const key = callKeyOf(task, def, rawDigest, opts);
   if (key === undefined) throw new WritError('WRIT_INTERNAL', 'check() needs a tool call id');
-  const known = await config.calls.get(key);
+  let known: LedgerEntry | undefined;
+  try {
+    known = await config.calls.get(key);
+  } catch (error) {
+    // the ledger failed or holds a row that fails its signature: refused, and recorded
+    const refusal = toWritError(error, 'WRIT_INTERNAL', `the call ledger "${config.calls.name}" failed`);
+    const recorded = await runCall(
+      config,
+      task,
+      def,
+      rawArgs,
+      { ...options, ledger: false },
+      invoke,
+      refusal,
+    ).then(
+      () => refusal,
+      (e: unknown) => toWritError(e, 'WRIT_INTERNAL'),
+    );
+    return { effect: 'deny', error: recorded, decision: undefined };
+  }
   if (known?.settled !== undefined) {
     if (known.settled.ok || known.executed === true)
       return { effect: 'allow', decision: known.decision, settled: true };
@@ -92,13 +111,10 @@ export async function checkCall(
   const entry: LedgerEntry = { ...entryOf(run, key), bindingHash: bindingHashOf(run, decision) };
   await config.calls.remember(key, entry);
   if (decision.effect === 'approval_required') {
-    await config.pendingApprovals.open({
+    await openApproval(run, decision, {
       bindingHash: entry.bindingHash as string,
-      callId: key.callId,
-      tool: def.name,
-      taskId: task.attribution.taskId,
-      decisionId: decision.decisionId,
       expiresAt: entry.expiresAt,
+      mode: 'framework',
     });
   }
   return pending(entry, task.attribution.taskId);

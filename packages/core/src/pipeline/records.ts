@@ -239,26 +239,7 @@ function callRecord(run: CallRun): CallRecord {
 /** The decision record of a call: allowed (no refusal), or refused with why (with or without a decision). */
 export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
   const { config } = run;
-  const d = run.decision;
-  const decision: DecisionRecord =
-    d === undefined
-      ? {
-          decisionId: config.generateId(),
-          effect: 'deny',
-          engine: 'writ',
-          policyIds: [],
-          reasons: [refusal?.message ?? 'refused'],
-        }
-      : {
-          decisionId: d.decisionId,
-          effect: d.effect,
-          engine: d.engine,
-          ...(d.errors === undefined ? {} : { errors: d.errors }),
-          evaluatedContext: d.evaluatedContext,
-          ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
-          policyIds: d.policyIds,
-          reasons: d.reasons,
-        };
+  const decision = decisionRecordOf(run, refusal);
   return auditEvent(config, run.attribution, run.span, {
     approval: run.approvalRecord,
     call: callRecord(run),
@@ -270,6 +251,49 @@ export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
       run.request?.context.inScope === false
         ? { permission: run.call.permission, scope: run.attribution.scope }
         : undefined,
+  });
+}
+
+/** What a record keeps of a call's decision (a refusal before any decision gets one saying so). */
+function decisionRecordOf(run: CallRun, refusal: WritError | undefined): DecisionRecord {
+  const { config } = run;
+  const d = run.decision;
+  return d === undefined
+    ? {
+        decisionId: config.generateId(),
+        effect: 'deny',
+        engine: 'writ',
+        policyIds: [],
+        reasons: [refusal?.message ?? 'refused'],
+      }
+    : {
+        decisionId: d.decisionId,
+        effect: d.effect,
+        engine: d.engine,
+        ...(d.errors === undefined ? {} : { errors: d.errors }),
+        evaluatedContext: d.evaluatedContext,
+        ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
+        policyIds: d.policyIds,
+        reasons: d.reasons,
+      };
+}
+
+/** The record that approval was asked for a call: written once, when it is first asked. */
+export function approvalRequestedEvent(
+  run: CallRun,
+  approval: {
+    readonly bindingHash: string;
+    readonly expiresAt: number;
+    readonly mode: 'framework' | 'suspend';
+  },
+) {
+  return auditEvent(run.config, run.attribution, run.span, {
+    bindingHash: approval.bindingHash,
+    call: callRecord(run),
+    decision: decisionRecordOf(run, undefined),
+    expiresAt: approval.expiresAt,
+    kind: 'approval-requested' as const,
+    mode: approval.mode,
   });
 }
 

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { digest } from '../canonical-json.js';
+import { createConfig } from '../config.js';
 import type { TaskState } from '../context.js';
 import { WritError } from '../errors.js';
+import { alreadyExecuted, createInMemoryCallLedger } from '../stores/call-ledger.js';
+import { createInMemoryAuditSink, createInMemoryPolicy } from '../testing/index.js';
 import { defineTool } from '../tool-definition.js';
 import { ALICE_ATTRIBUTION, callRun, REFUND } from './__support__/call-run.js';
 import { validate } from './1-validate.js';
 import { callKeyOf, replay, settleWhenDone, suspended } from './replay.js';
+import { runCall } from './run.js';
 
 const task: TaskState = { attribution: ALICE_ATTRIBUTION, writ: undefined };
 const def = defineTool(REFUND, 'test');
@@ -84,5 +89,88 @@ describe('the call ledger side of a run', () => {
       'still',
     );
     expect(reported.map((e) => e.message)).toEqual([expect.stringContaining('could not settle c1')]);
+  });
+});
+
+describe('a shared ledger that may not keep results', () => {
+  it('a second claimant gets WRIT_ALREADY_EXECUTED with the result digest (recorded), never a second run', async () => {
+    // what a shared store does with capture off: the value stays in the process that ran the call
+    const inner = createInMemoryCallLedger({ max: 10, clock: Date.now });
+    const withholding = {
+      ...inner,
+      name: 'withholding',
+      settle: (key: never, entry: Parameters<typeof inner.settle>[1]) =>
+        inner.settle(key, {
+          ...entry,
+          settled: entry.executed
+            ? alreadyExecuted((key as { callId: string }).callId, entry.resultDigest)
+            : entry.settled,
+        }),
+    };
+    const audit = createInMemoryAuditSink();
+    const config = createConfig({
+      policy: createInMemoryPolicy({ fallback: 'allow' }),
+      audit,
+      stores: { calls: withholding },
+    });
+    let runs = 0;
+    const invoke = () => {
+      runs += 1;
+      return { refunded: 30 };
+    };
+    const options = { ledger: true, toolCallId: 'c1' } as const;
+    await expect(runCall(config, task, def, { orderId: '42', amount: 30 }, options, invoke)).resolves.toEqual(
+      {
+        refunded: 30,
+      },
+    );
+    const again = await runCall(config, task, def, { orderId: '42', amount: 30 }, options, invoke).catch(
+      (e: unknown) => e,
+    );
+    expect(WritError.isInstance(again, 'WRIT_ALREADY_EXECUTED')).toBe(true);
+    expect((again as WritError).details).toEqual({ callId: 'c1', resultDigest: digest({ refunded: 30 }) });
+    expect(runs).toBe(1);
+    const outcomes = audit.ofKind('outcome').map((e) => e.outcome);
+    expect(outcomes.map((o) => [o.status, o.errorCode])).toEqual([
+      ['ok', undefined],
+      ['replayed', 'WRIT_ALREADY_EXECUTED'],
+    ]);
+    expect(outcomes[0]?.resultDigest).toBe(digest({ refunded: 30 }));
+  });
+});
+
+describe('a ledger row that fails its signature', () => {
+  it('refuses the call with the store error, recorded (decision refusal + outcome), the tool never run', async () => {
+    const inner = createInMemoryCallLedger({ max: 10, clock: Date.now });
+    const forged = new WritError(
+      'WRIT_STORE_TAMPERED',
+      'call ledger: the entry of tool call c1 fails its signature',
+    );
+    const tampered = {
+      ...inner,
+      name: 'tampered',
+      claim: () => Promise.reject(forged),
+      get: () => Promise.reject(forged),
+    };
+    const audit = createInMemoryAuditSink();
+    const config = createConfig({
+      policy: createInMemoryPolicy({ fallback: 'allow' }),
+      audit,
+      stores: { calls: tampered },
+    });
+    let runs = 0;
+    const invoke = () => {
+      runs += 1;
+      return 'ran';
+    };
+    await expect(
+      runCall(config, task, def, { orderId: '42', amount: 30 }, { ledger: true, toolCallId: 'c1' }, invoke),
+    ).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
+    expect(runs).toBe(0);
+    expect(audit.ofKind('decision')[0]?.refusal?.code).toBe('WRIT_STORE_TAMPERED');
+    expect(audit.ofKind('outcome')[0]?.outcome).toMatchObject({
+      status: 'refused',
+      errorCode: 'WRIT_STORE_TAMPERED',
+    });
   });
 });

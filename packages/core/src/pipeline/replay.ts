@@ -1,11 +1,12 @@
 import { type Attribution, currentActor } from '../attribution.js';
-import { canonicalJson, sha256Hex } from '../canonical-json.js';
+import { canonicalJson, digest, sha256Hex } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import type { TaskState } from '../context.js';
 import { toWritError, WritError } from '../errors.js';
 import type { CallClaim, CallKey, LedgerEntry, SettledCall } from '../stores/call-ledger.js';
 import type { ToolDefinition } from '../tool-definition.js';
 import { abortError } from './deadline.js';
+import { recordedResult } from './lazy-results.js';
 import type { CallRun, RunOptions } from './state.js';
 
 // The call ledger's side of a run: which call an entry is bound to, claiming a call so it runs once,
@@ -81,6 +82,7 @@ export function settleWhenDone(run: CallRun, key: CallKey, result: Promise<unkno
           ...entryOf(run, key),
           settled,
           executed: run.executed,
+          ...(settled.ok ? { resultDigest: resultDigestOf(settled.value) } : {}),
           decisionIndex: run.decisionReceipt?.index,
         });
     } catch (error) {
@@ -99,11 +101,23 @@ export function settleWhenDone(run: CallRun, key: CallKey, result: Promise<unkno
       return value;
     },
     async (error: unknown) => {
-      const notTheResult = WritError.isInstance(error, 'WRIT_ABORTED') || suspended(run, error);
+      const notTheResult =
+        WritError.isInstance(error, 'WRIT_ABORTED') ||
+        WritError.isInstance(error, 'WRIT_APPROVAL_PENDING') ||
+        suspended(run, error);
       await end(notTheResult ? undefined : { ok: false, error });
       throw error;
     },
   );
+}
+
+/** The digest of a result as its outcome record has it (`undefined` when it has no JSON form). */
+function resultDigestOf(value: unknown): string | undefined {
+  try {
+    return digest(recordedResult(value));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The ledger entry of a run (its decision so far), kept for `timeouts.approvalMs`. */

@@ -41,10 +41,33 @@ export async function runCall(
   preRefusal?: WritError,
 ): Promise<unknown> {
   const rawDigest = digest(rawArgs);
+  // suspend mode resumes a call by its tool call id: such calls are remembered in the call ledger
+  if (
+    options.ledger !== true &&
+    options.toolCallId !== undefined &&
+    (options.approvalMode ?? config.approvalMode) === 'suspend'
+  ) {
+    options = { ...options, ledger: true };
+  }
   const key = callKeyOf(task, def, rawDigest, options);
   let remembered: LedgerEntry | undefined;
   if (key !== undefined) {
-    const claim = await claimCall(config, key, options.signal ?? task.signal ?? activeSignal);
+    let claim: Awaited<ReturnType<typeof claimCall>>;
+    try {
+      claim = await claimCall(config, key, options.signal ?? task.signal ?? activeSignal);
+    } catch (error) {
+      if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
+      // the ledger failed or holds a row that fails its signature: the call is refused, and recorded
+      return runCall(
+        config,
+        task,
+        def,
+        rawArgs,
+        { ...options, ledger: false, approvalMode: 'block' },
+        invoke,
+        preRefusal ?? toWritError(error, 'WRIT_INTERNAL'),
+      );
+    }
     // the framework re-ran a call that already ran (or was refused): same answer, no second execution,
     // recorded in the task that asked
     if (claim.status === 'settled') {
@@ -106,6 +129,12 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
     await recordOutcome(run, 'ok', started, undefined, result);
     return result;
   } catch (error) {
+    if (WritError.isInstance(error, 'WRIT_APPROVAL_PENDING') && !run.executed) {
+      // suspended for an approval: its approval-requested record is written; the call is decided (decision
+      // and outcome records) when it runs again with the answer
+      span.setAttribute(ATTR.WRIT_OUTCOME, 'approval_pending');
+      throw error;
+    }
     if (run.executed) {
       const code = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
       if (suspended(run, error)) {

@@ -41,6 +41,20 @@ export interface FrameworkApproval {
 }
 
 /**
+ * How a call needing approval waits for its answer. `block`: the configured approval handler is asked and
+ * the call waits for it (one process, short waits). `suspend`: the call is refused at once with
+ * `WRIT_APPROVAL_PENDING` (binding hash, expiry, call and task ids) and the approval left open in the
+ * approval store; the same call run again — in any process sharing the stores — finds the answer and runs
+ * (or is refused when the answer was no, or never came before it expired).
+ *
+ * @example
+ * ```ts
+ * const writ = createWrit({ policy, audit, stores, approvalMode: 'suspend' satisfies ApprovalMode });
+ * ```
+ */
+export type ApprovalMode = 'block' | 'suspend';
+
+/**
  * The agent framework behind a call, recorded with it (`call.framework` in decision records).
  *
  * @example
@@ -63,6 +77,8 @@ export interface RunOptions extends ExecuteOptions {
   /** Remember the call by its tool call id: one decision, one approval, one execution. */
   readonly ledger?: boolean | undefined;
   readonly approval?: FrameworkApproval | undefined;
+  /** How this call waits for an approval. @default the instance's `approvalMode` */
+  readonly approvalMode?: ApprovalMode | undefined;
   readonly framework?: FrameworkRef | undefined;
   /**
    * Errors by which the framework pauses a running tool (LangGraph's own `interrupt()` inside a tool):

@@ -1,5 +1,5 @@
 import type { AuthorizationRequest, Decision } from '../decision.js';
-import type { WritError } from '../errors.js';
+import { WritError } from '../errors.js';
 
 /**
  * How a call ended, as the ledger keeps it: what a framework that runs the same call again gets back
@@ -38,6 +38,11 @@ export interface LedgerEntry {
   readonly settled?: SettledCall | undefined;
   /** Whether the tool itself ran (a settled error is then the tool's, not a refusal). */
   readonly executed?: boolean | undefined;
+  /**
+   * Digest of the result (as the outcome record has it), once the call settled: what a store that may
+   * not keep the value itself keeps instead (see {@link alreadyExecuted}).
+   */
+  readonly resultDigest?: string | undefined;
   /** Log index of the call's decision record, once it settled (a replay's outcome record points to it). */
   readonly decisionIndex?: number | undefined;
   /** The approval binding hash, when the decision asked for approval. */
@@ -100,6 +105,27 @@ export interface CallLedgerStore {
   settle(key: CallKey, entry: LedgerEntry & { readonly settled: SettledCall }): Promise<void>;
   /** Ends a claim without a result (aborted, or paused by the framework): the call can be claimed again. */
   release(key: CallKey): Promise<void>;
+}
+
+/**
+ * The settled call a shared store hands back when it could not keep the result itself (content capture
+ * is off, so the value never leaves the process that ran the call): a refusal with code
+ * `WRIT_ALREADY_EXECUTED` carrying the result digest. The call is never run a second time.
+ *
+ * @example
+ * ```ts
+ * const settled = entry.executed ? alreadyExecuted(key.callId, entry.resultDigest) : entry.settled;
+ * ```
+ */
+export function alreadyExecuted(callId: string, resultDigest: string | undefined): SettledCall {
+  return {
+    ok: false,
+    error: new WritError(
+      'WRIT_ALREADY_EXECUTED',
+      `tool call ${callId} already ran in another process; its result was not shared (capture is off), only its digest`,
+      { details: { callId, resultDigest: resultDigest ?? null } },
+    ),
+  };
 }
 
 /**
