@@ -55,7 +55,7 @@ export interface CreatePostgresTaskLeasesOptions {
   ttlMs?: number;
   /** How often this process renews the leases it holds, ms. @default ttlMs / 3 */
   renewEveryMs?: number;
-  /** Create the table when missing (needs CREATE on the database). @default true */
+  /** Create the table when missing (needs CREATE on the database; skipped when it exists). @default true */
   createTables?: boolean;
   /** This process, as lease rows name it. @default a new id */
   holder?: string;
@@ -138,7 +138,7 @@ export async function createPostgresTaskLeases(
   const report = reporter(o.onError);
   const { pool, owned } = await resolvePool(o, report);
   try {
-    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema));
+    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
   } catch (error) {
     if (owned) await pool.end().catch(() => undefined);
     throw unavailable('the PostgreSQL task leases could not start', error);

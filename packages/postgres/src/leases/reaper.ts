@@ -103,7 +103,7 @@ export interface CreateReaperOptions {
   claimMs?: number;
   /** @default 86400000 */
   retainMs?: number;
-  /** Create the table when missing. @default true */
+  /** Create the table when missing (skipped when it exists). @default true */
   createTables?: boolean;
   /** This reaper, as lease rows name it. @default a new id */
   instance?: string;
@@ -223,7 +223,7 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
   const report = reporter(o.onError);
   const { pool, owned } = await resolvePool(o, report);
   try {
-    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema));
+    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
   } catch (error) {
     if (owned) await pool.end().catch(() => undefined);
     throw unavailable('the reaper could not start', error);

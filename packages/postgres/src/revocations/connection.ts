@@ -141,9 +141,20 @@ export function reporter(onError: ((error: WritError) => void) | undefined): (er
 
 /**
  * @internal runs DDL once per schema under a transaction-level advisory lock (safe when many replicas
- * start at once; pooler-safe: nothing outlives the transaction).
+ * start at once; pooler-safe: nothing outlives the transaction). Nothing runs when every table in
+ * `tables` exists already, so a runtime role without CREATE privileges starts once they do.
  */
-export async function migrate(pool: PgPool, lockName: string, statements: readonly string[]): Promise<void> {
+export async function migrate(
+  pool: PgPool,
+  lockName: string,
+  statements: readonly string[],
+  tables: readonly string[],
+): Promise<void> {
+  const { rows } = await pool.query<{ missing: number }>(
+    'SELECT count(*)::int AS missing FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NULL',
+    [tables],
+  );
+  if (rows[0]?.missing === 0) return;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

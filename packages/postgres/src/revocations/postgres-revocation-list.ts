@@ -77,7 +77,7 @@ export interface CreatePostgresRevocationListOptions {
   pollMs?: number;
   /** @default 60000 */
   marginMs?: number;
-  /** Create the tables when missing (needs CREATE on the database). @default true */
+  /** Create the tables when missing (needs CREATE on the database; skipped when they exist). @default true */
   createTables?: boolean;
   /** Who revokes, stored with each revocation (`revoked_by`). @default a new id per list */
   instance?: string;
@@ -326,7 +326,8 @@ export async function createPostgresRevocationList(
   };
 
   try {
-    if (o.createTables !== false) await migrate(pool, `writ/revocations/${t.schema}`, revocationDdl(t));
+    if (o.createTables !== false)
+      await migrate(pool, `writ/revocations/${t.schema}`, revocationDdl(t), [t.sequence, t.revocations]);
     await connect();
   } catch (error) {
     closed = true;
