@@ -295,8 +295,13 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
   const close1 = async (row: ClaimedRow): Promise<ReapedRun | undefined> => {
     const attribution = leaseAttributionSchema.safeParse(row.attribution);
     const credentials = leaseCredentialsSchema.safeParse(row.credentials);
+    const reason = D.reason;
+    // revoking is always safe: whatever credentials can be read are revoked first
+    if (credentials.success) {
+      for (const c of credentials.data) await o.revocations.revoke(c.jti, c.expiresAt, reason);
+    }
     if (!credentials.success || !attribution.success) {
-      // an edited row: what cannot be read is not written to the audit log; it stays claimed for a human
+      // an edited row: nothing of it is written to the audit log; it stays claimed for a human to look at
       report(
         new WritError('WRIT_INTERNAL', `task ${row.task_id}: its lease row does not parse; left claimed`, {
           details: { reason: 'lease_row_invalid', taskId: row.task_id, runId: row.run_id },
@@ -304,8 +309,6 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
       );
       return undefined;
     }
-    const reason = D.reason;
-    for (const c of credentials.data) await o.revocations.revoke(c.jti, c.expiresAt, reason);
     let remotelyRevoked = 0;
     for (const c of credentials.data) if (await revokeRemotely(c, row.task_id)) remotelyRevoked++;
     const a = attribution.data as LeaseAttribution;

@@ -68,7 +68,6 @@ beforeAll(async () => {
   for (const statement of revocationDdl(revocationTables('fleet'))) await db.admin.query(statement);
   await db.admin.query('GRANT USAGE ON SCHEMA fleet TO replica');
   await db.admin.query('GRANT SELECT, INSERT ON fleet.revocations TO replica');
-  await db.admin.query('GRANT SELECT, UPDATE ON fleet.revocation_seq TO replica');
 });
 afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');

@@ -354,12 +354,11 @@ export async function createPostgresRevocationList(
       // refused here at once, whatever happens to the write
       remember(jti, expiresAt);
       try {
+        // numbered and notified by the table's triggers (see revocationDdl)
         await pool.query(
-          `WITH n AS (UPDATE ${t.sequence} SET last = last + 1 RETURNING last),
-                ins AS (INSERT INTO ${t.revocations} (seq, jti, expires_at, reason, revoked_by)
-                        SELECT n.last, $1, to_timestamp($2::float8 / 1000), $3, $4 FROM n RETURNING seq)
-           SELECT pg_notify($5, seq::text) FROM ins`,
-          [jti, expiresAt, reason.slice(0, 256), instance, t.channelName],
+          `INSERT INTO ${t.revocations} (jti, expires_at, reason, revoked_by)
+           VALUES ($1, to_timestamp($2::float8 / 1000), $3, $4)`,
+          [jti, expiresAt, reason.slice(0, 256), instance],
         );
       } catch (error) {
         throw unavailable('the revocation could not be stored', error, { jti });

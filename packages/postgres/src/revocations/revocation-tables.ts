@@ -30,13 +30,19 @@ export function revocationTables(schema: string): RevocationTables {
 }
 
 /**
- * The DDL of the revocation tables (idempotent). Sequence numbers are handed out under the row lock of
- * `revocation_seq`, held until the writer commits: numbers are gap-free and become visible in order, so a
- * replica that has read up to `n` has every revocation numbered `n` or less.
+ * The DDL of the revocation tables (idempotent; PostgreSQL 14 or later). A trigger numbers every row
+ * inserted, whoever inserts it and whatever `seq` it names, under the row lock of `revocation_seq`, held
+ * until the writer commits: numbers are gap-free and become visible in order, so a replica that has read
+ * up to `n` has every revocation numbered `n` or less, and no inserted row can make it skip one. The
+ * trigger also sends the NOTIFY (after the row, delivered at commit). It runs as the tables' owner
+ * (SECURITY DEFINER): writers need INSERT on `revocations` only.
  *
  * @internal
  */
 export function revocationDdl(t: RevocationTables): string[] {
+  const s = quoteSchema(t.schema);
+  // the channel name is made of a validated schema name: safe as a literal
+  const channel = `'${t.channelName}'`;
   return [
     `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(t.schema)}`,
     `CREATE TABLE IF NOT EXISTS ${t.sequence} (
@@ -45,7 +51,7 @@ export function revocationDdl(t: RevocationTables): string[] {
      )`,
     `INSERT INTO ${t.sequence} (id, last) VALUES (true, 0) ON CONFLICT (id) DO NOTHING`,
     `CREATE TABLE IF NOT EXISTS ${t.revocations} (
-       seq bigint PRIMARY KEY,
+       seq bigint PRIMARY KEY DEFAULT 0,
        jti text NOT NULL CHECK (length(jti) BETWEEN 1 AND 512),
        expires_at timestamptz NOT NULL,
        reason text NOT NULL CHECK (length(reason) <= 256),
@@ -53,5 +59,24 @@ export function revocationDdl(t: RevocationTables): string[] {
        revoked_by text NOT NULL CHECK (length(revoked_by) <= 256)
      )`,
     `CREATE INDEX IF NOT EXISTS revocations_expires_at ON ${t.revocations} (expires_at)`,
+    `CREATE OR REPLACE FUNCTION ${s}.revocation_number() RETURNS trigger
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+     BEGIN
+       UPDATE ${t.sequence} SET last = last + 1 RETURNING last INTO NEW.seq;
+       NEW.revoked_at := now();
+       RETURN NEW;
+     END $fn$`,
+    `CREATE OR REPLACE FUNCTION ${s}.revocation_notify() RETURNS trigger
+       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+     BEGIN
+       PERFORM pg_notify(${channel}, NEW.seq::text);
+       RETURN NULL;
+     END $fn$`,
+    `REVOKE ALL ON FUNCTION ${s}.revocation_number() FROM PUBLIC`,
+    `REVOKE ALL ON FUNCTION ${s}.revocation_notify() FROM PUBLIC`,
+    `CREATE OR REPLACE TRIGGER revocations_number BEFORE INSERT ON ${t.revocations}
+       FOR EACH ROW EXECUTE FUNCTION ${s}.revocation_number()`,
+    `CREATE OR REPLACE TRIGGER revocations_notify AFTER INSERT ON ${t.revocations}
+       FOR EACH ROW EXECUTE FUNCTION ${s}.revocation_notify()`,
   ];
 }
