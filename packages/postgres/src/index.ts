@@ -1,4 +1,9 @@
-// @writ/postgres: Writ's authority state shared through PostgreSQL (fleet mode, issue 20).
+/**
+ * `@writ/postgres`: Writ's authority state shared through PostgreSQL (fleet mode, issue 20): revocations
+ * every replica sees, task leases and the reaper that closes abandoned tasks.
+ * @packageDocumentation
+ * @module @writ/postgres
+ */
 
 export {
   type CreatePostgresTaskLeasesOptions,
