@@ -51,8 +51,7 @@ afterAll(async () => {
 });
 
 /** A replica: revocation list, leases, broker exchanging for PAYMENTS at the stub, and a writ. */
-async function replica(schema: string, ttlMs = 30_000) {
-  const connectionString = db.connectionString();
+async function replica(schema: string, ttlMs = 30_000, connectionString = db.connectionString()) {
   const errors: WritError[] = [];
   const revocations = await createPostgresRevocationList({
     connectionString,
@@ -93,16 +92,21 @@ async function replica(schema: string, ttlMs = 30_000) {
   return { revocations, leases, credentials, identity, writ, errors };
 }
 
-async function reaperFor(schema: string, auditDir: string, extra: { exchange?: boolean } = {}) {
+async function reaperFor(
+  schema: string,
+  auditDir: string,
+  extra: { exchange?: boolean; connectionString?: string } = {},
+) {
+  const connectionString = extra.connectionString ?? db.connectionString();
   const audit = await createFileAuditSink({ dir: auditDir, keyDir: join(dir, 'audit-keys') });
   const revocations = await createPostgresRevocationList({
-    connectionString: db.connectionString(),
+    connectionString,
     schema,
     onError: () => undefined,
   });
   const errors: WritError[] = [];
   const reaper = await createReaper({
-    connectionString: db.connectionString(),
+    connectionString,
     schema,
     audit,
     revocations,
@@ -212,6 +216,42 @@ describe('task leases', () => {
 });
 
 describe('the reaper', () => {
+  it('runs with exactly the SQL privileges docs/deploying.md lists (tables created by the owner)', async () => {
+    const schema = 'leases_privs';
+    // the owner creates the tables (first start)
+    const owner = await replica(schema);
+    await owner.leases.close();
+    const app = await db.createRole('writ_app');
+    const reaperRole = await db.createRole('writ_reaper');
+    for (const grant of [
+      `GRANT USAGE ON SCHEMA ${schema} TO writ_app, writ_reaper`,
+      `GRANT SELECT, INSERT ON ${schema}.revocations TO writ_app`,
+      `GRANT SELECT, INSERT, UPDATE ON ${schema}.task_leases TO writ_app`,
+      `GRANT SELECT, INSERT, DELETE ON ${schema}.revocations TO writ_reaper`,
+      `GRANT SELECT, UPDATE, DELETE ON ${schema}.task_leases TO writ_reaper`,
+    ])
+      await db.admin.query(grant);
+    const r = await replica(schema, 30_000, app);
+    const { reaper, revocations, errors } = await reaperFor(schema, join(dir, 'audit-privs'), {
+      connectionString: reaperRole,
+    });
+    const refund = r.writ.tool({
+      name: 'refund_order',
+      input: z.object({}),
+      audience: PAYMENTS,
+      execute: async (_a, ctx) => {
+        expect(await r.leases.renew()).toBe(1);
+        await expire(schema, ctx.attribution.taskId);
+        return reaper.reapOnce();
+      },
+    });
+    const alice = await r.identity.issueRequesterToken({ sub: 'alice@example.com' });
+    const reaped = await r.writ.task({ requester: alice, agent: 'support' }, () => refund.execute({}));
+    expect(reaped).toEqual([expect.objectContaining({ remotelyRevoked: 1 })]);
+    expect(await revocations.prune()).toBe(0);
+    expect([...errors, ...r.errors]).toEqual([]);
+  });
+
   it('two reapers on one expired lease: exactly one acts (one RFC 7009 request, one task-end)', async () => {
     const r = await replica('leases_race');
     const one = await reaperFor('leases_race', join(dir, 'audit-race-1'));
