@@ -116,7 +116,7 @@ export interface TaskNode {
   readonly calls: CallNode[];
   readonly delegations: TaskNode[];
   readonly revoked: readonly CredentialRef[];
-  readonly end: { status: 'ok' | 'error'; errorCode?: string | undefined } | undefined;
+  readonly end: { status: 'ok' | 'error' | 'abandoned'; errorCode?: string | undefined } | undefined;
   /** The records it was built from: task start(s), revocation, task end (its calls list their own). */
   readonly records: readonly RecordRef[];
   /** The weakest evidence among `records`, when the events carried evidence. */

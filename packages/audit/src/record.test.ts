@@ -1,4 +1,4 @@
-import type { OutcomeEvent } from '@writ/core/plugin';
+import type { OutcomeEvent, TaskEndEvent } from '@writ/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { logRecordSchema } from './record.js';
 
@@ -22,6 +22,12 @@ const BASE = {
   chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
   autonomous: true,
 };
+
+// Every task-end status core and the fleet reaper write (`abandoned`: a reaper closed the task).
+const END_STATUSES = { ok: true, error: true, abandoned: true } satisfies Record<
+  TaskEndEvent['status'],
+  true
+>;
 
 describe('logRecordSchema', () => {
   it('accepts an outcome record with every status core writes, and refuses any other', () => {
@@ -58,5 +64,26 @@ describe('logRecordSchema', () => {
     expect(parsed.error).toBeUndefined();
     expect((parsed.data as { decision: { policySetDigest?: string } }).decision.policySetDigest).toBe(digest);
     expect(logRecordSchema.safeParse(decision('v2')).success).toBe(false);
+  });
+
+  it('accepts a task-end record with every status (abandoned included), and refuses any other', () => {
+    const end = (status: string) => ({
+      v: 1,
+      kind: 'task-end',
+      id: '01a3',
+      time: '2026-12-07T04:00:00.000Z',
+      service: 'support',
+      taskId: 't-1',
+      correlationId: 'c-1',
+      requester: null,
+      chain: [{ kind: 'agent', id: 'spiffe://writ.local/agent/support', assurance: 'verified' }],
+      autonomous: true,
+      status,
+      durationMs: 12,
+    });
+    for (const status of Object.keys(END_STATUSES)) {
+      expect(logRecordSchema.safeParse(end(status)).error).toBeUndefined();
+    }
+    expect(logRecordSchema.safeParse(end('crashed')).success).toBe(false);
   });
 });

@@ -217,7 +217,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
   z.object({
     ...base,
     kind: z.literal('task-end'),
-    status: z.enum(['ok', 'error']),
+    status: z.enum(['ok', 'error', 'abandoned']),
     errorCode: z.string().optional(),
     durationMs: z.number(),
   }),

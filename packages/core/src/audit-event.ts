@@ -344,7 +344,8 @@ export interface RevocationEvent extends AuditEventBase {
  */
 export interface TaskEndEvent extends AuditEventBase {
   readonly kind: 'task-end';
-  readonly status: 'ok' | 'error';
+  /** `abandoned`: the process running the task stopped renewing its lease; a reaper closed the task. */
+  readonly status: 'ok' | 'error' | 'abandoned';
   readonly errorCode?: string | undefined;
   readonly durationMs: number;
 }

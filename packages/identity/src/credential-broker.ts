@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Credential, WritError } from '@writ/core';
+import { type Attribution, type Credential, WritError } from '@writ/core';
 import {
   clockSchema,
   fetchSchema,
@@ -27,6 +27,7 @@ import { endpointUrl } from './oidc/secure-url.js';
 import { type ExchangeTokenOptions, exchangeToken } from './oidc/token-exchange.js';
 import { TOKEN_TYPES } from './oidc/token-types.js';
 import { createRevocationList, type RevocationList } from './revocation-list.js';
+import type { LeasedCredential, LeasedRun, TaskLeases } from './task-leases.js';
 import { ACCESS_TOKEN_TYP } from './task-token.js';
 
 /**
@@ -103,8 +104,17 @@ export interface CreateCredentialBrokerOptions {
   ttlSec?: number;
   /** @default 60 */
   renewBeforeSec?: number;
-  /** Where revoked `jti`s go; share it with `verifyTaskToken`. @default a new in-process list */
+  /**
+   * Where revoked `jti`s go; share it with `verifyTaskToken`. A list every replica sees
+   * (`createPostgresRevocationList` in `@writ/postgres`) makes a revocation hold across a fleet.
+   * @default a new in-process list
+   */
   revocations?: RevocationList;
+  /**
+   * Task leases (fleet mode): every credential is listed on its run's lease before it is handed out, so
+   * a reaper in another process can revoke it when this process dies mid-task. @default none
+   */
+  leases?: TaskLeases;
   /** Exchange per-audience credentials at an OAuth token endpoint (RFC 8693) instead of minting them. */
   exchange?: TokenExchangeConfig;
   /** @default Date.now */
@@ -150,6 +160,16 @@ const optionsSchema = z.strictObject({
       },
     )
     .optional(),
+  leases: z
+    .custom<TaskLeases>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as TaskLeases).hold === 'function' &&
+        typeof (v as TaskLeases).release === 'function',
+      { message: 'must be TaskLeases ({ hold, release })' },
+    )
+    .optional(),
   exchange: z
     .strictObject({
       tokenEndpoint: endpointUrl(),
@@ -174,7 +194,9 @@ const optionsSchema = z.strictObject({
  * - per tool **audience**, a credential minted locally (`typ: at+jwt`, never outliving the task token)
  *   or obtained by RFC 8693 token exchange, cached per run of the task and audience;
  * - at task end every credential's `jti` goes on the revocation list (and exchanged tokens are revoked at
- *   the RFC 7009 endpoint when one is configured).
+ *   the RFC 7009 endpoint when one is configured);
+ * - with `leases`, every credential is listed on its run's lease before it is handed out, and the lease
+ *   is released once the run's credentials are revoked.
  *
  * @example
  * ```ts
@@ -198,6 +220,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
   const taskAudience = o.taskAudience ?? authority.issuer;
   const revocations = o.revocations ?? createRevocationList({ clock });
   const exchange = o.exchange;
+  const leases = o.leases;
   const report = (error: WritError) => {
     try {
       o.onError?.(error);
@@ -207,6 +230,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
   };
   /** What was issued, per run of a task (`runKey`: a task continued by parallel requests has several). */
   const byRun = new Map<string, Held[]>();
+  const runs = new Map<string, LeasedRun>();
   const perAudience = new Map<string, Credential>();
 
   /** The runs of a task to act on: the one given, or all of them. */
@@ -214,11 +238,82 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
     runId === undefined
       ? [...byRun.keys()].filter((run) => run.startsWith(`${taskId}\u0000`))
       : [runKey({ taskId, runId })];
-  const hold = (run: string, credential: Credential, exchanged: boolean) => {
+  /** Holds a credential for its run and lists it on the run's lease (when leases are kept) first. */
+  const hold = async (
+    attribution: Attribution,
+    credential: Credential,
+    exchanged: boolean,
+    signal: AbortSignal,
+  ): Promise<Credential> => {
+    const run = runKey(attribution);
     const list = byRun.get(run) ?? [];
     list.push({ credential, exchanged });
     byRun.set(run, list);
+    runs.set(run, { taskId: attribution.taskId, runId: attribution.runId });
+    if (leases === undefined) return credential;
+    const leased: LeasedCredential =
+      exchanged && exchange?.revocationEndpoint !== undefined
+        ? { credential, revocation: { endpoint: exchange.revocationEndpoint, clientId: exchange.clientId } }
+        : { credential };
+    try {
+      await leases.hold(attribution, leased, { signal });
+    } catch (error) {
+      // a credential no lease lists would outlive a crash unrecorded: it is revoked, never handed out
+      byRun.set(
+        run,
+        list.filter((h) => h.credential !== credential),
+      );
+      await revokeOne({ credential, exchanged }, signal);
+      throw new WritError(
+        'WRIT_CREDENTIAL_UNAVAILABLE',
+        `the credential could not be listed on its task lease (${leases.name})`,
+        { cause: error, details: { jti: credential.jti } },
+      );
+    }
     return credential;
+  };
+  /** Whether a jti is known revoked; a list that cannot answer (stale) never stops a revocation. */
+  const knownRevoked = (jti: string) => {
+    try {
+      return revocations.isRevoked(jti);
+    } catch {
+      return false;
+    }
+  };
+  /** Revokes one credential: on the list (awaited: a shared list writes it), then remotely if exchanged. */
+  const revokeOne = async ({ credential, exchanged }: Held, signal: AbortSignal) => {
+    try {
+      await revocations.revoke(credential.jti, credential.expiresAt);
+    } catch (error) {
+      report(
+        WritError.isInstance(error)
+          ? error
+          : new WritError('WRIT_IDENTITY_UNAVAILABLE', 'the revocation could not be recorded', {
+              cause: error,
+              details: { jti: credential.jti },
+            }),
+      );
+    }
+    if (exchanged && exchange?.revocationEndpoint !== undefined) {
+      try {
+        await revokeToken({
+          revocationEndpoint: exchange.revocationEndpoint,
+          token: credential.token,
+          tokenTypeHint: 'access_token',
+          clientId: exchange.clientId,
+          clientSecret: exchange.clientSecret,
+          clientAuth: exchange.clientAuth,
+          fetch: exchange.fetch,
+          signal,
+        });
+      } catch (error) {
+        report(
+          WritError.isInstance(error)
+            ? error
+            : new WritError('WRIT_IDENTITY_UNAVAILABLE', 'remote revocation failed', { cause: error }),
+        );
+      }
+    }
   };
   const usable = (c: Credential | undefined): c is Credential =>
     c !== undefined && !revocations.isRevoked(c.jti) && c.expiresAt - clock() > renewBeforeMs;
@@ -229,7 +324,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       throw new WritError('WRIT_TOKEN_EXPIRED', `${what} has expired`, { details: { jti: c.jti } });
   };
 
-  const mintTask = async (request: TaskCredentialRequest): Promise<Credential> => {
+  const mintTask = async (request: TaskCredentialRequest, signal: AbortSignal): Promise<Credential> => {
     const { attribution } = request;
     const { token, claims } = await mintTaskToken(authority, {
       attribution,
@@ -244,7 +339,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       scope: attribution.scope,
       expiresAt: claims.exp * 1000,
     });
-    return hold(runKey(attribution), credential, false);
+    return hold(attribution, credential, false, signal);
   };
 
   return {
@@ -254,8 +349,8 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
       runsOf(taskId, undefined)
         .flatMap((run) => byRun.get(run) ?? [])
         .map((h) => h.credential)
-        .filter((c) => !revocations.isRevoked(c.jti)),
-    async issueTaskCredential(request: TaskCredentialRequest, _options: CallOptions): Promise<Credential> {
+        .filter((c) => !knownRevoked(c.jti)),
+    async issueTaskCredential(request: TaskCredentialRequest, callOptions: CallOptions): Promise<Credential> {
       const { attribution, parent } = request;
       if (parent !== undefined) {
         checkLive(parent, 'the delegating task token');
@@ -269,14 +364,14 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           );
         }
       }
-      return mintTask(request);
+      return mintTask(request, callOptions.signal);
     },
     async renewTaskCredential(
       request: TaskCredentialRequest & { credential: Credential },
-      _options: CallOptions,
+      callOptions: CallOptions,
     ) {
       checkLive(request.credential, 'the task token');
-      return mintTask(request);
+      return mintTask(request, callOptions.signal);
     },
     async credentialFor(request: CallCredentialRequest, callOptions: CallOptions): Promise<Credential> {
       const { attribution, audience, taskCredential } = request;
@@ -323,7 +418,7 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           scope: result.scope ?? attribution.scope,
           expiresAt: Math.min(result.expiresAt ?? taskCredential.expiresAt, taskCredential.expiresAt),
         });
-        hold(runKey(attribution), credential, true);
+        await hold(attribution, credential, true, callOptions.signal);
       } else {
         const remainingSec = Math.floor((taskCredential.expiresAt - clock()) / 1000);
         const { token, claims } = await mintTaskToken(authority, {
@@ -333,8 +428,8 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
           typ: ACCESS_TOKEN_TYP,
           now: clock(),
         });
-        credential = hold(
-          runKey(attribution),
+        credential = await hold(
+          attribution,
           createCredential({
             token,
             jti: claims.jti,
@@ -344,42 +439,41 @@ export function createCredentialBroker(options: CreateCredentialBrokerOptions): 
             expiresAt: claims.exp * 1000,
           }),
           false,
+          callOptions.signal,
         );
       }
       perAudience.set(key, credential);
       return credential;
     },
     async revokeTask(taskId: string, callOptions: RevokeTaskOptions): Promise<readonly Credential[]> {
-      const runs = runsOf(taskId, callOptions.runId);
-      const held = runs.flatMap((run) => byRun.get(run) ?? []);
-      for (const run of runs) {
+      const keys = runsOf(taskId, callOptions.runId);
+      const held = keys.flatMap((run) => byRun.get(run) ?? []);
+      const ended: LeasedRun[] = [];
+      for (const run of keys) {
         byRun.delete(run);
+        const leased = runs.get(run);
+        if (leased !== undefined) ended.push(leased);
+        runs.delete(run);
         for (const key of perAudience.keys()) if (key.startsWith(`${run}\u0000`)) perAudience.delete(key);
       }
       const revoked: Credential[] = [];
-      for (const { credential, exchanged } of held) {
-        if (revocations.isRevoked(credential.jti)) continue;
-        revocations.revoke(credential.jti, credential.expiresAt);
-        revoked.push(credential);
-        if (exchanged && exchange?.revocationEndpoint !== undefined) {
-          try {
-            await revokeToken({
-              revocationEndpoint: exchange.revocationEndpoint,
-              token: credential.token,
-              tokenTypeHint: 'access_token',
-              clientId: exchange.clientId,
-              clientSecret: exchange.clientSecret,
-              clientAuth: exchange.clientAuth,
-              fetch: exchange.fetch,
-              signal: callOptions.signal,
-            });
-          } catch (error) {
-            report(
-              WritError.isInstance(error)
-                ? error
-                : new WritError('WRIT_IDENTITY_UNAVAILABLE', 'remote revocation failed', { cause: error }),
-            );
-          }
+      for (const h of held) {
+        if (knownRevoked(h.credential.jti)) continue;
+        await revokeOne(h, callOptions.signal);
+        revoked.push(h.credential);
+      }
+      if (leases !== undefined && ended.length > 0) {
+        try {
+          await leases.release(ended, { signal: callOptions.signal });
+        } catch (error) {
+          report(
+            WritError.isInstance(error)
+              ? error
+              : new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task lease could not be released', {
+                  cause: error,
+                  details: { taskId },
+                }),
+          );
         }
       }
       return revoked;

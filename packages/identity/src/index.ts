@@ -120,6 +120,7 @@ export type {
   FetchJwtSvidOptions,
   RemoteValidateJwtSvidOptions,
 } from './spiffe/workload-api-jwt-svid.js';
+export type { LeasedCredential, LeasedRun, TaskLeases } from './task-leases.js';
 export {
   ACCESS_TOKEN_TYP,
   type ActClaim,

@@ -10,8 +10,15 @@
  * ```
  */
 export interface RevocationList {
-  /** Marks a credential revoked until `expiresAt` (epoch ms). */
-  revoke(jti: string, expiresAt: number): void;
+  /**
+   * Marks a credential revoked until `expiresAt` (epoch ms). A list shared by several processes returns
+   * a promise, resolved once the revocation is stored where every process sees it (callers await it).
+   */
+  revoke(jti: string, expiresAt: number): void | Promise<void>;
+  /**
+   * Whether a credential was revoked. A shared list that cannot vouch for its answer (its copy is stale)
+   * throws a `WritError` rather than answer "not revoked": callers fail closed.
+   */
   isRevoked(jti: string): boolean;
   /** Entries currently kept. */
   readonly size: number;

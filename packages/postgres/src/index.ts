@@ -1,15 +1,42 @@
-// @writ/postgres: Writ's authority state shared through PostgreSQL (fleet mode, issue 20).
+/**
+ * `@writ/postgres`: Writ's authority state shared through PostgreSQL (fleet mode, issue 20): revocations
+ * every replica sees, task leases and the reaper that closes abandoned tasks.
+ * @packageDocumentation
+ * @module @writ/postgres
+ */
+
 export {
   approvalsDdl,
   createPostgresApprovalStore,
   type PostgresApprovalStoreOptions,
 } from './approvals/postgres-approval-store.js';
 export {
+  type CreatePostgresTaskLeasesOptions,
+  createPostgresTaskLeases,
+  POSTGRES_LEASE_DEFAULTS,
+  type PostgresTaskLeases,
+} from './leases/postgres-task-leases.js';
+export {
+  type CreateReaperOptions,
+  createReaper,
+  REAPER_DEFAULTS,
+  type ReapedRun,
+  type Reaper,
+} from './leases/reaper.js';
+export {
   callLedgerDdl,
   createPostgresCallLedger,
   POSTGRES_CALL_LEDGER_DEFAULTS,
   type PostgresCallLedgerOptions,
 } from './ledger/postgres-call-ledger.js';
+export type { PgClient, PgResult } from './revocations/connection.js';
+export {
+  type CreatePostgresRevocationListOptions,
+  createPostgresRevocationList,
+  POSTGRES_REVOCATION_DEFAULTS,
+  type PostgresRevocationList,
+  type PostgresRevocationState,
+} from './revocations/postgres-revocation-list.js';
 export type { PgConnectionOptions, PgPool } from './shared/pg-pool.js';
 export { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
 export {

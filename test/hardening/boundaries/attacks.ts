@@ -10,11 +10,14 @@ export type Family =
   | 'terminal and report output'
   | 'tools and arguments'
   | 'files on disk'
-  | 'fleet (shared stores)';
+  | 'fleet (shared stores)'
+  | 'fleet revocation and leases';
 
 export interface Attack {
   readonly family: Family;
-  /** Issue 18 item. */
+  /** The issue (18 when absent). */
+  readonly issue?: number;
+  /** Item of that issue. */
   readonly item: number;
   /** The promise attacked. */
   readonly promise: string;
@@ -233,23 +236,62 @@ export const ATTACKS = {
   // issue 20 (fleet mode): promises that hold across processes sharing one PostgreSQL
   'fleet-approval-across-processes': {
     family: 'fleet (shared stores)',
-    item: 20,
+    issue: 20,
+    item: 2,
     promise: 'an approval asked in one process and answered from another runs the call once, on any process',
   },
   'fleet-concurrent-claims': {
     family: 'fleet (shared stores)',
-    item: 20,
+    issue: 20,
+    item: 1,
     promise: 'two processes running the same call at once: exactly one execution',
   },
   'fleet-answer-after-expiry': {
     family: 'fleet (shared stores)',
-    item: 20,
+    issue: 20,
+    item: 2,
     promise: 'an answer after the approval expired is refused from any process',
   },
   'fleet-ledger-row-edited': {
     family: 'fleet (shared stores)',
-    item: 20,
+    issue: 20,
+    item: 1,
     promise: 'a call ledger row edited in the database is refused (typed, recorded), never executed',
+  },
+  'revocation-forged-notify': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 3,
+    promise:
+      'a NOTIFY forged by any database role neither revokes nor makes a replica skip a revocation: rows are read from the table by sequence number',
+  },
+  'revocation-forged-sequence': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 3,
+    promise:
+      'a row inserted with a chosen sequence number is renumbered by the table: no replica is made to skip the revocations that follow',
+  },
+  'revocation-stale-replica': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 3,
+    promise:
+      'a replica whose revocation copy is stale (its LISTEN session killed) never accepts a token as "not revoked": verifyTaskToken refuses, typed, until caught up',
+  },
+  'lease-row-injected-records': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 4,
+    promise:
+      'a lease row edited to carry another requester shape or extra fields writes nothing into the audit log; the credentials it lists are still revoked, and the row is reported and left claimed',
+  },
+  'lease-row-redirects-revocation': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 4,
+    promise:
+      'a lease row edited to name another RFC 7009 endpoint never receives the token or the client secret',
   },
 } as const satisfies Record<string, Attack>;
 
@@ -257,6 +299,6 @@ export type AttackId = keyof typeof ATTACKS;
 
 /** A test title that names the attack (tally.test.ts finds them by `attack('<id>'`). */
 export function attack(id: AttackId, what: string): string {
-  const a = ATTACKS[id];
-  return `[18.${a.item} ${id}] ${what}`;
+  const a: Attack = ATTACKS[id];
+  return `[${a.issue ?? 18}.${a.item} ${id}] ${what}`;
 }

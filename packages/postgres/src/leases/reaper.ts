@@ -1,0 +1,408 @@
+import { WritError } from '@writ/core';
+import {
+  clockSchema,
+  fetchSchema,
+  functionSchema,
+  timeoutSchema,
+  uuidv7,
+  validateOptions,
+} from '@writ/core/internal';
+import {
+  AUDIT_EVENT_VERSION,
+  type AuditEvent,
+  type AuditSink,
+  type CredentialRef,
+  type RevocationEvent,
+  type TaskEndEvent,
+} from '@writ/core/plugin';
+import { type ClientAuthMethod, revokeToken } from '@writ/identity';
+import { z } from 'zod';
+import {
+  connectionShape,
+  migrate,
+  ONE_CONNECTION,
+  oneConnection,
+  type PgPool,
+  reporter,
+  resolvePool,
+  unavailable,
+} from '../revocations/connection.js';
+import {
+  type LeaseAttribution,
+  type LeaseCredential,
+  leaseAttributionSchema,
+  leaseCredentialsSchema,
+} from './lease-row.js';
+import { leaseDdl, leaseTable } from './lease-tables.js';
+
+/**
+ * Defaults of {@link createReaper}.
+ *
+ * @example
+ * ```ts
+ * const reaper = await createReaper({ pool, audit, revocations, intervalMs: REAPER_DEFAULTS.intervalMs / 5 });
+ * ```
+ */
+export const REAPER_DEFAULTS = Object.freeze({
+  /** @default 'writ' */
+  schema: 'writ',
+  /** How often `start()` looks for expired leases, ms. @default 5000 */
+  intervalMs: 5_000,
+  /** Leases closed per pass. @default 50 */
+  batchSize: 50,
+  /** How long a reaper's claim on a lease lasts before another reaper may take it over, ms. @default 60000 */
+  claimMs: 60_000,
+  /** Closed leases are deleted after this long, ms. @default 86400000 (one day) */
+  retainMs: 86_400_000,
+  /** Reason recorded for the credentials of an abandoned task. @default 'task abandoned (lease expired)' */
+  reason: 'task abandoned (lease expired)',
+});
+
+/**
+ * Options of {@link createReaper}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateReaperOptions = {
+ *   pool,
+ *   audit,        // this replica's audit sink
+ *   revocations,  // createPostgresRevocationList(…)
+ *   exchange: { revocationEndpoint: 'https://login.example.com/revoke', clientId: 'writ-broker', clientSecret },
+ * };
+ * const reaper = await createReaper(options);
+ * reaper.start();
+ * ```
+ */
+export interface CreateReaperOptions {
+  /** A pool you own (`pg.Pool`). Exactly one of `pool` and `connectionString`. */
+  pool?: PgPool;
+  connectionString?: string;
+  /** @default 'writ' */
+  schema?: string;
+  /** Where the `revocation` and `task-end { status: 'abandoned' }` records go. */
+  audit: AuditSink;
+  /** Where the credentials of abandoned tasks are revoked (a list every replica sees). */
+  revocations: { revoke(jti: string, expiresAt: number, reason?: string): void | Promise<void> };
+  /**
+   * The RFC 7009 endpoint and client (as the broker's `exchange`) for exchanged credentials. A token is
+   * sent only to this endpoint, as this client: a lease naming another endpoint is reported, never followed.
+   */
+  exchange?: {
+    revocationEndpoint: string;
+    clientId: string;
+    clientSecret?: string;
+    clientAuth?: ClientAuthMethod;
+    fetch?: typeof fetch;
+    timeoutMs?: number;
+  };
+  /** @default 5000 */
+  intervalMs?: number;
+  /** @default 50 */
+  batchSize?: number;
+  /** @default 60000 */
+  claimMs?: number;
+  /** @default 86400000 */
+  retainMs?: number;
+  /** Create the table when missing (skipped when it exists). @default true */
+  createTables?: boolean;
+  /** This reaper, as lease rows name it. @default a new id */
+  instance?: string;
+  /** @default Date.now */
+  clock?: () => number;
+  /** Failures of a pass (the lease stays claimed and is retried once the claim lapses). */
+  onError?: (error: WritError) => void;
+}
+
+/**
+ * One task run a reaper closed.
+ *
+ * @example
+ * ```ts
+ * for (const closed of await reaper.reapOnce()) console.log(`${closed.taskId}: ${closed.revoked.length} revoked`);
+ * ```
+ */
+export interface ReapedRun {
+  readonly taskId: string;
+  readonly runId: string;
+  /** `jti`s put on the revocation list. */
+  readonly revoked: readonly string[];
+  /** Exchanged credentials revoked at the RFC 7009 endpoint. */
+  readonly remotelyRevoked: number;
+}
+
+/**
+ * A reaper (see {@link createReaper}).
+ *
+ * @example
+ * ```ts
+ * const reaper: Reaper = await createReaper({ pool, audit, revocations });
+ * reaper.start();
+ * process.on('SIGTERM', () => void reaper.close());
+ * ```
+ */
+export interface Reaper {
+  readonly instance: string;
+  /** One pass: claims expired leases (at most `batchSize`), closes them; resolves with what it closed. */
+  reapOnce(): Promise<readonly ReapedRun[]>;
+  /** Runs a pass every `intervalMs` until `close()`. */
+  start(): void;
+  close(): Promise<void>;
+}
+
+const optionsSchema = z
+  .strictObject({
+    ...connectionShape,
+    audit: z.custom<AuditSink>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as AuditSink).append === 'function',
+      { message: 'must be an AuditSink' },
+    ),
+    revocations: z.custom<CreateReaperOptions['revocations']>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as { revoke?: unknown }).revoke === 'function',
+      { message: 'must be a RevocationList' },
+    ),
+    exchange: z
+      .strictObject({
+        revocationEndpoint: z.string().url(),
+        clientId: z.string().min(1),
+        clientSecret: z.string().optional(),
+        clientAuth: z.string().optional(),
+        fetch: fetchSchema.optional(),
+        timeoutMs: timeoutSchema.optional(),
+      })
+      .optional(),
+    intervalMs: z.number().int().min(10).max(3_600_000).optional(),
+    batchSize: z.number().int().min(1).max(1_000).optional(),
+    claimMs: z.number().int().min(1_000).max(86_400_000).optional(),
+    retainMs: z.number().int().min(0).optional(),
+    createTables: z.boolean().optional(),
+    instance: z.string().min(1).max(256).optional(),
+    clock: clockSchema.optional(),
+    onError: functionSchema<(e: WritError) => void>().optional(),
+  })
+  .refine(oneConnection, ONE_CONNECTION);
+
+interface ClaimedRow {
+  task_id: string;
+  run_id: string;
+  service: string;
+  attribution: unknown;
+  credentials: unknown;
+  duration_ms: number;
+}
+
+/**
+ * The reaper of fleet mode: run it in any (or every) replica. Each pass claims leases that expired — their
+ * process stopped renewing them (killed, crashed, partitioned) — with `FOR UPDATE SKIP LOCKED` and a state
+ * transition (`active` → `reaping`, fenced by this reaper's id), so exactly one reaper acts on a lease;
+ * then, for each:
+ * 1. revokes every credential the lease lists on the revocation list (every replica refuses them), and
+ *    each exchanged credential at the configured RFC 7009 endpoint;
+ * 2. records a `revocation` and a `task-end { status: 'abandoned' }` in the audit log (the task's requester,
+ *    chain and correlation id, from the lease);
+ * 3. marks the lease `abandoned` and drops the tokens it kept.
+ * A pass that fails half-way leaves the lease claimed; once the claim lapses (`claimMs`) a reaper retries
+ * (revoking twice is harmless). Closed leases older than `retainMs` are deleted.
+ *
+ * @example
+ * ```ts
+ * import { createFileAuditSink } from '@writ/audit';
+ *
+ * const audit = await createFileAuditSink({ dir: '.writ/audit-reaper' });
+ * const revocations = await createPostgresRevocationList({ pool });
+ * const reaper = await createReaper({ pool, audit, revocations });
+ * reaper.start();
+ * ```
+ */
+export async function createReaper(options: CreateReaperOptions): Promise<Reaper> {
+  const o = validateOptions(optionsSchema, options, 'createReaper') as CreateReaperOptions;
+  const D = REAPER_DEFAULTS;
+  const schema = o.schema ?? D.schema;
+  const table = leaseTable(schema);
+  const clock = o.clock ?? Date.now;
+  const instance = o.instance ?? `reaper-${uuidv7()}`;
+  const report = reporter(o.onError);
+  const { pool, owned } = await resolvePool(o, report);
+  try {
+    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
+  } catch (error) {
+    if (owned) await pool.end().catch(() => undefined);
+    throw unavailable('the reaper could not start', error);
+  }
+  const exchange = o.exchange;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let closed = false;
+
+  const claim = async (): Promise<ClaimedRow[]> => {
+    const { rows } = await pool.query<ClaimedRow>(
+      `UPDATE ${table} AS l
+          SET state = 'reaping', reaper = $1, reap_until = now() + make_interval(secs => $2::float8 / 1000)
+         FROM (SELECT task_id, run_id FROM ${table}
+                WHERE (state = 'active' AND expires_at < now()) OR (state = 'reaping' AND reap_until < now())
+                ORDER BY expires_at LIMIT $3 FOR UPDATE SKIP LOCKED) AS due
+        WHERE l.task_id = due.task_id AND l.run_id = due.run_id
+        RETURNING l.task_id, l.run_id, l.service, l.attribution, l.credentials,
+                  (extract(epoch FROM now() - l.started_at) * 1000)::float8 AS duration_ms`,
+      [instance, o.claimMs ?? D.claimMs, o.batchSize ?? D.batchSize],
+    );
+    return rows;
+  };
+
+  const event = (row: ClaimedRow, a: LeaseAttribution) => ({
+    ...a,
+    id: uuidv7(),
+    service: row.service,
+    taskId: row.task_id,
+    time: new Date(clock()).toISOString(),
+    v: AUDIT_EVENT_VERSION,
+  });
+
+  /** Revokes one exchanged credential remotely, only at the configured endpoint as the configured client. */
+  const revokeRemotely = async (c: LeaseCredential, taskId: string): Promise<boolean> => {
+    if (c.token === undefined) return false;
+    if (
+      exchange === undefined ||
+      c.revocationEndpoint !== exchange.revocationEndpoint ||
+      c.clientId !== exchange.clientId
+    ) {
+      report(
+        new WritError(
+          'WRIT_IDENTITY_UNAVAILABLE',
+          `task ${taskId}: an exchanged credential names a revocation endpoint or client this reaper is not configured for; it was not contacted`,
+          { details: { reason: 'revocation_endpoint_not_configured', taskId, jti: c.jti } },
+        ),
+      );
+      return false;
+    }
+    try {
+      await revokeToken({
+        revocationEndpoint: exchange.revocationEndpoint,
+        token: c.token,
+        tokenTypeHint: 'access_token',
+        clientId: exchange.clientId,
+        clientSecret: exchange.clientSecret,
+        clientAuth: exchange.clientAuth,
+        fetch: exchange.fetch,
+        timeoutMs: exchange.timeoutMs,
+      });
+      return true;
+    } catch (error) {
+      report(unavailable(`task ${taskId}: remote revocation failed`, error, { jti: c.jti }));
+      return false;
+    }
+  };
+
+  const close1 = async (row: ClaimedRow): Promise<ReapedRun | undefined> => {
+    const attribution = leaseAttributionSchema.safeParse(row.attribution);
+    const credentials = leaseCredentialsSchema.safeParse(row.credentials);
+    const reason = D.reason;
+    // revoking is always safe: whatever credentials can be read are revoked first
+    if (credentials.success) {
+      for (const c of credentials.data) await o.revocations.revoke(c.jti, c.expiresAt, reason);
+    }
+    if (!credentials.success || !attribution.success) {
+      // an edited row: nothing of it is written to the audit log; it stays claimed for a human to look at
+      report(
+        new WritError('WRIT_INTERNAL', `task ${row.task_id}: its lease row does not parse; left claimed`, {
+          details: { reason: 'lease_row_invalid', taskId: row.task_id, runId: row.run_id },
+        }),
+      );
+      return undefined;
+    }
+    let remotelyRevoked = 0;
+    for (const c of credentials.data) if (await revokeRemotely(c, row.task_id)) remotelyRevoked++;
+    const a = attribution.data as LeaseAttribution;
+    if (credentials.data.length > 0) {
+      const refs: CredentialRef[] = credentials.data.map((c) =>
+        c.audience === undefined
+          ? { expiresAt: c.expiresAt, jti: c.jti, type: c.type }
+          : { audience: c.audience, expiresAt: c.expiresAt, jti: c.jti, type: c.type },
+      );
+      const revocation: RevocationEvent = { ...event(row, a), credentials: refs, kind: 'revocation', reason };
+      await o.audit.append(revocation as AuditEvent, { durability: 'strict' });
+    }
+    const end: TaskEndEvent = {
+      ...event(row, a),
+      durationMs: Math.round(row.duration_ms),
+      kind: 'task-end',
+      status: 'abandoned',
+    };
+    await o.audit.append(end as AuditEvent, { durability: 'strict' });
+    const { rows } = await pool.query(
+      `UPDATE ${table} SET state = 'abandoned', closed_at = now(),
+              credentials = (SELECT coalesce(jsonb_agg(c - 'token'), '[]'::jsonb)
+                               FROM jsonb_array_elements(credentials) AS c)
+        WHERE task_id = $1 AND run_id = $2 AND state = 'reaping' AND reaper = $3 RETURNING 1`,
+      [row.task_id, row.run_id, instance],
+    );
+    if (rows.length === 0) {
+      report(
+        new WritError(
+          'WRIT_INTERNAL',
+          `task ${row.task_id}: another reaper took the lease over before this one finished`,
+          { details: { reason: 'lease_claim_lost', taskId: row.task_id, runId: row.run_id } },
+        ),
+      );
+    }
+    return {
+      taskId: row.task_id,
+      runId: row.run_id,
+      revoked: credentials.data.map((c) => c.jti),
+      remotelyRevoked,
+    };
+  };
+
+  const reapOnce = async (): Promise<readonly ReapedRun[]> => {
+    let rows: ClaimedRow[];
+    try {
+      rows = await claim();
+    } catch (error) {
+      throw unavailable('the reaper could not claim expired leases', error);
+    }
+    const closedRuns: ReapedRun[] = [];
+    for (const row of rows) {
+      try {
+        const done = await close1(row);
+        if (done !== undefined) closedRuns.push(done);
+      } catch (error) {
+        report(
+          unavailable(`task ${row.task_id}: closing its abandoned run failed (retried later)`, error, {
+            taskId: row.task_id,
+          }),
+        );
+      }
+    }
+    await pool
+      .query(
+        `DELETE FROM ${table} WHERE state IN ('released', 'abandoned')
+            AND closed_at < now() - make_interval(secs => $1::float8 / 1000)`,
+        [o.retainMs ?? D.retainMs],
+      )
+      .catch((error) => report(unavailable('pruning closed task leases failed', error)));
+    return closedRuns;
+  };
+
+  return {
+    instance,
+    reapOnce,
+    start() {
+      if (closed || timer !== undefined) return;
+      timer = setInterval(() => {
+        if (running !== undefined) return;
+        running = reapOnce()
+          .catch((error) => report(unavailable('a reaper pass failed', error)))
+          .finally(() => {
+            running = undefined;
+          });
+      }, o.intervalMs ?? D.intervalMs);
+      timer.unref?.();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await running;
+      if (owned) await pool.end().catch(() => undefined);
+    },
+  };
+}
