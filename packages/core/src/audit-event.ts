@@ -143,6 +143,8 @@ export interface DecisionRecord {
   readonly evaluatedContext?: AuthorizationRequest | undefined;
   readonly obligations?: readonly Obligation[] | undefined;
   readonly errors?: readonly string[] | undefined;
+  /** Digest of the policy set (policies and schema) that decided, when the engine gives one (Cedar). */
+  readonly policySetDigest?: string | undefined;
 }
 
 /**

@@ -37,8 +37,9 @@ export interface TaskState {
 // @writ/core that one application can load (the dual-package hazard) see the same task; the context keys
 // are `Symbol.for` keys for the same reason.
 const FALLBACK = Symbol.for('writ.context.fallback');
-const fallback: AsyncLocalStorage<Context> = ((globalThis as Record<symbol, unknown>)[FALLBACK] ??=
-  new AsyncLocalStorage<Context>()) as AsyncLocalStorage<Context>;
+const globals = globalThis as Record<symbol, unknown>;
+globals[FALLBACK] ??= new AsyncLocalStorage<Context>();
+const fallback = globals[FALLBACK] as AsyncLocalStorage<Context>;
 const PROBE_KEY = createContextKey('writ.probe');
 const PROBE = ROOT_CONTEXT.setValue(PROBE_KEY, true);
 

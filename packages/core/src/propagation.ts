@@ -8,7 +8,6 @@ import {
   propagation,
   type TextMapGetter,
   type TextMapSetter,
-  TraceFlags,
   trace,
 } from '@opentelemetry/api';
 import { activeContext, tryGetTaskState } from './context.js';

@@ -27,7 +27,10 @@ describe('tasks inside tasks, and what a task opens with', () => {
         name: 'admin_drop',
         permission: 'admin:drop',
         input: z.object({ table: z.string() }),
-        execute: async ({ table }) => (ran.push(table), 'dropped'),
+        execute: async ({ table }) => {
+          ran.push(table);
+          return 'dropped';
+        },
       });
       const outcome = await writ
         .task({ requester: ALICE, agent: 'orchestrator', scope: ['orders:*', 'admin:*'] }, () =>

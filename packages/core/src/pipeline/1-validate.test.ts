@@ -72,7 +72,14 @@ describe('stage 1: validate', () => {
       tool: {
         ...REFUND,
         input: {
-          '~standard': { version: 1, vendor: 't', validate: (v) => ((validated = true), { value: v }) },
+          '~standard': {
+            version: 1,
+            vendor: 't',
+            validate: (v) => {
+              validated = true;
+              return { value: v };
+            },
+          },
         },
       },
       options: { signal: controller.signal },

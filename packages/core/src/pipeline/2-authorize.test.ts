@@ -85,7 +85,12 @@ describe('stage 2: authorize', () => {
   it('reuses the decision remembered for this very call instead of deciding again (and its refusal)', async () => {
     let asked = 0;
     const { run } = callRun({
-      writ: { policy: policyOf(() => ((asked += 1), { effect: 'allow', policyIds: [], reasons: [] })) },
+      writ: {
+        policy: policyOf(() => {
+          asked += 1;
+          return { effect: 'allow', policyIds: [], reasons: [] };
+        }),
+      },
     });
     await validate(run);
     const remembered: Decision = {
@@ -117,7 +122,10 @@ describe('stage 2: authorize', () => {
     const { run } = callRun({
       writ: {
         agents: [defineAgent({ id: 'support', owner: 'team', purpose: 'support', tools: ['lookup_order'] })],
-        policy: policyOf(() => ((asked += 1), { effect: 'allow', policyIds: [], reasons: [] })),
+        policy: policyOf(() => {
+          asked += 1;
+          return { effect: 'allow', policyIds: [], reasons: [] };
+        }),
       },
     });
     await validate(run);

@@ -30,11 +30,26 @@ describe('stage 5: execute', () => {
   it('wrapExecute middleware runs around the tool, outermost first', async () => {
     const order: string[] = [];
     const { run } = callRun({
-      invoke: () => (order.push('tool'), 1),
+      invoke: () => {
+        order.push('tool');
+        return 1;
+      },
       writ: {
         middleware: [
-          { name: 'outer', wrapExecute: async (_s, next) => (order.push('outer'), next()) },
-          { name: 'inner', wrapExecute: async (_s, next) => (order.push('inner'), next()) },
+          {
+            name: 'outer',
+            wrapExecute: async (_s, next) => {
+              order.push('outer');
+              return next();
+            },
+          },
+          {
+            name: 'inner',
+            wrapExecute: async (_s, next) => {
+              order.push('inner');
+              return next();
+            },
+          },
         ],
       },
     });

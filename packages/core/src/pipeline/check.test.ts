@@ -11,7 +11,13 @@ function setup(effect: 'allow' | 'deny' | 'approval_required') {
   const audit = createInMemoryAuditSink();
   let decisions = 0;
   const inner = createInMemoryPolicy({ fallback: effect });
-  const policy = { name: 'counting', decide: (r: never, o: never) => ((decisions += 1), inner.decide(r, o)) };
+  const policy = {
+    name: 'counting',
+    decide: (r: never, o: never) => {
+      decisions += 1;
+      return inner.decide(r, o);
+    },
+  };
   const config = createConfig({ policy, audit });
   const task: TaskState = { attribution: ALICE_ATTRIBUTION, writ: undefined };
   return { audit, config, task, def: defineTool(REFUND, 'test'), decisions: () => decisions };

@@ -10,7 +10,10 @@ describe('deadlines', () => {
     const error = await withDeadline(
       20,
       NEVER,
-      (signal) => ((seen = signal), new Promise(() => {})),
+      (signal) => {
+        seen = signal;
+        return new Promise(() => {});
+      },
       late,
     ).catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_PDP_UNAVAILABLE')).toBe(true);
@@ -46,9 +49,10 @@ describe('deadlines', () => {
   it('never adds listeners to the shared never-aborting signal', async () => {
     const added: unknown[] = [];
     const original = NEVER.addEventListener.bind(NEVER);
-    NEVER.addEventListener = ((...args: Parameters<typeof original>) => (
-      added.push(args[0]), original(...args)
-    )) as typeof original;
+    NEVER.addEventListener = ((...args: Parameters<typeof original>) => {
+      added.push(args[0]);
+      return original(...args);
+    }) as typeof original;
     try {
       await Promise.all(Array.from({ length: 50 }, () => withTimeLimit(1_000, NEVER, async () => 1, late)));
     } finally {

@@ -150,9 +150,10 @@ describe('records', () => {
         durability: 'strict',
         audit: {
           name: 's',
-          append: async (e, o) => (
-            seen.push([e.kind, o.durability]), { log: 'l', index: seen.length, leafHash: 'h' }
-          ),
+          append: async (e, o) => {
+            seen.push([e.kind, o.durability]);
+            return { log: 'l', index: seen.length, leafHash: 'h' };
+          },
         },
       },
     });

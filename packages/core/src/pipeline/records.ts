@@ -274,6 +274,7 @@ function decisionRecordOf(run: CallRun, refusal: WritError | undefined): Decisio
         evaluatedContext: d.evaluatedContext,
         ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
         policyIds: d.policyIds,
+        ...(d.policySetDigest === undefined ? {} : { policySetDigest: d.policySetDigest }),
         reasons: d.reasons,
       };
 }
