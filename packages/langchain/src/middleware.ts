@@ -1,4 +1,5 @@
 import { getConfig } from '@langchain/langgraph';
+import { checkToolHints } from '@writ/core/adapter';
 import { type AgentMiddleware, createMiddleware } from 'langchain';
 import { createGovernor } from './govern.js';
 import { langGraphIds } from './langgraph-ids.js';
@@ -52,8 +53,19 @@ import { describeTool } from './tool.js';
 export function writMiddleware(options?: WritMiddlewareOptions): AgentMiddleware {
   const resolved = resolveOptions(options, 'writMiddleware');
   const governor = createGovernor(resolved);
+  const hints = resolved.tools;
   return createMiddleware({
     name: 'WritMiddleware',
+    // the agent's tools are known only now: a hint naming none of the tools the model is offered (a
+    // typo) would leave the real tool on default facts, so the run is refused before the model is asked
+    ...(hints === undefined
+      ? {}
+      : {
+          wrapModelCall: (request, handler) => {
+            checkToolHints(hints, toolNames(request.tools), 'writMiddleware');
+            return handler(request);
+          },
+        }),
     wrapToolCall: (request, handler) => {
       const { toolCall } = request;
       const config = getConfig();
@@ -67,5 +79,13 @@ export function writMiddleware(options?: WritMiddlewareOptions): AgentMiddleware
         throwWithoutId: false,
       });
     },
+  });
+}
+
+/** Names of the tools the model is offered (client tools, and provider tools given as `{ name }`). */
+function toolNames(tools: readonly unknown[]): string[] {
+  return tools.flatMap((tool) => {
+    const name = (tool as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
   });
 }
