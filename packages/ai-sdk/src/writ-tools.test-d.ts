@@ -49,7 +49,9 @@ describe('writTools hint types', () => {
     const options: WritToolsOptions<typeof tools> = { tools: { refund_order: { risk: 'high' } } };
     expectTypeOf(writTools(tools, options)).toEqualTypeOf<typeof tools>();
     // an untyped ToolSet takes hints for any name, with unknown arguments
-    const untyped: WritToolsOptions = { tools: { anything: { resource: (args) => ({ type: 'T', id: String(args) }) } } };
+    const untyped: WritToolsOptions = {
+      tools: { anything: { resource: (args) => ({ type: 'T', id: String(args) }) } },
+    };
     void untyped;
   });
 });

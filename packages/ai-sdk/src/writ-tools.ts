@@ -61,7 +61,8 @@ export type ToolSetArgs<TOOLS extends ToolSet> = string extends keyof TOOLS
  * };
  * ```
  */
-export interface WritToolsOptions<TOOLS extends ToolSet = ToolSet> extends AdapterOptions<ToolSetArgs<TOOLS>> {
+export interface WritToolsOptions<TOOLS extends ToolSet = ToolSet>
+  extends AdapterOptions<ToolSetArgs<TOOLS>> {
   /**
    * Who answered the AI SDK's approval requests (`tool-approval-response` parts carry no identity):
    * a principal, or a function of the answer. Recorded in the approval record.
@@ -137,10 +138,12 @@ export function writTools<TOOLS extends ToolSet>(
       'writTools: tools must be an AI SDK ToolSet (an object of tools)',
     );
   }
-  const { writ, tools: hints, defaults, ...rest } = parseAdapterOptions<WritToolsOptions>(
-    options,
-    'writTools',
-  );
+  const {
+    writ,
+    tools: hints,
+    defaults,
+    ...rest
+  } = parseAdapterOptions<WritToolsOptions>(options, 'writTools');
   // a hint for a tool that is not in the ToolSet (a typo) would leave the real tool on default facts
   checkToolHints(hints, Object.keys(tools), 'writTools');
   const extra = validateOptions(extraSchema, rest, 'writTools') as Pick<

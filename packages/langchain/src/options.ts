@@ -41,14 +41,13 @@ export type ApprovalMode = 'interrupt' | 'writ';
  * // { lookup_order: { orderId: string }; refund_order: { orderId: string; amount: number } }
  * ```
  */
-export type LangChainToolArgs<Tools extends readonly LangChainTool[]> =
-  string extends Tools[number]['name']
-    ? ToolArgsMap
-    : {
-        readonly [Name in Tools[number]['name']]: SchemaArgs<
-          Extract<Tools[number], { readonly name: Name }>['schema']
-        >;
-      };
+export type LangChainToolArgs<Tools extends readonly LangChainTool[]> = string extends Tools[number]['name']
+  ? ToolArgsMap
+  : {
+      readonly [Name in Tools[number]['name']]: SchemaArgs<
+        Extract<Tools[number], { readonly name: Name }>['schema']
+      >;
+    };
 
 /**
  * Options of {@link writTool} and {@link writTools}: the {@link AdapterOptions} every Writ adapter takes

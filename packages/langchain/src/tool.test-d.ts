@@ -43,7 +43,9 @@ describe('types', () => {
         lookup_order: { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
       },
     });
-    writTool(refundOrder, { tools: { refund_order: { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) } } });
+    writTool(refundOrder, {
+      tools: { refund_order: { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) } },
+    });
     // @ts-expect-error refund_ordr names no tool in the list
     writTools([lookupOrder, refundOrder], { tools: { refund_ordr: { risk: 'high' } } });
     // @ts-expect-error writTool's hints name that one tool

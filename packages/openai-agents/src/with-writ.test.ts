@@ -439,7 +439,7 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       new Agent({ name: 'support-bot', instructions: 'Help.', model, tools: [deleteCustomer] }),
       {
         writ,
-        tools: hints,
+        tools: { delete_customer: hints.delete_customer },
       },
     );
     await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, () =>

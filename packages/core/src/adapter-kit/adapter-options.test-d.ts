@@ -44,7 +44,9 @@ describe('adapter options types', () => {
   it('typed hints still fit where hints of unknown arguments go (adapters pass them on)', () => {
     const typed: AdapterOptions<OrderTools> = { tools: { lookup_order: { risk: 'low' } } };
     expectTypeOf(typed).toExtend<AdapterOptions>();
-    const hint: AdapterToolHints<{ orderId: string }> = { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) };
+    const hint: AdapterToolHints<{ orderId: string }> = {
+      resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
+    };
     expectTypeOf(hint).toExtend<AdapterToolHints>();
   });
 

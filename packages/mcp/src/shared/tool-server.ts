@@ -3,9 +3,9 @@ import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } 
 import {
   type AdaptedTool,
   adaptTool,
+  checkToolHints,
   type FrameworkApproval,
   type InboundTask,
-  checkToolHints,
   runInContext,
 } from '@writ/core/adapter';
 import { uuidv7 } from '@writ/core/internal';
