@@ -4,7 +4,7 @@ import { type AgentMiddleware, createMiddleware } from 'langchain';
 import { createGovernor } from './govern.js';
 import { langGraphIds } from './langgraph-ids.js';
 import { resolveOptions, type WritMiddlewareOptions } from './options.js';
-import { describeTool } from './tool.js';
+import { describeTool, type LangChainTool } from './tool.js';
 
 /**
  * A `createAgent` middleware that runs every tool call of the agent through Writ (its `wrapToolCall`
@@ -31,16 +31,17 @@ import { describeTool } from './tool.js';
  * import { MemorySaver } from '@langchain/langgraph';
  * import { writMiddleware } from '@writ/langchain';
  *
+ * const tools = [lookupOrder, refundOrder];
  * const agent = createAgent({
  *   model,
- *   tools: [lookupOrder, refundOrder],
+ *   tools,
  *   checkpointer: new MemorySaver(),
  *   middleware: [
- *     writMiddleware({
+ *     writMiddleware<typeof tools>({
  *       writ,
  *       tools: {
  *         lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
- *         refund_order: { permission: 'orders:refund', risk: 'high' },
+ *         refund_order: { permission: 'orders:refund', risk: 'high', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
  *       },
  *     }),
  *   ],
@@ -50,7 +51,9 @@ import { describeTool } from './tool.js';
  * );
  * ```
  */
-export function writMiddleware(options?: WritMiddlewareOptions): AgentMiddleware {
+export function writMiddleware<Tools extends readonly LangChainTool[] = readonly LangChainTool[]>(
+  options?: WritMiddlewareOptions<Tools>,
+): AgentMiddleware {
   const resolved = resolveOptions(options, 'writMiddleware');
   const governor = createGovernor(resolved);
   const hints = resolved.tools;

@@ -78,19 +78,22 @@ export interface WritToolOptions<Tools extends readonly LangChainTool[] = readon
 
 /**
  * Options of {@link writMiddleware}: the same as {@link WritToolOptions}. The middleware is made before
- * the agent's tools are known, so `tools` takes any name, with `unknown` arguments: its keys are checked
- * against the tools the model is offered at each model call (`WRIT_OPTIONS_INVALID` for a name that
- * matches none).
+ * the agent's tools are known: pass them as the type argument (`writMiddleware<typeof tools>`) to type
+ * the keys of `tools` and each hint's arguments; without it any name is accepted, with `unknown`
+ * arguments. At run time the keys are checked against the tools the model is offered at each model call
+ * (`WRIT_OPTIONS_INVALID` for a name that matches none).
  *
  * @example
  * ```ts
  * import { createAgent } from 'langchain';
  *
- * const options: WritMiddlewareOptions = { writ, tools: { refund_order: { risk: 'high' } } };
+ * const tools = [lookupOrder, refundOrder];
+ * const options: WritMiddlewareOptions<typeof tools> = { writ, tools: { refund_order: { risk: 'high' } } };
  * const agent = createAgent({ model, tools, middleware: [writMiddleware(options)], checkpointer });
  * ```
  */
-export type WritMiddlewareOptions = WritToolOptions;
+export type WritMiddlewareOptions<Tools extends readonly LangChainTool[] = readonly LangChainTool[]> =
+  WritToolOptions<Tools>;
 
 /** Defaults of the options the LangChain adapter adds to {@link AdapterOptions}. */
 const LANGCHAIN_DEFAULTS = Object.freeze({

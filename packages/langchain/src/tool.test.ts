@@ -254,4 +254,25 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
     );
     invalid(() => writTool(lookupOrder, { approvals: 'slack' } as never), /writTool: options\.approvals/);
   });
+
+  it('refuses hints that name none of the tools, naming the closest', () => {
+    const { lookupOrder, refundOrder } = orderTools();
+    expect(() =>
+      writTools([lookupOrder, refundOrder], { tools: { refund_ordr: { risk: 'high' } } as never }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message:
+          'writTools: options.tools.refund_ordr: no tool is named "refund_ordr" (did you mean "refund_order"?)',
+      }),
+    );
+    // writTool's hints name its one tool
+    expect(() => writTool(lookupOrder, { tools: { refund_order: { risk: 'high' } } as never })).toThrow(
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message: 'writTool: options.tools.refund_order: no tool is named "refund_order"',
+      }),
+    );
+    expect(() => writTools([lookupOrder, refundOrder], { tools: hintsFor('refund_order') })).not.toThrow();
+  });
 });
