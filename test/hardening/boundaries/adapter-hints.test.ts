@@ -54,7 +54,10 @@ describe('per-tool hints that name no tool', () => {
       const governed = aiSdkTools(tools, { writ, tools: spelledRight });
       const outcome = await writ
         .task(asUser(ALICE), () =>
-          governed.refund_order.execute?.({ orderId: '42' }, { toolCallId: 'call-1', messages: [], context: {} }),
+          governed.refund_order.execute?.(
+            { orderId: '42' },
+            { toolCallId: 'call-1', messages: [], context: {} },
+          ),
         )
         .catch((e: unknown) => e);
       expect(outcome).toMatchObject({ code: 'WRIT_APPROVAL_REJECTED' });
