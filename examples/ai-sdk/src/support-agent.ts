@@ -66,11 +66,11 @@ export async function runSupportAgent(options: { dir: string; approve?: boolean 
         refund_order: {
           permission: 'orders:refund',
           risk: 'high',
-          resource: (args) => ({ type: 'Order', id: (args as { orderId: string }).orderId }),
+          resource: ({ orderId }) => ({ type: 'Order', id: orderId }),
         },
         delete_customer: {
           permission: 'customers:delete',
-          resource: (args) => ({ type: 'Customer', id: (args as { customerId: string }).customerId }),
+          resource: ({ customerId }) => ({ type: 'Customer', id: customerId }),
         },
       },
       approver: maria, // who answers the AI SDK's approval requests here

@@ -76,13 +76,15 @@ export async function runRefundDesk(options: {
     .respondWithTools([{ name: 'refund_order', args: { orderId: '42', amount: 30 }, id: 'call_refund' }])
     .respond(new AIMessage('Refunded EUR 30 on order 42. Deleting customers is not something I may do.'));
 
-  const orderResource = (args: unknown) => ({ type: 'Order', id: (args as { orderId: string }).orderId });
+  const orderResource = ({ orderId }: { orderId: string }) => ({ type: 'Order', id: orderId });
+  const tools = [lookupOrder, refundOrder, deleteCustomer];
   const agent = createAgent({
     model,
-    tools: [lookupOrder, refundOrder, deleteCustomer],
+    tools,
     checkpointer: new MemorySaver(), // interrupt() needs one: the paused run waits in it
     middleware: [
-      writMiddleware({
+      // typed by the agent's tools: a hint for any other name does not compile
+      writMiddleware<typeof tools>({
         writ,
         // what the policy needs to know about each tool
         tools: {

@@ -15,4 +15,4 @@ export {
 } from './approval-flow.js';
 export type { WritApprovalAnswer } from './pending-approvals.js';
 export { type ApproverOption, FRAMEWORK, type ToolCallInfo } from './registry.js';
-export { type WritToolsOptions, writTools } from './writ-tools.js';
+export { type ToolSetArgs, type WritToolsOptions, writTools } from './writ-tools.js';

@@ -40,6 +40,17 @@ describe('writTools options and ToolSet handling', () => {
     invalid(() => writTools(null as never), 'tools must be an AI SDK ToolSet');
   });
 
+  it('refuses hints for a tool the ToolSet does not have, naming the closest one', () => {
+    const { tools } = supportTools();
+    invalid(
+      () => writTools(tools, { writ, tools: { refund_ordr: { risk: 'high' } } as never }),
+      'writTools: options.tools.refund_ordr: no tool is named "refund_ordr" (did you mean "refund_order"?)',
+    );
+    // a tool without execute passed through is still a tool of the set: hints may name it
+    const ask_user = tool({ inputSchema: z.object({ question: z.string() }) });
+    expect(() => writTools({ ...tools, ask_user }, { writ, tools: { ask_user: {} } })).not.toThrow();
+  });
+
   it('returns a new ToolSet, leaves the caller’s untouched, and passes tools without execute through', () => {
     const { tools } = supportTools();
     const clientSide = tool({ inputSchema: z.object({ question: z.string() }) }); // answered by the UI

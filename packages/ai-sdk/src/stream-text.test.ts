@@ -51,7 +51,10 @@ describe('streamText', () => {
       },
       {
         writ: env.writ,
-        tools: { ...HINTS, track_shipment: { permission: 'orders:read', annotations: { readOnly: true } } },
+        tools: {
+          delete_customer: HINTS.delete_customer,
+          track_shipment: { permission: 'orders:read', annotations: { readOnly: true } },
+        },
       },
     );
     const { model, prompts } = scriptedModel([

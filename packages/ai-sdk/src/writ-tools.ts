@@ -6,12 +6,14 @@ import {
   activeContext,
   adaptTool,
   approverSchema,
+  checkToolHints,
   modelRefusal,
   parseAdapterOptions,
   runInContext,
+  type ToolArgsMap,
 } from '@writ/core/adapter';
 import { functionSchema, validateOptions } from '@writ/core/internal';
-import type { ModelMessage, ToolExecutionOptions, ToolSet } from 'ai';
+import type { InferToolInput, ModelMessage, ToolExecutionOptions, ToolSet } from 'ai';
 import { z } from 'zod';
 import { asyncQueue } from './async-queue.js';
 import { humanAnswerFor } from './pending-approvals.js';
@@ -27,23 +29,40 @@ import {
 } from './registry.js';
 
 /**
- * Options of {@link writTools}: the {@link AdapterOptions} every Writ adapter takes (`writ`, per-tool
- * `tools` hints, `defaults`), plus how AI SDK approvals and ids are translated.
+ * The arguments of each tool of a ToolSet, by name (what its `execute` gets: the input parsed by its
+ * `inputSchema`); for an untyped ToolSet, any name with `unknown` arguments.
  *
  * @example
  * ```ts
- * const options: WritToolsOptions = {
+ * const tools = { refund_order: tool({ inputSchema: z.object({ orderId: z.string() }), execute }) };
+ * type Args = ToolSetArgs<typeof tools>; // { refund_order: { orderId: string } }
+ * ```
+ */
+export type ToolSetArgs<TOOLS extends ToolSet> = string extends keyof TOOLS
+  ? ToolArgsMap
+  : { readonly [Name in keyof TOOLS & string]: InferToolInput<TOOLS[Name]> };
+
+/**
+ * Options of {@link writTools}: the {@link AdapterOptions} every Writ adapter takes (`writ`, per-tool
+ * `tools` hints, `defaults`), plus how AI SDK approvals and ids are translated. `TOOLS` is the ToolSet
+ * being wrapped: the keys of `tools` are its tool names (a hint for any other name is a type error, and
+ * `WRIT_OPTIONS_INVALID` at run time), and each hint's `resource` gets that tool's typed input.
+ *
+ * @example
+ * ```ts
+ * const options: WritToolsOptions<typeof tools> = {
  *   writ,
  *   tools: {
  *     lookup_order: { permission: 'orders:read', annotations: { readOnly: true }, risk: 'low' },
- *     refund_order: { permission: 'orders:refund', risk: 'high', resource: (a) => ({ type: 'Order', id: String((a as { orderId: string }).orderId) }) },
+ *     refund_order: { permission: 'orders:refund', risk: 'high', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
  *   },
  *   approver: (answer) => ({ kind: 'human', id: 'maria@example.com', assurance: 'asserted' }),
  *   frameworkIds: () => ({ chatId }),
  * };
  * ```
  */
-export interface WritToolsOptions extends AdapterOptions {
+export interface WritToolsOptions<TOOLS extends ToolSet = ToolSet>
+  extends AdapterOptions<ToolSetArgs<TOOLS>> {
   /**
    * Who answered the AI SDK's approval requests (`tool-approval-response` parts carry no identity):
    * a principal, or a function of the answer. Recorded in the approval record.
@@ -102,19 +121,31 @@ type Execute = (input: unknown, options: ExecuteOptions) => unknown;
  *   { lookup_order: tool({ inputSchema: z.object({ orderId: z.string() }), execute: async ({ orderId }) => db.orders.get(orderId) }) },
  *   { writ, tools: { lookup_order: { permission: 'orders:read', annotations: { readOnly: true } } } },
  * );
+ * // a hint for a tool the ToolSet does not have is a type error, and refused at run time:
+ * // WRIT_OPTIONS_INVALID: writTools: options.tools.lookup_ordr: no tool is named "lookup_ordr" (did you mean "lookup_order"?)
  * await writ.task({ requester: userToken, agent: 'support-bot', scope: ['orders:*'] }, () =>
  *   generateText({ model, tools, toolApproval: writToolApproval(), stopWhen: isStepCount(5), prompt }),
  * );
  * ```
  */
-export function writTools<TOOLS extends ToolSet>(tools: TOOLS, options?: WritToolsOptions): TOOLS {
+export function writTools<TOOLS extends ToolSet>(
+  tools: TOOLS,
+  options?: WritToolsOptions<NoInfer<TOOLS>>,
+): TOOLS {
   if (typeof tools !== 'object' || tools === null || Array.isArray(tools)) {
     throw new WritError(
       'WRIT_OPTIONS_INVALID',
       'writTools: tools must be an AI SDK ToolSet (an object of tools)',
     );
   }
-  const { writ, tools: hints, defaults, ...rest } = parseAdapterOptions(options, 'writTools');
+  const {
+    writ,
+    tools: hints,
+    defaults,
+    ...rest
+  } = parseAdapterOptions<WritToolsOptions>(options, 'writTools');
+  // a hint for a tool that is not in the ToolSet (a typo) would leave the real tool on default facts
+  checkToolHints(hints, Object.keys(tools), 'writTools');
   const extra = validateOptions(extraSchema, rest, 'writTools') as Pick<
     WritToolsOptions,
     'approver' | 'frameworkIds'

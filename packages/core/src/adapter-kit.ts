@@ -21,6 +21,9 @@ export {
   type AdapterToolHints,
   type FrameworkHooks,
   type FrameworkTool,
+  type SchemaArgs,
+  type ToolArgsMap,
+  type ToolHints,
   checkToolHints,
   parseAdapterOptions,
 } from './adapter-kit/adapter-options.js';

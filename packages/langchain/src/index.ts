@@ -19,5 +19,10 @@ export {
 } from './approval-flow.js';
 export type { WritRefusalArtifact } from './govern.js';
 export { writMiddleware } from './middleware.js';
-export type { ApprovalMode, WritMiddlewareOptions, WritToolOptions } from './options.js';
+export type {
+  ApprovalMode,
+  LangChainToolArgs,
+  WritMiddlewareOptions,
+  WritToolOptions,
+} from './options.js';
 export { type LangChainTool, writTool, writTools } from './tool.js';

@@ -7,7 +7,7 @@ import { createCallbackApprovals } from '@writ/policy';
 import { createAgent, createMiddleware, toolErrorMiddleware } from 'langchain';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type AuditRecord, hints, of, orderTools, startWrit } from './__support__/orders.js';
+import { type AuditRecord, hints, hintsFor, of, orderTools, startWrit } from './__support__/orders.js';
 import { isWritApprovalRequest, type WritApprovalRequest, writMiddleware } from './index.js';
 
 let tracing: TestTracing;
@@ -241,7 +241,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     const agent = createAgent({
       model,
       tools: [refundOrder],
-      middleware: [writMiddleware({ writ: writ.writ, tools: hints })],
+      middleware: [writMiddleware({ writ: writ.writ, tools: hintsFor('refund_order') })],
       checkpointer: new MemorySaver(),
     });
     const config = { configurable: { thread_id: 'ticket-2' } };
@@ -325,7 +325,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     const agent = createAgent({
       model,
       tools: [refundOrder],
-      middleware: [writMiddleware({ writ: writ.writ, tools: hints })],
+      middleware: [writMiddleware({ writ: writ.writ, tools: hintsFor('refund_order') })],
       checkpointer: new MemorySaver(),
     });
     const config = { configurable: { thread_id: 'ticket-3' } };
@@ -410,7 +410,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
       fakeModel()
         .respondWithTools([{ name: 'lookup_order', args: { orderId: '42' }, id }])
         .respond(new AIMessage('The orders database is down.'));
-    const governed = writMiddleware({ writ: writ.writ, tools: hints });
+    const governed = writMiddleware({ writ: writ.writ, tools: hintsFor('lookup_order') });
     const bare = createAgent({ model: script('call_fail'), tools: [failing], middleware: [governed] });
     await expect(
       writ.task(() => bare.invoke({ messages: [{ role: 'user', content: 'Where is 42?' }] })),
@@ -422,7 +422,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
       tools: [failing],
       middleware: [
         toolErrorMiddleware({ onError: (error) => `lookup failed: ${(error as Error).name}` }),
-        writMiddleware({ writ: writ.writ, tools: hints }),
+        writMiddleware({ writ: writ.writ, tools: hintsFor('lookup_order') }),
       ],
     });
     await writ.task(() => handled.invoke({ messages: [{ role: 'user', content: 'Where is 42?' }] }));
@@ -455,7 +455,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     const agent = createAgent({
       model,
       tools: [outOfStock],
-      middleware: [writMiddleware({ writ: writ.writ, tools: hints })],
+      middleware: [writMiddleware({ writ: writ.writ, tools: hintsFor('lookup_order') })],
     });
     await writ.task(() => agent.invoke({ messages: [{ role: 'user', content: 'Refund 42' }] }));
     expect(toolMessage(model.calls[1]?.messages, 'call_error_message')).toMatchObject({
@@ -483,7 +483,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     const agent = createAgent({
       model,
       tools: [refundOrder],
-      middleware: [writMiddleware({ writ: writ.writ, tools: hints, approvals: 'writ' })],
+      middleware: [writMiddleware({ writ: writ.writ, tools: hintsFor('refund_order'), approvals: 'writ' })],
     });
     const result = await writ.task(() =>
       agent.invoke({ messages: [{ role: 'user', content: 'Refund 30 on 42' }] }),

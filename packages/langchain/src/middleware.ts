@@ -1,9 +1,10 @@
 import { getConfig } from '@langchain/langgraph';
+import { checkToolHints } from '@writ/core/adapter';
 import { type AgentMiddleware, createMiddleware } from 'langchain';
 import { createGovernor } from './govern.js';
 import { langGraphIds } from './langgraph-ids.js';
 import { resolveOptions, type WritMiddlewareOptions } from './options.js';
-import { describeTool } from './tool.js';
+import { describeTool, type LangChainTool } from './tool.js';
 
 /**
  * A `createAgent` middleware that runs every tool call of the agent through Writ (its `wrapToolCall`
@@ -30,16 +31,17 @@ import { describeTool } from './tool.js';
  * import { MemorySaver } from '@langchain/langgraph';
  * import { writMiddleware } from '@writ/langchain';
  *
+ * const tools = [lookupOrder, refundOrder];
  * const agent = createAgent({
  *   model,
- *   tools: [lookupOrder, refundOrder],
+ *   tools,
  *   checkpointer: new MemorySaver(),
  *   middleware: [
- *     writMiddleware({
+ *     writMiddleware<typeof tools>({
  *       writ,
  *       tools: {
  *         lookup_order: { permission: 'orders:read', annotations: { readOnly: true } },
- *         refund_order: { permission: 'orders:refund', risk: 'high' },
+ *         refund_order: { permission: 'orders:refund', risk: 'high', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
  *       },
  *     }),
  *   ],
@@ -49,11 +51,24 @@ import { describeTool } from './tool.js';
  * );
  * ```
  */
-export function writMiddleware(options?: WritMiddlewareOptions): AgentMiddleware {
+export function writMiddleware<Tools extends readonly LangChainTool[] = readonly LangChainTool[]>(
+  options?: WritMiddlewareOptions<Tools>,
+): AgentMiddleware {
   const resolved = resolveOptions(options, 'writMiddleware');
   const governor = createGovernor(resolved);
+  const hints = resolved.tools;
   return createMiddleware({
     name: 'WritMiddleware',
+    // the agent's tools are known only now: a hint naming none of the tools the model is offered (a
+    // typo) would leave the real tool on default facts, so the run is refused before the model is asked
+    ...(hints === undefined
+      ? {}
+      : {
+          wrapModelCall: (request, handler) => {
+            checkToolHints(hints, toolNames(request.tools), 'writMiddleware');
+            return handler(request);
+          },
+        }),
     wrapToolCall: (request, handler) => {
       const { toolCall } = request;
       const config = getConfig();
@@ -67,5 +82,13 @@ export function writMiddleware(options?: WritMiddlewareOptions): AgentMiddleware
         throwWithoutId: false,
       });
     },
+  });
+}
+
+/** Names of the tools the model is offered (client tools, and provider tools given as `{ name }`). */
+function toolNames(tools: readonly unknown[]): string[] {
+  return tools.flatMap((tool) => {
+    const name = (tool as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
   });
 }

@@ -26,6 +26,36 @@ describe('types', () => {
     createAgent({ model: fakeModel(), tools });
   });
 
+  it('hint keys are the tools’ names, and each hint’s arguments the tool’s schema output', () => {
+    const refundOrder = tool(async ({ orderId, amount }) => ({ orderId, refunded: amount }), {
+      name: 'refund_order',
+      schema: z.object({ orderId: z.string(), amount: z.number() }),
+    });
+    writTools([lookupOrder, refundOrder], {
+      tools: {
+        refund_order: {
+          risk: 'high',
+          resource: (args) => {
+            expectTypeOf(args).toEqualTypeOf<{ orderId: string; amount: number }>();
+            return { type: 'Order', id: args.orderId };
+          },
+        },
+        lookup_order: { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
+      },
+    });
+    writTool(refundOrder, {
+      tools: { refund_order: { resource: ({ orderId }) => ({ type: 'Order', id: orderId }) } },
+    });
+    // @ts-expect-error refund_ordr names no tool in the list
+    writTools([lookupOrder, refundOrder], { tools: { refund_ordr: { risk: 'high' } } });
+    // @ts-expect-error writTool's hints name that one tool
+    writTool(lookupOrder, { tools: { refund_order: { risk: 'high' } } });
+    writTools([lookupOrder], {
+      // @ts-expect-error lookup_order has no amount
+      tools: { lookup_order: { resource: ({ amount }) => ({ type: 'Order', id: String(amount) }) } },
+    });
+  });
+
   it('writMiddleware is a createAgent middleware', () => {
     createAgent({ model: fakeModel(), tools: [lookupOrder], middleware: [writMiddleware()] });
   });

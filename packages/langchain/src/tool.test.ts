@@ -6,7 +6,7 @@ import { ToolNode, toolsCondition } from '@langchain/langgraph/prebuilt';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { hints, of, orderTools, startWrit } from './__support__/orders.js';
+import { hints, hintsFor, of, orderTools, startWrit } from './__support__/orders.js';
 import { isWritApprovalRequest, type LangChainTool, writTool, writTools } from './index.js';
 
 let tracing: TestTracing;
@@ -140,7 +140,7 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
 
   it('gives each of several approvals raised by one node its own answer', async () => {
     const { executed, refundOrder } = orderTools();
-    const tools = writTools([refundOrder], { writ: writ.writ, tools: hints });
+    const tools = writTools([refundOrder], { writ: writ.writ, tools: hintsFor('refund_order') });
     const model = fakeModel()
       .respondWithTools([
         { name: 'refund_order', args: { orderId: '42', amount: 10 }, id: 'call_a' },
@@ -253,5 +253,26 @@ describe('writTools with a StateGraph and the prebuilt ToolNode', () => {
       /lookup_order/,
     );
     invalid(() => writTool(lookupOrder, { approvals: 'slack' } as never), /writTool: options\.approvals/);
+  });
+
+  it('refuses hints that name none of the tools, naming the closest', () => {
+    const { lookupOrder, refundOrder } = orderTools();
+    expect(() =>
+      writTools([lookupOrder, refundOrder], { tools: { refund_ordr: { risk: 'high' } } as never }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message:
+          'writTools: options.tools.refund_ordr: no tool is named "refund_ordr" (did you mean "refund_order"?)',
+      }),
+    );
+    // writTool's hints name its one tool
+    expect(() => writTool(lookupOrder, { tools: { refund_order: { risk: 'high' } } as never })).toThrow(
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message: 'writTool: options.tools.refund_order: no tool is named "refund_order"',
+      }),
+    );
+    expect(() => writTools([lookupOrder, refundOrder], { tools: hintsFor('refund_order') })).not.toThrow();
   });
 });

@@ -3,7 +3,7 @@ import type { RunnableConfig, RunnableToolLike } from '@langchain/core/runnables
 import { type DynamicTool, type StructuredToolInterface, Tool } from '@langchain/core/tools';
 import { getConfig } from '@langchain/langgraph';
 import { WritError } from '@writ/core';
-import { adaptTool, type FrameworkTool } from '@writ/core/adapter';
+import { adaptTool, checkToolHints, type FrameworkTool } from '@writ/core/adapter';
 import { createGovernor, type Governor } from './govern.js';
 import { langGraphIds } from './langgraph-ids.js';
 import { FRAMEWORK, resolveOptions, type WritToolOptions } from './options.js';
@@ -39,6 +39,7 @@ export type LangChainTool = StructuredToolInterface | DynamicTool | RunnableTool
  * import { ToolNode } from '@langchain/langgraph/prebuilt';
  *
  * const refund = writTool(refundOrder, { writ, tools: { refund_order: { permission: 'orders:refund', risk: 'high' } } });
+ * // hints for any other tool name: a type error, and WRIT_OPTIONS_INVALID ("did you mean") when wrapping
  * const graph = new StateGraph(MessagesAnnotation)
  *   .addNode('agent', callModel)
  *   .addNode('tools', new ToolNode([refund]))
@@ -46,9 +47,11 @@ export type LangChainTool = StructuredToolInterface | DynamicTool | RunnableTool
  *   .compile({ checkpointer: new MemorySaver() });
  * ```
  */
-export function writTool<T extends LangChainTool>(tool: T, options?: WritToolOptions): T {
+export function writTool<T extends LangChainTool>(tool: T, options?: WritToolOptions<[NoInfer<T>]>): T {
   const resolved = resolveOptions(options, 'writTool');
-  return governTool(tool, createGovernor(resolved), 'writTool');
+  const governed = governTool(tool, createGovernor(resolved), 'writTool');
+  checkToolHints(resolved.tools, [tool.name], 'writTool');
+  return governed;
 }
 
 /**
@@ -71,13 +74,23 @@ export function writTool<T extends LangChainTool>(tool: T, options?: WritToolOpt
  * const model = chatModel.bindTools(tools);
  * ```
  */
-export function writTools<T extends readonly LangChainTool[]>(tools: T, options?: WritToolOptions): T {
+export function writTools<T extends readonly LangChainTool[]>(
+  tools: T,
+  options?: WritToolOptions<NoInfer<T>>,
+): T {
   const resolved = resolveOptions(options, 'writTools');
   if (!Array.isArray(tools)) {
     throw new WritError('WRIT_OPTIONS_INVALID', 'writTools: expected an array of LangChain tools');
   }
   const governor = createGovernor(resolved);
-  return tools.map((tool) => governTool(tool, governor, 'writTools')) as unknown as T;
+  const governed = tools.map((tool) => governTool(tool, governor, 'writTools'));
+  // a hint for a tool that is not in the list (a typo) would leave the real tool on default facts
+  checkToolHints(
+    resolved.tools,
+    tools.map((tool) => tool.name),
+    'writTools',
+  );
+  return governed as unknown as T;
 }
 
 /** A tool's name, description and schema as the adapter kit wants them. @internal */

@@ -16,4 +16,10 @@ export {
   type WritApprovalAnswer,
   type WritApprovalRequest,
 } from './approval-flow.js';
-export { FRAMEWORK, type MastraTool, type WritToolsOptions, writTools } from './writ-tools.js';
+export {
+  FRAMEWORK,
+  type MastraTool,
+  type MastraToolArgs,
+  type WritToolsOptions,
+  writTools,
+} from './writ-tools.js';

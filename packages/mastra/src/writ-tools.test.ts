@@ -685,6 +685,16 @@ describe('writTools options', () => {
     expect(writTools({ frozen }, { writ }).frozen.execute).not.toBe(frozen.execute);
   });
 
+  it('refuses hints for a tool it is not given, naming the closest one', () => {
+    expect(() => writTools({ ping }, { writ, tools: { pingg: { risk: 'high' } } as never })).toThrow(
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message: 'writTools: options.tools.pingg: no tool is named "pingg" (did you mean "ping"?)',
+      }),
+    );
+    expect(() => writTools({ ping }, { writ, tools: { ping: { risk: 'low' } } })).not.toThrow();
+  });
+
   it('refuses tools it cannot gate (no execute: provider-executed or client-side tools)', () => {
     expect(() => writTools({ web: { id: 'web', description: 'search' } }, { writ })).toThrow(
       expect.objectContaining({ code: 'WRIT_OPTIONS_INVALID', message: expect.stringContaining('"web"') }),

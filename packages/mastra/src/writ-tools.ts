@@ -7,8 +7,11 @@ import {
   adaptTool,
   answeredApproval,
   type CallCheck,
+  checkToolHints,
   modelRefusal,
   parseAdapterOptions,
+  type SchemaArgs,
+  type ToolArgsMap,
 } from '@writ/core/adapter';
 import { isStandardSchema, validateOptions } from '@writ/core/internal';
 import { digest } from '@writ/core/plugin';
@@ -32,19 +35,47 @@ import { type SchemaWithJson, schemaUnion } from './schema-union.js';
 export const FRAMEWORK = 'mastra';
 
 /**
- * Options of {@link writTools}: the adapter options every Writ adapter takes. Hints in `tools` are
- * keyed by the name the model calls the tool by (its key in the agent's `tools`).
+ * The arguments of each of the tools given to {@link writTools}, by the name the model calls it by:
+ * the output of its `inputSchema` (or an AI SDK 4 tool's `parameters`), `unknown` when that is not a
+ * Standard Schema.
  *
  * @example
  * ```ts
- * const options: WritToolsOptions = {
+ * type Args = MastraToolArgs<{ refund_order: typeof refundOrder }>; // { refund_order: { orderId: string } }
+ * ```
+ */
+export type MastraToolArgs<T extends Readonly<Record<string, MastraTool>>> = string extends keyof T
+  ? ToolArgsMap
+  : { readonly [Name in keyof T & string]: SchemaArgs<InputSchemaOf<T[Name]>> };
+
+/** A tool's input schema: `inputSchema`, else (AI SDK 4 tools) `parameters`. */
+type InputSchemaOf<Tool> = Tool extends { readonly inputSchema?: infer S }
+  ? unknown extends S
+    ? ParametersOf<Tool>
+    : [NonNullable<S>] extends [never]
+      ? ParametersOf<Tool>
+      : S
+  : ParametersOf<Tool>;
+type ParametersOf<Tool> = Tool extends { readonly parameters?: infer P } ? P : undefined;
+
+/**
+ * Options of {@link writTools}: the adapter options every Writ adapter takes. Hints in `tools` are
+ * keyed by the name the model calls the tool by (its key in the agent's `tools`): a hint for any other
+ * name is a type error (and `WRIT_OPTIONS_INVALID` at run time), and each hint's `resource` gets that
+ * tool's typed input.
+ *
+ * @example
+ * ```ts
+ * const options: WritToolsOptions<{ refund_order: typeof refundOrder }> = {
  *   writ,
- *   tools: { refund_order: { risk: 'high', permission: 'orders:refund' } },
+ *   tools: { refund_order: { risk: 'high', permission: 'orders:refund', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) } },
  *   defaults: { risk: 'low' },
  * };
  * ```
  */
-export type WritToolsOptions = AdapterOptions;
+export type WritToolsOptions<
+  T extends Readonly<Record<string, MastraTool>> = Readonly<Record<string, MastraTool>>,
+> = AdapterOptions<MastraToolArgs<T>>;
 
 /**
  * A tool as a Mastra agent takes it: a `createTool()` tool, or an AI SDK `tool()` (Mastra accepts
@@ -161,19 +192,21 @@ const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
  */
 export function writTools<const T extends Readonly<Record<string, MastraTool>>>(
   tools: T,
-  options?: WritToolsOptions,
+  options?: WritToolsOptions<NoInfer<T>>,
 ): T {
-  const parsed = parseAdapterOptions(options, 'writTools');
+  const parsed = parseAdapterOptions<WritToolsOptions>(options, 'writTools');
   validateOptions(ownKeys, options, 'writTools'); // no Mastra-specific options: refuse unknown keys
   if (typeof tools !== 'object' || tools === null) {
     throw new WritError('WRIT_OPTIONS_INVALID', 'writTools: tools must be an object of Mastra tools');
   }
+  // a hint for a tool that is not given (a typo) would leave the real tool on default facts
+  checkToolHints(parsed.tools, Object.keys(tools), 'writTools');
   const out: Record<string, MastraTool> = {};
   for (const [name, tool] of Object.entries(tools)) out[name] = wrapTool(name, tool, parsed);
   return out as T;
 }
 
-function wrapTool(name: string, tool: MastraTool, options: WritToolsOptions): MastraTool {
+function wrapTool(name: string, tool: MastraTool, options: AdapterOptions): MastraTool {
   const where = `writTools: tool "${name}"`;
   if (typeof tool !== 'object' || tool === null || typeof tool.execute !== 'function') {
     throw new WritError(

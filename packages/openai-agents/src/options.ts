@@ -28,7 +28,10 @@ export const OPENAI_AGENTS_DEFAULTS = Object.freeze({
 
 /**
  * Options of {@link writTools}: the adapter kit's {@link AdapterOptions} (instance, per-tool hints,
- * defaults) plus what to do with tools Writ cannot put its pipeline in front of.
+ * defaults) plus what to do with tools Writ cannot put its pipeline in front of. Every key of `tools`
+ * must name one of the tools (`WRIT_OPTIONS_INVALID`, with the closest name, otherwise). The Agents
+ * SDK's tool types keep no literal names or argument types, so the keys are plain strings and a
+ * hint's `resource` gets `unknown` arguments: parse them (e.g. with the tool's own zod schema).
  *
  * @example
  * ```ts
@@ -54,7 +57,10 @@ export interface WritToolsOptions extends AdapterOptions {
 
 /**
  * Options of {@link withWrit}: the same as {@link WritToolsOptions}; `ungoverned` also covers handoff
- * targets that hold tools but were not wrapped with `withWrit` themselves.
+ * targets that hold tools but were not wrapped with `withWrit` themselves. Keys of `tools` name the
+ * agent's own tools or its MCP servers' tools: checked when wrapping an agent without MCP servers, else
+ * each time the SDK lists the servers' tools (a run whose hints name no tool is refused with
+ * `WRIT_OPTIONS_INVALID` before the model is asked).
  *
  * @example
  * ```ts

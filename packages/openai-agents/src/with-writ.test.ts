@@ -439,7 +439,7 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
       new Agent({ name: 'support-bot', instructions: 'Help.', model, tools: [deleteCustomer] }),
       {
         writ,
-        tools: hints,
+        tools: { delete_customer: hints.delete_customer },
       },
     );
     await writ.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'] }, () =>
@@ -599,6 +599,37 @@ describe('options and what Writ cannot govern', () => {
         message: expect.stringContaining('ungoverned'),
       }),
     );
+  });
+
+  it('refuses hints that name none of the tools, naming the closest (MCP tools: when listed)', async () => {
+    const tools = supportTools([]);
+    const typo = { refund_ordr: { risk: 'high' as const } };
+    const refused = (where: string) =>
+      expect.objectContaining({
+        code: 'WRIT_OPTIONS_INVALID',
+        message: `${where}: options.tools.refund_ordr: no tool is named "refund_ordr" (did you mean "refund_order"?)`,
+      });
+    expect(() => writTools(tools, { writ, tools: typo })).toThrow(refused('writTools'));
+    expect(() => withWrit(new Agent({ name: 'support-bot', tools }), { writ, tools: typo })).toThrow(
+      refused('withWrit: agent "support-bot"'),
+    );
+    // with MCP servers, a hint may name one of their tools: known once the SDK lists them
+    const server = new OrdersMcpServer();
+    const agent = withWrit(new Agent({ name: 'support-bot', tools, mcpServers: [server] }), {
+      writ,
+      tools: { purge_customer: { risk: 'high' }, ...typo },
+    });
+    await expect(agent.getMcpTools(undefined as never)).rejects.toThrow(
+      refused('withWrit: agent "support-bot"'),
+    );
+    const listed = withWrit(new Agent({ name: 'support-bot', tools, mcpServers: [server] }), {
+      writ,
+      tools: { order_status: { risk: 'low' }, refund_order: { risk: 'high' } },
+    });
+    expect((await listed.getMcpTools(undefined as never)).map((t) => t.name)).toEqual([
+      'order_status',
+      'purge_customer',
+    ]);
   });
 
   it('refuses handoffs to agents that hold tools but are not governed, and wrapping twice', () => {

@@ -1,5 +1,6 @@
 import type { Agent, AgentOutputType, Tool } from '@openai/agents';
 import { WritError } from '@writ/core';
+import { checkToolHints } from '@writ/core/adapter';
 import { governFunctionTool, type SdkFunctionTool } from './govern-tool.js';
 import { type ParsedOptions, parseOptions, type WithWritOptions, type WritToolsOptions } from './options.js';
 
@@ -52,7 +53,16 @@ export function writTools<TContext>(
   const parsed = parseOptions(options, 'writTools');
   if (!Array.isArray(tools)) throw new WritError('WRIT_OPTIONS_INVALID', 'writTools: tools must be an array');
   refuseUngoverned(ungovernedTools(tools), parsed, 'writTools', 'these tools do not run through invoke');
+  // a hint for a tool that is not in the list (a typo) would leave the real tool on default facts
+  checkToolHints(parsed.adapter.tools, namesOf(tools), 'writTools');
   return wrapAll(tools, parsed);
+}
+
+function namesOf(tools: readonly unknown[]): string[] {
+  return tools.flatMap((t) => {
+    const name = (t as { name?: unknown } | null)?.name;
+    return typeof name === 'string' ? [name] : [];
+  });
 }
 
 function wrapAll<TContext>(tools: readonly Tool<TContext>[], options: ParsedOptions): Tool<TContext>[] {
@@ -128,11 +138,17 @@ export function withWrit<TContext, TOutput extends AgentOutputType>(
     where,
     'these handoff agents hold tools and are not governed (wrap them with withWrit first)',
   );
+  const hints = parsed.adapter.tools;
+  // Hints name the agent's own tools and its MCP servers' tools. Without MCP servers every name is
+  // known now; with them, the servers' tools are known when the SDK lists them, on each turn of a run:
+  // a hint naming no tool (a typo) then refuses that run before the model is asked.
+  if (agent.mcpServers.length === 0) checkToolHints(hints, namesOf(agent.tools), where);
   const governed = agent.clone({ tools: wrapAll(agent.tools, parsed) });
   const listMcpTools = governed.getMcpTools.bind(governed);
   const wrapped = new WeakMap<object, Tool<TContext>>();
   const getMcpTools: typeof governed.getMcpTools = async (runContext, tracingParent) => {
     const tools = await listMcpTools(runContext, tracingParent);
+    checkToolHints(hints, [...namesOf(agent.tools), ...namesOf(tools)], where);
     return tools.map((t) => {
       if (t.type !== 'function') return t;
       let copy = wrapped.get(t);

@@ -293,6 +293,42 @@ export const ATTACKS = {
     promise:
       'a lease row edited to name another RFC 7009 endpoint never receives the token or the client secret',
   },
+  // issue 19 item 8: per-tool hints that name no tool
+  'ai-sdk-hint-typo': {
+    family: 'tools and arguments',
+    issue: 19,
+    item: 8,
+    promise:
+      'a per-tool hint naming no tool of the AI SDK ToolSet (refund_ordr) is refused when wrapping: the real tool never runs on default facts, without its approval',
+  },
+  'langchain-hint-typo': {
+    family: 'tools and arguments',
+    issue: 19,
+    item: 8,
+    promise:
+      "a per-tool hint naming no LangChain tool is refused: by writTools when wrapping, by writMiddleware before the agent's model is asked",
+  },
+  'openai-agents-hint-typo': {
+    family: 'tools and arguments',
+    issue: 19,
+    item: 8,
+    promise:
+      "a per-tool hint naming no OpenAI Agents tool is refused: by writTools when wrapping, and for an agent's MCP tools when they are listed, before the model is asked",
+  },
+  'mastra-hint-typo': {
+    family: 'tools and arguments',
+    issue: 19,
+    item: 8,
+    promise:
+      'a per-tool hint naming no Mastra tool is refused when wrapping: the real tool never runs on default facts',
+  },
+  'mcp-server-hint-typo': {
+    family: 'services (MCP)',
+    issue: 19,
+    item: 8,
+    promise:
+      'an MCP server whose hints name a tool it does not have refuses its calls (recorded) instead of running a tool on default facts',
+  },
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

@@ -1,10 +1,10 @@
-// The trust-boundary attacks (issue 18), counted per family: every attack in the catalogue is exercised by
+// The trust-boundary attacks (issue 18 and later items), counted per family: every attack in the catalogue is exercised by
 // a test in this directory (found by its `attack('<id>'` title), and the tally prints per family.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ATTACKS, type AttackId } from './attacks.js';
+import { ATTACKS, type Attack, type AttackId } from './attacks.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -24,19 +24,22 @@ describe('trust-boundary attacks: the tally', () => {
       [...used].filter((id) => !(id in ATTACKS)),
       'attack tests missing from the catalogue',
     ).toEqual([]);
-    const perFamily = new Map<string, { attacks: number; items: Set<number> }>();
+    const perFamily = new Map<string, { attacks: number; items: Set<string> }>();
     for (const id of catalogued) {
-      const a = ATTACKS[id];
-      const tally = perFamily.get(a.family) ?? { attacks: 0, items: new Set<number>() };
+      const a: Attack = ATTACKS[id];
+      const tally = perFamily.get(a.family) ?? { attacks: 0, items: new Set<string>() };
       tally.attacks += 1;
-      tally.items.add(a.item);
+      // items of issue 18 by number, later issues' as <issue>.<item>
+      tally.items.add(a.issue === undefined ? String(a.item) : `${a.issue}.${a.item}`);
       perFamily.set(a.family, tally);
     }
     const lines = [...perFamily].map(
       ([family, t]) =>
-        `  ${family}: ${t.attacks} attack(s), items ${[...t.items].sort((x, y) => x - y).join(', ')}`,
+        `  ${family}: ${t.attacks} attack(s), items ${[...t.items].sort((x, y) => Number(x) - Number(y) || x.localeCompare(y)).join(', ')}`,
     );
-    console.log(`trust-boundary attacks (issue 18): ${catalogued.length} in all\n${lines.join('\n')}`);
+    console.log(
+      `trust-boundary attacks (issue 18 and later): ${catalogued.length} in all\n${lines.join('\n')}`,
+    );
     expect(catalogued.length).toBeGreaterThanOrEqual(16);
   });
 });

@@ -1,47 +1,111 @@
 import { z } from 'zod';
 import { WritError } from '../errors.js';
 import { validateOptions } from '../options.js';
+import type { StandardSchemaV1 } from '../standard-schema.js';
 import type { ToolDescription } from '../tool.js';
+import type { Resource } from '../tool-call.js';
 import type { Writ } from '../writ.js';
 
 /**
  * Writ facts about one framework tool: everything of a {@link ToolDescription} except its name (the
- * framework names the tool).
+ * framework names the tool). `Args` is what the tool's `resource` and `dataClassification` functions
+ * get: the tool's arguments, typed from its input schema by the adapters that know it (`unknown`
+ * otherwise).
  *
  * @example
  * ```ts
- * const refundHints: AdapterToolHints = {
+ * const refundHints: AdapterToolHints<{ orderId: string }> = {
  *   risk: 'high',
  *   audience: 'https://payments.example.com',
  *   permission: 'orders:refund',
- *   resource: (args) => ({ type: 'Order', id: (args as { orderId: string }).orderId }),
+ *   resource: (args) => ({ type: 'Order', id: args.orderId }),
  * };
- * const options: AdapterOptions = { tools: { refund_order: refundHints }, defaults: { risk: 'low' } };
+ * const options: AdapterOptions<{ refund_order: { orderId: string } }> = {
+ *   tools: { refund_order: refundHints },
+ *   defaults: { risk: 'low' },
+ * };
  * ```
  */
-export type AdapterToolHints = Omit<ToolDescription, 'name'>;
+export interface AdapterToolHints<Args = unknown>
+  extends Omit<ToolDescription, 'name' | 'resource' | 'dataClassification'> {
+  /** The resource a call acts on. @default { type: 'Tool', id: name } */
+  resource?: ArgsFunction<Args, Resource> | undefined;
+  /** Data classification of what the call touches. */
+  dataClassification?: string | ArgsFunction<Args, string | undefined> | undefined;
+}
+
+/**
+ * A hint function of the tool's arguments. Declared as a method so hints typed for one tool's
+ * arguments still fit where hints of unknown arguments are expected (adapters pass them on as such).
+ */
+type ArgsFunction<Args, R> = { bivariant(args: Args): R }['bivariant'];
+
+/**
+ * The per-tool hints of {@link AdapterOptions}: one optional entry per tool name, each typed with that
+ * tool's arguments. `Args` maps tool names to argument types (`ToolArgsMap`).
+ *
+ * @example
+ * ```ts
+ * const hints: ToolHints<{ refund_order: { orderId: string } }> = {
+ *   refund_order: { risk: 'high', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
+ * };
+ * ```
+ */
+export type ToolHints<Args extends ToolArgsMap = ToolArgsMap> = {
+  readonly [Name in keyof Args]?: AdapterToolHints<Args[Name]> | undefined;
+};
+
+/**
+ * Tool names mapped to the arguments each tool takes, as an adapter infers them from the tools it is
+ * given; the default (any name, `unknown` arguments) is what an adapter that cannot see names uses.
+ *
+ * @example
+ * ```ts
+ * type OrderTools = { lookup_order: { orderId: string }; refund_order: { orderId: string; amount: number } };
+ * const options: AdapterOptions<OrderTools> = { tools: { refund_order: { risk: 'high' } } };
+ * ```
+ */
+export type ToolArgsMap = Readonly<Record<string, unknown>>;
+
+/**
+ * The arguments a tool with input schema `S` is called with: the schema's output type for a Standard
+ * Schema (zod, valibot, ArkType…), `unknown` for anything else (JSON Schema, none).
+ *
+ * @example
+ * ```ts
+ * const input = z.object({ orderId: z.string() });
+ * type Args = SchemaArgs<typeof input>; // { orderId: string }
+ * ```
+ */
+export type SchemaArgs<S> = [NonNullable<S>] extends [never]
+  ? unknown
+  : NonNullable<S> extends StandardSchemaV1
+    ? StandardSchemaV1.InferOutput<NonNullable<S>>
+    : unknown;
 
 /**
  * Options every framework adapter takes. Frameworks describe a tool's name, description and input
  * schema; what Writ needs beyond that (risk, resource, audience, permission, data classification) comes
- * from here, per tool name.
+ * from here, per tool name. `Args` (tool name to arguments) types the keys of `tools` and the arguments
+ * of each tool's `resource`; adapters fill it in from the tools they are given, so a hint for a tool
+ * that does not exist is a type error (and, at run time, `WRIT_OPTIONS_INVALID` from {@link checkToolHints}).
  *
  * @example
  * ```ts
- * const options: AdapterOptions = {
+ * const options: AdapterOptions<{ refund_order: { orderId: string } }> = {
  *   writ,
  *   tools: {
- *     refund_order: { risk: 'high', resource: (a) => ({ type: 'Order', id: String((a as { orderId: string }).orderId) }) },
+ *     refund_order: { risk: 'high', resource: ({ orderId }) => ({ type: 'Order', id: orderId }) },
  *   },
  *   defaults: { risk: 'low' },
  * };
  * ```
  */
-export interface AdapterOptions {
+export interface AdapterOptions<Args extends ToolArgsMap = ToolArgsMap> {
   /** Instance to run on. @default the active task's instance, else the one from `setGlobalWrit` */
   writ?: Writ | undefined;
-  /** Writ facts per tool name. */
-  tools?: Readonly<Record<string, AdapterToolHints>> | undefined;
+  /** Writ facts per tool name (every key must name a tool the adapter wraps). */
+  tools?: ToolHints<Args> | undefined;
   /** Facts for every tool (a tool's own entry in `tools` wins). @default { risk: 'medium' } */
   defaults?: AdapterToolHints | undefined;
 }

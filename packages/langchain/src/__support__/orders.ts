@@ -25,6 +25,10 @@ export const hints: Record<string, AdapterToolHints> = {
   },
 };
 
+/** The hints of some of the tools (hints must name only tools that are given). */
+export const hintsFor = (...names: string[]): Record<string, AdapterToolHints> =>
+  Object.fromEntries(names.map((name) => [name, hints[name] as AdapterToolHints]));
+
 /** The tools, counting every time their own code runs. */
 export function orderTools() {
   const executed: string[] = [];

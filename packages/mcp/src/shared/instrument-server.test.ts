@@ -1,4 +1,6 @@
 // instrumentToolServer through the SDK 1.x glue (instrumentServer), on real McpServer objects.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createWrit } from '@writ/core';
 import { createInMemoryAuditSink } from '@writ/core/testing';
@@ -6,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { instrumentServer } from '../server.js';
 
-const writ = createWrit({ audit: createInMemoryAuditSink() });
+const audit = createInMemoryAuditSink();
+const writ = createWrit({ audit });
 const options = {
   writ,
   agent: 'orders-mcp',
@@ -88,5 +91,38 @@ describe('instrumentToolServer', () => {
     (tools.export_orders as { handler: unknown }).handler = { createTask: () => undefined };
     expect(() => instrumentServer(server, options)).toThrow(/tool export_orders is a task tool/);
     expect(handlerOf(server, 'lookup_order')).toBe(handler);
+  });
+
+  it('checks hints against the registered tools at each call: a typo refuses (and records) the call', async () => {
+    const { server } = withTool();
+    // refund_order is registered after instrumentServer: its hint is not refused up front
+    instrumentServer(server, {
+      ...options,
+      requireTaskToken: false,
+      tools: { refund_order: { risk: 'high' }, lookup_ordr: { risk: 'low' } },
+    });
+    const ran: string[] = [];
+    server.registerTool('refund_order', { inputSchema: { orderId: z.string() } }, ({ orderId }) => {
+      ran.push(orderId);
+      return reply();
+    });
+    const client = new Client({ name: 'support-bot', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    const result = await client.callTool({ name: 'lookup_order', arguments: { orderId: '42' } });
+    await client.close();
+    expect(result.isError).toBe(true);
+    expect(result.content).toEqual([
+      {
+        type: 'text',
+        text: expect.stringContaining(
+          'instrumentServer: options.tools.lookup_ordr: no tool is named "lookup_ordr" (did you mean "lookup_order"?)',
+        ),
+      },
+    ]);
+    expect(ran).toEqual([]);
+    const [decision] = audit.ofKind('decision').filter((d) => d.call.name === 'lookup_order');
+    expect(decision?.refusal?.code).toBe('WRIT_OPTIONS_INVALID');
   });
 });

@@ -24,7 +24,11 @@ export function instrumentToolServer<S, T extends McpToolLike, Extra, Auth>(
     throw new WritError('WRIT_OPTIONS_INVALID', 'instrumentServer: this McpServer is already instrumented');
   }
   const registry = glue.registry(server);
-  const adapter = new ToolServer(settings, glue, glue.elicitor(server));
+  // hints may name tools registered after this call: they are checked against the registered tools on
+  // each call (a hint naming none of them refuses the call, recorded)
+  const adapter = new ToolServer(settings, glue, glue.elicitor(server), () =>
+    Object.keys(registry._registeredTools),
+  );
   const existing = Object.entries(registry._registeredTools);
   for (const [name, tool] of existing) adapter.check(name, tool); // all or nothing
   for (const [name, tool] of existing) adapter.wrap(name, tool);

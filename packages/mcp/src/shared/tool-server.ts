@@ -3,6 +3,7 @@ import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } 
 import {
   type AdaptedTool,
   adaptTool,
+  checkToolHints,
   type FrameworkApproval,
   type InboundTask,
   runInContext,
@@ -49,6 +50,8 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     readonly settings: ServerSettings<Auth>,
     readonly glue: ServerGlue<S, T, Extra, Auth>,
     readonly elicitor: ElicitingServer,
+    /** Names of the tools registered now. */
+    readonly registered: () => string[],
   ) {}
 
   /** Checks a tool can be wrapped (SDK shape, valid hints) without changing it. */
@@ -135,6 +138,13 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
           `instrumentServer: no Writ instance to run ${name} on (pass options.writ or call setGlobalWrit)`,
         ),
       );
+    }
+    try {
+      // a hint naming no registered tool (a typo) would leave the real tool on default facts: until
+      // the options are fixed (or the tool is registered), every call is refused, and recorded
+      checkToolHints(settings.tools, this.registered(), 'instrumentServer');
+    } catch (error) {
+      return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_OPTIONS_INVALID'));
     }
     const found = findTaskToken(request, settings.tokenSources);
     let inbound: InboundTask | undefined;
