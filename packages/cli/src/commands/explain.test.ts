@@ -2,7 +2,6 @@
 import { copyFile, cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskNode } from '@writ/audit';
-import pc from 'picocolors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildFixtureLog,
@@ -13,7 +12,6 @@ import {
   tempDir,
 } from '../__support__/cli.js';
 import type { ExplainJson } from '../index.js';
-import { colorExplain } from './explain.js';
 
 let fixture: FixtureLog;
 /** The pinned key and a checkpoint kept outside the log: what an investigator verifies with. */
@@ -182,28 +180,5 @@ describe.concurrent('writ explain', () => {
     expect(r.stdout).toMatch(
       /├─ lookup_order #late \[record \d+\]\n.*│ {2}⚠ not sealed yet: record \d+ \(decision\), record \d+ \(outcome\)/,
     );
-  });
-});
-
-describe('colorExplain', () => {
-  it('colours decisions (allow green, approval amber, deny red) and leaves the text intact', () => {
-    const text = [
-      'task t1 "x"',
-      '└─ agent a <spiffe://d/agent/a> scope [*]',
-      '   ├─ lookup #1 [record 2]',
-      '   │  decision ✔ allow by in-memory d1',
-      '   │  decision ⏸ approval by in-memory d2',
-      '   │  decision ✖ deny by in-memory d3',
-      '   │  refused WRIT_APPROVAL_REJECTED: no',
-    ].join('\n');
-    const c = pc.createColors(true);
-    const colored = colorExplain(text, c);
-    expect(colored).toContain(c.green('✔ allow'));
-    expect(colored).toContain(c.yellow('⏸ approval'));
-    expect(colored).toContain(c.red('✖ deny'));
-    expect(colored).toContain(c.red('refused WRIT_APPROVAL_REJECTED:'));
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
-    expect(colored.replace(/\u001b\[\d+m/g, '')).toBe(text);
-    expect(colorExplain(text, pc.createColors(false))).toBe(text);
   });
 });
