@@ -41,7 +41,7 @@ describe.concurrent('the writ binary', () => {
     expect(version).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['verify', 'explain', 'report', 'keys', 'policy', 'demo'])
+    for (const command of ['verify', 'explain', 'tasks', 'calls', 'report', 'keys', 'policy', 'demo'])
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(help.stdout).toContain('Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error');
     const sub = await runCli(['verify', '--help']);
@@ -61,6 +61,10 @@ describe.concurrent('the writ binary', () => {
     const option = await runCli(['explain', fixture.logDir, '--tsak', 'x']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/unknown option '--tsak'/);
+    const escaped = await runCli(['explain', fixture.logDir, '--t\u001b[2Ksak', 'x']);
+    expect(escaped.code).toBe(2);
+    expect(escaped.stderr).toContain("unknown option '--t\\x1b[2Ksak'");
+    expect(escaped.stderr).not.toContain('\u001b');
     const excess = await runCli(['verify', fixture.logDir, 'extra']);
     expect(excess.code).toBe(2);
     expect(excess.stderr).toMatch(/too many arguments/);

@@ -16,6 +16,7 @@ import { registerTasksCommand } from './commands/tasks.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { type CliIo, colorsFor, type ResolvedIo, resolveIo } from './io.js';
+import { safeTerminalText } from './terminal-text.js';
 import { VERSION } from './version.js';
 
 /**
@@ -152,7 +153,8 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
       writeErr: (text) => {
         io.stderr.write(text);
       },
-      outputError: (text, write) => write(errColors().red(text)),
+      // usage errors quote the command line: escape each line (a quoted argument cannot recolour or forge one)
+      outputError: (text, write) => write(errColors().red(text.split('\n').map(safeTerminalText).join('\n'))),
       getOutHelpWidth: () => (io.stdout as { columns?: number }).columns ?? 100,
       getErrHelpWidth: () => (io.stderr as { columns?: number }).columns ?? 100,
     })
