@@ -77,34 +77,15 @@ describe('the writ process when its reader goes away (EPIPE)', () => {
   }
 
   it("keeps the verdict's exit code, with no crash and nothing on stderr", async () => {
-    const anchored = await runToClosedPipe([
-      'verify',
-      fixture.logDir,
-      '--key',
-      fixture.verifierKey,
-      '--checkpoint',
-      anchor,
-    ]);
-    expect(anchored).toEqual({ code: 0, stderr: '' });
-    const unanchored = await runToClosedPipe([
-      'verify',
-      fixture.logDir,
-      '--key',
-      fixture.verifierKey,
-      '--json',
-    ]);
-    expect(unanchored).toEqual({ code: 4, stderr: '' });
-    const unpinned = await runToClosedPipe(['verify', fixture.logDir]);
-    expect(unpinned).toEqual({ code: 5, stderr: '' });
-    const calls = await runToClosedPipe([
-      'calls',
-      fixture.logDir,
-      '--key',
-      fixture.verifierKey,
-      '--checkpoint',
-      anchor,
-    ]);
-    expect(calls).toEqual({ code: 0, stderr: '' });
+    const key = ['--key', fixture.verifierKey];
+    const cases: [string[], number][] = [
+      [['verify', fixture.logDir, ...key, '--checkpoint', anchor], 0],
+      [['verify', fixture.logDir, ...key, '--json'], 4],
+      [['verify', fixture.logDir], 5],
+      [['calls', fixture.logDir, ...key, '--checkpoint', anchor], 0],
+    ];
+    for (const [args, code] of cases)
+      expect(await runToClosedPipe(args), args.join(' ')).toEqual({ code, stderr: '' });
   });
 
   it('`writ verify … | head -n 1` prints the headline and exits with the verdict', () => {

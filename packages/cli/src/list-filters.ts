@@ -1,6 +1,7 @@
 import type { TaskNode } from '@writ/audit';
 import type { DecisionEffect, PrincipalRef } from '@writ/core/plugin';
 import { type Command, Option } from 'commander';
+import { addEvidenceOptions } from './evidence-flags.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 /**
@@ -36,6 +37,32 @@ interface RawFilters {
   since?: string;
   until?: string;
   task?: string;
+}
+
+/**
+ * Adds what a listing command takes: the `<log-dir>` argument, the list filters, the evidence flags of
+ * `explain` (`--key`, `--key-file`, `--checkpoint`, `--unverified`) and `--json`; and, after the
+ * command's own `help`, its exit codes.
+ *
+ * @example
+ * ```ts
+ * addListOptions(program.command('calls'), { what: 'call', help: '--tool keeps the calls of that tool.' });
+ * ```
+ */
+export function addListOptions(command: Command, options: { what: string; help: string }): Command {
+  command.argument('<log-dir>', 'log directory');
+  addListFilterOptions(command);
+  const { what, help } = options;
+  return addEvidenceOptions(command, { unverified: true })
+    .option('--json', 'print one JSON document on stdout')
+    .addHelpText(
+      'after',
+      `
+${help} Text from the log is escaped.
+Exit codes: 0 ${what}s listed, verified with a pinned key and anchored, 4 verified but unanchored (or a
+${what} shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 no ${what} matches or the
+log does not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
+    );
 }
 
 /**

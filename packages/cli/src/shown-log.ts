@@ -1,9 +1,10 @@
-import type { LogRecord, RecordEvidence, VerifiedRecord } from '@writ/audit';
+import type { LogRecord, RecordEvidence, TaskNode, VerifiedRecord } from '@writ/audit';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { readEvidenceFlags } from './evidence-flags.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import type { Colors } from './io.js';
+import { flattenTasks, type ListFilters, readListFilters } from './list-filters.js';
 import { checkLogDir } from './log-dir.js';
 import type { Cell } from './table.js';
 import { safeTerminalText } from './terminal-text.js';
@@ -85,6 +86,25 @@ export async function readShownLog(ctx: CommandContext, command: Command): Promi
   };
 }
 
+/**
+ * What a listing command (`tasks`, `calls`) starts from: its filters (usage errors first), the log read
+ * for showing, and every task in it, depth first (with `--task`, that task's subtree).
+ *
+ * @example
+ * ```ts
+ * const { filters, log, tasks } = await readListing(ctx, command);
+ * ```
+ */
+export async function readListing(
+  ctx: CommandContext,
+  command: Command,
+): Promise<{ filters: ListFilters; log: ShownLog; tasks: TaskNode[] }> {
+  const filters = readListFilters(command);
+  const log = await readShownLog(ctx, command);
+  const { collectTasks } = await import('./report/report-model.js');
+  return { filters, log, tasks: flattenTasks(collectTasks(log.events), filters.task) };
+}
+
 /** The records that parse, with their evidence. */
 function eventsOf(records: readonly VerifiedRecord[]) {
   return records.flatMap(({ index, record, evidence }) =>
@@ -152,4 +172,37 @@ export function evidenceCell(evidence: RecordEvidence | undefined, c: Colors): C
     default:
       return { text: 'unverified', paint: c.yellow };
   }
+}
+
+/**
+ * What a listing command (`tasks`, `calls`) shows: under `--json` its `document` (the verdict, the
+ * unreadable records and the rows); otherwise the verdict, then the rows as `print` lays them out; `no
+ * <what> in <dir> matches` on stderr when there is none. Returns the exit code ({@link shownExitCode}: a
+ * row whose records are not all verified makes 0 a 4).
+ *
+ * @example
+ * ```ts
+ * const document = { verification: log.verification, unreadable: log.unreadable, calls: rows } satisfies CallsJson;
+ * return showListing(ctx, log, { what: 'call', rows, document, print: (rows) => printCalls(ctx, rows) });
+ * ```
+ */
+export function showListing<Row extends { readonly evidence: RecordEvidence | null }>(
+  ctx: CommandContext,
+  log: ShownLog,
+  listing: { what: string; rows: readonly Row[]; document: unknown; print: (rows: readonly Row[]) => void },
+): ExitCode {
+  const { rows } = listing;
+  if (ctx.json) ctx.printJson(listing.document);
+  else {
+    printLogVerdict(ctx, log);
+    if (rows.length > 0) {
+      ctx.print('');
+      listing.print(rows);
+    }
+  }
+  if (rows.length === 0) ctx.note(`no ${listing.what} in ${safeTerminalText(log.dir)} matches`);
+  return shownExitCode(log, {
+    found: rows.length > 0,
+    allVerified: rows.every((row) => row.evidence === 'verified'),
+  });
 }

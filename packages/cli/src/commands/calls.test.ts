@@ -1,29 +1,16 @@
-// Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before running. The log is
-// a real one, written by createWrit through the file sink.
-import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFixtureLog, buildUnsealedLog, type FixtureLog, runCli, tempDir } from '../__support__/cli.js';
+import { describe, expect, it } from 'vitest';
+import { buildUnsealedLog, runCli, useAnchoredFixture } from '../__support__/cli.js';
 import type { CallsJson } from './calls.js';
 
-let fixture: FixtureLog;
-/** The pinned key and a checkpoint kept outside the log: what an investigator verifies with. */
-let evidence: string[];
-beforeAll(async () => {
-  fixture = await buildFixtureLog(await tempDir());
-  const anchor = join(fixture.dir, 'anchor.checkpoint');
-  await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
-  evidence = ['--key', fixture.verifierKey, '--checkpoint', anchor];
-});
-afterAll(async () => {
-  await rm(fixture.dir, { recursive: true, force: true });
-});
+/** The log, its pinned key and a checkpoint kept outside it: what an investigator verifies with. */
+const given = useAnchoredFixture();
 
 const callIds = (stdout: string) => (JSON.parse(stdout) as CallsJson).calls.map((c) => c.callId);
 
 describe.concurrent('writ calls', () => {
   it('lists every call, one line each: time, task, tool, call id, decision, approval, outcome, evidence', async () => {
-    const r = await runCli(['calls', fixture.logDir, ...evidence]);
+    const r = await runCli(['calls', given.fixture.logDir, ...given.evidence]);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...lines] = r.stdout.split('\n\n')[1]?.trimEnd().split('\n') ?? [];
     expect(header?.split(/\s{2,}/)).toEqual([
@@ -52,24 +39,24 @@ describe.concurrent('writ calls', () => {
       ['lookup_order', 'call-triage-lookup', 'allow', '-', 'ok', 'verified'],
     ]);
     expect(cells.map((c) => c[1])).toEqual([
-      fixture.tasks.refund,
-      fixture.tasks.refund,
-      expect.not.stringMatching(fixture.tasks.refund), // the delegation's own task id
+      given.fixture.tasks.refund,
+      given.fixture.tasks.refund,
+      expect.not.stringMatching(given.fixture.tasks.refund), // the delegation's own task id
       cells[2]?.[1],
-      fixture.tasks.triage,
+      given.fixture.tasks.triage,
     ]);
     for (const c of cells) expect(c[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('--json: one document with the verdict and every call', async () => {
-    const r = await runCli(['calls', fixture.logDir, ...evidence, '--json']);
+    const r = await runCli(['calls', given.fixture.logDir, ...given.evidence, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as CallsJson;
     expect(doc.verification?.state).toBe('anchored');
-    expect(doc.calls.map((c) => c.callId)).toEqual(Object.keys(fixture.calls));
+    expect(doc.calls.map((c) => c.callId)).toEqual(Object.keys(given.fixture.calls));
     expect(doc.calls[1]).toEqual({
       time: expect.stringMatching(/Z$/),
-      taskId: fixture.tasks.refund,
+      taskId: given.fixture.tasks.refund,
       tool: 'refund_order',
       callId: 'call-refund',
       index: expect.any(Number),
@@ -85,21 +72,25 @@ describe.concurrent('writ calls', () => {
 
   it('filters by tool, decision, agent, requester, task and time', async () => {
     const ids = async (...filters: string[]) =>
-      callIds((await runCli(['calls', fixture.logDir, ...evidence, '--json', ...filters])).stdout);
+      callIds(
+        (await runCli(['calls', given.fixture.logDir, ...given.evidence, '--json', ...filters])).stdout,
+      );
     expect(await ids('--tool', 'lookup_order')).toEqual(['call-lookup', 'call-triage-lookup']);
     expect(await ids('--decision', 'allow')).toEqual(['call-lookup', 'call-triage-lookup']);
     expect(await ids('--decision', 'deny')).toEqual(['call-delete']);
     expect(await ids('--agent', 'billing')).toEqual(['call-delete', 'call-wire']);
     expect(await ids('--requester', 'bob@example.com')).toEqual(['call-triage-lookup']);
-    expect(await ids('--task', fixture.tasks.refund)).toEqual([
+    expect(await ids('--task', given.fixture.tasks.refund)).toEqual([
       'call-lookup',
       'call-refund',
       'call-delete',
       'call-wire',
     ]);
-    expect(await ids('--task', fixture.tasks.refund, '--tool', 'wire_money')).toEqual(['call-wire']);
+    expect(await ids('--task', given.fixture.tasks.refund, '--tool', 'wire_money')).toEqual(['call-wire']);
     const all = (
-      JSON.parse((await runCli(['calls', fixture.logDir, '--unverified', '--json'])).stdout) as CallsJson
+      JSON.parse(
+        (await runCli(['calls', given.fixture.logDir, '--unverified', '--json'])).stdout,
+      ) as CallsJson
     ).calls;
     const third = all[2]?.time as string;
     // at or after --since, before --until (records written in the same millisecond fall on the same side)
@@ -111,13 +102,13 @@ describe.concurrent('writ calls', () => {
       expect.arrayContaining(['call-delete', 'call-wire', 'call-triage-lookup']),
     );
     expect(at((t) => t < third)).toContain('call-lookup');
-    const none = await runCli(['calls', fixture.logDir, ...evidence, '--tool', 'no_such_tool']);
+    const none = await runCli(['calls', given.fixture.logDir, ...given.evidence, '--tool', 'no_such_tool']);
     expect(none.code).toBe(1);
-    expect(none.stderr).toBe(`no call in ${fixture.logDir} matches\n`);
+    expect(none.stderr).toBe(`no call in ${given.fixture.logDir} matches\n`);
   });
 
   it('marks what is not proven: unsealed calls of a live log exit 4 even when anchored; 5 without the key', async () => {
-    const live = await buildUnsealedLog(join(fixture.dir, 'live'));
+    const live = await buildUnsealedLog(join(given.fixture.dir, 'live'));
     try {
       const r = await runCli(['calls', live.logDir, '--key', live.verifierKey, '--checkpoint', live.anchor]);
       expect(r.code).toBe(4);
@@ -139,7 +130,7 @@ describe.concurrent('writ calls', () => {
     } finally {
       await live.close();
     }
-    const unpinned = await runCli(['calls', fixture.logDir, '--json']);
+    const unpinned = await runCli(['calls', given.fixture.logDir, '--json']);
     expect(unpinned.code).toBe(5);
     expect(new Set((JSON.parse(unpinned.stdout) as CallsJson).calls.map((c) => c.evidence))).toEqual(
       new Set(['unverified']),

@@ -2,17 +2,9 @@ import type { CallNode, RecordEvidence, TaskNode } from '@writ/audit';
 import type { DecisionEffect } from '@writ/core/plugin';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { addEvidenceOptions } from '../evidence-flags.js';
-import {
-  addListFilterOptions,
-  flattenTasks,
-  inTimeRange,
-  type ListFilters,
-  matchesPrincipals,
-  readListFilters,
-} from '../list-filters.js';
+import { addListOptions, inTimeRange, type ListFilters, matchesPrincipals } from '../list-filters.js';
 import type { ActionFactory } from '../program.js';
-import { evidenceCell, printLogVerdict, readShownLog, shownExitCode } from '../shown-log.js';
+import { evidenceCell, readListing, showListing } from '../shown-log.js';
 import { type Cell, formatTable } from '../table.js';
 import { safeTerminalText as t } from '../terminal-text.js';
 import type { VerifyJson } from '../verdict.js';
@@ -80,46 +72,23 @@ export function registerCallsCommand(program: Command, action: ActionFactory): v
     .command('calls')
     .description(
       'verify the log, then list its tool calls, one line each: time, task id, tool, call id, policy decision, approval, outcome, what verification proves',
-    )
-    .argument('<log-dir>', 'log directory');
-  addListFilterOptions(command);
-  addEvidenceOptions(command, { unverified: true })
-    .option('--json', 'print one JSON document on stdout')
-    .addHelpText(
-      'after',
-      `
---agent and --requester apply to the task a call ran in; --since and --until to its decision record;
---task keeps the calls of that task and of the tasks it delegated to. Text from the log is escaped.
-Exit codes: 0 calls listed, verified with a pinned key and anchored, 4 verified but unanchored (or a call
-shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 no call matches or the log does
-not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
-    )
-    .action(action(runCalls));
+    );
+  addListOptions(command, {
+    what: 'call',
+    help: `--agent and --requester apply to the task a call ran in; --since and --until to its decision record;
+--task keeps the calls of that task and of the tasks it delegated to.`,
+  }).action(action(runCalls));
 }
 
 async function runCalls(ctx: CommandContext, command: Command): Promise<number> {
-  const filters = readListFilters(command);
-  const log = await readShownLog(ctx, command);
-  const { collectTasks } = await import('../report/report-model.js');
-  const rows = flattenTasks(collectTasks(log.events), filters.task)
+  const { filters, log, tasks } = await readListing(ctx, command);
+  const rows = tasks
     .filter((task) => matchesPrincipals(task, filters))
     .flatMap((task) => task.calls.map((call) => callRow(task, call, log.timeOf(call.index))))
     .filter((row) => matches(row, filters));
-  if (ctx.json) {
-    const { verification, unreadable } = log;
-    ctx.printJson({ verification, unreadable, calls: rows } satisfies CallsJson);
-  } else {
-    printLogVerdict(ctx, log);
-    if (rows.length > 0) {
-      ctx.print('');
-      printCalls(ctx, rows);
-    }
-  }
-  if (rows.length === 0) ctx.note(`no call in ${t(log.dir)} matches`);
-  return shownExitCode(log, {
-    found: rows.length > 0,
-    allVerified: rows.every((row) => row.evidence === 'verified'),
-  });
+  const { verification, unreadable } = log;
+  const document = { verification, unreadable, calls: rows } satisfies CallsJson;
+  return showListing(ctx, log, { what: 'call', rows, document, print: (r) => printCalls(ctx, r) });
 }
 
 function matches(row: CallRowJson, filters: ListFilters): boolean {

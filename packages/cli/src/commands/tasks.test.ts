@@ -1,31 +1,16 @@
-// Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before running. The log is
-// a real one, written by createWrit through the file sink.
-import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  buildFixtureLog,
   buildUnsealedLog,
-  type FixtureLog,
   HOSTILE_INTENT,
   runCli,
   tamperedCopy,
-  tempDir,
+  useAnchoredFixture,
 } from '../__support__/cli.js';
 import type { TasksJson } from './tasks.js';
 
-let fixture: FixtureLog;
-/** The pinned key and a checkpoint kept outside the log: what an investigator verifies with. */
-let evidence: string[];
-beforeAll(async () => {
-  fixture = await buildFixtureLog(await tempDir());
-  const anchor = join(fixture.dir, 'anchor.checkpoint');
-  await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
-  evidence = ['--key', fixture.verifierKey, '--checkpoint', anchor];
-});
-afterAll(async () => {
-  await rm(fixture.dir, { recursive: true, force: true });
-});
+/** The log, its pinned key and a checkpoint kept outside it: what an investigator verifies with. */
+const given = useAnchoredFixture();
 
 const tasksOf = (stdout: string) => (JSON.parse(stdout) as TasksJson).tasks;
 /** The listing's rows (after the verdict and a blank line, below the header). */
@@ -33,7 +18,7 @@ const rows = (stdout: string) => stdout.split('\n\n')[1]?.trimEnd().split('\n').
 
 describe.concurrent('writ tasks', () => {
   it('lists every task, delegations after the task that opened them, one line each; exit 0 anchored', async () => {
-    const r = await runCli(['tasks', fixture.logDir, ...evidence]);
+    const r = await runCli(['tasks', given.fixture.logDir, ...given.evidence]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^✔ verified and anchored: /);
     const [header, ...lines] = r.stdout.split('\n\n')[1]?.trimEnd().split('\n') ?? [];
@@ -50,7 +35,7 @@ describe.concurrent('writ tasks', () => {
     expect(lines).toHaveLength(3);
     const [refund, delegation, triage] = lines.map((l) => l.split(/\s{2,}/));
     expect(refund?.slice(1, 7)).toEqual([
-      fixture.tasks.refund,
+      given.fixture.tasks.refund,
       'alice@example.com',
       'support',
       '2',
@@ -69,7 +54,7 @@ describe.concurrent('writ tasks', () => {
       'verified',
     ]);
     expect(triage?.slice(1, 8)).toEqual([
-      fixture.tasks.triage,
+      given.fixture.tasks.triage,
       'bob@example.com',
       'triage',
       '1',
@@ -80,7 +65,7 @@ describe.concurrent('writ tasks', () => {
   });
 
   it('--json: one document with the verdict and every task, its text as the log holds it', async () => {
-    const r = await runCli(['tasks', fixture.logDir, ...evidence, '--json']);
+    const r = await runCli(['tasks', given.fixture.logDir, ...given.evidence, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as TasksJson;
     expect(doc.verification?.state).toBe('anchored');
@@ -88,9 +73,9 @@ describe.concurrent('writ tasks', () => {
     expect(doc.tasks).toHaveLength(3);
     const [refund, delegation, triage] = doc.tasks;
     expect(refund).toEqual({
-      taskId: fixture.tasks.refund,
+      taskId: given.fixture.tasks.refund,
       parentTaskId: null,
-      correlationId: fixture.correlationIds.refund,
+      correlationId: given.fixture.correlationIds.refund,
       time: expect.stringMatching(/Z$/),
       requester: expect.objectContaining({ id: 'alice@example.com', assurance: 'verified' }),
       chain: [expect.objectContaining({ name: 'support' })],
@@ -100,17 +85,17 @@ describe.concurrent('writ tasks', () => {
       end: { status: 'ok', errorCode: null },
       evidence: 'verified',
     });
-    expect(delegation?.parentTaskId).toBe(fixture.tasks.refund);
+    expect(delegation?.parentTaskId).toBe(given.fixture.tasks.refund);
     expect(delegation?.chain.map((a) => a.name)).toEqual(['support', 'billing']);
-    expect(triage?.taskId).toBe(fixture.tasks.triage);
+    expect(triage?.taskId).toBe(given.fixture.tasks.triage);
   });
 
   it('filters by requester, agent, tool, decision, task and time', async () => {
     const ids = async (...filters: string[]) => {
-      const r = await runCli(['tasks', fixture.logDir, ...evidence, '--json', ...filters]);
+      const r = await runCli(['tasks', given.fixture.logDir, ...given.evidence, '--json', ...filters]);
       return tasksOf(r.stdout).map((t) => (t.parentTaskId === null ? t.taskId : `↳${t.parentTaskId}`));
     };
-    const { refund, triage } = fixture.tasks;
+    const { refund, triage } = given.fixture.tasks;
     expect(await ids('--requester', 'bob@example.com')).toEqual([triage]);
     expect(await ids('--agent', 'support')).toEqual([refund, `↳${refund}`]);
     expect(await ids('--agent', 'spiffe://writ.test/agent/billing')).toEqual([`↳${refund}`]);
@@ -123,7 +108,7 @@ describe.concurrent('writ tasks', () => {
       `↳${refund}`,
       triage,
     ]);
-    const [first] = tasksOf((await runCli(['tasks', fixture.logDir, '--unverified', '--json'])).stdout);
+    const [first] = tasksOf((await runCli(['tasks', given.fixture.logDir, '--unverified', '--json'])).stdout);
     expect(await ids('--until', first?.time as string)).toEqual([]);
     expect(await ids('--since', first?.time as string, '--requester', 'alice@example.com')).toEqual([
       refund,
@@ -132,24 +117,30 @@ describe.concurrent('writ tasks', () => {
   });
 
   it('nothing matching: exit 1, "no task … matches" on stderr', async () => {
-    const r = await runCli(['tasks', fixture.logDir, ...evidence, '--since', '2999-01-01T00:00:00Z']);
+    const r = await runCli([
+      'tasks',
+      given.fixture.logDir,
+      ...given.evidence,
+      '--since',
+      '2999-01-01T00:00:00Z',
+    ]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`no task in ${fixture.logDir} matches\n`);
+    expect(r.stderr).toBe(`no task in ${given.fixture.logDir} matches\n`);
     expect(r.stdout).toMatch(/^✔ verified and anchored: .*\n$/);
   });
 
   it('says what is proven: 4 with the key alone, 5 without it or --unverified, unsealed and failed rows marked', async () => {
-    const pinned = await runCli(['tasks', fixture.logDir, '--key', fixture.verifierKey]);
+    const pinned = await runCli(['tasks', given.fixture.logDir, '--key', given.fixture.verifierKey]);
     expect(pinned.code).toBe(4);
-    const unpinned = await runCli(['tasks', fixture.logDir]);
+    const unpinned = await runCli(['tasks', given.fixture.logDir]);
     expect(unpinned.code).toBe(5);
     expect(unpinned.stdout).toMatch(/^⚠ unpinned: /);
     expect(rows(unpinned.stdout).every((l) => / unverified {2}/.test(l))).toBe(true);
-    const unverified = await runCli(['tasks', fixture.logDir, '--unverified']);
+    const unverified = await runCli(['tasks', given.fixture.logDir, '--unverified']);
     expect(unverified.code).toBe(5);
     expect(unverified.stdout).toMatch(/^⚠ not verified: read with --unverified; nothing below is proven\n/);
 
-    const live = await buildUnsealedLog(join(fixture.dir, 'live'));
+    const live = await buildUnsealedLog(join(given.fixture.dir, 'live'));
     try {
       const r = await runCli([
         'tasks',
@@ -168,9 +159,9 @@ describe.concurrent('writ tasks', () => {
       await live.close();
     }
 
-    const tampered = join(fixture.dir, 'tampered');
-    await tamperedCopy(fixture.logDir, tampered, 14);
-    const failed = await runCli(['tasks', tampered, '--key', fixture.verifierKey]);
+    const tampered = join(given.fixture.dir, 'tampered');
+    await tamperedCopy(given.fixture.logDir, tampered, 14);
+    const failed = await runCli(['tasks', tampered, '--key', given.fixture.verifierKey]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^✖ does not verify: first bad record 14: /);
     expect(rows(failed.stdout).some((l) => / FAILED {2}/.test(l))).toBe(true);

@@ -2,17 +2,9 @@ import type { RecordEvidence, TaskNode } from '@writ/audit';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { addEvidenceOptions } from '../evidence-flags.js';
-import {
-  addListFilterOptions,
-  flattenTasks,
-  inTimeRange,
-  type ListFilters,
-  matchesPrincipals,
-  readListFilters,
-} from '../list-filters.js';
+import { addListOptions, inTimeRange, type ListFilters, matchesPrincipals } from '../list-filters.js';
 import type { ActionFactory } from '../program.js';
-import { evidenceCell, printLogVerdict, readShownLog, type ShownLog, shownExitCode } from '../shown-log.js';
+import { evidenceCell, readListing, type ShownLog, showListing } from '../shown-log.js';
 import { type Cell, formatTable, truncate } from '../table.js';
 import { safeTerminalText as t } from '../terminal-text.js';
 import type { VerifyJson } from '../verdict.js';
@@ -85,46 +77,20 @@ export function registerTasksCommand(program: Command, action: ActionFactory): v
     .command('tasks')
     .description(
       'verify the log, then list its tasks, one line each: start time, task id, requester, agent chain, calls, how it ended, what verification proves, intent',
-    )
-    .argument('<log-dir>', 'log directory');
-  addListFilterOptions(command);
-  addEvidenceOptions(command, { unverified: true })
-    .option('--json', 'print one JSON document on stdout')
-    .addHelpText(
-      'after',
-      `
---tool and --decision keep the tasks with such a call of their own; --since and --until apply to the
-task's start. Delegations are listed after the task that opened them (↳). Text from the log is escaped.
-Exit codes: 0 tasks listed, verified with a pinned key and anchored, 4 verified but unanchored (or a task
-shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 no task matches or the log does
-not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
-    )
-    .action(action(runTasks));
+    );
+  addListOptions(command, {
+    what: 'task',
+    help: `--tool and --decision keep the tasks with such a call of their own; --since and --until apply to the
+task's start. Delegations are listed after the task that opened them (↳).`,
+  }).action(action(runTasks));
 }
 
 async function runTasks(ctx: CommandContext, command: Command): Promise<number> {
-  const filters = readListFilters(command);
-  const log = await readShownLog(ctx, command);
-  const { collectTasks } = await import('../report/report-model.js');
-  const tasks = flattenTasks(collectTasks(log.events), filters.task).filter((task) =>
-    matches(task, log, filters),
-  );
-  const rows = tasks.map((task) => taskRow(task, log));
-  if (ctx.json) {
-    const { verification, unreadable } = log;
-    ctx.printJson({ verification, unreadable, tasks: rows } satisfies TasksJson);
-  } else {
-    printLogVerdict(ctx, log);
-    if (rows.length > 0) {
-      ctx.print('');
-      printTasks(ctx, rows);
-    }
-  }
-  if (rows.length === 0) ctx.note(`no task in ${t(log.dir)} matches`);
-  return shownExitCode(log, {
-    found: rows.length > 0,
-    allVerified: rows.every((row) => row.evidence === 'verified'),
-  });
+  const { filters, log, tasks } = await readListing(ctx, command);
+  const rows = tasks.filter((task) => matches(task, log, filters)).map((task) => taskRow(task, log));
+  const { verification, unreadable } = log;
+  const document = { verification, unreadable, tasks: rows } satisfies TasksJson;
+  return showListing(ctx, log, { what: 'task', rows, document, print: (r) => printTasks(ctx, r) });
 }
 
 function matches(task: TaskNode, log: ShownLog, filters: ListFilters): boolean {
