@@ -46,6 +46,7 @@ function everyBranch(text: (field: string) => string): TaskNode[] {
       parentTaskId: undefined,
       correlationId: text('corr'),
       intent: text('Refund order 42'),
+      correlationUnverified: true,
       requester: { kind: 'human', id: text('alice@example.com'), assurance: 'verified' },
       chain: [agent('support', { owner: text('team-payments'), purpose: text('refunds') })],
       scope: [text('orders:read'), text('refunds:write')],
@@ -71,6 +72,10 @@ function everyBranch(text: (field: string) => string): TaskNode[] {
         approval:
           effect === 'approval_required'
             ? ({ approved: n === 1, approver: { id: text('maria@example.com') } } as never)
+            : undefined,
+        approvalRequested:
+          effect === 'approval_required'
+            ? { bindingHash: text('sha256:abc'), expiresAt: 1_790_000_000_000, mode: 'framework' as const }
             : undefined,
         credential: { jti: text(`jti-${n}`), audience: text('https://payments') } as never,
         outcome:
@@ -114,7 +119,7 @@ describe('renderExplainTree', () => {
     }
     const all = everyBranch((s) => s);
     expect(renderExplainTree(all, plain).join('\n')).toBe(formatExplain(all));
-    expect(formatExplain(all).split('\n')).toHaveLength(32);
+    expect(formatExplain(all).split('\n')).toHaveLength(33);
   });
 
   it('colours the marks (allow green, approval amber, deny and refusals red, headings bold) and only them', () => {
@@ -137,6 +142,10 @@ describe('renderExplainTree', () => {
     );
     expect(text).toContain(colours.yellow('⚠ not sealed yet: record 1 (task-start), record 2 (task-end)'));
     expect(text).toContain(`${colours.red('ended error')} (WRIT_SCOPE_EXCEEDED)`);
+    expect(text).toContain(
+      `correlation corr${colours.yellow(' (unverified: from baggage the caller sent)')}`,
+    );
+    expect(text).toContain('approval requested (framework) until 2026-09-21T');
   });
 
   it('escapes every field from the log: same lines, nothing a terminal interprets, no colour from the log', () => {

@@ -52,7 +52,10 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
     const agent = task.chain.at(-1);
     if (isRoot) {
       out.push(`${prefix}${c.bold(`task ${t(task.taskId)}`)}${task.intent ? ` "${t(task.intent)}"` : ''}`);
-      out.push(`${prefix}requester ${who(task.requester)}, correlation ${t(task.correlationId)}`);
+      const chosen = task.correlationUnverified
+        ? c.yellow(' (unverified: from baggage the caller sent)')
+        : '';
+      out.push(`${prefix}requester ${who(task.requester)}, correlation ${t(task.correlationId)}${chosen}`);
     } else out.push(`${prefix}${c.bold(c.magenta(`delegation ${t(task.taskId)}`))}`);
     const status =
       task.status === 'refused'
@@ -81,6 +84,15 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
         line(
           `${c.yellow('scope drift:')} ${t(call.scopeDrift.permission)} not in [${call.scopeDrift.scope.map(t).join(', ')}]`,
         );
+      if (call.approvalRequested) {
+        const asked = call.approvalRequested;
+        const until = Number.isFinite(asked.expiresAt)
+          ? new Date(asked.expiresAt).toISOString()
+          : String(asked.expiresAt);
+        line(
+          `approval requested (${t(asked.mode)}) until ${until}, binding ${t(asked.bindingHash)}${call.approval === undefined ? c.yellow(' — not answered') : ''}`,
+        );
+      }
       if (call.approval) {
         const verdict = call.approval.approved ? c.green('approval granted') : c.red('approval refused');
         line(`${verdict} by ${t(call.approval.approver?.id ?? 'nobody')}`);
@@ -107,7 +119,7 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
     if (task.end) {
       const ended = `ended ${t(task.end.status)}`;
       out.push(
-        `${inner}${task.end.status === 'error' ? c.red(ended) : ended}${task.end.errorCode ? ` (${t(task.end.errorCode)})` : ''}`,
+        `${inner}${task.end.status === 'ok' ? ended : c.red(ended)}${task.end.errorCode ? ` (${t(task.end.errorCode)})` : ''}`,
       );
     }
   };

@@ -34,7 +34,11 @@ export interface TaskRowJson {
   /** `refused`: the task never started (identity, options or scope refused). */
   readonly status: 'started' | 'refused';
   /** How it ended, `null` while it has no task-end record. */
-  readonly end: { readonly status: 'ok' | 'error'; readonly errorCode: string | null } | null;
+  readonly end: {
+    /** `abandoned`: the task's lease expired and a reaper ended it (fleet mode). */
+    readonly status: 'ok' | 'error' | 'abandoned';
+    readonly errorCode: string | null;
+  } | null;
   /** The weakest evidence among its own records (task start, revocation, task end). */
   readonly evidence: RecordEvidence | null;
 }
@@ -131,7 +135,7 @@ function printTasks(ctx: CommandContext, rows: readonly TaskRowJson[]): void {
     if (row.end === null) return { text: 'open', paint: c.yellow };
     if (row.end.status === 'ok') return { text: 'ok', paint: c.green };
     return {
-      text: 'error',
+      text: row.end.status,
       paint: c.red,
       rest: row.end.errorCode === null ? '' : ` ${t(row.end.errorCode)}`,
     };
