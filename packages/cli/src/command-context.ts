@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { WritError } from '@writ/core';
+import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import { type Colors, colorsFor, type ResolvedIo } from './io.js';
+import { NOT_A_LOG } from './log-dir.js';
 import { type CreateProgressOptions, createProgress, type Progress } from './progress.js';
 import { safeTerminalText } from './terminal-text.js';
 
@@ -136,4 +138,19 @@ export function reportError(ctx: CommandContext, error: unknown): void {
     }
   }
   if (ctx.json) ctx.printJson({ error: { code, message } });
+}
+
+/**
+ * The exit code of a failure a command reports: 6 ({@link EXIT_CODES}.notALog) when the path given is
+ * not a Writ log, else 3 (the command could not do its work).
+ *
+ * @example
+ * ```ts
+ * try { return await work(); } catch (error) { reportError(ctx, error); return errorExitCode(error); }
+ * ```
+ */
+export function errorExitCode(error: unknown): ExitCode {
+  return WritError.isInstance(error) && error.details.reason === NOT_A_LOG
+    ? EXIT_CODES.notALog
+    : EXIT_CODES.error;
 }

@@ -9,6 +9,7 @@
  * | 3 | error: the command could not do its work (unreadable or malformed input, missing keys, an I/O failure) |
  * | 4 | verified, unanchored: every check passed with a pinned key, but nothing outside the log anchors it (`verify`, `explain`, `report`) |
  * | 5 | not verified: the key was read from the log itself (no `--key`), or the log was read `--unverified` |
+ * | 6 | not a Writ log: the directory given holds no `log.json` and no record segments (empty, or something else) |
  *
  * @example
  * ```ts
@@ -33,6 +34,11 @@ export const EXIT_CODES = Object.freeze({
   unanchored: 4,
   /** Nothing was verified against a pinned key (no `--key`, or `--unverified`). @default 5 */
   unverified: 5,
+  /**
+   * The path given is not a Writ log: not a directory, or a directory with no `log.json` and no record
+   * segments (`verify`, `explain`, `report`, `tasks`, `calls`). @default 6
+   */
+  notALog: 6,
 });
 
 /**

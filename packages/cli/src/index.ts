@@ -1,5 +1,6 @@
 /**
- * `@writ/cli`: the `writ` command for investigators (verify, explain, report, keys, policy, demo). For
+ * `@writ/cli`: the `writ` command for investigators (verify, explain, tasks, calls, report, keys, policy,
+ * demo). For
  * embedding and scripting it: {@link createProgram} runs it in-process and {@link EXIT_CODES} names its
  * exit codes; the `--json` output types describe what each command prints; the policy-case types describe
  * the files `writ policy test` reads; {@link buildReportModel} / {@link collectTasks} (with
@@ -9,6 +10,7 @@
  * @module @writ/cli
  */
 
+export type { CallRowJson, CallsJson } from './commands/calls.js';
 export type { ExplainJson } from './commands/explain.js';
 export type { KeyInfo, KeysExportJson, KeysRotateJson, KeysShowJson } from './commands/keys.js';
 export type {
@@ -18,6 +20,7 @@ export type {
   PolicyValidateJson,
 } from './commands/policy.js';
 export type { ReportJson } from './commands/report.js';
+export type { TaskRowJson, TasksJson } from './commands/tasks.js';
 export type { VerifyJson } from './commands/verify.js';
 export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 export type { CliIo } from './io.js';

@@ -1,6 +1,6 @@
 // The first block runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before
 // running. The rest runs createProgram in-process with captured streams.
-import { readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createFileAuditSink } from '@writ/audit';
@@ -41,7 +41,7 @@ describe.concurrent('the writ binary', () => {
     expect(version).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['verify', 'explain', 'report', 'keys', 'policy', 'demo'])
+    for (const command of ['verify', 'explain', 'tasks', 'calls', 'report', 'keys', 'policy', 'demo'])
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(help.stdout).toContain('Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error');
     const sub = await runCli(['verify', '--help']);
@@ -61,9 +61,102 @@ describe.concurrent('the writ binary', () => {
     const option = await runCli(['explain', fixture.logDir, '--tsak', 'x']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/unknown option '--tsak'/);
+    const escaped = await runCli(['explain', fixture.logDir, '--t\u001b[2Ksak', 'x']);
+    expect(escaped.code).toBe(2);
+    expect(escaped.stderr).toContain("unknown option '--t\\x1b[2Ksak'");
+    expect(escaped.stderr).not.toContain('\u001b');
     const excess = await runCli(['verify', fixture.logDir, 'extra']);
     expect(excess.code).toBe(2);
     expect(excess.stderr).toMatch(/too many arguments/);
+  });
+});
+
+describe.concurrent('the writ binary on what is not a readable Writ log', () => {
+  /** Every command that reads a log directory, with what it needs besides the directory. */
+  const readers = (dir: string) => [
+    ['verify', dir],
+    ['explain', dir, '--task', 'x'],
+    ['tasks', dir],
+    ['calls', dir],
+    ['report', dir, '--html', join(fixture.dir, 'never.html')],
+  ];
+
+  it('an empty or non-log directory, or a file: "not a Writ log: <dir> (why)", exit 6, for every command', async () => {
+    const empty = join(fixture.dir, 'empty');
+    await mkdir(empty);
+    const other = join(fixture.dir, 'photos');
+    await mkdir(other);
+    await writeFile(join(other, 'cat.jpg'), 'jpeg');
+    const file = join(fixture.dir, 'notes.txt');
+    await writeFile(file, 'notes');
+    for (const [dir, why] of [
+      [empty, 'the directory is empty'],
+      [other, 'no log.json and no record segments'],
+      [file, 'not a directory'],
+    ] as const) {
+      for (const args of readers(dir)) {
+        const r = await runCli(args);
+        expect(r.code, args.join(' ')).toBe(6);
+        expect(r.stdout, args.join(' ')).toBe('');
+        expect(r.stderr.startsWith(`WRIT_AUDIT_UNAVAILABLE: not a Writ log: ${dir} (${why}`)).toBe(true);
+        expect(r.stderr).toMatch(/\)\n$/);
+        const json = await runCli([...args, '--json']);
+        expect(json.code).toBe(6);
+        expect(JSON.parse(json.stdout)).toEqual({
+          error: { code: 'WRIT_AUDIT_UNAVAILABLE', message: expect.stringMatching(/^not a Writ log: /) },
+        });
+      }
+    }
+    // --unverified reads no log.json, and still refuses what is not a log rather than finding "nothing"
+    const unverified = await runCli(['explain', empty, '--task', 'x', '--unverified']);
+    expect(unverified.code).toBe(6);
+    expect(unverified.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: not a Writ log: /);
+  });
+
+  it('a corrupt log.json: a typed error naming the file, exit 3, never a bare SyntaxError', async () => {
+    const corrupt = join(fixture.dir, 'corrupt-meta');
+    await cp(fixture.logDir, corrupt, { recursive: true });
+    await writeFile(join(corrupt, 'log.json'), '{"v":1,"origin":', { mode: 0o600 });
+    for (const args of readers(corrupt)) {
+      const r = await runCli([...args, '--key', fixture.verifierKey]);
+      expect(r.code, args.join(' ')).toBe(3);
+      expect(r.stderr, args.join(' ')).toBe(
+        `WRIT_AUDIT_UNAVAILABLE: ${join(corrupt, 'log.json')} is not a Writ log description\n`,
+      );
+      expect(r.stdout + r.stderr).not.toContain('SyntaxError');
+    }
+  });
+
+  it('usage errors under --json: one JSON object { error: { code: "WRIT_USAGE", message } } on stdout, exit 2', async () => {
+    for (const [args, message] of [
+      [['verify', fixture.logDir, '--json', '--bogus'], "unknown option '--bogus'"],
+      [['verify', '--json'], "missing required argument 'log'"],
+      [
+        ['tasks', fixture.logDir, '--decision', 'maybe', '--json'],
+        /^option '--decision <effect>' argument 'maybe' is invalid/,
+      ],
+      [['calls', fixture.logDir, '--since', 'yesterday', '--json'], /^--since takes an ISO 8601 time/],
+      [
+        ['explain', fixture.logDir, '--json'],
+        'give exactly one of --task <id>, --call <id>, --correlation <id>',
+      ],
+      [
+        ['verify', fixture.logDir, '--key', 'a', '--key-file', 'b', '--json'],
+        'give either --key or --key-file, not both',
+      ],
+    ] as const) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(Object.keys(doc)).toEqual(['error']);
+      expect(doc.error.code).toBe('WRIT_USAGE');
+      if (typeof message === 'string') expect(doc.error.message).toBe(message);
+      else expect(doc.error.message).toMatch(message);
+      expect(r.stderr).toContain('error: '); // the text stays on stderr
+    }
+    // without --json (or with it after "--", where it is an argument), stdout stays empty
+    expect((await runCli(['verify', fixture.logDir, '--bogus'])).stdout).toBe('');
+    expect((await runCli(['verify', fixture.logDir, 'extra', '--', '--json'])).stdout).toBe('');
   });
 });
 

@@ -3,16 +3,20 @@ import {
   type CommandContext,
   type CommonFlags,
   createCommandContext,
+  errorExitCode,
   reportError,
 } from './command-context.js';
+import { registerCallsCommand } from './commands/calls.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerReportCommand } from './commands/report.js';
+import { registerTasksCommand } from './commands/tasks.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { type CliIo, colorsFor, type ResolvedIo, resolveIo } from './io.js';
+import { safeTerminalText } from './terminal-text.js';
 import { VERSION } from './version.js';
 
 /**
@@ -28,7 +32,8 @@ export type CommandHandler = (ctx: CommandContext, command: Command) => Promise<
 
 /**
  * Turns a {@link CommandHandler} into a commander action: builds the context, records the exit code, and
- * reports any failure (`code: message`, exit 3). Usage errors (`command.error()`) pass through.
+ * reports any failure (`code: message`, exit 3, or 6 for a path that is not a Writ log). Usage errors
+ * (`command.error()`) pass through.
  *
  * @example
  * ```ts
@@ -56,9 +61,10 @@ export interface WritProgram {
 /**
  * Creates the `writ` program with injectable output streams, environment and working directory, so it
  * can run in-process (tests, embedding) as well as from the `writ` binary. Commands: `verify`, `explain`,
- * `report`, `keys show|export-jwks|rotate`, `policy validate|test`, `demo`. Exit codes are
- * {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its work),
- * 4 verified but unanchored, 5 not verified.
+ * `tasks`, `calls`, `report`, `keys show|export-jwks|rotate`, `policy validate|test`, `demo`. Exit codes
+ * are {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its
+ * work), 4 verified but unanchored, 5 not verified, 6 not a Writ log. Under `--json` every failure, usage
+ * errors included, is one JSON object `{ "error": { "code", "message" } }` on stdout.
  *
  * @example
  * ```ts
@@ -80,7 +86,7 @@ export function createProgram(io: CliIo = {}): WritProgram {
       } catch (error) {
         if (error instanceof CommanderError) throw error;
         reportError(ctx, error);
-        state.code = EXIT_CODES.error;
+        state.code = errorExitCode(error);
       }
     };
   const command = buildCommand(resolved, action, () => state.argv);
@@ -93,7 +99,11 @@ export function createProgram(io: CliIo = {}): WritProgram {
         await command.parseAsync([...argv], { from: 'user' });
         return state.code;
       } catch (error) {
-        if (error instanceof CommanderError) return exitCodeOf(error);
+        if (error instanceof CommanderError) {
+          const code = exitCodeOf(error);
+          if (code === EXIT_CODES.usage && wantsJson(argv)) reportUsageJson(resolved, error);
+          return code;
+        }
         // not reachable through actions (they catch); a failure in commander itself
         const ctx = createCommandContext(resolved, { debug: argv.includes('--debug') });
         reportError(ctx, error);
@@ -101,6 +111,21 @@ export function createProgram(io: CliIo = {}): WritProgram {
       }
     },
   };
+}
+
+/** Whether the command line asks for `--json` (before a `--` that ends the options). */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * A usage error under `--json`: one JSON object on stdout, `{ "error": { "code": "WRIT_USAGE", "message" } }`,
+ * as every other failure is reported there (the text stays on stderr).
+ */
+function reportUsageJson(io: ResolvedIo, error: CommanderError): void {
+  const message = error.message.replace(/^error: /, '');
+  io.stdout.write(`${JSON.stringify({ error: { code: 'WRIT_USAGE', message } }, null, 2)}\n`);
 }
 
 function exitCodeOf(error: CommanderError): number {
@@ -128,7 +153,8 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
       writeErr: (text) => {
         io.stderr.write(text);
       },
-      outputError: (text, write) => write(errColors().red(text)),
+      // usage errors quote the command line: escape each line (a quoted argument cannot recolour or forge one)
+      outputError: (text, write) => write(errColors().red(text.split('\n').map(safeTerminalText).join('\n'))),
       getOutHelpWidth: () => (io.stdout as { columns?: number }).columns ?? 100,
       getErrHelpWidth: () => (io.stderr as { columns?: number }).columns ?? 100,
     })
@@ -138,11 +164,14 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
       'after',
       `
 Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O),
-4 verified with a pinned key but unanchored, 5 not verified (no pinned key, or --unverified).
-Every command takes --json for one machine-readable JSON document on stdout.`,
+4 verified with a pinned key but unanchored, 5 not verified (no pinned key, or --unverified), 6 not a
+Writ log. Every command takes --json for one machine-readable JSON document on stdout (a failure, usage
+errors included, is { "error": { "code", "message" } }). Text from logs and files is shown escaped.`,
     );
   registerVerifyCommand(program, action);
   registerExplainCommand(program, action);
+  registerTasksCommand(program, action);
+  registerCallsCommand(program, action);
   registerReportCommand(program, action);
   registerKeysCommand(program, action);
   registerPolicyCommand(program, action);

@@ -123,7 +123,8 @@ export function verdictHeadline(v: VerifyJson, c: Colors, label?: string): strin
  */
 export function verdictDetails(v: VerifyJson, c: Colors): string[] {
   const out: string[] = [];
-  if (v.state !== 'failed') for (const u of v.unproven) out.push(`  ${c.yellow('cannot rule out:')} ${u}`);
+  if (v.state !== 'failed')
+    for (const u of v.unproven) out.push(`  ${c.yellow('cannot rule out:')} ${safeTerminalText(u)}`);
   for (const w of v.warnings) out.push(`${c.yellow('⚠ warning:')} ${safeTerminalText(w)}`);
   return out;
 }

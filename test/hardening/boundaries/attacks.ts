@@ -329,6 +329,32 @@ export const ATTACKS = {
     promise:
       'an MCP server whose hints name a tool it does not have refuses its calls (recorded) instead of running a tool on default facts',
   },
+  'cli-forged-explain-line': {
+    family: 'terminal and report output',
+    item: 6,
+    promise:
+      'text from the log (intent, tool-call id, requester, approver, policy id, reason) never forges a line or a colour in writ explain',
+  },
+  'cli-forged-list-line': {
+    family: 'terminal and report output',
+    item: 6,
+    promise: 'writ tasks and writ calls print one line per task and per call, whatever the log holds',
+  },
+  'cli-verify-forged-line': {
+    family: 'terminal and report output',
+    item: 6,
+    promise: "text from the log's files never forges a verdict line in writ verify",
+  },
+  'cli-policy-id-escape': {
+    family: 'terminal and report output',
+    item: 6,
+    promise: 'policy ids and policy file names are escaped by writ policy validate and writ policy test',
+  },
+  'cli-keys-filename-escape': {
+    family: 'terminal and report output',
+    item: 6,
+    promise: 'key file names are escaped by writ keys show',
+  },
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

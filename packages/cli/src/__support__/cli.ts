@@ -3,7 +3,7 @@
 // a real one, written by the Writ pipeline through the file sink.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, cp, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import {
   createInMemoryIdentity,
   createInMemoryPolicy,
 } from '@writ/core/testing';
+import { afterAll, beforeAll } from 'vitest';
 import { z } from 'zod';
 
 /** The built executable under test. */
@@ -157,6 +158,47 @@ export async function buildFixtureLog(dir: string): Promise<FixtureLog> {
       'call-triage-lookup': 'allow',
     },
   };
+}
+
+/** A {@link FixtureLog} and the flags an investigator verifies it with. */
+export interface AnchoredFixture {
+  readonly fixture: FixtureLog;
+  /** `--key <pinned key> --checkpoint <a copy of the published checkpoint, kept outside the log>`. */
+  readonly evidence: readonly string[];
+}
+
+/**
+ * An {@link AnchoredFixture} built before the file's tests (`beforeAll`) and removed after them: read its
+ * members inside tests.
+ */
+export function useAnchoredFixture(): AnchoredFixture {
+  let built: AnchoredFixture | undefined;
+  beforeAll(async () => {
+    built = await buildAnchoredFixture();
+  });
+  afterAll(async () => {
+    if (built !== undefined) await rm(built.fixture.dir, { recursive: true, force: true });
+  });
+  const get = () => {
+    if (built === undefined) throw new Error('the fixture is built in beforeAll: read it inside a test');
+    return built;
+  };
+  return {
+    get fixture() {
+      return get().fixture;
+    },
+    get evidence() {
+      return get().evidence;
+    },
+  };
+}
+
+/** {@link buildFixtureLog} in a new temporary directory, with a copy of its checkpoint kept as the anchor. */
+export async function buildAnchoredFixture(): Promise<AnchoredFixture> {
+  const fixture = await buildFixtureLog(await tempDir());
+  const anchor = join(fixture.dir, 'anchor.checkpoint');
+  await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
+  return { fixture, evidence: ['--key', fixture.verifierKey, '--checkpoint', anchor] };
 }
 
 /** Copies a log and flips one byte inside record `index` (in its JSON body, so the line still parses). */

@@ -1,36 +1,23 @@
 // Runs the BUILT binary (node packages/cli/dist/bin.js) as a subprocess: build before running.
-import { copyFile, cp, rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TaskNode } from '@writ/audit';
-import pc from 'picocolors';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  buildFixtureLog,
-  buildUnsealedLog,
-  type FixtureLog,
-  HOSTILE_INTENT,
-  runCli,
-  tempDir,
-} from '../__support__/cli.js';
+import { describe, expect, it } from 'vitest';
+import { buildUnsealedLog, HOSTILE_INTENT, runCli, useAnchoredFixture } from '../__support__/cli.js';
 import type { ExplainJson } from '../index.js';
-import { colorExplain } from './explain.js';
 
-let fixture: FixtureLog;
-/** The pinned key and a checkpoint kept outside the log: what an investigator verifies with. */
-let evidence: string[];
-beforeAll(async () => {
-  fixture = await buildFixtureLog(await tempDir());
-  const anchor = join(fixture.dir, 'anchor.checkpoint');
-  await copyFile(join(fixture.logDir, 'checkpoint'), anchor);
-  evidence = ['--key', fixture.verifierKey, '--checkpoint', anchor];
-});
-afterAll(async () => {
-  await rm(fixture.dir, { recursive: true, force: true });
-});
+/** The log, its pinned key and a checkpoint kept outside it: what an investigator verifies with. */
+const given = useAnchoredFixture();
 
 describe.concurrent('writ explain', () => {
   it('--task verifies the log, then shows requester, agents (with the delegation), and every decision', async () => {
-    const r = await runCli(['explain', fixture.logDir, '--task', fixture.tasks.refund, ...evidence]);
+    const r = await runCli([
+      'explain',
+      given.fixture.logDir,
+      '--task',
+      given.fixture.tasks.refund,
+      ...given.evidence,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const out = r.stdout;
@@ -38,7 +25,7 @@ describe.concurrent('writ explain', () => {
       /^✔ verified and anchored: \d+ records, 1 checkpoint\(s\), \d+ sealed; the given checkpoint covers \d+\n\ntask /,
     );
     expect(out).not.toMatch(/not verified|not sealed/);
-    expect(out).toContain(`task ${fixture.tasks.refund}`);
+    expect(out).toContain(`task ${given.fixture.tasks.refund}`);
     expect(out).toContain('requester alice@example.com (verified)');
     expect(out).toMatch(/agent support <spiffe:\/\/writ\.test\/agent\/support>/);
     expect(out).toMatch(/delegation \S+/);
@@ -52,17 +39,17 @@ describe.concurrent('writ explain', () => {
   });
 
   it('--call narrows to one call; --correlation finds the task', async () => {
-    const call = await runCli(['explain', fixture.logDir, '--call', 'call-delete', ...evidence]);
+    const call = await runCli(['explain', given.fixture.logDir, '--call', 'call-delete', ...given.evidence]);
     expect(call.code).toBe(0);
     expect(call.stdout).toContain('delete_customer #call-delete');
     expect(call.stdout).toContain('reasons agents never delete customers');
     expect(call.stdout).not.toContain('lookup_order');
     const corr = await runCli([
       'explain',
-      fixture.logDir,
+      given.fixture.logDir,
       '--correlation',
-      fixture.correlationIds.triage,
-      ...evidence,
+      given.fixture.correlationIds.triage,
+      ...given.evidence,
     ]);
     expect(corr.code).toBe(0);
     expect(corr.stdout).toContain('requester bob@example.com (verified)');
@@ -74,16 +61,21 @@ describe.concurrent('writ explain', () => {
   it('--json gives the verdict and the TaskNode tree, every node with its records and their evidence', async () => {
     const r = await runCli([
       'explain',
-      fixture.logDir,
+      given.fixture.logDir,
       '--task',
-      fixture.tasks.refund,
+      given.fixture.tasks.refund,
       '--json',
-      ...evidence,
+      ...given.evidence,
     ]);
     expect(r.code).toBe(0);
     const { query, verification, unreadable, tasks } = JSON.parse(r.stdout) as ExplainJson;
-    expect(query).toEqual({ taskId: fixture.tasks.refund });
-    expect(verification).toMatchObject({ ok: true, state: 'anchored', log: fixture.logDir, unproven: [] });
+    expect(query).toEqual({ taskId: given.fixture.tasks.refund });
+    expect(verification).toMatchObject({
+      ok: true,
+      state: 'anchored',
+      log: given.fixture.logDir,
+      unproven: [],
+    });
     expect(unreadable).toEqual([]);
     expect(tasks[0]?.evidence).toBe('verified');
     expect(tasks[0]?.records.map((r) => r.kind)).toEqual(['task-start', 'revocation', 'task-end']);
@@ -110,10 +102,17 @@ describe.concurrent('writ explain', () => {
   });
 
   it('exits 1 when nothing matches, 2 without exactly one query, 3 for a missing directory', async () => {
-    const none = await runCli(['explain', fixture.logDir, '--task', 'no-such-task']);
+    const none = await runCli(['explain', given.fixture.logDir, '--task', 'no-such-task']);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('matches task "no-such-task"');
-    const noneJson = await runCli(['explain', fixture.logDir, '--call', 'nope', '--json', ...evidence]);
+    const noneJson = await runCli([
+      'explain',
+      given.fixture.logDir,
+      '--call',
+      'nope',
+      '--json',
+      ...given.evidence,
+    ]);
     expect(noneJson.code).toBe(1);
     expect(JSON.parse(noneJson.stdout)).toEqual({
       query: { callId: 'nope' },
@@ -121,21 +120,28 @@ describe.concurrent('writ explain', () => {
       unreadable: [],
       tasks: [],
     });
-    const zero = await runCli(['explain', fixture.logDir]);
+    const zero = await runCli(['explain', given.fixture.logDir]);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('give exactly one of --task');
-    expect((await runCli(['explain', fixture.logDir, '--task', 'a', '--call', 'b'])).code).toBe(2);
-    const missing = await runCli(['explain', join(fixture.dir, 'missing'), '--task', 'x']);
+    expect((await runCli(['explain', given.fixture.logDir, '--task', 'a', '--call', 'b'])).code).toBe(2);
+    const missing = await runCli(['explain', join(given.fixture.dir, 'missing'), '--task', 'x']);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: .*missing cannot be read/);
-    const conflicting = await runCli(['explain', fixture.logDir, '--task', 'x', '--unverified', ...evidence]);
+    const conflicting = await runCli([
+      'explain',
+      given.fixture.logDir,
+      '--task',
+      'x',
+      '--unverified',
+      ...given.evidence,
+    ]);
     expect(conflicting.code).toBe(2);
     expect(conflicting.stderr).toContain('--unverified reads the log without verifying it');
   });
 
   it('says what it proves: 4 with the pinned key alone, 5 and no "verified" without it or with --unverified', async () => {
-    const task = ['explain', fixture.logDir, '--task', fixture.tasks.triage];
-    const unanchored = await runCli([...task, '--key', fixture.verifierKey]);
+    const task = ['explain', given.fixture.logDir, '--task', given.fixture.tasks.triage];
+    const unanchored = await runCli([...task, '--key', given.fixture.verifierKey]);
     expect(unanchored.code).toBe(4);
     expect(unanchored.stdout).toMatch(/^✔ verified, unanchored: /);
     expect(unanchored.stdout).toMatch(/\n {2}cannot rule out: truncation at a seal: /);
@@ -154,19 +160,19 @@ describe.concurrent('writ explain', () => {
   });
 
   it('--unverified reads a log that cannot be verified (no log.json)', async () => {
-    const copy = join(fixture.dir, 'no-meta');
-    await cp(fixture.logDir, copy, { recursive: true });
+    const copy = join(given.fixture.dir, 'no-meta');
+    await cp(given.fixture.logDir, copy, { recursive: true });
     await rm(join(copy, 'log.json'));
-    const refused = await runCli(['explain', copy, '--task', fixture.tasks.triage]);
+    const refused = await runCli(['explain', copy, '--task', given.fixture.tasks.triage]);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/holds no Writ log \(log\.json missing\)/);
-    const read = await runCli(['explain', copy, '--task', fixture.tasks.triage, '--unverified']);
+    const read = await runCli(['explain', copy, '--task', given.fixture.tasks.triage, '--unverified']);
     expect(read.code).toBe(5);
     expect(read.stdout).toContain('requester bob@example.com (verified)');
   });
 
   it('marks the records of a live log that no checkpoint covers yet, and exits 4 even when anchored', async () => {
-    const live = await buildUnsealedLog(join(fixture.dir, 'live'));
+    const live = await buildUnsealedLog(join(given.fixture.dir, 'live'));
     const r = await runCli([
       'explain',
       live.logDir,
@@ -182,28 +188,5 @@ describe.concurrent('writ explain', () => {
     expect(r.stdout).toMatch(
       /├─ lookup_order #late \[record \d+\]\n.*│ {2}⚠ not sealed yet: record \d+ \(decision\), record \d+ \(outcome\)/,
     );
-  });
-});
-
-describe('colorExplain', () => {
-  it('colours decisions (allow green, approval amber, deny red) and leaves the text intact', () => {
-    const text = [
-      'task t1 "x"',
-      '└─ agent a <spiffe://d/agent/a> scope [*]',
-      '   ├─ lookup #1 [record 2]',
-      '   │  decision ✔ allow by in-memory d1',
-      '   │  decision ⏸ approval by in-memory d2',
-      '   │  decision ✖ deny by in-memory d3',
-      '   │  refused WRIT_APPROVAL_REJECTED: no',
-    ].join('\n');
-    const c = pc.createColors(true);
-    const colored = colorExplain(text, c);
-    expect(colored).toContain(c.green('✔ allow'));
-    expect(colored).toContain(c.yellow('⏸ approval'));
-    expect(colored).toContain(c.red('✖ deny'));
-    expect(colored).toContain(c.red('refused WRIT_APPROVAL_REJECTED:'));
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
-    expect(colored.replace(/\u001b\[\d+m/g, '')).toBe(text);
-    expect(colorExplain(text, pc.createColors(false))).toBe(text);
   });
 });

@@ -1,20 +1,13 @@
-import { stat } from 'node:fs/promises';
-import type { ExplainQuery, RecordEvidence, TaskNode, VerifiedRecord } from '@writ/audit';
-import { WritError } from '@writ/core';
+import type { ExplainQuery, RecordEvidence, TaskNode } from '@writ/audit';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
-import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
+import { addEvidenceOptions } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
-import type { Colors } from '../io.js';
+import { renderExplainTree } from '../explain-tree.js';
 import type { ActionFactory } from '../program.js';
+import { printLogVerdict, readShownLog, shownExitCode } from '../shown-log.js';
 import { safeTerminalText } from '../terminal-text.js';
-import {
-  type VerifyJson,
-  verdictDetails,
-  verdictExitCode,
-  verdictHeadline,
-  verdictJson,
-} from '../verdict.js';
+import type { VerifyJson } from '../verdict.js';
 
 /**
  * The `--json` output of `writ explain`: the query, the verdict on the log (verified first, in the same
@@ -78,7 +71,7 @@ Give exactly one of --task, --call, --correlation. The log is verified first; re
 verify, or that no checkpoint covers yet, are marked where they are shown.
 Exit codes: 0 found, verified with a pinned key and anchored, 4 found and verified with a pinned key but
 unanchored (or a record shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 nothing
-in the log matches or the log does not verify, 2 usage error, 3 the log cannot be read.`,
+in the log matches or the log does not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
     )
     .action(action(runExplain));
 }
@@ -100,62 +93,27 @@ async function runExplain(ctx: CommandContext, command: Command): Promise<number
       exitCode: EXIT_CODES.usage,
       code: 'writ.usage',
     });
-  const evidence = await readEvidenceFlags(ctx, command);
   const query = given[0] as ExplainQuery;
-  const dir = ctx.path(command.args[0] as string);
-  const info = await stat(dir).catch((cause: unknown) => {
-    throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} cannot be read`, { cause });
-  });
-  if (!info.isDirectory()) throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} is not a log directory`);
-  const { explain, formatExplain, readVerifiedLog } = await import('@writ/audit');
-  const progress = ctx.progress({ label: 'verifying' });
-  let read: Awaited<ReturnType<typeof readVerifiedLog>>;
-  try {
-    read = await readVerifiedLog(dir, { ...evidence, onProgress: (n) => progress.update(n) });
-  } finally {
-    progress.stop();
-  }
-  const verification = read.verification === undefined ? null : verdictJson(read.verification, dir);
-  const unreadable = read.records
-    .filter((r) => r.record === undefined)
-    .map((r) => ({ index: r.index, reason: r.problem ?? 'unreadable', evidence: r.evidence }));
-  const tasks = explain(eventsOf(read.records), query);
+  const log = await readShownLog(ctx, command);
+  const { explain } = await import('@writ/audit');
+  const tasks = explain(log.events, query);
+  const { verification, unreadable } = log;
 
   if (ctx.json) ctx.printJson({ query, verification, unreadable, tasks } satisfies ExplainJson);
   else {
-    const c = ctx.out;
-    if (verification === null)
-      ctx.print(`${c.yellow(c.bold('⚠ not verified'))}: read with --unverified; nothing below is proven`);
-    else {
-      ctx.print(verdictHeadline(verification, c));
-      for (const line of verdictDetails(verification, c)) ctx.print(line);
-    }
-    for (const r of unreadable)
-      ctx.print(
-        c.red(
-          `✖ record ${r.index} cannot be read (${safeTerminalText(r.reason)}): what it held is not shown`,
-        ),
-      );
+    printLogVerdict(ctx, log);
     if (tasks.length > 0) {
       ctx.print('');
-      ctx.print(colorExplain(safeTerminalText(formatExplain(tasks)), c));
+      for (const line of renderExplainTree(tasks, ctx.out)) ctx.print(line);
     }
   }
   if (tasks.length === 0) {
     const [what, id] = Object.entries(query)[0] as [string, string];
-    ctx.note(safeTerminalText(`nothing in ${dir} matches ${what.replace(/Id$/, '')} ${JSON.stringify(id)}`));
-    return EXIT_CODES.failed;
+    ctx.note(
+      safeTerminalText(`nothing in ${log.dir} matches ${what.replace(/Id$/, '')} ${JSON.stringify(id)}`),
+    );
   }
-  if (verification === null) return EXIT_CODES.unverified;
-  const code = verdictExitCode(verification);
-  return code === EXIT_CODES.ok && !allVerified(tasks) ? EXIT_CODES.unanchored : code;
-}
-
-/** The records that parse, with their evidence, as `explain` takes them. */
-function eventsOf(records: readonly VerifiedRecord[]) {
-  return records.flatMap(({ index, record, evidence }) =>
-    record === undefined ? [] : [{ index, event: record, evidence }],
-  );
+  return shownExitCode(log, { found: tasks.length > 0, allVerified: allVerified(tasks) });
 }
 
 /** Whether every record of every node shown is verified. */
@@ -166,41 +124,4 @@ function allVerified(tasks: readonly TaskNode[]): boolean {
       t.calls.every((call) => call.evidence === 'verified') &&
       allVerified(t.delegations),
   );
-}
-
-/**
- * Colours the text tree of `formatExplain`: allow green, approval amber, deny / refusal / errors red,
- * headings bold, tree lines dim.
- *
- * @example
- * ```ts
- * console.log(colorExplain(formatExplain(tasks), pc.createColors(true)));
- * ```
- */
-export function colorExplain(text: string, c: Colors): string {
-  return text
-    .split('\n')
-    .map((line) =>
-      line
-        .replace(/^task \S+/, (m) => c.bold(m))
-        .replace(
-          /^(\s*)(delegation \S+)/,
-          (_m, pad: string, head: string) => `${pad}${c.bold(c.magenta(head))}`,
-        )
-        .replace('✔ allow', c.green('✔ allow'))
-        .replace('✖ deny', c.red('✖ deny'))
-        .replace('⏸ approval', c.yellow('⏸ approval'))
-        .replace(/✖ refused/, (m) => c.red(m))
-        .replace(/(?<=│ {2})(refused \S+)/, (m) => c.red(m))
-        .replace(/approval granted/, (m) => c.green(m))
-        .replace(/approval refused/, (m) => c.red(m))
-        .replace(/outcome ok\b/, (m) => c.green(m))
-        .replace(/outcome (error|refused)\b/, (m) => c.red(m))
-        .replace(/scope drift:/, (m) => c.yellow(m))
-        .replace(/✖ not verified:.*/, (m) => c.red(c.bold(m)))
-        .replace(/⚠ not sealed yet:.*/, (m) => c.yellow(m))
-        .replace(/ended error\b/, (m) => c.red(m))
-        .replace(/([├└│]─?)/g, (m) => c.dim(m)),
-    )
-    .join('\n');
 }

@@ -262,27 +262,29 @@ async function runShow(ctx: CommandContext, command: Command): Promise<number> {
     return EXIT_CODES.ok;
   }
   const c = ctx.out;
-  ctx.print(`${c.bold('keys in')} ${dir}`);
+  // names and values read from the key directory (file names, the authority's issuer, key ids) are escaped
+  const t = safeTerminalText;
+  ctx.print(`${c.bold('keys in')} ${t(dir)}`);
   if (json.authority === null) ctx.print(`${c.yellow('no local authority')} (${AUTHORITY_FILE} missing)`);
   else {
     const a = json.authority;
     ctx.print(c.bold('local authority'));
-    ctx.print(`  issuer        ${a.issuer}`);
-    ctx.print(`  trust domain  ${a.trustDomain}`);
-    ctx.print(`  current kid   ${c.cyan(a.kid)}`);
+    ctx.print(`  issuer        ${t(a.issuer)}`);
+    ctx.print(`  trust domain  ${t(a.trustDomain)}`);
+    ctx.print(`  current kid   ${c.cyan(t(a.kid))}`);
     ctx.print('  public keys (JWK thumbprints, RFC 7638)');
     for (const k of a.keys) {
       const mark = k.current ? c.green('* current') : c.dim('  retired');
-      const mismatch = k.thumbprint === k.kid ? '' : c.yellow(` (kid ${k.kid})`);
-      ctx.print(`    ${mark}  ${k.thumbprint}${mismatch}  ${k.kty} ${k.crv ?? ''} ${k.alg ?? ''}`.trimEnd());
+      const mismatch = k.thumbprint === k.kid ? '' : c.yellow(` (kid ${t(k.kid)})`);
+      ctx.print(
+        `    ${mark}  ${k.thumbprint}${mismatch}  ${t(k.kty)} ${t(k.crv ?? '')} ${t(k.alg ?? '')}`.trimEnd(),
+      );
     }
   }
   ctx.print(c.bold('checkpoint verifier keys'));
   if (json.verifierKeys.length === 0) ctx.print(c.dim('  none found (*.note-key)'));
-  for (const k of json.verifierKeys)
-    ctx.print(`  ${safeTerminalText(k.verifierKey)}  ${c.dim(`(${k.file})`)}`);
-  for (const p of json.problems)
-    ctx.print(`${c.yellow('⚠')} ${p.file}: ${p.code}: ${safeTerminalText(p.message)}`);
+  for (const k of json.verifierKeys) ctx.print(`  ${t(k.verifierKey)}  ${c.dim(`(${t(k.file)})`)}`);
+  for (const p of json.problems) ctx.print(`${c.yellow('⚠')} ${t(p.file)}: ${t(p.code)}: ${t(p.message)}`);
   return EXIT_CODES.ok;
 }
 
@@ -299,7 +301,7 @@ async function runExport(ctx: CommandContext, command: Command): Promise<number>
   await writeFile(out, text, { mode: 0o644 });
   const kids = jwks.keys.map((k) => String(k.kid));
   if (ctx.json) ctx.printJson({ out, kids } satisfies KeysExportJson);
-  else ctx.print(`${ctx.out.green('✔')} wrote ${kids.length} public key(s) to ${out}`);
+  else ctx.print(`${ctx.out.green('✔')} wrote ${kids.length} public key(s) to ${safeTerminalText(out)}`);
   return EXIT_CODES.ok;
 }
 
@@ -326,9 +328,9 @@ async function runRotate(ctx: CommandContext, command: Command): Promise<number>
   if (ctx.json) ctx.printJson(json);
   else {
     const c = ctx.out;
-    ctx.print(`${c.green('✔')} rotated the local authority key in ${json.dir}`);
-    ctx.print(`  previous ${previousKid}`);
-    ctx.print(`  current  ${c.cyan(kid)}`);
+    ctx.print(`${c.green('✔')} rotated the local authority key in ${safeTerminalText(json.dir)}`);
+    ctx.print(`  previous ${safeTerminalText(previousKid)}`);
+    ctx.print(`  current  ${c.cyan(safeTerminalText(kid))}`);
     ctx.print(
       `  ${json.kids.length} key(s) in the JWKS; re-export it for downstream verifiers (writ keys export-jwks)`,
     );

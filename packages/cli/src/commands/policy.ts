@@ -163,9 +163,9 @@ function policyProblem(error: unknown): PolicyErrorJson {
 function printProblem(ctx: CommandContext, e: PolicyErrorJson): void {
   const c = ctx.out;
   ctx.print(`${c.red(c.bold('✖ policies are invalid'))}`);
-  ctx.print(`${c.red(e.code)}: ${safeTerminalText(e.message)}`);
+  ctx.print(`${c.red(safeTerminalText(e.code))}: ${safeTerminalText(e.message)}`);
   if (e.file !== null && e.line !== null)
-    ctx.print(`  --> ${c.cyan(`${e.file}:${e.line}:${e.column ?? 1}`)}`);
+    ctx.print(`  --> ${c.cyan(`${safeTerminalText(e.file)}:${e.line}:${e.column ?? 1}`)}`);
 }
 
 async function load(
@@ -195,9 +195,10 @@ async function runValidate(ctx: CommandContext, command: Command): Promise<numbe
   else {
     const c = ctx.out;
     ctx.print(
-      `${c.green(c.bold('✔ valid'))}: ${json.policies.length} polic${json.policies.length === 1 ? 'y' : 'ies'}${json.schema === null ? ' (no schema)' : ` against ${json.schema}`}`,
+      `${c.green(c.bold('✔ valid'))}: ${json.policies.length} polic${json.policies.length === 1 ? 'y' : 'ies'}${json.schema === null ? ' (no schema)' : ` against ${safeTerminalText(json.schema)}`}`,
     );
-    for (const id of json.policies) ctx.print(`  ${id}`);
+    // policy ids are `<file>#<@id>`: both come from the policy files
+    for (const id of json.policies) ctx.print(`  ${safeTerminalText(id)}`);
   }
   return json.ok ? EXIT_CODES.ok : EXIT_CODES.failed;
 }
@@ -255,6 +256,7 @@ async function runTest(ctx: CommandContext, command: Command): Promise<number> {
       const r = {
         ...result,
         name: safeTerminalText(result.name),
+        policyIds: result.policyIds.map(safeTerminalText),
         reasons: result.reasons.map(safeTerminalText),
         errors: result.errors.map(safeTerminalText),
       };

@@ -1,12 +1,13 @@
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { VerificationState } from '@writ/audit';
-import { WritError } from '@writ/core';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { checkLogDir } from '../log-dir.js';
 import type { ActionFactory } from '../program.js';
+import { safeTerminalText } from '../terminal-text.js';
 import { verdictDetails, verdictExitCode, verdictHeadline, verdictJson } from '../verdict.js';
 
 /**
@@ -79,7 +80,7 @@ export function registerReportCommand(program: Command, action: ActionFactory): 
 The report is written whatever the verdict (it says so at the top, and marks every call whose records
 are not proven). Exit codes, as writ verify's for the log: 0 verified with a pinned key and anchored,
 4 verified but unanchored, 5 not verified (no --key, or --unverified), 1 the log does not verify; 2 usage
-error, 3 the log cannot be read or the file cannot be written.`,
+error, 3 the log cannot be read or the file cannot be written, 6 not a Writ log.`,
     )
     .action(action(runReport));
 }
@@ -89,10 +90,7 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
   const evidence = await readEvidenceFlags(ctx, command);
   const dir = ctx.path(command.args[0] as string);
   const out = ctx.path(flags.html);
-  const info = await stat(dir).catch((cause: unknown) => {
-    throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} cannot be read`, { cause });
-  });
-  if (!info.isDirectory()) throw new WritError('WRIT_AUDIT_UNAVAILABLE', `${dir} is not a log directory`);
+  await checkLogDir(dir);
 
   // loaded on demand: `writ --help` and the other commands start faster without the log reader
   const { buildReportModel, reportCalls } = await import('../report/report-model.js');
@@ -135,7 +133,7 @@ async function runReport(ctx: CommandContext, command: Command): Promise<number>
   if (ctx.json) ctx.printJson(json);
   else {
     const c = ctx.out;
-    ctx.print(`${c.green('✔')} wrote ${out}: ${json.tasks} task(s), ${json.calls} call(s)`);
+    ctx.print(`${c.green('✔')} wrote ${safeTerminalText(out)}: ${json.tasks} task(s), ${json.calls} call(s)`);
     if (v === undefined)
       ctx.print(`  log ${c.yellow(c.bold('not checked'))} (--unverified): nothing in it is proven`);
     else {

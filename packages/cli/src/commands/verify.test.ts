@@ -159,15 +159,15 @@ describe.concurrent('writ verify', () => {
     }
   });
 
-  it('exits 3 with code: message (no stack) for a directory that holds no log; --debug adds the stack', async () => {
+  it('exits 3 with code: message (no stack) for a log directory that cannot be read; --debug adds the stack', async () => {
     const r = await runCli(['verify', join(fixture.dir, 'nowhere')]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: .*holds no Writ log/);
+    expect(r.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: .*nowhere cannot be read\n$/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const json = await runCli(['verify', join(fixture.dir, 'nowhere'), '--json']);
     expect(JSON.parse(json.stdout)).toEqual({
-      error: { code: 'WRIT_AUDIT_UNAVAILABLE', message: expect.stringMatching(/holds no Writ log/) },
+      error: { code: 'WRIT_AUDIT_UNAVAILABLE', message: expect.stringMatching(/nowhere cannot be read$/) },
     });
     const debug = await runCli(['verify', join(fixture.dir, 'nowhere'), '--debug']);
     expect(debug.code).toBe(3);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
+import { checkLogDir } from '../log-dir.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
 import {
@@ -53,7 +54,7 @@ Exit codes: 0 verified and anchored (pinned key, the log holds the tree of the -
 it, and every record is under a checkpoint signature), 4 verified, unanchored (pinned key only: a cut at
 a seal or a rollback cannot be ruled out; or records after the last checkpoint), 5 unpinned (no --key:
 the key was read from the log itself, which proves nothing), 1 it does not verify (the first bad record
-is named), 2 usage error, 3 the log cannot be read.`,
+is named), 2 usage error, 3 the log cannot be read, 6 not a Writ log (no log.json, no segments).`,
     )
     .action(action(runVerify));
 }
@@ -77,6 +78,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
   const { verifyLog, verifyPostgresLog } = await import('@writ/audit');
   const { parseCheckpoint, safeConnectionString } = await import('@writ/audit/internal');
   const dir = postgres ? target : ctx.path(target);
+  if (!postgres) await checkLogDir(dir);
   const label = postgres ? `${safeConnectionString(target)}#${flags.log}` : dir;
   const progress = ctx.progress({
     label: 'verifying',
@@ -119,7 +121,7 @@ function printVerification(ctx: CommandContext, result: VerifyJson): void {
     );
   } else ctx.print(verdictHeadline(result, c, result.log));
   ctx.print(`  origin ${safeTerminalText(result.origin)}`);
-  ctx.print(`  root   ${result.root}`);
+  ctx.print(`  root   ${safeTerminalText(result.root)}`);
   ctx.print(
     `  key    ${result.keyPinned ? c.green('pinned (given)') : c.yellow('read from the log (not pinned)')}`,
   );

@@ -1,10 +1,12 @@
 import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { explainLog, formatExplain, verifyLog } from '@writ/audit';
+import { explainLog, verifyLog } from '@writ/audit';
 import pc from 'picocolors';
+import { renderExplainTree } from '../explain-tree.js';
 import type { Colors } from '../io.js';
 import { renderReport } from '../report/render-report.js';
 import { buildReportModel } from '../report/report-model.js';
+import { safeTerminalText } from '../terminal-text.js';
 import { runScenario, type Step } from './scenario.js';
 
 /** Options of {@link runDemo}. */
@@ -77,10 +79,12 @@ export async function runDemo(options: RunDemoOptions): Promise<number> {
       ? c.green(
           `verify: OK, verified and anchored (${verdict.records} records, ${verdict.checkpoints} checkpoint(s), key pinned)`,
         )
-      : c.red(`verify: FAILED (${verdict.state}) at record ${verdict.firstBadIndex}: ${verdict.reason}`),
+      : c.red(
+          `verify: FAILED (${verdict.state}) at record ${verdict.firstBadIndex}: ${safeTerminalText(verdict.reason ?? '')}`,
+        ),
   );
   out();
-  out(formatExplain(tasks));
+  for (const line of renderExplainTree(tasks, c)) out(line);
   out();
   out(`HTML report: ${report}`);
   out(
