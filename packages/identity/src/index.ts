@@ -7,13 +7,12 @@
 
 export type { RemoteJwtSigner } from './authority-key.js';
 export { type ComposeIdentityOptions, composeIdentity } from './compose-identity.js';
+export { createCredentialBroker, type WritCredentialBroker } from './credential-broker.js';
 export {
   CREDENTIAL_BROKER_DEFAULTS,
   type CreateCredentialBrokerOptions,
-  createCredentialBroker,
   type TokenExchangeConfig,
-  type WritCredentialBroker,
-} from './credential-broker.js';
+} from './credential-broker-options.js';
 export { DEFAULT_MAX_TOKEN_BYTES, type VerificationKey } from './jwt.js';
 export {
   type CreateLocalAuthorityOptions,
