@@ -24,15 +24,9 @@ export {
 // keys: the verifier key handed to whoever checks the log
 export { type NoteVerifier, parseVerifierKey } from './checkpoint/verifier-key.js';
 // explaining a task, a call or a request from the log
-export {
-  type CallNode,
-  type ExplainQuery,
-  explain,
-  explainLog,
-  formatExplain,
-  type RecordRef,
-  type TaskNode,
-} from './explain.js';
+export { explain } from './explain.js';
+export { explainLog } from './explain-log.js';
+export type { CallNode, ExplainQuery, RecordRef, TaskNode } from './explain-tree.js';
 // sinks: the file log
 export {
   type CreateFileAuditSinkOptions,
@@ -41,6 +35,7 @@ export {
   type FileAuditSink,
   type OpenReport,
 } from './file/file-sink.js';
+export { formatExplain } from './format-explain.js';
 // evidence: inclusion and consistency proofs made from a log directory
 export {
   type ConsistencyProofResult,
