@@ -29,7 +29,6 @@ export {
   POSTGRES_CALL_LEDGER_DEFAULTS,
   type PostgresCallLedgerOptions,
 } from './ledger/postgres-call-ledger.js';
-export type { PgClient, PgResult } from './revocations/connection.js';
 export {
   type CreatePostgresRevocationListOptions,
   createPostgresRevocationList,
@@ -37,7 +36,13 @@ export {
   type PostgresRevocationList,
   type PostgresRevocationState,
 } from './revocations/postgres-revocation-list.js';
-export type { PgConnectionOptions, PgPool } from './shared/pg-pool.js';
+export type {
+  PgClient,
+  PgClientPool,
+  PgConnectionOptions,
+  PgPool,
+  PgResult,
+} from './shared/pg-pool.js';
 export { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
 export {
   createPostgresStores,

@@ -17,16 +17,9 @@ import {
 } from '@writ/core/plugin';
 import { type ClientAuthMethod, revokeToken } from '@writ/identity';
 import { z } from 'zod';
-import {
-  connectionShape,
-  migrate,
-  ONE_CONNECTION,
-  oneConnection,
-  type PgPool,
-  reporter,
-  resolvePool,
-  unavailable,
-} from '../revocations/connection.js';
+import { migrateLocked } from '../shared/migrate.js';
+import { clientConnectionShape, oneConnection, type PgClientPool, resolvePool } from '../shared/pg-pool.js';
+import { reporter, unavailable } from '../shared/report.js';
 import {
   type LeaseAttribution,
   type LeaseCredential,
@@ -75,7 +68,7 @@ export const REAPER_DEFAULTS = Object.freeze({
  */
 export interface CreateReaperOptions {
   /** A pool you own (`pg.Pool`). Exactly one of `pool` and `connectionString`. */
-  pool?: PgPool;
+  pool?: PgClientPool;
   connectionString?: string;
   /** @default 'writ' */
   schema?: string;
@@ -151,7 +144,7 @@ export interface Reaper {
 
 const optionsSchema = z
   .strictObject({
-    ...connectionShape,
+    ...clientConnectionShape,
     audit: z.custom<AuditSink>(
       (v) => typeof v === 'object' && v !== null && typeof (v as AuditSink).append === 'function',
       { message: 'must be an AuditSink' },
@@ -179,7 +172,7 @@ const optionsSchema = z
     clock: clockSchema.optional(),
     onError: functionSchema<(e: WritError) => void>().optional(),
   })
-  .refine(oneConnection, ONE_CONNECTION);
+  .refine(...oneConnection);
 
 interface ClaimedRow {
   task_id: string;
@@ -223,7 +216,8 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
   const report = reporter(o.onError);
   const { pool, owned } = await resolvePool(o, report);
   try {
-    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
+    if (o.createTables !== false)
+      await migrateLocked(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
   } catch (error) {
     if (owned) await pool.end().catch(() => undefined);
     throw unavailable('the reaper could not start', error);

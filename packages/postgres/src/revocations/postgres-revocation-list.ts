@@ -2,18 +2,16 @@ import { WritError } from '@writ/core';
 import { clockSchema, functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { RevocationList } from '@writ/identity';
 import { z } from 'zod';
+import { migrateLocked } from '../shared/migrate.js';
 import {
-  connectionShape,
+  clientConnectionShape,
   loadPg,
-  migrate,
-  ONE_CONNECTION,
   oneConnection,
   type PgClient,
-  type PgPool,
-  reporter,
+  type PgClientPool,
   resolvePool,
-  unavailable,
-} from './connection.js';
+} from '../shared/pg-pool.js';
+import { reporter, unavailable } from '../shared/report.js';
 import { revocationDdl, revocationTables } from './revocation-tables.js';
 
 /**
@@ -60,7 +58,7 @@ export const POSTGRES_REVOCATION_DEFAULTS = Object.freeze({
  */
 export interface CreatePostgresRevocationListOptions {
   /** A pool you own (`pg.Pool`); never ended by Writ. Exactly one of `pool` and `connectionString`. */
-  pool?: PgPool;
+  pool?: PgClientPool;
   /** `postgres://…`; Writ opens a small pool and closes it. */
   connectionString?: string;
   /** @default 'writ' */
@@ -137,7 +135,7 @@ export interface PostgresRevocationList extends RevocationList {
 
 const optionsSchema = z
   .strictObject({
-    ...connectionShape,
+    ...clientConnectionShape,
     listenConnectionString: z.string().min(1).optional(),
     maxStalenessMs: z.number().int().min(100).max(3_600_000).optional(),
     pollMs: z.number().int().min(10).max(3_600_000).optional(),
@@ -147,7 +145,7 @@ const optionsSchema = z
     clock: clockSchema.optional(),
     onError: functionSchema<(e: WritError) => void>().optional(),
   })
-  .refine(oneConnection, ONE_CONNECTION)
+  .refine(...oneConnection)
   .refine((o) => o.pollMs === undefined || o.pollMs < (o.maxStalenessMs ?? 10_000), {
     message: 'must be less than maxStalenessMs',
     path: ['pollMs'],
@@ -327,7 +325,10 @@ export async function createPostgresRevocationList(
 
   try {
     if (o.createTables !== false)
-      await migrate(pool, `writ/revocations/${t.schema}`, revocationDdl(t), [t.sequence, t.revocations]);
+      await migrateLocked(pool, `writ/revocations/${t.schema}`, revocationDdl(t), [
+        t.sequence,
+        t.revocations,
+      ]);
     await connect();
   } catch (error) {
     closed = true;
