@@ -1,28 +1,18 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { WritError } from '@writ/core';
 import {
-  type AdaptedRunOptions,
-  type AdaptedTool,
   type AdapterOptions,
   adaptTool,
-  answeredApproval,
-  type CallCheck,
   checkToolHints,
-  modelRefusal,
   parseAdapterOptions,
   type SchemaArgs,
   type ToolArgsMap,
 } from '@writ/core/adapter';
 import { isStandardSchema, validateOptions } from '@writ/core/internal';
-import { digest } from '@writ/core/plugin';
 import { z } from 'zod';
-import {
-  approvalAnswerSchema,
-  approvalRequestSchema,
-  WRIT_APPROVAL_REQUEST,
-  type WritApprovalRequest,
-} from './approval-flow.js';
+import { approvalAnswerSchema, approvalRequestSchema } from './approval-flow.js';
+import { readCall } from './mastra-call.js';
 import { type SchemaWithJson, schemaUnion } from './schema-union.js';
+import { executions, Gate } from './tool-gate.js';
 
 /**
  * The framework name this adapter records as `call.framework.name` in decision records.
@@ -102,48 +92,8 @@ export interface MastraTool {
   readonly execute?: ((input: never, context: never) => unknown) | undefined;
 }
 
-/** What Mastra hands a tool's `execute`: `createTool` tools get the agent facts under `agent`. */
-interface AgentFacts {
-  readonly agentId?: unknown;
-  readonly toolCallId?: unknown;
-  readonly threadId?: unknown;
-  readonly resourceId?: unknown;
-  readonly suspend?: unknown;
-  readonly resumeData?: unknown;
-  readonly suspendPayload?: unknown;
-}
-interface MastraContext extends AgentFacts {
-  readonly agent?: AgentFacts | undefined;
-  readonly workflow?: { readonly runId?: unknown; readonly workflowId?: unknown } | undefined;
-  readonly runId?: unknown;
-  readonly abortSignal?: unknown;
-}
-
-type Suspend = (payload: unknown) => Promise<unknown>;
-
-/** One execution of a wrapped tool, as Mastra described it. */
-interface Call {
-  readonly context: MastraContext;
-  /** Where Mastra put the agent facts: `context.agent` (Mastra tools) or `context` (AI SDK tools). */
-  readonly facts: AgentFacts;
-  readonly toolCallId: string | undefined;
-  readonly suspend: Suspend | undefined;
-  readonly resumeData: unknown;
-  readonly suspendPayload: unknown;
-  readonly base: Pick<AdaptedRunOptions, 'signal' | 'frameworkIds'>;
-}
-
-/** What the tool's own `execute` gets for the execution in flight, and whether it ran. */
-interface Execution {
-  readonly context: unknown;
-  invoked: boolean;
-}
-
-const executions = new AsyncLocalStorage<Execution>();
 const ownKeys = z.strictObject({ writ: z.unknown(), tools: z.unknown(), defaults: z.unknown() }).partial();
 const WRAPPED = Symbol.for('writ.mastra.tool');
-
-const str = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /**
  * Wires a Mastra agent's tools to Writ: every call the model makes is validated, decided by policy,
@@ -263,146 +213,4 @@ function wrapTool(name: string, tool: MastraTool, options: AdapterOptions): Mast
 function combine(writ: SchemaWithJson, own: unknown): SchemaWithJson {
   // the tool's own schema first: its own suspensions keep validating (and transforming) as before
   return own === undefined ? writ : schemaUnion(own as SchemaWithJson, writ);
-}
-
-function readCall(context: unknown): Call {
-  const ctx = (typeof context === 'object' && context !== null ? context : {}) as MastraContext;
-  const facts: AgentFacts = typeof ctx.agent === 'object' && ctx.agent !== null ? ctx.agent : ctx;
-  const ids: Record<string, string> = {};
-  const put = (key: string, value: unknown) => {
-    if (str(value)) ids[key] = value;
-  };
-  put('runId', ctx.runId ?? ctx.workflow?.runId);
-  put('threadId', facts.threadId);
-  put('resourceId', facts.resourceId);
-  put('agentId', facts.agentId);
-  put('workflowId', ctx.workflow?.workflowId);
-  const signal = ctx.abortSignal instanceof AbortSignal ? ctx.abortSignal : undefined;
-  return {
-    context: ctx,
-    facts,
-    toolCallId: str(facts.toolCallId) ? facts.toolCallId : undefined,
-    suspend: typeof facts.suspend === 'function' ? (facts.suspend as Suspend) : undefined,
-    resumeData: facts.resumeData,
-    suspendPayload: facts.suspendPayload,
-    base: {
-      ...(signal === undefined ? {} : { signal }),
-      ...(Object.keys(ids).length === 0 ? {} : { frameworkIds: ids }),
-    },
-  };
-}
-
-/**
- * The context the tool's own `execute` gets: Mastra's, with the resume data and payload of this
- * execution (`resume`), or none when the execution is not resuming one of the tool's own suspensions
- * (Writ's approval answer is not the tool's business).
- */
-function toolContext(call: Call, resume: { data: unknown; payload?: unknown } | undefined): unknown {
-  const facts = { ...call.facts, resumeData: resume?.data, suspendPayload: resume?.payload };
-  return call.facts === call.context ? facts : { ...call.context, agent: facts };
-}
-
-/** A tool call id per execution of a tool that suspends itself: each resume is its own call. */
-function resumedCallId(toolCallId: string, resumeData: unknown): string {
-  return `${toolCallId}:resume:${digest(resumeData).slice('sha256:'.length, 'sha256:'.length + 12)}`;
-}
-
-/** Translates one Mastra execution into `check` / `run` / `reject` of the adapted tool. */
-class Gate {
-  readonly #tool: AdaptedTool;
-
-  constructor(tool: AdaptedTool) {
-    this.#tool = tool;
-  }
-
-  async execute(input: unknown, call: Call): Promise<unknown> {
-    if (call.toolCallId === undefined) {
-      // not an agent tool call (a workflow step, a direct call): no id to suspend on, nothing to
-      // resume; approvals go to the Writ instance's approval handler
-      return this.#run(input, toolContext(call, ownResume(call)), call.base);
-    }
-    const resuming = call.resumeData !== undefined && call.resumeData !== null;
-    const pending = resuming ? approvalRequestSchema.safeParse(call.suspendPayload) : undefined;
-    if (pending?.success === true) return this.#answer(pending.data, call, call.toolCallId);
-    if (resuming) {
-      const resume = { data: call.resumeData, payload: call.suspendPayload };
-      return this.#gate(input, call, resumedCallId(call.toolCallId, call.resumeData), resume);
-    }
-    return this.#gate(input, call, call.toolCallId, undefined);
-  }
-
-  async #gate(
-    args: unknown,
-    call: Call,
-    toolCallId: string,
-    resume: WritApprovalRequest['resume'],
-  ): Promise<unknown> {
-    const check: CallCheck = await this.#tool.check(args, { toolCallId, ...call.base });
-    if (check.effect === 'deny') throw modelRefusal(check.error);
-    if (check.effect === 'approval_required' && call.suspend !== undefined) {
-      const request: WritApprovalRequest = {
-        type: WRIT_APPROVAL_REQUEST,
-        taskId: check.taskId,
-        tool: this.#tool.name,
-        args,
-        message: check.message,
-        decisionId: check.decision.decisionId,
-        bindingHash: check.bindingHash,
-        expiresAt: check.expiresAt,
-        policyIds: [...check.decision.policyIds],
-        reasons: [...check.decision.reasons],
-        ...(resume === undefined ? {} : { resume }),
-      };
-      await call.suspend(request);
-      return undefined;
-    }
-    return this.#run(args, toolContext(call, resume), { ...call.base, toolCallId });
-  }
-
-  async #answer(request: WritApprovalRequest, call: Call, id: string): Promise<unknown> {
-    const parsed = approvalAnswerSchema.safeParse(call.resumeData);
-    const answer = parsed.success
-      ? parsed.data
-      : { approved: false, reason: 'the answer to the approval request was malformed' };
-    // the arguments Writ decided on (Mastra resumes with the model's raw ones); the call ledger
-    // refuses them unless they are exactly those
-    const args = request.args;
-    const toolCallId = request.resume === undefined ? id : resumedCallId(id, request.resume.data);
-    const approval = answeredApproval(answer);
-    if (approval.approved) {
-      return this.#run(args, toolContext(call, request.resume), { ...call.base, toolCallId, approval });
-    }
-    const { approver, reason } = approval;
-    const refusal = await this.#tool.reject(args, {
-      toolCallId,
-      ...call.base,
-      ...(approver === undefined ? {} : { approver }),
-      ...(reason === undefined ? {} : { reason }),
-    });
-    throw modelRefusal(
-      refusal ??
-        new WritError(
-          'WRIT_APPROVAL_REJECTED',
-          `${this.#tool.name} was not approved${reason === undefined ? '' : `: ${reason}`}`,
-          { details: { tool: this.#tool.name, why: 'no_pending_approval' } },
-        ),
-    );
-  }
-
-  async #run(args: unknown, context: unknown, options: AdaptedRunOptions): Promise<unknown> {
-    const execution: Execution = { context, invoked: false };
-    try {
-      return await executions.run(execution, () => this.#tool.run(args, options));
-    } catch (error) {
-      // Writ's refusals go to the model as refusal messages; the tool's own errors stay as they are
-      if (!execution.invoked && WritError.isInstance(error)) throw modelRefusal(error);
-      throw error;
-    }
-  }
-}
-
-function ownResume(call: Call): WritApprovalRequest['resume'] {
-  return call.resumeData === undefined || call.resumeData === null
-    ? undefined
-    : { data: call.resumeData, payload: call.suspendPayload };
 }

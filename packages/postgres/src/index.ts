@@ -16,28 +16,33 @@ export {
   POSTGRES_LEASE_DEFAULTS,
   type PostgresTaskLeases,
 } from './leases/postgres-task-leases.js';
+export { createReaper } from './leases/reaper.js';
 export {
   type CreateReaperOptions,
-  createReaper,
   REAPER_DEFAULTS,
   type ReapedRun,
   type Reaper,
-} from './leases/reaper.js';
+} from './leases/reaper-options.js';
 export {
   callLedgerDdl,
   createPostgresCallLedger,
   POSTGRES_CALL_LEDGER_DEFAULTS,
   type PostgresCallLedgerOptions,
 } from './ledger/postgres-call-ledger.js';
-export type { PgClient, PgResult } from './revocations/connection.js';
+export { createPostgresRevocationList } from './revocations/postgres-revocation-list.js';
 export {
   type CreatePostgresRevocationListOptions,
-  createPostgresRevocationList,
   POSTGRES_REVOCATION_DEFAULTS,
   type PostgresRevocationList,
   type PostgresRevocationState,
-} from './revocations/postgres-revocation-list.js';
-export type { PgConnectionOptions, PgPool } from './shared/pg-pool.js';
+} from './revocations/revocation-list-options.js';
+export type {
+  PgClient,
+  PgClientPool,
+  PgConnectionOptions,
+  PgPool,
+  PgResult,
+} from './shared/pg-pool.js';
 export { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
 export {
   createPostgresStores,

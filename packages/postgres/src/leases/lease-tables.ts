@@ -1,4 +1,4 @@
-import { quoteSchema } from '../revocations/connection.js';
+import { quoteSchema } from '../shared/pg-pool.js';
 
 /** @internal the qualified name of the task lease table in one schema. */
 export function leaseTable(schema: string): string {

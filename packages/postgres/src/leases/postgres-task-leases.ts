@@ -2,16 +2,9 @@ import { type Attribution, WritError } from '@writ/core';
 import { functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { LeasedCredential, LeasedRun, TaskLeases } from '@writ/identity';
 import { z } from 'zod';
-import {
-  connectionShape,
-  migrate,
-  ONE_CONNECTION,
-  oneConnection,
-  type PgPool,
-  reporter,
-  resolvePool,
-  unavailable,
-} from '../revocations/connection.js';
+import { migrateLocked } from '../shared/migrate.js';
+import { clientConnectionShape, oneConnection, type PgClientPool, resolvePool } from '../shared/pg-pool.js';
+import { reporter, unavailable } from '../shared/report.js';
 import { leaseAttribution, leaseCredential } from './lease-row.js';
 import { leaseDdl, leaseTable } from './lease-tables.js';
 
@@ -45,7 +38,7 @@ export const POSTGRES_LEASE_DEFAULTS = Object.freeze({
  */
 export interface CreatePostgresTaskLeasesOptions {
   /** A pool you own (`pg.Pool`). Exactly one of `pool` and `connectionString`. */
-  pool?: PgPool;
+  pool?: PgClientPool;
   connectionString?: string;
   /** @default 'writ' */
   schema?: string;
@@ -86,7 +79,7 @@ export interface PostgresTaskLeases extends TaskLeases {
 
 const optionsSchema = z
   .strictObject({
-    ...connectionShape,
+    ...clientConnectionShape,
     service: z.string().min(1).max(256),
     ttlMs: z.number().int().min(1_000).max(86_400_000).optional(),
     renewEveryMs: z.number().int().min(10).optional(),
@@ -94,7 +87,7 @@ const optionsSchema = z
     holder: z.string().min(1).max(256).optional(),
     onError: functionSchema<(e: WritError) => void>().optional(),
   })
-  .refine(oneConnection, ONE_CONNECTION)
+  .refine(...oneConnection)
   .refine((o) => o.renewEveryMs === undefined || o.renewEveryMs < (o.ttlMs ?? 30_000), {
     message: 'must be less than ttlMs',
     path: ['renewEveryMs'],
@@ -138,7 +131,8 @@ export async function createPostgresTaskLeases(
   const report = reporter(o.onError);
   const { pool, owned } = await resolvePool(o, report);
   try {
-    if (o.createTables !== false) await migrate(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
+    if (o.createTables !== false)
+      await migrateLocked(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
   } catch (error) {
     if (owned) await pool.end().catch(() => undefined);
     throw unavailable('the PostgreSQL task leases could not start', error);

@@ -15,11 +15,11 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startTestPostgres, type TestPostgres, until } from './__support__/test-postgres.js';
-import {
-  type CreatePostgresRevocationListOptions,
-  createPostgresRevocationList,
-  type PostgresRevocationList,
-} from './postgres-revocation-list.js';
+import { createPostgresRevocationList } from './postgres-revocation-list.js';
+import type {
+  CreatePostgresRevocationListOptions,
+  PostgresRevocationList,
+} from './revocation-list-options.js';
 
 let db: TestPostgres;
 let dir: string;

@@ -1,4 +1,4 @@
-import { quoteSchema } from './connection.js';
+import { quoteSchema } from '../shared/pg-pool.js';
 
 /**
  * The qualified names behind a PostgreSQL revocation list in one schema, and its NOTIFY channel.
