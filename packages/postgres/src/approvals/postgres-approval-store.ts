@@ -1,4 +1,4 @@
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import {
   type AnswerResult,
   type ApprovalAnswer,
@@ -16,7 +16,7 @@ import {
   type PgConnectionOptions,
   type PgPool,
 } from '../shared/pg-pool.js';
-import { type RowSigner, tampered } from '../shared/row-signer.js';
+import { type RowSigner, rowSignerSchema, tampered } from '../shared/row-signer.js';
 
 /**
  * Options of {@link createPostgresApprovalStore}.
@@ -41,18 +41,9 @@ export interface PostgresApprovalStoreOptions extends PgConnectionOptions {
 const optionsSchema = z
   .strictObject({
     ...connectionShape,
-    signer: z.custom<RowSigner>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as RowSigner).sign === 'function' &&
-        typeof (v as RowSigner).verify === 'function',
-      { message: 'must be a RowSigner (e.g. hmacRowSigner(secret))' },
-    ),
+    signer: rowSignerSchema,
     migrate: z.boolean().optional(),
-    clock: z
-      .custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
+    clock: functionSchema<() => number>().optional(),
   })
   .refine(...oneConnection);
 

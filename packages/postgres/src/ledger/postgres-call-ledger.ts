@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WritError } from '@writ/core';
-import { validateOptions } from '@writ/core/internal';
+import { functionSchema, validateOptions } from '@writ/core/internal';
 import {
   alreadyExecuted,
   type CallKey,
@@ -22,7 +22,7 @@ import {
   type PgConnectionOptions,
   type PgPool,
 } from '../shared/pg-pool.js';
-import { type RowSigner, tampered } from '../shared/row-signer.js';
+import { type RowSigner, rowSignerSchema, tampered } from '../shared/row-signer.js';
 
 /**
  * Options of {@link createPostgresCallLedger}.
@@ -75,21 +75,12 @@ export const POSTGRES_CALL_LEDGER_DEFAULTS = Object.freeze({
 const optionsSchema = z
   .strictObject({
     ...connectionShape,
-    signer: z.custom<RowSigner>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as RowSigner).sign === 'function' &&
-        typeof (v as RowSigner).verify === 'function',
-      { message: 'must be a RowSigner (e.g. hmacRowSigner(secret))' },
-    ),
+    signer: rowSignerSchema,
     storeResults: z.boolean().optional(),
     listen: z.union([z.string().min(1), z.literal(false)]).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
     migrate: z.boolean().optional(),
-    clock: z
-      .custom<() => number>((v) => typeof v === 'function', { message: 'must be a function' })
-      .optional(),
+    clock: functionSchema<() => number>().optional(),
   })
   .refine(...oneConnection);
 

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WritError } from '@writ/core';
+import { z } from 'zod';
 
 /**
  * Signs and checks the rows the stores keep, so that a row edited in the table (a decision turned from
@@ -60,3 +61,20 @@ export function tampered(store: string, what: string): WritError {
     { details: { store, row: what } },
   );
 }
+
+/**
+ * The zod schema of a `signer` option: anything with `sign` and `verify` (e.g. {@link hmacRowSigner}).
+ *
+ * @example
+ * ```ts
+ * const options = z.strictObject({ signer: rowSignerSchema }).parse({ signer: hmacRowSigner(secret) });
+ * ```
+ */
+export const rowSignerSchema = z.custom<RowSigner>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as RowSigner).sign === 'function' &&
+    typeof (v as RowSigner).verify === 'function',
+  { message: 'must be a RowSigner (e.g. hmacRowSigner(secret))' },
+);
