@@ -92,30 +92,28 @@ export function explain(
     if (e.kind === 'decision') {
       // an approval record of the call is one of its records, whether or not the decision repeats it
       const separate = approvals.get(callKey(e));
-      const asked = calls.get(callKey(e));
-      if (asked !== undefined && requested.delete(asked)) {
-        Object.assign(asked, {
-          index,
-          decision: e.decision,
-          scopeDrift: e.scopeDrift,
-          refusal: e.refusal,
-          approval: e.approval ?? separate?.approval,
-          credential: e.credential,
-        });
-        asked.records.push(...(separate === undefined ? [ref] : [separate.ref, ref]));
-        continue;
-      }
-      const node: Building<CallNode> = {
-        callId: e.call.id,
-        tool: e.call.name,
+      const decided = {
         index,
         decision: e.decision,
         scopeDrift: e.scopeDrift,
         refusal: e.refusal,
         approval: e.approval ?? separate?.approval,
         credential: e.credential,
+      };
+      const refs = separate === undefined ? [ref] : [separate.ref, ref];
+      // a call whose approval was asked first (approval-requested) is that node, now decided
+      const asked = calls.get(callKey(e));
+      if (asked !== undefined && requested.delete(asked)) {
+        Object.assign(asked, decided);
+        asked.records.push(...refs);
+        continue;
+      }
+      const node: Building<CallNode> = {
+        callId: e.call.id,
+        tool: e.call.name,
+        ...decided,
         outcome: undefined,
-        records: separate === undefined ? [ref] : [separate.ref, ref],
+        records: refs,
       };
       calls.set(callKey(e), node);
       task?.calls.push(node);

@@ -22,6 +22,6 @@ export {
 export { type FormatIssuesOptions, formatIssues, type IssueLike } from './format-issues.js';
 export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
 export { uuidv7 } from './ids.js';
-export { validateOptions } from './options.js';
+export { limitsSchema, telemetrySettingsShape, validateOptions } from './options.js';
 export { functionSchema } from './schemas.js';
 export { isStandardSchema } from './standard-schema.js';

@@ -187,6 +187,34 @@ const implementing = <T>(label: string, methods: readonly string[]) =>
 const ms = z.number().int().positive().max(86_400_000);
 const name = z.string().min(1).max(256);
 
+/**
+ * The zod shape of the telemetry settings that are plain values (the `tracer` aside): one home for `createWrit`
+ * and the `writ` package's configuration files.
+ *
+ * @example
+ * ```ts
+ * const settings = z.strictObject(telemetrySettingsShape).parse({ recordInputs: false });
+ * ```
+ */
+export const telemetrySettingsShape = {
+  recordInputs: z.boolean().optional(),
+  recordOutputs: z.boolean().optional(),
+  recordEndUser: z.boolean().optional(),
+  recordErrorMessages: z.boolean().optional(),
+};
+
+/**
+ * The zod schema of `limits` (`argsBytes`: at most 1 GiB).
+ *
+ * @example
+ * ```ts
+ * limitsSchema.parse({ argsBytes: 2 * 1024 * 1024 });
+ * ```
+ */
+export const limitsSchema = z.strictObject({
+  argsBytes: z.number().int().positive().max(1_073_741_824).optional(),
+});
+
 const optionsSchema = z.strictObject({
   service: name.optional(),
   environment: name.optional(),
@@ -237,13 +265,10 @@ const optionsSchema = z.strictObject({
           message: 'must be an OpenTelemetry Tracer',
         })
         .optional(),
-      recordInputs: z.boolean().optional(),
-      recordOutputs: z.boolean().optional(),
-      recordEndUser: z.boolean().optional(),
-      recordErrorMessages: z.boolean().optional(),
+      ...telemetrySettingsShape,
     })
     .optional(),
-  limits: z.strictObject({ argsBytes: z.number().int().positive().max(1_073_741_824).optional() }).optional(),
+  limits: limitsSchema.optional(),
   timeouts: z
     .strictObject({
       policyMs: ms.optional(),

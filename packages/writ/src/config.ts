@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WritError, type WritOptions } from '@writ/core';
-import { formatIssues } from '@writ/core/internal';
+import { formatIssues, limitsSchema, telemetrySettingsShape } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**
@@ -120,15 +120,8 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   credentials: z.strictObject({ ttlSec: z.number().int().min(5).max(86_400).optional() }).optional(),
-  telemetry: z
-    .strictObject({
-      recordInputs: z.boolean().optional(),
-      recordOutputs: z.boolean().optional(),
-      recordEndUser: z.boolean().optional(),
-      recordErrorMessages: z.boolean().optional(),
-    })
-    .optional(),
-  limits: z.strictObject({ argsBytes: z.number().int().positive().max(1_073_741_824).optional() }).optional(),
+  telemetry: z.strictObject(telemetrySettingsShape).optional(),
+  limits: limitsSchema.optional(),
   capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
   redact: z.array(z.string().min(1)).optional(),
 });

@@ -1,4 +1,7 @@
-import { quoteSchema } from '../shared/pg-pool.js';
+import type { WritError } from '@writ/core';
+import { migrateLocked } from '../shared/migrate.js';
+import { type PgClientPool, quoteSchema, type ResolvedPool, resolvePool } from '../shared/pg-pool.js';
+import { unavailable } from '../shared/report.js';
 
 /** @internal the qualified name of the task lease table in one schema. */
 export function leaseTable(schema: string): string {
@@ -35,4 +38,31 @@ export function leaseDdl(schema: string): string[] {
     `CREATE INDEX IF NOT EXISTS task_leases_due ON ${table} (expires_at) WHERE state IN ('active', 'reaping')`,
     `CREATE INDEX IF NOT EXISTS task_leases_holder ON ${table} (holder) WHERE state = 'active'`,
   ];
+}
+
+/**
+ * Opens the pool the options name and, unless `createTables: false`, creates the lease table when missing:
+ * what the task leases and the reaper both do on start. A pool it opened is closed again when that fails.
+ *
+ * @internal
+ */
+export async function openLeaseTables(
+  o: {
+    readonly pool?: PgClientPool | undefined;
+    readonly connectionString?: string | undefined;
+    readonly createTables?: boolean | undefined;
+  },
+  schema: string,
+  report: (error: WritError) => void,
+  what: string,
+): Promise<ResolvedPool> {
+  const resolved = await resolvePool(o, report);
+  try {
+    if (o.createTables !== false)
+      await migrateLocked(resolved.pool, `writ/leases/${schema}`, leaseDdl(schema), [leaseTable(schema)]);
+  } catch (error) {
+    if (resolved.owned) await resolved.pool.end().catch(() => undefined);
+    throw unavailable(`${what} could not start`, error);
+  }
+  return resolved;
 }

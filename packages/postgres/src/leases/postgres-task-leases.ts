@@ -2,11 +2,10 @@ import { type Attribution, WritError } from '@writ/core';
 import { functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { LeasedCredential, LeasedRun, TaskLeases } from '@writ/identity';
 import { z } from 'zod';
-import { migrateLocked } from '../shared/migrate.js';
-import { clientConnectionShape, oneConnection, type PgClientPool, resolvePool } from '../shared/pg-pool.js';
+import { clientConnectionShape, oneConnection, type PgClientPool } from '../shared/pg-pool.js';
 import { reporter, unavailable } from '../shared/report.js';
 import { leaseAttribution, leaseCredential } from './lease-row.js';
-import { leaseDdl, leaseTable } from './lease-tables.js';
+import { leaseTable, openLeaseTables } from './lease-tables.js';
 
 /**
  * Defaults of {@link createPostgresTaskLeases}.
@@ -129,14 +128,7 @@ export async function createPostgresTaskLeases(
   const renewEveryMs = o.renewEveryMs ?? Math.floor(ttlMs / 3);
   const holder = o.holder ?? `leases-${uuidv7()}`;
   const report = reporter(o.onError);
-  const { pool, owned } = await resolvePool(o, report);
-  try {
-    if (o.createTables !== false)
-      await migrateLocked(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
-  } catch (error) {
-    if (owned) await pool.end().catch(() => undefined);
-    throw unavailable('the PostgreSQL task leases could not start', error);
-  }
+  const { pool, owned } = await openLeaseTables(o, schema, report, 'the PostgreSQL task leases');
   const active = new Set<string>();
   let closed = false;
 

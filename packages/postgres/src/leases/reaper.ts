@@ -8,8 +8,6 @@ import {
   type TaskEndEvent,
 } from '@writ/core/plugin';
 import { revokeToken } from '@writ/identity';
-import { migrateLocked } from '../shared/migrate.js';
-import { resolvePool } from '../shared/pg-pool.js';
 import { reporter, unavailable } from '../shared/report.js';
 import {
   type LeaseAttribution,
@@ -17,7 +15,7 @@ import {
   leaseAttributionSchema,
   leaseCredentialsSchema,
 } from './lease-row.js';
-import { leaseDdl, leaseTable } from './lease-tables.js';
+import { leaseTable, openLeaseTables } from './lease-tables.js';
 import {
   type CreateReaperOptions,
   REAPER_DEFAULTS,
@@ -66,14 +64,7 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
   const clock = o.clock ?? Date.now;
   const instance = o.instance ?? `reaper-${uuidv7()}`;
   const report = reporter(o.onError);
-  const { pool, owned } = await resolvePool(o, report);
-  try {
-    if (o.createTables !== false)
-      await migrateLocked(pool, `writ/leases/${schema}`, leaseDdl(schema), [table]);
-  } catch (error) {
-    if (owned) await pool.end().catch(() => undefined);
-    throw unavailable('the reaper could not start', error);
-  }
+  const { pool, owned } = await openLeaseTables(o, schema, report, 'the reaper');
   const exchange = o.exchange;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
