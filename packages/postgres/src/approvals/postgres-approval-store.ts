@@ -1,4 +1,4 @@
-import { functionSchema, validateOptions } from '@writ/core/internal';
+import { validateOptions } from '@writ/core/internal';
 import {
   type AnswerResult,
   type ApprovalAnswer,
@@ -8,15 +8,9 @@ import {
 } from '@writ/core/plugin';
 import { z } from 'zod';
 import { migrate } from '../shared/migrate.js';
-import {
-  connectionShape,
-  ident,
-  lazyPool,
-  oneConnection,
-  type PgConnectionOptions,
-  type PgPool,
-} from '../shared/pg-pool.js';
-import { type RowSigner, rowSignerSchema, tampered } from '../shared/row-signer.js';
+import { ident, lazyPool, oneConnection, type PgConnectionOptions, type PgPool } from '../shared/pg-pool.js';
+import { type RowSigner, tampered } from '../shared/row-signer.js';
+import { signedStoreShape, tableDdl } from '../shared/signed-store-options.js';
 
 /**
  * Options of {@link createPostgresApprovalStore}.
@@ -40,10 +34,7 @@ export interface PostgresApprovalStoreOptions extends PgConnectionOptions {
 
 const optionsSchema = z
   .strictObject({
-    ...connectionShape,
-    signer: rowSignerSchema,
-    migrate: z.boolean().optional(),
-    clock: functionSchema<() => number>().optional(),
+    ...signedStoreShape,
   })
   .refine(...oneConnection);
 
@@ -56,11 +47,11 @@ const optionsSchema = z
  * ```
  */
 export function approvalsDdl(schema: string): string[] {
-  const s = ident(schema);
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${s}`,
-    `CREATE TABLE IF NOT EXISTS ${s}.approvals (
-      binding_hash text PRIMARY KEY,
+    ...tableDdl(
+      schema,
+      'approvals',
+      `binding_hash text PRIMARY KEY,
       task_id text NOT NULL,
       requester_id text,
       pending text NOT NULL,
@@ -69,9 +60,9 @@ export function approvalsDdl(schema: string): string[] {
       answer_sig text,
       taken boolean NOT NULL DEFAULT false,
       expires_at bigint NOT NULL,
-      requested_at bigint NOT NULL
-    )`,
-    `CREATE INDEX IF NOT EXISTS approvals_waiting ON ${s}.approvals (requested_at) WHERE NOT taken AND answer IS NULL`,
+      requested_at bigint NOT NULL`,
+    ),
+    `CREATE INDEX IF NOT EXISTS approvals_waiting ON ${ident(schema)}.approvals (requested_at) WHERE NOT taken AND answer IS NULL`,
   ];
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WritError } from '@writ/core';
-import { functionSchema, validateOptions } from '@writ/core/internal';
+import { validateOptions } from '@writ/core/internal';
 import {
   alreadyExecuted,
   type CallKey,
@@ -14,15 +14,9 @@ import {
 import { z } from 'zod';
 import { migrate } from '../shared/migrate.js';
 import { createNotifier, type Notifier } from '../shared/notifier.js';
-import {
-  connectionShape,
-  ident,
-  lazyPool,
-  oneConnection,
-  type PgConnectionOptions,
-  type PgPool,
-} from '../shared/pg-pool.js';
-import { type RowSigner, rowSignerSchema, tampered } from '../shared/row-signer.js';
+import { ident, lazyPool, oneConnection, type PgConnectionOptions, type PgPool } from '../shared/pg-pool.js';
+import { type RowSigner, tampered } from '../shared/row-signer.js';
+import { signedStoreShape, tableDdl } from '../shared/signed-store-options.js';
 
 /**
  * Options of {@link createPostgresCallLedger}.
@@ -74,13 +68,10 @@ export const POSTGRES_CALL_LEDGER_DEFAULTS = Object.freeze({
 
 const optionsSchema = z
   .strictObject({
-    ...connectionShape,
-    signer: rowSignerSchema,
+    ...signedStoreShape,
     storeResults: z.boolean().optional(),
     listen: z.union([z.string().min(1), z.literal(false)]).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
-    migrate: z.boolean().optional(),
-    clock: functionSchema<() => number>().optional(),
   })
   .refine(...oneConnection);
 
@@ -93,11 +84,11 @@ const optionsSchema = z
  * ```
  */
 export function callLedgerDdl(schema: string): string[] {
-  const s = ident(schema);
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${s}`,
-    `CREATE TABLE IF NOT EXISTS ${s}.call_ledger (
-      call_id text NOT NULL,
+    ...tableDdl(
+      schema,
+      'call_ledger',
+      `call_id text NOT NULL,
       binding text NOT NULL,
       state text NOT NULL CHECK (state IN ('open', 'claimed', 'settled')),
       claim_token text,
@@ -105,9 +96,9 @@ export function callLedgerDdl(schema: string): string[] {
       sig text,
       expires_at bigint NOT NULL,
       updated_at bigint NOT NULL,
-      PRIMARY KEY (call_id, binding)
-    )`,
-    `CREATE INDEX IF NOT EXISTS call_ledger_expires_at ON ${s}.call_ledger (expires_at)`,
+      PRIMARY KEY (call_id, binding)`,
+    ),
+    `CREATE INDEX IF NOT EXISTS call_ledger_expires_at ON ${ident(schema)}.call_ledger (expires_at)`,
   ];
 }
 
