@@ -10,6 +10,7 @@ export {
   createPostgresApprovalStore,
   type PostgresApprovalStoreOptions,
 } from './approvals/postgres-approval-store.js';
+export type { FleetContext, FleetServices, FleetServicesOptions } from './fleet-services.js';
 export {
   type CreatePostgresTaskLeasesOptions,
   createPostgresTaskLeases,

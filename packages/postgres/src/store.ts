@@ -1,6 +1,12 @@
 import { WritError } from '@writ/core';
 import type { ApprovalStore, CallLedgerStore } from '@writ/core/plugin';
 import { createPostgresApprovalStore } from './approvals/postgres-approval-store.js';
+import {
+  type FleetContext,
+  type FleetServices,
+  type FleetServicesOptions,
+  openFleetServices,
+} from './fleet-services.js';
 import { createPostgresCallLedger } from './ledger/postgres-call-ledger.js';
 import { lazyPool, type PgConnectionOptions, type PgPool } from './shared/pg-pool.js';
 import { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
@@ -26,6 +32,12 @@ export interface PostgresStoresOptions extends PgConnectionOptions {
   readonly migrate?: boolean | undefined;
   /** Epoch-ms clock. @default Date.now */
   readonly clock?: (() => number) | undefined;
+  /**
+   * The running services a runtime opens with `open()` when it starts (`createWrit({ store })` does):
+   * revocations every replica sees, task leases, a reaper. `false` opens none.
+   * @default all on
+   */
+  readonly fleet?: FleetServicesOptions | false | undefined;
 }
 
 /**
@@ -45,6 +57,13 @@ export interface PostgresStores {
   readonly stores: { readonly calls: CallLedgerStore; readonly approvals: ApprovalStore };
   readonly calls: CallLedgerStore;
   readonly approvals: ApprovalStore;
+  /**
+   * Opens the running services of fleet mode for one runtime (see {@link FleetServicesOptions}); `writ`'s
+   * `createWrit({ store })` calls it when it starts and hands them to its credential broker. Closed by
+   * `close()` (or the services' own `close()`).
+   */
+  open(context: FleetContext): Promise<FleetServices>;
+  /** Closes the services `open()` opened, the stores, and the pool opened for a connection string. */
   close(): Promise<void>;
 }
 
@@ -59,7 +78,17 @@ export interface PostgresStores {
  * ```
  */
 export function createPostgresStores(options: PostgresStoresOptions): PostgresStores {
-  const { connectionString, pool: given, listen, storeResults, migrate, clock, schema, signer } = options;
+  const {
+    connectionString,
+    pool: given,
+    listen,
+    storeResults,
+    migrate,
+    clock,
+    schema,
+    signer,
+    fleet,
+  } = options;
   const pools = lazyPool({ connectionString, pool: given });
   // both stores share one pool, opened on first use
   const pool: PgPool = {
@@ -79,12 +108,30 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     listen: listen ?? connectionString ?? false,
   });
   const approvals = createPostgresApprovalStore(common);
+  const services: FleetServices[] = [];
+  const none: FleetServices = {
+    revocations: undefined,
+    leases: undefined,
+    reaper: undefined,
+    close: async () => {},
+  };
   return {
     kind: 'writ-store',
     stores: { calls, approvals },
     calls,
     approvals,
+    async open(context) {
+      if (fleet === false) return none;
+      const opened = await openFleetServices(
+        { pool: given, connectionString, schema, listen, migrate, clock },
+        fleet ?? {},
+        context,
+      );
+      services.push(opened);
+      return opened;
+    },
     async close() {
+      for (const opened of services.splice(0)) await opened.close();
       await calls.close();
       await approvals.close();
       await pools.close();

@@ -3,6 +3,7 @@ import type { FileAuditSink } from '@writ/audit';
 import {
   type ApprovalHandler,
   createWrit as createCoreWrit,
+  WRIT_DEFAULTS,
   type Writ,
   WritError,
   type WritOptions,
@@ -20,6 +21,7 @@ import type { CedarEngine } from '@writ/policy';
 import { configSchema, mergeConfig, readConfigFile, readEnvConfig, type WritConfig } from './config.js';
 import { loadEmbeddedPackages } from './embedded-packages.js';
 import { publicKeysOf, publishPublicKeys, type WritPublicKeys } from './public-keys.js';
+import type { WritStore, WritStoreServices } from './writ-store.js';
 
 /**
  * Options of the zero-config {@link createWrit}: core's options plus the embedded defaults' settings.
@@ -52,23 +54,6 @@ export type CreateWritOptions = Omit<WritOptions, 'policy' | 'audit' | 'credenti
      */
     store?: WritStore;
   };
-
-/**
- * Shared state for fleet mode, as `createWrit({ store })` takes it: what `postgres(url)` from
- * `@writ/postgres` returns.
- *
- * @example
- * ```ts
- * import { postgres } from '@writ/postgres';
- * const store: WritStore = postgres(process.env.DATABASE_URL as string);
- * const writ = createWrit({ store });
- * ```
- */
-export interface WritStore {
-  readonly kind: 'writ-store';
-  readonly stores: NonNullable<WritOptions['stores']>;
-  close?(): Promise<void>;
-}
 
 /**
  * The embedded components, once initialised.
@@ -192,6 +177,15 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   const parsedOptions = validateOptions(configSchema, settings, 'createWrit') as WritConfig;
   const config = mergeConfig(readConfigFile(), readEnvConfig(), parsedOptions);
   const dir = resolve(config.dir ?? '.writ');
+  const store = options.store;
+  if (store !== undefined && (store?.kind !== 'writ-store' || typeof store.stores !== 'object')) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'createWrit: options.store must be a Writ store (e.g. postgres(url) from @writ/postgres)',
+    );
+  }
+  const service = config.service ?? (core.service as string | undefined) ?? WRIT_DEFAULTS.service;
+  let fleet: WritStoreServices | undefined;
 
   let components: Promise<EmbeddedComponents> | undefined;
   let ready: EmbeddedComponents | undefined;
@@ -211,13 +205,6 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
       });
       const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
       const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
-      const embeddedBroker =
-        core.credentials === undefined
-          ? createCredentialBroker({ authority, ttlSec: config.credentials?.ttlSec })
-          : undefined;
-      const credentials =
-        (core.credentials as CredentialBroker | undefined) ?? (embeddedBroker as WritCredentialBroker);
-      const revocations = embeddedBroker?.revocations;
       const policy =
         (core.policy as PolicyEngine | undefined) ??
         ((await policyPackage.createCedarEngine({
@@ -245,6 +232,23 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
               })
           : undefined;
       const audit = (core.audit as AuditSink | undefined) ?? (fileAudit as FileAuditSink);
+      // fleet mode: the store's revocation list and task leases back the embedded broker; its reaper
+      // records the abandoned tasks of replicas that died in this runtime's log
+      if (store?.open !== undefined && core.credentials === undefined && fleet === undefined) {
+        fleet = await store.open({ service, audit });
+      }
+      const embeddedBroker =
+        core.credentials === undefined
+          ? createCredentialBroker({
+              authority,
+              ttlSec: config.credentials?.ttlSec,
+              ...(fleet?.revocations === undefined ? {} : { revocations: fleet.revocations }),
+              ...(fleet?.leases === undefined ? {} : { leases: fleet.leases }),
+            })
+          : undefined;
+      const credentials =
+        (core.credentials as CredentialBroker | undefined) ?? (embeddedBroker as WritCredentialBroker);
+      const revocations = embeddedBroker?.revocations;
       if (config.publicDir !== false) {
         await publishPublicKeys(
           resolve(config.publicDir ?? join(dir, 'public')),
@@ -307,13 +311,6 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     },
   };
 
-  const store = options.store;
-  if (store !== undefined && (store?.kind !== 'writ-store' || typeof store.stores !== 'object')) {
-    throw new WritError(
-      'WRIT_OPTIONS_INVALID',
-      'createWrit: options.store must be a Writ store (e.g. postgres(url) from @writ/postgres)',
-    );
-  }
   const shared =
     store === undefined
       ? {}
@@ -339,7 +336,18 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
     policy,
     audit,
   });
+  const closeCore = writ.close.bind(writ);
   return Object.assign(writ, {
+    async close() {
+      // the store's services first: the reaper records in the audit log, which closes last
+      const opened = fleet;
+      fleet = undefined;
+      try {
+        await opened?.close();
+      } finally {
+        await closeCore();
+      }
+    },
     config: Object.freeze({ ...config, dir }),
     ready: init,
     publicKeys: async () => {

@@ -20,6 +20,6 @@ export {
   createWrit,
   type EmbeddedComponents,
   type WritRuntime,
-  type WritStore,
 } from './create-writ.js';
 export type { WritPublicKeys } from './public-keys.js';
+export type { WritStore, WritStoreContext, WritStoreServices } from './writ-store.js';

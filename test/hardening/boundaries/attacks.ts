@@ -286,6 +286,20 @@ export const ATTACKS = {
     promise:
       'a lease row edited to carry another requester shape or extra fields writes nothing into the audit log; the credentials it lists are still revoked, and the row is reported and left claimed',
   },
+  'fleet-switch-revocation-every-replica': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 7,
+    promise:
+      'with store: postgres(url) alone, a credential revoked by the replica that ran its task is refused by every other replica',
+  },
+  'fleet-switch-crashed-replica-reaped': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 7,
+    promise:
+      "with store: postgres(url) alone, a replica killed mid-task has its credentials revoked and its task recorded abandoned by another replica's reaper",
+  },
   'lease-row-redirects-revocation': {
     family: 'fleet revocation and leases',
     issue: 20,
