@@ -10,6 +10,7 @@ import type {
   PostgresRevocationList,
 } from './revocations/revocation-list-options.js';
 import type { PgClientPool, PgPool } from './shared/pg-pool.js';
+import { reporter, unavailable } from './shared/report.js';
 
 /**
  * Which of fleet mode's running services `postgres(url)` opens when a runtime starts, each with its own
@@ -34,6 +35,19 @@ export interface FleetServicesOptions {
   readonly leases?:
     | false
     | Pick<CreatePostgresTaskLeasesOptions, 'ttlMs' | 'renewEveryMs' | 'holder' | 'onError'>
+    | undefined;
+  /**
+   * Removes call-ledger rows and approvals `retainMs` past their expiry, every `everyMs` (failures go to
+   * `onError`; the tables then just grow). Needs `DELETE` on `call_ledger` and `approvals`.
+   * @default { retainMs: 86400000, everyMs: 600000 }
+   */
+  readonly prune?:
+    | false
+    | {
+        readonly retainMs?: number | undefined;
+        readonly everyMs?: number | undefined;
+        readonly onError?: ((error: WritError) => void) | undefined;
+      }
     | undefined;
   /** A reaper in this replica, closing the tasks of replicas that died (needs `revocations`). @default on */
   readonly reaper?:
@@ -97,8 +111,9 @@ export async function openFleetServices(
   connection: FleetConnection,
   options: FleetServicesOptions,
   context: FleetContext,
+  prune: (options: { readonly retainMs?: number }) => Promise<unknown>,
 ): Promise<FleetServices> {
-  const { revocations: r, leases: l, reaper: p } = options;
+  const { revocations: r, leases: l, reaper: p, prune: pr } = options;
   if (p !== false && r === false) {
     throw new WritError(
       'WRIT_OPTIONS_INVALID',
@@ -145,11 +160,32 @@ export async function openFleetServices(
       reaper.start();
       opened.push(reaper);
     }
+    if (pr !== false) opened.push(prunePeriodically(prune, pr ?? {}));
     return { revocations, leases, reaper, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+function prunePeriodically(
+  prune: (options: { readonly retainMs?: number }) => Promise<unknown>,
+  o: Exclude<FleetServicesOptions['prune'], false | undefined>,
+): { close(): Promise<void> } {
+  const report = reporter(o.onError);
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = prune(o.retainMs === undefined ? {} : { retainMs: o.retainMs }).catch((error: unknown) =>
+      report(unavailable('pruning the call ledger and approvals failed', error)),
+    );
+  }, o.everyMs ?? 600_000);
+  timer.unref();
+  return {
+    async close() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
 
 function reachOf(connection: FleetConnection): { pool: PgClientPool } | { connectionString: string } {

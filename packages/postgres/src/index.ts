@@ -44,6 +44,7 @@ export type {
   PgPool,
   PgResult,
 } from './shared/pg-pool.js';
+export type { PrunedRows } from './shared/prune.js';
 export { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
 export {
   createPostgresStores,

@@ -9,6 +9,7 @@ import {
 } from './fleet-services.js';
 import { createPostgresCallLedger } from './ledger/postgres-call-ledger.js';
 import { lazyPool, type PgConnectionOptions, type PgPool } from './shared/pg-pool.js';
+import { type PrunedRows, pruneStores } from './shared/prune.js';
 import { hmacRowSigner, type RowSigner } from './shared/row-signer.js';
 
 /**
@@ -63,6 +64,11 @@ export interface PostgresStores {
    * `close()` (or the services' own `close()`).
    */
   open(context: FleetContext): Promise<FleetServices>;
+  /**
+   * Deletes call-ledger rows and approvals that expired more than `retainMs` ago (default one day): run it
+   * from a scheduled job, or let the fleet services do it (`fleet.prune`). Needs `DELETE` on both tables.
+   */
+  prune(options?: { readonly retainMs?: number }): Promise<PrunedRows>;
   /** Closes the services `open()` opened, the stores, and the pool opened for a connection string. */
   close(): Promise<void>;
 }
@@ -109,6 +115,12 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
   });
   const approvals = createPostgresApprovalStore(common);
   const services: FleetServices[] = [];
+  const prune = async ({ retainMs = 86_400_000 }: { readonly retainMs?: number } = {}) => {
+    if (!Number.isSafeInteger(retainMs) || retainMs < 0) {
+      throw new WritError('WRIT_OPTIONS_INVALID', 'prune: retainMs must be a non-negative integer (ms)');
+    }
+    return pruneStores(pool, schema ?? 'writ', (clock ?? Date.now)() - retainMs);
+  };
   const none: FleetServices = {
     revocations: undefined,
     leases: undefined,
@@ -120,12 +132,14 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     stores: { calls, approvals },
     calls,
     approvals,
+    prune,
     async open(context) {
       if (fleet === false) return none;
       const opened = await openFleetServices(
         { pool: given, connectionString, schema, listen, migrate, clock },
         fleet ?? {},
         context,
+        prune,
       );
       services.push(opened);
       return opened;
