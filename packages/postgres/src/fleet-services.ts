@@ -34,7 +34,7 @@ export interface FleetServicesOptions {
   /** Task leases: the credentials of each task run listed while it runs. @default on */
   readonly leases?:
     | false
-    | Pick<CreatePostgresTaskLeasesOptions, 'ttlMs' | 'renewEveryMs' | 'holder' | 'onError'>
+    | Pick<CreatePostgresTaskLeasesOptions, 'ttlMs' | 'renewEveryMs' | 'holder' | 'onError' | 'tokenKey'>
     | undefined;
   /**
    * Removes call-ledger rows and approvals `retainMs` past their expiry, every `everyMs` (failures go to
@@ -52,7 +52,10 @@ export interface FleetServicesOptions {
   /** A reaper in this replica, closing the tasks of replicas that died (needs `revocations`). @default on */
   readonly reaper?:
     | false
-    | Pick<CreateReaperOptions, 'exchange' | 'intervalMs' | 'batchSize' | 'claimMs' | 'retainMs' | 'onError'>
+    | Pick<
+        CreateReaperOptions,
+        'exchange' | 'intervalMs' | 'batchSize' | 'claimMs' | 'retainMs' | 'onError' | 'tokenKey'
+      >
     | undefined;
 }
 
@@ -95,6 +98,8 @@ export interface FleetConnection {
   readonly listen?: string | false | undefined;
   readonly migrate?: boolean | undefined;
   readonly clock?: (() => number) | undefined;
+  /** Seals the tokens lease rows keep (see `CreatePostgresTaskLeasesOptions.tokenKey`). */
+  readonly tokenKey?: string | undefined;
 }
 
 const isClientPool = (pool: PgPool | undefined): pool is PgClientPool =>
@@ -126,6 +131,7 @@ export async function openFleetServices(
     ...(connection.schema === undefined ? {} : { schema: connection.schema }),
     ...(connection.migrate === undefined ? {} : { createTables: connection.migrate }),
   };
+  const sealing = connection.tokenKey === undefined ? {} : { tokenKey: connection.tokenKey };
   const opened: Array<{ close(): Promise<void> }> = [];
   const closeAll = async () => {
     // the reaper first (it revokes and records), then leases (renewals), then the revocation list
@@ -151,6 +157,7 @@ export async function openFleetServices(
         ? undefined
         : await createReaper({
             ...common,
+            ...sealing,
             audit: context.audit,
             revocations,
             ...(connection.clock === undefined ? {} : { clock: connection.clock }),

@@ -39,6 +39,11 @@ export interface PostgresStoresOptions extends PgConnectionOptions {
    * @default all on
    */
   readonly fleet?: FleetServicesOptions | false | undefined;
+  /**
+   * Seals the tokens task leases keep for RFC 7009 revocation (at least 32 bytes, shared by the fleet).
+   * @default `postgres(url)`: `WRIT_STORE_KEY`; otherwise none (such tokens are not kept)
+   */
+  readonly tokenKey?: string | undefined;
 }
 
 /**
@@ -94,6 +99,7 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     schema,
     signer,
     fleet,
+    tokenKey,
   } = options;
   const pools = lazyPool({ connectionString, pool: given });
   // both stores share one pool, opened on first use
@@ -136,7 +142,7 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     async open(context) {
       if (fleet === false) return none;
       const opened = await openFleetServices(
-        { pool: given, connectionString, schema, listen, migrate, clock },
+        { pool: given, connectionString, schema, listen, migrate, clock, tokenKey },
         fleet ?? {},
         context,
         prune,
@@ -185,6 +191,7 @@ export function postgres(
       );
     }
     signer = hmacRowSigner(key);
+    return createPostgresStores({ tokenKey: key, ...options, connectionString: url, signer });
   }
   return createPostgresStores({ ...options, connectionString: url, signer });
 }

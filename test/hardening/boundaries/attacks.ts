@@ -300,6 +300,13 @@ export const ATTACKS = {
     promise:
       "with store: postgres(url) alone, a replica killed mid-task has its credentials revoked and its task recorded abandoned by another replica's reaper",
   },
+  'lease-row-token-moved': {
+    family: 'fleet revocation and leases',
+    issue: 20,
+    item: 4,
+    promise:
+      'a lease row never holds a usable token, and a sealed token moved onto another credential is never sent anywhere',
+  },
   'lease-row-redirects-revocation': {
     family: 'fleet revocation and leases',
     issue: 20,

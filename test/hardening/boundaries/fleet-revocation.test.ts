@@ -69,13 +69,19 @@ async function list(schema: string, instance?: string): Promise<PostgresRevocati
   return l;
 }
 
+const TOKEN_KEY = 'fleet-lease-token-key-0123456789abcdef';
 const inAMinute = () => Date.now() + 60_000;
 
 /** A replica running one task whose tool (audience PAYMENTS, exchanged at the stub) runs `during`. */
 async function runTask<T>(schema: string, during: (taskId: string) => Promise<T>): Promise<T> {
   const connectionString = db.connectionString();
   const revocations = await list(schema);
-  const leases = await createPostgresTaskLeases({ connectionString, schema, service: 'support' });
+  const leases = await createPostgresTaskLeases({
+    connectionString,
+    schema,
+    service: 'support',
+    tokenKey: TOKEN_KEY,
+  });
   cleanup.push(() => leases.close());
   const identity = createLocalIdentity({ authority });
   const writ = createWrit({
@@ -121,6 +127,7 @@ async function reaper(schema: string) {
     schema,
     audit: sink,
     revocations: await list(schema),
+    tokenKey: TOKEN_KEY,
     exchange: { revocationEndpoint: `${stub.origin}/revoke`, ...BROKER },
     onError: (e) => errors.push(e),
   });
@@ -287,6 +294,48 @@ describe('fleet revocation: attacks from inside the database', () => {
       expect(reaped).toEqual([expect.objectContaining({ remotelyRevoked: 0 })]);
       expect(reaped[0]?.revoked).toHaveLength(2);
       expect(errors.map((e) => e.details?.reason)).toEqual(['revocation_endpoint_not_configured']);
+    },
+  );
+  it(
+    attack(
+      'lease-row-token-moved',
+      'a lease row read or edited by a database role: the exchanged token is never there in clear, and a sealed token moved onto another credential is never sent, even to the configured endpoint',
+    ),
+    async () => {
+      const { reaper: r, errors } = await reaper('atk_moved');
+      const before = stub.revocations.length;
+      let afterReap = -1;
+      let seenInTable = '';
+      const reaped = await runTask('atk_moved', async (taskId) => {
+        const { rows } = await db.admin.query(
+          'SELECT credentials::text AS c FROM atk_moved.task_leases WHERE task_id = $1',
+          [taskId],
+        );
+        seenInTable = rows[0]?.c as string;
+        // move the sealed token onto the task credential's entry (and drop it from its own)
+        await db.admin.query(
+          `UPDATE atk_moved.task_leases
+              SET credentials = (
+                    SELECT jsonb_agg(CASE WHEN c ? 'token' THEN c - 'token'
+                                     ELSE c || jsonb_build_object('token', (SELECT t->'token' FROM jsonb_array_elements(credentials) t WHERE t ? 'token'),
+                                                                  'revocationEndpoint', $2::text, 'clientId', $3::text) END)
+                      FROM jsonb_array_elements(credentials) c),
+                  expires_at = now() - interval '1 second'
+            WHERE task_id = $1`,
+          [taskId, `${stub.origin}/revoke`, BROKER.clientId],
+        );
+        const result = await r.reapOnce();
+        afterReap = stub.revocations.length;
+        return result;
+      });
+      expect(seenInTable).toMatch(/"token": "v1\./);
+      expect(afterReap).toBe(before);
+      expect(reaped).toEqual([expect.objectContaining({ remotelyRevoked: 0 })]);
+      expect(reaped[0]?.revoked).toHaveLength(2);
+      expect(errors.map((e) => e.details?.reason).sort()).toEqual([
+        'lease_token_not_kept',
+        'lease_token_unsealable',
+      ]);
     },
   );
 });

@@ -1,6 +1,7 @@
 import type { Attribution, Credential } from '@writ/core';
 import { type AuditEventBase, type CredentialRef, toCredentialRef, toPrincipalRef } from '@writ/core/plugin';
 import { z } from 'zod';
+import { type TokenSealer, tokenBinding } from '../shared/token-seal.js';
 
 /**
  * What a lease keeps of its task for the records a reaper writes: the fields every audit event carries
@@ -15,7 +16,8 @@ export type LeaseAttribution = Pick<
 
 /**
  * One credential as a lease row lists it. `token` is kept only for an exchanged credential with a
- * revocation endpoint (RFC 7009 needs the token itself), and dropped when the lease closes.
+ * revocation endpoint (RFC 7009 needs the token itself), sealed under the leases' `tokenKey` (never in
+ * clear; without a key it is not kept), and dropped when the lease closes.
  *
  * @internal
  */
@@ -42,16 +44,14 @@ export function leaseAttribution(attribution: Attribution): LeaseAttribution {
 export function leaseCredential(
   credential: Credential,
   revocation: { readonly endpoint: string; readonly clientId: string } | undefined,
+  sealer: TokenSealer | undefined,
 ): LeaseCredential {
   const ref = toCredentialRef(credential);
-  return revocation === undefined
-    ? ref
-    : {
-        ...ref,
-        token: credential.token,
-        revocationEndpoint: revocation.endpoint,
-        clientId: revocation.clientId,
-      };
+  if (revocation === undefined) return ref;
+  const listed = { ...ref, revocationEndpoint: revocation.endpoint, clientId: revocation.clientId };
+  return sealer === undefined
+    ? listed
+    : { ...listed, token: sealer.seal(credential.token, tokenBinding(listed)) };
 }
 
 const text = (max: number) => z.string().min(1).max(max);
@@ -89,7 +89,7 @@ export const leaseCredentialsSchema = z
       type: text(256),
       audience: text(2_048).optional(),
       expiresAt: z.number().finite(),
-      token: text(16_384).optional(),
+      token: text(24_576).optional(),
       revocationEndpoint: text(2_048).optional(),
       clientId: text(256).optional(),
     }),

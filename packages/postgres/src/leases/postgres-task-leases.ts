@@ -4,6 +4,7 @@ import type { LeasedCredential, LeasedRun, TaskLeases } from '@writ/identity';
 import { z } from 'zod';
 import { clientConnectionShape, oneConnection, type PgClientPool } from '../shared/pg-pool.js';
 import { reporter, unavailable } from '../shared/report.js';
+import { tokenKeySchema, tokenSealer } from '../shared/token-seal.js';
 import { leaseAttribution, leaseCredential } from './lease-row.js';
 import { leaseTable, openLeaseTables } from './lease-tables.js';
 
@@ -53,6 +54,12 @@ export interface CreatePostgresTaskLeasesOptions {
   holder?: string;
   /** Failed renewals, leases found reaped while this process still ran them. */
   onError?: (error: WritError) => void;
+  /**
+   * A secret (at least 32 bytes) the reaper shares: the tokens of exchanged credentials, which RFC 7009
+   * revocation needs, are kept sealed with it (AES-256-GCM). Without it they are not kept, and a reaper
+   * revokes such credentials on the shared list only. `postgres(url)` passes `WRIT_STORE_KEY`.
+   */
+  tokenKey?: string;
 }
 
 /**
@@ -85,6 +92,7 @@ const optionsSchema = z
     createTables: z.boolean().optional(),
     holder: z.string().min(1).max(256).optional(),
     onError: functionSchema<(e: WritError) => void>().optional(),
+    tokenKey: tokenKeySchema.optional(),
   })
   .refine(...oneConnection)
   .refine((o) => o.renewEveryMs === undefined || o.renewEveryMs < (o.ttlMs ?? 30_000), {
@@ -128,6 +136,7 @@ export async function createPostgresTaskLeases(
   const renewEveryMs = o.renewEveryMs ?? Math.floor(ttlMs / 3);
   const holder = o.holder ?? `leases-${uuidv7()}`;
   const report = reporter(o.onError);
+  const sealer = o.tokenKey === undefined ? undefined : tokenSealer(o.tokenKey);
   const { pool, owned } = await openLeaseTables(o, schema, report, 'the PostgreSQL task leases');
   const active = new Set<string>();
   let closed = false;
@@ -169,7 +178,7 @@ export async function createPostgresTaskLeases(
     async hold(attribution: Attribution, leased: LeasedCredential) {
       if (closed) throw new WritError('WRIT_CREDENTIAL_UNAVAILABLE', 'the task leases are closed');
       const runId = attribution.runId ?? '';
-      const credential = leaseCredential(leased.credential, leased.revocation);
+      const credential = leaseCredential(leased.credential, leased.revocation, sealer);
       let rowCount: number;
       try {
         const result = await pool.query(

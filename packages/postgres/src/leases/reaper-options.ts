@@ -4,6 +4,7 @@ import type { AuditSink } from '@writ/core/plugin';
 import type { ClientAuthMethod } from '@writ/identity';
 import { z } from 'zod';
 import { clientConnectionShape, oneConnection, type PgClientPool } from '../shared/pg-pool.js';
+import { tokenKeySchema } from '../shared/token-seal.js';
 
 /**
  * Defaults of {@link createReaper}.
@@ -65,6 +66,8 @@ export interface CreateReaperOptions {
     fetch?: typeof fetch;
     timeoutMs?: number;
   };
+  /** The leases' `tokenKey`: opens the sealed tokens of exchanged credentials for RFC 7009. */
+  tokenKey?: string;
   /** @default 5000 */
   intervalMs?: number;
   /** @default 50 */
@@ -141,6 +144,7 @@ export const reaperOptionsSchema = z
         timeoutMs: timeoutSchema.optional(),
       })
       .optional(),
+    tokenKey: tokenKeySchema.optional(),
     intervalMs: z.number().int().min(10).max(3_600_000).optional(),
     batchSize: z.number().int().min(1).max(1_000).optional(),
     claimMs: z.number().int().min(1_000).max(86_400_000).optional(),

@@ -28,6 +28,7 @@ import { createReaper } from './reaper.js';
 const CHILD = fileURLToPath(new URL('./__support__/task-child.mjs', import.meta.url));
 const PAYMENTS = 'https://payments.example.com';
 const BROKER = { clientId: 'writ-broker', clientSecret: 'writ-broker-secret' };
+const TOKEN_KEY = 'lease-token-key-0123456789abcdef0123';
 
 let db: TestPostgres;
 let dir: string;
@@ -63,6 +64,7 @@ async function replica(schema: string, ttlMs = 30_000, connectionString = db.con
     schema,
     service: 'support',
     ttlMs,
+    tokenKey: TOKEN_KEY,
     onError: (e) => errors.push(e),
   });
   cleanup.push(
@@ -110,6 +112,7 @@ async function reaperFor(
     schema,
     audit,
     revocations,
+    tokenKey: TOKEN_KEY,
     exchange:
       extra.exchange === false ? undefined : { revocationEndpoint: `${stub.origin}/revoke`, ...BROKER },
     onError: (e) => errors.push(e),
@@ -150,7 +153,12 @@ describe('task leases', () => {
           [ctx.attribution.taskId],
         );
         expect(await r.leases.renew()).toBe(1);
-        return { rows, jti: ctx.credential?.jti, taskJti: ctx.attribution.credential?.jti };
+        return {
+          rows,
+          jti: ctx.credential?.jti,
+          token: ctx.credential?.token as string,
+          taskJti: ctx.attribution.credential?.jti,
+        };
       },
     });
     const alice = await r.identity.issueRequesterToken({ sub: 'alice@example.com' });
@@ -165,6 +173,9 @@ describe('task leases', () => {
     expect(during.credentials.map((c) => c.jti)).toEqual([seen.taskJti, seen.jti]);
     // only the exchanged credential's token is kept (RFC 7009 needs it)
     expect(during.credentials.map((c) => c.token !== undefined)).toEqual([false, true]);
+    // and kept sealed: whoever reads the table gets no usable token
+    expect(during.credentials[1]?.token).toMatch(/^v1\./);
+    expect(JSON.stringify(during.credentials)).not.toContain(seen.token);
     const { rows } = await db.admin.query('SELECT state, credentials FROM leases_basic.task_leases');
     expect(rows).toHaveLength(1);
     expect(rows[0].state).toBe('released');
@@ -284,7 +295,7 @@ describe('the reaper', () => {
     const { reaper, revocations, audit, errors } = await reaperFor(schema, auditDir);
     const child = spawn(
       process.execPath,
-      [CHILD, db.connectionString(), schema, join(dir, 'keys'), stub.origin, '1500'],
+      [CHILD, db.connectionString(), schema, join(dir, 'keys'), stub.origin, '1500', TOKEN_KEY],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>

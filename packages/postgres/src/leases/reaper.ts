@@ -9,6 +9,7 @@ import {
 } from '@writ/core/plugin';
 import { revokeToken } from '@writ/identity';
 import { reporter, unavailable } from '../shared/report.js';
+import { tokenBinding, tokenSealer } from '../shared/token-seal.js';
 import {
   type LeaseAttribution,
   type LeaseCredential,
@@ -66,6 +67,7 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
   const report = reporter(o.onError);
   const { pool, owned } = await openLeaseTables(o, schema, report, 'the reaper');
   const exchange = o.exchange;
+  const sealer = o.tokenKey === undefined ? undefined : tokenSealer(o.tokenKey);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let closed = false;
@@ -96,25 +98,52 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
 
   /** Revokes one exchanged credential remotely, only at the configured endpoint as the configured client. */
   const revokeRemotely = async (c: LeaseCredential, taskId: string): Promise<boolean> => {
-    if (c.token === undefined) return false;
+    if (c.revocationEndpoint === undefined) return false;
+    const notRevoked = (reason: string, message: string, cause?: unknown) => {
+      report(
+        new WritError('WRIT_IDENTITY_UNAVAILABLE', `task ${taskId}: ${message}`, {
+          ...(cause === undefined ? {} : { cause }),
+          details: { reason, taskId, jti: c.jti },
+        }),
+      );
+      return false;
+    };
     if (
       exchange === undefined ||
       c.revocationEndpoint !== exchange.revocationEndpoint ||
       c.clientId !== exchange.clientId
     ) {
-      report(
-        new WritError(
-          'WRIT_IDENTITY_UNAVAILABLE',
-          `task ${taskId}: an exchanged credential names a revocation endpoint or client this reaper is not configured for; it was not contacted`,
-          { details: { reason: 'revocation_endpoint_not_configured', taskId, jti: c.jti } },
-        ),
+      return notRevoked(
+        'revocation_endpoint_not_configured',
+        'an exchanged credential names a revocation endpoint or client this reaper is not configured for; it was not contacted',
       );
-      return false;
+    }
+    if (c.token === undefined) {
+      return notRevoked(
+        'lease_token_not_kept',
+        'an exchanged credential was revoked on the shared list only: its token was not kept (no tokenKey on the task leases)',
+      );
+    }
+    if (sealer === undefined) {
+      return notRevoked(
+        'lease_token_key_missing',
+        'an exchanged credential was revoked on the shared list only: this reaper has no tokenKey to open its sealed token',
+      );
+    }
+    let token: string;
+    try {
+      token = sealer.open(c.token, tokenBinding(c));
+    } catch (error) {
+      return notRevoked(
+        'lease_token_unsealable',
+        'the sealed token of an exchanged credential does not open (altered, moved, or another tokenKey); it was not sent anywhere',
+        error,
+      );
     }
     try {
       await revokeToken({
         revocationEndpoint: exchange.revocationEndpoint,
-        token: c.token,
+        token,
         tokenTypeHint: 'access_token',
         clientId: exchange.clientId,
         clientSecret: exchange.clientSecret,

@@ -8,7 +8,7 @@ import { createCredentialBroker, createLocalAuthority, createLocalIdentity } fro
 import { createPostgresRevocationList, createPostgresTaskLeases } from '@writ/postgres';
 import { z } from 'zod';
 
-const [connectionString, schema, keyDir, stub, ttlMs] = process.argv.slice(2);
+const [connectionString, schema, keyDir, stub, ttlMs, tokenKey] = process.argv.slice(2);
 const PAYMENTS = 'https://payments.example.com';
 setInterval(() => undefined, 60_000); // stays alive until killed
 
@@ -19,6 +19,7 @@ const leases = await createPostgresTaskLeases({
   schema,
   service: 'support',
   ttlMs: Number(ttlMs),
+  tokenKey,
 });
 const credentials = createCredentialBroker({
   authority,
