@@ -1,6 +1,6 @@
 import type { PendingApproval } from '@writ/core/plugin';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../__support__/test-postgres.js';
+import { describe, expect, it } from 'vitest';
+import { useTestPostgres } from '../__support__/test-postgres.js';
 import { hmacRowSigner } from '../shared/row-signer.js';
 import { createPostgresApprovalStore } from './postgres-approval-store.js';
 
@@ -22,17 +22,11 @@ const pending = (
   ...extra,
 });
 
-let db: TestPostgres;
-beforeAll(async () => {
-  db = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  await db?.stop();
-});
+const postgres = useTestPostgres();
 
 describe('the PostgreSQL approval store', () => {
   it('asked in one process, listed and answered in another (first answer wins), taken once', async () => {
-    const url = db.connectionString();
+    const url = postgres().connectionString();
     const a = createPostgresApprovalStore({ connectionString: url, signer, schema: 'a1' });
     const b = createPostgresApprovalStore({ connectionString: url, signer, schema: 'a1' });
     const later = Date.now() + 60_000;
@@ -67,7 +61,7 @@ describe('the PostgreSQL approval store', () => {
   it('an expired approval cannot be answered, but its call still takes it (to refuse it as late)', async () => {
     let now = 1_000;
     const store = createPostgresApprovalStore({
-      connectionString: db.connectionString(),
+      connectionString: postgres().connectionString(),
       signer,
       schema: 'a2',
       clock: () => now,
@@ -85,7 +79,7 @@ describe('the PostgreSQL approval store', () => {
 
   it('a forged or moved answer, or an edited approval, is refused (WRIT_STORE_TAMPERED)', async () => {
     const store = createPostgresApprovalStore({
-      connectionString: db.connectionString(),
+      connectionString: postgres().connectionString(),
       signer,
       schema: 'a3',
     });
@@ -94,24 +88,24 @@ describe('the PostgreSQL approval store', () => {
     await store.open(pending('h2', later));
     await store.answer('h1', { approved: false, approver: BOB, answeredAt: 1 });
     // flip the answer
-    await db.admin.query(
+    await postgres().admin.query(
       `UPDATE a3.approvals SET answer = replace(answer, 'false', 'true') WHERE binding_hash = 'h1'`,
     );
     await expect(store.get('h1')).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
     // copy h1's (validly signed) answer onto h2
-    await db.admin.query(
+    await postgres().admin.query(
       `UPDATE a3.approvals t SET answer = s.answer, answer_sig = s.answer_sig FROM a3.approvals s WHERE s.binding_hash = 'h1' AND t.binding_hash = 'h2'`,
     );
     await expect(store.take('h2')).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
     // a longer expiry written into the approval
     await store.open(pending('h3', later));
-    await db.admin.query(
+    await postgres().admin.query(
       `UPDATE a3.approvals SET pending = replace(pending, '${later}', '${later + 1}') WHERE binding_hash = 'h3'`,
     );
     await expect(store.list()).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
     // a row signed with another key
     const other = createPostgresApprovalStore({
-      connectionString: db.connectionString(),
+      connectionString: postgres().connectionString(),
       signer: hmacRowSigner('o'.repeat(32)),
       schema: 'a3',
     });

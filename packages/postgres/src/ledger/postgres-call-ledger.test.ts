@@ -1,6 +1,6 @@
 import { createInMemoryCallLedger, type LedgerEntry } from '@writ/core/plugin';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestPostgres, type TestPostgres } from '../__support__/test-postgres.js';
+import { describe, expect, it } from 'vitest';
+import { useTestPostgres } from '../__support__/test-postgres.js';
 import { hmacRowSigner } from '../shared/row-signer.js';
 import { createPostgresCallLedger } from './postgres-call-ledger.js';
 
@@ -15,17 +15,11 @@ const entry = (binding: string, extra: Partial<LedgerEntry> = {}): LedgerEntry =
   ...extra,
 });
 
-let db: TestPostgres;
-beforeAll(async () => {
-  db = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  await db?.stop();
-});
+const postgres = useTestPostgres();
 
 describe('the PostgreSQL call ledger', () => {
   it('does what the in-memory ledger does: of concurrent claimants (two stores) exactly one runs, the others get its result', async () => {
-    const url = db.connectionString();
+    const url = postgres().connectionString();
     const a = createPostgresCallLedger({ connectionString: url, signer, schema: 'l1', storeResults: true });
     const b = createPostgresCallLedger({ connectionString: url, signer, schema: 'l1', storeResults: true });
     const key = { callId: 'c1', binding: 'B' };
@@ -46,7 +40,11 @@ describe('the PostgreSQL call ledger', () => {
   });
 
   it('a result not stored (the default) comes back as WRIT_ALREADY_EXECUTED with its digest; a refusal comes back as itself', async () => {
-    const store = createPostgresCallLedger({ connectionString: db.connectionString(), signer, schema: 'l2' });
+    const store = createPostgresCallLedger({
+      connectionString: postgres().connectionString(),
+      signer,
+      schema: 'l2',
+    });
     const key = { callId: 'c1', binding: 'B' };
     await store.claim(key, { signal: NEVER });
     await store.settle(key, {
@@ -62,7 +60,7 @@ describe('the PostgreSQL call ledger', () => {
       code: 'WRIT_ALREADY_EXECUTED',
       details: { callId: 'c1', resultDigest: 'sha256:abc' },
     });
-    const { rows } = await db.admin.query('SELECT entry FROM l2.call_ledger');
+    const { rows } = await postgres().admin.query('SELECT entry FROM l2.call_ledger');
     expect(JSON.stringify(rows)).not.toContain('secret');
     const refusedKey = { callId: 'c2', binding: 'B' };
     await store.claim(refusedKey, { signal: NEVER });
@@ -81,7 +79,7 @@ describe('the PostgreSQL call ledger', () => {
   });
 
   it('a released claim lets the next claimant (in another store) run it, with what check remembered; a waiter gives up on abort', async () => {
-    const url = db.connectionString();
+    const url = postgres().connectionString();
     const a = createPostgresCallLedger({ connectionString: url, signer, schema: 'l3' });
     const b = createPostgresCallLedger({
       connectionString: url,
@@ -107,19 +105,23 @@ describe('the PostgreSQL call ledger', () => {
   });
 
   it('a row edited in the table is refused (WRIT_STORE_TAMPERED): a changed decision, a reset settled call', async () => {
-    const store = createPostgresCallLedger({ connectionString: db.connectionString(), signer, schema: 'l4' });
+    const store = createPostgresCallLedger({
+      connectionString: postgres().connectionString(),
+      signer,
+      schema: 'l4',
+    });
     const key = { callId: 'c1', binding: 'B' };
     await store.remember(key, entry('B', { decision: { effect: 'deny', decisionId: 'd1' } as never }));
-    await db.admin.query(`UPDATE l4.call_ledger SET entry = replace(entry, '"deny"', '"allow"')`);
+    await postgres().admin.query(`UPDATE l4.call_ledger SET entry = replace(entry, '"deny"', '"allow"')`);
     await expect(store.get(key)).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
     await expect(store.claim(key, { signal: NEVER })).rejects.toMatchObject({ code: 'WRIT_STORE_TAMPERED' });
     // another key signed for one call, copied onto another call's row
     const other = { callId: 'c2', binding: 'B' };
     await store.remember(other, entry('B'));
-    await db.admin.query(
+    await postgres().admin.query(
       `UPDATE l4.call_ledger SET entry = s.entry, sig = s.sig FROM l4.call_ledger s WHERE s.call_id = 'c2' AND call_ledger.call_id = 'c3'`,
     );
-    await db.admin.query(
+    await postgres().admin.query(
       `INSERT INTO l4.call_ledger SELECT 'c3', binding, 'open', NULL, entry, sig, expires_at, updated_at FROM l4.call_ledger WHERE call_id = 'c2'`,
     );
     await expect(store.get({ callId: 'c3', binding: 'B' })).rejects.toMatchObject({
@@ -129,7 +131,7 @@ describe('the PostgreSQL call ledger', () => {
     const ran = { callId: 'c4', binding: 'B' };
     await store.claim(ran, { signal: NEVER });
     await store.settle(ran, { ...entry('B'), settled: { ok: true, value: 1 }, executed: true });
-    await db.admin.query(`UPDATE l4.call_ledger SET state = 'open' WHERE call_id = 'c4'`);
+    await postgres().admin.query(`UPDATE l4.call_ledger SET state = 'open' WHERE call_id = 'c4'`);
     expect((await store.claim(ran, { signal: NEVER })).status).toBe('settled');
     await store.close();
   });
@@ -137,7 +139,7 @@ describe('the PostgreSQL call ledger', () => {
   it('matches the in-memory ledger on expiry: an expired entry is gone', async () => {
     let now = 1_000;
     const store = createPostgresCallLedger({
-      connectionString: db.connectionString(),
+      connectionString: postgres().connectionString(),
       signer,
       schema: 'l5',
       clock: () => now,
