@@ -12,8 +12,9 @@ import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import { createFileAuditSink } from '@writ/audit';
 import { createWrit } from '@writ/core';
 import { createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
-import { isWritApprovalRequest, writTools } from '@writ/langchain';
+import { isWritApprovalRequest, writMiddleware, writTools } from '@writ/langchain';
 import { createPostgresStores, hmacRowSigner } from '@writ/postgres';
+import { createAgent } from 'langchain';
 import pg from 'pg';
 import { z } from 'zod';
 
@@ -62,27 +63,31 @@ const execute = (name) => async (args) => {
   executedHere = true;
   return `${name} done for order ${args.orderId} by ${MEMBER}`;
 };
-const tools = writTools(
-  [
-    tool(execute('refund_order'), {
-      name: 'refund_order',
-      description: 'Refund an order',
-      schema: z.object({ orderId: z.string(), amount: z.number() }),
-    }),
-    tool(execute('lookup_order'), {
-      name: 'lookup_order',
-      description: 'Look an order up',
-      schema: z.object({ orderId: z.string() }),
-    }),
-  ],
-  { writ },
-);
+const plainTools = [
+  tool(execute('refund_order'), {
+    name: 'refund_order',
+    description: 'Refund an order',
+    schema: z.object({ orderId: z.string(), amount: z.number() }),
+  }),
+  tool(execute('lookup_order'), {
+    name: 'lookup_order',
+    description: 'Look an order up',
+    schema: z.object({ orderId: z.string() }),
+  }),
+];
+const tools = writTools(plainTools, { writ });
+const middleware = writMiddleware({ writ });
 
-/** The graph, with a scripted model whose responses this request of the conversation gives. */
-function graphOf(script) {
+/**
+ * The graph, with a scripted model whose responses this request of the conversation gives: a StateGraph
+ * whose ToolNode runs writTools, or (`kind: 'agent'`) a createAgent with writMiddleware.
+ */
+function graphOf(script, kind) {
   let model = fakeModel();
   for (const step of script)
     model = step.tools ? model.respondWithTools(step.tools) : model.respond(new AIMessage(step.text));
+  if (kind === 'agent')
+    return createAgent({ model, tools: plainTools, middleware: [middleware], checkpointer: saver });
   return new StateGraph(MessagesAnnotation)
     .addNode('agent', async (state) => ({ messages: [await model.invoke(state.messages)] }))
     .addNode('tools', new ToolNode(tools))
@@ -94,8 +99,8 @@ function graphOf(script) {
 
 const ops = {
   /** One request of a conversation: a user message, or the answer to an approval (`resume`). */
-  async invoke({ requester, taskId, threadId, script, message, resume }) {
-    const graph = graphOf(script);
+  async invoke({ requester, taskId, threadId, script, message, resume, kind }) {
+    const graph = graphOf(script, kind);
     const input =
       resume === undefined ? { messages: [{ role: 'user', content: message }] } : new Command({ resume });
     return writ.task({ requester, agent: 'support', ...(taskId ? { resume: taskId } : {}) }, async (task) => {

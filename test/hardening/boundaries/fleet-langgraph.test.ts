@@ -134,6 +134,31 @@ describe('LangGraph on two replicas: interrupt() on one, Command({ resume }) on 
     expect(resumed.last).toBe('Done.');
   }, 120_000);
 
+  it('the same through createAgent + writMiddleware: asked on A, approved on B, run once in B', async () => {
+    const asked = await a.call<Turn>('invoke', {
+      kind: 'agent',
+      requester: ALICE,
+      threadId: 'thread-46',
+      script: [{ tools: [refund('46')] }],
+      message: 'Refund order 46',
+    });
+    const [request] = asked.interrupts;
+    expect(request).toMatchObject({ tool: 'refund_order', toolCallId: 'call_refund_46' });
+    const resumed = await b.call<Turn>('invoke', {
+      kind: 'agent',
+      requester: ALICE,
+      taskId: request?.taskId,
+      threadId: 'thread-46',
+      resume: { approved: true, toolCallId: request?.toolCallId },
+      script: [{ text: 'Done.' }],
+    });
+    expect(resumed.tools).toMatchObject([
+      { id: 'call_refund_46', status: 'success', content: 'refund_order done for order 46 by b' },
+    ]);
+    expect(resumed.last).toBe('Done.');
+    expect(await executions('46')).toEqual(['refund_order@b']);
+  }, 120_000);
+
   it('a denial answered on B is recorded as a refusal there, and the tool never runs', async () => {
     const asked = await ask(a, 'thread-43', [{ tools: [refund('43')] }]);
     const [request] = asked.interrupts;
