@@ -4,7 +4,6 @@ import {
   type AdaptedTool,
   answeredApproval,
   type CallCheck,
-  createPendingApprovals,
   type FrameworkApproval,
 } from '@writ/core/adapter';
 import { formatIssues } from '@writ/core/internal';
@@ -132,18 +131,12 @@ export const approvalAnswerSchema = z.strictObject({
  */
 export type WritApprovalAnswer = z.input<typeof approvalAnswerSchema>;
 
-/** A call this process asked a human about through `interrupt()`, awaiting the answer (in the task that asked). */
-interface PendingApproval {
-  readonly bindingHash: string;
-  readonly request: WritApprovalRequest;
-}
-
 /** LangGraph's side of Writ's approvals, for one middleware or tool wrapper. @internal */
 export interface ApprovalFlow {
   /**
    * Asks the human through `interrupt()` (first run: throws `GraphInterrupt`; after
-   * `Command({ resume })`: returns the answer). Anything but a well-formed answer to the request this
-   * process raised becomes a rejection.
+   * `Command({ resume })`: returns the answer). Anything but a well-formed answer to an approval this
+   * task asked before (in this process or in any process sharing Writ's call ledger) becomes a rejection.
    */
   ask(
     adapted: AdaptedTool,
@@ -159,12 +152,16 @@ export interface ApprovalFlow {
   keepInterruptOrder(toolCallId: string): void;
 }
 
-/** Creates the {@link ApprovalFlow} of one middleware or tool wrapper (its own pending approvals). @internal */
+/**
+ * Creates the {@link ApprovalFlow} of one middleware or tool wrapper. It keeps nothing in memory: what
+ * an answer is checked against comes from the call ledger (`check` says whether this task asked the
+ * approval before) and from the interrupt value, so a resume served by another process (replicas sharing
+ * Writ's stores and a LangGraph checkpointer) is judged exactly as one served here.
+ * @internal
+ */
 export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
-  const pending = createPendingApprovals<PendingApproval>();
   return {
     ask(adapted, args, toolCallId, check) {
-      const before = pending.get(toolCallId);
       const request: WritApprovalRequest = {
         type: WRIT_APPROVAL_REQUEST,
         toolCallId,
@@ -177,7 +174,6 @@ export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
         decisionId: check.decision.decisionId,
         expiresAt: check.expiresAt,
       };
-      pending.remember(toolCallId, { bindingHash: check.bindingHash, request });
       let value: unknown;
       try {
         value = interrupt<WritApprovalRequest, unknown>(request);
@@ -188,11 +184,13 @@ export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
           reason: `LangGraph could not pause the run for approval: ${messageOf(error)}`,
         };
       }
-      if (before?.bindingHash !== check.bindingHash) {
+      // an answer came back, but this check asked the approval just now: the interrupt it answers was
+      // raised for another request (another task or requester, an expired or older decision)
+      if (!check.askedBefore) {
         return {
           approved: false,
           reason:
-            'the answer came for an approval request that is not pending in this task (it expired, another process raised it, or it belongs to another task or requester)',
+            'the answer came for an approval request that is not pending in this task (it expired, or it belongs to another task or requester)',
         };
       }
       const parsed = approvalAnswerSchema.safeParse(value);
@@ -214,13 +212,13 @@ export function createApprovalFlow(approvals: ApprovalMode): ApprovalFlow {
       return answer;
     },
     keepInterruptOrder(toolCallId) {
-      const known = pending.get(toolCallId);
-      if (known === undefined || approvals !== 'interrupt') return;
+      if (approvals !== 'interrupt') return;
       try {
-        interrupt<WritApprovalRequest, unknown>(known.request);
-      } catch (error) {
-        // no answer at this position (the node runs from an older checkpoint): the call is settled, so do not ask
-        if (!isGraphBubbleUp(error)) throw error;
+        // at this position LangGraph holds the answer this call already used: the value is never shown
+        interrupt({ type: WRIT_APPROVAL_REQUEST, toolCallId });
+      } catch {
+        // no answer at this position (the node runs from an older checkpoint), or no checkpointer to
+        // hold one: the call is settled, so do not ask
       }
     },
   };

@@ -7,7 +7,8 @@ import { FRAMEWORK, type ResolvedOptions } from './options.js';
 
 /**
  * What a refusal's `ToolMessage` carries as `artifact` (never sent to the model): the error code and,
- * when there was one, the policy decision id.
+ * when there was one, the policy decision id (and, for a call that already ran in another process, its
+ * result digest).
  *
  * @example
  * ```ts
@@ -19,7 +20,12 @@ import { FRAMEWORK, type ResolvedOptions } from './options.js';
  * ```
  */
 export interface WritRefusalArtifact {
-  readonly writ: { readonly code: WritError['code']; readonly decisionId?: string };
+  readonly writ: {
+    readonly code: WritError['code'];
+    readonly decisionId?: string;
+    /** For `WRIT_ALREADY_EXECUTED` (the call ran in another process): the digest of its result. */
+    readonly resultDigest?: string;
+  };
 }
 
 /** One LangChain tool call, as the middleware and the tool wrapper hand it over. @internal */
@@ -94,6 +100,11 @@ export function createGovernor(options: ResolvedOptions): Governor {
           return (await running) as R;
         } catch (error) {
           if (error instanceof ToolMessageError) return error.toolMessage;
+          // the call already ran in another process (a node re-run on another replica) and its result
+          // stayed there: the model is told so, and the graph goes on; it never runs a second time
+          if (!ran && WritError.isInstance(error, 'WRIT_ALREADY_EXECUTED')) {
+            return refuse(call, error, refusalMessage(error), 'success');
+          }
           // the tool's own errors and pauses (now or replayed) are the framework's to handle, as without Writ
           if (ran || replay || !WritError.isInstance(error) || error.code === 'WRIT_ABORTED') throw error;
           return refuse(call, error, refusalMessage(error));
@@ -127,18 +138,30 @@ export function createGovernor(options: ResolvedOptions): Governor {
   };
 }
 
-/** What the model sees when Writ refuses a call: an error `ToolMessage` whose content is the refusal. */
-function refuse<R>(call: GovernedCall<R>, error: WritError, message: string): ToolMessage {
+/**
+ * What the model sees when Writ refuses a call: an error `ToolMessage` whose content is the refusal (or,
+ * for a call that already ran elsewhere, a `success` one saying so).
+ */
+function refuse<R>(
+  call: GovernedCall<R>,
+  error: WritError,
+  message: string,
+  status: 'error' | 'success' = 'error',
+): ToolMessage {
   if (call.toolCallId === undefined && call.throwWithoutId) throw error;
-  const decisionId = error.details.decisionId;
+  const { decisionId, resultDigest } = error.details;
   const artifact: WritRefusalArtifact = {
-    writ: { code: error.code, ...(typeof decisionId === 'string' ? { decisionId } : {}) },
+    writ: {
+      code: error.code,
+      ...(typeof decisionId === 'string' ? { decisionId } : {}),
+      ...(typeof resultDigest === 'string' ? { resultDigest } : {}),
+    },
   };
   return new ToolMessage({
     content: message,
     tool_call_id: call.toolCallId ?? '',
     name: call.tool.name,
-    status: 'error',
+    status,
     artifact,
   });
 }

@@ -341,7 +341,7 @@ describe('writMiddleware in a createAgent loop (scripted fake model, MemorySaver
     expect(executed).toEqual([]);
     expect(toolMessage(model.calls[1]?.messages, 'call_late').content).toBe(
       'Refused by Writ (WRIT_APPROVAL_REJECTED): refund_order was not approved: the answer came for an approval ' +
-        'request that is not pending in this task (it expired, another process raised it, or it belongs to ' +
+        'request that is not pending in this task (it expired, or it belongs to ' +
         'another task or requester). The tool was not run.',
     );
     // the expired decision was forgotten and the call decided again before the answer was refused

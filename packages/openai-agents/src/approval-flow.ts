@@ -3,7 +3,8 @@ import { type Principal, tryGetAttribution, WritError } from '@writ/core';
 import { approverSchema, refusalMessage } from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
-import { forgetPending, peekPending } from './pending-approvals.js';
+import { adaptedToolOf, readArguments } from './govern-tool.js';
+import { forgetPending, type PendingApproval, peekPending, rememberPending } from './pending-approvals.js';
 
 /**
  * What {@link approveCall} and {@link rejectCall} need of the run state: `RunState` (or
@@ -63,6 +64,31 @@ function callOf(item: RunToolApprovalItem): { name: string; callId: string } | u
 }
 
 /**
+ * The call Writ asked about that an approval item names: remembered when this process asked it, else
+ * found from the item itself — the run was interrupted in another process and resumed here from its
+ * saved `RunState` (replicas sharing Writ's stores): the governed tool among the item's agent's tools,
+ * the arguments the model sent. Whether Writ is waiting for that call's approval in this task is for
+ * the shared call ledger to say (`reject` and `run` check it).
+ */
+function pendingOf(
+  call: { name: string; callId: string },
+  item: RunToolApprovalItem,
+): PendingApproval | undefined {
+  const known = peekPending(call.name, call.callId);
+  if (known !== undefined) return known;
+  const tools = (item.agent as { tools?: unknown } | undefined)?.tools;
+  const governed = Array.isArray(tools)
+    ? tools.find((t: unknown) => (t as { name?: unknown } | null)?.name === call.name)
+    : undefined;
+  const tool = adaptedToolOf(governed);
+  const raw = item.rawItem;
+  if (tool === undefined || raw.type !== 'function_call') return undefined;
+  const entry: PendingApproval = { tool, args: readArguments(raw.arguments) };
+  rememberPending(call.name, call.callId, entry);
+  return entry;
+}
+
+/**
  * `state.approve(item)`, telling Writ who approved. The approval is bound to this tool call of the task
  * that asked (tool call id, tool, arguments, task, requester, agent, decision): call it, and resume the
  * run, inside `writ.task({ ..., resume: taskId })` with the task id you stored beside the `RunState`.
@@ -99,7 +125,7 @@ export function approveCall(
     );
   }
   const call = callOf(item);
-  const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
+  const pending = call === undefined ? undefined : pendingOf(call, item);
   if (pending !== undefined && approver !== undefined) pending.approver = approver;
   state.approve(item);
 }
@@ -132,7 +158,7 @@ export async function rejectCall(
 ): Promise<WritError | undefined> {
   const parsed = validateOptions(rejectSchema, options, 'rejectCall');
   const call = callOf(item);
-  const pending = call === undefined ? undefined : peekPending(call.name, call.callId);
+  const pending = call === undefined ? undefined : pendingOf(call, item);
   if (call === undefined || pending === undefined) {
     state.reject(item);
     return undefined;

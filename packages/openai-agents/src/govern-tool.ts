@@ -3,6 +3,7 @@ import { createContextKey } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
 import {
   type AdaptedRunOptions,
+  type AdaptedTool,
   type AdapterToolHints,
   activeContext,
   adaptTool,
@@ -28,7 +29,17 @@ interface PendingInvoke {
 }
 
 const CALL_KEY = createContextKey('writ.openai-agents.call');
-const governedTools = new WeakSet<object>();
+/** Each governed tool and the Writ side of it (what an approval item's agent lists, found again here). */
+const governedTools = new WeakMap<object, AdaptedTool>();
+
+/**
+ * The Writ side of a governed function tool (`undefined` for any other tool): how an approval answered
+ * in a process that did not ask it (the run resumed from a saved `RunState`) finds the tool to record it.
+ * @internal
+ */
+export function adaptedToolOf(tool: unknown): AdaptedTool | undefined {
+  return typeof tool === 'object' && tool !== null ? governedTools.get(tool) : undefined;
+}
 
 /** `agent.asTool()` tools: function tools with the agent tool's event API. */
 function isAgentTool(tool: object): boolean {
@@ -37,9 +48,11 @@ function isAgentTool(tool: object): boolean {
 
 /**
  * The SDK hands `needsApproval` the arguments parsed from the model's JSON and `invoke` the JSON text;
- * both are read the same way here so Writ judges and runs the very same arguments.
+ * both are read the same way here so Writ judges and runs the very same arguments (and an approval item's
+ * `arguments` too, when a resumed run is answered in another process).
+ * @internal
  */
-function readArguments(input: unknown): unknown {
+export function readArguments(input: unknown): unknown {
   if (typeof input !== 'string') return input;
   try {
     return JSON.parse(input) as unknown;
@@ -153,7 +166,7 @@ export function governFunctionTool<TContext, T extends SdkFunctionTool<TContext>
   ] as const) {
     Object.defineProperty(copy, key, { value, writable: true, enumerable: true, configurable: true });
   }
-  governedTools.add(copy);
+  governedTools.set(copy, adapted);
   return copy;
 }
 

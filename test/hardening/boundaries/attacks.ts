@@ -252,6 +252,27 @@ export const ATTACKS = {
     item: 2,
     promise: 'an answer after the approval expired is refused from any process',
   },
+  'fleet-langgraph-resume-other-user': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      "through a real LangGraph loop on two replicas, another user resuming a paused thread in his own task is judged afresh and his answer refused: never run under the first user's approval",
+  },
+  'fleet-langgraph-node-rerun': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 1,
+    promise:
+      'a LangGraph node re-run on another replica after the call ran (its replica killed before the checkpoint was stored) never executes it a second time',
+  },
+  'fleet-openai-agents-resume-other-user': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      "through the real OpenAI Agents loop on two replicas, another user resuming a saved RunState in his own task cannot use the first user's approval: judged afresh, never run",
+  },
   'fleet-ledger-row-edited': {
     family: 'fleet (shared stores)',
     issue: 20,

@@ -39,6 +39,14 @@ export type CallCheck =
       readonly expiresAt: number;
       /** What to show the approver. */
       readonly message: string;
+      /**
+       * Whether an earlier `check` of this same call in this task (in this process, or in any process
+       * sharing the call ledger) already asked this approval. An answer a framework brings back on resume
+       * can only be for an approval asked before: when this is `false`, the approval was asked just now,
+       * and an answer arriving with it was given for some other request (another task, requester or
+       * decision), so it must not be used.
+       */
+      readonly askedBefore: boolean;
     }
   | {
       readonly effect: 'deny';

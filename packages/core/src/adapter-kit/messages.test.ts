@@ -15,6 +15,15 @@ describe('what the model and the approver are told', () => {
     );
   });
 
+  it('a call that already ran elsewhere is not called refused: it ran once, with its digest, and not again', () => {
+    const error = new WritError('WRIT_ALREADY_EXECUTED', 'tool call c1 already ran in another process', {
+      details: { callId: 'c1', resultDigest: 'sha256:ab' },
+    });
+    expect(refusalMessage(error)).toBe(
+      'Writ (WRIT_ALREADY_EXECUTED): tool call c1 already ran in another process (sha256:ab). It was not run again.',
+    );
+  });
+
   it('an approval request names the tool, the engine and the reasons', () => {
     const def = defineTool({ name: 'refund_order' }, 'test');
     expect(

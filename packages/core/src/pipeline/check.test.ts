@@ -45,10 +45,22 @@ describe('checkCall: deciding ahead of the run', () => {
         decision: { effect: 'approval_required', decisionId: first.decision.decisionId },
       },
     ]);
+    expect(first.askedBefore).toBe(false);
     const again = await checkCall(config, task, def, ARGS, OPTIONS, () => 1);
-    expect(again).toMatchObject({ effect: 'approval_required', bindingHash: first.bindingHash });
-    expect(audit.ofKind('approval-requested')).toHaveLength(1);
-    expect(decisions()).toBe(1);
+    // asked before (what a resume served by any process sharing the ledger is judged by)
+    expect(again).toMatchObject({
+      effect: 'approval_required',
+      bindingHash: first.bindingHash,
+      askedBefore: true,
+    });
+    // the same call id in another task: asked now, not before
+    const other: TaskState = { ...task, attribution: { ...task.attribution, taskId: 'task-2' } };
+    expect(await checkCall(config, other, def, ARGS, OPTIONS, () => 1)).toMatchObject({
+      effect: 'approval_required',
+      askedBefore: false,
+    });
+    expect(audit.ofKind('approval-requested')).toHaveLength(2);
+    expect(decisions()).toBe(2);
     expect(await awaitsApproval(config, task, def, ARGS, 'call_1')).toBe(true);
     // other arguments under the same call id: nothing pending
     expect(await awaitsApproval(config, task, def, { ...ARGS, amount: 9_000 }, 'call_1')).toBe(false);

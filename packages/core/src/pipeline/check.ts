@@ -23,6 +23,8 @@ export type CheckResult =
       readonly expiresAt: number;
       /** The task the approval belongs to: a resume answers it with `writ.task({ resume: taskId })`. */
       readonly taskId: string;
+      /** Whether an earlier `check` of this call (in any process sharing the call ledger) asked it. */
+      readonly askedBefore: boolean;
     }
   | { readonly effect: 'deny'; readonly error: WritError; readonly decision: Decision | undefined };
 
@@ -74,7 +76,7 @@ export async function checkCall(
     };
   }
   if (known?.decision !== undefined && known.failure === undefined)
-    return pending(known, task.attribution.taskId);
+    return pending(known, task.attribution.taskId, true);
   const run = newCallRun({
     config,
     task,
@@ -117,10 +119,10 @@ export async function checkCall(
       mode: 'framework',
     });
   }
-  return pending(entry, task.attribution.taskId);
+  return pending(entry, task.attribution.taskId, false);
 }
 
-function pending(entry: LedgerEntry, taskId: string): CheckResult {
+function pending(entry: LedgerEntry, taskId: string, askedBefore: boolean): CheckResult {
   const decision = entry.decision as Decision;
   if (decision.effect !== 'approval_required') return { effect: 'allow', decision, settled: false };
   return {
@@ -129,6 +131,7 @@ function pending(entry: LedgerEntry, taskId: string): CheckResult {
     expiresAt: entry.expiresAt,
     bindingHash: entry.bindingHash as string,
     taskId,
+    askedBefore,
   };
 }
 
