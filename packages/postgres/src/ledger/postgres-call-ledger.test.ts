@@ -104,6 +104,41 @@ describe('the PostgreSQL call ledger', () => {
     await b.close();
   });
 
+  it('a claim its process never settles (killed mid-call): past claimTimeoutMs the others stop waiting and get WRIT_ALREADY_EXECUTED, outcome unknown, never a second run', async () => {
+    const url = postgres().connectionString();
+    let offset = 0;
+    const a = createPostgresCallLedger({ connectionString: url, signer, schema: 'l6' });
+    const b = createPostgresCallLedger({
+      connectionString: url,
+      signer,
+      schema: 'l6',
+      listen: false,
+      pollMs: 20,
+      claimTimeoutMs: 5_000,
+      clock: () => Date.now() + offset,
+    });
+    const key = { callId: 'c-lost', binding: 'B' };
+    expect((await a.claim(key, { signal: NEVER })).status).toBe('claimed');
+    // A is gone without settling. Within the timeout B waits (it gives up only on its own signal) …
+    const controller = new AbortController();
+    const waiting = b.claim(key, { signal: controller.signal });
+    controller.abort(new Error('deadline'));
+    await expect(waiting).rejects.toThrow('deadline');
+    // … past it, B is refused, typed, and nothing is claimed for a second run
+    offset = 6_000;
+    const error = await b.claim(key, { signal: NEVER }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'WRIT_ALREADY_EXECUTED',
+      details: { callId: 'c-lost', outcome: 'unknown', reason: 'claim_lost' },
+    });
+    const row = await postgres().admin.query('SELECT state FROM l6.call_ledger WHERE call_id = $1', [
+      'c-lost',
+    ]);
+    expect(row.rows).toEqual([{ state: 'claimed' }]);
+    await a.close();
+    await b.close();
+  });
+
   it('a row edited in the table is refused (WRIT_STORE_TAMPERED): a changed decision, a reset settled call', async () => {
     const store = createPostgresCallLedger({
       connectionString: postgres().connectionString(),

@@ -45,6 +45,12 @@ export interface PostgresCallLedgerOptions extends PgConnectionOptions {
   readonly listen?: string | false | undefined;
   /** How often a waiting claimant looks again when no notification came. @default 250 */
   readonly pollMs?: number | undefined;
+  /**
+   * How long a claim may stay unsettled before the others stop waiting for it: its process may have died
+   * mid-call. The call is then never run again — waiting claimants get `WRIT_ALREADY_EXECUTED` with
+   * `details.outcome: 'unknown'` — since whether it ran cannot be known. @default 600000 (10 minutes)
+   */
+  readonly claimTimeoutMs?: number | undefined;
   /** Create the schema and table when missing (needs CREATE on the database). @default true */
   readonly migrate?: boolean | undefined;
   /** Epoch-ms clock (expiry of entries). @default Date.now */
@@ -63,6 +69,7 @@ export const POSTGRES_CALL_LEDGER_DEFAULTS = Object.freeze({
   schema: 'writ',
   storeResults: false,
   pollMs: 250,
+  claimTimeoutMs: 600_000,
   migrate: true,
 });
 
@@ -72,6 +79,7 @@ const optionsSchema = z
     storeResults: z.boolean().optional(),
     listen: z.union([z.string().min(1), z.literal(false)]).optional(),
     pollMs: z.number().int().min(10).max(60_000).optional(),
+    claimTimeoutMs: z.number().int().min(1_000).max(86_400_000).optional(),
   })
   .refine(...oneConnection);
 
@@ -162,6 +170,7 @@ export function createPostgresCallLedger(
   const signer = o.signer;
   const storeResults = o.storeResults ?? POSTGRES_CALL_LEDGER_DEFAULTS.storeResults;
   const pollMs = o.pollMs ?? POSTGRES_CALL_LEDGER_DEFAULTS.pollMs;
+  const claimTimeoutMs = o.claimTimeoutMs ?? POSTGRES_CALL_LEDGER_DEFAULTS.claimTimeoutMs;
   const clock = o.clock ?? Date.now;
   const pools = lazyPool(o);
   const notifier: Notifier = createNotifier(
@@ -237,10 +246,16 @@ export function createPostgresCallLedger(
       expiresAt: s.expiresAt,
     };
   };
-  type Row = { state: string; entry: string | null; sig: string | null; expires_at: string };
+  type Row = {
+    state: string;
+    entry: string | null;
+    sig: string | null;
+    expires_at: string;
+    updated_at: string;
+  };
   const read = async (key: CallKey): Promise<Row | undefined> => {
     const { rows } = await (await pool()).query<Row>(
-      `SELECT state, entry, sig, expires_at FROM ${table} WHERE call_id = $1 AND binding = $2`,
+      `SELECT state, entry, sig, expires_at, updated_at FROM ${table} WHERE call_id = $1 AND binding = $2`,
       [key.callId, key.binding],
     );
     return rows[0];
@@ -331,6 +346,14 @@ export function createPostgresCallLedger(
           if (entry.settled !== undefined) {
             return { status: 'settled', entry: entry as LedgerEntry & { settled: SettledCall } };
           }
+        }
+        if (row?.state === 'claimed' && Number(row.updated_at) + claimTimeoutMs <= clock()) {
+          // its claimant stopped answering (a process killed mid-call): it may have run; never run it again
+          throw new WritError(
+            'WRIT_ALREADY_EXECUTED',
+            `tool call ${key.callId} was claimed by a process that never settled it within ${claimTimeoutMs} ms; whether it ran is unknown, so it is not run again`,
+            { details: { callId: key.callId, resultDigest: null, outcome: 'unknown', reason: 'claim_lost' } },
+          );
         }
         // claimed by someone else: wait for its settle or release (a notification, or the next poll)
         await notifier.wait(channel, slot(key), { signal, pollMs });
