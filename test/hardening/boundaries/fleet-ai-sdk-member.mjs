@@ -4,6 +4,7 @@
 // own MockLanguageModelV4, with `writTools` + `writToolApproval` + `recordApprovalDenials`. Each request
 // gets its messages and the model's script over IPC, as JSON, the way a client posts them to any instance.
 // Built packages only.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { recordApprovalDenials, writToolApproval, writTools } from '@writ/ai-sdk';
 import { postgres } from '@writ/postgres';
 import { generateText, isStepCount, streamText, tool } from 'ai';
@@ -41,6 +42,7 @@ const tools = writTools(
           MEMBER,
           requester,
         ]);
+        await sleep(150); // a payment takes a while: a concurrent resume of the same call arrives meanwhile
         return { orderId, refunded: amount, by: MEMBER };
       },
     }),

@@ -128,7 +128,9 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
     'request 1 on A asks approval; request 2 on B (%s), with the approval and the task id, runs the tool once and the model answers; a retry runs nothing',
     async (api, orderId, callId) => {
       const messages = ask(`Refund 250 on order ${orderId}`);
+      let started = performance.now();
       const first = await firstRequest(a, alice, messages, refund(callId, orderId, 250));
+      const firstMs = performance.now() - started;
       expect(first.reply.approvalRequests).toEqual([
         { approvalId: first.approvalId, toolCallId: callId, isAutomatic: false },
       ]);
@@ -141,10 +143,12 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
         messages: approved,
         stream: api === 'streamText',
       };
+      started = performance.now();
       const second = await b.call<Reply>('request', {
         ...resumed,
         turns: [{ text: `Refunded 250 on order ${orderId}.` }],
       });
+      const secondMs = performance.now() - started;
       expect(second.taskId).toBe(first.reply.taskId);
       expect(second.toolResults[callId]).toEqual({
         type: 'json',
@@ -160,6 +164,10 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
         expect(refusalCode(retried.toolResults[callId])).toBe('WRIT_ALREADY_EXECUTED');
       }
       expect(await executions(orderId)).toHaveLength(1);
+      // figures, not assertions (the tool itself takes 150 ms)
+      console.log(
+        `${api}: request 1 on A ${firstMs.toFixed(0)} ms (policy, approval asked, rows written); request 2 on B ${secondMs.toFixed(0)} ms (claim, approval taken, tool run, settled)`,
+      );
     },
     120_000,
   );
@@ -188,14 +196,17 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
     const messages = ask('Refund 120 on order 43');
     const first = await firstRequest(a, alice, messages, refund('call_3', '43', 120));
     const approved = answer(messages, first, true);
+    const started = performance.now();
     const replies = await Promise.all(
       [a, b].map((on) =>
-        on.call<Reply>('request', {
-          token: alice,
-          resume: first.reply.taskId,
-          messages: approved,
-          turns: [{ text: 'Done.' }],
-        }),
+        on
+          .call<Reply>('request', {
+            token: alice,
+            resume: first.reply.taskId,
+            messages: approved,
+            turns: [{ text: 'Done.' }],
+          })
+          .then((reply) => ({ ...reply, ms: performance.now() - started })),
       ),
     );
     const rows = await executions('43');
@@ -206,6 +217,9 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
     expect(ran[0]?.toolResults.call_3?.value).toEqual({ orderId: '43', refunded: 120, by: rows[0]?.member });
     const other = replies.find((r) => r !== ran[0]);
     expect(refusalCode(other?.toolResults.call_3)).toBe('WRIT_ALREADY_EXECUTED');
+    console.log(
+      `concurrent resume: the request that ran it (on ${rows[0]?.member}) answered in ${ran[0]?.ms.toFixed(0)} ms, the other (waited for its settle) in ${other?.ms.toFixed(0)} ms`,
+    );
   }, 120_000);
 
   it(attack(
