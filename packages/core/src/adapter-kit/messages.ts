@@ -4,17 +4,22 @@ import type { ToolDefinition } from '../tool-definition.js';
 
 /**
  * The text an adapter hands the model when Writ refuses a call: what was refused, why, and the error
- * code, so the model can explain it or try something else (and does not retry blindly).
+ * code, so the model can explain it or try something else (and does not retry blindly). A call refused
+ * because it already ran (`WRIT_ALREADY_EXECUTED`: a retried request, a resume that reached another
+ * instance) did run, once: the model is told it was not run _again_, never that it did not run (which
+ * would invite the user to ask for it a second time).
  *
  * @example
  * ```ts
  * refusalMessage(error);
  * // 'Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): …. The tool was not run.'
+ * // 'Refused by Writ (WRIT_ALREADY_EXECUTED): tool call call_1 already ran; …. The tool was not run again.'
  * ```
  */
 export function refusalMessage(error: unknown): string {
   const e = toWritError(error, 'WRIT_INTERNAL');
-  return `Refused by Writ (${e.code}): ${e.message}. The tool was not run.`;
+  const ran = e.code === 'WRIT_ALREADY_EXECUTED';
+  return `Refused by Writ (${e.code}): ${e.message}. The tool was not run${ran ? ' again' : ''}.`;
 }
 
 /** What an approver is told a call needs approval for. */
