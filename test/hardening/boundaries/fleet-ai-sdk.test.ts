@@ -247,6 +247,10 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
         turns: [{ text: 'Sorry.' }],
       });
       expect(refusalCode(replayed.toolResults.call_4)).toBe('WRIT_APPROVAL_REJECTED');
+      // what bob's model reads says why, without naming anything of alice's
+      expect(replayed.toolResults.call_4?.value).toContain(
+        'has no pending approval for tool call call_4 in this task for this requester',
+      );
     }
     expect(await executions('45')).toEqual([]);
     // the approval was not consumed: alice's own resumed request runs the call, once, for her
