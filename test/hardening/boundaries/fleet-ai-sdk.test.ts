@@ -196,6 +196,25 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
     expect(await executions('44')).toEqual([]);
   }, 120_000);
 
+  it('a denial posted to A and B at once is recorded once (the other request replays it); the tool never runs', async () => {
+    const messages = ask('Refund 600 on order 47');
+    const first = await firstRequest(a, alice, messages, refund('call_6', '47', 600));
+    const declined = answer(messages, first, false, 'No');
+    const replies = await Promise.all(
+      [a, b].map((on) =>
+        on.call<Reply>('request', {
+          token: alice,
+          resume: first.reply.taskId,
+          messages: declined,
+          turns: [{ text: 'Not refunded.' }],
+        }),
+      ),
+    );
+    for (const reply of replies)
+      expect(reply.toolResults.call_6).toEqual({ type: 'execution-denied', reason: 'No' });
+    expect(await executions('47')).toEqual([]);
+  }, 120_000);
+
   it(attack(
     'fleet-ai-sdk-concurrent-resume',
     'the approved messages replayed at A and B at the same time (two resumed requests): exactly one execution',
@@ -316,6 +335,18 @@ describe('AI SDK approvals served by two processes (serverless)', () => {
     expect(inB.find((r) => r.kind === 'decision' && r.call?.id === 'call_2')?.refusal?.code).toBe(
       'WRIT_APPROVAL_REJECTED',
     );
+
+    // declined at A and B at once (call_6): one approval (approved: false) and one refused decision in
+    // all; the other request's onStart found the call settled and recorded a replay, or nothing
+    const both = [...inA, ...inB];
+    const ofCall6 = (kind: string) => both.filter((r) => r.kind === kind && r.call?.id === 'call_6');
+    expect(ofCall6('approval').map((r) => r.approval?.approved)).toEqual([false]);
+    expect(ofCall6('decision').map((r) => r.refusal?.code)).toEqual(['WRIT_APPROVAL_REJECTED']);
+    expect(
+      ofCall6('outcome')
+        .map((r) => r.outcome?.status)
+        .filter((s) => s !== 'replayed'),
+    ).toEqual(['refused']);
 
     // bob's replays (call_4): decided afresh in his own name and refused, in B's log
     const bobs = inB.filter((r) => r.call?.id === 'call_4' && r.requester?.id === 'bob@example.com');
