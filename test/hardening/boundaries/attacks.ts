@@ -279,6 +279,20 @@ export const ATTACKS = {
     item: 1,
     promise: 'a call ledger row edited in the database is refused (typed, recorded), never executed',
   },
+  'fleet-ai-sdk-concurrent-resume': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'an AI SDK approval answered in messages replayed at two instances at once: the tool runs exactly once',
+  },
+  'fleet-ai-sdk-approval-other-user': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      "another user replaying a user's approved AI SDK messages on another instance is judged afresh and refused: never run under the first user's approval",
+  },
   'revocation-forged-notify': {
     family: 'fleet revocation and leases',
     issue: 20,

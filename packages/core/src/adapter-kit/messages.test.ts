@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WritError } from '../errors.js';
+import { alreadyExecuted } from '../stores/call-ledger.js';
 import { defineTool } from '../tool-definition.js';
 import { approvalMessage, refusalMessage } from './messages.js';
 
@@ -21,6 +22,14 @@ describe('what the model and the approver are told', () => {
     });
     expect(refusalMessage(error)).toBe(
       'Writ (WRIT_ALREADY_EXECUTED): tool call c1 already ran in another process (sha256:ab). It was not run again.',
+    );
+  });
+
+  it('a call that already ran (once, elsewhere or earlier) is not said to be "not run": it was not run again', () => {
+    const settled = alreadyExecuted('call_1', 'sha256:ab');
+    const error = settled.ok ? undefined : settled.error;
+    expect(refusalMessage(error)).toBe(
+      'Writ (WRIT_ALREADY_EXECUTED): tool call call_1 already ran once; its result is not shared (the shared call ledger keeps only its digest) (sha256:ab). It was not run again.',
     );
   });
 

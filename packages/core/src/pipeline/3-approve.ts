@@ -128,7 +128,7 @@ export async function approve(run: CallRun): Promise<void> {
     }
     if (pending?.answer === undefined) {
       throw refuse(
-        `Writ has no pending approval for tool call ${call.id} (expired, asked in another process, or never asked through Writ)`,
+        `Writ has no pending approval for tool call ${call.id} in this task for this requester (expired, asked in another task or for another requester, asked by a process that does not share this one's call ledger, or never asked through Writ)`,
         'no_pending_approval',
       );
     }

@@ -108,9 +108,10 @@ export interface CallLedgerStore {
 }
 
 /**
- * The settled call a shared store hands back when it could not keep the result itself (content capture
- * is off, so the value never leaves the process that ran the call): a refusal with code
- * `WRIT_ALREADY_EXECUTED` carrying the result digest. The call is never run a second time.
+ * The settled call a shared store hands back when it could not keep the result itself (results are
+ * content: the value stays in the process that ran the call unless the store is told to keep it): a
+ * refusal with code `WRIT_ALREADY_EXECUTED` carrying the result digest, whichever process asks again
+ * (the one that ran it included). The call is never run a second time.
  *
  * @example
  * ```ts
@@ -122,7 +123,7 @@ export function alreadyExecuted(callId: string, resultDigest: string | undefined
     ok: false,
     error: new WritError(
       'WRIT_ALREADY_EXECUTED',
-      `tool call ${callId} already ran in another process; its result was not shared (capture is off), only its digest`,
+      `tool call ${callId} already ran once; its result is not shared (the shared call ledger keeps only its digest)`,
       { details: { callId, resultDigest: resultDigest ?? null } },
     ),
   };
