@@ -88,7 +88,9 @@ const ALREADY_RAN =
 
 /** The Writ refusal code in a tool result the model saw (`Refused by Writ (<code>): …`), if any. */
 const refusalCode = (result: Reply['toolResults'][string] | undefined) =>
-  result?.type === 'error-text' ? /^(?:Refused by )?Writ \((\w+)\)/.exec(String(result.value))?.[1] : undefined;
+  result?.type === 'error-text'
+    ? /^(?:Refused by )?Writ \((\w+)\)/.exec(String(result.value))?.[1]
+    : undefined;
 
 const ask = (content: string): ModelMessage[] => [{ role: 'user', content }];
 const refund = (callId: string, orderId: string, amount: number): Turn => ({
