@@ -68,7 +68,10 @@ async function replica(name: string, caller: unknown): Promise<Replica> {
 }
 
 /** A new MCP session with `replica` (instrumented: alice's hop credential for ORDERS in `_meta`). */
-async function session(replica: Replica, elicitation: { url?: object; form?: object } = { url: {} }) {
+async function session(
+  replica: Replica,
+  elicitation: { url?: Record<string, unknown>; form?: Record<string, unknown> } = { url: {} },
+) {
   const client = new Client({ name: 'support-bot', version: '1.0.0' }, { capabilities: { elicitation } });
   instrumentClient(client, { audience: ORDERS });
   await client.connect(
