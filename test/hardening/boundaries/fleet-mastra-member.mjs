@@ -6,6 +6,7 @@
 import { Agent } from '@mastra/core/agent';
 import { Mastra } from '@mastra/core/mastra';
 import { createTool } from '@mastra/core/tools';
+import { createStep, createWorkflow } from '@mastra/core/workflows';
 import { PostgresStore } from '@mastra/pg';
 import { createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
 import { isWritApprovalRequest, writTools } from '@writ/mastra';
@@ -46,6 +47,7 @@ const refundOrder = createTool({
   id: 'refund-order',
   description: 'Refund part of an order',
   inputSchema: z.object({ orderId: z.string(), amount: z.number() }),
+  outputSchema: z.object({ orderId: z.string(), refunded: z.number(), by: z.string() }),
   execute: async ({ orderId, amount }) => {
     await pool.query('INSERT INTO public.executions (tool, call, member) VALUES ($1, $2, $3)', [
       'refund_order',
@@ -56,6 +58,18 @@ const refundOrder = createTool({
   },
 });
 const tools = writTools({ refund_order: refundOrder }, { writ, defaults: { risk: 'high' } });
+
+// the same wrapped tool as a workflow step: Writ's approval is the workflow's suspend
+const step = createStep(tools.refund_order);
+const workflow = createWorkflow({
+  id: 'refunds',
+  inputSchema: z.object({ orderId: z.string(), amount: z.number() }),
+  outputSchema: z.object({ orderId: z.string(), refunded: z.number(), by: z.string() }),
+})
+  .then(step)
+  .commit();
+const refunds = () =>
+  new Mastra({ workflows: { refunds: workflow }, storage, logger: false }).getWorkflow('refunds');
 
 /** A Mastra app on the shared storage whose model plays `script`. */
 function agentWith(script) {
@@ -106,6 +120,22 @@ const ops = {
     return writ.task({ ...ticket, resume: taskId }, async () => {
       const options = { runId, toolCallId: callId, memory: memoryOf(thread) };
       return drain(await (approved ? agent.approveToolCall(options) : agent.declineToolCall(options)));
+    });
+  },
+  /** A workflow run whose refund step suspends for Writ's approval. */
+  async startWorkflow({ orderId, amount }) {
+    return writ.task(ticket, async () => {
+      const run = await refunds().createRun();
+      const result = await run.start({ inputData: { orderId, amount } });
+      return { runId: run.runId, status: result.status, request: result.steps?.[step.id]?.suspendPayload };
+    });
+  },
+  /** The answer, in this process: the run is loaded from the shared storage and resumed. */
+  async resumeWorkflow({ runId, taskId, approved }) {
+    return writ.task({ ...ticket, resume: taskId }, async () => {
+      const run = await refunds().createRun({ runId });
+      const result = await run.resume({ step: step.id, resumeData: { approved } });
+      return { status: result.status, result: result.result, error: result.error?.message };
     });
   },
   /** The wrapped tool run where Mastra offers no suspend (a direct call with a tool call id). */

@@ -2,7 +2,8 @@
 // createWrit and its own Mastra app, sharing Writ's call ledger and approvals AND Mastra's storage (run
 // snapshots, through @mastra/pg) in one real PostgreSQL. A Writ approval is Mastra's native suspend: the
 // run suspends in A (the snapshot persisted by Mastra), the human's answer resumes it in B (Mastra's
-// approveToolCall / declineToolCall, the real agent loop with Mastra's scripted model): approved, it runs
+// approveToolCall / declineToolCall, the real agent loop with Mastra's scripted model; and a workflow step,
+// resumed with run.resume): approved, it runs
 // once, in B; declined, it never runs and the refusal is recorded. Where Mastra offers no suspend, the
 // tool gets the typed WRIT_APPROVAL_PENDING refusal and the same call runs in any process once answered.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -172,6 +173,37 @@ describe('fleet mode, Mastra: suspend in one process, resume in another (Mastra 
     const again = await a.call<Direct>('direct', { taskId, callId: 'direct-3', orderId: 'o-3', amount: 12 });
     expect(again.ok).toBe(false);
     expect(await executions('o-3')).toEqual(['b']);
+  }, 120_000);
+
+  it(attack(
+    'fleet-mastra-suspend-across-processes',
+    'a workflow step suspended in A (workflow snapshot in @mastra/pg), resumed approved in B: runs once, in B; declined: never runs',
+  ), async () => {
+    type Started = { runId: string; status: string; request?: WritApprovalRequest };
+    type Resumed = { status: string; result?: unknown; error?: string };
+    const started = await a.call<Started>('startWorkflow', { orderId: 'o-4', amount: 7 });
+    expect(started.status).toBe('suspended');
+    expect(started.request).toMatchObject({
+      type: 'writ.approval_request',
+      args: { orderId: 'o-4', amount: 7 },
+    });
+    const resumed = await b.call<Resumed>('resumeWorkflow', {
+      runId: started.runId,
+      taskId: started.request?.taskId,
+      approved: true,
+    });
+    expect(resumed).toMatchObject({ status: 'success', result: { orderId: 'o-4', refunded: 7, by: 'b' } });
+    expect(await executions('o-4')).toEqual(['b']);
+
+    const declined = await a.call<Started>('startWorkflow', { orderId: 'o-5', amount: 8 });
+    const refused = await b.call<Resumed>('resumeWorkflow', {
+      runId: declined.runId,
+      taskId: declined.request?.taskId,
+      approved: false,
+    });
+    expect(refused.status).toBe('failed');
+    expect(refused.error).toContain('WRIT_APPROVAL_REJECTED');
+    expect(await executions('o-5')).toEqual([]);
   }, 120_000);
 
   it('every record is in a log that verifies: asked in A, answered and run (or refused) in B', async () => {
