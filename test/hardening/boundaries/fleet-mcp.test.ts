@@ -158,7 +158,10 @@ describe('fleet mode, MCP: two replicas of one tool server, one PostgreSQL, susp
   ), async () => {
     const args = { orderId: 'r-1', amount: 30, delayMs: 200 };
     await asAlice(async () => {
-      const first = await refund(await session(a), args);
+      const onA = await session(a);
+      const t0 = performance.now();
+      const first = await refund(onA, args);
+      const pausedMs = performance.now() - t0;
       const asked = elicitationOf(first.error);
       expect(asked).toMatchObject({ mode: 'url' });
       expect(asked.url).toBe(`${CONSOLE}/${encodeURIComponent(asked.elicitationId)}`);
@@ -172,9 +175,15 @@ describe('fleet mode, MCP: two replicas of one tool server, one PostgreSQL, susp
       });
       expect(await answer(asked.elicitationId, true)).toMatchObject({ status: 'answered' });
       // the client retries: on B (another session, another process) and, at the same time, on A
-      const [onB, onA] = await Promise.all([refund(await session(b), args), refund(await session(a), args)]);
-      const results = [onB, onA].map((r) => r.result);
-      expect([onB.error, onA.error]).toEqual([undefined, undefined]);
+      const [toB, toA] = await Promise.all([session(b), session(a)]);
+      const t1 = performance.now();
+      const [onB, onA2] = await Promise.all([refund(toB, args), refund(toA, args)]);
+      // figures, not assertions: the pause comes back at once (nothing held open), the retries race
+      console.log(
+        `fleet-mcp: -32042 returned in ${pausedMs.toFixed(1)} ms; concurrent retries on B and A settled in ${(performance.now() - t1).toFixed(1)} ms (tool delay 200 ms)`,
+      );
+      const results = [onB, onA2].map((r) => r.result);
+      expect([onB.error, onA2.error]).toEqual([undefined, undefined]);
       const ran = results.filter((r) => r?.isError !== true);
       expect(ran).toHaveLength(1);
       for (const r of ran) expect(r?.content[0]?.text).toMatch(/^order r-1: refunded 30 by [ab]$/);
