@@ -27,7 +27,7 @@ afterEach(async () => {
   sides = serverWrit = dir = undefined;
 });
 
-async function setup(elicitation: Record<string, unknown>) {
+async function setup(elicitation: { url?: Record<string, never> }) {
   sides = await setupSides();
   dir = await mkdtemp(join(tmpdir(), 'writ-mcp-v2-suspend-'));
   const approvals = createInMemoryApprovalStore({ clock: Date.now, max: 100 });
@@ -72,7 +72,7 @@ async function setup(elicitation: Record<string, unknown>) {
 
 const approve = {
   approved: true,
-  approver: { kind: 'human' as const, id: 'bob@example.com' },
+  approver: { kind: 'human' as const, id: 'bob@example.com', assurance: 'verified' as const },
   answeredAt: 0,
 };
 
