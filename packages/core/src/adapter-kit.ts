@@ -40,6 +40,7 @@ export {
   answeredApproval,
   approverSchema,
 } from './adapter-kit/approval-answer.js';
+export { approvalModeOf } from './adapter-kit/approval-mode.js';
 export { modelRefusal } from './adapter-kit/model-refusal.js';
 export {
   createPendingApprovals,

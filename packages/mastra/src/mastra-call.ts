@@ -16,7 +16,9 @@ export interface AgentFacts {
 /** Mastra's execution context: agent facts (AI SDK tools) or `agent` (Mastra tools), run and workflow ids. @internal */
 export interface MastraContext extends AgentFacts {
   readonly agent?: AgentFacts | undefined;
-  readonly workflow?: { readonly runId?: unknown; readonly workflowId?: unknown } | undefined;
+  readonly workflow?:
+    | { readonly runId?: unknown; readonly workflowId?: unknown; readonly suspend?: unknown }
+    | undefined;
   readonly runId?: unknown;
   readonly abortSignal?: unknown;
 }
@@ -52,11 +54,15 @@ export function readCall(context: unknown): Call {
   put('agentId', facts.agentId);
   put('workflowId', ctx.workflow?.workflowId);
   const signal = ctx.abortSignal instanceof AbortSignal ? ctx.abortSignal : undefined;
+  // a workflow step (the tool given to createStep) has no tool call id: the step of this run is the
+  // call, and the workflow's own suspend its pause
+  const step = facts === ctx ? workflowStep(ctx) : undefined;
+  const suspend = facts.suspend ?? step?.suspend;
   return {
     context: ctx,
     facts,
-    toolCallId: str(facts.toolCallId) ? facts.toolCallId : undefined,
-    suspend: typeof facts.suspend === 'function' ? (facts.suspend as Suspend) : undefined,
+    toolCallId: str(facts.toolCallId) ? facts.toolCallId : step?.callId,
+    suspend: typeof suspend === 'function' ? (suspend as Suspend) : undefined,
     resumeData: facts.resumeData,
     suspendPayload: facts.suspendPayload,
     base: {
@@ -64,6 +70,14 @@ export function readCall(context: unknown): Call {
       ...(Object.keys(ids).length === 0 ? {} : { frameworkIds: ids }),
     },
   };
+}
+
+/** The call id and suspend of a tool run as a workflow step that can suspend, else `undefined`. */
+function workflowStep(ctx: MastraContext): { callId: string; suspend: unknown } | undefined {
+  const workflow = ctx.workflow;
+  if (typeof workflow?.suspend !== 'function' || !str(workflow.runId)) return undefined;
+  const id = str(workflow.workflowId) ? workflow.workflowId : 'workflow';
+  return { callId: `workflow:${id}:${workflow.runId}`, suspend: workflow.suspend };
 }
 
 /**

@@ -108,7 +108,10 @@ const WRAPPED = Symbol.for('writ.mastra.tool');
  *   `declineToolCall()` (or `…Generate`, or `resumeStream` / `resumeGenerate` with a
  *   {@link WritApprovalAnswer}) inside `writ.task({ ..., resume: request.taskId })`; the tool then runs,
  *   or the model is told it was declined. The call keeps Mastra's tool call id across the suspension, so
- *   it is decided, approved and recorded once.
+ *   it is decided, approved and recorded once. A tool run as a workflow step (`createStep(tool)`)
+ *   suspends the workflow the same way (the step of the run is the call); answer with
+ *   `run.resume({ step, resumeData: { approved } })`. With Mastra's storage and Writ's stores shared
+ *   (`@mastra/pg`, `@writ/postgres`), the resume may happen in another process.
  *
  * Mastra's run, thread, resource, agent and workflow ids go into each decision record
  * (`call.framework.ids`). Calls run in the active `writ.task()` (call `agent.generate`/`stream` inside

@@ -1,7 +1,11 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type ServerNotification,
+  type ServerRequest,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/sdk/types.js';
 import { WritError } from '@writ/core';
 import type { ElicitingServer } from './shared/approval-flow.js';
 import { instrumentToolServer } from './shared/instrument-server.js';
@@ -107,6 +111,7 @@ const glue: ServerGlue<McpServer, RegisteredTool, McpRequestExtra, AuthInfo> = {
     authInfo: extra.authInfo,
     headers: extra.requestInfo?.headers,
   }),
+  urlElicitationRequired: (elicitations, message) => new UrlElicitationRequiredError(elicitations, message),
 };
 
 /**

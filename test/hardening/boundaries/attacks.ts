@@ -273,6 +273,26 @@ export const ATTACKS = {
     promise:
       "through the real OpenAI Agents loop on two replicas, another user resuming a saved RunState in his own task cannot use the first user's approval: judged afresh, never run",
   },
+  'fleet-mcp-suspend-across-replicas': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'an MCP call needing approval is refused at once with the protocol pause (-32042 URL elicitation or a tool error with the binding hash), answered from anywhere, and its retry runs once on any replica',
+  },
+  'fleet-mcp-rejected-or-late': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise: 'an MCP approval declined, or answered after it expired, never runs the call on any replica',
+  },
+  'fleet-mastra-suspend-across-processes': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'a Mastra run suspended for a Writ approval in one process resumes in another: approved runs once there, declined never runs',
+  },
   'fleet-ledger-row-edited': {
     family: 'fleet (shared stores)',
     issue: 20,

@@ -17,11 +17,11 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetProcess, forkMember } from './fleet-process.js';
+import { type FleetMember, forkMember } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-ai-sdk-member.mjs', import.meta.url));
 
-interface Instance extends FleetProcess {
+interface Instance extends FleetMember {
   readonly auditDir: string;
 }
 

@@ -2,7 +2,7 @@
 // own file audit log, sharing Writ's call ledger and approvals (@writ/postgres) and LangGraph's
 // checkpoints (@langchain/langgraph-checkpoint-postgres) with the other replicas in one PostgreSQL. The
 // graph is a real StateGraph: an agent node on LangChain's scripted fake model, and a ToolNode running
-// writTools. Driven over IPC (see fleet-process.ts); built packages only.
+// writTools. Driven over IPC (see fleet-members.ts); built packages only.
 import { AIMessage, ToolMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { tool } from '@langchain/core/tools';

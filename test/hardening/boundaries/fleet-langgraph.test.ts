@@ -17,14 +17,14 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetProcess, forkMember } from './fleet-process.js';
+import { type FleetMember, forkMember } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-langgraph-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
 const ALICE = 'token-alice';
 const BOB = 'token-bob';
 
-interface Replica extends FleetProcess {
+interface Replica extends FleetMember {
   readonly dir: string;
 }
 interface Turn {

@@ -2,7 +2,7 @@
 // and its own file audit log, sharing Writ's call ledger and approvals (@writ/postgres) with the other
 // replicas in one PostgreSQL. The run loop is the SDK's own (`run`, `RunState`), on its ScriptedModel; a
 // paused run travels between replicas as `result.state.toString()`, as an application stores it. Driven
-// over IPC (see fleet-process.ts); built packages only.
+// over IPC (see fleet-members.ts); built packages only.
 import { Agent, RunState, run, setTraceProcessors, setTracingDisabled, tool } from '@openai/agents';
 import { assistantMessage, functionCall, ScriptedModel } from '@openai/agents/testing';
 import { createFileAuditSink } from '@writ/audit';

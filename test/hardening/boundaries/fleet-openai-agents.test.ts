@@ -14,7 +14,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetProcess, forkMember } from './fleet-process.js';
+import { type FleetMember, forkMember } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-openai-agents-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
@@ -22,7 +22,7 @@ const ALICE = 'token-alice';
 const BOB = 'token-bob';
 const MARIA = { kind: 'human', id: 'maria@example.com', assurance: 'verified' };
 
-interface Replica extends FleetProcess {
+interface Replica extends FleetMember {
   readonly dir: string;
 }
 interface Asked {

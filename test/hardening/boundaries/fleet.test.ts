@@ -12,12 +12,12 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetProcess, forkMember } from './fleet-process.js';
+import { type FleetMember, forkMember } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
 
-interface Member extends FleetProcess {
+interface Member extends FleetMember {
   readonly dir: string;
 }
 

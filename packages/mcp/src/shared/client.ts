@@ -1,5 +1,5 @@
 import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
-import { injectContext, tryGetAttribution, WritError } from '@writ/core';
+import { injectContext, type ToolContext, tryGetAttribution, WritError } from '@writ/core';
 import {
   ATTR,
   activeContext,
@@ -7,11 +7,13 @@ import {
   hopCredential,
   runInContext,
   TASK_TOKEN_META_KEY,
+  TOOL_CONTEXT_KEY,
 } from '@writ/core/adapter';
 import { validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { MCP_DEFAULTS } from '../defaults.js';
 import { VERSION } from '../version.js';
+import { CALL_ID_META_KEY } from './approval-suspend.js';
 import { resourceUri, resourceUriProblem } from './resource-uri.js';
 
 /**
@@ -124,6 +126,10 @@ export function instrumentCallTool<C extends CallToolClient>(
     const carrier: Record<string, unknown> = {};
     injectContext(carrier, { context: ctx, format: 'mcp' });
     const meta: Record<string, unknown> = { ...params._meta, ...carrier };
+    // the Writ tool call this call is made from names it: a server in suspend mode tells two calls
+    // with the same arguments apart by it, and knows the caller's retry of one call
+    const from = parent.getValue(TOOL_CONTEXT_KEY) as ToolContext | undefined;
+    if (from !== undefined && meta[CALL_ID_META_KEY] === undefined) meta[CALL_ID_META_KEY] = from.call.id;
     try {
       if (sendToken && audience !== undefined) {
         // the credential is Writ's to set: never one the caller left in _meta (a task token, say)

@@ -10,6 +10,7 @@ import { isValidScopeItem } from '@writ/core/plugin';
 import { z } from 'zod';
 import { MCP_DEFAULTS } from '../defaults.js';
 import type { WritApprovalRequest } from './approval-prompt.js';
+import type { McpPendingApproval } from './approval-suspend.js';
 import { resourceUri, resourceUriProblem } from './resource-uri.js';
 
 /**
@@ -190,6 +191,16 @@ export interface InstrumentServerOptionsOf<Auth> extends AdapterOptions {
    * without asking (`WRIT_APPROVAL_REJECTED`, recorded). @default MCP_DEFAULTS.approvalArgsMaxChars (4000)
    */
   approvalArgsMaxChars?: number | undefined;
+  /**
+   * Where the human answers an approval when the Writ instance is in suspend mode (`approvalMode:
+   * 'suspend'`, the default with `@writ/postgres`): a page of yours (a console) that shows the pending
+   * approval named by `pending.bindingHash` and answers it with `ApprovalStore.answer`. The call is then
+   * refused at once, never held open, with the MCP error `URLElicitationRequiredError` (-32042, URL-mode
+   * elicitation, MCP 2025-11-25) carrying this URL; the client opens it and calls the tool again, on any
+   * replica. Without it (or when the client did not declare URL elicitation), the call returns a tool
+   * error with code `WRIT_APPROVAL_PENDING` and the binding hash (`_meta["io.writ/refusal"]`).
+   */
+  approvalUrl?: ((pending: McpPendingApproval) => string | URL) | undefined;
 }
 
 /** The validated server options, defaults applied. @internal */
@@ -207,6 +218,7 @@ export interface ServerSettings<Auth> {
   readonly approvalMessage: ((request: WritApprovalRequest) => string) | undefined;
   readonly verifyApprover: ApproverVerifier | undefined;
   readonly approvalArgsMaxChars: number;
+  readonly approvalUrl: ((pending: McpPendingApproval) => string | URL) | undefined;
 }
 
 const serverSchema = z.strictObject({
@@ -236,6 +248,9 @@ const serverSchema = z.strictObject({
     'must be a function (token, context) => Principal, e.g. an OIDC verifier’s verifyRequester',
   ).optional(),
   approvalArgsMaxChars: z.number().int().min(64).max(100_000).optional(),
+  approvalUrl: functionSchema<(pending: McpPendingApproval) => string | URL>(
+    'must be a function (pending) => string | URL, the page where the approval is answered',
+  ).optional(),
 });
 
 /** Validates `instrumentServer`'s options (`WRIT_OPTIONS_INVALID` naming the option) and applies defaults. @internal */
@@ -255,5 +270,6 @@ export function parseServerOptions<Auth>(options: InstrumentServerOptionsOf<Auth
     approvalMessage: settings.approvalMessage,
     verifyApprover: settings.verifyApprover,
     approvalArgsMaxChars: settings.approvalArgsMaxChars ?? MCP_DEFAULTS.approvalArgsMaxChars,
+    approvalUrl: settings.approvalUrl,
   };
 }

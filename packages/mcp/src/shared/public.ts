@@ -10,6 +10,7 @@ export {
   type WritApprovalMeta,
 } from './approval-form.js';
 export type { WritApprovalRequest } from './approval-prompt.js';
+export { CALL_ID_META_KEY, type McpPendingApproval } from './approval-suspend.js';
 export type { InstrumentClientOptions } from './client.js';
 export type {
   ApproverVerification,

@@ -3,7 +3,8 @@ import { refusalMessage } from '@writ/core/adapter';
 
 /**
  * `_meta` key of a refused call's result: `{ code }`, the `WritError` code, so clients can tell Writ
- * refusals from tool errors without parsing text.
+ * refusals from tool errors without parsing text. A call whose approval is pending (suspend mode,
+ * `WRIT_APPROVAL_PENDING`) adds `bindingHash` and `expiresAt`: call it again once the approval is answered.
  *
  * @example
  * ```ts
@@ -19,14 +20,18 @@ export interface RefusalResult {
   [key: string]: unknown;
   isError: true;
   content: [{ type: 'text'; text: string }];
-  _meta: { [REFUSAL_META_KEY]: { code: string } };
+  _meta: { [REFUSAL_META_KEY]: { code: string; [detail: string]: unknown } };
 }
 
 /** The tool result a refused call returns: what the model reads, plus the code for programs. @internal */
-export function refusalResult(error: WritError, text: string = refusalMessage(error)): RefusalResult {
+export function refusalResult(
+  error: WritError,
+  text: string = refusalMessage(error),
+  details: Record<string, unknown> = {},
+): RefusalResult {
   return {
     isError: true,
     content: [{ type: 'text', text }],
-    _meta: { [REFUSAL_META_KEY]: { code: error.code } },
+    _meta: { [REFUSAL_META_KEY]: { ...details, code: error.code } },
   };
 }

@@ -1,5 +1,6 @@
 import { WritError } from '@writ/core';
 import type { ElicitingServer } from './approval-flow.js';
+import type { UrlElicitation } from './approval-suspend.js';
 import type { McpCall } from './mcp-call.js';
 import type { McpAnnotationsLike } from './tool-hints.js';
 
@@ -30,6 +31,11 @@ export interface ServerGlue<S, T extends McpToolLike, Extra, Auth> {
   split(tool: T, params: unknown[]): { args: unknown; extra: Extra };
   /** What the flow needs to know about the request. */
   call(extra: Extra): McpCall<Auth>;
+  /**
+   * The SDK's own `UrlElicitationRequiredError` (JSON-RPC -32042), which its `McpServer` passes to the
+   * client as the error of the `tools/call` (any other throw becomes a tool error result).
+   */
+  urlElicitationRequired(elicitations: UrlElicitation[], message: string): Error;
 }
 
 /**

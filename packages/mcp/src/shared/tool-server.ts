@@ -1,8 +1,11 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } from '@writ/core';
 import {
+  type AdaptedRunOptions,
   type AdaptedTool,
   adaptTool,
+  approvalModeOf,
   checkToolHints,
   type FrameworkApproval,
   type InboundTask,
@@ -13,6 +16,7 @@ import { toWritError } from '@writ/core/plugin';
 import { MCP_DEFAULTS } from '../defaults.js';
 import type { ElicitingServer } from './approval-flow.js';
 import { askApproval } from './approval-step.js';
+import { pendingResponse, suspendedCallId } from './approval-suspend.js';
 import { requireAudience } from './audience-check.js';
 import { findTaskToken, frameworkIds, type McpCall } from './mcp-call.js';
 import type { ServerSettings } from './options.js';
@@ -34,6 +38,21 @@ interface InFlightCall {
 }
 
 /**
+ * The call in flight, read by the adapted tool's execute. Its async context, not its tool call id:
+ * in suspend mode a client's retries of one call share the id, and only the one that claims the call
+ * runs it.
+ */
+const inFlight = new AsyncLocalStorage<InFlightCall>();
+
+/**
+ * The protocol's pause for a pending approval (the SDK's `URLElicitationRequiredError`), carried out of
+ * the task as a value: the server's task ended normally (nothing failed), the error goes to the client.
+ */
+class Pause {
+  constructor(readonly error: Error) {}
+}
+
+/**
  * Wraps the registered tools of one `McpServer` and runs each `tools/call` through Writ: the caller's
  * trace and task token, `writ.task({ agent, inbound })`, the decision, an elicitation when approval is
  * required, then the SDK's own handler. @internal
@@ -43,8 +62,6 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
   readonly #names = new WeakMap<T, string>();
   readonly #wrapped = new WeakSet<T>();
   readonly #adapted = new WeakMap<T, CachedTool>();
-  /** Calls in flight, by the tool call id this adapter generated for them. */
-  readonly #inFlight = new Map<string, InFlightCall>();
 
   constructor(
     readonly settings: ServerSettings<Auth>,
@@ -98,7 +115,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       MCP_DEFAULTS.frameworkName,
       { name, description: tool.description },
       (_args, ctx) => {
-        const call = this.#inFlight.get(ctx.call.id);
+        const call = inFlight.getStore();
         if (call === undefined) {
           throw new WritError(
             'WRIT_INTERNAL',
@@ -179,15 +196,17 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     }
     const call: InFlightCall = { invoke, started: false };
     try {
-      return await writ.task(
+      const out = await writ.task(
         {
           agent: settings.agent,
           signal: request.signal,
           ...(inbound === undefined ? {} : { inbound }),
           ...(settings.scope === undefined ? {} : { scope: settings.scope }),
         },
-        (task) => this.call(tool, name, args, request, call, task),
+        (task) => inFlight.run(call, () => this.call(tool, name, args, request, call, task, writ)),
       );
+      if (out instanceof Pause) throw out.error;
+      return out;
     } catch (error) {
       // identity, scope or credential refusals of the task itself (recorded as a refused task-start)
       if (!call.started && WritError.isInstance(error)) return refusalResult(error);
@@ -222,12 +241,17 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     request: McpCall<Auth>,
     call: InFlightCall,
     task: TaskHandle,
+    writ: Writ,
   ): Promise<unknown> {
     const adapted = this.adaptedFor(tool);
-    const toolCallId = uuidv7();
+    // suspend mode: the client's retry (on any replica) is the same call, so it finds the approval
+    const suspend = approvalModeOf(writ) === 'suspend';
+    const toolCallId = suspend
+      ? suspendedCallId(name, args, task.attribution.taskId, request.meta)
+      : uuidv7();
     const base = { toolCallId, signal: request.signal, frameworkIds: frameworkIds(request) };
-    this.#inFlight.set(toolCallId, call);
     try {
+      if (suspend) return await this.suspended(adapted, name, args, base);
       const check = await adapted.check(args, base);
       if (check.effect === 'deny') return refusalResult(check.error, check.message);
       let approval: FrameworkApproval | undefined;
@@ -251,8 +275,31 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       // a refusal (the tool never ran) is a result the model reads; the tool's own errors stay errors
       if (!call.started && WritError.isInstance(error)) return refusalResult(error);
       throw error;
-    } finally {
-      this.#inFlight.delete(toolCallId);
+    }
+  }
+
+  /**
+   * Suspend mode: runs the call through the pipeline, which decides it (or reuses the decision the call
+   * ledger remembers for this call) and takes an approval answered from any process; an approval not
+   * answered yet is opened and the call refused at once with the protocol's native pause: `URLElicitationRequiredError` naming `approvalUrl`, or a tool
+   * error with the code and binding hash. Nothing waits in this process.
+   */
+  private async suspended(
+    adapted: AdaptedTool,
+    name: string,
+    args: unknown,
+    base: AdaptedRunOptions,
+  ): Promise<unknown> {
+    try {
+      return await adapted.run(args, base);
+    } catch (error) {
+      if (!WritError.isInstance(error, 'WRIT_APPROVAL_PENDING')) throw error;
+      const settings = this.settings as ServerSettings<unknown>;
+      const response = pendingResponse(settings, this.elicitor, error, name);
+      if ('result' in response) return response.result;
+      return new Pause(
+        this.glue.urlElicitationRequired([response.elicitation], response.elicitation.message),
+      );
     }
   }
 }

@@ -1,4 +1,10 @@
-import type { AuthInfo, McpServer, RegisteredTool, ServerContext } from '@modelcontextprotocol/server';
+import {
+  type AuthInfo,
+  type McpServer,
+  type RegisteredTool,
+  type ServerContext,
+  UrlElicitationRequiredError,
+} from '@modelcontextprotocol/server';
 import { WritError } from '@writ/core';
 import type { ElicitingServer } from '../shared/approval-flow.js';
 import { instrumentToolServer } from '../shared/instrument-server.js';
@@ -89,6 +95,7 @@ const glue: ServerGlue<McpServer, RegisteredTool, ServerContext, AuthInfo> = {
     authInfo: ctx.http?.authInfo,
     headers: ctx.http?.req?.headers,
   }),
+  urlElicitationRequired: (elicitations, message) => new UrlElicitationRequiredError(elicitations, message),
 };
 
 /**

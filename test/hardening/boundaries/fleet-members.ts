@@ -1,0 +1,53 @@
+// Child processes of the fleet tests (issue 20): each member is a script run with `fork`, driven over IPC
+// (`{ id, op, input }` → `{ id, ok, value | error }`); it says `{ ready: true, ... }` once started.
+import { type ChildProcess, fork } from 'node:child_process';
+
+export interface FleetMember<Ready = Record<string, unknown>> {
+  /** Runs `op` in the member; rejects with the member's `{ code, message }` when it threw. */
+  call<T = unknown>(op: string, input?: unknown): Promise<T>;
+  /** What the member said when it was ready (beside `ready: true`). */
+  readonly ready: Ready;
+  readonly child: ChildProcess;
+}
+
+interface Message {
+  ready?: true;
+  id?: number;
+  ok?: boolean;
+  value?: unknown;
+  error?: unknown;
+}
+
+/** Forks `script` with `env` added to this process's, and waits until it is ready. */
+export async function forkMember<Ready = Record<string, unknown>>(
+  script: string,
+  name: string,
+  env: Readonly<Record<string, string>>,
+): Promise<FleetMember<Ready>> {
+  const child = fork(script, [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  let next = 0;
+  const ready = await new Promise<Ready>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
+    child.on('message', (m: Message) => {
+      if (m.ready) return resolve(m as Ready);
+      const w = waiting.get(m.id as number);
+      waiting.delete(m.id as number);
+      if (m.ok) w?.resolve(m.value);
+      else w?.reject(Object.assign(new Error(JSON.stringify(m.error)), m.error as object));
+    });
+  });
+  return {
+    ready,
+    child,
+    call: (op, input) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, op, input });
+      }),
+  };
+}
