@@ -1,11 +1,9 @@
 // Fleet mode across processes (issue 20 items 1, 2): two child processes, each with its own createWrit and
 // its own file audit log, sharing the call ledger and the approvals in one real PostgreSQL. What runs is
 // counted in the database (one row per execution), so "exactly once" is measured across both processes.
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verifyLog } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,48 +11,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-
-const MEMBER = fileURLToPath(new URL('./fleet-member.mjs', import.meta.url));
-const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
-
-interface Member {
-  call<T = unknown>(op: string, input?: unknown): Promise<T>;
-  readonly dir: string;
-  readonly child: ChildProcess;
-}
-
-async function member(name: string, db: TestPostgres, root: string): Promise<Member> {
-  const dir = join(root, name);
-  const child = fork(MEMBER, [], {
-    env: { ...process.env, DATABASE_URL: db.connectionString(), AUDIT_DIR: dir, MEMBER: name, STORE_KEY },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const waiting = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
-  let next = 0;
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before it was ready`)));
-    child.on(
-      'message',
-      (m: { ready?: true; id?: number; ok?: boolean; value?: unknown; error?: unknown }) => {
-        if (m.ready) return resolve();
-        const w = waiting.get(m.id as number);
-        waiting.delete(m.id as number);
-        if (m.ok) w?.resolve(m.value);
-        else w?.reject(Object.assign(new Error(JSON.stringify(m.error)), m.error as object));
-      },
-    );
-  });
-  return {
-    dir,
-    child,
-    call: (op, input) =>
-      new Promise((resolve, reject) => {
-        const id = next++;
-        waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, op, input });
-      }),
-  };
-}
+import { type Member, member } from './fleet-members.js';
 
 let db: TestPostgres;
 let root: string;
