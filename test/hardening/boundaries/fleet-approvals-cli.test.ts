@@ -74,8 +74,13 @@ async function suspended(m: Member, taskId: string, callId: string, args: object
   return ran.details?.bindingHash as string;
 }
 const verifiedFlags = () => ['--issuer', op.issuer, '--audience', CLIENTS.webapp.id];
-const login = (c: { id: string; secret: string }, accountId = 'bob') =>
-  loginWithAuthorizationCode(op, { client: c, accountId }).then((t) => t.idToken);
+/** Bob signs in at the OP for the approval `nonce` names (its binding hash), or for nothing in particular. */
+const login = (c: { id: string; secret: string }, nonce?: string) =>
+  loginWithAuthorizationCode(op, {
+    client: c,
+    accountId: 'bob',
+    ...(nonce === undefined ? {} : { nonce }),
+  }).then((t) => t.idToken);
 
 beforeAll(async () => {
   db = await startTestPostgres();
@@ -127,7 +132,7 @@ describe('writ approvals: answering from the CLI', () => {
       { bindingHash, tool: 'refund_order', status: 'waiting', requester: { id: 'alice@example.com' } },
     ]);
 
-    const idToken = await login(CLIENTS.webapp);
+    const idToken = await login(CLIENTS.webapp, bindingHash);
     const approved = await writ(
       ['approvals', 'approve', hex(bindingHash).slice(0, 12), ...verifiedFlags(), '--json'],
       { WRIT_APPROVER_ID_TOKEN: idToken },
@@ -176,24 +181,36 @@ describe('writ approvals: answering from the CLI', () => {
 
   it(attack(
     'approvals-cli-token-refused',
-    'an ID token for another audience, an expired one, one signed by a key the issuer does not publish: refused (exit 7), nothing answered',
+    'an ID token for another audience, an expired one, one signed by a key the issuer does not publish, one obtained for another approval: refused (exit 7), nothing answered',
   ), async () => {
     const bindingHash = await suspended(a, 'task-cli-2', 'call_cli_2', { call: 'refund-cli-2', amount: 5 });
     const prefix = hex(bindingHash).slice(0, 10);
-    const shortLived = await login(SHORT_LIVED);
+    const shortLived = await login(SHORT_LIVED, bindingHash);
     const now = Math.floor(Date.now() / 1000);
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const unknownKey = forge(
       { alg: 'RS256', kid: 'rs-1', typ: 'JWT' },
-      { iss: op.issuer, aud: CLIENTS.webapp.id, sub: 'mallory', iat: now, exp: now + 300 },
+      {
+        iss: op.issuer,
+        aud: CLIENTS.webapp.id,
+        sub: 'mallory',
+        iat: now,
+        exp: now + 300,
+        nonce: bindingHash,
+      },
       { alg: 'RS256', key: privateKey },
     );
-    const otherAudience = await login(OTHER_CONSOLE);
+    const otherAudience = await login(OTHER_CONSOLE, bindingHash);
+    // genuine, for the right audience, but signed in for another approval / for no approval at all
+    const otherApproval = await login(CLIENTS.webapp, `sha256:${'0'.repeat(64)}`);
+    const plainSignIn = await login(CLIENTS.webapp);
     await sleep(7_000); // the short-lived token's 1 s plus the verifier's 5 s clock tolerance
     const cases: [string, string, string[], RegExp][] = [
       ['another audience', otherAudience, verifiedFlags(), /^WRIT_AUDIENCE_MISMATCH: /],
       ['expired', shortLived, ['--issuer', op.issuer, '--audience', SHORT_LIVED.id], /^WRIT_TOKEN_EXPIRED: /],
       ['unknown key', unknownKey, verifiedFlags(), /^WRIT_TOKEN_INVALID: /],
+      ['for another approval', otherApproval, verifiedFlags(), /^WRIT_TOKEN_INVALID: .*not bound/],
+      ['a plain sign-in', plainSignIn, verifiedFlags(), /^WRIT_TOKEN_INVALID: .*not bound/],
     ];
     for (const [what, token, flags, error] of cases) {
       const refused = await writ(['approvals', 'approve', prefix, ...flags], {

@@ -14,6 +14,7 @@ interface AnswerFlags {
   issuer?: string;
   audience?: string;
   reason?: string;
+  allowUnboundToken?: boolean;
 }
 
 /**
@@ -48,6 +49,10 @@ export function addAnswerOptions(command: Command, approved: boolean): Command {
     )
     .option('--issuer <url>', 'the OpenID Provider that must have issued it (default: $WRIT_APPROVER_ISSUER)')
     .option('--audience <id>', 'the audience it must be for (default: $WRIT_APPROVER_AUDIENCE)')
+    .option(
+      '--allow-unbound-token',
+      'accept an ID token whose nonce is not the binding hash (proves who answered, not for which call)',
+    )
     .option('--reason <text>', approved ? 'why it is approved' : 'why it is rejected')
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
@@ -76,11 +81,13 @@ export async function runAnswer(ctx: CommandContext, command: Command, approved:
       { exitCode: EXIT_CODES.usage, code: 'writ.usage' },
     );
   try {
-    const who = await approverOf(ctx, command, flags);
+    const claimed = claimedApprover(ctx, command, flags);
     const { store, close } = await openApprovalStore(ctx, command);
     let answered: PendingApproval;
     try {
       const target = await resolve(store, prefix);
+      // the token is verified for the approval it answers (its nonce is the binding hash)
+      const who = claimed ?? (await verifiedApproverOf(ctx, command, flags, target.bindingHash));
       answered = await answer(store, target, {
         approved,
         ...who,
@@ -116,17 +123,22 @@ function refusalExitCode(error: WritError): number | undefined {
   return undefined;
 }
 
+const usageError =
+  (command: Command) =>
+  (message: string): never =>
+    command.error(`error: ${message}`, { exitCode: EXIT_CODES.usage, code: 'writ.usage' });
+
 /**
- * Who answers: `--approver` (assurance `claimed`), or an ID token verified with `@writ/identity`'s OIDC
- * verifier (`verified`, with the issuer and the token's id). Exactly one of them.
+ * Who answers, checked before the store is opened: `--approver` (assurance `claimed`), or `undefined`
+ * for an ID token (verified once the approval is known). Exactly one of them; an ID token needs the
+ * issuer and audience.
  */
-async function approverOf(
+function claimedApprover(
   ctx: CommandContext,
   command: Command,
   flags: AnswerFlags,
-): Promise<Pick<ApprovalAnswer, 'approver' | 'approverToken'>> {
-  const usage = (message: string): never =>
-    command.error(`error: ${message}`, { exitCode: EXIT_CODES.usage, code: 'writ.usage' });
+): Pick<ApprovalAnswer, 'approver'> | undefined {
+  const usage = usageError(command);
   const idToken = flags.idToken ?? nonEmpty(ctx.env.WRIT_APPROVER_ID_TOKEN);
   if (flags.approver !== undefined && idToken !== undefined)
     usage(
@@ -140,19 +152,38 @@ async function approverOf(
     usage(
       'say who answers: --approver <id> (recorded as claimed) or --id-token <jwt> / WRIT_APPROVER_ID_TOKEN (verified)',
     );
-  const issuer = flags.issuer ?? nonEmpty(ctx.env.WRIT_APPROVER_ISSUER);
-  const audience = flags.audience ?? nonEmpty(ctx.env.WRIT_APPROVER_AUDIENCE);
-  if (issuer === undefined || audience === undefined)
+  if (issuerAndAudience(ctx, flags) === undefined)
     usage(
       'verifying an ID token needs --issuer (or WRIT_APPROVER_ISSUER) and --audience (or WRIT_APPROVER_AUDIENCE)',
     );
+  return undefined;
+}
+
+function issuerAndAudience(ctx: CommandContext, flags: AnswerFlags) {
+  const issuer = flags.issuer ?? nonEmpty(ctx.env.WRIT_APPROVER_ISSUER);
+  const audience = flags.audience ?? nonEmpty(ctx.env.WRIT_APPROVER_AUDIENCE);
+  return issuer === undefined || audience === undefined ? undefined : { issuer, audience };
+}
+
+/**
+ * The approver an ID token proves, verified with `@writ/identity`'s OIDC verifier (`verified`, with the
+ * issuer, subject and the token's id) and bound to the approval answered: its `nonce` must be the binding
+ * hash, unless `--allow-unbound-token`.
+ */
+async function verifiedApproverOf(
+  ctx: CommandContext,
+  command: Command,
+  flags: AnswerFlags,
+  bindingHash: string,
+): Promise<Pick<ApprovalAnswer, 'approver' | 'approverToken'>> {
+  const idToken = (flags.idToken ?? nonEmpty(ctx.env.WRIT_APPROVER_ID_TOKEN)) as string;
+  const { issuer, audience } = issuerAndAudience(ctx, flags) ?? usageError(command)('no issuer');
   const { createOidcRequesterVerifier, verifiedApprover } = await import('@writ/identity');
-  const verifier = createOidcRequesterVerifier({
-    issuer: issuer as string,
-    audience: audience as string,
-    name: 'approver',
+  const verifier = createOidcRequesterVerifier({ issuer, audience, name: 'approver' });
+  return verifiedApprover(idToken, verifier, {
+    signal: AbortSignal.timeout(30_000),
+    ...(flags.allowUnboundToken === true ? {} : { bindingHash }),
   });
-  return verifiedApprover(idToken as string, verifier, { signal: AbortSignal.timeout(30_000) });
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);

@@ -28,6 +28,21 @@ describe('verifiedApprover', () => {
     expect(JSON.stringify(who)).not.toContain(idToken);
   });
 
+  it('with a binding hash, only a token signed in for that approval (nonce) is accepted', async () => {
+    const verifier = createOidcRequesterVerifier({ issuer: op.issuer, audience: CLIENTS.webapp.id });
+    const bindingHash = `sha256:${'a'.repeat(64)}`;
+    const { idToken: bound } = await loginWithAuthorizationCode(op, {
+      client: CLIENTS.webapp,
+      accountId: 'bob',
+      nonce: bindingHash,
+    });
+    expect((await verifiedApprover(bound, verifier, { bindingHash })).approver.id).toBe('bob');
+    await expect(verifiedApprover(idToken, verifier, { bindingHash })).rejects.toMatchObject({
+      code: 'WRIT_TOKEN_INVALID',
+      details: { reason: 'not_bound' },
+    });
+  });
+
   it('a token for another audience is refused with the verifier’s typed error', async () => {
     const verifier = createOidcRequesterVerifier({ issuer: op.issuer, audience: 'approvals-console' });
     await expect(verifiedApprover(idToken, verifier)).rejects.toMatchObject({
