@@ -167,8 +167,9 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
       `
 Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O),
 4 verified with a pinned key but unanchored, 5 not verified (no pinned key, or --unverified), 6 not a
-Writ log, 7 refused (approvals approve|reject recorded nothing). Every command takes --json for one machine-readable JSON document on stdout (a failure, usage
-errors included, is { "error": { "code", "message" } }). Text from logs and files is shown escaped.`,
+Writ log, 7 refused (approvals approve|reject recorded nothing). Every command takes --json for one
+machine-readable JSON document on stdout (a failure, usage errors included, is { "error": { "code",
+"message" } }). Text from logs and files is shown escaped.`,
     );
   registerVerifyCommand(program, action);
   registerExplainCommand(program, action);

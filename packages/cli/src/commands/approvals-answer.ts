@@ -59,7 +59,8 @@ export function addAnswerOptions(command: Command, approved: boolean): Command {
       'after',
       `
 Exit codes: 0 answered, 7 refused and nothing recorded (the approval expired or was answered first, or
-the ID token did not verify: another audience or issuer, expired, a key the issuer does not publish),
+the ID token did not verify: another audience or issuer, expired, a key the issuer does not publish,
+its nonce not the binding hash),
 1 no approval (or several) matches the binding hash prefix, 2 usage error, 3 the store or the issuer
 cannot be reached.`,
     );

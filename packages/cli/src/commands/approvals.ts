@@ -46,7 +46,8 @@ export function registerApprovalsCommand(program: Command, action: ActionFactory
 The store is --db <url> or DATABASE_URL; its rows are checked with WRIT_STORE_KEY (the runtimes' key).
 Who answers: --approver <id> (recorded as claimed), or an OIDC ID token (--id-token or
 WRIT_APPROVER_ID_TOKEN, with --issuer/WRIT_APPROVER_ISSUER and --audience/WRIT_APPROVER_AUDIENCE),
-verified and recorded as verified with its issuer, subject and token id.`,
+signed in for the approval (its nonce is the binding hash), verified and recorded as verified with its
+issuer, subject and token id.`,
     );
   const list = approvals
     .command('list')
