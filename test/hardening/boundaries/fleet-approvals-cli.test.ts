@@ -133,9 +133,13 @@ describe('writ approvals: answering from the CLI', () => {
     ]);
 
     const idToken = await login(CLIENTS.webapp, bindingHash);
+    const started = performance.now();
     const approved = await writ(
       ['approvals', 'approve', hex(bindingHash).slice(0, 12), ...verifiedFlags(), '--json'],
       { WRIT_APPROVER_ID_TOKEN: idToken },
+    );
+    console.log(
+      `writ approvals approve (verified ID token, a child process): ${(performance.now() - started).toFixed(0)} ms`,
     );
     expect(approved.stderr).toBe('');
     expect(approved.code).toBe(0);
@@ -337,6 +341,28 @@ describe('writ approvals: answering from the CLI', () => {
     expect(JSON.parse(ambiguous.stdout)).toMatchObject({ error: { code: 'WRIT_APPROVAL_NOT_FOUND' } });
     expect(ambiguous.stderr).toMatch(/2 approvals have a binding hash starting abcdef00/);
     expect((await listed('waiting')).filter((r) => r.tool === 'wire_money')).toHaveLength(2);
+    // the list filters of writ calls, where they apply
+    const byTool = await writ(['approvals', 'list', '--tool', 'wire_money', '--json']);
+    expect((JSON.parse(byTool.stdout) as { approvals: Row[] }).approvals.map((r) => r.tool)).toEqual([
+      'wire_money',
+      'wire_money',
+    ]);
+    const byRequester = await writ([
+      'approvals',
+      'list',
+      '--status',
+      'any',
+      '--requester',
+      'alice@example.com',
+      '--json',
+    ]);
+    const mine = (JSON.parse(byRequester.stdout) as { approvals: Row[] }).approvals;
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((r) => r.requester?.id === 'alice@example.com')).toBe(true);
+    const future = await writ(['approvals', 'list', '--since', '2999-01-01T00:00:00Z', '--json']);
+    expect((JSON.parse(future.stdout) as { approvals: Row[] }).approvals).toEqual([]);
+    expect((await writ(['approvals', 'list', '--since', 'yesterday'])).code).toBe(2);
+    expect((await writ(['approvals', 'list', '--decision', 'deny'])).code).toBe(2); // no decision here
     expect((await writ(['approvals', 'approve', '0123456789', '--approver', 'bob'])).code).toBe(1);
     expect((await writ(['approvals', 'approve', 'abc', '--approver', 'bob'])).code).toBe(2);
     const noKey = await runCli(['approvals', 'list'], { env: { DATABASE_URL: db.connectionString() } });
