@@ -1,3 +1,4 @@
+import { approverText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { RecordRef, TaskNode } from './explain-tree.js';
 import type { RecordEvidence } from './verify/verified-log.js';
@@ -76,7 +77,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
       }
       if (call.approval) {
         out.push(
-          `${inner}│  approval ${call.approval.approved ? 'granted' : 'refused'} by ${call.approval.approver?.id ?? 'nobody'}`,
+          `${inner}│  approval ${call.approval.approved ? 'granted' : 'refused'} by ${approverText(call.approval)}`,
         );
       }
       if (call.credential)

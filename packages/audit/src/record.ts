@@ -138,6 +138,7 @@ const approval = z.object({
   bindingHash: z.string(),
   reason: z.string().optional(),
   expiresAt: z.number().optional(),
+  approverToken: z.strictObject({ jti: z.string().min(1), expiresAt: z.number() }).optional(),
 });
 const decisionRecord = z.object({
   effect: z.enum(['allow', 'deny', 'approval_required']),

@@ -4,12 +4,13 @@
  * | code | meaning |
  * | --- | --- |
  * | 0 | success: the log verifies and is anchored, the policies load, every policy case passes, the file was written |
- * | 1 | a check failed: the log does not verify, a policy is invalid, a policy case failed, nothing matched the explain query |
+ * | 1 | a check failed: the log does not verify, a policy is invalid, a policy case failed, nothing matched the explain query (or no approval, or several, matched a binding-hash prefix) |
  * | 2 | usage error: unknown command or option, missing or conflicting arguments |
  * | 3 | error: the command could not do its work (unreadable or malformed input, missing keys, an I/O failure) |
  * | 4 | verified, unanchored: every check passed with a pinned key, but nothing outside the log anchors it (`verify`, `explain`, `report`) |
  * | 5 | not verified: the key was read from the log itself (no `--key`), or the log was read `--unverified` |
  * | 6 | not a Writ log: the directory given holds no `log.json` and no record segments (empty, or something else) |
+ * | 7 | refused, nothing answered: the approval expired or was answered first, or the approver's ID token did not verify (`approvals approve`, `approvals reject`) |
  *
  * @example
  * ```ts
@@ -39,6 +40,11 @@ export const EXIT_CODES = Object.freeze({
    * segments (`verify`, `explain`, `report`, `tasks`, `calls`). @default 6
    */
   notALog: 6,
+  /**
+   * `writ approvals approve|reject` recorded nothing: the approval expired or someone answered it first,
+   * or the approver's ID token did not verify (wrong audience or issuer, expired, unknown key). @default 7
+   */
+  refused: 7,
 });
 
 /**

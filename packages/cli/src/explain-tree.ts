@@ -1,4 +1,5 @@
 import type { RecordRef, TaskNode } from '@writ/audit';
+import { approverText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { Colors } from './io.js';
 import { safeTerminalText as t } from './terminal-text.js';
@@ -95,7 +96,7 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
       }
       if (call.approval) {
         const verdict = call.approval.approved ? c.green('approval granted') : c.red('approval refused');
-        line(`${verdict} by ${t(call.approval.approver?.id ?? 'nobody')}`);
+        line(`${verdict} by ${t(approverText(call.approval))}`);
       }
       if (call.credential)
         line(

@@ -1,6 +1,6 @@
 /**
  * `@writ/cli`: the `writ` command for investigators (verify, explain, tasks, calls, report, keys, policy,
- * demo). For
+ * approvals, demo). For
  * embedding and scripting it: {@link createProgram} runs it in-process and {@link EXIT_CODES} names its
  * exit codes; the `--json` output types describe what each command prints; the policy-case types describe
  * the files `writ policy test` reads; {@link buildReportModel} / {@link collectTasks} (with
@@ -10,6 +10,9 @@
  * @module @writ/cli
  */
 
+export type { ApprovalRowJson, ApprovalStatus } from './commands/approval-row.js';
+export type { ApprovalsListJson } from './commands/approvals.js';
+export type { ApprovalAnsweredJson } from './commands/approvals-answer.js';
 export type { CallRowJson, CallsJson } from './commands/calls.js';
 export type { ExplainJson } from './commands/explain.js';
 export type { KeyInfo, KeysExportJson, KeysRotateJson, KeysShowJson } from './commands/keys.js';

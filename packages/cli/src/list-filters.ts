@@ -66,23 +66,28 @@ log does not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`
 }
 
 /**
- * Adds the list filters to a command.
+ * Adds the list filters to a command (`decision: false`: all but `--decision`, for what has no decision).
  *
  * @example
  * ```ts
  * addListFilterOptions(program.command('calls'));
+ * addListFilterOptions(approvals.command('list'), { decision: false });
  * ```
  */
-export function addListFilterOptions(command: Command): Command {
-  return command
-    .option('--tool <name>', 'only calls of this tool')
-    .addOption(
+export function addListFilterOptions(
+  command: Command,
+  options: { readonly decision?: boolean } = {},
+): Command {
+  command.option('--tool <name>', 'only calls of this tool');
+  if (options.decision !== false)
+    command.addOption(
       new Option('--decision <effect>', 'only calls with this policy decision').choices([
         'allow',
         'deny',
         'approval_required',
       ]),
-    )
+    );
+  return command
     .option('--agent <name-or-id>', 'only tasks with this agent in their chain (name or SPIFFE id)')
     .option('--requester <id>', 'only tasks on behalf of this requester')
     .option('--since <time>', 'only from this time on (ISO 8601, e.g. 2026-05-01T09:00:00Z)')

@@ -6,6 +6,7 @@ import {
   errorExitCode,
   reportError,
 } from './command-context.js';
+import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerCallsCommand } from './commands/calls.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExplainCommand } from './commands/explain.js';
@@ -61,9 +62,10 @@ export interface WritProgram {
 /**
  * Creates the `writ` program with injectable output streams, environment and working directory, so it
  * can run in-process (tests, embedding) as well as from the `writ` binary. Commands: `verify`, `explain`,
- * `tasks`, `calls`, `report`, `keys show|export-jwks|rotate`, `policy validate|test`, `demo`. Exit codes
- * are {@link EXIT_CODES}: 0 ok, 1 check failed, 2 usage error, 3 error (the command could not do its
- * work), 4 verified but unanchored, 5 not verified, 6 not a Writ log. Under `--json` every failure, usage
+ * `tasks`, `calls`, `report`, `keys show|export-jwks|rotate`, `policy validate|test`,
+ * `approvals list|approve|reject`, `demo`. Exit codes are {@link EXIT_CODES}: 0 ok, 1 check failed, 2
+ * usage error, 3 error (the command could not do its work), 4 verified but unanchored, 5 not verified, 6
+ * not a Writ log, 7 refused (an approval answer not recorded). Under `--json` every failure, usage
  * errors included, is one JSON object `{ "error": { "code", "message" } }` on stdout.
  *
  * @example
@@ -139,7 +141,7 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
   const errColors = () => colorsFor(io.stderr, { env: io.env, flag: !argv().includes('--no-color') });
   program
     .description(
-      'Verify, explain and report Writ audit logs; manage local keys; validate and test Cedar policies.',
+      'Verify, explain and report Writ audit logs; manage local keys; validate and test Cedar policies; answer approvals.',
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -165,8 +167,9 @@ function buildCommand(io: ResolvedIo, action: ActionFactory, argv: () => readonl
       `
 Exit codes: 0 ok, 1 verification or policy check failed, 2 usage error, 3 error (unreadable input, I/O),
 4 verified with a pinned key but unanchored, 5 not verified (no pinned key, or --unverified), 6 not a
-Writ log. Every command takes --json for one machine-readable JSON document on stdout (a failure, usage
-errors included, is { "error": { "code", "message" } }). Text from logs and files is shown escaped.`,
+Writ log, 7 refused (approvals approve|reject recorded nothing). Every command takes --json for one
+machine-readable JSON document on stdout (a failure, usage errors included, is { "error": { "code",
+"message" } }). Text from logs and files is shown escaped.`,
     );
   registerVerifyCommand(program, action);
   registerExplainCommand(program, action);
@@ -175,6 +178,7 @@ errors included, is { "error": { "code", "message" } }). Text from logs and file
   registerReportCommand(program, action);
   registerKeysCommand(program, action);
   registerPolicyCommand(program, action);
+  registerApprovalsCommand(program, action);
   registerDemoCommand(program, action);
   return program;
 }

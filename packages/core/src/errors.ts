@@ -10,6 +10,8 @@
  * | `WRIT_POLICY_INVALID` | a policy or schema file does not parse or validate (with file, line and column) | no |
  * | `WRIT_APPROVAL_REJECTED` | a required human approval was refused, expired, mis-bound or unavailable | no |
  * | `WRIT_APPROVAL_PENDING` | suspend mode: the call waits for an approval answered elsewhere (`details`: bindingHash, expiresAt, callId, taskId); run it again once answered | no |
+ * | `WRIT_APPROVAL_NOT_FOUND` | answering an approval: no open approval has that binding hash, or a prefix names several (`details.reason`: `unknown`, `ambiguous`) | no |
+ * | `WRIT_APPROVAL_CLOSED` | answering an approval: it expired, or someone answered it first (`details.reason`: `expired`, `already_answered`); nothing is recorded | no |
  * | `WRIT_ALREADY_EXECUTED` | the call already ran elsewhere and the shared call ledger keeps only its result digest (`details.resultDigest`) | yes, once, before |
  * | `WRIT_STORE_TAMPERED` | a row of a shared store (call ledger, approvals) fails its signature: edited outside Writ | no |
  * | `WRIT_IDENTITY_INVALID` | a requester or workload credential could not be verified | no |
@@ -57,6 +59,8 @@ export type WritErrorCode =
   | 'WRIT_POLICY_INVALID'
   | 'WRIT_APPROVAL_REJECTED'
   | 'WRIT_APPROVAL_PENDING'
+  | 'WRIT_APPROVAL_NOT_FOUND'
+  | 'WRIT_APPROVAL_CLOSED'
   | 'WRIT_ALREADY_EXECUTED'
   | 'WRIT_STORE_TAMPERED'
   | 'WRIT_IDENTITY_INVALID'
@@ -96,6 +100,8 @@ export const WRIT_ERROR_CODES: readonly WritErrorCode[] = Object.freeze([
   'WRIT_POLICY_INVALID',
   'WRIT_APPROVAL_REJECTED',
   'WRIT_APPROVAL_PENDING',
+  'WRIT_APPROVAL_NOT_FOUND',
+  'WRIT_APPROVAL_CLOSED',
   'WRIT_ALREADY_EXECUTED',
   'WRIT_STORE_TAMPERED',
   'WRIT_IDENTITY_INVALID',

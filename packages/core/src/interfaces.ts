@@ -1,5 +1,5 @@
 import type { Attribution } from './attribution.js';
-import type { AuditEvent } from './audit-event.js';
+import type { ApproverToken, AuditEvent } from './audit-event.js';
 import type { Credential } from './credential.js';
 import type { AuthorizationRequest, Decision } from './decision.js';
 import type { Principal } from './principal.js';
@@ -290,6 +290,8 @@ export interface ApprovalResponse {
   /** Must equal the request's `bindingHash`: an answer for another call is refused. */
   readonly bindingHash: string;
   readonly reason?: string | undefined;
+  /** For a `verified` approver: the token that proved who answered (recorded with the approval). */
+  readonly approverToken?: ApproverToken | undefined;
 }
 
 /**

@@ -7,6 +7,7 @@
  * @internal
  */
 
+export { approverText } from './approver-text.js';
 export {
   clockSchema,
   type FetchJsonOptions,

@@ -90,6 +90,7 @@ export type {
   ApprovalEvent,
   ApprovalRecord,
   ApprovalRequestedEvent,
+  ApproverToken,
   AuditEvent,
   AuditEventBase,
   AuditEventKind,

@@ -65,6 +65,11 @@ export {
 } from './oidc/token-exchange.js';
 export { type KnownTokenType, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_TYPES } from './oidc/token-types.js';
 export {
+  type VerifiedApprover,
+  type VerifiedApproverOptions,
+  verifiedApprover,
+} from './oidc/verified-approver.js';
+export {
   type CreateRevocationListOptions,
   createRevocationList,
   type RevocationList,

@@ -313,6 +313,34 @@ export const ATTACKS = {
     promise:
       "another user replaying a user's approved AI SDK messages on another instance is judged afresh and refused: never run under the first user's approval",
   },
+  // issue 20 item 2: answering approvals from the CLI, verified approvers
+  'approvals-cli-suspend-resume-once': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'an approval answered with writ approvals approve while a suspended call waits: the call resumed on two processes at once runs once, and its record names the verified approver, issuer and token id',
+  },
+  'approvals-cli-token-refused': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'an approver ID token for another audience, expired, or signed by a key the issuer does not publish is refused by writ approvals approve: nothing is answered',
+  },
+  'approvals-cli-claim-not-verified': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise: 'an approver named with --approver is recorded as claimed, never as verified',
+  },
+  'approvals-cli-answer-twice': {
+    family: 'fleet (shared stores)',
+    issue: 20,
+    item: 2,
+    promise:
+      'a binding hash approved twice from the CLI: the second answer is refused and the first stands; an expired approval cannot be answered',
+  },
   'revocation-forged-notify': {
     family: 'fleet revocation and leases',
     issue: 20,

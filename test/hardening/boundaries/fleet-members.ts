@@ -1,6 +1,8 @@
 // Child processes of the fleet tests (issue 20): each member is a script run with `fork`, driven over IPC
 // (`{ id, op, input }` → `{ id, ok, value | error }`); it says `{ ready: true, ... }` once started.
 import { type ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface FleetMember<Ready = Record<string, unknown>> {
   /** Runs `op` in the member; rejects with the member's `{ code, message }` when it threw. */
@@ -50,4 +52,24 @@ export async function forkMember<Ready = Record<string, unknown>>(
         child.send({ id, op, input });
       }),
   };
+}
+
+const MEMBER = fileURLToPath(new URL('./fleet-member.mjs', import.meta.url));
+/** The store key every fleet-member.mjs signs the shared rows with (`WRIT_STORE_KEY` for the CLI). */
+export const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
+
+/** A fleet-member.mjs process: its own createWrit and file audit log in `dir`, the shared stores. */
+export interface Member extends FleetMember {
+  readonly dir: string;
+}
+
+/** Forks a fleet-member.mjs named `name` (its audit log in `<root>/<name>`) and waits until it is ready. */
+export async function member(
+  name: string,
+  db: { connectionString(): string },
+  root: string,
+): Promise<Member> {
+  const dir = join(root, name);
+  const env = { DATABASE_URL: db.connectionString(), AUDIT_DIR: dir, MEMBER: name, STORE_KEY };
+  return { ...(await forkMember(MEMBER, name, env)), dir };
 }

@@ -4,7 +4,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verifyLog } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,20 +11,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
-
-const MEMBER = fileURLToPath(new URL('./fleet-member.mjs', import.meta.url));
-const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
-
-interface Member extends FleetMember {
-  readonly dir: string;
-}
-
-async function member(name: string, db: TestPostgres, root: string): Promise<Member> {
-  const dir = join(root, name);
-  const env = { DATABASE_URL: db.connectionString(), AUDIT_DIR: dir, MEMBER: name, STORE_KEY };
-  return { ...(await forkMember(MEMBER, name, env)), dir };
-}
+import { type Member, member } from './fleet-members.js';
 
 let db: TestPostgres;
 let root: string;

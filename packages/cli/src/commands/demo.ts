@@ -1,6 +1,7 @@
-import { WritError } from '@writ/core';
+import type { WritError } from '@writ/core';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
+import { missingOptionalPackage } from '../optional-packages.js';
 import type { ActionFactory } from '../program.js';
 
 interface DemoFlags {
@@ -29,18 +30,11 @@ export const DEMO_PACKAGES = Object.freeze(['writ', '@writ/ai-sdk', 'ai'] as con
  * ```
  */
 export function demoPackageMissing(error: unknown): WritError | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined;
-  const named = /Cannot find (?:package|module) '([^']+)'/.exec((error as Error).message)?.[1];
-  const missing = DEMO_PACKAGES.find((name) => named === name || named?.startsWith(`${name}/`));
-  if (missing === undefined) return undefined;
-  const packages = [...DEMO_PACKAGES];
-  return new WritError(
-    'WRIT_NOT_CONFIGURED',
-    `writ demo runs its agents on the Vercel AI SDK and needs ${packages.join(', ')} installed beside @writ/cli ` +
-      `(${missing} is missing): npm install ${packages.join(' ')}`,
-    { cause: error, details: { reason: 'demo_dependencies_missing', missing, packages } },
-  );
+  return missingOptionalPackage(error, {
+    packages: DEMO_PACKAGES,
+    needs: 'writ demo runs its agents on the Vercel AI SDK',
+    reason: 'demo_dependencies_missing',
+  });
 }
 
 /**

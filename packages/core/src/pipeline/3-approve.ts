@@ -165,6 +165,9 @@ export async function approve(run: CallRun): Promise<void> {
     bindingHash,
     expiresAt,
     reason: response.reason,
+    ...(response.approverToken === undefined || response.approver?.assurance !== 'verified'
+      ? {}
+      : { approverToken: response.approverToken }),
   };
   await appendEvent(config, approvalEvent(run, run.approvalRecord, decision.decisionId));
   if (response.approver !== undefined)
@@ -206,6 +209,7 @@ function responseOf(answer: ApprovalAnswer, bindingHash: string): ApprovalRespon
     bindingHash,
     ...(answer.approver === null ? {} : { approver: answer.approver }),
     ...(answer.reason === undefined ? {} : { reason: answer.reason }),
+    ...(answer.approverToken === undefined ? {} : { approverToken: answer.approverToken }),
   };
 }
 

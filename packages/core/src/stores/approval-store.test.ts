@@ -78,5 +78,9 @@ describe('in-memory approval store: answers and the queue', () => {
     expect((await store.list({ requester: 'alice' })).map((p) => p.bindingHash)).toEqual(['h1']);
     now = 50;
     expect((await store.list()).map((p) => p.bindingHash)).toEqual(['h1']);
+    // `all`: the answered and the expired ones too, until their call takes them
+    expect((await store.list({ all: true })).map((p) => p.bindingHash)).toEqual(['h1', 'h2', 'h3']);
+    await store.take('h3');
+    expect((await store.list({ all: true })).map((p) => p.bindingHash)).toEqual(['h1', 'h2']);
   });
 });

@@ -1,3 +1,4 @@
+import type { ApproverToken } from '../audit-event.js';
 import type { PrincipalRef } from '../principal.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ApprovalAnswer {
   readonly reason?: string | undefined;
   /** Epoch ms the answer was given. */
   readonly answeredAt: number;
+  /** For a `verified` approver: the token that proved who answered (id and expiry, never the token). */
+  readonly approverToken?: ApproverToken | undefined;
 }
 
 /**
@@ -78,8 +81,8 @@ export type AnswerResult =
   | { readonly status: 'not_pending' };
 
 /**
- * Which approvals {@link ApprovalStore.list} returns: the unanswered, unexpired ones, optionally of one
- * task or one requester.
+ * Which approvals {@link ApprovalStore.list} returns: the unanswered, unexpired ones (with `all`, also
+ * the answered and expired ones not taken yet), optionally of one task or one requester.
  *
  * @example
  * ```ts
@@ -90,6 +93,11 @@ export interface ApprovalListQuery {
   readonly taskId?: string | undefined;
   /** The requester's id. */
   readonly requester?: string | undefined;
+  /**
+   * Also the approvals no longer waiting that the call has not taken yet: answered ones (the call takes
+   * the answer when it runs again) and expired ones (the call refuses it). @default false
+   */
+  readonly all?: boolean | undefined;
 }
 
 /**
@@ -119,7 +127,10 @@ export interface ApprovalStore {
    * is `not_pending` (the answer is refused, nothing recorded).
    */
   answer(bindingHash: string, answer: ApprovalAnswer): Promise<AnswerResult>;
-  /** The approvals still waiting for an answer (unanswered, unexpired), oldest first. */
+  /**
+   * The approvals still waiting for an answer (unanswered, unexpired), oldest first; with `all`, also the
+   * answered and expired ones their call has not taken yet.
+   */
   list(query?: ApprovalListQuery): Promise<readonly PendingApproval[]>;
 }
 
@@ -190,8 +201,7 @@ export function createInMemoryApprovalStore(options: InMemoryApprovalStoreOption
       const now = clock();
       return [...pending.values()].filter(
         (p) =>
-          p.answer === undefined &&
-          p.expiresAt > now &&
+          (query.all === true || (p.answer === undefined && p.expiresAt > now)) &&
           (query.taskId === undefined || p.taskId === query.taskId) &&
           (query.requester === undefined || p.requester?.id === query.requester),
       );

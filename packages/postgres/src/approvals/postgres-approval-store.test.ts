@@ -48,6 +48,12 @@ describe('the PostgreSQL approval store', () => {
     const standing = won?.status === 'answered' ? won.approval.answer : undefined;
     expect((await a.get('h1'))?.answer).toEqual(standing);
     expect((await b.list()).map((p) => p.bindingHash)).toEqual(['h2']);
+    // `all` lists the answered one too, with its answer, until its call takes it
+    const all = await b.list({ all: true });
+    expect(all.map((p) => [p.bindingHash, p.answer?.approved])).toEqual([
+      ['h1', standing?.approved],
+      ['h2', undefined],
+    ]);
     // re-opening keeps the answer; exactly one taker
     await a.open(pending('h1', later));
     const taken = await Promise.all([a.take('h1'), b.take('h1'), a.take('h1')]);
@@ -73,6 +79,7 @@ describe('the PostgreSQL approval store', () => {
       status: 'not_pending',
     });
     expect(await store.list()).toEqual([]);
+    expect((await store.list({ all: true })).map((p) => p.bindingHash)).toEqual(['h1']);
     expect(await store.take('h1')).toMatchObject({ bindingHash: 'h1', expiresAt: 2_000 });
     await store.close();
   });

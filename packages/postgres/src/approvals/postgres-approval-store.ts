@@ -190,10 +190,10 @@ export function createPostgresApprovalStore(
     async list(query = {}) {
       const { rows } = await (await pool()).query<Row>(
         `SELECT ${COLUMNS} FROM ${table}
-         WHERE NOT taken AND answer IS NULL AND expires_at > $1
+         WHERE NOT taken AND ($4 OR (answer IS NULL AND expires_at > $1))
            AND ($2::text IS NULL OR task_id = $2) AND ($3::text IS NULL OR requester_id = $3)
          ORDER BY requested_at, binding_hash LIMIT 1000`,
-        [clock(), query.taskId ?? null, query.requester ?? null],
+        [clock(), query.taskId ?? null, query.requester ?? null, query.all === true],
       );
       return rows.map(decode);
     },

@@ -219,7 +219,7 @@ export interface LoginResult {
  */
 export async function loginWithAuthorizationCode(
   op: TestOp,
-  options: { client: { id: string; secret: string }; accountId: string; scope?: string },
+  options: { client: { id: string; secret: string }; accountId: string; scope?: string; nonce?: string },
 ): Promise<LoginResult> {
   const jar = new Map<string, string>();
   const step = async (path: string, init: RequestInit = {}): Promise<string> => {
@@ -253,7 +253,7 @@ export async function loginWithAuthorizationCode(
     response_type: 'code',
     scope: options.scope ?? 'openid profile email',
     redirect_uri: REDIRECT_URI,
-    nonce: crypto.randomUUID(),
+    nonce: options.nonce ?? crypto.randomUUID(),
   });
   let location = await step(`/auth?${authorize}`);
   location = await step(await step(location, form({ prompt: 'login', login: options.accountId })));

@@ -1,0 +1,30 @@
+import type { ApproverToken } from './audit-event.js';
+import type { PrincipalRef } from './principal.js';
+
+/**
+ * Who answered an approval, as `explain` shows it: the approver's id and how it was established, and for a
+ * verified approver the issuer and the token id that proved it (`bob (verified by https://login.example.com,
+ * token 6f0c…)`, `bob (claimed)`, `nobody`). Text from the log: escape it before a terminal shows it.
+ *
+ * @example
+ * ```ts
+ * approverText(call.approval); // 'bob@example.com (verified by https://login.example.com, token 2b7e…)'
+ * ```
+ */
+export function approverText(approval: {
+  readonly approver?: PrincipalRef | null | undefined;
+  readonly approverToken?: ApproverToken | null | undefined;
+}): string {
+  const { approver, approverToken } = approval;
+  if (approver === null || approver === undefined) return 'nobody';
+  // records read from a log may lack what the type promises
+  if (approver.assurance === undefined) return approver.id;
+  const how =
+    approver.assurance === 'verified'
+      ? [
+          `verified${approver.issuer === undefined ? '' : ` by ${approver.issuer}`}`,
+          ...(approverToken === undefined || approverToken === null ? [] : [`token ${approverToken.jti}`]),
+        ].join(', ')
+      : approver.assurance;
+  return `${approver.id} (${how})`;
+}
