@@ -14,6 +14,7 @@ import { registerPolicyCommand } from './commands/policy.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerTasksCommand } from './commands/tasks.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerWitnessCommand } from './commands/witness.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { type CliIo, colorsFor, type ResolvedIo, resolveIo } from './io.js';
 import { safeTerminalText } from './terminal-text.js';
@@ -175,6 +176,7 @@ errors included, is { "error": { "code", "message" } }). Text from logs and file
   registerReportCommand(program, action);
   registerKeysCommand(program, action);
   registerPolicyCommand(program, action);
+  registerWitnessCommand(program, action);
   registerDemoCommand(program, action);
   return program;
 }
