@@ -46,7 +46,7 @@ export function formatAddCheckpoint(request: AddCheckpointRequest): string {
  * @example
  * ```ts
  * const parsed = parseAddCheckpoint(body);
- * if ('problem' in parsed) return { status: 400, body: `${parsed.problem}\n` };
+ * const status = 'problem' in parsed ? 400 : 200;
  * ```
  */
 export function parseAddCheckpoint(body: string): AddCheckpointRequest | { problem: string } {
