@@ -118,4 +118,39 @@ describe('file sink witnesses option', () => {
     expect(result.reason).toMatch(/^not witnessed: /);
     expect(result.witnesses).toMatchObject({ ok: false, problem: 'too-few-cosignatures', cosignatures: [] });
   });
+
+  it('sends only the newest checkpoint waiting: a burst of seals costs a few requests, and the last one is cosigned', async () => {
+    const dir = await tempDir('writ-witnessing-');
+    const first = await write(dir, 0, 0, []);
+    const keys = generateWitnessKeys('w.test/burst');
+    let requests = 0;
+    const w = await createWitness({
+      key: keys.signerKey,
+      stateDir: join(dir, 'state'),
+      logs: [{ origin: first.origin, verifierKey: first.verifierKey }],
+      onRequest: () => {
+        requests++;
+      },
+    });
+    open.push(w);
+    const server = await w.listen();
+    const errors: WritError[] = [];
+    const sink = await createFileAuditSink({
+      dir: join(dir, 'audit'),
+      keyDir: join(dir, 'keys'),
+      checkpointEvery: 1,
+      witnesses: [{ url: server.url, verifierKey: keys.verifierKey }],
+      onError: (e) => errors.push(e),
+    });
+    await Promise.all(
+      Array.from({ length: 200 }, (_, n) => sink.append(event(n), { durability: 'batched' })),
+    );
+    await sink.close?.();
+    const published = await readFile(join(dir, 'audit', 'checkpoint'), 'utf8');
+    const checkpoints = (await verifyLog(join(dir, 'audit'), { verifierKey: sink.verifierKey })).checkpoints;
+    console.log(`${checkpoints} checkpoints sealed, ${requests} add-checkpoint requests`);
+    expect(errors).toEqual([]);
+    expect(requests).toBeLessThan(checkpoints);
+    expect(verifyCosignatures(published, [keys.verifierKey]).ok).toBe(true);
+  });
 });

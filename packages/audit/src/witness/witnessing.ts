@@ -39,7 +39,10 @@ export const witnessesSchema = z
 
 /** @internal */
 export interface Witnessing {
-  /** Asks the witnesses to cosign `note` (in the background, after the ones before), then publishes. */
+  /**
+   * Asks the witnesses to cosign `note` in the background, then publishes it with their cosignatures;
+   * a note submitted while another is under way replaces any note still waiting.
+   */
   submit(note: string): void;
   /** Resolves once every submitted checkpoint was handled. */
   settled(): Promise<void>;
@@ -70,7 +73,6 @@ export function createWitnessing(options: {
     /** The size this witness last cosigned, as far as this process knows. */
     held: 0,
   }));
-  let chain: Promise<void> = Promise.resolve();
   const report = (error: WritError) => {
     try {
       options.onError?.(error);
@@ -125,11 +127,27 @@ export function createWitnessing(options: {
     if (cosigned !== '') await options.publish(note + cosigned);
   }
 
+  // only the newest checkpoint waiting is sent: a witness vouches for the latest tree, and each request
+  // proves consistency from what it holds, so checkpoints sealed while one was under way are skipped
+  let waiting: string | undefined;
+  let running: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    while (waiting !== undefined) {
+      const note = waiting;
+      waiting = undefined;
+      await witness(note).catch((error: unknown) => report(asWritError(error)));
+    }
+  };
   return {
     submit(note: string) {
-      chain = chain.then(() => witness(note)).catch((error: unknown) => report(asWritError(error)));
+      waiting = note;
+      running ??= drain().finally(() => {
+        running = undefined;
+      });
     },
-    settled: () => chain,
+    settled: async () => {
+      while (running !== undefined) await running;
+    },
   };
 }
 
