@@ -103,3 +103,36 @@ export { verifyLines } from './verify/verify-lines.js';
 // verifying a file log offline
 export { verifyLog } from './verify/verify-log.js';
 export type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verify/verify-options.js';
+// witnesses: what verification requires of them and what it found
+export type { WitnessRequirement, WitnessVerdict } from './verify/witness-check.js';
+// witnesses: the C2SP tlog-witness add-checkpoint request body
+export {
+  type AddCheckpointRequest,
+  formatAddCheckpoint,
+  parseAddCheckpoint,
+} from './witness/add-checkpoint.js';
+// witnesses: C2SP cosignature/v1 keys, cosigning and checking k-of-n cosignatures
+export {
+  type Cosignature,
+  type CosignatureResult,
+  type CosignatureVerifier,
+  type Cosigner,
+  createCosigner,
+  generateWitnessKeys,
+  parseCosignatureKey,
+  verifyCosignatures,
+} from './witness/cosignature.js';
+// witnesses: a small C2SP tlog-witness
+export {
+  type CreateWitnessOptions,
+  createWitness,
+  WITNESS_KEY_FILE,
+  type Witness,
+  type WitnessEvent,
+  type WitnessedLog,
+  type WitnessResponse,
+} from './witness/witness.js';
+export type { WitnessServer } from './witness/witness-server.js';
+export type { WitnessedState } from './witness/witness-state.js';
+// witnesses: where a log asks for cosignatures (the file sink's `witnesses` option)
+export type { WitnessEndpoint } from './witness/witnessing.js';

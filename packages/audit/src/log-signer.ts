@@ -28,7 +28,7 @@ export async function loadOrCreateNoteSigner(
   const file = join(full, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.note-key`);
   if (options.create === false) {
     try {
-      return createNoteSigner((await readKey(file)).trim());
+      return createNoteSigner((await readKeyFile(file)).trim());
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       throw new WritError(
@@ -40,7 +40,7 @@ export async function loadOrCreateNoteSigner(
   }
   await mkdir(full, { recursive: true, mode: 0o700 });
   try {
-    return createNoteSigner((await readKey(file)).trim());
+    return createNoteSigner((await readKeyFile(file)).trim());
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -56,7 +56,7 @@ export async function loadOrCreateNoteSigner(
     return createNoteSigner(signerKey);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-      return createNoteSigner((await readKey(file)).trim());
+      return createNoteSigner((await readKeyFile(file)).trim());
     throw error;
   }
 }
@@ -95,7 +95,17 @@ export async function logSigner(
   return signer;
 }
 
-async function readKey(file: string): Promise<string> {
+/**
+ * Reads a secret key file, refusing one readable by group or others (`WRIT_AUDIT_UNAVAILABLE`, reason
+ * `key_file_permissions`).
+ *
+ * @example
+ * ```ts
+ * const signerKey = (await readKeyFile(join(keyDir, "witness.witness-key"))).trim();
+ * ```
+ * @internal
+ */
+export async function readKeyFile(file: string): Promise<string> {
   const info = await stat(file);
   if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
     throw new WritError(

@@ -15,6 +15,7 @@ import { registerPolicyCommand } from './commands/policy.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerTasksCommand } from './commands/tasks.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerWitnessCommand } from './commands/witness.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { type CliIo, colorsFor, type ResolvedIo, resolveIo } from './io.js';
 import { safeTerminalText } from './terminal-text.js';
@@ -179,6 +180,7 @@ machine-readable JSON document on stdout (a failure, usage errors included, is {
   registerKeysCommand(program, action);
   registerPolicyCommand(program, action);
   registerApprovalsCommand(program, action);
+  registerWitnessCommand(program, action);
   registerDemoCommand(program, action);
   return program;
 }

@@ -24,8 +24,9 @@ type JsonDocument<T> = {
 /**
  * The `--json` output of `writ verify` (one document on stdout), and the `verification` of `writ
  * explain --json`: `@writ/audit`'s `VerifyResult` (`ok`, `state`, `origin`, `records`, `checkpoints`,
- * `sealed`, `covered`, `root`, `keyPinned`, `anchorSize`, `firstBadIndex`, `reason`, `unproven`,
- * `warnings`) with absent values as `null`, so every key is always present, plus the `log` verified:
+ * `sealed`, `covered`, `root`, `keyPinned`, `anchorSize`, `witnesses`, `firstBadIndex`, `reason`,
+ * `unproven`, `warnings`) with absent values as `null` (`witnesses` is `null` unless `--witness` was
+ * given; then `{ ok, threshold, size, cosignatures: [{ name, keyId, timestamp }], problem }`), so every key is always present, plus the `log` verified:
  * its directory, or `postgres://host:port/db#<log id>` (no credentials). Read `state`: `ok` alone is
  * true for an `unpinned` log too.
  *
@@ -82,6 +83,7 @@ export function verdictJson(result: VerifyResult, log: string): VerifyJson {
     log,
     ...verified,
     anchorSize: anchorSize ?? null,
+    witnesses: result.witnesses ?? null,
     firstBadIndex: firstBadIndex ?? null,
     reason: reason ?? null,
     unproven: [...unproven],
@@ -103,7 +105,7 @@ export function verdictHeadline(v: VerifyJson, c: Colors, label?: string): strin
   const counts = `${v.records} records, ${v.checkpoints} checkpoint(s), ${v.sealed} sealed`;
   switch (v.state) {
     case 'anchored':
-      return `${c.green(c.bold('✔ verified and anchored'))}${at}: ${counts}; the given checkpoint covers ${v.anchorSize}`;
+      return `${c.green(c.bold('✔ verified and anchored'))}${at}: ${counts}; the ${v.witnesses?.ok === true ? 'witnessed' : 'given'} checkpoint covers ${v.anchorSize}`;
     case 'unanchored':
       return `${c.yellow(c.bold('✔ verified, unanchored'))}${at}: ${counts}`;
     case 'unpinned':
@@ -123,6 +125,12 @@ export function verdictHeadline(v: VerifyJson, c: Colors, label?: string): strin
  */
 export function verdictDetails(v: VerifyJson, c: Colors): string[] {
   const out: string[] = [];
+  if (v.witnesses !== null) {
+    const w = v.witnesses;
+    const names = w.cosignatures.map((s) => `${s.name} (${new Date(s.timestamp * 1000).toISOString()})`);
+    const line = `  witnesses ${w.cosignatures.length} valid cosignature(s), ${w.threshold} required${names.length > 0 ? `: ${names.join(', ')}` : ''}`;
+    out.push(safeTerminalText(line));
+  }
   if (v.state !== 'failed')
     for (const u of v.unproven) out.push(`  ${c.yellow('cannot rule out:')} ${safeTerminalText(u)}`);
   for (const w of v.warnings) out.push(`${c.yellow('⚠ warning:')} ${safeTerminalText(w)}`);

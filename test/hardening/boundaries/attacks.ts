@@ -2,6 +2,8 @@
 // belongs to and the issue item; every test under this directory is written as one of these attacks
 // (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
 
+import { WITNESS_ATTACKS } from './attacks-witnesses.js';
+
 export type Family =
   | 'tasks and users'
   | 'services (MCP)'
@@ -11,7 +13,8 @@ export type Family =
   | 'tools and arguments'
   | 'files on disk'
   | 'fleet (shared stores)'
-  | 'fleet revocation and leases';
+  | 'fleet revocation and leases'
+  | 'witnesses';
 
 export interface Attack {
   readonly family: Family;
@@ -459,6 +462,7 @@ export const ATTACKS = {
     item: 6,
     promise: 'key file names are escaped by writ keys show',
   },
+  ...WITNESS_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

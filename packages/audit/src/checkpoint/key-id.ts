@@ -10,13 +10,16 @@ import { isKeyName } from './text.js';
 
 /** Signature type byte of Ed25519 in C2SP signed notes. @internal */
 export const ED25519 = 0x01;
+/** Signature type byte of Ed25519 `cosignature/v1` keys (C2SP tlog-cosignature). @internal */
+export const ED25519_COSIGNATURE = 0x04;
 /** @internal */
 export const KEY_ID_HEX = /^[0-9a-fA-F]{8}$/;
 /** RFC 8410 DER wrapper for a raw Ed25519 public key (SPKI). @internal */
 export const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
 
 /**
- * key id = SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]
+ * key id = SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4], type 0x01 (note signatures, the default) or
+ * 0x04 (`cosignature/v1` witness keys).
  *
  * @example
  * ```ts
@@ -24,18 +27,23 @@ export const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
  * ```
  * @internal
  */
-export function keyId(name: string, rawKey: Uint8Array): Buffer {
+export function keyId(name: string, rawKey: Uint8Array, type: number = ED25519): Buffer {
   return createHash('sha256')
     .update(name, 'utf8')
-    .update(Buffer.of(0x0a, ED25519))
+    .update(Buffer.of(0x0a, type))
     .update(rawKey)
     .digest()
     .subarray(0, 4);
 }
 
-/** The verifier key `<name>+<hex key id>+<base64(0x01 ‖ public key)>`. @internal */
-export function formatVerifierKey(name: string, id: Uint8Array, rawKey: Uint8Array): string {
-  return `${name}+${Buffer.from(id).toString('hex')}+${Buffer.concat([Buffer.of(ED25519), rawKey]).toString('base64')}`;
+/** The verifier key `<name>+<hex key id>+<base64(type ‖ public key)>`, type 0x01 by default. @internal */
+export function formatVerifierKey(
+  name: string,
+  id: Uint8Array,
+  rawKey: Uint8Array,
+  type: number = ED25519,
+): string {
+  return `${name}+${Buffer.from(id).toString('hex')}+${Buffer.concat([Buffer.of(type), rawKey]).toString('base64')}`;
 }
 
 /** What tells two keys apart in a note: the name and the key id, as `<name>+<hex id>`. @internal */

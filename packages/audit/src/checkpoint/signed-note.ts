@@ -1,5 +1,5 @@
 import { badSigner, badVerifier, isKeyHolder, keyIdentity } from './key-id.js';
-import { parseSignatureLine } from './signature-line.js';
+import { parseSignatureLine, type SignatureLine } from './signature-line.js';
 import type { NoteSigner } from './signer-key.js';
 import { checkNoteText, isNoteText, refuseNote } from './text.js';
 import type { NoteVerifier } from './verifier-key.js';
@@ -100,29 +100,7 @@ export function signNote(text: string, signers: NoteSigner[]): string {
  */
 export function openNote(note: string, verifiers: NoteVerifier[]): OpenedNote {
   const known = indexVerifiers(verifiers);
-  if (typeof note !== 'string') refuseNote('not-text', 'a note must be a string');
-  if (!isNoteText(note)) {
-    refuseNote('invalid-character', 'the note has a control character or invalid UTF-16');
-  }
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) refuseNote('missing-separator', 'no blank line separates the text from its signatures');
-  const text = note.slice(0, split + 1);
-  const block = note.slice(split + 2);
-  if (block === '') refuseNote('bad-signature-line', 'the note has no signature lines');
-  if (!block.endsWith('\n')) {
-    refuseNote('missing-final-newline', 'the last signature line does not end with a newline');
-  }
-  const lines = block.slice(0, -1).split('\n');
-  if (lines.length > MAX_SIGNATURES) {
-    refuseNote('too-many-signatures', `the note has more than ${MAX_SIGNATURES} signature lines`);
-  }
-  const parsed = lines.map((line, index) => {
-    const signature = parseSignatureLine(line);
-    if (signature === undefined) {
-      refuseNote('bad-signature-line', `signature line ${index + 1} is malformed`, { line: index + 1 });
-    }
-    return signature;
-  });
+  const { text, lines: parsed } = parseNote(note);
   const signatures: NoteSignature[] = [];
   let trusted = 0;
   for (const { name, keyId: id, signature } of parsed) {
@@ -153,6 +131,46 @@ export function openNote(note: string, verifiers: NoteVerifier[]): OpenedNote {
     });
   }
   return { text, signatures };
+}
+
+/**
+ * Parses a signed note strictly without checking any signature: its text (final newline included) and
+ * its signature lines. Throws `WRIT_INPUT_INVALID` with `details.reason` (`not-text`,
+ * `invalid-character`, `missing-separator`, `bad-signature-line`, `missing-final-newline`,
+ * `too-many-signatures`) as {@link openNote} does.
+ *
+ * @example
+ * ```ts
+ * const { text, lines } = parseNote(note);
+ * const names = lines.map((line) => line.name);
+ * ```
+ * @internal
+ */
+export function parseNote(note: string): { text: string; lines: SignatureLine[] } {
+  if (typeof note !== 'string') refuseNote('not-text', 'a note must be a string');
+  if (!isNoteText(note)) {
+    refuseNote('invalid-character', 'the note has a control character or invalid UTF-16');
+  }
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) refuseNote('missing-separator', 'no blank line separates the text from its signatures');
+  const text = note.slice(0, split + 1);
+  const block = note.slice(split + 2);
+  if (block === '') refuseNote('bad-signature-line', 'the note has no signature lines');
+  if (!block.endsWith('\n')) {
+    refuseNote('missing-final-newline', 'the last signature line does not end with a newline');
+  }
+  const raw = block.slice(0, -1).split('\n');
+  if (raw.length > MAX_SIGNATURES) {
+    refuseNote('too-many-signatures', `the note has more than ${MAX_SIGNATURES} signature lines`);
+  }
+  const lines = raw.map((line, index) => {
+    const signature = parseSignatureLine(line);
+    if (signature === undefined) {
+      refuseNote('bad-signature-line', `signature line ${index + 1} is malformed`, { line: index + 1 });
+    }
+    return signature;
+  });
+  return { text, lines };
 }
 
 function indexVerifiers(verifiers: NoteVerifier[]): Map<string, NoteVerifier> {

@@ -83,15 +83,29 @@ export interface NoteSigner extends CheckpointSigner {
  */
 export function generateNoteKeys(name: string): { signerKey: string; verifierKey: string } {
   checkName('generateNoteKeys', name);
+  return generateTypedKeys(name, ED25519);
+}
+
+/**
+ * A new Ed25519 key pair as C2SP signer and verifier key strings of signature `type` (0x01 note keys,
+ * 0x04 `cosignature/v1` witness keys); the name is checked by the caller.
+ *
+ * @example
+ * ```ts
+ * const { signerKey, verifierKey } = generateTypedKeys('witness.example/w1', ED25519_COSIGNATURE);
+ * ```
+ * @internal
+ */
+export function generateTypedKeys(name: string, type: number): { signerKey: string; verifierKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const seed = rawSeed(privateKey);
   const raw = rawPublicKey(publicKey);
-  const id = keyId(name, raw);
-  const typed = Buffer.concat([Buffer.of(ED25519), seed]);
+  const id = keyId(name, raw, type);
+  const typed = Buffer.concat([Buffer.of(type), seed]);
   const signerKey = `${SIGNER_KEY_PREFIX}${name}+${id.toString('hex')}+${typed.toString('base64')}`;
   typed.fill(0);
   seed.fill(0);
-  return { signerKey, verifierKey: formatVerifierKey(name, id, raw) };
+  return { signerKey, verifierKey: formatVerifierKey(name, id, raw, type) };
 }
 
 /**
@@ -138,7 +152,18 @@ export function createNoteSigner(key: string | { name: string; privateKey: KeyOb
   });
 }
 
-function parseSignerKey(key: string): { name: string; privateKey: KeyObject } {
+/**
+ * Parses a C2SP signer key `PRIVATE+KEY+<name>+<hex id>+<base64(type ‖ seed)>` of signature `type`
+ * (0x01 by default). Throws `WRIT_OPTIONS_INVALID` (never with key material in the message).
+ *
+ * @example
+ * ```ts
+ * const { name, privateKey } = parseSignerKey(secret, ED25519_COSIGNATURE);
+ * ```
+ * @internal
+ */
+export function parseSignerKey(key: string, type: number = ED25519): { name: string; privateKey: KeyObject } {
+  if (typeof key !== 'string') badSigner('a signer key is a string');
   if (!key.startsWith(SIGNER_KEY_PREFIX)) badSigner('a signer key starts with PRIVATE+KEY+');
   const [name, idHex, encoded] = splitKey(key.slice(SIGNER_KEY_PREFIX.length), 3);
   if (name === undefined || idHex === undefined || encoded === undefined) {
@@ -148,7 +173,9 @@ function parseSignerKey(key: string): { name: string; privateKey: KeyObject } {
   if (!KEY_ID_HEX.test(idHex)) badSigner('the key id must be 8 hex digits');
   const typed = decodeBase64(encoded);
   if (typed === undefined || typed.length === 0) badSigner('the key is not standard base64');
-  if (typed[0] !== ED25519) badSigner('only Ed25519 (type 0x01) keys are supported');
+  if (typed[0] !== type) {
+    badSigner(`only Ed25519 keys of type 0x0${type.toString(16)} are supported here`);
+  }
   if (typed.length !== 33) badSigner('an Ed25519 signer key holds a 32-byte seed');
   const der = Buffer.concat([PKCS8_ED25519, typed.subarray(1)]);
   typed.fill(0);
@@ -160,7 +187,7 @@ function parseSignerKey(key: string): { name: string; privateKey: KeyObject } {
   } finally {
     der.fill(0);
   }
-  if (keyId(name, rawPublicKey(createPublicKey(privateKey))).toString('hex') !== idHex.toLowerCase()) {
+  if (keyId(name, rawPublicKey(createPublicKey(privateKey)), type).toString('hex') !== idHex.toLowerCase()) {
     badSigner('the key id does not match the name and key');
   }
   return { name, privateKey };
@@ -170,7 +197,16 @@ function rawSeed(privateKey: KeyObject): Buffer {
   return privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519.length);
 }
 
-function checkName(fn: string, name: unknown): asserts name is string {
+/**
+ * Throws `WRIT_OPTIONS_INVALID` (reason `bad-name`) unless `name` is a C2SP key name.
+ *
+ * @example
+ * ```ts
+ * checkName('generateWitnessKeys', name);
+ * ```
+ * @internal
+ */
+export function checkName(fn: string, name: unknown): asserts name is string {
   if (!isKeyName(name)) {
     throw new WritError(
       'WRIT_OPTIONS_INVALID',

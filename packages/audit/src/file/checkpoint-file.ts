@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { replaceFile } from './atomic-file.js';
 import { readBoundedFile, SMALL_FILE_BYTES } from './bounded-read.js';
 
 /**
@@ -10,16 +8,11 @@ import { readBoundedFile, SMALL_FILE_BYTES } from './bounded-read.js';
  */
 
 /**
- * Creates a new file for writing, failing if anything (a file, a symbolic link) is already at `path`:
- * never writes through a link planted there.
- */
-const CREATE_EXCLUSIVE =
-  constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
-
-/**
  * Publishes checkpoints to `<dir>/checkpoint` one at a time, never replacing a larger checkpoint with a
- * smaller one: each note goes to a temporary file with a random name, created exclusively (never through
- * a link), then renamed over `checkpoint` (which replaces a link there rather than following it).
+ * smaller one, and replacing one of the same size only with the same checkpoint carrying more signature
+ * lines (its witness cosignatures): each note goes to a temporary file with a random name, created
+ * exclusively (never through a link), then renamed over `checkpoint` (which replaces a link there
+ * rather than following it).
  *
  * @example
  * ```ts
@@ -31,24 +24,21 @@ const CREATE_EXCLUSIVE =
 export function checkpointPublisher(dir: string): (note: string) => Promise<void> {
   let chain: Promise<void> = Promise.resolve();
   let published = -1;
+  let publishedText = '';
+  let publishedLines = 0;
   return (note: string) => {
     const size = Number(note.split('\n')[1]);
+    const split = note.lastIndexOf('\n\n');
+    const text = note.slice(0, split + 1);
+    const lines = note.slice(split + 2).split('\n').length;
     chain = chain.then(async () => {
-      if (size <= published) return;
-      const tmp = join(dir, `checkpoint.${randomBytes(12).toString('hex')}.tmp`);
-      const file = await open(tmp, CREATE_EXCLUSIVE, 0o600);
-      try {
-        try {
-          await file.writeFile(note);
-        } finally {
-          await file.close();
-        }
-        await rename(tmp, join(dir, 'checkpoint'));
-      } catch (error) {
-        await unlink(tmp).catch(() => undefined);
-        throw error;
-      }
+      // the same checkpoint again only when it carries more signatures (witness cosignatures added)
+      if (size < published) return;
+      if (size === published && (text !== publishedText || lines <= publishedLines)) return;
+      await replaceFile(dir, 'checkpoint', note);
       published = size;
+      publishedText = text;
+      publishedLines = lines;
     });
     return chain;
   };

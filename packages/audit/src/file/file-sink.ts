@@ -6,8 +6,10 @@ import type { AppendOptions, AuditEvent, AuditReceipt, AuditSink } from '@writ/c
 import { z } from 'zod';
 import type { CheckpointSigner } from '../checkpoint/signer-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
+import { proveConsistency } from '../log-proofs.js';
 import { logSigner } from '../log-signer.js';
 import { type LogSealingOptions, sealingOptionsShape } from '../sink-options.js';
+import { createWitnessing, type WitnessEndpoint, witnessesSchema } from '../witness/witnessing.js';
 import { checkpointPublisher } from './checkpoint-file.js';
 import { checkLogDir } from './log-dir.js';
 import { type LogMeta, loadOrCreateLogMeta } from './log-meta.js';
@@ -56,6 +58,16 @@ export interface CreateFileAuditSinkOptions extends LogSealingOptions {
   maxSegmentBytes?: number;
   /** With `batched` durability, written records are synced at least this often, ms. @default 200 */
   batchedSyncMs?: number;
+  /**
+   * C2SP tlog-witnesses to cosign each checkpoint (`writ witness serve`, or any tlog-witness). After a
+   * checkpoint is sealed and published, each is asked in the background, with a consistency proof
+   * from the size it last cosigned (a 409 answer names it, and the request is made again from there);
+   * the checkpoint is then published again with the valid cosignatures appended. A witness that
+   * refuses or cannot be reached is reported to `onError` (`WRIT_AUDIT_UNAVAILABLE`, reason
+   * `witness_refused` or `witness_unreachable`) and never blocks or fails an append; `close()` waits
+   * for the requests under way (10 s each at most).
+   */
+  witnesses?: WitnessEndpoint[];
 }
 
 /**
@@ -103,6 +115,7 @@ const optionsSchema = z.strictObject({
   ...sealingOptionsShape,
   maxSegmentBytes: z.number().int().min(1024).optional(),
   batchedSyncMs: z.number().int().positive().optional(),
+  witnesses: witnessesSchema.optional(),
 });
 
 /**
@@ -133,12 +146,27 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
     const keys = { signer: o.signer, keyDir: o.keyDir ?? FILE_SINK_DEFAULTS.keyDir, createKey: o.createKey };
     const meta = await loadOrCreateLogMeta(dir, (origin) => logSigner(keys, origin));
     const signer = await logSigner(keys, meta.origin, { verifierKey: meta.verifierKey });
-    let state = await openState(dir, o, meta, signer);
+    const published = checkpointPublisher(dir);
+    const witnessing =
+      o.witnesses === undefined || o.witnesses.length === 0
+        ? undefined
+        : createWitnessing({
+            witnesses: o.witnesses,
+            prove: async (oldSize, newSize) =>
+              (await proveConsistency(dir, oldSize, { newSize })).proof.map((h) => Buffer.from(h, 'base64')),
+            publish: published,
+            onError: o.onError,
+          });
+    const publish = async (note: string) => {
+      await published(note);
+      witnessing?.submit(note);
+    };
+    let state = await openState(dir, o, meta, signer, publish);
     const opened = state.report;
     let recovering: Promise<void> | undefined;
     const recover = async () => {
       await state.storage.close().catch(() => undefined);
-      state = await openState(dir, o, meta, signer);
+      state = await openState(dir, o, meta, signer, publish);
     };
     let sinkClosed = false;
     const sink: FileAuditSink = {
@@ -172,6 +200,7 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
         sinkClosed = true;
         try {
           await state.appender.close();
+          await witnessing?.settled();
         } finally {
           await state.storage.close();
           await release();
@@ -197,8 +226,8 @@ async function openState(
   o: CreateFileAuditSinkOptions,
   meta: LogMeta,
   signer: CheckpointSigner,
+  publish: (note: string) => Promise<void>,
 ): Promise<OpenState> {
-  const publish = checkpointPublisher(dir);
   const { resume, repairedBytes, lastSegment } = await recoverLog(dir);
   const storage = await SegmentStorage.open(
     dir,

@@ -8,6 +8,7 @@ import { logRecordSchema } from '../record.js';
 import { type CheckpointTarget, checkpointRecordProblem, openTargets } from './checkpoint-checks.js';
 import { verificationState } from './verification-state.js';
 import type { VerifyLinesOptions, VerifyResult } from './verify-options.js';
+import { checkWitnesses, type WitnessVerdict, witnessReason } from './witness-check.js';
 
 /**
  * The record checks of verification, line by line in index order: each line is complete and is an
@@ -66,6 +67,8 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
   let anchorSize: number | undefined;
   // published checkpoints the log must contain
   let targets: CheckpointTarget[] = [];
+  /** What the witness requirement found, when there is one. */
+  let witnessed: WitnessVerdict | undefined;
   /** A record whose `p` broke the chain: the next line tells whether it or its predecessor changed. */
   let suspect: { line: StoredLine; envelope: Peeked; hashes: Uint8Array; at: number } | undefined;
   /** The last accepted record, `lastData[lastStart, lastEnd)`: tells a lost line break from a deletion. */
@@ -95,6 +98,7 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       root: frontier.root().toString('base64'),
       keyPinned,
       ...(anchorSize === undefined ? {} : { anchorSize }),
+      ...(witnessed === undefined ? {} : { witnesses: witnessed }),
       ...bad,
       unproven,
       warnings,
@@ -224,6 +228,12 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       );
       if ('reason' in opened) return fail(0, opened.reason);
       targets = opened.targets;
+      if (options.witnesses !== undefined) {
+        const verdict = checkWitnesses(options.publishedCheckpoint, options.witnesses);
+        witnessed = verdict;
+        // cosigned by enough witnesses, the published checkpoint is held outside the log: an anchor
+        if (verdict.ok) targets = targets.map((t) => (t.anchor ? t : { ...t, anchor: true }));
+      }
       return undefined;
     },
     push,
@@ -262,7 +272,16 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
       checkTargets('records differ from');
       if (index > sealed + 1)
         warnings.push(`${index - sealed - 1} record(s) after the last checkpoint are not sealed yet`);
-      const published = targets.find((t) => !t.anchor);
+      const published = targets.find((t) => t.label === 'published checkpoint');
+      if (witnessed?.ok === true && published !== undefined && published.size <= sealed)
+        witnessed = { ...witnessed, ok: false, problem: 'not-newest' };
+      if (witnessed !== undefined && !witnessed.ok) {
+        const keys = options.witnesses?.keys.length ?? 0;
+        return fail(
+          witnessed.problem === 'not-newest' ? (witnessed.size ?? 0) : 0,
+          witnessReason(witnessed, keys, sealed),
+        );
+      }
       if (checkpoints > 0 && options.publishedCheckpoint === undefined)
         warnings.push(
           'the log holds checkpoints but publishes no checkpoint (its published copy is missing): records after its last checkpoint could have been cut off',

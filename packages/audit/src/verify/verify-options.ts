@@ -1,4 +1,5 @@
 import type { VerificationState } from './verification-state.js';
+import type { WitnessRequirement, WitnessVerdict } from './witness-check.js';
 
 /**
  * Options of {@link verifyLog}.
@@ -25,6 +26,13 @@ export interface VerifyLogOptions {
    * tree. With a pinned key, this anchors the log (state `anchored`).
    */
   checkpoint?: string;
+  /**
+   * Witness keys and how many of them must have cosigned the log's newest published checkpoint (C2SP
+   * `cosignature/v1`). When met, that checkpoint anchors the log (state `anchored`); when not, the
+   * verdict fails with a reason starting `not witnessed:` and `witnesses.problem` says why. Bad keys or
+   * threshold throw `WRIT_OPTIONS_INVALID`.
+   */
+  witnesses?: WitnessRequirement;
   /** Also validate every record against the record schema. @default false */
   deep?: boolean;
   /** Called every 10,000 records with the count so far. */
@@ -82,6 +90,8 @@ export interface VerifyResult {
   readonly keyPinned: boolean;
   /** Records covered by the independent checkpoint the log was found to contain (when anchored). */
   readonly anchorSize?: number;
+  /** What the `witnesses` requirement found, when one was given. */
+  readonly witnesses?: WitnessVerdict;
   /** The first record that is not as it was written (or where the log ends too early). */
   readonly firstBadIndex?: number;
   readonly reason?: string;

@@ -18,6 +18,21 @@ const verifyJson = z.strictObject({
   root: z.string().min(1),
   keyPinned: z.boolean(),
   anchorSize: z.number().int().nonnegative().nullable(),
+  witnesses: z
+    .strictObject({
+      ok: z.boolean(),
+      threshold: z.number().int().positive(),
+      size: z.number().int().nonnegative().nullable(),
+      cosignatures: z.array(
+        z.strictObject({
+          name: z.string(),
+          keyId: z.string().regex(/^[0-9a-f]{8}$/),
+          timestamp: z.number().int(),
+        }),
+      ),
+      problem: z.enum(['no-published-checkpoint', 'too-few-cosignatures', 'not-newest']).nullable(),
+    })
+    .nullable(),
   firstBadIndex: z.number().int().nonnegative().nullable(),
   reason: z.string().nullable(),
   unproven: z.array(z.string()),

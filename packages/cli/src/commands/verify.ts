@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { VerifyResult } from '@writ/audit';
 import type { parseCheckpoint as ParseCheckpoint } from '@writ/audit/internal';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addEvidenceOptions, readEvidenceFlags } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
@@ -20,6 +20,8 @@ export type { VerifyJson } from '../verdict.js';
 
 interface VerifyFlags {
   deep?: boolean;
+  witness?: string[];
+  witnessThreshold?: number;
   log?: string;
   schema?: string;
 }
@@ -27,8 +29,8 @@ interface VerifyFlags {
 const POSTGRES_URL = /^postgres(ql)?:\/\//i;
 
 /**
- * Registers `writ verify <log> [--key <verifier-key> | --key-file <file>] [--checkpoint <file>] [--deep]
- * [--log <id>] [--schema <name>] [--json]`.
+ * Registers `writ verify <log> [--key <verifier-key> | --key-file <file>] [--checkpoint <file>]
+ * [--witness <vkey>… [--witness-threshold <k>]] [--deep] [--log <id>] [--schema <name>] [--json]`.
  *
  * @example
  * ```ts
@@ -46,6 +48,16 @@ export function registerVerifyCommand(program: Command, action: ActionFactory): 
     .option('--deep', 'also validate every record against the record schema')
     .option('--log <id>', 'log id, for a PostgreSQL URL')
     .option('--schema <name>', 'PostgreSQL schema holding the Writ tables (default writ_audit)')
+    .option(
+      '--witness <vkey>',
+      'a witness verifier key (type 0x04): the newest published checkpoint must carry its cosignature (repeat for more)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option(
+      '--witness-threshold <k>',
+      'how many of the --witness keys must have cosigned (default: all)',
+      parseThreshold,
+    )
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
@@ -54,7 +66,9 @@ Exit codes: 0 verified and anchored (pinned key, the log holds the tree of the -
 it, and every record is under a checkpoint signature), 4 verified, unanchored (pinned key only: a cut at
 a seal or a rollback cannot be ruled out; or records after the last checkpoint), 5 unpinned (no --key:
 the key was read from the log itself, which proves nothing), 1 it does not verify (the first bad record
-is named), 2 usage error, 3 the log cannot be read, 6 not a Writ log (no log.json, no segments).`,
+is named), 2 usage error, 3 the log cannot be read, 6 not a Writ log (no log.json, no segments).
+With --witness, a newest published checkpoint without --witness-threshold valid cosignatures fails
+(exit 1, reason "not witnessed: …"); with them, the cosigned checkpoint anchors the log.`,
     )
     .action(action(runVerify));
 }
@@ -75,6 +89,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
       code: 'writ.usage',
     });
 
+  const witnesses = await witnessRequirement(command, flags);
   const { verifyLog, verifyPostgresLog } = await import('@writ/audit');
   const { parseCheckpoint, safeConnectionString } = await import('@writ/audit/internal');
   const dir = postgres ? target : ctx.path(target);
@@ -89,6 +104,7 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
     const options = {
       ...(evidence.verifierKey === undefined ? {} : { verifierKey: evidence.verifierKey }),
       ...(evidence.checkpoint === undefined ? {} : { checkpoint: evidence.checkpoint }),
+      ...(witnesses === undefined ? {} : { witnesses }),
       deep: flags.deep === true,
       onProgress: (records: number) => progress.update(records),
     };
@@ -126,6 +142,40 @@ function printVerification(ctx: CommandContext, result: VerifyJson): void {
     `  key    ${result.keyPinned ? c.green('pinned (given)') : c.yellow('read from the log (not pinned)')}`,
   );
   for (const line of verdictDetails(result, c)) ctx.print(line);
+}
+
+function parseThreshold(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number from 1');
+  return n;
+}
+
+/** The `--witness` keys and threshold, checked: a bad key or threshold is a usage error (exit 2). */
+async function witnessRequirement(
+  command: Command,
+  flags: VerifyFlags,
+): Promise<{ keys: string[]; threshold?: number } | undefined> {
+  const usage = (message: string): never =>
+    command.error(`error: ${message}`, { exitCode: EXIT_CODES.usage, code: 'writ.usage' });
+  const keys = flags.witness ?? [];
+  if (keys.length === 0) {
+    if (flags.witnessThreshold !== undefined) usage('--witness-threshold needs --witness <vkey>');
+    return undefined;
+  }
+  if (flags.witnessThreshold !== undefined && flags.witnessThreshold > keys.length)
+    usage(`--witness-threshold ${flags.witnessThreshold} is more than the ${keys.length} --witness key(s)`);
+  const { parseCosignatureKey } = await import('@writ/audit');
+  const seen = new Set<string>();
+  for (const key of keys) {
+    try {
+      parseCosignatureKey(key);
+    } catch (error) {
+      usage(`--witness ${safeTerminalText(key)}: ${(error as Error).message}`);
+    }
+    if (seen.has(key)) usage(`--witness ${safeTerminalText(key)} is given twice`);
+    seen.add(key);
+  }
+  return { keys, ...(flags.witnessThreshold === undefined ? {} : { threshold: flags.witnessThreshold }) };
 }
 
 /** Tree size of the log's published checkpoint: the expected record count, for the progress bar. */
