@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -124,8 +125,8 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /**
  * Reads the evidence flags of a command that reads several logs (`addEvidenceOptions(command, { many:
  * true })`): one {@link Evidence} per log of `logs` (as given on the command line), in that order. A
- * `--key`, `--key-file` or `--checkpoint` value names its log as `<log>=<value>` (the log exactly as
- * given); with one log the prefix may be left out. A value naming no log given, or two values for one
+ * `--key`, `--key-file` or `--checkpoint` value names its log as `<log>=<value>` (the log as given, or
+ * the same path written another way); with one log the prefix may be left out. A value naming no log given, or two values for one
  * log, is a usage error (exit 2).
  *
  * @example
@@ -151,10 +152,20 @@ export async function readLogsEvidence(
   const perLog = (option: string, values: readonly string[]) => {
     const found = new Map<number, string>();
     for (const value of values) {
-      // the longest log named as a prefix: a log path may itself contain "="
+      // the log named before an "=": as given, or the same path written another way (./a and a); the
+      // longest first, a log path may itself contain "="
       const named = logs
         .map((log, i) => ({ log, i }))
-        .filter(({ log }) => value.startsWith(`${log}=`))
+        .flatMap(({ log, i }) => {
+          if (value.startsWith(`${log}=`)) return [{ log, i }];
+          const cut = value.indexOf('=');
+          const prefix = cut > 0 ? value.slice(0, cut) : undefined;
+          return prefix !== undefined &&
+            !/^postgres(ql)?:/i.test(prefix) &&
+            resolve(ctx.cwd, prefix) === resolve(ctx.cwd, log)
+            ? [{ log: prefix, i }]
+            : [];
+        })
         .sort((a, b) => b.log.length - a.log.length)[0];
       const i = named?.i ?? (logs.length === 1 ? 0 : undefined);
       if (i === undefined)

@@ -85,11 +85,30 @@ describe('writ calls / explain over a PostgreSQL log and a file log (issue 21 it
     expect(unpinned.stdout).toContain(`⚠ unpinned ${label}`);
     expect(unpinned.stdout).toContain(`✔ verified, unanchored ${file.logDir}`);
     expect(unpinned.stdout).not.toContain(password);
+    // a log may be named the way it was given or another way to the same path
+    const other = await runCli([
+      'calls',
+      pg,
+      file.logDir,
+      '--key',
+      `${pg}=${verifierKey}`,
+      '--key',
+      `${file.logDir}/.=${file.verifierKey}`,
+    ]);
+    expect(other.code).toBe(4);
     // a key naming no log given, and two keys for one log, are usage errors
     const stray = await runCli(['calls', pg, file.logDir, '--key', `elsewhere=${verifierKey}`]);
     expect(stray.code).toBe(2);
     expect(stray.stderr).toContain('give --key <log>=<value>');
-    const twice = await runCli(['calls', pg, file.logDir, '--key', `${pg}=${verifierKey}`, '--key', `${pg}=x`]);
+    const twice = await runCli([
+      'calls',
+      pg,
+      file.logDir,
+      '--key',
+      `${pg}=${verifierKey}`,
+      '--key',
+      `${pg}=x`,
+    ]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('two --key values for');
     // a PostgreSQL log needs its log id
