@@ -50,8 +50,15 @@ export interface LogRecordAt {
  * ```
  */
 export interface LogLink {
-  readonly caller: LogRecordAt & { readonly service: string; readonly callId: string; readonly tool: string };
-  readonly callee: LogRecordAt & { readonly service: string };
+  /** The caller's decision record; `evidence`: what its log's verification proves about it. */
+  readonly caller: LogRecordAt & {
+    readonly service: string;
+    readonly callId: string;
+    readonly tool: string;
+    readonly evidence?: RecordEvidence;
+  };
+  /** The callee's task-start record; `evidence`: what its log's verification proves about it. */
+  readonly callee: LogRecordAt & { readonly service: string; readonly evidence?: RecordEvidence };
   readonly taskId: string;
   /** The credential's jti: the caller's `credential.jti`, the callee's `inbound.jti`. */
   readonly jti: string;
@@ -100,7 +107,10 @@ export interface JoinedExplain {
   readonly findings: JoinFinding[];
 }
 
-type Issued = LogRecordAt & { event: DecisionEvent & { credential: { jti: string } } };
+type Issued = LogRecordAt & {
+  event: DecisionEvent & { credential: { jti: string } };
+  evidence: RecordEvidence | undefined;
+};
 
 /**
  * Links the logs of an investigation and lists what does not join ({@link LogLink}, {@link JoinFinding}).
@@ -116,10 +126,10 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
 } {
   const issued = new Map<string, Issued[]>();
   for (const { log, events } of logs)
-    for (const { index, event } of events) {
+    for (const { index, event, evidence } of events) {
       if (event.kind !== 'decision' || event.credential?.jti === undefined) continue;
       const list = issued.get(event.credential.jti) ?? [];
-      list.push({ log, index, event: event as Issued['event'] });
+      list.push({ log, index, event: event as Issued['event'], evidence });
       issued.set(event.credential.jti, list);
     }
   const links: LogLink[] = [];
@@ -127,7 +137,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
   /** Audiences whose service's log is in the set: the callee log of each, learned from its links. */
   const served = new Map<string, string>();
   for (const { log, events } of logs)
-    for (const { index, event } of events) {
+    for (const { index, event, evidence } of events) {
       if (event.kind !== 'task-start' || event.inbound === undefined) continue;
       const start = event as TaskStartEvent & { inbound: { jti: string; issuer: string } };
       const at = { log, index };
@@ -158,8 +168,9 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
           service: caller.event.service,
           callId: caller.event.call.id,
           tool: caller.event.call.name,
+          ...(caller.evidence === undefined ? {} : { evidence: caller.evidence }),
         },
-        callee: { ...at, service: start.service },
+        callee: { ...at, service: start.service, ...(evidence === undefined ? {} : { evidence }) },
         taskId: start.taskId,
         jti: start.inbound.jti,
         audience,

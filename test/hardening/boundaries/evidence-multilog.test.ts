@@ -169,8 +169,13 @@ describe('many logs, one investigation (issue 21 item 1)', () => {
       expect(doc.links).toHaveLength(1);
       const [link] = doc.links;
       expect(link).toMatchObject({
-        caller: { log: caller.log, service: 'support-desk', tool: 'lookup_remote_order' },
-        callee: { log: callee.log, service: 'orders-mcp' },
+        caller: {
+          log: caller.log,
+          service: 'support-desk',
+          tool: 'lookup_remote_order',
+          evidence: 'verified',
+        },
+        callee: { log: callee.log, service: 'orders-mcp', evidence: 'verified' },
         taskId: delegated,
         audience: ORDERS,
       });
@@ -339,6 +344,10 @@ describe('many logs, one investigation (issue 21 item 1)', () => {
         expect(verdict).toMatchObject({ state: 'failed', ok: false });
         const other = doc.logs.find((l: { log: string }) => l.log !== copy).verification;
         expect(other.state).toBe('anchored');
+        // the link is shown, its end in the changed log marked as what it is
+        expect(doc.links).toHaveLength(1);
+        const end = which === 'caller' ? doc.links[0].caller : doc.links[0].callee;
+        expect(end).toMatchObject({ log: copy, evidence: 'failed' });
         const fromFlipped = nodes(doc.tasks).filter((n) => n.log === copy);
         expect(fromFlipped.length).toBeGreaterThan(0);
         for (const n of fromFlipped) {
