@@ -80,6 +80,11 @@ export interface CallNode {
   readonly records: readonly RecordRef[];
   /** The weakest evidence among `records`, when the events carried evidence. */
   readonly evidence?: RecordEvidence;
+  /**
+   * Over several logs (`explainLogs`): the tasks other services' logs hold that continued this call's
+   * task with the credential this call was issued (the chain across services).
+   */
+  readonly callees?: readonly TaskNode[];
 }
 
 /**
@@ -115,4 +120,8 @@ export interface TaskNode {
   readonly records: readonly RecordRef[];
   /** The weakest evidence among `records`, when the events carried evidence. */
   readonly evidence?: RecordEvidence;
+  /** Over several logs (`explainLogs`): the log that holds it (its label). */
+  readonly log?: string;
+  /** Over several logs (`explainLogs`): the service that wrote its task-start (`createWrit`'s `service`). */
+  readonly service?: string;
 }

@@ -6,6 +6,10 @@ import type { RecordEvidence } from './verify/verified-log.js';
 const registryOf = (agent: PrincipalRef | undefined) =>
   agent?.owner ? ` owner ${agent.owner}${agent.purpose ? ` ("${agent.purpose}")` : ''}` : '';
 
+/** ` [service · log]` of a node explained over several logs (`explainLogs`), else nothing. */
+const whereOf = (task: TaskNode) =>
+  task.log === undefined ? '' : ` [${task.service ?? 'unknown service'} · ${task.log}]`;
+
 const MARK = { allow: '✔ allow', deny: '✖ deny', approval_required: '⏸ approval' } as const;
 
 /**
@@ -41,11 +45,16 @@ export function formatExplain(roots: readonly TaskNode[]): string {
   const out: string[] = [];
   const who = (p: PrincipalRef | null) =>
     p === null ? 'autonomous (no requester)' : `${p.id} (${p.assurance})`;
-  const walk = (task: TaskNode, prefix: string, isRoot: boolean) => {
+  const walk = (task: TaskNode, prefix: string, kind: 'root' | 'delegation' | 'callee') => {
     const agent = task.chain.at(-1);
-    const head = isRoot
-      ? `task ${task.taskId}${task.intent ? ` "${task.intent}"` : ''}\n${prefix}requester ${who(task.requester)}, correlation ${task.correlationId}${task.correlationUnverified ? ' (unverified: from baggage the caller sent)' : ''}`
-      : `delegation ${task.taskId}`;
+    const at = whereOf(task);
+    const requester = `requester ${who(task.requester)}, correlation ${task.correlationId}${task.correlationUnverified ? ' (unverified: from baggage the caller sent)' : ''}`;
+    const head =
+      kind === 'root'
+        ? `task ${task.taskId}${task.intent ? ` "${task.intent}"` : ''}${at}\n${prefix}${requester}`
+        : kind === 'callee'
+          ? `→ continued task ${task.taskId}${task.intent ? ` "${task.intent}"` : ''}${at}\n${prefix}${requester}`
+          : `delegation ${task.taskId}${at}`;
     out.push(`${prefix}${head}`);
     const status =
       task.status === 'refused'
@@ -89,12 +98,13 @@ export function formatExplain(roots: readonly TaskNode[]): string {
         out.push(
           `${inner}│  outcome ${call.outcome.status}${call.outcome.errorCode ? ` ${call.outcome.errorCode}` : ''} in ${call.outcome.durationMs} ms`,
         );
+      for (const callee of call.callees ?? []) walk(callee, `${inner}│  `, 'callee');
     }
-    for (const child of task.delegations) walk(child, inner, false);
+    for (const child of task.delegations) walk(child, inner, 'delegation');
     if (task.revoked.length) out.push(`${inner}revoked ${task.revoked.length} credential(s) at task end`);
     if (task.end)
       out.push(`${inner}ended ${task.end.status}${task.end.errorCode ? ` (${task.end.errorCode})` : ''}`);
   };
-  for (const root of roots) walk(root, '', true);
+  for (const root of roots) walk(root, '', 'root');
   return out.join('\n');
 }

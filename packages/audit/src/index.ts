@@ -25,6 +25,15 @@ export {
 export { type NoteVerifier, parseVerifierKey } from './checkpoint/verifier-key.js';
 // explaining a task, a call or a request from the log
 export { explain } from './explain.js';
+export {
+  explainLogs,
+  type InvestigatedLog,
+  type JoinedExplain,
+  type JoinFinding,
+  joinLogs,
+  type LogLink,
+  type LogRecordAt,
+} from './explain-join.js';
 export { explainLog } from './explain-log.js';
 export type { CallNode, ExplainQuery, RecordRef, TaskNode } from './explain-tree.js';
 // sinks: the file log
@@ -67,7 +76,9 @@ export {
 // reading and verifying a PostgreSQL log
 export {
   type ReadPostgresLogOptions,
+  type ReadVerifiedPostgresLogOptions,
   readPostgresLog,
+  readVerifiedPostgresLog,
   type VerifyPostgresLogOptions,
   verifyPostgresLog,
 } from './postgres/postgres-log.js';

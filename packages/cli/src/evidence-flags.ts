@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CommandContext } from './command-context.js';
 import { EXIT_CODES } from './exit-codes.js';
@@ -40,17 +41,41 @@ export interface Evidence {
  * addEvidenceOptions(program.command('explain'), { unverified: true });
  * ```
  */
-export function addEvidenceOptions(command: Command, options: { unverified: boolean }): Command {
-  command
-    .option(
-      '--key <verifier-key>',
-      'C2SP verifier key obtained independently of the log (pins the key; without it nothing is verified)',
-    )
-    .option('--key-file <file>', 'read the verifier key from a file')
-    .option(
-      '--checkpoint <file>',
-      'a checkpoint of the log kept outside it (a copy of a published checkpoint): the anchor',
-    );
+export function addEvidenceOptions(
+  command: Command,
+  options: { unverified: boolean; many?: boolean },
+): Command {
+  if (options.many === true)
+    command
+      .option(
+        '--key <[log=]verifier-key>',
+        'C2SP verifier key obtained independently of the log (pins the key; without it nothing is verified); with several logs, one --key <log>=<verifier-key> per log',
+        collect,
+        [],
+      )
+      .option(
+        '--key-file <[log=]file>',
+        'read the verifier key from a file (per log: <log>=<file>)',
+        collect,
+        [],
+      )
+      .option(
+        '--checkpoint <[log=]file>',
+        'a checkpoint of the log kept outside it (a copy of a published checkpoint): the anchor (per log: <log>=<file>)',
+        collect,
+        [],
+      );
+  else
+    command
+      .option(
+        '--key <verifier-key>',
+        'C2SP verifier key obtained independently of the log (pins the key; without it nothing is verified)',
+      )
+      .option('--key-file <file>', 'read the verifier key from a file')
+      .option(
+        '--checkpoint <file>',
+        'a checkpoint of the log kept outside it (a copy of a published checkpoint): the anchor',
+      );
   if (options.unverified)
     command.option('--unverified', 'read the log without verifying it: nothing shown is proven');
   return command;
@@ -92,4 +117,90 @@ export async function readEvidenceFlags(ctx: CommandContext, command: Command): 
     ...(verifierKey === undefined ? {} : { verifierKey }),
     ...(checkpoint === undefined ? {} : { checkpoint }),
   };
+}
+
+/** Commander's collector of a repeatable option. */
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * Reads the evidence flags of a command that reads several logs (`addEvidenceOptions(command, { many:
+ * true })`): one {@link Evidence} per log of `logs` (as given on the command line), in that order. A
+ * `--key`, `--key-file` or `--checkpoint` value names its log as `<log>=<value>` (the log as given, or
+ * the same path written another way); with one log the prefix may be left out. A value naming no log given, or two values for one
+ * log, is a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * const evidence = await readLogsEvidence(ctx, command, ['./caller', './callee']);
+ * ```
+ */
+export async function readLogsEvidence(
+  ctx: CommandContext,
+  command: Command,
+  logs: readonly string[],
+): Promise<Evidence[]> {
+  const flags = command.opts<{
+    key: string[];
+    keyFile: string[];
+    checkpoint: string[];
+    unverified?: boolean;
+  }>();
+  const usage = (message: string): never =>
+    command.error(`error: ${message}`, { exitCode: EXIT_CODES.usage, code: 'writ.usage' });
+  if (flags.unverified === true && flags.key.length + flags.keyFile.length + flags.checkpoint.length > 0)
+    usage('--unverified reads the log without verifying it: drop --key, --key-file and --checkpoint');
+  const perLog = (option: string, values: readonly string[]) => {
+    const found = new Map<number, string>();
+    for (const value of values) {
+      // the log named before an "=": as given, or the same path written another way (./a and a); the
+      // longest first, a log path may itself contain "="
+      const named = logs
+        .map((log, i) => ({ log, i }))
+        .flatMap(({ log, i }) => {
+          if (value.startsWith(`${log}=`)) return [{ log, i }];
+          const cut = value.indexOf('=');
+          const prefix = cut > 0 ? value.slice(0, cut) : undefined;
+          return prefix !== undefined &&
+            !/^postgres(ql)?:/i.test(prefix) &&
+            resolve(ctx.cwd, prefix) === resolve(ctx.cwd, log)
+            ? [{ log: prefix, i }]
+            : [];
+        })
+        .sort((a, b) => b.log.length - a.log.length)[0];
+      const i = named?.i ?? (logs.length === 1 ? 0 : undefined);
+      if (i === undefined)
+        return usage(
+          `${option} ${value.split('=')[0]}=…: give ${option} <log>=<value>, <log> one of the logs given`,
+        );
+      if (found.has(i)) usage(`two ${option} values for ${logs[i]}`);
+      found.set(i, named === undefined ? value : value.slice(named.log.length + 1));
+    }
+    return found;
+  };
+  const keys = perLog('--key', flags.key);
+  const keyFiles = perLog('--key-file', flags.keyFile);
+  const checkpoints = perLog('--checkpoint', flags.checkpoint);
+  for (const i of keys.keys())
+    if (keyFiles.has(i)) usage(`give either --key or --key-file for ${logs[i]}, not both`);
+  const { readBoundedFile, SMALL_FILE_BYTES } = await import('@writ/audit/internal');
+  const read = async (file: string) => {
+    const path = ctx.path(file);
+    const text = await readBoundedFile(path, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
+    if (text === undefined)
+      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+    return text;
+  };
+  return Promise.all(
+    logs.map(async (_, i) => {
+      const file = keyFiles.get(i);
+      const verifierKey = file === undefined ? keys.get(i) : (await read(file)).trim();
+      const note = checkpoints.get(i);
+      const checkpoint = note === undefined ? undefined : await read(note);
+      return {
+        verify: flags.unverified !== true,
+        ...(verifierKey === undefined ? {} : { verifierKey }),
+        ...(checkpoint === undefined ? {} : { checkpoint }),
+      };
+    }),
+  );
 }

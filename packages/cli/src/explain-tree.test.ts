@@ -40,8 +40,23 @@ function everyBranch(text: (field: string) => string): TaskNode[] {
     records: records(['task-start', 'task-end'], 'unsealed'),
     evidence: 'unsealed',
   };
+  // the same task continued by another service, in its own log (writ explain over several logs)
+  const callee: TaskNode = {
+    ...delegation,
+    taskId: text('task-1'),
+    parentTaskId: undefined,
+    intent: text('Refund order 42'),
+    requester: { kind: 'human', id: text('alice@example.com'), assurance: 'verified' },
+    status: 'started',
+    refusal: undefined,
+    end: { status: 'ok' },
+    log: text('orders/audit'),
+    service: text('orders-mcp'),
+  };
   return [
     {
+      log: text('desk/audit'),
+      service: text('support-desk'),
       taskId: text('task-1'),
       parentTaskId: undefined,
       correlationId: text('corr'),
@@ -88,6 +103,7 @@ function everyBranch(text: (field: string) => string): TaskNode[] {
               },
         records: records(['decision', 'outcome'], n === 0 ? 'verified' : 'failed'),
         evidence: n === 0 ? 'verified' : 'failed',
+        ...(n === 0 ? { callees: [callee] } : {}),
       })),
       delegations: [delegation],
       revoked: [{ jti: 'jti-task' } as never],
@@ -119,7 +135,10 @@ describe('renderExplainTree', () => {
     }
     const all = everyBranch((s) => s);
     expect(renderExplainTree(all, plain).join('\n')).toBe(formatExplain(all));
-    expect(formatExplain(all).split('\n')).toHaveLength(33);
+    expect(formatExplain(all).split('\n')).toHaveLength(38);
+    expect(formatExplain(all)).toContain(
+      '   │  → continued task task-1 "Refund order 42" [orders-mcp · orders/audit]\n   │  requester alice@example.com (verified)',
+    );
   });
 
   it('colours the marks (allow green, approval amber, deny and refusals red, headings bold) and only them', () => {

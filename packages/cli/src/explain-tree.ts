@@ -49,15 +49,19 @@ function marks(records: readonly RecordRef[], c: Colors): string[] {
 export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string[] {
   const out: string[] = [];
   const bar = c.dim('│');
-  const walk = (task: TaskNode, prefix: string, isRoot: boolean) => {
+  const walk = (task: TaskNode, prefix: string, kind: 'root' | 'delegation' | 'callee') => {
     const agent = task.chain.at(-1);
-    if (isRoot) {
-      out.push(`${prefix}${c.bold(`task ${t(task.taskId)}`)}${task.intent ? ` "${t(task.intent)}"` : ''}`);
+    const at =
+      task.log === undefined ? '' : c.cyan(` [${t(task.service ?? 'unknown service')} · ${t(task.log)}]`);
+    if (kind === 'delegation') out.push(`${prefix}${c.bold(c.magenta(`delegation ${t(task.taskId)}`))}${at}`);
+    else {
+      const head = kind === 'root' ? `task ${t(task.taskId)}` : `→ continued task ${t(task.taskId)}`;
+      out.push(`${prefix}${c.bold(head)}${task.intent ? ` "${t(task.intent)}"` : ''}${at}`);
       const chosen = task.correlationUnverified
         ? c.yellow(' (unverified: from baggage the caller sent)')
         : '';
       out.push(`${prefix}requester ${who(task.requester)}, correlation ${t(task.correlationId)}${chosen}`);
-    } else out.push(`${prefix}${c.bold(c.magenta(`delegation ${t(task.taskId)}`))}`);
+    }
     const status =
       task.status === 'refused'
         ? ` ${c.red('✖ refused')} ${t(task.refusal?.code ?? '')}: ${t(task.refusal?.message ?? '')}`
@@ -114,8 +118,9 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
               : head;
         line(`${painted}${o.errorCode ? ` ${t(o.errorCode)}` : ''} in ${o.durationMs} ms`);
       }
+      for (const callee of call.callees ?? []) walk(callee, `${inner}${bar}  `, 'callee');
     }
-    for (const child of task.delegations) walk(child, inner, false);
+    for (const child of task.delegations) walk(child, inner, 'delegation');
     if (task.revoked.length) out.push(`${inner}revoked ${task.revoked.length} credential(s) at task end`);
     if (task.end) {
       const ended = `ended ${t(task.end.status)}`;
@@ -124,6 +129,6 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
       );
     }
   };
-  for (const root of roots) walk(root, '', true);
+  for (const root of roots) walk(root, '', 'root');
   return out;
 }

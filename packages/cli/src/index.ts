@@ -39,4 +39,5 @@ export {
   type ReportModel,
   recordFactsOf,
 } from './report/report-model.js';
+export type { LogVerdictJson } from './shown-logs.js';
 export { VERSION } from './version.js';

@@ -50,18 +50,22 @@ interface RawFilters {
  * ```
  */
 export function addListOptions(command: Command, options: { what: string; help: string }): Command {
-  command.argument('<log-dir>', 'log directory');
+  command.argument(
+    '<log...>',
+    'log directory, or a PostgreSQL log (postgres://…#<log id>); several: each verified with its own --key <log>=<verifier-key>',
+  );
   addListFilterOptions(command);
   const { what, help } = options;
-  return addEvidenceOptions(command, { unverified: true })
+  return addEvidenceOptions(command, { unverified: true, many: true })
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
       `
 ${help} Text from the log is escaped.
 Exit codes: 0 ${what}s listed, verified with a pinned key and anchored, 4 verified but unanchored (or a
-${what} shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 no ${what} matches or the
-log does not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
+${what} shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 no ${what} matches or a
+log does not verify, 2 usage error, 3 a log cannot be read, 6 not a Writ log. With several logs, the
+worst of theirs.`,
     );
 }
 

@@ -1,10 +1,9 @@
-import type { LogRecord, RecordEvidence, TaskNode, VerifiedRecord } from '@writ/audit';
-import type { Command } from 'commander';
+import type { LogRecord, RecordEvidence, VerifiedRecord } from '@writ/audit';
+import { WritError } from '@writ/core';
 import type { CommandContext } from './command-context.js';
-import { readEvidenceFlags } from './evidence-flags.js';
+import type { Evidence } from './evidence-flags.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 import type { Colors } from './io.js';
-import { flattenTasks, type ListFilters, readListFilters } from './list-filters.js';
 import { checkLogDir } from './log-dir.js';
 import type { Cell } from './table.js';
 import { safeTerminalText } from './terminal-text.js';
@@ -35,12 +34,12 @@ export interface UnreadableRecord {
  *
  * @example
  * ```ts
- * const log: ShownLog = await readShownLog(ctx, command);
+ * const log: ShownLog = await readShownLog(ctx, './audit', { verify: true, verifierKey });
  * const tasks = collectTasks(log.events);
  * ```
  */
 export interface ShownLog {
-  /** The log directory (absolute). */
+  /** The log: its directory (absolute), or `postgres://host:port/db#<log id>` (no credentials). */
   readonly dir: string;
   /** The verdict (as `writ verify --json` prints it); `null` with `--unverified`. */
   readonly verification: VerifyJson | null;
@@ -51,24 +50,44 @@ export interface ShownLog {
   timeOf(index: number): string | undefined;
 }
 
+/** A PostgreSQL log given as `postgres://…#<log id>`. */
+const POSTGRES_URL = /^postgres(ql)?:\/\//i;
+
 /**
- * Reads the log directory given as the command's first argument: checks it is a Writ log (`not a Writ
- * log: <dir>` otherwise), reads the evidence flags, then verifies and reads it with a progress bar.
+ * Reads one log for showing, verified first with `evidence`: a log directory (checked to be a Writ log:
+ * `not a Writ log: <dir>` otherwise), or a PostgreSQL log given as `postgres://…#<log id>` (verified as
+ * `writ verify` does), with a progress bar.
  *
  * @example
  * ```ts
- * const log = await readShownLog(ctx, command);
+ * const log = await readShownLog(ctx, './audit', { verify: true, verifierKey });
  * ```
  */
-export async function readShownLog(ctx: CommandContext, command: Command): Promise<ShownLog> {
-  const evidence = await readEvidenceFlags(ctx, command);
-  const dir = ctx.path(command.args[0] as string);
-  await checkLogDir(dir);
-  const { readVerifiedLog } = await import('@writ/audit');
+export async function readShownLog(
+  ctx: CommandContext,
+  target: string,
+  evidence: Evidence,
+): Promise<ShownLog> {
+  const { readVerifiedLog, readVerifiedPostgresLog } = await import('@writ/audit');
   const progress = ctx.progress({ label: 'verifying' });
+  const options = { ...evidence, onProgress: (n: number) => progress.update(n) };
   let read: Awaited<ReturnType<typeof readVerifiedLog>>;
+  let dir: string;
   try {
-    read = await readVerifiedLog(dir, { ...evidence, onProgress: (n) => progress.update(n) });
+    if (POSTGRES_URL.test(target)) {
+      const hash = target.indexOf('#');
+      const logId = hash < 0 ? '' : target.slice(hash + 1);
+      const connectionString = hash < 0 ? target : target.slice(0, hash);
+      if (logId === '')
+        throw new WritError('WRIT_OPTIONS_INVALID', 'give a PostgreSQL log as postgres://…#<log id>');
+      const { safeConnectionString } = await import('@writ/audit/internal');
+      dir = `${safeConnectionString(connectionString)}#${logId}`;
+      read = await readVerifiedPostgresLog(logId, { connectionString, ...options });
+    } else {
+      dir = ctx.path(target);
+      await checkLogDir(dir);
+      read = await readVerifiedLog(dir, options);
+    }
   } finally {
     progress.stop();
   }
@@ -84,25 +103,6 @@ export async function readShownLog(ctx: CommandContext, command: Command): Promi
     events: eventsOf(read.records),
     timeOf: (index) => times.get(index),
   };
-}
-
-/**
- * What a listing command (`tasks`, `calls`) starts from: its filters (usage errors first), the log read
- * for showing, and every task in it, depth first (with `--task`, that task's subtree).
- *
- * @example
- * ```ts
- * const { filters, log, tasks } = await readListing(ctx, command);
- * ```
- */
-export async function readListing(
-  ctx: CommandContext,
-  command: Command,
-): Promise<{ filters: ListFilters; log: ShownLog; tasks: TaskNode[] }> {
-  const filters = readListFilters(command);
-  const log = await readShownLog(ctx, command);
-  const { collectTasks } = await import('./report/report-model.js');
-  return { filters, log, tasks: flattenTasks(collectTasks(log.events), filters.task) };
 }
 
 /** The records that parse, with their evidence. */
@@ -172,37 +172,4 @@ export function evidenceCell(evidence: RecordEvidence | undefined, c: Colors): C
     default:
       return { text: 'unverified', paint: c.yellow };
   }
-}
-
-/**
- * What a listing command (`tasks`, `calls`) shows: under `--json` its `document` (the verdict, the
- * unreadable records and the rows); otherwise the verdict, then the rows as `print` lays them out; `no
- * <what> in <dir> matches` on stderr when there is none. Returns the exit code ({@link shownExitCode}: a
- * row whose records are not all verified makes 0 a 4).
- *
- * @example
- * ```ts
- * const document = { verification: log.verification, unreadable: log.unreadable, calls: rows } satisfies CallsJson;
- * return showListing(ctx, log, { what: 'call', rows, document, print: (rows) => printCalls(ctx, rows) });
- * ```
- */
-export function showListing<Row extends { readonly evidence: RecordEvidence | null }>(
-  ctx: CommandContext,
-  log: ShownLog,
-  listing: { what: string; rows: readonly Row[]; document: unknown; print: (rows: readonly Row[]) => void },
-): ExitCode {
-  const { rows } = listing;
-  if (ctx.json) ctx.printJson(listing.document);
-  else {
-    printLogVerdict(ctx, log);
-    if (rows.length > 0) {
-      ctx.print('');
-      listing.print(rows);
-    }
-  }
-  if (rows.length === 0) ctx.note(`no ${listing.what} in ${safeTerminalText(log.dir)} matches`);
-  return shownExitCode(log, {
-    found: rows.length > 0,
-    allVerified: rows.every((row) => row.evidence === 'verified'),
-  });
 }

@@ -27,6 +27,34 @@ export interface Attack {
 }
 
 export const ATTACKS = {
+  'multilog-join': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 1,
+    promise:
+      "one `writ explain` over a caller's and a callee's logs, each verified with its own pinned key, shows the chain across both services and links the caller's call to the callee's task (log and index of each)",
+  },
+  'multilog-forged-callee-task': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 1,
+    promise:
+      'a callee log holding a task that cites a credential no caller log issued is a finding naming that log and record, never a link',
+  },
+  'multilog-call-without-callee': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 1,
+    promise:
+      "a caller's call with a credential for a service whose log is in the set, and no task there, is a finding at the caller's record",
+  },
+  'multilog-flipped-byte': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 1,
+    promise:
+      'a byte flipped in either log of an investigation fails that log, named, and nothing from it is presented as verified',
+  },
   'ledger-cross-user': {
     family: 'tasks and users',
     item: 1,

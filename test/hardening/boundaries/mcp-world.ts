@@ -36,6 +36,10 @@ export type Answer = (params: ElicitRequest['params']) => ElicitResult | Promise
 export interface McpWorld {
   readonly clientWrit: WritRuntime;
   readonly serverWrit: WritRuntime;
+  /** The caller side's log directory. */
+  readonly clientLog: string;
+  /** The orders server's log directory. */
+  readonly serverLog: string;
   /** The caller side's local identity (signs alice's requester and approver tokens). */
   readonly identity: LocalIdentity;
   /** What the server's tools ran (`tool:orderId[:amount]`). */
@@ -135,6 +139,8 @@ export async function mcpWorld(options: { serverPolicy?: PolicyEngine } = {}): P
   return {
     clientWrit,
     serverWrit,
+    clientLog: join(clientDir, 'audit'),
+    serverLog: join(serverDir, 'audit'),
     identity,
     ran,
     received,

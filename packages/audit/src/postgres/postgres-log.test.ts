@@ -10,7 +10,7 @@ import { peekEnvelope } from '../envelope-prefix.js';
 import { leafHash } from '../merkle/hashing.js';
 import { encodeEnvelope } from '../record.js';
 import { startTestPostgres, type TestPostgres } from './__support__/embedded-postgres.js';
-import { readPostgresLog, verifyPostgresLog } from './postgres-log.js';
+import { readPostgresLog, readVerifiedPostgresLog, verifyPostgresLog } from './postgres-log.js';
 import { createPostgresAuditSink, type PostgresAuditSink } from './postgres-sink.js';
 
 let db: TestPostgres;
@@ -98,6 +98,45 @@ describe('reading and verifying a PostgreSQL log', () => {
     await expect(
       createPostgresAuditSink({ ...where(), schema: 'tamper', logId: 'changed', keyDir, reopen: 'full' }),
     ).rejects.toMatchObject({ code: 'WRIT_AUDIT_UNAVAILABLE', details: { reason: 'log_damaged', index: 7 } });
+  });
+
+  it('readVerifiedPostgresLog: every record with its evidence; after a changed row, failed from the last good seal on', async () => {
+    const sink = await buildLog('shown', 'read-verified', 30);
+    const intact = await readVerifiedPostgresLog('read-verified', {
+      ...where(),
+      schema: 'shown',
+      verifierKey: sink.verifierKey,
+    });
+    expect(intact.verification).toMatchObject({ ok: true, keyPinned: true });
+    const events = intact.records.filter((r) => r.record?.kind === 'task-end');
+    expect(events).toHaveLength(30);
+    expect(new Set(intact.records.map((r) => r.evidence))).toEqual(new Set(['verified']));
+    const unverified = await readVerifiedPostgresLog('read-verified', {
+      ...where(),
+      schema: 'shown',
+      verify: false,
+    });
+    expect(unverified.verification).toBeUndefined();
+    expect(unverified.records).toHaveLength(intact.records.length);
+    expect(new Set(unverified.records.map((r) => r.evidence))).toEqual(new Set(['unverified']));
+
+    const changed = 17;
+    await db.admin.query(
+      `UPDATE shown.records SET line = replace(line, '"status":"ok"', '"status":"error"') WHERE log_id = $1 AND idx = $2`,
+      ['read-verified', changed],
+    );
+    const damaged = await readVerifiedPostgresLog('read-verified', {
+      ...where(),
+      schema: 'shown',
+      verifierKey: sink.verifierKey,
+    });
+    expect(damaged.verification).toMatchObject({ ok: false, firstBadIndex: changed });
+    const covered = damaged.verification?.covered ?? 0;
+    expect(covered).toBeLessThanOrEqual(changed);
+    // every record is still read (none dropped), the changed one as it stands, and none from the last good seal on is verified
+    expect(damaged.records).toHaveLength(intact.records.length);
+    expect(damaged.records[changed]?.record).toMatchObject({ kind: 'task-end', status: 'error' });
+    for (const r of damaged.records) expect(r.evidence).toBe(r.index < covered ? 'verified' : 'failed');
   });
 
   it('detects records removed from the end against the published checkpoint', async () => {

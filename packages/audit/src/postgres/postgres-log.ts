@@ -2,6 +2,7 @@ import { WritError } from '@writ/core';
 import { functionSchema, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import type { StoredLine } from '../log-reader.js';
+import { type ReadVerifiedLogOptions, readVerifiedFrom, type VerifiedLog } from '../verify/verified-log.js';
 import { verifyLines } from '../verify/verify-lines.js';
 import type { VerifyLogOptions, VerifyResult } from '../verify/verify-options.js';
 import {
@@ -103,6 +104,7 @@ const verifySchema = connectionOptionsSchema({
   checkpoint: z.string().min(1).optional(),
   deep: z.boolean().optional(),
   onProgress: functionSchema<(records: number) => void>().optional(),
+  onRecord: functionSchema<(index: number, bytes: Buffer) => void>().optional(),
 });
 
 /**
@@ -154,9 +156,51 @@ export async function verifyPostgresLog(
         checkpoint: o.checkpoint,
         deep: o.deep,
         onProgress: o.onProgress,
+        onRecord: o.onRecord,
       },
     );
   } finally {
     if (owned) await pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * Options of {@link readVerifiedPostgresLog}: where the log is, the checks of `verifyPostgresLog`, and
+ * whether to verify at all.
+ *
+ * @example
+ * ```ts
+ * const options: ReadVerifiedPostgresLogOptions = { connectionString, verifierKey: pinnedKey };
+ * ```
+ */
+export interface ReadVerifiedPostgresLogOptions
+  extends Omit<VerifyPostgresLogOptions, 'onRecord'>,
+    Pick<ReadVerifiedLogOptions, 'verify'> {}
+
+/**
+ * `readVerifiedLog` for a PostgreSQL log: verifies it (`verifyPostgresLog`) and reads its records in the
+ * same pass, each marked with what its verification proves; when it does not verify, the records from
+ * the first bad one on are read as they stand and marked `failed`.
+ *
+ * @example
+ * ```ts
+ * const { verification, records } = await readVerifiedPostgresLog('support-agent', { connectionString, verifierKey });
+ * ```
+ */
+export async function readVerifiedPostgresLog(
+  logId: string,
+  options: ReadVerifiedPostgresLogOptions,
+): Promise<VerifiedLog> {
+  const { verify = true, ...verifyOptions } = options;
+  const { connectionString, pool, schema, pageSize } = verifyOptions;
+  const where = {
+    ...(connectionString === undefined ? {} : { connectionString }),
+    ...(pool === undefined ? {} : { pool }),
+    ...(schema === undefined ? {} : { schema }),
+    ...(pageSize === undefined ? {} : { pageSize }),
+  } as ReadPostgresLogOptions;
+  return readVerifiedFrom({
+    verify: verify ? (onRecord) => verifyPostgresLog(logId, { ...verifyOptions, onRecord }) : undefined,
+    lines: () => readPostgresLog(logId, where),
+  });
 }

@@ -1,5 +1,5 @@
 import { formatIssues } from '@writ/core/internal';
-import { readLines } from '../log-reader.js';
+import { readLines, type StoredLine } from '../log-reader.js';
 import { type LogRecord, logRecordSchema } from '../record.js';
 import { verifyLog } from './verify-log.js';
 import type { VerifyLogOptions, VerifyResult } from './verify-options.js';
@@ -94,22 +94,35 @@ export async function readVerifiedLog(
   options: ReadVerifiedLogOptions = {},
 ): Promise<VerifiedLog> {
   const { verify = true, ...verifyOptions } = options;
+  return readVerifiedFrom({
+    verify: verify ? (onRecord) => verifyLog(dir, { ...verifyOptions, onRecord }) : undefined,
+    lines: () => readLines(dir, { maxRecordBytes: options.maxRecordBytes }),
+  });
+}
+
+/**
+ * What {@link readVerifiedLog} does for any store: verify with `verify` (reading the records it accepts
+ * through `onRecord`; absent: do not verify), then, when that fails or was not asked, read the rest of
+ * `lines` as they stand, marked `failed` (or `unverified`).
+ * @internal
+ */
+export async function readVerifiedFrom(source: {
+  verify: ((onRecord: (index: number, bytes: Buffer) => void) => Promise<VerifyResult>) | undefined;
+  lines: () => AsyncIterable<StoredLine>;
+}): Promise<VerifiedLog> {
   const records: VerifiedRecord[] = [];
   const parsed: { index: number; record: LogRecord | undefined; problem?: string }[] = [];
   let verification: VerifyResult | undefined;
   let from = 0;
-  if (verify) {
-    verification = await verifyLog(dir, {
-      ...verifyOptions,
-      onRecord: (index, bytes) => {
-        parsed.push({ index, ...parseRecord(bytes) });
-      },
+  if (source.verify !== undefined) {
+    verification = await source.verify((index, bytes) => {
+      parsed.push({ index, ...parseRecord(bytes) });
     });
     from = verification.records;
   }
   if (verification === undefined || !verification.ok) {
     let index = 0;
-    for await (const line of readLines(dir, { maxRecordBytes: options.maxRecordBytes })) {
+    for await (const line of source.lines()) {
       if (line.problem !== undefined || !line.complete) {
         parsed.push({ index, record: undefined, problem: line.problem ?? 'cut short (a torn write)' });
         break;

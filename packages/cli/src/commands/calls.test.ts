@@ -55,6 +55,7 @@ describe.concurrent('writ calls', () => {
     expect(doc.verification?.state).toBe('anchored');
     expect(doc.calls.map((c) => c.callId)).toEqual(Object.keys(given.fixture.calls));
     expect(doc.calls[1]).toEqual({
+      log: given.fixture.logDir,
       time: expect.stringMatching(/Z$/),
       taskId: given.fixture.tasks.refund,
       tool: 'refund_order',

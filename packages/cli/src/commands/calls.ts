@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addListOptions, inTimeRange, type ListFilters, matchesPrincipals } from '../list-filters.js';
 import type { ActionFactory } from '../program.js';
-import { evidenceCell, readListing, showListing } from '../shown-log.js';
+import { evidenceCell, type ShownLog } from '../shown-log.js';
+import { type LogVerdictJson, logsJson, readListing, showListing } from '../shown-logs.js';
 import { type Cell, formatTable } from '../table.js';
 import { safeTerminalText as t } from '../terminal-text.js';
 import type { VerifyJson } from '../verdict.js';
@@ -18,6 +19,8 @@ import type { VerifyJson } from '../verdict.js';
  * ```
  */
 export interface CallRowJson {
+  /** The log that holds it: its directory (absolute), or `postgres://host:port/db#<log id>`. */
+  readonly log: string;
   /** Time of its decision record (ISO 8601). */
   readonly time: string | null;
   readonly taskId: string;
@@ -40,27 +43,29 @@ export interface CallRowJson {
 
 /**
  * The `--json` output of `writ calls`: one JSON document, like every command's, holding the verdict on
- * the log (verified first, in the same pass), the records that cannot be read, and the calls in log
- * order per task.
+ * each log (verified first, in the same pass), the records that cannot be read, and the calls in log
+ * order per task (logs in the order given).
  *
  * @example
  * ```ts
- * const { verification, calls } = JSON.parse(stdout) as CallsJson;
+ * const { logs, calls } = JSON.parse(stdout) as CallsJson;
  * for (const call of calls) console.log(call.time, call.tool, call.effect, call.outcome?.status);
  * ```
  */
 export interface CallsJson {
-  /** The verdict on the log (as `writ verify --json` prints it); `null` with `--unverified`. */
-  readonly verification: VerifyJson | null;
-  /** Records that do not parse or match the record schema: what they held is in no row. */
-  readonly unreadable: readonly { index: number; reason: string; evidence: RecordEvidence }[];
+  /** Each log read, with its verdict and its unreadable records, in the order given. */
+  readonly logs: readonly LogVerdictJson[];
+  /** With one log: its verdict (as `writ verify --json` prints it); `null` with `--unverified`. */
+  readonly verification?: VerifyJson | null;
+  /** With one log: records that do not parse or match the record schema: what they held is in no row. */
+  readonly unreadable?: readonly { index: number; reason: string; evidence: RecordEvidence }[];
   readonly calls: readonly CallRowJson[];
 }
 
 /**
- * Registers `writ calls <log-dir> [--tool <name>] [--decision <effect>] [--agent <name-or-id>]
- * [--requester <id>] [--since <time>] [--until <time>] [--task <id>] [--key <verifier-key> | --key-file
- * <file>] [--checkpoint <file>] [--unverified] [--json]`.
+ * Registers `writ calls <log...> [--tool <name>] [--decision <effect>] [--agent <name-or-id>]
+ * [--requester <id>] [--since <time>] [--until <time>] [--task <id>] [--key [<log>=]<verifier-key> |
+ * --key-file [<log>=]<file>]… [--checkpoint [<log>=]<file>]… [--unverified] [--json]`.
  *
  * @example
  * ```ts
@@ -81,14 +86,14 @@ export function registerCallsCommand(program: Command, action: ActionFactory): v
 }
 
 async function runCalls(ctx: CommandContext, command: Command): Promise<number> {
-  const { filters, log, tasks } = await readListing(ctx, command);
+  const { filters, logs, tasks } = await readListing(ctx, command);
   const rows = tasks
-    .filter((task) => matchesPrincipals(task, filters))
-    .flatMap((task) => task.calls.map((call) => callRow(task, call, log.timeOf(call.index))))
+    .filter(({ task }) => matchesPrincipals(task, filters))
+    .flatMap(({ log, task }) => task.calls.map((call) => callRow(log, task, call)))
     .filter((row) => matches(row, filters));
-  const { verification, unreadable } = log;
-  const document = { verification, unreadable, calls: rows } satisfies CallsJson;
-  return showListing(ctx, log, { what: 'call', rows, document, print: (r) => printCalls(ctx, r) });
+  const document = { ...logsJson(logs), calls: rows } satisfies CallsJson;
+  const several = logs.length > 1;
+  return showListing(ctx, logs, { what: 'call', rows, document, print: (r) => printCalls(ctx, r, several) });
 }
 
 function matches(row: CallRowJson, filters: ListFilters): boolean {
@@ -97,9 +102,10 @@ function matches(row: CallRowJson, filters: ListFilters): boolean {
   return inTimeRange(row.time ?? undefined, filters);
 }
 
-function callRow(task: TaskNode, call: CallNode, time: string | undefined): CallRowJson {
+function callRow(log: ShownLog, task: TaskNode, call: CallNode): CallRowJson {
   return {
-    time: time ?? null,
+    log: log.dir,
+    time: log.timeOf(call.index) ?? null,
     taskId: task.taskId,
     tool: call.tool,
     callId: call.callId,
@@ -119,7 +125,7 @@ function callRow(task: TaskNode, call: CallNode, time: string | undefined): Call
   };
 }
 
-function printCalls(ctx: CommandContext, rows: readonly CallRowJson[]): void {
+function printCalls(ctx: CommandContext, rows: readonly CallRowJson[], several: boolean): void {
   const c = ctx.out;
   const decision = (effect: DecisionEffect): Cell =>
     effect === 'allow'
@@ -152,7 +158,9 @@ function printCalls(ctx: CommandContext, rows: readonly CallRowJson[]): void {
     approval(row),
     outcome(row),
     evidenceCell(row.evidence ?? undefined, c),
+    ...(several ? [{ text: t(row.log) }] : []),
   ]);
   const header = ['TIME', 'TASK', 'TOOL', 'CALL', 'DECISION', 'APPROVAL', 'OUTCOME', 'EVIDENCE'];
+  if (several) header.push('LOG');
   for (const line of formatTable(header, table, c.dim)) ctx.print(line);
 }

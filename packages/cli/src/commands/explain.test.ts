@@ -118,7 +118,10 @@ describe.concurrent('writ explain', () => {
       query: { callId: 'nope' },
       verification: expect.objectContaining({ state: 'anchored' }),
       unreadable: [],
+      logs: [expect.objectContaining({ log: given.fixture.logDir, unreadable: [] })],
       tasks: [],
+      links: [],
+      findings: [],
     });
     const zero = await runCli(['explain', given.fixture.logDir]);
     expect(zero.code).toBe(2);

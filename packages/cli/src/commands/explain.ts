@@ -1,35 +1,52 @@
-import type { ExplainQuery, RecordEvidence, TaskNode } from '@writ/audit';
+import type { ExplainQuery, JoinFinding, LogLink, RecordEvidence, TaskNode } from '@writ/audit';
 import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addEvidenceOptions } from '../evidence-flags.js';
 import { EXIT_CODES } from '../exit-codes.js';
 import { renderExplainTree } from '../explain-tree.js';
 import type { ActionFactory } from '../program.js';
-import { printLogVerdict, readShownLog, shownExitCode } from '../shown-log.js';
+import {
+  type LogVerdictJson,
+  logsExitCode,
+  logsJson,
+  printFindings,
+  printLogsVerdicts,
+  readShownLogs,
+} from '../shown-logs.js';
 import { safeTerminalText } from '../terminal-text.js';
 import type { VerifyJson } from '../verdict.js';
 
 /**
- * The `--json` output of `writ explain`: the query, the verdict on the log (verified first, in the same
+ * The `--json` output of `writ explain`: the query, the verdict on each log (verified first, in the same
  * pass), the records that cannot be read, and the matching authority-chain trees (`TaskNode` of
  * `@writ/audit`: requester, agent chain, scope, calls with decision / approval / credential / outcome,
  * nested delegations; every node lists its records with their evidence and its weakest). Fields
- * without a value are omitted from the trees.
+ * without a value are omitted from the trees. Given several logs, the trees are joined across them
+ * (`explainLogs`): every node names its `log` and `service`, a callee's continued task is nested under
+ * the caller's call (`callees`), `links` pairs each caller's call with the callee's task-start (log and
+ * index of each) and `findings` lists what does not join.
  *
  * @example
  * ```ts
- * const { verification, tasks } = JSON.parse(stdout) as ExplainJson;
- * if (verification?.state !== 'anchored') console.warn('not everything below is proven');
- * for (const call of tasks[0]?.calls ?? []) console.log(call.tool, call.decision.effect, call.evidence);
+ * const { logs, tasks, links, findings } = JSON.parse(stdout) as ExplainJson;
+ * if (logs.some((l) => l.verification?.state !== 'anchored')) console.warn('not everything below is proven');
+ * for (const link of links) console.log(`${link.caller.log}#${link.caller.index} → ${link.callee.log}#${link.callee.index}`);
+ * for (const f of findings) console.error(f.kind, f.log, f.index, f.message);
  * ```
  */
 export interface ExplainJson {
   readonly query: ExplainQuery;
-  /** The verdict on the log (as `writ verify --json` prints it); `null` with `--unverified`. */
-  readonly verification: VerifyJson | null;
-  /** Records that do not parse or match the record schema: what they held is in no tree. */
-  readonly unreadable: readonly { index: number; reason: string; evidence: RecordEvidence }[];
+  /** Each log read, with its verdict and its unreadable records, in the order given. */
+  readonly logs: readonly LogVerdictJson[];
+  /** With one log: its verdict (as `writ verify --json` prints it); `null` with `--unverified`. */
+  readonly verification?: VerifyJson | null;
+  /** With one log: records that do not parse or match the record schema: what they held is in no tree. */
+  readonly unreadable?: readonly { index: number; reason: string; evidence: RecordEvidence }[];
   readonly tasks: readonly TaskNode[];
+  /** Caller's call ↔ callee's task-start, across the logs given (none with one log). */
+  readonly links: readonly LogLink[];
+  /** What does not join across the logs given (none with one log). */
+  readonly findings: readonly JoinFinding[];
 }
 
 interface ExplainFlags {
@@ -40,8 +57,9 @@ interface ExplainFlags {
 }
 
 /**
- * Registers `writ explain <log-dir> --task <id> | --call <id> | --correlation <id> [--key <verifier-key>
- * | --key-file <file>] [--checkpoint <file>] [--unverified] [--json]`.
+ * Registers `writ explain <log...> --task <id> | --call <id> | --correlation <id> [--key
+ * [<log>=]<verifier-key> | --key-file [<log>=]<file>]… [--checkpoint [<log>=]<file>]… [--unverified]
+ * [--json]`.
  *
  * @example
  * ```ts
@@ -54,7 +72,10 @@ export function registerExplainCommand(program: Command, action: ActionFactory):
     .description(
       'verify the log, then show the authority chain of a task, a call or a correlation id: requester → agents → decisions → approvals → credentials → outcomes, marking every record that is not proven',
     )
-    .argument('<log-dir>', 'log directory')
+    .argument(
+      '<log...>',
+      'log directory, or a PostgreSQL log (postgres://…#<log id>); several: one investigation, joined across services',
+    )
     .option('--task <id>', 'a task id (with its delegations)')
     .option('--call <id>', 'a tool call id')
     .option('--correlation <id>', 'a correlation id (every task that carries it)')
@@ -62,16 +83,18 @@ export function registerExplainCommand(program: Command, action: ActionFactory):
       '--include-unverified-correlation',
       'with --correlation, also tasks whose correlation id came from unsigned baggage (the caller chose it)',
     );
-  addEvidenceOptions(command, { unverified: true })
+  addEvidenceOptions(command, { unverified: true, many: true })
     .option('--json', 'print one JSON document on stdout')
     .addHelpText(
       'after',
       `
-Give exactly one of --task, --call, --correlation. The log is verified first; records that do not
-verify, or that no checkpoint covers yet, are marked where they are shown.
+Give exactly one of --task, --call, --correlation. Each log is verified first (with several logs, pin
+each one's key: --key <log>=<verifier-key>); records that do not verify, or that no checkpoint covers
+yet, are marked where they are shown. Several logs are joined: a callee's task that continued a
+caller's task is shown under the call that issued its credential; what does not join is a finding.
 Exit codes: 0 found, verified with a pinned key and anchored, 4 found and verified with a pinned key but
 unanchored (or a record shown is not sealed yet), 5 not verified (no --key, or --unverified), 1 nothing
-in the log matches or the log does not verify, 2 usage error, 3 the log cannot be read, 6 not a Writ log.`,
+matches, a log does not verify, or a finding, 2 usage error, 3 a log cannot be read, 6 not a Writ log.`,
     )
     .action(action(runExplain));
 }
@@ -94,26 +117,39 @@ async function runExplain(ctx: CommandContext, command: Command): Promise<number
       code: 'writ.usage',
     });
   const query = given[0] as ExplainQuery;
-  const log = await readShownLog(ctx, command);
-  const { explain } = await import('@writ/audit');
-  const tasks = explain(log.events, query);
-  const { verification, unreadable } = log;
+  const logs = await readShownLogs(ctx, command);
+  const { explain, explainLogs } = await import('@writ/audit');
+  const [only] = logs;
+  const { tasks, links, findings } =
+    logs.length === 1 && only !== undefined
+      ? { tasks: explain(only.events, query), links: [], findings: [] }
+      : explainLogs(
+          logs.map((log) => ({ log: log.dir, events: log.events })),
+          query,
+        );
 
-  if (ctx.json) ctx.printJson({ query, verification, unreadable, tasks } satisfies ExplainJson);
+  if (ctx.json) ctx.printJson({ query, ...logsJson(logs), tasks, links, findings } satisfies ExplainJson);
   else {
-    printLogVerdict(ctx, log);
+    printLogsVerdicts(ctx, logs);
     if (tasks.length > 0) {
       ctx.print('');
       for (const line of renderExplainTree(tasks, ctx.out)) ctx.print(line);
     }
+    printFindings(ctx, findings);
   }
   if (tasks.length === 0) {
     const [what, id] = Object.entries(query)[0] as [string, string];
     ctx.note(
-      safeTerminalText(`nothing in ${log.dir} matches ${what.replace(/Id$/, '')} ${JSON.stringify(id)}`),
+      safeTerminalText(
+        `nothing in ${logs.map((log) => log.dir).join(', ')} matches ${what.replace(/Id$/, '')} ${JSON.stringify(id)}`,
+      ),
     );
   }
-  return shownExitCode(log, { found: tasks.length > 0, allVerified: allVerified(tasks) });
+  return logsExitCode(logs, {
+    found: tasks.length > 0,
+    allVerified: allVerified(tasks),
+    findings: findings.length,
+  });
 }
 
 /** Whether every record of every node shown is verified. */
@@ -121,7 +157,7 @@ function allVerified(tasks: readonly TaskNode[]): boolean {
   return tasks.every(
     (t) =>
       t.evidence === 'verified' &&
-      t.calls.every((call) => call.evidence === 'verified') &&
+      t.calls.every((call) => call.evidence === 'verified' && allVerified(call.callees ?? [])) &&
       allVerified(t.delegations),
   );
 }

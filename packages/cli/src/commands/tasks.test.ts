@@ -73,6 +73,7 @@ describe.concurrent('writ tasks', () => {
     expect(doc.tasks).toHaveLength(3);
     const [refund, delegation, triage] = doc.tasks;
     expect(refund).toEqual({
+      log: given.fixture.logDir,
       taskId: given.fixture.tasks.refund,
       parentTaskId: null,
       correlationId: given.fixture.correlationIds.refund,

@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import type { CommandContext } from '../command-context.js';
 import { addListOptions, inTimeRange, type ListFilters, matchesPrincipals } from '../list-filters.js';
 import type { ActionFactory } from '../program.js';
-import { evidenceCell, readListing, type ShownLog, showListing } from '../shown-log.js';
+import { evidenceCell, type ShownLog } from '../shown-log.js';
+import { type LogVerdictJson, logsJson, readListing, showListing } from '../shown-logs.js';
 import { type Cell, formatTable, truncate } from '../table.js';
 import { safeTerminalText as t } from '../terminal-text.js';
 import type { VerifyJson } from '../verdict.js';
@@ -19,6 +20,8 @@ import type { VerifyJson } from '../verdict.js';
  * ```
  */
 export interface TaskRowJson {
+  /** The log that holds it: its directory (absolute), or `postgres://host:port/db#<log id>`. */
+  readonly log: string;
   readonly taskId: string;
   /** The task that delegated to it, `null` for a task a requester (or an autonomous agent) opened. */
   readonly parentTaskId: string | null;
@@ -45,21 +48,23 @@ export interface TaskRowJson {
 
 /**
  * The `--json` output of `writ tasks`: one JSON document, like every command's, holding the verdict on
- * the log (verified first, in the same pass), the records that cannot be read, and the tasks in log
- * order (each task followed by the tasks it delegated to).
+ * each log (verified first, in the same pass), the records that cannot be read, and the tasks in log
+ * order (each task followed by the tasks it delegated to; logs in the order given).
  *
  * @example
  * ```ts
- * const { verification, tasks } = JSON.parse(stdout) as TasksJson;
+ * const { logs, tasks } = JSON.parse(stdout) as TasksJson;
  * if (verification?.state !== 'anchored') console.warn('not everything below is proven');
  * for (const task of tasks) console.log(task.taskId, task.requester?.id, task.intent);
  * ```
  */
 export interface TasksJson {
-  /** The verdict on the log (as `writ verify --json` prints it); `null` with `--unverified`. */
-  readonly verification: VerifyJson | null;
-  /** Records that do not parse or match the record schema: what they held is in no row. */
-  readonly unreadable: readonly { index: number; reason: string; evidence: RecordEvidence }[];
+  /** Each log read, with its verdict and its unreadable records, in the order given. */
+  readonly logs: readonly LogVerdictJson[];
+  /** With one log: its verdict (as `writ verify --json` prints it); `null` with `--unverified`. */
+  readonly verification?: VerifyJson | null;
+  /** With one log: records that do not parse or match the record schema: what they held is in no row. */
+  readonly unreadable?: readonly { index: number; reason: string; evidence: RecordEvidence }[];
   readonly tasks: readonly TaskRowJson[];
 }
 
@@ -67,9 +72,9 @@ export interface TasksJson {
 const INTENT_WIDTH = 60;
 
 /**
- * Registers `writ tasks <log-dir> [--tool <name>] [--decision <effect>] [--agent <name-or-id>]
- * [--requester <id>] [--since <time>] [--until <time>] [--task <id>] [--key <verifier-key> | --key-file
- * <file>] [--checkpoint <file>] [--unverified] [--json]`.
+ * Registers `writ tasks <log...> [--tool <name>] [--decision <effect>] [--agent <name-or-id>]
+ * [--requester <id>] [--since <time>] [--until <time>] [--task <id>] [--key [<log>=]<verifier-key> |
+ * --key-file [<log>=]<file>]… [--checkpoint [<log>=]<file>]… [--unverified] [--json]`.
  *
  * @example
  * ```ts
@@ -90,11 +95,13 @@ task's start. Delegations are listed after the task that opened them (↳).`,
 }
 
 async function runTasks(ctx: CommandContext, command: Command): Promise<number> {
-  const { filters, log, tasks } = await readListing(ctx, command);
-  const rows = tasks.filter((task) => matches(task, log, filters)).map((task) => taskRow(task, log));
-  const { verification, unreadable } = log;
-  const document = { verification, unreadable, tasks: rows } satisfies TasksJson;
-  return showListing(ctx, log, { what: 'task', rows, document, print: (r) => printTasks(ctx, r) });
+  const { filters, logs, tasks } = await readListing(ctx, command);
+  const rows = tasks
+    .filter(({ log, task }) => matches(task, log, filters))
+    .map(({ log, task }) => taskRow(task, log));
+  const document = { ...logsJson(logs), tasks: rows } satisfies TasksJson;
+  const several = logs.length > 1;
+  return showListing(ctx, logs, { what: 'task', rows, document, print: (r) => printTasks(ctx, r, several) });
 }
 
 function matches(task: TaskNode, log: ShownLog, filters: ListFilters): boolean {
@@ -114,6 +121,7 @@ function startOf(task: TaskNode, log: ShownLog): string | undefined {
 
 function taskRow(task: TaskNode, log: ShownLog): TaskRowJson {
   return {
+    log: log.dir,
     taskId: task.taskId,
     parentTaskId: task.parentTaskId ?? null,
     correlationId: task.correlationId,
@@ -128,7 +136,7 @@ function taskRow(task: TaskNode, log: ShownLog): TaskRowJson {
   };
 }
 
-function printTasks(ctx: CommandContext, rows: readonly TaskRowJson[]): void {
+function printTasks(ctx: CommandContext, rows: readonly TaskRowJson[], several: boolean): void {
   const c = ctx.out;
   const ended = (row: TaskRowJson): Cell => {
     if (row.status === 'refused') return { text: 'refused', paint: c.red };
@@ -148,8 +156,10 @@ function printTasks(ctx: CommandContext, rows: readonly TaskRowJson[]): void {
     { text: String(row.calls) },
     ended(row),
     evidenceCell(row.evidence ?? undefined, c),
+    ...(several ? [{ text: t(row.log) }] : []),
     { text: row.intent === null ? '' : `"${truncate(t(row.intent), INTENT_WIDTH)}"` },
   ]);
   const header = ['TIME', 'TASK', 'REQUESTER', 'AGENTS', 'CALLS', 'END', 'EVIDENCE', 'INTENT'];
+  if (several) header.splice(7, 0, 'LOG');
   for (const line of formatTable(header, table, c.dim)) ctx.print(line);
 }

@@ -7,7 +7,7 @@ import { createWrit } from '@writ/core';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { runCli, tempDir } from '../__support__/cli.js';
+import { buildFixtureLog, runCli, tempDir } from '../__support__/cli.js';
 
 /** The audit package's embedded-PostgreSQL helper (outside this package's rootDir, so loaded by URL). */
 interface TestPostgres {
@@ -52,6 +52,70 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.stop();
   if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+describe('writ calls / explain over a PostgreSQL log and a file log (issue 21 item 1)', () => {
+  it('reads postgres://…#<log id> beside a directory, each verified with its own --key <log>=…', async () => {
+    const url = db.connectionString();
+    const password = new URL(url).password;
+    const pg = `${url}#support-desk`;
+    const file = await buildFixtureLog(join(dir, 'fixture'));
+    const keys = ['--key', `${pg}=${verifierKey}`, '--key', `${file.logDir}=${file.verifierKey}`];
+    const calls = await runCli(['calls', pg, file.logDir, ...keys, '--json']);
+    expect(calls.stderr).toBe('');
+    expect(calls.code).toBe(4); // both verified with pinned keys, neither anchored
+    const doc = JSON.parse(calls.stdout) as {
+      logs: { log: string; verification: { state: string } }[];
+      calls: { log: string; tool: string; evidence: string }[];
+    };
+    const label = `postgres://127.0.0.1:${db.port}/postgres#support-desk`;
+    expect(doc.logs.map((l) => [l.log, l.verification.state])).toEqual([
+      [label, 'unanchored'],
+      [file.logDir, 'unanchored'],
+    ]);
+    expect(doc.calls.filter((c) => c.log === label).map((c) => c.tool)).toEqual([
+      'lookup_order',
+      'delete_customer',
+    ]);
+    expect(doc.calls.filter((c) => c.log === file.logDir)).toHaveLength(Object.keys(file.calls).length);
+    expect(calls.stdout).not.toContain(password);
+    // without its key the PostgreSQL log is unpinned: the whole exits 5, the file log still verified
+    const unpinned = await runCli(['calls', pg, file.logDir, '--key', `${file.logDir}=${file.verifierKey}`]);
+    expect(unpinned.code).toBe(5);
+    expect(unpinned.stdout).toContain(`⚠ unpinned ${label}`);
+    expect(unpinned.stdout).toContain(`✔ verified, unanchored ${file.logDir}`);
+    expect(unpinned.stdout).not.toContain(password);
+    // a log may be named the way it was given or another way to the same path
+    const other = await runCli([
+      'calls',
+      pg,
+      file.logDir,
+      '--key',
+      `${pg}=${verifierKey}`,
+      '--key',
+      `${file.logDir}/.=${file.verifierKey}`,
+    ]);
+    expect(other.code).toBe(4);
+    // a key naming no log given, and two keys for one log, are usage errors
+    const stray = await runCli(['calls', pg, file.logDir, '--key', `elsewhere=${verifierKey}`]);
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('give --key <log>=<value>');
+    const twice = await runCli([
+      'calls',
+      pg,
+      file.logDir,
+      '--key',
+      `${pg}=${verifierKey}`,
+      '--key',
+      `${pg}=x`,
+    ]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('two --key values for');
+    // a PostgreSQL log needs its log id
+    const noId = await runCli(['explain', url, '--task', 'x', '--unverified']);
+    expect(noId.code).toBe(3);
+    expect(noId.stderr).toContain('postgres://…#<log id>');
+  });
 });
 
 describe('writ verify <postgres-url> --log <id>', () => {

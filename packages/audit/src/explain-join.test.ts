@@ -1,0 +1,149 @@
+import type { AuditEvent } from '@writ/core/plugin';
+import { describe, expect, it } from 'vitest';
+import { explainLogs, type InvestigatedLog, joinLogs } from './explain-join.js';
+import { formatExplain } from './format-explain.js';
+import type { LogRecord } from './record.js';
+
+const ALICE = { kind: 'human', id: 'alice@example.com', assurance: 'verified' } as const;
+const agent = (name: string) =>
+  ({ kind: 'agent', id: `spiffe://writ.test/agent/${name}`, name, assurance: 'verified' }) as const;
+
+const base = (service: string, taskId: string, extra: Partial<AuditEvent> = {}) => ({
+  v: 1 as const,
+  id: `${service}-${taskId}-${Math.random()}`,
+  time: '2026-05-04T09:12:03.117Z',
+  service,
+  taskId,
+  correlationId: 'corr-1',
+  requester: ALICE,
+  chain: [agent(service)],
+  autonomous: false,
+  ...extra,
+});
+
+const start = (service: string, taskId: string, extra: Record<string, unknown> = {}) =>
+  ({
+    ...base(service, taskId),
+    kind: 'task-start',
+    scope: ['orders:*'],
+    status: 'started',
+    ...extra,
+  }) as LogRecord;
+
+const decision = (
+  service: string,
+  taskId: string,
+  callId: string,
+  credential: { jti: string; audience?: string } | undefined,
+  extra: Record<string, unknown> = {},
+) =>
+  ({
+    ...base(service, taskId),
+    kind: 'decision',
+    call: {
+      id: callId,
+      name: `tool-${callId}`,
+      type: 'function',
+      risk: 'low',
+      permission: 'orders:read',
+      argsDigest: 'sha256:0',
+    },
+    decision: { effect: 'allow', policyIds: [], reasons: [], decisionId: `d-${callId}`, engine: 'test' },
+    ...(credential === undefined ? {} : { credential: { type: 'jwt', expiresAt: 1, ...credential } }),
+    ...extra,
+  }) as LogRecord;
+
+const ORDERS = 'https://orders.example/mcp';
+const inbound = (jti: string) => ({ jti, issuer: 'https://desk.example', expiresAt: 1 });
+const log = (name: string, records: LogRecord[]): InvestigatedLog => ({
+  log: name,
+  events: records.map((event, index) => ({ index, event, evidence: 'verified' as const })),
+});
+
+describe('joinLogs / explainLogs', () => {
+  const desk = log('desk', [
+    start('desk', 't1', { intent: 'Where is order 42?' }),
+    decision('desk', 't1', 'c1', { jti: 'j1', audience: ORDERS }, { intent: 'Where is order 42?' }),
+    decision('desk', 't1', 'c2', { jti: 'j2', audience: ORDERS }),
+  ]);
+
+  it('links the callee task-start to the call whose credential it presented, and nests it there', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', { inbound: inbound('j1') }),
+      decision('orders-mcp', 't1', 's1', undefined),
+      start('orders-mcp', 't1', { inbound: inbound('j2') }),
+    ]);
+    const { links, findings } = joinLogs([desk, orders]);
+    expect(links.map((l) => [l.caller.log, l.caller.index, l.callee.log, l.callee.index, l.jti])).toEqual([
+      ['desk', 1, 'orders', 0, 'j1'],
+      ['desk', 2, 'orders', 2, 'j2'],
+    ]);
+    expect(findings).toEqual([]);
+    const joined = explainLogs([desk, orders], { taskId: 't1' });
+    expect(joined.tasks).toHaveLength(1);
+    const [root] = joined.tasks;
+    expect(root).toMatchObject({ log: 'desk', service: 'desk' });
+    expect(root?.calls[0]?.callees?.[0]).toMatchObject({
+      taskId: 't1',
+      log: 'orders',
+      service: 'orders-mcp',
+    });
+    expect(root?.calls[0]?.callees?.[0]?.calls.map((c) => c.callId)).toEqual(['s1']);
+    const text = formatExplain(joined.tasks);
+    expect(text).toContain('task t1 "Where is order 42?" [desk · desk]');
+    expect(text).toContain('│  → continued task t1 [orders-mcp · orders]');
+  });
+
+  it('a jti no log issued, one issued for another task or trace, a call with no callee task: findings at their records', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', { inbound: inbound('j1') }), // links c1: orders serves ORDERS
+      start('orders-mcp', 't1', { inbound: inbound('nobody') }),
+      start('orders-mcp', 't9', { inbound: inbound('j2') }), // j2 was issued in task t1
+    ]);
+    const { findings } = joinLogs([desk, orders]);
+    expect(findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['call-without-callee-task', 'desk', 2],
+      ['unmatched-inbound', 'orders', 1],
+      ['task-mismatch', 'orders', 2],
+    ]);
+    // a different trace on both sides is another request
+    const traced = log('desk', [
+      start('desk', 't1'),
+      decision('desk', 't1', 'c1', { jti: 'j1', audience: ORDERS }, { traceId: 'aaaa' }),
+    ]);
+    const other = log('orders', [start('orders-mcp', 't1', { inbound: inbound('j1'), traceId: 'bbbb' })]);
+    expect(joinLogs([traced, other]).findings.map((f) => f.kind)).toEqual(['task-mismatch']);
+  });
+
+  it('the two sides of a link naming different requesters or intents: findings at the callee', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', {
+        inbound: inbound('j1'),
+        requester: { ...ALICE, id: 'mallory@example.com' },
+        intent: 'Refund order 42',
+      }),
+    ]);
+    const { links, findings } = joinLogs([desk, orders]);
+    expect(links).toHaveLength(1);
+    expect(findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['call-without-callee-task', 'desk', 2], // j2, for the same server, was never presented
+      ['requester-mismatch', 'orders', 0],
+      ['intent-mismatch', 'orders', 0],
+    ]);
+  });
+
+  it('shows a task of another log that claims a shown task id and joins nothing, with its finding; findings about other tasks are left out', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', { inbound: inbound('forged') }),
+      start('orders-mcp', 't7', { inbound: inbound('elsewhere') }),
+    ]);
+    const joined = explainLogs([desk, orders], { taskId: 't1' });
+    expect(joined.tasks.map((t) => [t.taskId, t.log])).toEqual([
+      ['t1', 'desk'],
+      ['t1', 'orders'],
+    ]);
+    expect(joined.findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['unmatched-inbound', 'orders', 0],
+    ]);
+  });
+});

@@ -1,0 +1,338 @@
+import type { AuditEvent, DecisionEvent, TaskStartEvent } from '@writ/core/plugin';
+import { explain } from './explain.js';
+import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
+import type { LogRecord } from './record.js';
+import type { RecordEvidence } from './verify/verified-log.js';
+
+/**
+ * Many logs, one investigation: the records of several services' logs (a caller's, the services it
+ * called with a credential, theirs) joined into one authority chain. A callee's task-start that
+ * continues a caller's task (`writ.task({ inbound })`) is linked to the caller's call whose credential
+ * it presented: same task id, the inbound credential's jti equal to the call's credential jti, and the
+ * same trace when both sides recorded one. What does not join is a finding.
+ */
+
+/**
+ * One log of an investigation: a label naming it (its directory, or `postgres://host/db#<log id>`) and
+ * its records, with what verification proves about each (`readVerifiedLog`).
+ *
+ * @example
+ * ```ts
+ * const { records } = await readVerifiedLog(dir, { verifierKey });
+ * const log: InvestigatedLog = { log: dir, events: records.flatMap((r) => (r.record ? [{ index: r.index, event: r.record, evidence: r.evidence }] : [])) };
+ * ```
+ */
+export interface InvestigatedLog {
+  readonly log: string;
+  readonly events: readonly { index: number; event: LogRecord; evidence?: RecordEvidence }[];
+}
+
+/**
+ * A record of one log: the log's label and the record's index.
+ *
+ * @example
+ * ```ts
+ * const at = (r: LogRecordAt) => `${r.log} record ${r.index}`;
+ * ```
+ */
+export interface LogRecordAt {
+  readonly log: string;
+  readonly index: number;
+}
+
+/**
+ * A link between two logs: the caller's call (its decision record, which names the credential minted
+ * for the callee's audience) and the callee's task-start that presented that credential.
+ *
+ * @example
+ * ```ts
+ * for (const l of links) console.log(`${l.caller.log}#${l.caller.index} → ${l.callee.log}#${l.callee.index} (${l.jti})`);
+ * ```
+ */
+export interface LogLink {
+  /** The caller's decision record; `evidence`: what its log's verification proves about it. */
+  readonly caller: LogRecordAt & {
+    readonly service: string;
+    readonly callId: string;
+    readonly tool: string;
+    readonly evidence?: RecordEvidence;
+  };
+  /** The callee's task-start record; `evidence`: what its log's verification proves about it. */
+  readonly callee: LogRecordAt & { readonly service: string; readonly evidence?: RecordEvidence };
+  readonly taskId: string;
+  /** The credential's jti: the caller's `credential.jti`, the callee's `inbound.jti`. */
+  readonly jti: string;
+  /** The credential's audience, as the caller recorded it. */
+  readonly audience: string | undefined;
+}
+
+/**
+ * What does not join, at the record that shows it:
+ * - `unmatched-inbound`: a callee task cites a credential (jti) no call in any log of the set was issued;
+ * - `task-mismatch`: the credential was issued for a call of another task, or in another trace;
+ * - `call-without-callee-task`: a call with a credential for an audience whose service's log is in the
+ *   set (it continued another call made with that audience), and no task there presented it;
+ * - `requester-mismatch` / `intent-mismatch`: the two sides of a link name different requesters or
+ *   intents.
+ *
+ * @example
+ * ```ts
+ * for (const f of findings) console.error(`${f.kind} at ${f.log} record ${f.index}: ${f.message}`);
+ * ```
+ */
+export interface JoinFinding extends LogRecordAt {
+  readonly kind:
+    | 'unmatched-inbound'
+    | 'task-mismatch'
+    | 'call-without-callee-task'
+    | 'requester-mismatch'
+    | 'intent-mismatch';
+  readonly message: string;
+}
+
+/**
+ * The joined investigation: the explained trees (each node labelled with its `log` and `service`, a
+ * callee's continued task nested under the caller's call in `CallNode.callees`), the links and the
+ * findings.
+ *
+ * @example
+ * ```ts
+ * const { tasks, links, findings } = explainLogs(logs, { taskId });
+ * if (findings.length > 0) console.error(`${findings.length} finding(s)`);
+ * ```
+ */
+export interface JoinedExplain {
+  readonly tasks: TaskNode[];
+  readonly links: LogLink[];
+  readonly findings: JoinFinding[];
+}
+
+type Issued = LogRecordAt & {
+  event: DecisionEvent & { credential: { jti: string } };
+  evidence: RecordEvidence | undefined;
+};
+
+/**
+ * Links the logs of an investigation and lists what does not join ({@link LogLink}, {@link JoinFinding}).
+ *
+ * @example
+ * ```ts
+ * const { links, findings } = joinLogs([caller, callee]);
+ * ```
+ */
+export function joinLogs(logs: readonly InvestigatedLog[]): {
+  links: LogLink[];
+  findings: JoinFinding[];
+} {
+  const issued = new Map<string, Issued[]>();
+  for (const { log, events } of logs)
+    for (const { index, event, evidence } of events) {
+      if (event.kind !== 'decision' || event.credential?.jti === undefined) continue;
+      const list = issued.get(event.credential.jti) ?? [];
+      list.push({ log, index, event: event as Issued['event'], evidence });
+      issued.set(event.credential.jti, list);
+    }
+  const links: LogLink[] = [];
+  const findings: JoinFinding[] = [];
+  /** Audiences whose service's log is in the set: the callee log of each, learned from its links. */
+  const served = new Map<string, string>();
+  for (const { log, events } of logs)
+    for (const { index, event, evidence } of events) {
+      if (event.kind !== 'task-start' || event.inbound === undefined) continue;
+      const start = event as TaskStartEvent & { inbound: { jti: string; issuer: string } };
+      const at = { log, index };
+      const candidates = (issued.get(start.inbound.jti) ?? []).filter((c) => c.log !== log);
+      const caller = candidates.find((c) => sameTask(c.event, start));
+      if (caller === undefined) {
+        const other = candidates[0];
+        findings.push(
+          other === undefined
+            ? {
+                kind: 'unmatched-inbound',
+                ...at,
+                message: `task ${start.taskId} presented credential ${start.inbound.jti} (issuer ${start.inbound.issuer}): no call in the logs given was issued it`,
+              }
+            : {
+                kind: 'task-mismatch',
+                ...at,
+                message: `task ${start.taskId} presented credential ${start.inbound.jti}, issued in ${other.log} record ${other.index} for task ${other.event.taskId}${other.event.traceId === start.traceId ? '' : ` (trace ${other.event.traceId ?? '-'}, here ${start.traceId ?? '-'})`}`,
+              },
+        );
+        continue;
+      }
+      const audience = caller.event.credential.audience;
+      links.push({
+        caller: {
+          log: caller.log,
+          index: caller.index,
+          service: caller.event.service,
+          callId: caller.event.call.id,
+          tool: caller.event.call.name,
+          ...(caller.evidence === undefined ? {} : { evidence: caller.evidence }),
+        },
+        callee: { ...at, service: start.service, ...(evidence === undefined ? {} : { evidence }) },
+        taskId: start.taskId,
+        jti: start.inbound.jti,
+        audience,
+      });
+      if (audience !== undefined) served.set(audience, log);
+      findings.push(...mismatches(caller, start, at));
+    }
+  const linked = new Set(links.map((l) => `${l.caller.log}\u0000${l.caller.index}`));
+  for (const list of issued.values())
+    for (const call of list) {
+      const audience = call.event.credential.audience;
+      const callee = audience === undefined ? undefined : served.get(audience);
+      if (callee === undefined || callee === call.log || linked.has(`${call.log}\u0000${call.index}`))
+        continue;
+      findings.push({
+        kind: 'call-without-callee-task',
+        log: call.log,
+        index: call.index,
+        message: `call ${call.event.call.name} #${call.event.call.id} of task ${call.event.taskId} holds credential ${call.event.credential.jti} for ${audience}: ${callee} holds no task that presented it`,
+      });
+    }
+  findings.sort((a, b) => (a.log === b.log ? a.index - b.index : a.log < b.log ? -1 : 1));
+  return { links, findings };
+}
+
+/** The call's credential was issued in the task the callee continues (and in its trace, when both recorded one). */
+function sameTask(call: DecisionEvent, start: TaskStartEvent): boolean {
+  if (call.taskId !== start.taskId) return false;
+  return call.traceId === undefined || start.traceId === undefined || call.traceId === start.traceId;
+}
+
+/** The requester and intent of both sides of a link, when they disagree. */
+function mismatches(caller: Issued, start: AuditEvent, at: LogRecordAt): JoinFinding[] {
+  const out: JoinFinding[] = [];
+  const theirs = caller.event.requester?.id ?? null;
+  const ours = start.requester?.id ?? null;
+  if (theirs !== ours)
+    out.push({
+      kind: 'requester-mismatch',
+      ...at,
+      message: `task ${start.taskId} names requester ${ours ?? 'none'}; the call in ${caller.log} record ${caller.index} was made for ${theirs ?? 'none'}`,
+    });
+  const callerIntent = caller.event.intent;
+  if (callerIntent !== undefined && start.intent !== undefined && callerIntent !== start.intent)
+    out.push({
+      kind: 'intent-mismatch',
+      ...at,
+      message: `task ${start.taskId} records intent ${JSON.stringify(start.intent)}; the call in ${caller.log} record ${caller.index} records ${JSON.stringify(callerIntent)}`,
+    });
+  return out;
+}
+
+/**
+ * Explains a query over several logs and joins them ({@link joinLogs}): the query is answered in every
+ * log; a callee's continued task is nested under the caller's call that issued its credential
+ * (`CallNode.callees`) rather than listed on its own; a task of another log that carries the id of a
+ * task shown but joins nothing is listed on its own; every node carries its `log` and `service`. The
+ * links and findings returned are those at a record of what is shown (all of them: {@link joinLogs}).
+ *
+ * @example
+ * ```ts
+ * const { tasks, links, findings } = explainLogs([orchestrator, ordersServer], { taskId });
+ * console.log(formatExplain(tasks));
+ * ```
+ */
+export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuery): JoinedExplain {
+  const { links, findings } = joinLogs(logs);
+  /** Every task of every log, by log and task id; and which task-start index opened which task. */
+  const all = new Map<string, Map<string, TaskNode>>();
+  const services = new Map<string, Map<number, string>>();
+  for (const { log, events } of logs) {
+    const byId = new Map<string, TaskNode>();
+    const starts = new Map<number, string>();
+    for (const { index, event } of events)
+      if (event.kind !== 'checkpoint') starts.set(index, (event as AuditEvent).service);
+    services.set(log, starts);
+    const walk = (t: TaskNode) => {
+      byId.set(t.taskId, t);
+      for (const d of t.delegations) walk(d);
+    };
+    for (const root of everyTask(events)) walk(root);
+    all.set(log, byId);
+  }
+  const calleesOf = new Map<string, LogLink[]>();
+  for (const link of links) {
+    const key = `${link.caller.log}\u0000${link.caller.index}`;
+    const list = calleesOf.get(key);
+    if (list === undefined) calleesOf.set(key, [link]);
+    else list.push(link);
+  }
+  const nested = new Set<string>();
+  const label = (log: string, task: TaskNode, path: ReadonlySet<string>): TaskNode => {
+    const first = task.records[0]?.index;
+    const service = first === undefined ? undefined : services.get(log)?.get(first);
+    const inside = new Set(path).add(`${log}\u0000${task.taskId}`);
+    const calls = task.calls.map((call): CallNode => {
+      const callees: TaskNode[] = [];
+      for (const link of calleesOf.get(`${log}\u0000${call.index}`) ?? []) {
+        const callee = all.get(link.callee.log)?.get(link.taskId);
+        const key = `${link.callee.log}\u0000${link.taskId}`;
+        if (callee === undefined || inside.has(key) || callees.some((c) => c.log === link.callee.log))
+          continue;
+        nested.add(key);
+        callees.push(label(link.callee.log, callee, inside));
+      }
+      return callees.length === 0 ? call : { ...call, callees };
+    });
+    return {
+      ...task,
+      log,
+      ...(service === undefined ? {} : { service }),
+      calls,
+      delegations: task.delegations.map((d) => label(log, d, inside)),
+    };
+  };
+  const answered = logs.flatMap(({ log, events }) =>
+    explain(events, query).map((task) => label(log, task, new Set())),
+  );
+  const tasks = answered.filter((t) => !nested.has(`${t.log}\u0000${t.taskId}`));
+  // a task of another log carrying the id of a task shown, and joined to nothing, claims to continue
+  // it: shown on its own (with what does not join about it), never left out
+  const ids = new Set<string>();
+  const keys = new Set<string>();
+  const collect = (task: TaskNode) => {
+    ids.add(task.taskId);
+    keys.add(`${task.log}\u0000${task.taskId}`);
+    for (const call of task.calls) for (const callee of call.callees ?? []) collect(callee);
+    for (const d of task.delegations) collect(d);
+  };
+  for (const task of tasks) collect(task);
+  for (const { log } of logs)
+    for (const [id, task] of all.get(log) ?? [])
+      if (ids.has(id) && !keys.has(`${log}\u0000${id}`)) tasks.push(label(log, task, new Set()));
+  // the findings about what is shown: at a record of a task or call in the trees
+  const shown = new Set<string>();
+  const mark = (task: TaskNode) => {
+    for (const r of task.records) shown.add(`${task.log}\u0000${r.index}`);
+    for (const call of task.calls) {
+      for (const r of call.records) shown.add(`${task.log}\u0000${r.index}`);
+      for (const callee of call.callees ?? []) mark(callee);
+    }
+    for (const d of task.delegations) mark(d);
+  };
+  for (const task of tasks) mark(task);
+  const shownLinks = links.filter((l) => shown.has(`${l.caller.log}\u0000${l.caller.index}`));
+  return {
+    tasks,
+    links: shownLinks,
+    findings: findings.filter((f) => shown.has(`${f.log}\u0000${f.index}`)),
+  };
+}
+
+/** Every task of a log (roots, delegations nested), unsigned-baggage correlations included. */
+function everyTask(events: InvestigatedLog['events']): TaskNode[] {
+  const groups = new Map<string, InvestigatedLog['events'][number][]>();
+  for (const entry of events) {
+    if (entry.event.kind === 'checkpoint') continue;
+    const group = groups.get(entry.event.correlationId);
+    if (group === undefined) groups.set(entry.event.correlationId, [entry]);
+    else group.push(entry);
+  }
+  return [...groups].flatMap(([correlationId, group]) =>
+    explain(group, { correlationId, includeUnverified: true }),
+  );
+}
