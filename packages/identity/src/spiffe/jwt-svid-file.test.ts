@@ -90,6 +90,22 @@ describe('createJwtSvidFileSource', () => {
     expect(source.bundles.trustDomains()).toEqual(['example.org', 'partner.io']);
   });
 
+  it('does not miss a rotation made right after it opened, before its watch took its first look', async () => {
+    writeFileSync(svidPath, example.mint({ jti: 'first' }));
+    writeFileSync(bundlePath, helperBundles(example));
+    const updates = createRecorder<string>();
+    // a poll interval far longer than the test: only the re-read once the watch is set can see the change
+    const source = await open({
+      watch: 'poll',
+      pollIntervalMs: 3_600_000,
+      onUpdate: (s) => updates.push(s.current().token),
+    });
+    const rotated = example.mint({ jti: 'early' });
+    writeFileSync(svidPath, rotated);
+    await updates.until((token) => token === rotated);
+    expect(source.current().token).toBe(rotated);
+  });
+
   it('notices a rename-replace of the SVID file (atomic writers)', async () => {
     writeFileSync(svidPath, example.mint({ jti: 'first' }));
     writeFileSync(bundlePath, helperBundles(example));

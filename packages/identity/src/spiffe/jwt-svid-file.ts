@@ -343,6 +343,9 @@ export async function createJwtSvidFileSource(options: JwtSvidFileSourceOptions)
     poll(svidPath);
     if (bundlePath !== svidPath) poll(bundlePath);
   }
+  // a rotation between the first read and the watch taking its own first look (a stat poller's baseline
+  // is read asynchronously) would otherwise go unseen until the next one: read once more now
+  if (mode !== 'off') schedule();
 
   const source: JwtSvidFileSource = {
     bundles,
