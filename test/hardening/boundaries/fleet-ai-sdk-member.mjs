@@ -12,6 +12,7 @@ import { convertArrayToReadableStream, MockLanguageModelV4 } from 'ai/test';
 import pg from 'pg';
 import { createWrit, getToolContext } from 'writ';
 import { z } from 'zod';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 const { DATABASE_URL, SHARED_DIR, AUDIT_DIR, MEMBER } = process.env;
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
@@ -183,12 +184,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.message ?? error) } });
-  }
-});
-process.send({ ready: true });
+serveFleetOps(ops);

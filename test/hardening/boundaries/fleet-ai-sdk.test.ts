@@ -17,7 +17,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
+import { type FleetMember, forkMember, stopMembers } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-ai-sdk-member.mjs', import.meta.url));
 
@@ -68,9 +68,7 @@ beforeAll(async () => {
   bob = await a.call<string>('token', { sub: 'bob@example.com' });
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await db?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });

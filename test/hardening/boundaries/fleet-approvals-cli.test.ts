@@ -22,7 +22,7 @@ import {
   type TestOp,
 } from '../../../packages/identity/src/oidc/__support__/op.js';
 import { attack } from './attacks.js';
-import { type Member, member, STORE_KEY } from './fleet-members.js';
+import { type Member, member, STORE_KEY, stopMembers } from './fleet-members.js';
 
 /** Clients of the OP beyond the identity tests' own: another console (another audience), short-lived tokens. */
 const OTHER_CONSOLE = { id: 'other-console', secret: 'other-console-secret-0123456789abcdef0123' };
@@ -106,9 +106,7 @@ beforeAll(async () => {
   env = { DATABASE_URL: db.connectionString(), WRIT_STORE_KEY: STORE_KEY };
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await op?.close();
   await db?.stop();
   if (root) await rm(root, { recursive: true, force: true });

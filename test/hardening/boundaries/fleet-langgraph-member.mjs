@@ -17,6 +17,7 @@ import { createPostgresStores, hmacRowSigner } from '@writ/postgres';
 import { createAgent } from 'langchain';
 import pg from 'pg';
 import { z } from 'zod';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 const { DATABASE_URL, AUDIT_DIR, MEMBER, STORE_KEY } = process.env;
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
@@ -134,12 +135,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.stack ?? error) } });
-  }
-});
-process.send({ ready: true });
+serveFleetOps(ops, {}, { stack: true });

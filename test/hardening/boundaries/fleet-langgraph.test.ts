@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
-import { readLines, verifyLog } from '@writ/audit';
+import { verifyLog } from '@writ/audit';
 import type { WritApprovalRequest } from '@writ/langchain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -17,7 +17,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
+import { auditRecords, type FleetMember, forkMember, kindsOfCall } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-langgraph-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
@@ -233,21 +233,14 @@ describe('LangGraph on two replicas: interrupt() on one, Command({ resume }) on 
 
   it('every record is in a log that verifies: asked in A, answered and run (or refused) in B', async () => {
     await Promise.all([a.call('close'), b.call('close')]);
-    const records = async (dir: string) => {
-      const out: {
-        kind: string;
-        call?: { id: string };
-        approval?: { approved: boolean };
-        outcome?: { status: string };
-      }[] = [];
-      for await (const line of readLines(dir)) {
-        const record = JSON.parse(line.bytes.toString('utf8')) as { r?: (typeof out)[number] };
-        if (record.r !== undefined) out.push(record.r);
-      }
-      return out;
+    type Rec = {
+      kind: string;
+      call?: { id: string };
+      approval?: { approved: boolean };
+      outcome?: { status: string };
     };
-    const ofCall = (list: Awaited<ReturnType<typeof records>>, id: string) =>
-      list.filter((r) => r.call?.id === id).map((r) => r.kind);
+    const records = (dir: string) => auditRecords<Rec>(dir);
+    const ofCall = kindsOfCall;
     const inA = await records(a.dir);
     const inB = await records(b.dir);
     expect(ofCall(inA, 'call_refund_42')).toEqual(['approval-requested']);

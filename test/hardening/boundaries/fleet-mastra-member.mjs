@@ -15,6 +15,7 @@ import pg from 'pg';
 import { createWrit } from 'writ';
 import { z } from 'zod';
 import { scriptedModel } from '../../../examples/mastra/src/scripted-model.ts';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 const { DATABASE_URL, WRIT_DIR, MEMBER, STORE_KEY } = process.env;
 const offset = 0;
@@ -157,12 +158,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value: JSON.parse(JSON.stringify(value ?? null)) });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.message ?? error) } });
-  }
-});
-process.send({ ready: true });
+serveFleetOps(ops);

@@ -20,7 +20,7 @@ import {
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { readRecords } from '../../../packages/mcp/src/__support__/sides.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
+import { type FleetMember, forkMember, stopMembers } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-mastra-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-mastra-test-store-key-0123456789abcdef';
@@ -77,9 +77,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await console_?.close();
   await db?.stop();
   if (root) await rm(root, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { createPostgresStores, hmacRowSigner } from '@writ/postgres';
 import pg from 'pg';
 import { createWrit } from 'writ';
 import { z } from 'zod';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 const { DATABASE_URL, WRIT_DIR, MEMBER, STORE_KEY, CALLER, AUDIENCE, APPROVAL_URL } = process.env;
 const caller = JSON.parse(CALLER); // the calling side's public keys: { issuer, jwks }
@@ -102,12 +103,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.message ?? error) } });
-  }
-});
-process.send({ ready: true, port: http.address().port });
+serveFleetOps(ops, { port: http.address().port });

@@ -24,7 +24,7 @@ import {
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { readRecords } from '../../../packages/mcp/src/__support__/sides.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
+import { type FleetMember, forkMember, stopMembers } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-mcp-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-mcp-test-store-key-0123456789abcdef';
@@ -142,9 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of clients) await client.close().catch(() => undefined);
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await console_?.close();
   await callerWrit?.close();
   await db?.stop();

@@ -7,6 +7,7 @@ import { adaptTool } from '@writ/core/adapter';
 import { createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
 import { createPostgresStores, hmacRowSigner } from '@writ/postgres';
 import pg from 'pg';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 const { DATABASE_URL, AUDIT_DIR, MEMBER, STORE_KEY } = process.env;
 let offset = 0;
@@ -105,12 +106,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.message ?? error) } });
-  }
-});
-process.send({ ready: true });
+serveFleetOps(ops);

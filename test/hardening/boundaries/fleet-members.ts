@@ -73,3 +73,24 @@ export async function member(
   const env = { DATABASE_URL: db.connectionString(), AUDIT_DIR: dir, MEMBER: name, STORE_KEY };
   return { ...(await forkMember(MEMBER, name, env)), dir };
 }
+
+/** Asks each member to close, then kills it (afterAll of a fleet test). */
+export async function stopMembers(...members: (FleetMember | undefined)[]): Promise<void> {
+  await Promise.all(members.map((m) => m?.call('close').catch(() => undefined)));
+  for (const m of members) m?.child.kill();
+}
+
+/** The audit events of a file log (checkpoints left out), typed as the caller reads them. */
+export async function auditRecords<R extends { kind: string }>(dir: string): Promise<R[]> {
+  const { readLines } = await import('@writ/audit');
+  const out: R[] = [];
+  for await (const line of readLines(dir)) {
+    const record = JSON.parse(line.bytes.toString('utf8')) as { r?: R };
+    if (record.r !== undefined) out.push(record.r);
+  }
+  return out;
+}
+
+/** The kinds of the records of one tool call, in log order. */
+export const kindsOfCall = (list: readonly { kind: string; call?: { id: string } }[], id: string) =>
+  list.filter((r) => r.call?.id === id).map((r) => r.kind);

@@ -12,6 +12,7 @@ import { approveCall, rejectCall, withWrit } from '@writ/openai-agents';
 import { createPostgresStores, hmacRowSigner } from '@writ/postgres';
 import pg from 'pg';
 import { z } from 'zod';
+import { serveFleetOps } from './fleet-serve.mjs';
 
 setTraceProcessors([]);
 setTracingDisabled(true);
@@ -104,12 +105,4 @@ const ops = {
   },
 };
 
-process.on('message', async ({ id, op, input }) => {
-  try {
-    const value = await ops[op](input ?? {});
-    process.send({ id, ok: true, value });
-  } catch (error) {
-    process.send({ id, ok: false, error: { code: error?.code, message: String(error?.stack ?? error) } });
-  }
-});
-process.send({ ready: true });
+serveFleetOps(ops, {}, { stack: true });

@@ -14,7 +14,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type FleetMember, forkMember } from './fleet-members.js';
+import { type FleetMember, forkMember, stopMembers } from './fleet-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fleet-openai-agents-member.mjs', import.meta.url));
 const STORE_KEY = 'fleet-test-store-key-0123456789abcdef';
@@ -76,9 +76,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([replica('a'), replica('b')]);
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await db?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import {
   type TestPostgres,
 } from '../../../packages/audit/src/postgres/__support__/embedded-postgres.js';
 import { attack } from './attacks.js';
-import { type Member, member } from './fleet-members.js';
+import { auditRecords, kindsOfCall, type Member, member, stopMembers } from './fleet-members.js';
 
 let db: TestPostgres;
 let root: string;
@@ -29,9 +29,7 @@ beforeAll(async () => {
   [a, b] = await Promise.all([member('a', db, root), member('b', db, root)]);
 }, 180_000);
 afterAll(async () => {
-  await Promise.all([a?.call('close').catch(() => undefined), b?.call('close').catch(() => undefined)]);
-  a?.child.kill();
-  b?.child.kill();
+  await stopMembers(a, b);
   await db?.stop();
   if (root) await rm(root, { recursive: true, force: true });
 });
@@ -140,17 +138,9 @@ describe('fleet mode: two processes, one PostgreSQL', () => {
   it('every record is in a log that verifies: asked in A, answered and run in B', async () => {
     await a.call('close');
     await b.call('close');
-    const { readLines } = await import('@writ/audit');
-    const records = async (dir: string) => {
-      const out: { kind: string; call?: { id: string }; refusal?: { code: string } }[] = [];
-      for await (const line of readLines(dir)) {
-        const record = JSON.parse(line.bytes.toString('utf8')) as { r?: (typeof out)[number] };
-        if (record.r !== undefined) out.push(record.r);
-      }
-      return out;
-    };
-    const ofCall = (list: Awaited<ReturnType<typeof records>>, id: string) =>
-      list.filter((r) => r.call?.id === id).map((r) => r.kind);
+    type Rec = { kind: string; call?: { id: string }; refusal?: { code: string } };
+    const records = (dir: string) => auditRecords<Rec>(dir);
+    const ofCall = kindsOfCall;
     const inA = await records(a.dir);
     const inB = await records(b.dir);
     expect(ofCall(inA, 'call_1')).toEqual(['approval-requested', 'outcome']);
