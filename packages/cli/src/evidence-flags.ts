@@ -102,14 +102,7 @@ export async function readEvidenceFlags(ctx: CommandContext, command: Command): 
     (flags.key !== undefined || flags.keyFile !== undefined || flags.checkpoint !== undefined)
   )
     usage('--unverified reads the log without verifying it: drop --key, --key-file and --checkpoint');
-  const { readBoundedFile, SMALL_FILE_BYTES } = await import('@writ/audit/internal');
-  const read = async (file: string) => {
-    const path = ctx.path(file);
-    const text = await readBoundedFile(path, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
-    if (text === undefined)
-      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-    return text;
-  };
+  const read = (file: string) => readEvidenceFile(ctx, file);
   const verifierKey = flags.keyFile !== undefined ? (await read(flags.keyFile)).trim() : flags.key;
   const checkpoint = flags.checkpoint === undefined ? undefined : await read(flags.checkpoint);
   return {
@@ -182,14 +175,7 @@ export async function readLogsEvidence(
   const checkpoints = perLog('--checkpoint', flags.checkpoint);
   for (const i of keys.keys())
     if (keyFiles.has(i)) usage(`give either --key or --key-file for ${logs[i]}, not both`);
-  const { readBoundedFile, SMALL_FILE_BYTES } = await import('@writ/audit/internal');
-  const read = async (file: string) => {
-    const path = ctx.path(file);
-    const text = await readBoundedFile(path, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
-    if (text === undefined)
-      throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-    return text;
-  };
+  const read = (file: string) => readEvidenceFile(ctx, file);
   return Promise.all(
     logs.map(async (_, i) => {
       const file = keyFiles.get(i);
@@ -203,4 +189,14 @@ export async function readLogsEvidence(
       };
     }),
   );
+}
+
+/** Reads a key or checkpoint file named on the command line (bounded; a missing file is ENOENT). */
+async function readEvidenceFile(ctx: { path(file: string): string }, file: string): Promise<string> {
+  const { readBoundedFile, SMALL_FILE_BYTES } = await import('@writ/audit/internal');
+  const path = ctx.path(file);
+  const text = await readBoundedFile(path, { maxBytes: SMALL_FILE_BYTES, regularOnly: false });
+  if (text === undefined)
+    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+  return text;
 }
