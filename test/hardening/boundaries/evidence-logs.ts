@@ -7,6 +7,7 @@ import { copyFile, cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { createFileAuditSink, createNoteSigner, generateNoteKeys, leafHash } from '@writ/audit';
 import { createWrit } from '@writ/core';
+import type { AuditSink } from '@writ/core/plugin';
 import { createInMemoryApprovals, createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
 import { z } from 'zod';
 import { BIN, type CliResult } from '../../../packages/cli/src/__support__/cli.js';
@@ -22,10 +23,11 @@ export interface SealedLog {
   readonly size: number;
 }
 
-/** Alice's invoices, paid one task at a time: sealed by a checkpoint every 5 records and at an early point. */
-export async function sealedLog(dir: string): Promise<SealedLog> {
-  const logDir = join(dir, 'audit');
-  const audit = await createFileAuditSink({ dir: logDir, keyDir: join(dir, 'keys'), checkpointEvery: 5 });
+/**
+ * Alice's invoice clerk on the real pipeline writing to `audit`: `payAll(from, to)` pays invoices
+ * `from`…`to - 1`, one task each (three records per invoice).
+ */
+export function invoiceClerk(audit: AuditSink) {
   const writ = createWrit({
     service: 'payments',
     audit,
@@ -44,6 +46,14 @@ export async function sealedLog(dir: string): Promise<SealedLog> {
       );
     }
   };
+  return { writ, payAll };
+}
+
+/** Alice's invoices, paid one task at a time: sealed by a checkpoint every 5 records and at an early point. */
+export async function sealedLog(dir: string): Promise<SealedLog> {
+  const logDir = join(dir, 'audit');
+  const audit = await createFileAuditSink({ dir: logDir, keyDir: join(dir, 'keys'), checkpointEvery: 5 });
+  const { writ, payAll } = invoiceClerk(audit);
   await payAll(0, 3);
   await audit.checkpoint();
   const early = { note: join(dir, 'early.checkpoint'), size: audit.size };

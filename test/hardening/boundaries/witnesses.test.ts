@@ -14,13 +14,11 @@ import {
   parseVerifierKey,
   proveConsistency,
 } from '@writ/audit';
-import { createWrit, type WritError } from '@writ/core';
-import { createInMemoryIdentity, createInMemoryPolicy } from '@writ/core/testing';
+import type { WritError } from '@writ/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import { BIN, runCli, tempDir } from '../../../packages/cli/src/__support__/cli.js';
 import { attack } from './attacks.js';
-import { cutCopy } from './evidence-logs.js';
+import { cutCopy, invoiceClerk } from './evidence-logs.js';
 
 interface Served {
   readonly child: ChildProcess;
@@ -79,22 +77,8 @@ async function payInvoices(
     witnesses,
     onError: (e) => errors.push(e),
   });
-  const writ = createWrit({
-    service: 'payments',
-    audit,
-    identity: createInMemoryIdentity({ requesters: { 'tok-alice': { id: 'alice@example.com' } } }),
-    policy: createInMemoryPolicy({ rules: [{ id: 'invoices', effect: 'allow', tool: 'pay_invoice' }] }),
-  });
-  const pay = writ.tool({
-    name: 'pay_invoice',
-    input: z.object({ id: z.string() }),
-    execute: async ({ id }) => `paid ${id}`,
-  });
-  for (let n = from; n < to; n++) {
-    await writ.task({ requester: 'tok-alice', agent: 'clerk', intent: `Pay invoice ${n}` }, () =>
-      pay.execute({ id: `inv-${n}` }),
-    );
-  }
+  const { writ, payAll } = invoiceClerk(audit);
+  await payAll(from, to);
   await writ.close();
   return audit;
 }
