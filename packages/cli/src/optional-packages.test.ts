@@ -1,31 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { WritError } from '@writ/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { importError as missingImport, outsideWorkspace } from './__support__/missing-package.js';
 import { APPROVALS_PACKAGES } from './approvals-store.js';
 import { missingOptionalPackage } from './optional-packages.js';
 
 // Node's own "not found" error, from a directory outside the workspace where @writ/postgres is not installed.
-const outside = mkdtempSync(join(tmpdir(), 'writ-postgres-missing-'));
-afterAll(() => rmSync(outside, { recursive: true, force: true }));
-
-function importError(specifier: string): Error {
-  const file = join(outside, 'imports.mjs');
-  writeFileSync(file, `import '${specifier}';\n`);
-  const report = `import(${JSON.stringify(pathToFileURL(file).href)}).then(
-    () => console.log('null'),
-    (e) => console.log(JSON.stringify({ code: e.code, message: e.message })),
-  );`;
-  const seen = JSON.parse(execFileSync(process.execPath, ['-e', report], { encoding: 'utf8' })) as {
-    code: string;
-    message: string;
-  } | null;
-  if (seen === null) throw new Error(`${specifier} is installed`);
-  return Object.assign(new Error(seen.message), { code: seen.code });
-}
+const outside = outsideWorkspace('writ-postgres-missing-');
+const importError = (specifier: string) => missingImport(outside, specifier);
 
 const approvals = {
   packages: APPROVALS_PACKAGES,

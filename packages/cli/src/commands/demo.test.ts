@@ -1,33 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { WritError } from '@writ/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { importError as missingImport, outsideWorkspace } from '../__support__/missing-package.js';
 import { DEMO_PACKAGES, demoPackageMissing } from './demo.js';
 
 // Node's own "not found" errors, from a directory outside the workspace where the demo's packages are not
 // installed (the consumer check in test/consumers/ runs `npx writ demo` in a project without them).
-const outside = mkdtempSync(join(tmpdir(), 'writ-demo-missing-'));
-afterAll(() => rmSync(outside, { recursive: true, force: true }));
-
-/** The error Node's ESM loader gives (in a plain Node process: vitest's runner resolves imports itself). */
-function importError(specifier: string): unknown {
-  const file = join(outside, `imports-${specifier.replace(/\W/g, '_')}.mjs`);
-  writeFileSync(file, `import '${specifier}';\n`);
-  const report = `import(${JSON.stringify(pathToFileURL(file).href)}).then(
-    () => console.log('null'),
-    (e) => console.log(JSON.stringify({ code: e.code, message: e.message })),
-  );`;
-  const seen = JSON.parse(execFileSync(process.execPath, ['-e', report], { encoding: 'utf8' })) as {
-    code: string;
-    message: string;
-  } | null;
-  if (seen === null) throw new Error(`${specifier} is installed`);
-  return Object.assign(new Error(seen.message), { code: seen.code });
-}
+const outside = outsideWorkspace('writ-demo-missing-');
+const importError = (specifier: string): unknown => missingImport(outside, specifier);
 
 function requireError(specifier: string): unknown {
   try {
