@@ -94,6 +94,44 @@ describe('joinLogs / explainLogs', () => {
     expect(text).toContain('│  → continued task t1 [orders-mcp · orders]');
   });
 
+  it('calls sharing one cached credential (per task and audience): each links to the task-start it opened, and shows only that run', () => {
+    const cached = log('desk', [
+      start('desk', 't1'),
+      decision('desk', 't1', 'c1', { jti: 'j1', audience: ORDERS }),
+      decision('desk', 't1', 'c2', { jti: 'j1', audience: ORDERS }),
+      decision('desk', 't1', 'c3', { jti: 'j1', audience: ORDERS }),
+    ]);
+    const orders = log('orders', [
+      start('orders-mcp', 't1', { inbound: inbound('j1') }),
+      decision('orders-mcp', 't1', 's1', undefined),
+      start('orders-mcp', 't1', { inbound: inbound('j1') }),
+      decision('orders-mcp', 't1', 's2', undefined),
+      start('orders-mcp', 't1', { inbound: inbound('j1') }),
+      decision('orders-mcp', 't1', 's3', undefined),
+    ]);
+    const { links, findings } = joinLogs([cached, orders]);
+    expect(links.map((l) => [l.caller.index, l.callee.index])).toEqual([
+      [1, 0],
+      [2, 2],
+      [3, 4],
+    ]);
+    expect(findings).toEqual([]);
+    const [root] = explainLogs([cached, orders], { taskId: 't1' }).tasks;
+    expect(root?.calls.map((c) => [c.callId, c.callees?.[0]?.calls.map((s) => s.callId)])).toEqual([
+      ['c1', ['s1']],
+      ['c2', ['s2']],
+      ['c3', ['s3']],
+    ]);
+    // one call more than the callee ran: that call is the finding
+    const extra = log('desk', [
+      ...cached.events.map((e) => e.event),
+      decision('desk', 't1', 'c4', { jti: 'j1', audience: ORDERS }),
+    ]);
+    expect(joinLogs([extra, orders]).findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['call-without-callee-task', 'desk', 4],
+    ]);
+  });
+
   it('a jti no log issued, one issued for another task or trace, a call with no callee task: findings at their records', () => {
     const orders = log('orders', [
       start('orders-mcp', 't1', { inbound: inbound('j1') }), // links c1: orders serves ORDERS

@@ -136,13 +136,20 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
   const findings: JoinFinding[] = [];
   /** Audiences whose service's log is in the set: the callee log of each, learned from its links. */
   const served = new Map<string, string>();
+  /** Calls already linked to a callee task-start of a log (callee log, caller log, caller index). */
+  const taken = new Set<string>();
   for (const { log, events } of logs)
     for (const { index, event, evidence } of events) {
       if (event.kind !== 'task-start' || event.inbound === undefined) continue;
       const start = event as TaskStartEvent & { inbound: { jti: string; issuer: string } };
       const at = { log, index };
       const candidates = (issued.get(start.inbound.jti) ?? []).filter((c) => c.log !== log);
-      const caller = candidates.find((c) => sameTask(c.event, start));
+      // a credential is cached per task and audience: several calls of one task present the same jti,
+      // each opening a task-start at the callee. They pair in order (the first call with the first
+      // task-start, …); a task-start beyond them links to the last call that holds it.
+      const same = candidates.filter((c) => sameTask(c.event, start));
+      const caller = same.find((c) => !taken.has(`${log}\u0000${c.log}\u0000${c.index}`)) ?? same.at(-1);
+      if (caller !== undefined) taken.add(`${log}\u0000${caller.log}\u0000${caller.index}`);
       if (caller === undefined) {
         const other = candidates[0];
         findings.push(
@@ -262,6 +269,23 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
     else list.push(link);
   }
   const nested = new Set<string>();
+  const eventsOf = new Map(logs.map((l) => [l.log, l.events]));
+  /**
+   * The callee's task as the linked task-start opened it: when several calls presented one (cached)
+   * credential, each opened a task-start under the same task id; each call shows its own run (the
+   * records from its task-start to the next one of that task), not every run of the task.
+   */
+  const calleeRun = (link: LogLink): TaskNode | undefined => {
+    const whole = all.get(link.callee.log)?.get(link.taskId);
+    if (whole === undefined) return undefined;
+    const starts = whole.records.filter((r) => r.kind === 'task-start').map((r) => r.index);
+    if (starts.length < 2) return whole;
+    const end = Math.min(...starts.filter((i) => i > link.callee.index), Number.POSITIVE_INFINITY);
+    const run = (eventsOf.get(link.callee.log) ?? []).filter(
+      (e) => e.index >= link.callee.index && e.index < end,
+    );
+    return explain(run, { taskId: link.taskId })[0] ?? whole;
+  };
   const label = (log: string, task: TaskNode, path: ReadonlySet<string>): TaskNode => {
     const first = task.records[0]?.index;
     const service = first === undefined ? undefined : services.get(log)?.get(first);
@@ -269,7 +293,7 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
     const calls = task.calls.map((call): CallNode => {
       const callees: TaskNode[] = [];
       for (const link of calleesOf.get(`${log}\u0000${call.index}`) ?? []) {
-        const callee = all.get(link.callee.log)?.get(link.taskId);
+        const callee = calleeRun(link);
         const key = `${link.callee.log}\u0000${link.taskId}`;
         if (callee === undefined || inside.has(key) || callees.some((c) => c.log === link.callee.log))
           continue;
