@@ -168,7 +168,9 @@ describe("issue 21 acceptance: one investigation over the desk's and the orders 
     expect(Date.parse(record.time)).toBeLessThanOrEqual(
       Date.parse((await recordAt(orders, refund?.index as number)).time),
     );
-    expect(text.stdout).toContain(`approval granted by maria (verified by ${op.issuer})`);
+    // and the tree says when, from that record
+    expect(refund?.answeredAt).toBe(record.time);
+    expect(text.stdout).toContain(`approval granted by maria (verified by ${op.issuer}) at ${record.time}`);
     expect(text.stdout).toContain(`binding ${refund?.approval?.bindingHash}`);
   });
 

@@ -66,6 +66,8 @@ export interface CallNode {
   readonly scopeDrift: DecisionEvent['scopeDrift'];
   readonly refusal: DecisionEvent['refusal'];
   readonly approval: ApprovalRecord | undefined;
+  /** When the approval was answered: the time of its `approval` record (ISO 8601), when it has one. */
+  readonly answeredAt?: string | undefined;
   /**
    * Set when approval was asked for the call (`approval-requested` record): the binding hash an answer
    * must echo, its expiry and how the call waited. A call whose approval is still unanswered has only

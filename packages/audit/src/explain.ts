@@ -29,7 +29,7 @@ export function explain(
   // a framework's tool call id is a hint, not an identity (providers number calls per response, two
   // users' runs can both hold a call "0"): a call is its id within its task (callKey)
   const calls = new Map<string, Building<CallNode>>();
-  const approvals = new Map<string, { approval: ApprovalRecord; ref: RecordRef }>();
+  const approvals = new Map<string, { approval: ApprovalRecord; ref: RecordRef; time: string }>();
   /** Calls known so far only by their approval-requested record. */
   const requested = new Set<Building<CallNode>>();
   const order: string[] = [];
@@ -68,7 +68,7 @@ export function explain(
       continue;
     }
     const task = tasks.get(e.taskId);
-    if (e.kind === 'approval') approvals.set(callKey(e), { approval: e.approval, ref });
+    if (e.kind === 'approval') approvals.set(callKey(e), { approval: e.approval, ref, time: e.time });
     if (e.kind === 'approval-requested') {
       // the call waits for an answer: a node now (an approval never answered leaves only this record),
       // completed by its decision record when the call is decided
@@ -98,6 +98,8 @@ export function explain(
         scopeDrift: e.scopeDrift,
         refusal: e.refusal,
         approval: e.approval ?? separate?.approval,
+        // when the answer was recorded: its own record's time
+        ...(separate === undefined ? {} : { answeredAt: separate.time }),
         credential: e.credential,
       };
       const refs = separate === undefined ? [ref] : [separate.ref, ref];

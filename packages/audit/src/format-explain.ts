@@ -86,7 +86,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
       }
       if (call.approval) {
         out.push(
-          `${inner}│  approval ${call.approval.approved ? 'granted' : 'refused'} by ${approverText(call.approval)}`,
+          `${inner}│  approval ${call.approval.approved ? 'granted' : 'refused'} by ${approverText(call.approval)}${call.answeredAt === undefined ? '' : ` at ${call.answeredAt}`}`,
         );
       }
       if (call.credential)

@@ -100,7 +100,9 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
       }
       if (call.approval) {
         const verdict = call.approval.approved ? c.green('approval granted') : c.red('approval refused');
-        line(`${verdict} by ${t(approverText(call.approval))}`);
+        line(
+          `${verdict} by ${t(approverText(call.approval))}${call.answeredAt === undefined ? '' : ` at ${t(call.answeredAt)}`}`,
+        );
       }
       if (call.credential)
         line(
