@@ -371,6 +371,19 @@ describe("issue 21 acceptance: one investigation over the desk's and the orders 
           message: expect.stringContaining('never-issued-0000'),
         },
       ]);
+      // shown on its own, never under one of the desk's calls
+      const calls = (found.tasks[0] as TaskNode).delegations[0]?.calls ?? [];
+      expect(calls.map((c) => c.callees?.[0]?.calls.map((s) => s.tool))).toEqual([
+        ['lookup_order'],
+        ['refund_order'],
+        ['delete_customer'],
+        undefined,
+      ]);
+      expect(
+        (found.tasks as TaskNode[])
+          .slice(1)
+          .map((t) => [t.log, t.records[0]?.index, t.calls.map((c) => c.tool)]),
+      ).toEqual([[forged.log, start?.index, ['refund_order']]]);
       const out = await runCli(args);
       expect(out.code).toBe(1);
       expect(out.stdout).toContain(

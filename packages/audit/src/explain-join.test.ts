@@ -122,6 +122,24 @@ describe('joinLogs / explainLogs', () => {
       ['c2', ['s2']],
       ['c3', ['s3']],
     ]);
+    // a fourth run citing a jti nobody issued: not under any call, shown on its own with its finding
+    const forged = log('orders', [
+      ...orders.events.map((e) => e.event),
+      start('orders-mcp', 't1', { inbound: inbound('forged'), correlationId: 'corr-2' }),
+      decision('orders-mcp', 't1', 's4', undefined),
+    ]);
+    const withForged = explainLogs([cached, forged], { taskId: 't1' });
+    expect(withForged.tasks[0]?.calls.map((c) => c.callees?.[0]?.calls.map((s) => s.callId))).toEqual([
+      ['s1'],
+      ['s2'],
+      ['s3'],
+    ]);
+    expect(
+      withForged.tasks.slice(1).map((t) => [t.log, t.records[0]?.index, t.calls.map((c) => c.callId)]),
+    ).toEqual([['orders', 6, ['s4']]]);
+    expect(withForged.findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['unmatched-inbound', 'orders', 6],
+    ]);
     // one call more than the callee ran: that call is the finding
     const extra = log('desk', [
       ...cached.events.map((e) => e.event),

@@ -269,23 +269,29 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
     else list.push(link);
   }
   const nested = new Set<string>();
-  const eventsOf = new Map(logs.map((l) => [l.log, l.events]));
   /**
-   * The callee's task as the linked task-start opened it: when several calls presented one (cached)
-   * credential, each opened a task-start under the same task id; each call shows its own run (the
-   * records from its task-start to the next one of that task), not every run of the task.
+   * A service continuing a caller's task opens one task-start per request, all under the caller's task
+   * id (several calls presenting one cached credential, or a task-start nobody's call explains). Each
+   * call shows its own run: the records from its task-start to the next task-start of that task id.
    */
-  const calleeRun = (link: LogLink): TaskNode | undefined => {
-    const whole = all.get(link.callee.log)?.get(link.taskId);
-    if (whole === undefined) return undefined;
-    const starts = whole.records.filter((r) => r.kind === 'task-start').map((r) => r.index);
+  const startsOf = new Map<string, number[]>();
+  for (const { log, events } of logs)
+    for (const { index, event } of events)
+      if (event.kind === 'task-start' && event.inbound !== undefined) {
+        const key = `${log}\u0000${event.taskId}`;
+        startsOf.set(key, [...(startsOf.get(key) ?? []), index]);
+      }
+  const eventsOf = new Map(logs.map((l) => [l.log, l.events]));
+  const runAt = (log: string, taskId: string, start: number): TaskNode | undefined => {
+    const whole = all.get(log)?.get(taskId);
+    const starts = startsOf.get(`${log}\u0000${taskId}`) ?? [];
     if (starts.length < 2) return whole;
-    const end = Math.min(...starts.filter((i) => i > link.callee.index), Number.POSITIVE_INFINITY);
-    const run = (eventsOf.get(link.callee.log) ?? []).filter(
-      (e) => e.index >= link.callee.index && e.index < end,
-    );
-    return explain(run, { taskId: link.taskId })[0] ?? whole;
+    const end = Math.min(...starts.filter((i) => i > start), Number.POSITIVE_INFINITY);
+    const run = (eventsOf.get(log) ?? []).filter((e) => e.index >= start && e.index < end);
+    return explain(run, { taskId })[0] ?? whole;
   };
+  /** The runs nested under a call, by log and task-start index. */
+  const nestedRuns = new Set<string>();
   const label = (log: string, task: TaskNode, path: ReadonlySet<string>): TaskNode => {
     const first = task.records[0]?.index;
     const service = first === undefined ? undefined : services.get(log)?.get(first);
@@ -293,10 +299,11 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
     const calls = task.calls.map((call): CallNode => {
       const callees: TaskNode[] = [];
       for (const link of calleesOf.get(`${log}\u0000${call.index}`) ?? []) {
-        const callee = calleeRun(link);
+        const callee = runAt(link.callee.log, link.taskId, link.callee.index);
         const key = `${link.callee.log}\u0000${link.taskId}`;
         if (callee === undefined || inside.has(key) || callees.some((c) => c.log === link.callee.log))
           continue;
+        nestedRuns.add(`${link.callee.log}\u0000${link.callee.index}`);
         nested.add(key);
         callees.push(label(link.callee.log, callee, inside));
       }
@@ -328,6 +335,17 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
   for (const { log } of logs)
     for (const [id, task] of all.get(log) ?? [])
       if (ids.has(id) && !keys.has(`${log}\u0000${id}`)) tasks.push(label(log, task, new Set()));
+  // a run of a continued task that no call of the logs given explains (a task-start citing a credential
+  // nobody issued, next to runs that join): shown on its own, with its finding
+  for (const [key, starts] of startsOf) {
+    const [log, id] = key.split('\u0000') as [string, string];
+    if (!ids.has(id) || !keys.has(key) || starts.length < 2) continue;
+    for (const start of starts) {
+      if (nestedRuns.has(`${log}\u0000${start}`)) continue;
+      const run = runAt(log, id, start);
+      if (run !== undefined) tasks.push(label(log, run, new Set()));
+    }
+  }
   // the findings about what is shown: at a record of a task or call in the trees
   const shown = new Set<string>();
   const mark = (task: TaskNode) => {
