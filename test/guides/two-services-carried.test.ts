@@ -7,8 +7,11 @@
 //   `receipt: { log, index, leafHash }`, and a callee refusal reaches the caller's outcome as a refusal
 //   with the callee's code, not `error Error`.
 // SKIPPED until both are merged: the lead enables it (describe.skip → describe) after merging them.
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { leafHash, readLines, type TaskNode } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../packages/cli/src/__support__/cli.js';
 import { recordAt, startTwoServices, type TwoServicesScenario } from './two-services-run.js';
 
 let scenario: TwoServicesScenario;
@@ -69,6 +72,40 @@ describe.skip('issue 21 acceptance, carried claims and receipts (needs h/carry a
         leafHash: leaves.get(decision?.index as number),
       });
     }
+  });
+
+  it("the callee's record the caller holds a receipt for, deleted (the server's log cut back after the run's task-start, its checkpoint removed): a finding at the caller's record of that call", async () => {
+    const { run, desk, orders, dir } = scenario;
+    const refund = clerk().calls.find((c) => c.tool === 'refund_order');
+    const decided = refund?.callees?.[0]?.calls[0]?.index as number;
+    // the server's log cut back to the refund run's task-start: the link still joins, the receipted
+    // decision is gone; without its checkpoint the rest still verifies
+    const copy = join(dir, 'cut-orders');
+    await cp(orders.log, copy, { recursive: true });
+    await rm(join(copy, 'checkpoint'));
+    const segment = join(copy, '000000000000.jsonl');
+    const lines = (await readFile(segment, 'utf8')).split('\n');
+    const start = refund?.callees?.[0]?.records[0]?.index as number;
+    await writeFile(segment, `${lines.slice(0, start + 1).join('\n')}\n`);
+    const json = await runCli([
+      'explain',
+      desk.log,
+      copy,
+      '--task',
+      run.taskId,
+      '--key',
+      `${desk.log}=${desk.key}`,
+      '--key',
+      `${copy}=${orders.key}`,
+      '--json',
+    ]);
+    expect(json.code).toBe(1);
+    const found = JSON.parse(json.stdout);
+    const at = new Set(refund?.records.map((r) => r.index));
+    const finding = found.findings.find(
+      (f: { log: string; index: number }) => f.log === desk.log && at.has(f.index),
+    );
+    expect(finding, `a finding naming the receipt for ${copy} record ${decided}`).toBeDefined();
   });
 
   it("a callee's refusal reaches the caller's outcome as a refusal with the callee's code, never `error Error`", () => {
