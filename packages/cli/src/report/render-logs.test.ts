@@ -157,7 +157,7 @@ describe('the report over several logs', () => {
       /<g class="node agent finding" data-task-id="t9" data-log="orders\/audit" data-finding="unmatched-inbound">/,
     );
     expect(html).toContain('class="label">✖ orders-mcp</text>');
-    expect(html).toContain('class="sub">finding: unmatched-inbound</text>');
+    expect(html).toContain('class="sub note finding">✖ finding: unmatched-inbound</text>');
     // without findings the page says so
     const clean = render(desk(), { ...orders(), events: orders().events.slice(0, 2) }).html;
     expect(clean).toContain('<h2>No findings</h2>');

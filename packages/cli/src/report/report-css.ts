@@ -2,6 +2,7 @@
  * The report's only style sheet (inline, pinned by hash in its CSP). The calls table has a fixed layout
  * whose cells wrap (ids shrink with their middle elided, see `idHtml`), so at 1280 px and wider every
  * call's decision, policies, approval, credential and outcome are on screen without scrolling sideways;
+ * a graph wider than its box shrinks to fit down to 960 px wide, then scrolls sideways in its box;
  * printed, the filters are left out, graphs scale to the page, ids are printed whole and colours kept.
  * Log text is isolated for bidi (`unicode-bidi: isolate`), on top of the markers `escapeHtml` puts in
  * place of bidi controls.
@@ -49,6 +50,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .status.running { color: var(--warn); }
 .agents span { unicode-bidi: isolate; }
 .graph-wrap { overflow-x: auto; }
+svg.graph { max-width: max(100%, 960px); height: auto; }
 .graph-defs { position: absolute; }
 svg.graph text { fill: #ffffff; font: 12px system-ui, sans-serif; pointer-events: none; }
 svg.graph text.sub { font-size: 10px; opacity: 0.92; }
@@ -112,6 +114,7 @@ svg.graph .edge.link.unproven { stroke: var(--bad); stroke-dasharray: 6 4; }
 svg.graph text.link-label { fill: var(--muted); font-size: 10px; }
 svg.graph text.link-label.unproven { fill: var(--bad); font-weight: 600; }
 svg.graph g.node.finding rect { stroke: var(--bad); stroke-width: 4; }
+svg.graph text.note.finding { font-weight: 700; }
 @media print {
   :root { color-scheme: light; font-size: 11px; --fg: #000000; --muted: #444c56; --bg: #ffffff; --panel: #f0f2f4; --line: #b8c0c8;
     --ok: #1a7f37; --warn: #7d4e00; --bad: #b3121e; }

@@ -35,6 +35,8 @@ interface GraphNode {
   readonly kind: 'requester' | 'agent' | 'upstream' | 'call';
   readonly label: string;
   readonly sub: string;
+  /** Over several logs, a third line: the findings at its records, else where it is or who it is. */
+  readonly note?: string;
   readonly title: string;
   readonly fill: string;
   readonly verdict?: Verdict;
@@ -52,7 +54,9 @@ interface GraphNode {
   y: number;
 }
 
-const LAYOUT = { col: 228, row: 58, width: 196, height: 42, pad: 14, label: 14 } as const;
+const LAYOUT_ONE = { col: 228, row: 58, width: 196, height: 42, pad: 14, label: 14 } as const;
+/** Over several logs: nodes of three lines (the third says where, or the findings), a link label under. */
+const JOINED_LAYOUT = { ...LAYOUT_ONE, row: 78, height: 56, label: 18 } as const;
 
 const who = (p: PrincipalRef | null | undefined): string =>
   p === null || p === undefined ? 'autonomous' : agentName(p);
@@ -115,7 +119,10 @@ function callNode(call: CallNode, task: TaskNode, join: JoinView | undefined): G
   return {
     kind: 'call',
     label: `${marks.kinds.length ? '✖ ' : ''}${call.tool}`,
-    sub: marks.kinds.length ? `finding: ${marks.kinds.join(', ')}` : `${verdict} · #${shortId(call.callId)}`,
+    sub: `${verdict} · #${shortId(call.callId)}`,
+    ...(where === undefined
+      ? {}
+      : { note: marks.kinds.length ? `✖ finding: ${marks.kinds.join(', ')}` : where.sub }),
     title: lines.join('\n'),
     fill: GRAPH_COLORS[verdict],
     verdict,
@@ -206,15 +213,20 @@ function agentNode(
           text: `${doubt === undefined ? '' : '✖ unproven '}${join.tagOf(joined.caller.log)} #${joined.caller.index} → ${join.tagOf(joined.callee.log)} #${joined.callee.index}`,
           proven: doubt === undefined,
         };
-  const sub = refused
-    ? `refused: ${task.refusal?.code ?? ''}`
-    : marks.kinds.length
-      ? `finding: ${marks.kinds.join(', ')}`
-      : (where?.sub ?? agent?.id ?? '');
+  const sub = refused ? `refused: ${task.refusal?.code ?? ''}` : (where?.sub ?? agent?.id ?? '');
+  const note =
+    where === undefined
+      ? undefined
+      : marks.kinds.length
+        ? `✖ finding: ${marks.kinds.join(', ')}`
+        : refused
+          ? where.sub
+          : (agent?.id ?? '');
   return {
     kind: 'agent',
     label: `${marks.kinds.length ? '✖ ' : ''}${VIA[via].mark}${who(agent)}`,
     sub,
+    ...(note === undefined ? {} : { note }),
     title: [
       `${VIA[via].name} ${task.taskId}`,
       `agent ${agent?.id ?? '(none)'}`,
@@ -273,6 +285,7 @@ export function renderTaskGraph(task: TaskNode, join?: JoinView): string {
     x: 0,
     y: 0,
   };
+  const LAYOUT = join === undefined ? LAYOUT_ONE : JOINED_LAYOUT;
   let rows = 0;
   let depth = 0;
   const place = (node: GraphNode, level: number) => {
@@ -317,12 +330,16 @@ export function renderTaskGraph(task: TaskNode, join?: JoinView): string {
     const label =
       node.link === undefined
         ? ''
-        : `<text x="${node.x + 2}" y="${node.y + LAYOUT.height + 11}" class="link-label${node.link.proven ? '' : ' unproven'}">${escapeHtml(clip(node.link.text, 34))}</text>`;
+        : `<text x="${node.x + 2}" y="${node.y + LAYOUT.height + 13}" class="link-label${node.link.proven ? '' : ' unproven'}">${escapeHtml(clip(node.link.text, 34))}</text>`;
     nodes.push(
       `<g class="${cls}"${data}${at}${found}><title>${escapeHtml(node.title)}</title>` +
         `<rect x="${node.x}" y="${node.y}" width="${LAYOUT.width}" height="${LAYOUT.height}" rx="7" fill="${node.fill}"/>` +
         `<text x="${node.x + 10}" y="${node.y + 18}" class="label">${escapeHtml(clip(node.label, 25))}</text>` +
-        `<text x="${node.x + 10}" y="${node.y + 33}" class="sub">${escapeHtml(clip(node.sub, 31))}</text>${label}</g>`,
+        `<text x="${node.x + 10}" y="${node.y + 33}" class="sub">${escapeHtml(clip(node.sub, 31))}</text>` +
+        (node.note === undefined
+          ? ''
+          : `<text x="${node.x + 10}" y="${node.y + 48}" class="sub note${node.findings?.length ? ' finding' : ''}">${escapeHtml(clip(node.note, 31))}</text>`) +
+        `${label}</g>`,
     );
     for (const child of node.children) {
       const x1 = node.x + LAYOUT.width;
