@@ -42,6 +42,13 @@ export const REPORT_CSP = [
  * a CSP meta tag (`default-src 'none'`) forbids every load and pins the inline style and script by hash.
  * Everything from the log is HTML-escaped, and bidi controls in it are shown as `[U+202E]` markers.
  *
+ * Over several logs (`model.logs`, from `buildJoinedReportModel`): a verification panel per log (its
+ * tag, services, state or first bad record, label and key), the findings (each at its log and record,
+ * and marked in words on the task, node and call it is at), a table of the links between the logs (both
+ * ends, the credential, whether both ends are proven), and each task's graph across services: a callee's
+ * task under the caller's call, every node saying its service and log, each link's edge labelled with
+ * both (log, record) and drawn dashed red, `✖ unproven`, when an end is not verified.
+ *
  * @example
  * ```ts
  * import { buildReportModel, renderReport } from '@writ/cli';
