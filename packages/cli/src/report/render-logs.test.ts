@@ -218,4 +218,24 @@ describe('the report over several logs', () => {
     // the page's only script is its own
     expect(html.match(/<script>/g)).toHaveLength(1);
   });
+
+  it('a link whose two sides disagree (intent) is marked in the links table and the graph, in words', () => {
+    const caller = desk();
+    const events = caller.events.map((e) =>
+      e.event.kind === 'decision'
+        ? { ...e, event: { ...e.event, intent: 'Where is order 42?' } as LogRecord }
+        : e,
+    );
+    const callee = orders();
+    const started = callee.events.map((e) =>
+      e.index === 0 ? { ...e, event: { ...e.event, intent: 'Refund order 42' } as LogRecord } : e,
+    );
+    const { html } = render({ ...caller, events }, { ...callee, events: started });
+    expect(html).toMatch(/<tr class="link" data-status="proven" [^>]* data-finding="intent-mismatch">/);
+    expect(html).toContain(
+      '✔ both ends verified<div class="finding"><strong>✖ intent-mismatch</strong></div>',
+    );
+    expect(html).toContain('class="link-label unproven">✖ mismatch log 1 #2 → log 2 #0</text>');
+    expect(html).toContain('<path class="edge link unproven" ');
+  });
 });

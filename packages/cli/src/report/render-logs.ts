@@ -153,7 +153,8 @@ export function inboundHtml(
  * The links between the logs of a report over several logs, as a table: each caller's call (service,
  * log and record, tool, call id) and the callee's task-start that presented its credential (service,
  * log and record, task, what it recorded of the credential), the credential, and whether both ends are
- * proven (`tr.link[data-status="proven"|"unproven"]`, said in words).
+ * proven (`tr.link[data-status="proven"|"unproven"]`, said in words); a link whose two sides disagree
+ * (a finding at either end) says which (`data-finding`, `✖ intent-mismatch`).
  *
  * @example
  * ```ts
@@ -165,17 +166,23 @@ export function renderLinks(model: ReportModel): string {
   if (links.length === 0)
     return '<section id="links" aria-label="links between logs"><h2>Links between logs</h2><p class="empty">No call in these logs continued in another of them.</p></section>';
   const facts = (log: string) => model.logs?.find((l) => l.log === log)?.recordFacts;
+  const by = findingsByRecord(model.findings);
   const rows = links.map((link) => {
     const doubt = linkDoubt(link);
+    const found = linkFindings(by, link);
+    const mismatch = found.length ? ` data-finding="${escapeHtml(found.map((f) => f.kind).join(' '))}"` : '';
+    const findings = found
+      .map((f) => `<div class="finding"><strong>✖ ${escapeHtml(f.kind)}</strong></div>`)
+      .join('');
     const inbound = facts(link.callee.log)?.get(link.callee.index)?.inbound;
     const at = (log: string, index: number) =>
       `<code class="at">${escapeHtml(logTag(model, log))} record ${index}</code>`;
     return (
-      `<tr class="link" data-status="${doubt === undefined ? 'proven' : 'unproven'}" data-caller-log="${escapeHtml(link.caller.log)}" data-caller-index="${link.caller.index}" data-callee-log="${escapeHtml(link.callee.log)}" data-callee-index="${link.callee.index}">` +
+      `<tr class="link" data-status="${doubt === undefined ? 'proven' : 'unproven'}" data-caller-log="${escapeHtml(link.caller.log)}" data-caller-index="${link.caller.index}" data-callee-log="${escapeHtml(link.callee.log)}" data-callee-index="${link.callee.index}"${mismatch}>` +
       `<td class="caller"><div>${escapeHtml(link.caller.service)} ${at(link.caller.log, link.caller.index)}</div><div class="sub"><span class="tool">${escapeHtml(link.caller.tool)}</span> #${escapeHtml(link.caller.callId)}</div></td>` +
       `<td class="callee"><div>${escapeHtml(link.callee.service)} ${at(link.callee.log, link.callee.index)}</div><div class="sub ids"><span>task</span> ${idHtml(link.taskId)}</div>${inboundHtml(inbound)}</td>` +
       `<td class="credential"><div>${idHtml(link.jti)}</div>${link.audience ? `<div class="sub">→ ${escapeHtml(link.audience)}</div>` : ''}</td>` +
-      `<td class="link-status">${doubt === undefined ? '✔ both ends verified' : `<strong>${escapeHtml(doubt)}</strong>`}</td></tr>`
+      `<td class="link-status">${doubt === undefined ? '✔ both ends verified' : `<strong>${escapeHtml(doubt)}</strong>`}${findings}</td></tr>`
     );
   });
   return (
@@ -183,6 +190,14 @@ export function renderLinks(model: ReportModel): string {
     '<div class="table-wrap"><table class="links"><thead><tr><th scope="col">caller’s call</th><th scope="col">callee’s task</th><th scope="col">credential</th><th scope="col">proven</th></tr></thead>' +
     `<tbody>${rows.join('')}</tbody></table></div></section>`
   );
+}
+
+/** The findings at either end of a link (the two sides disagree: requester, intent). */
+export function linkFindings(by: ReadonlyMap<string, readonly JoinFinding[]>, link: LogLink): JoinFinding[] {
+  return [
+    ...(by.get(recordKey(link.caller.log, link.caller.index)) ?? []),
+    ...(by.get(recordKey(link.callee.log, link.callee.index)) ?? []),
+  ];
 }
 
 /** The findings by the (log, record) they are at. */

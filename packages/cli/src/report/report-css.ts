@@ -104,7 +104,7 @@ svg.graph g.node[data-evidence="failed"] rect { stroke: var(--bad); }
 .findings li { margin: 4px 0; unicode-bidi: isolate; }
 .finding strong, strong.finding { color: var(--bad); }
 table.links td { overflow-wrap: anywhere; }
-table.links tr[data-status="unproven"] td { background: color-mix(in srgb, var(--bad) 14%, transparent); }
+table.links tr[data-status="unproven"] td, table.links tr[data-finding] td { background: color-mix(in srgb, var(--bad) 14%, transparent); }
 table.links td.link-status strong { color: var(--bad); }
 code.at { white-space: nowrap; }
 .task[data-finding] { border: 2px solid var(--bad); }

@@ -293,11 +293,12 @@ async function checkJoined(page: Page, width: number, shot: string): Promise<voi
   expect(subs).toContain('payments-api · log 1');
   const label = graph.locator('text.link-label');
   await expect(label.count()).resolves.toBe(1);
-  await expect(label.textContent()).resolves.toMatch(/^log 2 #\d+ → log 1 #\d+$/);
+  // the payments API recorded another intent: the link is marked as a mismatch, in words
+  await expect(label.textContent()).resolves.toMatch(/^✖ mismatch log 2 #\d+ → log 1 #\d+$/);
   await onScreen(label, width, 'the link label');
   const labelBox = (await label.boundingBox()) as Box;
   for (const r of rects) expect(overlap(labelBox, r), 'the link label overlaps a node').toBe(false);
-  await expect(graph.locator('path.edge.link').count()).resolves.toBe(1);
+  await expect(graph.locator('path.edge.link.unproven').count()).resolves.toBe(1);
   // the findings: listed with their (log, record), the nodes marked in the graph, the call in the table
   const findings = page.locator('#findings li.finding');
   await expect(findings.count()).resolves.toBe(2);
@@ -316,7 +317,10 @@ async function checkJoined(page: Page, width: number, shot: string): Promise<voi
   await expect(link.count()).resolves.toBe(1);
   for (const cell of ['caller', 'callee', 'credential', 'link-status'])
     await onScreen(link.locator(`td.${cell}`), width, `the link's ${cell}`);
-  await expect(rendered(link.locator('td.link-status'))).resolves.toBe('✔ both ends verified');
+  await expect(rendered(link.locator('td.link-status'))).resolves.toBe(
+    '✔ both ends verified\n✖ intent-mismatch',
+  );
+  await expect(link.getAttribute('data-finding')).resolves.toBe('intent-mismatch');
   await expect(rendered(link.locator('td.caller'))).resolves.toMatch(/shop-orchestrator log 2 record \d+/);
   await expect(rendered(link.locator('td.callee'))).resolves.toMatch(/payments-api log 1 record \d+/);
   const file = join(SHOTS, `${shot}.png`);

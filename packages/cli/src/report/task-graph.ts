@@ -3,7 +3,7 @@ import type { PrincipalRef } from '@writ/core/plugin';
 import { escapeHtml, showBidiControls } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
 import { agentName } from './principal-text.js';
-import { findingsAt, type JoinView, linkDoubt, recordKey } from './render-logs.js';
+import { findingsAt, type JoinView, linkDoubt, linkFindings, recordKey } from './render-logs.js';
 import { type Verdict, verdictOf } from './report-model.js';
 
 /**
@@ -47,7 +47,7 @@ interface GraphNode {
   readonly log?: string;
   /** Over several logs: the kinds of the findings at its records. */
   readonly findings?: readonly string[];
-  /** A callee task's node: the link from the caller's call, in words, and whether both ends are proven. */
+  /** A callee task's node: the link from the caller's call, in words; `proven` when both ends are and they agree. */
   readonly link?: { readonly text: string; readonly proven: boolean };
   readonly children: GraphNode[];
   x: number;
@@ -206,12 +206,14 @@ function agentNode(
   );
   const joined = start === undefined ? undefined : join?.calleeLinks.get(recordKey(task.log, start.index));
   const doubt = joined === undefined ? undefined : linkDoubt(joined);
+  const mismatch =
+    joined !== undefined && join !== undefined && linkFindings(join.findings, joined).length > 0;
   const link =
     joined === undefined || join === undefined
       ? undefined
       : {
-          text: `${doubt === undefined ? '' : '✖ unproven '}${join.tagOf(joined.caller.log)} #${joined.caller.index} → ${join.tagOf(joined.callee.log)} #${joined.callee.index}`,
-          proven: doubt === undefined,
+          text: `${doubt !== undefined ? '✖ unproven ' : mismatch ? '✖ mismatch ' : ''}${join.tagOf(joined.caller.log)} #${joined.caller.index} → ${join.tagOf(joined.callee.log)} #${joined.callee.index}`,
+          proven: doubt === undefined && !mismatch,
         };
   const sub = refused ? `refused: ${task.refusal?.code ?? ''}` : (where?.sub ?? agent?.id ?? '');
   const note =
