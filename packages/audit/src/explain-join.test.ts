@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@writ/core/plugin';
 import { describe, expect, it } from 'vitest';
-import { explainLogs, type InvestigatedLog, joinLogs } from './explain-join.js';
+import { explainAllLogs, explainLogs, type InvestigatedLog, joinLogs } from './explain-join.js';
 import { formatExplain } from './format-explain.js';
 import type { LogRecord } from './record.js';
 
@@ -200,6 +200,27 @@ describe('joinLogs / explainLogs', () => {
     ]);
     expect(joined.findings.map((f) => [f.kind, f.log, f.index])).toEqual([
       ['unmatched-inbound', 'orders', 0],
+    ]);
+  });
+
+  it('explainAllLogs: every task of every log, callees nested under their callers, all the findings', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', { inbound: inbound('j1') }),
+      decision('orders-mcp', 't1', 's1', undefined),
+      start('orders-mcp', 't7', { inbound: inbound('forged') }),
+      start('orders-mcp', 't8'),
+    ]);
+    const joined = explainAllLogs([desk, orders]);
+    expect(joined.tasks.map((t) => [t.taskId, t.log])).toEqual([
+      ['t1', 'desk'],
+      ['t7', 'orders'],
+      ['t8', 'orders'],
+    ]);
+    expect(joined.tasks[0]?.calls[0]?.callees?.map((t) => [t.taskId, t.log])).toEqual([['t1', 'orders']]);
+    expect(joined.links).toHaveLength(1);
+    expect(joined.findings.map((f) => [f.kind, f.log, f.index])).toEqual([
+      ['call-without-callee-task', 'desk', 2],
+      ['unmatched-inbound', 'orders', 2],
     ]);
   });
 });

@@ -244,6 +244,29 @@ function mismatches(caller: Issued, start: AuditEvent, at: LogRecordAt): JoinFin
  * ```
  */
 export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuery): JoinedExplain {
+  return joinTrees(logs, (events) => explain(events, query));
+}
+
+/**
+ * Every task of several logs, joined ({@link explainLogs} without a query, as `writ report` over several
+ * logs shows them): the root tasks of each log in log order (tasks whose correlation id came from
+ * unsigned baggage included), a callee's continued task nested under the caller's call that issued its
+ * credential; all the links and findings.
+ *
+ * @example
+ * ```ts
+ * const { tasks, links, findings } = explainAllLogs([orchestrator, ordersServer]);
+ * ```
+ */
+export function explainAllLogs(logs: readonly InvestigatedLog[]): JoinedExplain {
+  return joinTrees(logs, everyTask);
+}
+
+/** The trees `answer` gives in each log, labelled, joined across the logs (see {@link explainLogs}). */
+function joinTrees(
+  logs: readonly InvestigatedLog[],
+  answer: (events: InvestigatedLog['events']) => TaskNode[],
+): JoinedExplain {
   const { links, findings } = joinLogs(logs);
   /** Every task of every log, by log and task id; and which task-start index opened which task. */
   const all = new Map<string, Map<string, TaskNode>>();
@@ -318,7 +341,7 @@ export function explainLogs(logs: readonly InvestigatedLog[], query: ExplainQuer
     };
   };
   const answered = logs.flatMap(({ log, events }) =>
-    explain(events, query).map((task) => label(log, task, new Set())),
+    answer(events).map((task) => label(log, task, new Set())),
   );
   const tasks = answered.filter((t) => !nested.has(`${t.log}\u0000${t.taskId}`));
   // a task of another log carrying the id of a task shown, and joined to nothing, claims to continue

@@ -26,6 +26,7 @@ export { type NoteVerifier, parseVerifierKey } from './checkpoint/verifier-key.j
 // explaining a task, a call or a request from the log
 export { explain } from './explain.js';
 export {
+  explainAllLogs,
   explainLogs,
   type InvestigatedLog,
   type JoinedExplain,

@@ -32,11 +32,18 @@ export type { PolicyCase, PolicyCaseRequest } from './policy-cases.js';
 export { createProgram, type WritProgram } from './program.js';
 export { renderReport } from './report/render-report.js';
 export {
+  buildJoinedReportModel,
+  type JoinedReportOptions,
+  type ReportLogInput,
+} from './report/report-join.js';
+export {
   type BuildReportModelOptions,
   buildReportModel,
   collectTasks,
   type RecordFacts,
+  type ReportLog,
   type ReportModel,
+  type ReportVerdict,
   recordFactsOf,
 } from './report/report-model.js';
 export type { LogVerdictJson } from './shown-logs.js';

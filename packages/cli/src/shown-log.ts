@@ -43,6 +43,8 @@ export interface ShownLog {
   readonly dir: string;
   /** The verdict (as `writ verify --json` prints it); `null` with `--unverified`. */
   readonly verification: VerifyJson | null;
+  /** The verifier key it was verified with, when one was pinned (`--key`, `--key-file`). */
+  readonly verifierKey?: string;
   readonly unreadable: readonly UnreadableRecord[];
   /** The records that parse, with their evidence, as `explain` takes them. */
   readonly events: readonly { index: number; event: LogRecord; evidence: RecordEvidence }[];
@@ -97,6 +99,7 @@ export async function readShownLog(
   return {
     dir,
     verification: read.verification === undefined ? null : verdictJson(read.verification, dir),
+    ...(evidence.verifierKey === undefined ? {} : { verifierKey: evidence.verifierKey }),
     unreadable: read.records
       .filter((r) => r.record === undefined)
       .map((r) => ({ index: r.index, reason: r.problem ?? 'unreadable', evidence: r.evidence })),

@@ -55,6 +55,34 @@ export const ATTACKS = {
     promise:
       'a byte flipped in either log of an investigation fails that log, named, and nothing from it is presented as verified',
   },
+  'report-multilog-chain': {
+    family: 'terminal and report output',
+    issue: 21,
+    item: 6,
+    promise:
+      "one `writ report` over a caller's and a callee's logs, each verified with its own pinned key, draws the chain across both services with every node labelled by its service and log, and shows each link with both (log, record)",
+  },
+  'report-multilog-forged-highlighted': {
+    family: 'terminal and report output',
+    issue: 21,
+    item: 6,
+    promise:
+      'in the report over many logs, a callee task citing a credential no caller issued is listed as a finding at its (log, record) and marked where it is drawn, in words, never as a link',
+  },
+  'report-multilog-flipped-byte': {
+    family: 'terminal and report output',
+    issue: 21,
+    item: 6,
+    promise:
+      "in the report over many logs, a byte flipped in one log makes that service's panel say it does not verify (first bad record named), and nothing from it, nor any link to it, is shown as verified",
+  },
+  'report-multilog-hostile-text': {
+    family: 'terminal and report output',
+    issue: 21,
+    item: 6,
+    promise:
+      'text from a log of the set (jti, issuer, service, task id, finding messages) reaches the report over many logs escaped, bidi controls shown as markers: it can neither run nor forge a panel, link or finding',
+  },
   'ledger-cross-user': {
     family: 'tasks and users',
     item: 1,

@@ -3,132 +3,32 @@
 // audience) and the orders server (its own runtime, key and log) write two real logs; the BUILT `writ`
 // binary joins them, each verified with its own pinned key and anchored with its own checkpoint.
 // Build first (npx turbo run build).
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readVerifiedLog, type TaskNode } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWrit } from 'writ';
-import { z } from 'zod';
 import { runCli, tempDir } from '../../../packages/cli/src/__support__/cli.js';
 import { attack } from './attacks.js';
-import { type McpWorld, mcpWorld, ORDERS, text } from './mcp-world.js';
-
-interface Side {
-  readonly log: string;
-  readonly key: string;
-  /** A copy of its published checkpoint, kept outside the log (the anchor). */
-  readonly anchor: string;
-}
+import { ORDERS } from './mcp-world.js';
+import { evidence, flippedCopy, type MultilogLogs, multilogLogs, type Side } from './multilog-logs.js';
 
 let dir: string;
-let world: McpWorld;
+let logs: MultilogLogs;
 let caller: Side;
 let callee: Side;
 let forged: Side;
-/** Alice's task: the orchestrator delegates to the sub-agent, whose tool calls the orders server. */
 let joinedTask: string;
 let delegated: string;
-/** Alice's task whose tool was issued a credential for the orders server and never used it. */
 let unusedTask: string;
-
-const evidence = (...sides: Side[]) =>
-  sides.flatMap((s) => ['--key', `${s.log}=${s.key}`, '--checkpoint', `${s.log}=${s.anchor}`]);
-
-async function anchor(log: string, name: string): Promise<string> {
-  const kept = join(dir, 'anchors', name);
-  await cp(join(log, 'checkpoint'), kept);
-  return kept;
-}
 
 beforeAll(async () => {
   dir = await tempDir('writ-multilog-');
-  await mkdir(join(dir, 'anchors'));
-  world = await mcpWorld();
-  const w = world;
-  const toOrders = w.instrumentedClient(ORDERS);
-  await w.connect(w.ordersServer(), toOrders);
-  // the caller's tools carry the orders server's audience: the credential each call is issued is the
-  // one the MCP client sends (hopCredential), and the caller's decision record names its jti
-  const lookupRemote = w.clientWrit.tool({
-    name: 'lookup_remote_order',
-    permission: 'orders:read',
-    audience: ORDERS,
-    input: z.object({ orderId: z.string() }),
-    execute: async ({ orderId }) =>
-      text(await toOrders.callTool({ name: 'lookup_order', arguments: { orderId } })),
-  });
-  const unused = w.clientWrit.tool({
-    name: 'check_orders_later',
-    permission: 'orders:read',
-    audience: ORDERS,
-    input: z.object({ orderId: z.string() }),
-    execute: async ({ orderId }) => `queued ${orderId}`,
-  });
-  const alice = await w.identity.issueRequesterToken({ sub: 'alice@example.com' });
-  const asAlice = <R>(intent: string, fn: (taskId: string) => Promise<R>) =>
-    w.clientWrit.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'], intent }, (t) =>
-      fn(t.attribution.taskId),
-    );
-  await asAlice('Where is order 42?', async (taskId) => {
-    joinedTask = taskId;
-    await w.clientWrit.delegate({ agent: 'order-reader', scope: ['orders:read'] }, async (sub) => {
-      delegated = sub.attribution.taskId;
-      expect(await lookupRemote.execute({ orderId: '42' })).toBe('order 42: shipped');
-    });
-  });
-  await asAlice('Check order 7 later', async (taskId) => {
-    unusedTask = taskId;
-    await unused.execute({ orderId: '7' });
-  });
-  const { issuer } = (await w.clientWrit.ready()).authority;
-  /** The verifier key of a runtime's log (a file log always has one). */
-  const keyOf = async (writ: { publicKeys(): Promise<{ verifierKey?: string | undefined }> }) => {
-    const { verifierKey } = await writ.publicKeys();
-    if (verifierKey === undefined) throw new Error('no verifier key');
-    return verifierKey;
-  };
-  const keys = [await keyOf(w.clientWrit), await keyOf(w.serverWrit)] as const;
-  await w.close();
-  caller = { log: w.clientLog, key: keys[0], anchor: await anchor(w.clientLog, 'caller') };
-  callee = { log: w.serverLog, key: keys[1], anchor: await anchor(w.serverLog, 'callee') };
-
-  // a third log: a runtime of its own that claims to continue alice's delegated task with a credential
-  // (jti) nobody issued
-  const forgedWrit = createWrit({
-    dir: join(dir, 'forged'),
-    service: 'orders-mcp',
-    trustDomain: 'orders.example',
-  });
-  const refund = forgedWrit.tool({
-    name: 'refund_order',
-    permission: 'orders:read',
-    input: z.object({ orderId: z.string() }),
-    execute: async ({ orderId }) => `refunded ${orderId}`,
-  });
-  await forgedWrit.task(
-    {
-      agent: 'orders-mcp',
-      inbound: {
-        taskId: delegated,
-        subject: 'alice@example.com',
-        actors: ['spiffe://support.example/agent/support-bot', 'spiffe://support.example/agent/order-reader'],
-        autonomous: false,
-        scope: ['orders:read'],
-        issuer,
-        jti: 'forged-0000-jti',
-        expiresAt: Date.now() + 60_000,
-      },
-    },
-    () => refund.execute({ orderId: '42' }),
-  );
-  const forgedKey = await keyOf(forgedWrit);
-  await forgedWrit.close();
-  const forgedLog = join(dir, 'forged', 'audit');
-  forged = { log: forgedLog, key: forgedKey, anchor: await anchor(forgedLog, 'forged') };
+  logs = await multilogLogs(dir);
+  ({ caller, callee, forged, joinedTask, delegated, unusedTask } = logs);
 }, 60_000);
 
 afterAll(async () => {
-  await world?.cleanup();
+  await logs?.cleanup();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -322,19 +222,8 @@ describe('many logs, one investigation (issue 21 item 1)', () => {
         `a byte flipped in the ${which}'s log: that log fails, named; nothing from it is shown as verified; exit 1`,
       ),
       async () => {
-        const side = which === 'caller' ? caller : callee;
         const copy = join(dir, `flipped-${which}`);
-        await cp(side.log, copy, { recursive: true });
-        const segment = join(copy, (await readdir(copy)).find((f) => f.endsWith('.jsonl')) as string);
-        const bytes = await readFile(segment);
-        // the year of the first decision record's time: '6' ^ 1 = '7', still JSON, still a time
-        const decision = bytes.indexOf('"kind":"decision"');
-        const lineStart = bytes.lastIndexOf('\n', decision) + 1;
-        const at = bytes.indexOf('"time":"', lineStart) + '"time":"'.length + 3;
-        expect(at).toBeLessThan(bytes.indexOf('\n', decision));
-        bytes[at] = (bytes[at] as number) ^ 0x01;
-        await writeFile(segment, bytes);
-        const flipped = { ...side, log: copy };
+        const flipped = await flippedCopy(which === 'caller' ? caller : callee, copy);
         const sides = which === 'caller' ? [flipped, callee] : [caller, flipped];
         const args = ['explain', ...sides.map((s) => s.log), '--task', joinedTask, ...evidence(...sides)];
         const json = await runCli([...args, '--json']);

@@ -1,14 +1,14 @@
 // Test support for the report's layout tests: a real log, written by the Writ pipeline through the file
 // sink, with what an investigator opens a report for — an allowed call, a denied call, an approval
 // granted with a reason, a refused approval, a delegation, a task that ended in error, and a task another
-// service continued (`writ.task({ inbound })`) after a two-agent chain upstream. Ids are the long ones
-// real systems produce (UUIDv7 task ids, provider call ids, SPIFFE ids, URL audiences).
+// service continued (`writ.task({ inbound })`) after a two-agent chain upstream. That other service (the
+// shop) writes its own log too, for the report over both logs. Ids are the long ones real systems
+// produce (UUIDv7 task ids, provider call ids, SPIFFE ids, URL audiences).
 import { join } from 'node:path';
 import { createFileAuditSink } from '@writ/audit';
 import { createWrit } from '@writ/core';
 import {
   createInMemoryApprovals,
-  createInMemoryAuditSink,
   createInMemoryCredentialBroker,
   createInMemoryIdentity,
   createInMemoryPolicy,
@@ -33,6 +33,16 @@ export interface LayoutLog {
     readonly agent: string;
   };
   readonly intents: readonly string[];
+  /**
+   * The shop's own log (the caller of the continued task), for a report over both logs: its key, the
+   * call that continued in the payments API and one issued a credential for it that was never presented
+   * there (a finding when both logs are read).
+   */
+  readonly shop: {
+    readonly logDir: string;
+    readonly verifierKey: string;
+    readonly calls: { readonly continued: string; readonly unused: string };
+  };
   /** Call ids by what they show. */
   readonly calls: {
     readonly allowed: string;
@@ -149,9 +159,13 @@ export async function buildLayoutLog(dir: string): Promise<LayoutLog> {
     trustDomain: 'shop.example.com',
   });
   const shopIdentity = createLocalIdentity({ authority });
+  const shopAudit = await createFileAuditSink({
+    dir: join(dir, 'shop-audit'),
+    keyDir: join(dir, 'shop-log-keys'),
+  });
   const shop = createWrit({
     service: 'shop-orchestrator',
-    audit: createInMemoryAuditSink(),
+    audit: shopAudit,
     identity: shopIdentity,
     credentials: createCredentialBroker({ authority }),
     policy: createInMemoryPolicy({ fallback: 'allow' }),
@@ -174,11 +188,25 @@ export async function buildLayoutLog(dir: string): Promise<LayoutLog> {
       );
     },
   });
+  const notifyPayments = shop.tool({
+    name: 'notify_payments_later',
+    audience: paymentsAudience,
+    input: z.object({ id: z.string() }),
+    execute: async ({ id }) => `queued ${id}`,
+  });
+  const shopCalls = {
+    continued: 'call_Sh0pC4ll9PaymentsApiR77x',
+    unused: 'call_Sh0pN0t1fyPaymentsL8r',
+  } as const;
   const carol = await shopIdentity.issueRequesterToken({ sub: 'carol.white@customers.example.com' });
   await shop.task(
     { requester: carol, agent: 'shop-orchestrator', intent: 'Replace the broken kettle', scope: ['*'] },
-    () =>
-      shop.delegate({ agent: 'order-researcher', scope: ['*'] }, () => callPayments.execute({ id: 'r-77' })),
+    async () => {
+      await shop.delegate({ agent: 'order-researcher', scope: ['*'] }, () =>
+        callPayments.execute({ id: 'r-77' }, { toolCallId: shopCalls.continued }),
+      );
+      await notifyPayments.execute({ id: 'r-77' }, { toolCallId: shopCalls.unused });
+    },
   );
   await shop.close();
   await payments.close();
@@ -194,5 +222,6 @@ export async function buildLayoutLog(dir: string): Promise<LayoutLog> {
     },
     intents,
     calls,
+    shop: { logDir: join(dir, 'shop-audit'), verifierKey: shopAudit.verifierKey, calls: shopCalls },
   };
 }

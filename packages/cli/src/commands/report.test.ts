@@ -37,6 +37,15 @@ const reportJson = z.strictObject({
     refused: z.number().int(),
   }),
   unreadable: z.number().int().nonnegative(),
+  logs: z.array(
+    z.object({
+      log: z.string(),
+      verification: z.object({ state: z.string() }).nullable(),
+      unreadable: z.array(z.unknown()),
+    }),
+  ),
+  links: z.array(z.unknown()),
+  findings: z.array(z.unknown()),
 });
 
 let fixture: FixtureLog;
@@ -135,6 +144,9 @@ describe.concurrent('writ report --html', () => {
       unreadable: 0,
     });
     expect(json.verdicts).toEqual({ allow: 2, approval: 1, deny: 1, refused: 1 });
+    expect(json.logs).toMatchObject([{ log: fixture.logDir, verification: { state: 'anchored' } }]);
+    expect(json.links).toEqual([]);
+    expect(json.findings).toEqual([]);
 
     const html = await readFile(out, 'utf8');
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i); // nothing external referenced
@@ -252,5 +264,63 @@ describe.concurrent('writ report --html', () => {
     ]);
     expect(nowhere.code).toBe(3);
     expect(nowhere.stderr).toMatch(/^WRIT_AUDIT_UNAVAILABLE: /);
+  });
+
+  it('over two logs: each pinned with its own --key <log>=…, a panel per log; the page loads nothing and runs without errors', async () => {
+    const other = await buildFixtureLog(await tempDir());
+    try {
+      const out = join(fixture.dir, 'two.html');
+      const both = [fixture.logDir, other.logDir];
+      const keys = [
+        '--key',
+        `${fixture.logDir}=${fixture.verifierKey}`,
+        '--key',
+        `${other.logDir}=${other.verifierKey}`,
+      ];
+      // a --key that names no log given, or a log given twice a key, is a usage error (as for explain)
+      const unnamed = await runCli(['report', ...both, '--html', out, '--key', fixture.verifierKey]);
+      expect(unnamed.code).toBe(2);
+      expect(unnamed.stderr).toMatch(/give --key <log>=<value>/);
+      const twice = await runCli([
+        'report',
+        ...both,
+        '--html',
+        out,
+        ...keys,
+        '--key',
+        `${other.logDir}=${other.verifierKey}`,
+      ]);
+      expect(twice.code).toBe(2);
+      const r = await runCli(['report', ...both, '--html', out, ...keys, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(4); // both verified with their pinned keys, neither anchored
+      const json = reportJson.parse(JSON.parse(r.stdout));
+      expect(json).toMatchObject({
+        verified: true,
+        state: 'unanchored',
+        firstBadIndex: null,
+        tasks: 4,
+        calls: 10,
+      });
+      expect(json.logs.map((l) => [l.log, l.verification?.state])).toEqual([
+        [fixture.logDir, 'unanchored'],
+        [other.logDir, 'unanchored'],
+      ]);
+      const { page, errors, requests } = await open(out);
+      try {
+        const panels = page.locator('#verification .verification[data-log]');
+        await expect(panels.count()).resolves.toBe(2);
+        await expect(panels.nth(1).getAttribute('data-log')).resolves.toBe(other.logDir);
+        await expect(page.locator('#findings h2').textContent()).resolves.toBe('No findings');
+        await expect(page.locator('#calls tbody tr').count()).resolves.toBe(10);
+        await expect(page.locator('script').count()).resolves.toBe(1);
+        expect(errors).toEqual([]);
+        expect(requests).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    } finally {
+      await rm(other.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,6 +3,7 @@ import { escapeHtml } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
 import { idHtml } from './id-html.js';
 import { agentName, principalText } from './principal-text.js';
+import { findingsAt, type JoinView } from './render-logs.js';
 import type { RecordFacts, ReportCall } from './report-model.js';
 
 /**
@@ -29,8 +30,13 @@ const div = (html: string, cls?: string) => `<div${cls === undefined ? '' : ` cl
 const sub = (text: string) => div(escapeHtml(text), 'sub');
 
 /** The call: tool, call id, record and time, task (and delegation), requester and agents. */
-function callCell(row: ReportCall, facts: Facts): string {
+function callCell(row: ReportCall, facts: Facts, join: JoinView | undefined): string {
   const { call, task } = row;
+  const where =
+    join === undefined ? '' : sub(`${task.service ?? 'unknown service'} · ${join.tagOf(task.log)}`);
+  const findings = findingsAt(join, task.log, call.records)
+    .map((f) => div(`<strong>✖ finding ${escapeHtml(f.kind)}</strong>: ${escapeHtml(f.message)}`, 'finding'))
+    .join('');
   const time = facts?.get(call.index)?.time;
   const delegated = task.taskId === row.rootTaskId ? '' : `<span>↳ delegation</span> ${idHtml(task.taskId)}`;
   return (
@@ -39,7 +45,9 @@ function callCell(row: ReportCall, facts: Facts): string {
     sub(`record ${call.index}${time === undefined ? '' : ` · ${time}`}`) +
     div(`<span>task</span> ${idHtml(row.rootTaskId)}${delegated ? ` ${delegated}` : ''}`, 'sub ids') +
     sub(`for ${principalText(task.requester)}`) +
-    sub(`by ${task.chain.map(agentName).join(' → ') || '(no agent)'}`)
+    sub(`by ${task.chain.map(agentName).join(' → ') || '(no agent)'}`) +
+    where +
+    findings
   );
 }
 
@@ -93,35 +101,62 @@ function credentialCell(call: CallNode): string {
   return div(idHtml(c.jti)) + (c.audience ? sub(`→ ${c.audience}`) : '');
 }
 
-function outcomeCell(call: CallNode): string {
+/** The callee's decision receipt an outcome recorded (`{ log, index, leafHash }`), when present. */
+function receiptHtml(call: CallNode, facts: Facts): string {
+  const at = call.records.find((r) => r.kind === 'outcome')?.index;
+  const receipt = at === undefined ? undefined : facts?.get(at)?.receipt;
+  if (receipt === undefined) return '';
+  const text = (v: unknown) =>
+    typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v);
+  const log = receipt.log ?? receipt.origin;
+  return div(
+    `receipt ${escapeHtml(text(log ?? '?'))} #${escapeHtml(text(receipt.index ?? '?'))}${receipt.leafHash === undefined ? '' : ` ${idHtml(text(receipt.leafHash), 'digest')}`}`,
+    'sub receipt',
+  );
+}
+
+function outcomeCell(call: CallNode, facts: Facts): string {
   const o = call.outcome;
   if (o !== undefined) {
-    return div(escapeHtml(`${o.status}${o.errorCode ? ` ${o.errorCode}` : ''}`)) + sub(`${o.durationMs} ms`);
+    return (
+      div(escapeHtml(`${o.status}${o.errorCode ? ` ${o.errorCode}` : ''}`)) +
+      sub(`${o.durationMs} ms`) +
+      receiptHtml(call, facts)
+    );
   }
   return call.refusal ? div(escapeHtml(`refused ${call.refusal.code}`)) : sub('not recorded');
 }
 
 /**
  * One row of the calls table (see {@link CALL_COLUMNS}): `<tr data-verdict data-call-id>`, with
- * `data-evidence` when its records are not all verified. Every string from the log is escaped.
+ * `data-evidence` when its records are not all verified; the callee's receipt its outcome recorded, when
+ * there is one. Over several logs (`join`): `data-log`, the service and log in the call cell, and each
+ * finding at its records said there (`data-finding`). Every string from the log is escaped.
  *
  * @example
  * ```ts
  * const tbody = reportCalls(model.tasks).map((row) => renderCallRow(row, model.recordFacts)).join('\n');
  * ```
  */
-export function renderCallRow(row: ReportCall, facts?: ReadonlyMap<number, RecordFacts>): string {
+export function renderCallRow(
+  row: ReportCall,
+  facts?: ReadonlyMap<number, RecordFacts>,
+  join?: JoinView,
+): string {
   const { call, verdict } = row;
   const cells = [
-    `<td class="call">${callCell(row, facts)}</td>`,
+    `<td class="call">${callCell(row, facts, join)}</td>`,
     `<td class="decision">${decisionCell(row)}</td>`,
     `<td class="policies">${policiesCell(call)}</td>`,
     `<td class="approval">${approvalCell(call, facts)}</td>`,
     `<td class="credential">${credentialCell(call)}</td>`,
-    `<td class="outcome">${outcomeCell(call)}</td>`,
+    `<td class="outcome">${outcomeCell(call, facts)}</td>`,
     `<td class="evidence">${escapeHtml(evidenceNote(call.evidence, call.records) ?? 'verified')}</td>`,
   ];
   const evidence =
     call.evidence === undefined || call.evidence === 'verified' ? '' : ` data-evidence="${call.evidence}"`;
-  return `<tr data-verdict="${verdict}" data-call-id="${escapeHtml(call.callId)}"${evidence}>${cells.join('')}</tr>`;
+  const log = join === undefined ? '' : ` data-log="${escapeHtml(row.task.log ?? '')}"`;
+  const kinds = findingsAt(join, row.task.log, call.records).map((f) => f.kind);
+  const finding = kinds.length ? ` data-finding="${escapeHtml(kinds.join(' '))}"` : '';
+  return `<tr data-verdict="${verdict}" data-call-id="${escapeHtml(call.callId)}"${log}${evidence}${finding}>${cells.join('')}</tr>`;
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { escapeHtml } from './escape-html.js';
 import { CALL_COLUMNS, renderCallRow } from './render-call-row.js';
+import { joinView, renderFindings, renderLinks, renderLogPanels, renderVerdictPanel } from './render-logs.js';
 import { renderTask } from './render-task.js';
 import { REPORT_CSS } from './report-css.js';
-import { type ReportCall, type ReportModel, reportCalls } from './report-model.js';
+import { factsOf, type ReportCall, type ReportModel, reportCalls } from './report-model.js';
 import { REPORT_SCRIPT } from './report-script.js';
 import { GRAPH_DEFS } from './task-graph.js';
 
@@ -28,42 +29,6 @@ export const REPORT_CSP = [
   "form-action 'none'",
 ].join('; ');
 
-const HEADINGS = {
-  anchored: '✔ Log verified and anchored',
-  unanchored: '✔ Log verified, unanchored',
-  unpinned: '⚠ Unpinned: the key was read from the log itself',
-} as const;
-
-const CLASSES = { anchored: 'ok', unanchored: 'unanchored', unpinned: 'unpinned' } as const;
-
-function renderVerification(model: ReportModel): string {
-  const v = model.verification;
-  const unreadable = model.unreadableRecords?.length
-    ? `<ul class="unreadable">${model.unreadableRecords.map((r) => `<li>Record ${r.index} cannot be read (${escapeHtml(r.reason)}): what it held is not shown.</li>`).join('')}</ul>`
-    : '';
-  if (v === undefined) {
-    return `<section id="verification" class="verification" data-status="unverified"><h2>Not verified</h2><p>This report was rendered without verifying the log: nothing in it is proven.</p>${unreadable}</section>`;
-  }
-  const facts = `${v.records} records, ${v.checkpoints} checkpoint(s), ${v.sealed} sealed · key ${v.keyPinned ? 'pinned' : 'read from the log (not pinned)'}${v.anchorSize === undefined ? '' : ` · the given checkpoint covers ${v.anchorSize}`}`;
-  const list = (items: readonly string[], cls: string) =>
-    items.length ? `<ul class="${cls}">${items.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
-  const warnings = list(v.warnings, 'warnings');
-  const origin = `<p class="meta">origin <code>${escapeHtml(v.origin)}</code> · root <code>${escapeHtml(v.root)}</code></p>`;
-  if (v.state !== 'failed') {
-    const unproven = v.unproven.length ? `<p>It cannot rule out:</p>${list(v.unproven, 'unproven')}` : '';
-    const advice =
-      v.state === 'unpinned'
-        ? '<p>Every check passed with the key the log names itself, which proves nothing against someone who rewrote the log and re-signed it. Verify with the key obtained independently (<code>--key</code>).</p>'
-        : '';
-    return `<section id="verification" class="verification ${CLASSES[v.state]}" data-status="${v.state}"><h2>${HEADINGS[v.state]}</h2>${advice}<p>${escapeHtml(facts)}</p>${origin}${unproven}${warnings}${unreadable}</section>`;
-  }
-  return (
-    `<section id="verification" class="verification failed" data-status="failed" data-first-bad-index="${escapeHtml(v.firstBadIndex ?? '')}">` +
-    `<h2>✖ Log does NOT verify</h2><p>First bad record <strong>${escapeHtml(v.firstBadIndex ?? '?')}</strong>: ${escapeHtml(v.reason ?? '')}</p>` +
-    `<p>${escapeHtml(facts)}</p>${origin}${warnings}${unreadable}<p class="meta">Records from ${escapeHtml(v.firstBadIndex ?? 0)} on are read as they stand and marked: treat them as untrusted.</p></section>`
-  );
-}
-
 /**
  * Renders a {@link ReportModel} as one self-contained HTML page: the verification verdict at the top
  * (what its state proves and cannot rule out); per task a box headed by its intent, with its one state
@@ -76,6 +41,13 @@ function renderVerification(model: ReportModel): string {
  * are marked (`data-evidence`, outlined, and said in their evidence cell). No external URL is referenced;
  * a CSP meta tag (`default-src 'none'`) forbids every load and pins the inline style and script by hash.
  * Everything from the log is HTML-escaped, and bidi controls in it are shown as `[U+202E]` markers.
+ *
+ * Over several logs (`model.logs`, from `buildJoinedReportModel`): a verification panel per log (its
+ * tag, services, state or first bad record, label and key), the findings (each at its log and record,
+ * and marked in words on the task, node and call it is at), a table of the links between the logs (both
+ * ends, the credential, whether both ends are proven), and each task's graph across services: a callee's
+ * task under the caller's call, every node saying its service and log, each link's edge labelled with
+ * both (log, record) and drawn dashed red, `✖ unproven`, when an end is not verified.
  *
  * @example
  * ```ts
@@ -96,10 +68,27 @@ export function renderReport(model: ReportModel): string {
     `${count('deny')} denied`,
     `${count('refused')} refused`,
     ...(unreadable > 0 ? [`${unreadable} unreadable record(s) left out`] : []),
+    ...(model.logs === undefined
+      ? []
+      : [
+          `${model.logs.length} logs`,
+          `${model.links?.length ?? 0} link(s)`,
+          `${model.findings?.length ?? 0} finding(s)`,
+        ]),
   ];
+  const join = joinView(model);
   const tasks = model.tasks.length
-    ? model.tasks.map((task) => renderTask(task, model.recordFacts)).join('')
-    : '<p class="empty">The log holds no tasks.</p>';
+    ? model.tasks.map((task) => renderTask(task, factsOf(model, task.log), join)).join('')
+    : `<p class="empty">${model.logs === undefined ? 'The log holds' : 'The logs hold'} no tasks.</p>`;
+  const where =
+    model.logs === undefined
+      ? `log <code>${escapeHtml(model.source)}</code>`
+      : `${model.logs.length} logs, one investigation: ${model.logs.map((l) => `${escapeHtml(l.tag)} <code>${escapeHtml(l.log)}</code>`).join(' · ')}`;
+  const verification =
+    model.logs === undefined
+      ? renderVerdictPanel(model.verification, model.unreadableRecords ?? [])
+      : renderLogPanels(model);
+  const joined = model.logs === undefined ? '' : `${renderFindings(model)}\n${renderLinks(model)}\n`;
   const options = ['allow', 'approval', 'deny', 'refused']
     .map((v) => `<option value="${v}">${v}</option>`)
     .join('');
@@ -118,12 +107,12 @@ export function renderReport(model: ReportModel): string {
 ${GRAPH_DEFS}
 <header>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">log <code>${escapeHtml(model.source)}</code> · generated ${escapeHtml(model.generatedAt)}</p>
-${renderVerification(model)}
+<p class="meta">${where} · generated ${escapeHtml(model.generatedAt)}</p>
+${verification}
 <ul class="summary">${summary.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>
 </header>
 <main>
-<section class="tasks" aria-label="tasks">${tasks}</section>
+${joined}<section class="tasks" aria-label="tasks">${tasks}</section>
 <section class="calls-section" aria-label="calls">
 <h2>Calls</h2>
 <div class="filters">
@@ -134,7 +123,7 @@ ${renderVerification(model)}
 <div class="table-wrap"><table id="calls">
 <colgroup>${CALL_COLUMNS.map((c) => `<col class="c-${c.key}">`).join('')}</colgroup>
 <thead><tr>${CALL_COLUMNS.map((c) => `<th scope="col" class="${c.key}">${c.heading}</th>`).join('')}</tr></thead>
-<tbody>${rows.map((row) => renderCallRow(row, model.recordFacts)).join('\n')}</tbody>
+<tbody>${rows.map((row) => renderCallRow(row, factsOf(model, row.task.log), join)).join('\n')}</tbody>
 </table></div>
 </section>
 </main>

@@ -97,10 +97,43 @@ describe('renderTask', () => {
         '<span title="spiffe://payments.example.com/agent/payments-api (verified)">payments-api</span></span>',
     );
     expect(html).toMatch(
-      /<dt>continues<\/dt><dd>a caller's task: its credential <code class="id" title="caller-jti">caller-jti<\/code> issued by spiffe:\/\/shop\.example\.com, parent task <code class="id" title="shop-task">shop-task<\/code><\/dd>/,
+      /<dt>continues<\/dt><dd>a caller's task: its credential <code class="id" title="caller-jti">caller-jti<\/code> issued by spiffe:\/\/shop\.example\.com, parent task <code class="id" title="shop-task">shop-task<\/code><div class="sub">expires 1970-01-01T00:00:00\.001Z<\/div><\/dd>/,
     );
     expect(html).toContain(
       '<dt>service</dt><dd>payments-api · started 2026-03-01T10:00:00.000Z · ended 2026-03-01T10:00:02.000Z</dd>',
     );
+  });
+
+  it("shows what else the callee recorded of the caller's credential, when present, escaped", () => {
+    const facts = new Map<number, RecordFacts>([
+      [
+        0,
+        {
+          time: '2026-03-01T10:00:00.000Z',
+          service: 'orders-mcp',
+          inbound: {
+            jti: 'j1',
+            issuer: 'https://desk.example',
+            expiresAt: Date.UTC(2026, 2, 1, 10, 5),
+            audience: 'https://orders.example/mcp',
+            intentDigest: 'sha256:<b>abc</b>',
+            requester: { issuer: 'https://login.example', assurance: 'verified' },
+            callerLog: 'desk.example/audit',
+            callerSpanId: '00f067aa0ba902b7',
+          },
+        },
+      ],
+    ]);
+    const html = renderTask(task({}), facts);
+    for (const line of [
+      'expires 2026-03-01T10:05:00.000Z',
+      'audience https://orders.example/mcp',
+      'intentDigest sha256:&lt;b&gt;abc&lt;/b&gt;',
+      'requester {&quot;issuer&quot;:&quot;https://login.example&quot;,&quot;assurance&quot;:&quot;verified&quot;}',
+      'callerLog desk.example/audit',
+      'callerSpanId 00f067aa0ba902b7',
+    ])
+      expect(html).toContain(`<div class="sub">${line}</div>`);
+    expect(html).not.toContain('<b>');
   });
 });

@@ -3,6 +3,7 @@ import { escapeHtml } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
 import { idHtml } from './id-html.js';
 import { agentName, principalText } from './principal-text.js';
+import { findingsAt, inboundHtml, type JoinView } from './render-logs.js';
 import type { RecordFacts } from './report-model.js';
 import { renderTaskGraph } from './task-graph.js';
 
@@ -32,15 +33,21 @@ const row = (term: string, html: string) => `<dt>${term}</dt><dd>${html}</dd>`;
 
 /**
  * One task's box: its intent as the heading, its one state ({@link taskState}), who asked, the whole
- * agent chain (upstream agents of a continued task first), where a continued task came from, its
- * service and times, then its authority-chain graph. Every string from the log is escaped.
+ * agent chain (upstream agents of a continued task first), where a continued task came from (and what it
+ * recorded of the caller's credential), its service and times, then its authority-chain graph. Over
+ * several logs (`join`), also its log, and first each finding at one of its records (`data-finding`,
+ * said in words). Every string from the log is escaped.
  *
  * @example
  * ```ts
  * const html = model.tasks.map((task) => renderTask(task, model.recordFacts)).join('');
  * ```
  */
-export function renderTask(task: TaskNode, facts?: ReadonlyMap<number, RecordFacts>): string {
+export function renderTask(
+  task: TaskNode,
+  facts?: ReadonlyMap<number, RecordFacts>,
+  join?: JoinView,
+): string {
   const state = taskState(task);
   const start = task.records.find((r) => r.kind === 'task-start');
   const end = task.records.find((r) => r.kind === 'task-end');
@@ -62,9 +69,25 @@ export function renderTask(task: TaskNode, facts?: ReadonlyMap<number, RecordFac
     rows.push(
       row(
         'continues',
-        `a caller's task: its credential ${idHtml(inbound.jti)} issued by ${escapeHtml(inbound.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}`,
+        `a caller's task: its credential ${idHtml(inbound.jti)} issued by ${escapeHtml(inbound.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}${inboundHtml(inbound, { issuer: false })}`,
       ),
     );
+  }
+  const findings = findingsAt(join, task.log, task.records);
+  if (join !== undefined) {
+    rows.unshift(
+      row(
+        'log',
+        escapeHtml(`${join.tagOf(task.log)} · ${task.service ?? 'unknown service'} · ${task.log ?? ''}`),
+      ),
+    );
+    for (const f of findings)
+      rows.unshift(
+        row(
+          '<strong class="finding">finding</strong>',
+          `<span class="finding"><strong>✖ ${escapeHtml(f.kind)}</strong> at ${escapeHtml(join.tagOf(f.log))} record ${f.index}: ${escapeHtml(f.message)}</span>`,
+        ),
+      );
   }
   if (started !== undefined) {
     rows.push(
@@ -83,10 +106,14 @@ export function renderTask(task: TaskNode, facts?: ReadonlyMap<number, RecordFac
   if (note !== undefined) rows.push(row('evidence', escapeHtml(note)));
   const evidence =
     task.evidence === undefined || task.evidence === 'verified' ? '' : ` data-evidence="${task.evidence}"`;
+  const finding = findings.length
+    ? ` data-finding="${escapeHtml(findings.map((f) => f.kind).join(' '))}"`
+    : '';
+  const log = join === undefined ? '' : ` data-log="${escapeHtml(task.log ?? '')}"`;
   return (
-    `<article class="task" data-task-id="${escapeHtml(task.taskId)}"${evidence}>` +
+    `<article class="task" data-task-id="${escapeHtml(task.taskId)}"${log}${evidence}${finding}>` +
     `<h2>${intent}</h2>` +
     `<dl>${rows.join('')}</dl>` +
-    `<div class="graph-wrap">${renderTaskGraph(task)}</div></article>`
+    `<div class="graph-wrap">${renderTaskGraph(task, join)}</div></article>`
   );
 }

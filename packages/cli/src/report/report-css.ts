@@ -2,6 +2,7 @@
  * The report's only style sheet (inline, pinned by hash in its CSP). The calls table has a fixed layout
  * whose cells wrap (ids shrink with their middle elided, see `idHtml`), so at 1280 px and wider every
  * call's decision, policies, approval, credential and outcome are on screen without scrolling sideways;
+ * a graph wider than its box shrinks to fit down to 960 px wide, then scrolls sideways in its box;
  * printed, the filters are left out, graphs scale to the page, ids are printed whole and colours kept.
  * Log text is isolated for bidi (`unicode-bidi: isolate`), on top of the markers `escapeHtml` puts in
  * place of bidi controls.
@@ -49,6 +50,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .status.running { color: var(--warn); }
 .agents span { unicode-bidi: isolate; }
 .graph-wrap { overflow-x: auto; }
+svg.graph { max-width: max(100%, 960px); height: auto; }
 .graph-defs { position: absolute; }
 svg.graph text { fill: #ffffff; font: 12px system-ui, sans-serif; pointer-events: none; }
 svg.graph text.sub { font-size: 10px; opacity: 0.92; }
@@ -91,6 +93,28 @@ tr[data-evidence="failed"] td.evidence { color: var(--bad); font-weight: 600; }
 svg.graph g.node[data-evidence] rect { stroke: var(--warn); stroke-width: 3; stroke-dasharray: 5 3; }
 svg.graph g.node[data-evidence="failed"] rect { stroke: var(--bad); }
 .empty { color: var(--muted); }
+#verification.logs > h2 { margin: 0 0 8px; }
+#verification.logs { display: grid; gap: 10px; }
+#verification.logs > .verification h2 { font-size: 15px; }
+.log-name { color: var(--fg); }
+.findings { border: 1px solid var(--bad); border-left: 6px solid var(--bad); border-radius: 8px; padding: 8px 16px; margin: 16px 0; overflow-wrap: anywhere; }
+.findings h2 { color: var(--bad); margin: 4px 0 6px; }
+.findings.none { border-color: var(--line); border-left-color: var(--ok); }
+.findings.none h2 { color: var(--ok); }
+.findings li { margin: 4px 0; unicode-bidi: isolate; }
+.finding strong, strong.finding { color: var(--bad); }
+table.links td { overflow-wrap: anywhere; }
+table.links tr[data-status="unproven"] td, table.links tr[data-finding] td { background: color-mix(in srgb, var(--bad) 14%, transparent); }
+table.links td.link-status strong { color: var(--bad); }
+code.at { white-space: nowrap; }
+.task[data-finding] { border: 2px solid var(--bad); }
+tr[data-finding] td.call { box-shadow: inset 4px 0 0 var(--bad); }
+svg.graph .edge.link { stroke: var(--fg); stroke-width: 2.5; }
+svg.graph .edge.link.unproven { stroke: var(--bad); stroke-dasharray: 6 4; }
+svg.graph text.link-label { fill: var(--muted); font-size: 10px; }
+svg.graph text.link-label.unproven { fill: var(--bad); font-weight: 600; }
+svg.graph g.node.finding rect { stroke: var(--bad); stroke-width: 4; }
+svg.graph text.note.finding { font-weight: 700; }
 @media print {
   :root { color-scheme: light; font-size: 11px; --fg: #000000; --muted: #444c56; --bg: #ffffff; --panel: #f0f2f4; --line: #b8c0c8;
     --ok: #1a7f37; --warn: #7d4e00; --bad: #b3121e; }

@@ -1,6 +1,8 @@
 import {
   type CallNode,
   explain,
+  type JoinFinding,
+  type LogLink,
   type LogRecord,
   type RecordEvidence,
   readVerifiedLog,
@@ -39,7 +41,7 @@ export interface ReportModel {
   /** ISO 8601 time the report was made. */
   readonly generatedAt: string;
   /** The result of verifying the log; `undefined` renders as "not verified". */
-  readonly verification: VerifyResult | undefined;
+  readonly verification: ReportVerdict | undefined;
   /** Root tasks in log order (delegations nested inside). */
   readonly tasks: readonly TaskNode[];
   /** Records left out because they are not valid JSON or do not match the record schema. @default 0 */
@@ -54,6 +56,75 @@ export interface ReportModel {
    * {@link recordFactsOf} builds it from any events. @default none (the report leaves those out)
    */
   readonly recordFacts?: ReadonlyMap<number, RecordFacts>;
+  /**
+   * Over several logs (`writ report <log> <log>…`, {@link buildJoinedReportModel}): each log with its own
+   * verdict, key and record facts, in the order given. The page then shows one verification panel per
+   * log, labels every node and call with its service and log, and lists `links` and `findings`; `source`,
+   * `verification` and `recordFacts` are ignored. @default one log
+   */
+  readonly logs?: readonly ReportLog[];
+  /** Over several logs: caller's call ↔ callee's task-start (`joinLogs` of `@writ/audit`). */
+  readonly links?: readonly LogLink[];
+  /** Over several logs: what does not join, at its (log, record). */
+  readonly findings?: readonly JoinFinding[];
+}
+
+/**
+ * What the report needs of a verdict: `@writ/audit`'s `VerifyResult`, or the same as `writ verify
+ * --json` prints it (absent values `null`).
+ *
+ * @example
+ * ```ts
+ * const verdict: ReportVerdict = await verifyLog(dir, { verifierKey });
+ * ```
+ */
+export type ReportVerdict = Pick<
+  VerifyResult,
+  'state' | 'origin' | 'records' | 'checkpoints' | 'sealed' | 'root' | 'keyPinned' | 'unproven' | 'warnings'
+> & {
+  readonly anchorSize?: number | null | undefined;
+  readonly firstBadIndex?: number | null | undefined;
+  readonly reason?: string | null | undefined;
+};
+
+/**
+ * One log of a report over several logs ({@link ReportModel.logs}).
+ *
+ * @example
+ * ```ts
+ * for (const l of model.logs ?? []) console.log(l.tag, l.log, l.verification?.state ?? 'not verified');
+ * ```
+ */
+export interface ReportLog {
+  /** The log's label: its directory, or `postgres://host:port/db#<log id>`. */
+  readonly log: string;
+  /** Its short name on the page: `log 1`, `log 2`… in the order given. */
+  readonly tag: string;
+  /** The services that wrote its records (`createWrit`'s `service`), in order of first appearance. */
+  readonly services: readonly string[];
+  /** Its verdict; `undefined` when it was read without verifying. */
+  readonly verification: ReportVerdict | undefined;
+  /** The verifier key it was verified with, when one was pinned. */
+  readonly verifierKey?: string | undefined;
+  readonly unreadableRecords: readonly { readonly index: number; readonly reason: string }[];
+  /** Its {@link RecordFacts}, by record index. */
+  readonly recordFacts: ReadonlyMap<number, RecordFacts>;
+}
+
+/**
+ * The record facts of the log that holds a task (`task.log`, over several logs), else the model's.
+ *
+ * @example
+ * ```ts
+ * const facts = factsOf(model, task.log);
+ * ```
+ */
+export function factsOf(
+  model: Pick<ReportModel, 'logs' | 'recordFacts'>,
+  log: string | undefined,
+): ReadonlyMap<number, RecordFacts> | undefined {
+  if (model.logs === undefined) return model.recordFacts;
+  return model.logs.find((l) => l.log === log)?.recordFacts;
 }
 
 /**
@@ -69,13 +140,39 @@ export interface RecordFacts {
   readonly time: string;
   /** The `service` that wrote it. */
   readonly service: string;
-  /** On a task-start: the caller's verified task credential the task continues. */
+  /**
+   * On a task-start: the caller's verified task credential the task continues (`jti`, `issuer`,
+   * `expiresAt`, and when the runtime records them `audience`, `intentDigest`, `requester`,
+   * `callerLog`, `callerSpanId`).
+   */
   readonly inbound?:
-    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
+    | ({ readonly jti: string; readonly issuer: string; readonly expiresAt: number } & Readonly<
+        Record<string, unknown>
+      >)
     | undefined;
+  /**
+   * On an outcome: the callee's decision receipt returned with the result, when the runtime recorded
+   * one (`{ log, index, leafHash }`).
+   */
+  readonly receipt?: Readonly<Record<string, unknown>> | undefined;
 }
 
-const FACT_KINDS: ReadonlySet<string> = new Set(['task-start', 'decision', 'approval', 'task-end']);
+const FACT_KINDS: ReadonlySet<string> = new Set([
+  'task-start',
+  'decision',
+  'approval',
+  'task-end',
+  'outcome',
+]);
+
+/** The receipt an outcome record carries (on the record or in its outcome), when it is an object. */
+function receiptOf(event: AuditEvent): Readonly<Record<string, unknown>> | undefined {
+  const e = event as unknown as { receipt?: unknown; outcome?: { receipt?: unknown } };
+  const receipt = e.receipt ?? e.outcome?.receipt;
+  return typeof receipt === 'object' && receipt !== null && !Array.isArray(receipt)
+    ? (receipt as Record<string, unknown>)
+    : undefined;
+}
 
 /**
  * The {@link RecordFacts} of the task-start, decision, approval and task-end records among `events`, by
@@ -94,10 +191,14 @@ export function recordFactsOf(
     if (!FACT_KINDS.has(event.kind)) continue;
     const e = event as AuditEvent;
     const inbound = e.kind === 'task-start' ? e.inbound : undefined;
+    const receipt = e.kind === 'outcome' ? receiptOf(e) : undefined;
+    // an outcome is kept only for its receipt (the call's time is its decision's)
+    if (e.kind === 'outcome' && receipt === undefined) continue;
     facts.set(index, {
       time: e.time,
       service: e.service,
       ...(inbound === undefined ? {} : { inbound }),
+      ...(receipt === undefined ? {} : { receipt }),
     });
   }
   return facts;
@@ -135,7 +236,8 @@ export function verdictOf(call: CallNode): Verdict {
 }
 
 /**
- * Every call of the given task trees (delegations included), depth first, in log order per task.
+ * Every call of the given task trees (delegations included, and over several logs the callee tasks
+ * each call continued in another service, right after it), depth first, in log order per task.
  *
  * @example
  * ```ts
@@ -145,7 +247,10 @@ export function verdictOf(call: CallNode): Verdict {
 export function reportCalls(tasks: readonly TaskNode[]): ReportCall[] {
   const out: ReportCall[] = [];
   const walk = (root: string, task: TaskNode) => {
-    for (const call of task.calls) out.push({ rootTaskId: root, task, call, verdict: verdictOf(call) });
+    for (const call of task.calls) {
+      out.push({ rootTaskId: root, task, call, verdict: verdictOf(call) });
+      for (const callee of call.callees ?? []) walk(root, callee);
+    }
     for (const child of task.delegations) walk(root, child);
   };
   for (const task of tasks) walk(task.taskId, task);
