@@ -68,6 +68,8 @@ interface Scope {
   readonly via: readonly string[];
   readonly depth: number;
   stdin: 'network' | 'pipe' | undefined;
+  /** Levels of `…` the words are in. */
+  readonly backquoted: number;
 }
 
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
@@ -114,13 +116,21 @@ export function parseShell(command: string): ParsedShell {
   /** A word whose substitutions run in a child scope; reports if one of them talks to the network. */
   const word = (w: ShNode, scope: Scope): { word: ShellWord; network: boolean } => {
     let network = false;
-    const value = evaluateWord(w, (stmts) => {
-      const before = commands.length;
-      const child: Scope = { ...scope, stdin: undefined };
-      // a cd inside $(…) or <(…) does not change the outer directory
-      for (const s of stmts) statement(s, child);
-      if (commands.slice(before).some((c) => NETWORK_PROGRAMS.has(c.name))) network = true;
-    });
+    const value = evaluateWord(
+      w,
+      (stmts, kind) => {
+        const before = commands.length;
+        const child: Scope = {
+          ...scope,
+          stdin: undefined,
+          backquoted: scope.backquoted + (kind === 'backquote' ? 1 : 0),
+        };
+        // a cd inside $(…) or <(…) does not change the outer directory
+        for (const s of stmts) statement(s, child);
+        if (commands.slice(before).some((c) => NETWORK_PROGRAMS.has(c.name))) network = true;
+      },
+      scope.backquoted,
+    );
     return { word: value, network };
   };
 
@@ -256,7 +266,8 @@ export function parseShell(command: string): ParsedShell {
     const inner = innerCommands(name, argv);
     const via = [...scope.via, name];
     for (const i of inner) {
-      const child: Scope = { cwd: scope.cwd, via, depth: scope.depth + 1, stdin: scope.stdin };
+      // a nested script (bash -c '…') is parsed from its own text: no backquote levels apply to it
+      const child: Scope = { cwd: scope.cwd, via, depth: scope.depth + 1, stdin: scope.stdin, backquoted: 0 };
       if (i.kind === 'command') {
         const next = name === 'find' ? withFindRoots(i.argv, argv) : i.argv;
         emit(next, child, {
@@ -298,7 +309,7 @@ export function parseShell(command: string): ParsedShell {
     else scope.cwd = scope.cwd === undefined ? to.text : `${scope.cwd}/${to.text}`;
   };
 
-  script(command, { cwd: undefined, via: [], depth: 0, stdin: undefined });
+  script(command, { cwd: undefined, via: [], depth: 0, stdin: undefined, backquoted: 0 });
   return { commands, redirects, uncertainty: [...uncertainty] };
 }
 
