@@ -25,10 +25,26 @@ export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
   'lynx',
 ]);
 
-/** The directory a command runs in: `undefined` = the workspace, `null` = not known (a computed `cd`). */
+/**
+ * The directory a command runs in: `undefined` = the workspace, `null` = not known (a computed `cd`).
+ *
+ * @example
+ * ```ts
+ * const [, cat] = parseShell('cd /etc && cat passwd').commands;
+ * const cwd: ShellCwd = cat?.cwd; // '/etc'
+ * ```
+ */
 export type ShellCwd = string | undefined | null;
 
-/** One simple command the script runs (wrappers unwrapped: `sudo rm x` gives `sudo …` and `rm x`). */
+/**
+ * One simple command the script runs (wrappers unwrapped: `sudo rm x` gives `sudo …` and `rm x`).
+ *
+ * @example
+ * ```ts
+ * const commands: readonly ShellCommand[] = parseShell('timeout 5 sudo rm -rf /').commands;
+ * commands.map((c) => `${c.via.join(' > ')} ${c.name}`); // [' timeout', 'timeout sudo', 'timeout > sudo rm']
+ * ```
+ */
 export interface ShellCommand {
   /** argv after quote removal; argv[0] is the program as written. */
   readonly argv: readonly ShellWord[];
@@ -45,14 +61,30 @@ export interface ShellCommand {
   readonly assigns: readonly string[];
 }
 
-/** A redirection (`> f`, `2>> f`, `< f`, `&> f`…) and the directory it is relative to. */
+/**
+ * A redirection (`> f`, `2>> f`, `< f`, `&> f`…) and the directory it is relative to.
+ *
+ * @example
+ * ```ts
+ * const [out]: readonly ShellRedirect[] = parseShell('echo hi > /etc/motd').redirects;
+ * out?.target.text; // '/etc/motd'
+ * ```
+ */
 export interface ShellRedirect {
   readonly op: string;
   readonly target: ShellWord;
   readonly cwd: ShellCwd;
 }
 
-/** Everything known about a command line without running it. */
+/**
+ * Everything known about a command line without running it.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedShell = parseShell("echo 'unbalanced");
+ * parsed.uncertainty; // ["does not parse: 1:6: reached EOF without closing quote '"]
+ * ```
+ */
 export interface ParsedShell {
   readonly commands: readonly ShellCommand[];
   readonly redirects: readonly ShellRedirect[];

@@ -5,6 +5,12 @@ import { list, nodeType, operators, walk } from './shell-syntax.js';
  * One shell word after quote removal, as far as it can be known without running anything.
  * `dynamic`: part of it comes from an expansion (`$x`, `$(…)`, `$((…))`, `<(…)`, brace expansion,
  * `~user`), so `text` is not what the shell will see. `glob`: it has an unquoted `*`, `?` or `[`.
+ *
+ * @example
+ * ```ts
+ * const [program]: readonly ShellWord[] = parseShell("r''m -rf x").commands[0]?.argv ?? [];
+ * program?.text; // 'rm'
+ * ```
  */
 export interface ShellWord {
   readonly text: string;
