@@ -25,6 +25,8 @@ export interface CodingFacts {
   readonly paths: readonly string[];
   readonly outsideWorkspace: boolean;
   readonly writesOutsideWorkspace: boolean;
+  /** A path written is in `.git/`, `.claude/` or `.husky/` (hooks, config, the agent's own settings). */
+  readonly writesControlFiles: boolean;
   readonly secrets: boolean;
   readonly hosts: readonly string[];
 }
@@ -58,6 +60,7 @@ const empty = (kind: string): CodingFacts => ({
   paths: [],
   outsideWorkspace: false,
   writesOutsideWorkspace: false,
+  writesControlFiles: false,
   secrets: false,
   hosts: [],
 });
@@ -121,6 +124,7 @@ export function codingFacts(resource: Resource, options: CodingFactsOptions = {}
     paths: [p.path],
     outsideWorkspace: !p.inside,
     writesOutsideWorkspace: kind === 'write' && !p.inside,
+    writesControlFiles: kind === 'write' && p.control,
     secrets,
     readOnly: kind !== 'write',
   });

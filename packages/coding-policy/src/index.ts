@@ -14,7 +14,13 @@ export {
   codingFacts,
   extendContext,
 } from './facts.js';
-export { isSecretPath, type PathContext, type ResolvedPath, resolveWorkspacePath } from './paths.js';
+export {
+  isControlPath,
+  isSecretPath,
+  type PathContext,
+  type ResolvedPath,
+  resolveWorkspacePath,
+} from './paths.js';
 export { type CodingAgentPolicy, type CodingAgentPolicyOptions, codingAgentPolicy } from './policy.js';
 export {
   CODING_POLICY_DEFAULTS,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { globMayMatchSecret, isSecretPath, realPath, resolveWorkspacePath } from './paths.js';
+import { globMayMatchSecret, isControlPath, isSecretPath, realPath, resolveWorkspacePath } from './paths.js';
 
 const root = mkdtempSync(join(tmpdir(), 'writ-coding-paths-'));
 const workspace = join(root, 'project');
@@ -48,6 +48,16 @@ describe('resolveWorkspacePath', () => {
   it('relative to a cwd', () => {
     expect(resolveWorkspacePath('x', where, '/etc').path).toBe('/etc/x');
     expect(resolveWorkspacePath('x', where, 'src').path).toBe(join(workspace, 'src/x'));
+  });
+});
+
+describe('isControlPath', () => {
+  it('.git, .claude and .husky are control directories; .github is not', () => {
+    expect(isControlPath('/p/.git/hooks/pre-commit')).toBe(true);
+    expect(isControlPath('/p/.claude/settings.local.json')).toBe(true);
+    expect(isControlPath('/p/.husky/pre-push')).toBe(true);
+    expect(isControlPath('/p/.github/workflows/ci.yml')).toBe(false);
+    expect(isControlPath('/p/src/git.ts')).toBe(false);
   });
 });
 

@@ -32,6 +32,8 @@ export interface ResolvedPath {
   readonly real: string;
   readonly inside: boolean;
   readonly secret: boolean;
+  /** In `.git/`, `.claude/` or `.husky/` ({@link isControlPath}). */
+  readonly control: boolean;
 }
 
 /** The real path of `path`: symlinks resolved along its longest existing prefix, the rest appended. */
@@ -77,7 +79,13 @@ export function resolveWorkspacePath(path: string, where: PathContext, cwd?: str
   const root = realPath(workspace);
   const rel = relative(root, real);
   const inside = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
-  return { path: lexical, real, inside, secret: isSecretPath(lexical) || isSecretPath(real) };
+  return {
+    path: lexical,
+    real,
+    inside,
+    secret: isSecretPath(lexical) || isSecretPath(real),
+    control: isControlPath(lexical) || isControlPath(real),
+  };
 }
 
 /** File names that hold credentials (matched on the last path segment). */
@@ -130,6 +138,23 @@ export function isSecretPath(path: string): boolean {
   }
   if (SECRET_TEMPLATES.test(last)) return false;
   return SECRET_FILES.some((re) => re.test(last));
+}
+
+/** Directories whose files configure what runs later: git hooks and config, the agent's own settings. */
+const CONTROL_DIRS: ReadonlySet<string> = new Set(['.git', '.claude', '.husky']);
+
+/**
+ * Whether a path is in a directory whose files decide what runs later: `.git/` (hooks, `config` with
+ * `core.sshCommand` or aliases), `.claude/` (the agent's own settings and permissions), `.husky/` (hooks).
+ *
+ * @example
+ * ```ts
+ * isControlPath('/home/dev/project/.git/hooks/pre-commit'); // true
+ * isControlPath('/home/dev/project/.github/workflows/ci.yml'); // false
+ * ```
+ */
+export function isControlPath(path: string): boolean {
+  return path.split(/[\\/]+/).some((p) => CONTROL_DIRS.has(p));
 }
 
 /** Sample credential file names a glob is tested against. */

@@ -37,6 +37,8 @@ export interface ShellFacts {
   readonly outsideWorkspace: boolean;
   /** Some path it writes, moves, deletes or redirects to is outside the workspace. */
   readonly writesOutsideWorkspace: boolean;
+  /** Some path it writes is in `.git/`, `.claude/` or `.husky/`. */
+  readonly writesControlFiles: boolean;
   /** Some path it names is (or may be, for a glob) a credentials file. */
   readonly secrets: boolean;
   /** Hosts of URLs given to network programs, sorted. */
@@ -84,6 +86,7 @@ export function shellFacts(command: string, where: PathContext): ShellFacts {
   let readOnly = true;
   let outside = false;
   let writesOutside = false;
+  let writesControl = false;
   let secrets = false;
 
   const judge = (w: ShellWord, cwd: ShellCwd, write: boolean) => {
@@ -105,6 +108,7 @@ export function shellFacts(command: string, where: PathContext): ShellFacts {
         : p.path,
     );
     if (p.secret || (w.glob && globMayMatchSecret(w.text))) secrets = true;
+    if (write && p.control) writesControl = true;
     if (!p.inside) {
       outside = true;
       if (write) writesOutside = true;
@@ -139,6 +143,7 @@ export function shellFacts(command: string, where: PathContext): ShellFacts {
     paths: [...paths].sort(),
     outsideWorkspace: outside,
     writesOutsideWorkspace: writesOutside,
+    writesControlFiles: writesControl,
     secrets,
     hosts: [...hosts].sort(),
     uncertainty: [...uncertainty],
