@@ -90,6 +90,11 @@ export interface ParsedShell {
   readonly redirects: readonly ShellRedirect[];
   /** Why the command line cannot be judged with confidence (empty when it can). */
   readonly uncertainty: readonly string[];
+  /**
+   * Where the top-level shell is left (`cd` outside a subshell), `undefined` when it did not move, `null`
+   * when it moved somewhere not known. Claude Code's Bash tool keeps that directory for the next call.
+   */
+  readonly finalCwd: ShellCwd;
 }
 
 /** How deep `bash -c "bash -c '…'"` is followed. */
@@ -341,8 +346,9 @@ export function parseShell(command: string): ParsedShell {
     else scope.cwd = scope.cwd === undefined ? to.text : `${scope.cwd}/${to.text}`;
   };
 
-  script(command, { cwd: undefined, via: [], depth: 0, stdin: undefined, backquoted: 0 });
-  return { commands, redirects, uncertainty: [...uncertainty] };
+  const top: Scope = { cwd: undefined, via: [], depth: 0, stdin: undefined, backquoted: 0 };
+  script(command, top);
+  return { commands, redirects, uncertainty: [...uncertainty], finalCwd: top.cwd };
 }
 
 /** `find src -exec rm {} ;`: `{}` is every match, i.e. somewhere under the search roots. */

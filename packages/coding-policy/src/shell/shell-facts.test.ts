@@ -99,6 +99,19 @@ describe('shellFacts: hostile forms', () => {
     );
     expect(facts('false && cd / ; rm -rf usr').uncertainty).toContain('changes directory conditionally');
   });
+  it('where a top-level cd leaves the shell is judged: the next call runs there (a bare cd goes home)', () => {
+    // Claude Code's Bash keeps its directory between calls: `cd /` now, `rm -rf usr` next
+    expect(facts('cd /')).toMatchObject({ outsideWorkspace: true, paths: ['/'] });
+    expect(facts('cd')).toMatchObject({ outsideWorkspace: true, paths: ['/home/dev'] });
+    expect(facts('cd ~')).toMatchObject({ outsideWorkspace: true });
+    expect(facts('cd ..')).toMatchObject({ outsideWorkspace: true, paths: ['/home/dev'] });
+    expect(facts('cd packages/core')).toMatchObject({ outsideWorkspace: false, uncertainty: [] });
+    expect(facts('cd /tmp && cd /home/dev/project/src').paths).toContain('/home/dev/project/src');
+    expect(facts('(cd /) && ls').paths).not.toContain('/home/dev');
+    expect(parseShell('cd / && ls').finalCwd).toBe('/');
+    expect(parseShell('(cd /) && ls').finalCwd).toBeUndefined();
+  });
+
   it('directory options are paths: git -C, make -C, tar -C (a write), cp -t (a write)', () => {
     expect(facts('git -C /etc status')).toMatchObject({
       outsideWorkspace: true,
