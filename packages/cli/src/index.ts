@@ -25,6 +25,7 @@ export type {
 export type { ReportJson } from './commands/report.js';
 export type { TaskRowJson, TasksJson } from './commands/tasks.js';
 export type { VerifyJson } from './commands/verify.js';
+export type { VerifyFleetJson } from './commands/verify-fleet.js';
 export type { WitnessKeygenJson, WitnessServeJson } from './commands/witness.js';
 export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 export type { CliIo } from './io.js';

@@ -2,9 +2,9 @@ import { cp, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { event, tempDir } from '../__support__/log.js';
-import { verifyLog } from '../verify/verify-log.js';
 import { startTestPostgres, type TestPostgres } from '../postgres/__support__/embedded-postgres.js';
 import { createPostgresAuditSink, type PostgresAuditSink } from '../postgres/postgres-sink.js';
+import { verifyLog } from '../verify/verify-log.js';
 import { exportFleet } from './export-fleet.js';
 import { createFleetSealer } from './fleet-sealer.js';
 import { verifyFleet } from './verify-fleet.js';
@@ -23,10 +23,19 @@ afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
-async function members(schema: string, ids: readonly string[], records: number): Promise<PostgresAuditSink[]> {
+async function members(
+  schema: string,
+  ids: readonly string[],
+  records: number,
+): Promise<PostgresAuditSink[]> {
   return Promise.all(
     ids.map(async (logId) => {
-      const sink = await createPostgresAuditSink({ connectionString: url, schema, logId, keyDir: join(root, 'keys') });
+      const sink = await createPostgresAuditSink({
+        connectionString: url,
+        schema,
+        logId,
+        keyDir: join(root, 'keys'),
+      });
       for (let n = 0; n < records; n++) await sink.append(event(n), { durability: 'strict' });
       await sink.checkpoint();
       return sink;
@@ -37,7 +46,12 @@ async function members(schema: string, ids: readonly string[], records: number):
 describe('fleet log: sealer, export, verifyFleet', () => {
   it('seals every member once its key is endorsed, exports byte-identical logs, and verifies the bundle', async () => {
     const sinks = await members('f1', ['a-1', 'a-2', 'a-3'], 5);
-    const sealer = await createFleetSealer({ connectionString: url, schema: 'f1', keyDir: join(root, 'fleet-keys'), members: 'first-seen' });
+    const sealer = await createFleetSealer({
+      connectionString: url,
+      schema: 'f1',
+      keyDir: join(root, 'fleet-keys'),
+      members: 'first-seen',
+    });
     const first = await sealer.sealNow();
     expect(first?.endorsed).toEqual(['a-1', 'a-2', 'a-3']);
     expect(first?.sealed.map((s) => s.logId)).toEqual(['a-1', 'a-2', 'a-3']);
