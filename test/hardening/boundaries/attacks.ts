@@ -2,6 +2,7 @@
 // belongs to and the issue item; every test under this directory is written as one of these attacks
 // (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
 
+import { FLEET_EVIDENCE_ATTACKS } from './attacks-fleet.js';
 import { WITNESS_ATTACKS } from './attacks-witnesses.js';
 
 export type Family =
@@ -14,7 +15,8 @@ export type Family =
   | 'files on disk'
   | 'fleet (shared stores)'
   | 'fleet revocation and leases'
-  | 'witnesses';
+  | 'witnesses'
+  | 'fleet evidence';
 
 export interface Attack {
   readonly family: Family;
@@ -491,6 +493,7 @@ export const ATTACKS = {
     promise: 'key file names are escaped by writ keys show',
   },
   ...WITNESS_ATTACKS,
+  ...FLEET_EVIDENCE_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;
