@@ -44,7 +44,7 @@ export interface CheckpointRecord {
  * @example
  * ```ts
  * const describe = (record: LogRecord): string =>
- *   record.kind === 'checkpoint' ? 'checkpoint' : `${record.kind} of task ${record.taskId}`;
+ *   record.kind === 'checkpoint' || isFleetRecord(record) ? record.kind : `${record.kind} of task ${record.taskId}`;
  * ```
  */
 export type LogRecord = AuditEvent | CheckpointRecord | FleetRecord;

@@ -15,6 +15,7 @@ export type { ApprovalsListJson } from './commands/approvals.js';
 export type { ApprovalAnsweredJson } from './commands/approvals-answer.js';
 export type { CallRowJson, CallsJson } from './commands/calls.js';
 export type { ExplainJson } from './commands/explain.js';
+export type { ExportJson } from './commands/export.js';
 export type { KeyInfo, KeysExportJson, KeysRotateJson, KeysShowJson } from './commands/keys.js';
 export type {
   PolicyCaseResultJson,

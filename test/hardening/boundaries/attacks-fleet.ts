@@ -14,7 +14,8 @@ export const FLEET_EVIDENCE_ATTACKS = {
     family: 'fleet evidence',
     issue: 21,
     item: 4,
-    promise: 'one member row changed in the database before export is named by writ verify --fleet (that log, that index)',
+    promise:
+      'one member row changed in the database before export is named by writ verify --fleet (that log, that index)',
   },
   'fleet-member-truncated-after-seal': {
     family: 'fleet evidence',
@@ -27,7 +28,8 @@ export const FLEET_EVIDENCE_ATTACKS = {
     family: 'fleet evidence',
     issue: 21,
     item: 4,
-    promise: 'a member log removed from the bundle fails writ verify --fleet, naming the member the fleet log endorsed',
+    promise:
+      'a member log removed from the bundle fails writ verify --fleet, naming the member the fleet log endorsed',
   },
   'fleet-unknown-log-in-bundle': {
     family: 'fleet evidence',
@@ -40,7 +42,7 @@ export const FLEET_EVIDENCE_ATTACKS = {
     issue: 21,
     item: 4,
     promise:
-      "a member log rewritten and re-signed with a key the fleet did not endorse (its log.json naming that key) fails writ verify --fleet at its first checkpoint",
+      'a member log rewritten and re-signed with a key the fleet did not endorse (its log.json naming that key) fails writ verify --fleet at its first checkpoint',
   },
   'fleet-postgres-witnessed': {
     family: 'fleet evidence',

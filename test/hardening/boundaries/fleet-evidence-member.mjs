@@ -17,7 +17,12 @@ const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 6 });
 pool.on('error', () => undefined);
 
 async function runtime(logId, first) {
-  const audit = await createPostgresAuditSink({ pool, logId, keyDir: join(WRIT_DIR, 'keys'), checkpointEvery: 25 });
+  const audit = await createPostgresAuditSink({
+    pool,
+    logId,
+    keyDir: join(WRIT_DIR, 'keys'),
+    checkpointEvery: 25,
+  });
   const store = createPostgresStores({
     pool,
     signer: hmacRowSigner(STORE_KEY),
@@ -26,7 +31,9 @@ async function runtime(logId, first) {
       leases: false,
       reaper: false,
       prune: false,
-      ...(first ? { seal: { keyDir: FLEET_KEY_DIR, createKey: false, members: 'first-seen', intervalMs: 200 } } : {}),
+      ...(first
+        ? { seal: { keyDir: FLEET_KEY_DIR, createKey: false, members: 'first-seen', intervalMs: 200 } }
+        : {}),
     },
   });
   const writ = createWrit({

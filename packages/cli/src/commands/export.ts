@@ -5,6 +5,17 @@ import { EXIT_CODES } from '../exit-codes.js';
 import type { ActionFactory } from '../program.js';
 import { safeTerminalText } from '../terminal-text.js';
 
+/**
+ * What `writ export --json` prints: the bundle's manifest and where it was written.
+ *
+ * @example
+ * ```ts
+ * const { out, members } = JSON.parse(stdout) as ExportJson;
+ * console.log(`${members.length} members in ${out}`);
+ * ```
+ */
+export type ExportJson = FleetBundleManifest & { readonly out: string };
+
 interface ExportFlags {
   out: string;
   schema?: string;
@@ -59,7 +70,7 @@ async function runExport(ctx: CommandContext, command: Command): Promise<number>
     ...(flags.schema === undefined ? {} : { schema: flags.schema }),
     ...(flags.fleetLog === undefined ? {} : { fleetLogId: flags.fleetLog }),
   });
-  if (ctx.json) ctx.printJson({ out, ...manifest });
+  if (ctx.json) ctx.printJson({ out, ...manifest } satisfies ExportJson);
   else {
     const c = ctx.out;
     const records = manifest.members.reduce((n, m) => n + m.records, 0);
