@@ -1,4 +1,4 @@
-import type { VerifyFleetResult } from '@writ/audit';
+import type { FleetProblem, VerifyFleetResult } from '@writ/audit';
 import type { CommandContext } from '../command-context.js';
 import type { Evidence } from '../evidence-flags.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
@@ -23,7 +23,7 @@ export interface VerifyFleetJson {
   readonly bundle: string;
   readonly ok: boolean;
   readonly state: VerifyFleetResult['state'];
-  readonly firstBad: VerifyFleetResult['firstBad'] | null;
+  readonly firstBad: FleetProblem | null;
   readonly problems: VerifyFleetResult['problems'];
   /** The fleet log's verdict, as `writ verify --json` prints one. */
   readonly fleet: VerifyJson;
