@@ -35,8 +35,7 @@ export async function readBundleLogs(
   const state = new FleetState();
   for (const { index, event } of fleet.events) state.push(index, event);
   const trusted =
-    fleet.verification !== null &&
-    fleet.verification.keyPinned &&
+    fleet.verification?.keyPinned === true &&
     fleet.verification.state !== 'failed' &&
     state.problem === undefined;
   const logs = [fleet];
