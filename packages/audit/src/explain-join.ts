@@ -1,6 +1,7 @@
 import type { AuditEvent, DecisionEvent, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
 import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
+import { isFleetRecord } from './fleet/fleet-record.js';
 import type { LogRecord } from './record.js';
 import type { RecordEvidence } from './verify/verified-log.js';
 
@@ -275,7 +276,7 @@ function joinTrees(
     const byId = new Map<string, TaskNode>();
     const starts = new Map<number, string>();
     for (const { index, event } of events)
-      if (event.kind !== 'checkpoint') starts.set(index, (event as AuditEvent).service);
+      if (event.kind !== 'checkpoint' && !isFleetRecord(event)) starts.set(index, event.service);
     services.set(log, starts);
     const walk = (t: TaskNode) => {
       byId.set(t.taskId, t);
@@ -392,7 +393,7 @@ function joinTrees(
 function everyTask(events: InvestigatedLog['events']): TaskNode[] {
   const groups = new Map<string, InvestigatedLog['events'][number][]>();
   for (const entry of events) {
-    if (entry.event.kind === 'checkpoint') continue;
+    if (entry.event.kind === 'checkpoint' || isFleetRecord(entry.event)) continue;
     const group = groups.get(entry.event.correlationId);
     if (group === undefined) groups.set(entry.event.correlationId, [entry]);
     else group.push(entry);

@@ -1,5 +1,6 @@
 import type { ApprovalRecord, AuditEvent, CredentialRef } from '@writ/core/plugin';
 import type { CallNode, ExplainQuery, RecordRef, TaskNode } from './explain-tree.js';
+import { isFleetRecord } from './fleet/fleet-record.js';
 import type { LogRecord } from './record.js';
 import type { RecordEvidence } from './verify/verified-log.js';
 
@@ -34,7 +35,7 @@ export function explain(
   const requested = new Set<Building<CallNode>>();
   const order: string[] = [];
   for (const { index, event, evidence } of events) {
-    if (event.kind === 'checkpoint') continue;
+    if (event.kind === 'checkpoint' || isFleetRecord(event)) continue;
     const e = event as AuditEvent;
     const ref: RecordRef =
       evidence === undefined ? { index, kind: e.kind } : { index, kind: e.kind, evidence };

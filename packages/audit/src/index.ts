@@ -45,6 +45,36 @@ export {
   type FileAuditSink,
   type OpenReport,
 } from './file/file-sink.js';
+// fleets: a fleet log sealing member logs, bundles exported from PostgreSQL, verified offline
+export {
+  type FleetBundleLog,
+  type FleetBundleManifest,
+  isFleetBundle,
+  openFleetBundle,
+} from './fleet/bundle.js';
+export { type ExportFleetOptions, exportFleet } from './fleet/export-fleet.js';
+export {
+  type FleetEndorsementRecord,
+  type FleetEndorsementSource,
+  type FleetRecord,
+  type FleetSealRecord,
+  isFleetRecord,
+} from './fleet/fleet-record.js';
+export {
+  type CreateFleetSealerOptions,
+  createFleetSealer,
+  FLEET_SEALER_DEFAULTS,
+  type FleetSealer,
+} from './fleet/fleet-sealer.js';
+export { type FleetMemberState, FleetState, type SealedCheckpoint } from './fleet/fleet-state.js';
+export type { FleetCandidate, FleetMembers, FleetSealReport } from './fleet/seal-round.js';
+export {
+  type FleetProblem,
+  type VerifyFleetOptions,
+  type VerifyFleetResult,
+  verifyFleet,
+} from './fleet/verify-fleet.js';
+export type { MemberJob, MemberVerdict } from './fleet/verify-member.js';
 export { formatExplain } from './format-explain.js';
 // evidence: inclusion and consistency proofs made from a log directory
 export {

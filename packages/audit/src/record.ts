@@ -1,5 +1,6 @@
 import { type AuditEvent, canonicalJson } from '@writ/core/plugin';
 import { z } from 'zod';
+import { type FleetRecord, fleetRecordSchemas } from './fleet/fleet-record.js';
 
 /**
  * Version of the stored record envelope.
@@ -38,15 +39,15 @@ export interface CheckpointRecord {
 }
 
 /**
- * What the log stores: the pipeline's audit events, and checkpoints.
+ * What the log stores: the pipeline's audit events, checkpoints, and (in a fleet log) fleet records.
  *
  * @example
  * ```ts
  * const describe = (record: LogRecord): string =>
- *   record.kind === 'checkpoint' ? 'checkpoint' : `${record.kind} of task ${record.taskId}`;
+ *   record.kind === 'checkpoint' || isFleetRecord(record) ? record.kind : `${record.kind} of task ${record.taskId}`;
  * ```
  */
-export type LogRecord = AuditEvent | CheckpointRecord;
+export type LogRecord = AuditEvent | CheckpointRecord | FleetRecord;
 
 /**
  * One stored line, before canonical encoding: `i` the record's index, `p` the hex leaf hash of the
@@ -223,4 +224,5 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     durationMs: z.number(),
   }),
   z.strictObject({ v: z.literal(1), kind: z.literal('checkpoint'), note: z.string().min(1) }),
+  ...fleetRecordSchemas,
 ]);

@@ -15,6 +15,7 @@ export type { ApprovalsListJson } from './commands/approvals.js';
 export type { ApprovalAnsweredJson } from './commands/approvals-answer.js';
 export type { CallRowJson, CallsJson } from './commands/calls.js';
 export type { ExplainJson } from './commands/explain.js';
+export type { ExportJson } from './commands/export.js';
 export type { KeyInfo, KeysExportJson, KeysRotateJson, KeysShowJson } from './commands/keys.js';
 export type {
   PolicyCaseResultJson,
@@ -25,6 +26,7 @@ export type {
 export type { ReportJson } from './commands/report.js';
 export type { TaskRowJson, TasksJson } from './commands/tasks.js';
 export type { VerifyJson } from './commands/verify.js';
+export type { VerifyFleetJson } from './commands/verify-fleet.js';
 export type { WitnessKeygenJson, WitnessServeJson } from './commands/witness.js';
 export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 export type { CliIo } from './io.js';

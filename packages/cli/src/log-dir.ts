@@ -47,6 +47,8 @@ export async function checkLogDir(dir: string): Promise<void> {
     throw unreadable(cause);
   });
   if (names.includes('log.json') || names.some((name) => SEGMENT.test(name))) return;
+  if (names.includes('manifest.json') && names.includes('fleet'))
+    throw notALog('a fleet bundle: give it to writ verify --fleet, explain, tasks or calls');
   throw notALog(
     names.length === 0
       ? 'the directory is empty'

@@ -10,6 +10,7 @@ import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerCallsCommand } from './commands/calls.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerExplainCommand } from './commands/explain.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerPolicyCommand } from './commands/policy.js';
 import { registerReportCommand } from './commands/report.js';
@@ -177,6 +178,7 @@ machine-readable JSON document on stdout (a failure, usage errors included, is {
   registerTasksCommand(program, action);
   registerCallsCommand(program, action);
   registerReportCommand(program, action);
+  registerExportCommand(program, action);
   registerKeysCommand(program, action);
   registerPolicyCommand(program, action);
   registerApprovalsCommand(program, action);

@@ -1,5 +1,6 @@
 import type { JoinFinding, RecordEvidence, TaskNode } from '@writ/audit';
 import type { Command } from 'commander';
+import { readBundleLogs } from './bundle-logs.js';
 import type { CommandContext } from './command-context.js';
 import { readLogsEvidence } from './evidence-flags.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
@@ -33,7 +34,9 @@ export interface LogVerdictJson {
 
 /**
  * Reads every log given as the command's arguments (`<log...>`), each verified with its own evidence
- * flags ({@link readLogsEvidence}), one after the other.
+ * flags ({@link readLogsEvidence}), one after the other; a fleet bundle given as one of them is read as
+ * its fleet log and its members, each member verified with the key the fleet log endorsed
+ * ({@link readBundleLogs}).
  *
  * @example
  * ```ts
@@ -44,8 +47,10 @@ export async function readShownLogs(ctx: CommandContext, command: Command): Prom
   const targets = command.args as string[];
   const evidence = await readLogsEvidence(ctx, command, targets);
   const logs: ShownLog[] = [];
-  for (const [i, target] of targets.entries())
-    logs.push(await readShownLog(ctx, target, evidence[i] as (typeof evidence)[number]));
+  for (const [i, target] of targets.entries()) {
+    const given = evidence[i] as (typeof evidence)[number];
+    logs.push(...((await readBundleLogs(ctx, target, given)) ?? [await readShownLog(ctx, target, given)]));
+  }
   return logs;
 }
 

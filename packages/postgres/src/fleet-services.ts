@@ -1,3 +1,4 @@
+import type { CreateFleetSealerOptions, FleetSealer } from '@writ/audit';
 import { WritError } from '@writ/core';
 import type { AuditSink } from '@writ/core/plugin';
 import type { CreatePostgresTaskLeasesOptions, PostgresTaskLeases } from './leases/postgres-task-leases.js';
@@ -57,6 +58,28 @@ export interface FleetServicesOptions {
         'exchange' | 'intervalMs' | 'batchSize' | 'claimMs' | 'retainMs' | 'onError' | 'tokenKey'
       >
     | undefined;
+  /**
+   * The fleet's sealer (`createFleetSealer` of `@writ/audit`, which must be installed): every replica
+   * given it competes for one advisory lock each `intervalMs`, and the winner's round endorses member
+   * keys as `members` says and seals each member log's newest checkpoint into the fleet log (its own key:
+   * `keyDir` or `signer`). `schema` is the audit tables' schema (default `writ_audit`), not the stores'.
+   * @default off
+   */
+  readonly seal?:
+    | false
+    | Pick<
+        CreateFleetSealerOptions,
+        | 'members'
+        | 'logId'
+        | 'intervalMs'
+        | 'keyDir'
+        | 'signer'
+        | 'createKey'
+        | 'witnesses'
+        | 'schema'
+        | 'onError'
+      >
+    | undefined;
 }
 
 /**
@@ -86,7 +109,9 @@ export interface FleetServices {
   readonly revocations: PostgresRevocationList | undefined;
   readonly leases: PostgresTaskLeases | undefined;
   readonly reaper: Reaper | undefined;
-  /** Stops the reaper and lease renewals, closes the revocation list (in that order). */
+  /** The fleet's sealer in this replica, when `seal` is given (started). */
+  readonly sealer: FleetSealer | undefined;
+  /** Stops the sealer, the reaper and lease renewals, closes the revocation list (in that order). */
   close(): Promise<void>;
 }
 
@@ -118,7 +143,7 @@ export async function openFleetServices(
   context: FleetContext,
   prune: (options: { readonly retainMs?: number }) => Promise<unknown>,
 ): Promise<FleetServices> {
-  const { revocations: r, leases: l, reaper: p, prune: pr } = options;
+  const { revocations: r, leases: l, reaper: p, prune: pr, seal } = options;
   if (p !== false && r === false) {
     throw new WritError(
       'WRIT_OPTIONS_INVALID',
@@ -168,11 +193,39 @@ export async function openFleetServices(
       opened.push(reaper);
     }
     if (pr !== false) opened.push(prunePeriodically(prune, pr ?? {}));
-    return { revocations, leases, reaper, close: closeAll };
+    const sealer = seal === undefined || seal === false ? undefined : await openSealer(reach, seal);
+    if (sealer !== undefined) opened.push(sealer);
+    return { revocations, leases, reaper, sealer, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+async function openSealer(
+  reach: { pool: PgClientPool } | { connectionString: string },
+  seal: Exclude<FleetServicesOptions['seal'], false | undefined>,
+): Promise<FleetSealer> {
+  let audit: typeof import('@writ/audit');
+  try {
+    audit = await import('@writ/audit');
+  } catch (cause) {
+    throw new WritError(
+      'WRIT_OPTIONS_INVALID',
+      'postgres(url): `fleet.seal` needs @writ/audit: npm install @writ/audit',
+      {
+        cause,
+      },
+    );
+  }
+  const sealer = await audit.createFleetSealer({
+    ...(seal as CreateFleetSealerOptions),
+    ...('pool' in reach
+      ? { pool: reach.pool as unknown as NonNullable<CreateFleetSealerOptions['pool']> }
+      : { connectionString: reach.connectionString }),
+  });
+  sealer.start();
+  return sealer;
 }
 
 function prunePeriodically(

@@ -131,6 +131,7 @@ export function createPostgresStores(options: PostgresStoresOptions): PostgresSt
     revocations: undefined,
     leases: undefined,
     reaper: undefined,
+    sealer: undefined,
     close: async () => {},
   };
   return {

@@ -3,6 +3,7 @@
 // (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
 
 import { CODING_ATTACKS } from './attacks-coding.js';
+import { FLEET_EVIDENCE_ATTACKS } from './attacks-fleet.js';
 import { WITNESS_ATTACKS } from './attacks-witnesses.js';
 
 export type Family =
@@ -16,7 +17,8 @@ export type Family =
   | 'fleet (shared stores)'
   | 'fleet revocation and leases'
   | 'witnesses'
-  | 'coding agents (shell and files)';
+  | 'coding agents (shell and files)'
+  | 'fleet evidence';
 
 export interface Attack {
   readonly family: Family;
@@ -522,6 +524,7 @@ export const ATTACKS = {
   },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
+  ...FLEET_EVIDENCE_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

@@ -103,6 +103,9 @@ const verifySchema = connectionOptionsSchema({
   verifierKey: z.string().min(1).optional(),
   checkpoint: z.string().min(1).optional(),
   deep: z.boolean().optional(),
+  witnesses: z
+    .strictObject({ keys: z.array(z.string()), threshold: z.number().int().positive().optional() })
+    .optional(),
   onProgress: functionSchema<(records: number) => void>().optional(),
   onRecord: functionSchema<(index: number, bytes: Buffer) => void>().optional(),
 });
@@ -154,6 +157,7 @@ export async function verifyPostgresLog(
         publishedCheckpoint: log.note ?? undefined,
         verifierKey: o.verifierKey,
         checkpoint: o.checkpoint,
+        ...(o.witnesses === undefined ? {} : { witnesses: o.witnesses }),
         deep: o.deep,
         onProgress: o.onProgress,
         onRecord: o.onRecord,

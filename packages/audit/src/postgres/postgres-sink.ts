@@ -8,6 +8,7 @@ import type { CheckpointSigner } from '../checkpoint/signer-key.js';
 import { type NoteVerifier, parseVerifierKey } from '../checkpoint/verifier-key.js';
 import { createLogAppender, LOG_APPENDER_DEFAULTS, type LogAppender } from '../log-appender.js';
 import { type LogSealingOptions, safeReporter, sealingOptionsShape } from '../sink-options.js';
+import { type WitnessEndpoint, type Witnessing, witnessesSchema } from '../witness/witnessing.js';
 import {
   connectionOptionsSchema,
   logIdSchema,
@@ -19,6 +20,7 @@ import {
 import { freeSlots, lockedError, newHolder } from './postgres-lease.js';
 import { ensureLog, type LogRow } from './postgres-log-row.js';
 import { migrate, type PostgresTables, tablesOf } from './postgres-schema.js';
+import { postgresWitnessing } from './postgres-witnessing.js';
 import { PostgresWriter } from './postgres-writer.js';
 
 /**
@@ -59,6 +61,14 @@ export interface CreatePostgresAuditSinkOptions extends PostgresConnectionOption
    * found by `verifyPostgresLog` either way. @default 'tail'
    */
   reopen?: 'tail' | 'full';
+  /**
+   * C2SP tlog-witnesses to cosign each checkpoint, as the file sink's `witnesses`: after a checkpoint is
+   * published (the `checkpoints` row), each witness is asked in the background with a consistency proof
+   * from the size it last cosigned, and the row's note is replaced by the same checkpoint with the valid
+   * cosignatures appended, so `verifyPostgresLog(…, { witnesses })`, `writ verify --witness` and an
+   * exported bundle see them. Refusals and unreachable witnesses go to `onError`, never to an append.
+   */
+  witnesses?: WitnessEndpoint[];
 }
 
 /**
@@ -101,6 +111,7 @@ const optionsSchema = connectionOptionsSchema({
   slots: z.number().int().min(1).max(1000).optional(),
   leaseMs: z.number().int().min(100).max(3_600_000).optional(),
   reopen: z.enum(['tail', 'full']).optional(),
+  witnesses: witnessesSchema.optional(),
   ...sealingOptionsShape,
 }).refine((o) => o.slots === undefined || o.logId !== undefined, {
   message: 'slots needs logId (the name of the pool of logs)',
@@ -164,8 +175,22 @@ export async function createPostgresAuditSink(
   const holder = newHolder();
   const { pool, owned } = await resolvePool(o, report);
   const signers = new Map<string, CheckpointSigner>();
-  const take = (preferred?: string) =>
-    takeLog(pool, tables, { o, name, holder, leaseMs, signers, report, preferred });
+  let current = name; // the log being written (with slots, the slot taken)
+  const witnessing = postgresWitnessing(pool, tables, o, () => current, report);
+  const take = async (preferred?: string) => {
+    const taken = await takeLog(pool, tables, {
+      o,
+      name,
+      holder,
+      leaseMs,
+      signers,
+      report,
+      preferred,
+      witnessing,
+    });
+    current = taken.log.logId;
+    return taken;
+  };
   try {
     await migrate(pool, tables);
     let state = await take();
@@ -244,6 +269,7 @@ export async function createPostgresAuditSink(
         closed = true;
         try {
           await state.appender.close();
+          await witnessing?.settled();
         } finally {
           await state.writer.close();
           if (owned) await pool.end().catch(() => undefined);
@@ -267,6 +293,7 @@ interface TakeOptions {
   readonly report: (error: WritError) => void;
   /** With slots: the log to try first (the one this sink wrote last). */
   readonly preferred?: string | undefined;
+  readonly witnessing?: Witnessing | undefined;
 }
 
 /**
@@ -289,7 +316,7 @@ async function takeLog(pool: PostgresPool, tables: PostgresTables, t: TakeOption
     const writer = await PostgresWriter.tryOpen(pool, tables, logId, t.holder, t.leaseMs);
     if (writer === undefined) continue;
     try {
-      return await openState(writer, { ...log, logId }, signer, o, t.report);
+      return await openState(writer, { ...log, logId }, signer, o, t.report, t.witnessing);
     } catch (error) {
       writer.destroy();
       throw error;
@@ -309,6 +336,7 @@ async function openState(
   signer: CheckpointSigner,
   o: CreatePostgresAuditSinkOptions,
   report: (error: WritError) => void,
+  witnessing?: Witnessing,
 ): Promise<WriterState> {
   const verifier = parseVerifierKey(log.verifierKey);
   const { resume, lastCheckpoint, published } = await writer.scan(
@@ -335,7 +363,10 @@ async function openState(
     checkpointIntervalMs: o.checkpointIntervalMs,
     clock: o.clock,
     onError: report,
-    onCheckpoint: (note, at) => writer.publishCheckpoint(noteSize(note, verifier), note, at.frontier),
+    onCheckpoint: async (note, at) => {
+      await writer.publishCheckpoint(noteSize(note, verifier), note, at.frontier);
+      witnessing?.submit(note);
+    },
   });
   return { log, writer, appender, retired: false };
 }

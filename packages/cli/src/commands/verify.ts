@@ -20,6 +20,7 @@ export type { VerifyJson } from '../verdict.js';
 
 interface VerifyFlags {
   deep?: boolean;
+  fleet?: boolean;
   witness?: string[];
   witnessThreshold?: number;
   log?: string;
@@ -43,9 +44,16 @@ export function registerVerifyCommand(program: Command, action: ActionFactory): 
     .description(
       'verify a Writ audit log offline: every record, the hash chain, every signed checkpoint; say what that proves (exit 0 only when verified with a pinned key and anchored)',
     )
-    .argument('<log>', 'log directory, or a PostgreSQL URL (postgres://…) with --log <id>');
+    .argument(
+      '<log>',
+      'log directory, a PostgreSQL URL (postgres://…) with --log <id>, or a fleet bundle with --fleet',
+    );
   addEvidenceOptions(command, { unverified: false })
     .option('--deep', 'also validate every record against the record schema')
+    .option(
+      '--fleet',
+      'the log is a fleet bundle (writ export): verify the fleet log (--key, --checkpoint, --witness are its), every member with its endorsed key, sealed prefixes and completeness',
+    )
     .option('--log <id>', 'log id, for a PostgreSQL URL')
     .option('--schema <name>', 'PostgreSQL schema holding the Writ tables (default writ_audit)')
     .option(
@@ -67,6 +75,9 @@ it, and every record is under a checkpoint signature), 4 verified, unanchored (p
 a seal or a rollback cannot be ruled out; or records after the last checkpoint), 5 unpinned (no --key:
 the key was read from the log itself, which proves nothing), 1 it does not verify (the first bad record
 is named), 2 usage error, 3 the log cannot be read, 6 not a Writ log (no log.json, no segments).
+With --fleet (or a bundle given): the fleet log is verified with --key (the fleet key), every member
+with the key the fleet log endorsed, anchored by its newest sealed checkpoint; exit 1 names the first bad
+(log, record); 0 needs the fleet log anchored too (--checkpoint or --witness).
 With --witness, a newest published checkpoint without --witness-threshold valid cosignatures fails
 (exit 1, reason "not witnessed: …"); with them, the cosigned checkpoint anchors the log.`,
     )
@@ -90,7 +101,22 @@ async function runVerify(ctx: CommandContext, command: Command): Promise<number>
     });
 
   const witnesses = await witnessRequirement(command, flags);
-  const { verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  const { isFleetBundle, verifyLog, verifyPostgresLog } = await import('@writ/audit');
+  if (!postgres && (flags.fleet === true || (await isFleetBundle(ctx.path(target))))) {
+    const bundle = ctx.path(target);
+    if (!(await isFleetBundle(bundle)))
+      command.error(`error: ${safeTerminalText(bundle)} is not a fleet bundle (manifest.json and fleet/)`, {
+        exitCode: EXIT_CODES.notALog,
+        code: 'writ.not-a-bundle',
+      });
+    const { runFleetVerification } = await import('./verify-fleet.js');
+    return runFleetVerification(ctx, bundle, evidence, witnesses, { deep: flags.deep === true });
+  }
+  if (postgres && flags.fleet === true)
+    command.error('error: --fleet takes a bundle directory (writ export writes one)', {
+      exitCode: EXIT_CODES.usage,
+      code: 'writ.usage',
+    });
   const { parseCheckpoint, safeConnectionString } = await import('@writ/audit/internal');
   const dir = postgres ? target : ctx.path(target);
   if (!postgres) await checkLogDir(dir);

@@ -3,6 +3,7 @@ import {
   explain,
   type JoinFinding,
   type LogLink,
+  isFleetRecord,
   type LogRecord,
   type RecordEvidence,
   readVerifiedLog,
@@ -271,7 +272,7 @@ export function collectTasks(
 ): TaskNode[] {
   const groups = new Map<string, { index: number; event: LogRecord; evidence?: RecordEvidence }[]>();
   for (const entry of events) {
-    if (entry.event.kind === 'checkpoint') continue;
+    if (entry.event.kind === 'checkpoint' || isFleetRecord(entry.event)) continue;
     const id = entry.event.correlationId;
     let group = groups.get(id);
     if (group === undefined) {
