@@ -48,6 +48,9 @@ export {
   type PendingApprovalsOptions,
 } from './adapter-kit/pending-approvals.js';
 
+// receipts both ways: what a callee returned about one call, recorded in the caller's outcome
+export { parseRefusalHeader, type RemoteCallReport, recordRemoteCall } from './receipts.js';
+
 // credentials across a hop to another service (tokens per hop: one audience each)
 export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';
 

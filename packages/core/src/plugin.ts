@@ -99,6 +99,7 @@ export type {
   DecisionRecord,
   OutcomeEvent,
   RefusalRecord,
+  RemoteCallRecord,
   RevocationEvent,
   TaskEndEvent,
   TaskStartEvent,
