@@ -2,6 +2,7 @@
 // belongs to and the issue item; every test under this directory is written as one of these attacks
 // (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
 
+import { RECEIPT_ATTACKS } from './attacks-receipts.js';
 import { WITNESS_ATTACKS } from './attacks-witnesses.js';
 
 export type Family =
@@ -491,6 +492,7 @@ export const ATTACKS = {
     promise: 'key file names are escaped by writ keys show',
   },
   ...WITNESS_ATTACKS,
+  ...RECEIPT_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;
