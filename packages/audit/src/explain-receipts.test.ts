@@ -153,6 +153,14 @@ describe('checkReceipts', () => {
     ]);
   });
 
+  it('a callee log given without leaf hashes: the receipt is not compared, and says so', () => {
+    const bare = callee();
+    const events = bare.events.map(({ leafHash: _, ...rest }) => rest);
+    expect(kinds([caller(outcome('t1', { index: 0, leafHash: leaf(0) })), { ...bare, events }])).toEqual([
+      ['receipt-unproven', 'desk-log', 0, expect.stringContaining('leaf hash was not given')],
+    ]);
+  });
+
   it('joinLogs reports them with the other findings', () => {
     const { findings } = joinLogs([caller(outcome('t1', { index: 7, leafHash: leaf(7) })), callee()]);
     expect(findings.map((f) => f.kind)).toEqual(['receipt-missing']);

@@ -80,7 +80,13 @@ export function checkReceipts(logs: readonly InvestigatedLog[]): JoinFinding[] {
           continue;
         }
         claimed.set(key, `${call} (${log} record ${index})`);
-        if (found.evidence !== undefined && found.evidence !== 'verified')
+        if (found.leafHash === undefined)
+          findings.push({
+            kind: 'receipt-unproven',
+            ...here,
+            message: `${call} holds a receipt for ${named}: the record's leaf hash was not given, so the receipt was not compared with it`,
+          });
+        else if (found.evidence !== undefined && found.evidence !== 'verified')
           findings.push({
             kind: 'receipt-unproven',
             ...here,
