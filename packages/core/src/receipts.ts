@@ -113,8 +113,13 @@ export function calleeHeaders(answer: {
 }
 
 /**
- * Reads a `Writ-Refusal` header value: the code, or why it is not one (a string starting `not `).
- * @internal
+ * Reads a `Writ-Refusal` header value: the code, or why it is not one (a string).
+ *
+ * @example
+ * ```ts
+ * const refused = parseRefusalHeader(response.headers.get(REFUSAL_HEADER) ?? '');
+ * if (typeof refused !== 'string') console.log(`the callee refused: ${refused.code}`);
+ * ```
  */
 export function parseRefusalHeader(value: string): { code: string } | string {
   const members = parseDictionary(value);

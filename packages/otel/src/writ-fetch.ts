@@ -7,11 +7,14 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
-import { injectContext, parseReceiptHeader, RECEIPT_HEADER, REFUSAL_HEADER } from '@writ/core';
+import { injectContext } from '@writ/core';
 import {
   activeContext,
   hopCredential,
+  parseReceiptHeader,
   parseRefusalHeader,
+  RECEIPT_HEADER,
+  REFUSAL_HEADER,
   recordRemoteCall,
   runInContext,
 } from '@writ/core/adapter';

@@ -6,12 +6,13 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { injectContext, RECEIPT_META_KEY, type ToolContext, tryGetAttribution, WritError } from '@writ/core';
+import { injectContext, type ToolContext, tryGetAttribution, WritError } from '@writ/core';
 import {
   ATTR,
   activeContext,
   EXECUTE_TOOL,
   hopCredential,
+  RECEIPT_META_KEY,
   recordRemoteCall,
   runInContext,
   TASK_TOKEN_META_KEY,

@@ -1,4 +1,4 @@
-import { RECEIPT_META_KEY } from '@writ/core';
+import { RECEIPT_META_KEY } from '@writ/core/adapter';
 import type { AuditReceipt } from '@writ/core/plugin';
 
 /** The receipt of the server's decision record for the call being answered, once appended. @internal */

@@ -2,8 +2,8 @@ import { McpServer as McpServerV1 } from '@modelcontextprotocol/sdk/server/mcp.j
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
-import { RECEIPT_META_KEY, WritError } from '@writ/core';
-import { refusalMessage } from '@writ/core/adapter';
+import { WritError } from '@writ/core';
+import { RECEIPT_META_KEY, refusalMessage } from '@writ/core/adapter';
 import type { AuditReceipt } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
