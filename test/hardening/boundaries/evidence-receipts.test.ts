@@ -6,7 +6,7 @@ import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { readVerifiedLog, type VerifiedRecord } from '@writ/audit';
-import { RECEIPT_META_KEY } from '@writ/core';
+import { RECEIPT_META_KEY } from '@writ/core/adapter';
 import type { OutcomeEvent } from '@writ/core/plugin';
 import { createInMemoryPolicy } from '@writ/core/testing';
 import { REFUSAL_META_KEY } from '@writ/mcp';
@@ -304,7 +304,9 @@ describe('receipts both ways over MCP (issue 21 item 3)', () => {
     ),
     async () => {
       const intent = 'Refund order 9';
-      const mine = (await records(caller)).filter((r) => r.record?.taskId === tasks[intent]);
+      const mine = (await records(caller)).filter(
+        (r) => r.record?.kind !== 'checkpoint' && r.record?.taskId === tasks[intent],
+      );
       const decision = mine.find((r) => r.record?.kind === 'decision')?.record;
       expect(decision).toMatchObject({ kind: 'decision', decision: { effect: 'allow' } });
       expect(decision).not.toHaveProperty('refusal');
