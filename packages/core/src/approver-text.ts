@@ -1,5 +1,6 @@
-import type { ApproverToken, RemoteCallRecord } from './audit-event.js';
+import type { ApproverToken } from './audit-event.js';
 import type { PrincipalRef } from './principal.js';
+import type { RemoteCallRecord } from './remote-call-record.js';
 
 /**
  * Who answered an approval, as `explain` shows it: the approver's id and how it was established, and for a

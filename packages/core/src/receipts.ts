@@ -2,11 +2,11 @@
 // caller records what it received in the call's outcome. One home for the wire forms (MCP `_meta` keys,
 // HTTP headers), reading them from an untrusted callee, and handing them to the running tool call.
 import type { Context } from '@opentelemetry/api';
-import type { RemoteCallRecord } from './audit-event.js';
 import { activeContext } from './context.js';
 import { WritError } from './errors.js';
 import type { AuditReceipt } from './interfaces.js';
 import { remoteCallsOf } from './pipeline/remote-calls.js';
+import type { RemoteCallRecord } from './remote-call-record.js';
 
 /**
  * `_meta` key of an MCP tool result carrying the callee's decision receipt `{ log, index, leafHash }`

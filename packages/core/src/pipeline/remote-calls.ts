@@ -1,5 +1,5 @@
 import type { Context } from '@opentelemetry/api';
-import type { RemoteCallRecord } from '../audit-event.js';
+import type { RemoteCallRecord } from '../remote-call-record.js';
 import { TOOL_CONTEXT_KEY, type ToolContext } from '../tool-context.js';
 
 /**
