@@ -268,9 +268,9 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
       expect(result.isError).toBe(true);
       expect(text(result)).toBe(refusalText(decisions[i] as LogRecord));
       // each rejection names the server's record of it (receipts both ways)
-      expect((result._meta?.[RECEIPT_META_KEY] as { index: number }).index).toBe(
-        records.indexOf(decisions[i] as LogRecord),
-      );
+      expect(result._meta?.[RECEIPT_META_KEY]).toMatchObject({
+        index: records.indexOf(decisions[i] as LogRecord),
+      });
     }
     expect(text(results[0])).toBe(
       'Refused by Writ (WRIT_APPROVAL_REJECTED): refund_order was not approved: the user declined in the MCP client. The tool was not run.',
