@@ -1,5 +1,6 @@
 import type { AuditEvent, DecisionEvent, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
+import { checkReceipts } from './explain-receipts.js';
 import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
 import { isFleetRecord } from './fleet/fleet-record.js';
 import type { LogRecord } from './record.js';
@@ -25,7 +26,15 @@ import type { RecordEvidence } from './verify/verified-log.js';
  */
 export interface InvestigatedLog {
   readonly log: string;
-  readonly events: readonly { index: number; event: LogRecord; evidence?: RecordEvidence }[];
+  /** The log's origin (what receipts name). @default the origin line of its checkpoint records */
+  readonly origin?: string;
+  readonly events: readonly {
+    index: number;
+    event: LogRecord;
+    evidence?: RecordEvidence;
+    /** Hex leaf hash of the record's stored line, to check receipts against (`readVerifiedLog` gives it). */
+    leafHash?: string;
+  }[];
 }
 
 /**
@@ -74,7 +83,10 @@ export interface LogLink {
  * - `call-without-callee-task`: a call with a credential for an audience whose service's log is in the
  *   set (it continued another call made with that audience), and no task there presented it;
  * - `requester-mismatch` / `intent-mismatch`: the two sides of a link name different requesters or
- *   intents.
+ *   intents;
+ * - `receipt-missing` / `receipt-mismatch` / `receipt-unproven`: a caller's outcome holds a callee's
+ *   receipt for a record the callee's log does not have, that is not that call's decision (or is claimed
+ *   twice), or that no verified checkpoint covers (see `checkReceipts`).
  *
  * @example
  * ```ts
@@ -87,7 +99,10 @@ export interface JoinFinding extends LogRecordAt {
     | 'task-mismatch'
     | 'call-without-callee-task'
     | 'requester-mismatch'
-    | 'intent-mismatch';
+    | 'intent-mismatch'
+    | 'receipt-missing'
+    | 'receipt-mismatch'
+    | 'receipt-unproven';
   readonly message: string;
 }
 
@@ -200,6 +215,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
         message: `call ${call.event.call.name} #${call.event.call.id} of task ${call.event.taskId} holds credential ${call.event.credential.jti} for ${audience}: ${callee} holds no task that presented it`,
       });
     }
+  findings.push(...checkReceipts(logs));
   findings.sort((a, b) => (a.log === b.log ? a.index - b.index : a.log < b.log ? -1 : 1));
   return { links, findings };
 }

@@ -1,4 +1,4 @@
-import { approverText } from '@writ/core/internal';
+import { approverText, remoteCallText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { RecordRef, TaskNode } from './explain-tree.js';
 import type { RecordEvidence } from './verify/verified-log.js';
@@ -98,6 +98,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
         out.push(
           `${inner}│  outcome ${call.outcome.status}${call.outcome.errorCode ? ` ${call.outcome.errorCode}` : ''} in ${call.outcome.durationMs} ms`,
         );
+      for (const remote of call.outcome?.remote ?? []) out.push(`${inner}│  → ${remoteCallText(remote)}`);
       for (const callee of call.callees ?? []) walk(callee, `${inner}│  `, 'callee');
     }
     for (const child of task.delegations) walk(child, inner, 'delegation');

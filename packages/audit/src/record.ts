@@ -141,6 +141,17 @@ const approval = z.object({
   expiresAt: z.number().optional(),
   approverToken: z.strictObject({ jti: z.string().min(1), expiresAt: z.number() }).optional(),
 });
+/** What a callee returned about one call (receipt, refusal): the callee's claims, as received. */
+const remoteCall = z.object({
+  via: z.enum(['mcp', 'http']),
+  by: z.string(),
+  tool: z.string().optional(),
+  receipt: z
+    .object({ log: z.string(), index: z.number().int().nonnegative(), leafHash: z.string() })
+    .optional(),
+  refusal: z.object({ code: z.string(), message: z.string().optional() }).optional(),
+  problem: z.string().optional(),
+});
 const decisionRecord = z.object({
   effect: z.enum(['allow', 'deny', 'approval_required']),
   policyIds: z.array(z.string()),
@@ -207,6 +218,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
       durationMs: z.number(),
       resultDigest: z.string().optional(),
       result: z.unknown().optional(),
+      remote: z.array(remoteCall).optional(),
     }),
     decisionIndex: z.number().int().nonnegative().optional(),
   }),

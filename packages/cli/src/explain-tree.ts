@@ -1,5 +1,5 @@
 import type { RecordRef, TaskNode } from '@writ/audit';
-import { approverText } from '@writ/core/internal';
+import { approverText, remoteCallText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { Colors } from './io.js';
 import { safeTerminalText as t } from './terminal-text.js';
@@ -119,6 +119,10 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
               ? c.red(head)
               : head;
         line(`${painted}${o.errorCode ? ` ${t(o.errorCode)}` : ''} in ${o.durationMs} ms`);
+        for (const remote of o.remote ?? []) {
+          const text = `→ ${t(remoteCallText(remote))}`;
+          line(remote.refusal !== undefined || remote.problem !== undefined ? c.red(text) : text);
+        }
       }
       for (const callee of call.callees ?? []) walk(callee, `${inner}${bar}  `, 'callee');
     }

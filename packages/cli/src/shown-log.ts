@@ -46,8 +46,16 @@ export interface ShownLog {
   /** The verifier key it was verified with, when one was pinned (`--key`, `--key-file`). */
   readonly verifierKey?: string;
   readonly unreadable: readonly UnreadableRecord[];
+  /** The log's origin, as its verification read it (absent with `--unverified`). */
+  readonly origin?: string;
   /** The records that parse, with their evidence, as `explain` takes them. */
-  readonly events: readonly { index: number; event: LogRecord; evidence: RecordEvidence }[];
+  readonly events: readonly {
+    index: number;
+    event: LogRecord;
+    evidence: RecordEvidence;
+    /** Hex leaf hash of the stored line (what a receipt for it names). */
+    leafHash?: string;
+  }[];
   /** The time of record `index` (ISO 8601), for the records that parse. */
   timeOf(index: number): string | undefined;
 }
@@ -100,6 +108,7 @@ export async function readShownLog(
     dir,
     verification: read.verification === undefined ? null : verdictJson(read.verification, dir),
     ...(evidence.verifierKey === undefined ? {} : { verifierKey: evidence.verifierKey }),
+    ...(read.verification === undefined ? {} : { origin: read.verification.origin }),
     unreadable: read.records
       .filter((r) => r.record === undefined)
       .map((r) => ({ index: r.index, reason: r.problem ?? 'unreadable', evidence: r.evidence })),
@@ -110,8 +119,14 @@ export async function readShownLog(
 
 /** The records that parse, with their evidence. */
 function eventsOf(records: readonly VerifiedRecord[]) {
-  return records.flatMap(({ index, record, evidence }) =>
-    record === undefined ? [] : [{ index, event: record, evidence }],
+  return records.flatMap(({ index, record, evidence, leafHash }) =>
+    record === undefined
+      ? []
+      : [
+          leafHash === undefined
+            ? { index, event: record, evidence }
+            : { index, event: record, evidence, leafHash },
+        ],
   );
 }
 

@@ -48,6 +48,18 @@ export {
   type PendingApprovalsOptions,
 } from './adapter-kit/pending-approvals.js';
 
+// receipts both ways: what a callee returned about one call, recorded in the caller's outcome
+export {
+  formatReceiptHeader,
+  parseReceiptHeader,
+  parseRefusalHeader,
+  RECEIPT_HEADER,
+  RECEIPT_META_KEY,
+  REFUSAL_HEADER,
+  type RemoteCallReport,
+  recordRemoteCall,
+} from './receipts.js';
+
 // credentials across a hop to another service (tokens per hop: one audience each)
 export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';
 

@@ -1,5 +1,6 @@
 import type { ApproverToken } from './audit-event.js';
 import type { PrincipalRef } from './principal.js';
+import type { RemoteCallRecord } from './remote-call-record.js';
 
 /**
  * Who answered an approval, as `explain` shows it: the approver's id and how it was established, and for a
@@ -27,4 +28,24 @@ export function approverText(approval: {
         ].join(', ')
       : approver.assurance;
   return `${approver.id} (${how})`;
+}
+
+/**
+ * What a callee returned about one remote call, as `explain` shows it: its refusal (reported by the
+ * callee, never the caller's own decision) and its receipt. Text from the log: escape it before a
+ * terminal shows it.
+ *
+ * @example
+ * ```ts
+ * remoteCallText(outcome.remote[0]);
+ * // 'https://orders.example/mcp lookup_order: refused WRIT_POLICY_DENIED (reported by the callee); receipt orders.example/audit/1 record 12'
+ * ```
+ */
+export function remoteCallText(remote: RemoteCallRecord): string {
+  const parts: string[] = [];
+  if (remote.refusal !== undefined) parts.push(`refused ${remote.refusal.code} (reported by the callee)`);
+  if (remote.receipt !== undefined)
+    parts.push(`receipt ${remote.receipt.log} record ${remote.receipt.index}`);
+  if (remote.problem !== undefined) parts.push(`unreadable: ${remote.problem}`);
+  return `${remote.by}${remote.tool === undefined ? '' : ` ${remote.tool}`}: ${parts.join('; ')}`;
 }

@@ -2,6 +2,7 @@ import type { CredentialRef } from './credential.js';
 import type { AuthorizationRequest, DecisionEffect, Obligation } from './decision.js';
 import type { WritErrorCode } from './errors.js';
 import type { PrincipalRef } from './principal.js';
+import type { RemoteCallRecord } from './remote-call-record.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
 
 /**
@@ -329,6 +330,8 @@ export interface OutcomeEvent extends AuditEventBase {
     readonly durationMs: number;
     readonly resultDigest?: string | undefined;
     readonly result?: unknown;
+    /** What the services this call reached returned (receipts, refusals): as received, never verified. */
+    readonly remote?: readonly RemoteCallRecord[] | undefined;
   };
   /** Log index of this call's decision event, when the sink returned a receipt. */
   readonly decisionIndex?: number | undefined;

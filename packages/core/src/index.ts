@@ -36,6 +36,7 @@ export type { ApprovalHandler } from './interfaces.js';
 // across services
 export { runInContext } from './context.js';
 export { extractContext, injectContext } from './propagation.js';
+export { calleeHeaders } from './receipts.js';
 
 // errors
 export { WritError, type WritErrorCode } from './errors.js';

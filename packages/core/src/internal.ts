@@ -7,7 +7,7 @@
  * @internal
  */
 
-export { approverText } from './approver-text.js';
+export { approverText, remoteCallText } from './approver-text.js';
 export {
   clockSchema,
   type FetchJsonOptions,

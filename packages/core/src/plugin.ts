@@ -104,6 +104,7 @@ export type {
   TaskStartEvent,
 } from './audit-event.js';
 export { AUDIT_EVENT_VERSION } from './audit-event.js';
+export type { RemoteCallRecord } from './remote-call-record.js';
 export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
 
 // errors

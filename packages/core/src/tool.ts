@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import type { AuditReceipt } from './interfaces.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
 import type { ToolContext } from './tool-context.js';
@@ -103,6 +104,14 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** A span to enrich instead of starting Writ's own `execute_tool` span (e.g. the framework's). */
   span?: Span;
+  /**
+   * Called with the receipt of the call's decision record (`{ log, index, leafHash }`) once the sink
+   * appended it: before the tool runs when the call is allowed, or when it is refused. A callee returns
+   * it to its caller (`calleeHeaders`, MCP `_meta["io.writ/receipt"]`). Under `durability: 'strict'` the
+   * record is durable when this is called; under `batched` and `async` it is in the log (index and leaf
+   * hash assigned) and may not be durable yet. A throw here is reported (`onError`), never the call's.
+   */
+  onReceipt?: (receipt: AuditReceipt) => void;
 }
 
 /**

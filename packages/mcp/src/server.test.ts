@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
-import { refusalMessage } from '@writ/core/adapter';
+import { RECEIPT_META_KEY, refusalMessage } from '@writ/core/adapter';
 import { createLocalAuthority, mintTaskToken, verifyTaskToken } from '@writ/identity';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,6 +143,15 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     expect(result._meta?.[REFUSAL_META_KEY]).toEqual({ code: 'WRIT_POLICY_DENIED' });
     const records = await p.server.records();
     const [decision] = ofKind(records, 'decision');
+    // the receipt of the server's own record of the refusal (receipts both ways)
+    expect(result._meta?.[RECEIPT_META_KEY]).toEqual({
+      log: expect.any(String),
+      index: records.indexOf(decision as LogRecord),
+      leafHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    // the caller's outcome records the server's code and receipt, as the server's report
+    const callerOutcome = ofKind(await p.client.records(), 'outcome');
+    expect(callerOutcome).toEqual([]); // no Writ tool call on the caller's side here: nothing to record it in
     expect(decision?.decision.effect).toBe('deny');
     expect(decision?.refusal.code).toBe('WRIT_POLICY_DENIED');
     // exactly the text the model reads
@@ -258,6 +267,10 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
     for (const [i, result] of results.entries()) {
       expect(result.isError).toBe(true);
       expect(text(result)).toBe(refusalText(decisions[i] as LogRecord));
+      // each rejection names the server's record of it (receipts both ways)
+      expect(result._meta?.[RECEIPT_META_KEY]).toMatchObject({
+        index: records.indexOf(decisions[i] as LogRecord),
+      });
     }
     expect(text(results[0])).toBe(
       'Refused by Writ (WRIT_APPROVAL_REJECTED): refund_order was not approved: the user declined in the MCP client. The tool was not run.',

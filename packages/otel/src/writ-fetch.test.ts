@@ -259,3 +259,49 @@ describe('createWritFetch options', () => {
     expect(bad({ retries: 3 })).toMatch(/unknown option\(s\) "retries"/);
   });
 });
+
+describe('createWritFetch: receipts both ways', () => {
+  it("records the callee's Writ-Receipt and Writ-Refusal in the calling tool's outcome, as the callee's report", async () => {
+    const { writ, audit } = setupWrit();
+    const leaf = 'cd'.repeat(32);
+    const answers = [
+      new Response('ok', {
+        headers: { 'writ-receipt': `log="payments.internal/audit/1", index=4, leaf-hash="${leaf}"` },
+      }),
+      new Response('no', {
+        status: 403,
+        headers: { 'writ-receipt': 'log=1', 'writ-refusal': 'code="WRIT_POLICY_DENIED"' },
+      }),
+      new Response('plain'), // a callee without Writ: nothing recorded
+    ];
+    const fetch: FetchLike = async () => answers.shift() as Response;
+    const payments = createWritFetch({ fetch, audience: 'https://payments.internal' });
+    const tool = writ.tool({
+      name: 'pay',
+      input: z.object({}),
+      risk: 'low',
+      execute: async () => {
+        for (const path of ['/a', '/b', '/c'])
+          await payments(`https://payments.internal${path}`, { method: 'POST' });
+        return 'done';
+      },
+    });
+    await writ.task({ requester: ALICE, agent: 'support' }, () => tool.execute({}));
+    expect(audit.ofKind('outcome')[0]?.outcome.remote).toEqual([
+      {
+        by: 'https://payments.internal',
+        receipt: { index: 4, leafHash: leaf, log: 'payments.internal/audit/1' },
+        tool: 'POST /a',
+        via: 'http',
+      },
+      {
+        by: 'https://payments.internal',
+        problem: 'receipt: log is not a log origin',
+        refusal: { code: 'WRIT_POLICY_DENIED' },
+        tool: 'POST /b',
+        via: 'http',
+      },
+    ]);
+    expect(audit.ofKind('decision')[0]?.refusal).toBeUndefined();
+  });
+});

@@ -1,7 +1,23 @@
-import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { injectContext } from '@writ/core';
-import { activeContext, hopCredential, runInContext } from '@writ/core/adapter';
+import {
+  activeContext,
+  hopCredential,
+  parseReceiptHeader,
+  parseRefusalHeader,
+  RECEIPT_HEADER,
+  REFUSAL_HEADER,
+  recordRemoteCall,
+  runInContext,
+} from '@writ/core/adapter';
 import { type FetchLike, validateOptions } from '@writ/core/internal';
 import { z } from 'zod';
 import { OTEL_DEFAULTS } from './defaults.js';
@@ -157,6 +173,12 @@ export function createWritFetch(options?: CreateWritFetchOptions): WritFetch {
     try {
       const response = await runInContext(suppressTracing(ctx), () => send(request.url, request.init));
       span.setAttribute('http.response.status_code', response.status);
+      recordAnswer(
+        parent,
+        response,
+        audience ?? target?.origin ?? 'unknown',
+        `${method} ${target?.pathname ?? '?'}`,
+      );
       if (response.status >= 400) {
         span.setAttribute('error.type', String(response.status));
         span.setStatus({ code: SpanStatusCode.ERROR });
@@ -172,6 +194,30 @@ export function createWritFetch(options?: CreateWritFetchOptions): WritFetch {
       span.end();
     }
   };
+}
+
+/**
+ * What the callee said about its own records (`Writ-Receipt`, `Writ-Refusal`), recorded in the outcome of
+ * the Writ tool call this request is made from: the callee's claims, as received.
+ */
+function recordAnswer(parent: Context, response: Response, by: string, tool: string): void {
+  const receiptHeader = response.headers.get(RECEIPT_HEADER);
+  const refusalHeader = response.headers.get(REFUSAL_HEADER);
+  if (receiptHeader === null && refusalHeader === null) return;
+  const receipt = receiptHeader === null ? undefined : parseReceiptHeader(receiptHeader);
+  const refused = refusalHeader === null ? undefined : parseRefusalHeader(refusalHeader);
+  recordRemoteCall(
+    {
+      via: 'http',
+      by,
+      tool,
+      ...(receipt === undefined ? {} : { receipt }),
+      ...(refused === undefined
+        ? {}
+        : { refusal: typeof refused === 'string' ? { code: refused } : refused }),
+    },
+    parent,
+  );
 }
 
 /**

@@ -4,6 +4,7 @@
 
 import { CODING_ATTACKS } from './attacks-coding.js';
 import { FLEET_EVIDENCE_ATTACKS } from './attacks-fleet.js';
+import { RECEIPT_ATTACKS } from './attacks-receipts.js';
 import { WITNESS_ATTACKS } from './attacks-witnesses.js';
 
 export type Family =
@@ -525,6 +526,7 @@ export const ATTACKS = {
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,
+  ...RECEIPT_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

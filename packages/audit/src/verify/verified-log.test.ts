@@ -65,6 +65,7 @@ describe('reading a log verified in the same pass', () => {
       record: undefined,
       problem: 'not valid JSON',
       evidence: 'failed',
+      leafHash: expect.stringMatching(/^[0-9a-f]{64}$/), // what a receipt for it would name
     });
     expect(records[6]).toMatchObject({ index: 6, evidence: 'failed', record: { id: 'evt-5' } });
     expect(records[9]).toMatchObject({ index: 9, record: undefined, evidence: 'failed' });

@@ -1,5 +1,6 @@
 import { formatIssues } from '@writ/core/internal';
 import { readLines, type StoredLine } from '../log-reader.js';
+import { leafHash } from '../merkle/hashing.js';
 import { type LogRecord, logRecordSchema } from '../record.js';
 import { verifyLog } from './verify-log.js';
 import type { VerifyLogOptions, VerifyResult } from './verify-options.js';
@@ -43,6 +44,8 @@ export interface VerifiedRecord {
   /** Why `record` is absent: `not valid JSON`, `does not match the record schema: …`, or why reading stopped. */
   readonly problem?: string;
   readonly evidence: RecordEvidence;
+  /** Hex RFC 6962 leaf hash of the stored line (what a receipt for this record names). */
+  readonly leafHash?: string;
 }
 
 /**
@@ -111,12 +114,12 @@ export async function readVerifiedFrom(source: {
   lines: () => AsyncIterable<StoredLine>;
 }): Promise<VerifiedLog> {
   const records: VerifiedRecord[] = [];
-  const parsed: { index: number; record: LogRecord | undefined; problem?: string }[] = [];
+  const parsed: { index: number; record: LogRecord | undefined; problem?: string; leafHash?: string }[] = [];
   let verification: VerifyResult | undefined;
   let from = 0;
   if (source.verify !== undefined) {
     verification = await source.verify((index, bytes) => {
-      parsed.push({ index, ...parseRecord(bytes) });
+      parsed.push({ index, ...parseRecord(bytes), leafHash: leafHash(bytes).toString('hex') });
     });
     from = verification.records;
   }
@@ -127,7 +130,8 @@ export async function readVerifiedFrom(source: {
         parsed.push({ index, record: undefined, problem: line.problem ?? 'cut short (a torn write)' });
         break;
       }
-      if (index >= from) parsed.push({ index, ...parseRecord(line.bytes) });
+      if (index >= from)
+        parsed.push({ index, ...parseRecord(line.bytes), leafHash: leafHash(line.bytes).toString('hex') });
       index++;
     }
   }

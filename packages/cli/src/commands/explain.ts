@@ -124,7 +124,11 @@ async function runExplain(ctx: CommandContext, command: Command): Promise<number
     logs.length === 1 && only !== undefined
       ? { tasks: explain(only.events, query), links: [], findings: [] }
       : explainLogs(
-          logs.map((log) => ({ log: log.dir, events: log.events })),
+          logs.map((log) => ({
+            log: log.dir,
+            events: log.events,
+            ...(log.origin === undefined ? {} : { origin: log.origin }),
+          })),
           query,
         );
 

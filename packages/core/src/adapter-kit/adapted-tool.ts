@@ -100,6 +100,8 @@ export interface AdaptedCheckOptions {
   toolCallId: string;
   signal?: AbortSignal | undefined;
   frameworkIds?: Readonly<Record<string, string>> | undefined;
+  /** Called with the receipt of the decision record when `check` refuses the call (see `ExecuteOptions.onReceipt`). */
+  onReceipt?: ExecuteOptions['onReceipt'];
 }
 
 /**

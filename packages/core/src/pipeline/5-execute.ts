@@ -5,6 +5,7 @@ import type { CallState } from '../middleware.js';
 import { TOOL_CONTEXT_KEY, type ToolContext } from '../tool-context.js';
 import { abortError } from './deadline.js';
 import { settleLazy } from './lazy-results.js';
+import { attachRemoteCalls } from './remote-calls.js';
 import type { CallRun } from './state.js';
 
 /**
@@ -24,6 +25,8 @@ export function execute(run: CallRun): Promise<unknown> {
     decision: run.decision as Decision,
     span: run.span,
   };
+  // what the services this tool reaches return (receipts, refusals) goes to this call's outcome
+  attachRemoteCalls(ctx, run.remote);
   const inner = (state: CallState): Promise<unknown> => {
     run.executed = true;
     const toolContext = activeContext().setValue(TOOL_CONTEXT_KEY, ctx);

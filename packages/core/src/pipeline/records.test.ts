@@ -67,7 +67,17 @@ async function everyKind() {
       decisionEvent(run, undefined),
       decisionEvent(run, refusal),
       approvalEvent(run, approval, 'd-1'),
-      outcomeEvent(run, 'ok', 1.5, undefined, { refunded: 30, card: '4111' }),
+      (() => {
+        // what a callee returned (receipts both ways), in the order recordRemoteCall builds it
+        run.remote.push({
+          by: 'https://orders.example/mcp',
+          receipt: { index: 7, leafHash: 'ab'.repeat(32), log: 'orders.example/audit/1' },
+          refusal: { code: 'WRIT_POLICY_DENIED', message: 'denied' },
+          tool: 'refund_order',
+          via: 'mcp',
+        });
+        return outcomeEvent(run, 'ok', 1.5, undefined, { refunded: 30, card: '4111' });
+      })(),
       outcomeEvent(run, 'refused', 0.1, 'WRIT_APPROVAL_REJECTED', undefined),
       revocationEvent(config, ALICE_ATTRIBUTION, [credential], 'task-end'),
       taskEndEvent(config, ALICE_ATTRIBUTION, 'error', 'Error', 12),

@@ -320,6 +320,8 @@ export function outcomeEvent(
   const outcome = { durationMs } as { -readonly [K in keyof Outcome]: Outcome[K] };
   if (errorCode !== undefined) outcome.errorCode = errorCode;
   const data = recordedResult(result);
+  const remote = run.remote.close();
+  if (remote.length > 0) outcome.remote = remote.slice();
   if (status === 'ok' && config.capture.results) outcome.result = captured(config, data);
   if (status === 'ok') outcome.resultDigest = digest(data);
   outcome.status = status;

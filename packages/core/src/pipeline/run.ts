@@ -4,6 +4,7 @@ import { compose } from '../compose.js';
 import type { Config } from '../config.js';
 import { activeContext, runInContext, type TaskState } from '../context.js';
 import { toWritError, WritError } from '../errors.js';
+import type { AuditReceipt } from '../interfaces.js';
 import type { LedgerEntry } from '../stores/call-ledger.js';
 import { ATTR } from '../telemetry.js';
 import type { ToolDefinition } from '../tool-definition.js';
@@ -156,6 +157,7 @@ async function drive(run: CallRun, preRefusal: WritError | undefined, ownsSpan: 
       if (receipt !== undefined) {
         run.decisionReceipt = receipt;
         span.setAttribute(ATTR.WRIT_AUDIT_INDEX, receipt.index);
+        handReceipt(run, receipt);
       }
     }
     await recordOutcome(run, 'refused', started, refusal.code, undefined);
@@ -171,6 +173,18 @@ async function recordDecision(run: CallRun): Promise<void> {
   const receipt = await appendEvent(run.config, decisionEvent(run, undefined), run.signal);
   run.decisionReceipt = receipt;
   run.span.setAttribute(ATTR.WRIT_AUDIT_INDEX, receipt.index);
+  handReceipt(run, receipt);
+}
+
+/** Gives the decision record's receipt to whoever asked (`onReceipt`): a callee returns it to its caller. */
+function handReceipt(run: CallRun, receipt: AuditReceipt): void {
+  const onReceipt = run.options.onReceipt;
+  if (onReceipt === undefined) return;
+  try {
+    onReceipt({ log: receipt.log, index: receipt.index, leafHash: receipt.leafHash });
+  } catch (error) {
+    run.config.report(toWritError(error, 'WRIT_INTERNAL', 'onReceipt threw'));
+  }
 }
 
 function recordOutcome(

@@ -13,6 +13,7 @@ import type { ToolCall } from '../tool-call.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolDefinition } from '../tool-definition.js';
 import { NEVER } from './deadline.js';
+import { newRemoteCalls, type RemoteCalls } from './remote-calls.js';
 
 /** The implementation a call finally runs (a tool's `execute`, a framework tool's own function). */
 export type Invoke = (args: unknown, ctx: ToolContext) => unknown;
@@ -120,6 +121,8 @@ export interface CallRun extends CallState {
   decisionSettled: boolean;
   /** The tool itself started. */
   executed: boolean;
+  /** What the services the tool reached returned (receipts, refusals), for the outcome record. */
+  readonly remote: RemoteCalls;
 }
 
 /** A fresh {@link CallRun} for a call of `def` with `rawArgs`, before any stage ran. */
@@ -169,5 +172,6 @@ export function newCallRun(input: {
     decisionReceipt: undefined,
     decisionSettled: false,
     executed: false,
+    remote: newRemoteCalls(),
   };
 }

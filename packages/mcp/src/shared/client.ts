@@ -1,10 +1,19 @@
-import { type Attributes, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { injectContext, type ToolContext, tryGetAttribution, WritError } from '@writ/core';
 import {
   ATTR,
   activeContext,
   EXECUTE_TOOL,
   hopCredential,
+  RECEIPT_META_KEY,
+  recordRemoteCall,
   runInContext,
   TASK_TOKEN_META_KEY,
   TOOL_CONTEXT_KEY,
@@ -14,6 +23,7 @@ import { z } from 'zod';
 import { MCP_DEFAULTS } from '../defaults.js';
 import { VERSION } from '../version.js';
 import { CALL_ID_META_KEY } from './approval-suspend.js';
+import { REFUSAL_META_KEY } from './refusal.js';
 import { resourceUri, resourceUriProblem } from './resource-uri.js';
 
 /**
@@ -147,6 +157,7 @@ export function instrumentCallTool<C extends CallToolClient>(
         span.setAttribute(ATTR.ERROR_TYPE, 'tool_error');
         span.setStatus({ code: SpanStatusCode.ERROR, message: toolErrorText(result) });
       }
+      recordAnswer(parent, params.name, audience, result);
       return result;
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
@@ -165,6 +176,34 @@ export function instrumentCallTool<C extends CallToolClient>(
   client.callTool = callTool as C['callTool'];
   instrumented.add(client);
   return client;
+}
+
+/**
+ * What the server said about its own records (its decision receipt, its refusal code), recorded in the
+ * outcome of the Writ tool call this call is made from: as the server's claims, never as this side's
+ * decision.
+ */
+function recordAnswer(parent: Context, tool: string, audience: string | undefined, result: unknown): void {
+  const meta = (result as { _meta?: unknown } | null)?._meta;
+  if (typeof meta !== 'object' || meta === null) return;
+  const receipt = (meta as Record<string, unknown>)[RECEIPT_META_KEY];
+  const refused = (meta as Record<string, unknown>)[REFUSAL_META_KEY];
+  if (receipt === undefined && refused === undefined) return;
+  const message = (result as { isError?: unknown }).isError === true ? toolErrorText(result) : undefined;
+  const refusal =
+    typeof refused === 'object' && refused !== null && message !== undefined
+      ? { ...refused, message }
+      : refused;
+  recordRemoteCall(
+    {
+      via: 'mcp',
+      by: audience ?? 'an MCP server (no audience given)',
+      tool,
+      ...(receipt === undefined ? {} : { receipt }),
+      ...(refusal === undefined ? {} : { refusal }),
+    },
+    parent,
+  );
 }
 
 function toolErrorText(result: unknown): string | undefined {

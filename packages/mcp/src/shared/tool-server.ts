@@ -20,6 +20,7 @@ import { pendingResponse, suspendedCallId } from './approval-suspend.js';
 import { requireAudience } from './audience-check.js';
 import { findTaskToken, frameworkIds, type McpCall } from './mcp-call.js';
 import type { ServerSettings } from './options.js';
+import { keepIn, type ReceiptSlot, withReceipt } from './receipt.js';
 import { refusalResult } from './refusal.js';
 import type { Handler, McpToolLike, ServerGlue } from './server-glue.js';
 import { hintsFor, type McpAnnotationsLike } from './tool-hints.js';
@@ -139,12 +140,26 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     return runInContext(ctx, () => this.serve(tool, name, args, request, invoke));
   }
 
+  /** Answers one call, its result carrying the receipt of this server's decision record for it. */
   private async serve(
     tool: T,
     name: string,
     args: unknown,
     request: McpCall<Auth>,
     invoke: () => unknown,
+  ): Promise<unknown> {
+    const slot: ReceiptSlot = {};
+    const result = await this.answer(tool, name, args, request, invoke, slot);
+    return withReceipt(result, slot.receipt);
+  }
+
+  private async answer(
+    tool: T,
+    name: string,
+    args: unknown,
+    request: McpCall<Auth>,
+    invoke: () => unknown,
+    slot: ReceiptSlot,
   ): Promise<unknown> {
     const { settings } = this;
     const writ = settings.writ ?? getGlobalWrit();
@@ -161,7 +176,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       // the options are fixed (or the tool is registered), every call is refused, and recorded
       checkToolHints(settings.tools, this.registered(), 'instrumentServer');
     } catch (error) {
-      return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_OPTIONS_INVALID'));
+      return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_OPTIONS_INVALID'), slot);
     }
     const found = findTaskToken(request, settings.tokenSources);
     let inbound: InboundTask | undefined;
@@ -177,6 +192,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
             `${name} needs the caller's task token (params._meta["io.writ/txn-token"]) and the request carries none`,
             { details: { token: 'task token', reason: 'missing', tool: name } },
           ),
+          slot,
         );
       }
     } else {
@@ -191,7 +207,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
         requireAudience(verified, settings.audience);
         inbound = verified;
       } catch (error) {
-        return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_TOKEN_INVALID'));
+        return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_TOKEN_INVALID'), slot);
       }
     }
     const call: InFlightCall = { invoke, started: false };
@@ -203,7 +219,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
           ...(inbound === undefined ? {} : { inbound }),
           ...(settings.scope === undefined ? {} : { scope: settings.scope }),
         },
-        (task) => inFlight.run(call, () => this.call(tool, name, args, request, call, task, writ)),
+        (task) => inFlight.run(call, () => this.call(tool, name, args, request, call, task, writ, slot)),
       );
       if (out instanceof Pause) throw out.error;
       return out;
@@ -224,11 +240,17 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     args: unknown,
     request: McpCall<Auth>,
     refusal: WritError,
+    slot: ReceiptSlot,
   ): Promise<unknown> {
     const adapted = this.adaptedFor(tool);
     await writ
       .task({ agent: this.settings.agent }, () =>
-        adapted.run(args, { toolCallId: uuidv7(), frameworkIds: frameworkIds(request), refusal }),
+        adapted.run(args, {
+          toolCallId: uuidv7(),
+          frameworkIds: frameworkIds(request),
+          refusal,
+          onReceipt: keepIn(slot),
+        }),
       )
       .catch(() => undefined);
     return refusalResult(refusal);
@@ -242,6 +264,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     call: InFlightCall,
     task: TaskHandle,
     writ: Writ,
+    slot: ReceiptSlot,
   ): Promise<unknown> {
     const adapted = this.adaptedFor(tool);
     // suspend mode: the client's retry (on any replica) is the same call, so it finds the approval
@@ -249,7 +272,12 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     const toolCallId = suspend
       ? suspendedCallId(name, args, task.attribution.taskId, request.meta)
       : uuidv7();
-    const base = { toolCallId, signal: request.signal, frameworkIds: frameworkIds(request) };
+    const base = {
+      toolCallId,
+      signal: request.signal,
+      frameworkIds: frameworkIds(request),
+      onReceipt: keepIn(slot),
+    };
     try {
       if (suspend) return await this.suspended(adapted, name, args, base);
       const check = await adapted.check(args, base);

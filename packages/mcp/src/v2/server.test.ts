@@ -3,7 +3,8 @@ import type { CallToolResult } from '@modelcontextprotocol/server';
 import { McpServer } from '@modelcontextprotocol/server';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
-import { refusalMessage } from '@writ/core/adapter';
+import { RECEIPT_META_KEY, refusalMessage } from '@writ/core/adapter';
+import type { AuditReceipt } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approvalRows, type LogRecord, ORDERS_AUDIENCE, text } from '../__support__/sides.js';
@@ -70,6 +71,15 @@ describe('@writ/mcp/v2 over the SDK 2.x InMemoryTransport', () => {
       /^Refused by Writ \(WRIT_POLICY_DENIED\): delete_customer .*The tool was not run\.$/,
     );
     expect(denied._meta?.[REFUSAL_META_KEY]).toEqual({ code: 'WRIT_POLICY_DENIED' });
+    // receipts both ways: each result names the server's decision record for it (log, index, leaf)
+    const receipts = [allowed, denied].map((r) => r._meta?.[RECEIPT_META_KEY] as AuditReceipt);
+    expect(receipts.map((r) => r.index)).toEqual(decisions.map((d) => records.indexOf(d)));
+    for (const r of receipts)
+      expect(r).toEqual({
+        log: expect.any(String),
+        index: r.index,
+        leafHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
 
     expect(tracing.tree()).toBe(
       [
