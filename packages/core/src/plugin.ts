@@ -97,6 +97,8 @@ export type {
   CallRecord,
   DecisionEvent,
   DecisionRecord,
+  InboundClaim,
+  InboundRecord,
   OutcomeEvent,
   RefusalRecord,
   RevocationEvent,

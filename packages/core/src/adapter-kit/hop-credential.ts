@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { digest } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { activeContext, tryGetTaskState } from '../context.js';
@@ -5,6 +6,7 @@ import type { Credential } from '../credential.js';
 import { WritError } from '../errors.js';
 import { resolveConfig } from '../global.js';
 import { callService, NEVER } from '../pipeline/deadline.js';
+import { validSpanId } from '../telemetry.js';
 import type { ToolCall } from '../tool-call.js';
 import { TOOL_CONTEXT_KEY, type ToolContext } from '../tool-context.js';
 import type { Writ } from '../writ.js';
@@ -75,7 +77,14 @@ export async function hopCredential(
     signal: options.signal ?? task.signal ?? NEVER,
     run: (signal) =>
       broker.credentialFor(
-        { attribution: task.attribution, call, audience, taskCredential: task.credential },
+        {
+          attribution: task.attribution,
+          call,
+          audience,
+          taskCredential: task.credential,
+          log: config.audit?.origin,
+          spanId: validSpanId(trace.getSpan(ctx)?.spanContext()),
+        },
         { signal },
       ),
     timeout: () =>
