@@ -1,5 +1,6 @@
-import type { AuditEvent, DecisionEvent, TaskStartEvent } from '@writ/core/plugin';
+import type { AuditEvent, InboundRecord, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
+import { type Issued, logOrigin, mismatches, pickCaller } from './explain-join-checks.js';
 import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
 import type { LogRecord } from './record.js';
 import type { RecordEvidence } from './verify/verified-log.js';
@@ -8,8 +9,9 @@ import type { RecordEvidence } from './verify/verified-log.js';
  * Many logs, one investigation: the records of several services' logs (a caller's, the services it
  * called with a credential, theirs) joined into one authority chain. A callee's task-start that
  * continues a caller's task (`writ.task({ inbound })`) is linked to the caller's call whose credential
- * it presented: same task id, the inbound credential's jti equal to the call's credential jti, and the
- * same trace when both sides recorded one. What does not join is a finding.
+ * it presented: same task id, the inbound credential's jti equal to the call's credential jti, the
+ * caller's span id when the credential carried one, and the same trace when both sides recorded one.
+ * What does not join is a finding.
  */
 
 /**
@@ -73,7 +75,12 @@ export interface LogLink {
  * - `call-without-callee-task`: a call with a credential for an audience whose service's log is in the
  *   set (it continued another call made with that audience), and no task there presented it;
  * - `requester-mismatch` / `intent-mismatch`: the two sides of a link name different requesters or
- *   intents.
+ *   intents (the intent digest the callee's inbound credential carries is checked against sha256 of the
+ *   intent the caller's call recorded);
+ * - `span-mismatch`: the callee's credential names a caller span (`inbound.callerSpanId`) that no call
+ *   issued that credential ran in;
+ * - `log-mismatch`: the callee's credential names a caller log (`inbound.callerLog`) other than the
+ *   origin of the log holding the call.
  *
  * @example
  * ```ts
@@ -86,7 +93,9 @@ export interface JoinFinding extends LogRecordAt {
     | 'task-mismatch'
     | 'call-without-callee-task'
     | 'requester-mismatch'
-    | 'intent-mismatch';
+    | 'intent-mismatch'
+    | 'span-mismatch'
+    | 'log-mismatch';
   readonly message: string;
 }
 
@@ -106,11 +115,6 @@ export interface JoinedExplain {
   readonly links: LogLink[];
   readonly findings: JoinFinding[];
 }
-
-type Issued = LogRecordAt & {
-  event: DecisionEvent & { credential: { jti: string } };
-  evidence: RecordEvidence | undefined;
-};
 
 /**
  * Links the logs of an investigation and lists what does not join ({@link LogLink}, {@link JoinFinding}).
@@ -132,6 +136,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
       list.push({ log, index, event: event as Issued['event'], evidence });
       issued.set(event.credential.jti, list);
     }
+  const origins = new Map(logs.map(({ log, events }) => [log, logOrigin(events)]));
   const links: LogLink[] = [];
   const findings: JoinFinding[] = [];
   /** Audiences whose service's log is in the set: the callee log of each, learned from its links. */
@@ -139,10 +144,10 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
   for (const { log, events } of logs)
     for (const { index, event, evidence } of events) {
       if (event.kind !== 'task-start' || event.inbound === undefined) continue;
-      const start = event as TaskStartEvent & { inbound: { jti: string; issuer: string } };
+      const start = event as TaskStartEvent & { inbound: InboundRecord };
       const at = { log, index };
       const candidates = (issued.get(start.inbound.jti) ?? []).filter((c) => c.log !== log);
-      const caller = candidates.find((c) => sameTask(c.event, start));
+      const caller = pickCaller(candidates, start);
       if (caller === undefined) {
         const other = candidates[0];
         findings.push(
@@ -176,7 +181,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
         audience,
       });
       if (audience !== undefined) served.set(audience, log);
-      findings.push(...mismatches(caller, start, at));
+      findings.push(...mismatches(caller, start, at, origins.get(caller.log)));
     }
   const linked = new Set(links.map((l) => `${l.caller.log}\u0000${l.caller.index}`));
   for (const list of issued.values())
@@ -194,33 +199,6 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
     }
   findings.sort((a, b) => (a.log === b.log ? a.index - b.index : a.log < b.log ? -1 : 1));
   return { links, findings };
-}
-
-/** The call's credential was issued in the task the callee continues (and in its trace, when both recorded one). */
-function sameTask(call: DecisionEvent, start: TaskStartEvent): boolean {
-  if (call.taskId !== start.taskId) return false;
-  return call.traceId === undefined || start.traceId === undefined || call.traceId === start.traceId;
-}
-
-/** The requester and intent of both sides of a link, when they disagree. */
-function mismatches(caller: Issued, start: AuditEvent, at: LogRecordAt): JoinFinding[] {
-  const out: JoinFinding[] = [];
-  const theirs = caller.event.requester?.id ?? null;
-  const ours = start.requester?.id ?? null;
-  if (theirs !== ours)
-    out.push({
-      kind: 'requester-mismatch',
-      ...at,
-      message: `task ${start.taskId} names requester ${ours ?? 'none'}; the call in ${caller.log} record ${caller.index} was made for ${theirs ?? 'none'}`,
-    });
-  const callerIntent = caller.event.intent;
-  if (callerIntent !== undefined && start.intent !== undefined && callerIntent !== start.intent)
-    out.push({
-      kind: 'intent-mismatch',
-      ...at,
-      message: `task ${start.taskId} records intent ${JSON.stringify(start.intent)}; the call in ${caller.log} record ${caller.index} records ${JSON.stringify(callerIntent)}`,
-    });
-  return out;
 }
 
 /**

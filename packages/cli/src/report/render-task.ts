@@ -1,4 +1,5 @@
 import type { TaskNode } from '@writ/audit';
+import { inboundText } from '@writ/audit/internal';
 import { escapeHtml } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
 import { idHtml } from './id-html.js';
@@ -57,14 +58,19 @@ export function renderTask(task: TaskNode, facts?: ReadonlyMap<number, RecordFac
     row('requester', escapeHtml(principalText(task.requester))),
     row('agents', `<span class="agents">${agents || '(none)'}</span>`),
   ];
-  const inbound = started?.inbound;
-  if (inbound !== undefined) {
+  const inbound = task.inbound ?? (started?.inbound === undefined ? [] : [started.inbound]);
+  for (const credential of inbound) {
     rows.push(
       row(
         'continues',
-        `a caller's task: its credential ${idHtml(inbound.jti)} issued by ${escapeHtml(inbound.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}`,
+        `a caller's task: its credential ${idHtml(credential.jti)} issued by ${escapeHtml(credential.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}`,
       ),
     );
+    // the credential (audience, expiry), what the caller's token carried, and what it did not
+    const { lines, missing } = inboundText(credential);
+    rows.push(row('inbound', escapeHtml(lines.join(' · '))));
+    if (missing !== undefined)
+      rows.push(row('not carried', `<span class="warn">${escapeHtml(missing)}</span>`));
   }
   if (started !== undefined) {
     rows.push(

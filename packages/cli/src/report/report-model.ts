@@ -7,7 +7,7 @@ import {
   type TaskNode,
   type VerifyResult,
 } from '@writ/audit';
-import type { AuditEvent } from '@writ/core/plugin';
+import type { AuditEvent, InboundRecord } from '@writ/core/plugin';
 
 /**
  * How a call ended up, for colouring: `allow` (green), `approval` (amber: approval was required and
@@ -70,9 +70,7 @@ export interface RecordFacts {
   /** The `service` that wrote it. */
   readonly service: string;
   /** On a task-start: the caller's verified task credential the task continues. */
-  readonly inbound?:
-    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
-    | undefined;
+  readonly inbound?: InboundRecord | undefined;
 }
 
 const FACT_KINDS: ReadonlySet<string> = new Set(['task-start', 'decision', 'approval', 'task-end']);

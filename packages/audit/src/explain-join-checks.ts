@@ -1,0 +1,96 @@
+import type { AuditEvent, DecisionEvent, InboundRecord, TaskStartEvent } from '@writ/core/plugin';
+import { sha256Hex } from '@writ/core/plugin';
+import type { InvestigatedLog, JoinFinding, LogRecordAt } from './explain-join.js';
+import type { RecordEvidence } from './verify/verified-log.js';
+
+/** A caller's decision record that was issued a credential, as `joinLogs` indexes them. @internal */
+export type Issued = LogRecordAt & {
+  event: DecisionEvent & { credential: { jti: string } };
+  evidence: RecordEvidence | undefined;
+};
+
+type Start = TaskStartEvent & { inbound: InboundRecord };
+
+/** The call's credential was issued in the task the callee continues (and in its trace, when both recorded one). */
+function sameTask(call: DecisionEvent, start: TaskStartEvent): boolean {
+  if (call.taskId !== start.taskId) return false;
+  return call.traceId === undefined || start.traceId === undefined || call.traceId === start.traceId;
+}
+
+/**
+ * The caller's call a callee's task-start joins: of the calls issued its credential in the same task,
+ * the one in the span the credential names (`inbound.callerSpanId`, signed by the caller), else the
+ * first. A credential reused for later calls names the span of the call that obtained it.
+ *
+ * @internal
+ */
+export function pickCaller(candidates: readonly Issued[], start: Start): Issued | undefined {
+  const same = candidates.filter((c) => sameTask(c.event, start));
+  const span = start.inbound.callerSpanId;
+  return (span === undefined ? undefined : same.find((c) => c.event.spanId === span)) ?? same[0];
+}
+
+/** The origin a log's checkpoints name (their first line), when it holds one. @internal */
+export function logOrigin(events: InvestigatedLog['events']): string | undefined {
+  for (const { event } of events)
+    if (event.kind === 'checkpoint') {
+      const note = (event as { note?: unknown }).note;
+      if (typeof note === 'string') return note.split('\n', 1)[0];
+    }
+  return undefined;
+}
+
+/**
+ * What the two sides of a link say differently: requester, intent (the callee's intent, and the intent
+ * digest its credential carried against sha256 of the caller's recorded intent), the caller's span and
+ * log the credential names.
+ *
+ * @internal
+ */
+export function mismatches(
+  caller: Issued,
+  start: Start,
+  at: LogRecordAt,
+  callerOrigin: string | undefined,
+): JoinFinding[] {
+  const out: JoinFinding[] = [];
+  const where = `the call in ${caller.log} record ${caller.index}`;
+  const theirs = caller.event.requester?.id ?? null;
+  const ours = (start as AuditEvent).requester?.id ?? null;
+  if (theirs !== ours)
+    out.push({
+      kind: 'requester-mismatch',
+      ...at,
+      message: `task ${start.taskId} names requester ${ours ?? 'none'}; ${where} was made for ${theirs ?? 'none'}`,
+    });
+  const callerIntent = caller.event.intent;
+  if (callerIntent !== undefined && start.intent !== undefined && callerIntent !== start.intent)
+    out.push({
+      kind: 'intent-mismatch',
+      ...at,
+      message: `task ${start.taskId} records intent ${JSON.stringify(start.intent)}; ${where} records ${JSON.stringify(callerIntent)}`,
+    });
+  const { intentDigest, callerSpanId, callerLog } = start.inbound;
+  if (intentDigest !== undefined) {
+    const recorded = callerIntent === undefined ? undefined : sha256Hex(callerIntent);
+    if (recorded !== intentDigest)
+      out.push({
+        kind: 'intent-mismatch',
+        ...at,
+        message: `task ${start.taskId} presented a credential carrying intent digest ${intentDigest}; ${where} records ${callerIntent === undefined ? 'no intent' : `intent ${JSON.stringify(callerIntent)} (${recorded})`}`,
+      });
+  }
+  if (callerSpanId !== undefined && caller.event.spanId !== callerSpanId)
+    out.push({
+      kind: 'span-mismatch',
+      ...at,
+      message: `task ${start.taskId} presented a credential naming caller span ${callerSpanId}; ${where}, issued it, ran in span ${caller.event.spanId ?? '(none recorded)'}`,
+    });
+  if (callerLog !== undefined && callerOrigin !== undefined && callerLog !== callerOrigin)
+    out.push({
+      kind: 'log-mismatch',
+      ...at,
+      message: `task ${start.taskId} presented a credential naming caller log ${callerLog}; the call is in ${caller.log}, whose origin is ${callerOrigin}`,
+    });
+  return out;
+}
