@@ -109,7 +109,7 @@ describe('renderTask', () => {
     );
     // the inbound credential, what the caller's token carried, and what it did not
     expect(html).toContain(
-      "<dt>inbound</dt><dd>inbound credential caller-jti from spiffe://shop.example.com for https://payments.example.com, expires 1970-01-01T00:00:00.001Z · carried: requester&#39;s identity provider https://login.shop.example.com (verified); caller span 00f067aa0ba902b7</dd>",
+      '<dt>inbound</dt><dd>inbound credential caller-jti from spiffe://shop.example.com for https://payments.example.com, expires 1970-01-01T00:00:00.001Z · carried: requester&#39;s identity provider https://login.shop.example.com (verified); caller span 00f067aa0ba902b7</dd>',
     );
     expect(html).toContain(
       '<dt>not carried</dt><dd><span class="warn">⚠ the caller&#39;s token does not carry: intentDigest, callerLog</span></dd>',
