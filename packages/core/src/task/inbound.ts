@@ -71,7 +71,9 @@ export function inboundRecord(inbound: InboundTask): InboundRecord {
   if (inbound.callerLog === undefined) missing.push('callerLog');
   if (inbound.callerSpanId === undefined) missing.push('callerSpanId');
   const sorted: Record<string, unknown> = {
-    audience: Object.freeze([...(inbound.audience ?? [])]),
+    audience: Object.freeze(
+      typeof inbound.audience === 'string' ? [inbound.audience] : [...(inbound.audience ?? [])],
+    ),
     ...(inbound.callerLog === undefined ? {} : { callerLog: inbound.callerLog }),
     ...(inbound.callerSpanId === undefined ? {} : { callerSpanId: inbound.callerSpanId }),
     expiresAt: inbound.expiresAt,

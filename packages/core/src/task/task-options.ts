@@ -154,7 +154,8 @@ const inboundSchema = z.object({
   expiresAt: z.number(),
   correlationId: id.optional(),
   parentTaskId: id.optional(),
-  audience: z.array(id).max(64).optional(),
+  // a custom verifier may give one audience as a string
+  audience: z.union([id, z.array(id).max(64)]).optional(),
   intentDigest: id.optional(),
   requester: z.object({ issuer: id, assurance: z.enum(['verified', 'asserted', 'claimed']) }).optional(),
   callerLog: id.optional(),
