@@ -34,8 +34,8 @@ export interface InboundTask {
   readonly expiresAt: number;
   readonly correlationId?: string | undefined;
   readonly parentTaskId?: string | undefined;
-  /** The token's audiences (`aud`). */
-  readonly audience?: readonly string[] | undefined;
+  /** The token's audience(s) (`aud`), recorded as a list. */
+  readonly audience?: string | readonly string[] | undefined;
   /** `sha256:<hex>` of the caller's intent (`tctx.intent_digest`). */
   readonly intentDigest?: string | undefined;
   /**
