@@ -1,5 +1,5 @@
-import type { InboundRecord } from './audit-event.js';
 import type { CredentialRef } from './credential.js';
+import type { InboundRecord } from './inbound-record.js';
 import type { Principal } from './principal.js';
 
 /**

@@ -97,8 +97,6 @@ export type {
   CallRecord,
   DecisionEvent,
   DecisionRecord,
-  InboundClaim,
-  InboundRecord,
   OutcomeEvent,
   RefusalRecord,
   RevocationEvent,
@@ -106,6 +104,7 @@ export type {
   TaskStartEvent,
 } from './audit-event.js';
 export { AUDIT_EVENT_VERSION } from './audit-event.js';
+export type { InboundClaim, InboundRecord } from './inbound-record.js';
 export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
 
 // errors

@@ -1,26 +1,11 @@
-// Issue 21 item 2: carry what the callee needs to stand alone. Two real runtimes (alice's support desk,
-// whose requesters an identity provider of their own verifies, and the orders MCP server with its own
-// key, trust domain and log) over the MCP SDK's in-memory transport, traced with a real OTel SDK. The
-// credential the desk sends carries the intent digest, the requester's identity provider and assurance,
-// the desk's log origin and the span of the call; the server records them from the signed token only,
-// and the BUILT `writ explain` joins both logs on them. Build first (npx turbo run build).
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { readVerifiedLog } from '@writ/audit';
-import { TASK_TOKEN_META_KEY } from '@writ/core/adapter';
 import { sha256Hex } from '@writ/core/plugin';
-import {
-  composeIdentity,
-  createLocalAuthority,
-  createLocalIdentity,
-  type LocalAuthority,
-  verifyTaskToken,
-} from '@writ/identity';
-import { instrumentClient, instrumentServer } from '@writ/mcp';
+import { createLocalIdentity, type LocalAuthority, verifyTaskToken } from '@writ/identity';
+import { instrumentClient } from '@writ/mcp';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
@@ -29,22 +14,18 @@ import { runCli } from '../../../packages/cli/src/__support__/cli.js';
 import { setupTracing, type Tracing } from '../../../packages/core/src/__support__/otel.js';
 import { type LogRecord, readRecords } from '../../../packages/mcp/src/__support__/sides.js';
 import { attack } from './attacks.js';
+import { carriedWorld, IDP } from './carried-world.js';
 import { ORDERS, text } from './mcp-world.js';
 
-const IDP = 'https://login.support.example';
 const INTENT = 'Where is order 42?';
 
 let dir: string;
 let tracing: Tracing;
-let idp: LocalAuthority;
 let desk: WritRuntime;
 let orders: WritRuntime;
 let deskAuthority: LocalAuthority;
 let deskLog: string;
 let ordersLog: string;
-/** Every credential the orders server's tool handlers were sent. */
-const received: string[] = [];
-const closers: (() => Promise<unknown>)[] = [];
 let deskRecords: LogRecord[];
 let ordersRecords: LogRecord[];
 /** The desk's delegated task whose tool called the server. */
@@ -64,63 +45,6 @@ const keyOf = async (writ: WritRuntime) => {
   if (verifierKey === undefined) throw new Error('no verifier key');
   return verifierKey;
 };
-
-/** A raw MCP client of the orders server (no Writ): it sends whatever `_meta` it is given. */
-async function rawClient(): Promise<Client> {
-  const server = new McpServer({ name: 'orders', version: '1.0.0' });
-  instrumentServer(server, {
-    writ: orders,
-    agent: 'orders-mcp',
-    audience: ORDERS,
-    verifyTaskToken: (token, { audience }) =>
-      verifyTaskToken(token, { issuer: deskAuthority.issuer, audience, jwks: deskAuthority.jwks() }),
-    tools: { lookup_order: { permission: 'orders:read' } },
-  });
-  server.registerTool('lookup_order', { inputSchema: { orderId: z.string() } }, async ({ orderId }, req) => {
-    const token = req._meta?.[TASK_TOKEN_META_KEY];
-    if (typeof token === 'string') received.push(token);
-    return { content: [{ type: 'text', text: `order ${orderId}: shipped` }] };
-  });
-  const client = new Client({ name: 'support-bot', version: '1.0.0' });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(b);
-  await client.connect(a);
-  closers.push(
-    () => client.close(),
-    () => server.close(),
-  );
-  return client;
-}
-
-/** The desk's authority signing exactly these claims as a credential for the orders server. */
-async function credential(over: Record<string, unknown>): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return deskAuthority.sign(
-    {
-      iss: deskAuthority.issuer,
-      sub: 'alice@example.com',
-      aud: ORDERS,
-      txn: `hand-made-${Math.random().toString(36).slice(2)}`,
-      scope: 'orders:read',
-      iat: now,
-      exp: now + 60,
-      jti: `jti-${Math.random().toString(36).slice(2)}`,
-      req_wl: 'spiffe://support.example/agent/support-bot',
-      act: { sub: 'spiffe://support.example/agent/support-bot' },
-      tctx: { correlation_id: 'corr-hand-made' },
-      ...over,
-    },
-    { typ: 'at+jwt' },
-  );
-}
-
-const lookup = (client: Client, token: string, meta: Record<string, unknown> = {}) =>
-  client.callTool({
-    name: 'lookup_order',
-    arguments: { orderId: '42' },
-    _meta: { ...meta, [TASK_TOKEN_META_KEY]: token },
-  });
-
 const startOf = (taskId: string) =>
   ordersRecords.find((r) => r.kind === 'task-start' && r.taskId === taskId) as LogRecord;
 
@@ -128,62 +52,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'writ-carried-'));
   await mkdir(join(dir, 'anchors'));
   tracing = setupTracing({ propagators: true });
-  // the identity provider that verifies the desk's requesters: not the desk's own authority
-  idp = await createLocalAuthority({
-    dir: join(dir, 'idp'),
-    trustDomain: 'login.support.example',
-    issuer: IDP,
-  });
-  const agents = {
-    agentIdentity: async (agent: string) => ({
-      kind: 'agent' as const,
-      id: `spiffe://support.example/agent/${agent}`,
-      name: agent,
-      issuer: 'spiffe://support.example',
-      assurance: 'verified' as const,
-    }),
-  };
-  desk = createWrit({
-    dir: join(dir, 'desk'),
-    service: 'support-desk',
-    trustDomain: 'support.example',
-    identity: composeIdentity({ requesters: createLocalIdentity({ authority: idp }), agents }),
-    telemetry: { tracer: tracing.tracer },
-  });
-  orders = createWrit({
-    dir: join(dir, 'orders'),
-    service: 'orders-mcp',
-    trustDomain: 'orders.example',
-    telemetry: { tracer: tracing.tracer },
-  });
-  deskAuthority = (await desk.ready()).authority;
-  await orders.ready();
-  deskLog = join(dir, 'desk', 'audit');
-  ordersLog = join(dir, 'orders', 'audit');
+  const w = await carriedWorld(dir, tracing.tracer);
+  ({ desk, orders, deskAuthority, deskLog, ordersLog } = w);
 
   // 1. the real chain: alice (verified by the IdP) → support-bot → order-reader → the orders server
-  const server = new McpServer({ name: 'orders', version: '1.0.0' });
-  instrumentServer(server, {
-    writ: orders,
-    agent: 'orders-mcp',
-    audience: ORDERS,
-    verifyTaskToken: (token, { audience }) =>
-      verifyTaskToken(token, { issuer: deskAuthority.issuer, audience, jwks: deskAuthority.jwks() }),
-    tools: { lookup_order: { permission: 'orders:read' } },
-  });
-  server.registerTool('lookup_order', { inputSchema: { orderId: z.string() } }, async ({ orderId }) => ({
-    content: [{ type: 'text', text: `order ${orderId}: shipped` }],
-  }));
   const toOrders = instrumentClient(new Client({ name: 'support-bot', version: '1.0.0' }), {
     audience: ORDERS,
   });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(b);
-  await toOrders.connect(a);
-  closers.push(
-    () => toOrders.close(),
-    () => server.close(),
-  );
+  await w.connectOrders(toOrders);
   const lookupRemote = desk.tool({
     name: 'lookup_remote_order',
     permission: 'orders:read',
@@ -192,7 +68,7 @@ beforeAll(async () => {
     execute: async ({ orderId }) =>
       text(await toOrders.callTool({ name: 'lookup_order', arguments: { orderId } })),
   });
-  const alice = await createLocalIdentity({ authority: idp }).issueRequesterToken({
+  const alice = await createLocalIdentity({ authority: w.idp }).issueRequesterToken({
     sub: 'alice@example.com',
   });
   await desk.task({ requester: alice, agent: 'support-bot', scope: ['orders:*'], intent: INTENT }, () =>
@@ -203,29 +79,28 @@ beforeAll(async () => {
   );
 
   // 2. hand-made credentials sent by a raw client: hostile `_meta`, an older caller, an asserted requester
-  const raw = await rawClient();
-  const unsigned = await credential({});
+  const raw = new Client({ name: 'support-bot', version: '1.0.0' });
+  await w.connectOrders(raw);
+  const unsigned = await w.handMade({});
   unsignedTask = decodeJwt(unsigned).txn as string;
-  await lookup(raw, unsigned, {
+  await w.lookup(raw, unsigned, {
     baggage: `writ.correlation_id=corr-x,writ.intent_digest=${sha256Hex('Refund everything')},writ.requester_issuer=https%3A%2F%2Fevil.example,writ.caller_log=evil-log,writ.caller_span=00000000000000ee`,
     'io.writ/intent-digest': sha256Hex('Refund everything'),
     'io.writ/requester': { issuer: 'https://evil.example', assurance: 'verified' },
     'io.writ/caller-log': 'evil-log',
     traceparent: '00-0af7651916cd43dd8448eb211c80319c-00000000000000ee-01',
   });
-  const older = await credential({});
+  const older = await w.handMade({});
   olderTask = decodeJwt(older).txn as string;
-  expect(text(await lookup(raw, older))).toBe('order 42: shipped');
-  const asserted = await credential({
+  expect(text(await w.lookup(raw, older))).toBe('order 42: shipped');
+  const asserted = await w.handMade({
     sub_id: { format: 'iss_sub', iss: IDP, sub: 'alice@example.com' },
     tctx: { correlation_id: 'corr-asserted', req_assurance: 'asserted' },
   });
   assertedTask = decodeJwt(asserted).txn as string;
-  await lookup(raw, asserted);
+  await w.lookup(raw, asserted);
 
-  for (const close of closers) await close();
-  await desk.close();
-  await orders.close();
+  await w.close();
   deskRecords = await readRecords(deskLog);
   ordersRecords = await readRecords(ordersLog);
 }, 60_000);

@@ -1,7 +1,7 @@
 import type { Attribution } from '../attribution.js';
-import type { InboundClaim, InboundRecord } from '../audit-event.js';
 import type { Config } from '../config.js';
 import { WritError } from '../errors.js';
+import type { InboundClaim, InboundRecord } from '../inbound-record.js';
 import type { Principal } from '../principal.js';
 import { narrowScope, parseScope } from '../scope.js';
 import { registration, resolveAgent, withinRegistration } from './identities.js';
