@@ -1,4 +1,4 @@
-import type { AuditEvent } from '@writ/core/plugin';
+import { type AuditEvent, sha256Hex } from '@writ/core/plugin';
 import { describe, expect, it } from 'vitest';
 import { explainAllLogs, explainLogs, type InvestigatedLog, joinLogs } from './explain-join.js';
 import { formatExplain } from './format-explain.js';
@@ -222,5 +222,78 @@ describe('joinLogs / explainLogs', () => {
       ['call-without-callee-task', 'desk', 2],
       ['unmatched-inbound', 'orders', 2],
     ]);
+  });
+
+  it('checks the intent digest, caller span and caller log the credential carried against the caller log', () => {
+    const intent = 'Where is order 42?';
+    const checkpoint = { v: 1, kind: 'checkpoint', note: 'writ.test/desk\n3\nroot\n' } as LogRecord;
+    const caller = log('desk', [
+      start('desk', 't1', { intent }),
+      decision('desk', 't1', 'c1', { jti: 'j1', audience: ORDERS }, { intent, spanId: '00000000000000a1' }),
+      decision('desk', 't1', 'c2', { jti: 'j1', audience: ORDERS }, { intent, spanId: '00000000000000a2' }),
+      checkpoint,
+    ]);
+    const carried = (over: Record<string, unknown> = {}) => ({
+      ...inbound('j1'),
+      intentDigest: sha256Hex(intent),
+      callerLog: 'writ.test/desk',
+      callerSpanId: '00000000000000a2',
+      ...over,
+    });
+    // all agree: the span picks the call that obtained the credential (c2, not the first with j1)
+    const good = joinLogs([caller, log('orders', [start('orders-mcp', 't1', { inbound: carried() })])]);
+    expect(good.links.map((l) => l.caller.callId)).toEqual(['c2']);
+    expect(good.findings.filter((f) => f.log === 'orders')).toEqual([]);
+    const bad = joinLogs([
+      caller,
+      log('orders', [
+        start('orders-mcp', 't1', {
+          inbound: carried({
+            intentDigest: sha256Hex('Refund order 42'),
+            callerSpanId: '00000000000000ff',
+            callerLog: 'writ.test/elsewhere',
+          }),
+        }),
+      ]),
+    ]);
+    expect(bad.findings.filter((f) => f.log === 'orders').map((f) => [f.kind, f.index])).toEqual([
+      ['intent-mismatch', 0],
+      ['span-mismatch', 0],
+      ['log-mismatch', 0],
+    ]);
+    expect(bad.findings.find((f) => f.kind === 'intent-mismatch')?.message).toContain(sha256Hex(intent));
+    // an older caller carried none of them: nothing to check, nothing found
+    const older = joinLogs([caller, log('orders', [start('orders-mcp', 't1', { inbound: inbound('j1') })])]);
+    expect(older.findings.filter((f) => f.log === 'orders')).toEqual([]);
+  });
+
+  it('the text tree shows the inbound credential, what it carried and what it did not, and where the requester came from', () => {
+    const orders = log('orders', [
+      start('orders-mcp', 't1', {
+        requester: { ...ALICE, issuer: 'https://login.example', via: 'https://desk.example' },
+        inbound: {
+          audience: [ORDERS],
+          callerSpanId: '00f067aa0ba902b7',
+          expiresAt: 0,
+          intentDigest: 'sha256:ab',
+          issuer: 'https://desk.example',
+          jti: 'j1',
+          missing: ['callerLog'],
+          requester: { assurance: 'verified', issuer: 'https://login.example' },
+        },
+      }),
+    ]);
+    const [task] = explainLogs([desk, orders], { taskId: 't1' }).tasks;
+    const text = formatExplain(task?.calls[0]?.callees ?? []);
+    expect(text).toContain(
+      'requester alice@example.com (verified by https://login.example, via the token of https://desk.example)',
+    );
+    expect(text).toContain(
+      `inbound credential j1 from https://desk.example for ${ORDERS}, expires 1970-01-01T00:00:00.000Z`,
+    );
+    expect(text).toContain(
+      "carried: requester's identity provider https://login.example (verified); intent sha256:ab; caller span 00f067aa0ba902b7",
+    );
+    expect(text).toContain("⚠ the caller's token does not carry: callerLog");
   });
 });

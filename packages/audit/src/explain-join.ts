@@ -1,6 +1,7 @@
-import type { AuditEvent, DecisionEvent, TaskStartEvent } from '@writ/core/plugin';
+import type { AuditEvent, InboundRecord, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
 import { checkReceipts } from './explain-receipts.js';
+import { type Issued, logOrigin, mismatches, pickCaller } from './explain-join-checks.js';
 import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
 import { isFleetRecord } from './fleet/fleet-record.js';
 import type { LogRecord } from './record.js';
@@ -10,8 +11,9 @@ import type { RecordEvidence } from './verify/verified-log.js';
  * Many logs, one investigation: the records of several services' logs (a caller's, the services it
  * called with a credential, theirs) joined into one authority chain. A callee's task-start that
  * continues a caller's task (`writ.task({ inbound })`) is linked to the caller's call whose credential
- * it presented: same task id, the inbound credential's jti equal to the call's credential jti, and the
- * same trace when both sides recorded one. What does not join is a finding.
+ * it presented: same task id, the inbound credential's jti equal to the call's credential jti, the
+ * caller's span id when the credential carried one, and the same trace when both sides recorded one.
+ * What does not join is a finding.
  */
 
 /**
@@ -83,7 +85,12 @@ export interface LogLink {
  * - `call-without-callee-task`: a call with a credential for an audience whose service's log is in the
  *   set (it continued another call made with that audience), and no task there presented it;
  * - `requester-mismatch` / `intent-mismatch`: the two sides of a link name different requesters or
- *   intents;
+ *   intents (the intent digest the callee's inbound credential carries is checked against sha256 of the
+ *   intent the caller's call recorded);
+ * - `span-mismatch`: the callee's credential names a caller span (`inbound.callerSpanId`) that no call
+ *   issued that credential ran in;
+ * - `log-mismatch`: the callee's credential names a caller log (`inbound.callerLog`) other than the
+ *   origin of the log holding the call;
  * - `receipt-missing` / `receipt-mismatch` / `receipt-unproven`: a caller's outcome holds a callee's
  *   receipt for a record the callee's log does not have, that is not that call's decision (or is claimed
  *   twice), or that no verified checkpoint covers (see `checkReceipts`).
@@ -102,7 +109,9 @@ export interface JoinFinding extends LogRecordAt {
     | 'intent-mismatch'
     | 'receipt-missing'
     | 'receipt-mismatch'
-    | 'receipt-unproven';
+    | 'receipt-unproven'
+    | 'span-mismatch'
+    | 'log-mismatch';
   readonly message: string;
 }
 
@@ -122,11 +131,6 @@ export interface JoinedExplain {
   readonly links: LogLink[];
   readonly findings: JoinFinding[];
 }
-
-type Issued = LogRecordAt & {
-  event: DecisionEvent & { credential: { jti: string } };
-  evidence: RecordEvidence | undefined;
-};
 
 /**
  * Links the logs of an investigation and lists what does not join ({@link LogLink}, {@link JoinFinding}).
@@ -148,6 +152,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
       list.push({ log, index, event: event as Issued['event'], evidence });
       issued.set(event.credential.jti, list);
     }
+  const origins = new Map(logs.map(({ log, events }) => [log, logOrigin(events)]));
   const links: LogLink[] = [];
   const findings: JoinFinding[] = [];
   /** Audiences whose service's log is in the set: the callee log of each, learned from its links. */
@@ -157,15 +162,12 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
   for (const { log, events } of logs)
     for (const { index, event, evidence } of events) {
       if (event.kind !== 'task-start' || event.inbound === undefined) continue;
-      const start = event as TaskStartEvent & { inbound: { jti: string; issuer: string } };
+      const start = event as TaskStartEvent & { inbound: InboundRecord };
       const at = { log, index };
       const candidates = (issued.get(start.inbound.jti) ?? []).filter((c) => c.log !== log);
-      // a credential is cached per task and audience: several calls of one task present the same jti,
-      // each opening a task-start at the callee. They pair in order (the first call with the first
-      // task-start, …); a task-start beyond them links to the last call that holds it.
-      const same = candidates.filter((c) => sameTask(c.event, start));
-      const caller = same.find((c) => !taken.has(`${log}\u0000${c.log}\u0000${c.index}`)) ?? same.at(-1);
-      if (caller !== undefined) taken.add(`${log}\u0000${caller.log}\u0000${caller.index}`);
+      const key = (c: Issued) => `${log}\u0000${c.log}\u0000${c.index}`;
+      const { caller, spans } = pickCaller(candidates, start, (c) => taken.has(key(c)));
+      if (caller !== undefined) taken.add(key(caller));
       if (caller === undefined) {
         const other = candidates[0];
         findings.push(
@@ -199,7 +201,7 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
         audience,
       });
       if (audience !== undefined) served.set(audience, log);
-      findings.push(...mismatches(caller, start, at));
+      findings.push(...mismatches(caller, start, at, origins.get(caller.log), spans));
     }
   const linked = new Set(links.map((l) => `${l.caller.log}\u0000${l.caller.index}`));
   for (const list of issued.values())
@@ -218,33 +220,6 @@ export function joinLogs(logs: readonly InvestigatedLog[]): {
   findings.push(...checkReceipts(logs));
   findings.sort((a, b) => (a.log === b.log ? a.index - b.index : a.log < b.log ? -1 : 1));
   return { links, findings };
-}
-
-/** The call's credential was issued in the task the callee continues (and in its trace, when both recorded one). */
-function sameTask(call: DecisionEvent, start: TaskStartEvent): boolean {
-  if (call.taskId !== start.taskId) return false;
-  return call.traceId === undefined || start.traceId === undefined || call.traceId === start.traceId;
-}
-
-/** The requester and intent of both sides of a link, when they disagree. */
-function mismatches(caller: Issued, start: AuditEvent, at: LogRecordAt): JoinFinding[] {
-  const out: JoinFinding[] = [];
-  const theirs = caller.event.requester?.id ?? null;
-  const ours = start.requester?.id ?? null;
-  if (theirs !== ours)
-    out.push({
-      kind: 'requester-mismatch',
-      ...at,
-      message: `task ${start.taskId} names requester ${ours ?? 'none'}; the call in ${caller.log} record ${caller.index} was made for ${theirs ?? 'none'}`,
-    });
-  const callerIntent = caller.event.intent;
-  if (callerIntent !== undefined && start.intent !== undefined && callerIntent !== start.intent)
-    out.push({
-      kind: 'intent-mismatch',
-      ...at,
-      message: `task ${start.taskId} records intent ${JSON.stringify(start.intent)}; the call in ${caller.log} record ${caller.index} records ${JSON.stringify(callerIntent)}`,
-    });
-  return out;
 }
 
 /**

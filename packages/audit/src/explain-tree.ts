@@ -2,6 +2,7 @@ import type {
   ApprovalRecord,
   CredentialRef,
   DecisionEvent,
+  InboundRecord,
   OutcomeEvent,
   PrincipalRef,
   TaskStartEvent,
@@ -114,6 +115,13 @@ export interface TaskNode {
   readonly status: 'started' | 'refused';
   readonly refusal: TaskStartEvent['refusal'];
   readonly credential: CredentialRef | undefined;
+  /**
+   * When the task continues a caller's task (`writ.task({ inbound })`): the caller's credential each
+   * task-start recorded (jti, audience, issuer, expiry, and what the token carried: intent digest, the
+   * requester's identity provider and assurance, the caller's log and span; `missing` what it did not).
+   * One entry per distinct credential, in log order.
+   */
+  readonly inbound?: readonly InboundRecord[];
   readonly calls: CallNode[];
   readonly delegations: TaskNode[];
   readonly revoked: readonly CredentialRef[];

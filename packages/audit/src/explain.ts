@@ -45,6 +45,8 @@ export function explain(
       const known = tasks.get(e.taskId);
       if (known !== undefined) {
         known.records.push(ref);
+        if (e.inbound !== undefined && !known.inbound?.some((i) => i.jti === e.inbound?.jti))
+          known.inbound = [...(known.inbound ?? []), e.inbound];
         continue;
       }
       tasks.set(e.taskId, {
@@ -59,6 +61,7 @@ export function explain(
         status: e.status,
         refusal: e.refusal,
         credential: e.credential,
+        ...(e.inbound === undefined ? {} : { inbound: [e.inbound] }),
         calls: [],
         delegations: [],
         revoked: [],

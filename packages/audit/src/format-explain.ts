@@ -1,6 +1,7 @@
 import { approverText, remoteCallText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { RecordRef, TaskNode } from './explain-tree.js';
+import { inboundText, principalText } from './inbound-text.js';
 import type { RecordEvidence } from './verify/verified-log.js';
 
 const registryOf = (agent: PrincipalRef | undefined) =>
@@ -43,8 +44,7 @@ function marks(records: readonly RecordRef[]): string[] {
  */
 export function formatExplain(roots: readonly TaskNode[]): string {
   const out: string[] = [];
-  const who = (p: PrincipalRef | null) =>
-    p === null ? 'autonomous (no requester)' : `${p.id} (${p.assurance})`;
+  const who = (p: PrincipalRef | null) => principalText(p);
   const walk = (task: TaskNode, prefix: string, kind: 'root' | 'delegation' | 'callee') => {
     const agent = task.chain.at(-1);
     const at = whereOf(task);
@@ -66,6 +66,11 @@ export function formatExplain(roots: readonly TaskNode[]): string {
     const inner = `${prefix}   `;
     for (const mark of marks(task.records)) out.push(`${inner}${mark}`);
     if (task.credential) out.push(`${inner}task token ${task.credential.jti}`);
+    for (const inbound of task.inbound ?? []) {
+      const { lines, missing } = inboundText(inbound);
+      for (const line of lines) out.push(`${inner}${line}`);
+      if (missing !== undefined) out.push(`${inner}${missing}`);
+    }
     for (const call of task.calls) {
       const d = call.decision;
       out.push(`${inner}├─ ${call.tool} #${call.callId} [record ${call.index}]`);

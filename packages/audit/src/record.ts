@@ -87,6 +87,21 @@ const principalRef = z.strictObject({
   assurance: z.enum(['verified', 'asserted', 'claimed']),
   owner: z.string().optional(),
   purpose: z.string().optional(),
+  via: z.string().optional(),
+});
+const inboundRecord = z.strictObject({
+  jti: z.string(),
+  // records written before the audience was recorded lack it
+  audience: z.array(z.string()).optional(),
+  issuer: z.string(),
+  expiresAt: z.number(),
+  intentDigest: z.string().optional(),
+  requester: z
+    .strictObject({ issuer: z.string(), assurance: z.enum(['verified', 'asserted', 'claimed']) })
+    .optional(),
+  callerLog: z.string().optional(),
+  callerSpanId: z.string().optional(),
+  missing: z.array(z.enum(['intentDigest', 'requester', 'callerLog', 'callerSpanId'])).optional(),
 });
 const base = {
   v: z.literal(1),
@@ -184,7 +199,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     kind: z.literal('task-start'),
     scope: z.array(z.string()),
     credential: credentialRef.optional(),
-    inbound: z.object({ jti: z.string(), issuer: z.string(), expiresAt: z.number() }).optional(),
+    inbound: inboundRecord.optional(),
     status: z.enum(['started', 'refused']),
     refusal: refusal.optional(),
   }),

@@ -1,5 +1,6 @@
 import type { RecordRef, TaskNode } from '@writ/audit';
 import { approverText, remoteCallText } from '@writ/core/internal';
+import { inboundText, principalText } from '@writ/audit/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { Colors } from './io.js';
 import { safeTerminalText as t } from './terminal-text.js';
@@ -14,8 +15,7 @@ import { safeTerminalText as t } from './terminal-text.js';
 const MARK = { allow: '✔ allow', deny: '✖ deny', approval_required: '⏸ approval' } as const;
 
 /** Who a principal is: `id (assurance)`, or autonomous. */
-const who = (p: PrincipalRef | null) =>
-  p === null ? 'autonomous (no requester)' : `${t(p.id)} (${t(p.assurance)})`;
+const who = (p: PrincipalRef | null) => principalText(p, t);
 
 /** ` owner <owner> ("<purpose>")` of an agent from a registry, else nothing. */
 const registryOf = (agent: PrincipalRef | undefined) =>
@@ -73,6 +73,11 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
     const inner = `${prefix}   `;
     for (const mark of marks(task.records, c)) out.push(`${inner}${mark}`);
     if (task.credential) out.push(`${inner}task token ${t(task.credential.jti)}`);
+    for (const inbound of task.inbound ?? []) {
+      const { lines, missing } = inboundText(inbound, t);
+      for (const line of lines) out.push(`${inner}${line}`);
+      if (missing !== undefined) out.push(`${inner}${c.yellow(missing)}`);
+    }
     for (const call of task.calls) {
       const d = call.decision;
       const line = (text: string) => out.push(`${inner}${bar}  ${text}`);

@@ -1,4 +1,5 @@
 import type { CredentialRef } from './credential.js';
+import type { InboundRecord } from './inbound-record.js';
 import type { Principal } from './principal.js';
 
 /**
@@ -42,9 +43,7 @@ export interface Attribution {
   /** Conversation / thread id from the agent framework, when known (`gen_ai.conversation.id`). */
   readonly conversationId?: string | undefined;
   /** The caller's verified task token this task continues (`writ.task({ inbound })`), by reference. */
-  readonly inbound?:
-    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
-    | undefined;
+  readonly inbound?: InboundRecord | undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CredentialRef } from './credential.js';
 import type { AuthorizationRequest, DecisionEffect, Obligation } from './decision.js';
 import type { WritErrorCode } from './errors.js';
+import type { InboundRecord } from './inbound-record.js';
 import type { PrincipalRef } from './principal.js';
 import type { RemoteCallRecord } from './remote-call-record.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
@@ -212,10 +213,8 @@ export interface TaskStartEvent extends AuditEventBase {
   readonly kind: 'task-start';
   readonly scope: readonly string[];
   readonly credential?: CredentialRef | undefined;
-  /** The caller's verified task token, when the task continues a caller's task. */
-  readonly inbound?:
-    | { readonly jti: string; readonly issuer: string; readonly expiresAt: number }
-    | undefined;
+  /** The caller's verified credential, when the task continues a caller's task (`writ.task({ inbound })`). */
+  readonly inbound?: InboundRecord | undefined;
   readonly status: 'started' | 'refused';
   readonly refusal?: RefusalRecord | undefined;
   /** Set when the task continues one this service opened earlier (`writ.task({ resume })`). */

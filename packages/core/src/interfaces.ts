@@ -82,6 +82,8 @@ export interface TaskCredentialRequest {
   readonly attribution: Attribution;
   /** The parent task's credential when delegating (its scope bounds the child's). */
   readonly parent?: Credential | undefined;
+  /** Origin of this instance's evidence log (`AuditSink.origin`), for the token's `tctx.caller_log`. */
+  readonly log?: string | undefined;
 }
 
 /**
@@ -102,6 +104,17 @@ export interface CallCredentialRequest {
   readonly audience: string;
   /** The task credential the call's credential is derived from. */
   readonly taskCredential?: Credential | undefined;
+  /**
+   * Origin of this instance's evidence log (`AuditSink.origin`): a credential for another service
+   * carries it (`tctx.caller_log`) so the callee can name the caller's log.
+   */
+  readonly log?: string | undefined;
+  /**
+   * W3C span id of the call asking (its `execute_tool` span, or the span active at the hop): a
+   * credential for another service carries it (`tctx.caller_span`). A broker that reuses a credential
+   * for later calls keeps the span of the call that obtained it.
+   */
+  readonly spanId?: string | undefined;
 }
 
 /**
@@ -238,6 +251,11 @@ export interface AppendOptions {
  */
 export interface AuditSink {
   readonly name: string;
+  /**
+   * The log's identity (the origin line of its checkpoints, as receipts name it), when known before the
+   * first append: credentials for other services carry it so their records can name this log.
+   */
+  readonly origin?: string | undefined;
   append(event: AuditEvent, options: AppendOptions): Promise<AuditReceipt>;
   /** Makes everything appended so far durable. */
   flush?(): Promise<void>;

@@ -47,6 +47,12 @@ export interface PrincipalRef {
   readonly owner?: string | undefined;
   /** For registered agents: what the agent is for. */
   readonly purpose?: string | undefined;
+  /**
+   * Set when this service did not verify the principal itself but took it from a caller's verified
+   * token (`writ.task({ inbound })`): that token's issuer (the caller's authority). `issuer` is then the
+   * identity provider the token names and `assurance` what the caller recorded — carried, not checked here.
+   */
+  readonly via?: string | undefined;
 }
 
 /**
@@ -80,5 +86,6 @@ export function toPrincipalRef(principal: Principal): PrincipalRef {
   if (principal.name !== undefined) ref.name = principal.name;
   if (principal.owner !== undefined) ref.owner = principal.owner;
   if (principal.purpose !== undefined) ref.purpose = principal.purpose;
+  if (principal.via !== undefined) ref.via = principal.via;
   return ref;
 }

@@ -1,3 +1,5 @@
+import { isSpanContextValid, type SpanContext } from '@opentelemetry/api';
+
 /**
  * Span attribute names Writ sets. GenAI names follow the OpenTelemetry GenAI semantic conventions;
  * `writ.*` names are Writ's own.
@@ -48,3 +50,16 @@ export const ATTR = {
  * ```
  */
 export const EXECUTE_TOOL = 'execute_tool';
+
+/**
+ * The span id of a span context when it belongs to a real trace (not the all-zero id of a non-recording
+ * context), else `undefined`.
+ *
+ * @example
+ * ```ts
+ * validSpanId(trace.getActiveSpan()?.spanContext()); // '5f0c2a1b9d8e7f60', or undefined outside a trace
+ * ```
+ */
+export function validSpanId(context: SpanContext | undefined): string | undefined {
+  return context !== undefined && isSpanContextValid(context) ? context.spanId : undefined;
+}

@@ -107,6 +107,8 @@ export function createCallCredentials(settings: BrokerSettings, held: HeldCreden
           ttlSec: Math.max(1, Math.min(ttlSec, remainingSec)),
           typ: ACCESS_TOKEN_TYP,
           now: clock(),
+          callerLog: request.log,
+          callerSpanId: request.spanId,
         });
         credential = await held.hold(
           attribution,

@@ -64,6 +64,7 @@ export function createTaskCredentials(settings: BrokerSettings, held: HeldCreden
       audience: settings.taskAudience,
       ttlSec: settings.ttlSec,
       now: settings.clock(),
+      callerLog: request.log,
     });
     const credential = createCredential({
       token,

@@ -74,7 +74,9 @@ describe('mintTaskToken', () => {
       audience: 'x',
       ttlSec: 5,
     });
-    expect(plain.claims.tctx).toEqual({ correlation_id: 'corr-7' });
+    // a requester no issuer vouches for: its assurance, no sub_id
+    expect(plain.claims.tctx).toEqual({ correlation_id: 'corr-7', req_assurance: 'verified' });
+    expect(plain.claims.sub_id).toBeUndefined();
     const full = await mintTaskToken(authority, {
       attribution: attribution(['cron'], {
         requester: undefined,
@@ -93,6 +95,47 @@ describe('mintTaskToken', () => {
     });
     expect(full.claims.sub).toBe('spiffe://example.org/agent/cron');
     expect(full.claims.act).toBeUndefined();
+  });
+
+  it("carries what the callee needs to stand alone: the requester's IdP and assurance, the caller's log and span", async () => {
+    const { token, claims } = await mintTaskToken(authority, {
+      attribution: attribution(['support', 'billing'], {
+        requester: {
+          kind: 'human',
+          id: 'alice@example.com',
+          issuer: 'https://login.example.com',
+          assurance: 'asserted',
+        },
+        intent: 'Refund order 42',
+      }),
+      audience: 'https://orders.example.com',
+      ttlSec: 30,
+      typ: ACCESS_TOKEN_TYP,
+      callerLog: 'writ.example/orchestrator',
+      callerSpanId: '5f0c2a1b9d8e7f60',
+    });
+    expect(claims.sub_id).toEqual({
+      format: 'iss_sub',
+      iss: 'https://login.example.com',
+      sub: 'alice@example.com',
+    });
+    expect(claims.tctx).toMatchObject({
+      intent_digest: sha256Hex('Refund order 42'),
+      req_assurance: 'asserted',
+      caller_log: 'writ.example/orchestrator',
+      caller_span: '5f0c2a1b9d8e7f60',
+    });
+    const verified = await verifyTaskToken(token, {
+      issuer: authority.issuer,
+      audience: 'https://orders.example.com',
+      jwks: authority.jwks(),
+    });
+    expect(verified).toMatchObject({
+      intentDigest: sha256Hex('Refund order 42'),
+      requester: { issuer: 'https://login.example.com', assurance: 'asserted' },
+      callerLog: 'writ.example/orchestrator',
+      callerSpanId: '5f0c2a1b9d8e7f60',
+    });
   });
 
   it('refuses an attribution without agents', async () => {

@@ -32,11 +32,17 @@ export interface MintTaskTokenOptions {
   scope?: readonly string[];
   /** @default Date.now() */
   now?: number;
+  /** Origin of the minting instance's evidence log, carried as `tctx.caller_log`. */
+  callerLog?: string | undefined;
+  /** W3C span id of the call the credential is for, carried as `tctx.caller_span`. */
+  callerSpanId?: string | undefined;
 }
 
 /**
  * Builds and signs a task token for an attribution: `sub` is the requester (or the first agent when
- * autonomous), `act` nests the agents with the current one outermost, `txn` is the task id.
+ * autonomous), `act` nests the agents with the current one outermost, `txn` is the task id; `sub_id`
+ * names the identity provider that verified the requester, `tctx` carries the intent digest, the
+ * requester's assurance and, when given, the caller's log origin and span id.
  *
  * @example
  * ```ts
@@ -69,9 +75,16 @@ export async function mintTaskToken(
       correlation_id: attribution.correlationId,
       ...(attribution.intent === undefined ? {} : { intent_digest: sha256Hex(attribution.intent) }),
       ...(attribution.parentTaskId === undefined ? {} : { parent_txn: attribution.parentTaskId }),
-      ...(attribution.requester === undefined ? { autonomous: true as const } : {}),
+      ...(attribution.requester === undefined
+        ? { autonomous: true as const }
+        : { req_assurance: attribution.requester.assurance }),
+      ...(options.callerLog === undefined ? {} : { caller_log: options.callerLog }),
+      ...(options.callerSpanId === undefined ? {} : { caller_span: options.callerSpanId }),
     },
   };
+  const idp = attribution.requester?.issuer;
+  if (attribution.requester !== undefined && idp !== undefined)
+    claims.sub_id = { format: 'iss_sub', iss: idp, sub: subject };
   const act = nestActors(actors);
   if (act !== undefined) claims.act = act;
   const token = await authority.sign(claims, { typ: options.typ ?? TASK_TOKEN_TYP });

@@ -66,8 +66,27 @@ export interface TaskTokenClaims extends JWTPayload {
   act?: ActClaim;
   /** The workload that asked for the token. */
   req_wl: string;
-  /** Transaction context: digest of the intent, correlation id, parent task. */
-  tctx: { intent_digest?: string; correlation_id: string; parent_txn?: string; autonomous?: true };
+  /**
+   * The requester as the identity provider that verified them names them (RFC 9493 subject identifier,
+   * format `iss_sub`; `sub` equals the token's `sub`). Absent for an autonomous task and for a requester
+   * no issuer vouches for.
+   */
+  sub_id?: { format: 'iss_sub'; iss: string; sub: string };
+  /**
+   * Transaction context (Writ's names): `intent_digest` (`sha256:<hex>` of the intent), correlation id,
+   * parent task, `req_assurance` (how the caller established the requester: `verified`, `asserted`,
+   * `claimed`), `caller_log` (origin of the caller's evidence log) and `caller_span` (W3C span id of the
+   * caller's call that obtained the credential).
+   */
+  tctx: {
+    intent_digest?: string;
+    correlation_id: string;
+    parent_txn?: string;
+    autonomous?: true;
+    req_assurance?: 'verified' | 'asserted' | 'claimed';
+    caller_log?: string;
+    caller_span?: string;
+  };
 }
 
 /**

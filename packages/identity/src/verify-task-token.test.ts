@@ -66,6 +66,63 @@ describe('verifyTaskToken', () => {
     expect(Object.isFrozen(verified)).toBe(true);
   });
 
+  it('reads the carried claims from the signed token only, and refuses malformed ones', async () => {
+    const carried = await verifyTaskToken(
+      await sign({
+        sub_id: { format: 'iss_sub', iss: 'https://login.example.com', sub: 'alice@example.com' },
+        tctx: {
+          correlation_id: 'c',
+          intent_digest: 'sha256:ab',
+          req_assurance: 'verified',
+          caller_log: 'writ.example/orchestrator',
+          caller_span: '00f067aa0ba902b7',
+        },
+      }),
+      options(),
+    );
+    expect(carried).toMatchObject({
+      intentDigest: 'sha256:ab',
+      requester: { issuer: 'https://login.example.com', assurance: 'verified' },
+      callerLog: 'writ.example/orchestrator',
+      callerSpanId: '00f067aa0ba902b7',
+    });
+    // an older caller: none of them, nothing invented
+    const older = await verifyTaskToken(await sign({ tctx: { correlation_id: 'c' } }), options());
+    expect(older).toMatchObject({
+      intentDigest: undefined,
+      requester: undefined,
+      callerLog: undefined,
+      callerSpanId: undefined,
+    });
+    // a sub_id without the assurance (or the reverse) does not make a requester provenance
+    const half = await verifyTaskToken(
+      await sign({ sub_id: { format: 'iss_sub', iss: 'https://idp', sub: 'alice@example.com' } }),
+      options(),
+    );
+    expect(half.requester).toBeUndefined();
+    // another RFC 9493 format names no identity provider: ignored, not refused
+    const email = await verifyTaskToken(
+      await sign({
+        sub_id: { format: 'email', email: 'alice@example.com' },
+        tctx: { correlation_id: 'c', req_assurance: 'verified' },
+      }),
+      options(),
+    );
+    expect(email.requester).toBeUndefined();
+    for (const over of [
+      { sub_id: { format: 'iss_sub', iss: 'https://idp', sub: 'mallory@example.com' } },
+      { sub_id: 'https://idp' },
+      { tctx: { correlation_id: 'c', caller_span: '0000000000000000' } },
+      { tctx: { correlation_id: 'c', caller_span: 'XYZ' } },
+      { tctx: { correlation_id: 'c', caller_log: 'two\nlines' } },
+      { tctx: { correlation_id: 'c', req_assurance: 'trusted' } },
+      { tctx: { correlation_id: 'c', intent_digest: 42 } },
+    ]) {
+      const error = await failure(verifyTaskToken(await sign(over), options()));
+      expect(error.code).toBe('WRIT_TOKEN_INVALID');
+    }
+  });
+
   it('checks typ against the accepted types', async () => {
     expect((await failure(verifyTaskToken(await sign({}, 'JWT'), options()))).details).toMatchObject({
       token: 'task token',

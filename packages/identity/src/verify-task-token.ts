@@ -1,6 +1,7 @@
 import { WritError } from '@writ/core';
 import type { InboundTask } from '@writ/core/adapter';
 import { functionSchema, validateOptions } from '@writ/core/internal';
+import type { Assurance } from '@writ/core/plugin';
 import { scopeCovers } from '@writ/core/plugin';
 import { createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { z } from 'zod';
@@ -59,7 +60,14 @@ export interface VerifiedTaskToken extends InboundTask {
   readonly audience: readonly string[];
   readonly issuedAt: number;
   readonly correlationId: string | undefined;
+  /** `sha256:<hex>` of the caller's intent (`tctx.intent_digest`). */
   readonly intentDigest: string | undefined;
+  /** Who verified the requester (`sub_id.iss`) and how the caller established them (`tctx.req_assurance`). */
+  readonly requester: { readonly issuer: string; readonly assurance: Assurance } | undefined;
+  /** Origin of the caller's evidence log (`tctx.caller_log`). */
+  readonly callerLog: string | undefined;
+  /** W3C span id of the caller's call that obtained the credential (`tctx.caller_span`). */
+  readonly callerSpanId: string | undefined;
   readonly parentTaskId: string | undefined;
   readonly requestingWorkload: string | undefined;
   readonly claims: Readonly<TaskTokenClaims>;
@@ -164,6 +172,7 @@ export async function verifyTaskToken(
   const chain = autonomous ? [claims.sub, ...[...actors].reverse()] : [...actors].reverse();
   if (chain.length === 0)
     throw shape('claim_act', 'a task token with a human subject must name its acting agents');
+  const carried = readCarried(claims, tctx, autonomous, shape);
   return Object.freeze({
     taskId: claims.txn,
     jti: claims.jti,
@@ -176,9 +185,68 @@ export async function verifyTaskToken(
     issuedAt: claims.iat * 1000,
     expiresAt: claims.exp * 1000,
     correlationId: typeof tctx?.correlation_id === 'string' ? tctx.correlation_id : undefined,
-    intentDigest: typeof tctx?.intent_digest === 'string' ? tctx.intent_digest : undefined,
+    intentDigest: carried.intentDigest,
+    requester: carried.requester,
+    callerLog: carried.callerLog,
+    callerSpanId: carried.callerSpanId,
     parentTaskId: typeof tctx?.parent_txn === 'string' ? tctx.parent_txn : undefined,
     requestingWorkload: typeof claims.req_wl === 'string' ? claims.req_wl : undefined,
     claims,
   });
+}
+
+const ASSURANCES: readonly string[] = ['verified', 'asserted', 'claimed'];
+const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
+/** A non-empty single-line string of at most 1024 characters (log origins, digests). */
+const isLine = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= 1024 && !/[\n\r]/.test(v);
+
+/**
+ * What the caller carried for the callee to stand alone, from the signed claims only: the intent
+ * digest, the requester's identity provider (`sub_id`, RFC 9493 `iss_sub`) and assurance
+ * (`tctx.req_assurance`), the caller's log origin and span id. A claim present but malformed refuses
+ * the token (`WRIT_TOKEN_INVALID`); an absent one is `undefined` (an older caller).
+ */
+function readCarried(
+  claims: TaskTokenClaims,
+  tctx: TaskTokenClaims['tctx'] | undefined,
+  autonomous: boolean,
+  shape: (reason: string, message: string) => Error,
+): Pick<VerifiedTaskToken, 'intentDigest' | 'requester' | 'callerLog' | 'callerSpanId'> {
+  const t = (tctx ?? {}) as Record<string, unknown>;
+  const digest = t.intent_digest;
+  if (digest !== undefined && !isLine(digest))
+    throw shape('claim_tctx', 'tctx.intent_digest must be a digest string (Writ: sha256:<hex>)');
+  const log = t.caller_log;
+  if (log !== undefined && !isLine(log))
+    throw shape('claim_tctx', 'tctx.caller_log must be a log origin (one line)');
+  const span = t.caller_span;
+  if (span !== undefined && (typeof span !== 'string' || !SPAN_ID.test(span)))
+    throw shape('claim_tctx', 'tctx.caller_span must be a W3C span id (16 lowercase hex, not all zero)');
+  const assurance = t.req_assurance;
+  if (assurance !== undefined && (typeof assurance !== 'string' || !ASSURANCES.includes(assurance)))
+    throw shape('claim_tctx', 'tctx.req_assurance must be verified, asserted or claimed');
+  const subId = (claims as { sub_id?: unknown }).sub_id;
+  let idp: string | undefined;
+  if (subId !== undefined) {
+    if (typeof subId !== 'object' || subId === null || Array.isArray(subId))
+      throw shape('claim_sub_id', 'sub_id must be a subject identifier object (RFC 9493)');
+    const id = subId as { format?: unknown; iss?: unknown; sub?: unknown };
+    // other formats (email, phone, …) name no identity provider: not a requester provenance
+    if (id.format === 'iss_sub') {
+      if (!isLine(id.iss) || id.sub !== claims.sub)
+        throw shape('claim_sub_id', "sub_id (iss_sub) must name an issuer and the token's sub");
+      idp = id.iss;
+    }
+  }
+  return {
+    intentDigest: digest as string | undefined,
+    // the requester's provenance needs both halves; an autonomous task has no requester
+    requester:
+      autonomous || idp === undefined || assurance === undefined
+        ? undefined
+        : Object.freeze({ issuer: idp, assurance: assurance as Assurance }),
+    callerLog: log as string | undefined,
+    callerSpanId: span as string | undefined,
+  };
 }

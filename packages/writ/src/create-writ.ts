@@ -302,6 +302,10 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   };
   const audit: AuditSink = (core.audit as AuditSink | undefined) ?? {
     name: 'file',
+    // known once started (a task's credential is issued after its runtime started)
+    get origin() {
+      return ready?.audit.origin;
+    },
     append: (event, o) => use((made) => made.audit.append(event, o)),
     flush: async () => {
       if (components) await (await components).audit.flush?.();

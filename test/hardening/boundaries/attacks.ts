@@ -87,6 +87,33 @@ export const ATTACKS = {
     item: 6,
     promise:
       'text from a log of the set (jti, issuer, service, task id, finding messages) reaches the report over many logs escaped, bidi controls shown as markers: it can neither run nor forge a panel, link or finding',
+  'inbound-carried-recorded': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 2,
+    promise:
+      "a callee records what the caller's signed credential carried (audience, intent digest, the requester's identity provider and assurance, the caller's log and span), its requester says it came via that token, and explain over both logs shows it and joins on the caller's span",
+  },
+  'inbound-unsigned-claims': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 2,
+    promise:
+      'baggage, `_meta` keys or headers cannot make a callee record a requester issuer, intent digest, caller log or span the signed credential does not carry, nor a stronger assurance than the caller recorded',
+  },
+  'inbound-intent-digest-mismatch': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 2,
+    promise:
+      "a credential whose intent digest (or caller span) differs from what the caller's log records for the call that was issued it is a finding at the callee's task-start in the joined explain",
+  },
+  'inbound-older-caller': {
+    family: 'evidence (verify, explain)',
+    issue: 21,
+    item: 2,
+    promise:
+      'a credential from an older caller (none of the carried claims) is still accepted, and the callee record lists what it did not carry',
   },
   'ledger-cross-user': {
     family: 'tasks and users',

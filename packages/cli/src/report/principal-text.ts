@@ -1,3 +1,4 @@
+import { principalText as principalTextOf } from '@writ/audit/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 
 /**
@@ -17,7 +18,8 @@ export function agentName(p: PrincipalRef): string {
 }
 
 /**
- * A requester or approver as text: `alice@example.com (verified)`, or who stands in for nobody.
+ * A requester or approver as text: `alice@example.com (verified)` (for a requester taken from a caller's
+ * token, also its identity provider and the token's issuer), or who stands in for nobody.
  *
  * @example
  * ```ts
@@ -28,5 +30,6 @@ export function principalText(
   p: PrincipalRef | null | undefined,
   nobody = 'autonomous (no requester)',
 ): string {
-  return p === null || p === undefined ? nobody : `${p.id} (${p.assurance})`;
+  // a requester carried in a caller's token says so (explain's text, one home)
+  return p === null || p === undefined ? nobody : principalTextOf(p);
 }

@@ -75,7 +75,15 @@ describe('renderTask', () => {
         {
           time: '2026-03-01T10:00:00.000Z',
           service: 'payments-api',
-          inbound: { jti: 'caller-jti', issuer: 'spiffe://shop.example.com', expiresAt: 1 },
+          inbound: {
+            audience: ['https://payments.example.com'],
+            callerSpanId: '00f067aa0ba902b7',
+            expiresAt: 1,
+            issuer: 'spiffe://shop.example.com',
+            jti: 'caller-jti',
+            missing: ['intentDigest', 'callerLog'],
+            requester: { assurance: 'verified', issuer: 'https://login.shop.example.com' },
+          },
         },
       ],
       [5, { time: '2026-03-01T10:00:02.000Z', service: 'payments-api' }],
@@ -98,6 +106,13 @@ describe('renderTask', () => {
     );
     expect(html).toMatch(
       /<dt>continues<\/dt><dd>a caller's task: its credential <code class="id" title="caller-jti">caller-jti<\/code> issued by spiffe:\/\/shop\.example\.com, parent task <code class="id" title="shop-task">shop-task<\/code><div class="sub">expires 1970-01-01T00:00:00\.001Z<\/div><\/dd>/,
+    );
+    // the inbound credential, what the caller's token carried, and what it did not
+    expect(html).toContain(
+      '<dt>inbound</dt><dd>inbound credential caller-jti from spiffe://shop.example.com for https://payments.example.com, expires 1970-01-01T00:00:00.001Z · carried: requester&#39;s identity provider https://login.shop.example.com (verified); caller span 00f067aa0ba902b7</dd>',
+    );
+    expect(html).toContain(
+      '<dt>not carried</dt><dd><span class="warn">⚠ the caller&#39;s token does not carry: intentDigest, callerLog</span></dd>',
     );
     expect(html).toContain(
       '<dt>service</dt><dd>payments-api · started 2026-03-01T10:00:00.000Z · ended 2026-03-01T10:00:02.000Z</dd>',

@@ -1,9 +1,10 @@
 import type { TaskNode } from '@writ/audit';
+import { inboundText } from '@writ/audit/internal';
 import { escapeHtml } from './escape-html.js';
 import { evidenceNote } from './evidence-note.js';
 import { idHtml } from './id-html.js';
 import { agentName, principalText } from './principal-text.js';
-import { findingsAt, inboundHtml, type JoinView } from './render-logs.js';
+import { findingsAt, type JoinView } from './render-logs.js';
 import type { RecordFacts } from './report-model.js';
 import { renderTaskGraph } from './task-graph.js';
 
@@ -64,14 +65,19 @@ export function renderTask(
     row('requester', escapeHtml(principalText(task.requester))),
     row('agents', `<span class="agents">${agents || '(none)'}</span>`),
   ];
-  const inbound = started?.inbound;
-  if (inbound !== undefined) {
+  const inbound = task.inbound ?? (started?.inbound === undefined ? [] : [started.inbound]);
+  for (const credential of inbound) {
     rows.push(
       row(
         'continues',
-        `a caller's task: its credential ${idHtml(inbound.jti)} issued by ${escapeHtml(inbound.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}${inboundHtml(inbound, { issuer: false })}`,
+        `a caller's task: its credential ${idHtml(credential.jti)} issued by ${escapeHtml(credential.issuer)}${task.parentTaskId ? `, parent task ${idHtml(task.parentTaskId)}` : ''}`,
       ),
     );
+    // the credential (audience, expiry), what the caller's token carried, and what it did not
+    const { lines, missing } = inboundText(credential);
+    rows.push(row('inbound', escapeHtml(lines.join(' · '))));
+    if (missing !== undefined)
+      rows.push(row('not carried', `<span class="warn">${escapeHtml(missing)}</span>`));
   }
   const findings = findingsAt(join, task.log, task.records);
   if (join !== undefined) {

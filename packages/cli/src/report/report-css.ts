@@ -33,6 +33,7 @@ code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 .verification.ok h2 { color: var(--ok); }
 .verification.failed h2 { color: var(--bad); }
 .verification.unanchored h2, .verification.unpinned h2 { color: var(--warn); }
+.task dd .warn { color: var(--warn); }
 .verification ul.unreadable { color: var(--bad); }
 .verification ul { margin: 6px 0 0; padding-left: 20px; color: var(--warn); }
 .summary { display: flex; gap: 16px; flex-wrap: wrap; margin: 12px 0 0; padding: 0; list-style: none; }

@@ -10,7 +10,7 @@ import {
   type TaskNode,
   type VerifyResult,
 } from '@writ/audit';
-import type { AuditEvent } from '@writ/core/plugin';
+import type { AuditEvent, InboundRecord } from '@writ/core/plugin';
 
 /**
  * How a call ended up, for colouring: `allow` (green), `approval` (amber: approval was required and
@@ -141,19 +141,11 @@ export interface RecordFacts {
   readonly time: string;
   /** The `service` that wrote it. */
   readonly service: string;
+  /** On a task-start: the caller's verified task credential the task continues. */
+  readonly inbound?: InboundRecord | undefined;
   /**
-   * On a task-start: the caller's verified task credential the task continues (`jti`, `issuer`,
-   * `expiresAt`, and when the runtime records them `audience`, `intentDigest`, `requester`,
-   * `callerLog`, `callerSpanId`).
-   */
-  readonly inbound?:
-    | ({ readonly jti: string; readonly issuer: string; readonly expiresAt: number } & Readonly<
-        Record<string, unknown>
-      >)
-    | undefined;
-  /**
-   * On an outcome: the callee's decision receipt returned with the result, when the runtime recorded
-   * one (`{ log, index, leafHash }`).
+   * On an outcome: the callee's decision receipt returned with the result (the first of
+   * `outcome.remote`), when the runtime recorded one (`{ log, index, leafHash }`).
    */
   readonly receipt?: Readonly<Record<string, unknown>> | undefined;
 }
@@ -166,10 +158,11 @@ const FACT_KINDS: ReadonlySet<string> = new Set([
   'outcome',
 ]);
 
-/** The receipt an outcome record carries (on the record or in its outcome), when it is an object. */
+/** The first callee receipt an outcome record holds (`outcome.remote[].receipt`), when it is an object. */
 function receiptOf(event: AuditEvent): Readonly<Record<string, unknown>> | undefined {
-  const e = event as unknown as { receipt?: unknown; outcome?: { receipt?: unknown } };
-  const receipt = e.receipt ?? e.outcome?.receipt;
+  const e = event as unknown as { outcome?: { remote?: { receipt?: unknown }[] } };
+  const remote = e.outcome?.remote;
+  const receipt = Array.isArray(remote) ? remote.find((r) => r?.receipt !== undefined)?.receipt : undefined;
   return typeof receipt === 'object' && receipt !== null && !Array.isArray(receipt)
     ? (receipt as Record<string, unknown>)
     : undefined;

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { digest } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { activeContext, tryGetTaskState } from '../context.js';
@@ -5,6 +6,7 @@ import type { Credential } from '../credential.js';
 import { WritError } from '../errors.js';
 import { resolveConfig } from '../global.js';
 import { callService, NEVER } from '../pipeline/deadline.js';
+import { validSpanId } from '../telemetry.js';
 import type { ToolCall } from '../tool-call.js';
 import { TOOL_CONTEXT_KEY, type ToolContext } from '../tool-context.js';
 import type { Writ } from '../writ.js';
@@ -38,7 +40,10 @@ export interface HopCredentialOptions {
  * - otherwise: the task's credential broker's `credentialFor` that audience, cached per run of the task
  *   and audience by the broker and revoked with the run, within `timeouts.credentialMs`. Outside a tool
  *   call the broker is asked with a call that describes the hop (`type: 'extension'`, the remote tool's
- *   name, resource `{ type: 'Service', id: audience }`, no arguments);
+ *   name, resource `{ type: 'Service', id: audience }`, no arguments). The broker is told this
+ *   instance's log origin and the span of the call (the Writ tool call's `execute_tool` span, which its
+ *   records name; outside a tool call, the active span), which a Writ broker signs into the credential
+ *   (`tctx.caller_log`, `tctx.caller_span`) for the callee to record;
  * - no credential broker configured: `undefined` (the instance issues no credentials at all).
  *
  * A broker failure rejects with `WRIT_CREDENTIAL_UNAVAILABLE` (or the broker's own `WRIT_SCOPE_EXCEEDED`,
@@ -75,7 +80,15 @@ export async function hopCredential(
     signal: options.signal ?? task.signal ?? NEVER,
     run: (signal) =>
       broker.credentialFor(
-        { attribution: task.attribution, call, audience, taskCredential: task.credential },
+        {
+          attribution: task.attribution,
+          call,
+          audience,
+          taskCredential: task.credential,
+          log: config.audit?.origin,
+          // the span the caller's records name: its tool call's, else whatever span is active
+          spanId: validSpanId((tool?.span ?? trace.getSpan(ctx))?.spanContext()),
+        },
         { signal },
       ),
     timeout: () =>

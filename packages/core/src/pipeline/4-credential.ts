@@ -1,7 +1,7 @@
 import type { Credential } from '../credential.js';
 import { WritError } from '../errors.js';
 import { WRIT_DEFAULTS } from '../options.js';
-import { ATTR } from '../telemetry.js';
+import { ATTR, validSpanId } from '../telemetry.js';
 import { callService } from './deadline.js';
 import type { CallRun } from './state.js';
 
@@ -30,7 +30,14 @@ export async function issueCredential(run: CallRun): Promise<void> {
       signal: run.signal,
       run: (signal) =>
         broker.credentialFor(
-          { attribution: run.attribution, call, audience, taskCredential: taskToken },
+          {
+            attribution: run.attribution,
+            call,
+            audience,
+            taskCredential: taskToken,
+            log: config.audit?.origin,
+            spanId: validSpanId(run.span.spanContext()),
+          },
           { signal },
         ),
       timeout: () =>
@@ -69,7 +76,8 @@ async function taskCredential(run: CallRun): Promise<Credential | undefined> {
     task.renewing = callService({
       ms: config.timeouts.credentialMs,
       signal: run.signal,
-      run: (signal) => renew({ attribution: task.attribution, credential: current }, { signal }),
+      run: (signal) =>
+        renew({ attribution: task.attribution, credential: current, log: config.audit?.origin }, { signal }),
       timeout: () =>
         new WritError(
           'WRIT_CREDENTIAL_UNAVAILABLE',

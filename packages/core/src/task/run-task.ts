@@ -83,7 +83,11 @@ export async function runTask<R>(
         signal: opening.signal,
         run: (s) =>
           broker.issueTaskCredential(
-            { attribution: attribution as Attribution, parent: parent?.credential },
+            {
+              attribution: attribution as Attribution,
+              parent: parent?.credential,
+              log: config.audit?.origin,
+            },
             { signal: s },
           ),
         timeout: () =>

@@ -3,7 +3,7 @@ import type { Attribution } from '../attribution.js';
 import type { Credential } from '../credential.js';
 import { signalSchema } from '../fetch-json.js';
 import { scopeSchema } from '../options.js';
-import type { Principal } from '../principal.js';
+import type { Assurance, Principal } from '../principal.js';
 
 /**
  * The caller's authority, taken from a task token the receiving service verified (the shape of
@@ -34,6 +34,19 @@ export interface InboundTask {
   readonly expiresAt: number;
   readonly correlationId?: string | undefined;
   readonly parentTaskId?: string | undefined;
+  /** The token's audience(s) (`aud`), recorded as a list. */
+  readonly audience?: string | readonly string[] | undefined;
+  /** `sha256:<hex>` of the caller's intent (`tctx.intent_digest`). */
+  readonly intentDigest?: string | undefined;
+  /**
+   * The identity provider that verified the requester and the assurance the caller recorded for them
+   * (`sub_id` / `tctx.req_assurance`); absent for an autonomous task or a token that does not carry them.
+   */
+  readonly requester?: { readonly issuer: string; readonly assurance: Assurance } | undefined;
+  /** Origin of the caller's evidence log (`tctx.caller_log`). */
+  readonly callerLog?: string | undefined;
+  /** Span id of the caller's call that obtained the credential (`tctx.caller_span`). */
+  readonly callerSpanId?: string | undefined;
 }
 
 /**
@@ -141,6 +154,15 @@ const inboundSchema = z.object({
   expiresAt: z.number(),
   correlationId: id.optional(),
   parentTaskId: id.optional(),
+  // a custom verifier may give one audience as a string
+  audience: z.union([id, z.array(id).max(64)]).optional(),
+  intentDigest: id.optional(),
+  requester: z.object({ issuer: id, assurance: z.enum(['verified', 'asserted', 'claimed']) }).optional(),
+  callerLog: id.optional(),
+  callerSpanId: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
 });
 /** What `writ.task` accepts (validated before anything runs). */
 export const taskSchema = z.strictObject({

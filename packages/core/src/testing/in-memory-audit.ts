@@ -53,6 +53,7 @@ export function createInMemoryAuditSink(options: { log?: string } = {}): InMemor
   let failure: Error | undefined;
   return {
     name: 'in-memory',
+    origin: log,
     events,
     lines,
     durabilities,
