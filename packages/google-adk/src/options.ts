@@ -16,10 +16,10 @@ export const FRAMEWORK = 'google-adk';
 /**
  * Options of {@link writPlugin}: the adapter kit's {@link AdapterOptions} (instance, per-tool hints,
  * defaults). Keys of `tools` name tools of the agents the plugin governs; they are checked at the start
- * of every run against the tools of the run's agent tree (its sub-agents, agent tools and toolsets): a
+ * of every run against the tools of the run's agent tree (its sub-agents and resolved toolsets): a
  * key naming no tool refuses the run with `WRIT_OPTIONS_INVALID`, naming the closest tool, before the
- * model is asked. ADK's tool types keep no literal names, so a hint's `resource` gets `unknown`
- * arguments.
+ * model is asked (`transfer_to_agent`, which ADK adds itself, is always accepted). ADK's tool types keep
+ * no literal names, so a hint's `resource` gets `unknown` arguments.
  *
  * @example
  * ```ts

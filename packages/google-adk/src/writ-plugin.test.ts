@@ -356,6 +356,54 @@ describe('writPlugin on ADK’s real runner (scripted BaseLlm, no network)', () 
     expect(outcomesOf(records, 'refund_order')).toEqual([]);
   });
 
+  it('governs a sub-agent’s calls after a transfer (the transfer itself decided and recorded as a read-only call)', async () => {
+    const executed: string[] = [];
+    const billingModel = new ScriptedLlm([
+      callTool('call_delete_9', 'delete_customer', { customerId: 'cus_7' }),
+      say('I cannot delete the account.'),
+    ]);
+    const billing = new LlmAgent({
+      name: 'billing',
+      description: 'Handles accounts and refunds',
+      instruction: 'Help.',
+      model: billingModel,
+      tools: supportTools(executed).filter((t) => t.name === 'delete_customer'),
+    });
+    const root = new LlmAgent({
+      name: 'support_bot',
+      instruction: 'Route.',
+      model: new ScriptedLlm([callTool('call_transfer_1', 'transfer_to_agent', { agentName: 'billing' })]),
+      subAgents: [billing],
+    });
+    const runner = new InMemoryRunner({
+      agent: root,
+      appName: 'support-desk',
+      plugins: [writPlugin({ writ, tools: { delete_customer: hints.delete_customer } })],
+    });
+    const session = await runner.sessionService.createSession({ appName: 'support-desk', userId: 'alice' });
+    await writ.task(ticket(), async () => {
+      for await (const _ of runner.runAsync({
+        userId: 'alice',
+        sessionId: session.id,
+        newMessage: user('Close my account.'),
+      })) {
+        // drained
+      }
+    });
+    expect(executed).toEqual([]);
+    expect(responseSeen(billingModel.requests[1], 'call_delete_9')).toEqual({
+      error: expect.stringMatching(/^Refused by Writ \(WRIT_POLICY_DENIED\): delete_customer /),
+    });
+    await writ.close();
+    const records = await readRecords(dir);
+    const [transfer] = decisionsOf(records, 'transfer_to_agent');
+    expect(transfer?.decision.effect).toBe('allow');
+    expect(transfer?.call.framework?.ids?.agentName).toBe('support_bot');
+    const [denied] = decisionsOf(records, 'delete_customer');
+    expect(denied?.decision.effect).toBe('deny');
+    expect(denied?.call.framework?.ids?.agentName).toBe('billing');
+  });
+
   it('refuses a run whose hints name no tool of the agent, before the model is asked', async () => {
     const executed: string[] = [];
     const plugin = writPlugin({ writ, tools: { refund_ordr: { risk: 'high' } } });

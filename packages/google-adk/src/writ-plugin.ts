@@ -5,6 +5,7 @@ import {
   type AdaptedRunOptions,
   type AdaptedTool,
   type AdapterOptions,
+  type AdapterToolHints,
   activeContext,
   adaptTool,
   answeredApproval,
@@ -29,11 +30,23 @@ interface PendingRun {
 
 const CALL_KEY = createContextKey('writ.google-adk.call');
 
+/**
+ * Tools ADK adds itself, with the facts they start from (your `defaults` and per-tool hints win):
+ * `transfer_to_agent` hands the conversation to a sub-agent of the same runner, whose calls are governed
+ * in turn; it acts on nothing itself.
+ */
+const FRAMEWORK_TOOLS: Readonly<Record<string, AdapterToolHints>> = Object.freeze({
+  transfer_to_agent: Object.freeze({
+    risk: 'low' as const,
+    annotations: Object.freeze({ readOnly: true, destructive: false, openWorld: false }),
+  }),
+});
+
 /** What the model reads while a call waits for a human (ADK's own convention for plugins). */
 const WAITING = 'This tool call needs a human approval (Writ); it was not run yet.';
 
 /**
- * The plugin: every tool call of every agent of the runner (sub-agents and agent tools included) goes
+ * The plugin: every tool call of every agent of the runner (sub-agents included) goes
  * through the Writ pipeline. ADK calls `beforeToolCallback` before each tool; the plugin decides there
  * and, when allowed, runs the tool itself inside the pipeline and returns its result, so ADK does not
  * run it again.
@@ -61,7 +74,7 @@ class WritPlugin extends BasePlugin {
     // a hint naming no tool of this run's agents (a typo) would leave the real tool on default facts
     const hints = this.#options.tools;
     if (hints !== undefined) {
-      const names = tools.map((t) => t.name);
+      const names = [...tools.map((t) => t.name), ...Object.keys(FRAMEWORK_TOOLS)];
       checkToolHints(hints, names, `writPlugin: agent "${invocationContext.agent?.name ?? '?'}"`);
     }
     return undefined;
@@ -174,6 +187,11 @@ class WritPlugin extends BasePlugin {
     let adapted = this.#adapted.get(tool);
     if (adapted === undefined) {
       const input = (tool as { parameters?: unknown }).parameters;
+      const base = Object.hasOwn(FRAMEWORK_TOOLS, tool.name) ? FRAMEWORK_TOOLS[tool.name] : undefined;
+      const options =
+        base === undefined
+          ? this.#options
+          : { ...this.#options, defaults: { ...base, ...this.#options.defaults } };
       adapted = adaptTool(
         FRAMEWORK,
         { name: tool.name, description: tool.description, input },
@@ -185,7 +203,7 @@ class WritPlugin extends BasePlugin {
           call.executed = true;
           return call.run(args);
         },
-        this.#options,
+        options,
       );
       this.#adapted.set(tool, adapted);
     }
@@ -227,7 +245,10 @@ class WritPlugin extends BasePlugin {
   }
 }
 
-/** The tools of a run's agent tree: sub-agents, agent tools, resolved toolsets. */
+/**
+ * The tools of a run's agent tree: its agents' and sub-agents' tools, toolsets resolved. Not the tools of
+ * an `AgentTool`'s agent: ADK runs that agent in a runner of its own, without this runner's plugins.
+ */
 async function toolsOf(invocationContext: InvocationContext): Promise<BaseTool[]> {
   const found = new Set<BaseTool>();
   const seen = new Set<object>();
@@ -238,10 +259,7 @@ async function toolsOf(invocationContext: InvocationContext): Promise<BaseTool[]
     const node = agent as { canonicalTools?: unknown; subAgents?: unknown };
     if (typeof node.canonicalTools === 'function') {
       const tools = (await node.canonicalTools(context)) as BaseTool[];
-      for (const tool of tools) {
-        found.add(tool);
-        await visit((tool as { agent?: unknown }).agent); // an AgentTool's agent
-      }
+      for (const tool of tools) found.add(tool);
     }
     if (Array.isArray(node.subAgents)) for (const sub of node.subAgents) await visit(sub);
   };
@@ -251,13 +269,14 @@ async function toolsOf(invocationContext: InvocationContext): Promise<BaseTool[]
 
 /**
  * An ADK plugin that puts the Writ pipeline in front of every tool call of the runner's agents (the
- * root agent, its sub-agents and agent tools, toolset and MCP tools): each call is decided by policy,
+ * root agent and its sub-agents; function, toolset and MCP tools): each call is decided by policy,
  * approved when policy asks (through ADK's own tool confirmation, `adk_request_confirmation`),
  * credentialed, recorded before it runs and traced (`execute_tool` spans under ADK's own agent spans).
  * A refused call does not stop the run: the model gets Writ's refusal text as the tool's `{ error }`
  * response. List it first in `plugins`: a plugin before it that answers a call stops ADK from asking
  * Writ. The plugin runs allowed tools itself, inside the pipeline, so agents' own
- * `beforeToolCallback`s do not run for them (`afterToolCallback`s do).
+ * `beforeToolCallback`s do not run for them (`afterToolCallback`s do). An `AgentTool` call is governed
+ * as one call; ADK runs the agent behind it in a runner of its own, without this runner's plugins.
  *
  * @example
  * ```ts
