@@ -48,7 +48,7 @@ describe('Google ADK approvals across users', () => {
         const session = await runner.sessionService.createSession({ appName: 'support', userId: who });
         sessions.set(who, session.id);
       }
-      const send = async (who: string, newMessage: { role: string; parts: object[] }) => {
+      const send = async (who: string, newMessage: Parameters<typeof runner.runAsync>[0]['newMessage']) => {
         const events = [];
         const sessionId = sessions.get(who) ?? '';
         for await (const event of runner.runAsync({ userId: who, sessionId, newMessage })) events.push(event);
