@@ -56,6 +56,7 @@ export default defineConfig({
       { find: /^@writ\/mcp\/v2$/, replacement: src('mcp/src/v2/index.ts') },
       { find: /^@writ\/mcp$/, replacement: src('mcp/src/index.ts') },
       { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
+      { find: /^@writ\/google-adk$/, replacement: src('google-adk/src/index.ts') },
     ],
   },
   test: {

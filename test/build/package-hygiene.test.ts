@@ -16,6 +16,7 @@ const ADAPTER_NODE: Record<string, string> = {
   '@writ/openai-agents': '>=22.12.0',
   '@writ/mcp': '>=22.12.0',
   '@writ/mastra': '>=22.13.0', // @mastra/core: 22.13
+  '@writ/google-adk': '>=22.12.0',
 };
 
 interface Manifest {

@@ -1,8 +1,8 @@
 /**
  * `@writ/core/adapter`: the kit framework adapters are built on. An adapter translates between a
  * framework and these calls; every decision, approval binding, credential, record and span is made
- * here. `@writ/ai-sdk`, `@writ/langchain`, `@writ/openai-agents`, `@writ/mcp` and `@writ/mastra` use
- * nothing else of Writ's internals; an adapter for another framework needs nothing more.
+ * here. `@writ/ai-sdk`, `@writ/langchain`, `@writ/openai-agents`, `@writ/mcp`, `@writ/mastra` and
+ * `@writ/google-adk` use nothing else of Writ's internals; an adapter for another framework needs nothing more.
  * @packageDocumentation
  * @module @writ/core/adapter
  */
@@ -41,6 +41,13 @@ export {
   approverSchema,
 } from './adapter-kit/approval-answer.js';
 export { approvalModeOf } from './adapter-kit/approval-mode.js';
+export {
+  type ApprovalRequestFields,
+  answeredApproverSchema,
+  approvalAnswerLikeSchema,
+  approvalRequestFields,
+  approvalRequestFieldsSchema,
+} from './adapter-kit/approval-request.js';
 export { modelRefusal } from './adapter-kit/model-refusal.js';
 export {
   createPendingApprovals,

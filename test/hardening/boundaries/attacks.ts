@@ -510,6 +510,13 @@ export const ATTACKS = {
     promise:
       "a per-tool hint naming no OpenAI Agents tool is refused: by writTools when wrapping, and for an agent's MCP tools when they are listed, before the model is asked",
   },
+  'google-adk-shared-call-ids': {
+    family: 'approvals',
+    issue: 22,
+    item: 3,
+    promise:
+      "through ADK's real runner: bob's run presenting alice's function call id gets its own decision; bob answering alice's pending confirmation, in his task or under alice's task id, runs nothing and records no approval",
+  },
   'mastra-hint-typo': {
     family: 'tools and arguments',
     issue: 19,

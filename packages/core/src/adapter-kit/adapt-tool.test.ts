@@ -157,7 +157,15 @@ describe('adaptTool: the kit every framework adapter uses', () => {
     const maria = { kind: 'human' as const, id: 'maria@example.com', assurance: 'verified' as const };
     await t.writ.task(task, async () => {
       expect(await f.refund.reject({ orderId: '42' }, { toolCallId: 'call-4' })).toBeUndefined(); // nothing pending
+      expect(await f.refund.awaitsApproval({ orderId: '42' }, { toolCallId: 'call-4' })).toBe(false);
       await f.refund.check({ orderId: '42' }, { toolCallId: 'call-4' });
+      // pending now, for this call only; asking decides and records nothing
+      const records = t.audit.events.length;
+      expect(await f.refund.awaitsApproval({ orderId: '42' }, { toolCallId: 'call-4' })).toBe(true);
+      expect(await f.refund.awaitsApproval({ orderId: '43' }, { toolCallId: 'call-4' })).toBe(false);
+      expect(await f.refund.awaitsApproval({ orderId: '42' }, { toolCallId: 'call-5' })).toBe(false);
+      expect(t.audit.events.length).toBe(records);
+      expect(t.policy.requests).toHaveLength(1);
       const refusal = await f.refund.reject(
         { orderId: '42' },
         { toolCallId: 'call-4', approver: maria, reason: 'not this one' },
@@ -166,6 +174,11 @@ describe('adaptTool: the kit every framework adapter uses', () => {
       expect(refusal?.message).toContain('not this one');
       // the framework then runs it anyway: same refusal, nothing new
       await expect(f.refund.run({ orderId: '42' }, { toolCallId: 'call-4' })).rejects.toBe(refusal);
+      expect(await f.refund.awaitsApproval({ orderId: '42' }, { toolCallId: 'call-4' })).toBe(false); // answered
+    });
+    // another task never sees it
+    await t.writ.task(task, async () => {
+      expect(await f.refund.awaitsApproval({ orderId: '42' }, { toolCallId: 'call-4' })).toBe(false);
     });
     expect(f.ran).toEqual([]);
     expect(t.audit.ofKind('approval')[0]?.approval).toMatchObject({

@@ -129,6 +129,15 @@ export function adaptTool(
         return undefined;
       });
     },
+    async awaitsApproval(args: unknown, o: AdaptedCheckOptions): Promise<boolean> {
+      requireCallId(o, where, 'awaitsApproval');
+      const config = resolveConfig(explicit, where);
+      return inTask(config, def, (task, refusal) =>
+        refusal === undefined
+          ? awaitsApproval(config, task, def, args, o.toolCallId)
+          : Promise.resolve(false),
+      );
+    },
   });
 }
 

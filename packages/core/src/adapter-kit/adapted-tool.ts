@@ -162,4 +162,10 @@ export interface AdaptedTool {
    * decision record, outcome) and returns the refusal. `undefined` when nothing was pending.
    */
   reject(args: unknown, options: AdaptedRejectOptions): Promise<WritError | undefined>;
+  /**
+   * Whether an approval `check` asked for this call in the active task is still awaiting its answer
+   * (not answered, not expired). Decides nothing and records nothing: for frameworks that ask, before
+   * resuming a paused call, whether the pause was Writ's (ADK's confirmation gate).
+   */
+  awaitsApproval(args: unknown, options: AdaptedCheckOptions): Promise<boolean>;
 }
