@@ -46,7 +46,7 @@ describe('package hygiene', () => {
     expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
     expect(license).toContain('END OF TERMS AND CONDITIONS');
     expect(license.split('\n').length).toBeGreaterThan(200);
-    expect(packages.length).toBe(14);
+    expect(packages.length).toBe(15);
   });
 
   it.each(packages.map((p) => [p.manifest.name, p] as const))(
