@@ -55,6 +55,7 @@ export default defineConfig({
       { find: /^@writ\/mcp\/v2$/, replacement: src('mcp/src/v2/index.ts') },
       { find: /^@writ\/mcp$/, replacement: src('mcp/src/index.ts') },
       { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
+      { find: /^@writ\/claude-agent-sdk$/, replacement: src('claude-agent-sdk/src/index.ts') },
     ],
   },
   test: {

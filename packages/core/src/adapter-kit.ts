@@ -48,6 +48,9 @@ export {
   type PendingApprovalsOptions,
 } from './adapter-kit/pending-approvals.js';
 
+// sub-agents the framework starts: a delegation of the active task
+export { delegateTo } from './adapter-kit/delegation.js';
+
 // credentials across a hop to another service (tokens per hop: one audience each)
 export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';
 

@@ -1,0 +1,217 @@
+import { type Context, createContextKey } from '@opentelemetry/api';
+import { type ToolContext, WritError } from '@writ/core';
+import {
+  type AdaptedTool,
+  activeContext,
+  adaptTool,
+  type FrameworkApproval,
+  refusalMessage,
+  runInContext,
+  TOOL_CONTEXT_KEY,
+} from '@writ/core/adapter';
+import { FRAMEWORK, type ParsedOptions } from './options.js';
+
+/** What Writ concluded about one tool call of the CLI, as its permission flow needs it. @internal */
+export type Verdict =
+  | { readonly kind: 'allowed' }
+  | { readonly kind: 'denied'; readonly message: string }
+  | { readonly kind: 'ask'; readonly message: string };
+
+/** One tool call the CLI announced (`PreToolUse` or `canUseTool`), by its `tool_use` id. @internal */
+export interface Call {
+  readonly toolUseId: string;
+  readonly toolName: string;
+  readonly args: Record<string, unknown>;
+  readonly adapted: AdaptedTool;
+  /** The context the call is decided and run in: the task's, or a sub-agent's delegation. */
+  readonly context: Context;
+  readonly frameworkIds: Readonly<Record<string, string>>;
+  verdict?: Verdict | undefined;
+  /** Set while Writ holds the call open (span, records) for the CLI to run it. */
+  running?: Running | undefined;
+}
+
+/** The pipeline's run of a call the CLI executes: settled by `PostToolUse` / `PostToolUseFailure`. */
+interface Running {
+  readonly settle: (outcome: { ok: true; value: unknown } | { ok: false; error: Error }) => void;
+  /** The pipeline's run, settled once the outcome is recorded. */
+  readonly done: Promise<void>;
+  /** The tool context the pipeline handed the execution (credential, attribution, span). */
+  toolContext: ToolContext | undefined;
+}
+
+/** What the adapted tool's implementation finds in the context: this call's hand-off to the CLI. */
+interface Handoff {
+  readonly outcome: Promise<unknown>;
+  /** How the call is executed once Writ lets it run (a sub-agent call opens its delegation first). */
+  readonly execute: (outcome: Promise<unknown>) => unknown;
+}
+
+/**
+ * How a call is executed once Writ lets it run: call `ready()` when the CLI may run it, return what
+ * settles with its outcome. @internal
+ */
+export type Execute = (outcome: Promise<unknown>, ready: () => void) => unknown;
+
+const HANDOFF_KEY = createContextKey('writ.claude-agent-sdk.call');
+
+/**
+ * The calls of one `withWrit` options object (one query), by `tool_use` id, and the adapted tool per
+ * tool name. A tool's implementation is the CLI itself: `run` starts the pipeline, which records the
+ * decision and opens the span, then waits for the CLI to report the outcome. @internal
+ */
+export class Calls {
+  readonly #options: ParsedOptions;
+  readonly #tools = new Map<string, AdaptedTool>();
+  readonly #calls = new Map<string, Call>();
+
+  constructor(options: ParsedOptions) {
+    this.#options = options;
+  }
+
+  get(toolUseId: string): Call | undefined {
+    return this.#calls.get(toolUseId);
+  }
+
+  /** The call announced with this id, remembered (the first announcement wins). */
+  open(toolUseId: string, toolName: string, args: Record<string, unknown>, ids: Record<string, string>, context?: Context): Call {
+    const known = this.#calls.get(toolUseId);
+    if (known !== undefined) return known;
+    const call: Call = {
+      toolUseId,
+      toolName,
+      args,
+      adapted: this.#tool(toolName),
+      context: context ?? activeContext(),
+      frameworkIds: Object.freeze({ ...ids }),
+    };
+    this.#calls.set(toolUseId, call);
+    return call;
+  }
+
+  #tool(name: string): AdaptedTool {
+    let adapted = this.#tools.get(name);
+    if (adapted === undefined) {
+      adapted = adaptTool(
+        FRAMEWORK,
+        { name },
+        () => {
+          const handoff = activeContext().getValue(HANDOFF_KEY) as Handoff | undefined;
+          if (handoff === undefined) {
+            throw new WritError('WRIT_INTERNAL', `${name} was run outside its Claude Code tool call`);
+          }
+          return handoff.execute(handoff.outcome);
+        },
+        { ...this.#options.adapter, tools: { [name]: this.#options.hints(name) }, defaults: undefined },
+      );
+      this.#tools.set(name, adapted);
+    }
+    return adapted;
+  }
+
+  /** Writ's decision about the call (`check`: recorded at once when refused). */
+  async decide(call: Call): Promise<Verdict> {
+    if (call.verdict !== undefined) return call.verdict;
+    let verdict: Verdict;
+    try {
+      const check = await runInContext(call.context, () =>
+        call.adapted.check(call.args, { toolCallId: call.toolUseId, frameworkIds: call.frameworkIds }),
+      );
+      verdict =
+        check.effect === 'allow'
+          ? { kind: 'allowed' }
+          : check.effect === 'deny'
+            ? { kind: 'denied', message: check.message }
+            : { kind: 'ask', message: check.message };
+    } catch {
+      // No decision was possible here (no task, identity or audit down…): `run` goes through the whole
+      // pipeline again, which refuses with the reason, recorded.
+      verdict = { kind: 'allowed' };
+    }
+    call.verdict = verdict;
+    return verdict;
+  }
+
+  /**
+   * Starts the pipeline's run of the call and waits until Writ hands it to the CLI (decision record
+   * durable, credential minted, span open): `undefined` then, or the refusal text for the model.
+   */
+  async start(
+    call: Call,
+    execute: Execute = (outcome, ready) => {
+      ready();
+      return outcome;
+    },
+    approval?: FrameworkApproval,
+  ): Promise<string | undefined> {
+    if (call.running !== undefined) return undefined;
+    let settle!: Running['settle'];
+    const outcome = new Promise<unknown>((resolve, reject) => {
+      settle = (o) => (o.ok ? resolve(o.value) : reject(o.error));
+    });
+    let started!: (toolContext: ToolContext | undefined) => void;
+    const handedOver = new Promise<ToolContext | undefined>((resolve) => {
+      started = resolve;
+    });
+    const handoff: Handoff = {
+      outcome,
+      execute: (o) => {
+        const toolContext = activeContext().getValue(TOOL_CONTEXT_KEY) as ToolContext | undefined;
+        return execute(o, () => started(toolContext));
+      },
+    };
+    const run = runInContext(
+      call.context.setValue(HANDOFF_KEY, handoff),
+      () =>
+        call.adapted.run(call.args, {
+          toolCallId: call.toolUseId,
+          frameworkIds: call.frameworkIds,
+          ...(approval === undefined ? {} : { approval }),
+        }),
+    );
+    const running: Running = {
+      settle,
+      done: run.then(
+        () => undefined,
+        () => undefined,
+      ),
+      toolContext: undefined,
+    };
+    const first = await Promise.race([
+      handedOver.then((toolContext) => ({ started: true as const, toolContext })),
+      run.then(
+        () => ({ started: false as const, error: undefined }),
+        (error: unknown) => ({ started: false as const, error }),
+      ),
+    ]);
+    if (first.started) {
+      running.toolContext = first.toolContext;
+      call.running = running;
+      return undefined;
+    }
+    const error =
+      first.error ??
+      new WritError('WRIT_ALREADY_EXECUTED', `tool call ${call.toolUseId} already ran; Claude Code must not run it again`);
+    call.verdict = { kind: 'denied', message: refusalMessage(error) };
+    return call.verdict.message;
+  }
+
+  /** Records the outcome the CLI reported for a call Writ let run, once the pipeline has recorded it. */
+  async settle(toolUseId: string, outcome: { ok: true; value: unknown } | { ok: false; error: Error }): Promise<void> {
+    const running = this.#calls.get(toolUseId)?.running;
+    if (running === undefined) return;
+    running.settle(outcome);
+    await running.done;
+  }
+
+  /** Ends every call still waiting for an outcome (the turn or session ended without one). */
+  async settleAll(reason: string): Promise<void> {
+    const open = [...this.#calls.values()].filter((c) => c.running !== undefined);
+    await Promise.all(open.map((c) => this.settle(c.toolUseId, { ok: false, error: new Error(reason) })));
+  }
+
+  /** The tool context of a call Writ handed to the CLI (its credential, attribution, span). */
+  toolContext(toolUseId: string): ToolContext | undefined {
+    return this.#calls.get(toolUseId)?.running?.toolContext;
+  }
+}

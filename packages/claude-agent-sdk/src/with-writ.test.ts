@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  type CanUseTool,
+  createSdkMcpServer,
+  type Options,
+  query,
+  type SDKResultMessage,
+  tool,
+} from '@anthropic-ai/claude-agent-sdk';
+import { readLines, verifyLog } from '@writ/audit';
+import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
+import { startTestTracing, type TestTracing } from '@writ/otel/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWrit, type WritRuntime } from 'writ';
+import { z } from 'zod';
+import { type ClaudeSandbox, createClaudeSandbox } from './__support__/claude-env.js';
+import {
+  firstUserText,
+  hasToolResult,
+  type ScriptedBlock,
+  type ScriptedMessagesServer,
+  startMessagesServer,
+  toolResultText,
+} from './__support__/messages-server.js';
+import { withWrit } from './index.js';
+
+type Stored = AuditEvent | { kind: 'checkpoint' };
+async function readRecords(dir: string): Promise<Stored[]> {
+  const out: Stored[] = [];
+  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
+  return out;
+}
+const decisionsOf = (records: Stored[], tool: string) =>
+  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === tool);
+const approvalsOf = (records: Stored[], tool: string) =>
+  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === tool);
+const outcomesOf = (records: Stored[], tool: string) =>
+  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === tool);
+
+/** The model's turns: one tool call each, in order, until every one has a result; then a last text. */
+function scriptedCalls(calls: ReadonlyArray<ScriptedBlock & { type: 'tool_use' }>, last: string) {
+  return (request: Parameters<typeof hasToolResult>[0]): ScriptedBlock[] => {
+    for (const call of calls) if (!hasToolResult(request, call.id)) return [call];
+    return [{ type: 'text', text: last }];
+  };
+}
+
+function shopServer(executed: string[]) {
+  return createSdkMcpServer({
+    name: 'shop',
+    version: '1.0.0',
+    tools: [
+      tool('lookup_order', 'Read an order', { orderId: z.string() }, async ({ orderId }) => {
+        executed.push(`lookup_order ${orderId}`);
+        return { content: [{ type: 'text', text: `order ${orderId}: delivered, damaged` }] };
+      }),
+      tool('refund_order', 'Refund an order', { orderId: z.string(), amount: z.number() }, async (a) => {
+        executed.push(`refund_order ${a.orderId} ${a.amount}`);
+        return { content: [{ type: 'text', text: `refunded ${a.amount} on order ${a.orderId}` }] };
+      }),
+      tool('delete_customer', 'Delete a customer', { customerId: z.string() }, async ({ customerId }) => {
+        executed.push(`delete_customer ${customerId}`);
+        return { content: [{ type: 'text', text: 'deleted' }] };
+      }),
+    ],
+  });
+}
+
+const hints = {
+  mcp__shop__lookup_order: { annotations: { readOnly: true } },
+  mcp__shop__refund_order: { risk: 'high' as const },
+};
+
+let dir: string;
+let sandbox: ClaudeSandbox;
+let writ: WritRuntime;
+let tracing: TestTracing;
+let model: ScriptedMessagesServer | undefined;
+let alice: string | undefined;
+beforeEach(async () => {
+  sandbox = await createClaudeSandbox();
+  dir = join(sandbox.home, 'writ');
+  tracing = startTestTracing();
+  writ = createWrit({ dir, service: 'coding-desk' });
+  alice = await (await writ.ready()).localIdentity?.issueRequesterToken({ sub: 'alice@example.com' });
+});
+afterEach(async () => {
+  await model?.close();
+  model = undefined;
+  await tracing.shutdown();
+  await sandbox.remove();
+});
+
+/** Runs the real Claude Code loop to its result message. */
+async function runQuery(prompt: string, options: Options): Promise<SDKResultMessage> {
+  let result: SDKResultMessage | undefined;
+  for await (const message of query({ prompt, options })) if (message.type === 'result') result = message;
+  if (result === undefined) throw new Error('no result message');
+  return result;
+}
+
+const baseOptions = (server: ScriptedMessagesServer, extra: Options = {}): Options => ({
+  cwd: sandbox.workspace,
+  env: sandbox.env(server.url),
+  settingSources: [],
+  persistSession: false,
+  ...extra,
+});
+
+describe('withWrit on the real Claude Code loop (scripted Messages API on loopback)', () => {
+  it('decides and records every call: SDK MCP tools and built-ins, a read-only Bash command the CLI would not ask about, a deny the model reads word for word, an approval and a rejection through canUseTool', async () => {
+    const executed: string[] = [];
+    const notes = join(sandbox.workspace, 'notes.txt');
+    const calls = [
+      { type: 'tool_use', id: 'toolu_lookup', name: 'mcp__shop__lookup_order', input: { orderId: '42' } },
+      { type: 'tool_use', id: 'toolu_write', name: 'Write', input: { file_path: notes, content: 'damaged\n' } },
+      { type: 'tool_use', id: 'toolu_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } },
+      { type: 'tool_use', id: 'toolu_delete', name: 'mcp__shop__delete_customer', input: { customerId: 'cus_7' } },
+      { type: 'tool_use', id: 'toolu_refund', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 30 } },
+      { type: 'tool_use', id: 'toolu_refund_big', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 900 } },
+    ] as const;
+    model = await startMessagesServer(scriptedCalls(calls, 'Refunded 30 on order 42.'));
+    const asked: Array<[string, string | undefined]> = [];
+    // the host's permission prompt: a human who approves small refunds only
+    const human: CanUseTool = async (toolName, input, o) => {
+      asked.push([o.toolUseID, o.decisionReason]);
+      return typeof input.amount === 'number' && input.amount < 100
+        ? { behavior: 'allow', updatedInput: input }
+        : { behavior: 'deny', message: 'refunds over 100 need a manager' };
+    };
+    const scope = ['mcp__shop__lookup_order', 'mcp__shop__refund_order', 'Write', 'Bash'];
+    const { result, taskId } = await writ.task({ requester: alice, agent: 'coder', scope }, async (task) => ({
+      result: await runQuery(
+        'Order 42 arrived damaged.',
+        withWrit(baseOptions(model as ScriptedMessagesServer, { mcpServers: { shop: shopServer(executed) }, canUseTool: human }), {
+          tools: hints,
+          approver: { kind: 'human', id: 'maria@example.com', assurance: 'asserted' },
+          resource: (toolName, input) =>
+            toolName === 'Bash'
+              ? { type: 'Command', id: String(input.command) }
+              : toolName === 'Write'
+                ? { type: 'File', id: String(input.file_path) }
+                : undefined,
+        }),
+      ),
+      taskId: task.attribution.taskId,
+    }));
+    await writ.close();
+
+    // the run went on after the deny and the rejection, to the model's last turn
+    expect(result.subtype).toBe('success');
+    expect(result.result).toBe('Refunded 30 on order 42.');
+    expect(executed).toEqual(['lookup_order 42', 'refund_order 42 30']);
+    expect(existsSync(notes)).toBe(true);
+    const last = model.requests.at(-1);
+    if (last === undefined) throw new Error('no request');
+    expect(toolResultText(last, 'toolu_echo')).toContain('hi');
+
+    const records = await readRecords(dir);
+    // every call decided once, bound to the model's tool_use id, the task and the session
+    for (const call of calls) {
+      const decided = decisionsOf(records, call.name).filter((d) => d.call.id === call.id);
+      expect(decided, call.id).toHaveLength(1);
+      expect(decided[0]?.taskId).toBe(taskId);
+      expect(decided[0]?.call.framework).toEqual({ name: 'claude-agent-sdk', ids: { sessionId: result.session_id } });
+    }
+    const effect = (id: string) => records.find((r): r is DecisionEvent => r.kind === 'decision' && r.call.id === id);
+    expect(calls.map((c) => [c.id, effect(c.id)?.decision.effect])).toEqual([
+      ['toolu_lookup', 'allow'],
+      ['toolu_write', 'allow'],
+      ['toolu_echo', 'allow'],
+      ['toolu_delete', 'deny'],
+      ['toolu_refund', 'approval_required'],
+      ['toolu_refund_big', 'approval_required'],
+    ]);
+    // the read-only Bash command: the CLI did not ask canUseTool, Writ decided and recorded it anyway
+    expect(asked.map(([id]) => id)).toEqual(['toolu_refund', 'toolu_refund_big']);
+    expect(outcomesOf(records, 'Bash').map((o) => [o.call.id, o.outcome.status])).toEqual([['toolu_echo', 'ok']]);
+    // the resource of built-in calls comes from options.resource
+    expect(effect('toolu_echo')?.call.resource).toEqual({ type: 'Command', id: 'echo hi' });
+    expect(effect('toolu_write')?.call.resource).toEqual({ type: 'File', id: notes });
+    expect(effect('toolu_lookup')?.call.resource).toEqual({ type: 'Tool', id: 'mcp__shop__lookup_order' });
+
+    // the deny: the model's next request carries Writ's refusal, word for word
+    const denied = effect('toolu_delete');
+    const refusal = `Refused by Writ (WRIT_POLICY_DENIED): ${denied?.refusal?.message}. The tool was not run.`;
+    expect(refusal).toContain('destructive tools outside the task scope are denied');
+    const afterDeny = model.requests.find((r) => hasToolResult(r, 'toolu_delete'));
+    if (afterDeny === undefined) throw new Error('the model was not called after the deny');
+    expect(toolResultText(afterDeny, 'toolu_delete')).toBe(refusal);
+    expect(result.permission_denials.map((d) => d.tool_use_id)).toEqual(['toolu_delete', 'toolu_refund_big']);
+
+    // approval: asked through canUseTool with Writ's reason, recorded with the approver, bound to the call
+    expect(asked[0]?.[1]).toContain('mcp__shop__refund_order needs human approval');
+    const approvals = approvalsOf(records, 'mcp__shop__refund_order');
+    expect(approvals.map((a) => [a.call.id, a.approval.approved, a.approval.approver?.id])).toEqual([
+      ['toolu_refund', true, 'maria@example.com'],
+      ['toolu_refund_big', false, 'maria@example.com'],
+    ]);
+    expect(approvals[0]?.approval.bindingHash).toBe(effect('toolu_refund')?.approval?.bindingHash);
+    // rejection: the model reads Writ's refusal with the human's reason
+    const afterReject = model.requests.find((r) => hasToolResult(r, 'toolu_refund_big'));
+    expect(afterReject && toolResultText(afterReject, 'toolu_refund_big')).toMatch(
+      /^Refused by Writ \(WRIT_APPROVAL_REJECTED\): .*refunds over 100 need a manager.*The tool was not run\.$/,
+    );
+    expect(
+      outcomesOf(records, 'mcp__shop__refund_order').map((o) => [o.call.id, o.outcome.status]),
+    ).toEqual([
+      ['toolu_refund', 'ok'],
+      ['toolu_refund_big', 'refused'],
+    ]);
+
+    // spans: one execute_tool span per call, carrying the tool_use id
+    const spans = tracing.toolSpans();
+    expect(spans.map((s) => [s.name, s.attributes['gen_ai.tool.call.id']])).toEqual(
+      expect.arrayContaining(calls.map((c) => [`execute_tool ${c.name}`, c.id])),
+    );
+    expect(effect('toolu_echo')?.spanId).toBe(
+      spans.find((s) => s.attributes['gen_ai.tool.call.id'] === 'toolu_echo')?.spanContext().spanId,
+    );
+
+    const verdict = await verifyLog(join(dir, 'audit'), {
+      verifierKey: (await writ.ready()).fileAudit?.verifierKey,
+      deep: true,
+    });
+    expect(verdict).toMatchObject({ ok: true, keyPinned: true });
+    console.log(`claude-agent-sdk e2e: ${model.requests.length} model requests; paths ${[...new Set(model.paths)].join(', ')}`);
+  });
+});
