@@ -204,9 +204,9 @@ export class Calls {
     await running.done;
   }
 
-  /** Ends every call still waiting for an outcome (the turn or session ended without one). */
-  async settleAll(reason: string): Promise<void> {
-    const open = [...this.#calls.values()].filter((c) => c.running !== undefined);
+  /** Ends the calls (of one agent, or all) still waiting for an outcome: the agent stopped without one. */
+  async settleAll(reason: string, which: (call: Call) => boolean = () => true): Promise<void> {
+    const open = [...this.#calls.values()].filter((c) => c.running !== undefined && which(c));
     await Promise.all(open.map((c) => this.settle(c.toolUseId, { ok: false, error: new Error(reason) })));
   }
 

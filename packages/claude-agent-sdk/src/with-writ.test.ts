@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type CanUseTool,
@@ -149,8 +150,7 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     await writ.close();
 
     // the run went on after the deny and the rejection, to the model's last turn
-    expect(result.subtype).toBe('success');
-    expect(result.result).toBe('Refunded 30 on order 42.');
+    expect(result.subtype === 'success' && result.result).toBe('Refunded 30 on order 42.');
     expect(executed).toEqual(['lookup_order 42', 'refund_order 42 30']);
     expect(existsSync(notes)).toBe(true);
     const last = model.requests.at(-1);
@@ -226,5 +226,100 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     });
     expect(verdict).toMatchObject({ ok: true, keyPinned: true });
     console.log(`claude-agent-sdk e2e: ${model.requests.length} model requests; paths ${[...new Set(model.paths)].join(', ')}`);
+  });
+
+  it('runs a Task sub-agent as a delegation with narrowed scope: its calls are decided under its chain, and what the narrowed scope leaves out is refused, even a read-only command', async () => {
+    const log = join(sandbox.workspace, 'app.log');
+    await writeFile(log, 'ERROR boom\n');
+    const main = [
+      {
+        type: 'tool_use',
+        id: 'toolu_agent',
+        name: 'Agent',
+        input: { description: 'Investigate the logs', prompt: 'SUBTASK: read app.log', subagent_type: 'researcher' },
+      },
+    ] as const;
+    const sub = [
+      { type: 'tool_use', id: 'toolu_sub_read', name: 'Read', input: { file_path: log } },
+      { type: 'tool_use', id: 'toolu_sub_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } },
+    ] as const;
+    const mainScript = scriptedCalls(main, 'The log says boom.');
+    const subScript = scriptedCalls(sub, 'app.log: ERROR boom');
+    model = await startMessagesServer((request) =>
+      firstUserText(request).includes('SUBTASK') ? subScript(request) : mainScript(request),
+    );
+    const scope = ['Agent', 'Read', 'Bash'];
+    const delegated: string[] = [];
+    const { result, taskId } = await writ.task({ requester: alice, agent: 'coder', scope }, async (task) => ({
+      result: await tracing.tracer.startActiveSpan('invoke_agent coder', async (span) => {
+        try {
+          return await runQuery(
+            'Why did the app fail?',
+            withWrit(
+              baseOptions(model as ScriptedMessagesServer, {
+                agents: { researcher: { description: 'Reads logs', prompt: 'You investigate logs.', tools: ['Read', 'Bash'] } },
+              }),
+              {
+                subagent: (agentType, input) => {
+                  delegated.push(`${agentType}: ${String(input.description)}`);
+                  return { scope: ['Read'] };
+                },
+              },
+            ),
+          );
+        } finally {
+          span.end();
+        }
+      }),
+      taskId: task.attribution.taskId,
+    }));
+    await writ.close();
+    expect(result.subtype === 'success' && result.result).toBe('The log says boom.');
+    expect(delegated).toEqual(['researcher: Investigate the logs']);
+
+    const records = await readRecords(dir);
+    const [agentCall] = decisionsOf(records, 'Agent');
+    expect(agentCall?.decision.effect).toBe('allow');
+    expect(agentCall?.taskId).toBe(taskId);
+    // the delegation: a task of its own under the coder's, scope narrowed, chain coder → researcher
+    const delegation = records.find(
+      (r): r is Extract<AuditEvent, { kind: 'task-start' }> => r.kind === 'task-start' && r.parentTaskId === taskId,
+    );
+    expect(delegation?.scope).toEqual(['Read']);
+    expect(delegation?.intent).toBe('Investigate the logs');
+    expect(delegation?.chain.map((p) => p.id.split('/').at(-1))).toEqual(['coder', 'researcher']);
+    const [read] = decisionsOf(records, 'Read');
+    const [echo] = decisionsOf(records, 'Bash');
+    for (const d of [read, echo]) {
+      expect(d?.taskId).toBe(delegation?.taskId);
+      expect(d?.call.framework?.ids).toMatchObject({ sessionId: result.session_id, agentType: 'researcher' });
+      expect(d?.call.framework?.ids?.agentId).toEqual(expect.any(String));
+    }
+    expect(read?.decision.effect).toBe('allow');
+    expect(read?.call.id).toBe('toolu_sub_read');
+    // Bash is outside the researcher's scope: denied, though the CLI deems `echo hi` read-only
+    expect(echo?.call.id).toBe('toolu_sub_echo');
+    expect(echo?.decision.effect).toBe('deny');
+    const afterEcho = model.requests.find((r) => hasToolResult(r, 'toolu_sub_echo'));
+    expect(afterEcho && toolResultText(afterEcho, 'toolu_sub_echo')).toBe(
+      `Refused by Writ (WRIT_POLICY_DENIED): ${echo?.refusal?.message}. The tool was not run.`,
+    );
+    expect(outcomesOf(records, 'Read').map((o) => o.outcome.status)).toEqual(['ok']);
+    expect(outcomesOf(records, 'Agent').map((o) => o.outcome.status)).toEqual(['ok']);
+
+    // span tree: the sub-agent's calls nest under the Agent call that started it
+    expect(tracing.tree()).toBe(
+      [
+        'invoke_agent coder',
+        '  execute_tool Agent',
+        '    execute_tool Read',
+        '    execute_tool Bash',
+      ].join('\n'),
+    );
+    const verdict = await verifyLog(join(dir, 'audit'), {
+      verifierKey: (await writ.ready()).fileAudit?.verifierKey,
+      deep: true,
+    });
+    expect(verdict).toMatchObject({ ok: true, keyPinned: true });
   });
 });

@@ -21,7 +21,7 @@ interface Origin {
   readonly agentType?: string | undefined;
 }
 
-const ENDED = 'Claude Code ended the turn before reporting the outcome of this tool call';
+const ENDED = 'the Claude Code agent stopped before reporting the outcome of this tool call';
 
 /**
  * Claude Agent SDK `query()` options whose every tool call passes through Writ: SDK MCP tools
@@ -148,8 +148,18 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
     }
     return {};
   };
-  const ended: HookCallback = async () => {
-    await calls.settleAll(ENDED);
+  const stopped: HookCallback = async (input) => {
+    if (input.hook_event_name === 'Stop') {
+      await calls.settleAll(ENDED, (c) => c.frameworkIds.agentId === undefined);
+    } else if (input.hook_event_name === 'SubagentStart') {
+      subagents.started(input.agent_id, input.agent_type);
+    } else if (input.hook_event_name === 'SubagentStop') {
+      await calls.settleAll(ENDED, (c) => c.frameworkIds.agentId === input.agent_id);
+      await subagents.stopped(input.agent_id);
+    } else if (input.hook_event_name === 'SessionEnd') {
+      await calls.settleAll(ENDED);
+      await subagents.endAll();
+    }
     return {};
   };
 
@@ -160,8 +170,7 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
   first('PreToolUse', preToolUse);
   first('PostToolUse', postToolUse);
   first('PostToolUseFailure', postToolUse);
-  first('Stop', ended);
-  first('SessionEnd', ended);
+  for (const event of ['Stop', 'SubagentStart', 'SubagentStop', 'SessionEnd'] as const) first(event, stopped);
   return { ...options, hooks, canUseTool };
 }
 

@@ -49,7 +49,7 @@ export {
 } from './adapter-kit/pending-approvals.js';
 
 // sub-agents the framework starts: a delegation of the active task
-export { delegateTo } from './adapter-kit/delegation.js';
+export { type OpenDelegation, openDelegation } from './adapter-kit/delegation.js';
 
 // credentials across a hop to another service (tokens per hop: one audience each)
 export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';
