@@ -9,7 +9,17 @@ import {
   runInContext,
   TOOL_CONTEXT_KEY,
 } from '@writ/core/adapter';
+import { canonicalJson } from '@writ/core/plugin';
 import { FRAMEWORK, type ParsedOptions } from './options.js';
+
+/**
+ * A call's key: its `tool_use` id, tool and arguments. A tool_use id is a hint, not an identity (a model
+ * or a replayed transcript can present one id twice): a call with the same id but another tool or other
+ * arguments is a call of its own, decided on its own.
+ */
+function keyOf(toolUseId: string, toolName: string, args: unknown): string {
+  return canonicalJson([toolUseId, toolName, args ?? null]);
+}
 
 /** What Writ concluded about one tool call of the CLI, as its permission flow needs it. @internal */
 export type Verdict =
@@ -69,13 +79,14 @@ export class Calls {
     this.#options = options;
   }
 
-  get(toolUseId: string): Call | undefined {
-    return this.#calls.get(toolUseId);
+  get(toolUseId: string, toolName: string, args: unknown): Call | undefined {
+    return this.#calls.get(keyOf(toolUseId, toolName, args));
   }
 
-  /** The call announced with this id, remembered (the first announcement wins). */
+  /** The call announced with this id, tool and arguments, remembered until its outcome is recorded. */
   open(toolUseId: string, toolName: string, args: Record<string, unknown>, ids: Record<string, string>, context?: Context): Call {
-    const known = this.#calls.get(toolUseId);
+    const key = keyOf(toolUseId, toolName, args);
+    const known = this.#calls.get(key);
     if (known !== undefined) return known;
     const call: Call = {
       toolUseId,
@@ -85,7 +96,7 @@ export class Calls {
       context: context ?? activeContext(),
       frameworkIds: Object.freeze({ ...ids }),
     };
-    this.#calls.set(toolUseId, call);
+    this.#calls.set(key, call);
     return call;
   }
 
@@ -196,22 +207,38 @@ export class Calls {
     return call.verdict.message;
   }
 
-  /** Records the outcome the CLI reported for a call Writ let run, once the pipeline has recorded it. */
-  async settle(toolUseId: string, outcome: { ok: true; value: unknown } | { ok: false; error: Error }): Promise<void> {
-    const running = this.#calls.get(toolUseId)?.running;
+  /**
+   * Records the outcome the CLI reported for a call Writ let run, once the pipeline has recorded it, and
+   * forgets the call: announced again, it is decided again (and the pipeline replays the recorded
+   * result instead of letting it run twice). The CLI reports the input it ran; when that differs from
+   * the one it announced, the one running call with this id is meant.
+   */
+  async settle(
+    toolUseId: string,
+    toolName: string,
+    args: unknown,
+    outcome: { ok: true; value: unknown } | { ok: false; error: Error },
+  ): Promise<void> {
+    let key = keyOf(toolUseId, toolName, args);
+    if (this.#calls.get(key)?.running === undefined) {
+      const running = [...this.#calls].filter(([, c]) => c.toolUseId === toolUseId && c.running !== undefined);
+      if (running.length !== 1) return;
+      key = (running[0] as [string, Call])[0];
+    }
+    await this.#settle(key, outcome);
+  }
+
+  async #settle(key: string, outcome: { ok: true; value: unknown } | { ok: false; error: Error }): Promise<void> {
+    const running = this.#calls.get(key)?.running;
     if (running === undefined) return;
+    this.#calls.delete(key);
     running.settle(outcome);
     await running.done;
   }
 
   /** Ends the calls (of one agent, or all) still waiting for an outcome: the agent stopped without one. */
   async settleAll(reason: string, which: (call: Call) => boolean = () => true): Promise<void> {
-    const open = [...this.#calls.values()].filter((c) => c.running !== undefined && which(c));
-    await Promise.all(open.map((c) => this.settle(c.toolUseId, { ok: false, error: new Error(reason) })));
-  }
-
-  /** The tool context of a call Writ handed to the CLI (its credential, attribution, span). */
-  toolContext(toolUseId: string): ToolContext | undefined {
-    return this.#calls.get(toolUseId)?.running?.toolContext;
+    const open = [...this.#calls].filter(([, c]) => c.running !== undefined && which(c));
+    await Promise.all(open.map(([key]) => this.#settle(key, { ok: false, error: new Error(reason) })));
   }
 }

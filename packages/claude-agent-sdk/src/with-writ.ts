@@ -100,7 +100,7 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
 
   const canUseTool: CanUseTool = async (toolName, input, o) => {
     const toolUseID = o.toolUseID;
-    const call = calls.get(toolUseID) ?? open(toolUseID, toolName, input, { agentId: o.agentID });
+    const call = calls.get(toolUseID, toolName, input) ?? open(toolUseID, toolName, input, { agentId: o.agentID });
     const verdict = await calls.decide(call);
     const deny = (message: string, interrupt?: boolean): PermissionResult => ({
       behavior: 'deny',
@@ -142,9 +142,15 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
 
   const postToolUse: HookCallback = async (input) => {
     if (input.hook_event_name === 'PostToolUse') {
-      await calls.settle(input.tool_use_id, { ok: true, value: input.tool_response });
+      await calls.settle(input.tool_use_id, input.tool_name, input.tool_input, {
+        ok: true,
+        value: input.tool_response,
+      });
     } else if (input.hook_event_name === 'PostToolUseFailure') {
-      await calls.settle(input.tool_use_id, { ok: false, error: new Error(input.error) });
+      await calls.settle(input.tool_use_id, input.tool_name, input.tool_input, {
+        ok: false,
+        error: new Error(input.error),
+      });
     }
     return {};
   };
