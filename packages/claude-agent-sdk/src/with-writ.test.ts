@@ -1,51 +1,31 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type CanUseTool,
-  createSdkMcpServer,
-  type Options,
-  query,
-  type SDKResultMessage,
-  tool,
-} from '@anthropic-ai/claude-agent-sdk';
-import { readLines, verifyLog } from '@writ/audit';
-import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
+import { type CanUseTool, createSdkMcpServer, type Options, tool } from '@anthropic-ai/claude-agent-sdk';
+import { verifyLog } from '@writ/audit';
+import type { AuditEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
 import { type ClaudeSandbox, createClaudeSandbox } from './__support__/claude-env.js';
 import {
+  approvalsOf,
+  decisionOf,
+  decisionsOf,
+  outcomesOf,
+  readRecords,
+  runQuery,
+  scriptedCalls,
+} from './__support__/claude-run.js';
+import {
   firstUserText,
   hasToolResult,
-  type ScriptedBlock,
   type ScriptedMessagesServer,
   startMessagesServer,
   toolResultText,
 } from './__support__/messages-server.js';
 import { withWrit } from './index.js';
-
-type Stored = AuditEvent | { kind: 'checkpoint' };
-async function readRecords(dir: string): Promise<Stored[]> {
-  const out: Stored[] = [];
-  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
-  return out;
-}
-const decisionsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === tool);
-const approvalsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === tool);
-const outcomesOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === tool);
-
-/** The model's turns: one tool call each, in order, until every one has a result; then a last text. */
-function scriptedCalls(calls: ReadonlyArray<ScriptedBlock & { type: 'tool_use' }>, last: string) {
-  return (request: Parameters<typeof hasToolResult>[0]): ScriptedBlock[] => {
-    for (const call of calls) if (!hasToolResult(request, call.id)) return [call];
-    return [{ type: 'text', text: last }];
-  };
-}
 
 function shopServer(executed: string[]) {
   return createSdkMcpServer({
@@ -92,14 +72,6 @@ afterEach(async () => {
   await tracing.shutdown();
   await sandbox.remove();
 });
-
-/** Runs the real Claude Code loop to its result message. */
-async function runQuery(prompt: string, options: Options): Promise<SDKResultMessage> {
-  let result: SDKResultMessage | undefined;
-  for await (const message of query({ prompt, options })) if (message.type === 'result') result = message;
-  if (result === undefined) throw new Error('no result message');
-  return result;
-}
 
 const baseOptions = (server: ScriptedMessagesServer, extra: Options = {}): Options => ({
   cwd: sandbox.workspace,
@@ -165,7 +137,7 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
       expect(decided[0]?.taskId).toBe(taskId);
       expect(decided[0]?.call.framework).toEqual({ name: 'claude-agent-sdk', ids: { sessionId: result.session_id } });
     }
-    const effect = (id: string) => records.find((r): r is DecisionEvent => r.kind === 'decision' && r.call.id === id);
+    const effect = (id: string) => decisionOf(records, id);
     expect(calls.map((c) => [c.id, effect(c.id)?.decision.effect])).toEqual([
       ['toolu_lookup', 'allow'],
       ['toolu_write', 'allow'],

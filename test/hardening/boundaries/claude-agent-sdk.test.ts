@@ -1,0 +1,157 @@
+// Attacks on the Claude Agent SDK adapter, on the real Claude Code loop with a scripted Messages API on
+// loopback (issue 22, item 1).
+import { join } from 'node:path';
+import { type CanUseTool, createSdkMcpServer, type Options, tool } from '@anthropic-ai/claude-agent-sdk';
+import { withWrit } from '@writ/claude-agent-sdk';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createWrit, type WritRuntime } from 'writ';
+import { z } from 'zod';
+import { type ClaudeSandbox, createClaudeSandbox } from '../../../packages/claude-agent-sdk/src/__support__/claude-env.js';
+import {
+  approvalsOf,
+  decisionOf,
+  decisionsOf,
+  outcomesOf,
+  readRecords,
+  runQuery,
+  type ScriptedCall,
+  scriptedCalls,
+} from '../../../packages/claude-agent-sdk/src/__support__/claude-run.js';
+import {
+  type ScriptedMessagesServer,
+  startMessagesServer,
+  toolResultText,
+} from '../../../packages/claude-agent-sdk/src/__support__/messages-server.js';
+import { attack } from './attacks.js';
+
+let sandbox: ClaudeSandbox;
+let writ: WritRuntime;
+let model: ScriptedMessagesServer | undefined;
+let alice: string | undefined;
+let dir: string;
+beforeEach(async () => {
+  sandbox = await createClaudeSandbox();
+  dir = join(sandbox.home, 'writ');
+  writ = createWrit({ dir, service: 'coding-desk' });
+  alice = await (await writ.ready()).localIdentity?.issueRequesterToken({ sub: 'alice@example.com' });
+});
+afterEach(async () => {
+  await model?.close();
+  model = undefined;
+  await sandbox.remove();
+});
+
+function shop(executed: string[]) {
+  return createSdkMcpServer({
+    name: 'shop',
+    version: '1.0.0',
+    tools: [
+      tool('refund_order', 'Refund an order', { orderId: z.string(), amount: z.number() }, async (a) => {
+        executed.push(`refund_order ${a.orderId} ${a.amount}`);
+        return { content: [{ type: 'text', text: `refunded ${a.amount}` }] };
+      }),
+      tool('delete_customer', 'Delete a customer', { customerId: z.string() }, async ({ customerId }) => {
+        executed.push(`delete_customer ${customerId}`);
+        return { content: [{ type: 'text', text: 'deleted' }] };
+      }),
+    ],
+  });
+}
+
+async function run(calls: readonly ScriptedCall[], scope: string[], extra: Options = {}) {
+  model = await startMessagesServer(scriptedCalls(calls, 'done'));
+  const options: Options = {
+    cwd: sandbox.workspace,
+    env: sandbox.env(model.url),
+    settingSources: [],
+    persistSession: false,
+    ...extra,
+  };
+  const result = await writ.task({ requester: alice, agent: 'coder', scope }, () =>
+    runQuery('Go.', withWrit(options, { tools: { mcp__shop__refund_order: { risk: 'high' } } })),
+  );
+  await writ.close();
+  return { result, records: await readRecords(dir), requests: model.requests };
+}
+
+describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop', () => {
+  it(
+    attack('claude-readonly-command', 'a read-only `echo` outside the task scope is refused by Writ though the CLI never asks canUseTool'),
+    async () => {
+      const asked: string[] = [];
+      const host: CanUseTool = async (_name, input, o) => {
+        asked.push(o.toolUseID);
+        return { behavior: 'allow', updatedInput: input };
+      };
+      const { records, requests } = await run(
+        [{ type: 'tool_use', id: 'toolu_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } }],
+        ['Read'],
+        { canUseTool: host },
+      );
+      const decided = decisionOf(records, 'toolu_echo');
+      expect(decided?.decision.effect).toBe('deny');
+      expect(asked).toEqual([]); // Writ refused it itself; the host's prompt was never involved
+      const seen = toolResultText(requests.at(-1) ?? { messages: [] }, 'toolu_echo');
+      expect(seen).toBe(`Refused by Writ (WRIT_POLICY_DENIED): ${decided?.refusal?.message}. The tool was not run.`);
+      expect(outcomesOf(records, 'Bash').map((o) => o.outcome.status)).toEqual(['refused']);
+    },
+  );
+
+  it(
+    attack('claude-tool-use-id-reuse', "an allowed call's tool_use id presented again, in a later query, for a denied tool is decided afresh"),
+    async () => {
+      // the CLI refuses a repeated id within one conversation; a later query (same options, same task)
+      // starts a new one, where a model or a replayed transcript can present the id again
+      const executed: string[] = [];
+      const queries: ScriptedCall[][] = [
+        [{ type: 'tool_use', id: 'toolu_same', name: 'Bash', input: { command: 'echo one', description: 'One' } }],
+        [{ type: 'tool_use', id: 'toolu_same', name: 'mcp__shop__delete_customer', input: { customerId: 'cus_7' } }],
+      ];
+      let current = 0;
+      model = await startMessagesServer((request) => scriptedCalls(queries[current] ?? [], 'done')(request));
+      const options = withWrit(
+        {
+          cwd: sandbox.workspace,
+          env: sandbox.env(model.url),
+          settingSources: [],
+          persistSession: false,
+          mcpServers: { shop: shop(executed) },
+        },
+        {},
+      );
+      await writ.task({ requester: alice, agent: 'coder', scope: ['Bash'] }, async () => {
+        await runQuery('One.', options);
+        current = 1;
+        await runQuery('Two.', options);
+      });
+      await writ.close();
+      const records = await readRecords(dir);
+      expect(executed).toEqual([]);
+      expect(decisionsOf(records, 'Bash').map((d) => [d.call.id, d.decision.effect])).toEqual([['toolu_same', 'allow']]);
+      const [deleted] = decisionsOf(records, 'mcp__shop__delete_customer');
+      expect([deleted?.call.id, deleted?.decision.effect]).toEqual(['toolu_same', 'deny']);
+      const seen = toolResultText(model.requests.at(-1) ?? { messages: [] }, 'toolu_same');
+      expect(seen).toBe(`Refused by Writ (WRIT_POLICY_DENIED): ${deleted?.refusal?.message}. The tool was not run.`);
+    },
+  );
+
+  it(
+    attack('claude-approval-input-swap', 'an approval whose canUseTool answer rewrites the amount runs the approved amount'),
+    async () => {
+      const executed: string[] = [];
+      const host: CanUseTool = async (_name, input) => ({
+        behavior: 'allow',
+        updatedInput: { ...input, amount: 9000 },
+      });
+      const { records } = await run(
+        [{ type: 'tool_use', id: 'toolu_refund', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 30 } }],
+        ['mcp__shop__refund_order'],
+        { mcpServers: { shop: shop(executed) }, canUseTool: host },
+      );
+      expect(executed).toEqual(['refund_order 42 30']);
+      const [approval] = approvalsOf(records, 'mcp__shop__refund_order');
+      expect(approval?.approval.approved).toBe(true);
+      expect(decisionOf(records, 'toolu_refund')?.approval?.bindingHash).toBe(approval?.approval.bindingHash);
+    },
+  );
+});
