@@ -11,6 +11,7 @@ import {
 } from '@writ/core/adapter';
 import { canonicalJson } from '@writ/core/plugin';
 import { FRAMEWORK, type ParsedOptions } from './options.js';
+import { handOver } from './tool-context.js';
 
 /**
  * A call's key: its `tool_use` id, tool and arguments. A tool_use id is a hint, not an identity (a model
@@ -46,8 +47,8 @@ interface Running {
   readonly settle: (outcome: { ok: true; value: unknown } | { ok: false; error: Error }) => void;
   /** The pipeline's run, settled once the outcome is recorded. */
   readonly done: Promise<void>;
-  /** The tool context the pipeline handed the execution (credential, attribution, span). */
-  toolContext: ToolContext | undefined;
+  /** Forgets the tool context the pipeline handed the execution (credential, attribution, span). */
+  forget: () => void;
 }
 
 /** What the adapted tool's implementation finds in the context: this call's hand-off to the CLI. */
@@ -84,7 +85,13 @@ export class Calls {
   }
 
   /** The call announced with this id, tool and arguments, remembered until its outcome is recorded. */
-  open(toolUseId: string, toolName: string, args: Record<string, unknown>, ids: Record<string, string>, context?: Context): Call {
+  open(
+    toolUseId: string,
+    toolName: string,
+    args: Record<string, unknown>,
+    ids: Record<string, string>,
+    context?: Context,
+  ): Call {
     const key = keyOf(toolUseId, toolName, args);
     const known = this.#calls.get(key);
     if (known !== undefined) return known;
@@ -171,14 +178,12 @@ export class Calls {
         return execute(o, () => started(toolContext));
       },
     };
-    const run = runInContext(
-      call.context.setValue(HANDOFF_KEY, handoff),
-      () =>
-        call.adapted.run(call.args, {
-          toolCallId: call.toolUseId,
-          frameworkIds: call.frameworkIds,
-          ...(approval === undefined ? {} : { approval }),
-        }),
+    const run = runInContext(call.context.setValue(HANDOFF_KEY, handoff), () =>
+      call.adapted.run(call.args, {
+        toolCallId: call.toolUseId,
+        frameworkIds: call.frameworkIds,
+        ...(approval === undefined ? {} : { approval }),
+      }),
     );
     const running: Running = {
       settle,
@@ -186,7 +191,7 @@ export class Calls {
         () => undefined,
         () => undefined,
       ),
-      toolContext: undefined,
+      forget: () => {},
     };
     const first = await Promise.race([
       handedOver.then((toolContext) => ({ started: true as const, toolContext })),
@@ -196,13 +201,16 @@ export class Calls {
       ),
     ]);
     if (first.started) {
-      running.toolContext = first.toolContext;
+      if (first.toolContext !== undefined) running.forget = handOver(call.toolUseId, first.toolContext);
       call.running = running;
       return undefined;
     }
     const error =
       first.error ??
-      new WritError('WRIT_ALREADY_EXECUTED', `tool call ${call.toolUseId} already ran; Claude Code must not run it again`);
+      new WritError(
+        'WRIT_ALREADY_EXECUTED',
+        `tool call ${call.toolUseId} already ran; Claude Code must not run it again`,
+      );
     call.verdict = { kind: 'denied', message: refusalMessage(error) };
     return call.verdict.message;
   }
@@ -221,19 +229,25 @@ export class Calls {
   ): Promise<void> {
     let key = keyOf(toolUseId, toolName, args);
     if (this.#calls.get(key)?.running === undefined) {
-      const running = [...this.#calls].filter(([, c]) => c.toolUseId === toolUseId && c.running !== undefined);
+      const running = [...this.#calls].filter(
+        ([, c]) => c.toolUseId === toolUseId && c.running !== undefined,
+      );
       if (running.length !== 1) return;
       key = (running[0] as [string, Call])[0];
     }
     await this.#settle(key, outcome);
   }
 
-  async #settle(key: string, outcome: { ok: true; value: unknown } | { ok: false; error: Error }): Promise<void> {
+  async #settle(
+    key: string,
+    outcome: { ok: true; value: unknown } | { ok: false; error: Error },
+  ): Promise<void> {
     const running = this.#calls.get(key)?.running;
     if (running === undefined) return;
     this.#calls.delete(key);
     running.settle(outcome);
     await running.done;
+    running.forget();
   }
 
   /** Ends the calls (of one agent, or all) still waiting for an outcome: the agent stopped without one. */

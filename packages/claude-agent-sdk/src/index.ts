@@ -14,4 +14,5 @@ export {
   type SubagentDelegation,
   type WithWritOptions,
 } from './options.js';
+export { type SdkToolExtra, writToolContext } from './tool-context.js';
 export { withWrit } from './with-writ.js';

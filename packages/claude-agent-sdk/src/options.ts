@@ -36,9 +36,37 @@ export const SUBAGENT_TOOLS: readonly string[] = Object.freeze(['Task', 'Agent']
  * against which keys of `tools` that are not MCP tools (`mcp__<server>__<tool>`) are checked.
  */
 const BUILTIN_TOOLS = [
-  ...['Agent', 'AskUserQuestion', 'Bash', 'BashOutput', 'Edit', 'EnterPlanMode', 'ExitPlanMode', 'Glob', 'Grep'],
-  ...['KillShell', 'ListMcpResourcesTool', 'LSP', 'Monitor', 'MultiEdit', 'NotebookEdit', 'PowerShell', 'Read'],
-  ...['ReadMcpResourceTool', 'Skill', 'SlashCommand', 'Task', 'TaskCreate', 'TaskGet', 'TaskList', 'TaskStop'],
+  ...[
+    'Agent',
+    'AskUserQuestion',
+    'Bash',
+    'BashOutput',
+    'Edit',
+    'EnterPlanMode',
+    'ExitPlanMode',
+    'Glob',
+    'Grep',
+  ],
+  ...[
+    'KillShell',
+    'ListMcpResourcesTool',
+    'LSP',
+    'Monitor',
+    'MultiEdit',
+    'NotebookEdit',
+    'PowerShell',
+    'Read',
+  ],
+  ...[
+    'ReadMcpResourceTool',
+    'Skill',
+    'SlashCommand',
+    'Task',
+    'TaskCreate',
+    'TaskGet',
+    'TaskList',
+    'TaskStop',
+  ],
   ...['TaskUpdate', 'TodoWrite', 'ToolSearch', 'WebFetch', 'WebSearch', 'Write'],
 ];
 

@@ -25,9 +25,9 @@ import {
   startMessagesServer,
   toolResultText,
 } from './__support__/messages-server.js';
-import { withWrit } from './index.js';
+import { withWrit, writToolContext } from './index.js';
 
-function shopServer(executed: string[]) {
+function shopServer(executed: string[], credentials: Array<string | undefined> = []) {
   return createSdkMcpServer({
     name: 'shop',
     version: '1.0.0',
@@ -36,10 +36,16 @@ function shopServer(executed: string[]) {
         executed.push(`lookup_order ${orderId}`);
         return { content: [{ type: 'text', text: `order ${orderId}: delivered, damaged` }] };
       }),
-      tool('refund_order', 'Refund an order', { orderId: z.string(), amount: z.number() }, async (a) => {
-        executed.push(`refund_order ${a.orderId} ${a.amount}`);
-        return { content: [{ type: 'text', text: `refunded ${a.amount} on order ${a.orderId}` }] };
-      }),
+      tool(
+        'refund_order',
+        'Refund an order',
+        { orderId: z.string(), amount: z.number() },
+        async (a, extra) => {
+          executed.push(`refund_order ${a.orderId} ${a.amount}`);
+          credentials.push(writToolContext(extra)?.credential?.jti);
+          return { content: [{ type: 'text', text: `refunded ${a.amount} on order ${a.orderId}` }] };
+        },
+      ),
       tool('delete_customer', 'Delete a customer', { customerId: z.string() }, async ({ customerId }) => {
         executed.push(`delete_customer ${customerId}`);
         return { content: [{ type: 'text', text: 'deleted' }] };
@@ -84,19 +90,45 @@ const baseOptions = (server: ScriptedMessagesServer, extra: Options = {}): Optio
 describe('withWrit on the real Claude Code loop (scripted Messages API on loopback)', () => {
   it('decides and records every call: SDK MCP tools and built-ins, a read-only Bash command the CLI would not ask about, a deny the model reads word for word, an approval and a rejection through canUseTool', async () => {
     const executed: string[] = [];
+    const credentials: Array<string | undefined> = [];
     const notes = join(sandbox.workspace, 'notes.txt');
     const calls = [
       { type: 'tool_use', id: 'toolu_lookup', name: 'mcp__shop__lookup_order', input: { orderId: '42' } },
-      { type: 'tool_use', id: 'toolu_write', name: 'Write', input: { file_path: notes, content: 'damaged\n' } },
-      { type: 'tool_use', id: 'toolu_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } },
-      { type: 'tool_use', id: 'toolu_delete', name: 'mcp__shop__delete_customer', input: { customerId: 'cus_7' } },
-      { type: 'tool_use', id: 'toolu_refund', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 30 } },
-      { type: 'tool_use', id: 'toolu_refund_big', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 900 } },
+      {
+        type: 'tool_use',
+        id: 'toolu_write',
+        name: 'Write',
+        input: { file_path: notes, content: 'damaged\n' },
+      },
+      {
+        type: 'tool_use',
+        id: 'toolu_echo',
+        name: 'Bash',
+        input: { command: 'echo hi', description: 'Say hi' },
+      },
+      {
+        type: 'tool_use',
+        id: 'toolu_delete',
+        name: 'mcp__shop__delete_customer',
+        input: { customerId: 'cus_7' },
+      },
+      {
+        type: 'tool_use',
+        id: 'toolu_refund',
+        name: 'mcp__shop__refund_order',
+        input: { orderId: '42', amount: 30 },
+      },
+      {
+        type: 'tool_use',
+        id: 'toolu_refund_big',
+        name: 'mcp__shop__refund_order',
+        input: { orderId: '42', amount: 900 },
+      },
     ] as const;
     model = await startMessagesServer(scriptedCalls(calls, 'Refunded 30 on order 42.'));
     const asked: Array<[string, string | undefined]> = [];
     // the host's permission prompt: a human who approves small refunds only
-    const human: CanUseTool = async (toolName, input, o) => {
+    const human: CanUseTool = async (_toolName, input, o) => {
       asked.push([o.toolUseID, o.decisionReason]);
       return typeof input.amount === 'number' && input.amount < 100
         ? { behavior: 'allow', updatedInput: input }
@@ -106,16 +138,22 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     const { result, taskId } = await writ.task({ requester: alice, agent: 'coder', scope }, async (task) => ({
       result: await runQuery(
         'Order 42 arrived damaged.',
-        withWrit(baseOptions(model as ScriptedMessagesServer, { mcpServers: { shop: shopServer(executed) }, canUseTool: human }), {
-          tools: hints,
-          approver: { kind: 'human', id: 'maria@example.com', assurance: 'asserted' },
-          resource: (toolName, input) =>
-            toolName === 'Bash'
-              ? { type: 'Command', id: String(input.command) }
-              : toolName === 'Write'
-                ? { type: 'File', id: String(input.file_path) }
-                : undefined,
-        }),
+        withWrit(
+          baseOptions(model as ScriptedMessagesServer, {
+            mcpServers: { shop: shopServer(executed, credentials) },
+            canUseTool: human,
+          }),
+          {
+            tools: hints,
+            approver: { kind: 'human', id: 'maria@example.com', assurance: 'asserted' },
+            resource: (toolName, input) =>
+              toolName === 'Bash'
+                ? { type: 'Command', id: String(input.command) }
+                : toolName === 'Write'
+                  ? { type: 'File', id: String(input.file_path) }
+                  : undefined,
+          },
+        ),
       ),
       taskId: task.attribution.taskId,
     }));
@@ -135,7 +173,10 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
       const decided = decisionsOf(records, call.name).filter((d) => d.call.id === call.id);
       expect(decided, call.id).toHaveLength(1);
       expect(decided[0]?.taskId).toBe(taskId);
-      expect(decided[0]?.call.framework).toEqual({ name: 'claude-agent-sdk', ids: { sessionId: result.session_id } });
+      expect(decided[0]?.call.framework).toEqual({
+        name: 'claude-agent-sdk',
+        ids: { sessionId: result.session_id },
+      });
     }
     const effect = (id: string) => decisionOf(records, id);
     expect(calls.map((c) => [c.id, effect(c.id)?.decision.effect])).toEqual([
@@ -148,7 +189,9 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     ]);
     // the read-only Bash command: the CLI did not ask canUseTool, Writ decided and recorded it anyway
     expect(asked.map(([id]) => id)).toEqual(['toolu_refund', 'toolu_refund_big']);
-    expect(outcomesOf(records, 'Bash').map((o) => [o.call.id, o.outcome.status])).toEqual([['toolu_echo', 'ok']]);
+    expect(outcomesOf(records, 'Bash').map((o) => [o.call.id, o.outcome.status])).toEqual([
+      ['toolu_echo', 'ok'],
+    ]);
     // the resource of built-in calls comes from options.resource
     expect(effect('toolu_echo')?.call.resource).toEqual({ type: 'Command', id: 'echo hi' });
     expect(effect('toolu_write')?.call.resource).toEqual({ type: 'File', id: notes });
@@ -171,14 +214,15 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
       ['toolu_refund_big', false, 'maria@example.com'],
     ]);
     expect(approvals[0]?.approval.bindingHash).toBe(effect('toolu_refund')?.approval?.bindingHash);
+    // the SDK MCP tool's handler got the call's credential (the one in the decision record)
+    expect(credentials).toEqual([effect('toolu_refund')?.credential?.jti]);
+    expect(credentials[0]).toEqual(expect.any(String));
     // rejection: the model reads Writ's refusal with the human's reason
     const afterReject = model.requests.find((r) => hasToolResult(r, 'toolu_refund_big'));
     expect(afterReject && toolResultText(afterReject, 'toolu_refund_big')).toMatch(
       /^Refused by Writ \(WRIT_APPROVAL_REJECTED\): .*refunds over 100 need a manager.*The tool was not run\.$/,
     );
-    expect(
-      outcomesOf(records, 'mcp__shop__refund_order').map((o) => [o.call.id, o.outcome.status]),
-    ).toEqual([
+    expect(outcomesOf(records, 'mcp__shop__refund_order').map((o) => [o.call.id, o.outcome.status])).toEqual([
       ['toolu_refund', 'ok'],
       ['toolu_refund_big', 'refused'],
     ]);
@@ -197,7 +241,9 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
       deep: true,
     });
     expect(verdict).toMatchObject({ ok: true, keyPinned: true });
-    console.log(`claude-agent-sdk e2e: ${model.requests.length} model requests; paths ${[...new Set(model.paths)].join(', ')}`);
+    console.log(
+      `claude-agent-sdk e2e: ${model.requests.length} model requests; paths ${[...new Set(model.paths)].join(', ')}`,
+    );
   });
 
   it('runs a Task sub-agent as a delegation with narrowed scope: its calls are decided under its chain, and what the narrowed scope leaves out is refused, even a read-only command', async () => {
@@ -208,12 +254,21 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
         type: 'tool_use',
         id: 'toolu_agent',
         name: 'Agent',
-        input: { description: 'Investigate the logs', prompt: 'SUBTASK: read app.log', subagent_type: 'researcher' },
+        input: {
+          description: 'Investigate the logs',
+          prompt: 'SUBTASK: read app.log',
+          subagent_type: 'researcher',
+        },
       },
     ] as const;
     const sub = [
       { type: 'tool_use', id: 'toolu_sub_read', name: 'Read', input: { file_path: log } },
-      { type: 'tool_use', id: 'toolu_sub_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } },
+      {
+        type: 'tool_use',
+        id: 'toolu_sub_echo',
+        name: 'Bash',
+        input: { command: 'echo hi', description: 'Say hi' },
+      },
     ] as const;
     const mainScript = scriptedCalls(main, 'The log says boom.');
     const subScript = scriptedCalls(sub, 'app.log: ERROR boom');
@@ -229,7 +284,13 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
             'Why did the app fail?',
             withWrit(
               baseOptions(model as ScriptedMessagesServer, {
-                agents: { researcher: { description: 'Reads logs', prompt: 'You investigate logs.', tools: ['Read', 'Bash'] } },
+                agents: {
+                  researcher: {
+                    description: 'Reads logs',
+                    prompt: 'You investigate logs.',
+                    tools: ['Read', 'Bash'],
+                  },
+                },
               }),
               {
                 subagent: (agentType, input) => {
@@ -255,7 +316,8 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     expect(agentCall?.taskId).toBe(taskId);
     // the delegation: a task of its own under the coder's, scope narrowed, chain coder → researcher
     const delegation = records.find(
-      (r): r is Extract<AuditEvent, { kind: 'task-start' }> => r.kind === 'task-start' && r.parentTaskId === taskId,
+      (r): r is Extract<AuditEvent, { kind: 'task-start' }> =>
+        r.kind === 'task-start' && r.parentTaskId === taskId,
     );
     expect(delegation?.scope).toEqual(['Read']);
     expect(delegation?.intent).toBe('Investigate the logs');
@@ -281,12 +343,9 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
 
     // span tree: the sub-agent's calls nest under the Agent call that started it
     expect(tracing.tree()).toBe(
-      [
-        'invoke_agent coder',
-        '  execute_tool Agent',
-        '    execute_tool Read',
-        '    execute_tool Bash',
-      ].join('\n'),
+      ['invoke_agent coder', '  execute_tool Agent', '    execute_tool Read', '    execute_tool Bash'].join(
+        '\n',
+      ),
     );
     const verdict = await verifyLog(join(dir, 'audit'), {
       verifierKey: (await writ.ready()).fileAudit?.verifierKey,

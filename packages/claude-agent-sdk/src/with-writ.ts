@@ -100,7 +100,8 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
 
   const canUseTool: CanUseTool = async (toolName, input, o) => {
     const toolUseID = o.toolUseID;
-    const call = calls.get(toolUseID, toolName, input) ?? open(toolUseID, toolName, input, { agentId: o.agentID });
+    const call =
+      calls.get(toolUseID, toolName, input) ?? open(toolUseID, toolName, input, { agentId: o.agentID });
     const verdict = await calls.decide(call);
     const deny = (message: string, interrupt?: boolean): PermissionResult => ({
       behavior: 'deny',

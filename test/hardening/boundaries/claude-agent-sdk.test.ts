@@ -6,7 +6,10 @@ import { withWrit } from '@writ/claude-agent-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
-import { type ClaudeSandbox, createClaudeSandbox } from '../../../packages/claude-agent-sdk/src/__support__/claude-env.js';
+import {
+  type ClaudeSandbox,
+  createClaudeSandbox,
+} from '../../../packages/claude-agent-sdk/src/__support__/claude-env.js';
 import {
   approvalsOf,
   decisionOf,
@@ -76,7 +79,10 @@ async function run(calls: readonly ScriptedCall[], scope: string[], extra: Optio
 
 describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop', () => {
   it(
-    attack('claude-readonly-command', 'a read-only `echo` outside the task scope is refused by Writ though the CLI never asks canUseTool'),
+    attack(
+      'claude-readonly-command',
+      'a read-only `echo` outside the task scope is refused by Writ though the CLI never asks canUseTool',
+    ),
     async () => {
       const asked: string[] = [];
       const host: CanUseTool = async (_name, input, o) => {
@@ -84,7 +90,14 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
         return { behavior: 'allow', updatedInput: input };
       };
       const { records, requests } = await run(
-        [{ type: 'tool_use', id: 'toolu_echo', name: 'Bash', input: { command: 'echo hi', description: 'Say hi' } }],
+        [
+          {
+            type: 'tool_use',
+            id: 'toolu_echo',
+            name: 'Bash',
+            input: { command: 'echo hi', description: 'Say hi' },
+          },
+        ],
         ['Read'],
         { canUseTool: host },
       );
@@ -92,20 +105,39 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
       expect(decided?.decision.effect).toBe('deny');
       expect(asked).toEqual([]); // Writ refused it itself; the host's prompt was never involved
       const seen = toolResultText(requests.at(-1) ?? { messages: [] }, 'toolu_echo');
-      expect(seen).toBe(`Refused by Writ (WRIT_POLICY_DENIED): ${decided?.refusal?.message}. The tool was not run.`);
+      expect(seen).toBe(
+        `Refused by Writ (WRIT_POLICY_DENIED): ${decided?.refusal?.message}. The tool was not run.`,
+      );
       expect(outcomesOf(records, 'Bash').map((o) => o.outcome.status)).toEqual(['refused']);
     },
   );
 
   it(
-    attack('claude-tool-use-id-reuse', "an allowed call's tool_use id presented again, in a later query, for a denied tool is decided afresh"),
+    attack(
+      'claude-tool-use-id-reuse',
+      "an allowed call's tool_use id presented again, in a later query, for a denied tool is decided afresh",
+    ),
     async () => {
       // the CLI refuses a repeated id within one conversation; a later query (same options, same task)
       // starts a new one, where a model or a replayed transcript can present the id again
       const executed: string[] = [];
       const queries: ScriptedCall[][] = [
-        [{ type: 'tool_use', id: 'toolu_same', name: 'Bash', input: { command: 'echo one', description: 'One' } }],
-        [{ type: 'tool_use', id: 'toolu_same', name: 'mcp__shop__delete_customer', input: { customerId: 'cus_7' } }],
+        [
+          {
+            type: 'tool_use',
+            id: 'toolu_same',
+            name: 'Bash',
+            input: { command: 'echo one', description: 'One' },
+          },
+        ],
+        [
+          {
+            type: 'tool_use',
+            id: 'toolu_same',
+            name: 'mcp__shop__delete_customer',
+            input: { customerId: 'cus_7' },
+          },
+        ],
       ];
       let current = 0;
       model = await startMessagesServer((request) => scriptedCalls(queries[current] ?? [], 'done')(request));
@@ -127,16 +159,23 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
       await writ.close();
       const records = await readRecords(dir);
       expect(executed).toEqual([]);
-      expect(decisionsOf(records, 'Bash').map((d) => [d.call.id, d.decision.effect])).toEqual([['toolu_same', 'allow']]);
+      expect(decisionsOf(records, 'Bash').map((d) => [d.call.id, d.decision.effect])).toEqual([
+        ['toolu_same', 'allow'],
+      ]);
       const [deleted] = decisionsOf(records, 'mcp__shop__delete_customer');
       expect([deleted?.call.id, deleted?.decision.effect]).toEqual(['toolu_same', 'deny']);
       const seen = toolResultText(model.requests.at(-1) ?? { messages: [] }, 'toolu_same');
-      expect(seen).toBe(`Refused by Writ (WRIT_POLICY_DENIED): ${deleted?.refusal?.message}. The tool was not run.`);
+      expect(seen).toBe(
+        `Refused by Writ (WRIT_POLICY_DENIED): ${deleted?.refusal?.message}. The tool was not run.`,
+      );
     },
   );
 
   it(
-    attack('claude-approval-input-swap', 'an approval whose canUseTool answer rewrites the amount runs the approved amount'),
+    attack(
+      'claude-approval-input-swap',
+      'an approval whose canUseTool answer rewrites the amount runs the approved amount',
+    ),
     async () => {
       const executed: string[] = [];
       const host: CanUseTool = async (_name, input) => ({
@@ -144,7 +183,14 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
         updatedInput: { ...input, amount: 9000 },
       });
       const { records } = await run(
-        [{ type: 'tool_use', id: 'toolu_refund', name: 'mcp__shop__refund_order', input: { orderId: '42', amount: 30 } }],
+        [
+          {
+            type: 'tool_use',
+            id: 'toolu_refund',
+            name: 'mcp__shop__refund_order',
+            input: { orderId: '42', amount: 30 },
+          },
+        ],
         ['mcp__shop__refund_order'],
         { mcpServers: { shop: shop(executed) }, canUseTool: host },
       );

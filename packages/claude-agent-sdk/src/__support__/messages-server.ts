@@ -107,7 +107,12 @@ export async function startMessagesServer(script: Script): Promise<ScriptedMessa
     const id = `msg_scripted_${++messageCount}`;
     const model = request.model ?? 'claude-scripted';
     const stopReason = blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
-    const usage = { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 };
+    const usage = {
+      input_tokens: 10,
+      output_tokens: 5,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    };
     if (request.stream !== true) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': id });
       res.end(
@@ -124,8 +129,13 @@ export async function startMessagesServer(script: Script): Promise<ScriptedMessa
       );
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', 'request-id': id });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'request-id': id,
+    });
+    const send = (event: string, data: unknown) =>
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     send('message_start', {
       type: 'message_start',
       message: {
@@ -141,8 +151,16 @@ export async function startMessagesServer(script: Script): Promise<ScriptedMessa
     });
     blocks.forEach((block, i) => {
       if (block.type === 'text') {
-        send('content_block_start', { type: 'content_block_start', index: i, content_block: { type: 'text', text: '' } });
-        send('content_block_delta', { type: 'content_block_delta', index: i, delta: { type: 'text_delta', text: block.text } });
+        send('content_block_start', {
+          type: 'content_block_start',
+          index: i,
+          content_block: { type: 'text', text: '' },
+        });
+        send('content_block_delta', {
+          type: 'content_block_delta',
+          index: i,
+          delta: { type: 'text_delta', text: block.text },
+        });
       } else {
         send('content_block_start', {
           type: 'content_block_start',

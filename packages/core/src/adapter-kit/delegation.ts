@@ -65,7 +65,8 @@ export async function openDelegation(
     return held;
   });
   const first = await Promise.race([inside, finished.then(() => undefined)]);
-  if (first === undefined) throw new WritError('WRIT_INTERNAL', 'openDelegation: the delegation ended before it opened');
+  if (first === undefined)
+    throw new WritError('WRIT_INTERNAL', 'openDelegation: the delegation ended before it opened');
   return Object.freeze({
     context: first.context,
     attribution: first.attribution,
