@@ -42,6 +42,7 @@ export default defineConfig({
       { find: /^@writ\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@writ\/identity$/, replacement: src('identity/src/index.ts') },
       { find: /^@writ\/policy$/, replacement: src('policy/src/index.ts') },
+      { find: /^@writ\/coding-policy$/, replacement: src('coding-policy/src/index.ts') },
       { find: /^@writ\/postgres$/, replacement: src('postgres/src/index.ts') },
       { find: /^@writ\/audit\/internal$/, replacement: src('audit/src/internal.ts') },
       { find: /^@writ\/audit$/, replacement: src('audit/src/index.ts') },

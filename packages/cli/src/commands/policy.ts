@@ -1,4 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { isAbsolute, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type Decision, WritError } from '@writ/core';
 import type { DecisionEffect } from '@writ/core/plugin';
 import type { CedarEngine, CreateCedarEngineOptions } from '@writ/policy';
@@ -82,6 +85,7 @@ export interface PolicyTestJson {
 interface PolicyFlags {
   policies?: string[];
   schema?: string | false;
+  extendContext?: string;
 }
 
 /**
@@ -102,6 +106,10 @@ export function registerPolicyCommand(program: Command, action: ActionFactory): 
       )
       .option('--schema <file>', '.cedarschema file (default: the Writ schema)')
       .option('--no-schema', 'skip schema validation (not recommended)')
+      .option(
+        '--extend-context <module>',
+        "module (path or package) exporting `extendContext(request)`: context entries for a schema extension, e.g. @writ/coding-policy's facts",
+      )
       .option('--json', 'print one JSON document on stdout');
   common(
     policy
@@ -127,6 +135,36 @@ Only request.action.name is required; see the @writ/cli README for the defaults.
 Exit codes: 0 every case passed, 1 a case failed or the policies are invalid, 2 usage error, 3 unreadable cases file.`,
     )
     .action(action(runTest));
+}
+
+/**
+ * Loads `--extend-context <module>`: a path (relative to the working directory) or a package name
+ * resolved from it; its `extendContext` export (or default export) is the function.
+ */
+async function loadExtension(
+  ctx: CommandContext,
+  specifier: string,
+): Promise<CreateCedarEngineOptions['extendContext']> {
+  const local = specifier.startsWith('.') || isAbsolute(specifier);
+  let url: string;
+  try {
+    url = local
+      ? pathToFileURL(ctx.path(specifier)).href
+      : pathToFileURL(createRequire(join(ctx.path('.'), 'package.json')).resolve(specifier)).href;
+  } catch (cause) {
+    throw new WritError('WRIT_INPUT_INVALID', `--extend-context: ${specifier} cannot be found`, { cause });
+  }
+  const mod = (await import(url)) as { extendContext?: unknown; default?: unknown };
+  const fn =
+    mod.extendContext ??
+    (mod.default as { extendContext?: unknown } | undefined)?.extendContext ??
+    mod.default;
+  if (typeof fn !== 'function')
+    throw new WritError(
+      'WRIT_INPUT_INVALID',
+      `--extend-context: ${specifier} exports no extendContext function`,
+    );
+  return fn as CreateCedarEngineOptions['extendContext'];
 }
 
 function engineOptions(ctx: CommandContext, flags: PolicyFlags): CreateCedarEngineOptions {
@@ -173,8 +211,16 @@ async function load(
   flags: PolicyFlags,
 ): Promise<{ engine: CedarEngine; error: null } | { engine: null; error: PolicyErrorJson }> {
   const { createCedarEngine } = await import('@writ/policy');
+  const extendContext =
+    flags.extendContext === undefined ? undefined : await loadExtension(ctx, flags.extendContext);
   try {
-    return { engine: await createCedarEngine(engineOptions(ctx, flags)), error: null };
+    return {
+      engine: await createCedarEngine({
+        ...engineOptions(ctx, flags),
+        ...(extendContext === undefined ? {} : { extendContext }),
+      }),
+      error: null,
+    };
   } catch (error) {
     return { engine: null, error: policyProblem(error) };
   }
