@@ -1,15 +1,14 @@
 import type {
-  CanUseTool,
   HookCallback,
   HookCallbackMatcher,
   HookEvent,
   HookJSONOutput,
   Options,
-  PermissionResult,
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Context } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
-import { activeContext, refusalMessage, runInContext } from '@writ/core/adapter';
+import { activeContext } from '@writ/core/adapter';
+import { governedCanUseTool } from './approval-flow.js';
 import { type Call, Calls } from './calls.js';
 import { isRecord, parseOptions, SUBAGENT_TOOLS, type WithWritOptions } from './options.js';
 import { Subagents } from './subagents.js';
@@ -98,48 +97,7 @@ export function withWrit<T extends Options>(options: T, writOptions?: WithWritOp
     return permission(bypass ? 'deny' : 'ask', refused);
   };
 
-  const canUseTool: CanUseTool = async (toolName, input, o) => {
-    const toolUseID = o.toolUseID;
-    const call =
-      calls.get(toolUseID, toolName, input) ?? open(toolUseID, toolName, input, { agentId: o.agentID });
-    const verdict = await calls.decide(call);
-    const deny = (message: string, interrupt?: boolean): PermissionResult => ({
-      behavior: 'deny',
-      message,
-      toolUseID,
-      ...(interrupt === true ? { interrupt } : {}),
-    });
-    const allow = (): PermissionResult => ({ behavior: 'allow', updatedInput: call.args, toolUseID });
-    if (verdict.kind === 'denied') return deny(verdict.message);
-    if (verdict.kind === 'allowed' || ask === undefined) {
-      // allowed (the hook did not see the call), or approval through the instance's `approvals` handler
-      const refused = await calls.start(call, executeFor(call));
-      return refused === undefined ? allow() : deny(refused);
-    }
-    const answer = await ask(toolName, input, { ...o, decisionReason: verdict.message });
-    if (answer?.behavior === 'allow') {
-      const approver = parsed.approver;
-      const refused = await calls.start(call, executeFor(call), {
-        approved: true,
-        ...(approver === undefined ? {} : { approver }),
-      });
-      return refused === undefined ? allow() : deny(refused);
-    }
-    const reason = answer?.behavior === 'deny' && answer.message !== '' ? answer.message : undefined;
-    const refusal = await runInContext(call.context, () =>
-      call.adapted.reject(call.args, {
-        toolCallId: toolUseID,
-        frameworkIds: call.frameworkIds,
-        ...(parsed.approver === undefined ? {} : { approver: parsed.approver }),
-        ...(reason === undefined ? {} : { reason }),
-      }),
-    );
-    const message = refusalMessage(
-      refusal ?? new WritError('WRIT_APPROVAL_REJECTED', `${toolName} was not approved`),
-    );
-    call.verdict = { kind: 'denied', message };
-    return deny(message, answer?.behavior === 'deny' ? answer.interrupt : undefined);
-  };
+  const canUseTool = governedCanUseTool({ calls, open, executeFor, approver: parsed.approver }, ask);
 
   const postToolUse: HookCallback = async (input) => {
     if (input.hook_event_name === 'PostToolUse') {
