@@ -15,7 +15,16 @@ export function handOver(toolUseId: string, context: ToolContext): () => void {
   };
 }
 
-/** The `extra` argument Claude Agent SDK hands an SDK MCP tool's handler (its `_meta` names the tool_use id). */
+/**
+ * The `extra` argument the Claude Agent SDK hands an SDK MCP tool's handler: its `_meta` names the
+ * model's tool_use id (`claudecode/toolUseId`).
+ *
+ * @example
+ * ```ts
+ * const extra: SdkToolExtra = { _meta: { 'claudecode/toolUseId': 'toolu_01' } };
+ * writToolContext(extra)?.attribution.taskId;
+ * ```
+ */
 export interface SdkToolExtra {
   readonly _meta?: Readonly<Record<string, unknown>> | undefined;
 }
