@@ -149,7 +149,8 @@ const SECRET_SAMPLES = [
 
 /**
  * Whether a glob (`.e*`, `*.pem`, `id_*`) could match a credentials file in its directory, or names a
- * credentials directory. Bash globs do not match a leading dot unless the pattern starts with one.
+ * credentials directory. Bash globs do not match a leading dot unless the pattern starts with one; a
+ * bare `*` (no literal character) is not counted, or every `ls *` would be refused.
  *
  * @example
  * ```ts
@@ -170,5 +171,7 @@ export function globMayMatchSecret(glob: string): boolean {
     return (name: string) => (name.startsWith('.') && !pattern.startsWith('.') ? false : re.test(name));
   };
   if (parts.some((p) => [...SECRET_DIRS].some(segment(p)))) return true;
+  // a bare `*` or `?*` names nothing in particular: not judged a credentials glob (docs say so)
+  if (last.replace(/[*?]/g, '') === '') return false;
   return SECRET_SAMPLES.some(segment(last));
 }

@@ -203,9 +203,9 @@ export function codingPolicySources(options: CodingPolicySourcesOptions = {}): R
   const swap = (text: string, from: readonly string[], to: readonly string[], file: string) => {
     let count = 0;
     const out = text.replace(/^( *)\[\n[^\]]*\n\1\]/gm, (literal, indent: string) => {
-      if (literal !== cedarStringSet(from, indent)) return literal;
+      if (literal !== `${indent}${cedarStringSet(from, indent)}`) return literal;
       count++;
-      return cedarStringSet(to, indent);
+      return `${indent}${cedarStringSet(to, indent)}`;
     });
     if (count === 0)
       throw new WritError('WRIT_INTERNAL', `@writ/coding-policy: ${file} has no default list to replace`);

@@ -2,6 +2,7 @@
 // belongs to and the issue item; every test under this directory is written as one of these attacks
 // (`attack(id, …)`), and tally.test.ts prints the count per family and checks each entry is exercised.
 
+import { CODING_ATTACKS } from './attacks-coding.js';
 import { WITNESS_ATTACKS } from './attacks-witnesses.js';
 
 export type Family =
@@ -14,7 +15,8 @@ export type Family =
   | 'files on disk'
   | 'fleet (shared stores)'
   | 'fleet revocation and leases'
-  | 'witnesses';
+  | 'witnesses'
+  | 'coding agents (shell and files)';
 
 export interface Attack {
   readonly family: Family;
@@ -512,6 +514,7 @@ export const ATTACKS = {
       'a canUseTool approval that rewrites the tool input runs the call with the arguments the approval was asked and recorded for',
   },
   ...WITNESS_ATTACKS,
+  ...CODING_ATTACKS,
 } as const satisfies Record<string, Attack>;
 
 export type AttackId = keyof typeof ATTACKS;

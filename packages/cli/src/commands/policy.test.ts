@@ -231,3 +231,38 @@ describe.concurrent('writ policy test', () => {
     expect((await runCli(['policy', 'test'])).code).toBe(2);
   });
 });
+
+describe.concurrent('writ policy test --extend-context', () => {
+  const MARKED = `@id("marked") permit (principal, action == Writ::Action::"call_tool", resource) when { context has marker && context.marker == "yes" };\n`;
+  const MARK_CASES = [
+    { name: 'marked calls are allowed', request: { action: { name: 'any' } }, expect: 'allow' },
+  ];
+
+  it('adds the context entries of the module (path or package) to every case; without it they are missing', async () => {
+    await writeFile(join(dir, 'marked.cedar'), MARKED);
+    await writeFile(join(dir, 'mark-cases.json'), JSON.stringify(MARK_CASES));
+    await writeFile(join(dir, 'mark.mjs'), "export const extendContext = () => ({ marker: 'yes' });\n");
+    await writeFile(join(dir, 'mark-default.mjs'), "export default () => ({ marker: 'yes' });\n");
+    const base = ['policy', 'test', 'mark-cases.json', '--policies', 'marked.cedar', '--no-schema'];
+    expect((await runCli([...base, '--extend-context', './mark.mjs'], { cwd: dir })).code).toBe(0);
+    expect(
+      (await runCli([...base, '--extend-context', join(dir, 'mark-default.mjs')], { cwd: dir })).code,
+    ).toBe(0);
+    const without = await runCli(base, { cwd: dir });
+    expect(without.code).toBe(1);
+    expect(without.stdout).toContain('expected allow, got deny');
+  });
+
+  it('refuses a module it cannot find, or one without an extendContext function (exit 3, typed)', async () => {
+    await writeFile(join(dir, 'not-a-function.mjs'), 'export const extendContext = 42;\n');
+    const base = ['policy', 'test', join(dir, 'cases.json')];
+    const missing = await runCli([...base, '--extend-context', '@writ/does-not-exist'], { cwd: dir });
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(
+      /^WRIT_INPUT_INVALID: --extend-context: @writ\/does-not-exist cannot be found/,
+    );
+    const notFunction = await runCli([...base, '--extend-context', './not-a-function.mjs'], { cwd: dir });
+    expect(notFunction.code).toBe(3);
+    expect(notFunction.stderr).toMatch(/exports no extendContext function/);
+  });
+});

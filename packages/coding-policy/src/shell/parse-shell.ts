@@ -1,6 +1,6 @@
 import type { ShNode } from 'mvdan-sh';
 import { list, nodeType, operators, parseScript, walk } from './shell-syntax.js';
-import { evaluateWord, type ShellWord } from './shell-word.js';
+import { evaluateHeredoc, evaluateWord, type ShellWord } from './shell-word.js';
 import { findRoots, innerCommands, SHELLS } from './wrappers.js';
 
 /** Programs that fetch from (or talk to) the network. */
@@ -130,8 +130,11 @@ export function parseShell(command: string): ParsedShell {
     for (const r of list(stmt.Redirs)) {
       const op = operators().redirect.get(r.Op as number) ?? '?';
       if (op === '<<' || op === '<<-') {
-        const body = word(r.Hdoc, scope);
-        stdinScripts.push(body.word);
+        stdinScripts.push(
+          evaluateHeredoc(r.Word, r.Hdoc, (stmts) => {
+            for (const s of stmts) statement(s, { ...scope, stdin: undefined });
+          }),
+        );
         continue;
       }
       const target = word(r.Word, scope);

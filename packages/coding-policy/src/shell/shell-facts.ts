@@ -344,7 +344,11 @@ function judgeArguments(c: ShellCommand, judge: (w: ShellWord, cwd: ShellCwd, wr
     (c.name === 'sed' &&
       args.some((w) => w.text === '-i' || w.text.startsWith('-i') || w.text.startsWith('--in-place')));
   const last = WRITES_LAST.has(c.name) ? operands.at(-1) : undefined;
-  for (const w of operands) judge(w, c.cwd, writesAll || w === last);
+  for (const w of operands) {
+    // curl -d @file, http @file: the file is read and sent
+    if (w.text.startsWith('@') && w.text.length > 1) judge({ ...w, text: w.text.slice(1) }, c.cwd, false);
+    else judge(w, c.cwd, writesAll || w === last);
+  }
   for (const w of args) {
     const value = optionValue(w.text);
     if (value !== undefined) judge({ ...w, text: value }, c.cwd, false);

@@ -77,6 +77,25 @@ const doubleQuotedLiteral = (raw: string): string =>
   raw.replace(/\\([$`"\\\n])/g, (_, c: string) => (c === '\n' ? '' : c));
 
 /**
+ * The body of a heredoc (`<<EOF` / `<<'EOF'`): literal when the delimiter is quoted; otherwise `\$`,
+ * `` \` ``, `\\` and `\<newline>` are escapes and expansions are dynamic, as in bash.
+ */
+export function evaluateHeredoc(delimiter: ShNode, body: ShNode, nested: NestedScript): ShellWord {
+  const quoted = list(delimiter?.Parts).some((p) => nodeType(p) !== 'Lit' || String(p.Value).includes('\\'));
+  const parts = list(body?.Parts);
+  if (quoted || parts.every((p) => nodeType(p) === 'Lit')) {
+    const raw = parts.map((p) => String(p.Value ?? '')).join('');
+    return {
+      text: quoted ? raw : raw.replace(/\\([$`\\\n])/g, (_, c: string) => (c === '\n' ? '' : c)),
+      dynamic: false,
+      glob: false,
+    };
+  }
+  // expansions in the body: dynamic, and any substitution in it runs
+  return { ...evaluateWord(body, nested), glob: false };
+}
+
+/**
  * Evaluates a word as far as possible without running anything. Command and process substitutions
  * inside it are passed to `nested` (they run, whatever the word is used for).
  */

@@ -88,8 +88,12 @@ const PLAIN_WRAPPERS = new Set([
  * array: the program is not a wrapper (or runs nothing further).
  */
 export function innerCommands(name: string, argv: readonly ShellWord[]): Inner[] {
-  if (name === 'sudo' || name === 'doas' || name === 'pkexec')
-    return rest(argv, skipOptions(argv, 1, SUDO_VALUE));
+  if (name === 'sudo' || name === 'doas' || name === 'pkexec') {
+    let at = skipOptions(argv, 1, SUDO_VALUE);
+    // sudo VAR=value cmd sets VAR for cmd
+    while (at < argv.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test((argv[at] as ShellWord).text)) at++;
+    return rest(argv, at);
+  }
   if (PLAIN_WRAPPERS.has(name)) return rest(argv, skipOptions(argv, 1, NONE));
   if (name === 'nice') return rest(argv, skipOptions(argv, 1, NICE_VALUE));
   if (name === 'exec') return rest(argv, skipOptions(argv, 1, EXEC_VALUE));
