@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CanUseTool, createSdkMcpServer, type Options, tool } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, Options } from '@anthropic-ai/claude-agent-sdk';
 import { verifyLog } from '@writ/audit';
 import type { AuditEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
-import { z } from 'zod';
 import { type ClaudeSandbox, createClaudeSandbox } from './__support__/claude-env.js';
 import {
   approvalsOf,
@@ -17,6 +16,7 @@ import {
   readRecords,
   runQuery,
   scriptedCalls,
+  toolUse,
 } from './__support__/claude-run.js';
 import {
   firstUserText,
@@ -25,34 +25,8 @@ import {
   startMessagesServer,
   toolResultText,
 } from './__support__/messages-server.js';
-import { withWrit, writToolContext } from './index.js';
-
-function shopServer(executed: string[], credentials: Array<string | undefined> = []) {
-  return createSdkMcpServer({
-    name: 'shop',
-    version: '1.0.0',
-    tools: [
-      tool('lookup_order', 'Read an order', { orderId: z.string() }, async ({ orderId }) => {
-        executed.push(`lookup_order ${orderId}`);
-        return { content: [{ type: 'text', text: `order ${orderId}: delivered, damaged` }] };
-      }),
-      tool(
-        'refund_order',
-        'Refund an order',
-        { orderId: z.string(), amount: z.number() },
-        async (a, extra) => {
-          executed.push(`refund_order ${a.orderId} ${a.amount}`);
-          credentials.push(writToolContext(extra)?.credential?.jti);
-          return { content: [{ type: 'text', text: `refunded ${a.amount} on order ${a.orderId}` }] };
-        },
-      ),
-      tool('delete_customer', 'Delete a customer', { customerId: z.string() }, async ({ customerId }) => {
-        executed.push(`delete_customer ${customerId}`);
-        return { content: [{ type: 'text', text: 'deleted' }] };
-      }),
-    ],
-  });
-}
+import { shopServer } from './__support__/shop-server.js';
+import { withWrit } from './index.js';
 
 const hints = {
   mcp__shop__lookup_order: { annotations: { readOnly: true } },
@@ -79,13 +53,8 @@ afterEach(async () => {
   await sandbox.remove();
 });
 
-const baseOptions = (server: ScriptedMessagesServer, extra: Options = {}): Options => ({
-  cwd: sandbox.workspace,
-  env: sandbox.env(server.url),
-  settingSources: [],
-  persistSession: false,
-  ...extra,
-});
+const baseOptions = (server: ScriptedMessagesServer, extra: Options = {}): Options =>
+  sandbox.options(server.url, extra);
 
 describe('withWrit on the real Claude Code loop (scripted Messages API on loopback)', () => {
   it('decides and records every call: SDK MCP tools and built-ins, a read-only Bash command the CLI would not ask about, a deny the model reads word for word, an approval and a rejection through canUseTool', async () => {
@@ -93,38 +62,13 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     const credentials: Array<string | undefined> = [];
     const notes = join(sandbox.workspace, 'notes.txt');
     const calls = [
-      { type: 'tool_use', id: 'toolu_lookup', name: 'mcp__shop__lookup_order', input: { orderId: '42' } },
-      {
-        type: 'tool_use',
-        id: 'toolu_write',
-        name: 'Write',
-        input: { file_path: notes, content: 'damaged\n' },
-      },
-      {
-        type: 'tool_use',
-        id: 'toolu_echo',
-        name: 'Bash',
-        input: { command: 'echo hi', description: 'Say hi' },
-      },
-      {
-        type: 'tool_use',
-        id: 'toolu_delete',
-        name: 'mcp__shop__delete_customer',
-        input: { customerId: 'cus_7' },
-      },
-      {
-        type: 'tool_use',
-        id: 'toolu_refund',
-        name: 'mcp__shop__refund_order',
-        input: { orderId: '42', amount: 30 },
-      },
-      {
-        type: 'tool_use',
-        id: 'toolu_refund_big',
-        name: 'mcp__shop__refund_order',
-        input: { orderId: '42', amount: 900 },
-      },
-    ] as const;
+      toolUse('toolu_lookup', 'mcp__shop__lookup_order', { orderId: '42' }),
+      toolUse('toolu_write', 'Write', { file_path: notes, content: 'damaged\n' }),
+      toolUse('toolu_echo', 'Bash', { command: 'echo hi', description: 'Say hi' }),
+      toolUse('toolu_delete', 'mcp__shop__delete_customer', { customerId: 'cus_7' }),
+      toolUse('toolu_refund', 'mcp__shop__refund_order', { orderId: '42', amount: 30 }),
+      toolUse('toolu_refund_big', 'mcp__shop__refund_order', { orderId: '42', amount: 900 }),
+    ];
     model = await startMessagesServer(scriptedCalls(calls, 'Refunded 30 on order 42.'));
     const asked: Array<[string, string | undefined]> = [];
     // the host's permission prompt: a human who approves small refunds only
@@ -250,26 +194,16 @@ describe('withWrit on the real Claude Code loop (scripted Messages API on loopba
     const log = join(sandbox.workspace, 'app.log');
     await writeFile(log, 'ERROR boom\n');
     const main = [
-      {
-        type: 'tool_use',
-        id: 'toolu_agent',
-        name: 'Agent',
-        input: {
-          description: 'Investigate the logs',
-          prompt: 'SUBTASK: read app.log',
-          subagent_type: 'researcher',
-        },
-      },
-    ] as const;
+      toolUse('toolu_agent', 'Agent', {
+        description: 'Investigate the logs',
+        prompt: 'SUBTASK: read app.log',
+        subagent_type: 'researcher',
+      }),
+    ];
     const sub = [
-      { type: 'tool_use', id: 'toolu_sub_read', name: 'Read', input: { file_path: log } },
-      {
-        type: 'tool_use',
-        id: 'toolu_sub_echo',
-        name: 'Bash',
-        input: { command: 'echo hi', description: 'Say hi' },
-      },
-    ] as const;
+      toolUse('toolu_sub_read', 'Read', { file_path: log }),
+      toolUse('toolu_sub_echo', 'Bash', { command: 'echo hi', description: 'Say hi' }),
+    ];
     const mainScript = scriptedCalls(main, 'The log says boom.');
     const subScript = scriptedCalls(sub, 'app.log: ERROR boom');
     model = await startMessagesServer((request) =>

@@ -1,11 +1,10 @@
 // Attacks on the Claude Agent SDK adapter, on the real Claude Code loop with a scripted Messages API on
 // loopback (issue 22, item 1).
 import { join } from 'node:path';
-import { type CanUseTool, createSdkMcpServer, type Options, tool } from '@anthropic-ai/claude-agent-sdk';
+import type { CanUseTool, Options } from '@anthropic-ai/claude-agent-sdk';
 import { withWrit } from '@writ/claude-agent-sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
-import { z } from 'zod';
 import {
   type ClaudeSandbox,
   createClaudeSandbox,
@@ -19,12 +18,14 @@ import {
   runQuery,
   type ScriptedCall,
   scriptedCalls,
+  toolUse,
 } from '../../../packages/claude-agent-sdk/src/__support__/claude-run.js';
 import {
   type ScriptedMessagesServer,
   startMessagesServer,
   toolResultText,
 } from '../../../packages/claude-agent-sdk/src/__support__/messages-server.js';
+import { shopServer } from '../../../packages/claude-agent-sdk/src/__support__/shop-server.js';
 import { attack } from './attacks.js';
 
 let sandbox: ClaudeSandbox;
@@ -44,32 +45,9 @@ afterEach(async () => {
   await sandbox.remove();
 });
 
-function shop(executed: string[]) {
-  return createSdkMcpServer({
-    name: 'shop',
-    version: '1.0.0',
-    tools: [
-      tool('refund_order', 'Refund an order', { orderId: z.string(), amount: z.number() }, async (a) => {
-        executed.push(`refund_order ${a.orderId} ${a.amount}`);
-        return { content: [{ type: 'text', text: `refunded ${a.amount}` }] };
-      }),
-      tool('delete_customer', 'Delete a customer', { customerId: z.string() }, async ({ customerId }) => {
-        executed.push(`delete_customer ${customerId}`);
-        return { content: [{ type: 'text', text: 'deleted' }] };
-      }),
-    ],
-  });
-}
-
 async function run(calls: readonly ScriptedCall[], scope: string[], extra: Options = {}) {
   model = await startMessagesServer(scriptedCalls(calls, 'done'));
-  const options: Options = {
-    cwd: sandbox.workspace,
-    env: sandbox.env(model.url),
-    settingSources: [],
-    persistSession: false,
-    ...extra,
-  };
+  const options = sandbox.options(model.url, extra);
   const result = await writ.task({ requester: alice, agent: 'coder', scope }, () =>
     runQuery('Go.', withWrit(options, { tools: { mcp__shop__refund_order: { risk: 'high' } } })),
   );
@@ -90,14 +68,7 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
         return { behavior: 'allow', updatedInput: input };
       };
       const { records, requests } = await run(
-        [
-          {
-            type: 'tool_use',
-            id: 'toolu_echo',
-            name: 'Bash',
-            input: { command: 'echo hi', description: 'Say hi' },
-          },
-        ],
+        [toolUse('toolu_echo', 'Bash', { command: 'echo hi', description: 'Say hi' })],
         ['Read'],
         { canUseTool: host },
       );
@@ -122,33 +93,13 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
       // starts a new one, where a model or a replayed transcript can present the id again
       const executed: string[] = [];
       const queries: ScriptedCall[][] = [
-        [
-          {
-            type: 'tool_use',
-            id: 'toolu_same',
-            name: 'Bash',
-            input: { command: 'echo one', description: 'One' },
-          },
-        ],
-        [
-          {
-            type: 'tool_use',
-            id: 'toolu_same',
-            name: 'mcp__shop__delete_customer',
-            input: { customerId: 'cus_7' },
-          },
-        ],
+        [toolUse('toolu_same', 'Bash', { command: 'echo one', description: 'One' })],
+        [toolUse('toolu_same', 'mcp__shop__delete_customer', { customerId: 'cus_7' })],
       ];
       let current = 0;
       model = await startMessagesServer((request) => scriptedCalls(queries[current] ?? [], 'done')(request));
       const options = withWrit(
-        {
-          cwd: sandbox.workspace,
-          env: sandbox.env(model.url),
-          settingSources: [],
-          persistSession: false,
-          mcpServers: { shop: shop(executed) },
-        },
+        sandbox.options(model.url, { mcpServers: { shop: shopServer(executed) } }),
         {},
       );
       await writ.task({ requester: alice, agent: 'coder', scope: ['Bash'] }, async () => {
@@ -183,16 +134,9 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
         updatedInput: { ...input, amount: 9000 },
       });
       const { records } = await run(
-        [
-          {
-            type: 'tool_use',
-            id: 'toolu_refund',
-            name: 'mcp__shop__refund_order',
-            input: { orderId: '42', amount: 30 },
-          },
-        ],
+        [toolUse('toolu_refund', 'mcp__shop__refund_order', { orderId: '42', amount: 30 })],
         ['mcp__shop__refund_order'],
-        { mcpServers: { shop: shop(executed) }, canUseTool: host },
+        { mcpServers: { shop: shopServer(executed) }, canUseTool: host },
       );
       expect(executed).toEqual(['refund_order 42 30']);
       const [approval] = approvalsOf(records, 'mcp__shop__refund_order');

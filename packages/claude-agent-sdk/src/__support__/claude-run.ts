@@ -26,6 +26,11 @@ export const decisionOf = (records: Stored[], toolUseId: string) =>
 /** A scripted tool call of the model. */
 export type ScriptedCall = ScriptedBlock & { type: 'tool_use' };
 
+/** A scripted tool call of the model: its `tool_use` id, the tool, the input. */
+export function toolUse(id: string, name: string, input: Record<string, unknown>): ScriptedCall {
+  return { type: 'tool_use', id, name, input };
+}
+
 /** The model's turns: one tool call each, in order, until every one has a result; then `last`. */
 export function scriptedCalls(calls: readonly ScriptedCall[], last: string) {
   return (request: MessagesRequest): ScriptedBlock[] => {
