@@ -54,7 +54,10 @@ const ENDED = 'the Claude Code agent stopped before reporting the outcome of thi
  * });
  * ```
  */
-export function withWrit<T extends Options>(options: T, writOptions?: WithWritOptions): T {
+export function withWrit<T extends Options>(
+  options: T,
+  writOptions?: WithWritOptions,
+): T & Required<Pick<Options, 'hooks' | 'canUseTool'>> {
   const parsed = parseOptions(writOptions, 'withWrit');
   if (typeof options !== 'object' || options === null) {
     throw new WritError('WRIT_OPTIONS_INVALID', 'withWrit: options must be the query() options object');
