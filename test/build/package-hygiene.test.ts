@@ -16,6 +16,7 @@ const ADAPTER_NODE: Record<string, string> = {
   '@writ/openai-agents': '>=22.12.0',
   '@writ/mcp': '>=22.12.0',
   '@writ/mastra': '>=22.13.0', // @mastra/core: 22.13
+  '@writ/claude-agent-sdk': '>=22.12.0',
 };
 
 interface Manifest {
@@ -45,7 +46,7 @@ describe('package hygiene', () => {
     expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
     expect(license).toContain('END OF TERMS AND CONDITIONS');
     expect(license.split('\n').length).toBeGreaterThan(200);
-    expect(packages.length).toBe(13);
+    expect(packages.length).toBe(15); // with @writ/claude-agent-sdk and @writ/coding-policy (issue 22)
   });
 
   it.each(packages.map((p) => [p.manifest.name, p] as const))(
