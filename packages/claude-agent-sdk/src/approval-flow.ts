@@ -29,6 +29,17 @@ export interface Governed {
  * the Writ instance's `approvals` handler answers. @internal
  */
 export function governedCanUseTool(governed: Governed, ask: CanUseTool | undefined): CanUseTool {
+  const decide = governedPermission(governed, ask);
+  // a failure of Writ's refuses the call (what the CLI does with a throwing canUseTool is its own)
+  return (toolName, input, o) =>
+    decide(toolName, input, o).catch((error: unknown) => ({
+      behavior: 'deny' as const,
+      message: refusalMessage(error),
+      toolUseID: o.toolUseID,
+    }));
+}
+
+function governedPermission(governed: Governed, ask: CanUseTool | undefined): CanUseTool {
   const approver = governed.approver;
   return async (toolName, input, o) => {
     const toolUseID = o.toolUseID;

@@ -7,7 +7,7 @@ import type {
 } from '@anthropic-ai/claude-agent-sdk';
 import type { Context } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
-import { activeContext } from '@writ/core/adapter';
+import { activeContext, refusalMessage } from '@writ/core/adapter';
 import { governedCanUseTool } from './approval-flow.js';
 import { type Call, Calls } from './calls.js';
 import { isRecord, parseOptions, SUBAGENT_TOOLS, type WithWritOptions } from './options.js';
@@ -84,7 +84,7 @@ export function withWrit<T extends Options>(
     return calls.open(toolUseId, toolName, isRecord(input) ? input : {}, ids, context ?? activeContext());
   };
 
-  const preToolUse: HookCallback = async (input) => {
+  const decide: HookCallback = async (input) => {
     if (input.hook_event_name !== 'PreToolUse') return {};
     const call = open(input.tool_use_id, input.tool_name, input.tool_input, {
       sessionId: input.session_id,
@@ -99,6 +99,9 @@ export function withWrit<T extends Options>(
     if (refused === undefined) return permission('allow', undefined);
     return permission(bypass ? 'deny' : 'ask', refused);
   };
+  // A hook that fails lets the call go ahead by the CLI's default: a failure of Writ's refuses it.
+  const preToolUse: HookCallback = (input, toolUseId, o) =>
+    decide(input, toolUseId, o).catch((error: unknown) => permission('deny', refusalMessage(error)));
 
   const canUseTool = governedCanUseTool({ calls, open, executeFor, approver: parsed.approver }, ask);
 
@@ -133,7 +136,7 @@ export function withWrit<T extends Options>(
 
   const hooks: Partial<Record<HookEvent, HookCallbackMatcher[]>> = { ...options.hooks };
   const first = (event: HookEvent, callback: HookCallback) => {
-    hooks[event] = [{ hooks: [callback] }, ...(options.hooks?.[event] ?? [])];
+    hooks[event] = [{ hooks: [callback], onFailure: 'block' }, ...(options.hooks?.[event] ?? [])];
   };
   first('PreToolUse', preToolUse);
   first('PostToolUse', postToolUse);

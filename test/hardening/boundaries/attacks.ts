@@ -506,6 +506,13 @@ export const ATTACKS = {
     promise:
       "a Claude Code tool_use id presented again for another tool or other arguments is decided afresh, never under the earlier call's decision",
   },
+  'claude-hook-failure': {
+    family: 'tools and arguments',
+    issue: 22,
+    item: 1,
+    promise:
+      "a failure inside Writ's PreToolUse hook refuses the call (Claude Code's default for a failing hook is to let the call go ahead)",
+  },
   'claude-approval-input-swap': {
     family: 'approvals',
     issue: 22,

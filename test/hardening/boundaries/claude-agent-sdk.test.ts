@@ -45,11 +45,16 @@ afterEach(async () => {
   await sandbox.remove();
 });
 
-async function run(calls: readonly ScriptedCall[], scope: string[], extra: Options = {}) {
+async function run(
+  calls: readonly ScriptedCall[],
+  scope: string[],
+  extra: Options = {},
+  tools: Record<string, object> = { mcp__shop__refund_order: { risk: 'high' } },
+) {
   model = await startMessagesServer(scriptedCalls(calls, 'done'));
   const options = sandbox.options(model.url, extra);
   const result = await writ.task({ requester: alice, agent: 'coder', scope }, () =>
-    runQuery('Go.', withWrit(options, { tools: { mcp__shop__refund_order: { risk: 'high' } } })),
+    runQuery('Go.', withWrit(options, { tools })),
   );
   await writ.close();
   return { result, records: await readRecords(dir), requests: model.requests };
@@ -119,6 +124,25 @@ describe('Claude Agent SDK: trust-boundary attacks on the real Claude Code loop'
       expect(seen).toBe(
         `Refused by Writ (WRIT_POLICY_DENIED): ${deleted?.refusal?.message}. The tool was not run.`,
       );
+    },
+  );
+
+  it(
+    attack(
+      'claude-hook-failure',
+      'a hint Writ cannot use fails inside the hook: the read-only command is refused, not run',
+    ),
+    async () => {
+      const { records, requests } = await run(
+        [toolUse('toolu_echo', 'Bash', { command: 'echo hi', description: 'Say hi' })],
+        ['Bash'],
+        {},
+        { Bash: { risk: 'extreme' } },
+      );
+      const seen = toolResultText(requests.at(-1) ?? { messages: [] }, 'toolu_echo');
+      expect(seen).toMatch(/^PreToolUse:Bash hook error: Refused by Writ \(WRIT_OPTIONS_INVALID\): .*risk/);
+      expect(seen).not.toContain('hi\n');
+      expect(decisionsOf(records, 'Bash')).toEqual([]);
     },
   );
 
