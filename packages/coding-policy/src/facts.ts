@@ -135,7 +135,7 @@ export function codingFacts(resource: Resource, options: CodingFactsOptions = {}
  * ```ts
  * import { createCedarEngine } from '@writ/policy';
  * const policy = await createCedarEngine({
- *   policies: codingPolicyPaths().policies,
+ *   policies: codingPolicyPaths().dir,
  *   schema: codingPolicyPaths().schema,
  *   extendContext: codingAgentContext({ workspace: process.cwd() }),
  * });

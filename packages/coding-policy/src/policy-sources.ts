@@ -93,7 +93,14 @@ export const CODING_POLICY_DEFAULTS = Object.freeze({
   ]),
 });
 
-/** The shipped pack's file names (in `policies/`). */
+/**
+ * The shipped pack's file names (in `policies/`).
+ *
+ * @example
+ * ```ts
+ * const shell = codingPolicySources()[CODING_POLICY_FILES.shell]; // the text of coding-shell.cedar
+ * ```
+ */
 export const CODING_POLICY_FILES = Object.freeze({
   files: 'coding-files.cedar',
   shell: 'coding-shell.cedar',

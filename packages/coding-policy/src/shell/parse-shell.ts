@@ -25,10 +25,26 @@ export const NETWORK_PROGRAMS: ReadonlySet<string> = new Set([
   'lynx',
 ]);
 
-/** The directory a command runs in: `undefined` = the workspace, `null` = not known (a computed `cd`). */
+/**
+ * The directory a command runs in: `undefined` = the workspace, `null` = not known (a computed `cd`).
+ *
+ * @example
+ * ```ts
+ * const [, cat] = parseShell('cd /etc && cat passwd').commands;
+ * const cwd: ShellCwd = cat?.cwd; // '/etc'
+ * ```
+ */
 export type ShellCwd = string | undefined | null;
 
-/** One simple command the script runs (wrappers unwrapped: `sudo rm x` gives `sudo …` and `rm x`). */
+/**
+ * One simple command the script runs (wrappers unwrapped: `sudo rm x` gives `sudo …` and `rm x`).
+ *
+ * @example
+ * ```ts
+ * const commands: readonly ShellCommand[] = parseShell('timeout 5 sudo rm -rf /').commands;
+ * commands.map((c) => `${c.via.join(' > ')} ${c.name}`); // [' timeout', 'timeout sudo', 'timeout > sudo rm']
+ * ```
+ */
 export interface ShellCommand {
   /** argv after quote removal; argv[0] is the program as written. */
   readonly argv: readonly ShellWord[];
@@ -45,14 +61,30 @@ export interface ShellCommand {
   readonly assigns: readonly string[];
 }
 
-/** A redirection (`> f`, `2>> f`, `< f`, `&> f`…) and the directory it is relative to. */
+/**
+ * A redirection (`> f`, `2>> f`, `< f`, `&> f`…) and the directory it is relative to.
+ *
+ * @example
+ * ```ts
+ * const [out]: readonly ShellRedirect[] = parseShell('echo hi > /etc/motd').redirects;
+ * out?.target.text; // '/etc/motd'
+ * ```
+ */
 export interface ShellRedirect {
   readonly op: string;
   readonly target: ShellWord;
   readonly cwd: ShellCwd;
 }
 
-/** Everything known about a command line without running it. */
+/**
+ * Everything known about a command line without running it.
+ *
+ * @example
+ * ```ts
+ * const parsed: ParsedShell = parseShell("echo 'unbalanced");
+ * parsed.uncertainty; // ["does not parse: 1:6: reached EOF without closing quote '"]
+ * ```
+ */
 export interface ParsedShell {
   readonly commands: readonly ShellCommand[];
   readonly redirects: readonly ShellRedirect[];
@@ -68,6 +100,8 @@ interface Scope {
   readonly via: readonly string[];
   readonly depth: number;
   stdin: 'network' | 'pipe' | undefined;
+  /** Levels of `…` the words are in. */
+  readonly backquoted: number;
 }
 
 const basename = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
@@ -114,13 +148,21 @@ export function parseShell(command: string): ParsedShell {
   /** A word whose substitutions run in a child scope; reports if one of them talks to the network. */
   const word = (w: ShNode, scope: Scope): { word: ShellWord; network: boolean } => {
     let network = false;
-    const value = evaluateWord(w, (stmts) => {
-      const before = commands.length;
-      const child: Scope = { ...scope, stdin: undefined };
-      // a cd inside $(…) or <(…) does not change the outer directory
-      for (const s of stmts) statement(s, child);
-      if (commands.slice(before).some((c) => NETWORK_PROGRAMS.has(c.name))) network = true;
-    });
+    const value = evaluateWord(
+      w,
+      (stmts, kind) => {
+        const before = commands.length;
+        const child: Scope = {
+          ...scope,
+          stdin: undefined,
+          backquoted: scope.backquoted + (kind === 'backquote' ? 1 : 0),
+        };
+        // a cd inside $(…) or <(…) does not change the outer directory
+        for (const s of stmts) statement(s, child);
+        if (commands.slice(before).some((c) => NETWORK_PROGRAMS.has(c.name))) network = true;
+      },
+      scope.backquoted,
+    );
     return { word: value, network };
   };
 
@@ -256,7 +298,8 @@ export function parseShell(command: string): ParsedShell {
     const inner = innerCommands(name, argv);
     const via = [...scope.via, name];
     for (const i of inner) {
-      const child: Scope = { cwd: scope.cwd, via, depth: scope.depth + 1, stdin: scope.stdin };
+      // a nested script (bash -c '…') is parsed from its own text: no backquote levels apply to it
+      const child: Scope = { cwd: scope.cwd, via, depth: scope.depth + 1, stdin: scope.stdin, backquoted: 0 };
       if (i.kind === 'command') {
         const next = name === 'find' ? withFindRoots(i.argv, argv) : i.argv;
         emit(next, child, {
@@ -298,7 +341,7 @@ export function parseShell(command: string): ParsedShell {
     else scope.cwd = scope.cwd === undefined ? to.text : `${scope.cwd}/${to.text}`;
   };
 
-  script(command, { cwd: undefined, via: [], depth: 0, stdin: undefined });
+  script(command, { cwd: undefined, via: [], depth: 0, stdin: undefined, backquoted: 0 });
   return { commands, redirects, uncertainty: [...uncertainty] };
 }
 

@@ -47,6 +47,8 @@ describe('parseShell: every command a line runs', () => {
     ['command a', ['command', 'a']],
     ['exec a', ['exec', 'a']],
     ["watch -n 1 'a'", ['watch', 'a']],
+    // inside backquotes bash unescapes \` before parsing: the inner bash -c runs `b`
+    ["echo `bash -c 'echo \\`b\\`'`", ['bash', 'b', 'echo', 'echo']],
   ])('%j runs %j', (line, names) => {
     expect(parseShell(line).commands.map((c) => c.name)).toEqual(names);
   });

@@ -5,6 +5,12 @@ import { list, nodeType, operators, walk } from './shell-syntax.js';
  * One shell word after quote removal, as far as it can be known without running anything.
  * `dynamic`: part of it comes from an expansion (`$x`, `$(…)`, `$((…))`, `<(…)`, brace expansion,
  * `~user`), so `text` is not what the shell will see. `glob`: it has an unquoted `*`, `?` or `[`.
+ *
+ * @example
+ * ```ts
+ * const [program]: readonly ShellWord[] = parseShell("r''m -rf x").commands[0]?.argv ?? [];
+ * program?.text; // 'rm'
+ * ```
  */
 export interface ShellWord {
   readonly text: string;
@@ -15,8 +21,18 @@ export interface ShellWord {
 /** Statements nested in a word (`$(…)`, backticks, `<(…)`, `>(…)`), handed to the caller. */
 export type NestedScript = (
   stmts: readonly ShNode[],
-  kind: 'substitution' | 'process-in' | 'process-out',
+  kind: 'substitution' | 'backquote' | 'process-in' | 'process-out',
 ) => void;
+
+/**
+ * Inside `…` (old-style command substitution) bash removes the backslash before a backquote, `$` or
+ * backslash before parsing the inner command, once per level; mvdan-sh keeps them in single-quoted text.
+ */
+const unbackquote = (value: string, levels: number): string => {
+  let out = value;
+  for (let i = 0; i < levels; i++) out = out.replace(/\\([\\`$])/g, '$1');
+  return out;
+};
 
 const ANSI_C: Readonly<Record<string, string>> = {
   a: '\u0007',
@@ -99,7 +115,7 @@ export function evaluateHeredoc(delimiter: ShNode, body: ShNode, nested: NestedS
  * Evaluates a word as far as possible without running anything. Command and process substitutions
  * inside it are passed to `nested` (they run, whatever the word is used for).
  */
-export function evaluateWord(word: ShNode, nested: NestedScript): ShellWord {
+export function evaluateWord(word: ShNode, nested: NestedScript, backquoted = 0): ShellWord {
   let text = '';
   let dynamic = false;
   let glob = false;
@@ -121,13 +137,14 @@ export function evaluateWord(word: ShNode, nested: NestedScript): ShellWord {
         }
         text += lit.text;
       } else if (type === 'SglQuoted') {
-        text += part.Dollar ? decodeAnsiC(String(part.Value)) : String(part.Value);
+        const value = unbackquote(String(part.Value), backquoted);
+        text += part.Dollar ? decodeAnsiC(value) : value;
       } else if (type === 'DblQuoted') {
         visitParts(list(part.Parts), true, false);
       } else if (type === 'CmdSubst') {
         dynamic = true;
         text += '$(…)';
-        nested(list(part.Stmts), 'substitution');
+        nested(list(part.Stmts), part.Backquotes ? 'backquote' : 'substitution');
       } else if (type === 'ProcSubst') {
         dynamic = true;
         text += '<(…)';
@@ -141,7 +158,7 @@ export function evaluateWord(word: ShNode, nested: NestedScript): ShellWord {
         walk(part, (n) => {
           const t = nodeType(n);
           if (t === 'CmdSubst') {
-            nested(list(n.Stmts), 'substitution');
+            nested(list(n.Stmts), n.Backquotes ? 'backquote' : 'substitution');
             return false;
           }
           if (t === 'ProcSubst') {
