@@ -1,6 +1,17 @@
 import { globMayMatchSecret, type PathContext, resolveWorkspacePath } from '../paths.js';
 import { commandEffects, type ShellEffect } from './effects.js';
 import { NETWORK_PROGRAMS, parseShell, type ShellCommand, type ShellCwd } from './parse-shell.js';
+import {
+  DEV_NULL,
+  DIRECTORY_OPTIONS,
+  isReadOnly,
+  NO_PATH_ARGS,
+  PATTERN_FIRST,
+  SUBCOMMANDS,
+  TARGET_OPTIONS,
+  WRITES_ALL,
+  WRITES_LAST,
+} from './programs.js';
 import type { ShellWord } from './shell-word.js';
 import { findRoots, innerCommands } from './wrappers.js';
 
@@ -33,164 +44,6 @@ export interface ShellFacts {
   /** Why the command line cannot be judged with confidence; empty when it can. */
   readonly uncertainty: readonly string[];
 }
-
-/** Programs that only read (given the argument checks below). */
-const READ_ONLY: ReadonlySet<string> = new Set([
-  'ls',
-  'cat',
-  'head',
-  'tail',
-  'less',
-  'more',
-  'wc',
-  'grep',
-  'egrep',
-  'fgrep',
-  'rg',
-  'ag',
-  'find',
-  'pwd',
-  'echo',
-  'printf',
-  'which',
-  'type',
-  'file',
-  'stat',
-  'du',
-  'df',
-  'tree',
-  'sort',
-  'uniq',
-  'cut',
-  'tr',
-  'diff',
-  'cmp',
-  'basename',
-  'dirname',
-  'realpath',
-  'readlink',
-  'date',
-  'whoami',
-  'id',
-  'uname',
-  'true',
-  'false',
-  'test',
-  '[',
-  'jq',
-  'nl',
-  'od',
-  'xxd',
-  'hexdump',
-  'sha256sum',
-  'sha1sum',
-  'md5sum',
-  'shasum',
-  'column',
-  'fold',
-  'comm',
-  'paste',
-  'seq',
-  'sleep',
-  'cd',
-  'git',
-  ':',
-  'command',
-  'tac',
-  'rev',
-  'strings',
-  'awk',
-]);
-const GIT_READ_ONLY: ReadonlySet<string> = new Set([
-  'status',
-  'log',
-  'diff',
-  'show',
-  'rev-parse',
-  'ls-files',
-  'blame',
-  'grep',
-  'describe',
-  'shortlog',
-  'cat-file',
-  'ls-tree',
-  'merge-base',
-  'reflog',
-  'whatchanged',
-]);
-/** Arguments of these are not paths. */
-const NO_PATH_ARGS: ReadonlySet<string> = new Set([
-  'echo',
-  'printf',
-  'true',
-  'false',
-  'date',
-  'whoami',
-  'id',
-  'uname',
-  'which',
-  'type',
-  'sleep',
-  'seq',
-  ':',
-  'command',
-  'kill',
-  'pkill',
-  'killall',
-]);
-/** The first operand of these is a pattern or program, not a path (unless given with -e / -f). */
-const PATTERN_FIRST: ReadonlySet<string> = new Set([
-  'grep',
-  'egrep',
-  'fgrep',
-  'rg',
-  'ag',
-  'sed',
-  'awk',
-  'jq',
-]);
-/** Programs whose operands are written, moved or deleted (all of them, or the last one). */
-const WRITES_ALL: ReadonlySet<string> = new Set([
-  'rm',
-  'rmdir',
-  'unlink',
-  'shred',
-  'truncate',
-  'touch',
-  'mkdir',
-  'mv',
-  'tee',
-  'chmod',
-  'chown',
-  'chgrp',
-  'setfacl',
-  'chattr',
-  'mkfifo',
-  'mknod',
-]);
-const WRITES_LAST: ReadonlySet<string> = new Set(['cp', 'ln', 'install', 'rsync', 'scp']);
-/** Programs whose first operand is a subcommand (`git push`, `npm test`), not a path. */
-const SUBCOMMANDS: ReadonlySet<string> = new Set([
-  'git',
-  'npm',
-  'pnpm',
-  'yarn',
-  'bun',
-  'cargo',
-  'go',
-  'docker',
-  'podman',
-  'gh',
-  'pip',
-  'pip3',
-  'make',
-  'kubectl',
-  'systemctl',
-  'brew',
-  'apt',
-  'apt-get',
-]);
-const DEV_NULL = /^\/dev\/(null|stdout|stderr|tty|fd\/[0-2])$/;
 
 const isUrl = (t: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(t);
 
@@ -300,24 +153,6 @@ function globDirectory(glob: string): string {
   return dir === '' ? (glob.startsWith('/') ? '/' : '.') : dir;
 }
 
-function isReadOnly(c: ShellCommand): boolean {
-  if (!READ_ONLY.has(c.name)) return false;
-  const texts = c.argv.slice(1).map((w) => w.text);
-  if (c.name === 'git') {
-    const sub = texts.find((t) => !t.startsWith('-'));
-    return (
-      sub !== undefined &&
-      GIT_READ_ONLY.has(sub) &&
-      !texts.some((t) => t === '--output' || t.startsWith('--output=') || t === '--ext-diff')
-    );
-  }
-  if (c.name === 'find')
-    return !texts.some((t) => /^-(delete|exec|execdir|ok|okdir|fprint|fprint0|fprintf|fls)$/.test(t));
-  if (c.name === 'awk') return !texts.some((t) => /system\s*\(|\|\s*"|>\s*"|getline/.test(t));
-  if (c.name === 'sort') return !texts.some((t) => t === '-o' || t.startsWith('--output'));
-  return true;
-}
-
 /** Judges every path-like operand and option value of a command. */
 function judgeArguments(c: ShellCommand, judge: (w: ShellWord, cwd: ShellCwd, write: boolean) => void): void {
   if (NO_PATH_ARGS.has(c.name) || c.name === '') return;
@@ -349,11 +184,17 @@ function judgeArguments(c: ShellCommand, judge: (w: ShellWord, cwd: ShellCwd, wr
     if (w.text.startsWith('@') && w.text.length > 1) judge({ ...w, text: w.text.slice(1) }, c.cwd, false);
     else judge(w, c.cwd, writesAll || w === last);
   }
-  for (const w of args) {
+  args.forEach((w, i) => {
     const value = optionValue(w.text);
-    if (value !== undefined) judge({ ...w, text: value }, c.cwd, false);
+    const target = TARGET_OPTIONS.has(c.name) && /^--target-directory=/.test(w.text);
+    if (value !== undefined) judge({ ...w, text: value }, c.cwd, target);
+    // the value of a directory option: `git -C dir`, `make -C dir`, `tar -C dir` (extracts there),
+    // `cp -t dir` (copies there)
+    const next = args[i + 1];
+    if (next !== undefined && DIRECTORY_OPTIONS[c.name]?.includes(w.text))
+      judge(next, c.cwd, c.name === 'tar' || (TARGET_OPTIONS.has(c.name) && w.text === '-t'));
     // dd if=… of=…
     if (c.name === 'dd' && /^(if|of)=/.test(w.text))
       judge({ ...w, text: w.text.slice(3) }, c.cwd, w.text.startsWith('of='));
-  }
+  });
 }
