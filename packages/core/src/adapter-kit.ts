@@ -66,6 +66,8 @@ export {
   type RemoteCallReport,
   recordRemoteCall,
 } from './receipts.js';
+// sub-agents the framework starts: a delegation of the active task
+export { type OpenDelegation, openDelegation } from './adapter-kit/delegation.js';
 
 // credentials across a hop to another service (tokens per hop: one audience each)
 export { type HopCredentialOptions, hopCredential } from './adapter-kit/hop-credential.js';

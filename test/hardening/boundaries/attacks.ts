@@ -557,6 +557,34 @@ export const ATTACKS = {
     item: 6,
     promise: 'key file names are escaped by writ keys show',
   },
+  'claude-readonly-command': {
+    family: 'tools and arguments',
+    issue: 22,
+    item: 1,
+    promise:
+      'a Bash command Claude Code deems read-only (it runs it without calling canUseTool) is still decided by Writ, refused when policy says so, and recorded',
+  },
+  'claude-tool-use-id-reuse': {
+    family: 'tools and arguments',
+    issue: 22,
+    item: 1,
+    promise:
+      "a Claude Code tool_use id presented again for another tool or other arguments is decided afresh, never under the earlier call's decision",
+  },
+  'claude-hook-failure': {
+    family: 'tools and arguments',
+    issue: 22,
+    item: 1,
+    promise:
+      "a failure inside Writ's PreToolUse hook refuses the call (Claude Code's default for a failing hook is to let the call go ahead)",
+  },
+  'claude-approval-input-swap': {
+    family: 'approvals',
+    issue: 22,
+    item: 1,
+    promise:
+      'a canUseTool approval that rewrites the tool input runs the call with the arguments the approval was asked and recorded for',
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,
