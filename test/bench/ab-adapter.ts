@@ -49,7 +49,7 @@ await bench.inTask(async () => {
     const b = p50(pair.base);
     const s = p50(pair.subject);
     console.log(
-      `${id.padEnd(16)} p50 ${s.toFixed(1)} µs vs direct ${b.toFixed(1)} µs: +${(s - b).toFixed(1)} µs (${(s / b).toFixed(3)}×)`,
+      `${id.padEnd(16)} p50 ${s.toFixed(1)} µs vs direct ${b.toFixed(1)} µs: ${s - b >= 0 ? '+' : '−'}${Math.abs(s - b).toFixed(1)} µs (${(s / b).toFixed(3)}×)`,
     );
   }
 });
