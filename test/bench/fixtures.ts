@@ -21,9 +21,10 @@ import {
   type CredentialBroker,
   canonicalJson,
   createCredential,
+  type Durability,
   type PolicyEngine,
 } from '@writ/core/plugin';
-import { createWrit, type Durability, type WritRuntime } from 'writ';
+import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
 
 /** Arguments of the benchmark tool. */

@@ -6,7 +6,9 @@
 // Set-ups: core (@writ/core, in-memory policy + discarding sink), memory (zero-config runtime with the
 // in-memory policy, file audit), cedar (zero-config runtime, Cedar, file audit), cedar-direct (the
 // baseline), strict-c64 (Cedar, strict, 64 calls in flight), authzen (zero-config runtime, AuthZEN engine
-// against a local Cerbos, file audit). All async durability unless named.
+// against a local Cerbos, file audit), ai-sdk (the AI SDK loop, mock model, one tool call, no Writ),
+// ai-sdk-writ (the same loop, the tool wrapped by @writ/ai-sdk on the core set-up). All async durability
+// unless named.
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -25,9 +27,19 @@ import {
   TempDirs,
 } from './fixtures.ts';
 import { measureThroughput } from './sampling.ts';
+import { aiSdkLoop, aiSdkTools, writAiSdkTools } from './scenarios/ai-sdk-loop.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SETUPS = ['core', 'memory', 'cedar', 'cedar-direct', 'strict-c64', 'authzen'] as const;
+const SETUPS = [
+  'core',
+  'memory',
+  'cedar',
+  'cedar-direct',
+  'strict-c64',
+  'authzen',
+  'ai-sdk',
+  'ai-sdk-writ',
+] as const;
 type Setup = (typeof SETUPS)[number];
 
 const setup = process.argv[2] as Setup;
@@ -62,6 +74,22 @@ try {
       });
       calls++;
     }
+  } else if (setup === 'ai-sdk') {
+    const loop = aiSdkLoop(aiSdkTools(), false);
+    while (performance.now() < until) {
+      await loop();
+      calls++;
+    }
+  } else if (setup === 'ai-sdk-writ') {
+    const made = createCoreWrit();
+    bench = made;
+    const loop = aiSdkLoop(writAiSdkTools(made.writ), false);
+    await made.inTask(async () => {
+      while (performance.now() < until) {
+        await loop();
+        calls++;
+      }
+    });
   } else {
     let policy: PolicyEngine | undefined;
     if (setup === 'memory') policy = createAllowAllPolicy();

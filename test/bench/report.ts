@@ -1,6 +1,7 @@
 // Targets and the printed table.
 import type {
   AuditResult,
+  ColdStartResult,
   LatencyRow,
   MemoryResult,
   PairRow,
@@ -13,7 +14,9 @@ import type {
 export function evaluateTargets(input: {
   latency: readonly LatencyRow[];
   pairs: readonly PairRow[];
+  peerPairs: readonly PairRow[];
   throughput: readonly ThroughputRow[];
+  coldStart: ColdStartResult | null;
   memory: MemoryResult | null;
   audit: AuditResult | null;
   evaluate: boolean;
@@ -26,6 +29,11 @@ export function evaluateTargets(input: {
     input.pairs.find((p) => p.baseline === 'cedar-direct' && p.case === subject);
   const cedarPair = pair('writ-cedar-async');
   const cedarFloorPair = pair('cedar-evidence-floor');
+  const peerPair = (baseline: string, subject: string) =>
+    input.peerPairs.find((p) => p.baseline === baseline && p.case === subject);
+  const vsOpenllmetry = peerPair('peer-openllmetry', 'peer-writ-core');
+  const adapterGap = adapterGapOf(input.peerPairs);
+  const zodImport = input.coldStart?.baselines.find((b) => b.module === 'zod');
   const strict64 = input.throughput.find((r) => r.id === 'tp-cedar-strict-c64');
   const target = (
     id: string,
@@ -82,6 +90,31 @@ export function evaluateTargets(input: {
       row('cedar-direct')?.opsPerSec,
     ),
     target(
+      'core-vs-openllmetry',
+      `@writ/core writ.tool direct (in-memory policy + sink, async) ÷ OpenLLMetry withTool, same tool body and tracer, at p50, alternating ${vsOpenllmetry?.batchMs ?? 0} ms batches`,
+      '≤ 3×',
+      vsOpenllmetry?.p50Ratio,
+      '×',
+      (v) => v <= 3,
+    ),
+    target(
+      'ai-sdk-adapter-gap',
+      'What @writ/ai-sdk adds to the AI SDK loop ÷ what writ.tool called from a plain AI SDK tool adds to it (same @writ/core set-up), at p50, from pairs in alternating batches',
+      '≤ 1.10×',
+      adapterGap?.ratio,
+      '×',
+      (v) => v <= 1.1,
+    ),
+    target(
+      'import-writ',
+      `await import('writ') in a fresh process, median of ${input.coldStart?.runs ?? 0}; floor: import of zod alone, which writ's options schemas need`,
+      '≤ 100 ms',
+      input.coldStart?.importMs,
+      'ms',
+      (v) => v <= 100,
+      zodImport?.importMs,
+    ),
+    target(
       'verify-rate',
       `verifyLog over the ${input.audit?.verify.records ?? 0}-record log, fastest of ${input.audit?.verify.runs.length ?? 0} runs in fresh processes`,
       '≥ 250,000 records/s',
@@ -98,6 +131,30 @@ export function evaluateTargets(input: {
       (v) => v < 5_000_000,
     ),
   ];
+}
+
+/**
+ * The adapter gap: what `@writ/ai-sdk` adds to the AI SDK loop (pair ai-sdk-loop → ai-sdk-loop-writ) over
+ * what a `writ.tool` called from a plain AI SDK tool adds to the same loop (pair ai-sdk-loop →
+ * ai-sdk-loop-writ-direct), p50 differences; `directBareUs` is what `writ.tool` adds to a bare call
+ * (pair peer-bare → peer-writ-core), for context: Writ's pipeline costs more next to the framework's work.
+ */
+export function adapterGapOf(
+  pairs: readonly PairRow[],
+):
+  | { adapterUs: number; directInLoopUs: number; directBareUs: number | undefined; ratio: number }
+  | undefined {
+  const find = (baseline: string, subject: string) =>
+    pairs.find((p) => p.baseline === baseline && p.case === subject);
+  const adapter = find('ai-sdk-loop', 'ai-sdk-loop-writ');
+  const direct = find('ai-sdk-loop', 'ai-sdk-loop-writ-direct');
+  if (adapter === undefined || direct === undefined) return undefined;
+  return {
+    adapterUs: adapter.p50OverheadUs,
+    directInLoopUs: direct.p50OverheadUs,
+    directBareUs: find('peer-bare', 'peer-writ-core')?.p50OverheadUs,
+    ratio: adapter.p50OverheadUs / direct.p50OverheadUs,
+  };
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -127,6 +184,7 @@ function formatValue(value: number | null, unit: string): string {
   if (unit === 'bytes') return mb(value);
   if (unit === '×') return `${value.toFixed(3)}×`;
   if (unit === 'µs') return `${us(value)} µs`;
+  if (unit === 'ms') return `${value.toFixed(1)} ms`;
   return `${int(value)} ${unit}`;
 }
 
@@ -144,19 +202,21 @@ export function formatReport(results: Results): string {
   parts.push(
     `Writ ${results.run.writVersion} · Node ${machine.node} · ${machine.cpus} × ${machine.model} · ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB · ${machine.date} · ${results.mode} run, ${results.run.seconds.toFixed(0)} s`,
   );
-  parts.push(
-    table(
-      ['Latency (µs)', 'p50', 'p99', 'mean', 'ops/s', 'vs baseline'],
-      results.latency.map((r) => [
-        r.name,
-        us(r.p50Us),
-        us(r.p99Us),
-        us(r.meanUs),
-        int(r.opsPerSec),
-        vsText(r),
-      ]),
-    ),
-  );
+  if (results.latency.length > 0) {
+    parts.push(
+      table(
+        ['Latency (µs)', 'p50', 'p99', 'mean', 'ops/s', 'vs baseline'],
+        results.latency.map((r) => [
+          r.name,
+          us(r.p50Us),
+          us(r.p99Us),
+          us(r.meanUs),
+          int(r.opsPerSec),
+          vsText(r),
+        ]),
+      ),
+    );
+  }
   if (results.pairs.length > 0) {
     parts.push(
       table(
@@ -169,6 +229,63 @@ export function formatReport(results: Results): string {
           `${p.p50Ratio.toFixed(3)}×`,
           `${signed(p.p50OverheadUs)} / ${signed(p.p99OverheadUs)}`,
         ]),
+      ),
+    );
+  }
+  if (results.peers.length > 0) {
+    parts.push(
+      table(
+        ['Peers and adapters (µs)', 'p50', 'p99', 'mean', 'ops/s', 'vs baseline'],
+        results.peers.map((r) => [
+          r.name,
+          us(r.p50Us),
+          us(r.p99Us),
+          us(r.meanUs),
+          int(r.opsPerSec),
+          vsText(r),
+        ]),
+      ),
+    );
+  }
+  if (results.peerPairs.length > 0) {
+    const gap = adapterGapOf(results.peerPairs);
+    parts.push(
+      [
+        table(
+          ['vs peers (alternating batches)', 'batch', 'baseline p50', 'case p50', 'ratio', 'p50 / p99 above'],
+          results.peerPairs.map((p) => [
+            `${p.case} vs ${p.baseline}`,
+            `${p.batchMs} ms`,
+            us(p.baselineP50Us),
+            us(p.caseP50Us),
+            `${p.p50Ratio.toFixed(3)}×`,
+            `${signed(p.p50OverheadUs)} / ${signed(p.p99OverheadUs)}`,
+          ]),
+        ),
+        gap === undefined
+          ? ''
+          : `adapter gap: @writ/ai-sdk adds ${us(gap.adapterUs)} µs to the AI SDK loop, writ.tool called from a plain AI SDK tool ${us(gap.directInLoopUs)} µs: ${gap.ratio.toFixed(2)}× (writ.tool adds ${gap.directBareUs === undefined ? '?' : us(gap.directBareUs)} µs to a bare call)`,
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
+    );
+  }
+  if (results.coldStart !== null) {
+    const c = results.coldStart;
+    parts.push(
+      table(
+        [`Cold start (median of ${c.runs} fresh processes)`, 'ms', 'writ ÷ it'],
+        [
+          ["await import('writ')", c.importMs.toFixed(1), ''],
+          ['  CPU time of that import', c.importCpuMs.toFixed(1), ''],
+          ...c.baselines.map((b) => [
+            `await import('${b.module}')`,
+            b.importMs.toFixed(1),
+            `${b.ratio.toFixed(1)}×`,
+          ]),
+          ['first call: createWrit + ready + token + task + call', c.firstCallMs.toFixed(1), ''],
+          ['second task + call, same process', c.secondCallMs.toFixed(1), ''],
+        ],
       ),
     );
   }

@@ -19,7 +19,8 @@ export const machineSchema = z.strictObject({
 export const latencyRowSchema = z.strictObject({
   id: z.string().min(1),
   name: z.string().min(1),
-  group: z.enum(['baseline', 'writ', 'task']),
+  /** `peer`: another SDK's wrapper of the same tool; `adapter`: a framework's tool loop, with or without Writ. */
+  group: z.enum(['baseline', 'writ', 'task', 'peer', 'adapter']),
   samples: count,
   p50Us: nonNegative,
   p99Us: nonNegative,
@@ -104,6 +105,21 @@ export const auditSchema = z.strictObject({
   append: z.array(appendRowSchema),
 });
 
+/** Cold start, each figure the median over `runs` fresh processes (cold-start-child.ts). */
+export const coldStartSchema = z.strictObject({
+  runs: z.number().int().positive(),
+  /** Wall time of `await import('writ')`. */
+  importMs: nonNegative,
+  /** CPU time (user + system) of the same import. */
+  importCpuMs: nonNegative,
+  /** Zero-config `createWrit` (async durability) + `ready()` + requester token + task + one call, after the import. */
+  firstCallMs: nonNegative,
+  /** The next task + call in the same process. */
+  secondCallMs: nonNegative,
+  /** The import of each baseline module, in processes interleaved with `writ`'s; `ratio` is writ ÷ it. */
+  baselines: z.array(z.strictObject({ module: z.string().min(1), importMs: nonNegative, ratio: finite })),
+});
+
 export const targetSchema = z.strictObject({
   id: z.string().min(1),
   description: z.string().min(1),
@@ -129,7 +145,7 @@ export const targetSchema = z.strictObject({
 });
 
 export const resultsSchema = z.strictObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   mode: z.enum(['full', 'smoke']),
   machine: machineSchema,
   run: z.strictObject({
@@ -137,13 +153,21 @@ export const resultsSchema = z.strictObject({
     rounds: z.number().int().positive(),
     roundMs: z.number().int().positive(),
     /** Wall time of each scenario that ran. */
-    scenarioSeconds: z.partialRecord(z.enum(['latency', 'throughput', 'memory', 'audit']), nonNegative),
+    scenarioSeconds: z.partialRecord(
+      z.enum(['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart']),
+      nonNegative,
+    ),
     writVersion: z.string(),
   }),
   latency: z.array(latencyRowSchema),
   /** Pairs sampled in alternating batches; the Cedar ratio target reads its pair from here. */
   pairs: z.array(pairRowSchema),
+  /** Peer SDKs and framework adapters (scenarios/peers.ts), sampled in their own interleaved rounds. */
+  peers: z.array(latencyRowSchema),
+  /** Pairs of the peers scenario, sampled in alternating batches: the "vs peers" section and the adapter gap. */
+  peerPairs: z.array(pairRowSchema),
   throughput: z.array(throughputRowSchema),
+  coldStart: coldStartSchema.nullable(),
   memory: memorySchema.nullable(),
   audit: auditSchema.nullable(),
   targets: z.array(targetSchema),
@@ -158,5 +182,6 @@ export type ThroughputRow = z.infer<typeof throughputRowSchema>;
 export type MemoryResult = z.infer<typeof memorySchema>;
 export type AppendRow = z.infer<typeof appendRowSchema>;
 export type AuditResult = z.infer<typeof auditSchema>;
+export type ColdStartResult = z.infer<typeof coldStartSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type Results = z.infer<typeof resultsSchema>;

@@ -2,7 +2,7 @@
 //
 //   node test/bench/run.ts                 full run (a few minutes; builds a 1M-record log once)
 //   node test/bench/run.ts --smoke         tiny sizes, to check the suite works (smoke.test.ts)
-//   options: --out <file>  --only latency,throughput,memory,audit  --no-cerbos  --no-reuse-log
+//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart  --no-cerbos  --no-reuse-log
 //
 // Every figure that matters is a ratio or difference against a baseline measured in the same process
 // run: the machine this runs on is shared and noisy. See PERFORMANCE.md.
@@ -19,6 +19,7 @@ import { TempDirs } from './fixtures.ts';
 import { evaluateTargets, formatReport } from './report.ts';
 import type {
   AuditResult,
+  ColdStartResult,
   LatencyRow,
   MemoryResult,
   PairRow,
@@ -27,12 +28,14 @@ import type {
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
+import { runColdStart } from './scenarios/cold-start.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runMemory } from './scenarios/memory.ts';
+import { runPeers } from './scenarios/peers.ts';
 import { runThroughput } from './scenarios/throughput.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SCENARIOS = ['latency', 'throughput', 'memory', 'audit'] as const;
+const SCENARIOS = ['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of a full run and of a smoke run. */
@@ -59,6 +62,7 @@ const SIZES = {
       { durability: 'strict', concurrency: 1, records: 500 },
     ],
     cerbosReadyMs: 15_000,
+    coldStartRuns: 9,
   },
   smoke: {
     rounds: 2,
@@ -82,6 +86,7 @@ const SIZES = {
       { durability: 'strict', concurrency: 1, records: 20 },
     ],
     cerbosReadyMs: 3_000,
+    coldStartRuns: 2,
   },
 } as const;
 
@@ -152,6 +157,9 @@ process.once('SIGINT', () => {
 try {
   let latency: LatencyRow[] = [];
   let pairs: PairRow[] = [];
+  let peers: LatencyRow[] = [];
+  let peerPairs: PairRow[] = [];
+  let coldStart: ColdStartResult | null = null;
   let throughput: ThroughputRow[] = [];
   let memory: MemoryResult | null = null;
   let audit: AuditResult | null = null;
@@ -188,6 +196,22 @@ try {
     await cerbos?.close();
     cerbos = undefined;
   }
+  if (only.has('peers')) {
+    ({ rows: peers, pairs: peerPairs } = await timed('peers', () =>
+      runPeers({
+        tracer: tracing.tracer,
+        plan: {
+          rounds: sizes.rounds,
+          timeMs: sizes.roundMs,
+          warmupMs: sizes.warmupMs,
+          onProgress: (round, id) => {
+            if (mode === 'full') progress(`  round ${round + 1}/${sizes.rounds} ${id}`);
+          },
+        },
+        pairPlan: { rounds: sizes.pairRounds, timeMs: sizes.pairRoundMs, batchMs: sizes.pairBatchMs },
+      }),
+    ));
+  }
   if (only.has('throughput')) {
     throughput = await timed('throughput', () =>
       runThroughput({
@@ -223,10 +247,16 @@ try {
     );
   }
 
+  if (only.has('coldstart')) {
+    coldStart = await timed('coldstart', () =>
+      runColdStart({ temps, runs: sizes.coldStartRuns, onProgress: (message) => progress(`  ${message}`) }),
+    );
+  }
+
   const cpu = cpus();
   const require = createRequire(import.meta.url);
   const results: Results = resultsSchema.parse({
-    schemaVersion: 1,
+    schemaVersion: 2,
     mode,
     machine: {
       cpus: cpu.length,
@@ -247,10 +277,22 @@ try {
     },
     latency,
     pairs,
+    peers,
+    peerPairs,
     throughput,
+    coldStart,
     memory,
     audit,
-    targets: evaluateTargets({ latency, pairs, throughput, memory, audit, evaluate: mode === 'full' }),
+    targets: evaluateTargets({
+      latency,
+      pairs,
+      peerPairs,
+      throughput,
+      coldStart,
+      memory,
+      audit,
+      evaluate: mode === 'full',
+    }),
     skipped,
     notes: [
       'Latency: tinybench samples from interleaved rounds (every case runs a little, in rotating order, then again); p50/p99/mean in µs over all rounds.',
@@ -262,6 +304,9 @@ try {
       "Throughput: closed loop in one task; calls/s = calls in flight ÷ mean call latency (Little's law) over calls started after a ramp and finished inside the window.",
       'Memory: @writ/core, allow-all policy, async durability, a sink that serialises + hashes then drops, GC forced before each reading.',
       'verifyLog: pinned key, over a log of real Writ records built with the file sink (batched), reused across runs from os.tmpdir().',
+      'Peers: OpenLLMetry withTool, OpenInference traceTool and Langfuse observe wrap the same tool body on the same tracer (the global provider above); vs peers = the pair (peer, @writ/core writ.tool direct) in alternating batches.',
+      'Adapter gap: (AI SDK loop with @writ/ai-sdk − without) ÷ (@writ/core writ.tool direct − bare call), both differences from pairs in alternating batches, same @writ/core set-up; the AI SDK loop is generateText with its MockLanguageModelV4 (2 turns, 1 tool call).',
+      "Cold start: median over fresh processes (cold-start-child.ts) of await import('writ') and of the baselines' imports, interleaved; first call = zero-config createWrit + ready + token + task + one call.",
       'Smoke runs use tiny sizes: their figures are not comparable and targets are not evaluated.',
     ],
   });

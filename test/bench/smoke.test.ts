@@ -51,8 +51,10 @@ describe('npm run bench -- --smoke', () => {
     expect(results.machine.cpus).toBeGreaterThan(0);
     expect(Object.keys(results.run.scenarioSeconds).sort()).toEqual([
       'audit',
+      'coldstart',
       'latency',
       'memory',
+      'peers',
       'throughput',
     ]);
   });
@@ -118,12 +120,49 @@ describe('npm run bench -- --smoke', () => {
     expect(results.audit?.append.length).toBeGreaterThan(0);
   });
 
+  it('measures the peers and the AI SDK adapter on the same tool, and prints the "vs peers" section', () => {
+    expect(results.peers.map((r) => r.id)).toEqual([
+      'peer-bare',
+      'peer-span',
+      'peer-openllmetry',
+      'peer-openinference',
+      'peer-langfuse',
+      'peer-writ-core',
+      'ai-sdk-loop',
+      'ai-sdk-loop-approval',
+      'ai-sdk-loop-writ',
+      'ai-sdk-loop-writ-direct',
+    ]);
+    for (const row of results.peers) expect(row.samples, row.id).toBeGreaterThan(0);
+    for (const pair of results.peerPairs) expect(pair.caseSamples, pair.case).toBeGreaterThan(0);
+    const target = (id: string) => results.targets.find((t) => t.id === id);
+    const openllmetry = results.peerPairs.find((p) => p.baseline === 'peer-openllmetry');
+    expect(target('core-vs-openllmetry')?.value).toBe(openllmetry?.p50Ratio);
+    expect(target('ai-sdk-adapter-gap')?.value).toEqual(expect.any(Number));
+    expect(output).toContain('vs peers (alternating batches)');
+    expect(output).toContain('adapter gap:');
+  });
+
+  it('measures cold start in fresh processes next to the imports of its baselines', () => {
+    const cold = results.coldStart;
+    expect(cold?.runs).toBe(2);
+    expect(cold?.baselines.map((b) => b.module)).toEqual(['@opentelemetry/api', 'zod', '@writ/core']);
+    expect(cold?.firstCallMs).toBeGreaterThan(0);
+    const target = results.targets.find((t) => t.id === 'import-writ');
+    expect(target?.value).toBe(cold?.importMs);
+    expect(target?.floor?.value).toBe(cold?.baselines.find((b) => b.module === 'zod')?.importMs);
+    expect(output).toContain('Cold start');
+  });
+
   it('reports every target without judging it, and prints the table', () => {
     expect(results.targets.map((t) => t.id)).toEqual([
       'writ-overhead-p50',
       'writ-overhead-p99',
       'cedar-ratio',
       'strict-throughput-c64',
+      'core-vs-openllmetry',
+      'ai-sdk-adapter-gap',
+      'import-writ',
       'verify-rate',
       'heap-growth',
     ]);

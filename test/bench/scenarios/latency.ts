@@ -26,14 +26,8 @@ import {
   type TempDirs,
 } from '../fixtures.ts';
 import type { LatencyRow, PairRow } from '../results-schema.ts';
-import {
-  type LatencyCase,
-  type LatencyPlan,
-  type PairPlan,
-  sampleLatency,
-  samplePair,
-  summarize,
-} from '../sampling.ts';
+import { type LatencyPlan, type PairPlan, sampleLatency, samplePair } from '../sampling.ts';
+import { pairRow, type RowCase, rowsOf } from './rows.ts';
 
 /** What the latency scenarios need from the run. */
 export interface LatencyContext {
@@ -46,12 +40,7 @@ export interface LatencyContext {
   readonly cerbos: Cerbos | undefined;
 }
 
-interface CaseSpec extends LatencyCase {
-  readonly name: string;
-  readonly group: LatencyRow['group'];
-  /** Compared with this case. */
-  readonly baseline?: string;
-}
+type CaseSpec = RowCase;
 
 const SPAN_NAME = 'execute_tool lookup_order';
 
@@ -288,50 +277,14 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
     });
 
     const samples = await sampleLatency(cases, ctx.plan);
-    const stats = new Map(cases.map((c) => [c.id, summarize(samples.get(c.id) ?? [])]));
     const pairs: PairRow[] = [];
     for (const [baseId, subjectId] of PAIRS) {
       const base = cases.find((c) => c.id === baseId);
       const subject = cases.find((c) => c.id === subjectId);
       if (base === undefined || subject === undefined) continue;
-      const sampled = await samplePair(base, subject, ctx.pairPlan);
-      const b = summarize(sampled.base);
-      const s = summarize(sampled.subject);
-      pairs.push({
-        baseline: baseId,
-        case: subjectId,
-        batchMs: ctx.pairPlan.batchMs,
-        baselineSamples: b.samples,
-        caseSamples: s.samples,
-        baselineP50Us: b.p50Us,
-        caseP50Us: s.p50Us,
-        p50Ratio: s.p50Us / b.p50Us,
-        p50OverheadUs: s.p50Us - b.p50Us,
-        p99OverheadUs: s.p99Us - b.p99Us,
-      });
+      pairs.push(pairRow(baseId, subjectId, ctx.pairPlan, await samplePair(base, subject, ctx.pairPlan)));
     }
-    const rows = cases.map((c): LatencyRow => {
-      const own = stats.get(c.id);
-      if (own === undefined) throw new Error(`no statistics for ${c.id}`);
-      const base = c.baseline === undefined ? undefined : stats.get(c.baseline);
-      return {
-        id: c.id,
-        name: c.name,
-        group: c.group,
-        ...own,
-        ...(base === undefined || c.baseline === undefined
-          ? {}
-          : {
-              vs: {
-                baseline: c.baseline,
-                p50Ratio: own.p50Us / base.p50Us,
-                meanRatio: own.meanUs / base.meanUs,
-                p50OverheadUs: own.p50Us - base.p50Us,
-                p99OverheadUs: own.p99Us - base.p99Us,
-              },
-            }),
-      };
-    });
+    const rows = rowsOf(cases, samples);
     return { rows, pairs };
   } finally {
     for (const bench of opened) await bench.close().catch(() => undefined);
