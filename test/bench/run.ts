@@ -27,12 +27,15 @@ import type {
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
+import { runCedarPool } from './scenarios/cedar-pool.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runMemory } from './scenarios/memory.ts';
 import { runThroughput } from './scenarios/throughput.ts';
+import { runToolServer } from './scenarios/tool-server.ts';
+import { type ServerResults, serverReport } from './server-report.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SCENARIOS = ['latency', 'throughput', 'memory', 'audit'] as const;
+const SCENARIOS = ['latency', 'throughput', 'memory', 'audit', 'toolserver', 'cores'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of a full run and of a smoke run. */
@@ -59,6 +62,8 @@ const SIZES = {
       { durability: 'strict', concurrency: 1, records: 500 },
     ],
     cerbosReadyMs: 15_000,
+    server: { rounds: 5, timeMs: 300, warmupMs: 200 },
+    cores: { rounds: 5, windowMs: 1_500, rampMs: 300 },
   },
   smoke: {
     rounds: 2,
@@ -82,6 +87,8 @@ const SIZES = {
       { durability: 'strict', concurrency: 1, records: 20 },
     ],
     cerbosReadyMs: 3_000,
+    server: { rounds: 2, timeMs: 25, warmupMs: 10 },
+    cores: { rounds: 1, windowMs: 300, rampMs: 50 },
   },
 } as const;
 
@@ -265,10 +272,24 @@ try {
       'Smoke runs use tiny sizes: their figures are not comparable and targets are not evaluated.',
     ],
   });
+  const server: ServerResults = { mode, toolServer: null, cores: null };
+  if (only.has('toolserver')) {
+    server.toolServer = await timed('toolserver', () => runToolServer({ temps, plan: sizes.server }));
+  }
+  if (only.has('cores')) {
+    server.cores = await timed('cores', () =>
+      runCedarPool({ temps, ...sizes.cores, onProgress: (id) => progress(`  ${id}`) }),
+    );
+  }
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatReport(results));
   console.log(`\nwrote ${out}`);
+  if (server.toolServer !== null || server.cores !== null) {
+    const serverOut = `${out.replace(/\.json$/, '')}-server.json`;
+    await writeFile(serverOut, `${JSON.stringify(server, null, 2)}\n`);
+    console.log(`\n${serverReport(server)}\n\nwrote ${serverOut}`);
+  }
 } finally {
   await cleanUp();
 }
