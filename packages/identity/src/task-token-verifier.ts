@@ -50,7 +50,14 @@ export interface TaskTokenVerifierOptions extends Omit<VerifyTaskTokenOptions, '
  */
 export type TaskTokenVerifierFn = (token: unknown) => Promise<VerifiedTaskToken>;
 
-/** Defaults of {@link createTaskTokenVerifier}. */
+/**
+ * Defaults of {@link createTaskTokenVerifier}.
+ *
+ * @example
+ * ```ts
+ * const verify = createTaskTokenVerifier({ issuer, audience, jwks, maxAgeSec: TASK_TOKEN_VERIFIER_DEFAULTS.maxAgeSec / 5 });
+ * ```
+ */
 export const TASK_TOKEN_VERIFIER_DEFAULTS = Object.freeze({
   /** @default 1024 */
   maxEntries: 1024,
