@@ -70,7 +70,7 @@ function corpus(): AuthorizationRequest[] {
           for (const chainDepth of [1, 3]) out.push(request(tool, risk, readOnly, inScope, chainDepth));
   // a request Cedar refuses (a context attribute of the wrong type under the schema): a deny with errors
   const bad = request('lookup_order', 'low', true, true, 1);
-  out.push({ ...bad, context: { ...bad.context, chainDepth: 'deep' } });
+  out.push({ ...bad, context: { ...bad.context, chainDepth: 'deep' as unknown as number } });
   return out;
 }
 

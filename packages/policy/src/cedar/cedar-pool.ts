@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import type { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { WritError } from '@writ/core';
 import { type CedarAnswer, failedAnswer } from './cedar-decision.js';
 import type { CedarPolicySet } from './policy-set.js';
 
 /** A `statefulIsAuthorized` call, as built by `cedarCall`. */
-type CedarCall = Record<string, unknown>;
+type CedarCall = Parameters<typeof statefulIsAuthorized>[0];
 
 // Each worker holds its own cedar-wasm instance and the preparsed sets it was sent. It answers what
 // `statefulIsAuthorized` answers; the decision is made from the answer in the main thread, by the same
