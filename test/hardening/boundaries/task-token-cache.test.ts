@@ -14,8 +14,8 @@ import {
   mintTaskToken,
 } from '@writ/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attack } from './attacks.js';
 import { aliceAttribution } from '../identity/cases/task-token.js';
+import { attack } from './attacks.js';
 
 const AUDIENCE = 'https://orders.example.com/mcp';
 let dir: string;
