@@ -29,13 +29,16 @@ import type {
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runColdStart } from './scenarios/cold-start.ts';
+import { runCedarPool } from './scenarios/cedar-pool.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runMemory } from './scenarios/memory.ts';
 import { runPeers } from './scenarios/peers.ts';
 import { runThroughput } from './scenarios/throughput.ts';
+import { runToolServer } from './scenarios/tool-server.ts';
+import { type ServerResults, serverReport } from './server-report.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SCENARIOS = ['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart'] as const;
+const SCENARIOS = ['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart', 'toolserver', 'cores'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of a full run and of a smoke run. */
@@ -63,6 +66,8 @@ const SIZES = {
     ],
     cerbosReadyMs: 15_000,
     coldStartRuns: 9,
+    server: { rounds: 5, timeMs: 300, warmupMs: 200 },
+    cores: { rounds: 5, windowMs: 1_500, rampMs: 300 },
   },
   smoke: {
     rounds: 2,
@@ -87,6 +92,8 @@ const SIZES = {
     ],
     cerbosReadyMs: 3_000,
     coldStartRuns: 2,
+    server: { rounds: 2, timeMs: 25, warmupMs: 10 },
+    cores: { rounds: 1, windowMs: 300, rampMs: 50 },
   },
 } as const;
 
@@ -310,10 +317,24 @@ try {
       'Smoke runs use tiny sizes: their figures are not comparable and targets are not evaluated.',
     ],
   });
+  const server: ServerResults = { mode, toolServer: null, cores: null };
+  if (only.has('toolserver')) {
+    server.toolServer = await timed('toolserver', () => runToolServer({ temps, plan: sizes.server }));
+  }
+  if (only.has('cores')) {
+    server.cores = await timed('cores', () =>
+      runCedarPool({ temps, ...sizes.cores, onProgress: (id) => progress(`  ${id}`) }),
+    );
+  }
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatReport(results));
   console.log(`\nwrote ${out}`);
+  if (server.toolServer !== null || server.cores !== null) {
+    const serverOut = `${out.replace(/\.json$/, '')}-server.json`;
+    await writeFile(serverOut, `${JSON.stringify(server, null, 2)}\n`);
+    console.log(`\n${serverReport(server)}\n\nwrote ${serverOut}`);
+  }
 } finally {
   await cleanUp();
 }

@@ -132,6 +132,12 @@ export {
   type TaskTokenClaims,
 } from './task-token.js';
 export {
+  createTaskTokenVerifier,
+  TASK_TOKEN_VERIFIER_DEFAULTS,
+  type TaskTokenVerifierFn,
+  type TaskTokenVerifierOptions,
+} from './task-token-verifier.js';
+export {
   type VerifiedTaskToken,
   type VerifyTaskTokenOptions,
   verifyTaskToken,

@@ -40,6 +40,7 @@ export {
   resourceEntityId,
   toCedarRequest,
 } from './cedar/cedar-model.js';
+export { autoCedarWorkers } from './cedar/cedar-pool.js';
 
 // Combining engines.
 export {

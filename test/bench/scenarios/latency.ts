@@ -68,7 +68,7 @@ function withSpan<T>(tracer: Tracer, callId: string, body: () => Promise<T>): Pr
 }
 
 /** The shipped policy set and schema, preparsed once, evaluated the way the Cedar engine does. */
-async function cedarDirect(request: AuthorizationRequest): Promise<() => boolean> {
+export async function cedarDirect(request: AuthorizationRequest): Promise<() => boolean> {
   const paths = defaultPolicyPaths();
   const [policies, schema] = await Promise.all([
     readFile(paths.policies, 'utf8'),

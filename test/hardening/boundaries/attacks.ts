@@ -585,6 +585,27 @@ export const ATTACKS = {
     promise:
       'a canUseTool approval that rewrites the tool input runs the call with the arguments the approval was asked and recorded for',
   },
+  // issue 23 item 2: a tool server's verify-once cache of inbound task tokens
+  'token-cache-revoked': {
+    family: 'services (MCP)',
+    issue: 23,
+    item: 2,
+    promise:
+      "a caller token revoked after a tool server has verified (and cached) it is refused on the server's next request: revocation is checked per request",
+  },
+  'token-cache-expired': {
+    family: 'services (MCP)',
+    issue: 23,
+    item: 2,
+    promise: 'a cached caller token is refused once it expires, exactly as an uncached one is',
+  },
+  'token-cache-forged-bytes': {
+    family: 'services (MCP)',
+    issue: 23,
+    item: 2,
+    promise:
+      'a token differing from a cached one in any byte (a forged signature, swapped claims) is verified in full and refused; a refused token is never cached',
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

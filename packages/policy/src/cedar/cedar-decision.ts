@@ -43,6 +43,50 @@ export function decideWithCedar(
   request: AuthorizationRequest,
   options: DecideWithCedarOptions,
 ): Decision {
+  let answer: CedarAnswer;
+  try {
+    answer = cedarWasm().statefulIsAuthorized(cedarCall(set, request, options.extendContext));
+  } catch (error) {
+    answer = failedAnswer(error);
+  }
+  return cedarDecision(set, request, answer, options);
+}
+
+/** What `statefulIsAuthorized` answers. @internal */
+export type CedarAnswer = ReturnType<typeof statefulIsAuthorized>;
+
+/** The `statefulIsAuthorized` call for a request against a preparsed set (may throw). @internal */
+export function cedarCall(
+  set: CedarPolicySet,
+  request: AuthorizationRequest,
+  extendContext: CedarContextExtension | undefined,
+): Parameters<typeof statefulIsAuthorized>[0] {
+  return {
+    ...toCedarRequest(request, extendContext),
+    preparsedPolicySetId: set.setId,
+    ...(set.schemaName === undefined ? {} : { preparsedSchemaName: set.schemaName }),
+    validateRequest: set.schemaName !== undefined,
+  };
+}
+
+/** An exception thrown on the way to an answer, as a failed answer (a deny). @internal */
+export function failedAnswer(error: unknown): CedarAnswer {
+  return {
+    type: 'failure',
+    errors: [{ message: error instanceof Error ? error.message : String(error) }],
+  } as unknown as CedarAnswer;
+}
+
+/**
+ * Cedar's answer as a Writ decision: the one interpretation of an answer, whether Cedar ran in this
+ * thread or in a worker of the pool. @internal
+ */
+export function cedarDecision(
+  set: CedarPolicySet,
+  request: AuthorizationRequest,
+  answer: CedarAnswer,
+  options: DecideWithCedarOptions,
+): Decision {
   const { engine, decisionId } = options;
   const deny = (errors: string[], policyIds: readonly string[] = []): Decision => ({
     effect: 'deny',
@@ -54,18 +98,6 @@ export function decideWithCedar(
     errors,
     policySetDigest: set.digest,
   });
-  let answer: ReturnType<typeof statefulIsAuthorized>;
-  try {
-    const call = toCedarRequest(request, options.extendContext);
-    answer = cedarWasm().statefulIsAuthorized({
-      ...call,
-      preparsedPolicySetId: set.setId,
-      ...(set.schemaName === undefined ? {} : { preparsedSchemaName: set.schemaName }),
-      validateRequest: set.schemaName !== undefined,
-    });
-  } catch (error) {
-    return deny([error instanceof Error ? error.message : String(error)]);
-  }
   if (answer.type === 'failure') return deny(answer.errors.map((e) => e.message));
   const { decision, diagnostics } = answer.response;
   const policyIds = [...diagnostics.reason].sort();

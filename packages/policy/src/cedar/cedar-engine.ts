@@ -4,8 +4,9 @@ import { type AuthorizationRequest, type Decision, WritError } from '@writ/core'
 import { functionSchema, uuidv7, validateOptions } from '@writ/core/internal';
 import type { CallOptions, PolicyEngine } from '@writ/core/plugin';
 import { z } from 'zod';
-import { decideWithCedar } from './cedar-decision.js';
+import { cedarCall, cedarDecision, decideWithCedar, failedAnswer } from './cedar-decision.js';
 import type { CedarContextExtension } from './cedar-model.js';
+import { autoCedarWorkers, CedarPool } from './cedar-pool.js';
 import { type CedarPolicySet, loadCedarPolicySet } from './policy-set.js';
 
 /**
@@ -83,6 +84,14 @@ export interface CreateCedarEngineOptions {
   name?: string;
   /** Decision ids. @default UUIDv7 */
   generateId?: () => string;
+  /**
+   * Worker threads evaluating Cedar off the application's thread, each with its own cedar-wasm
+   * instance and the preparsed set: `'auto'` starts `os.availableParallelism() − 1` (none on one core).
+   * With 0 every decision runs in the calling thread (lowest latency for one call at a time); with
+   * workers, many calls in flight use every core. Decisions are identical either way.
+   * @default 0
+   */
+  workers?: number | 'auto';
 }
 
 /**
@@ -121,6 +130,7 @@ const optionsSchema = z.strictObject({
   onReload: functionSchema<NonNullable<CreateCedarEngineOptions['onReload']>>().optional(),
   name: z.string().min(1).optional(),
   generateId: functionSchema<() => string>().optional(),
+  workers: z.union([z.number().int().min(0).max(256), z.literal('auto')]).optional(),
 });
 
 let instances = 0;
@@ -183,6 +193,8 @@ export async function createCedarEngine(options: CreateCedarEngineOptions = {}):
   };
 
   let active = await load();
+  const workers = o.workers === 'auto' ? autoCedarWorkers() : (o.workers ?? 0);
+  const pool = workers > 0 ? new CedarPool(workers) : undefined;
   const watchers: FSWatcher[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -211,15 +223,21 @@ export async function createCedarEngine(options: CreateCedarEngineOptions = {}):
       }
     },
     close() {
+      void pool?.close();
       clearTimeout(timer);
       for (const w of watchers.splice(0)) w.close();
     },
     async decide(request: AuthorizationRequest, _options: CallOptions): Promise<Decision> {
-      return decideWithCedar(active, request, {
-        engine: name,
-        decisionId: generateId(),
-        extendContext: o.extendContext,
-      });
+      const decision = { engine: name, decisionId: generateId(), extendContext: o.extendContext };
+      if (pool === undefined) return decideWithCedar(active, request, decision);
+      const set = active;
+      let answer: Awaited<ReturnType<CedarPool['authorize']>>;
+      try {
+        answer = await pool.authorize(set, cedarCall(set, request, o.extendContext));
+      } catch (error) {
+        answer = failedAnswer(error);
+      }
+      return cedarDecision(set, request, answer, decision);
     },
   };
 

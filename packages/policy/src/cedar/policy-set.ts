@@ -28,6 +28,8 @@ export interface CedarPolicySet {
   /** The name Cedar keeps the preparsed schema under; `undefined` without a schema. */
   readonly schemaName: string | undefined;
   readonly loaded: LoadedPolicies;
+  /** The schema text the set was validated against (what a worker of the pool preparses too). */
+  readonly schemaText: string | undefined;
   /**
    * `sha256:<hex>` of the RFC 8785 canonical JSON of `{ policies: { <policy id>: <text> }, schema }`
    * (`schema` the schema text, or null without one): the version of the set, whatever the file order.
@@ -102,6 +104,7 @@ export async function loadCedarPolicySet(options: LoadCedarPolicySetOptions): Pr
     setId: id,
     schemaName,
     loaded,
+    schemaText,
     digest: policySetDigest(loaded.policies, schemaText),
   };
 }
