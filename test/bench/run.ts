@@ -28,8 +28,8 @@ import type {
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
-import { runColdStart } from './scenarios/cold-start.ts';
 import { runCedarPool } from './scenarios/cedar-pool.ts';
+import { runColdStart } from './scenarios/cold-start.ts';
 import { runLatency } from './scenarios/latency.ts';
 import { runMemory } from './scenarios/memory.ts';
 import { runPeers } from './scenarios/peers.ts';
@@ -38,7 +38,16 @@ import { runToolServer } from './scenarios/tool-server.ts';
 import { type ServerResults, serverReport } from './server-report.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SCENARIOS = ['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart', 'toolserver', 'cores'] as const;
+const SCENARIOS = [
+  'latency',
+  'peers',
+  'throughput',
+  'memory',
+  'audit',
+  'coldstart',
+  'toolserver',
+  'cores',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of a full run and of a smoke run. */

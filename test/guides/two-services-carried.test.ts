@@ -4,9 +4,8 @@
 //   `inbound: { jti, audience, issuer, expiresAt, intentDigest?, requester?: { issuer, assurance },
 //   callerLog?, callerSpanId? }`;
 // - branch h/receipts (item 3): the caller's outcome records the callee's decision receipt,
-//   `receipt: { log, index, leafHash }`, and a callee refusal reaches the caller's outcome as a refusal
-//   with the callee's code, not `error Error`.
-// SKIPPED until both are merged: the lead enables it (describe.skip → describe) after merging them.
+//   `remote: [{ via, by, tool, receipt: { log, index, leafHash }, refusal? }]`, and a callee refusal
+//   reaches the caller's outcome as a refusal with the callee's code, not `error Error`.
 import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leafHash, readLines, type TaskNode } from '@writ/audit';
@@ -18,7 +17,7 @@ let scenario: TwoServicesScenario;
 // biome-ignore lint/suspicious/noExplicitAny: the --json document is read field by field
 let doc: any;
 
-describe.skip('issue 21 acceptance, carried claims and receipts (needs h/carry and h/receipts)', () => {
+describe('issue 21 acceptance, carried claims and receipts', () => {
   beforeAll(async () => {
     scenario = await startTwoServices('writ-two-services-carried-');
     const json = await scenario.explainTask(['--json']);
@@ -36,19 +35,27 @@ describe.skip('issue 21 acceptance, carried claims and receipts (needs h/carry a
     const { run, desk, orders, op } = scenario;
     expect(doc.links).toHaveLength(3);
     const digests = new Set<string>();
+    // a credential is cached per task and audience: it names the span of the call that obtained it
+    const firstCall = [...doc.links].sort(
+      (a: { caller: { index: number } }, b: { caller: { index: number } }) => a.caller.index - b.caller.index,
+    )[0];
+    const obtainedIn = (await recordAt(desk, firstCall.caller.index)).spanId;
     for (const link of doc.links) {
       const issued = await recordAt(desk, link.caller.index);
       const start = await recordAt(orders, link.callee.index);
       expect(start.inbound).toMatchObject({
         jti: issued.credential.jti,
-        audience: run.ordersUrl,
+        audience: [run.ordersUrl],
         issuer: 'spiffe://support.example',
         expiresAt: issued.credential.expiresAt,
         intentDigest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
         // the requester as the desk verified them: at the OpenID Provider, not at the desk's authority
         requester: { issuer: op.issuer, assurance: 'verified' },
         callerLog: originOf(desk.log),
-        callerSpanId: issued.spanId,
+        callerSpanId:
+          issued.credential.jti === (await recordAt(desk, firstCall.caller.index)).credential.jti
+            ? obtainedIn
+            : issued.spanId,
       });
       digests.add(start.inbound.intentDigest);
     }
@@ -66,7 +73,7 @@ describe.skip('issue 21 acceptance, carried claims and receipts (needs h/carry a
       const call = clerk().calls.find((c) => c.index === link.caller.index);
       const decision = call?.callees?.[0]?.calls[0];
       const outcome = await recordAt(desk, call?.records.find((r) => r.kind === 'outcome')?.index as number);
-      expect(outcome?.outcome?.receipt).toEqual({
+      expect(outcome?.outcome?.remote?.[0]?.receipt).toEqual({
         log: originOf(orders.log),
         index: decision?.index,
         leafHash: leaves.get(decision?.index as number),
@@ -108,13 +115,14 @@ describe.skip('issue 21 acceptance, carried claims and receipts (needs h/carry a
     expect(finding, `a finding naming the receipt for ${copy} record ${decided}`).toBeDefined();
   });
 
-  it("a callee's refusal reaches the caller's outcome as a refusal with the callee's code, never `error Error`", () => {
-    const outcome = (tool: string) => clerk().calls.find((c) => c.tool === tool)?.outcome;
-    expect(outcome('close_account')).toMatchObject({ status: 'refused', errorCode: 'WRIT_POLICY_DENIED' });
-    expect(outcome('lookup_invoice')).toMatchObject({
-      status: 'refused',
-      errorCode: 'WRIT_AUDIENCE_MISMATCH',
-    });
-    for (const call of clerk().calls) expect(call.outcome?.errorCode).not.toBe('Error');
+  it("a callee's refusal reaches the caller's outcome as a refusal with the callee's code, never `error Error`", async () => {
+    const remote = (tool: string) => clerk().calls.find((c) => c.tool === tool)?.outcome?.remote ?? [];
+    expect(remote('close_account')[0]?.refusal?.code).toBe('WRIT_POLICY_DENIED');
+    expect(remote('lookup_invoice')[0]?.refusal?.code).toBe('WRIT_AUDIENCE_MISMATCH');
+    // the text tree shows each as the callee's refusal, never as the tool's own `error Error`
+    const text = await scenario.explainTask([]);
+    for (const code of ['WRIT_POLICY_DENIED', 'WRIT_AUDIENCE_MISMATCH'])
+      expect(text.stdout).toMatch(new RegExp(`outcome refused ${code} by \\S+ \\(reported by the callee`));
+    expect(text.stdout).not.toMatch(/outcome error Error in/);
   });
 });

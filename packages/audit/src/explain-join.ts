@@ -1,7 +1,7 @@
 import type { AuditEvent, InboundRecord, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
-import { checkReceipts } from './explain-receipts.js';
 import { type Issued, logOrigin, mismatches, pickCaller } from './explain-join-checks.js';
+import { checkReceipts } from './explain-receipts.js';
 import type { CallNode, ExplainQuery, TaskNode } from './explain-tree.js';
 import { isFleetRecord } from './fleet/fleet-record.js';
 import type { LogRecord } from './record.js';

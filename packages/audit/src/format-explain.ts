@@ -1,4 +1,4 @@
-import { approverText, remoteCallText } from '@writ/core/internal';
+import { approverText, outcomeText, remoteCallText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { RecordRef, TaskNode } from './explain-tree.js';
 import { inboundText, principalText } from './inbound-text.js';
@@ -100,9 +100,7 @@ export function formatExplain(roots: readonly TaskNode[]): string {
         );
       if (call.refusal) out.push(`${inner}│  refused ${call.refusal.code}: ${call.refusal.message}`);
       if (call.outcome)
-        out.push(
-          `${inner}│  outcome ${call.outcome.status}${call.outcome.errorCode ? ` ${call.outcome.errorCode}` : ''} in ${call.outcome.durationMs} ms`,
-        );
+        out.push(`${inner}│  outcome ${outcomeText(call.outcome)} in ${call.outcome.durationMs} ms`);
       for (const remote of call.outcome?.remote ?? []) out.push(`${inner}│  → ${remoteCallText(remote)}`);
       for (const callee of call.callees ?? []) walk(callee, `${inner}│  `, 'callee');
     }

@@ -33,7 +33,9 @@ export function inboundText(
   inbound: InboundRecord,
   esc: (text: string) => string = same,
 ): { lines: string[]; missing: string | undefined } {
-  const audience = inbound.audience ?? [];
+  // a record read from a log may hold what the type does not promise (an older or a hand-made record)
+  const given: unknown = inbound.audience;
+  const audience = (Array.isArray(given) ? given : given === undefined ? [] : [given]).map(String);
   const expires = Number.isFinite(inbound.expiresAt)
     ? new Date(inbound.expiresAt).toISOString()
     : String(inbound.expiresAt);
@@ -50,9 +52,9 @@ export function inboundText(
   if (inbound.callerSpanId !== undefined) carried.push(`caller span ${esc(inbound.callerSpanId)}`);
   if (carried.length > 0) lines.push(`carried: ${carried.join('; ')}`);
   const missing =
-    inbound.missing === undefined || inbound.missing.length === 0
+    !Array.isArray(inbound.missing) || inbound.missing.length === 0
       ? undefined
-      : `⚠ the caller's token does not carry: ${inbound.missing.map(esc).join(', ')}`;
+      : `⚠ the caller's token does not carry: ${inbound.missing.map((m) => esc(String(m))).join(', ')}`;
   return { lines, missing };
 }
 

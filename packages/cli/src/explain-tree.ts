@@ -1,6 +1,6 @@
 import type { RecordRef, TaskNode } from '@writ/audit';
-import { approverText, remoteCallText } from '@writ/core/internal';
 import { inboundText, principalText } from '@writ/audit/internal';
+import { approverText, outcomeText, remoteCallText } from '@writ/core/internal';
 import type { PrincipalRef } from '@writ/core/plugin';
 import type { Colors } from './io.js';
 import { safeTerminalText as t } from './terminal-text.js';
@@ -116,14 +116,14 @@ export function renderExplainTree(roots: readonly TaskNode[], c: Colors): string
       if (call.refusal) line(`${c.red(`refused ${t(call.refusal.code)}:`)} ${t(call.refusal.message)}`);
       if (call.outcome) {
         const o = call.outcome;
-        const head = `outcome ${t(o.status)}`;
+        const head = `outcome ${t(outcomeText(o))}`;
         const painted =
           o.status === 'ok'
             ? c.green(head)
             : o.status === 'error' || o.status === 'refused'
               ? c.red(head)
               : head;
-        line(`${painted}${o.errorCode ? ` ${t(o.errorCode)}` : ''} in ${o.durationMs} ms`);
+        line(`${painted} in ${o.durationMs} ms`);
         for (const remote of o.remote ?? []) {
           const text = `→ ${t(remoteCallText(remote))}`;
           line(remote.refusal !== undefined || remote.problem !== undefined ? c.red(text) : text);

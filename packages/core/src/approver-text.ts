@@ -49,3 +49,28 @@ export function remoteCallText(remote: RemoteCallRecord): string {
   if (remote.problem !== undefined) parts.push(`unreadable: ${remote.problem}`);
   return `${remote.by}${remote.tool === undefined ? '' : ` ${remote.tool}`}: ${parts.join('; ')}`;
 }
+
+/**
+ * How a call ended, as `explain` shows it on its outcome line: the recorded status and error code, except
+ * that a tool that ended in error because the service it called refused (`outcome.remote[].refusal`) is
+ * shown as that refusal, with the callee's code, rather than as the tool's own error (`error Error`). The
+ * record is not changed: its status stays what the tool did. Text from the log: escape it before a
+ * terminal shows it.
+ *
+ * @example
+ * ```ts
+ * outcomeText({ status: 'ok' }); // 'ok'
+ * outcomeText({ status: 'error', errorCode: 'Error', remote: [refusedByOrders] });
+ * // 'refused WRIT_POLICY_DENIED by https://orders.example/mcp (reported by the callee; the tool ended in error Error)'
+ * ```
+ */
+export function outcomeText(outcome: {
+  readonly status: string;
+  readonly errorCode?: string | undefined;
+  readonly remote?: readonly RemoteCallRecord[] | undefined;
+}): string {
+  const own = `${outcome.status}${outcome.errorCode ? ` ${outcome.errorCode}` : ''}`;
+  const refused = outcome.status === 'ok' ? undefined : outcome.remote?.find((r) => r.refusal !== undefined);
+  if (refused?.refusal === undefined) return own;
+  return `refused ${refused.refusal.code} by ${refused.by} (reported by the callee; the tool ended in ${own})`;
+}

@@ -7,7 +7,7 @@
  * @internal
  */
 
-export { approverText, remoteCallText } from './approver-text.js';
+export { approverText, outcomeText, remoteCallText } from './approver-text.js';
 export {
   clockSchema,
   type FetchJsonOptions,

@@ -87,6 +87,7 @@ export const ATTACKS = {
     item: 6,
     promise:
       'text from a log of the set (jti, issuer, service, task id, finding messages) reaches the report over many logs escaped, bidi controls shown as markers: it can neither run nor forge a panel, link or finding',
+  },
   'inbound-carried-recorded': {
     family: 'evidence (verify, explain)',
     issue: 21,

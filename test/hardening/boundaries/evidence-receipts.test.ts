@@ -305,7 +305,7 @@ describe('receipts both ways over MCP (issue 21 item 3)', () => {
     async () => {
       const intent = 'Refund order 9';
       const mine = (await records(caller)).filter(
-        (r) => r.record?.kind !== 'checkpoint' && r.record?.taskId === tasks[intent],
+        (r) => r.record !== undefined && 'taskId' in r.record && r.record.taskId === tasks[intent],
       );
       const decision = mine.find((r) => r.record?.kind === 'decision')?.record;
       expect(decision).toMatchObject({ kind: 'decision', decision: { effect: 'allow' } });

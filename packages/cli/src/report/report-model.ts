@@ -1,9 +1,9 @@
 import {
   type CallNode,
   explain,
+  isFleetRecord,
   type JoinFinding,
   type LogLink,
-  isFleetRecord,
   type LogRecord,
   type RecordEvidence,
   readVerifiedLog,

@@ -139,7 +139,8 @@ export function shellFacts(command: string, where: PathContext): ShellFacts {
   // the shell's own directory outlives the call (Claude Code's Bash keeps it): where a top-level `cd`
   // leaves it is judged as a path the next command line will be relative to; a bare `cd` goes home
   if (parsed.finalCwd === null) uncertainty.add('leaves the shell in a directory not known');
-  else if (parsed.finalCwd !== undefined) judge({ text: parsed.finalCwd, dynamic: false, glob: false }, undefined, false);
+  else if (parsed.finalCwd !== undefined)
+    judge({ text: parsed.finalCwd, dynamic: false, glob: false }, undefined, false);
   return {
     programs: [...programs].sort(),
     effects: [...effects].sort(),
