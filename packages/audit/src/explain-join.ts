@@ -1,4 +1,4 @@
-import type { AuditEvent, InboundRecord, TaskStartEvent } from '@writ/core/plugin';
+import type { InboundRecord, TaskStartEvent } from '@writ/core/plugin';
 import { explain } from './explain.js';
 import { type Issued, logOrigin, mismatches, pickCaller } from './explain-join-checks.js';
 import { checkReceipts } from './explain-receipts.js';
