@@ -75,9 +75,10 @@ export const approvalRequestSchema = approvalRequestFieldsSchema.extend({
   toolCallId: z.string().min(1).max(2048),
 });
 
-/** What comes back in `metadata.resumed` with an answer (strict on `approved`). @internal */
+/** What comes back in `metadata.resumed` with an answer: bound to the request it answers. @internal */
 export const approvalAnswerSchema = z.object({
   approved: z.boolean(),
+  bindingHash: z.string().min(1).max(256),
   approver: answeredApproverSchema.optional(),
   reason: z.string().max(2048).optional(),
 });
@@ -121,9 +122,11 @@ export function writApprovalRequests(interrupts: readonly ToolRequestPart[]): Wr
  * `restartTool` builds it) with the answer as `metadata.resumed`. Pass it in `resume.restart` of the
  * next `generate` call (with the previous `response.messages`) inside
  * `writ.task({ ..., resume: taskId })`; Genkit re-enters the middleware and Writ runs the call
- * (approved) or records the refusal and hands the model Writ's refusal text (declined). An answer
- * given with Genkit's `resume.respond` instead never reaches Writ: the call is not run and its
- * approval stays pending until it expires.
+ * (approved) or records the refusal and hands the model Writ's refusal text (declined). The answer
+ * carries the request's `bindingHash`: Writ takes it only for that call of that task, and asks afresh
+ * (interrupts again) for any other (a plain `tool.restart(interrupt)` names no request and is asked
+ * afresh too). An answer given with Genkit's `resume.respond` never reaches Writ: the call is not run
+ * and its approval stays pending until it expires.
  *
  * @example
  * ```ts
@@ -138,9 +141,12 @@ export function writApprovalRequests(interrupts: readonly ToolRequestPart[]): Wr
  * ```
  */
 export function approvalRestart(interrupt: ToolRequestPart, answer: WritApprovalAnswer): ToolRequestPart {
-  const { interrupt: _asked, resumed: _old, ...metadata } = interrupt.metadata ?? {};
+  const { interrupt: asked, resumed: _old, ...metadata } = interrupt.metadata ?? {};
+  const request = approvalRequestSchema.safeParse(asked);
   const resumed = {
     approved: answer.approved === true,
+    // the answer names the request it answers: Writ takes it for that call of that task only
+    bindingHash: request.success ? request.data.bindingHash : '',
     ...(answer.approver === undefined ? {} : { approver: answer.approver }),
     ...(answer.reason === undefined ? {} : { reason: answer.reason }),
   };

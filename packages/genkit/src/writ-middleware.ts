@@ -97,8 +97,10 @@ class WritToolGate {
     if (check.effect === 'deny') return respond(check.message);
     if (check.effect === 'allow') return this.#run(adapted, req, ctx, next, options, respond);
     const resumed = (ctx as { resumed?: unknown }).resumed ?? req.metadata?.resumed;
-    // an answer is used only for an approval this task asked before (not one asked just now)
-    if (resumed === undefined || !check.askedBefore) {
+    const parsed = approvalAnswerSchema.safeParse(resumed);
+    // an answer counts only for the approval this task asked before (not one asked just now) and only
+    // if it names that request's binding: a restart built for another call, user or task asks afresh
+    if (!parsed.success || !check.askedBefore || parsed.data.bindingHash !== check.bindingHash) {
       const request: WritApprovalRequest = {
         type: WRIT_APPROVAL_REQUEST,
         toolCallId: ref,
@@ -106,12 +108,7 @@ class WritToolGate {
       };
       throw new ToolInterruptError(request as unknown as Record<string, unknown>);
     }
-    const parsed = approvalAnswerSchema.safeParse(resumed === true ? { approved: true } : resumed);
-    const approval = answeredApproval(
-      parsed.success
-        ? parsed.data
-        : { approved: false, reason: 'the answer to the approval request was malformed' },
-    );
+    const approval = answeredApproval(parsed.data);
     if (approval.approved) return this.#run(adapted, req, ctx, next, { ...options, approval }, respond);
     const refusal = await adapted.reject(input, {
       ...options,
