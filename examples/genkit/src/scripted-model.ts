@@ -1,6 +1,8 @@
 // A model that answers from a script, so the example runs offline: any `ai.defineModel` is a model to
 // Genkit's generate loop.
-import type { Genkit, ModelAction } from 'genkit';
+import type { Genkit } from 'genkit';
+
+type ModelAction = ReturnType<Genkit['defineModel']>;
 
 /** One scripted answer: tool requests, or the final text. */
 export type Scripted =

@@ -5,7 +5,12 @@
 // task's scope: denied, and the model is told so), and refunds the order (high risk: Writ interrupts
 // the tool call, Genkit's `finishReason: 'interrupted'`; Maria approves it in a later request that
 // continues alice's task with `resume.restart`; the refund runs once).
-import { approvalRestart, type WritApprovalInterrupt, writApprovalRequests, writMiddleware } from '@writ/genkit';
+import {
+  approvalRestart,
+  type WritApprovalInterrupt,
+  writApprovalRequests,
+  writMiddleware,
+} from '@writ/genkit';
 import { type GenerateResponse, genkit, z } from 'genkit';
 import { createWrit, defineAgent } from 'writ';
 import { scriptedModel } from './scripted-model.ts';
@@ -38,7 +43,11 @@ export async function runSupportDesk(options: {
     async ({ orderId, amount }) => ({ orderId, refunded: amount }),
   );
   const deleteCustomer = ai.defineTool(
-    { name: 'delete_customer', description: 'Delete a customer account', inputSchema: z.object({ customerId: z.string() }) },
+    {
+      name: 'delete_customer',
+      description: 'Delete a customer account',
+      inputSchema: z.object({ customerId: z.string() }),
+    },
     async ({ customerId }) => ({ customerId, deleted: true }),
   );
   const tools = [lookupOrder, refundOrder, deleteCustomer];
@@ -94,7 +103,8 @@ export async function runSupportDesk(options: {
       }
     }
     shown = response.messages.length;
-    for (const { request: asked } of writApprovalRequests(response.interrupts)) print(`    paused: ${asked.message}`);
+    for (const { request: asked } of writApprovalRequests(response.interrupts))
+      print(`    paused: ${asked.message}`);
   };
 
   // Request 1: alice's message, in a task of its own.

@@ -45,8 +45,10 @@ let instances = 0;
 /** A tool's short name: Genkit names tools `name` or `provider/name`. */
 const shortName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
 
+type Part = NonNullable<Awaited<ReturnType<ModelHook>>['message']>['content'][number];
+
 /** The model cannot answer an approval: `resumed`/`interrupt` on its tool requests are dropped. */
-function withoutResumed(part: { toolRequest?: unknown; metadata?: Record<string, unknown> | undefined }) {
+function withoutResumed(part: Part): Part {
   if (part.toolRequest === undefined || part.metadata === undefined) return part;
   const { resumed: _r, interrupt: _i, pendingOutput: _p, ...metadata } = part.metadata;
   return { ...part, metadata };
@@ -82,8 +84,7 @@ class WritToolGate {
     const respond = (output: unknown): ToolResponsePart => ({
       toolResponse: { name, ...(ref === undefined ? {} : { ref }), output },
     });
-    const base: AdaptedRunOptions =
-      ctx.abortSignal === undefined ? {} : { signal: ctx.abortSignal };
+    const base: AdaptedRunOptions = ctx.abortSignal === undefined ? {} : { signal: ctx.abortSignal };
     // no call id: nothing to interrupt on or resume; approvals go to the instance's approval handler
     if (ref === undefined) return this.#run(adapted, req, ctx, next, base, respond);
     const options = { ...base, toolCallId: ref };
