@@ -58,6 +58,7 @@ export default defineConfig({
       { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
       { find: /^@writ\/google-adk$/, replacement: src('google-adk/src/index.ts') },
       { find: /^@writ\/claude-agent-sdk$/, replacement: src('claude-agent-sdk/src/index.ts') },
+      { find: /^@writ\/genkit$/, replacement: src('genkit/src/index.ts') },
     ],
   },
   test: {

@@ -18,6 +18,7 @@ const ADAPTER_NODE: Record<string, string> = {
   '@writ/mastra': '>=22.13.0', // @mastra/core: 22.13
   '@writ/google-adk': '>=22.12.0',
   '@writ/claude-agent-sdk': '>=22.12.0',
+  '@writ/genkit': '>=22.12.0',
 };
 
 interface Manifest {
@@ -47,7 +48,7 @@ describe('package hygiene', () => {
     expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
     expect(license).toContain('END OF TERMS AND CONDITIONS');
     expect(license.split('\n').length).toBeGreaterThan(200);
-    expect(packages.length).toBe(16); // with @writ/coding-policy, @writ/google-adk and @writ/claude-agent-sdk (issue 22)
+    expect(packages.length).toBe(17); // with @writ/coding-policy, @writ/google-adk, @writ/claude-agent-sdk and @writ/genkit (issue 22)
   });
 
   it.each(packages.map((p) => [p.manifest.name, p] as const))(

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { type Context, context, createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
+import { type Context, context, createContextKey, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type { Attribution } from './attribution.js';
 import type { Credential } from './credential.js';
 import { WritError } from './errors.js';
@@ -57,8 +57,16 @@ function otelContextWorks(): boolean {
  */
 export function activeContext(): Context {
   const active = context.active();
-  if (active !== ROOT_CONTEXT) return active;
-  return fallback.getStore() ?? active;
+  const stored = fallback.getStore();
+  if (stored === undefined) return active;
+  if (active === ROOT_CONTEXT) return stored;
+  // a context manager registered while a task ran in the fallback store (a library starting an OTel SDK
+  // on first use, as Genkit does): contexts made since know their span, not the task; keep both
+  if (active.getValue(ATTRIBUTION_KEY) === undefined && stored.getValue(ATTRIBUTION_KEY) !== undefined) {
+    const span = trace.getSpan(active);
+    return span === undefined ? stored : trace.setSpan(stored, span);
+  }
+  return active;
 }
 
 /**

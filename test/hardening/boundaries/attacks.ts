@@ -518,6 +518,13 @@ export const ATTACKS = {
     promise:
       "through ADK's real runner: bob's run presenting alice's function call id gets its own decision; bob answering alice's pending confirmation, in his task or under alice's task id, runs nothing and records no approval",
   },
+  'genkit-shared-call-ids': {
+    family: 'approvals',
+    issue: 22,
+    item: 3,
+    promise:
+      "through Genkit's real generate loop: bob's run presenting alice's tool request ref gets its own decision; bob restarting alice's interrupted call, in his task or under alice's task id, runs nothing and records no approval",
+  },
   'mastra-hint-typo': {
     family: 'tools and arguments',
     issue: 19,
