@@ -57,6 +57,7 @@ export default defineConfig({
       { find: /^@writ\/mcp$/, replacement: src('mcp/src/index.ts') },
       { find: /^@writ\/mastra$/, replacement: src('mastra/src/index.ts') },
       { find: /^@writ\/google-adk$/, replacement: src('google-adk/src/index.ts') },
+      { find: /^@writ\/strands$/, replacement: src('strands/src/index.ts') },
     ],
   },
   test: {
