@@ -1,5 +1,6 @@
 import { type Context, createContextKey, type Span, trace } from '@opentelemetry/api';
 import {
+  Agent,
   BeforeInvocationEvent,
   BeforeToolCallEvent,
   type LocalAgent,
@@ -76,6 +77,13 @@ class WritPlugin implements Plugin {
   }
 
   initAgent(agent: LocalAgent): void {
+    // Strands keys hooks by event class: an agent of another copy of the SDK would never call these
+    if (!(agent instanceof Agent)) {
+      throw new WritError(
+        'WRIT_OPTIONS_INVALID',
+        'writPlugin: the agent is not an Agent of the @strands-agents/sdk that @writ/strands loads (two copies installed?): its tool calls would not reach Writ',
+      );
+    }
     agent.addHook(BeforeInvocationEvent, (event) => {
       // a hint naming no tool of the agent (a typo) would leave the real tool on default facts
       const hints = this.#options.tools;

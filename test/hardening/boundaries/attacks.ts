@@ -87,6 +87,7 @@ export const ATTACKS = {
     item: 6,
     promise:
       'text from a log of the set (jti, issuer, service, task id, finding messages) reaches the report over many logs escaped, bidi controls shown as markers: it can neither run nor forge a panel, link or finding',
+  },
   'inbound-carried-recorded': {
     family: 'evidence (verify, explain)',
     issue: 21,
@@ -516,6 +517,13 @@ export const ATTACKS = {
     item: 3,
     promise:
       "through ADK's real runner: bob's run presenting alice's function call id gets its own decision; bob answering alice's pending confirmation, in his task or under alice's task id, runs nothing and records no approval",
+  },
+  'strands-shared-call-ids': {
+    family: 'approvals',
+    issue: 22,
+    item: 3,
+    promise:
+      "through Strands' real agent loop: bob's run presenting alice's tool use id gets its own decision; bob answering alice's pending interrupt, in his task or under alice's task id, runs nothing and records no approval",
   },
   'mastra-hint-typo': {
     family: 'tools and arguments',
