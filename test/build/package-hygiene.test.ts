@@ -17,6 +17,7 @@ const ADAPTER_NODE: Record<string, string> = {
   '@writ/mcp': '>=22.12.0',
   '@writ/mastra': '>=22.13.0', // @mastra/core: 22.13
   '@writ/google-adk': '>=22.12.0',
+  '@writ/strands': '>=22.12.0',
 };
 
 interface Manifest {
@@ -46,7 +47,7 @@ describe('package hygiene', () => {
     expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
     expect(license).toContain('END OF TERMS AND CONDITIONS');
     expect(license.split('\n').length).toBeGreaterThan(200);
-    expect(packages.length).toBe(15);
+    expect(packages.length).toBe(16);
   });
 
   it.each(packages.map((p) => [p.manifest.name, p] as const))(

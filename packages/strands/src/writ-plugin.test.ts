@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   Agent,
   type BaseModelConfig,
+  InterruptResponseContent,
   type Message,
   Model,
   type ModelStreamEvent,
@@ -385,6 +386,52 @@ describe('writPlugin on Strands’ real agent loop (scripted Model, no network)'
     const records = await readRecords(dir);
     expect(approvalsOf(records, 'refund_order')).toEqual([]);
     expect(outcomesOf(records, 'refund_order')).toEqual([]);
+  });
+
+  it('a tool that throws: the model reads Strands’ own error result, Writ records the outcome as an error; a malformed answer is a decline', async () => {
+    const failing = tool({
+      name: 'lookup_order',
+      description: 'Read an order',
+      inputSchema: z.object({ orderId: z.string() }),
+      callback: () => {
+        throw new Error('orders database unreachable');
+      },
+    });
+    const model = new ScriptedModel([
+      callTool('call_lookup_9', 'lookup_order', { orderId: '42' }),
+      callTool('call_refund_9', 'refund_order', { orderId: '42', amount: 90 }),
+      say('Sorry.'),
+    ]);
+    const executed: string[] = [];
+    const agent = new Agent({
+      model,
+      tools: [failing, ...supportTools(executed).slice(1)],
+      plugins: [writPlugin({ writ, tools: hints })],
+      printer: false,
+    });
+    const first = await writ.task(ticket(), async (task) => ({
+      result: await agent.invoke('Where is order 42?'),
+      taskId: task.attribution.taskId,
+    }));
+    expect(resultSeen(model.requests[1], 'call_lookup_9')).toEqual({
+      status: 'error',
+      text: 'Error: orders database unreachable',
+    });
+    const [pending] = writApprovalRequests(first.result);
+    if (pending === undefined) throw new Error('no approval request');
+    await writ.task({ ...ticket(), resume: first.taskId }, () =>
+      agent.invoke([
+        new InterruptResponseContent({ interruptId: pending.interruptId, response: 'yes please' }),
+      ]),
+    );
+    expect(executed).toEqual([]);
+    expect(resultSeen(model.requests[2], 'call_refund_9')?.text).toMatch(
+      /^Refused by Writ \(WRIT_APPROVAL_REJECTED\): .*malformed/,
+    );
+    await writ.close();
+    const records = await readRecords(dir);
+    expect(outcomesOf(records, 'lookup_order').map((o) => o.outcome.status)).toEqual(['error']);
+    expect(approvalsOf(records, 'refund_order').map((a) => a.approval.approved)).toEqual([false]);
   });
 
   it('refuses an invocation whose hints name no tool of the agent, before the model is asked', async () => {

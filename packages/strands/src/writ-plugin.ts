@@ -128,11 +128,13 @@ class WritPlugin implements Plugin {
       const name = `${WRIT_APPROVAL_REQUEST}:${check.bindingHash}`;
       // an answer is used only for an approval this task asked before (not one asked just now)
       const response: unknown = event.interrupt({ name, reason: JSON.parse(JSON.stringify(request)) });
-      const parsed = check.askedBefore ? approvalAnswerSchema.safeParse(response) : undefined;
+      const parsed = approvalAnswerSchema.safeParse(response);
       const approval = answeredApproval(
-        parsed?.success === true
-          ? parsed.data
-          : { approved: false, reason: 'the answer to the approval request was malformed' },
+        !check.askedBefore
+          ? { approved: false, reason: 'no approval of this call was pending in this task' }
+          : parsed.success
+            ? parsed.data
+            : { approved: false, reason: 'the answer to the approval request was malformed' },
       );
       if (approval.approved) {
         event.selectedTool = this.#standIn(adapted, tool, { ...options, approval });
