@@ -6,13 +6,13 @@
 import { Agent, tool } from '@strands-agents/sdk';
 import { approvalResponse, writApprovalRequests, writPlugin } from '@writ/strands';
 import { describe, expect, it } from 'vitest';
-import { getToolContext, type WritRuntime } from 'writ';
+import { getToolContext } from 'writ';
 import { z } from 'zod';
 import { ScriptedModel } from '../../../examples/strands/src/scripted-model.js';
 import { attack } from './attacks.js';
 import { ALICE, asUser, BOB, instance } from './support.js';
 
-function supportAgent(writ: WritRuntime, ran: string[]): Agent {
+function supportAgent(writ: ReturnType<typeof instance>['writ'], ran: string[]): Agent {
   const refundOrder = tool({
     name: 'refund_order',
     description: 'Refund part of an order',
