@@ -2,7 +2,6 @@ import { InterruptResponseContent } from '@strands-agents/sdk';
 import {
   type ApprovalAnswerLike,
   type ApprovalRequestFields,
-  answeredApproverSchema,
   approvalRequestFieldsSchema,
 } from '@writ/core/adapter';
 import { z } from 'zod';
@@ -70,13 +69,6 @@ export interface WritApprovalRequestCall {
 export const approvalRequestSchema = approvalRequestFieldsSchema.extend({
   type: z.literal(WRIT_APPROVAL_REQUEST),
   toolCallId: z.string().min(1).max(2048),
-});
-
-/** What comes back as the interrupt's response (lenient: anything else is a malformed answer). @internal */
-export const approvalAnswerSchema = z.object({
-  approved: z.boolean(),
-  approver: answeredApproverSchema.optional(),
-  reason: z.string().max(2048).optional(),
 });
 
 /**

@@ -5,104 +5,26 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Agent,
-  type BaseModelConfig,
-  InterruptResponseContent,
-  type Message,
-  Model,
-  type ModelStreamEvent,
-  type Plugin,
-  tool,
-} from '@strands-agents/sdk';
-import { readLines, verifyLog } from '@writ/audit';
+import { Agent, InterruptResponseContent, type Plugin, tool } from '@strands-agents/sdk';
+import { verifyLog } from '@writ/audit';
 import type { ToolContext } from '@writ/core';
 import { tryGetToolContext } from '@writ/core';
-import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
+import {
+  approvalsOf,
+  callTool,
+  decisionsOf,
+  outcomesOf,
+  readRecords,
+  resultSeen,
+  ScriptedModel,
+  say,
+  type Turn,
+} from './__support__/scripted.js';
 import { approvalResponse, writApprovalRequests, writPlugin } from './index.js';
-
-// ---------------------------------------------------------------------------------------------
-// The scripted model
-
-type Turn = { tools: { id: string; name: string; input: Record<string, unknown> }[] } | { text: string };
-const callTool = (id: string, name: string, input: Record<string, unknown>): Turn => ({
-  tools: [{ id, name, input }],
-});
-const say = (text: string): Turn => ({ text });
-
-class ScriptedModel extends Model {
-  readonly requests: Message[][] = [];
-  #config: BaseModelConfig = { modelId: 'scripted' };
-  constructor(readonly script: Turn[]) {
-    super();
-  }
-  updateConfig(config: BaseModelConfig): void {
-    this.#config = { ...this.#config, ...config };
-  }
-  getConfig(): BaseModelConfig {
-    return this.#config;
-  }
-  async *stream(messages: Message[]): AsyncIterable<ModelStreamEvent> {
-    this.requests.push([...messages]);
-    const turn = this.script.shift();
-    if (turn === undefined) throw new Error('the scripted model ran out of answers');
-    yield { type: 'modelMessageStartEvent', role: 'assistant' };
-    if ('text' in turn) {
-      yield { type: 'modelContentBlockStartEvent' };
-      yield { type: 'modelContentBlockDeltaEvent', delta: { type: 'textDelta', text: turn.text } };
-      yield { type: 'modelContentBlockStopEvent' };
-      yield { type: 'modelMessageStopEvent', stopReason: 'endTurn' };
-      return;
-    }
-    for (const { id, name, input } of turn.tools) {
-      yield { type: 'modelContentBlockStartEvent', start: { type: 'toolUseStart', name, toolUseId: id } };
-      yield {
-        type: 'modelContentBlockDeltaEvent',
-        delta: { type: 'toolUseInputDelta', input: JSON.stringify(input) },
-      };
-      yield { type: 'modelContentBlockStopEvent' };
-    }
-    yield { type: 'modelMessageStopEvent', stopReason: 'toolUse' };
-  }
-}
-
-/** What the model was shown as the result of one tool call, in a request. */
-function resultSeen(
-  messages: Message[] | undefined,
-  id: string,
-): { status: string; text: string } | undefined {
-  for (const message of messages ?? []) {
-    for (const block of message.content) {
-      if (block.type === 'toolResultBlock' && block.toolUseId === id) {
-        const text = block.content
-          .map((c) => ('text' in c ? c.text : 'json' in c ? JSON.stringify(c.json) : JSON.stringify(c)))
-          .join('');
-        return { status: block.status, text };
-      }
-    }
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Writ records
-
-type Stored = AuditEvent | { kind: 'checkpoint' };
-async function readRecords(dir: string): Promise<Stored[]> {
-  const out: Stored[] = [];
-  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
-  return out;
-}
-const decisionsOf = (records: Stored[], name: string) =>
-  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === name);
-const approvalsOf = (records: Stored[], name: string) =>
-  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === name);
-const outcomesOf = (records: Stored[], name: string) =>
-  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === name);
 
 // ---------------------------------------------------------------------------------------------
 // The support desk

@@ -20,12 +20,13 @@ import {
   activeContext,
   adaptTool,
   answeredApproval,
+  approvalAnswerLikeSchema,
   approvalRequestFields,
   checkToolHints,
   refusalMessage,
   runInContext,
 } from '@writ/core/adapter';
-import { approvalAnswerSchema, WRIT_APPROVAL_REQUEST, type WritApprovalRequest } from './approval-flow.js';
+import { WRIT_APPROVAL_REQUEST, type WritApprovalRequest } from './approval-flow.js';
 import { FRAMEWORK, parseOptions, type WritPluginOptions } from './options.js';
 
 /** The Strands call a Writ-approved execution runs: the tool's own `stream` for this call. */
@@ -128,7 +129,7 @@ class WritPlugin implements Plugin {
       const name = `${WRIT_APPROVAL_REQUEST}:${check.bindingHash}`;
       // an answer is used only for an approval this task asked before (not one asked just now)
       const response: unknown = event.interrupt({ name, reason: JSON.parse(JSON.stringify(request)) });
-      const parsed = approvalAnswerSchema.safeParse(response);
+      const parsed = approvalAnswerLikeSchema.safeParse(response);
       const approval = answeredApproval(
         !check.askedBefore
           ? { approved: false, reason: 'no approval of this call was pending in this task' }
