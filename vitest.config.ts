@@ -59,6 +59,13 @@ export default defineConfig({
       { find: /^@writ\/google-adk$/, replacement: src('google-adk/src/index.ts') },
       { find: /^@writ\/claude-agent-sdk$/, replacement: src('claude-agent-sdk/src/index.ts') },
       { find: /^@writ\/genkit$/, replacement: src('genkit/src/index.ts') },
+      { find: /^@writ\/strands$/, replacement: src('strands/src/index.ts') },
+      // Strands' optional peers (openai 6, @ai-sdk/provider 3…) clash with the workspace's, so npm keeps a
+      // copy per workspace; one copy for every test (Strands keys hooks by the event classes)
+      {
+        find: /^@strands-agents\/sdk$/,
+        replacement: src('strands/node_modules/@strands-agents/sdk/dist/src/index.node.js'),
+      },
     ],
   },
   test: {

@@ -19,6 +19,7 @@ const ADAPTER_NODE: Record<string, string> = {
   '@writ/google-adk': '>=22.12.0',
   '@writ/claude-agent-sdk': '>=22.12.0',
   '@writ/genkit': '>=22.12.0',
+  '@writ/strands': '>=22.12.0',
 };
 
 interface Manifest {
@@ -48,7 +49,7 @@ describe('package hygiene', () => {
     expect(license).toContain('TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION');
     expect(license).toContain('END OF TERMS AND CONDITIONS');
     expect(license.split('\n').length).toBeGreaterThan(200);
-    expect(packages.length).toBe(17); // with @writ/coding-policy, @writ/google-adk, @writ/claude-agent-sdk and @writ/genkit (issue 22)
+    expect(packages.length).toBe(18); // with @writ/coding-policy, @writ/google-adk, @writ/claude-agent-sdk, @writ/genkit and @writ/strands (issue 22)
   });
 
   it.each(packages.map((p) => [p.manifest.name, p] as const))(

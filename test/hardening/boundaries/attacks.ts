@@ -518,6 +518,13 @@ export const ATTACKS = {
     promise:
       "through ADK's real runner: bob's run presenting alice's function call id gets its own decision; bob answering alice's pending confirmation, in his task or under alice's task id, runs nothing and records no approval",
   },
+  'strands-shared-call-ids': {
+    family: 'approvals',
+    issue: 22,
+    item: 3,
+    promise:
+      "through Strands' real agent loop: bob's run presenting alice's tool use id gets its own decision; bob answering alice's pending interrupt, in his task or under alice's task id, runs nothing and records no approval",
+  },
   'genkit-shared-call-ids': {
     family: 'approvals',
     issue: 22,
