@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../packages/cli/src/__support__/cli.js';
 import { evidence, startTwoServices, type TwoServicesScenario } from './two-services-run.js';
 
+// biome-ignore lint/suspicious/noUndeclaredEnvVars: a local override of the browser path, as in the report layout test
 const CHROMIUM = process.env.WRIT_CHROMIUM ?? '/usr/bin/chromium';
 const SKIP = !existsSync(CHROMIUM) && process.env.CI === undefined;
 if (SKIP) console.warn(`two-services report check SKIPPED: no browser binary at ${CHROMIUM}`);
@@ -46,7 +47,7 @@ describe.skipIf(SKIP)('issue 21 acceptance: the report over both logs, in headle
 
     for (const log of [desk.log, orders.log]) {
       const panel = page.locator(`#verification .verification[data-log="${log}"]`);
-      await expect(panel.locator('h2').innerText()).resolves.toMatch(/✔ Log verified and anchored/);
+      await expect(panel.locator('h2').textContent()).resolves.toMatch(/✔ Log verified and anchored/);
     }
 
     // alice's task: one graph through the desk's agents into the orders server's agent
@@ -65,9 +66,11 @@ describe.skipIf(SKIP)('issue 21 acceptance: the report over both logs, in headle
     const links = page.locator('#links tr.link');
     await expect(links.count()).resolves.toBe(3);
     for (const link of await links.all()) {
-      await expect(link.locator('td.caller').innerText()).resolves.toMatch(/support-desk log \d record \d+/);
-      await expect(link.locator('td.callee').innerText()).resolves.toMatch(/orders-mcp log \d record \d+/);
-      await expect(link.locator('td.link-status').innerText()).resolves.toMatch(/both ends verified/);
+      await expect(link.locator('td.caller').textContent()).resolves.toMatch(
+        /support-desk log \d record \d+/,
+      );
+      await expect(link.locator('td.callee').textContent()).resolves.toMatch(/orders-mcp log \d record \d+/);
+      await expect(link.locator('td.link-status').textContent()).resolves.toMatch(/both ends verified/);
     }
     expect(errors).toEqual([]);
     await page.close();
