@@ -48,7 +48,7 @@ export async function checkLogDir(dir: string): Promise<void> {
   });
   if (names.includes('log.json') || names.some((name) => SEGMENT.test(name))) return;
   if (names.includes('manifest.json') && names.includes('fleet'))
-    throw notALog('a fleet bundle: give it to writ verify --fleet, explain, tasks or calls');
+    throw notALog('a fleet bundle: give it to writ verify --fleet, explain, tasks, calls or report');
   throw notALog(
     names.length === 0
       ? 'the directory is empty'

@@ -246,6 +246,22 @@ describe('fleet evidence: sealed, exported, verified offline', () => {
       expect(
         listed.logs.every((l: { verification: { state: string } }) => l.verification.state === 'anchored'),
       ).toBe(true);
+      // and the report over the bundle: one page, a verified panel per log of the fleet
+      const page = join(root, 'fleet-report.html');
+      const report = await runCli([
+        'report',
+        good,
+        '--html',
+        page,
+        '--key',
+        fleetKey,
+        '--checkpoint',
+        anchorFile,
+      ]);
+      expect(report.code, report.stderr).toBe(0);
+      const panels =
+        (await readFile(page, 'utf8')).match(/class="verification ok" data-status="anchored"/g) ?? [];
+      expect(panels).toHaveLength(PROCESSES * RUNTIMES + 1);
     },
   );
 
