@@ -60,7 +60,9 @@ type LogRecord = Record<string, any>;
 describe('docs/guides/mcp.md, its server and client run together as written', () => {
   it('the client calls the server over Streamable HTTP: a credential for the server only, the approval asked and answered, both logs verify', async () => {
     const page = pageBlocks('docs/guides/mcp.md');
-    const [server, client] = page.ts as [string, string];
+    // the guide's server and client, found by what they do (other snippets sit between them)
+    const server = page.ts.find((b) => b.includes('instrumentServer(server, {')) as string;
+    const client = page.ts.find((b) => b.includes('instrumentClient(')) as string;
     expect(server).toContain('instrumentServer(server, {');
     expect(client).toContain('instrumentClient(');
 
