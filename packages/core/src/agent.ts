@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { validateOptions } from './options.js';
+import { lazySchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
 
 /**
@@ -28,14 +29,16 @@ export interface AgentDefinition {
   readonly scope: readonly string[];
 }
 
-const definitionSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be [A-Za-z0-9._-], at most 128 characters'),
-  name: z.string().min(1).max(256).optional(),
-  owner: z.string().min(1).max(256),
-  purpose: z.string().min(1).max(2048),
-  tools: z.array(z.string().min(1)).optional(),
-  scope: z.array(z.string().refine(isValidScopeItem, 'invalid scope item')).optional(),
-});
+const definitionSchema = lazySchema(() =>
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be [A-Za-z0-9._-], at most 128 characters'),
+    name: z.string().min(1).max(256).optional(),
+    owner: z.string().min(1).max(256),
+    purpose: z.string().min(1).max(2048),
+    tools: z.array(z.string().min(1)).optional(),
+    scope: z.array(z.string().refine(isValidScopeItem, 'invalid scope item')).optional(),
+  }),
+);
 
 /**
  * Registers an agent for the agent registry (`createWrit({ agents })`): its owner and purpose travel into

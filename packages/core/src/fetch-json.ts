@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WritError, type WritErrorCode } from './errors.js';
-import { functionSchema } from './schemas.js';
+import { functionSchema, lazySchema } from './schemas.js';
 
 /**
  * The part of the Fetch API Writ's HTTP clients (OIDC, AuthZEN, OPA) use. `globalThis.fetch`, undici's `fetch` and test doubles
@@ -25,7 +25,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
  * const { url, fetch } = validateOptions(clientOptions, options, 'createPdpClient');
  * ```
  */
-export const fetchSchema = functionSchema<FetchLike>('must be a fetch function');
+export const fetchSchema = lazySchema(() => functionSchema<FetchLike>('must be a fetch function'));
 
 /**
  * zod schema of a `signal` option.
@@ -38,9 +38,9 @@ export const fetchSchema = functionSchema<FetchLike>('must be a fetch function')
  * const { signal } = validateOptions(verifyOptions, options, 'verifyToken');
  * ```
  */
-export const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSignal, {
-  message: 'must be an AbortSignal',
-});
+export const signalSchema = lazySchema(() =>
+  z.custom<AbortSignal>((v) => v instanceof AbortSignal, { message: 'must be an AbortSignal' }),
+);
 
 /**
  * zod schema of a `clock` option (epoch milliseconds).
@@ -53,7 +53,7 @@ export const signalSchema = z.custom<AbortSignal>((v) => v instanceof AbortSigna
  * const { clock = Date.now } = validateOptions(cacheOptions, options, 'createJwksCache');
  * ```
  */
-export const clockSchema = functionSchema<() => number>();
+export const clockSchema = lazySchema(() => functionSchema<() => number>());
 
 /**
  * zod schema of a `timeoutMs` option: a positive integer of milliseconds, at most ten minutes.
@@ -66,7 +66,7 @@ export const clockSchema = functionSchema<() => number>();
  * const { timeoutMs = 2_000 } = validateOptions(clientOptions, options, 'createPdpClient');
  * ```
  */
-export const timeoutSchema = z.number().int().positive().max(600_000);
+export const timeoutSchema = lazySchema(() => z.number().int().positive().max(600_000));
 
 /**
  * Options of `fetchJson`.

@@ -24,5 +24,5 @@ export { type FormatIssuesOptions, formatIssues, type IssueLike } from './format
 export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
 export { uuidv7 } from './ids.js';
 export { limitsSchema, telemetrySettingsShape, validateOptions } from './options.js';
-export { functionSchema } from './schemas.js';
+export { functionSchema, lazySchema } from './schemas.js';
 export { isStandardSchema } from './standard-schema.js';

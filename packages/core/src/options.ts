@@ -13,7 +13,7 @@ import type {
 } from './interfaces.js';
 import type { WritMiddleware } from './middleware.js';
 import type { ApprovalMode } from './pipeline/state.js';
-import { functionSchema } from './schemas.js';
+import { functionSchema, lazySchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
 import type { ApprovalStore } from './stores/approval-store.js';
 import type { CallLedgerStore } from './stores/call-ledger.js';
@@ -184,8 +184,6 @@ const implementing = <T>(label: string, methods: readonly string[]) =>
   z.custom<T>((v) => isObject(v) && methods.every((m) => typeof v[m] === 'function'), {
     message: `must implement ${label} (${methods.join(', ')})`,
   });
-const ms = z.number().int().positive().max(86_400_000);
-const name = z.string().min(1).max(256);
 
 /**
  * The zod shape of the telemetry settings that are plain values (the `tracer` aside): one home for `createWrit`
@@ -196,12 +194,12 @@ const name = z.string().min(1).max(256);
  * const settings = z.strictObject(telemetrySettingsShape).parse({ recordInputs: false });
  * ```
  */
-export const telemetrySettingsShape = {
+export const telemetrySettingsShape = lazySchema(() => ({
   recordInputs: z.boolean().optional(),
   recordOutputs: z.boolean().optional(),
   recordEndUser: z.boolean().optional(),
   recordErrorMessages: z.boolean().optional(),
-};
+}));
 
 /**
  * The zod schema of `limits` (`argsBytes`: at most 1 GiB).
@@ -211,94 +209,100 @@ export const telemetrySettingsShape = {
  * limitsSchema.parse({ argsBytes: 2 * 1024 * 1024 });
  * ```
  */
-export const limitsSchema = z.strictObject({
-  argsBytes: z.number().int().positive().max(1_073_741_824).optional(),
-});
+export const limitsSchema = lazySchema(() =>
+  z.strictObject({
+    argsBytes: z.number().int().positive().max(1_073_741_824).optional(),
+  }),
+);
 
-const optionsSchema = z.strictObject({
-  service: name.optional(),
-  environment: name.optional(),
-  identity: implementing<IdentityProvider>('IdentityProvider', [
-    'verifyRequester',
-    'agentIdentity',
-  ]).optional(),
-  policy: implementing<PolicyEngine>('PolicyEngine', ['decide']).optional(),
-  credentials: implementing<CredentialBroker>('CredentialBroker', [
-    'issueTaskCredential',
-    'credentialFor',
-    'revokeTask',
-  ]).optional(),
-  audit: implementing<AuditSink>('AuditSink', ['append']).optional(),
-  approvals: implementing<ApprovalHandler>('ApprovalHandler', ['requestApproval']).optional(),
-  approvalMode: z.enum(['block', 'suspend']).optional(),
-  durability: z.enum(['strict', 'batched', 'async']).optional(),
-  requireTask: z.boolean().optional(),
-  autonomousAgent: name.optional(),
-  agents: z
-    .array(
-      z.custom<AgentDefinition>(
-        (v) =>
-          isObject(v) && typeof v.id === 'string' && typeof v.owner === 'string' && Array.isArray(v.scope),
-        { message: 'must be made with defineAgent()' },
-      ),
-    )
-    .optional(),
-  middleware: z
-    .array(
-      z.custom<WritMiddleware>(
-        (v) =>
-          isObject(v) &&
-          typeof v.name === 'string' &&
-          ['transformRequest', 'wrapDecide', 'wrapExecute'].every(
-            (hook) => v[hook] === undefined || typeof v[hook] === 'function',
-          ),
-        { message: 'must be a WritMiddleware ({ name, transformRequest?, wrapDecide?, wrapExecute? })' },
-      ),
-    )
-    .optional(),
-  redact: z.array(z.string().min(1)).optional(),
-  capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
-  telemetry: z
-    .strictObject({
-      tracer: z
-        .custom<Tracer>((v) => isObject(v) && typeof v.startSpan === 'function', {
-          message: 'must be an OpenTelemetry Tracer',
-        })
-        .optional(),
-      ...telemetrySettingsShape,
-    })
-    .optional(),
-  limits: limitsSchema.optional(),
-  timeouts: z
-    .strictObject({
-      policyMs: ms.optional(),
-      approvalMs: ms.optional(),
-      identityMs: ms.optional(),
-      credentialMs: ms.optional(),
-      auditMs: ms.optional(),
-    })
-    .optional(),
-  clock: functionSchema<() => number>().optional(),
-  generateId: functionSchema<() => string>().optional(),
-  stores: z
-    .strictObject({
-      calls: implementing<CallLedgerStore>('CallLedgerStore', [
-        'get',
-        'remember',
-        'claim',
-        'settle',
-        'release',
-      ]).optional(),
-      approvals: implementing<ApprovalStore>('ApprovalStore', [
-        'open',
-        'get',
-        'take',
-        'answer',
-        'list',
-      ]).optional(),
-    })
-    .optional(),
-  onError: functionSchema<(error: WritError) => void>().optional(),
+const optionsSchema = lazySchema(() => {
+  const ms = z.number().int().positive().max(86_400_000);
+  const name = z.string().min(1).max(256);
+  return z.strictObject({
+    service: name.optional(),
+    environment: name.optional(),
+    identity: implementing<IdentityProvider>('IdentityProvider', [
+      'verifyRequester',
+      'agentIdentity',
+    ]).optional(),
+    policy: implementing<PolicyEngine>('PolicyEngine', ['decide']).optional(),
+    credentials: implementing<CredentialBroker>('CredentialBroker', [
+      'issueTaskCredential',
+      'credentialFor',
+      'revokeTask',
+    ]).optional(),
+    audit: implementing<AuditSink>('AuditSink', ['append']).optional(),
+    approvals: implementing<ApprovalHandler>('ApprovalHandler', ['requestApproval']).optional(),
+    approvalMode: z.enum(['block', 'suspend']).optional(),
+    durability: z.enum(['strict', 'batched', 'async']).optional(),
+    requireTask: z.boolean().optional(),
+    autonomousAgent: name.optional(),
+    agents: z
+      .array(
+        z.custom<AgentDefinition>(
+          (v) =>
+            isObject(v) && typeof v.id === 'string' && typeof v.owner === 'string' && Array.isArray(v.scope),
+          { message: 'must be made with defineAgent()' },
+        ),
+      )
+      .optional(),
+    middleware: z
+      .array(
+        z.custom<WritMiddleware>(
+          (v) =>
+            isObject(v) &&
+            typeof v.name === 'string' &&
+            ['transformRequest', 'wrapDecide', 'wrapExecute'].every(
+              (hook) => v[hook] === undefined || typeof v[hook] === 'function',
+            ),
+          { message: 'must be a WritMiddleware ({ name, transformRequest?, wrapDecide?, wrapExecute? })' },
+        ),
+      )
+      .optional(),
+    redact: z.array(z.string().min(1)).optional(),
+    capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
+    telemetry: z
+      .strictObject({
+        tracer: z
+          .custom<Tracer>((v) => isObject(v) && typeof v.startSpan === 'function', {
+            message: 'must be an OpenTelemetry Tracer',
+          })
+          .optional(),
+        ...telemetrySettingsShape,
+      })
+      .optional(),
+    limits: limitsSchema.optional(),
+    timeouts: z
+      .strictObject({
+        policyMs: ms.optional(),
+        approvalMs: ms.optional(),
+        identityMs: ms.optional(),
+        credentialMs: ms.optional(),
+        auditMs: ms.optional(),
+      })
+      .optional(),
+    clock: functionSchema<() => number>().optional(),
+    generateId: functionSchema<() => string>().optional(),
+    stores: z
+      .strictObject({
+        calls: implementing<CallLedgerStore>('CallLedgerStore', [
+          'get',
+          'remember',
+          'claim',
+          'settle',
+          'release',
+        ]).optional(),
+        approvals: implementing<ApprovalStore>('ApprovalStore', [
+          'open',
+          'get',
+          'take',
+          'answer',
+          'list',
+        ]).optional(),
+      })
+      .optional(),
+    onError: functionSchema<(error: WritError) => void>().optional(),
+  });
 });
 
 /**
@@ -332,6 +336,6 @@ export function parseWritOptions(options: WritOptions | undefined): WritOptions 
 }
 
 /** @internal scope option schema shared by task and delegate validation. */
-export const scopeSchema = z
-  .array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' }))
-  .max(1024);
+export const scopeSchema = lazySchema(() =>
+  z.array(z.string().refine(isValidScopeItem, { message: 'invalid scope item' })).max(1024),
+);

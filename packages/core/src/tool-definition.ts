@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { validateOptions } from './options.js';
-import { functionSchema } from './schemas.js';
+import { functionSchema, lazySchema } from './schemas.js';
 import { isValidScopeItem } from './scope.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { isStandardSchema } from './standard-schema.js';
@@ -9,31 +9,35 @@ import type { Resource, Risk, ToolType } from './tool-call.js';
 
 const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
-const descriptionSchema = z.strictObject({
-  name: z.string().regex(TOOL_NAME, 'must match [A-Za-z0-9_.-]{1,128}'),
-  description: z.string().max(4096).optional(),
-  input: z.custom(isStandardSchema, { message: 'must be a zod schema (or any Standard Schema)' }).optional(),
-  resource: functionSchema('must be a function (args) => Resource').optional(),
-  risk: z.enum(['low', 'medium', 'high']).optional(),
-  audience: z.string().min(1).max(2048).optional(),
-  permission: z.string().refine(isValidScopeItem, 'must be a valid scope item').optional(),
-  type: z.enum(['function', 'extension', 'datastore']).optional(),
-  annotations: z
-    .strictObject({
-      readOnly: z.boolean().optional(),
-      destructive: z.boolean().optional(),
-      idempotent: z.boolean().optional(),
-      openWorld: z.boolean().optional(),
-    })
-    .optional(),
-  dataClassification: z
-    .union([z.string().min(1), functionSchema('must be a string or a function')])
-    .optional(),
-  execute: functionSchema().optional(),
-  writ: z
-    .custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' })
-    .optional(),
-});
+const descriptionSchema = lazySchema(() =>
+  z.strictObject({
+    name: z.string().regex(TOOL_NAME, 'must match [A-Za-z0-9_.-]{1,128}'),
+    description: z.string().max(4096).optional(),
+    input: z
+      .custom(isStandardSchema, { message: 'must be a zod schema (or any Standard Schema)' })
+      .optional(),
+    resource: functionSchema('must be a function (args) => Resource').optional(),
+    risk: z.enum(['low', 'medium', 'high']).optional(),
+    audience: z.string().min(1).max(2048).optional(),
+    permission: z.string().refine(isValidScopeItem, 'must be a valid scope item').optional(),
+    type: z.enum(['function', 'extension', 'datastore']).optional(),
+    annotations: z
+      .strictObject({
+        readOnly: z.boolean().optional(),
+        destructive: z.boolean().optional(),
+        idempotent: z.boolean().optional(),
+        openWorld: z.boolean().optional(),
+      })
+      .optional(),
+    dataClassification: z
+      .union([z.string().min(1), functionSchema('must be a string or a function')])
+      .optional(),
+    execute: functionSchema().optional(),
+    writ: z
+      .custom((v) => typeof v === 'object' && v !== null, { message: 'must be a Writ instance' })
+      .optional(),
+  }),
+);
 
 /** A tool description, validated and with its defaults filled in: what the pipeline runs. */
 export interface ToolDefinition {

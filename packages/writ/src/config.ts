@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WritError, type WritOptions } from '@writ/core';
-import { formatIssues, limitsSchema, telemetrySettingsShape } from '@writ/core/internal';
+import { formatIssues, lazySchema, limitsSchema, telemetrySettingsShape } from '@writ/core/internal';
 import { z } from 'zod';
 
 /**
@@ -94,37 +94,39 @@ export interface WritConfig {
  * if (!result.success) console.error(result.error.issues.map((issue) => issue.path.join('.')));
  * ```
  */
-export const configSchema = z.strictObject({
-  service: z.string().min(1).optional(),
-  environment: z.string().min(1).optional(),
-  dir: z.string().min(1).optional(),
-  publicDir: z.union([z.string().min(1), z.literal(false)]).optional(),
-  trustDomain: z
-    .string()
-    .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-])')
-    .optional(),
-  keys: z.strictObject({ create: z.boolean().optional() }).optional(),
-  durability: z.enum(['strict', 'batched', 'async']).optional(),
-  requireTask: z.boolean().optional(),
-  policy: z
-    .strictObject({
-      policies: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-      schema: z.string().min(1).optional(),
-      watch: z.boolean().optional(),
-    })
-    .optional(),
-  audit: z
-    .strictObject({
-      dir: z.string().min(1).optional(),
-      checkpointEvery: z.number().int().positive().optional(),
-    })
-    .optional(),
-  credentials: z.strictObject({ ttlSec: z.number().int().min(5).max(86_400).optional() }).optional(),
-  telemetry: z.strictObject(telemetrySettingsShape).optional(),
-  limits: limitsSchema.optional(),
-  capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
-  redact: z.array(z.string().min(1)).optional(),
-});
+export const configSchema = lazySchema(() =>
+  z.strictObject({
+    service: z.string().min(1).optional(),
+    environment: z.string().min(1).optional(),
+    dir: z.string().min(1).optional(),
+    publicDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+    trustDomain: z
+      .string()
+      .regex(/^[a-z0-9._-]{1,255}$/, 'must be a SPIFFE trust domain ([a-z0-9._-])')
+      .optional(),
+    keys: z.strictObject({ create: z.boolean().optional() }).optional(),
+    durability: z.enum(['strict', 'batched', 'async']).optional(),
+    requireTask: z.boolean().optional(),
+    policy: z
+      .strictObject({
+        policies: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+        schema: z.string().min(1).optional(),
+        watch: z.boolean().optional(),
+      })
+      .optional(),
+    audit: z
+      .strictObject({
+        dir: z.string().min(1).optional(),
+        checkpointEvery: z.number().int().positive().optional(),
+      })
+      .optional(),
+    credentials: z.strictObject({ ttlSec: z.number().int().min(5).max(86_400).optional() }).optional(),
+    telemetry: z.strictObject({ ...telemetrySettingsShape }).optional(),
+    limits: limitsSchema.optional(),
+    capture: z.strictObject({ args: z.boolean().optional(), results: z.boolean().optional() }).optional(),
+    redact: z.array(z.string().min(1)).optional(),
+  }),
+);
 
 /**
  * Environment variables read by {@link readEnvConfig}, and the setting each fills.

@@ -4,6 +4,7 @@ import type { Credential } from '../credential.js';
 import { signalSchema } from '../fetch-json.js';
 import { scopeSchema } from '../options.js';
 import type { Assurance, Principal } from '../principal.js';
+import { lazySchema } from '../schemas.js';
 
 /**
  * The caller's authority, taken from a task token the receiving service verified (the shape of
@@ -134,53 +135,69 @@ export interface TaskHandle {
   readonly signal: AbortSignal;
 }
 
-const principalSchema = z.object({
-  kind: z.enum(['human', 'agent', 'service']),
-  id: z.string().min(1).max(2048),
-  issuer: z.string().optional(),
-  name: z.string().optional(),
-  claims: z.record(z.string(), z.unknown()).optional(),
+function taskSchemas() {
+  const principalSchema = z.object({
+    kind: z.enum(['human', 'agent', 'service']),
+    id: z.string().min(1).max(2048),
+    issuer: z.string().optional(),
+    name: z.string().optional(),
+    claims: z.record(z.string(), z.unknown()).optional(),
+  });
+  const agentName = z.string().min(1).max(256);
+  const id = z.string().min(1).max(2048);
+  const inboundSchema = z.object({
+    taskId: id,
+    subject: id,
+    actors: z.array(id).max(32),
+    autonomous: z.boolean(),
+    scope: z.array(z.string()),
+    issuer: id,
+    jti: id,
+    expiresAt: z.number(),
+    correlationId: id.optional(),
+    parentTaskId: id.optional(),
+    // a custom verifier may give one audience as a string
+    audience: z.union([id, z.array(id).max(64)]).optional(),
+    intentDigest: id.optional(),
+    requester: z.object({ issuer: id, assurance: z.enum(['verified', 'asserted', 'claimed']) }).optional(),
+    callerLog: id.optional(),
+    callerSpanId: z
+      .string()
+      .regex(/^[0-9a-f]{16}$/)
+      .optional(),
+  });
+  // what `writ.task` accepts (validated before anything runs)
+  const task = z.strictObject({
+    // tokens are not limited here: the identity provider refuses empty or oversized ones, recorded
+    requester: z.union([z.string(), principalSchema]).optional(),
+    inbound: inboundSchema.optional(),
+    resume: z.string().min(1).max(256).optional(),
+    agent: agentName,
+    intent: z.string().max(8192).optional(),
+    scope: scopeSchema.optional(),
+    correlationId: z.string().min(1).max(256).optional(),
+    conversationId: z.string().min(1).max(256).optional(),
+    signal: signalSchema.optional(),
+  });
+  // what `writ.delegate` accepts
+  const delegate = z.strictObject({
+    agent: agentName,
+    scope: scopeSchema.optional(),
+    intent: z.string().max(8192).optional(),
+    signal: signalSchema.optional(),
+  });
+  return { task, delegate };
+}
+
+let schemas: ReturnType<typeof taskSchemas> | undefined;
+
+/** What `writ.task` accepts (validated before anything runs); built on first use. */
+export const taskSchema = lazySchema(() => {
+  schemas ??= taskSchemas();
+  return schemas.task;
 });
-const agentName = z.string().min(1).max(256);
-const id = z.string().min(1).max(2048);
-const inboundSchema = z.object({
-  taskId: id,
-  subject: id,
-  actors: z.array(id).max(32),
-  autonomous: z.boolean(),
-  scope: z.array(z.string()),
-  issuer: id,
-  jti: id,
-  expiresAt: z.number(),
-  correlationId: id.optional(),
-  parentTaskId: id.optional(),
-  // a custom verifier may give one audience as a string
-  audience: z.union([id, z.array(id).max(64)]).optional(),
-  intentDigest: id.optional(),
-  requester: z.object({ issuer: id, assurance: z.enum(['verified', 'asserted', 'claimed']) }).optional(),
-  callerLog: id.optional(),
-  callerSpanId: z
-    .string()
-    .regex(/^[0-9a-f]{16}$/)
-    .optional(),
-});
-/** What `writ.task` accepts (validated before anything runs). */
-export const taskSchema = z.strictObject({
-  // tokens are not limited here: the identity provider refuses empty or oversized ones, recorded
-  requester: z.union([z.string(), principalSchema]).optional(),
-  inbound: inboundSchema.optional(),
-  resume: z.string().min(1).max(256).optional(),
-  agent: agentName,
-  intent: z.string().max(8192).optional(),
-  scope: scopeSchema.optional(),
-  correlationId: z.string().min(1).max(256).optional(),
-  conversationId: z.string().min(1).max(256).optional(),
-  signal: signalSchema.optional(),
-});
-/** What `writ.delegate` accepts. */
-export const delegateSchema = z.strictObject({
-  agent: agentName,
-  scope: scopeSchema.optional(),
-  intent: z.string().max(8192).optional(),
-  signal: signalSchema.optional(),
+/** What `writ.delegate` accepts; built on first use. */
+export const delegateSchema = lazySchema(() => {
+  schemas ??= taskSchemas();
+  return schemas.delegate;
 });
