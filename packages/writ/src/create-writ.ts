@@ -198,20 +198,32 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
         audit: auditPackage,
       } = await loadEmbeddedPackages();
       const { createCredentialBroker, createLocalAuthority, createLocalIdentity } = identityPackage;
-      const authority = await createLocalAuthority({
-        dir: join(dir, 'keys'),
-        trustDomain: config.trustDomain,
-        create: config.keys?.create ?? true,
-      });
+      // the keys (file I/O) and Cedar (wasm, policy files) start together: neither waits for the other's
+      // disk; a failure is the first in this order, as when they started one after the other
+      const [authorityStart, policyStart] = await Promise.allSettled([
+        createLocalAuthority({
+          dir: join(dir, 'keys'),
+          trustDomain: config.trustDomain,
+          create: config.keys?.create ?? true,
+        }),
+        core.policy === undefined
+          ? policyPackage.createCedarEngine({
+              ...(config.policy?.policies === undefined ? {} : { policies: config.policy.policies }),
+              ...(config.policy?.schema === undefined ? {} : { schema: config.policy.schema }),
+              watch: config.policy?.watch ?? false,
+            })
+          : undefined,
+      ]);
+      if (authorityStart.status === 'rejected' || policyStart.status === 'rejected') {
+        if (policyStart.status === 'fulfilled') policyStart.value?.close();
+        throw authorityStart.status === 'rejected'
+          ? authorityStart.reason
+          : (policyStart as PromiseRejectedResult).reason;
+      }
+      const authority = authorityStart.value;
       const localIdentity = core.identity === undefined ? createLocalIdentity({ authority }) : undefined;
       const identity = (core.identity as IdentityProvider | undefined) ?? (localIdentity as LocalIdentity);
-      const policy =
-        (core.policy as PolicyEngine | undefined) ??
-        ((await policyPackage.createCedarEngine({
-          ...(config.policy?.policies === undefined ? {} : { policies: config.policy.policies }),
-          ...(config.policy?.schema === undefined ? {} : { schema: config.policy.schema }),
-          watch: config.policy?.watch ?? false,
-        })) as CedarEngine);
+      const policy = (core.policy as PolicyEngine | undefined) ?? (policyStart.value as CedarEngine);
       const auditDir = config.audit?.dir ?? join(dir, 'audit');
       const fileAudit =
         core.audit === undefined
