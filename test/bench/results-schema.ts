@@ -105,6 +105,9 @@ export const auditSchema = z.strictObject({
   append: z.array(appendRowSchema),
 });
 
+/** Wall and CPU milliseconds of one step (median over the fresh processes). */
+const stepTimeSchema = z.strictObject({ ms: nonNegative, cpuMs: nonNegative });
+
 /** Cold start, each figure the median over `runs` fresh processes (cold-start-child.ts). */
 export const coldStartSchema = z.strictObject({
   runs: z.number().int().positive(),
@@ -114,10 +117,26 @@ export const coldStartSchema = z.strictObject({
   importCpuMs: nonNegative,
   /** Zero-config `createWrit` (async durability) + `ready()` + requester token + task + one call, after the import. */
   firstCallMs: nonNegative,
+  /** CPU time of the same. */
+  firstCallCpuMs: nonNegative,
+  /** The first call in parts: `create` (createWrit + writ.tool), `ready`, `token`, `firstTask` (task + call). */
+  firstCallParts: z.record(z.string(), stepTimeSchema),
+  /**
+   * The steps of `ready()` one by one in other fresh processes (cold-start-child.ts parts): the imports of
+   * @writ/identity, @writ/policy, @writ/audit, Cedar's wasm, the Cedar policy set, keys, the audit log.
+   */
+  startParts: z.record(z.string(), stepTimeSchema),
   /** The next task + call in the same process. */
   secondCallMs: nonNegative,
-  /** The import of each baseline module, in processes interleaved with `writ`'s; `ratio` is writ ÷ it. */
-  baselines: z.array(z.strictObject({ module: z.string().min(1), importMs: nonNegative, ratio: finite })),
+  /** The import of each baseline module, in processes interleaved with `writ`'s; `ratio` is writ ÷ it (wall). */
+  baselines: z.array(
+    z.strictObject({
+      module: z.string().min(1),
+      importMs: nonNegative,
+      importCpuMs: nonNegative,
+      ratio: finite,
+    }),
+  ),
 });
 
 export const targetSchema = z.strictObject({

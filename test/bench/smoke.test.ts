@@ -146,12 +146,30 @@ describe('npm run bench -- --smoke', () => {
   it('measures cold start in fresh processes next to the imports of its baselines', () => {
     const cold = results.coldStart;
     expect(cold?.runs).toBe(2);
-    expect(cold?.baselines.map((b) => b.module)).toEqual(['@opentelemetry/api', 'zod', '@writ/core']);
+    expect(cold?.baselines.map((b) => b.module)).toEqual([
+      '@opentelemetry/api',
+      'zod',
+      'zod+@opentelemetry/api',
+      '@writ/core',
+    ]);
     expect(cold?.firstCallMs).toBeGreaterThan(0);
+    // the first call and the runtime's start, in parts
+    expect(Object.keys(cold?.firstCallParts ?? {})).toEqual(['create', 'ready', 'token', 'firstTask']);
+    expect(Object.keys(cold?.startParts ?? {})).toEqual([
+      'importIdentity',
+      'importPolicy',
+      'importAudit',
+      'cedarWasm',
+      'cedarPolicies',
+      'keys',
+      'auditLog',
+    ]);
     const target = results.targets.find((t) => t.id === 'import-writ');
     expect(target?.value).toBe(cold?.importMs);
-    expect(target?.floor?.value).toBe(cold?.baselines.find((b) => b.module === 'zod')?.importMs);
+    const floor = cold?.baselines.find((b) => b.module === 'zod+@opentelemetry/api');
+    expect(target?.floor?.value).toBe(floor?.importMs);
     expect(output).toContain('Cold start');
+    expect(output).toContain('Cedar policy set: parse, validate, preparse');
   });
 
   it('reports every target without judging it, and prints the table', () => {
