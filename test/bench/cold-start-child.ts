@@ -44,7 +44,7 @@ if (what === 'parts') {
   const [sink, auditLog] = await time(() =>
     audit.createFileAuditSink({ dir: join(dir, 'audit'), keyDir: join(dir, 'keys') }),
   );
-  await sink.close();
+  await sink.close?.();
   engine.close();
   const parts = { importIdentity, importPolicy, importAudit, cedarWasm, cedarPolicies, keys, auditLog };
   console.log(JSON.stringify({ parts }));
