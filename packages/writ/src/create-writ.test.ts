@@ -126,6 +126,23 @@ describe('zero-config createWrit()', () => {
     expect(WritError.isInstance(error, 'WRIT_POLICY_INVALID')).toBe(true);
   });
 
+  it("starts the keys and Cedar together, and refuses with the keys' error first when both fail, as one after the other did", async () => {
+    await writeFile(join(dir, 'broken.cedar'), 'permit (principal, action, resource) when { 1 + };');
+    const both = createWrit({
+      dir,
+      keys: { create: false },
+      policy: { policies: join(dir, 'broken.cedar') },
+    });
+    const error = await both.ready().catch((e: unknown) => e);
+    expect(WritError.isInstance(error, 'WRIT_IDENTITY_UNAVAILABLE')).toBe(true);
+    // the keys provisioned, the policy still broken: now the policy's error, and the runtime can retry
+    const provisioner = createWrit({ dir });
+    await provisioner.ready();
+    await provisioner.close();
+    const policyOnly = await both.ready().catch((e: unknown) => e);
+    expect(WritError.isInstance(policyOnly, 'WRIT_POLICY_INVALID')).toBe(true);
+  });
+
   it('can be told not to create keys (replicas of a fleet): with none provisioned it refuses to start, typed; with them it runs', async () => {
     process.env.WRIT_DIR = dir;
     process.env.WRIT_CREATE_KEYS = 'false';
