@@ -1,8 +1,6 @@
 import { readLogMeta } from '../file/log-meta.js';
-import { createFrontier } from '../merkle/frontier.js';
-import { leafHash } from '../merkle/hashing.js';
 import type { VerificationState } from '../verify/verification-state.js';
-import { verifyLog } from '../verify/verify-log.js';
+import { verifyLogWith } from '../verify/verify-log.js';
 import type { WitnessRequirement } from '../verify/witness-check.js';
 
 /**
@@ -30,6 +28,11 @@ export interface MemberJob {
   readonly anchor?: string | undefined;
   readonly witnesses?: WitnessRequirement | undefined;
   readonly deep?: boolean | undefined;
+  /**
+   * Worker threads reading and hashing the member's log (0: in the verifying thread).
+   * @default as `verifyLog` decides: one per core for a log of 16 MiB or more
+   */
+  readonly workers?: number | undefined;
 }
 
 /**
@@ -90,21 +93,22 @@ export async function verifyMember(job: MemberJob): Promise<MemberVerdict> {
       reason: `the log's origin is ${meta.origin}, the fleet endorsed ${job.origin}`,
     });
   const unendorsed = meta.verifierKey !== job.verifierKey;
-  // the root at every sealed size, from the bytes the verifier accepted
-  const frontier = createFrontier();
+  // the root at every sealed size, from the tree of the records the verifier accepted
   const roots = new Map<number, string>();
-  const wanted = new Set(job.seals.map((s) => s.size));
-  const result = await verifyLog(job.dir, {
-    verifierKey: job.verifierKey,
-    ...(job.anchor === undefined ? {} : { checkpoint: job.anchor }),
-    ...(job.witnesses === undefined ? {} : { witnesses: job.witnesses }),
-    ...(job.deep === undefined ? {} : { deep: job.deep }),
-    threads: false,
-    onRecord: (_, bytes) => {
-      frontier.append(leafHash(bytes));
-      if (wanted.has(frontier.size)) roots.set(frontier.size, frontier.root().toString('base64'));
+  const result = await verifyLogWith(
+    job.dir,
+    {
+      verifierKey: job.verifierKey,
+      ...(job.anchor === undefined ? {} : { checkpoint: job.anchor }),
+      ...(job.witnesses === undefined ? {} : { witnesses: job.witnesses }),
+      ...(job.deep === undefined ? {} : { deep: job.deep }),
+      ...(job.workers === undefined ? {} : { threads: job.workers > 0 }),
     },
-  });
+    {
+      rootsAt: { sizes: new Set(job.seals.map((s) => s.size)), found: roots },
+      ...(job.workers === undefined || job.workers === 0 ? {} : { workers: job.workers }),
+    },
+  );
   const keyNote = unendorsed ? 'signed with a key the fleet did not endorse: ' : '';
   if (!result.ok)
     return done({
