@@ -5,7 +5,8 @@
 // With `--tree`, the calling thread also folds the leaf hashes into the RFC 6962 root (n − 1 node hashes),
 // which the design requires as well. Prints one JSON line: records, seconds, CPU seconds of the process.
 //
-//   node test/bench/verify-floor-child.ts <audit dir> <threads> [--tree]
+//   node test/bench/verify-floor-child.ts <audit dir>[,<audit dir>…] <threads> [--tree]
+//   (several directories: the logs of a fleet, one after the other; --tree then folds them as one tree)
 import { hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,10 +63,14 @@ const started = performance.now();
 const workers = Array.from({ length: threads }, () => new Worker(WORKER, { eval: true }));
 const jobs: { fd: number; start: number; end: number }[] = [];
 const fds: number[] = [];
-for (const name of readdirSync(dir)
-  .filter((n) => /^\d{12}\.jsonl$/.test(n))
-  .sort()) {
-  const fd = openSync(join(dir, name), 'r');
+const segments = dir.split(',').flatMap((d) =>
+  readdirSync(d)
+    .filter((n) => /^\d{12}\.jsonl$/.test(n))
+    .sort()
+    .map((n) => join(d, n)),
+);
+for (const path of segments) {
+  const fd = openSync(path, 'r');
   fds.push(fd);
   const size = fstatSync(fd).size;
   for (let start = 0; start < size; start += RANGE)

@@ -1,4 +1,5 @@
 import { readLogMeta } from '../file/log-meta.js';
+import type { LeafHasher } from '../leaf-hasher.js';
 import type { VerificationState } from '../verify/verification-state.js';
 import { verifyLogWith } from '../verify/verify-log.js';
 import type { WitnessRequirement } from '../verify/witness-check.js';
@@ -28,11 +29,6 @@ export interface MemberJob {
   readonly anchor?: string | undefined;
   readonly witnesses?: WitnessRequirement | undefined;
   readonly deep?: boolean | undefined;
-  /**
-   * Worker threads reading and hashing the member's log (0: in the verifying thread).
-   * @default as `verifyLog` decides: one per core for a log of 16 MiB or more
-   */
-  readonly workers?: number | undefined;
 }
 
 /**
@@ -56,14 +52,15 @@ export interface MemberVerdict {
 }
 
 /**
- * Verifies one member (see {@link MemberJob}).
+ * Verifies one member (see {@link MemberJob}): its log read and hashed by `hasher`'s workers, or, with
+ * `null`, all in the calling thread; without either, as `verifyLog` decides.
  *
  * @example
  * ```ts
- * const verdict = await verifyMember(job);
+ * const verdict = await verifyMember(job, hasher);
  * ```
  */
-export async function verifyMember(job: MemberJob): Promise<MemberVerdict> {
+export async function verifyMember(job: MemberJob, hasher?: LeafHasher | null): Promise<MemberVerdict> {
   const started = performance.now();
   const sealed = job.seals.at(-1)?.size ?? 0;
   const done = (v: Omit<MemberVerdict, 'logId' | 'ms' | 'sealed'>): MemberVerdict => ({
@@ -102,11 +99,11 @@ export async function verifyMember(job: MemberJob): Promise<MemberVerdict> {
       ...(job.anchor === undefined ? {} : { checkpoint: job.anchor }),
       ...(job.witnesses === undefined ? {} : { witnesses: job.witnesses }),
       ...(job.deep === undefined ? {} : { deep: job.deep }),
-      ...(job.workers === undefined ? {} : { threads: job.workers > 0 }),
+      ...(hasher === undefined ? {} : { threads: hasher !== null }),
     },
     {
       rootsAt: { sizes: new Set(job.seals.map((s) => s.size)), found: roots },
-      ...(job.workers === undefined || job.workers === 0 ? {} : { workers: job.workers }),
+      ...(hasher === undefined || hasher === null ? {} : { hasher }),
     },
   );
   const keyNote = unendorsed ? 'signed with a key the fleet did not endorse: ' : '';

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { readPublishedCheckpoint } from '../file/checkpoint-file.js';
 import { readLogMeta } from '../file/log-meta.js';
-import { createLeafHasher, type HashedChunk, type RangeJob } from '../leaf-hasher.js';
+import { createLeafHasher, type HashedChunk, type LeafHasher, type RangeJob } from '../leaf-hasher.js';
 import { type LineChunk, listSegments, MAX_RECORD_BYTES, openSegment, readLines } from '../log-reader.js';
 import { leafHash } from '../merkle/hashing.js';
 import { createLineVerifier, type RootsAt } from './line-verifier.js';
@@ -39,6 +39,8 @@ export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Pr
 export interface VerifyTuning {
   /** Worker threads reading and hashing (`threads` path). @default one per core, at most 4 */
   readonly workers?: number;
+  /** Workers to use instead of starting some (several logs verified in turn share them); left running. */
+  readonly hasher?: LeafHasher;
   /** Bytes per range. @default 1 MiB */
   readonly rangeBytes?: number;
   readonly rootsAt?: RootsAt;
@@ -69,11 +71,11 @@ export async function verifyLogWith(
     }
     return verifier.finish();
   }
-  const hasher = createLeafHasher(tuning.workers ?? Math.min(MAX_WORKERS, availableParallelism()));
+  const hasher = tuning.hasher ?? createLeafHasher(tuning.workers ?? defaultWorkers());
   const files: FileHandle[] = [];
+  /** Ranges in hand, in order; with the segment's file when it is the segment's last range. */
+  const pending: { hashed: Promise<HashedChunk>; last: FileHandle | undefined }[] = [];
   try {
-    /** Ranges in hand, in order; with the segment's file when it is the segment's last range. */
-    const pending: { hashed: Promise<HashedChunk>; last: FileHandle | undefined }[] = [];
     const spare: ArrayBuffer[] = [];
     // once a chunk is pushed, the verifier may still read its last record and the one before (a lost line
     // break, a suspect link): those lie in it or in the chunk before, so older chunks' buffers are reused
@@ -109,7 +111,9 @@ export async function verifyLogWith(
     }
     return (await drain(0)) ?? verifier.finish();
   } finally {
-    await hasher.close();
+    // workers left running may still be reading ranges given up on: their files stay open until then
+    if (tuning.hasher === undefined) await hasher.close();
+    else await Promise.allSettled(pending.map((p) => p.hashed));
     await Promise.all(files.map((file) => file.close()));
   }
 }
@@ -120,6 +124,14 @@ const PARALLEL_FROM_BYTES = 16 << 20;
 const RANGE_BYTES = 1 << 20;
 /** Worker threads at most, by default: the calling thread must keep up with their leaf hashes. */
 const MAX_WORKERS = 4;
+
+/**
+ * Worker threads reading and hashing, by default: one per core, at most 4.
+ * @internal
+ */
+export function defaultWorkers(): number {
+  return Math.min(MAX_WORKERS, availableParallelism());
+}
 
 /**
  * The ranges of every segment in order: each segment opened by the calling thread (a regular file, not
