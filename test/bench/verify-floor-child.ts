@@ -86,7 +86,7 @@ function append(leaf: Buffer): void {
   for (let rest = size; rest % 2 === 1; rest = (rest - 1) / 2) {
     (stack.pop() as Buffer).copy(node, 1);
     h.copy(node, 33);
-    h = Buffer.from(hash('sha256', node, 'latin1'), 'latin1');
+    h = Buffer.from(hash('sha256', node, 'binary'), 'binary');
   }
   stack.push(h);
   size++;
