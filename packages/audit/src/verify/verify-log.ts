@@ -34,7 +34,13 @@ export async function verifyLog(dir: string, options: VerifyLogOptions = {}): Pr
 
 /**
  * How {@link verifyLogWith} runs: worker threads, range size, and the roots it records on the way
- * (`verifyFleet` checks each member's sealed sizes against them). @internal
+ * (`verifyFleet` checks each member's sealed sizes against them).
+ *
+ * @example
+ * ```ts
+ * const tuning: VerifyTuning = { workers: 2, rangeBytes: 64 << 10 }; // many range boundaries, for tests
+ * ```
+ * @internal
  */
 export interface VerifyTuning {
   /** Worker threads reading and hashing (`threads` path). @default one per core, at most 4 */
@@ -46,7 +52,16 @@ export interface VerifyTuning {
   readonly rootsAt?: RootsAt;
 }
 
-/** {@link verifyLog} with its {@link VerifyTuning}. @internal */
+/**
+ * {@link verifyLog} with its {@link VerifyTuning}.
+ *
+ * @example
+ * ```ts
+ * const found = new Map<number, string>();
+ * const verdict = await verifyLogWith(dir, { verifierKey, threads: true }, { rootsAt: { sizes: new Set([1000]), found } });
+ * ```
+ * @internal
+ */
 export async function verifyLogWith(
   dir: string,
   options: VerifyLogOptions,
