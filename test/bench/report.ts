@@ -1,4 +1,5 @@
 // Targets and the printed table.
+
 import type {
   AuditResult,
   ColdStartResult,
@@ -9,6 +10,7 @@ import type {
   Target,
   ThroughputRow,
 } from './results-schema.ts';
+import { verifyRows } from './scenarios/verify-rows.ts';
 
 /** Every figure Writ is held to. `met` is `null` when the scenario did not run or in smoke mode. */
 export function evaluateTargets(input: {
@@ -345,34 +347,7 @@ export function formatReport(results: Results): string {
             a.verify.seconds.toFixed(2),
             int(a.verify.recordsPerSec),
           ],
-          ...a.verify.runs.map((r, i) => [
-            `  run ${i + 1} (CPU ${r.cpuSeconds.toFixed(2)} s)`,
-            '',
-            r.seconds.toFixed(2),
-            int(r.recordsPerSec),
-          ]),
-          ...a.floor.map((f) => [
-            `  floor: read + SHA-256, ${f.threads} thread${f.threads === 1 ? '' : 's'}${f.tree ? ' + tree' : ''} (CPU ${f.cpuSeconds.toFixed(2)} s)`,
-            int(a.verify.records),
-            f.seconds.toFixed(2),
-            int(f.recordsPerSec),
-          ]),
-          ...(a.fleet === null
-            ? []
-            : [
-                [
-                  `verifyFleet, ${a.fleet.members} members (hard links), ${a.fleet.workers} workers (CPU ${a.fleet.cpuSeconds.toFixed(2)} s)`,
-                  int(a.fleet.records),
-                  a.fleet.seconds.toFixed(2),
-                  int(a.fleet.recordsPerSec),
-                ],
-                [
-                  `  floor: read + SHA-256, ${a.fleet.floor.threads} threads (CPU ${a.fleet.floor.cpuSeconds.toFixed(2)} s)`,
-                  int(a.fleet.records),
-                  a.fleet.floor.seconds.toFixed(2),
-                  int(a.fleet.floor.recordsPerSec),
-                ],
-              ]),
+          ...verifyRows(a),
           ...a.append.map((r) => [
             `file sink append, ${r.durability}, ${r.concurrency} in flight`,
             int(r.records),
