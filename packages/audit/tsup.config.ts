@@ -1,6 +1,4 @@
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../../tsup.base.ts';
 
-export default defineConfig(
-  libraryBuild({ index: 'src/index.ts', internal: 'src/internal.ts', 'fleet-worker': 'src/fleet-worker.ts' }),
-);
+export default defineConfig(libraryBuild({ index: 'src/index.ts', internal: 'src/internal.ts' }));

@@ -100,8 +100,41 @@ export const auditSchema = z.strictObject({
     records: count,
     seconds: nonNegative,
     recordsPerSec: nonNegative,
-    runs: z.array(z.strictObject({ seconds: nonNegative, recordsPerSec: nonNegative })).min(1),
+    runs: z
+      .array(z.strictObject({ seconds: nonNegative, recordsPerSec: nonNegative, cpuSeconds: nonNegative }))
+      .min(1),
   }),
+  /**
+   * The floor of `verify`, in fresh processes interleaved with its runs (verify-floor-child.ts): read every
+   * segment and SHA-256 every record on `threads` worker threads (`tree`: and fold the RFC 6962 root on the
+   * calling thread); the fastest run of each.
+   */
+  floor: z.array(
+    z.strictObject({
+      threads: count,
+      tree: z.boolean(),
+      seconds: nonNegative,
+      recordsPerSec: nonNegative,
+      cpuSeconds: nonNegative,
+    }),
+  ),
+  /** `verifyFleet` over a bundle of `members` copies (hard links) of the large log, once, and its floor. */
+  fleet: z
+    .strictObject({
+      members: count,
+      records: count,
+      workers: count,
+      seconds: nonNegative,
+      recordsPerSec: nonNegative,
+      cpuSeconds: nonNegative,
+      floor: z.strictObject({
+        threads: count,
+        seconds: nonNegative,
+        recordsPerSec: nonNegative,
+        cpuSeconds: nonNegative,
+      }),
+    })
+    .nullable(),
   append: z.array(appendRowSchema),
 });
 

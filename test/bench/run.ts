@@ -68,6 +68,7 @@ const SIZES = {
     callsPerTask: 1_000,
     logRecords: 1_000_000,
     verifyRuns: 3,
+    fleetMembers: 10,
     appends: [
       { durability: 'batched', concurrency: 256, records: 50_000 },
       { durability: 'strict', concurrency: 256, records: 20_000 },
@@ -94,6 +95,7 @@ const SIZES = {
     callsPerTask: 100,
     logRecords: 2_000,
     verifyRuns: 2,
+    fleetMembers: 2,
     appends: [
       { durability: 'batched', concurrency: 64, records: 1_000 },
       { durability: 'strict', concurrency: 64, records: 500 },
@@ -256,6 +258,7 @@ try {
         temps,
         logRecords: sizes.logRecords,
         verifyRuns: sizes.verifyRuns,
+        fleetMembers: sizes.fleetMembers,
         reuse: mode === 'full' && !flags['no-reuse-log'],
         appends: sizes.appends,
         onProgress: (message) => progress(`  ${message}`),

@@ -107,7 +107,8 @@ describe('npm run bench -- --smoke', () => {
     expect(target('writ-overhead-p50')?.floor?.value).toBe(floor.p50Us - bare.p50Us);
     expect(target('writ-overhead-p99')?.floor?.value).toBe(floor.p99Us - bare.p99Us);
     expect(target('strict-throughput-c64')?.floor?.value).toBe(row('cedar-direct')?.opsPerSec);
-    expect(target('verify-rate')?.floor).toBeNull();
+    const floors = (results.audit?.floor ?? []).filter((f) => !f.tree).map((f) => f.recordsPerSec);
+    expect(target('verify-rate')?.floor?.value).toBe(Math.max(...floors));
   });
 
   it('covers throughput, memory and the audit log', () => {
@@ -118,6 +119,14 @@ describe('npm run bench -- --smoke', () => {
     expect(runs).toHaveLength(2);
     expect(results.audit?.verify.seconds).toBe(Math.min(...runs.map((r) => r.seconds)));
     expect(results.audit?.append.length).toBeGreaterThan(0);
+    // the verify floor (read + hash on 1 and 2 threads, and with the tree) and the fleet bundle with its floor
+    expect(results.audit?.floor.map((f) => [f.threads, f.tree])).toEqual([
+      [1, false],
+      [2, false],
+      [2, true],
+    ]);
+    expect(results.audit?.fleet).toMatchObject({ members: 2 });
+    expect(results.audit?.fleet?.records).toBeGreaterThan(2 * (results.audit?.verify.records ?? 0));
   });
 
   it('measures the peers and the AI SDK adapter on the same tool, and prints the "vs peers" section', () => {
@@ -182,6 +191,7 @@ describe('npm run bench -- --smoke', () => {
       'ai-sdk-adapter-gap',
       'import-writ',
       'verify-rate',
+      'fleet-verify',
       'heap-growth',
     ]);
     for (const target of results.targets) expect(target.met).toBeNull();

@@ -10,7 +10,12 @@ if (dir === undefined || verifierKey === undefined) {
   console.error('usage: verify-child.ts <audit dir> <verifier key>');
   process.exit(2);
 }
+const cpu = process.cpuUsage();
 const started = performance.now();
 const verdict = await verifyLog(dir, { verifierKey });
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ ok: verdict.ok, reason: verdict.reason, records: verdict.records, seconds }));
+const used = process.cpuUsage(cpu);
+const cpuSeconds = (used.user + used.system) / 1e6;
+console.log(
+  JSON.stringify({ ok: verdict.ok, reason: verdict.reason, records: verdict.records, seconds, cpuSeconds }),
+);

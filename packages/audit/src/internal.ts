@@ -13,3 +13,4 @@ export { inboundText, principalText } from './inbound-text.js';
 export { listSegments } from './log-reader.js';
 export { loadOrCreateNoteSigner } from './log-signer.js';
 export { safeConnectionString } from './postgres/postgres-connection.js';
+export { type VerifyTuning, verifyLogWith } from './verify/verify-log.js';

@@ -1,14 +1,14 @@
-// The worker hashes chunks of lines and vouches for envelopes so that the calling thread can skip reading
-// them: it must vouch for a line exactly when envelope-prefix.ts's reading takes it for a well-formed record,
-// not a checkpoint, chained to the line before it.
-import { readFile, rm } from 'node:fs/promises';
+// The workers read byte ranges of a segment, hash their lines and vouch for envelopes so that the calling
+// thread can skip reading them: a worker must vouch for a line exactly when envelope-prefix.ts's reading
+// takes it for a well-formed record, not a checkpoint, chained to the line before it; and the ranges of a
+// file must hand out each of its lines exactly once, whole, wherever the cuts fall.
+import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leafHash } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, tempDir } from './__support__/log.js';
 import { follows, peek } from './envelope-prefix.js';
-import { createLeafHasher } from './leaf-hasher.js';
-import type { LineChunk } from './log-reader.js';
+import { createLeafHasher, type HashedChunk } from './leaf-hasher.js';
 
 let root: string;
 let lines: string[];
@@ -21,20 +21,41 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** A chunk of `texts`, one per line, on a buffer of its own as `readChunks` makes them. */
-function chunkOf(texts: string[]): LineChunk {
-  const joined = Buffer.from(texts.map((t) => `${t}\n`).join(''));
-  const data = Buffer.from(new ArrayBuffer(joined.length));
-  joined.copy(data);
-  const bounds: number[] = [];
-  let start = 0;
-  for (const t of texts) {
-    const length = Buffer.byteLength(t);
-    bounds.push(start, start + length);
-    start += length + 1;
+/** Hashes `texts`, one per line, written to a file, in ranges cut at `cuts` (byte offsets), on 2 workers. */
+async function hashFile(texts: string[], cuts: number[] = [], tail = ''): Promise<HashedChunk[]> {
+  const path = join(root, `lines-${++files}.jsonl`);
+  const content = `${texts.map((t) => `${t}\n`).join('')}${tail}`;
+  await writeFile(path, content);
+  const file = await open(path, 'r');
+  const hasher = createLeafHasher(2);
+  try {
+    const bounds = [0, ...cuts, Buffer.byteLength(content)];
+    return await Promise.all(
+      bounds.slice(0, -1).map((start, k) =>
+        hasher.hash({
+          segment: path,
+          fd: file.fd,
+          start,
+          end: bounds[k + 1] as number,
+          toEof: k === bounds.length - 2,
+          maxRecordBytes: 1 << 20,
+        }),
+      ),
+    );
+  } finally {
+    await hasher.close();
+    await file.close();
   }
-  return { segment: 'test', data, offset: 0, lines: Int32Array.from(bounds) };
 }
+let files = 0;
+
+/** The lines of hashed ranges, as text. */
+const linesOf = (hashed: HashedChunk[]) =>
+  hashed.flatMap(({ chunk }) =>
+    Array.from({ length: chunk.lines.length / 2 }, (_, k) =>
+      chunk.data.subarray(chunk.lines[2 * k], chunk.lines[2 * k + 1]).toString(),
+    ),
+  );
 
 /** Each byte of the envelope of `line` (and 20 bytes past it) flipped, replaced, preceded or dropped. */
 function* edits(line: string): Generator<string> {
@@ -52,26 +73,58 @@ function* edits(line: string): Generator<string> {
   }
 }
 
-describe('the leaf hashing worker', () => {
-  it('returns every leaf hash and the bytes as they were sent', async () => {
-    const chunk = chunkOf(lines);
-    const sent = Buffer.from(chunk.data);
-    const hasher = createLeafHasher();
-    try {
-      const hashed = await hasher.hash(chunk);
-      expect(chunk.data.length).toBe(0);
-      expect(hashed.chunk.data.equals(sent)).toBe(true);
-      lines.forEach((line, k) => {
-        expect(hashed.leaves.subarray(32 * k, 32 * k + 32).equals(leafHash(Buffer.from(line)))).toBe(true);
-      });
-      // each line of the intact log is vouched for but the chunk's first and the checkpoints
-      lines.forEach((line, k) => {
-        const vouched = k > 0 && !line.includes('"r":{"kind":"checkpoint"');
-        expect(hashed.indexes[k]).toBe(vouched ? k : -1);
-      });
-    } finally {
-      await hasher.close();
-    }
+describe('the leaf hashing workers', () => {
+  it('returns every leaf hash and the bytes of every line', async () => {
+    const [hashed] = await hashFile(lines);
+    const { chunk, leaves, indexes } = hashed as HashedChunk;
+    expect(chunk.data.toString()).toBe(`${lines.join('\n')}\n`);
+    lines.forEach((line, k) => {
+      expect(leaves.subarray(32 * k, 32 * k + 32).equals(leafHash(Buffer.from(line)))).toBe(true);
+    });
+    // each line of the intact log is vouched for but the range's first and the checkpoints
+    lines.forEach((line, k) => {
+      const vouched = k > 0 && !line.includes('"r":{"kind":"checkpoint"');
+      expect(indexes[k]).toBe(vouched ? k : -1);
+    });
+  });
+
+  it('hands out every line once, whole, wherever the ranges are cut', async () => {
+    const sizes = lines.map((l) => Buffer.byteLength(l) + 1);
+    const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+    const at = starts[40] as number;
+    // cuts on a line's first byte, on its line break, one byte either side, inside a line, two cuts
+    // inside one line (a range in which no line starts), and at the end of the file
+    const cuts = [
+      at,
+      at + 1,
+      at + 2,
+      (starts[41] as number) - 1,
+      (starts[41] as number) + 5,
+      (starts[41] as number) + 9,
+    ];
+    const total = starts.at(-1) as number;
+    const hashed = await hashFile(lines, [...cuts, (starts[100] as number) - 2, total - 3]);
+    expect(linesOf(hashed)).toEqual(lines);
+    const leaves = Buffer.concat(hashed.map((h) => h.leaves));
+    lines.forEach((line, k) => {
+      expect(leaves.subarray(32 * k, 32 * k + 32).equals(leafHash(Buffer.from(line)))).toBe(true);
+    });
+    // a range starts its vouching afresh: its first line is left to the calling thread
+    for (const h of hashed) if (h.indexes.length > 0) expect(h.indexes[0]).toBe(-1);
+    expect(hashed.every((h) => h.chunk.torn === undefined && h.chunk.problem === undefined)).toBe(true);
+  });
+
+  it('reads a torn last line, and stops at a line over the bound, in the range where it starts', async () => {
+    const torn = await hashFile(lines.slice(0, 20), [1000], '{"i":20,"p":"ab');
+    expect(linesOf(torn)).toEqual(lines.slice(0, 20));
+    expect(torn.at(-1)?.chunk.torn?.toString()).toBe('{"i":20,"p":"ab');
+    const long = `{"i":3,${'x'.repeat(3 << 20)}}}`;
+    const texts = [...lines.slice(0, 3), long, ...lines.slice(4, 10)];
+    const hashed = await hashFile(texts, [200, 2 << 20]);
+    expect(linesOf(hashed).slice(0, 3)).toEqual(lines.slice(0, 3));
+    const stopped = hashed.findIndex((h) => h.chunk.problem !== undefined);
+    expect(hashed[stopped]?.chunk.problem).toMatch(/a line longer than 1048576 bytes/);
+    expect(linesOf(hashed.slice(0, stopped + 1))).toEqual(lines.slice(0, 3));
   });
 
   it('vouches for a changed envelope exactly when the verifier reads it as chained', async () => {
@@ -94,9 +147,8 @@ describe('the leaf hashing worker', () => {
       `${line.slice(0, -2)} }`,
     ])
       cases.push([lines[56] as string, edited]);
-    const hasher = createLeafHasher();
-    try {
-      const { chunk, leaves, indexes } = await hasher.hash(chunkOf(cases.flat()));
+    {
+      const { chunk, leaves, indexes } = (await hashFile(cases.flat()))[0] as HashedChunk;
       let vouched = 0;
       cases.forEach(([, edited], j) => {
         const k = 2 * j + 1;
@@ -111,8 +163,6 @@ describe('the leaf hashing worker', () => {
       });
       // the cases reach both answers: intact lines, and edits after the envelope
       expect(vouched).toBeGreaterThan(5);
-    } finally {
-      await hasher.close();
     }
   });
 });

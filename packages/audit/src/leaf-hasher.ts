@@ -1,9 +1,9 @@
 import { Worker } from 'node:worker_threads';
-import type { LineChunk } from './log-reader.js';
+import { type LineChunk, lineTooLong } from './log-reader.js';
 
-/** A chunk back from the worker with the leaf hashes of its lines and what it vouches for. @internal */
+/** A chunk back from a worker with the leaf hashes of its lines and what it vouches for. @internal */
 export interface HashedChunk {
-  /** The chunk, its bytes as they were sent. */
+  /** The lines the worker read (a view of a buffer of their own, moved from the worker). */
   readonly chunk: LineChunk;
   /** 32 bytes per complete line of the chunk, in order. */
   readonly leaves: Buffer;
@@ -16,25 +16,47 @@ export interface HashedChunk {
 }
 
 /**
- * RFC 6962 leaf hashes of every complete line of a chunk, computed off the calling thread, which is left
- * with the tree and the checks the worker does not vouch for. @internal
+ * A byte range of an open segment for a worker to read: the lines that start in `[start, end)` (to the
+ * end of the file, wherever it is by then, when `toEof`), each read whole however far past `end` it runs.
+ * @internal
+ */
+export interface RangeJob {
+  readonly segment: string;
+  /** A descriptor of the segment, opened (and checked) by the calling thread; worker threads share it. */
+  readonly fd: number;
+  readonly start: number;
+  readonly end: number;
+  readonly toEof: boolean;
+  /** A line longer than this ends the range with a problem. */
+  readonly maxRecordBytes: number;
+}
+
+/**
+ * Reads byte ranges of a log's segments and computes the RFC 6962 leaf hashes of their lines on worker
+ * threads, in parallel, leaving the calling thread the tree and the checks the workers do not vouch for.
+ * @internal
  */
 export interface LeafHasher {
+  /** Worker threads. */
+  readonly workers: number;
   /**
-   * Hashes the chunk's lines. The chunk's buffer moves to the worker and back instead of being copied
-   * (`chunk.data` is empty meanwhile): use the returned chunk.
+   * Reads and hashes the range. `spare`, a buffer nothing looks at any more, moves to the worker to be
+   * read into (instead of a new one).
    */
-  hash(chunk: LineChunk): Promise<HashedChunk>;
+  hash(job: RangeJob, spare?: ArrayBuffer): Promise<HashedChunk>;
   close(): Promise<void>;
 }
 
-// The worker hashes `0x00 ‖ line` for each [start, end) pair. It writes the 0x00 prefix over the
-// preceding newline instead of copying each line, and puts the newline back before it returns the bytes.
-// A digest as a hex string costs far less than one as a Buffer, and the hex is what the next line's `p`
-// must be; the chunk's digests are decoded in one go. `vouch` accepts what envelope-prefix.ts's `peek` accepts,
-// less checkpoints and an empty `p`, when `p` is the hex of the line before.
+// A worker reads its range with readSync into one buffer: byte 0 is spare and the file's bytes from
+// start - 1 follow (the byte before `start` tells whether a line starts there). It hashes `0x00 ‖ line`
+// for each line by writing the 0x00 prefix over the byte before the line instead of copying it, and
+// puts that byte back. A digest as a hex string costs far less than one as a Buffer, and the hex is what
+// the next line's `p` must be; the range's digests are decoded in one go. `vouch` accepts what
+// envelope-prefix.ts's `peek` accepts, less checkpoints and an empty `p`, when `p` is the hex of the
+// line before.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { readSync } = require('node:fs');
 const crypto = require('node:crypto');
 const sha256hex = typeof crypto.hash === 'function'
   ? (b) => crypto.hash('sha256', b, 'hex')
@@ -43,6 +65,7 @@ const HEAD = Buffer.from('{"i":');
 const P_FIELD = Buffer.from(',"p":"');
 const R_FIELD = Buffer.from('","r":{');
 const CHECKPOINT_MARK = Buffer.from('"kind":"checkpoint"');
+const SLACK = 64 << 10;
 function bytesAt(data, at, end, expected) {
   if (at + expected.length > end) return false;
   for (let j = 0; j < expected.length; j++) if (data[at + j] !== expected[j]) return false;
@@ -71,49 +94,114 @@ function vouch(data, start, end, previous) {
   if (bytesAt(data, at + R_FIELD.length, end, CHECKPOINT_MARK)) return -1;
   return i;
 }
-parentPort.on('message', ({ id, buffer, offset, length, lines }) => {
-  const data = Buffer.from(buffer, offset, length);
-  const n = lines.length / 2;
+function readRange({ fd, start, end, toEof, maxRecordBytes: max }, spare) {
+  const base = start === 0 ? 0 : start - 1;
+  const first = end - base + 1 + SLACK;
+  let buf = spare !== undefined && spare.byteLength >= first ? Buffer.from(spare) : Buffer.allocUnsafeSlow(first);
+  let len = 1;
+  let eof = false;
+  // reads on until the buffer holds \`least\` bytes or the file ends; a long line grows the buffer
+  const more = (least) => {
+    while (len < least && !eof) {
+      if (len === buf.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(2 * buf.length, least));
+        buf.copy(grown, 0, 0, len);
+        buf = grown;
+      }
+      const n = readSync(fd, buf, len, Math.min(buf.length - len, Math.max(least - len, SLACK)), base + len - 1);
+      if (n === 0) eof = true;
+      else len += n;
+    }
+  };
+  const stop = toEof ? Infinity : end - base + 1;
+  more(first);
+  const bounds = [];
+  let torn;
+  let problem;
+  let at = 1;
+  if (start > 0) {
+    // the first line break from the byte before start; to the end of the file, past a long line
+    // begun before (its own range reads it, or finds it too long)
+    let nl = buf.indexOf(10, 1);
+    if (nl >= len) nl = -1;
+    while (nl === -1 && toEof && !eof && len <= max + 2) {
+      const searched = len;
+      more(len + Math.max(SLACK, len));
+      nl = buf.indexOf(10, searched);
+      if (nl >= len) nl = -1;
+    }
+    at = nl === -1 || nl >= Math.min(len, stop - 1) ? Infinity : nl + 1;
+  }
+  while (at < stop) {
+    let nl = buf.indexOf(10, at);
+    if (nl >= len) nl = -1;
+    while (nl === -1) {
+      if (len - at > max) { problem = true; break; }
+      if (eof) { if (at < len) torn = [at, len]; break; }
+      const searched = len;
+      more(len + Math.max(SLACK, len - at));
+      nl = buf.indexOf(10, searched);
+      if (nl >= len) nl = -1;
+    }
+    if (nl === -1) break;
+    if (nl - at > max) { problem = true; break; }
+    bounds.push(at, nl);
+    at = nl + 1;
+  }
+  return { buf, len, bounds, torn, problem };
+}
+parentPort.on('message', ({ id, job, spare }) => {
+  const { buf, len, bounds, torn, problem } = readRange(job, spare);
+  const n = bounds.length / 2;
   const hexes = new Array(n);
   const indexes = new Float64Array(n);
+  const lines = new Int32Array(bounds.length);
   let previous;
   for (let k = 0; k < n; k++) {
-    const start = lines[2 * k], end = lines[2 * k + 1];
-    let hex;
-    if (start > 0) {
-      const newline = data[start - 1];
-      data[start - 1] = 0;
-      hex = sha256hex(data.subarray(start - 1, end));
-      data[start - 1] = newline;
-    } else {
-      const input = Buffer.allocUnsafe(end + 1);
-      input[0] = 0;
-      data.copy(input, 1, 0, end);
-      hex = sha256hex(input);
-    }
+    const start = bounds[2 * k], end = bounds[2 * k + 1];
+    const before = buf[start - 1];
+    buf[start - 1] = 0;
+    const hex = sha256hex(buf.subarray(start - 1, end));
+    buf[start - 1] = before;
     hexes[k] = hex;
-    indexes[k] = k === 0 ? -1 : vouch(data, start, end, previous);
+    indexes[k] = k === 0 ? -1 : vouch(buf, start, end, previous);
     previous = hex;
+    lines[2 * k] = start - 1;
+    lines[2 * k + 1] = end - 1;
   }
   const leaves = Buffer.from(new ArrayBuffer(n * 32));
   leaves.write(hexes.join(''), 'hex');
-  const moved = [buffer, leaves.buffer, indexes.buffer];
-  parentPort.postMessage({ id, buffer, leaves: leaves.buffer, indexes }, moved);
+  const buffer = buf.buffer;
+  parentPort.postMessage(
+    { id, buffer, length: len - 1, lines, leaves: leaves.buffer, indexes, torn: torn && [torn[0] - 1, torn[1] - 1], problem },
+    [buffer, leaves.buffer, indexes.buffer, lines.buffer],
+  );
 });
 `;
 
 interface Waiting {
-  readonly chunk: LineChunk;
-  readonly offset: number;
-  readonly length: number;
+  readonly job: RangeJob;
   resolve(hashed: HashedChunk): void;
   reject(error: unknown): void;
 }
 
-/** @internal */
-export function createLeafHasher(): LeafHasher {
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
-  worker.unref();
+interface Hashed {
+  readonly id: number;
+  readonly buffer: ArrayBuffer;
+  readonly length: number;
+  readonly lines: Int32Array;
+  readonly leaves: ArrayBuffer;
+  readonly indexes: Float64Array;
+  readonly torn: [number, number] | undefined;
+  readonly problem: true | undefined;
+}
+
+/**
+ * `workers` worker threads (at least one) reading and hashing ranges; each range goes to the worker with
+ * the fewest in hand.
+ * @internal
+ */
+export function createLeafHasher(workers = 1): LeafHasher {
   let nextId = 0;
   let closing = false;
   const waiting = new Map<number, Waiting>();
@@ -121,43 +209,59 @@ export function createLeafHasher(): LeafHasher {
     for (const w of waiting.values()) w.reject(error);
     waiting.clear();
   };
-  worker.on(
-    'message',
-    (m: { id: number; buffer: ArrayBuffer; leaves: ArrayBuffer; indexes: Float64Array }) => {
-      const w = waiting.get(m.id);
-      waiting.delete(m.id);
-      if (w === undefined) return;
-      const { chunk, offset, length } = w;
-      w.resolve({
-        chunk: { ...chunk, data: Buffer.from(m.buffer, offset, length) },
-        leaves: Buffer.from(m.leaves),
-        indexes: m.indexes,
-      });
-    },
-  );
-  worker.on('error', failAll);
-  worker.on('exit', (code) => {
-    // closing abandons chunks hashed ahead that nobody waits for any more
-    if (closing) waiting.clear();
-    else failAll(new Error(`leaf hashing worker exited (${code})`));
+  const onMessage = (m: Hashed) => {
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (w === undefined) return;
+    const { job } = w;
+    const data = Buffer.from(m.buffer, 1, m.length);
+    const offset = job.start === 0 ? 0 : job.start - 1;
+    w.resolve({
+      chunk: {
+        segment: job.segment,
+        data,
+        offset,
+        lines: m.lines,
+        ...(m.torn === undefined ? {} : { torn: data.subarray(m.torn[0], m.torn[1]) }),
+        ...(m.problem === undefined ? {} : { problem: lineTooLong(job.maxRecordBytes) }),
+      },
+      leaves: Buffer.from(m.leaves),
+      indexes: m.indexes,
+    });
+  };
+  const pool = Array.from({ length: Math.max(1, workers) }, () => {
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    worker.on('message', (m: Hashed) => {
+      entry.inHand--;
+      onMessage(m);
+    });
+    worker.on('error', failAll);
+    worker.on('exit', (code) => {
+      // closing abandons ranges hashed ahead that nobody waits for any more
+      if (closing) waiting.clear();
+      else failAll(new Error(`leaf hashing worker exited (${code})`));
+    });
+    const entry = { worker, inHand: 0 };
+    return entry;
   });
   return {
-    hash(chunk) {
-      if (chunk.lines.length === 0)
-        return Promise.resolve({ chunk, leaves: Buffer.alloc(0), indexes: new Float64Array(0) });
+    workers: pool.length,
+    hash(job, spare) {
       const id = nextId++;
-      const { data, lines } = chunk;
-      const buffer = data.buffer as ArrayBuffer;
-      const offset = data.byteOffset;
-      const length = data.length;
+      let least = pool[0] as (typeof pool)[number];
+      for (const entry of pool) if (entry.inHand < least.inHand) least = entry;
+      least.inHand++;
       return new Promise<HashedChunk>((resolve, reject) => {
-        waiting.set(id, { chunk, offset, length, resolve, reject });
-        worker.postMessage({ id, buffer, offset, length, lines }, [buffer]);
+        waiting.set(id, { job, resolve, reject });
+        const { fd, start, end, toEof, maxRecordBytes } = job;
+        const range = { fd, start, end, toEof, maxRecordBytes };
+        least.worker.postMessage({ id, job: range, spare }, spare === undefined ? [] : [spare]);
       });
     },
     async close() {
       closing = true;
-      await worker.terminate();
+      await Promise.all(pool.map((entry) => entry.worker.terminate()));
     },
   };
 }

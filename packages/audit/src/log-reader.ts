@@ -153,7 +153,7 @@ export async function* readChunks(
         carry = lines.length === 0 ? data : Buffer.from(data.subarray(used));
         const tooLong =
           carry.length > maxRecordBytes || longestLine(lines) > maxRecordBytes
-            ? `a line longer than ${maxRecordBytes} bytes (the bound on a record): not a Writ log record`
+            ? lineTooLong(maxRecordBytes)
             : undefined;
         if (tooLong !== undefined) {
           yield {
@@ -176,8 +176,16 @@ export async function* readChunks(
   }
 }
 
-/** The segment opened for reading, or why it is refused: it must be a regular file, not a link. */
-async function openSegment(path: string, name: string): Promise<FileHandle | string> {
+/** Why reading stops at a line longer than `max` bytes. @internal */
+export function lineTooLong(max: number): string {
+  return `a line longer than ${max} bytes (the bound on a record): not a Writ log record`;
+}
+
+/**
+ * The segment opened for reading, or why it is refused: it must be a regular file, not a link.
+ * @internal
+ */
+export async function openSegment(path: string, name: string): Promise<FileHandle | string> {
   let file: FileHandle;
   try {
     file = await open(path, READ_NO_FOLLOW);

@@ -16,8 +16,8 @@ import { loadOrCreateNoteSigner } from '@writ/audit/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, copyLog, tempDir } from './__support__/log.js';
 import { signCheckpoint } from './checkpoint/signed-checkpoint.js';
-import { readChunks } from './log-reader.js';
 import { encodeEnvelope } from './record.js';
+import { verifyLogWith } from './verify/verify-log.js';
 
 const RECORDS = 10_000;
 let root: string;
@@ -37,10 +37,18 @@ beforeAll(async () => {
   expect(await verifyLog(pristine, { verifierKey, threads: true })).toEqual(plain);
 }, 120_000);
 
-/** Verifies both ways (on the calling thread, and hashing on a worker) and requires the same verdict. */
+/** Bytes per range on the small-range path: the 10,000-record log is cut into ~100 ranges. */
+const RANGE = 64 << 10;
+
+/**
+ * Verifies every way (on the calling thread; read and hashed in 1 MiB ranges by worker threads; in
+ * {@link RANGE} ranges by 2 workers) and requires the same verdict.
+ */
 async function verifyBothWays(dir: string, options: VerifyLogOptions = {}): Promise<VerifyResult> {
   const plain = await verifyLog(dir, { verifierKey, ...options, threads: false });
   expect(await verifyLog(dir, { verifierKey, ...options, threads: true })).toEqual(plain);
+  const small = { workers: 2, rangeBytes: RANGE };
+  expect(await verifyLogWith(dir, { verifierKey, ...options, threads: true }, small)).toEqual(plain);
   return plain;
 }
 afterAll(async () => {
@@ -74,6 +82,7 @@ describe(`tampering with a ${RECORDS.toLocaleString('en')}-record log is detecte
       expect(result.ok).toBe(false);
       expect(result.firstBadIndex, result.reason).toBe(expected);
     },
+    120_000,
   );
 
   test.prop([fc.nat({ max: 10_009 })], { numRuns: 15 })('delete a record', async (at) => {
@@ -201,26 +210,44 @@ function alterLink(line: string): string {
   return `${line.slice(0, at)}${line[at] === '0' ? '1' : '0'}${line.slice(at + 1)}`;
 }
 
-// The worker hashes the log in chunks and vouches for chained envelopes within each; the calling thread
-// checks the rest. A break in the chain must be judged alike wherever it falls against the chunks.
-describe('a broken chain is judged alike on both paths wherever it falls against the chunks', () => {
-  /** Index of the first record of the second chunk. */
+// Workers read the log in byte ranges (a range owns the lines that start in it) and vouch for chained
+// envelopes within each; the calling thread checks the rest. A break in the chain must be judged alike
+// wherever it falls against the ranges.
+describe('a broken chain is judged alike on every path wherever it falls against the ranges', () => {
+  /** Index of the first record of a range of the small-range path, whose previous record runs into it. */
   let boundary: number;
-  beforeAll(async () => {
-    const chunks: number[] = [];
-    for await (const chunk of readChunks(pristine)) chunks.push(chunk.lines.length / 2);
-    expect(chunks.length).toBeGreaterThan(2);
-    boundary = chunks[0] as number;
+  /** Byte offset of each line in the segment. */
+  let starts: number[];
+  beforeAll(() => {
+    starts = [];
+    let at = 0;
+    for (const line of lines) {
+      starts.push(at);
+      at += Buffer.byteLength(line) + 1;
+    }
+    // the first range boundary that falls inside a record (that record is split across two ranges)
+    for (let cut = RANGE; ; cut += RANGE) {
+      const first = starts.findIndex((start) => start >= cut);
+      if ((starts[first] as number) > cut) {
+        boundary = first;
+        break;
+      }
+    }
   });
 
   const cases: [string, () => number, (line: string) => string, RegExp][] = [
-    ['a record inside a chunk', () => boundary + 10, alterRecord, /its hash no longer matches/],
-    ['the link of a record inside a chunk', () => boundary + 10, alterLink, /^record \d+ was altered$/],
-    ['the second-last record of a chunk', () => boundary - 2, alterRecord, /its hash no longer matches/],
-    ['the last record of a chunk', () => boundary - 1, alterRecord, /its hash no longer matches/],
-    ['the link of the last record of a chunk', () => boundary - 1, alterLink, /^record \d+ was altered$/],
-    ['the first record of a chunk', () => boundary, alterRecord, /its hash no longer matches/],
-    ['the link of the first record of a chunk', () => boundary, alterLink, /^record \d+ was altered$/],
+    ['a record inside a range', () => boundary + 10, alterRecord, /its hash no longer matches/],
+    ['the link of a record inside a range', () => boundary + 10, alterLink, /^record \d+ was altered$/],
+    ['the second-last record of a range', () => boundary - 2, alterRecord, /its hash no longer matches/],
+    ['a record split across two ranges', () => boundary - 1, alterRecord, /its hash no longer matches/],
+    [
+      'the link of a record split across two ranges',
+      () => boundary - 1,
+      alterLink,
+      /^record \d+ was altered$/,
+    ],
+    ['the first record of a range', () => boundary, alterRecord, /its hash no longer matches/],
+    ['the link of the first record of a range', () => boundary, alterLink, /^record \d+ was altered$/],
     ['the second-last record of the log', () => lines.length - 2, alterRecord, /its hash no longer matches/],
     ['the link of the last record of the log', () => lines.length - 1, alterLink, /^record \d+ was altered$/],
   ];
@@ -232,7 +259,7 @@ describe('a broken chain is judged alike on both paths wherever it falls against
     return signCheckpoint({ origin, size, rootHash: rootHash ?? rootOf(leaves), extensions: [] }, signer);
   }
 
-  it('compares a given checkpoint inside a chunk and at a chunk boundary', async () => {
+  it('compares a given checkpoint inside a range and at a range boundary', async () => {
     for (const size of [boundary, boundary + 10]) {
       const genuine = await givenCheckpoint(size);
       expect(await verifyBothWays(pristine, { checkpoint: genuine })).toMatchObject({ ok: true });
@@ -243,6 +270,17 @@ describe('a broken chain is judged alike on both paths wherever it falls against
         reason: `records before ${size} differ from the given checkpoint`,
       });
     }
+  });
+
+  it('cut the last range short (a torn record in it)', async () => {
+    // a cut inside the last small range and inside the last 1 MiB range
+    const total = (starts.at(-1) as number) + Buffer.byteLength(lines.at(-1) as string) + 1;
+    const index = starts.findIndex((start) => start > total - RANGE / 2);
+    const result = await tampered(
+      (ls) => `${join_(ls.slice(0, index))}${(ls[index] as string).slice(0, 40)}`,
+    );
+    expect(result).toMatchObject({ ok: false, firstBadIndex: index });
+    expect(result.reason).toMatch(/cut short/);
   });
 
   for (const [name, at, alter, reason] of cases) {

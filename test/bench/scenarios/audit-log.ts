@@ -27,6 +27,7 @@ import {
   type TempDirs,
 } from '../fixtures.ts';
 import type { AppendRow, AuditResult } from '../results-schema.ts';
+import { fleetBundle } from './fleet-bundle.ts';
 
 const run = promisify(execFile);
 
@@ -42,6 +43,8 @@ export interface AuditLogContext {
    * busy neighbour on a shared machine only ever slows a run down. Every run is kept in the results.
    */
   readonly verifyRuns: number;
+  /** Members of the fleet bundle verified once (hard links to the large log); 0: none. */
+  readonly fleetMembers: number;
   /** Raw append runs. */
   readonly appends: readonly { durability: Durability; concurrency: number; records: number }[];
   readonly onProgress?: (message: string) => void;
@@ -158,39 +161,100 @@ async function largeLog(ctx: AuditLogContext, templates: readonly AuditEvent[]):
   return { auditDir, ...built, reused: false };
 }
 
-/**
- * Runs `verifyLog` in a fresh Node process (`verify-child.ts`), as the `writ verify` command does. In the
- * bench process itself, after the latency and throughput scenarios, the same verify measured 2.5× slower
- * (132,000 against 322,000–345,000 records/s alone or after any one scenario).
- */
-async function verifyInChild(
-  dir: string,
-  verifierKey: string,
-): Promise<{ ok: boolean; reason?: string; records: number; seconds: number }> {
-  const child = fileURLToPath(new URL('../verify-child.ts', import.meta.url));
-  const { stdout } = await run(process.execPath, [child, dir, verifierKey], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-    ok: boolean;
-    reason?: string;
-    records: number;
-    seconds: number;
-  };
+interface ChildRun {
+  readonly ok?: boolean;
+  readonly reason?: string;
+  readonly records: number;
+  readonly seconds: number;
+  /** CPU time of the whole process (every thread). */
+  readonly cpuSeconds: number;
+  readonly workers?: number;
 }
+
+/**
+ * Runs a bench child (`verify-child.ts`, `verify-floor-child.ts`, `verify-fleet-child.ts`) in a fresh
+ * Node process, as the `writ verify` command runs. In the bench process itself, after the latency and
+ * throughput scenarios, the same verify measured 2.5× slower (132,000 against 322,000–345,000 records/s
+ * alone or after any one scenario).
+ */
+async function inChild(script: string, args: readonly string[]): Promise<ChildRun> {
+  const child = fileURLToPath(new URL(`../${script}`, import.meta.url));
+  const { stdout } = await run(process.execPath, [child, ...args], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ChildRun;
+}
+
+/** The floor configurations measured next to the verify runs: threads, and whether the tree is folded. */
+const FLOORS = [
+  { threads: 1, tree: false },
+  { threads: 2, tree: false },
+  { threads: 2, tree: true },
+] as const;
 
 /** Verifies the large log and measures raw appends. */
 export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
   const templates = await recordTemplates();
   const log = await largeLog(ctx, templates);
-  const runs: { seconds: number; recordsPerSec: number }[] = [];
+  const runs: { seconds: number; recordsPerSec: number; cpuSeconds: number }[] = [];
+  const floorRuns: ChildRun[][] = FLOORS.map(() => []);
   let records = 0;
+  // each verify run is followed by one run of each floor, in an order that alternates, so that the
+  // machine's swings land on both alike
   for (let i = 1; i <= ctx.verifyRuns; i++) {
-    ctx.onProgress?.(`verifying ${log.records} records (run ${i}/${ctx.verifyRuns})`);
-    const verdict = await verifyInChild(log.auditDir, log.verifierKey);
+    ctx.onProgress?.(`verifying ${log.records} records (run ${i}/${ctx.verifyRuns}), and its floors`);
+    const verdict = await inChild('verify-child.ts', [log.auditDir, log.verifierKey]);
     if (!verdict.ok) throw new Error(`the benchmark log does not verify: ${verdict.reason}`);
     records = verdict.records;
-    runs.push({ seconds: verdict.seconds, recordsPerSec: verdict.records / verdict.seconds });
+    runs.push({
+      seconds: verdict.seconds,
+      recordsPerSec: verdict.records / verdict.seconds,
+      cpuSeconds: verdict.cpuSeconds,
+    });
+    const order = FLOORS.map((_, k) => k);
+    for (const k of i % 2 === 0 ? order.reverse() : order) {
+      const { threads, tree } = FLOORS[k] as (typeof FLOORS)[number];
+      const args = [log.auditDir, String(threads), ...(tree ? ['--tree'] : [])];
+      (floorRuns[k] as ChildRun[]).push(await inChild('verify-floor-child.ts', args));
+    }
   }
   const best = runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const floor = FLOORS.map((config, k) => {
+    const fastest = (floorRuns[k] as ChildRun[]).reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    return {
+      ...config,
+      seconds: fastest.seconds,
+      recordsPerSec: fastest.records / fastest.seconds,
+      cpuSeconds: fastest.cpuSeconds,
+    };
+  });
+
+  let fleet: AuditResult['fleet'] = null;
+  if (ctx.fleetMembers > 0) {
+    ctx.onProgress?.(
+      `verifying a fleet bundle of ${ctx.fleetMembers} × ${log.records} records, and its floor`,
+    );
+    const bundle = await fleetBundle(
+      log.auditDir,
+      join(await ctx.temps.make('fleet-bundle'), 'bundle'),
+      ctx.fleetMembers,
+    );
+    const verdict = await inChild('verify-fleet-child.ts', [bundle.dir, bundle.fleetKey]);
+    if (!verdict.ok) throw new Error(`the benchmark fleet bundle does not verify: ${verdict.reason}`);
+    const floorRun = await inChild('verify-floor-child.ts', [bundle.memberDirs.join(','), '2']);
+    fleet = {
+      members: ctx.fleetMembers,
+      records: verdict.records,
+      workers: verdict.workers ?? 0,
+      seconds: verdict.seconds,
+      recordsPerSec: verdict.records / verdict.seconds,
+      cpuSeconds: verdict.cpuSeconds,
+      floor: {
+        threads: 2,
+        seconds: floorRun.seconds,
+        recordsPerSec: floorRun.records / floorRun.seconds,
+        cpuSeconds: floorRun.cpuSeconds,
+      },
+    };
+  }
 
   const append: AppendRow[] = [];
   for (const run of ctx.appends) {
@@ -215,6 +279,8 @@ export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
       buildSeconds: log.reused ? null : log.buildSeconds,
     },
     verify: { ok: true, records, seconds: best.seconds, recordsPerSec: best.recordsPerSec, runs },
+    floor,
+    fleet,
     append,
   };
 }

@@ -1,11 +1,11 @@
-import { availableParallelism } from 'node:os';
+import { createLeafHasher } from '../leaf-hasher.js';
 import type { VerificationState } from '../verify/verification-state.js';
 import { readVerifiedLog } from '../verify/verified-log.js';
+import { defaultWorkers } from '../verify/verify-log.js';
 import type { VerifyResult } from '../verify/verify-options.js';
 import type { WitnessRequirement } from '../verify/witness-check.js';
 import { openFleetBundle } from './bundle.js';
 import { FleetState } from './fleet-state.js';
-import { runMemberJobs } from './member-workers.js';
 import { type MemberJob, type MemberVerdict, verifyMember } from './verify-member.js';
 
 /**
@@ -29,8 +29,9 @@ export interface VerifyFleetOptions {
   /** Also validate every record against the record schema. @default false */
   deep?: boolean;
   /**
-   * Worker threads verifying members in parallel.
-   * @default one per core (`os.availableParallelism()`), at most one per member; in the calling thread on one core
+   * Worker threads reading and hashing the member logs (all members share them; each member's tree is
+   * built on the calling thread while they hash the next ranges). 0: everything on the calling thread.
+   * @default one per core (`os.availableParallelism()`), at most 4
    */
   workers?: number;
 }
@@ -71,7 +72,7 @@ export interface VerifyFleetResult {
   readonly firstBad?: FleetProblem;
   /** Records verified in all logs. */
   readonly records: number;
-  /** Worker threads used (0: the calling thread). */
+  /** Worker threads that read and hashed the member logs (0: the calling thread). */
   readonly workers: number;
   readonly ms: number;
 }
@@ -83,7 +84,8 @@ const STRENGTH: Record<VerificationState, number> = { anchored: 3, unanchored: 2
  * log endorsed for it, anchored by its newest sealed checkpoint; that each member still holds the tree of
  * every checkpoint sealed for it (no sealed prefix lost or rewritten); and completeness both ways (every
  * log in `members/` is a member the fleet endorsed, every endorsed member is in the bundle). Members are
- * verified in parallel worker threads. Names the first bad (log, record index).
+ * verified one after another, their logs read and hashed in byte ranges by worker threads (one per core)
+ * in parallel. Names the first bad (log, record index).
  *
  * @example
  * ```ts
@@ -155,9 +157,15 @@ export async function verifyFleet(
       ...(options.deep === undefined ? {} : { deep: options.deep }),
     });
   }
-  const workers = Math.min(jobs.length, options.workers ?? availableParallelism());
-  const { verdicts, threads } =
-    workers > 1 ? await runMemberJobs(jobs, workers) : { verdicts: await inThread(jobs), threads: 0 };
+  const workers = jobs.length === 0 ? 0 : Math.max(0, options.workers ?? defaultWorkers());
+  const hasher = workers > 0 ? createLeafHasher(workers) : null;
+  const verdicts: MemberVerdict[] = [];
+  try {
+    for (const job of jobs) verdicts.push(await verifyMember(job, hasher));
+  } finally {
+    await hasher?.close();
+  }
+  const threads = hasher?.workers ?? 0;
   verdicts.sort((a, b) => (a.logId < b.logId ? -1 : a.logId > b.logId ? 1 : 0));
   for (const v of verdicts)
     if (!v.ok)
@@ -177,10 +185,4 @@ export async function verifyFleet(
         reason: `a member of the fleet (endorsed at fleet record ${member.endorsement.fleetIndex}${member.seals.length > 0 ? `, sealed at ${member.seals.at(-1)?.size} records` : ''}) missing from the bundle`,
       });
   return finish(verdicts, threads);
-}
-
-async function inThread(jobs: readonly MemberJob[]): Promise<MemberVerdict[]> {
-  const out: MemberVerdict[] = [];
-  for (const job of jobs) out.push(await verifyMember(job));
-  return out;
 }

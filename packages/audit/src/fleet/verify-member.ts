@@ -1,8 +1,7 @@
 import { readLogMeta } from '../file/log-meta.js';
-import { createFrontier } from '../merkle/frontier.js';
-import { leafHash } from '../merkle/hashing.js';
+import type { LeafHasher } from '../leaf-hasher.js';
 import type { VerificationState } from '../verify/verification-state.js';
-import { verifyLog } from '../verify/verify-log.js';
+import { verifyLogWith } from '../verify/verify-log.js';
 import type { WitnessRequirement } from '../verify/witness-check.js';
 
 /**
@@ -53,14 +52,15 @@ export interface MemberVerdict {
 }
 
 /**
- * Verifies one member (see {@link MemberJob}).
+ * Verifies one member (see {@link MemberJob}): its log read and hashed by `hasher`'s workers, or, with
+ * `null`, all in the calling thread; without either, as `verifyLog` decides.
  *
  * @example
  * ```ts
- * const verdict = await verifyMember(job);
+ * const verdict = await verifyMember(job, hasher);
  * ```
  */
-export async function verifyMember(job: MemberJob): Promise<MemberVerdict> {
+export async function verifyMember(job: MemberJob, hasher?: LeafHasher | null): Promise<MemberVerdict> {
   const started = performance.now();
   const sealed = job.seals.at(-1)?.size ?? 0;
   const done = (v: Omit<MemberVerdict, 'logId' | 'ms' | 'sealed'>): MemberVerdict => ({
@@ -90,21 +90,22 @@ export async function verifyMember(job: MemberJob): Promise<MemberVerdict> {
       reason: `the log's origin is ${meta.origin}, the fleet endorsed ${job.origin}`,
     });
   const unendorsed = meta.verifierKey !== job.verifierKey;
-  // the root at every sealed size, from the bytes the verifier accepted
-  const frontier = createFrontier();
+  // the root at every sealed size, from the tree of the records the verifier accepted
   const roots = new Map<number, string>();
-  const wanted = new Set(job.seals.map((s) => s.size));
-  const result = await verifyLog(job.dir, {
-    verifierKey: job.verifierKey,
-    ...(job.anchor === undefined ? {} : { checkpoint: job.anchor }),
-    ...(job.witnesses === undefined ? {} : { witnesses: job.witnesses }),
-    ...(job.deep === undefined ? {} : { deep: job.deep }),
-    threads: false,
-    onRecord: (_, bytes) => {
-      frontier.append(leafHash(bytes));
-      if (wanted.has(frontier.size)) roots.set(frontier.size, frontier.root().toString('base64'));
+  const result = await verifyLogWith(
+    job.dir,
+    {
+      verifierKey: job.verifierKey,
+      ...(job.anchor === undefined ? {} : { checkpoint: job.anchor }),
+      ...(job.witnesses === undefined ? {} : { witnesses: job.witnesses }),
+      ...(job.deep === undefined ? {} : { deep: job.deep }),
+      ...(hasher === undefined ? {} : { threads: hasher !== null }),
     },
-  });
+    {
+      rootsAt: { sizes: new Set(job.seals.map((s) => s.size)), found: roots },
+      ...(hasher === undefined || hasher === null ? {} : { hasher }),
+    },
+  );
   const keyNote = unendorsed ? 'signed with a key the fleet did not endorse: ' : '';
   if (!result.ok)
     return done({

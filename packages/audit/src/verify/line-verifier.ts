@@ -18,6 +18,16 @@ import { checkWitnesses, type WitnessVerdict, witnessReason } from './witness-ch
  * it proves (`state`): what the pinned key and the checkpoints found cover.
  */
 
+/**
+ * Tree sizes whose roots to record on the way (base64, in `found`), from the records the verifier
+ * accepted: `verifyFleet` checks a member's sealed sizes against them without hashing its log twice.
+ * @internal
+ */
+export interface RootsAt {
+  readonly sizes: ReadonlySet<number>;
+  readonly found: Map<number, string>;
+}
+
 /** Incremental verification: lines pushed in index order with their leaf hashes. @internal */
 export interface LineVerifier {
   /** Checks the published / given checkpoints; a verdict when they are unusable. */
@@ -46,7 +56,7 @@ export interface LineVerifier {
  * ```
  * @internal
  */
-export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
+export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsAt): LineVerifier {
   const origin = options.origin;
   const keyPinned = options.verifierKey !== undefined;
   const verifier = parseVerifierKey(options.verifierKey ?? options.recordedVerifierKey);
@@ -157,6 +167,7 @@ export function createLineVerifier(options: VerifyLinesOptions): LineVerifier {
     lastEnd = end;
     options.onRecord?.(index, data.subarray(start, end));
     index++;
+    if (rootsAt?.sizes.has(index) === true) rootsAt.found.set(index, frontier.root().toString('base64'));
     if (index % 10_000 === 0) options.onProgress?.(index);
   }
 

@@ -7,7 +7,7 @@ import { type VerifyJson, verdictHeadline, verdictJson } from '../verdict.js';
 
 /**
  * `writ verify --fleet <bundle>`: the fleet log, every member with its endorsed key, sealed prefixes,
- * completeness both ways; members in parallel worker threads.
+ * completeness both ways; the logs read and hashed by worker threads in parallel.
  */
 
 /**
