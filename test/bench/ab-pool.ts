@@ -9,8 +9,9 @@
 //
 // Arguments: workers, rounds, window ms, then the build directories (inside packages/policy, so their
 // imports resolve from there). Prints, per set-up, the median rate, its ratio to Cedar single-thread,
-// and the median CPU time per call of the whole process (user + system, every thread), which a busy
-// neighbour's steal time does not inflate: on a machine whose cores are all busy, rate ≈ cores ÷ CPU.
+// the median CPU time per call of the whole process (user + system, every thread), which a busy
+// neighbour's steal time does not inflate (on a machine whose cores are all busy, rate ≈ cores ÷ CPU),
+// and the main thread's busy time per call (event-loop utilisation: wall time, so the load shows in it).
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -37,6 +38,8 @@ interface Setup {
   readonly close: () => Promise<void>;
   readonly perSec: number[];
   readonly cpuUs: number[];
+  /** The main thread's busy time per call (event-loop utilisation), µs. */
+  readonly mainUs: number[];
 }
 
 /** Closed loop with 64 in flight, counting every completed call for the CPU figure. */
@@ -73,6 +76,7 @@ try {
     close: async () => undefined,
     perSec: [],
     cpuUs: [],
+    mainUs: [],
   });
   for (const dir of dirs) {
     const policy = (await import(pathToFileURL(resolve(dir, 'index.js')).href)) as typeof Policy;
@@ -83,6 +87,7 @@ try {
       close: async () => alone.close(),
       perSec: [],
       cpuUs: [],
+      mainUs: [],
     });
     const bench = await createFullWrit({
       dir: await temps.make('ab-pool'),
@@ -99,6 +104,7 @@ try {
       close: () => bench.close(),
       perSec: [],
       cpuUs: [],
+      mainUs: [],
     });
   }
   for (const s of setups) await s.run(); // warm-up
@@ -106,10 +112,13 @@ try {
     for (let k = 0; k < setups.length; k++) {
       const s = setups[(k + round) % setups.length] as Setup;
       const cpu = process.cpuUsage();
+      const elu = performance.eventLoopUtilization();
       const { perSec, completed } = await s.run();
       const used = process.cpuUsage(cpu);
+      const busy = performance.eventLoopUtilization(elu);
       s.perSec.push(perSec);
       s.cpuUs.push((used.user + used.system) / Math.max(1, completed));
+      s.mainUs.push((1000 * busy.active) / Math.max(1, completed));
     }
   }
   const median = (v: readonly number[]) => {
@@ -120,10 +129,12 @@ try {
   };
   const base = median(setups[0]?.perSec ?? []);
   console.log(`${workers} worker(s), ${rounds} rounds of ${windowMs} ms, 64 in flight`);
-  console.log('set-up | per s (median) | × Cedar single-thread | CPU µs per call (median)');
+  console.log(
+    'set-up | per s (median) | × Cedar single-thread | CPU µs per call (median) | main thread busy µs per call (median)',
+  );
   for (const s of setups) {
     console.log(
-      `${s.id} | ${median(s.perSec).toFixed(0)} | ${(median(s.perSec) / base).toFixed(2)}× | ${median(s.cpuUs).toFixed(0)}`,
+      `${s.id} | ${median(s.perSec).toFixed(0)} | ${(median(s.perSec) / base).toFixed(2)}× | ${median(s.cpuUs).toFixed(0)} | ${median(s.mainUs).toFixed(0)}`,
     );
   }
 } finally {
