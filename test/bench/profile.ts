@@ -5,7 +5,8 @@
 //
 // Set-ups: core (@writ/core, in-memory policy + discarding sink), memory (zero-config runtime with the
 // in-memory policy, file audit), cedar (zero-config runtime, Cedar, file audit), cedar-direct (the
-// baseline), strict-c64 (Cedar, strict, 64 calls in flight), authzen (zero-config runtime, AuthZEN engine
+// baseline), strict-c64 (Cedar, strict, 64 calls in flight), strict-c64-pool (the same with Cedar in a
+// pool of 2 workers: the main thread's own work per call), authzen (zero-config runtime, AuthZEN engine
 // against a local Cerbos, file audit), ai-sdk (the AI SDK loop, mock model, one tool call, no Writ),
 // ai-sdk-writ (the same loop, the tool wrapped by @writ/ai-sdk on the core set-up). All async durability
 // unless named.
@@ -14,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { preparsePolicySet, preparseSchema, statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import type { PolicyEngine } from '@writ/core/plugin';
-import { createAuthZenEngine, defaultPolicyPaths, toCedarRequest } from '@writ/policy';
+import { createAuthZenEngine, createCedarEngine, defaultPolicyPaths, toCedarRequest } from '@writ/policy';
 import { type Cerbos, cerbosBinary, cerbosMapRequest, startCerbos } from './cerbos.ts';
 import {
   ARGS,
@@ -36,6 +37,7 @@ const SETUPS = [
   'cedar',
   'cedar-direct',
   'strict-c64',
+  'strict-c64-pool',
   'authzen',
   'ai-sdk',
   'ai-sdk-writ',
@@ -93,6 +95,7 @@ try {
   } else {
     let policy: PolicyEngine | undefined;
     if (setup === 'memory') policy = createAllowAllPolicy();
+    if (setup === 'strict-c64-pool') policy = await createCedarEngine({ workers: 2 });
     if (setup === 'authzen') {
       const binary = cerbosBinary();
       if (binary === undefined) throw new Error('@cerbos/cerbos-linux-x64 is not installed');
@@ -108,12 +111,12 @@ try {
         ? createCoreWrit()
         : await createFullWrit({
             dir: await temps.make('profile'),
-            durability: setup === 'strict-c64' ? 'strict' : 'async',
+            durability: setup.startsWith('strict-c64') ? 'strict' : 'async',
             ...(policy === undefined ? {} : { policy }),
           });
     bench = made;
     await made.inTask(async () => {
-      if (setup === 'strict-c64') {
+      if (setup.startsWith('strict-c64')) {
         calls = (await measureThroughput(() => made.tool.execute(ARGS), 64, seconds * 1000)).calls;
         return;
       }

@@ -1,182 +1,9 @@
 // Targets and the printed table.
-
-import type {
-  AuditResult,
-  ColdStartResult,
-  LatencyRow,
-  MemoryResult,
-  PairRow,
-  Results,
-  Target,
-  ThroughputRow,
-} from './results-schema.ts';
+import { availableParallelism } from 'node:os';
+import type { CoresRow, LatencyRow, Results, Target, ToolServerRow } from './results-schema.ts';
+import { adapterGapOf } from './targets.ts';
 import { COLD_START_FLOOR } from './scenarios/cold-start.ts';
 import { verifyRows } from './scenarios/verify-rows.ts';
-
-/** Every figure Writ is held to. `met` is `null` when the scenario did not run or in smoke mode. */
-export function evaluateTargets(input: {
-  latency: readonly LatencyRow[];
-  pairs: readonly PairRow[];
-  peerPairs: readonly PairRow[];
-  throughput: readonly ThroughputRow[];
-  coldStart: ColdStartResult | null;
-  memory: MemoryResult | null;
-  audit: AuditResult | null;
-  evaluate: boolean;
-}): Target[] {
-  const row = (id: string) => input.latency.find((r) => r.id === id);
-  const own = row('writ-memory-async');
-  const bare = row('bare');
-  const floorRow = row('evidence-floor');
-  const pair = (subject: string) =>
-    input.pairs.find((p) => p.baseline === 'cedar-direct' && p.case === subject);
-  const cedarPair = pair('writ-cedar-async');
-  const cedarFloorPair = pair('cedar-evidence-floor');
-  const peerPair = (baseline: string, subject: string) =>
-    input.peerPairs.find((p) => p.baseline === baseline && p.case === subject);
-  const vsOpenllmetry = peerPair('peer-openllmetry', 'peer-writ-core');
-  const adapterGap = adapterGapOf(input.peerPairs);
-  const importFloor = input.coldStart?.baselines.find((b) => b.module === COLD_START_FLOOR);
-  const strict64 = input.throughput.find((r) => r.id === 'tp-cedar-strict-c64');
-  const target = (
-    id: string,
-    description: string,
-    threshold: string,
-    value: number | undefined,
-    unit: string,
-    ok: (v: number) => boolean,
-    floor?: number,
-  ): Target => ({
-    id,
-    description,
-    threshold,
-    value: value ?? null,
-    unit,
-    met: value === undefined || !input.evaluate ? null : ok(value),
-    floor: floor === undefined ? null : { value: floor, met: input.evaluate ? ok(floor) : null },
-  });
-  return [
-    target(
-      'writ-overhead-p50',
-      "Writ's own overhead at p50 (in-memory policy, async durability, above the bare call)",
-      '≤ 15 µs',
-      own && bare ? own.p50Us - bare.p50Us : undefined,
-      'µs',
-      (v) => v <= 15,
-      floorRow && bare ? floorRow.p50Us - bare.p50Us : undefined,
-    ),
-    target(
-      'writ-overhead-p99',
-      "Writ's own overhead at p99 (in-memory policy, async durability, above the bare call)",
-      '≤ 60 µs',
-      own && bare ? own.p99Us - bare.p99Us : undefined,
-      'µs',
-      (v) => v <= 60,
-      floorRow && bare ? floorRow.p99Us - bare.p99Us : undefined,
-    ),
-    target(
-      'cedar-ratio',
-      `Full call with embedded Cedar (async durability) ÷ (cedar-wasm direct + span), at p50, sampled as a pair in alternating ${cedarPair?.batchMs ?? 0} ms batches`,
-      '≤ 1.15×',
-      cedarPair?.p50Ratio,
-      '×',
-      (v) => v <= 1.15,
-      cedarFloorPair?.p50Ratio,
-    ),
-    target(
-      'strict-throughput-c64',
-      'Strict durability (group commit), default stack (Cedar), 64 calls in flight',
-      '≥ 20,000 calls/s',
-      strict64?.callsPerSec,
-      'calls/s',
-      (v) => v >= 20_000,
-      row('cedar-direct')?.opsPerSec,
-    ),
-    target(
-      'core-vs-openllmetry',
-      `@writ/core writ.tool direct (in-memory policy + sink, async) ÷ OpenLLMetry withTool, same tool body and tracer, at p50, alternating ${vsOpenllmetry?.batchMs ?? 0} ms batches`,
-      '≤ 3×',
-      vsOpenllmetry?.p50Ratio,
-      '×',
-      (v) => v <= 3,
-    ),
-    target(
-      'ai-sdk-adapter-gap',
-      'What @writ/ai-sdk adds to the AI SDK loop ÷ what writ.tool called from a plain AI SDK tool adds to it (same @writ/core set-up), at p50, from pairs in alternating batches',
-      '≤ 1.10×',
-      adapterGap?.ratio,
-      '×',
-      (v) => v <= 1.1,
-    ),
-    target(
-      'import-writ',
-      `await import('writ') in a fresh process, median of ${input.coldStart?.runs ?? 0}; floor: zod then @opentelemetry/api imported in one fresh process (what writ needs with nothing else of Writ)`,
-      '≤ 100 ms',
-      input.coldStart?.importMs,
-      'ms',
-      (v) => v <= 100,
-      importFloor?.importMs,
-    ),
-    target(
-      'verify-rate',
-      `verifyLog over the ${input.audit?.verify.records ?? 0}-record log, fastest of ${input.audit?.verify.runs.length ?? 0} runs in fresh processes; floor: read + SHA-256 of every record, the faster of 1 and 2 threads, runs interleaved`,
-      '≥ 1,000,000 records/s',
-      input.audit?.verify.recordsPerSec,
-      'records/s',
-      (v) => v >= 1_000_000,
-      verifyFloor(input.audit),
-    ),
-    target(
-      'fleet-verify',
-      `verifyFleet over a bundle of ${input.audit?.fleet?.members ?? 0} members, ${input.audit?.fleet?.records ?? 0} records, one run; floor: read + SHA-256 of every member record on 2 threads`,
-      '≤ 10 s for 10M records',
-      input.audit?.fleet ? (input.audit.fleet.seconds * 10_000_000) / input.audit.fleet.records : undefined,
-      's',
-      (v) => v <= 10,
-      input.audit?.fleet
-        ? (input.audit.fleet.floor.seconds * 10_000_000) / input.audit.fleet.records
-        : undefined,
-    ),
-    target(
-      'heap-growth',
-      `Heap growth from ${input.memory?.points[0]?.calls ?? 0} to ${input.memory?.points.at(-1)?.calls ?? 0} calls (GC forced)`,
-      '< 5 MB',
-      input.memory?.heapGrowthBytes,
-      'bytes',
-      (v) => v < 5_000_000,
-    ),
-  ];
-}
-
-/** The verify floor: the faster of read + hash on 1 and on 2 threads (records/s), when measured. */
-function verifyFloor(audit: AuditResult | null | undefined): number | undefined {
-  const rates = (audit?.floor ?? []).filter((f) => !f.tree).map((f) => f.recordsPerSec);
-  return rates.length === 0 ? undefined : Math.max(...rates);
-}
-
-/**
- * The adapter gap: what `@writ/ai-sdk` adds to the AI SDK loop (pair ai-sdk-loop → ai-sdk-loop-writ) over
- * what a `writ.tool` called from a plain AI SDK tool adds to the same loop (pair ai-sdk-loop →
- * ai-sdk-loop-writ-direct), p50 differences; `directBareUs` is what `writ.tool` adds to a bare call
- * (pair peer-bare → peer-writ-core), for context: Writ's pipeline costs more next to the framework's work.
- */
-export function adapterGapOf(
-  pairs: readonly PairRow[],
-):
-  | { adapterUs: number; directInLoopUs: number; directBareUs: number | undefined; ratio: number }
-  | undefined {
-  const find = (baseline: string, subject: string) =>
-    pairs.find((p) => p.baseline === baseline && p.case === subject);
-  const adapter = find('ai-sdk-loop', 'ai-sdk-loop-writ');
-  const direct = find('ai-sdk-loop', 'ai-sdk-loop-writ-direct');
-  if (adapter === undefined || direct === undefined) return undefined;
-  return {
-    adapterUs: adapter.p50OverheadUs,
-    directInLoopUs: direct.p50OverheadUs,
-    directBareUs: find('peer-bare', 'peer-writ-core')?.p50OverheadUs,
-    ratio: adapter.p50OverheadUs / direct.p50OverheadUs,
-  };
-}
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const us = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
@@ -217,12 +44,59 @@ function verdict(t: Target): string {
   return t.floor?.met === false ? 'NO (floor misses too)' : 'NO';
 }
 
-/** The whole report as printed, also pasted into PERFORMANCE.md. */
+/** The tool-server section: wall and CPU time per request and per part of a request. */
+export function formatToolServerRows(rows: readonly ToolServerRow[]): string {
+  return table(
+    [
+      'Tool-server path (µs; one request = token check + continued task + 1 call)',
+      'wall p50',
+      'wall p99',
+      'CPU p50',
+      'CPU p99',
+      'records',
+    ],
+    rows.map((r) => [
+      r.name,
+      us(r.wallP50Us),
+      us(r.wallP99Us),
+      us(r.cpuP50Us),
+      us(r.cpuP99Us),
+      r.recordsPerRequest === undefined ? '' : String(r.recordsPerRequest),
+    ]),
+  );
+}
+
+/**
+ * The all-cores section: rate, its ratio to Cedar single-thread, CPU time per call (every thread), and
+ * the ratio that CPU time allows on `cores` free cores (cores × Cedar's CPU per evaluation ÷ the
+ * set-up's CPU per call): unlike the rate, it does not move with what the neighbours take.
+ */
+export function formatCores(rows: readonly CoresRow[], cores = availableParallelism()): string {
+  const cedarCpu = rows.find((r) => r.kind === 'cedar')?.cpuPerCallUs ?? Number.NaN;
+  return table(
+    [
+      `All cores: embedded Cedar, strict, interleaved windows (median of ${rows[0]?.rounds ?? 0})`,
+      'per s',
+      '× Cedar 1 thread',
+      'CPU µs/call',
+      `CPU allows on ${cores} cores`,
+    ],
+    rows.map((r) => [
+      r.name,
+      int(r.perSec),
+      `${r.vsCedarSingleThread.toFixed(2)}×`,
+      us(r.cpuPerCallUs),
+      r.kind === 'cedar' ? '' : `${((cores * cedarCpu) / r.cpuPerCallUs).toFixed(2)}×`,
+    ]),
+  );
+}
+
+/** The whole report as printed, also pasted into docs/performance.md. */
 export function formatReport(results: Results): string {
   const { machine } = results;
   const parts: string[] = [];
   parts.push(
-    `Writ ${results.run.writVersion} · Node ${machine.node} · ${machine.cpus} × ${machine.model} · ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB · ${machine.date} · ${results.mode} run, ${results.run.seconds.toFixed(0)} s`,
+    `Writ ${results.run.writVersion} · Node ${machine.node} · ${machine.cpus} × ${machine.model} · ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB · ${machine.date} · ${results.mode} run · load average ${machine.loadAverage.map((l) => l.toFixed(1)).join(' / ')} at the start`,
   );
   if (results.latency.length > 0) {
     parts.push(
@@ -387,6 +261,8 @@ export function formatReport(results: Results): string {
       ),
     );
   }
+  if (results.toolServer !== null) parts.push(formatToolServerRows(results.toolServer));
+  if (results.cores !== null) parts.push(formatCores(results.cores, results.machine.cpus));
   parts.push(
     table(
       ['Target', 'threshold', 'measured', 'floor', 'met'],
@@ -401,5 +277,11 @@ export function formatReport(results: Results): string {
   );
   if (results.skipped.length > 0)
     parts.push(results.skipped.map((s) => `skipped ${s.scenario}: ${s.reason}`).join('\n'));
+  const scenarios = Object.entries(results.run.scenarioSeconds)
+    .map(([name, seconds]) => `${name} ${seconds.toFixed(0)} s`)
+    .join(', ');
+  parts.push(
+    `total ${results.run.seconds.toFixed(0)} s (${scenarios}) · load average ${results.run.loadAverageEnd.map((l) => l.toFixed(1)).join(' / ')} at the end`,
+  );
   return parts.join('\n\n');
 }

@@ -14,6 +14,8 @@ export const machineSchema = z.strictObject({
   platform: z.string(),
   arch: z.string(),
   date: z.iso.datetime(),
+  /** `os.loadavg()` (1, 5, 15 minutes) when the run started: how busy the machine was. */
+  loadAverage: z.array(nonNegative).length(3),
 });
 
 export const latencyRowSchema = z.strictObject({
@@ -172,6 +174,37 @@ export const coldStartSchema = z.strictObject({
   ),
 });
 
+/** One case of the tool-server scenario (scenarios/tool-server.ts): wall and CPU time per request. */
+export const toolServerRowSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  durability: z.enum(['strict', 'batched', 'none']),
+  samples: count,
+  wallP50Us: nonNegative,
+  wallP99Us: nonNegative,
+  /** CPU time (user + system) of the process per request. */
+  cpuP50Us: nonNegative,
+  cpuP99Us: nonNegative,
+  /** Audit records appended per request, counted over the run. */
+  recordsPerRequest: nonNegative.optional(),
+});
+
+/** One set-up of the all-cores scenario (scenarios/cedar-pool.ts), medians over interleaved windows. */
+export const coresRowSchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  /** `cedar`: cedar-wasm alone in this thread; `pool`: the Cedar engine's worker pool alone (no Writ); `writ`: strict Writ calls. */
+  kind: z.enum(['cedar', 'pool', 'writ']),
+  /** Cedar worker threads (0: in the calling thread). */
+  workers: count,
+  /** Calls (or decisions) per second. */
+  perSec: nonNegative,
+  vsCedarSingleThread: finite,
+  /** CPU time (user + system, every thread of the process) per call, µs. */
+  cpuPerCallUs: nonNegative,
+  rounds: z.number().int().positive(),
+});
+
 export const targetSchema = z.strictObject({
   id: z.string().min(1),
   description: z.string().min(1),
@@ -184,7 +217,7 @@ export const targetSchema = z.strictObject({
    * The same figure for what the design requires with nothing else of Writ, measured in the same run:
    * for the latency targets the evidence floor (the records a call must produce, encoded and hashed),
    * for strict throughput with Cedar the rate of Cedar evaluations alone (`cedar-direct` ops/s, one
-   * thread). Where the floor alone misses the threshold, the target is out of reach by design on this
+   * thread), for all cores the worker pool alone. Where the floor alone misses the threshold, the target is out of reach by design on this
    * machine. `null` when the target has no floor or it was not measured.
    */
   floor: z
@@ -197,16 +230,18 @@ export const targetSchema = z.strictObject({
 });
 
 export const resultsSchema = z.strictObject({
-  schemaVersion: z.literal(2),
+  schemaVersion: z.literal(3),
   mode: z.enum(['full', 'smoke']),
   machine: machineSchema,
   run: z.strictObject({
     seconds: nonNegative,
     rounds: z.number().int().positive(),
     roundMs: z.number().int().positive(),
+    /** `os.loadavg()` when the run ended. */
+    loadAverageEnd: z.array(nonNegative).length(3),
     /** Wall time of each scenario that ran. */
     scenarioSeconds: z.partialRecord(
-      z.enum(['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart']),
+      z.enum(['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart', 'toolserver', 'cores']),
       nonNegative,
     ),
     writVersion: z.string(),
@@ -222,6 +257,11 @@ export const resultsSchema = z.strictObject({
   coldStart: coldStartSchema.nullable(),
   memory: memorySchema.nullable(),
   audit: auditSchema.nullable(),
+  /** The tool-server path (one inbound request); `null` when the scenario did not run. */
+  toolServer: z.array(toolServerRowSchema).nullable(),
+  /** Embedded Cedar on every core (strict, 64 in flight); `null` when the scenario did not run. */
+  cores: z.array(coresRowSchema).nullable(),
+  /** Every target, one row each (report.ts `TARGETS`). */
   targets: z.array(targetSchema),
   skipped: z.array(z.strictObject({ scenario: z.string(), reason: z.string() })),
   notes: z.array(z.string()),
@@ -235,5 +275,9 @@ export type MemoryResult = z.infer<typeof memorySchema>;
 export type AppendRow = z.infer<typeof appendRowSchema>;
 export type AuditResult = z.infer<typeof auditSchema>;
 export type ColdStartResult = z.infer<typeof coldStartSchema>;
+export type ToolServerRow = z.infer<typeof toolServerRowSchema>;
+export type CoresRow = z.infer<typeof coresRowSchema>;
 export type Target = z.infer<typeof targetSchema>;
 export type Results = z.infer<typeof resultsSchema>;
+/** Everything a run measured: what the targets are computed from. */
+export type Measured = Omit<Results, 'targets'>;

@@ -2,29 +2,33 @@
 //
 //   node test/bench/run.ts                 full run (a few minutes; builds a 1M-record log once)
 //   node test/bench/run.ts --smoke         tiny sizes, to check the suite works (smoke.test.ts)
-//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart  --no-cerbos  --no-reuse-log
+//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart,toolserver,cores
+//            --no-cerbos  --no-reuse-log
 //
 // Every figure that matters is a ratio or difference against a baseline measured in the same process
-// run: the machine this runs on is shared and noisy. See PERFORMANCE.md.
+// run: the machine this runs on is shared and noisy. See docs/performance.md.
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Cerbos, cerbosBinary, startCerbos } from './cerbos.ts';
 import { TempDirs } from './fixtures.ts';
-import { evaluateTargets, formatReport } from './report.ts';
+import { formatReport } from './report.ts';
 import type {
   AuditResult,
   ColdStartResult,
+  CoresRow,
   LatencyRow,
+  Measured,
   MemoryResult,
   PairRow,
   Results,
   ThroughputRow,
+  ToolServerRow,
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
@@ -35,7 +39,7 @@ import { runMemory } from './scenarios/memory.ts';
 import { runPeers } from './scenarios/peers.ts';
 import { runThroughput } from './scenarios/throughput.ts';
 import { runToolServer } from './scenarios/tool-server.ts';
-import { type ServerResults, serverReport } from './server-report.ts';
+import { evaluateTargets } from './targets.ts';
 import { setUpTracing } from './tracing.ts';
 
 const SCENARIOS = [
@@ -57,7 +61,7 @@ const SIZES = {
     roundMs: 300,
     warmupMs: 200,
     pairRounds: 5,
-    pairRoundMs: 2_000,
+    pairRoundMs: 1_000,
     pairBatchMs: 10,
     throughputWindowMs: 1_000,
     throughputMaxWindowMs: 5_000,
@@ -77,7 +81,7 @@ const SIZES = {
     cerbosReadyMs: 15_000,
     coldStartRuns: 9,
     server: { rounds: 5, timeMs: 300, warmupMs: 200 },
-    cores: { rounds: 5, windowMs: 1_500, rampMs: 300 },
+    cores: { rounds: 5, windowMs: 1_000, rampMs: 300 },
   },
   smoke: {
     rounds: 2,
@@ -107,6 +111,26 @@ const SIZES = {
     cores: { rounds: 1, windowMs: 300, rampMs: 50 },
   },
 } as const;
+
+/** What results.json says about how each figure was taken. */
+const NOTES = [
+  'Latency: tinybench samples from interleaved rounds (every case runs a little, in rotating order, then again); p50/p99/mean in µs over all rounds.',
+  'vs baseline: p50 ratio, and p50/p99 differences, against the case named, measured in the same process run.',
+  'Pairs: after the rounds, the Cedar ratio pair is sampled again in alternating batches of a few ms (baseline, case, case, baseline, …) so both see the same machine; the cedar-ratio target reads the pair.',
+  'Writ calls run inside one writ.task per round; task start+end is its own case.',
+  'strict: each call waits for two fdatasync (decision record before the tool runs, outcome record after).',
+  'Spans: BasicTracerProvider with a processor that only counts, AsyncLocalStorage context manager, always-on sampling.',
+  "Throughput: closed loop in one task; calls/s = calls in flight ÷ mean call latency (Little's law) over calls started after a ramp and finished inside the window.",
+  'Memory: @writ/core, allow-all policy, async durability, a sink that serialises + hashes then drops, GC forced before each reading.',
+  'verifyLog: pinned key, over a log of real Writ records built with the file sink (batched), reused across runs from os.tmpdir().',
+  'Peers: OpenLLMetry withTool, OpenInference traceTool and Langfuse observe wrap the same tool body on the same tracer (the global provider above); vs peers = the pair (peer, @writ/core writ.tool direct) in alternating batches.',
+  'Adapter gap: (AI SDK loop with @writ/ai-sdk − without) ÷ (@writ/core writ.tool direct − bare call), both differences from pairs in alternating batches, same @writ/core set-up; the AI SDK loop is generateText with its MockLanguageModelV4 (2 turns, 1 tool call).',
+  "Cold start: median over fresh processes (cold-start-child.ts) of await import('writ') and of the baselines' imports, interleaved; first call = zero-config createWrit + ready + token + task + one call.",
+  'Smoke runs use tiny sizes: their figures are not comparable and targets are not evaluated.',
+  'Tool server: one inbound request = the caller token checked + writ.task({ inbound }) + one call on the zero-config runtime; wall and CPU time (process.cpuUsage, user + system) per request, in interleaved rounds with its parts.',
+  'All cores: strict, 64 in flight, Writ with Cedar in-thread and on the worker pool, the pool alone (the floor), and cedar-wasm back to back in one thread, in interleaved windows; medians of the rate and of the CPU time per call (every thread).',
+  'Load average: os.loadavg() at the start (header) and at the end (last line); the machine is shared, so figures are only comparable within a run.',
+];
 
 const { values: flags } = parseArgs({
   options: {
@@ -145,6 +169,7 @@ const out = resolve(flags.out ?? fileURLToPath(new URL('./results.json', import.
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 const started = performance.now();
+const loadAtStart = loadavg();
 const tracing = setUpTracing();
 const temps = new TempDirs();
 let cerbos: Cerbos | undefined;
@@ -272,10 +297,21 @@ try {
     );
   }
 
+  let toolServer: ToolServerRow[] | null = null;
+  let cores: CoresRow[] | null = null;
+  if (only.has('toolserver')) {
+    toolServer = await timed('toolserver', () => runToolServer({ temps, plan: sizes.server }));
+  }
+  if (only.has('cores')) {
+    cores = await timed('cores', () =>
+      runCedarPool({ temps, ...sizes.cores, onProgress: (id) => progress(`  ${id}`) }),
+    );
+  }
+
   const cpu = cpus();
   const require = createRequire(import.meta.url);
-  const results: Results = resultsSchema.parse({
-    schemaVersion: 2,
+  const measured: Measured = {
+    schemaVersion: 3,
     mode,
     machine: {
       cpus: cpu.length,
@@ -286,9 +322,11 @@ try {
       platform: process.platform,
       arch: process.arch,
       date: new Date().toISOString(),
+      loadAverage: loadAtStart,
     },
     run: {
       seconds: (performance.now() - started) / 1000,
+      loadAverageEnd: loadavg(),
       rounds: sizes.rounds,
       roundMs: sizes.roundMs,
       scenarioSeconds,
@@ -302,51 +340,16 @@ try {
     coldStart,
     memory,
     audit,
-    targets: evaluateTargets({
-      latency,
-      pairs,
-      peerPairs,
-      throughput,
-      coldStart,
-      memory,
-      audit,
-      evaluate: mode === 'full',
-    }),
+    toolServer,
+    cores,
     skipped,
-    notes: [
-      'Latency: tinybench samples from interleaved rounds (every case runs a little, in rotating order, then again); p50/p99/mean in µs over all rounds.',
-      'vs baseline: p50 ratio, and p50/p99 differences, against the case named, measured in the same process run.',
-      'Pairs: after the rounds, the Cedar ratio pair is sampled again in alternating batches of a few ms (baseline, case, case, baseline, …) so both see the same machine; the cedar-ratio target reads the pair.',
-      'Writ calls run inside one writ.task per round; task start+end is its own case.',
-      'strict: each call waits for two fdatasync (decision record before the tool runs, outcome record after).',
-      'Spans: BasicTracerProvider with a processor that only counts, AsyncLocalStorage context manager, always-on sampling.',
-      "Throughput: closed loop in one task; calls/s = calls in flight ÷ mean call latency (Little's law) over calls started after a ramp and finished inside the window.",
-      'Memory: @writ/core, allow-all policy, async durability, a sink that serialises + hashes then drops, GC forced before each reading.',
-      'verifyLog: pinned key, over a log of real Writ records built with the file sink (batched), reused across runs from os.tmpdir().',
-      'Peers: OpenLLMetry withTool, OpenInference traceTool and Langfuse observe wrap the same tool body on the same tracer (the global provider above); vs peers = the pair (peer, @writ/core writ.tool direct) in alternating batches.',
-      'Adapter gap: (AI SDK loop with @writ/ai-sdk − without) ÷ (@writ/core writ.tool direct − bare call), both differences from pairs in alternating batches, same @writ/core set-up; the AI SDK loop is generateText with its MockLanguageModelV4 (2 turns, 1 tool call).',
-      "Cold start: median over fresh processes (cold-start-child.ts) of await import('writ') and of the baselines' imports, interleaved; first call = zero-config createWrit + ready + token + task + one call.",
-      'Smoke runs use tiny sizes: their figures are not comparable and targets are not evaluated.',
-    ],
-  });
-  const server: ServerResults = { mode, toolServer: null, cores: null };
-  if (only.has('toolserver')) {
-    server.toolServer = await timed('toolserver', () => runToolServer({ temps, plan: sizes.server }));
-  }
-  if (only.has('cores')) {
-    server.cores = await timed('cores', () =>
-      runCedarPool({ temps, ...sizes.cores, onProgress: (id) => progress(`  ${id}`) }),
-    );
-  }
+    notes: NOTES,
+  };
+  const results: Results = resultsSchema.parse({ ...measured, targets: evaluateTargets(measured) });
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(formatReport(results));
   console.log(`\nwrote ${out}`);
-  if (server.toolServer !== null || server.cores !== null) {
-    const serverOut = `${out.replace(/\.json$/, '')}-server.json`;
-    await writeFile(serverOut, `${JSON.stringify(server, null, 2)}\n`);
-    console.log(`\n${serverReport(server)}\n\nwrote ${serverOut}`);
-  }
 } finally {
   await cleanUp();
 }

@@ -2,7 +2,7 @@
 // match the schema. Figures are never asserted: this machine is shared and noisy (see PERFORMANCE.md).
 // Runs the built packages, like `npm run bench`: build first.
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,17 +46,24 @@ describe('npm run bench -- --smoke', () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes a well-formed results.json for a smoke run', () => {
+  it('writes one well-formed results.json for a smoke run', async () => {
+    expect(await readdir(dir)).toEqual(['results.json']);
     expect(results.mode).toBe('smoke');
     expect(results.machine.cpus).toBeGreaterThan(0);
     expect(Object.keys(results.run.scenarioSeconds).sort()).toEqual([
       'audit',
       'coldstart',
+      'cores',
       'latency',
       'memory',
       'peers',
       'throughput',
+      'toolserver',
     ]);
+    expect(results.machine.loadAverage).toHaveLength(3);
+    expect(output).toMatch(
+      /\ntotal \d+ s \(latency \d+ s, .*\) · load average [\d.]+ \/ [\d.]+ \/ [\d.]+ at the end\n/,
+    );
   });
 
   it('measures every latency case, with the AuthZEN pair only when Cerbos started', () => {
@@ -181,12 +188,34 @@ describe('npm run bench -- --smoke', () => {
     expect(output).toContain('Cedar policy set: parse, validate, preparse');
   });
 
-  it('reports every target without judging it, and prints the table', () => {
+  it('measures the tool-server path and all cores in the same results file, each target with its floor', () => {
+    expect(results.toolServer?.map((r) => r.id)).toEqual(
+      expect.arrayContaining(['request-cached-strict', 'request-cached-batched']),
+    );
+    const cores = results.cores ?? [];
+    expect(cores.map((r) => r.kind)).toEqual(['cedar', 'pool', 'writ', 'writ']);
+    for (const row of cores) expect(row.cpuPerCallUs, row.id).toBeGreaterThan(0);
+    const target = (id: string) => results.targets.find((t) => t.id === id);
+    const pool = cores.find((r) => r.kind === 'pool');
+    const writ = cores.find((r) => r.kind === 'writ' && r.workers > 0);
+    expect(target('strict-cedar-c64-cores')?.value).toBe(writ?.vsCedarSingleThread);
+    expect(target('strict-cedar-c64-cores')?.floor).toEqual({ value: pool?.vsCedarSingleThread, met: null });
+    const strict = results.toolServer?.find((r) => r.id === 'request-cached-strict');
+    expect(target('tool-server-cpu-strict')?.value).toBe(strict?.cpuP50Us);
+    expect(target('tool-server-cpu-strict')?.floor?.value).toBe(cores[0]?.cpuPerCallUs);
+    expect(output).toContain('Tool-server path');
+    expect(output).toContain('All cores: embedded Cedar');
+  });
+
+  it('reports every target in one table without judging it', () => {
     expect(results.targets.map((t) => t.id)).toEqual([
       'writ-overhead-p50',
       'writ-overhead-p99',
       'cedar-ratio',
       'strict-throughput-c64',
+      'strict-cedar-c64-cores',
+      'tool-server-cpu-strict',
+      'tool-server-cpu-batched',
       'core-vs-openllmetry',
       'ai-sdk-adapter-gap',
       'import-writ',
@@ -195,6 +224,8 @@ describe('npm run bench -- --smoke', () => {
       'heap-growth',
     ]);
     for (const target of results.targets) expect(target.met).toBeNull();
+    expect(results.targets.find((t) => t.id === 'cedar-ratio')?.threshold).toBe('≤ 1.10×');
     expect(output).toContain('Latency (µs)');
+    expect(output.match(/^Target {2}/gm)).toHaveLength(1);
   });
 });

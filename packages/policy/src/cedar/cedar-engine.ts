@@ -86,9 +86,9 @@ export interface CreateCedarEngineOptions {
   generateId?: () => string;
   /**
    * Worker threads evaluating Cedar off the application's thread, each with its own cedar-wasm
-   * instance and the preparsed set: `'auto'` starts `os.availableParallelism() − 1` (none on one core).
-   * With 0 every decision runs in the calling thread (lowest latency for one call at a time); with
-   * workers, many calls in flight use every core. Decisions are identical either way.
+   * instance and the preparsed set: `'auto'` starts one per core (`os.availableParallelism()`), none on
+   * one core. With 0 every decision runs in the calling thread (lowest latency for one call at a time);
+   * with workers, many calls in flight use every core. Decisions are identical either way.
    * @default 0
    */
   workers?: number | 'auto';

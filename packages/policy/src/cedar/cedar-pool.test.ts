@@ -101,6 +101,35 @@ describe('Cedar worker pool', () => {
     }
   });
 
+  it('decides alike on context values JSON reads its own way (toJSON, undefined) or cannot carry (BigInt)', async () => {
+    // the pool sends each call as the JSON text cedar-wasm would make of it in this thread
+    const extendContext = (r: AuthorizationRequest): Record<string, unknown> =>
+      r.context.taskId === 'odd-json'
+        ? { when: new Date(0), gone: undefined }
+        : r.context.taskId === 'odd-bigint'
+          ? { big: 10n }
+          : {};
+    const inThread = await createCedarEngine({ extendContext: extendContext as never });
+    const pooled = await createCedarEngine({ extendContext: extendContext as never, workers: 1 });
+    try {
+      const base = request('lookup_order', 'low', true, true, 1);
+      const requests = ['odd-json', 'odd-bigint', 't'].map((taskId) => ({
+        ...base,
+        context: { ...base.context, taskId },
+      }));
+      for (const r of requests) {
+        const expected = comparable((await inThread.decide(r, { signal })) as never);
+        expect(comparable((await pooled.decide(r, { signal })) as never)).toEqual(expected);
+      }
+      const effects = await Promise.all(requests.map((r) => pooled.decide(r, { signal })));
+      // the unknown context attributes fail the schema, the BigInt fails to serialise: both deny
+      expect(effects.map((d) => d.effect)).toEqual(['deny', 'deny', 'allow']);
+    } finally {
+      inThread.close();
+      pooled.close();
+    }
+  });
+
   it("decides with a set without a schema, carrying the set's digest", async () => {
     const sources = { 'p.cedar': '@id("all") permit(principal, action, resource);' };
     const engine = await createCedarEngine({ sources, schema: false, workers: 1 });

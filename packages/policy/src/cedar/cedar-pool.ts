@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { statefulIsAuthorized } from '@cedar-policy/cedar-wasm/nodejs';
 import { WritError } from '@writ/core';
 import { type CedarAnswer, failedAnswer } from './cedar-decision.js';
+import { cedarWasm } from './cedar-wasm.js';
 import type { CedarPolicySet } from './policy-set.js';
 
 /** A `statefulIsAuthorized` call, as built by `cedarCall`. */
@@ -16,6 +17,24 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const cedar = require(workerData.cedarPath);
 const failure = (e) => ({ type: 'failure', errors: [{ message: e instanceof Error ? e.message : String(e) }], warnings: [] });
+// cedar-wasm reads its call through one JSON.stringify of the whole call. The main thread sends that
+// JSON text, already made (cheaper than a structured clone of the object, here and there): handed back
+// as what stringify returns for a marker object, Cedar reads exactly the bytes it would have made
+// itself. If a version of cedar-wasm ever reads its call otherwise, the text is parsed and passed.
+const stringify = JSON.stringify;
+const RAW = {};
+let raw;
+let read = false;
+JSON.stringify = function (value) {
+  if (value === RAW && raw !== undefined) { read = true; return raw; }
+  return Reflect.apply(stringify, JSON, arguments);
+};
+const evaluate = (text) => {
+  raw = text; read = false;
+  let answer;
+  try { answer = cedar.statefulIsAuthorized(RAW); } finally { raw = undefined; }
+  return read ? answer : cedar.statefulIsAuthorized(JSON.parse(text));
+};
 parentPort.on('message', (m) => {
   if (m.t === 'load') {
     let error;
@@ -31,8 +50,8 @@ parentPort.on('message', (m) => {
     return;
   }
   // a batch of calls sent together (those that arrived in the same turn of the main thread's loop)
-  const answers = m.calls.map((call) => {
-    try { return cedar.statefulIsAuthorized(call); } catch (e) { return failure(e); }
+  const answers = m.calls.map((text) => {
+    try { return evaluate(text); } catch (e) { return failure(e); }
   });
   parentPort.postMessage({ n: m.n, answers });
 });
@@ -52,7 +71,7 @@ interface Slot {
   /** Sets this worker has preparsed (by set id). */
   loaded: Map<string, Promise<void>>;
   /** Calls not sent yet: sent together at the end of this turn of the loop, as one message. */
-  batch: { call: CedarCall; resolve: (answer: CedarAnswer) => void }[];
+  batch: { json: string; resolve: (answer: CedarAnswer) => void }[];
   /** Calls sent and not answered yet. */
   inFlight: number;
   /** Why the worker is gone (it failed, exited or was closed): later messages are answered with it. */
@@ -60,8 +79,11 @@ interface Slot {
 }
 
 /**
- * How many Cedar workers `workers: 'auto'` starts: one per available core beyond the one the
- * application's own thread uses (`os.availableParallelism() − 1`); 0 (in-thread) on one core.
+ * How many Cedar workers `workers: 'auto'` starts: one per core the process may use
+ * (`os.availableParallelism()`), or 0 (Cedar in the calling thread) on one core. The application's own
+ * thread shares the cores with them: its work per call is a fraction of a Cedar evaluation, so a
+ * worker per core keeps every core evaluating, where `cores − 1` workers would cap Cedar at one core
+ * on a two-core machine.
  *
  * @example
  * ```ts
@@ -69,7 +91,8 @@ interface Slot {
  * ```
  */
 export function autoCedarWorkers(): number {
-  return Math.max(0, availableParallelism() - 1);
+  const cores = availableParallelism();
+  return cores > 1 ? cores : 0;
 }
 
 /**
@@ -97,6 +120,20 @@ export class CedarPool {
   /** Cedar's answer for `call` against `set`, from the least-loaded worker. Never rejects. */
   async authorize(set: CedarPolicySet, call: CedarCall): Promise<CedarAnswer> {
     if (this.#closed) return failedAnswer(new WritError('WRIT_INTERNAL', 'the Cedar engine is closed'));
+    // The JSON text cedar-wasm would make of the call in this thread (it reads every call through one
+    // JSON.stringify): sent as a string, it costs a copy instead of a structured clone of the object.
+    let json: string;
+    try {
+      json = JSON.stringify(call);
+    } catch {
+      // a call JSON cannot carry (a BigInt, a cycle from a context extension): Cedar's own stringify
+      // fails on it too, so it is evaluated here, to fail exactly as it fails in-thread
+      try {
+        return cedarWasm().statefulIsAuthorized(call);
+      } catch (error) {
+        return failedAnswer(error);
+      }
+    }
     const slot = this.#pick();
     try {
       await this.#load(slot, set);
@@ -105,7 +142,7 @@ export class CedarPool {
     }
     return new Promise((resolve) => {
       slot.inFlight++;
-      if (slot.batch.push({ call, resolve }) === 1) queueMicrotask(() => this.#flush(slot));
+      if (slot.batch.push({ json, resolve }) === 1) queueMicrotask(() => this.#flush(slot));
     });
   }
 
@@ -114,7 +151,7 @@ export class CedarPool {
   }
 
   #sendBatch(slot: Slot, batch: Slot['batch']): void {
-    void this.#send(slot, { t: 'decide', calls: batch.map((b) => b.call) }).then((reply) => {
+    void this.#send(slot, { t: 'decide', calls: batch.map((b) => b.json) }).then((reply) => {
       slot.inFlight -= batch.length;
       batch.forEach((b, i) => {
         b.resolve(reply.answers?.[i] ?? failedAnswer(reply.error ?? 'no answer from the Cedar worker'));
@@ -151,7 +188,10 @@ export class CedarPool {
   #slot(i: number): Slot {
     const existing = this.#slots[i];
     if (existing !== undefined) return existing;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { cedarPath: this.#cedarPath } });
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { cedarPath: this.#cedarPath },
+    });
     worker.unref();
     const slot: Slot = { worker, pending: new Map(), loaded: new Map(), batch: [], inFlight: 0 };
     const fail = (message: string) => {
