@@ -337,7 +337,9 @@ export interface OutcomeEvent extends AuditEventBase {
 }
 
 /**
- * The record of the credentials revoked at the end of a task, by reference (never the tokens).
+ * The record of credentials revoked, by reference (never the tokens), on their own: when a task's start
+ * record was refused, when a reaper closes an abandoned task, and at the end of a task in logs written
+ * before the task-end record carried them (`TaskEndEvent.revoked`).
  *
  * @example
  * ```ts
@@ -374,6 +376,11 @@ export interface TaskEndEvent extends AuditEventBase {
   readonly status: 'ok' | 'error' | 'abandoned';
   readonly errorCode?: string | undefined;
   readonly durationMs: number;
+  /**
+   * The credentials revoked as the task ended, by reference (never the tokens). Logs written before this
+   * field, and revocations that do not happen at the end, have a {@link RevocationEvent} instead.
+   */
+  readonly revoked?: readonly CredentialRef[] | undefined;
 }
 
 /**

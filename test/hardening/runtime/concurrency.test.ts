@@ -274,10 +274,10 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
           same(`${at} call owner`, byCall.get(r.call.id)?.i, i);
         }
       }
-      // revocations name only credentials of their own task
+      // revocations (on task-end records) name only credentials of their own task
       let revoked = 0;
-      for (const r of records.filter((x) => x.kind === 'revocation')) {
-        for (const c of r.credentials) {
+      for (const r of records.filter((x) => x.kind === 'task-end')) {
+        for (const c of r.revoked ?? []) {
           revoked++;
           if (!jtis(r.taskId).has(c.jti)) bleed.push(`revocation in task ${r.taskId} names ${c.jti}`);
         }
