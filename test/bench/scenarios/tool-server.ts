@@ -65,7 +65,7 @@ async function recordsPerRequest(request: () => Promise<unknown>, server: Server
 }
 
 /** A caller's per-audience credential for the server, minted by the caller's own authority. */
-async function callerToken(dir: string) {
+export async function callerToken(dir: string) {
   const authority = await createLocalAuthority({ dir, trustDomain: 'caller.example' });
   const { token } = await mintTaskToken(authority, {
     attribution: {
