@@ -69,7 +69,11 @@ const verify = createTaskTokenVerifier({
 });
 
 async function side(label: string, writ: typeof Writ, durability: 'strict' | 'batched'): Promise<Side> {
-  const runtime = writ.createWrit({ dir: await temps.make(`ab-${label}`), durability, service: 'orders-mcp' });
+  const runtime = writ.createWrit({
+    dir: await temps.make(`ab-${label}`),
+    durability,
+    service: 'orders-mcp',
+  });
   const { fileAudit } = await runtime.ready();
   if (fileAudit === undefined) throw new Error('no file audit log');
   const tool = runtime.tool(lookupToolDefinition());
@@ -140,7 +144,11 @@ try {
   await temps.removeAll();
 }
 
-const p50 = (v: readonly number[]) => quantile([...v].sort((x, y) => x - y), 0.5);
+const p50 = (v: readonly number[]) =>
+  quantile(
+    [...v].sort((x, y) => x - y),
+    0.5,
+  );
 const f = (v: number, d = 0) => v.toFixed(d).padStart(8);
 console.log(`${seconds} s of ${ROUND_MS} ms rounds, ABBA order per durability; per request`);
 console.log('                    CPU p50  wall p50   records    syncs   requests');

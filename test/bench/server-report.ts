@@ -32,7 +32,8 @@ export function serverReport(results: ServerResults): string {
       if (row === undefined) continue;
       const floor = parts.reduce((sum, r) => sum + (r?.cpuP50Us ?? 0), 0);
       const cedar = results.toolServer.find((r) => r.id === 'cedar-direct');
-      const policy = cedar === undefined ? '' : `; floor: Cedar direct ${cedar.cpuP50Us.toFixed(0)} µs per decision`;
+      const policy =
+        cedar === undefined ? '' : `; floor: Cedar direct ${cedar.cpuP50Us.toFixed(0)} µs per decision`;
       out.push(
         `target: tool-server request (${durability}), CPU p50 ≤ ${TOOL_SERVER_CPU_TARGET_US} µs: ${row.cpuP50Us.toFixed(0)} µs, ${row.recordsPerRequest ?? '?'} records — ${verdict(judge ? row.cpuP50Us <= TOOL_SERVER_CPU_TARGET_US : null)} (its parts measured alone: task ${parts[0]?.cpuP50Us.toFixed(0)} + call ${parts[1]?.cpuP50Us.toFixed(0)} = ${floor.toFixed(0)} µs${policy})`,
       );

@@ -74,7 +74,7 @@ describe('revocation at task end', () => {
         await old.append(r as AuditEvent, { durability: 'batched' });
       }
     }
-    await old.close();
+    await old.close?.();
     expect((await records(old.dir)).map((r) => r.kind)).toContain('revocation');
 
     for (const log of [audit, old]) {
