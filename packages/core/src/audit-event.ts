@@ -346,9 +346,9 @@ export interface OutcomeEvent extends AuditEventBase {
  * import { createInMemoryAuditSink } from '@writ/core/testing';
  *
  * const audit = createInMemoryAuditSink();
- * // … a task runs through createWrit({ audit, credentials, … }) …
+ * // … a task whose start record was refused ran through createWrit({ audit, credentials, … }) …
  * const revocation: RevocationEvent | undefined = audit.ofKind('revocation')[0];
- * revocation?.credentials.map((c) => c.jti); // every credential the task held
+ * revocation?.credentials.map((c) => `${c.jti}: ${revocation.reason}`); // what was issued before the refusal
  * ```
  */
 export interface RevocationEvent extends AuditEventBase {

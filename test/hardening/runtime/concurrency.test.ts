@@ -215,7 +215,8 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
       const verdict = await verifyDeep(`${dir}/audit`, fileAudit.verifierKey);
       expect(verdict.ok, verdict.reason).toBe(true);
       const records = (await readRecords(`${dir}/audit`)).filter((r) => r.kind !== 'checkpoint');
-      const expectedRecords = Array.from({ length: TASKS }, (_, i) => 3 * (depthOf(i) + 1) + 2).reduce(
+      // per level a task-start and a task-end (carrying what was revoked); one call's decision and outcome
+      const expectedRecords = Array.from({ length: TASKS }, (_, i) => 2 * (depthOf(i) + 1) + 2).reduce(
         (a, b) => a + b,
         0,
       );
@@ -290,7 +291,6 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
         'task-start': levelsTotal,
         decision: TASKS,
         outcome: TASKS,
-        revocation: levelsTotal,
         'task-end': levelsTotal,
       });
 

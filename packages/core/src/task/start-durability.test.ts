@@ -1,7 +1,7 @@
 // One sync per strict request: with a sink that declares `orderedSync`, a task-start record is appended
 // without its own sync and covered by the task's first strict record; a task that writes none flushes
 // once before it returns. Sinks that do not declare it keep a sync of their own for every task start.
-// (The crash attacks across a real SIGKILL are in test/hardening/runtime/start-sync.test.ts.)
+// (The crash attacks across a real SIGKILL are in test/hardening/boundaries/start-sync.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { ALICE, setup } from '../__support__/fixtures.js';
 import { WritError } from '../errors.js';

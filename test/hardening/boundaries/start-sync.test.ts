@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWrit } from 'writ';
-import { attack } from '../boundaries/attacks.js';
-import { readRecords, removeDir, type StoredRecord, tempDir, verifyDeep } from './support.js';
+import { readRecords, removeDir, type StoredRecord, tempDir, verifyDeep } from '../runtime/support.js';
+import { attack } from './attacks.js';
 
 const CHILD = fileURLToPath(new URL('./start-sync-child.mjs', import.meta.url));
 type Mode = 'call' | 'returned' | 'hop';
