@@ -125,8 +125,8 @@ describe('docs/guides/mcp.md, its server and client run together as written', ()
     const clientStart = clientRecords.find((r) => r.kind === 'task-start');
     expect(clientStart?.taskId).toBe(start?.taskId);
     const sent = clientRecords
-      .filter((r) => r.kind === 'revocation')
-      .flatMap((r) => r.credentials)
+      .filter((r) => r.kind === 'task-end')
+      .flatMap((r) => r.revoked ?? [])
       .find((c: LogRecord) => c.jti === start?.inbound.jti);
     expect(sent).toMatchObject({ audience: url });
     expect(start?.inbound.jti).not.toBe(clientStart?.credential.jti); // never the task token

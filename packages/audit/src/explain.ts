@@ -138,6 +138,8 @@ export function explain(
     }
     if (e.kind === 'task-end' && task !== undefined) {
       task.end = { status: e.status, errorCode: e.errorCode };
+      // revoked at the end: on the task-end record (older logs: a revocation record before it)
+      if (e.revoked !== undefined) task.revoked.push(...e.revoked);
       task.records.push(ref);
     }
   }

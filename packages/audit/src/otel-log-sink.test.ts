@@ -18,6 +18,8 @@ describe('OpenTelemetry logs export (real OTel logs SDK, in-memory exporter)', (
     const provider = new LoggerProvider({ processors: [new SimpleLogRecordProcessor(exporter)] });
     const file = await createFileAuditSink({ dir: join(dir, 'audit'), keyDir: join(dir, 'keys') });
     const audit = teeAuditSink(file, createOtelLogSink({ logger: provider.getLogger('writ-audit') }));
+    // the file sink's syncs cover everything before them; the tee keeps its primary's durability
+    expect([file.orderedSync, audit.orderedSync]).toEqual([true, true]);
     const writ = createWrit({
       audit,
       policy: createInMemoryPolicy({ rules: [{ effect: 'deny', tool: 'wipe' }], fallback: 'allow' }),

@@ -142,6 +142,8 @@ export function teeAuditSink(
   };
   return {
     name: `${primary.name}+${list.map((s) => s.name).join('+')}`,
+    // durability is the primary's: so is the promise that a sync covers what was appended before it
+    orderedSync: primary.orderedSync === true,
     async append(event, appendOptions) {
       const receipt = await primary.append(event, appendOptions);
       for (const mirror of list) {

@@ -249,6 +249,7 @@ export const logRecordSchema = z.discriminatedUnion('kind', [
     status: z.enum(['ok', 'error', 'abandoned']),
     errorCode: z.string().optional(),
     durationMs: z.number(),
+    revoked: z.array(credentialRef).optional(),
   }),
   z.strictObject({ v: z.literal(1), kind: z.literal('checkpoint'), note: z.string().min(1) }),
   ...fleetRecordSchemas,

@@ -337,16 +337,18 @@ export interface OutcomeEvent extends AuditEventBase {
 }
 
 /**
- * The record of the credentials revoked at the end of a task, by reference (never the tokens).
+ * The record of credentials revoked, by reference (never the tokens), on their own: when a task's start
+ * record was refused, when a reaper closes an abandoned task, and at the end of a task in logs written
+ * before the task-end record carried them (`TaskEndEvent.revoked`).
  *
  * @example
  * ```ts
  * import { createInMemoryAuditSink } from '@writ/core/testing';
  *
  * const audit = createInMemoryAuditSink();
- * // … a task runs through createWrit({ audit, credentials, … }) …
+ * // … a task whose start record was refused ran through createWrit({ audit, credentials, … }) …
  * const revocation: RevocationEvent | undefined = audit.ofKind('revocation')[0];
- * revocation?.credentials.map((c) => c.jti); // every credential the task held
+ * revocation?.credentials.map((c) => `${c.jti}: ${revocation.reason}`); // what was issued before the refusal
  * ```
  */
 export interface RevocationEvent extends AuditEventBase {
@@ -374,6 +376,11 @@ export interface TaskEndEvent extends AuditEventBase {
   readonly status: 'ok' | 'error' | 'abandoned';
   readonly errorCode?: string | undefined;
   readonly durationMs: number;
+  /**
+   * The credentials revoked as the task ended, by reference (never the tokens). Logs written before this
+   * field, and revocations that do not happen at the end, have a {@link RevocationEvent} instead.
+   */
+  readonly revoked?: readonly CredentialRef[] | undefined;
 }
 
 /**

@@ -28,6 +28,11 @@ export interface TaskState {
   readonly writ: unknown;
   /** Aborts the task's calls. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Resolves once the task-start record is durable: it may have been appended without a sync of its own
+   * (a sink with `orderedSync`, under `strict`). Awaited before anything of the task leaves the process.
+   */
+  readonly startDurable?: (() => Promise<void>) | undefined;
 }
 
 // When no OpenTelemetry context manager is registered, `context.with` does not carry values across

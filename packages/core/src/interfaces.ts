@@ -256,6 +256,15 @@ export interface AuditSink {
    * first append: credentials for other services carry it so their records can name this log.
    */
   readonly origin?: string | undefined;
+  /**
+   * A `strict` append also makes every record appended before it durable (one file written in order;
+   * a database whose log is flushed in order). Writ then appends a task's start record under `strict`
+   * without a sync of its own: the task's first strict record (a call's decision) covers it, and a task
+   * that writes none syncs it with `flush` before a hop credential leaves the process and before the
+   * task returns. Sinks that do not declare it get their own sync for every task start.
+   * @default false
+   */
+  readonly orderedSync?: boolean | undefined;
   append(event: AuditEvent, options: AppendOptions): Promise<AuditReceipt>;
   /** Makes everything appended so far durable. */
   flush?(): Promise<void>;

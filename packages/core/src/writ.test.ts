@@ -24,7 +24,7 @@ describe('the call pipeline', () => {
     expect(result).toEqual({ orderId: '42', total: 120 });
     expect(t.executed).toEqual(['lookup:42']);
     const kinds = t.audit.events.map((e) => e.kind);
-    expect(kinds).toEqual(['task-start', 'decision', 'outcome', 'revocation', 'task-end']);
+    expect(kinds).toEqual(['task-start', 'decision', 'outcome', 'task-end']);
     const decision = t.audit.ofKind('decision')[0];
     expect(decision?.decision).toMatchObject({ effect: 'allow', policyIds: ['reads'], engine: 'in-memory' });
     expect(decision?.requester).toMatchObject({
@@ -75,7 +75,6 @@ describe('the call pipeline', () => {
       'approval',
       'decision',
       'outcome',
-      'revocation',
       'task-end',
     ]);
     const approval = t.audit.ofKind('approval')[0];
@@ -172,7 +171,7 @@ describe('the call pipeline', () => {
       .catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')).toBe(true);
     expect(t.executed).toEqual([]);
-    expect(t.audit.refused.map((e) => e.kind)).toEqual(['decision', 'outcome', 'revocation', 'task-end']);
+    expect(t.audit.refused.map((e) => e.kind)).toEqual(['decision', 'outcome', 'task-end']);
   });
 
   it('refuses everything by default: no policy means deny, no audit means no run', async () => {
@@ -230,14 +229,7 @@ describe('the call pipeline', () => {
     });
     await t.writ.task({ ...task, requester: 'not-a-token' }, async () => undefined).catch(() => undefined);
     const kinds = new Set(handed.map((e) => e.kind));
-    expect([...kinds].sort()).toEqual([
-      'approval',
-      'decision',
-      'outcome',
-      'revocation',
-      'task-end',
-      'task-start',
-    ]);
+    expect([...kinds].sort()).toEqual(['approval', 'decision', 'outcome', 'task-end', 'task-start']);
     expect(stored.ofKind('decision').map((e) => e.refusal?.code ?? e.decision.effect)).toEqual([
       'allow',
       'approval_required',

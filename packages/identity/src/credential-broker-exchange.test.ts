@@ -163,10 +163,10 @@ describe('credential broker, RFC 8693 mode (real oidc-provider)', () => {
       type: TOKEN_TYPES.accessToken,
       jti: payload.jti,
     });
-    // at task end the exchanged credential is on the revocation list and in the revocation record;
+    // at task end the exchanged credential is on the revocation list and in the task-end record;
     // oidc-provider cannot revoke JWT access tokens remotely (unsupported_token_type), which is reported
     expect(credentials.revocations.isRevoked(payload.jti as string)).toBe(true);
-    const revoked = audit.ofKind('revocation').flatMap((r) => r.credentials.map((c) => c.jti));
+    const revoked = audit.ofKind('task-end').flatMap((r) => (r.revoked ?? []).map((c) => c.jti));
     expect(revoked).toContain(payload.jti);
     expect(reported.map((e) => e.details.error ?? e.code)).toContain('unsupported_token_type');
     expect(audit.lines.join('\n')).not.toContain(token);

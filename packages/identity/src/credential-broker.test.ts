@@ -91,8 +91,8 @@ describe('credential broker with the core pipeline', () => {
       verifyTaskToken(taskToken, { ...options, audience: authority.issuer }),
     ).rejects.toMatchObject({ code: 'WRIT_TOKEN_REVOKED' });
 
-    const [revocation] = t.audit.ofKind('revocation');
-    expect(revocation?.credentials.map((c) => c.jti).sort()).toEqual(
+    const [end] = t.audit.ofKind('task-end');
+    expect(end?.revoked?.map((c) => c.jti).sort()).toEqual(
       [during.jti, t.audit.ofKind('task-start')[0]?.credential?.jti].sort(),
     );
     // never the token, only jti
@@ -119,8 +119,8 @@ describe('credential broker with the core pipeline', () => {
     // both the original and the renewed token die with the task
     expect(
       t.audit
-        .ofKind('revocation')[0]
-        ?.credentials.map((c) => c.jti)
+        .ofKind('task-end')[0]
+        ?.revoked?.map((c) => c.jti)
         .sort(),
     ).toEqual([jtis.first, jtis.renewed[0]].sort());
   });

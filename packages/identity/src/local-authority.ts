@@ -9,10 +9,9 @@ import {
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
-  SignJWT,
 } from 'jose';
 import { z } from 'zod';
-import { authorityKeyFromText, type RemoteJwtSigner, remoteJwtSign } from './authority-key.js';
+import { authorityKeyFromText, localJwtSign, type RemoteJwtSigner, remoteJwtSign } from './authority-key.js';
 
 /**
  * Signing algorithm of the local authority (Ed25519).
@@ -233,7 +232,7 @@ export async function createLocalAuthority(
       };
       if (signOptions.typ !== undefined) header.typ = signOptions.typ;
       if (parsed.signer !== undefined) return remoteJwtSign(parsed.signer, header, payload);
-      return new SignJWT(payload).setProtectedHeader(header).sign(signingKey as KeyObject);
+      return localJwtSign(header, payload, signingKey as KeyObject);
     },
     async rotate(rotateOptions = {}) {
       if (fixed) {

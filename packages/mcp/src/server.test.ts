@@ -97,13 +97,7 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
 
     // server records: the client's task id, requester and chain, from the verified token
     const records = await p.server.records();
-    expect(records.map((r) => r.kind)).toEqual([
-      'task-start',
-      'decision',
-      'outcome',
-      'revocation',
-      'task-end',
-    ]);
+    expect(records.map((r) => r.kind)).toEqual(['task-start', 'decision', 'outcome', 'task-end']);
     for (const r of records) {
       expect(r.taskId).toBe(clientTask.taskId);
       expect(r.correlationId).toBe(clientTask.correlationId);
@@ -195,7 +189,6 @@ describe('instrumentServer + instrumentClient over InMemoryTransport', () => {
       'approval',
       'decision',
       'outcome',
-      'revocation',
       'task-end',
     ]);
     const [approval] = ofKind(records, 'approval');

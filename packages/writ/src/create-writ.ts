@@ -314,6 +314,7 @@ export function createWrit(options: CreateWritOptions = {}): WritRuntime {
   };
   const audit: AuditSink = (core.audit as AuditSink | undefined) ?? {
     name: 'file',
+    orderedSync: true, // the embedded file log (see createFileAuditSink)
     // known once started (a task's credential is issued after its runtime started)
     get origin() {
       return ready?.audit.origin;

@@ -15,8 +15,9 @@ import {
   verifyTaskToken,
 } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
-import { ARGS, defineLookupTool, type LookupTool, type TempDirs } from '../fixtures.ts';
+import { ARGS, captureRequest, defineLookupTool, type LookupTool, type TempDirs } from '../fixtures.ts';
 import { type LatencyCase, type LatencyPlan, sampleLatency, summarize } from '../sampling.ts';
+import { cedarDirect } from './latency.ts';
 
 /** The tool server's audience (its resource URI): the caller's credential names it. */
 export const SERVER_AUDIENCE = 'https://orders.example.com/mcp';
@@ -65,7 +66,7 @@ async function recordsPerRequest(request: () => Promise<unknown>, server: Server
 }
 
 /** A caller's per-audience credential for the server, minted by the caller's own authority. */
-async function callerToken(dir: string) {
+export async function callerToken(dir: string) {
   const authority = await createLocalAuthority({ dir, trustDomain: 'caller.example' });
   const { token } = await mintTaskToken(authority, {
     attribution: {
@@ -101,6 +102,7 @@ export async function runToolServer(ctx: ToolServerContext): Promise<ToolServerR
     jwks: authority.jwks(),
   };
   const cached = createTaskTokenVerifier(verifyOptions);
+  const decide = await cedarDirect(await captureRequest(await ctx.temps.make('server-capture')));
   const servers: Server[] = [];
   try {
     const specs: {
@@ -123,6 +125,12 @@ export async function runToolServer(ctx: ToolServerContext): Promise<ToolServerR
         name: 'createTaskTokenVerifier, token seen before (revocation + expiry still checked)',
         durability: 'none',
         fn: () => cached(token),
+      },
+      {
+        id: 'cedar-direct',
+        name: "Cedar direct: one decision on the request's own call (the floor's policy part)",
+        durability: 'none',
+        fn: async () => decide(),
       },
     ];
     const inbound = (await verifyTaskToken(token, verifyOptions)) as VerifiedTaskToken;

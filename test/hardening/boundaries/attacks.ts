@@ -621,6 +621,21 @@ export const ATTACKS = {
     promise:
       'a token differing from a cached one in any byte (a forged signature, swapped claims) is verified in full and refused; a refused token is never cached',
   },
+  // issue 23 item 2: one sync per strict request (a task-start covered by the next strict record)
+  'start-sync-call': {
+    family: 'tasks and users',
+    issue: 23,
+    item: 2,
+    promise:
+      "under strict durability, a tool that ran has its task's start record and its decision record durable, though the start record no longer waits for a sync of its own (the decision's covers it)",
+  },
+  'start-sync-no-tool': {
+    family: 'tasks and users',
+    issue: 23,
+    item: 2,
+    promise:
+      'under strict durability, a task that runs no tool has its start record durable before it returns and before a hop credential for another service leaves the process',
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

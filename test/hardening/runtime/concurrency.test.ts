@@ -215,7 +215,8 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
       const verdict = await verifyDeep(`${dir}/audit`, fileAudit.verifierKey);
       expect(verdict.ok, verdict.reason).toBe(true);
       const records = (await readRecords(`${dir}/audit`)).filter((r) => r.kind !== 'checkpoint');
-      const expectedRecords = Array.from({ length: TASKS }, (_, i) => 3 * (depthOf(i) + 1) + 2).reduce(
+      // per level a task-start and a task-end (carrying what was revoked); one call's decision and outcome
+      const expectedRecords = Array.from({ length: TASKS }, (_, i) => 2 * (depthOf(i) + 1) + 2).reduce(
         (a, b) => a + b,
         0,
       );
@@ -274,10 +275,10 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
           same(`${at} call owner`, byCall.get(r.call.id)?.i, i);
         }
       }
-      // revocations name only credentials of their own task
+      // revocations (on task-end records) name only credentials of their own task
       let revoked = 0;
-      for (const r of records.filter((x) => x.kind === 'revocation')) {
-        for (const c of r.credentials) {
+      for (const r of records.filter((x) => x.kind === 'task-end')) {
+        for (const c of r.revoked ?? []) {
           revoked++;
           if (!jtis(r.taskId).has(c.jti)) bleed.push(`revocation in task ${r.taskId} names ${c.jti}`);
         }
@@ -290,7 +291,6 @@ describe('concurrency: 10,000 concurrent zero-config tasks, distinct requesters,
         'task-start': levelsTotal,
         decision: TASKS,
         outcome: TASKS,
-        revocation: levelsTotal,
         'task-end': levelsTotal,
       });
 

@@ -53,7 +53,7 @@ describe('the two-process MCP example (docs/guides/mcp.md, MCP over HTTP)', () =
       const inbound = new Set(starts.map((s) => s.inbound.jti));
       expect(inbound.size).toBe(1);
       const desk = result.deskRecords as LogRecord[];
-      const revoked = desk.filter((r) => r.kind === 'revocation').flatMap((r) => r.credentials);
+      const revoked = desk.filter((r) => r.kind === 'task-end').flatMap((r) => r.revoked ?? []);
       const sent = revoked.find((c: LogRecord) => inbound.has(c.jti));
       expect(sent).toMatchObject({ audience: result.serverUrl });
       const taskToken = desk.find((r) => r.kind === 'task-start')?.credential;

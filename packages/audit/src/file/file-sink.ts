@@ -171,6 +171,9 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
     let sinkClosed = false;
     const sink: FileAuditSink = {
       name: 'file',
+      // one file descriptor written in order (a segment is synced before the next opens): a sync covers
+      // every record appended before it
+      orderedSync: true,
       dir,
       origin: meta.origin,
       verifierKey: meta.verifierKey,

@@ -240,6 +240,8 @@ export async function createPostgresAuditSink(
 
     const sink: PostgresAuditSink = {
       name: 'postgres',
+      // every batch commits before the next is written: a record is durable once acknowledged
+      orderedSync: true,
       schema,
       get logId() {
         return state.log.logId;

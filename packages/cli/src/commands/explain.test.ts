@@ -78,7 +78,7 @@ describe.concurrent('writ explain', () => {
     });
     expect(unreadable).toEqual([]);
     expect(tasks[0]?.evidence).toBe('verified');
-    expect(tasks[0]?.records.map((r) => r.kind)).toEqual(['task-start', 'revocation', 'task-end']);
+    expect(tasks[0]?.records.map((r) => r.kind)).toEqual(['task-start', 'task-end']);
     expect(tasks[0]?.calls[1]?.records).toEqual([
       { index: 3, kind: 'approval', evidence: 'verified' },
       { index: 4, kind: 'decision', evidence: 'verified' },

@@ -41,7 +41,7 @@ describe('hopCredential', () => {
     expect(() => credentials.verify(seen.orders?.token as string, { audience: ORDERS })).toThrow(
       expect.objectContaining({ code: 'WRIT_TOKEN_REVOKED' }),
     );
-    const revoked = audit.ofKind('revocation').flatMap((r) => r.credentials.map((c) => c.jti));
+    const revoked = audit.ofKind('task-end').flatMap((r) => (r.revoked ?? []).map((c) => c.jti));
     expect(revoked).toContain(seen.orders?.jti);
   });
 

@@ -75,6 +75,8 @@ export async function hopCredential(
   const broker = config.credentials;
   if (broker === undefined) return undefined;
   const call = tool?.call ?? hopCall(config, audience, options.tool ?? 'hop');
+  // the credential leaves the process: the task's start record is durable first
+  await task.startDurable?.();
   return callService({
     ms: config.timeouts.credentialMs,
     signal: options.signal ?? task.signal ?? NEVER,

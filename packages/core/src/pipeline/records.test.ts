@@ -81,6 +81,7 @@ async function everyKind() {
       outcomeEvent(run, 'refused', 0.1, 'WRIT_APPROVAL_REJECTED', undefined),
       revocationEvent(config, ALICE_ATTRIBUTION, [credential], 'task-end'),
       taskEndEvent(config, ALICE_ATTRIBUTION, 'error', 'Error', 12),
+      taskEndEvent(config, ALICE_ATTRIBUTION, 'ok', undefined, 3, [credential]),
     ],
   };
 }

@@ -20,13 +20,14 @@ import { ascending, canonicalJson, digest, withSortedKeys } from '../canonical-j
 import type { Config } from '../config.js';
 import { type Credential, toCredentialRef } from '../credential.js';
 import { WritError, type WritErrorCode } from '../errors.js';
-import type { AuditReceipt } from '../interfaces.js';
+import type { AuditReceipt, Durability } from '../interfaces.js';
 import { toPrincipalRef } from '../principal.js';
 import { redact } from '../redact.js';
 import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
 import { recordedResult } from './lazy-results.js';
 import type { CallRun } from './state.js';
+import { appendSequence, strictAcknowledged } from './sync-cover.js';
 
 /** The principal references of an attribution, built once per attribution (every record repeats them). */
 const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'>>();
@@ -106,20 +107,23 @@ function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
  */
 const AFTER_THE_FACT: ReadonlySet<AuditEvent['kind']> = new Set(['outcome', 'revocation', 'task-end']);
 
-/** Appends an event with the configured durability and deadline. Rejects with `WRIT_AUDIT_UNAVAILABLE`. */
+/** Appends an event with the configured durability (or `asked`) and deadline; `WRIT_AUDIT_UNAVAILABLE`. */
 export async function appendEvent(
   config: Config,
   event: AuditEvent,
   signal?: AbortSignal,
+  asked?: Durability,
 ): Promise<AuditReceipt> {
   const durability =
-    config.durability === 'strict' && AFTER_THE_FACT.has(event.kind) ? 'batched' : config.durability;
+    asked ??
+    (config.durability === 'strict' && AFTER_THE_FACT.has(event.kind) ? 'batched' : config.durability);
   const sink = config.audit;
   if (sink === undefined) {
     throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'no audit sink is configured: pass `audit` to createWrit', {
       details: { kind: event.kind },
     });
   }
+  const sequence = appendSequence(sink);
   try {
     const receipt = await withTimeLimit(
       config.timeouts.auditMs,
@@ -134,6 +138,7 @@ export async function appendEvent(
     if (typeof receipt !== 'object' || receipt === null || typeof receipt.index !== 'number') {
       throw new WritError('WRIT_AUDIT_UNAVAILABLE', `audit sink "${sink.name}" returned no receipt`);
     }
+    if (durability === 'strict') strictAcknowledged(sink, sequence);
     return receipt;
   } catch (error) {
     if (WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')) throw error;
@@ -187,23 +192,25 @@ export function taskStartEvent(
   });
 }
 
-/** The record that closes a task. */
+/** The record that closes a task, with the credentials revoked as it ended (by reference). */
 export function taskEndEvent(
   config: Config,
   attribution: Attribution,
   status: 'ok' | 'error',
   errorCode: string | undefined,
   durationMs: number,
+  revoked: readonly Credential[] = [],
 ) {
   return auditEvent(config, attribution, undefined, {
     durationMs,
     errorCode,
     kind: 'task-end' as const,
+    revoked: revoked.length === 0 ? undefined : revoked.map(toCredentialRef),
     status,
   });
 }
 
-/** The record of credentials revoked when a task ends (or its start failed). */
+/** The record of credentials revoked on their own (a task whose start failed; a reaper). */
 export function revocationEvent(
   config: Config,
   attribution: Attribution,

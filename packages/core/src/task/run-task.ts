@@ -12,12 +12,18 @@ import {
   taskEndEvent,
   taskStartEvent,
 } from '../pipeline/records.js';
+import {
+  type DeferredStart,
+  ensureStartDurable,
+  nextSequence,
+  startDurability,
+} from '../pipeline/sync-cover.js';
 import type { Principal } from '../principal.js';
 import { correlationIdFromContext, withCorrelationBaggage } from '../propagation.js';
 import { narrowScope, parseScope } from '../scope.js';
 import { registration, resolveAgent, resolveRequester, withinRegistration } from './identities.js';
 import { continueInbound } from './inbound.js';
-import { revokeTask } from './revoke.js';
+import { revokeCredentials, revokeTask } from './revoke.js';
 import {
   type DelegateOptions,
   delegateSchema,
@@ -110,31 +116,51 @@ export async function runTask<R>(
   }
   Object.freeze(attribution);
 
-  // 3. the task-start record must be in the log before anything runs
+  // 3. the task-start record must be in the log before anything runs; durable before anything of the
+  // task leaves the process (with an `orderedSync` sink, the task's first strict record covers it)
+  const durability = startDurability(config);
+  let deferred: DeferredStart | undefined;
   try {
-    await appendEvent(config, taskStartEvent(config, attribution, undefined, opening));
+    const sink = config.audit;
+    // appendEvent numbers the append synchronously, before its first await: this is its number
+    const sequence = sink === undefined ? -1 : nextSequence(sink);
+    await appendEvent(config, taskStartEvent(config, attribution, undefined, opening), undefined, durability);
+    if (sink !== undefined && durability !== config.durability) deferred = { sink, sequence };
   } catch (error) {
     await revokeTask(config, attribution, 'task-start record not accepted');
     throw error;
   }
 
   const { signal } = opening;
-  const state: TaskState = { attribution, credential, writ: config.writ, signal };
+  const startDurable = () => ensureStartDurable(config, deferred);
+  const state: TaskState = { attribution, credential, writ: config.writ, signal, startDurable };
   const ctx = withCorrelationBaggage(withTaskState(activeContext(), state), attribution.correlationId);
   const handle: TaskHandle = Object.freeze({ attribution, credential, signal });
-  let status: 'ok' | 'error' = 'ok';
-  let errorCode: string | undefined;
-  try {
-    return await runInContext(ctx, async () => fn(handle));
-  } catch (error) {
-    status = 'error';
-    errorCode = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
-    throw error;
-  } finally {
-    await revokeTask(config, attribution, 'task-end');
+  // closes the task: the start record durable first (the task's result leaves the process), then the
+  // credentials revoked, recorded on the task-end record (a revocation during the task has its own)
+  const close = async (status: 'ok' | 'error', errorCode?: string): Promise<WritError | undefined> => {
+    const unsynced = await startDurable().then(
+      () => undefined,
+      (error: unknown) => error as WritError,
+    );
+    const revoked = await revokeCredentials(config, attribution);
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    await appendQuietly(config, taskEndEvent(config, attribution, status, errorCode, durationMs));
+    await appendQuietly(config, taskEndEvent(config, attribution, status, errorCode, durationMs, revoked));
+    return unsynced;
+  };
+  let result: Awaited<R>;
+  try {
+    result = await runInContext(ctx, async () => fn(handle));
+  } catch (error) {
+    const code = WritError.isInstance(error) ? error.code : error instanceof Error ? error.name : 'Error';
+    const unsynced = await close('error', code);
+    if (unsynced !== undefined) config.report(unsynced);
+    throw error;
   }
+  // a task whose start record cannot be made durable does not return its result
+  const unsynced = await close('ok');
+  if (unsynced !== undefined) throw unsynced;
+  return result;
 }
 
 /** Validated options; throws `WRIT_OPTIONS_INVALID` (or `WRIT_NO_TASK` for a delegation outside a task). */

@@ -11,7 +11,7 @@ import type { AppendOptions, AuditReceipt, AuditSink } from '../interfaces.js';
  * const audit: InMemoryAuditSink = createInMemoryAuditSink();
  * // … run a task making one call through createWrit({ audit, credentials, … }) …
  * const [task] = audit.ofKind('task-start');
- * expect(audit.forTask(task?.taskId ?? '').map((e) => e.kind)).toEqual(['task-start', 'decision', 'outcome', 'revocation', 'task-end']);
+ * expect(audit.forTask(task?.taskId ?? '').map((e) => e.kind)).toEqual(['task-start', 'decision', 'outcome', 'task-end']);
  * // records written after the fact are not waited on
  * expect(audit.durabilities).toEqual(['strict', 'strict', 'batched', 'batched', 'batched']);
  * ```
