@@ -174,7 +174,12 @@ function snapshot(value: unknown, depth: number, key: string | number): unknown 
     if (member === undefined) continue;
     // an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype
     if (name === '__proto__')
-      Object.defineProperty(copy, name, { value: member, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(copy, name, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else copy[name] = member;
   }
   return copy;

@@ -12,7 +12,12 @@ const values = fc.oneof(
       withNullPrototype: true,
       withSparseArray: true,
       withObjectString: false,
-      values: [fc.string(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constant(undefined)],
+      values: [
+        fc.string(),
+        fc.integer(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.constant(undefined),
+      ],
     })
     .filter((v) => v !== undefined),
 );
