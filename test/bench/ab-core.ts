@@ -67,8 +67,7 @@ async function appenderSink(dir: string): Promise<Plugin.AuditSink> {
     origin,
     signer: audit.createNoteSigner(audit.generateNoteKeys(origin).signerKey),
     storage: { write: async () => {}, sync: async () => {} },
-    ...(process.env.AB_BATCH ? { asyncBatchRecords: Number(process.env.AB_BATCH) } : {}),
-  } as Parameters<Audit['createLogAppender']>[0]);
+  });
   return {
     name: 'discard',
     origin,
