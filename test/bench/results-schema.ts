@@ -120,6 +120,13 @@ export const coldStartSchema = z.strictObject({
   baselines: z.array(z.strictObject({ module: z.string().min(1), importMs: nonNegative, ratio: finite })),
 });
 
+/** CPU time per call of a case, deferred work included (scenarios/cpu-per-call.ts). */
+export const cpuPerCallSchema = z.strictObject({
+  id: z.string().min(1),
+  calls: count,
+  cpuUsPerCall: nonNegative,
+});
+
 export const targetSchema = z.strictObject({
   id: z.string().min(1),
   description: z.string().min(1),
@@ -142,6 +149,11 @@ export const targetSchema = z.strictObject({
       met: z.boolean().nullable(),
     })
     .nullable(),
+  /**
+   * CPU time per call of the target's subject and baseline, work deferred off the call's path (the async
+   * audit batch) included, so moved work is not read as removed work. Only on `core-vs-openllmetry`.
+   */
+  cpu: z.strictObject({ caseUs: nonNegative, baselineUs: nonNegative, ratio: finite }).optional(),
 });
 
 export const resultsSchema = z.strictObject({
@@ -184,4 +196,5 @@ export type AppendRow = z.infer<typeof appendRowSchema>;
 export type AuditResult = z.infer<typeof auditSchema>;
 export type ColdStartResult = z.infer<typeof coldStartSchema>;
 export type Target = z.infer<typeof targetSchema>;
+export type CpuPerCall = z.infer<typeof cpuPerCallSchema>;
 export type Results = z.infer<typeof resultsSchema>;

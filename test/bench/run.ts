@@ -20,6 +20,7 @@ import { evaluateTargets, formatReport } from './report.ts';
 import type {
   AuditResult,
   ColdStartResult,
+  CpuPerCall,
   LatencyRow,
   MemoryResult,
   PairRow,
@@ -175,6 +176,7 @@ try {
   let pairs: PairRow[] = [];
   let peers: LatencyRow[] = [];
   let peerPairs: PairRow[] = [];
+  let peerCpu: CpuPerCall[] = [];
   let coldStart: ColdStartResult | null = null;
   let throughput: ThroughputRow[] = [];
   let memory: MemoryResult | null = null;
@@ -213,7 +215,11 @@ try {
     cerbos = undefined;
   }
   if (only.has('peers')) {
-    ({ rows: peers, pairs: peerPairs } = await timed('peers', () =>
+    ({
+      rows: peers,
+      pairs: peerPairs,
+      cpu: peerCpu,
+    } = await timed('peers', () =>
       runPeers({
         tracer: tracing.tracer,
         plan: {
@@ -303,6 +309,7 @@ try {
       latency,
       pairs,
       peerPairs,
+      peerCpu,
       throughput,
       coldStart,
       memory,
