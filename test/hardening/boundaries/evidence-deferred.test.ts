@@ -4,22 +4,28 @@
 // or an engine does to its objects after the record was taken reaches the log.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createFileAuditSink, type FileAuditSink, leafHash, verifyLog } from '@writ/audit';
+import { createFileAuditSink, type FileAuditSink, leafHash, readVerifiedLog, verifyLog } from '@writ/audit';
 import { createWrit, type Principal, type Writ, type WritError } from '@writ/core';
+import { RECEIPT_META_KEY } from '@writ/core/adapter';
 import type { AuditReceipt, Decision, Durability, PolicyEngine } from '@writ/core/plugin';
 import { createInMemoryCredentialBroker } from '@writ/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { tempDir } from '../../../packages/cli/src/__support__/cli.js';
+import { setupTracing, type Tracing } from '../../../packages/core/src/__support__/otel.js';
 import { attack } from './attacks.js';
+import { mcpWorld, ORDERS } from './mcp-world.js';
 
 const REQUESTER: Principal = { kind: 'human', id: 'alice@example.com', assurance: 'asserted' };
 
 let dir: string;
+let tracing: Tracing;
 beforeAll(async () => {
   dir = await tempDir('writ-deferred-');
+  tracing = setupTracing();
 });
 afterAll(async () => {
+  await tracing.shutdown();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -69,6 +75,7 @@ async function open(
     audit: sink,
     credentials: createInMemoryCredentialBroker(),
     durability,
+    telemetry: { tracer: tracing.tracer },
     onError: (error) => errors.push(error),
   });
   return { writ, sink, logDir, errors, kept };
@@ -93,9 +100,10 @@ async function lines(run: Run): Promise<string[]> {
 }
 
 describe("records fixed on the caller's path, encoded later (async durability)", () => {
-  it('the same calls leave the same record sequence as strict, the log verifies, receipts name the records written', async () => {
+  it('the same calls leave the same record sequence as strict, the log verifies, receipts and spans name the records written', async () => {
     const sequences: string[][] = [];
     for (const durability of ['strict', 'async'] as const) {
+      tracing.exporter.reset();
       const run = await open(`same-${durability}`, durability);
       const receipts: AuditReceipt[] = [];
       const lookup = run.writ.tool({
@@ -125,6 +133,10 @@ describe("records fixed on the caller's path, encoded later (async durability)",
         );
       }
       expect(receipts).toHaveLength(20);
+      // each call's span carries its decision record's index, set on the call's path
+      expect(tracing.toolSpans().map((span) => span.attributes['writ.audit.index'])).toEqual(
+        receipts.map((r) => r.index),
+      );
       sequences.push(
         (await recordsOf(run)).map(
           (r) =>
@@ -235,4 +247,31 @@ describe("records fixed on the caller's path, encoded later (async durability)",
       expect(run.errors).toEqual([]);
     },
   );
+
+  it('an MCP tool server with async durability returns receipts naming the records its log holds', async () => {
+    const w = await mcpWorld({ durability: 'async' });
+    try {
+      const client = w.instrumentedClient(ORDERS);
+      await w.connect(w.ordersServer(), client);
+      const results = await w.asAlice(async () => {
+        const out = [];
+        for (const orderId of ['1', '2', '3'])
+          out.push(await client.callTool({ name: 'lookup_order', arguments: { orderId } }));
+        return out;
+      });
+      await w.close();
+      const receipts = results.map((r) => r._meta?.[RECEIPT_META_KEY] as AuditReceipt);
+      const log = await readVerifiedLog(w.serverLog);
+      expect(log.verification?.ok).toBe(true);
+      for (const receipt of receipts) {
+        const stored = log.records[receipt.index];
+        expect(stored?.record?.kind).toBe('decision');
+        expect(receipt.leafHash).toBe(stored?.leafHash);
+        expect(receipt.log).toBe(log.verification?.origin);
+      }
+      expect(new Set(receipts.map((r) => r.index)).size).toBe(3);
+    } finally {
+      await w.cleanup();
+    }
+  });
 });
