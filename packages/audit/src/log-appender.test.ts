@@ -69,7 +69,7 @@ describe("async appends: fixed and indexed on the caller's path, encoded later",
     for (const [durability, together] of [
       [() => 'async' as const, false],
       [() => 'async' as const, true],
-      [(n: number) => (['async', 'batched', 'strict'] as const)[n % 3], false],
+      [(n: number) => (['async', 'batched', 'strict'] as const)[n % 3] ?? 'async', false],
       [(n: number) => (n % 5 === 0 ? 'strict' : 'async'), true],
     ] as const) {
       const log = await logOf(durability, together);

@@ -44,7 +44,8 @@ function keepingEngine(kept: Decision[], extra: (resourceId: string) => object =
           action: request.action,
           notes: { checked: ['scope'] },
           resourceState: extra(request.resource.id),
-        },
+          // what an engine may hand back as its evaluated context: its own objects, not Writ's request
+        } as unknown as Decision['evaluatedContext'],
       };
       kept.push(decision);
       return decision;
@@ -182,7 +183,7 @@ describe("records fixed on the caller's path, encoded later (async durability)",
         order.note = 'rewritten';
         order.tags.push('forged');
         (held.result as { status: string }).status = 'refunded';
-        const evaluated = run.kept[0]?.evaluatedContext as { notes: { checked: string[] } };
+        const evaluated = run.kept[0]?.evaluatedContext as unknown as { notes: { checked: string[] } };
         evaluated.notes.checked.push('forged');
       });
       await run.writ.close();
