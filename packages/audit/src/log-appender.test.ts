@@ -46,6 +46,9 @@ describe('the log appender', () => {
 });
 
 describe("async appends: fixed and indexed on the caller's path, encoded later", () => {
+  /** A record with every object's keys in canonical order (as Writ builds them), when `n` is even. */
+  const record = (n: number): LogRecord => (n % 2 === 0 ? (sortedDeep(event(n)) as LogRecord) : event(n));
+
   /** The same 50 records, each appended with `durability(n)`, awaited `together` or one at a time. */
   async function logOf(durability: (n: number) => Durability, together: boolean) {
     const { appender, lines } = appenderIntoMemory(8);
@@ -53,11 +56,11 @@ describe("async appends: fixed and indexed on the caller's path, encoded later",
     if (together) {
       receipts.push(
         ...(await Promise.all(
-          Array.from({ length: 50 }, (_, n) => appender.append(event(n), durability(n))),
+          Array.from({ length: 50 }, (_, n) => appender.append(record(n), durability(n))),
         )),
       );
     } else {
-      for (let n = 0; n < 50; n++) receipts.push(await appender.append(event(n), durability(n)));
+      for (let n = 0; n < 50; n++) receipts.push(await appender.append(record(n), durability(n)));
     }
     const hashes = receipts.map((r) => r.leafHash);
     await appender.close();
@@ -148,4 +151,14 @@ describe("async appends: fixed and indexed on the caller's path, encoded later",
 function countCheckpointsAfter(lines: readonly string[], i: number): number {
   return lines.slice(i + 1).filter((l) => (JSON.parse(l) as { r: { kind: string } }).r.kind === 'checkpoint')
     .length;
+}
+
+function sortedDeep(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedDeep);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedDeep((value as Record<string, unknown>)[k])]),
+  );
 }

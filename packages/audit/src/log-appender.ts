@@ -3,7 +3,7 @@ import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { auditUnavailable } from './audit-unavailable.js';
 import { signCheckpointWith } from './checkpoint/signed-checkpoint.js';
 import type { CheckpointSigner } from './checkpoint/signer-key.js';
-import { createDeferral, type DeferredRecord, fixRecord } from './deferred-records.js';
+import { createDeferral, type DeferredRecord, deferredLine, fixRecord } from './deferred-records.js';
 import type { CheckpointAt, LogResume, LogStorage } from './log-storage.js';
 import { createFrontier } from './merkle/frontier.js';
 import { encodeLeaf } from './merkle/hashing.js';
@@ -230,7 +230,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       let line: string;
       let leaf: ReturnType<typeof encodeLeaf>;
       try {
-        line = encodeEnvelope({ i: entry.index, p: lastHash, r: entry.record });
+        line = deferredLine(entry, lastHash, encodeEnvelope);
         leaf = encodeLeaf(line);
       } catch (error) {
         void pump(); // what was encoded before it is still written
@@ -260,7 +260,13 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   const defer = (record: LogRecord): AuditReceipt => {
     if (failed) throw failed;
     if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
-    const entry: DeferredRecord = { index: size, record: fixRecord(record), leafHash: undefined };
+    const fixed = fixRecord(record);
+    const entry: DeferredRecord = {
+      index: size,
+      record: fixed.record,
+      inOrder: fixed.inOrder,
+      leafHash: undefined,
+    };
     size++;
     deferral.add(entry);
     return {

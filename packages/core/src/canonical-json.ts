@@ -142,7 +142,26 @@ function write(value: unknown, depth: number, key: string | number): string | un
  * ```
  */
 export function jsonSnapshot(value: unknown): unknown {
-  return snapshot(value, 0, '');
+  return fixedJson(value).value;
+}
+
+/** Whether the snapshot being taken has every object's keys in strictly ascending order so far. */
+let inOrder = true;
+
+/**
+ * {@link jsonSnapshot}, and whether its copy is already in canonical order (every object's keys
+ * strictly ascending as `JSON.stringify` emits them): then `JSON.stringify(value)` of the untouched copy
+ * is its canonical form, without {@link canonicalJson}'s check. @internal
+ */
+export function fixedJson(value: unknown): { readonly value: unknown; readonly inOrder: boolean } {
+  const outer = inOrder; // a getter or toJSON may take a snapshot of its own
+  inOrder = true;
+  try {
+    const copy = snapshot(value, 0, '');
+    return { value: copy, inOrder };
+  } finally {
+    inOrder = outer;
+  }
 }
 
 function snapshot(value: unknown, depth: number, key: string | number): unknown {
@@ -168,10 +187,13 @@ function snapshot(value: unknown, depth: number, key: string | number): unknown 
   }
   const copy: Record<string, unknown> = {};
   const names = Object.keys(value);
+  let previous: string | undefined;
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     const member = snapshot((value as Record<string, unknown>)[name], depth + 1, name);
     if (member === undefined) continue;
+    if (previous !== undefined && name <= previous) inOrder = false;
+    previous = name;
     // an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype
     if (name === '__proto__')
       Object.defineProperty(copy, name, {

@@ -2,7 +2,7 @@
 // same bytes as the original, and nothing done to the original afterwards may reach it.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, jsonSnapshot } from './canonical-json.js';
+import { canonicalJson, fixedJson, jsonSnapshot } from './canonical-json.js';
 
 const values = fc.oneof(
   fc.jsonValue(),
@@ -25,6 +25,38 @@ const values = fc.oneof(
 describe('jsonSnapshot', () => {
   test.prop([values], { numRuns: 500 })('encodes to the bytes of the original', (value) => {
     expect(canonicalJson(jsonSnapshot(value))).toBe(canonicalJson(value));
+  });
+
+  // the copy said to be in canonical order is written natively (the log appender's path for records)
+  const sortedDeep = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sortedDeep);
+    if (typeof v !== 'object' || v === null) return v;
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortedDeep((v as Record<string, unknown>)[k])]),
+    );
+  };
+  test.prop([fc.oneof(values, values.map(sortedDeep))], { numRuns: 500 })(
+    'a copy said to be in canonical order is: JSON.stringify of it is the canonical form',
+    (value) => {
+      const fixed = fixedJson(value);
+      if (fixed.inOrder) expect(JSON.stringify(fixed.value)).toBe(canonicalJson(value));
+    },
+  );
+
+  it('says in order only when it is (integer-like keys come first in JSON.stringify)', () => {
+    expect(fixedJson({ a: 1, b: { c: [{ d: 1, e: 2 }] } }).inOrder).toBe(true);
+    expect(fixedJson({ b: 1, a: 2 }).inOrder).toBe(false);
+    expect(fixedJson({ '10': 'a', '9': 'b' }).inOrder).toBe(false);
+    expect(fixedJson({ a: { toJSON: () => ({ z: 1, y: 2 }) } }).inOrder).toBe(false);
+    const nested = {
+      get inner() {
+        return fixedJson({ b: 1, a: 2 }).inOrder ? 'yes' : 'no';
+      },
+      z: 1,
+    };
+    expect(fixedJson({ a: nested }).inOrder).toBe(true); // a snapshot taken inside a getter leaves this one's answer alone
   });
 
   test.prop([fc.jsonValue()], { numRuns: 300 })('shares no object with the original', (value) => {
