@@ -151,7 +151,14 @@ let inOrder = true;
 /**
  * {@link jsonSnapshot}, and whether its copy is already in canonical order (every object's keys
  * strictly ascending as `JSON.stringify` emits them): then `JSON.stringify(value)` of the untouched copy
- * is its canonical form, without {@link canonicalJson}'s check. @internal
+ * is its canonical form, without {@link canonicalJson}'s check.
+ *
+ * @example
+ * ```ts
+ * const fixed = fixedJson({ a: 1, b: [{ c: true }] });
+ * const line = fixed.inOrder ? JSON.stringify(fixed.value) : canonicalJson(fixed.value);
+ * ```
+ * @internal
  */
 export function fixedJson(value: unknown): { readonly value: unknown; readonly inOrder: boolean } {
   const outer = inOrder; // a getter or toJSON may take a snapshot of its own
