@@ -10,6 +10,13 @@
 // Both directories must sit inside packages/core (their imports resolve from there). Prints p50 and
 // mean wall time per call and CPU time per call (user + system, which a busy neighbour's steal time
 // does not inflate), and the after/before ratios.
+//
+// With `--audit <audit-dist-before> <audit-dist-after>` (directories inside packages/audit) each side's
+// sink is instead that build's real log appender (`@writ/audit/internal` `createLogAppender`: encoding,
+// leaf hash, chain, Merkle tree, checkpoints) over a storage that drops the bytes, and every round ends
+// with a flush inside the CPU window, so work an appender defers is counted in the CPU per call:
+//
+//   node test/bench/ab-core.ts packages/core/dist packages/core/dist 20 --audit packages/audit/.ab-before packages/audit/dist
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,7 +34,10 @@ import {
 import { quantile } from './sampling.ts';
 import { setUpTracing } from './tracing.ts';
 
-const [dirA, dirB, secondsArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const auditAt = argv.indexOf('--audit');
+const auditDirs = auditAt === -1 ? undefined : argv.splice(auditAt, 3).slice(1);
+const [dirA, dirB, secondsArg] = argv;
 if (dirA === undefined || dirB === undefined) {
   console.error('usage: ab-core.ts <dist-before> <dist-after> [seconds=20]');
   process.exit(2);
@@ -39,12 +49,35 @@ interface Side {
   readonly label: string;
   readonly call: () => Promise<unknown>;
   readonly inTask: (body: () => Promise<void>) => Promise<void>;
+  readonly flush: () => Promise<void>;
   readonly wall: number[];
   cpuUs: number;
   calls: number;
 }
 
-async function side(label: string, dir: string): Promise<Side> {
+/** The real log appender of the audit build in `dir`, over a storage that drops the lines. */
+async function appenderSink(dir: string): Promise<Plugin.AuditSink> {
+  type Audit = typeof import('@writ/audit') & typeof import('@writ/audit/internal');
+  const audit = {
+    ...(await import(pathToFileURL(resolve(dir, 'index.js')).href)),
+    ...(await import(pathToFileURL(resolve(dir, 'internal.js')).href)),
+  } as Audit;
+  const origin = 'ab.writ.local/audit/discard';
+  const appender = audit.createLogAppender({
+    origin,
+    signer: audit.createNoteSigner(audit.generateNoteKeys(origin).signerKey),
+    storage: { write: async () => {}, sync: async () => {} },
+  });
+  return {
+    name: 'discard',
+    origin,
+    append: (event, { durability }) => appender.append(event, durability),
+    flush: () => appender.flush(),
+    close: () => appender.close(),
+  };
+}
+
+async function side(label: string, dir: string, auditDir?: string): Promise<Side> {
   const core = (await import(pathToFileURL(resolve(dir, 'index.js')).href)) as typeof Core;
   // builds since the entry points were split keep the record encoder on @writ/core/plugin
   const { canonicalJson } = (
@@ -54,14 +87,17 @@ async function side(label: string, dir: string): Promise<Side> {
   let index = 0;
   const writ = core.createWrit({
     policy: createAllowAllPolicy(),
-    audit: {
-      name: 'discard',
-      async append(event) {
-        const line = canonicalJson(event);
-        const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
-        return { log: 'discard', index: index++, leafHash };
-      },
-    },
+    audit:
+      auditDir === undefined
+        ? {
+            name: 'discard',
+            async append(event) {
+              const line = canonicalJson(event);
+              const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
+              return { log: 'discard', index: index++, leafHash };
+            },
+          }
+        : await appenderSink(auditDir),
     credentials: createForgetfulBroker(),
     durability: 'async',
   });
@@ -70,6 +106,7 @@ async function side(label: string, dir: string): Promise<Side> {
     label,
     call: () => tool.execute(ARGS),
     inTask: (body) => writ.task({ ...TASK, requester: REQUESTER }, body),
+    flush: () => writ.flush(),
     wall: [],
     cpuUs: 0,
     calls: 0,
@@ -88,6 +125,7 @@ async function round(s: Side, record: boolean): Promise<void> {
       if (record) s.wall.push((t1 - t0) * 1000);
       calls++;
     }
+    await s.flush(); // deferred work is CPU per call too
     const used = process.cpuUsage(cpu);
     if (record) {
       s.cpuUs += used.user + used.system;
@@ -97,8 +135,8 @@ async function round(s: Side, record: boolean): Promise<void> {
 }
 
 const tracing = setUpTracing();
-const a = await side('before', dirA);
-const b = await side('after', dirB);
+const a = await side('before', dirA, auditDirs?.[0]);
+const b = await side('after', dirB, auditDirs?.[1]);
 for (let i = 0; i < 4; i++) {
   await round(a, false);
   await round(b, false);

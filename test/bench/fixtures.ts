@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createNoteSigner, generateNoteKeys } from '@writ/audit';
+import { createLogAppender } from '@writ/audit/internal';
 import type {
   AuthorizationRequest,
   Credential,
@@ -112,20 +114,25 @@ export function createAllowAllPolicy(): PolicyEngine {
 /** Options of {@link createDiscardingSink}. */
 export interface DiscardingSinkOptions {
   /**
-   * How records are serialised before hashing: `canonical` (RFC 8785, what every real sink stores) or
-   * `json` (`JSON.stringify`, several times cheaper: for runs that only need the records to be consumed).
-   * @default 'canonical'
+   * How records are made: `log` (the real log appender of `@writ/audit`: RFC 8785 encoding, leaf hash,
+   * chain, Merkle tree, signed checkpoints every 1,000 records, `async` records encoded in a deferred
+   * batch, exactly as the file and PostgreSQL sinks do, over a storage that drops the bytes),
+   * `canonical` (RFC 8785 and the leaf hash of each record on the caller's path, nothing else) or `json`
+   * (`JSON.stringify` and the leaf hash, several times cheaper: for runs that only need the records to
+   * be consumed).
+   * @default 'log'
    */
-  readonly encode?: 'canonical' | 'json';
+  readonly encode?: 'log' | 'canonical' | 'json';
 }
 
 /**
- * An audit sink that serialises each record and computes its RFC 6962 leaf hash, as every real sink
- * does, then drops it: Writ's own cost with no storage behind it.
+ * An audit sink that does what every real sink does to a record (see {@link DiscardingSinkOptions}),
+ * then drops it: Writ's own cost with no storage behind it.
  */
 export function createDiscardingSink(
   options: DiscardingSinkOptions = {},
 ): AuditSink & { readonly appended: number } {
+  if ((options.encode ?? 'log') === 'log') return discardingLog();
   let index = 0;
   const zero = Buffer.from([0]);
   const encode = options.encode === 'json' ? JSON.stringify : canonicalJson;
@@ -139,6 +146,28 @@ export function createDiscardingSink(
       const leafHash = createHash('sha256').update(zero).update(line, 'utf8').digest('hex');
       return { log: 'discard', index: index++, leafHash };
     },
+  };
+}
+
+const DISCARD_ORIGIN = 'bench.writ.local/audit/discard';
+const DISCARD_KEYS = generateNoteKeys(DISCARD_ORIGIN);
+
+/** The real log appender over a storage that drops the lines. */
+function discardingLog(): AuditSink & { readonly appended: number } {
+  const appender = createLogAppender({
+    origin: DISCARD_ORIGIN,
+    signer: createNoteSigner(DISCARD_KEYS.signerKey),
+    storage: { write: async () => {}, sync: async () => {} },
+  });
+  return {
+    name: 'discard',
+    origin: DISCARD_ORIGIN,
+    get appended() {
+      return appender.size;
+    },
+    append: (event, { durability }) => appender.append(event, durability),
+    flush: () => appender.flush(),
+    close: () => appender.close(),
   };
 }
 
@@ -253,7 +282,7 @@ export async function createFullWrit(
 export function createCoreWrit(
   options: { readonly policy?: PolicyEngine; readonly encode?: DiscardingSinkOptions['encode'] } = {},
 ): BenchWrit & { readonly sink: ReturnType<typeof createDiscardingSink> } {
-  const sink = createDiscardingSink({ encode: options.encode ?? 'canonical' });
+  const sink = createDiscardingSink({ encode: options.encode ?? 'log' });
   const writ = core.createWrit({
     policy: options.policy ?? createAllowAllPolicy(),
     audit: sink,
@@ -273,7 +302,7 @@ export function createCoreWrit(
  */
 export async function captureCallEvents(): Promise<readonly AuditEvent[]> {
   const events: AuditEvent[] = [];
-  const sink = createDiscardingSink();
+  const sink = createDiscardingSink({ encode: 'canonical' });
   const writ = core.createWrit({
     policy: createAllowAllPolicy(),
     audit: {

@@ -1,9 +1,9 @@
 // Targets and the printed table.
 import { availableParallelism } from 'node:os';
 import type { CoresRow, LatencyRow, Results, Target, ToolServerRow } from './results-schema.ts';
-import { adapterGapOf } from './targets.ts';
 import { COLD_START_FLOOR } from './scenarios/cold-start.ts';
 import { verifyRows } from './scenarios/verify-rows.ts';
+import { adapterGapOf } from './targets.ts';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const us = (n: number) => (n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : int(n));
@@ -275,6 +275,14 @@ export function formatReport(results: Results): string {
       ]),
     ),
   );
+  const cpuLines = results.targets.flatMap((t) =>
+    t.cpu === undefined
+      ? []
+      : [
+          `${t.id}, CPU per call (deferred audit work included): ${us(t.cpu.caseUs)} µs against ${us(t.cpu.baselineUs)} µs, ${t.cpu.ratio.toFixed(2)}×`,
+        ],
+  );
+  if (cpuLines.length > 0) parts.push(cpuLines.join('\n'));
   if (results.skipped.length > 0)
     parts.push(results.skipped.map((s) => `skipped ${s.scenario}: ${s.reason}`).join('\n'));
   const scenarios = Object.entries(results.run.scenarioSeconds)

@@ -205,6 +205,13 @@ export const coresRowSchema = z.strictObject({
   rounds: z.number().int().positive(),
 });
 
+/** CPU time per call of a case, deferred work included (scenarios/cpu-per-call.ts). */
+export const cpuPerCallSchema = z.strictObject({
+  id: z.string().min(1),
+  calls: count,
+  cpuUsPerCall: nonNegative,
+});
+
 export const targetSchema = z.strictObject({
   id: z.string().min(1),
   description: z.string().min(1),
@@ -227,6 +234,11 @@ export const targetSchema = z.strictObject({
       met: z.boolean().nullable(),
     })
     .nullable(),
+  /**
+   * CPU time per call of the target's subject and baseline, work deferred off the call's path (the async
+   * audit batch) included, so moved work is not read as removed work. Only on `core-vs-openllmetry`.
+   */
+  cpu: z.strictObject({ caseUs: nonNegative, baselineUs: nonNegative, ratio: finite }).optional(),
 });
 
 export const resultsSchema = z.strictObject({
@@ -253,6 +265,8 @@ export const resultsSchema = z.strictObject({
   peers: z.array(latencyRowSchema),
   /** Pairs of the peers scenario, sampled in alternating batches: the "vs peers" section and the adapter gap. */
   peerPairs: z.array(pairRowSchema),
+  /** CPU time per call of the peers' subjects, work deferred off the call's path included (cpu-per-call.ts). */
+  peerCpu: z.array(cpuPerCallSchema),
   throughput: z.array(throughputRowSchema),
   coldStart: coldStartSchema.nullable(),
   memory: memorySchema.nullable(),
@@ -278,6 +292,7 @@ export type ColdStartResult = z.infer<typeof coldStartSchema>;
 export type ToolServerRow = z.infer<typeof toolServerRowSchema>;
 export type CoresRow = z.infer<typeof coresRowSchema>;
 export type Target = z.infer<typeof targetSchema>;
+export type CpuPerCall = z.infer<typeof cpuPerCallSchema>;
 export type Results = z.infer<typeof resultsSchema>;
 /** Everything a run measured: what the targets are computed from. */
 export type Measured = Omit<Results, 'targets'>;

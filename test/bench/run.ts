@@ -22,6 +22,7 @@ import type {
   AuditResult,
   ColdStartResult,
   CoresRow,
+  CpuPerCall,
   LatencyRow,
   Measured,
   MemoryResult,
@@ -202,6 +203,7 @@ try {
   let pairs: PairRow[] = [];
   let peers: LatencyRow[] = [];
   let peerPairs: PairRow[] = [];
+  let peerCpu: CpuPerCall[] = [];
   let coldStart: ColdStartResult | null = null;
   let throughput: ThroughputRow[] = [];
   let memory: MemoryResult | null = null;
@@ -240,7 +242,11 @@ try {
     cerbos = undefined;
   }
   if (only.has('peers')) {
-    ({ rows: peers, pairs: peerPairs } = await timed('peers', () =>
+    ({
+      rows: peers,
+      pairs: peerPairs,
+      cpu: peerCpu,
+    } = await timed('peers', () =>
       runPeers({
         tracer: tracing.tracer,
         plan: {
@@ -336,6 +342,7 @@ try {
     pairs,
     peers,
     peerPairs,
+    peerCpu,
     throughput,
     coldStart,
     memory,

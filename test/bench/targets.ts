@@ -14,6 +14,8 @@ export interface TargetDefinition {
   readonly measure: (m: Measured) => number | undefined;
   /** The same figure for what the design requires with nothing else of Writ, from the same run. */
   readonly floor?: (m: Measured) => number | undefined;
+  /** CPU per call of the subject and its baseline, deferred work included (moved work is not removed work). */
+  readonly cpu?: (m: Measured) => Target['cpu'];
 }
 
 const latency = (m: Measured, id: string) => m.latency.find((r) => r.id === id);
@@ -116,6 +118,15 @@ export const TARGETS: readonly TargetDefinition[] = [
     describe: (m) =>
       `@writ/core writ.tool direct (in-memory policy + sink, async) ÷ OpenLLMetry withTool, same tool body and tracer, at p50, alternating ${peerPair(m, 'peer-openllmetry', 'peer-writ-core')?.batchMs ?? 0} ms batches`,
     measure: (m) => peerPair(m, 'peer-openllmetry', 'peer-writ-core')?.p50Ratio,
+    // the async audit work deferred off the call's path still counts: CPU per call beside the ratio
+    cpu: (m) => {
+      const cpuOf = (id: string) => m.peerCpu.find((c) => c.id === id)?.cpuUsPerCall;
+      const caseUs = cpuOf('peer-writ-core');
+      const baselineUs = cpuOf('peer-openllmetry');
+      return caseUs === undefined || baselineUs === undefined || baselineUs <= 0
+        ? undefined
+        : { caseUs, baselineUs, ratio: caseUs / baselineUs };
+    },
   },
   {
     id: 'ai-sdk-adapter-gap',
@@ -153,7 +164,8 @@ export const TARGETS: readonly TargetDefinition[] = [
     ok: (v) => v <= 10,
     describe: (m) =>
       `verifyFleet over a bundle of ${m.audit?.fleet?.members ?? 0} members, ${m.audit?.fleet?.records ?? 0} records, one run; floor: read + SHA-256 of every member record on 2 threads`,
-    measure: (m) => (m.audit?.fleet ? (m.audit.fleet.seconds * 10_000_000) / m.audit.fleet.records : undefined),
+    measure: (m) =>
+      m.audit?.fleet ? (m.audit.fleet.seconds * 10_000_000) / m.audit.fleet.records : undefined,
     floor: (m) =>
       m.audit?.fleet ? (m.audit.fleet.floor.seconds * 10_000_000) / m.audit.fleet.records : undefined,
   },
@@ -179,6 +191,7 @@ export function evaluateTargets(m: Measured, evaluate = m.mode === 'full'): Targ
   return TARGETS.map((t): Target => {
     const value = t.measure(m);
     const floor = t.floor?.(m);
+    const cpu = t.cpu?.(m);
     return {
       id: t.id,
       description: t.describe(m),
@@ -187,6 +200,7 @@ export function evaluateTargets(m: Measured, evaluate = m.mode === 'full'): Targ
       unit: t.unit,
       met: value === undefined || !evaluate ? null : t.ok(value),
       floor: floor === undefined ? null : { value: floor, met: evaluate ? t.ok(floor) : null },
+      ...(cpu === undefined ? {} : { cpu }),
     };
   });
 }

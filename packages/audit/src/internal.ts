@@ -10,6 +10,14 @@
 export { parseCheckpoint } from './checkpoint/checkpoint.js';
 export { readBoundedFile, SMALL_FILE_BYTES } from './file/bounded-read.js';
 export { inboundText, principalText } from './inbound-text.js';
+export {
+  createLogAppender,
+  LOG_APPENDER_DEFAULTS,
+  type LogAppender,
+  type LogAppenderOptions,
+  type LogStorage,
+  type LogWriteOptions,
+} from './log-appender.js';
 export { listSegments } from './log-reader.js';
 export { loadOrCreateNoteSigner } from './log-signer.js';
 export { safeConnectionString } from './postgres/postgres-connection.js';

@@ -3,92 +3,14 @@ import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { auditUnavailable } from './audit-unavailable.js';
 import { signCheckpointWith } from './checkpoint/signed-checkpoint.js';
 import type { CheckpointSigner } from './checkpoint/signer-key.js';
-import { createFrontier, type FrontierState } from './merkle/frontier.js';
+import { createDeferral, type DeferredRecord, deferredLine, fixRecord } from './deferred-records.js';
+import type { CheckpointAt, LogResume, LogStorage } from './log-storage.js';
+import { createFrontier } from './merkle/frontier.js';
 import { encodeLeaf } from './merkle/hashing.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 import { safeReporter } from './sink-options.js';
 
-/**
- * Options of {@link LogStorage.write}.
- *
- * @example
- * ```ts
- * const line = '{"i":0,"p":"","r":{"kind":"task-start"}}';
- * const bytes = Buffer.from(line, 'utf8');
- * const options: LogWriteOptions = { sync: true, encoded: [{ bytes, leafHash: leafHash(bytes).toString('hex') }] };
- * await storage.write([line], options);
- * ```
- */
-export interface LogWriteOptions {
-  /** The lines must be durable (fsync / commit) before `write` resolves. */
-  readonly sync: boolean;
-  /** Per line, in the same order: its UTF-8 bytes (no newline) and its leaf hash, hex. */
-  readonly encoded?: readonly { readonly bytes: Buffer; readonly leafHash: string }[] | undefined;
-}
-
-/**
- * Where an appender puts lines. Lines arrive numbered and contiguous.
- *
- * @example
- * ```ts
- * import { appendFile, open } from 'node:fs/promises';
- *
- * const path = '/var/lib/support/audit.jsonl';
- * const storage: LogStorage = {
- *   async write(lines, { sync }) {
- *     await appendFile(path, lines.map((line) => `${line}\n`).join(''));
- *     if (sync) await storage.sync();
- *   },
- *   async sync() {
- *     const file = await open(path, 'a');
- *     try {
- *       await file.datasync();
- *     } finally {
- *       await file.close();
- *     }
- *   },
- * };
- * ```
- */
-export interface LogStorage {
-  /**
-   * Persists the lines in order; with `sync` they must be durable (fsync / commit) before resolving.
-   * `encoded` (when given) holds each line's UTF-8 bytes and RFC 6962 leaf hash as the appender computed
-   * them, so a storage need not encode or hash the lines again.
-   */
-  write(lines: readonly string[], options: LogWriteOptions): Promise<void>;
-  /** Makes everything written durable. */
-  sync(): Promise<void>;
-}
-
-/**
- * The state of an existing log, to continue it: read it back once at start-up, then append after it.
- *
- * @example
- * ```ts
- * const frontier = createFrontier();
- * let lastLeafHash = '';
- * let checkpointedSize = 0;
- * for await (const line of readLines('/var/lib/support/audit')) {
- *   if (!line.complete) break;
- *   const hash = leafHash(line.bytes);
- *   frontier.append(hash);
- *   lastLeafHash = hash.toString('hex');
- *   const { r } = JSON.parse(line.bytes.toString('utf8')) as Envelope;
- *   if (r.kind === 'checkpoint') checkpointedSize = frontier.size;
- * }
- * const resume: LogResume = { size: frontier.size, lastLeafHash, frontier: frontier.state(), checkpointedSize };
- * const appender = createLogAppender({ origin, signer, storage, resume });
- * ```
- */
-export interface LogResume {
-  readonly size: number;
-  /** Hex leaf hash of the last record ("" for an empty log). */
-  readonly lastLeafHash: string;
-  readonly frontier: FrontierState;
-  /** Size covered by the last checkpoint in the log. */
-  readonly checkpointedSize: number;
-}
+export type { CheckpointAt, LogResume, LogStorage, LogWriteOptions } from './log-storage.js';
 
 /**
  * Defaults of {@link createLogAppender}: how often the log is sealed and how long batched records wait
@@ -111,6 +33,11 @@ export const LOG_APPENDER_DEFAULTS = Object.freeze({
   checkpointIntervalMs: 10_000,
   /** With `batched` durability, written records are synced at least this often, ms. @default 200 */
   batchedSyncMs: 200,
+  /**
+   * `async` records are encoded on the next turn of the event loop, or as soon as this many wait (so
+   * memory stays bounded in a loop that never yields). @default 256
+   */
+  asyncBatchRecords: 256,
 });
 
 /**
@@ -140,6 +67,7 @@ export interface LogAppenderOptions {
   checkpointEvery?: number;
   checkpointIntervalMs?: number;
   batchedSyncMs?: number;
+  asyncBatchRecords?: number;
   clock?: () => number;
   /**
    * Called once a checkpoint record is durable, with a note to publish: a checkpoint of the tree that
@@ -178,24 +106,6 @@ export interface LogAppender {
   close(): Promise<void>;
 }
 
-/**
- * Where a checkpoint record sits: its index, and the tree state just before it (of size `index`).
- *
- * @example
- * ```ts
- * const appender = createLogAppender({
- *   origin,
- *   signer,
- *   storage,
- *   onCheckpoint: (note, at: CheckpointAt) => saveState({ size: at.index + 1, note, frontier: at.frontier }),
- * });
- * ```
- */
-export interface CheckpointAt {
-  readonly index: number;
-  readonly frontier: FrontierState;
-}
-
 interface Pending {
   readonly line: string;
   readonly encoded: { readonly bytes: Buffer; readonly leafHash: string };
@@ -208,6 +118,14 @@ interface Pending {
  * The storage-independent heart of a Writ log: gives each record its index, chains it to the previous
  * record's leaf hash, extends the RFC 6962 tree, groups concurrent appends into one write (and one sync
  * for `strict`), and seals the tree with signed checkpoints every N records, every T ms and on close.
+ *
+ * An `async` append is fixed (its JSON form copied, see `jsonSnapshot`) and given its index on the
+ * caller's path; its encoding, leaf hash, chaining and tree update run later in index order, in one
+ * batch per burst (the next turn of the event loop, `asyncBatchRecords` waiting, or earlier when its
+ * receipt's `leafHash` is read, a `strict`/`batched` append or a checkpoint comes, or on flush/close).
+ * The bytes written are the same as if it had been encoded at once. A record that cannot be fixed is
+ * refused on the caller's path and takes no index; one that then fails to encode (it cannot, short of
+ * running out of memory) fails the log: reported through `onError`, every later append refused.
  *
  * @example
  * ```ts
@@ -225,6 +143,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   let size = options.resume?.size ?? 0;
   let lastHash = options.resume?.lastLeafHash ?? '';
   let checkpointedSize = options.resume?.checkpointedSize ?? 0;
+  const asyncBatch = options.asyncBatchRecords ?? LOG_APPENDER_DEFAULTS.asyncBatchRecords;
   let queue: Pending[] = [];
   let writing: Promise<void> | undefined;
   let failed: WritError | undefined;
@@ -283,6 +202,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     record: LogRecord,
     durability: Durability,
   ): { receipt: AuditReceipt; done: Promise<void> } => {
+    deferral.drain(); // records indexed before this one are chained first
     if (failed) throw failed;
     if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
     const index = size;
@@ -298,6 +218,67 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     });
     void pump();
     return { receipt, done };
+  };
+
+  /** Encodes deferred records in index order, chains them and queues them for writing. */
+  const encodeDeferred = (batch: DeferredRecord[]): void => {
+    if (failed) {
+      report(failed); // the log failed before they were written: say so, once for the batch
+      return;
+    }
+    for (const entry of batch) {
+      let line: string;
+      let leaf: ReturnType<typeof encodeLeaf>;
+      try {
+        line = deferredLine(entry, lastHash, encodeEnvelope);
+        leaf = encodeLeaf(line);
+      } catch (error) {
+        void pump(); // what was encoded before it is still written
+        failed ??= auditUnavailable(
+          `audit record ${entry.index} could not be encoded after it was appended; the log refuses further records`,
+          error,
+        );
+        report(failed);
+        return;
+      }
+      frontier.append(leaf.hash);
+      lastHash = leaf.hex;
+      entry.leafHash = leaf.hex;
+      queue.push({
+        line,
+        encoded: { bytes: leaf.bytes, leafHash: leaf.hex },
+        durability: 'async',
+        resolve: noop,
+        reject: report,
+      });
+    }
+    void pump();
+  };
+  const deferral = createDeferral(encodeDeferred, asyncBatch);
+
+  /** Fixes an `async` record and gives it its index; its receipt's leaf hash is computed when asked for. */
+  const defer = (record: LogRecord): AuditReceipt => {
+    if (failed) throw failed;
+    if (closed) throw new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit log is closed');
+    const fixed = fixRecord(record);
+    const entry: DeferredRecord = {
+      index: size,
+      record: fixed.record,
+      inOrder: fixed.inOrder,
+      leafHash: undefined,
+    };
+    size++;
+    deferral.add(entry);
+    return {
+      log: origin,
+      index: entry.index,
+      get leafHash(): string {
+        if (entry.leafHash === undefined) deferral.drain();
+        if (entry.leafHash === undefined)
+          throw failed ?? new WritError('WRIT_AUDIT_UNAVAILABLE', 'the audit record was not encoded');
+        return entry.leafHash;
+      },
+    };
   };
 
   // checkpoints still being written or published; flush and close wait for them
@@ -333,6 +314,8 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     let at: CheckpointAt;
     let published: Promise<string>;
     try {
+      deferral.drain(); // the checkpoint signs the tree with every record indexed before it
+      if (failed) throw failed;
       const time = [`time ${new Date(clock()).toISOString()}`];
       at = { index: size, frontier: frontier.state() };
       note = await signCheckpointWith({ origin, size, rootHash: frontier.root(), extensions: time }, signer);
@@ -360,22 +343,20 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     },
     async append(record, durability) {
       while (gate !== undefined) await gate;
-      const { receipt, done } = enqueue(record, durability);
+      const deferred = durability === 'async' ? defer(record) : undefined;
+      const { receipt, done } = deferred === undefined ? enqueue(record, durability) : { receipt: deferred };
       if (size - checkpointedSize >= every && gate === undefined) {
         track(addCheckpoint(true)).catch((error: unknown) =>
           report(auditUnavailable('a checkpoint failed', error)),
         );
       }
-      if (durability === 'async') {
-        done.catch((error: WritError) => report(error));
-        return receipt;
-      }
-      await done;
+      if (done !== undefined) await done;
       return receipt;
     },
     checkpoint: () => track(addCheckpoint()) as Promise<string>,
     async flush() {
       if (closed) return; // flushed by close(); a second writ.close() is a no-op
+      deferral.drain();
       await pump();
       await settle();
       if (failed) throw failed;
@@ -386,6 +367,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       if (closed) return;
       try {
         await settle();
+        deferral.drain();
         if (!failed && size > checkpointedSize) await addCheckpoint();
         await pump();
         if (!failed) await storage.sync();
@@ -398,3 +380,5 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     },
   };
 }
+
+const noop = (): void => {};

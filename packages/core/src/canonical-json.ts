@@ -123,6 +123,98 @@ function write(value: unknown, depth: number, key: string | number): string | un
 }
 
 /**
+ * A copy of `value` as plain JSON data, taken now: exactly what {@link canonicalJson} would encode
+ * (`toJSON` applied, getters read once, `undefined` / functions / symbols dropped from objects and
+ * `null` in arrays), in fresh objects and arrays that nothing else holds. Whatever mutates the original
+ * afterwards does not reach the copy, and `canonicalJson(jsonSnapshot(v)) === canonicalJson(v)`.
+ * Costs a fraction of the encoding (no strings built, no key sorting), so a log can fix a record on
+ * the caller's path and encode it later.
+ *
+ * Throws `TypeError` where `canonicalJson` would: non-finite numbers, BigInt, cycles (and whatever a
+ * getter or `toJSON` throws).
+ *
+ * @example
+ * ```ts
+ * const args = { order: { id: '42' } };
+ * const fixed = jsonSnapshot({ kind: 'decision', args });
+ * args.order.id = '43';
+ * canonicalJson(fixed); // '{"args":{"order":{"id":"42"}},"kind":"decision"}'
+ * ```
+ */
+export function jsonSnapshot(value: unknown): unknown {
+  return fixedJson(value).value;
+}
+
+/** Whether the snapshot being taken has every object's keys in strictly ascending order so far. */
+let inOrder = true;
+
+/**
+ * {@link jsonSnapshot}, and whether its copy is already in canonical order (every object's keys
+ * strictly ascending as `JSON.stringify` emits them): then `JSON.stringify(value)` of the untouched copy
+ * is its canonical form, without {@link canonicalJson}'s check.
+ *
+ * @example
+ * ```ts
+ * const fixed = fixedJson({ a: 1, b: [{ c: true }] });
+ * const line = fixed.inOrder ? JSON.stringify(fixed.value) : canonicalJson(fixed.value);
+ * ```
+ * @internal
+ */
+export function fixedJson(value: unknown): { readonly value: unknown; readonly inOrder: boolean } {
+  const outer = inOrder; // a getter or toJSON may take a snapshot of its own
+  inOrder = true;
+  try {
+    const copy = snapshot(value, 0, '');
+    return { value: copy, inOrder };
+  } finally {
+    inOrder = outer;
+  }
+}
+
+function snapshot(value: unknown, depth: number, key: string | number): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError(`cannot canonicalise non-finite number ${value}`);
+    if (typeof value === 'bigint') throw new TypeError('cannot canonicalise a BigInt');
+    // strings, booleans, null; undefined, functions and symbols (no JSON form) come back as undefined
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return snapshot((value as { toJSON: (key: string) => unknown }).toJSON(String(key)), depth, key);
+  }
+  if (depth >= MAX_DEPTH)
+    throw new TypeError('cannot canonicalise a cyclic (or more than 256 levels deep) structure');
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const member = snapshot(value[i], depth + 1, i);
+      copy[i] = member === undefined ? null : member;
+    }
+    return copy;
+  }
+  const copy: Record<string, unknown> = {};
+  const names = Object.keys(value);
+  let previous: string | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const member = snapshot((value as Record<string, unknown>)[name], depth + 1, name);
+    if (member === undefined) continue;
+    if (previous !== undefined && name <= previous) inOrder = false;
+    previous = name;
+    // an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype
+    if (name === '__proto__')
+      Object.defineProperty(copy, name, {
+        value: member,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else copy[name] = member;
+  }
+  return copy;
+}
+
+/**
  * A shallow copy of `record` with its keys inserted in canonical (sorted) order and `undefined` members
  * left out, or `record` itself when its keys already are in that order. Records built this way take
  * `canonicalJson`'s fast path. @internal

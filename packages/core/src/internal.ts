@@ -22,6 +22,7 @@ export {
 } from './fetch-json.js';
 export { type FormatIssuesOptions, formatIssues, type IssueLike } from './format-issues.js';
 export { type HttpUrlProblemOptions, httpUrlProblem, isLoopbackHost } from './http-url.js';
+export { fixedJson } from './canonical-json.js';
 export { uuidv7 } from './ids.js';
 export { limitsSchema, telemetrySettingsShape, validateOptions } from './options.js';
 export { functionSchema, lazySchema } from './schemas.js';

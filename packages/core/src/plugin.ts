@@ -106,7 +106,7 @@ export type {
 export { AUDIT_EVENT_VERSION } from './audit-event.js';
 export type { RemoteCallRecord } from './remote-call-record.js';
 export type { InboundClaim, InboundRecord } from './inbound-record.js';
-export { canonicalJson, digest, sha256Hex } from './canonical-json.js';
+export { canonicalJson, digest, jsonSnapshot, sha256Hex } from './canonical-json.js';
 
 // errors
 export {

@@ -8,9 +8,10 @@ import { observe, setLangfuseTracerProvider } from '@langfuse/tracing';
 import { type Attributes, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { withTool } from '@traceloop/node-server-sdk';
 import { ARGS, type BenchWrit, createCoreWrit, lookupOrder } from '../fixtures.ts';
-import type { LatencyRow, PairRow } from '../results-schema.ts';
+import type { CpuPerCall, LatencyRow, PairRow } from '../results-schema.ts';
 import { type LatencyPlan, type PairPlan, sampleLatency, samplePair } from '../sampling.ts';
 import { aiSdkLoop, aiSdkTools, aiSdkToolsCalling, writAiSdkTools } from './ai-sdk-loop.ts';
+import { measureCpuPerCall } from './cpu-per-call.ts';
 import { pairRow, type RowCase, rowsOf } from './rows.ts';
 
 /** What the peers scenario needs from the run. */
@@ -48,6 +49,8 @@ const PAIRS: readonly (readonly [string, string])[] = [
 export interface PeersResult {
   readonly rows: LatencyRow[];
   readonly pairs: PairRow[];
+  /** CPU per call of `peer-openllmetry` and `peer-writ-core`, the deferred audit work included. */
+  readonly cpu: CpuPerCall[];
 }
 
 /** Builds the peer and adapter cases, samples them, and returns rows and pairs. */
@@ -157,7 +160,13 @@ export async function runPeers(ctx: PeersContext): Promise<PeersResult> {
       if (base === undefined || subject === undefined) continue;
       pairs.push(pairRow(baseId, subjectId, ctx.pairPlan, await samplePair(base, subject, ctx.pairPlan)));
     }
-    return { rows: rowsOf(cases, samples), pairs };
+    // CPU per call next to the core-vs-openllmetry target: rounds of a quarter of a pair round each
+    // (full run: 5 × 0.5 s per case, 5 s in all)
+    const cpu = await measureCpuPerCall(
+      cases.filter((c) => c.id === 'peer-openllmetry' || c.id === 'peer-writ-core'),
+      { rounds: ctx.pairPlan.rounds, timeMs: ctx.pairPlan.timeMs / 4 },
+    );
+    return { rows: rowsOf(cases, samples), pairs, cpu };
   } finally {
     for (const bench of opened) await bench.close().catch(() => undefined);
   }

@@ -636,6 +636,20 @@ export const ATTACKS = {
     promise:
       'under strict durability, a task that runs no tool has its start record durable before it returns and before a hop credential for another service leaves the process',
   },
+  'deferred-record-mutated-after': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      'with async durability a record is fixed when it is appended: a tool mutating its arguments or result, or an engine mutating its decision, after that changes nothing in the log',
+  },
+  'deferred-record-hostile-value': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "a record that cannot be encoded (a hostile getter or toJSON) never vanishes silently from a deferred batch: it is refused on the caller's path before the tool runs, or recorded as first read",
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

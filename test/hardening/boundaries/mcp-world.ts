@@ -63,11 +63,20 @@ export interface McpWorld {
   cleanup(): Promise<void>;
 }
 
-export async function mcpWorld(options: { serverPolicy?: PolicyEngine } = {}): Promise<McpWorld> {
+export async function mcpWorld(
+  options: { serverPolicy?: PolicyEngine; durability?: 'strict' | 'batched' | 'async' } = {},
+): Promise<McpWorld> {
   const clientDir = await mkdtemp(join(tmpdir(), 'writ-attack-mcp-client-'));
   const serverDir = await mkdtemp(join(tmpdir(), 'writ-attack-mcp-server-'));
-  const clientWrit = createWrit({ dir: clientDir, service: 'support-desk', trustDomain: 'support.example' });
+  const durability = options.durability === undefined ? {} : { durability: options.durability };
+  const clientWrit = createWrit({
+    dir: clientDir,
+    service: 'support-desk',
+    trustDomain: 'support.example',
+    ...durability,
+  });
   const serverWrit = createWrit({
+    ...durability,
     dir: serverDir,
     service: 'orders-mcp',
     trustDomain: 'orders.example',

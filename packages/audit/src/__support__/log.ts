@@ -50,9 +50,15 @@ export function event(n: number, taskId = `task-${Math.floor(n / 10)}`): AuditEv
 export async function buildLog(
   dir: string,
   count: number,
-  options: { checkpointEvery?: number; maxSegmentBytes?: number; batch?: number } = {},
+  options: {
+    checkpointEvery?: number;
+    maxSegmentBytes?: number;
+    batch?: number;
+    /** `mixed`: every other record `async` (encoded later, in a batch), the rest `batched`. */
+    durability?: 'batched' | 'mixed';
+  } = {},
 ): Promise<FileAuditSink> {
-  const { batch: size = 500, ...sinkOptions } = options;
+  const { batch: size = 500, durability: mode = 'batched', ...sinkOptions } = options;
   const sink = await createFileAuditSink({
     dir: join(dir, 'audit'),
     keyDir: join(dir, 'keys'),
@@ -61,7 +67,9 @@ export async function buildLog(
   for (let start = 0; start < count; start += size) {
     const batch = [];
     for (let n = start; n < Math.min(count, start + size); n++)
-      batch.push(sink.append(event(n), { durability: 'batched' }));
+      batch.push(
+        sink.append(event(n), { durability: mode === 'mixed' && n % 2 === 1 ? 'async' : 'batched' }),
+      );
     await Promise.all(batch);
   }
   await sink.close?.();
