@@ -1,7 +1,9 @@
 // Compares two builds of `@writ/ai-sdk` + `@writ/core` in one process (ABBA rounds, like ab-core.ts):
-// the same @writ/core set-up (fixtures.ts) with the benchmark tool wrapped by each build's `writTools`,
-// called two ways: its `execute` by hand with the options the AI SDK passes, and inside the AI SDK loop
-// (generateText, MockLanguageModelV4, 2 turns, 1 tool call). Prints p50 wall time and CPU time per call.
+// the same @writ/core set-up (fixtures.ts) called four ways with each build: `writ.tool` direct, the
+// adapter kit's `check` then `run` (what every adapter but @writ/ai-sdk does per call), the benchmark tool
+// wrapped by `writTools` with its `execute` called by hand with the options the AI SDK passes, and inside
+// the AI SDK loop (generateText, MockLanguageModelV4, 2 turns, 1 tool call). Prints p50 wall time and
+// CPU time per call.
 //
 // The "before" build is a copy of both packages in a package tree of its own, so its `@writ/ai-sdk`
 // imports its own `@writ/core` (everything else resolves from the repository's node_modules):
@@ -9,17 +11,20 @@
 //   B=node_modules/.ab-before/node_modules/@writ; mkdir -p $B/core $B/ai-sdk
 //   cp -r packages/core/{dist,package.json} $B/core/ && cp -r packages/ai-sdk/{dist,package.json} $B/ai-sdk/
 //   # change, rebuild both packages, then:
-//   node test/bench/ab-ai-sdk.ts node_modules/.ab-before/node_modules/@writ packages 20
+//   node test/bench/ab-adapter-builds.ts node_modules/.ab-before/node_modules/@writ packages 20
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type * as AiSdk from '@writ/ai-sdk';
 import type * as Core from '@writ/core';
+import type * as Kit from '@writ/core/adapter';
 import {
   ARGS,
   createAllowAllPolicy,
   createDiscardingSink,
   createForgetfulBroker,
+  LOOKUP_HINTS,
+  lookupOrder,
   lookupToolDefinition,
   REQUESTER,
   TASK,
@@ -30,7 +35,7 @@ import { setUpTracing } from './tracing.ts';
 
 const [rootA, rootB, secondsArg] = process.argv.slice(2);
 if (rootA === undefined || rootB === undefined) {
-  console.error('usage: ab-ai-sdk.ts <dir holding core/ and ai-sdk/ before> <… after> [seconds=20]');
+  console.error('usage: ab-adapter-builds.ts <dir holding core/ and ai-sdk/ before> <… after> [seconds=20]');
   process.exit(2);
 }
 const seconds = Number(secondsArg ?? 20);
@@ -47,13 +52,13 @@ interface Side {
   calls: number;
 }
 
-const HINTS = { lookup_order: { permission: 'orders:read', risk: 'low', annotations: { readOnly: true } } };
 const MESSAGES = [{ role: 'user', content: 'Where is order 42?' }];
 
 async function sides(label: string, root: string): Promise<Side[]> {
   const load = async <T>(path: string) => (await import(pathToFileURL(resolve(root, path)).href)) as T;
   const core = await load<typeof Core>('core/dist/index.js');
   const { writTools } = await load<typeof AiSdk>('ai-sdk/dist/index.js');
+  const { adaptTool } = await load<typeof Kit>('core/dist/adapter.js');
   const make = (way: string, call: (writ: Core.Writ) => () => Promise<unknown>): Side => {
     const writ = core.createWrit({
       policy: createAllowAllPolicy(),
@@ -74,11 +79,29 @@ async function sides(label: string, root: string): Promise<Side[]> {
   };
   let n = 0;
   const wrap = (writ: Core.Writ) =>
-    writTools(aiSdkTools(), { writ, tools: HINTS as never }) as ReturnType<typeof aiSdkTools>;
+    writTools(aiSdkTools(), { writ, tools: LOOKUP_HINTS }) as ReturnType<typeof aiSdkTools>;
   return [
     make('writ.tool direct', (writ) => {
       const tool = writ.tool(lookupToolDefinition());
       return () => tool.execute(ARGS);
+    }),
+    make('check + run', (writ) => {
+      const adapted = adaptTool(
+        'bench',
+        { name: 'lookup_order' },
+        (args) => lookupOrder(args as typeof ARGS),
+        {
+          writ,
+          tools: LOOKUP_HINTS,
+        },
+      );
+      return async () => {
+        const toolCallId = `call_${++n}`;
+        // the framework's own ids, as the adapters pass them (an MCP session and request id, here)
+        const frameworkIds = { sessionId: 'session-1', requestId: String(n) };
+        await adapted.check(ARGS, { toolCallId, frameworkIds });
+        return adapted.run(ARGS, { toolCallId, frameworkIds });
+      };
     }),
     make('execute by hand', (writ) => {
       const execute = wrap(writ).lookup_order.execute as (i: unknown, o: unknown) => Promise<unknown>;

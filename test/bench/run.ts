@@ -2,14 +2,15 @@
 //
 //   node test/bench/run.ts                 full run (a few minutes; builds a 1M-record log once)
 //   node test/bench/run.ts --smoke         tiny sizes, to check the suite works (smoke.test.ts)
-//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart  --no-cerbos  --no-reuse-log
+//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart,toolserver,cores,adapters
+//            --no-cerbos  --no-reuse-log
 //
 // Every figure that matters is a ratio or difference against a baseline measured in the same process
 // run: the machine this runs on is shared and noisy. See PERFORMANCE.md.
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,7 @@ import type {
   ThroughputRow,
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
+import { formatAdapters, runAdapters } from './scenarios/adapters.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runCedarPool } from './scenarios/cedar-pool.ts';
 import { runColdStart } from './scenarios/cold-start.ts';
@@ -47,6 +49,7 @@ const SCENARIOS = [
   'coldstart',
   'toolserver',
   'cores',
+  'adapters',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -77,6 +80,8 @@ const SIZES = {
     coldStartRuns: 9,
     server: { rounds: 5, timeMs: 300, warmupMs: 200 },
     cores: { rounds: 5, windowMs: 1_500, rampMs: 300 },
+    // per adapter (8): 3 cases × 3 rounds × 200 ms + 200 ms warm-up each, 2 pairs × 3 × 1 s: ≈ 8.4 s
+    adapters: { rounds: 3, timeMs: 200, warmupMs: 200, pairRounds: 3, pairTimeMs: 1_000, batchMs: 10 },
   },
   smoke: {
     rounds: 2,
@@ -103,6 +108,7 @@ const SIZES = {
     coldStartRuns: 2,
     server: { rounds: 2, timeMs: 25, warmupMs: 10 },
     cores: { rounds: 1, windowMs: 300, rampMs: 50 },
+    adapters: { rounds: 1, timeMs: 20, warmupMs: 10, pairRounds: 1, pairTimeMs: 40, batchMs: 5 },
   },
 } as const;
 
@@ -343,6 +349,19 @@ try {
     const serverOut = `${out.replace(/\.json$/, '')}-server.json`;
     await writeFile(serverOut, `${JSON.stringify(server, null, 2)}\n`);
     console.log(`\n${serverReport(server)}\n\nwrote ${serverOut}`);
+  }
+  if (only.has('adapters')) {
+    const load = loadavg();
+    const rows = await timed('adapters', () =>
+      runAdapters({ ...sizes.adapters, onProgress: (message) => progress(`  ${message}`) }),
+    );
+    const adaptersOut = `${out.replace(/\.json$/, '')}-adapters.json`;
+    const loadAverage = { before: load, after: loadavg() };
+    await writeFile(adaptersOut, `${JSON.stringify({ mode, loadAverage, rows }, null, 2)}\n`);
+    const loads = (l: number[]) => l.map((v) => v.toFixed(1)).join(' ');
+    console.log(
+      `\n${formatAdapters(rows, mode === 'full')}\nload average before ${loads(load)}, after ${loads(loadAverage.after)}\n\nwrote ${adaptersOut}`,
+    );
   }
 } finally {
   await cleanUp();
