@@ -80,7 +80,8 @@ const SIZES = {
     coldStartRuns: 9,
     server: { rounds: 5, timeMs: 300, warmupMs: 200 },
     cores: { rounds: 5, windowMs: 1_500, rampMs: 300 },
-    // per adapter (8): 3 cases × 3 rounds × 200 ms + 200 ms warm-up each, 2 pairs × 3 × 1 s: ≈ 8.4 s
+    // per adapter (8): 3 cases × 3 rounds × 200 ms + 200 ms warm-up each, 2 pairs × 3 × 1 s (a 3rd for the
+    // 4 hook adapters): ≈ 8.4–11.4 s each, ≈ 80 s in all
     adapters: { rounds: 3, timeMs: 200, warmupMs: 200, pairRounds: 3, pairTimeMs: 1_000, batchMs: 10 },
   },
   smoke: {

@@ -44,6 +44,9 @@ export interface AdapterRow {
   /** adapterAdds ÷ directAdds (wall and CPU). */
   readonly gap: number;
   readonly cpuGap: number;
+  /** What a hook doing nothing in the adapter's slot adds (wall, CPU µs at p50), for hook adapters. */
+  readonly hookAddsUs: number | null;
+  readonly hookAddsCpuUs: number | null;
   readonly samples: number;
 }
 
@@ -101,6 +104,7 @@ async function measure(loop: AdapterLoop, plan: AdaptersPlan): Promise<AdapterRo
       none: await loop.none(),
       adapter: await loop.adapted(inLoop.writ),
       direct: await loop.direct((args) => directInLoop.tool.execute(args), directInLoop.writ),
+      hooked: loop.hooked === undefined ? undefined : await loop.hooked(),
     };
     // each phase gets its own cases, each adding its runs' CPU time to a list of its own
     const cases = () => {
@@ -130,6 +134,16 @@ async function measure(loop: AdapterLoop, plan: AdaptersPlan): Promise<AdapterRo
     const withAdapter = await samplePair(a.none, a.adapter, pairPlan);
     const d = cases();
     const withDirect = await samplePair(d.none, d.direct, pairPlan);
+    let hook: { wall: number; cpu: number } | undefined;
+    if (runs.hooked !== undefined) {
+      const cpu = { none: [] as number[], hooked: [] as number[] };
+      const pair = await samplePair(
+        { id: `${loop.id}-loop`, fn: withCpu(runs.none, cpu.none) },
+        { id: `${loop.id}-loop-noop-hook`, fn: withCpu(runs.hooked, cpu.hooked) },
+        pairPlan,
+      );
+      hook = { wall: p50(pair.subject) - p50(pair.base), cpu: p50(cpu.hooked) - p50(cpu.none) };
+    }
     const adapterAddsUs = p50(withAdapter.subject) - p50(withAdapter.base);
     const directAddsUs = p50(withDirect.subject) - p50(withDirect.base);
     const adapterAddsCpuUs = p50(a.cpu.adapter) - p50(a.cpu.none);
@@ -149,6 +163,8 @@ async function measure(loop: AdapterLoop, plan: AdaptersPlan): Promise<AdapterRo
       directAddsCpuUs,
       gap: adapterAddsUs / directAddsUs,
       cpuGap: adapterAddsCpuUs / directAddsCpuUs,
+      hookAddsUs: hook?.wall ?? null,
+      hookAddsCpuUs: hook?.cpu ?? null,
       samples: withAdapter.subject.length + withDirect.subject.length,
     };
   } finally {
@@ -182,6 +198,7 @@ export function formatAdapters(rows: readonly AdapterRow[], judge: boolean): str
     'CPU: adapter adds',
     'direct adds',
     'gap',
+    'no-op hook adds',
     'met (≤ 1.10×)',
   ];
   const body = rows.map((r) => [
@@ -193,13 +210,17 @@ export function formatAdapters(rows: readonly AdapterRow[], judge: boolean): str
     us(r.adapterAddsCpuUs),
     us(r.directAddsCpuUs),
     `${r.cpuGap.toFixed(2)}×`,
+    r.hookAddsCpuUs === null || r.hookAddsUs === null
+      ? '–'
+      : `${us(r.hookAddsUs)} (CPU ${us(r.hookAddsCpuUs)})`,
     judge ? (r.gap <= ADAPTER_GAP_TARGET ? 'yes' : 'NO') : 'not judged (smoke)',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   return [
-    'Adapter gap per adapter (µs per run of the loop; adds = p50 difference from the pair with the loop without Writ)',
+    'Adapter gap per adapter (µs per run of the loop; adds = p50 difference from the pair with the loop without Writ;',
+    'no-op hook = a middleware or plugin doing nothing in the slot the adapter uses, no Writ)',
     '',
     line(head),
     line(widths.map((w) => '-'.repeat(w))),

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ALICE, setup } from '../__support__/fixtures.js';
 import { setupTracing, type Tracing } from '../__support__/otel.js';
 import { type AdaptedTool, adaptTool, refusalMessage } from '../adapter-kit.js';
+import type { AuditEvent } from '../audit-event.js';
 import { canonicalJson } from '../canonical-json.js';
-import { type AuditEvent, WritError } from '../index.js';
+import { WritError } from '../index.js';
 
 let tracing: Tracing;
 beforeEach(() => {

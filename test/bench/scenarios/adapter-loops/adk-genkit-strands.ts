@@ -1,13 +1,13 @@
 // The Google ADK, Genkit and Strands loops for the adapters scenario (see loop.ts).
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { FunctionTool, InMemoryRunner, LlmAgent, LogLevel, setLogLevel } from '@google/adk';
-import type { Writ } from '@writ/core';
+import { BasePlugin, FunctionTool, InMemoryRunner, LlmAgent, LogLevel, setLogLevel } from '@google/adk';
 import { writMiddleware as writGenkitMiddleware } from '@writ/genkit';
 import { writPlugin as writAdkPlugin } from '@writ/google-adk';
-import { type GenerateResponse, genkit } from 'genkit';
+import { type GenerateResponse, generateMiddleware, genkit, z as genkitZ, type MiddlewareRef } from 'genkit';
 import { z } from 'zod';
 import { ScriptedModel as AdkScriptedModel } from '../../../../examples/google-adk/src/scripted-model.ts';
+import type * as StrandsSdk from '../../../../packages/strands/node_modules/@strands-agents/sdk/dist/src/index.node.js';
 import { ARGS, type LookupArgs, lookupOrder } from '../../fixtures.ts';
 import { type AdapterLoop, callIds, HINTS, PROMPT } from './loop.ts';
 
@@ -21,7 +21,7 @@ const DESCRIPTION = 'Look up an order by id';
 export function googleAdkLoop(): AdapterLoop {
   setLogLevel(LogLevel.ERROR);
   const next = callIds();
-  const runnerWith = (body: (args: LookupArgs) => Promise<unknown>, writ?: Writ) => {
+  const runnerWith = (body: (args: LookupArgs) => Promise<unknown>, plugins: BasePlugin[] = []) => {
     const lookup = new FunctionTool({
       name: 'lookup_order',
       description: DESCRIPTION,
@@ -32,7 +32,7 @@ export function googleAdkLoop(): AdapterLoop {
     const runner = new InMemoryRunner({
       agent,
       appName: 'bench',
-      ...(writ === undefined ? {} : { plugins: [writAdkPlugin({ writ, tools: HINTS })] }),
+      plugins,
     });
     return async () => {
       agent.model = new AdkScriptedModel([
@@ -52,9 +52,24 @@ export function googleAdkLoop(): AdapterLoop {
     loop: 'Google ADK InMemoryRunner + LlmAgent, scripted BaseLlm (examples/google-adk)',
     adapter: '@writ/google-adk writPlugin',
     none: () => runnerWith(lookupOrder),
-    adapted: (writ) => runnerWith(lookupOrder, writ),
+    adapted: (writ) => runnerWith(lookupOrder, [writAdkPlugin({ writ, tools: HINTS })]),
     direct: (call) => runnerWith(call),
+    // a plugin with the callbacks writPlugin has, doing nothing
+    hooked: () => runnerWith(lookupOrder, [new NoopAdkPlugin()]),
   };
+}
+
+/** An ADK plugin with the callbacks `writPlugin` implements, each doing nothing. */
+class NoopAdkPlugin extends BasePlugin {
+  constructor() {
+    super('bench-noop');
+  }
+  override async beforeRunCallback(): Promise<undefined> {
+    return undefined;
+  }
+  override async beforeToolCallback(): Promise<undefined> {
+    return undefined;
+  }
 }
 
 /**
@@ -65,8 +80,9 @@ export function googleAdkLoop(): AdapterLoop {
  */
 export function genkitLoop(): AdapterLoop {
   const next = callIds();
+  let noops = 0;
   // one Genkit instance per case: each registers its own `lookup_order`
-  const generateWith = (body: (args: LookupArgs) => Promise<unknown>, writ?: Writ) => {
+  const generateWith = (body: (args: LookupArgs) => Promise<unknown>, use: MiddlewareRef[] = []) => {
     const ai = genkit({});
     const model = ai.defineModel({ name: 'bench-looping' }, async (request) => {
       const content =
@@ -76,10 +92,14 @@ export function genkitLoop(): AdapterLoop {
       return { message: { role: 'model' as const, content }, finishReason: 'stop' as const };
     });
     const lookup = ai.defineTool(
-      { name: 'lookup_order', description: DESCRIPTION, inputSchema: input },
+      // Genkit's own zod (v3) for its schemas
+      {
+        name: 'lookup_order',
+        description: DESCRIPTION,
+        inputSchema: genkitZ.object({ orderId: genkitZ.string() }),
+      },
       (args: LookupArgs) => body(args),
     );
-    const use = writ === undefined ? [] : [writGenkitMiddleware({ writ, tools: HINTS })];
     return (): Promise<GenerateResponse> => ai.generate({ model, tools: [lookup], use, prompt: PROMPT });
   };
   return {
@@ -87,8 +107,17 @@ export function genkitLoop(): AdapterLoop {
     loop: 'Genkit ai.generate, scripted model defined on the instance',
     adapter: '@writ/genkit writMiddleware',
     none: () => generateWith(lookupOrder),
-    adapted: (writ) => generateWith(lookupOrder, writ),
+    adapted: (writ) => generateWith(lookupOrder, [writGenkitMiddleware({ writ, tools: HINTS })]),
     direct: (call) => generateWith(call),
+    // a middleware with the hooks writMiddleware has, passing through
+    hooked: () =>
+      generateWith(lookupOrder, [
+        generateMiddleware({ name: `bench-noop-${++noops}` }, () => ({
+          generate: (envelope, ctx, next) => next(envelope, ctx),
+          model: (request, ctx, next) => next(request, ctx),
+          tool: (request, ctx, next) => next(request, ctx),
+        }))(),
+      ]),
   };
 }
 
@@ -110,7 +139,8 @@ interface StrandsMessage {
  * of examples/strands does (loaded from that package's copy of the SDK), a fresh conversation per run.
  */
 export async function strandsLoop(): Promise<AdapterLoop> {
-  const strands = (await import(strandsUrl)) as typeof import('@strands-agents/sdk');
+  const strands = (await import(strandsUrl)) as typeof StrandsSdk;
+  type Plugin = StrandsSdk.Plugin;
   const { writPlugin } = await import('@writ/strands');
   const next = callIds();
   class LoopingModel extends strands.Model {
@@ -146,7 +176,7 @@ export async function strandsLoop(): Promise<AdapterLoop> {
       yield { type: 'modelMessageStopEvent' as const, stopReason: 'toolUse' as const };
     }
   }
-  const agentWith = (body: (args: LookupArgs) => Promise<unknown>, writ?: Writ) => {
+  const agentWith = (body: (args: LookupArgs) => Promise<unknown>, plugins: Plugin[] = []) => {
     const lookup = strands.tool({
       name: 'lookup_order',
       description: DESCRIPTION,
@@ -156,7 +186,7 @@ export async function strandsLoop(): Promise<AdapterLoop> {
     const agent = new strands.Agent({
       model: new LoopingModel(),
       tools: [lookup],
-      plugins: writ === undefined ? [] : [writPlugin({ writ, tools: HINTS })],
+      plugins,
       printer: false,
     });
     return () => {
@@ -169,7 +199,18 @@ export async function strandsLoop(): Promise<AdapterLoop> {
     loop: 'Strands Agent.invoke, scripted Model (as examples/strands)',
     adapter: '@writ/strands writPlugin',
     none: () => agentWith(lookupOrder),
-    adapted: (writ) => agentWith(lookupOrder, writ),
+    adapted: (writ) => agentWith(lookupOrder, [writPlugin({ writ, tools: HINTS })]),
     direct: (call) => agentWith(call),
+    // a plugin adding the hooks writPlugin adds, doing nothing
+    hooked: () =>
+      agentWith(lookupOrder, [
+        {
+          name: 'bench-noop',
+          initAgent(agent) {
+            agent.addHook(strands.BeforeInvocationEvent, () => undefined);
+            agent.addHook(strands.BeforeToolCallEvent, async () => undefined);
+          },
+        },
+      ]),
   };
 }

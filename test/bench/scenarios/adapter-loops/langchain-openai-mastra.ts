@@ -16,7 +16,7 @@ import { assistantMessage, functionCall, ScriptedModel } from '@openai/agents/te
 import { writMiddleware } from '@writ/langchain';
 import { writTools as writMastraTools } from '@writ/mastra';
 import { withWrit } from '@writ/openai-agents';
-import { createAgent } from 'langchain';
+import { type AgentMiddleware, createAgent, createMiddleware } from 'langchain';
 import { z } from 'zod';
 import { type ModelStep, scriptedModel } from '../../../../examples/mastra/src/scripted-model.ts';
 import { ARGS, type LookupArgs, lookupOrder } from '../../fixtures.ts';
@@ -52,10 +52,7 @@ class LoopingChatModel extends BaseChatModel {
 
 /** `createAgent` (a LangGraph graph) with the looping fake model, `writMiddleware` for the adapter. */
 export function langchainLoop(): AdapterLoop {
-  const agentWith = (
-    body: (args: LookupArgs) => Promise<unknown>,
-    writ?: Parameters<typeof writMiddleware>[0],
-  ) => {
+  const agentWith = (body: (args: LookupArgs) => Promise<unknown>, middleware: AgentMiddleware[] = []) => {
     const lookup = langchainTool((args: LookupArgs) => body(args), {
       name: 'lookup_order',
       description: DESCRIPTION,
@@ -64,7 +61,7 @@ export function langchainLoop(): AdapterLoop {
     const agent = createAgent({
       model: new LoopingChatModel({}),
       tools: [lookup],
-      ...(writ === undefined ? {} : { middleware: [writMiddleware(writ)] }),
+      middleware,
     });
     return () => agent.invoke({ messages: [{ role: 'user', content: PROMPT }] });
   };
@@ -73,8 +70,17 @@ export function langchainLoop(): AdapterLoop {
     loop: 'LangChain createAgent (LangGraph), looping fake chat model',
     adapter: '@writ/langchain writMiddleware',
     none: () => agentWith(lookupOrder),
-    adapted: (writ) => agentWith(lookupOrder, { writ, tools: HINTS }),
+    adapted: (writ) => agentWith(lookupOrder, [writMiddleware({ writ, tools: HINTS })]),
     direct: (call) => agentWith(call),
+    // the same hooks writMiddleware has, passing through
+    hooked: () =>
+      agentWith(lookupOrder, [
+        createMiddleware({
+          name: 'BenchNoop',
+          wrapModelCall: (request, handler) => handler(request),
+          wrapToolCall: (request, handler) => handler(request),
+        }),
+      ]),
   };
 }
 

@@ -22,6 +22,11 @@ export interface AdapterLoop {
   adapted(writ: Writ): Run | Promise<Run>;
   /** A plain framework tool whose body is `call` (the `execute` of a `writ.tool` on `writ`). */
   direct(call: (args: LookupArgs) => Promise<unknown>, writ: Writ): Run | Promise<Run>;
+  /**
+   * No Writ, but a hook that does nothing in the slot the adapter uses (middleware, plugin): what the
+   * framework itself charges for having a hook there. Only for adapters that are such a hook.
+   */
+  hooked?(): Run | Promise<Run>;
   /** Every run starts its own task (a tool server: one task per inbound request). @default false */
   readonly ownTasks?: boolean;
   /** Untimed, once the cases are done. */
