@@ -70,6 +70,20 @@ export function lookupToolDefinition(execute: (args: LookupArgs) => Promise<Look
   } as const;
 }
 
+/**
+ * The Writ facts of `lookup_order` as adapter hints (`tools.lookup_order` of any Writ adapter): the same
+ * resource, risk, annotations and audience as {@link lookupToolDefinition}, so an adapted call and a direct
+ * `writ.tool` call do the same work (the framework validates the input; the adapters take it as parsed).
+ */
+export const LOOKUP_HINTS = {
+  lookup_order: {
+    resource: (args: unknown) => ({ type: 'Order', id: (args as LookupArgs).orderId }),
+    risk: 'low',
+    annotations: { readOnly: true },
+    audience: 'https://orders.example.com',
+  },
+} as const;
+
 /** Defines `lookup_order` on a Writ instance. */
 export function defineLookupTool(writ: Writ): LookupTool {
   return writ.tool(lookupToolDefinition());

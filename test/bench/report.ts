@@ -1,6 +1,7 @@
 // Targets and the printed table.
 import { availableParallelism } from 'node:os';
 import type { CoresRow, LatencyRow, Results, Target, ToolServerRow } from './results-schema.ts';
+import { formatAdapters } from './scenarios/adapters.ts';
 import { COLD_START_FLOOR } from './scenarios/cold-start.ts';
 import { verifyRows } from './scenarios/verify-rows.ts';
 import { adapterGapOf } from './targets.ts';
@@ -263,6 +264,7 @@ export function formatReport(results: Results): string {
   }
   if (results.toolServer !== null) parts.push(formatToolServerRows(results.toolServer));
   if (results.cores !== null) parts.push(formatCores(results.cores, results.machine.cpus));
+  if (results.adapters !== null) parts.push(formatAdapters(results.adapters, results.mode === 'full'));
   parts.push(
     table(
       ['Target', 'threshold', 'measured', 'floor', 'met'],

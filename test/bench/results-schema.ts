@@ -190,6 +190,23 @@ export const toolServerRowSchema = z.strictObject({
 });
 
 /** One set-up of the all-cores scenario (scenarios/cedar-pool.ts), medians over interleaved windows. */
+/** One adapter on its framework's loop, three ways (scenarios/adapters.ts `AdapterRow`). */
+export const adapterRowSchema = z.strictObject({
+  id: z.string(),
+  loop: z.string(),
+  adapter: z.string(),
+  p50Us: z.strictObject({ none: nonNegative, adapter: nonNegative, direct: nonNegative }),
+  adapterAddsUs: finite,
+  directAddsUs: finite,
+  adapterAddsCpuUs: finite,
+  directAddsCpuUs: finite,
+  gap: finite,
+  cpuGap: finite,
+  hookAddsUs: finite.nullable(),
+  hookAddsCpuUs: finite.nullable(),
+  samples: z.number().int().nonnegative(),
+});
+
 export const coresRowSchema = z.strictObject({
   id: z.string().min(1),
   name: z.string().min(1),
@@ -253,7 +270,17 @@ export const resultsSchema = z.strictObject({
     loadAverageEnd: z.array(nonNegative).length(3),
     /** Wall time of each scenario that ran. */
     scenarioSeconds: z.partialRecord(
-      z.enum(['latency', 'peers', 'throughput', 'memory', 'audit', 'coldstart', 'toolserver', 'cores']),
+      z.enum([
+        'latency',
+        'peers',
+        'throughput',
+        'memory',
+        'audit',
+        'coldstart',
+        'toolserver',
+        'cores',
+        'adapters',
+      ]),
       nonNegative,
     ),
     writVersion: z.string(),
@@ -275,6 +302,8 @@ export const resultsSchema = z.strictObject({
   toolServer: z.array(toolServerRowSchema).nullable(),
   /** Embedded Cedar on every core (strict, 64 in flight); `null` when the scenario did not run. */
   cores: z.array(coresRowSchema).nullable(),
+  /** Every adapter on its framework's loop (the adapter gap per adapter); `null` when it did not run. */
+  adapters: z.array(adapterRowSchema).nullable(),
   /** Every target, one row each (report.ts `TARGETS`). */
   targets: z.array(targetSchema),
   skipped: z.array(z.strictObject({ scenario: z.string(), reason: z.string() })),

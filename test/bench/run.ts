@@ -2,7 +2,7 @@
 //
 //   node test/bench/run.ts                 full run (a few minutes; builds a 1M-record log once)
 //   node test/bench/run.ts --smoke         tiny sizes, to check the suite works (smoke.test.ts)
-//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart,toolserver,cores
+//   options: --out <file>  --only latency,peers,throughput,memory,audit,coldstart,toolserver,cores,adapters
 //            --no-cerbos  --no-reuse-log
 //
 // Every figure that matters is a ratio or difference against a baseline measured in the same process
@@ -32,6 +32,7 @@ import type {
   ToolServerRow,
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
+import { type AdapterRow, runAdapters } from './scenarios/adapters.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runCedarPool } from './scenarios/cedar-pool.ts';
 import { runColdStart } from './scenarios/cold-start.ts';
@@ -52,6 +53,7 @@ const SCENARIOS = [
   'coldstart',
   'toolserver',
   'cores',
+  'adapters',
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -83,6 +85,9 @@ const SIZES = {
     coldStartRuns: 9,
     server: { rounds: 5, timeMs: 300, warmupMs: 200 },
     cores: { rounds: 5, windowMs: 1_000, rampMs: 300 },
+    // per adapter (8): 3 cases × 3 rounds × 200 ms + 200 ms warm-up each, 2 pairs × 3 × 1 s (a 3rd for the
+    // 4 hook adapters): ≈ 8.4–11.4 s each, ≈ 80 s in all
+    adapters: { rounds: 3, timeMs: 200, warmupMs: 200, pairRounds: 3, pairTimeMs: 1_000, batchMs: 10 },
   },
   smoke: {
     rounds: 2,
@@ -110,6 +115,7 @@ const SIZES = {
     coldStartRuns: 2,
     server: { rounds: 2, timeMs: 25, warmupMs: 10 },
     cores: { rounds: 1, windowMs: 300, rampMs: 50 },
+    adapters: { rounds: 1, timeMs: 20, warmupMs: 10, pairRounds: 1, pairTimeMs: 40, batchMs: 5 },
   },
 } as const;
 
@@ -313,6 +319,12 @@ try {
       runCedarPool({ temps, ...sizes.cores, onProgress: (id) => progress(`  ${id}`) }),
     );
   }
+  let adapters: AdapterRow[] | null = null;
+  if (only.has('adapters')) {
+    adapters = await timed('adapters', () =>
+      runAdapters({ ...sizes.adapters, onProgress: (message) => progress(`  ${message}`) }),
+    );
+  }
 
   const cpu = cpus();
   const require = createRequire(import.meta.url);
@@ -349,6 +361,7 @@ try {
     audit,
     toolServer,
     cores,
+    adapters,
     skipped,
     notes: NOTES,
   };

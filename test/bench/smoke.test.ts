@@ -40,7 +40,7 @@ describe('npm run bench -- --smoke', () => {
     const parsed = resultsSchema.safeParse(JSON.parse(await readFile(out, 'utf8')));
     if (!parsed.success) throw new Error(`results.json does not match the schema: ${parsed.error.message}`);
     results = parsed.data;
-  }, 180_000);
+  }, 300_000);
 
   afterAll(async () => {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -51,6 +51,7 @@ describe('npm run bench -- --smoke', () => {
     expect(results.mode).toBe('smoke');
     expect(results.machine.cpus).toBeGreaterThan(0);
     expect(Object.keys(results.run.scenarioSeconds).sort()).toEqual([
+      'adapters',
       'audit',
       'coldstart',
       'cores',

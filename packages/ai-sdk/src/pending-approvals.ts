@@ -94,5 +94,18 @@ export function humanAnswerFor(
   messages: readonly ModelMessage[],
   toolCallId: string,
 ): WritApprovalAnswer | undefined {
+  // every call of every step asks; most conversations hold no answer at all, so look for one first
+  if (!messages.some(holdsApprovalResponse)) return undefined;
   return humanAnswers(messages).find((a) => a.toolCallId === toolCallId);
+}
+
+/** Whether a message is a tool message with a `tool-approval-response` part. */
+function holdsApprovalResponse(message: ModelMessage): boolean {
+  return (
+    message.role === 'tool' &&
+    Array.isArray(message.content) &&
+    (message.content as readonly unknown[]).some(
+      (part) => isRecord(part) && part.type === 'tool-approval-response',
+    )
+  );
 }

@@ -198,29 +198,29 @@ function wrapTool(
   );
   const entry: WrappedTool = { adapted, approver: extra.approver, frameworkIds: extra.frameworkIds };
 
-  const runOptions = async (options: ExecuteOptions): Promise<AdaptedRunOptions> => {
-    const messages: readonly ModelMessage[] = options.messages ?? [];
+  // Synchronous unless the conversation holds a human's approval whose approver must be looked up: most
+  // calls carry no answer, and an `await` here cost every call a promise and a turn of the microtask queue.
+  const runOptions = (options: ExecuteOptions): AdaptedRunOptions | Promise<AdaptedRunOptions> => {
     const { toolCallId } = options;
     if (toolCallId === undefined) return { signal: options.abortSignal }; // called outside the AI SDK
+    const messages: readonly ModelMessage[] = options.messages ?? [];
     const call: ToolCallInfo = { toolName: name, toolCallId, messages };
     // the AI SDK runs an approved call on the next generateText/streamText call, whose messages hold
     // the human's `tool-approval-response`: that is the approval Writ checks against its pending decision
     const answer = humanAnswerFor(messages, toolCallId);
-    let approval: AdaptedRunOptions['approval'];
-    if (answer?.approved === true) {
-      const approver = await approverFor(entry, answer);
-      approval = {
+    const base = { toolCallId, signal: options.abortSignal };
+    if (answer?.approved !== true) {
+      return { ...base, approval: undefined, frameworkIds: idsFor(entry, call, answer?.approvalId) };
+    }
+    return approverFor(entry, answer).then((approver) => ({
+      ...base,
+      approval: {
         approved: true,
         ...(approver === undefined ? {} : { approver }),
         ...(answer.reason === undefined ? {} : { reason: answer.reason }),
-      };
-    }
-    return {
-      toolCallId,
-      signal: options.abortSignal,
-      approval,
-      frameworkIds: idsFor(entry, call, answer?.approvalId),
-    };
+      },
+      frameworkIds: idsFor(entry, call, answer.approvalId),
+    }));
   };
   const inScope = <T>(scope: CallScope, run: () => Promise<T>) =>
     runInContext(activeContext().setValue(CALL_SCOPE, scope), run);
@@ -229,7 +229,8 @@ function wrapTool(
     ? async function* execute(input: unknown, options: ExecuteOptions = {}) {
         const queue = asyncQueue<unknown>();
         const scope: CallScope = { options, executed: false, onValue: (value) => queue.push(value) };
-        const run = await runOptions(options);
+        const pending = runOptions(options);
+        const run = pending instanceof Promise ? await pending : pending;
         inScope(scope, () => entry.adapted.run(input, run)).then(
           (value) => {
             if (!scope.executed) queue.push(value); // replayed from the call ledger
@@ -241,7 +242,8 @@ function wrapTool(
       }
     : async function execute(input: unknown, options: ExecuteOptions = {}) {
         const scope: CallScope = { options, executed: false, onValue: undefined };
-        const run = await runOptions(options);
+        const pending = runOptions(options);
+        const run = pending instanceof Promise ? await pending : pending;
         try {
           return await inScope(scope, () => entry.adapted.run(input, run));
         } catch (error) {

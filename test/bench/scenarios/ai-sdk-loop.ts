@@ -7,7 +7,7 @@ import type { Writ } from '@writ/core';
 import { generateText, type ToolSet, tool } from 'ai';
 import { MockLanguageModelV4 } from 'ai/test';
 import { z } from 'zod';
-import { type LookupArgs, lookupOrder } from '../fixtures.ts';
+import { LOOKUP_HINTS, type LookupArgs, lookupOrder } from '../fixtures.ts';
 
 const usage = {
   inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
@@ -68,10 +68,8 @@ export function aiSdkToolsCalling(execute: (args: LookupArgs) => Promise<unknown
 
 /** {@link aiSdkTools} wrapped by `@writ/ai-sdk` for `writ`. */
 export function writAiSdkTools(writ: Writ): ToolSet {
-  return writTools(aiSdkTools(), {
-    writ,
-    tools: { lookup_order: { permission: 'orders:read', risk: 'low', annotations: { readOnly: true } } },
-  });
+  // the facts of the direct writ.tool (audience, resource…), so both sides of the gap do the same work
+  return writTools(aiSdkTools(), { writ, tools: LOOKUP_HINTS });
 }
 
 const PROMPT = 'Where is order 42?';

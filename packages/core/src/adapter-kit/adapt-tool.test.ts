@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ALICE, setup } from '../__support__/fixtures.js';
 import { setupTracing, type Tracing } from '../__support__/otel.js';
 import { type AdaptedTool, adaptTool, refusalMessage } from '../adapter-kit.js';
+import type { AuditEvent } from '../audit-event.js';
+import { canonicalJson } from '../canonical-json.js';
 import { WritError } from '../index.js';
 
 let tracing: Tracing;
@@ -300,5 +302,37 @@ describe('writ.task({ inbound }): continuing a caller’s task from its verified
       ['refused', 'WRIT_TOKEN_EXPIRED'],
       ['refused', 'WRIT_OPTIONS_INVALID'],
     ]);
+  });
+
+  it("records a framework's call ids in canonical key order, so its decision record takes the native encoder", async () => {
+    // the events as the pipeline hands them to the sink (the in-memory sink keeps re-parsed copies)
+    const appended: AuditEvent[] = [];
+    const t = setup({
+      writ: {
+        audit: {
+          name: 'raw',
+          async append(event) {
+            appended.push(event);
+            return { log: 'raw', index: appended.length - 1, leafHash: `sha256:${appended.length}` };
+          },
+        },
+      },
+    });
+    const f = frameworkTools(t);
+    await t.writ.task(task, async () => {
+      // keys out of order, as adapters build them (an MCP request id, then its session id)
+      const frameworkIds = { sessionId: 'session-1', requestId: '7' };
+      await f.lookup.check({ orderId: '42' }, { toolCallId: 'call-9', frameworkIds });
+      await f.lookup.run({ orderId: '42' }, { toolCallId: 'call-9', frameworkIds });
+      expect(Object.keys(frameworkIds)).toEqual(['sessionId', 'requestId']); // the caller's, unchanged
+    });
+    const decision = appended.find((e) => e.kind === 'decision');
+    if (decision?.kind !== 'decision') throw new Error('no decision record');
+    expect(decision.call.framework).toEqual({
+      ids: { requestId: '7', sessionId: 'session-1' },
+      name: 'test-framework',
+    });
+    // canonicalJson writes a record already in canonical order with JSON.stringify: the same bytes
+    expect(JSON.stringify(decision)).toBe(canonicalJson(decision));
   });
 });

@@ -1,3 +1,4 @@
+import { withSortedKeys } from '../canonical-json.js';
 import { toWritError, WritError } from '../errors.js';
 import { resolveConfig } from '../global.js';
 import { awaitsApproval, checkCall } from '../pipeline/check.js';
@@ -55,8 +56,12 @@ export function adaptTool(
   const where = `${framework} tool ${def.name}`;
   const runOptions = (o: AdaptedRunOptions | AdaptedCheckOptions | undefined): RunOptions => {
     const { approval, frameworkIds, refusal: _refusal, ...rest } = (o ?? {}) as AdaptedRunOptions;
+    // keys in canonical order (RFC 8785), as every record part is built: a record in canonical order is
+    // encoded with the native JSON.stringify, any other takes the much slower piecewise writer
     const ref: FrameworkRef =
-      frameworkIds === undefined ? { name: framework } : { name: framework, ids: frameworkIds };
+      frameworkIds === undefined
+        ? { name: framework }
+        : { ids: withSortedKeys(frameworkIds), name: framework };
     return {
       ...rest,
       ledger: rest.toolCallId !== undefined,

@@ -4,6 +4,7 @@ import { canonicalJson } from '../canonical-json.js';
 import { tryGetAttribution } from '../context.js';
 import { validateOptions, WRIT_DEFAULTS } from '../options.js';
 import { requesterOf } from '../pipeline/replay.js';
+import { evictOldest } from '../stores/evict-oldest.js';
 
 /**
  * Options of {@link createPendingApprovals}.
@@ -85,12 +86,13 @@ export function createPendingApprovals<V>(options?: PendingApprovalsOptions): Pe
     'createPendingApprovals',
   );
   const entries = new Map<string, V>();
+  const evict = evictOldest(entries);
   return {
     remember(key, value) {
       const scoped = scopedKey(key);
       entries.delete(scoped);
       entries.set(scoped, value);
-      while (entries.size > limit) entries.delete(entries.keys().next().value as string);
+      evict(limit);
     },
     get: (key) => entries.get(scopedKey(key)),
     forget(key) {

@@ -110,7 +110,11 @@ export async function checkCall(
     return { effect: 'allow', decision: run.decision, settled: true };
   }
   const decision = run.decision as Decision;
-  const entry: LedgerEntry = { ...entryOf(run, key), bindingHash: bindingHashOf(run, decision) };
+  // the approval binding hash exists for approvals only: an allowed call's entry needs none
+  const entry: LedgerEntry =
+    decision.effect === 'approval_required'
+      ? { ...entryOf(run, key), bindingHash: bindingHashOf(run, decision) }
+      : entryOf(run, key);
   await config.calls.remember(key, entry);
   if (decision.effect === 'approval_required') {
     await openApproval(run, decision, {

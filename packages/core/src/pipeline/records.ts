@@ -330,7 +330,7 @@ export function outcomeEvent(
   const remote = run.remote.close();
   if (remote.length > 0) outcome.remote = remote.slice();
   if (status === 'ok' && config.capture.results) outcome.result = captured(config, data);
-  if (status === 'ok') outcome.resultDigest = digest(data);
+  if (status === 'ok') outcome.resultDigest = run.resultDigest = digest(data);
   outcome.status = status;
   return auditEvent(config, run.attribution, run.span, {
     call: { id: run.call.id, name: run.call.name },

@@ -82,7 +82,7 @@ export function settleWhenDone(run: CallRun, key: CallKey, result: Promise<unkno
           ...entryOf(run, key),
           settled,
           executed: run.executed,
-          ...(settled.ok ? { resultDigest: resultDigestOf(settled.value) } : {}),
+          ...(settled.ok ? { resultDigest: run.resultDigest ?? resultDigestOf(settled.value) } : {}),
           decisionIndex: run.decisionReceipt?.index,
         });
     } catch (error) {

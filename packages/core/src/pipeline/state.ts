@@ -121,6 +121,8 @@ export interface CallRun extends CallState {
   decisionSettled: boolean;
   /** The tool itself started. */
   executed: boolean;
+  /** Digest of the result as the outcome record has it, once written: the call ledger keeps the same. */
+  resultDigest: string | undefined;
   /** What the services the tool reached returned (receipts, refusals), for the outcome record. */
   readonly remote: RemoteCalls;
 }
@@ -172,6 +174,7 @@ export function newCallRun(input: {
     decisionReceipt: undefined,
     decisionSettled: false,
     executed: false,
+    resultDigest: undefined,
     remote: newRemoteCalls(),
   };
 }

@@ -1,5 +1,6 @@
 import type { ApproverToken } from '../audit-event.js';
 import type { PrincipalRef } from '../principal.js';
+import { evictOldest } from './evict-oldest.js';
 
 /**
  * The answer to an approval, as the store keeps it: granted or rejected, by whom, why, when. The first
@@ -161,6 +162,7 @@ export interface InMemoryApprovalStoreOptions {
 export function createInMemoryApprovalStore(options: InMemoryApprovalStoreOptions): ApprovalStore {
   const { clock, max } = options;
   const pending = new Map<string, PendingApproval>();
+  const evict = evictOldest(pending);
   const live = (bindingHash: string): PendingApproval | undefined => {
     const found = pending.get(bindingHash);
     if (found !== undefined && found.expiresAt <= clock()) {
@@ -178,7 +180,7 @@ export function createInMemoryApprovalStore(options: InMemoryApprovalStoreOption
         approval.bindingHash,
         known?.answer === undefined ? approval : { ...approval, answer: known.answer },
       );
-      while (pending.size > max) pending.delete(pending.keys().next().value as string);
+      evict(max);
     },
     async get(bindingHash) {
       return live(bindingHash);

@@ -1,5 +1,6 @@
 import type { AuthorizationRequest, Decision } from '../decision.js';
 import { WritError } from '../errors.js';
+import { evictOldest } from './evict-oldest.js';
 
 /**
  * How a call ended, as the ledger keeps it: what a framework that runs the same call again gets back
@@ -156,6 +157,7 @@ export interface InMemoryCallLedgerOptions {
 export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): CallLedgerStore {
   const { max, clock } = options;
   const entries = new Map<string, LedgerEntry>();
+  const evict = evictOldest(entries);
   /** Calls being run by a claimant here, until it settles or releases (never evicted). */
   const runs = new Map<string, { readonly done: Promise<void>; readonly end: () => void }>();
   /** One slot per call id and binding: another task or user reusing the id has its own. */
@@ -174,7 +176,7 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
     const at = slot(key);
     entries.delete(at);
     entries.set(at, entry);
-    while (entries.size > max) entries.delete(entries.keys().next().value as string);
+    evict(max);
   };
   const endRun = (key: CallKey) => {
     const at = slot(key);
