@@ -329,8 +329,22 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       open();
     }
     const [publishedNote] = await Promise.all([published, done]);
-    await options.onCheckpoint?.(publishedNote, at);
+    try {
+      await options.onCheckpoint?.(publishedNote, at);
+    } catch (error) {
+      throw auditUnavailable('the checkpoint could not be published', error);
+    }
     return note;
+  };
+
+  /** A sync that fails (ENOSPC, EIO) fails the log, as a failed write does: typed, and reopened before more. */
+  const syncOrFail = async (): Promise<void> => {
+    try {
+      await storage.sync();
+    } catch (error) {
+      failed ??= auditUnavailable('the log could not be synced', error);
+      throw failed;
+    }
   };
 
   return {
@@ -360,7 +374,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
       await pump();
       await settle();
       if (failed) throw failed;
-      await storage.sync();
+      await syncOrFail();
       unsynced = false;
     },
     async close() {
@@ -370,7 +384,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
         deferral.drain();
         if (!failed && size > checkpointedSize) await addCheckpoint();
         await pump();
-        if (!failed) await storage.sync();
+        if (!failed) await syncOrFail();
       } finally {
         closed = true;
         clearInterval(syncTimer);

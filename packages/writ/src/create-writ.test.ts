@@ -47,8 +47,8 @@ describe('zero-config createWrit()', () => {
     await writ.close();
     const result = await verifyLog(join(dir, 'audit'), { verifierKey: fileAudit?.verifierKey, deep: true });
     expect(result).toMatchObject({ ok: true, keyPinned: true });
-    // task-start, 2 × (decision + outcome), revocation, task-end, checkpoint
-    expect(result.records).toBe(8);
+    // task-start, 2 × (decision + outcome), task-end (with the revocation), checkpoint
+    expect(result.records).toBe(7);
   });
 
   it('puts agent registry owner and purpose into the records', async () => {
