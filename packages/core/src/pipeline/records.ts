@@ -19,6 +19,7 @@ import { AUDIT_EVENT_VERSION } from '../audit-event.js';
 import { ascending, canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { type Credential, toCredentialRef } from '../credential.js';
+import type { AuthorizationRequest } from '../decision.js';
 import { WritError, type WritErrorCode } from '../errors.js';
 import type { AuditReceipt } from '../interfaces.js';
 import { toPrincipalRef } from '../principal.js';
@@ -26,6 +27,7 @@ import { redact } from '../redact.js';
 import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
 import { recordedResult } from './lazy-results.js';
+import { appendFailed, type SplitRecord, splitForRecord } from './shared-contexts.js';
 import type { CallRun } from './state.js';
 
 /** The principal references of an attribution, built once per attribution (every record repeats them). */
@@ -136,6 +138,7 @@ export async function appendEvent(
     }
     return receipt;
   } catch (error) {
+    appendFailed(event);
     if (WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')) throw error;
     throw new WritError(
       'WRIT_AUDIT_UNAVAILABLE',
@@ -238,8 +241,9 @@ function callRecord(run: CallRun): CallRecord {
 
 /** The decision record of a call: allowed (no refusal), or refused with why (with or without a decision). */
 export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
-  const { config } = run;
-  const decision = decisionRecordOf(run, refusal);
+  const { config, decision: d } = run;
+  const split = d && splitForRecord(run.attribution, config.audit, d.evaluatedContext);
+  const decision = decisionRecordOf(run, refusal, split);
   return auditEvent(config, run.attribution, run.span, {
     approval: run.approvalRecord,
     call: callRecord(run),
@@ -254,8 +258,8 @@ export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
   });
 }
 
-/** What a record keeps of a call's decision (a refusal before any decision gets one saying so). */
-function decisionRecordOf(run: CallRun, refusal: WritError | undefined): DecisionRecord {
+/** What a record keeps of a call's decision (refused before any: saying so); `split`: shared part by digest. */
+function decisionRecordOf(run: CallRun, refusal?: WritError, split?: SplitRecord): DecisionRecord {
   const { config } = run;
   const d = run.decision;
   return d === undefined
@@ -271,11 +275,12 @@ function decisionRecordOf(run: CallRun, refusal: WritError | undefined): Decisio
         effect: d.effect,
         engine: d.engine,
         ...(d.errors === undefined ? {} : { errors: d.errors }),
-        evaluatedContext: d.evaluatedContext,
+        evaluatedContext: (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest,
         ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
         policyIds: d.policyIds,
         ...(d.policySetDigest === undefined ? {} : { policySetDigest: d.policySetDigest }),
         reasons: d.reasons,
+        ...(split === undefined ? {} : { sharedContext: split.sharedContext }),
       };
 }
 
