@@ -54,10 +54,13 @@ describe('shared evaluated context (records v2)', () => {
 
   it('a new log: the shared part is written once per task, referenced after; every reader resolves the full request the engine judged', async () => {
     const audit = join(dir, 'audit');
-    const written = await writeSharedContextLog({ core, testing, audit: await import('@writ/audit'), z }, {
-      dir: audit,
-      keyDir: join(dir, 'keys'),
-    });
+    const written = await writeSharedContextLog(
+      { core, testing, audit: await import('@writ/audit'), z },
+      {
+        dir: audit,
+        keyDir: join(dir, 'keys'),
+      },
+    );
     const stored = await storedRecords(audit);
     const decisions = stored.filter(({ r }) => r.kind === 'decision');
     expect(decisions).toHaveLength(10);

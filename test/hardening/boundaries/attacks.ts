@@ -621,6 +621,28 @@ export const ATTACKS = {
     promise:
       'a token differing from a cached one in any byte (a forged signature, swapped claims) is verified in full and refused; a refused token is never cached',
   },
+  // issue 23 item 5: decision records carry their task's shared evaluated context once, by digest after
+  'shared-context-foreign': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "a decision record made to refer to another task's shared evaluated context is named (`shared-context-foreign`) by `writ verify --deep`, `readVerifiedLog` and `writ explain`, and never shown with that task's context",
+  },
+  'shared-context-missing': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      'a decision record referring to a shared evaluated context no record of its task holds (made by hand, or the record that held it cut) is a named finding (`shared-context-missing`), never a silent gap',
+  },
+  'shared-context-swapped-value': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "a decision record holding another task's shared evaluated context (value and digest copied) is named (`shared-context-mismatch`), and its task's references never resolve to it",
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

@@ -12,7 +12,12 @@ export async function writeSharedContextLog({ core, testing, audit: auditPkg, z 
   const policy = testing.createInMemoryPolicy({
     rules: [
       { id: 'reads', effect: 'allow', tool: 'lookup_order' },
-      { id: 'no-deletes', effect: 'deny', tool: 'delete_order', reason: 'orders are never deleted by agents' },
+      {
+        id: 'no-deletes',
+        effect: 'deny',
+        tool: 'delete_order',
+        reason: 'orders are never deleted by agents',
+      },
     ],
   });
   const writ = core.createWrit({
