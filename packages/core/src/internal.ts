@@ -26,4 +26,9 @@ export { uuidv7 } from './ids.js';
 export { limitsSchema, telemetrySettingsShape, validateOptions } from './options.js';
 export { functionSchema } from './schemas.js';
 export { isStandardSchema } from './standard-schema.js';
-export { createSharedContextReader, type SharedContextReader } from './shared-context.js';
+export {
+  createSharedContextReader,
+  type SharedContextMemory,
+  type SharedContextReader,
+  splitEvaluatedContext,
+} from './shared-context.js';
