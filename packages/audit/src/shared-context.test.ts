@@ -13,6 +13,10 @@ import { z } from 'zod';
 import { useTempDir } from './__support__/log.js';
 import { writeSharedContextLog } from './__support__/shared-context-scenario.mjs';
 
+/** A record as stored, read back as plain JSON and probed field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Stored = Record<string, any>;
+
 const V1 = fileURLToPath(new URL('./__fixtures__/v1-log/', import.meta.url));
 
 let dir: string;
@@ -21,7 +25,7 @@ useTempDir('writ-shared-context-', (path) => {
 });
 
 /** The stored records of a log directory, as written (no resolution). */
-async function storedRecords(logDir: string): Promise<{ bytes: number; r: Record<string, any> }[]> {
+async function storedRecords(logDir: string): Promise<{ bytes: number; r: Stored }[]> {
   const text = await readFile(join(logDir, '000000000000.jsonl'), 'utf8');
   return text
     .split('\n')
@@ -102,7 +106,7 @@ describe('shared evaluated context (records v2)', () => {
       expect(calls).toHaveLength(5);
       for (const call of calls) {
         const request = written.requests.find(
-          (q: any) => q.context.toolCallId === call.callId,
+          (q: Stored) => q.context.toolCallId === call.callId,
         ) as core.AuthorizationRequest;
         expect(call.decision?.evaluatedContext).toEqual(request);
       }

@@ -17,6 +17,10 @@ import { writeSharedContextLog } from '../../../packages/audit/src/__support__/s
 import { runCli, tempDir } from '../../../packages/cli/src/__support__/cli.js';
 import { attack } from './attacks.js';
 
+/** A record as stored, read back as plain JSON and probed field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+type Stored = Record<string, any>;
+
 let root: string;
 beforeAll(async () => {
   root = await tempDir('writ-shared-context-');
@@ -30,10 +34,10 @@ interface Written {
   readonly keyDir: string;
   readonly verifierKey: string;
   readonly taskIds: readonly string[];
-  readonly stored: Record<string, any>[];
+  readonly stored: Stored[];
 }
 
-async function storedOf(audit: string): Promise<Record<string, any>[]> {
+async function storedOf(audit: string): Promise<Stored[]> {
   const text = await readFile(join(audit, '000000000000.jsonl'), 'utf8');
   return text
     .split('\n')
@@ -60,7 +64,7 @@ async function appendByHand(log: Written, events: readonly Record<string, unknow
 
 /** The first decision record of `taskId` as stored, and the digest of its shared context. */
 function firstDecision(log: Written, taskId: string) {
-  const record = log.stored.find((r) => r.kind === 'decision' && r.taskId === taskId) as Record<string, any>;
+  const record = log.stored.find((r) => r.kind === 'decision' && r.taskId === taskId) as Stored;
   return { record, digest: record.decision.sharedContext.digest as string };
 }
 
@@ -97,7 +101,7 @@ describe.concurrent('shared evaluated context: references that do not resolve in
 
       const { records, verification } = await readVerifiedLog(log.audit, { verifierKey: log.verifierKey });
       const read = decisionWithId(records, forged.id as string) as {
-        record: Record<string, any>;
+        record: Stored;
         finding?: { kind: string };
       };
       expect(read.finding?.kind).toBe('shared-context-foreign');
@@ -178,7 +182,7 @@ describe.concurrent('shared evaluated context: references that do not resolve in
       const held = decisionWithId(records, holder.id as string) as { finding?: { kind: string } };
       expect(held.finding?.kind).toBe('shared-context-mismatch');
       const ref = decisionWithId(records, referring.id as string) as {
-        record: Record<string, any>;
+        record: Stored;
         finding?: { kind: string };
       };
       expect(ref.finding?.kind).toBe('shared-context-foreign');
