@@ -131,6 +131,11 @@ function perCallOf(request: AuthorizationRequest): Record<string, unknown> {
 /**
  * What a writer remembers of one task (one attribution) for one log: the last shared part and its digest
  * (to skip re-encoding it when the next call's is the same), and the digests already written.
+ *
+ * @example
+ * ```ts
+ * const memory: SharedContextMemory = { last: undefined, written: new Set() };
+ * ```
  * @internal
  */
 export interface SharedContextMemory {
@@ -142,6 +147,13 @@ export interface SharedContextMemory {
  * Splits an evaluated context for a decision record: the per-call part, and the shared part by
  * reference (with its value when `memory` has not written it yet, which it then remembers). `undefined`
  * when the request has no subject and context to share (the record keeps it whole).
+ *
+ * @example
+ * ```ts
+ * const memory: SharedContextMemory = { last: undefined, written: new Set() };
+ * const first = splitEvaluatedContext(request, memory); // first?.sharedContext.value: the shared part
+ * const next = splitEvaluatedContext(nextRequest, memory); // next?.sharedContext: { digest } alone
+ * ```
  * @internal
  */
 export function splitEvaluatedContext(
@@ -237,6 +249,13 @@ function resolvedDecision(stored: DecisionRecord, value: SharedContextValue): De
  * What reads a log's shared contexts, record by record: {@link SharedContextReader.hold} every record
  * first (or as it comes, for a reader that resolves only what was held before), then
  * {@link SharedContextReader.resolve}. {@link resolveSharedContexts} does both over a list.
+ *
+ * @example
+ * ```ts
+ * const reader: SharedContextReader = createSharedContextReader();
+ * for (const [index, record] of stored.entries()) reader.hold(index, record);
+ * const { record, finding } = reader.resolve(7, stored[7]);
+ * ```
  * @internal
  */
 export interface SharedContextReader {
@@ -246,7 +265,17 @@ export interface SharedContextReader {
   resolve<R>(index: number, record: R): { readonly record: R; readonly finding?: SharedContextFinding };
 }
 
-/** A {@link SharedContextReader} for one log. @internal */
+/**
+ * A {@link SharedContextReader} for one log.
+ *
+ * @example
+ * ```ts
+ * const reader = createSharedContextReader();
+ * reader.hold(0, first); // the task's first decision record, holding the value
+ * reader.resolve(2, second).record; // the second one, its evaluated context whole
+ * ```
+ * @internal
+ */
 export function createSharedContextReader(): SharedContextReader {
   const held = new Map<string, SharedContextValue>();
   const heldBy = new Map<string, string>();

@@ -59,7 +59,7 @@ async function written(name: string): Promise<Written> {
 async function appendByHand(log: Written, events: readonly Record<string, unknown>[]): Promise<void> {
   const sink = await createFileAuditSink({ dir: log.audit, keyDir: log.keyDir });
   for (const event of events) await sink.append(event as unknown as AuditEvent, { durability: 'strict' });
-  await sink.close();
+  await sink.close?.();
 }
 
 /** The first decision record of `taskId` as stored, and the digest of its shared context. */
