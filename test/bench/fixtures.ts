@@ -25,6 +25,7 @@ import {
   createCredential,
   type Durability,
   type PolicyEngine,
+  resolveSharedContexts,
 } from '@writ/core/plugin';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
@@ -310,11 +311,24 @@ export function createCoreWrit(
   return { ...benchWrit(writ, task, () => writ.close()), sink };
 }
 
+/** A call's records as `captureCallEvents` gives them, and their size. */
+export interface CallEvents {
+  /** The decision and outcome records of a call after the task's first (the decision record refers to the shared context). */
+  readonly events: readonly AuditEvent[];
+  /** The same records as version 1 wrote them (the whole evaluated context in the decision record). */
+  readonly version1: readonly AuditEvent[];
+  /** Bytes of the canonical decision record, and of both, for each. */
+  readonly bytes: { readonly decision: number; readonly perCall: number };
+  readonly version1Bytes: { readonly decision: number; readonly perCall: number };
+}
+
 /**
- * The decision and outcome records `@writ/core` writes for one call of the tool (in-memory policy and
- * credentials), captured on an instance of their own: the evidence every call must produce.
+ * The decision and outcome records `@writ/core` writes for the second call of the tool in a task
+ * (in-memory policy and credentials), captured on an instance of their own: the evidence every call
+ * must produce once its task has written its shared evaluated context; and the same two records in the
+ * version-1 shape, for comparison.
  */
-export async function captureCallEvents(): Promise<readonly AuditEvent[]> {
+export async function captureCallEvents(): Promise<CallEvents> {
   const events: AuditEvent[] = [];
   const sink = createDiscardingSink({ encode: 'canonical' });
   const writ = core.createWrit({
@@ -331,13 +345,25 @@ export async function captureCallEvents(): Promise<readonly AuditEvent[]> {
   });
   const bench = benchWrit(writ, { ...TASK, requester: REQUESTER }, () => writ.close());
   try {
-    await bench.inTask(() => bench.tool.execute(ARGS));
+    await bench.inTask(async () => {
+      await bench.tool.execute(ARGS);
+      await bench.tool.execute(ARGS);
+    });
   } finally {
     await bench.close();
   }
-  const perCall = events.filter((e) => e.kind === 'decision' || e.kind === 'outcome');
-  if (perCall.length !== 2) throw new Error(`expected a decision and an outcome, got ${perCall.length}`);
-  return perCall;
+  const calls = events.filter((e) => e.kind === 'decision' || e.kind === 'outcome');
+  if (calls.length !== 4) throw new Error(`expected two decisions and two outcomes, got ${calls.length}`);
+  const perCall = calls.slice(2);
+  const { records } = resolveSharedContexts(calls.map((record, index) => ({ index, record })));
+  const version1 = records.slice(2).map(({ record }) => ({ ...record, v: 1 }) as AuditEvent);
+  if (version1.some((e) => e.kind === 'decision' && e.decision.sharedContext !== undefined))
+    throw new Error('the version-1 form of the decision record did not resolve');
+  const sizes = (pair: readonly AuditEvent[]) => {
+    const [decision = 0, outcome = 0] = pair.map((e) => Buffer.byteLength(canonicalJson(e)));
+    return { decision, perCall: decision + outcome };
+  };
+  return { events: perCall, version1, bytes: sizes(perCall), version1Bytes: sizes(version1) };
 }
 
 /**

@@ -104,7 +104,9 @@ export function formatReport(results: Results): string {
       table(
         ['Latency (µs)', 'p50', 'p99', 'mean', 'ops/s', 'vs baseline'],
         results.latency.map((r) => [
-          r.name,
+          r.recordBytes === undefined
+            ? r.name
+            : `${r.name} [decision ${int(r.recordBytes.decision)} B, call ${int(r.recordBytes.perCall)} B]`,
           us(r.p50Us),
           us(r.p99Us),
           us(r.meanUs),

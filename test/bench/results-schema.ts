@@ -28,6 +28,8 @@ export const latencyRowSchema = z.strictObject({
   p99Us: nonNegative,
   meanUs: nonNegative,
   opsPerSec: nonNegative,
+  /** The evidence floor cases: bytes of the canonical decision record, and of the call's two records. */
+  recordBytes: z.strictObject({ decision: count, perCall: count }).optional(),
   /** The case it is compared with, and how. */
   vs: z
     .strictObject({

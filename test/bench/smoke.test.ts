@@ -82,18 +82,24 @@ describe('npm run bench -- --smoke', () => {
         'writ-cedar-cached-async',
         'task-start-end',
         'evidence-floor',
+        'evidence-floor-v1',
         'cedar-evidence-floor',
       ]),
     );
     const cerbosSkipped = results.skipped.some((s) => s.scenario === 'authzen');
     expect(ids.includes('writ-authzen-async')).toBe(!cerbosSkipped);
     for (const row of results.latency) expect(row.samples, row.id).toBeGreaterThan(0);
+    // the evidence floor's records, by version: the shared evaluated context by reference is smaller
+    const bytes = (id: string) => results.latency.find((r) => r.id === id)?.recordBytes;
+    expect(bytes('evidence-floor')?.decision).toBeLessThan(bytes('evidence-floor-v1')?.decision ?? 0);
+    expect(output).toMatch(/evidence floor: .*\[decision [\d,]+ B, call [\d,]+ B\]/);
   });
 
   it('samples the Cedar ratio pair and its evidence floor in alternating batches; the target reads both', () => {
     expect(results.pairs.map((p) => [p.baseline, p.case])).toEqual([
       ['cedar-direct', 'writ-cedar-async'],
       ['cedar-direct', 'cedar-evidence-floor'],
+      ['evidence-floor-v1', 'evidence-floor'],
     ]);
     for (const pair of results.pairs) {
       expect(pair.baselineSamples).toBeGreaterThan(0);

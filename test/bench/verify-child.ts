@@ -14,6 +14,7 @@ const cpu = process.cpuUsage();
 const started = performance.now();
 const verdict = await verifyLog(dir, { verifierKey });
 const seconds = (performance.now() - started) / 1000;
+// CPU of this process's threads (the leaf-hashing worker included)
 const used = process.cpuUsage(cpu);
 const cpuSeconds = (used.user + used.system) / 1e6;
 console.log(

@@ -104,7 +104,8 @@ const inboundRecord = z.strictObject({
   missing: z.array(z.enum(['intentDigest', 'requester', 'callerLog', 'callerSpanId'])).optional(),
 });
 const base = {
-  v: z.literal(1),
+  // 2: a decision record may carry its shared evaluated context by reference (`decision.sharedContext`)
+  v: z.union([z.literal(1), z.literal(2)]),
   id: z.string().min(1),
   time: z.iso.datetime(),
   service: z.string(),
@@ -179,6 +180,21 @@ const decisionRecord = z.object({
   policySetDigest: z
     .string()
     .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
+  sharedContext: z
+    .strictObject({
+      digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+      value: z
+        .strictObject({
+          context: z.record(z.string(), z.unknown()),
+          subject: z.object({
+            type: z.string(),
+            id: z.string(),
+            properties: z.record(z.string(), z.unknown()),
+          }),
+        })
+        .optional(),
+    })
     .optional(),
 });
 

@@ -12,6 +12,7 @@ const logWith = (verification: Partial<VerifyJson> | null): ShownLog => ({
       ? null
       : ({ state: 'anchored', records: 4, covered: 4, ...verification } as VerifyJson),
   unreadable: [],
+  findings: [],
   events: [],
   timeOf: () => undefined,
 });

@@ -46,6 +46,11 @@ export interface ShownLog {
   /** The verifier key it was verified with, when one was pinned (`--key`, `--key-file`). */
   readonly verifierKey?: string;
   readonly unreadable: readonly UnreadableRecord[];
+  /**
+   * Decision records whose shared evaluated context this log does not resolve (shown as stored, the
+   * per-call part only); with a verdict, its warnings name them too.
+   */
+  readonly findings: readonly { readonly index: number; readonly kind: string; readonly message: string }[];
   /** The log's origin, as its verification read it (absent with `--unverified`). */
   readonly origin?: string;
   /** The records that parse, with their evidence, as `explain` takes them. */
@@ -112,6 +117,7 @@ export async function readShownLog(
     unreadable: read.records
       .filter((r) => r.record === undefined)
       .map((r) => ({ index: r.index, reason: r.problem ?? 'unreadable', evidence: r.evidence })),
+    findings: read.records.flatMap((r) => (r.finding === undefined ? [] : [r.finding])),
     events: eventsOf(read.records),
     timeOf: (index) => times.get(index),
   };
@@ -151,6 +157,10 @@ export function printLogVerdict(ctx: CommandContext, log: ShownLog): void {
     ctx.print(
       c.red(`✖ record ${r.index} cannot be read (${safeTerminalText(r.reason)}): what it held is not shown`),
     );
+  // a verdict lists them among its warnings
+  if (log.verification === null)
+    for (const f of log.findings)
+      ctx.print(c.red(`✖ record ${f.index} (decision): ${f.kind}: ${safeTerminalText(f.message)}`));
 }
 
 /**

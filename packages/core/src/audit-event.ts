@@ -4,19 +4,22 @@ import type { WritErrorCode } from './errors.js';
 import type { InboundRecord } from './inbound-record.js';
 import type { PrincipalRef } from './principal.js';
 import type { RemoteCallRecord } from './remote-call-record.js';
+import type { SharedContext } from './shared-context.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
 
 /**
  * Version of the audit event shape (the `v` field of every event). Bumped on any incompatible change.
+ * Version 2: a decision record may carry the part of its evaluated context that its task's calls share
+ * by reference (`decision.sharedContext`, see {@link SharedContext}); version 1 records keep it whole.
  *
  * @example
  * ```ts
  * const parsed = JSON.parse(line) as { v?: unknown };
- * if (parsed.v !== AUDIT_EVENT_VERSION) throw new Error(`unsupported audit event version ${String(parsed.v)}`);
+ * if (parsed.v !== 1 && parsed.v !== AUDIT_EVENT_VERSION) throw new Error(`unsupported audit event version ${String(parsed.v)}`);
  * const event = parsed as AuditEvent;
  * ```
  */
-export const AUDIT_EVENT_VERSION = 1 as const;
+export const AUDIT_EVENT_VERSION = 2 as const;
 
 /**
  * Kinds of audit events the pipeline emits.
@@ -52,7 +55,8 @@ export type AuditEventKind =
  * ```
  */
 export interface AuditEventBase {
-  readonly v: typeof AUDIT_EVENT_VERSION;
+  /** {@link AUDIT_EVENT_VERSION} when written; `1` in logs written before version 2. */
+  readonly v: 1 | typeof AUDIT_EVENT_VERSION;
   /** Unique event id. */
   readonly id: string;
   /** RFC 3339 UTC timestamp with milliseconds. */
@@ -142,11 +146,19 @@ export interface DecisionRecord {
   readonly reasons: readonly string[];
   readonly decisionId: string;
   readonly engine: string;
+  /**
+   * The request the engine judged. As stored with a `sharedContext`, only its per-call part (no
+   * `subject`, none of the `SHARED_CONTEXT_KEYS` in `context`): the readers of `@writ/audit`
+   * (`readVerifiedLog`, `explain`, `writ report`), `resolveSharedContexts` and the testing sink's
+   * `events` give it back whole.
+   */
   readonly evaluatedContext?: AuthorizationRequest | undefined;
   readonly obligations?: readonly Obligation[] | undefined;
   readonly errors?: readonly string[] | undefined;
   /** Digest of the policy set (policies and schema) that decided, when the engine gives one (Cedar). */
   readonly policySetDigest?: string | undefined;
+  /** The part of the evaluated context the task's calls share, by digest (records of version 2). */
+  readonly sharedContext?: SharedContext | undefined;
 }
 
 /**

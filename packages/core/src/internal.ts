@@ -27,3 +27,9 @@ export { uuidv7 } from './ids.js';
 export { limitsSchema, telemetrySettingsShape, validateOptions } from './options.js';
 export { functionSchema, lazySchema } from './schemas.js';
 export { isStandardSchema } from './standard-schema.js';
+export {
+  createSharedContextReader,
+  type SharedContextMemory,
+  type SharedContextReader,
+  splitEvaluatedContext,
+} from './shared-context.js';

@@ -107,6 +107,13 @@ export { AUDIT_EVENT_VERSION } from './audit-event.js';
 export type { RemoteCallRecord } from './remote-call-record.js';
 export type { InboundClaim, InboundRecord } from './inbound-record.js';
 export { canonicalJson, digest, jsonSnapshot, sha256Hex } from './canonical-json.js';
+export {
+  resolveSharedContexts,
+  SHARED_CONTEXT_KEYS,
+  type SharedContext,
+  type SharedContextFinding,
+  type SharedContextValue,
+} from './shared-context.js';
 
 // errors
 export {

@@ -16,6 +16,7 @@ import { listSegments } from '@writ/audit/internal';
 import { createWrit } from '@writ/core';
 import { uuidv7 } from '@writ/core/internal';
 import type { AuditEvent, Durability } from '@writ/core/plugin';
+import { AUDIT_EVENT_VERSION } from '@writ/core/plugin';
 import { createInMemoryAuditSink } from '@writ/core/testing';
 import {
   ARGS,
@@ -63,7 +64,8 @@ async function recordTemplates(): Promise<AuditEvent[]> {
   await writ.task({ ...TASK, requester: REQUESTER }, async () => {
     for (let i = 0; i < 8; i++) await tool.execute(ARGS);
   });
-  return audit.events;
+  // as stored: the decision records after the task's first refer to its shared evaluated context
+  return audit.lines.map((line) => JSON.parse(line) as AuditEvent);
 }
 
 interface Appender {
@@ -130,7 +132,10 @@ async function largeLog(ctx: AuditLogContext, templates: readonly AuditEvent[]):
   const auditVersion = (createRequire(import.meta.url)('@writ/audit/package.json') as { version: string })
     .version;
   const base = ctx.reuse
-    ? join(tmpdir(), `writ-bench-log-${auditVersion}-r${RECORD_VERSION}-${ctx.logRecords}`)
+    ? join(
+        tmpdir(),
+        `writ-bench-log-${auditVersion}-r${RECORD_VERSION}-e${AUDIT_EVENT_VERSION}-${ctx.logRecords}`,
+      )
     : await ctx.temps.make('verify-log');
   const auditDir = join(base, 'audit');
   const markerFile = join(base, 'bench-complete.json');

@@ -132,6 +132,8 @@ function evidenceFloor(events: readonly AuditEvent[]): () => void {
 const PAIRS: readonly (readonly [string, string])[] = [
   ['cedar-direct', 'writ-cedar-async'],
   ['cedar-direct', 'cedar-evidence-floor'],
+  // records v2 (the shared evaluated context by reference) against the version-1 records
+  ['evidence-floor-v1', 'evidence-floor'],
 ];
 
 /** The rows of every case, and the pairs sampled in alternating batches. */
@@ -152,7 +154,9 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
   try {
     const request = await captureRequest(await temps.make('capture'));
     const decideDirect = await cedarDirect(request);
-    const evidence = evidenceFloor(await captureCallEvents());
+    const captured = await captureCallEvents();
+    const evidence = evidenceFloor(captured.events);
+    const evidenceV1 = evidenceFloor(captured.version1);
     let callNo = 0;
 
     /** Cedar direct in a span, then (`withEvidence`) the call's records encoded and hashed too. */
@@ -191,9 +195,22 @@ export async function runLatency(ctx: LatencyContext): Promise<LatencyResult> {
         name: "evidence floor: a call's 2 records encoded + hashed, in a span",
         group: 'baseline',
         baseline: 'bare',
+        recordBytes: captured.bytes,
         fn: () =>
           withSpan(tracer, `call_${++callNo}`, () => {
             evidence();
+            return lookupOrder(ARGS);
+          }),
+      },
+      {
+        id: 'evidence-floor-v1',
+        name: 'evidence floor, records of version 1 (whole evaluated context in each decision)',
+        group: 'baseline',
+        baseline: 'bare',
+        recordBytes: captured.version1Bytes,
+        fn: () =>
+          withSpan(tracer, `call_${++callNo}`, () => {
+            evidenceV1();
             return lookupOrder(ARGS);
           }),
       },

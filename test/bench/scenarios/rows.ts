@@ -9,6 +9,8 @@ export interface RowCase extends LatencyCase {
   readonly group: LatencyRow['group'];
   /** Compared with this case. */
   readonly baseline?: string;
+  /** Bytes of the records the case encodes (the evidence floor cases). */
+  readonly recordBytes?: LatencyRow['recordBytes'];
 }
 
 /** One row per case, each compared with its baseline case's samples from the same rounds. */
@@ -26,6 +28,7 @@ export function rowsOf(
       name: c.name,
       group: c.group,
       ...own,
+      ...(c.recordBytes === undefined ? {} : { recordBytes: c.recordBytes }),
       ...(base === undefined || c.baseline === undefined
         ? {}
         : {

@@ -650,6 +650,28 @@ export const ATTACKS = {
     promise:
       "a record that cannot be encoded (a hostile getter or toJSON) never vanishes silently from a deferred batch: it is refused on the caller's path before the tool runs, or recorded as first read",
   },
+  // issue 23 item 5: decision records carry their task's shared evaluated context once, by digest after
+  'shared-context-foreign': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "a decision record made to refer to another task's shared evaluated context is named (`shared-context-foreign`) by `writ verify --deep`, `readVerifiedLog` and `writ explain`, and never shown with that task's context",
+  },
+  'shared-context-missing': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      'a decision record referring to a shared evaluated context no record of its task holds (made by hand, or the record that held it cut) is a named finding (`shared-context-missing`), never a silent gap',
+  },
+  'shared-context-swapped-value': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "a decision record holding another task's shared evaluated context (value and digest copied) is named (`shared-context-mismatch`), and its task's references never resolve to it",
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

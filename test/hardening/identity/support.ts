@@ -11,6 +11,7 @@ import { DiagLogLevel, diag } from '@opentelemetry/api';
 import { readLines, verifyLog } from '@writ/audit';
 import { listSegments } from '@writ/audit/internal';
 import { WritError, type WritErrorCode } from '@writ/core';
+import { resolveSharedContexts } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { expect, it } from 'vitest';
 import { type CreateWritOptions, createWrit, type WritRuntime } from 'writ';
@@ -107,12 +108,15 @@ export async function createHarness(
 
 /** Every record of a Writ log directory (checkpoints excluded). */
 export async function readRecords(auditDir: string): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
+  const stored: { index: number; record: LogRecord }[] = [];
   for await (const line of readLines(auditDir)) {
     const record = JSON.parse(line.bytes.toString()).r as LogRecord;
-    if (record.kind !== 'checkpoint') out.push(record);
+    if (record.kind !== 'checkpoint') stored.push({ index: stored.length, record });
   }
-  return out;
+  // decision records as an investigator reads them: the evaluated context resolved from its task's record
+  const { records, findings } = resolveSharedContexts(stored);
+  if (findings.length > 0) throw new Error(`record ${findings[0]?.index}: ${findings[0]?.message}`);
+  return records.map((r) => r.record);
 }
 
 /** Every byte of a log directory's segments, as text (to check what a record leaked). */

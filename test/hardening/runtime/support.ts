@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readLines, verifyLog } from '@writ/audit';
 import { listSegments } from '@writ/audit/internal';
+import { resolveSharedContexts } from '@writ/core/plugin';
 
 export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
@@ -20,13 +21,19 @@ export async function removeDir(dir: string | undefined): Promise<void> {
 // biome-ignore lint/suspicious/noExplicitAny: records are read back as plain JSON and probed field by field
 export type StoredRecord = Record<string, any>;
 
-/** Every record of a file log, in index order. */
+/**
+ * Every record of a file log, in index order, as an investigator reads it: a decision record's evaluated
+ * context resolved from the record of its task that holds the shared part (any that does not resolve
+ * throws: the log lost what a decision was judged on).
+ */
 export async function readRecords(auditDir: string): Promise<StoredRecord[]> {
-  const out: StoredRecord[] = [];
+  const stored: { index: number; record: StoredRecord }[] = [];
   for await (const line of readLines(auditDir)) {
-    out.push(JSON.parse(line.bytes.toString('utf8')).r as StoredRecord);
+    stored.push({ index: stored.length, record: JSON.parse(line.bytes.toString('utf8')).r as StoredRecord });
   }
-  return out;
+  const { records, findings } = resolveSharedContexts(stored);
+  if (findings.length > 0) throw new Error(`record ${findings[0]?.index}: ${findings[0]?.message}`);
+  return records.map((r) => r.record);
 }
 
 /** `verifyLog(dir, { verifierKey, deep: true })`, returning the result for assertions. */

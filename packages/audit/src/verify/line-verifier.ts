@@ -6,6 +6,7 @@ import type { StoredLine } from '../log-reader.js';
 import { createPackedFrontier } from '../merkle/packed-frontier.js';
 import { logRecordSchema } from '../record.js';
 import { type CheckpointTarget, checkpointRecordProblem, openTargets } from './checkpoint-checks.js';
+import { createSharedContextCheck } from './shared-context-check.js';
 import { verificationState } from './verification-state.js';
 import type { VerifyLinesOptions, VerifyResult } from './verify-options.js';
 import { checkWitnesses, type WitnessVerdict, witnessReason } from './witness-check.js';
@@ -64,6 +65,7 @@ export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsA
   if (!keyPinned)
     warnings.push('the verifier key was read from the log itself; pass a key obtained independently');
 
+  const contexts = options.deep === true ? createSharedContextCheck() : undefined;
   const frontier = createPackedFrontier();
   let index = 0;
   /** The leaf hash of the last accepted record, at `previousAt`. */
@@ -214,6 +216,7 @@ export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsA
           const [issue = 'invalid'] = formatIssues(checked.error.issues, { limit: 1 });
           return fail(index, `record does not match the schema: ${issue}`);
         }
+        contexts?.push(index, record);
       }
       if (record?.kind === 'checkpoint') {
         const problem = checkCheckpoint(line.bytes, index);
@@ -283,6 +286,7 @@ export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsA
       checkTargets('records differ from');
       if (index > sealed + 1)
         warnings.push(`${index - sealed - 1} record(s) after the last checkpoint are not sealed yet`);
+      if (contexts !== undefined) warnings.push(...contexts.finish());
       const published = targets.find((t) => t.label === 'published checkpoint');
       if (witnessed?.ok === true && published !== undefined && published.size <= sealed)
         witnessed = { ...witnessed, ok: false, problem: 'not-newest' };

@@ -1,4 +1,5 @@
-import { formatIssues } from '@writ/core/internal';
+import { createSharedContextReader, formatIssues } from '@writ/core/internal';
+import type { SharedContextFinding } from '@writ/core/plugin';
 import { readLines, type StoredLine } from '../log-reader.js';
 import { leafHash } from '../merkle/hashing.js';
 import { type LogRecord, logRecordSchema } from '../record.js';
@@ -43,6 +44,11 @@ export interface VerifiedRecord {
   readonly record: LogRecord | undefined;
   /** Why `record` is absent: `not valid JSON`, `does not match the record schema: …`, or why reading stopped. */
   readonly problem?: string;
+  /**
+   * What is wrong with a record that was read: a decision record whose shared evaluated context cannot be
+   * resolved from this log (`record` is then as stored, its `evaluatedContext` the per-call part only).
+   */
+  readonly finding?: SharedContextFinding;
   readonly evidence: RecordEvidence;
   /** Hex RFC 6962 leaf hash of the stored line (what a receipt for this record names). */
   readonly leafHash?: string;
@@ -135,7 +141,28 @@ export async function readVerifiedFrom(source: {
       index++;
     }
   }
-  for (const entry of parsed) records.push({ ...entry, evidence: evidenceOf(verification, entry.index) });
+  // a decision record's evaluated context whole again, from the record of its task that holds it
+  const contexts = createSharedContextReader();
+  const findings = new Map<number, SharedContextFinding>();
+  for (const { index, record } of parsed) {
+    const finding = contexts.hold(index, record);
+    if (finding !== undefined) findings.set(index, finding);
+  }
+  for (const entry of parsed) {
+    const { record, finding = findings.get(entry.index) } = contexts.resolve(entry.index, entry.record);
+    const evidence = evidenceOf(verification, entry.index);
+    if (finding === undefined) records.push({ ...entry, record, evidence });
+    else {
+      findings.set(entry.index, finding);
+      records.push({ ...entry, record, evidence, finding });
+    }
+  }
+  if (verification !== undefined && findings.size > 0) {
+    const named = [...findings.values()]
+      .sort((a, b) => a.index - b.index)
+      .map((f) => `record ${f.index} (decision): ${f.kind}: ${f.message}`);
+    verification = { ...verification, warnings: [...verification.warnings, ...named] };
+  }
   return { verification, records };
 }
 

@@ -1,9 +1,7 @@
-// Every record the pipeline and tasks write is built here, and appended through `appendEvent`.
-//
-// Key order: every object literal below lists its keys in canonical (sorted) order, and `auditEvent`
-// merges the common fields with a record's own in sorted order too. Records then serialise on
-// canonicalJson's fast path (native JSON.stringify, same bytes as RFC 8785). Keep new fields sorted;
-// records.test.ts checks every kind of record against the canonical encoding.
+// Every record the pipeline and tasks write is built here, and appended through `appendEvent`. Every
+// object literal lists its keys in canonical (sorted) order, and `auditEvent` merges the common fields
+// with a record's own in sorted order too, so records serialise on canonicalJson's fast path (native
+// JSON.stringify, same bytes as RFC 8785). Keep new fields sorted; records.test.ts checks every kind.
 import type { Span } from '@opentelemetry/api';
 import type { Attribution } from '../attribution.js';
 import type {
@@ -19,6 +17,7 @@ import { AUDIT_EVENT_VERSION } from '../audit-event.js';
 import { ascending, canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { type Credential, toCredentialRef } from '../credential.js';
+import type { AuthorizationRequest } from '../decision.js';
 import { WritError, type WritErrorCode } from '../errors.js';
 import type { AuditReceipt, Durability } from '../interfaces.js';
 import { toPrincipalRef } from '../principal.js';
@@ -26,6 +25,7 @@ import { redact } from '../redact.js';
 import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
 import { recordedResult } from './lazy-results.js';
+import { appendFailed, type SplitRecord, splitForRecord } from './shared-contexts.js';
 import type { CallRun } from './state.js';
 import { appendSequence, strictAcknowledged } from './sync-cover.js';
 
@@ -101,9 +101,8 @@ function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
 }
 
 /**
- * Records written after what they describe already happened (the tool ran, the task ended): under
- * `strict` they are acknowledged once written (`batched`), since nothing waits on their durability; the
- * records that must precede an action (task-start, approval, decision) stay `strict`.
+ * Records written after what they describe already happened (the tool ran, the task ended): under `strict`
+ * acknowledged once written (`batched`); the records that must precede an action stay `strict`.
  */
 const AFTER_THE_FACT: ReadonlySet<AuditEvent['kind']> = new Set(['outcome', 'revocation', 'task-end']);
 
@@ -141,6 +140,7 @@ export async function appendEvent(
     if (durability === 'strict') strictAcknowledged(sink, sequence);
     return receipt;
   } catch (error) {
+    appendFailed(event);
     if (WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')) throw error;
     throw new WritError(
       'WRIT_AUDIT_UNAVAILABLE',
@@ -245,8 +245,9 @@ function callRecord(run: CallRun): CallRecord {
 
 /** The decision record of a call: allowed (no refusal), or refused with why (with or without a decision). */
 export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
-  const { config } = run;
-  const decision = decisionRecordOf(run, refusal);
+  const { config, decision: d } = run;
+  const split = d && splitForRecord(run.attribution, config.audit, d.evaluatedContext);
+  const decision = decisionRecordOf(run, refusal, split);
   return auditEvent(config, run.attribution, run.span, {
     approval: run.approvalRecord,
     call: callRecord(run),
@@ -261,8 +262,8 @@ export function decisionEvent(run: CallRun, refusal: WritError | undefined) {
   });
 }
 
-/** What a record keeps of a call's decision (a refusal before any decision gets one saying so). */
-function decisionRecordOf(run: CallRun, refusal: WritError | undefined): DecisionRecord {
+/** What a record keeps of a call's decision (refused before any: saying so); `split`: shared part by digest. */
+function decisionRecordOf(run: CallRun, refusal?: WritError, split?: SplitRecord): DecisionRecord {
   const { config } = run;
   const d = run.decision;
   return d === undefined
@@ -278,11 +279,12 @@ function decisionRecordOf(run: CallRun, refusal: WritError | undefined): Decisio
         effect: d.effect,
         engine: d.engine,
         ...(d.errors === undefined ? {} : { errors: d.errors }),
-        evaluatedContext: d.evaluatedContext,
+        evaluatedContext: (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest,
         ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
         policyIds: d.policyIds,
         ...(d.policySetDigest === undefined ? {} : { policySetDigest: d.policySetDigest }),
         reasons: d.reasons,
+        ...(split === undefined ? {} : { sharedContext: split.sharedContext }),
       };
 }
 

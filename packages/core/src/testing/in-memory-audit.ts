@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditEvent, AuditEventKind } from '../audit-event.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { AppendOptions, AuditReceipt, AuditSink } from '../interfaces.js';
+import { createSharedContextReader } from '../shared-context.js';
 
 /**
  * An in-memory audit sink with helpers to inspect what was recorded and to simulate outages.
@@ -17,9 +18,12 @@ import type { AppendOptions, AuditReceipt, AuditSink } from '../interfaces.js';
  * ```
  */
 export interface InMemoryAuditSink extends AuditSink {
-  /** Every appended event, in log order. */
+  /**
+   * Every appended event, in log order, as an investigator reads it: a decision record's evaluated
+   * context whole (resolved from its `sharedContext`, as `@writ/audit`'s readers do).
+   */
   readonly events: AuditEvent[];
-  /** The stored bytes of each event (RFC 8785 canonical JSON). */
+  /** The stored bytes of each event (RFC 8785 canonical JSON; decision records as stored, by reference). */
   readonly lines: string[];
   /** Durability requested for each append, in order. */
   readonly durabilities: AppendOptions['durability'][];
@@ -51,6 +55,7 @@ export function createInMemoryAuditSink(options: { log?: string } = {}): InMemor
   const durabilities: AppendOptions['durability'][] = [];
   const refused: AuditEvent[] = [];
   let failure: Error | undefined;
+  const contexts = createSharedContextReader();
   return {
     name: 'in-memory',
     origin: log,
@@ -65,7 +70,9 @@ export function createInMemoryAuditSink(options: { log?: string } = {}): InMemor
       }
       const line = canonicalJson(event);
       const index = events.length;
-      events.push(JSON.parse(line) as AuditEvent);
+      const stored = JSON.parse(line) as AuditEvent;
+      contexts.hold(index, stored);
+      events.push(contexts.resolve(index, stored).record);
       lines.push(line);
       durabilities.push(appendOptions.durability);
       const leafHash = createHash('sha256')
