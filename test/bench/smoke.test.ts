@@ -161,6 +161,9 @@ describe('npm run bench -- --smoke', () => {
     const target = (id: string) => results.targets.find((t) => t.id === id);
     const openllmetry = results.peerPairs.find((p) => p.baseline === 'peer-openllmetry');
     expect(target('core-vs-openllmetry')?.value).toBe(openllmetry?.p50Ratio);
+    const evidence = results.latency.find((r) => r.id === 'evidence-floor')?.p50Us ?? Number.NaN;
+    const peer = results.peers.find((r) => r.id === 'peer-openllmetry')?.p50Us ?? Number.NaN;
+    expect(target('core-vs-openllmetry')?.floor?.value).toBeCloseTo(evidence / peer, 9);
     expect(target('ai-sdk-adapter-gap')?.value).toEqual(expect.any(Number));
     expect(output).toContain('vs peers (alternating batches)');
     expect(output).toContain('adapter gap:');

@@ -116,8 +116,17 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: '×',
     ok: (v) => v <= 3,
     describe: (m) =>
-      `@writ/core writ.tool direct (in-memory policy + sink, async) ÷ OpenLLMetry withTool, same tool body and tracer, at p50, alternating ${peerPair(m, 'peer-openllmetry', 'peer-writ-core')?.batchMs ?? 0} ms batches`,
+      `@writ/core writ.tool direct (in-memory policy + sink, async) ÷ OpenLLMetry withTool, same tool body and tracer, at p50, alternating ${peerPair(m, 'peer-openllmetry', 'peer-writ-core')?.batchMs ?? 0} ms batches; floor: the evidence floor (a call's two records encoded + hashed in a span) ÷ OpenLLMetry's call, p50s of the same run`,
     measure: (m) => peerPair(m, 'peer-openllmetry', 'peer-writ-core')?.p50Ratio,
+    // floor: a call's two records encoded and hashed in a span (the evidence floor, latency scenario) ÷
+    // OpenLLMetry's call (peers scenario), both p50s of the same run
+    floor: (m) => {
+      const evidence = latency(m, 'evidence-floor')?.p50Us;
+      const openllmetry = m.peers.find((r) => r.id === 'peer-openllmetry')?.p50Us;
+      return evidence === undefined || openllmetry === undefined || openllmetry <= 0
+        ? undefined
+        : evidence / openllmetry;
+    },
     // the async audit work deferred off the call's path still counts: CPU per call beside the ratio
     cpu: (m) => {
       const cpuOf = (id: string) => m.peerCpu.find((c) => c.id === id)?.cpuUsPerCall;
