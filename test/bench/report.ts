@@ -1,7 +1,7 @@
 // Targets and the printed table.
 import { availableParallelism } from 'node:os';
 import type { CoresRow, LatencyRow, Results, Target, ToolServerRow } from './results-schema.ts';
-import { formatAdapters } from './scenarios/adapters.ts';
+import { formatAdapters } from './scenarios/adapters-report.ts';
 import { COLD_START_FLOOR } from './scenarios/cold-start.ts';
 import { verifyRows } from './scenarios/verify-rows.ts';
 import { adapterGapOf } from './targets.ts';

@@ -32,7 +32,7 @@ import type {
   ToolServerRow,
 } from './results-schema.ts';
 import { resultsSchema } from './results-schema.ts';
-import { type AdapterRow, runAdapters } from './scenarios/adapters.ts';
+import type { AdapterRow } from './scenarios/adapters-report.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runCedarPool } from './scenarios/cedar-pool.ts';
 import { runColdStart } from './scenarios/cold-start.ts';
@@ -321,6 +321,8 @@ try {
   }
   let adapters: AdapterRow[] | null = null;
   if (only.has('adapters')) {
+    // loaded only now: the frameworks' modules would otherwise sit in the heap the memory scenario reads
+    const { runAdapters } = await import('./scenarios/adapters.ts');
     adapters = await timed('adapters', () =>
       runAdapters({ ...sizes.adapters, onProgress: (message) => progress(`  ${message}`) }),
     );
