@@ -1,3 +1,4 @@
+import type { ApprovalRecord } from './approval-record.js';
 import type { CredentialRef } from './credential.js';
 import type { AuthorizationRequest, DecisionEffect, Obligation } from './decision.js';
 import type { WritErrorCode } from './errors.js';
@@ -6,6 +7,8 @@ import type { PrincipalRef } from './principal.js';
 import type { RemoteCallRecord } from './remote-call-record.js';
 import type { SharedContext } from './shared-context.js';
 import type { Resource, Risk, ToolType } from './tool-call.js';
+
+export type { ApprovalRecord, ApproverToken } from './approval-record.js';
 
 /**
  * Version of the audit event shape (the `v` field of every event). Bumped on any incompatible change.
@@ -159,52 +162,6 @@ export interface DecisionRecord {
   readonly policySetDigest?: string | undefined;
   /** The part of the evaluated context the task's calls share, by digest (records of version 2). */
   readonly sharedContext?: SharedContext | undefined;
-}
-
-/**
- * What records keep of an approval.
- *
- * @example
- * ```ts
- * import { createInMemoryAuditSink } from '@writ/core/testing';
- *
- * const audit = createInMemoryAuditSink();
- * // … calls run through createWrit({ audit, approvals, … }) …
- * for (const event of audit.ofKind('approval')) {
- *   const approval: ApprovalRecord = event.approval;
- *   console.log(event.call.name, approval.approved ? 'approved' : 'declined', 'by', approval.approver?.id ?? 'unknown');
- * }
- * ```
- */
-export interface ApprovalRecord {
-  readonly approved: boolean;
-  readonly approver: PrincipalRef | null;
-  /** `sha256:<hex>` binding the approval to tool + canonical args + agent + decision id. */
-  readonly bindingHash: string;
-  readonly reason?: string | undefined;
-  readonly expiresAt?: number | undefined;
-  /** For a `verified` approver: the token that proved who answered (its id and expiry). */
-  readonly approverToken?: ApproverToken | undefined;
-}
-
-/**
- * The token a `verified` approver proved who they are with (an OIDC ID token, see `verifiedApprover` in
- * `@writ/identity`), as records keep it: never the token, only its id and expiry. The approver's
- * `issuer` and `id` (the token's `sub`) are on the approver itself.
- *
- * @example
- * ```ts
- * const token: ApproverToken = { jti: 'a3f1c9e2-5d1b-4b8e-9c0f-1e2d3c4b5a69', expiresAt: 1767225600000 };
- * ```
- */
-export interface ApproverToken {
-  /**
-   * The token's `jti` claim; for a token without one (OIDC does not require it in ID tokens),
-   * `sha256:<hex>` of the token's compact serialization.
-   */
-  readonly jti: string;
-  /** Epoch ms the token expires (its `exp`). */
-  readonly expiresAt: number;
 }
 
 /**
