@@ -4,7 +4,7 @@
 // file must hand out each of its lines exactly once, whole, wherever the cuts fall.
 import { open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { leafHash } from '@writ/audit';
+import { leafHash, rootOf } from '@writ/audit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLog, tempDir } from './__support__/log.js';
 import { follows, peek } from './envelope-prefix.js';
@@ -164,5 +164,48 @@ describe('the leaf hashing workers', () => {
       // the cases reach both answers: intact lines, and edits after the envelope
       expect(vouched).toBeGreaterThan(5);
     }
+  });
+
+  it('returns the aligned subtrees of vouched records numbered in sequence, with their roots', async () => {
+    // record 41 renumbered (still chained to 40, so vouched, but out of sequence; 42 then breaks its link)
+    const texts = [...lines];
+    texts[41] = (texts[41] as string).replace('{"i":41,', '{"i":999,');
+    const starts: number[] = [];
+    let at = 0;
+    for (const t of texts) {
+      starts.push(at);
+      at += Buffer.byteLength(t) + 1;
+    }
+    // a cut that leaves a range starting at an unaligned record (13), and one inside record 150
+    const hashed = await hashFile(texts, [starts[13] as number, (starts[150] as number) + 7]);
+    let first = 0;
+    let covered = 0;
+    const inTrees = new Set<number>();
+    for (const { leaves, indexes, trees, roots, chunk } of hashed) {
+      const n = chunk.lines.length / 2;
+      expect(trees.length % 2).toBe(0);
+      expect(roots.length).toBe(16 * trees.length);
+      for (let t = 0; t < trees.length; t += 2) {
+        const k = trees[t] as number;
+        const size = 2 ** (trees[t + 1] as number);
+        expect(trees[t + 1]).toBeGreaterThan(0);
+        expect(k + size).toBeLessThanOrEqual(n);
+        // aligned in the whole log, every record vouched and numbered in sequence
+        expect((indexes[k] as number) % size).toBe(0);
+        for (let j = k; j < k + size; j++) {
+          expect(indexes[j]).toBe(first + j);
+          inTrees.add(first + j);
+        }
+        const own = Array.from({ length: size }, (_, j) => leaves.subarray(32 * (k + j), 32 * (k + j + 1)));
+        expect(roots.subarray(16 * t, 16 * t + 32).equals(rootOf(own))).toBe(true);
+        covered += size;
+      }
+      first += n;
+    }
+    // never the first line of a range, a checkpoint, the renumbered record or the one whose link broke
+    for (const index of [0, 13, 100, 200, 41, 42]) expect(inTrees.has(index), `record ${index}`).toBe(false);
+    // most records go in by a subtree root (runs of vouched records split into aligned blocks)
+    expect(covered).toBeGreaterThan(lines.length * 0.8);
+    expect(first).toBe(lines.length);
   });
 });

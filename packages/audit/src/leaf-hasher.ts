@@ -13,6 +13,16 @@ export interface HashedChunk {
    * leaf hash), all as envelope-prefix.ts's `peek` and `follows` would find; otherwise -1 (always for the first line).
    */
   readonly indexes: Float64Array;
+  /**
+   * The complete, aligned RFC 6962 subtrees of height ≥ 1 inside the chunk that hold only lines the
+   * worker vouched for, each carrying the index after the one before it (so the first line, never
+   * vouched, is in none; whoever accepts a subtree checks its first line's index): pairs `k, h` (the
+   * subtree's first line and its height), in line order. A subtree of height `h` whose first record carries index `i` has `i % 2^h === 0` and
+   * holds lines `k … k + 2^h − 1`.
+   */
+  readonly trees: Int32Array;
+  /** 32 bytes per subtree of `trees`, in order: its RFC 6962 root (`MTH` of its leaves). */
+  readonly roots: Buffer;
 }
 
 /**
@@ -94,6 +104,55 @@ function vouch(data, start, end, previous) {
   if (bytesAt(data, at + R_FIELD.length, end, CHECKPOINT_MARK)) return -1;
   return i;
 }
+const hashInto = typeof crypto.hash === 'function'
+  ? (input, out, at) => out.write(crypto.hash('sha256', input, 'latin1'), at, 32, 'latin1')
+  : (input, out, at) => out.write(crypto.createHash('sha256').update(input).digest('latin1'), at, 32, 'latin1');
+let scratch = Buffer.allocUnsafeSlow(1 + 32 * 1024);
+// MTH of the 2^h leaves from leaf k of \`full\` (leaf j at 1 + 32j, after a spare byte) into out at outAt:
+// each level's nodes are contiguous, so a parent's input is the byte before its left child (borrowed
+// for the 0x01 prefix) and the two children; parents are written in place over the nodes consumed
+function subtreeRoot(full, k, h, out, outAt) {
+  let count = 2 ** h;
+  if (scratch.length < 1 + 16 * count) scratch = Buffer.allocUnsafeSlow(1 + 16 * count);
+  for (let j = 0; j < count; j += 2) {
+    const at = 1 + 32 * (k + j);
+    const borrowed = full[at - 1];
+    full[at - 1] = 1;
+    hashInto(full.subarray(at - 1, at + 64), scratch, 1 + 16 * j);
+    full[at - 1] = borrowed;
+  }
+  for (count /= 2; count > 1; count /= 2) {
+    for (let j = 0; j < count; j += 2) {
+      scratch[32 * j] = 1;
+      hashInto(scratch.subarray(32 * j, 32 * j + 65), scratch, 1 + 16 * j);
+    }
+  }
+  scratch.copy(out, outAt, 1, 33);
+}
+// the aligned subtrees of height >= 1 over runs of vouched lines numbered in sequence (whoever accepts
+// a run's first line checks its index): each run [k, k + run) of records i, i + 1, … splits greedily
+// into the largest aligned power-of-two blocks
+function subtrees(indexes) {
+  const n = indexes.length;
+  const trees = [];
+  let k = 1;
+  while (k < n) {
+    if (indexes[k] < 0) { k++; continue; }
+    let run = 1;
+    while (k + run < n && indexes[k + run] === indexes[k + run - 1] + 1) run++;
+    let a = indexes[k];
+    for (let at = k, left = run; left > 0; ) {
+      let h = 0;
+      while (h < 30 && 2 ** (h + 1) <= left && a % 2 ** (h + 1) === 0) h++;
+      if (h > 0) trees.push(at, h);
+      at += 2 ** h;
+      a += 2 ** h;
+      left -= 2 ** h;
+    }
+    k += run;
+  }
+  return trees;
+}
 function readRange({ fd, start, end, toEof, maxRecordBytes: max }, spare) {
   const base = start === 0 ? 0 : start - 1;
   const first = end - base + 1 + SLACK;
@@ -169,12 +228,16 @@ parentPort.on('message', ({ id, job, spare }) => {
     lines[2 * k] = start - 1;
     lines[2 * k + 1] = end - 1;
   }
-  const leaves = Buffer.from(new ArrayBuffer(n * 32));
-  leaves.write(hexes.join(''), 'hex');
+  // a spare byte before the leaves: the prefix of the first pair's node input
+  const full = Buffer.from(new ArrayBuffer(1 + n * 32));
+  full.write(hexes.join(''), 1, 'hex');
+  const trees = Int32Array.from(subtrees(indexes));
+  const roots = Buffer.from(new ArrayBuffer(16 * trees.length));
+  for (let t = 0; t < trees.length; t += 2) subtreeRoot(full, trees[t], trees[t + 1], roots, 16 * t);
   const buffer = buf.buffer;
   parentPort.postMessage(
-    { id, buffer, length: len - 1, lines, leaves: leaves.buffer, indexes, torn: torn && [torn[0] - 1, torn[1] - 1], problem },
-    [buffer, leaves.buffer, indexes.buffer, lines.buffer],
+    { id, buffer, length: len - 1, lines, leaves: full.buffer, indexes, trees, roots: roots.buffer, torn: torn && [torn[0] - 1, torn[1] - 1], problem },
+    [buffer, full.buffer, indexes.buffer, lines.buffer, trees.buffer, roots.buffer],
   );
 });
 `;
@@ -192,6 +255,8 @@ interface Hashed {
   readonly lines: Int32Array;
   readonly leaves: ArrayBuffer;
   readonly indexes: Float64Array;
+  readonly trees: Int32Array;
+  readonly roots: ArrayBuffer;
   readonly torn: [number, number] | undefined;
   readonly problem: true | undefined;
 }
@@ -225,8 +290,10 @@ export function createLeafHasher(workers = 1): LeafHasher {
         ...(m.torn === undefined ? {} : { torn: data.subarray(m.torn[0], m.torn[1]) }),
         ...(m.problem === undefined ? {} : { problem: lineTooLong(job.maxRecordBytes) }),
       },
-      leaves: Buffer.from(m.leaves),
+      leaves: Buffer.from(m.leaves, 1),
       indexes: m.indexes,
+      trees: m.trees,
+      roots: Buffer.from(m.roots),
     });
   };
   const pool = Array.from({ length: Math.max(1, workers) }, () => {

@@ -297,3 +297,81 @@ describe('a broken chain is judged alike on every path wherever it falls against
     });
   }
 });
+
+// Workers also return the roots of the complete, aligned power-of-two subtrees of vouched records in their
+// range, which the calling thread appends by root instead of leaf by leaf. A tamper inside such a subtree,
+// a checkpoint or a wanted root inside one, and ranges cut anywhere (their first record at any index) must
+// be judged exactly as the calling thread judges them record by record.
+describe('records appended by subtree roots are judged as when appended one by one', () => {
+  /** An index inside an aligned block of 16 records, in the middle of a 64 KiB range, not a checkpoint. */
+  const inside = () => {
+    for (let x = 2_517; ; x++)
+      if (x % 16 === 6 && !(lines[x] as string).includes('"kind":"checkpoint"')) return x;
+  };
+
+  it('alter a record inside an aligned subtree, and the link of one', async () => {
+    for (const [alter, reason] of [
+      [alterRecord, /its hash no longer matches/],
+      [alterLink, /^record \d+ was altered$/],
+    ] as const) {
+      const index = inside();
+      const result = await tampered((ls) => {
+        ls[index] = alter(ls[index] as string);
+        return join_(ls);
+      });
+      expect(result).toMatchObject({ ok: false, firstBadIndex: index });
+      expect(result.reason).toMatch(reason);
+    }
+  });
+
+  it('compares given checkpoints and records roots at sizes inside and at the edges of aligned subtrees', async () => {
+    const a = inside() - 6;
+    const sizes = [a, a + 1, a + 5, a + 8, a + 15, a + 16, a + 17, 4_096, 8_192];
+    const leaves = lines.map((line) => leafHash(Buffer.from(line)));
+    for (const size of sizes.slice(0, 4)) {
+      const { origin } = JSON.parse(await readFile(join(pristine, 'log.json'), 'utf8')) as { origin: string };
+      const signer = await loadOrCreateNoteSigner(join(root, 'build', 'keys'), origin);
+      const note = (rootHash: Buffer) => signCheckpoint({ origin, size, rootHash, extensions: [] }, signer);
+      const genuine = await note(rootOf(leaves.slice(0, size)));
+      expect(await verifyBothWays(pristine, { checkpoint: genuine })).toMatchObject({ ok: true });
+      expect(await verifyBothWays(pristine, { checkpoint: await note(Buffer.alloc(32, 7)) })).toMatchObject({
+        ok: false,
+        firstBadIndex: size - 1,
+      });
+    }
+    for (const rangeBytes of [RANGE, 1 << 20]) {
+      const found = new Map<number, string>();
+      const verdict = await verifyLogWith(
+        pristine,
+        { verifierKey, threads: true },
+        { workers: 2, rangeBytes, rootsAt: { sizes: new Set(sizes), found } },
+      );
+      expect(verdict.ok).toBe(true);
+      for (const size of sizes)
+        expect(found.get(size)).toBe(rootOf(leaves.slice(0, size)).toString('base64'));
+    }
+  });
+
+  test.prop([fc.integer({ min: 3_000, max: 300_000 }), fc.nat({ max: RECORDS - 1 }), fc.boolean()], {
+    numRuns: 12,
+  })(
+    'ranges of any size (their first record at any index), a record or a link altered anywhere',
+    async (rangeBytes, index, link) => {
+      const dir = join(root, `ranges-${++run}`);
+      await copyLog(pristine, dir);
+      const edited = [...lines];
+      edited[index] = (link ? alterLink : alterRecord)(edited[index] as string);
+      await writeFile(join(dir, '000000000000.jsonl'), join_(edited));
+      for (const target of [pristine, dir]) {
+        const plain = await verifyLog(target, { verifierKey, threads: false });
+        const ranged = await verifyLogWith(
+          target,
+          { verifierKey, threads: true },
+          { workers: 2, rangeBytes },
+        );
+        expect(ranged).toEqual(plain);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  );
+});

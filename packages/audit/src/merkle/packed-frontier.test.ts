@@ -2,7 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { CT_EMPTY_ROOT, CT_HASHES, CT_ROOTS } from './__support__/vectors.js';
 import { createFrontier } from './frontier.js';
-import { leafHash } from './hashing.js';
+import { leafHash, rangeRoot } from './hashing.js';
 import { createPackedFrontier } from './packed-frontier.js';
 
 describe('packed frontier (bulk verification)', () => {
@@ -33,4 +33,32 @@ describe('packed frontier (bulk verification)', () => {
       }
     },
   );
+
+  test.prop([fc.array(fc.nat({ max: 6 }), { maxLength: 40 })])(
+    'a perfect subtree appended by its root gives the same roots as its leaves one by one',
+    (heights) => {
+      const packed = createPackedFrontier();
+      const frontier = createFrontier();
+      const leaves: Buffer[] = [];
+      for (const wanted of heights) {
+        // the largest aligned subtree of at most 2^wanted leaves at this size
+        let height = 0;
+        while (height < wanted && packed.size % 2 ** (height + 1) === 0) height++;
+        const from = leaves.length;
+        for (let j = 0; j < 2 ** height; j++) leaves.push(leafHash(Buffer.from(`${from + j}`)));
+        const root = Buffer.concat([Buffer.alloc(3), rangeRoot(leaves, from, leaves.length)]);
+        packed.appendSubtree(root, 3, height);
+        for (let j = from; j < leaves.length; j++) frontier.append(leaves[j] as Buffer);
+        expect(packed.size).toBe(leaves.length);
+        expect(packed.root()).toEqual(frontier.root());
+      }
+    },
+  );
+
+  it('refuses a subtree that is not aligned with the tree so far', () => {
+    const packed = createPackedFrontier();
+    packed.append(leafHash(Buffer.from('a')), 0);
+    expect(() => packed.appendSubtree(Buffer.alloc(32), 0, 1)).toThrow(RangeError);
+    expect(packed.size).toBe(1);
+  });
 });

@@ -16,6 +16,12 @@ export interface PackedFrontier {
   readonly size: number;
   /** Appends the 32-byte leaf hash at `at` in `hashes`. */
   append(hashes: Uint8Array, at: number): void;
+  /**
+   * Appends a perfect subtree of `2^height` leaves by its root (the 32 bytes at `at` in `root`): the
+   * same tree as appending its leaves one by one. The size must be a multiple of `2^height` (the subtree
+   * is aligned); throws otherwise.
+   */
+  appendSubtree(root: Uint8Array, at: number, height: number): void;
   /** The RFC 6962 root of the leaves so far (the empty tree's root when there are none); a fresh buffer. */
   root(): Buffer;
 }
@@ -57,14 +63,21 @@ class Packed implements PackedFrontier {
   }
 
   append(hashes: Uint8Array, at: number): void {
+    this.appendSubtree(hashes, at, 0);
+  }
+
+  appendSubtree(root: Uint8Array, at: number, height: number): void {
+    const leaves = 2 ** height;
+    if (this.#size % leaves !== 0) throw new RangeError(`a subtree of ${leaves} leaves at ${this.#size}`);
     const slots = this.#slots;
     let slot = this.#depth;
     const start = 1 + slot * HASH_BYTES;
-    for (let j = 0; j < HASH_BYTES; j++) slots[start + j] = hashes[at + j] as number;
-    // each trailing one bit of the old size is a subtree of the new leaf's height: merge the two top slots
-    for (let rest = this.#size; rest % 2 === 1; rest = (rest - 1) / 2) this.#merge(--slot);
+    for (let j = 0; j < HASH_BYTES; j++) slots[start + j] = root[at + j] as number;
+    // each trailing one bit of the old size (in units of the subtree) is a subtree of the new one's
+    // height: merge the two top slots
+    for (let rest = this.#size / leaves; rest % 2 === 1; rest = (rest - 1) / 2) this.#merge(--slot);
     this.#depth = slot + 1;
-    this.#size++;
+    this.#size += leaves;
   }
 
   root(): Buffer {

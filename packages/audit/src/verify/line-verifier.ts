@@ -173,6 +173,51 @@ export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsA
     if (index % 10_000 === 0) options.onProgress?.(index);
   }
 
+  /** Tree sizes whose roots `rootsAt` wants, ascending; `due` is the first not yet passed. */
+  const rootSizes = rootsAt === undefined ? [] : [...rootsAt.sizes].sort((a, b) => a - b);
+  let due = 0;
+
+  /**
+   * Whether records `from … to − 1` can go in as one subtree: no published or given checkpoint covers
+   * exactly the records before one of them, and no root is wanted at a size strictly inside.
+   */
+  function nothingDueIn(from: number, to: number): boolean {
+    for (const t of targets) if (t.size >= from && t.size < to) return false;
+    while (due < rootSizes.length && (rootSizes[due] as number) <= from) due++;
+    return due === rootSizes.length || (rootSizes[due] as number) >= to;
+  }
+
+  /**
+   * Accepts the `2^height` vouched records from line `k` of `chunk` as one subtree, by its root at `at`
+   * in `roots`: what {@link accept} does for each of them, with one append to the tree.
+   */
+  function acceptSubtree(
+    roots: Uint8Array,
+    at: number,
+    height: number,
+    leaves: Uint8Array,
+    k: number,
+    chunk: HashedChunk['chunk'],
+  ): void {
+    const { data, lines } = chunk;
+    const size = 2 ** height;
+    const last = k + size - 1;
+    frontier.appendSubtree(roots, at, height);
+    if (options.onRecord !== undefined)
+      for (let j = k; j <= last; j++)
+        options.onRecord(index + j - k, data.subarray(lines[2 * j] as number, lines[2 * j + 1] as number));
+    previous = leaves;
+    previousAt = 32 * last;
+    lastData = data;
+    lastStart = lines[2 * last] as number;
+    lastEnd = lines[2 * last + 1] as number;
+    const before = index;
+    index += size;
+    if (rootsAt?.sizes.has(index) === true) rootsAt.found.set(index, frontier.root().toString('base64'));
+    if (options.onProgress !== undefined)
+      for (let p = Math.floor(before / 10_000) + 1; p * 10_000 <= index; p++) options.onProgress(p * 10_000);
+  }
+
   function push(line: StoredLine, hashes: Uint8Array | undefined, at = 0): VerifyResult | undefined {
     if (suspect !== undefined) return judgeSuspect(line);
     const differs = checkTargets(`records before ${index} differ from`);
@@ -251,16 +296,29 @@ export function createLineVerifier(options: VerifyLinesOptions, rootsAt?: RootsA
       return undefined;
     },
     push,
-    pushChunk({ chunk, leaves, indexes }) {
+    pushChunk({ chunk, leaves, indexes, trees, roots }) {
       const { data, lines, segment, offset } = chunk;
       const deep = options.deep === true;
+      let t = 0;
       for (let k = 0; k < indexes.length; k++) {
+        if (indexes[k] === index && suspect === undefined && !deep) {
+          while (t < trees.length && (trees[t] as number) < k) t += 2;
+          // a subtree of vouched records from this one, nothing due inside: appended by its root
+          if (trees[t] === k) {
+            const size = 2 ** (trees[t + 1] as number);
+            if (nothingDueIn(index, index + size)) {
+              acceptSubtree(roots, 16 * t, trees[t + 1] as number, leaves, k, chunk);
+              k += size - 1;
+              continue;
+            }
+          }
+          if (!targetAt(index)) {
+            accept(leaves, 32 * k, data, lines[2 * k] as number, lines[2 * k + 1] as number);
+            continue;
+          }
+        }
         const start = lines[2 * k] as number;
         const end = lines[2 * k + 1] as number;
-        if (indexes[k] === index && suspect === undefined && !deep && !targetAt(index)) {
-          accept(leaves, 32 * k, data, start, end);
-          continue;
-        }
         const line = { bytes: data.subarray(start, end), complete: true, segment, offset: offset + start };
         const verdict = push(line, leaves, 32 * k);
         if (verdict !== undefined) return verdict;

@@ -170,7 +170,13 @@ async function* rangeJobs(
         lines: new Int32Array(0),
         problem: opened,
       };
-      yield { problem: { chunk, leaves: Buffer.alloc(0), indexes: new Float64Array(0) } };
+      const none = {
+        leaves: Buffer.alloc(0),
+        indexes: new Float64Array(0),
+        trees: new Int32Array(0),
+        roots: Buffer.alloc(0),
+      };
+      yield { problem: { chunk, ...none } };
       return;
     }
     files.push(opened);
