@@ -14,7 +14,6 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fleetBundle } from './scenarios/fleet-bundle.ts';
 
 interface Run {
   readonly ok: boolean;
@@ -70,6 +69,8 @@ let floorDirs = logDir;
 let temp: string | undefined;
 if (members > 0) {
   temp = await mkdtemp(join(tmpdir(), 'ab-verify-'));
+  // imported here, not in the children: it loads the workspace's @writ/audit
+  const { fleetBundle } = await import('./scenarios/fleet-bundle.ts');
   const bundle = await fleetBundle(logDir, join(temp, 'bundle'), members);
   target = bundle.dir;
   key = bundle.fleetKey;
