@@ -17,9 +17,10 @@ import type { VerifyLinesOptions, VerifyLogOptions, VerifyResult } from './verif
  * `anchored` (pinned key, and the log holds the tree of the independent `checkpoint`), `unanchored`
  * (pinned key only), `unpinned` (the key was read from the log) or `failed`. Reads regular files only,
  * never through a link, and no line longer than `maxRecordBytes`. Large logs are read and hashed by
- * worker threads, one per core, each taking ~1 MiB byte ranges of the segments in turn and vouching for
- * the well-formed chained envelopes in its range, while the calling thread builds the tree and checks
- * the rest (the first record of each range, checkpoints, anything not vouched for).
+ * worker threads, one per core, each taking ~1 MiB byte ranges of the segments in turn, vouching for
+ * the well-formed chained envelopes in its range and hashing the complete, aligned power-of-two subtrees
+ * of the records it vouched for, while the calling thread appends those subtrees to the tree by their
+ * roots and checks the rest (the first record of each range, checkpoints, anything not vouched for).
  *
  * @example
  * ```ts
