@@ -2,8 +2,10 @@
 // the same @writ/core set-up (fixtures.ts) called four ways with each build: `writ.tool` direct, the
 // adapter kit's `check` then `run` (what every adapter but @writ/ai-sdk does per call), the benchmark tool
 // wrapped by `writTools` with its `execute` called by hand with the options the AI SDK passes, and inside
-// the AI SDK loop (generateText, MockLanguageModelV4, 2 turns, 1 tool call). Prints p50 wall time and
-// CPU time per call.
+// the AI SDK loop (generateText, MockLanguageModelV4, 2 turns, 1 tool call); and the loop's other two
+// sides of the adapter gap, a plain AI SDK tool calling `writ.tool` and no Writ. Prints p50 wall time and
+// CPU time per call, and each build's AI SDK adapter gap (adapter adds ÷ writ.tool adds, as the adapters
+// scenario reads it).
 //
 // The "before" build is a copy of both packages in a package tree of its own, so its `@writ/ai-sdk`
 // imports its own `@writ/core` (everything else resolves from the repository's node_modules):
@@ -30,7 +32,7 @@ import {
   TASK,
 } from './fixtures.ts';
 import { quantile } from './sampling.ts';
-import { aiSdkLoop, aiSdkTools } from './scenarios/ai-sdk-loop.ts';
+import { aiSdkLoop, aiSdkTools, aiSdkToolsCalling } from './scenarios/ai-sdk-loop.ts';
 import { setUpTracing } from './tracing.ts';
 
 const [rootA, rootB, secondsArg] = process.argv.slice(2);
@@ -108,6 +110,15 @@ async function sides(label: string, root: string): Promise<Side[]> {
       return () => execute(ARGS, { toolCallId: `call_${++n}`, messages: MESSAGES });
     }),
     make('AI SDK loop', (writ) => aiSdkLoop(wrap(writ), false)),
+    // the gap's other two sides (as the adapters scenario has them): the loop calling writ.tool, and no Writ
+    make('AI SDK, writ.tool', (writ) => {
+      const tool = writ.tool(lookupToolDefinition());
+      return aiSdkLoop(
+        aiSdkToolsCalling((args) => tool.execute(args)),
+        false,
+      );
+    }),
+    make('AI SDK, no Writ', () => aiSdkLoop(aiSdkTools(), false)),
   ];
 }
 
@@ -159,4 +170,17 @@ for (const [a, b] of ways) {
   console.log(
     `${a.way.padEnd(18)}  ${f(sa.p50)}    ${f(sb.p50)}  ${(sb.p50 / sa.p50).toFixed(3)}    ${f(sa.cpu)}   ${f(sb.cpu)}  ${(sb.cpu / sa.cpu).toFixed(3)}`,
   );
+}
+// the AI SDK adapter gap of each build: what the adapter adds to the loop ÷ what writ.tool direct adds
+const byWay = (side: 0 | 1, way: string) =>
+  stats((ways.find(([a]) => a.way === way) as readonly [Side, Side])[side]);
+for (const [side, label] of [
+  [0, 'before'],
+  [1, 'after'],
+] as const) {
+  const adapted = byWay(side, 'AI SDK loop');
+  const direct = byWay(side, 'AI SDK, writ.tool');
+  const none = byWay(side, 'AI SDK, no Writ');
+  const gap = (k: 'p50' | 'cpu') => (adapted[k] - none[k]) / (direct[k] - none[k]);
+  console.log(`AI SDK adapter gap, ${label}: p50 ${gap('p50').toFixed(3)}×, CPU ${gap('cpu').toFixed(3)}×`);
 }

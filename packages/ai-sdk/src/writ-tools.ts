@@ -1,15 +1,12 @@
-import { createContextKey } from '@opentelemetry/api';
 import { WritError } from '@writ/core';
 import {
   type AdaptedRunOptions,
   type AdapterOptions,
-  activeContext,
   adaptTool,
   approverSchema,
   checkToolHints,
   modelRefusal,
   parseAdapterOptions,
-  runInContext,
   type ToolArgsMap,
 } from '@writ/core/adapter';
 import { functionSchema, validateOptions } from '@writ/core/internal';
@@ -90,8 +87,6 @@ interface CallScope {
   /** Streaming tools: forwards each yielded value to the AI SDK as it comes. */
   readonly onValue: ((value: unknown) => void) | undefined;
 }
-
-const CALL_SCOPE = createContextKey('writ.ai-sdk.call');
 
 /** The AI SDK's per-call options; every field may be missing when `execute` is called by hand. */
 type ExecuteOptions = Partial<ToolExecutionOptions<unknown>>;
@@ -179,20 +174,23 @@ function wrapTool(
 ): Record<string, unknown> {
   // the model-facing description (a function of the tool context is left out); Writ keeps 4096 chars
   const description = typeof tool.description === 'string' ? tool.description.slice(0, 4096) : undefined;
+  // the tool's own `execute` for one call, with that call's AI SDK options (handed to `run` per call)
+  const invokeIn =
+    (scope: CallScope) =>
+    (args: unknown): unknown => {
+      scope.executed = true;
+      const result = original.call(tool, args, scope.options);
+      return isAsyncIterable(result) ? drain(result, scope.onValue) : result;
+    };
   // The AI SDK validates the input against `inputSchema` before `execute` (and before `toolApproval`)
   // and hands over the parsed value; validating that value again would break transforms and
   // coercions, so Writ takes it as it is (pass `tools.<name>.input` to have Writ validate too).
   const adapted = adaptTool(
     FRAMEWORK,
     { name, description },
-    (args) => {
-      const scope = activeContext().getValue(CALL_SCOPE) as CallScope | undefined;
-      if (scope === undefined) {
-        throw new WritError('WRIT_INTERNAL', `${name}: the AI SDK call context was lost before execute`);
-      }
-      scope.executed = true;
-      const result = original.call(tool, args, scope.options);
-      return isAsyncIterable(result) ? drain(result, scope.onValue) : result;
+    () => {
+      // `check` and `reject` never run the tool; `run` is always given the call's own `invoke`
+      throw new WritError('WRIT_INTERNAL', `${name}: the AI SDK call options were lost before execute`);
     },
     adapterOptions,
   );
@@ -200,15 +198,17 @@ function wrapTool(
 
   // Synchronous unless the conversation holds a human's approval whose approver must be looked up: most
   // calls carry no answer, and an `await` here cost every call a promise and a turn of the microtask queue.
-  const runOptions = (options: ExecuteOptions): AdaptedRunOptions | Promise<AdaptedRunOptions> => {
+  const runOptions = (scope: CallScope): AdaptedRunOptions | Promise<AdaptedRunOptions> => {
+    const { options } = scope;
     const { toolCallId } = options;
-    if (toolCallId === undefined) return { signal: options.abortSignal }; // called outside the AI SDK
+    const invoke = invokeIn(scope);
+    if (toolCallId === undefined) return { signal: options.abortSignal, invoke }; // called outside the AI SDK
     const messages: readonly ModelMessage[] = options.messages ?? [];
     const call: ToolCallInfo = { toolName: name, toolCallId, messages };
     // the AI SDK runs an approved call on the next generateText/streamText call, whose messages hold
     // the human's `tool-approval-response`: that is the approval Writ checks against its pending decision
     const answer = humanAnswerFor(messages, toolCallId);
-    const base = { toolCallId, signal: options.abortSignal };
+    const base = { toolCallId, signal: options.abortSignal, invoke };
     if (answer?.approved !== true) {
       return { ...base, approval: undefined, frameworkIds: idsFor(entry, call, answer?.approvalId) };
     }
@@ -222,16 +222,13 @@ function wrapTool(
       frameworkIds: idsFor(entry, call, answer.approvalId),
     }));
   };
-  const inScope = <T>(scope: CallScope, run: () => Promise<T>) =>
-    runInContext(activeContext().setValue(CALL_SCOPE, scope), run);
-
   const execute = isAsyncGeneratorFunction(original)
     ? async function* execute(input: unknown, options: ExecuteOptions = {}) {
         const queue = asyncQueue<unknown>();
         const scope: CallScope = { options, executed: false, onValue: (value) => queue.push(value) };
-        const pending = runOptions(options);
+        const pending = runOptions(scope);
         const run = pending instanceof Promise ? await pending : pending;
-        inScope(scope, () => entry.adapted.run(input, run)).then(
+        entry.adapted.run(input, run).then(
           (value) => {
             if (!scope.executed) queue.push(value); // replayed from the call ledger
             queue.end();
@@ -242,10 +239,10 @@ function wrapTool(
       }
     : async function execute(input: unknown, options: ExecuteOptions = {}) {
         const scope: CallScope = { options, executed: false, onValue: undefined };
-        const pending = runOptions(options);
+        const pending = runOptions(scope);
         const run = pending instanceof Promise ? await pending : pending;
         try {
-          return await inScope(scope, () => entry.adapted.run(input, run));
+          return await entry.adapted.run(input, run);
         } catch (error) {
           throw toModelError(error, scope);
         }

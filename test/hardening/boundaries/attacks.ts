@@ -672,6 +672,28 @@ export const ATTACKS = {
     promise:
       "a decision record holding another task's shared evaluated context (value and digest copied) is named (`shared-context-mismatch`), and its task's references never resolve to it",
   },
+  // issue 23 item 4: `run` reuses what `check` worked out only for the arguments `check` judged
+  'check-run-args-mutated': {
+    family: 'tools and arguments',
+    issue: 23,
+    item: 4,
+    promise:
+      'arguments changed (in the very object `check` judged) before `run` are decided afresh under the same tool call id, never run on the decision `check` made for the old ones',
+  },
+  'check-run-args-mutated-approval': {
+    family: 'approvals',
+    issue: 23,
+    item: 4,
+    promise:
+      'an approval `check` asked for one set of arguments does not run the call once the object holding them was changed',
+  },
+  'check-run-args-swapped': {
+    family: 'approvals',
+    issue: 23,
+    item: 4,
+    promise:
+      'other arguments presented to `run` under the tool call id `check` asked approval for are not approved by the answer to it',
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

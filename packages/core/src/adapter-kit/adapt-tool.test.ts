@@ -335,4 +335,33 @@ describe('writ.task({ inbound }): continuing a caller’s task from its verified
     // canonicalJson writes a record already in canonical order with JSON.stringify: the same bytes
     expect(JSON.stringify(decision)).toBe(canonicalJson(decision));
   });
+
+  it('run with a per-call invoke runs it (and only once allowed) in place of the tool given to adaptTool; a non-function is refused', async () => {
+    const t = setup();
+    const f = frameworkTools(t);
+    const perCall: unknown[] = [];
+    await t.writ.task(task, async () => {
+      const result = await f.lookup.run(
+        { orderId: '42' },
+        {
+          toolCallId: 'call-1',
+          invoke: (args, ctx) => {
+            perCall.push([args, ctx.attribution.requester?.id]);
+            return 'from the call';
+          },
+        },
+      );
+      expect(result).toBe('from the call');
+      const refused = await f.remove
+        .run({ orderId: '42' }, { toolCallId: 'call-2', invoke: () => perCall.push('deleted') })
+        .catch((e: unknown) => e);
+      expect(WritError.isInstance(refused, 'WRIT_POLICY_DENIED')).toBe(true);
+      const invalid = await f.lookup
+        .run({ orderId: '42' }, { invoke: 'nope' as never })
+        .catch((e: unknown) => e);
+      expect(WritError.isInstance(invalid, 'WRIT_OPTIONS_INVALID')).toBe(true);
+    });
+    expect(perCall).toEqual([[{ orderId: '42' }, 'alice@example.com']]);
+    expect(f.ran).toEqual([]);
+  });
 });

@@ -54,14 +54,19 @@ export function adaptTool(
   const run = invoke as Invoke;
   const explicit = options.writ;
   const where = `${framework} tool ${def.name}`;
+  const bare: FrameworkRef = Object.freeze({ name: framework });
   const runOptions = (o: AdaptedRunOptions | AdaptedCheckOptions | undefined): RunOptions => {
-    const { approval, frameworkIds, refusal: _refusal, ...rest } = (o ?? {}) as AdaptedRunOptions;
+    const {
+      approval,
+      frameworkIds,
+      refusal: _refusal,
+      invoke: _invoke,
+      ...rest
+    } = (o ?? {}) as AdaptedRunOptions;
     // keys in canonical order (RFC 8785), as every record part is built: a record in canonical order is
     // encoded with the native JSON.stringify, any other takes the much slower piecewise writer
     const ref: FrameworkRef =
-      frameworkIds === undefined
-        ? { name: framework }
-        : { ids: withSortedKeys(frameworkIds), name: framework };
+      frameworkIds === undefined ? bare : { ids: withSortedKeys(frameworkIds), name: framework };
     return {
       ...rest,
       ledger: rest.toolCallId !== undefined,
@@ -84,8 +89,11 @@ export function adaptTool(
         if (o?.refusal !== undefined && !WritError.isInstance(o.refusal)) {
           throw new WritError('WRIT_OPTIONS_INVALID', `${where}: run() options.refusal must be a WritError`);
         }
+        if (o?.invoke !== undefined && typeof o.invoke !== 'function') {
+          throw new WritError('WRIT_OPTIONS_INVALID', `${where}: run() options.invoke must be a function`);
+        }
         return inTask(config, def, (task, refusal) =>
-          runCall(config, task, def, args, runOptions(o), run, refusal ?? o?.refusal),
+          runCall(config, task, def, args, runOptions(o), o?.invoke ?? run, refusal ?? o?.refusal),
         );
       } catch (error) {
         return Promise.reject(error);

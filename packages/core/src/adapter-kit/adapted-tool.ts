@@ -4,6 +4,7 @@ import type { FrameworkApproval } from '../pipeline/state.js';
 import type { Principal } from '../principal.js';
 import type { ExecuteOptions, ToolAnnotations } from '../tool.js';
 import type { Risk, ToolType } from '../tool-call.js';
+import type { ToolContext } from '../tool-context.js';
 
 /**
  * What {@link AdaptedTool.check} concluded: run it, ask a human first, or tell the model it was refused.
@@ -79,6 +80,14 @@ export interface AdaptedRunOptions extends ExecuteOptions {
   approval?: FrameworkApproval | undefined;
   /** The framework's own ids for this call (trace id, run id, thread id…), kept in the decision record. */
   frameworkIds?: Readonly<Record<string, string>> | undefined;
+  /**
+   * The framework tool's own implementation for this call, in place of the one given to `adaptTool`
+   * (e.g. bound to the framework's per-call options): runs only once the call is allowed, approved when
+   * needed, credentialed and recorded, exactly like it. Saves carrying per-call data to the tool in the
+   * OpenTelemetry context.
+   * @default the implementation given to `adaptTool`
+   */
+  invoke?: ((args: unknown, ctx: ToolContext) => unknown) | undefined;
   /**
    * Refuse the call with this error without deciding it (e.g. the caller's task token did not verify):
    * the tool never runs, and the refusal is recorded like any other (decision record, outcome, span).

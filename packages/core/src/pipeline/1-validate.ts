@@ -12,13 +12,25 @@ import type { CallRun } from './state.js';
  * (data only: what the caller holds can no longer change what runs), validates it against the tool's
  * input schema, digests the canonical JSON of the validated value (which also proves it is JSON), and
  * resolves the resource and data classification from it. Fills in `run.call` — its `args` are what the
- * tool will get, frozen; refuses with `WRIT_INPUT_INVALID`.
+ * tool will get, frozen; refuses with `WRIT_INPUT_INVALID`. A run of arguments `check` already validated
+ * takes what it worked out (`run.checked`). With `keepSnapshot` (for `check`), returns a frozen private
+ * copy of the arguments as given, before validation.
  */
-export async function validate(run: CallRun): Promise<void> {
+export async function validate(run: CallRun, keepSnapshot = false): Promise<unknown> {
   if (run.signal.aborted) throw abortError(run.signal);
   const { def, config } = run;
+  if (run.checked !== undefined) {
+    // `check` did all of this for these very arguments (see checked-calls.ts): the tool gets what it judged
+    run.call = { ...run.checked.call, id: run.call.id };
+    if (config.telemetry.recordInputs)
+      run.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(config, run.call.args));
+    return undefined;
+  }
   let args: unknown = privateCopy(run.rawArgs, def.name, config.limits.argsBytes);
+  // for `check`: what `run`'s arguments must equal (a copy of the copy, made before a validator sees it)
+  let snapshot: unknown;
   if (def.input !== undefined) {
+    if (keepSnapshot) snapshot = deepFreeze(privateCopy(args, def.name, Number.POSITIVE_INFINITY));
     let result: Awaited<ReturnType<NonNullable<typeof def.input>['~standard']['validate']>>;
     try {
       result = await def.input['~standard'].validate(args);
@@ -71,4 +83,5 @@ export async function validate(run: CallRun): Promise<void> {
   };
   if (run.config.telemetry.recordInputs)
     run.span.setAttribute(ATTR.GEN_AI_TOOL_CALL_ARGUMENTS, redactedJson(run.config, args));
+  return keepSnapshot && def.input === undefined ? run.call.args : snapshot;
 }

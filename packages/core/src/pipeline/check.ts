@@ -9,6 +9,7 @@ import { validate } from './1-validate.js';
 import { authorize } from './2-authorize.js';
 import { bindingHashOf, openApproval } from './3-approve.js';
 import { NO_SPAN } from './call-span.js';
+import { keepChecked } from './checked-calls.js';
 import { callKeyOf, entryOf } from './replay.js';
 import { runCall } from './run.js';
 import { type Invoke, newCallRun, type RunOptions } from './state.js';
@@ -90,8 +91,9 @@ export async function checkCall(
     key,
   });
   run.remembered = known;
+  let snapshot: unknown;
   try {
-    await validate(run);
+    snapshot = await validate(run, true);
     await authorize(run);
   } catch (error) {
     if (WritError.isInstance(error, 'WRIT_ABORTED')) throw error;
@@ -116,6 +118,7 @@ export async function checkCall(
       ? { ...entryOf(run, key), bindingHash: bindingHashOf(run, decision) }
       : entryOf(run, key);
   await config.calls.remember(key, entry);
+  keepChecked(task, { def, attribution: task.attribution, snapshot, rawDigest, key, call: run.call });
   if (decision.effect === 'approval_required') {
     await openApproval(run, decision, {
       bindingHash: entry.bindingHash as string,

@@ -24,17 +24,43 @@ export function callKeyOf(
   options: RunOptions,
 ): CallKey | undefined {
   if (options.ledger !== true || options.toolCallId === undefined) return undefined;
-  const { attribution } = task;
-  const binding = sha256Hex(
-    canonicalJson({
-      agent: currentActor(attribution).id,
-      argsDigest: rawDigest,
-      requester: requesterOf(attribution),
-      taskId: attribution.taskId,
-      tool: def.name,
-    }),
-  );
-  return { callId: options.toolCallId, binding };
+  const [before, after] = bindingParts(task.attribution, def.name);
+  // the canonical JSON of { agent, argsDigest, requester, taskId, tool }, its fixed parts written once
+  const binding = sha256Hex(`${before}${canonicalJson(rawDigest)}${after}`);
+  return Object.freeze({ callId: options.toolCallId, binding });
+}
+
+/** The canonical JSON of a binding around its `argsDigest`, per (frozen) attribution and tool. */
+const partsOf = new WeakMap<Attribution, Map<string, readonly [string, string]>>();
+
+/**
+ * The canonical JSON of `{ agent, argsDigest, requester, taskId, tool }` before and after the value of
+ * `argsDigest` (its keys in canonical order, each member as `canonicalJson` writes it). Kept per
+ * attribution when what it reads is frozen (a task's attribution is), else written afresh.
+ */
+export function bindingParts(attribution: Attribution, tool: string): readonly [string, string] {
+  const actor = currentActor(attribution);
+  const requester = attribution.requester;
+  const frozen =
+    Object.isFrozen(attribution) &&
+    Object.isFrozen(attribution.chain) &&
+    Object.isFrozen(actor) &&
+    (requester === undefined || Object.isFrozen(requester));
+  let perTool = frozen ? partsOf.get(attribution) : undefined;
+  const known = perTool?.get(tool);
+  if (known !== undefined) return known;
+  const parts = [
+    `{"agent":${canonicalJson(actor.id)},"argsDigest":`,
+    `,"requester":${canonicalJson(requesterOf(attribution))},"taskId":${canonicalJson(attribution.taskId)},"tool":${canonicalJson(tool)}}`,
+  ] as const;
+  if (frozen) {
+    if (perTool === undefined) {
+      perTool = new Map();
+      partsOf.set(attribution, perTool);
+    }
+    perTool.set(tool, parts);
+  }
+  return parts;
 }
 
 /** Who a task is for, as bindings name them: the verified id and its issuer (`null` when autonomous). */

@@ -14,6 +14,7 @@ import { approve } from './3-approve.js';
 import { issueCredential } from './4-credential.js';
 import { execute } from './5-execute.js';
 import { markError, startCallSpan } from './call-span.js';
+import { takeChecked } from './checked-calls.js';
 import { recordedResult } from './lazy-results.js';
 import {
   appendEvent,
@@ -41,7 +42,6 @@ export async function runCall(
   invoke: Invoke,
   preRefusal?: WritError,
 ): Promise<unknown> {
-  const rawDigest = digest(rawArgs);
   // suspend mode resumes a call by its tool call id: such calls are remembered in the call ledger
   if (
     options.ledger !== true &&
@@ -50,7 +50,13 @@ export async function runCall(
   ) {
     options = { ...options, ledger: true };
   }
-  const key = callKeyOf(task, def, rawDigest, options);
+  // what `check` worked out for these very arguments, if it checked this call: not worked out twice
+  const checked =
+    options.ledger === true && options.toolCallId !== undefined && preRefusal === undefined
+      ? takeChecked(task, def, options.toolCallId, rawArgs)
+      : undefined;
+  const rawDigest = checked?.rawDigest ?? digest(rawArgs);
+  const key = checked?.key ?? callKeyOf(task, def, rawDigest, options);
   let remembered: LedgerEntry | undefined;
   if (key !== undefined) {
     let claim: Awaited<ReturnType<typeof claimCall>>;
@@ -91,7 +97,7 @@ export async function runCall(
       task.attribution,
       options,
     );
-    run = newCallRun({ config, task, def, rawArgs, rawDigest, options, invoke, span, callId, key });
+    run = newCallRun({ config, task, def, rawArgs, rawDigest, options, invoke, span, callId, key, checked });
     run.remembered = remembered;
     const started = run;
     result = runInContext(context, () => drive(started, preRefusal, owned));

@@ -12,6 +12,7 @@ import type { ExecuteOptions } from '../tool.js';
 import type { ToolCall } from '../tool-call.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolDefinition } from '../tool-definition.js';
+import type { CheckedCall } from './checked-calls.js';
 import { NEVER } from './deadline.js';
 import { newRemoteCalls, type RemoteCalls } from './remote-calls.js';
 
@@ -107,6 +108,8 @@ export interface CallRun extends CallState {
   readonly key: CallKey | undefined;
   /** What the ledger held for the call when it was claimed (e.g. the decision `check` made). */
   remembered: LedgerEntry | undefined;
+  /** What `check` worked out for these very arguments (1-validate reuses it instead of redoing it). */
+  readonly checked: CheckedCall | undefined;
   /** Starts as what the definition says; 1-validate fills in args, digest, resource, classification. */
   call: ToolCall;
   request: AuthorizationRequest | undefined;
@@ -139,6 +142,7 @@ export function newCallRun(input: {
   readonly span: Span;
   readonly callId: string;
   readonly key: CallKey | undefined;
+  readonly checked?: CheckedCall | undefined;
 }): CallRun {
   const { def, task, options } = input;
   return {
@@ -150,6 +154,7 @@ export function newCallRun(input: {
     options,
     key: input.key,
     remembered: undefined,
+    checked: input.checked,
     attribution: task.attribution,
     span: input.span,
     signal: options.signal ?? task.signal ?? NEVER,

@@ -158,10 +158,24 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
   const { max, clock } = options;
   const entries = new Map<string, LedgerEntry>();
   const evict = evictOldest(entries);
-  /** Calls being run by a claimant here, until it settles or releases (never evicted). */
-  const runs = new Map<string, { readonly done: Promise<void>; readonly end: () => void }>();
-  /** One slot per call id and binding: another task or user reusing the id has its own. */
-  const slot = (key: CallKey) => `${key.callId}\u0000${key.binding}`;
+  /**
+   * Calls being run by a claimant here, until it settles or releases (never evicted), with the claimants
+   * waiting for it (most calls have none: the list is made by the first).
+   */
+  const runs = new Map<string, { waiting: (() => void)[] | undefined }>();
+  /**
+   * One slot per call id and binding: another task or user reusing the id has its own. Kept per key
+   * object (a run passes the same key to claim, settle and release): one string, hashed once by the maps.
+   */
+  const slots = new WeakMap<CallKey, string>();
+  const slot = (key: CallKey) => {
+    let at = slots.get(key);
+    if (at === undefined || !Object.isFrozen(key)) {
+      at = `${key.callId}\u0000${key.binding}`;
+      if (Object.isFrozen(key)) slots.set(key, at);
+    }
+    return at;
+  };
 
   const live = (key: CallKey): LedgerEntry | undefined => {
     const at = slot(key);
@@ -183,7 +197,7 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
     const run = runs.get(at);
     if (run === undefined) return;
     runs.delete(at);
-    run.end();
+    if (run.waiting !== undefined) for (const wake of run.waiting) wake();
   };
 
   return {
@@ -200,13 +214,10 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
         if (entry?.settled !== undefined) {
           return { status: 'settled', entry: entry as LedgerEntry & { settled: SettledCall } };
         }
-        const running = runs.get(slot(key));
+        const at = slot(key);
+        const running = runs.get(at);
         if (running === undefined) {
-          let end = () => {};
-          const done = new Promise<void>((resolve) => {
-            end = resolve;
-          });
-          runs.set(slot(key), { done, end });
+          runs.set(at, { waiting: undefined });
           return { status: 'claimed', entry };
         }
         // another claimant runs it: wait for its result (or its release), unless the caller gives up
@@ -214,7 +225,8 @@ export function createInMemoryCallLedger(options: InMemoryCallLedgerOptions): Ca
           const onAbort = () => reject(signal.reason);
           if (signal.aborted) return onAbort();
           signal.addEventListener('abort', onAbort, { once: true });
-          void running.done.then(() => {
+          running.waiting ??= [];
+          running.waiting.push(() => {
             signal.removeEventListener('abort', onAbort);
             resolve();
           });
