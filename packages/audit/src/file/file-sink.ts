@@ -194,7 +194,10 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
             );
           });
         }
-        return state.appender.append(event, appendOptions.durability);
+        // a task's start record waits for the task's next record: one write for both
+        return state.appender.append(event, appendOptions.durability, {
+          withNext: appendOptions.writeWithNext === true,
+        });
       },
       checkpoint: () => state.appender.checkpoint(),
       flush: () => state.appender.flush(),

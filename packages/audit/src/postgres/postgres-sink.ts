@@ -257,7 +257,10 @@ export async function createPostgresAuditSink(
       },
       async append(event: AuditEvent, appendOptions: AppendOptions): Promise<AuditReceipt> {
         await ready();
-        return state.appender.append(event, appendOptions.durability);
+        // a task's start record waits for the task's next record: one write for both
+        return state.appender.append(event, appendOptions.durability, {
+          withNext: appendOptions.writeWithNext === true,
+        });
       },
       async checkpoint() {
         await ready();
