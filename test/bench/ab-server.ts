@@ -4,12 +4,15 @@
 // in alternating ABBA rounds so a shared machine's drift lands on both alike. For before/after figures
 // of a change to the request path:
 //
-//   git checkout <before> -- packages/core/src packages/audit/src packages/writ/src
-//   for p in core audit writ; do (cd packages/$p && npx tsup); done
+//   git checkout <before> -- packages/core/src packages/audit/src packages/identity/src packages/writ/src
+//   for p in core audit identity writ; do (cd packages/$p && npx tsup); done
 //   AB=node_modules/.ab-server/node_modules; mkdir -p $AB/@writ $AB/writ
 //   for p in core audit identity policy; do mkdir -p $AB/@writ/$p; cp -r packages/$p/{package.json,dist} $AB/@writ/$p/; done
+//   cp -r packages/policy/policies $AB/@writ/policy/   # the default policies createWrit loads
 //   cp -r packages/writ/{package.json,dist} $AB/writ/
-//   git checkout HEAD -- packages/core/src packages/audit/src packages/writ/src   # and rebuild them
+//   git checkout HEAD -- packages/core/src packages/audit/src packages/identity/src packages/writ/src   # and rebuild them
+//
+// (Or copy the dists aside before making the change, as the third round did: no checkout needed.)
 //   node test/bench/ab-server.ts node_modules/.ab-server/node_modules 20
 //
 // The copy must sit under the repository's node_modules (its third-party imports resolve from there).

@@ -2,83 +2,16 @@ import { WritError } from '@writ/core';
 import type { AuditReceipt, Durability } from '@writ/core/plugin';
 import { auditUnavailable } from './audit-unavailable.js';
 import { signCheckpointWith } from './checkpoint/signed-checkpoint.js';
-import type { CheckpointSigner } from './checkpoint/signer-key.js';
 import { createDeferral, type DeferredRecord, deferredLine, fixRecord } from './deferred-records.js';
-import type { CheckpointAt, LogResume, LogStorage } from './log-storage.js';
+import { LOG_APPENDER_DEFAULTS, type LogAppenderOptions } from './log-appender-options.js';
+import type { CheckpointAt } from './log-storage.js';
 import { createFrontier } from './merkle/frontier.js';
 import { encodeLeaf } from './merkle/hashing.js';
 import { type CheckpointRecord, encodeEnvelope, type LogRecord } from './record.js';
 import { safeReporter } from './sink-options.js';
 
+export { LOG_APPENDER_DEFAULTS, type LogAppenderOptions } from './log-appender-options.js';
 export type { CheckpointAt, LogResume, LogStorage, LogWriteOptions } from './log-storage.js';
-
-/**
- * Defaults of {@link createLogAppender}: how often the log is sealed and how long batched records wait
- * for a sync.
- *
- * @example
- * ```ts
- * const appender = createLogAppender({
- *   origin,
- *   signer,
- *   storage,
- *   checkpointEvery: LOG_APPENDER_DEFAULTS.checkpointEvery / 10, // seal ten times as often
- * });
- * ```
- */
-export const LOG_APPENDER_DEFAULTS = Object.freeze({
-  /** A checkpoint after this many records. @default 1000 */
-  checkpointEvery: 1_000,
-  /** A checkpoint at least this often while records arrive, ms. @default 10000 */
-  checkpointIntervalMs: 10_000,
-  /** With `batched` durability, written records are synced at least this often, ms. @default 200 */
-  batchedSyncMs: 200,
-  /**
-   * `async` records are encoded on the next turn of the event loop, or as soon as this many wait (so
-   * memory stays bounded in a loop that never yields). @default 256
-   */
-  asyncBatchRecords: 256,
-});
-
-/**
- * Options of {@link createLogAppender}: the log's identity and signer, where lines go, where to resume,
- * and how often to seal.
- *
- * @example
- * ```ts
- * const options: LogAppenderOptions = {
- *   origin: 'support.example/audit/1',
- *   signer: createNoteSigner(process.env.WRIT_AUDIT_SIGNER_KEY ?? ''),
- *   storage,
- *   checkpointIntervalMs: 5_000,
- *   onCheckpoint: (note) => writeFile('/var/www/audit/checkpoint', note),
- *   onError: (error) => console.error(`audit: ${error.message}`),
- * };
- * const appender = createLogAppender(options);
- * ```
- */
-export interface LogAppenderOptions {
-  /** The log's identity: the origin line of its checkpoints. */
-  origin: string;
-  /** Signs checkpoints; an asynchronous signer (KMS, HSM) holds appends back while it signs. */
-  signer: CheckpointSigner;
-  storage: LogStorage;
-  resume?: LogResume;
-  checkpointEvery?: number;
-  checkpointIntervalMs?: number;
-  batchedSyncMs?: number;
-  asyncBatchRecords?: number;
-  clock?: () => number;
-  /**
-   * Called once a checkpoint record is durable, with a note to publish: a checkpoint of the tree that
-   * includes the checkpoint record itself, so the published note commits to every byte of the log.
-   * `at` is the checkpoint record's index and the tree state just before it (what a storage keeps to
-   * reopen the log from this checkpoint without reading what precedes it).
-   */
-  onCheckpoint?: (publishedNote: string, at: CheckpointAt) => void | Promise<void>;
-  /** Failures that cannot reach a caller (background checkpoints). */
-  onError?: (error: WritError) => void;
-}
 
 /**
  * A log being written: append records, seal with checkpoints, flush and close.
@@ -98,7 +31,11 @@ export interface LogAppender {
   readonly size: number;
   /** Set once a write failed: the in-memory tree is ahead of storage; reopen the log to continue. */
   readonly failed: WritError | undefined;
-  append(record: LogRecord, durability: Durability): Promise<AuditReceipt>;
+  /**
+   * `withNext`: nobody waits for this record alone; it is written with the next record appended (one
+   * write), or on the next turn of the event loop, and resolves once written (`AppendOptions.writeWithNext`).
+   */
+  append(record: LogRecord, durability: Durability, options?: { withNext?: boolean }): Promise<AuditReceipt>;
   /** Appends a checkpoint of everything before it now. */
   checkpoint(): Promise<string>;
   flush(): Promise<void>;
@@ -201,6 +138,7 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
   const enqueue = (
     record: LogRecord,
     durability: Durability,
+    withNext = false,
   ): { receipt: AuditReceipt; done: Promise<void> } => {
     deferral.drain(); // records indexed before this one are chained first
     if (failed) throw failed;
@@ -216,7 +154,8 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     const done = new Promise<void>((resolve, reject) => {
       queue.push({ line, encoded, durability, resolve, reject });
     });
-    void pump();
+    if (!withNext) void pump();
+    else if (writing === undefined) setImmediate(pump); // else the write in flight takes it next
     return { receipt, done };
   };
 
@@ -355,10 +294,11 @@ export function createLogAppender(options: LogAppenderOptions): LogAppender {
     get failed() {
       return failed;
     },
-    async append(record, durability) {
+    async append(record, durability, appendOptions) {
       while (gate !== undefined) await gate;
       const deferred = durability === 'async' ? defer(record) : undefined;
-      const { receipt, done } = deferred === undefined ? enqueue(record, durability) : { receipt: deferred };
+      const { receipt, done } =
+        deferred === undefined ? enqueue(record, durability, appendOptions?.withNext) : { receipt: deferred };
       if (size - checkpointedSize >= every && gate === undefined) {
         track(addCheckpoint(true)).catch((error: unknown) =>
           report(auditUnavailable('a checkpoint failed', error)),

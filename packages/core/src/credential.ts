@@ -63,7 +63,12 @@ export interface CredentialRef {
  * ```
  */
 export interface CreateCredentialInput {
-  token: string;
+  /**
+   * The token, or a function that makes it: called once, on the first read of `token` (a broker that
+   * signs locally defers the signature until someone needs the token; `jti` and `expiresAt` are fixed
+   * already). It must return the same token every time it could be called.
+   */
+  token: string | (() => string);
   jti: string;
   type: string;
   audience?: string | undefined;
@@ -78,6 +83,8 @@ export interface CreateCredentialInput {
  * ```ts
  * const credential = createCredential({ token: jwt, jti, type: 'urn:ietf:params:oauth:token-type:jwt', scope: ['orders:read'], expiresAt: Date.now() + 60_000 });
  * JSON.stringify(credential); // no token inside
+ * // or signed when first read (jti and expiry fixed now)
+ * const later = createCredential({ token: () => signJwt(claims), jti: claims.jti, type, scope, expiresAt: claims.exp * 1000 });
  * ```
  */
 export function createCredential(input: CreateCredentialInput): Credential {
@@ -88,7 +95,19 @@ export function createCredential(input: CreateCredentialInput): Credential {
     scope: Object.freeze([...input.scope]),
     expiresAt: input.expiresAt,
   };
-  Object.defineProperty(credential, 'token', { value: input.token, enumerable: false, writable: false });
+  const { token } = input;
+  if (typeof token === 'string') {
+    Object.defineProperty(credential, 'token', { value: token, enumerable: false, writable: false });
+  } else {
+    let made: string | undefined;
+    Object.defineProperty(credential, 'token', {
+      get: () => {
+        made ??= token();
+        return made;
+      },
+      enumerable: false,
+    });
+  }
   return Object.freeze(credential) as Credential;
 }
 

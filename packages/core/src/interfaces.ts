@@ -236,6 +236,15 @@ export interface AppendOptions {
    * - `async`: resolve once the event is queued.
    */
   readonly durability: Durability;
+  /**
+   * Nobody waits for this record alone: the sink may hold its write back and write it with the next
+   * record appended after it (one write for both), or on its own on the next turn of the event loop; it
+   * resolves once written, as asked by `durability`. Writ sets it on a task's start record when the sink
+   * declares `orderedSync` (it then checks the start was written before the task's first tool runs, a
+   * hop credential leaves and the task returns). A sink may ignore it.
+   * @default false
+   */
+  readonly writeWithNext?: boolean | undefined;
 }
 
 /**

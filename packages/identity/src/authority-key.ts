@@ -106,6 +106,26 @@ function badKey(why: string): WritError {
  * @internal
  */
 export function localJwtSign(header: Record<string, unknown>, payload: JWTPayload, key: KeyObject): string {
+  return localJwtSignLater(header, payload, key)();
+}
+
+/**
+ * {@link localJwtSign} with the signature made on the first call of the returned function: the header and
+ * payload are encoded now (so nothing done to them afterwards changes the token) with the key given now,
+ * and the bytes are those `localJwtSign` makes now (Ed25519 is deterministic). Later calls return the
+ * same token.
+ *
+ * @internal
+ */
+export function localJwtSignLater(
+  header: Record<string, unknown>,
+  payload: JWTPayload,
+  key: KeyObject,
+): () => string {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${sign(null, Buffer.from(input, 'ascii'), key).toString('base64url')}`;
+  let token: string | undefined;
+  return () => {
+    token ??= `${input}.${sign(null, Buffer.from(input, 'ascii'), key).toString('base64url')}`;
+    return token;
+  };
 }

@@ -7,7 +7,7 @@ import {
 } from '@writ/core/plugin';
 import type { HeldCredentials } from './credential-broker-held.js';
 import type { BrokerSettings } from './credential-broker-options.js';
-import { mintTaskToken } from './mint-task-token.js';
+import { mintTaskTokenLater } from './mint-task-token.js';
 import { TOKEN_TYPES } from './oidc/token-types.js';
 
 /**
@@ -59,7 +59,9 @@ export interface TaskCredentials {
 export function createTaskCredentials(settings: BrokerSettings, held: HeldCredentials): TaskCredentials {
   const mintTask = async (request: TaskCredentialRequest, signal: AbortSignal): Promise<Credential> => {
     const { attribution } = request;
-    const { token, claims } = await mintTaskToken(settings.authority, {
+    // signed when first read: a task token never leaves its process, and a tool server's continued task
+    // (a call, its per-audience credential) does not read it; its jti and claims are fixed here
+    const { token, claims } = await mintTaskTokenLater(settings.authority, {
       attribution,
       audience: settings.taskAudience,
       ttlSec: settings.ttlSec,

@@ -11,7 +11,13 @@ import {
   type JWTPayload,
 } from 'jose';
 import { z } from 'zod';
-import { authorityKeyFromText, localJwtSign, type RemoteJwtSigner, remoteJwtSign } from './authority-key.js';
+import {
+  authorityKeyFromText,
+  localJwtSign,
+  localJwtSignLater,
+  type RemoteJwtSigner,
+  remoteJwtSign,
+} from './authority-key.js';
 
 /**
  * Signing algorithm of the local authority (Ed25519).
@@ -111,6 +117,14 @@ export interface LocalAuthority {
   keyResolver(): ReturnType<typeof createLocalJWKSet>;
   /** Signs a JWT with the current key (`alg: EdDSA`, `kid`, the given `typ`). */
   sign(payload: JWTPayload, options?: { typ?: string }): Promise<string>;
+  /**
+   * {@link LocalAuthority.sign} deferred to the first call of the returned function: the header (with
+   * the current key's `kid`) and the payload are fixed now, with the current key; the Ed25519 signature
+   * is made when the token is first needed, and the bytes are those `sign` would have returned now.
+   * `undefined` when the key is held by a remote `signer` (its signature is asynchronous: use `sign`).
+   * Brokers mint credentials this way so that a token nobody reads is never signed.
+   */
+  signLater?(payload: JWTPayload, options?: { typ?: string }): (() => string) | undefined;
   /** Makes a new current key; the previous one stays in {@link LocalAuthority.jwks} until `retainPrevious` keys are exceeded. */
   rotate(options?: { retainPrevious?: number }): Promise<string>;
 }
@@ -226,13 +240,13 @@ export async function createLocalAuthority(
     jwks: () => structuredClone(publicJwks),
     keyResolver: () => resolver,
     async sign(payload, signOptions = {}) {
-      const header: { alg: string; kid: string; typ?: string } = {
-        alg: LOCAL_AUTHORITY_ALGORITHM,
-        kid: state.current,
-      };
-      if (signOptions.typ !== undefined) header.typ = signOptions.typ;
+      const header = headerOf(state.current, signOptions.typ);
       if (parsed.signer !== undefined) return remoteJwtSign(parsed.signer, header, payload);
       return localJwtSign(header, payload, signingKey as KeyObject);
+    },
+    signLater(payload, signOptions = {}) {
+      if (parsed.signer !== undefined) return undefined;
+      return localJwtSignLater(headerOf(state.current, signOptions.typ), payload, signingKey as KeyObject);
     },
     async rotate(rotateOptions = {}) {
       if (fixed) {
@@ -371,4 +385,11 @@ function toPublicJwks(state: KeyFile): JSONWebKeySet {
       use: 'sig',
     })),
   };
+}
+
+/** The JWS header of the authority's tokens: `alg: EdDSA`, the key's `kid`, the `typ` asked for. */
+function headerOf(kid: string, typ: string | undefined): { alg: string; kid: string; typ?: string } {
+  const header: { alg: string; kid: string; typ?: string } = { alg: LOCAL_AUTHORITY_ALGORITHM, kid };
+  if (typ !== undefined) header.typ = typ;
+  return header;
 }

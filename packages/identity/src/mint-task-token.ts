@@ -53,6 +53,39 @@ export async function mintTaskToken(
   authority: LocalAuthority,
   options: MintTaskTokenOptions,
 ): Promise<{ token: string; claims: TaskTokenClaims }> {
+  const claims = taskTokenClaims(authority, options);
+  const token = await authority.sign(claims, { typ: options.typ ?? TASK_TOKEN_TYP });
+  return { token, claims };
+}
+
+/**
+ * {@link mintTaskToken} with the signature made when the token is first read: the claims (`jti`, `iat`,
+ * `exp`) and the key are fixed now, and `token()` returns the bytes `mintTaskToken` would have returned
+ * now. A credential broker hands out `token` as the credential's lazily read secret, so a task token
+ * that never leaves the process (a tool server's continued task) costs no signature. An authority whose
+ * key is held by a remote signer signs now.
+ *
+ * @internal
+ * @example
+ * ```ts
+ * const { token, claims } = await mintTaskTokenLater(authority, { attribution, audience, ttlSec: 300 });
+ * const credential = createCredential({ token, jti: claims.jti, type, scope, expiresAt: claims.exp * 1000 });
+ * ```
+ */
+export async function mintTaskTokenLater(
+  authority: LocalAuthority,
+  options: MintTaskTokenOptions,
+): Promise<{ token: () => string; claims: TaskTokenClaims }> {
+  const claims = taskTokenClaims(authority, options);
+  const header = { typ: options.typ ?? TASK_TOKEN_TYP };
+  const later = authority.signLater?.(claims, header);
+  if (later !== undefined) return { token: later, claims };
+  const token = await authority.sign(claims, header);
+  return { token: () => token, claims };
+}
+
+/** The claims of a task token (see {@link mintTaskToken}), with a fresh `jti`. */
+function taskTokenClaims(authority: LocalAuthority, options: MintTaskTokenOptions): TaskTokenClaims {
   const { attribution } = options;
   const now = Math.floor((options.now ?? Date.now()) / 1000);
   const agents = attribution.chain.map((p) => p.id);
@@ -87,6 +120,5 @@ export async function mintTaskToken(
     claims.sub_id = { format: 'iss_sub', iss: idp, sub: subject };
   const act = nestActors(actors);
   if (act !== undefined) claims.act = act;
-  const token = await authority.sign(claims, { typ: options.typ ?? TASK_TOKEN_TYP });
-  return { token, claims };
+  return claims;
 }

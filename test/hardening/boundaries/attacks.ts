@@ -636,6 +636,14 @@ export const ATTACKS = {
     promise:
       'under strict durability, a task that runs no tool has its start record durable before it returns and before a hop credential for another service leaves the process',
   },
+  // issue 23 round 3: a task's start record is written with its next record (one write), not awaited alone
+  'start-written-with-next': {
+    family: 'tasks and users',
+    issue: 23,
+    item: 2,
+    promise:
+      "a task whose start record was not written (its write failed, and the log reopened for the task's later records) runs no tool and does not return its result, under strict and batched durability",
+  },
   'deferred-record-mutated-after': {
     family: 'evidence (verify, explain)',
     issue: 23,

@@ -11,8 +11,12 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createWrit as createCoreWrit, WritError } from '@writ/core';
+import type { AuditSink } from '@writ/core/plugin';
+import { createInMemoryAuditSink, createInMemoryPolicy } from '@writ/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWrit } from 'writ';
+import { z } from 'zod';
 import { readRecords, removeDir, type StoredRecord, tempDir, verifyDeep } from '../runtime/support.js';
 import { attack } from './attacks.js';
 
@@ -124,4 +128,69 @@ describe('one sync per strict request: the task-start record is durable before a
       expect(r.noStart, `${mode}: tasks whose start was not durable`).toEqual([]);
     }
   }, 60_000);
+});
+
+describe('the task-start record written with the next record: a start that was not written stops the task', () => {
+  /**
+   * An ordered sink (as the file log declares) whose write of the task-start record fails on its own,
+   * after which the log "reopens" and takes the task's later records: what a file log does after a
+   * failed write (it reopens on the next append).
+   */
+  function reopeningSink() {
+    const inner = createInMemoryAuditSink();
+    const sink: AuditSink = {
+      name: 'reopening',
+      orderedSync: true,
+      append: (event, options) =>
+        event.kind === 'task-start'
+          ? new Promise((_resolve, reject) => setImmediate(() => reject(new Error('EIO'))))
+          : inner.append(event, options),
+      flush: async () => undefined,
+    };
+    return { sink, inner };
+  }
+
+  it(
+    attack(
+      'start-written-with-next',
+      'a task whose start record failed to be written runs no tool and returns no result, though its later records were taken',
+    ),
+    async () => {
+      for (const durability of ['strict', 'batched'] as const) {
+        const { sink, inner } = reopeningSink();
+        const writ = createCoreWrit({
+          audit: sink,
+          durability,
+          policy: createInMemoryPolicy({ fallback: 'allow' }),
+          onError: () => undefined,
+        });
+        const ran: string[] = [];
+        const lookup = writ.tool({
+          name: 'lookup_order',
+          input: z.object({ orderId: z.string() }),
+          execute: async ({ orderId }) => {
+            ran.push(orderId);
+            return orderId;
+          },
+        });
+        // a call after the start's write failed on its own (the decision reaches the reopened log)
+        const called = await writ
+          .task({ agent: 'orders-mcp' }, async () => {
+            await new Promise((r) => setImmediate(r));
+            await new Promise((r) => setImmediate(r));
+            return lookup.execute({ orderId: 'ord_42' });
+          })
+          .catch((e: unknown) => e);
+        expect(WritError.isInstance(called, 'WRIT_AUDIT_UNAVAILABLE'), durability).toBe(true);
+        expect(ran, `${durability}: the tool ran without its task's start record`).toEqual([]);
+        expect(inner.ofKind('decision').length, durability).toBe(1); // the later record was taken
+        // a task with no call does not return its result either
+        const returned = await writ
+          .task({ agent: 'orders-mcp' }, async () => 'result')
+          .catch((e: unknown) => e);
+        expect(WritError.isInstance(returned, 'WRIT_AUDIT_UNAVAILABLE'), durability).toBe(true);
+        await writ.close();
+      }
+    },
+  );
 });

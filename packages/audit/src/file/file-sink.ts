@@ -194,7 +194,12 @@ export async function createFileAuditSink(options: CreateFileAuditSinkOptions = 
             );
           });
         }
-        return state.appender.append(event, appendOptions.durability);
+        // a task's start record waits for the task's next record: one write for both
+        return state.appender.append(
+          event,
+          appendOptions.durability,
+          appendOptions.writeWithNext === true ? WITH_NEXT : undefined,
+        );
       },
       checkpoint: () => state.appender.checkpoint(),
       flush: () => state.appender.flush(),
@@ -252,3 +257,6 @@ async function openState(
   });
   return { appender, storage, report: { records: resume.size, repairedBytes } };
 }
+
+/** What a task's start record is appended with (`AppendOptions.writeWithNext`). */
+const WITH_NEXT = Object.freeze({ withNext: true });

@@ -257,7 +257,12 @@ export async function createPostgresAuditSink(
       },
       async append(event: AuditEvent, appendOptions: AppendOptions): Promise<AuditReceipt> {
         await ready();
-        return state.appender.append(event, appendOptions.durability);
+        // a task's start record waits for the task's next record: one write for both
+        return state.appender.append(
+          event,
+          appendOptions.durability,
+          appendOptions.writeWithNext === true ? WITH_NEXT : undefined,
+        );
       },
       async checkpoint() {
         await ready();
@@ -376,3 +381,6 @@ async function openState(
 function noteSize(note: string, verifier: NoteVerifier): number {
   return openCheckpoint(note, [verifier]).size;
 }
+
+/** What a task's start record is appended with (`AppendOptions.writeWithNext`). */
+const WITH_NEXT = Object.freeze({ withNext: true });

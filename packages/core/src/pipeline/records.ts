@@ -106,12 +106,16 @@ function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
  */
 const AFTER_THE_FACT: ReadonlySet<AuditEvent['kind']> = new Set(['outcome', 'revocation', 'task-end']);
 
-/** Appends an event with the configured durability (or `asked`) and deadline; `WRIT_AUDIT_UNAVAILABLE`. */
+/**
+ * Appends an event with the configured durability (or `asked`) and deadline; `WRIT_AUDIT_UNAVAILABLE`.
+ * `withNext`: the sink may write it with the next record (`AppendOptions.writeWithNext`).
+ */
 export async function appendEvent(
   config: Config,
   event: AuditEvent,
   signal?: AbortSignal,
   asked?: Durability,
+  withNext = false,
 ): Promise<AuditReceipt> {
   const durability =
     asked ??
@@ -127,7 +131,7 @@ export async function appendEvent(
     const receipt = await withTimeLimit(
       config.timeouts.auditMs,
       signal ?? NEVER,
-      () => sink.append(event, { durability }),
+      () => sink.append(event, withNext ? { durability, writeWithNext: true } : { durability }),
       () =>
         new WritError(
           'WRIT_AUDIT_UNAVAILABLE',

@@ -179,6 +179,9 @@ async function recordDecision(run: CallRun): Promise<void> {
   const receipt = await appendEvent(run.config, decisionEvent(run, undefined), run.signal);
   run.decisionReceipt = receipt;
   run.span.setAttribute(ATTR.WRIT_AUDIT_INDEX, receipt.index);
+  // the task's start record was appended before it, and written with it or before (writeWithNext): one
+  // that failed stops the tool (the log may have reopened since, and taken this record without it)
+  await run.task.startDurable?.();
   handReceipt(run, receipt);
 }
 

@@ -51,20 +51,32 @@ export function startDurability(config: Config): Durability {
   return config.durability === 'strict' && config.audit?.orderedSync === true ? 'batched' : config.durability;
 }
 
-/** A start record appended without its own sync: what `ensureStartDurable` needs. */
+/**
+ * A start record appended without waiting for it (written with the task's next record, `writeWithNext`)
+ * and, under `strict`, without its own sync: what `ensureStartDurable` needs.
+ */
 export interface DeferredStart {
   readonly sink: AuditSink;
   readonly sequence: number;
+  /** The append itself: resolves once the record is written, rejects if it is not. */
+  readonly written: Promise<unknown>;
+  /** It still needs a sync (`strict`): covered by a later strict append, or a flush. */
+  readonly sync: boolean;
   syncing?: Promise<void> | undefined;
 }
 
 /**
- * Resolves once the deferred start record is durable: at once when a strict append after it has been
- * acknowledged, else after one `flush` of the sink (shared by concurrent callers). Rejects with
- * `WRIT_AUDIT_UNAVAILABLE` when the sink cannot flush within `timeouts.auditMs`.
+ * Resolves once the deferred start record is written and, under `strict`, durable: at once when a strict
+ * append after it has been acknowledged, else after one `flush` of the sink (shared by concurrent
+ * callers). Rejects with `WRIT_AUDIT_UNAVAILABLE` when it was not written, or the sink cannot flush
+ * within `timeouts.auditMs`.
  */
 export async function ensureStartDurable(config: Config, start: DeferredStart | undefined): Promise<void> {
   if (start === undefined) return;
+  // rejects with appendEvent's WRIT_AUDIT_UNAVAILABLE (a log that failed and reopened since must not
+  // take the task's later records as if its start were there)
+  await start.written;
+  if (!start.sync) return;
   const { sink } = start;
   const cover = coverOf(sink);
   if (cover.durable >= start.sequence) return;

@@ -116,23 +116,36 @@ export async function runTask<R>(
   }
   Object.freeze(attribution);
 
-  // 3. the task-start record must be in the log before anything runs; durable before anything of the
-  // task leaves the process (with an `orderedSync` sink, the task's first strict record covers it)
+  // 3. the task-start record: written (and under `strict` durable) before anything of the task leaves the
+  // process — its first tool runs, a hop credential, its result. With an `orderedSync` sink it is
+  // written with the task's next record (one write), and the task's first strict record syncs it;
+  // otherwise it is appended before the task runs, with a sync of its own under `strict`.
   const durability = startDurability(config);
+  const sink = config.audit;
   let deferred: DeferredStart | undefined;
   try {
-    const sink = config.audit;
-    // appendEvent numbers the append synchronously, before its first await: this is its number
-    const sequence = sink === undefined ? -1 : nextSequence(sink);
-    await appendEvent(config, taskStartEvent(config, attribution, undefined, opening), undefined, durability);
-    if (sink !== undefined && durability !== config.durability) deferred = { sink, sequence };
+    const start = taskStartEvent(config, attribution, undefined, opening);
+    if (sink?.orderedSync === true && durability !== 'async') {
+      // appendEvent numbers the append synchronously, before its first await: this is its number
+      const sequence = nextSequence(sink);
+      const written = appendEvent(config, start, undefined, durability, true);
+      written.catch(() => undefined); // awaited by ensureStartDurable; unhandled until then
+      deferred = { sink, sequence, written, sync: durability !== config.durability };
+    } else {
+      await appendEvent(config, start, undefined, durability);
+    }
   } catch (error) {
     await revokeTask(config, attribution, 'task-start record not accepted');
     throw error;
   }
 
   const { signal } = opening;
-  const startDurable = () => ensureStartDurable(config, deferred);
+  // an enclosing task's start first: a delegation's records must not stand in a log without it
+  const enclosingStart = parent?.startDurable;
+  const startDurable =
+    enclosingStart === undefined
+      ? () => ensureStartDurable(config, deferred)
+      : () => enclosingStart().then(() => ensureStartDurable(config, deferred));
   const state: TaskState = { attribution, credential, writ: config.writ, signal, startDurable };
   const ctx = withCorrelationBaggage(withTaskState(activeContext(), state), attribution.correlationId);
   const handle: TaskHandle = Object.freeze({ attribution, credential, signal });

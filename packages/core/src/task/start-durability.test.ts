@@ -16,8 +16,8 @@ function probeSink(orderedSync: boolean, failFlush = false) {
   const sink: AuditSink = {
     name: 'probe',
     orderedSync,
-    append: (event, options: { durability: Durability }) => {
-      asked.push(`${event.kind}:${options.durability}`);
+    append: (event, options: { durability: Durability; writeWithNext?: boolean | undefined }) => {
+      asked.push(`${event.kind}:${options.durability}${options.writeWithNext === true ? '+next' : ''}`);
       return inner.append(event, options);
     },
     flush: async () => {
@@ -35,7 +35,13 @@ describe('task-start durability under strict', () => {
     const p = probeSink(true);
     const t = setup({ writ: { audit: p.sink, durability: 'strict' } });
     await t.writ.task(task, () => t.lookup.execute({ orderId: '1' }));
-    expect(p.asked).toEqual(['task-start:batched', 'decision:strict', 'outcome:batched', 'task-end:batched']);
+    // the start is written with the decision (one write), which syncs both
+    expect(p.asked).toEqual([
+      'task-start:batched+next',
+      'decision:strict',
+      'outcome:batched',
+      'task-end:batched',
+    ]);
     expect(p.flushes()).toBe(0);
   });
 
@@ -43,7 +49,7 @@ describe('task-start durability under strict', () => {
     const p = probeSink(true);
     const t = setup({ writ: { audit: p.sink, durability: 'strict' } });
     await t.writ.task(task, async () => undefined);
-    expect(p.asked).toEqual(['task-start:batched', 'task-end:batched']);
+    expect(p.asked).toEqual(['task-start:batched+next', 'task-end:batched']);
     expect(p.flushes()).toBe(1);
   });
 
@@ -69,12 +75,12 @@ describe('task-start durability under strict', () => {
     expect(p.flushes()).toBe(0);
   });
 
-  it('batched and async durability are unchanged', async () => {
+  it('batched: the start is written with the next record, never synced on its own; async unchanged', async () => {
     for (const durability of ['batched', 'async'] as const) {
       const p = probeSink(true);
       const t = setup({ writ: { audit: p.sink, durability } });
       await t.writ.task(task, async () => undefined);
-      expect(p.asked[0]).toBe(`task-start:${durability}`);
+      expect(p.asked[0]).toBe(durability === 'batched' ? 'task-start:batched+next' : 'task-start:async');
       expect(p.flushes()).toBe(0);
     }
   });
