@@ -8,7 +8,7 @@ import { scopeCovers } from '../scope.js';
 import { ATTR } from '../telemetry.js';
 import { setDecisionAttributes } from './call-span.js';
 import { callService } from './deadline.js';
-import { principalRefs } from './records.js';
+import { principalRefs } from './record-base.js';
 import type { CallRun } from './state.js';
 
 /**
