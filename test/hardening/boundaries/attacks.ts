@@ -672,6 +672,13 @@ export const ATTACKS = {
     promise:
       "a decision record holding another task's shared evaluated context (value and digest copied) is named (`shared-context-mismatch`), and its task's references never resolve to it",
   },
+  'shared-subject-mutated': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "the subject a task's calls share (built once per task) cannot be changed by an engine or middleware of one call: every later call is judged and recorded with the task's own actor",
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,
