@@ -1,4 +1,5 @@
 import { type Attribution, currentActor } from '../attribution.js';
+import { fixedValue } from '../canonical-json.js';
 import { checkDecision } from '../check-decision.js';
 import { compose } from '../compose.js';
 import type { AuthorizationRequest, Decision } from '../decision.js';
@@ -175,6 +176,7 @@ export function subjectOf(attribution: Attribution): Subject {
     }),
     type: actor.kind === 'service' ? 'Service' : 'Agent',
   });
+  fixedValue(subject); // its first decision record's snapshot shares it
   subjects.set(attribution, { actor, autonomous: attribution.autonomous, subject });
   return subject;
 }
@@ -202,5 +204,6 @@ function decide(run: CallRun): Promise<Decision> {
     });
     return check(raw);
   };
-  return compose(config.wrapDecide, inner)(run).then(check);
+  // with no wrapDecide middleware the engine's answer is checked once, in `inner` (same decision)
+  return config.wrapDecide.length === 0 ? inner(run) : compose(config.wrapDecide, inner)(run).then(check);
 }

@@ -5,7 +5,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Attribution } from '../attribution.js';
 import type { AuditEvent, AuditEventBase } from '../audit-event.js';
 import { AUDIT_EVENT_VERSION } from '../audit-event.js';
-import { ascending } from '../canonical-json.js';
+import { ascending, fixedValue } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { toPrincipalRef } from '../principal.js';
 
@@ -16,10 +16,13 @@ const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'
 export function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
   let found = refs.get(attribution);
   if (found === undefined) {
+    // fixed: a record's snapshot shares them instead of copying them (see fixedValue)
     found = {
       requester:
-        attribution.requester === undefined ? null : Object.freeze(toPrincipalRef(attribution.requester)),
-      chain: Object.freeze(attribution.chain.map((p) => Object.freeze(toPrincipalRef(p)))),
+        attribution.requester === undefined
+          ? null
+          : fixedValue(Object.freeze(toPrincipalRef(attribution.requester))),
+      chain: fixedValue(Object.freeze(attribution.chain.map((p) => Object.freeze(toPrincipalRef(p))))),
     };
     refs.set(attribution, found);
   }

@@ -14,7 +14,7 @@ import type {
 import { canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { type Credential, toCredentialRef } from '../credential.js';
-import type { AuthorizationRequest } from '../decision.js';
+import type { AuthorizationRequest, Decision } from '../decision.js';
 import { WritError, type WritErrorCode } from '../errors.js';
 import type { AuditReceipt, Durability } from '../interfaces.js';
 import { redact } from '../redact.js';
@@ -202,18 +202,24 @@ function decisionRecordOf(run: CallRun, refusal?: WritError, split?: SplitRecord
         policyIds: [],
         reasons: [refusal?.message ?? 'refused'],
       }
-    : {
-        decisionId: d.decisionId,
-        effect: d.effect,
-        engine: d.engine,
-        ...(d.errors === undefined ? {} : { errors: d.errors }),
-        evaluatedContext: (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest,
-        ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
-        policyIds: d.policyIds,
-        ...(d.policySetDigest === undefined ? {} : { policySetDigest: d.policySetDigest }),
-        reasons: d.reasons,
-        ...(split === undefined ? {} : { sharedContext: split.sharedContext }),
-      };
+    : decisionRecordFrom(d, split);
+}
+
+/** A decision as its record keeps it, keys in canonical order (the evaluated context split by `split`). */
+function decisionRecordFrom(d: Decision, split: SplitRecord): DecisionRecord {
+  const record = {
+    decisionId: d.decisionId,
+    effect: d.effect,
+    engine: d.engine,
+  } as { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] };
+  if (d.errors !== undefined) record.errors = d.errors;
+  record.evaluatedContext = (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest;
+  if (d.obligations !== undefined) record.obligations = d.obligations;
+  record.policyIds = d.policyIds;
+  if (d.policySetDigest !== undefined) record.policySetDigest = d.policySetDigest;
+  record.reasons = d.reasons;
+  if (split !== undefined) record.sharedContext = split.sharedContext;
+  return record;
 }
 
 /** The record that approval was asked for a call: written once, when it is first asked. */
