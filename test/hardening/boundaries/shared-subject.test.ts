@@ -2,7 +2,7 @@
 // built once per task and shared by its calls (their decision records then refer to it by digest). Shared
 // must not mean writable: an engine or `transformRequest` middleware that changes the subject it was
 // given in one call must not change what a later call of the task is judged and recorded with.
-import { type AuthorizationRequest, createWrit } from '@writ/core';
+import { type AuthorizationRequest, createWrit, type Decision } from '@writ/core';
 import {
   createInMemoryAuditSink,
   createInMemoryCredentialBroker,
@@ -64,7 +64,8 @@ describe('the shared subject of a task', () => {
           async decide(request) {
             seen.push(JSON.stringify(request.subject));
             if (calls++ === 0) tamper(request);
-            return { effect: 'allow', policyIds: ['tampering#allow'], reasons: [] };
+            // checkDecision fills in the rest (decisionId, engine, evaluatedContext)
+            return { effect: 'allow', policyIds: ['tampering#allow'], reasons: [] } as unknown as Decision;
           },
         },
         audit,
