@@ -171,6 +171,66 @@ export function fixedJson(value: unknown): { readonly value: unknown; readonly i
   }
 }
 
+/**
+ * Values that are their own snapshot, with their height: deeply frozen plain JSON data in canonical key
+ * order, without `undefined` members, accessors or `toJSON` (see {@link fixedValue}). Nothing can change
+ * them, so a snapshot shares them instead of copying them (every record repeats its task's chain and
+ * requester).
+ */
+const FIXED = new WeakMap<object, number>();
+
+/** The height of `value` if it is fixed data as {@link FIXED} holds it (marking its members), else -1. */
+function fixedHeight(value: unknown, depth: number): number {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'string' || typeof value === 'boolean') return 0;
+    return typeof value === 'number' && Number.isFinite(value) ? 0 : -1;
+  }
+  const known = FIXED.get(value);
+  if (known !== undefined) return known;
+  if (depth >= 16 || !Object.isFrozen(value)) return -1;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  const isArray = Array.isArray(value);
+  if (!isArray && prototype !== OBJECT_PROTOTYPE && prototype !== null) return -1;
+  const names = Reflect.ownKeys(value);
+  let height = 0;
+  let previous: string | undefined;
+  for (const name of names) {
+    if (typeof name !== 'string') return -1; // a symbol key (JSON drops it; keep to what is plain)
+    if (isArray && name === 'length') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(value, name);
+    if (descriptor === undefined || !('value' in descriptor) || !descriptor.enumerable) return -1;
+    if (!isArray) {
+      if (name === 'toJSON' || name === '__proto__' || (previous !== undefined && name <= previous))
+        return -1;
+      previous = name;
+    }
+    const member = fixedHeight(descriptor.value, depth + 1);
+    if (member < 0) return -1;
+    height = Math.max(height, member + 1);
+  }
+  if (isArray && names.length - 1 !== (value as unknown[]).length) return -1; // holes
+  FIXED.set(value, height);
+  return height;
+}
+
+/**
+ * Declares `value` its own {@link jsonSnapshot} when it is deeply frozen plain JSON data (plain objects
+ * and arrays, strings, booleans, finite numbers, `null`; no accessors, `toJSON`, `undefined` members or
+ * holes) with every object's keys in canonical order; anything else is left as it is (and copied by
+ * snapshots as before). Returns `value`. For values the runtime builds once and every record repeats.
+ *
+ * @example
+ * ```ts
+ * const chain = fixedValue(Object.freeze([Object.freeze({ id: 'a', kind: 'agent' })]));
+ * (jsonSnapshot({ chain }) as { chain: unknown }).chain === chain; // true: shared, not copied
+ * ```
+ * @internal
+ */
+export function fixedValue<T>(value: T): T {
+  fixedHeight(value, 0);
+  return value;
+}
+
 function snapshot(value: unknown, depth: number, key: string | number): unknown {
   if (typeof value !== 'object' || value === null) {
     if (typeof value === 'number' && !Number.isFinite(value))
@@ -184,6 +244,10 @@ function snapshot(value: unknown, depth: number, key: string | number): unknown 
   }
   if (depth >= MAX_DEPTH)
     throw new TypeError('cannot canonicalise a cyclic (or more than 256 levels deep) structure');
+  if (Object.isFrozen(value)) {
+    const height = FIXED.get(value);
+    if (height !== undefined && depth + height < MAX_DEPTH) return value;
+  }
   if (Array.isArray(value)) {
     const copy: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) {

@@ -19,32 +19,35 @@ export function uuidv7(now: number = Date.now()): string {
     randomFillSync(pool);
     poolOffset = 0;
   }
-  const r = pool.subarray(poolOffset, poolOffset + 10);
+  const o = poolOffset;
   poolOffset += 10;
-  const ms = Math.max(0, Math.floor(now));
+  const r = pool;
+  return (
+    timePrefix(Math.max(0, Math.floor(now))) +
+    HEX[0x70 | ((r[o] as number) & 0x0f)] +
+    HEX[r[o + 1] as number] +
+    '-' +
+    HEX[0x80 | ((r[o + 2] as number) & 0x3f)] +
+    HEX[r[o + 3] as number] +
+    '-' +
+    HEX[r[o + 4] as number] +
+    HEX[r[o + 5] as number] +
+    HEX[r[o + 6] as number] +
+    HEX[r[o + 7] as number] +
+    HEX[r[o + 8] as number] +
+    HEX[r[o + 9] as number]
+  );
+}
+
+/** The ids of one millisecond share their first 15 characters (the timestamp): built once per millisecond. */
+let lastPrefix = { ms: -1, prefix: '' };
+
+function timePrefix(ms: number): string {
+  if (ms === lastPrefix.ms) return lastPrefix.prefix;
   const hi = Math.floor(ms / 0x10000);
   const lo = ms % 0x10000;
   const h = (n: number) => HEX[n & 0xff] as string;
-  return (
-    h(hi >>> 24) +
-    h(hi >>> 16) +
-    h(hi >>> 8) +
-    h(hi) +
-    '-' +
-    h(lo >>> 8) +
-    h(lo) +
-    '-' +
-    h(0x70 | ((r[0] as number) & 0x0f)) +
-    h(r[1] as number) +
-    '-' +
-    h(0x80 | ((r[2] as number) & 0x3f)) +
-    h(r[3] as number) +
-    '-' +
-    h(r[4] as number) +
-    h(r[5] as number) +
-    h(r[6] as number) +
-    h(r[7] as number) +
-    h(r[8] as number) +
-    h(r[9] as number)
-  );
+  const prefix = `${h(hi >>> 24) + h(hi >>> 16) + h(hi >>> 8) + h(hi)}-${h(lo >>> 8)}${h(lo)}-`;
+  lastPrefix = { ms, prefix };
+  return prefix;
 }

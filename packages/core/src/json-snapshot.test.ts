@@ -2,7 +2,7 @@
 // same bytes as the original, and nothing done to the original afterwards may reach it.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fixedJson, jsonSnapshot } from './canonical-json.js';
+import { canonicalJson, fixedJson, fixedValue, jsonSnapshot } from './canonical-json.js';
 
 const values = fc.oneof(
   fc.jsonValue(),
@@ -113,5 +113,71 @@ describe('jsonSnapshot', () => {
       },
     });
     expect(() => jsonSnapshot(throwing)).toThrow('hostile getter');
+  });
+});
+
+/** Freezes plain objects and arrays all the way down. */
+function deepFrozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFrozen(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+describe('fixedValue: frozen data the runtime repeats is shared by snapshots, not copied', () => {
+  it('a fixed value is its own snapshot, and encodes to the same bytes', () => {
+    const chain = fixedValue(deepFrozen([{ assurance: 'verified', id: 'a', kind: 'agent', name: 'A' }]));
+    const record = { chain, kind: 'outcome', n: 1 };
+    const fixed = fixedJson(record);
+    expect((fixed.value as typeof record).chain).toBe(chain);
+    expect(fixed.inOrder).toBe(true);
+    expect(JSON.stringify(fixed.value)).toBe(canonicalJson(record));
+  });
+
+  test.prop([fc.jsonValue()], { numRuns: 300 })(
+    'whatever is marked, a snapshot still encodes to the bytes of the original',
+    (value) => {
+      const marked = fixedValue(deepFrozen(structuredClone(value)));
+      const record = { a: marked, b: [marked, { c: marked }] };
+      const fixed = fixedJson(record);
+      expect(canonicalJson(fixed.value)).toBe(canonicalJson(record));
+      if (fixed.inOrder) expect(JSON.stringify(fixed.value)).toBe(canonicalJson(record));
+    },
+  );
+
+  it('anything that is not frozen plain data in canonical order is copied as before', () => {
+    const getter = Object.freeze(
+      Object.defineProperty({}, 'x', { get: () => 1, enumerable: true }) as Record<string, unknown>,
+    );
+    const cases: Record<string, unknown> = {
+      'not frozen': { a: 1 },
+      'shallowly frozen': Object.freeze({ a: { b: 1 } }),
+      'keys out of order': deepFrozen({ b: 1, a: 2 }),
+      'an undefined member': deepFrozen({ a: undefined, b: 1 }),
+      'a toJSON': deepFrozen({ toJSON: () => 'x' }),
+      'an accessor': getter,
+      'a hole': Object.freeze(new Array(3).fill(1, 0, 1)),
+      'a Date': Object.freeze(new Date(0)),
+    };
+    for (const [name, value] of Object.entries(cases)) {
+      fixedValue(value);
+      const copy = (fixedJson({ v: value }).value as { v: unknown }).v;
+      expect(copy, name).not.toBe(value);
+    }
+    // and what cannot be encoded is refused as before
+    const nan = fixedValue(deepFrozen({ a: Number.NaN }));
+    expect(() => fixedJson({ v: nan })).toThrow(TypeError);
+  });
+
+  it("a toJSON added to Object.prototype later still applies to a fixed value (as canonicalJson's)", () => {
+    const fixed = fixedValue(deepFrozen({ a: 1 }));
+    const proto = Object.prototype as { toJSON?: unknown };
+    proto.toJSON = () => 'polluted';
+    try {
+      expect(canonicalJson(jsonSnapshot({ fixed }))).toBe(canonicalJson({ fixed }));
+    } finally {
+      delete proto.toJSON;
+    }
   });
 });

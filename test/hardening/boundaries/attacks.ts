@@ -702,6 +702,13 @@ export const ATTACKS = {
     promise:
       'other arguments presented to `run` under the tool call id `check` asked approval for are not approved by the answer to it',
   },
+  'shared-subject-mutated': {
+    family: 'evidence (verify, explain)',
+    issue: 23,
+    item: 5,
+    promise:
+      "the subject a task's calls share (built once per task) cannot be changed by an engine or middleware of one call: every later call is judged and recorded with the task's own actor",
+  },
   ...WITNESS_ATTACKS,
   ...CODING_ATTACKS,
   ...FLEET_EVIDENCE_ATTACKS,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../agent.js';
+import type { Attribution } from '../attribution.js';
 import type { AuthorizationRequest, Decision } from '../decision.js';
 import { WritError } from '../errors.js';
 import { ALICE_ATTRIBUTION, callRun } from './__support__/call-run.js';
@@ -138,5 +139,60 @@ describe('stage 2: authorize', () => {
     const { run } = callRun({ attribution: { ...ALICE_ATTRIBUTION, scope: ['orders:read'] } });
     await validate(run);
     expect(buildRequest(run).context).toMatchObject({ inScope: false, scope: ['orders:read'] });
+  });
+
+  it('the subject is built once per attribution, frozen, with the fields and key order it always had', async () => {
+    const first = callRun();
+    const second = callRun({ args: { orderId: '43', amount: 5 } });
+    await validate(first.run);
+    await validate(second.run);
+    const a = buildRequest(first.run).subject;
+    // another call of the same task (attribution) shares the very object: its records refer to it by digest
+    expect(buildRequest(second.run).subject).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(Object.isFrozen(a.properties)).toBe(true);
+    expect(JSON.stringify(a)).toBe(
+      JSON.stringify({
+        id: 'spiffe://writ.local/agent/support',
+        properties: {
+          assurance: 'verified',
+          autonomous: false,
+          chain: [
+            {
+              assurance: 'verified',
+              id: 'spiffe://writ.local/agent/support',
+              kind: 'agent',
+              name: 'support',
+            },
+          ],
+          chainDepth: 1,
+          name: 'support',
+          requester: { assurance: 'verified', id: 'alice@example.com', kind: 'human' },
+        },
+        type: 'Agent',
+      }),
+    );
+    // what the subject covers is the attribution's: another attribution (a delegation, another task) gets its own
+    const delegated: Attribution = Object.freeze({
+      ...ALICE_ATTRIBUTION,
+      chain: [
+        ...ALICE_ATTRIBUTION.chain,
+        {
+          kind: 'service',
+          id: 'spiffe://writ.local/svc/billing',
+          name: 'billing',
+          assurance: 'verified',
+        } as const,
+      ],
+    });
+    const other = callRun({ attribution: delegated });
+    await validate(other.run);
+    const b = buildRequest(other.run).subject;
+    expect(b).not.toBe(a);
+    expect(b).toMatchObject({
+      id: 'spiffe://writ.local/svc/billing',
+      type: 'Service',
+      properties: { chainDepth: 2 },
+    });
   });
 });

@@ -1,14 +1,16 @@
-import { currentActor } from '../attribution.js';
+import { type Attribution, currentActor } from '../attribution.js';
+import { fixedValue } from '../canonical-json.js';
 import { checkDecision } from '../check-decision.js';
 import { compose } from '../compose.js';
 import type { AuthorizationRequest, Decision } from '../decision.js';
 import { WritError } from '../errors.js';
 import type { CallState } from '../middleware.js';
+import type { Principal } from '../principal.js';
 import { scopeCovers } from '../scope.js';
 import { ATTR } from '../telemetry.js';
 import { setDecisionAttributes } from './call-span.js';
 import { callService } from './deadline.js';
-import { principalRefs } from './records.js';
+import { principalRefs } from './record-base.js';
 import type { CallRun } from './state.js';
 
 /**
@@ -106,9 +108,7 @@ export async function authorize(run: CallRun): Promise<void> {
 /** The authorization request of a call: subject = acting agent (requester and chain as properties). */
 export function buildRequest(run: CallRun): AuthorizationRequest {
   const { attribution, call, config, def } = run;
-  const actor = currentActor(attribution);
-  // the same frozen references every record of the task carries
-  const { requester, chain } = principalRefs(attribution);
+  const { chain } = principalRefs(attribution);
   const inScope = scopeCovers(attribution.scope, call.permission);
   // keys in canonical order: the decision record carries this request (see records.ts)
   return {
@@ -140,21 +140,45 @@ export function buildRequest(run: CallRun): AuthorizationRequest {
       toolCallId: call.id,
     },
     resource: call.resource,
-    subject: {
-      id: actor.id,
-      properties: {
-        assurance: actor.assurance,
-        autonomous: attribution.autonomous,
-        chain,
-        chainDepth: chain.length,
-        name: actor.name,
-        ...(actor.owner === undefined ? {} : { owner: actor.owner }),
-        ...(actor.purpose === undefined ? {} : { purpose: actor.purpose }),
-        requester,
-      },
-      type: actor.kind === 'service' ? 'Service' : 'Agent',
-    },
+    subject: subjectOf(attribution),
   };
+}
+
+type Subject = AuthorizationRequest['subject'];
+
+/** The subject of a task's requests, with the actor and `autonomous` it was built from. */
+const subjects = new WeakMap<Attribution, { actor: Principal; autonomous: boolean; subject: Subject }>();
+
+/**
+ * The subject of an attribution's requests: the acting agent, its requester and chain (the frozen
+ * references its records carry). Built once per attribution (every call of a task repeats it, and its
+ * decision records then share it by reference: shared-context.ts compares it by identity first), frozen
+ * so no engine or middleware can change what the next call's request says. Rebuilt if the actor or
+ * `autonomous` it was built from is not the attribution's (an attribution is frozen: they cannot be).
+ */
+export function subjectOf(attribution: Attribution): Subject {
+  const actor = currentActor(attribution);
+  const known = subjects.get(attribution);
+  if (known !== undefined && known.actor === actor && known.autonomous === attribution.autonomous)
+    return known.subject;
+  const { requester, chain } = principalRefs(attribution);
+  const subject: Subject = Object.freeze({
+    id: actor.id,
+    properties: Object.freeze({
+      assurance: actor.assurance,
+      autonomous: attribution.autonomous,
+      chain,
+      chainDepth: chain.length,
+      name: actor.name,
+      ...(actor.owner === undefined ? {} : { owner: actor.owner }),
+      ...(actor.purpose === undefined ? {} : { purpose: actor.purpose }),
+      requester,
+    }),
+    type: actor.kind === 'service' ? 'Service' : 'Agent',
+  });
+  fixedValue(subject); // its first decision record's snapshot shares it
+  subjects.set(attribution, { actor, autonomous: attribution.autonomous, subject });
+  return subject;
 }
 
 /** Asks the policy engine, through the `wrapDecide` middleware, within `timeouts.policyMs`. */
@@ -180,5 +204,6 @@ function decide(run: CallRun): Promise<Decision> {
     });
     return check(raw);
   };
-  return compose(config.wrapDecide, inner)(run).then(check);
+  // with no wrapDecide middleware the engine's answer is checked once, in `inner` (same decision)
+  return config.wrapDecide.length === 0 ? inner(run) : compose(config.wrapDecide, inner)(run).then(check);
 }

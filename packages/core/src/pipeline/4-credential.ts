@@ -1,5 +1,6 @@
 import type { Credential } from '../credential.js';
 import { WritError } from '../errors.js';
+import type { CredentialBroker } from '../interfaces.js';
 import { WRIT_DEFAULTS } from '../options.js';
 import { ATTR, validSpanId } from '../telemetry.js';
 import { callService } from './deadline.js';
@@ -13,7 +14,9 @@ import type { CallRun } from './state.js';
  */
 export async function issueCredential(run: CallRun): Promise<void> {
   const { config, call } = run;
-  const taskToken = await taskCredential(run);
+  const current = taskCredential(run);
+  // no promise (and no turn of the microtask queue) unless the task token is being renewed
+  const taskToken = current instanceof Promise ? await current : current;
   if (call.audience === undefined) {
     run.credential = taskToken;
   } else {
@@ -59,7 +62,7 @@ export async function issueCredential(run: CallRun): Promise<void> {
 }
 
 /** The task credential, renewed first when it is about to expire and the broker can renew. */
-async function taskCredential(run: CallRun): Promise<Credential | undefined> {
+function taskCredential(run: CallRun): Credential | undefined | Promise<Credential | undefined> {
   const { config, task } = run;
   const current = task.credential;
   const broker = config.credentials;
@@ -70,6 +73,20 @@ async function taskCredential(run: CallRun): Promise<Credential | undefined> {
   ) {
     return current;
   }
+  return renewed(
+    run,
+    current,
+    broker as CredentialBroker & Required<Pick<CredentialBroker, 'renewTaskCredential'>>,
+  );
+}
+
+/** The task token, renewed (one renewal per task at a time, shared by concurrent calls). */
+async function renewed(
+  run: CallRun,
+  current: Credential,
+  broker: CredentialBroker & Required<Pick<CredentialBroker, 'renewTaskCredential'>>,
+): Promise<Credential | undefined> {
+  const { config, task } = run;
   if (task.renewing === undefined) {
     const renew = broker.renewTaskCredential.bind(broker);
     // one renewal per task at a time, shared by concurrent calls

@@ -1,104 +1,32 @@
 // Every record the pipeline and tasks write is built here, and appended through `appendEvent`. Every
-// object literal lists its keys in canonical (sorted) order, and `auditEvent` merges the common fields
-// with a record's own in sorted order too, so records serialise on canonicalJson's fast path (native
-// JSON.stringify, same bytes as RFC 8785). Keep new fields sorted; records.test.ts checks every kind.
-import type { Span } from '@opentelemetry/api';
+// object literal lists its keys in canonical (sorted) order, and `auditEvent` (record-base.ts) merges the
+// common fields with a record's own in sorted order too, so records serialise on canonicalJson's fast path
+// (native JSON.stringify, same bytes as RFC 8785). Keep new fields sorted; records.test.ts checks every kind.
 import type { Attribution } from '../attribution.js';
 import type {
   ApprovalRecord,
   AuditEvent,
-  AuditEventBase,
   CallRecord,
   DecisionRecord,
   OutcomeEvent,
   RefusalRecord,
 } from '../audit-event.js';
-import { AUDIT_EVENT_VERSION } from '../audit-event.js';
-import { ascending, canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
+import { canonicalJson, digest, withSortedKeys } from '../canonical-json.js';
 import type { Config } from '../config.js';
 import { type Credential, toCredentialRef } from '../credential.js';
-import type { AuthorizationRequest } from '../decision.js';
+import type { AuthorizationRequest, Decision } from '../decision.js';
 import { WritError, type WritErrorCode } from '../errors.js';
 import type { AuditReceipt, Durability } from '../interfaces.js';
-import { toPrincipalRef } from '../principal.js';
 import { redact } from '../redact.js';
 import type { SettledCall } from '../stores/call-ledger.js';
 import { NEVER, withTimeLimit } from './deadline.js';
 import { recordedResult } from './lazy-results.js';
+import { auditEvent } from './record-base.js';
 import { appendFailed, type SplitRecord, splitForRecord } from './shared-contexts.js';
 import type { CallRun } from './state.js';
 import { appendSequence, strictAcknowledged } from './sync-cover.js';
 
-/** The principal references of an attribution, built once per attribution (every record repeats them). */
-const refs = new WeakMap<Attribution, Pick<AuditEventBase, 'requester' | 'chain'>>();
-
-/** The requester and chain of an attribution as records carry them (frozen, shared by its records). */
-export function principalRefs(attribution: Attribution): Pick<AuditEventBase, 'requester' | 'chain'> {
-  let found = refs.get(attribution);
-  if (found === undefined) {
-    found = {
-      requester:
-        attribution.requester === undefined ? null : Object.freeze(toPrincipalRef(attribution.requester)),
-      chain: Object.freeze(attribution.chain.map((p) => Object.freeze(toPrincipalRef(p)))),
-    };
-    refs.set(attribution, found);
-  }
-  return found;
-}
-
-/** Common fields of an audit event from an attribution and (optionally) the span it belongs to. */
-function eventBase(config: Config, attribution: Attribution, span?: Span): AuditEventBase {
-  const spanContext = span?.spanContext();
-  const traced = spanContext !== undefined && spanContext.traceId !== '00000000000000000000000000000000';
-  const { requester, chain } = principalRefs(attribution);
-  const base = { autonomous: attribution.autonomous, chain } as {
-    -readonly [K in keyof AuditEventBase]: AuditEventBase[K];
-  };
-  if (attribution.conversationId !== undefined) base.conversationId = attribution.conversationId;
-  base.correlationId = attribution.correlationId;
-  base.id = config.generateId();
-  if (attribution.intent !== undefined) base.intent = attribution.intent;
-  if (attribution.parentTaskId !== undefined) base.parentTaskId = attribution.parentTaskId;
-  base.requester = requester;
-  base.service = config.service;
-  if (traced) base.spanId = spanContext.spanId;
-  base.taskId = attribution.taskId;
-  base.time = new Date(config.clock()).toISOString();
-  if (traced) base.traceId = spanContext.traceId;
-  base.v = AUDIT_EVENT_VERSION;
-  return base;
-}
-
-/** An audit event: the common fields and the event's own `fields` merged in key order (`undefined` left out). */
-function auditEvent<F extends { readonly kind: AuditEvent['kind'] }>(
-  config: Config,
-  attribution: Attribution,
-  span: Span | undefined,
-  fields: F,
-): AuditEventBase & F {
-  const base = eventBase(config, attribution, span) as unknown as Record<string, unknown>;
-  const own = fields as unknown as Record<string, unknown>;
-  const baseNames = Object.keys(base);
-  const ownNames = Object.keys(own);
-  if (!ascending(ownNames)) ownNames.sort();
-  // merge two sorted key lists (the fields never repeat a base key)
-  const event: Record<string, unknown> = {};
-  let i = 0;
-  let j = 0;
-  while (i < baseNames.length || j < ownNames.length) {
-    const fromBase = baseNames[i];
-    const fromOwn = ownNames[j];
-    if (fromOwn === undefined || (fromBase !== undefined && fromBase < fromOwn)) {
-      event[fromBase as string] = base[fromBase as string];
-      i++;
-    } else {
-      const value = own[fromOwn];
-      if (value !== undefined) event[fromOwn] = value;
-      j++;
-    }
-  }
-  return event as unknown as AuditEventBase & F;
-}
+export { principalRefs } from './record-base.js';
 
 /**
  * Records written after what they describe already happened (the tool ran, the task ended): under `strict`
@@ -278,18 +206,24 @@ function decisionRecordOf(run: CallRun, refusal?: WritError, split?: SplitRecord
         policyIds: [],
         reasons: [refusal?.message ?? 'refused'],
       }
-    : {
-        decisionId: d.decisionId,
-        effect: d.effect,
-        engine: d.engine,
-        ...(d.errors === undefined ? {} : { errors: d.errors }),
-        evaluatedContext: (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest,
-        ...(d.obligations === undefined ? {} : { obligations: d.obligations }),
-        policyIds: d.policyIds,
-        ...(d.policySetDigest === undefined ? {} : { policySetDigest: d.policySetDigest }),
-        reasons: d.reasons,
-        ...(split === undefined ? {} : { sharedContext: split.sharedContext }),
-      };
+    : decisionRecordFrom(d, split);
+}
+
+/** A decision as its record keeps it, keys in canonical order (the evaluated context split by `split`). */
+function decisionRecordFrom(d: Decision, split: SplitRecord): DecisionRecord {
+  const record = {
+    decisionId: d.decisionId,
+    effect: d.effect,
+    engine: d.engine,
+  } as { -readonly [K in keyof DecisionRecord]: DecisionRecord[K] };
+  if (d.errors !== undefined) record.errors = d.errors;
+  record.evaluatedContext = (split?.evaluatedContext ?? d.evaluatedContext) as AuthorizationRequest;
+  if (d.obligations !== undefined) record.obligations = d.obligations;
+  record.policyIds = d.policyIds;
+  if (d.policySetDigest !== undefined) record.policySetDigest = d.policySetDigest;
+  record.reasons = d.reasons;
+  if (split !== undefined) record.sharedContext = split.sharedContext;
+  return record;
 }
 
 /** The record that approval was asked for a call: written once, when it is first asked. */
