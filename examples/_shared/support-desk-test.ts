@@ -17,7 +17,10 @@ export interface SupportDeskRun {
 }
 
 /** An example's support desk: runs the conversation in `dir`, printing what happens through `print`. */
-export type RunSupportDesk = (options: { dir: string; print: (line: string) => void }) => Promise<SupportDeskRun>;
+export type RunSupportDesk = (options: {
+  dir: string;
+  print: (line: string) => void;
+}) => Promise<SupportDeskRun>;
 
 export interface SupportDeskExample {
   /** The framework, as the test names it: `Google ADK`. */
