@@ -32,6 +32,27 @@ export interface SupportDeskExample {
   readonly runSupportDesk: RunSupportDesk;
 }
 
+/**
+ * The lines a support-desk example prints for its conversation, in order (the approval's line matched by
+ * pattern: it carries the call's binding hash). `paused` is the word for the wait (Mastra: `suspended`).
+ */
+export function supportDeskConversation(paused = 'paused'): unknown[] {
+  return [
+    'alice: Refund the damaged item on order 42 and close my account.',
+    '  model calls lookup_order {"orderId":"42"}',
+    '    ran: {"orderId":"42","status":"delivered","total":480,"customerId":"cus_7"}',
+    '  model calls delete_customer {"customerId":"cus_7"}',
+    '    refused; the model is told: Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.',
+    '  model calls refund_order {"orderId":"42","amount":250}',
+    `    ${paused}: refund_order needs human approval (cedar): high-risk tools need a human approval`,
+    expect.stringMatching(
+      /^maria approves refund_order \{"orderId":"42","amount":250\} \(sha256:[0-9a-f]{12}…\)$/,
+    ),
+    '    ran: {"orderId":"42","refunded":250}',
+    'agent: I refunded 250 on order 42. I cannot close your account myself; a colleague will.',
+  ];
+}
+
 /** Declares the example's test: one real run of its support desk, offline. */
 export function describeSupportDeskExample(example: SupportDeskExample): void {
   const { framework, slug, paused = 'paused' } = example;
@@ -42,20 +63,7 @@ export function describeSupportDeskExample(example: SupportDeskExample): void {
         const lines: string[] = [];
         const run = await example.runSupportDesk({ dir, print: (line) => lines.push(line) });
 
-        expect(lines).toEqual([
-          'alice: Refund the damaged item on order 42 and close my account.',
-          '  model calls lookup_order {"orderId":"42"}',
-          '    ran: {"orderId":"42","status":"delivered","total":480,"customerId":"cus_7"}',
-          '  model calls delete_customer {"customerId":"cus_7"}',
-          '    refused; the model is told: Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.',
-          '  model calls refund_order {"orderId":"42","amount":250}',
-          `    ${paused}: refund_order needs human approval (cedar): high-risk tools need a human approval`,
-          expect.stringMatching(
-            /^maria approves refund_order \{"orderId":"42","amount":250\} \(sha256:[0-9a-f]{12}…\)$/,
-          ),
-          '    ran: {"orderId":"42","refunded":250}',
-          'agent: I refunded 250 on order 42. I cannot close your account myself; a colleague will.',
-        ]);
+        expect(lines).toEqual(supportDeskConversation(paused));
 
         expect(await verifyLog(run.auditDir, { verifierKey: run.verifierKey, deep: true })).toMatchObject({
           ok: true,
