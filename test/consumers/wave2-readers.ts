@@ -1,10 +1,10 @@
 // The wave-2 guides' quick starts as a reader outside this repository ends up with them: the page's first
 // ts block and the blocks that continue it (`check: continue`), as written, preceded by what the page leaves
 // to the reader (a database, a payments client, the user's token) and by the model. Models cannot run
-// here, so each stands in through its framework's own seam for a model the page names: ADK's LLMRegistry
-// (the page's `gemini-2.5-flash`), the Agents SDK's default model provider (the page names none), Strands'
-// default BedrockModel's stream (the page names none: Strands' default is Bedrock). Each script looks order
-// 42 up, then asks for a refund of 250, then answers in words. Run by wave2-guides.test.ts.
+// here, so each stands in for the one the page names, through its framework's own seam: ADK's LLMRegistry
+// (the page's `gemini-2.5-flash`), Genkit's Google AI plugin's HTTP calls (fetch), the Agents SDK's
+// default model provider, Strands' default model (BedrockModel) stream. Each script looks order 42 up,
+// asks for a refund of 250, then answers in words. Run by wave2-guides.test.ts.
 import { join } from 'node:path';
 import { extractBlocks } from '../docs/code-blocks.ts';
 import { ROOT } from './scratch-project.js';
@@ -111,6 +111,25 @@ BedrockModel.prototype.stream = async function* (): AsyncGenerator<ModelStreamEv
 };
 `;
 
+// Genkit finds the page's model through the Google AI plugin, which calls Gemini's REST API with fetch:
+// the API stands in here (generateContent of gemini-2.5-flash, answered from the script; anything else
+// refused), and the page's API key is the run's GEMINI_API_KEY
+const GENKIT_MODEL = `
+const geminiParts: Record<string, unknown>[] = [
+  { functionCall: { id: 'call_1', name: 'lookup_order', args: { orderId: '42' } } },
+  { functionCall: { id: 'call_2', name: 'refund_order', args: { orderId: '42', amount: 250 } } },
+  { text: 'MODEL: refunded 250 on order 42' },
+];
+globalThis.fetch = (async (input: string | URL | Request) => {
+  const url = input instanceof Request ? input.url : String(input);
+  const gemini = 'https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent';
+  if (!url.startsWith(gemini)) throw new Error(\`no network here: \${url}\`);
+  const part = geminiParts.shift();
+  if (part === undefined) throw new Error('the scripted model ran out of answers');
+  return Response.json({ candidates: [{ index: 0, content: { role: 'model', parts: [part] }, finishReason: 'STOP' }] });
+}) as typeof fetch;
+`;
+
 /** A guide's quick start: its program (reader's code, model, the page's blocks) and its install line. */
 export interface Wave2Guide {
   readonly page: string;
@@ -127,6 +146,8 @@ export interface Wave2Guide {
    * (the Agents SDK's quick start asks twice: its second block asks again, in a new request, and answers).
    */
   readonly pausesRecorded?: number;
+  /** The reader's environment for the run (API keys the page's model plugin reads). */
+  readonly env?: Record<string, string>;
   /** What the example prints before `verify:`: the support desk's conversation, or not checked. */
   readonly conversation?: 'support-desk';
   program(): { code: string; install: string };
@@ -163,6 +184,14 @@ export const WAVE2_GUIDES: readonly Wave2Guide[] = [
     example: 'strands',
     conversation: 'support-desk',
     program: () => quickStart('docs/guides/strands.md', STRANDS_MODEL),
+  },
+  {
+    page: 'docs/guides/genkit.md',
+    project: 'frameworks',
+    example: 'genkit',
+    conversation: 'support-desk',
+    env: { GEMINI_API_KEY: 'stand-in' },
+    program: () => quickStart('docs/guides/genkit.md', GENKIT_MODEL),
   },
   {
     page: 'docs/guides/openai-agents.md',
