@@ -1,49 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { explainLog, verifyLog } from '@writ/audit';
-import { describe, expect, it } from 'vitest';
+// A real run of this example's support desk (its framework's agent loop, a scripted model); the checks are
+// the ones every support-desk example shares (../../_shared/support-desk-test.ts).
+import { describeSupportDeskExample } from '../../_shared/support-desk-test.ts';
 import { runSupportDesk } from './support-desk.ts';
 
-describe('the Google ADK example (docs/guides/google-adk.md)', () => {
-  it('runs the conversation offline: allowed, denied (the model is told), approved and resumed; the evidence verifies', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'writ-example-google-adk-'));
-    try {
-      const lines: string[] = [];
-      const run = await runSupportDesk({ dir, print: (line) => lines.push(line) });
-
-      expect(lines).toEqual([
-        'alice: Refund the damaged item on order 42 and close my account.',
-        '  model calls lookup_order {"orderId":"42"}',
-        '    ran: {"orderId":"42","status":"delivered","total":480,"customerId":"cus_7"}',
-        '  model calls delete_customer {"customerId":"cus_7"}',
-        '    refused; the model is told: Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.',
-        '  model calls refund_order {"orderId":"42","amount":250}',
-        '    paused: refund_order needs human approval (cedar): high-risk tools need a human approval',
-        expect.stringMatching(
-          /^maria approves refund_order \{"orderId":"42","amount":250\} \(sha256:[0-9a-f]{12}…\)$/,
-        ),
-        '    ran: {"orderId":"42","refunded":250}',
-        'agent: I refunded 250 on order 42. I cannot close your account myself; a colleague will.',
-      ]);
-
-      expect(await verifyLog(run.auditDir, { verifierKey: run.verifierKey, deep: true })).toMatchObject({
-        ok: true,
-        keyPinned: true,
-      });
-      const [task] = await explainLog(run.auditDir, { taskId: run.taskId });
-      expect(task?.requester).toMatchObject({ id: 'alice@example.com', assurance: 'verified' });
-      expect(task?.calls.map((c) => [c.tool, c.decision.effect, c.outcome?.status])).toEqual([
-        ['lookup_order', 'allow', 'ok'],
-        ['delete_customer', 'deny', 'refused'],
-        ['refund_order', 'approval_required', 'ok'],
-      ]);
-      expect(task?.calls[2]?.approval).toMatchObject({
-        approved: true,
-        approver: { id: 'maria@example.com' },
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
+describeSupportDeskExample({ framework: 'Google ADK', slug: 'google-adk', runSupportDesk });

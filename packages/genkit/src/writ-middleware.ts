@@ -184,10 +184,11 @@ class WritToolGate {
  *
  * @example
  * ```ts
+ * import { googleAI } from '@genkit-ai/google-genai';
  * import { genkit } from 'genkit';
  * import { writMiddleware } from '@writ/genkit';
  *
- * const ai = genkit({ model: 'googleai/gemini-2.5-flash' });
+ * const ai = genkit({ plugins: [googleAI()], model: googleAI.model('gemini-2.5-flash') });
  * const governed = writMiddleware({ writ, tools: { refund_order: { permission: 'orders:refund', risk: 'high' } } });
  * await writ.task({ requester: aliceToken, agent: 'support-bot', scope: ['orders:*'] }, async () => {
  *   const response = await ai.generate({ prompt: 'Refund order 42', tools: [lookupOrder, refundOrder], use: [governed] });

@@ -6,14 +6,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseLlm, type BasePlugin, FunctionTool, InMemoryRunner, LlmAgent } from '@google/adk';
-import { readLines, verifyLog } from '@writ/audit';
 import type { ToolContext } from '@writ/core';
 import { tryGetToolContext } from '@writ/core';
-import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
+import {
+  approvalsOf,
+  DENIED_DELETE,
+  decisionsOf,
+  expectSupportDeskEvidence,
+  outcomesOf,
+  readRecords,
+  SUPPORT_DESK_HINTS,
+} from '../../../test/adapters/support-desk-e2e.js';
 import { approvalResponse, writApprovalRequests, writPlugin } from './index.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -55,31 +62,8 @@ function responseSeen(contents: Contents | undefined, id: string): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writ records
-type Stored = AuditEvent | { kind: 'checkpoint' };
-async function readRecords(dir: string): Promise<Stored[]> {
-  const out: Stored[] = [];
-  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
-  return out;
-}
-const decisionsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === tool);
-const approvalsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === tool);
-const outcomesOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === tool);
-
-// ---------------------------------------------------------------------------------------------
 // The support desk
-const hints = {
-  lookup_order: {
-    permission: 'orders:read',
-    annotations: { readOnly: true },
-    resource: (args: unknown) => ({ type: 'Order', id: String((args as { orderId: string }).orderId) }),
-  },
-  refund_order: { permission: 'orders:refund', risk: 'high' as const },
-  delete_customer: { permission: 'customers:delete' },
-};
+const hints = SUPPORT_DESK_HINTS;
 
 function supportTools(executed: string[], seen: ToolContext[] = []) {
   return [
@@ -201,59 +185,26 @@ describe('writPlugin on ADK’s real runner (scripted BaseLlm, no network)', () 
     expect(executed).toEqual(['lookup_order 42', 'refund_order 42 250']);
     expect(responseSeen(model.requests[3], 'call_refund_1')).toEqual({ refunded: 250, orderId: '42' });
     expect(model.script).toEqual([]);
-    await writ.close();
 
     // the denied call: the model's next request carries Writ's refusal, word for word, as `{ error }`
-    const records = await readRecords(dir);
-    const [denied, ...deniedAgain] = decisionsOf(records, 'delete_customer');
-    expect(deniedAgain).toEqual([]);
-    const refusal =
-      'Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.';
-    expect(refusal).toBe(
-      `Refused by Writ (WRIT_POLICY_DENIED): ${denied?.refusal?.message}. The tool was not run.`,
-    );
-    expect(responseSeen(model.requests[2], 'call_delete_1')).toEqual({ error: refusal });
+    expect(responseSeen(model.requests[2], 'call_delete_1')).toEqual({ error: DENIED_DELETE });
     expect(executed).not.toContain('delete_customer cus_7');
 
-    // decisions, approvals, outcomes
-    const [lookup] = decisionsOf(records, 'lookup_order');
-    const [refund, ...refundAgain] = decisionsOf(records, 'refund_order');
-    expect(refundAgain).toEqual([]); // decided once; the resume reused the decision
-    expect(lookup?.decision.effect).toBe('allow');
-    expect(denied?.decision.effect).toBe('deny');
-    expect(refund?.decision.effect).toBe('approval_required');
-    expect(outcomesOf(records, 'lookup_order').map((o) => o.outcome.status)).toEqual(['ok']);
-    expect(
-      outcomesOf(records, 'delete_customer').map((o) => [o.outcome.status, o.outcome.errorCode]),
-    ).toEqual([['refused', 'WRIT_POLICY_DENIED']]);
-    expect(outcomesOf(records, 'refund_order').map((o) => [o.outcome.status, o.taskId])).toEqual([
-      ['ok', first.taskId],
-    ]);
-    const [approval, ...moreApprovals] = approvalsOf(records, 'refund_order');
-    expect(moreApprovals).toEqual([]);
-    expect(approval?.approval).toMatchObject({
-      approved: true,
-      approver: { id: 'maria@example.com', assurance: 'asserted' },
-    });
-    expect(refund?.approval?.bindingHash).toBe(approval?.approval.bindingHash);
-    expect(approval?.approval.bindingHash).toBe(pending.request.bindingHash);
-    expect(seen.map((ctx) => ctx.decision.effect)).toEqual(['approval_required']);
-    expect(seen[0]?.credential?.jti).toBe(refund?.credential?.jti);
-
-    // records carry ADK's ids: the invocation, the session, the agent
-    for (const r of [lookup, denied, refund]) {
-      expect(r?.call.id).toMatch(/^call_(lookup|delete|refund)_1$/);
-      expect(r?.taskId).toBe(first.taskId);
-      expect(r?.call.framework).toEqual({
+    // the records carry ADK's ids (the invocation, the session, the agent); Writ's execute_tool spans nest
+    // under ADK's own agent spans, and ADK adds no second tool span (on resume ADK runs the confirmed call
+    // before asking the model: the tool span is the agent's child)
+    await expectSupportDeskEvidence({
+      writ,
+      dir,
+      tracing,
+      taskId: first.taskId,
+      bindingHash: pending.request.bindingHash,
+      seen,
+      framework: () => ({
         name: 'google-adk',
         ids: { invocationId: expect.stringMatching(/^e-/), sessionId, agentName: 'support_bot' },
-      });
-    }
-
-    // spans: Writ's execute_tool spans nest under ADK's own agent spans; ADK adds no second tool span
-    // (on resume ADK runs the confirmed call before asking the model: the tool span is the agent's child)
-    expect(tracing.tree()).toBe(
-      [
+      }),
+      tree: [
         'invocation',
         '  invoke_agent support_bot',
         '    call_llm',
@@ -265,34 +216,9 @@ describe('writPlugin on ADK’s real runner (scripted BaseLlm, no network)', () 
         '  invoke_agent support_bot',
         '    execute_tool refund_order',
         '    call_llm',
-      ].join('\n'),
-    );
-    const spans = tracing.toolSpans();
-    expect(spans.map((s) => s.name)).toEqual([
-      'execute_tool lookup_order',
-      'execute_tool delete_customer',
-      'execute_tool refund_order',
-    ]);
-    for (const span of spans) {
-      expect(tracing.parentOf(span)?.name).toMatch(/^(invoke_agent support_bot|call_llm)$/);
-    }
-    const byName = (name: string) => spans.find((s) => s.name === `execute_tool ${name}`);
-    expect(byName('delete_customer')?.attributes).toMatchObject({
-      'writ.policy.effect': 'deny',
-      'gen_ai.tool.call.id': 'call_delete_1',
-      'error.type': 'WRIT_POLICY_DENIED',
+      ],
+      toolSpanParent: /^(invoke_agent support_bot|call_llm)$/,
     });
-    expect(byName('refund_order')?.attributes).toMatchObject({
-      'writ.policy.effect': 'approval_required',
-      'writ.approval.approver': 'maria@example.com',
-    });
-    expect(lookup?.spanId).toBe(byName('lookup_order')?.spanContext().spanId);
-
-    const verdict = await verifyLog(join(dir, 'audit'), {
-      verifierKey: (await writ.ready()).fileAudit?.verifierKey,
-      deep: true,
-    });
-    expect(verdict).toMatchObject({ ok: true, keyPinned: true });
   });
 
   it('a declined approval is recorded and the model reads Writ’s refusal; the tool never runs', async () => {

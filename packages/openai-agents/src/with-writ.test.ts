@@ -17,14 +17,22 @@ import {
   tool,
 } from '@openai/agents';
 import { assistantMessage, functionCall, ScriptedModel } from '@openai/agents/testing';
-import { readLines, verifyLog } from '@writ/audit';
+import { verifyLog } from '@writ/audit';
 import type { Principal, ToolContext } from '@writ/core';
 import { tryGetToolContext } from '@writ/core';
-import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
+import {
+  approvalsOf,
+  DENIED_DELETE,
+  decisionsOf,
+  expectSupportDeskEvidence,
+  outcomesOf,
+  readRecords,
+  SUPPORT_DESK_HINTS,
+} from '../../../test/adapters/support-desk-e2e.js';
 import {
   approveCall,
   rejectCall,
@@ -54,15 +62,7 @@ class SdkTraces implements TracingProcessor {
 }
 
 const maria: Principal = { kind: 'human', id: 'maria@example.com', name: 'Maria', assurance: 'asserted' };
-const hints = {
-  lookup_order: {
-    permission: 'orders:read',
-    annotations: { readOnly: true },
-    resource: (args: unknown) => ({ type: 'Order', id: String((args as { orderId: string }).orderId) }),
-  },
-  refund_order: { permission: 'orders:refund', risk: 'high' as const },
-  delete_customer: { permission: 'customers:delete' },
-};
+const hints = SUPPORT_DESK_HINTS;
 
 /** The text the model received as the output of `callId` in a request. */
 function toolOutputSeen(request: Readonly<ModelRequest>, callId: string): string | undefined {
@@ -76,19 +76,6 @@ function toolOutputSeen(request: Readonly<ModelRequest>, callId: string): string
   }
   return undefined;
 }
-
-type Stored = AuditEvent | { kind: 'checkpoint' };
-async function readRecords(dir: string): Promise<Stored[]> {
-  const out: Stored[] = [];
-  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
-  return out;
-}
-const decisionsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === tool);
-const approvalsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === tool);
-const outcomesOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === tool);
 
 const sdk = new SdkTraces();
 beforeAll(() => {
@@ -163,6 +150,7 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
   it('allows, denies (the model reads the refusal and the run goes on), and interrupts for approval; the approved call runs after a serialised resume', async () => {
     const executed: string[] = [];
     const seen: ToolContext[] = [];
+    const tracesBefore = sdk.traces.length;
     const model = new ScriptedModel([
       [functionCall('lookup_order', { orderId: '42' }, { callId: 'call_lookup_1' })],
       [functionCall('delete_customer', { customerId: 'cus_7' }, { callId: 'call_delete_1' })],
@@ -211,105 +199,50 @@ describe('withWrit on the real Agents SDK run loop (ScriptedModel, no network)',
         'refunded 250 on order 42',
       );
     });
-    await writ.close();
-
-    const records = await readRecords(dir);
-    const [lookup] = decisionsOf(records, 'lookup_order');
-    const [denied, ...deniedAgain] = decisionsOf(records, 'delete_customer');
-    const [refund, ...refundAgain] = decisionsOf(records, 'refund_order');
-    expect(deniedAgain).toEqual([]); // decided once at needsApproval, replayed (not re-decided) at invoke
-    expect(refundAgain).toEqual([]); // the retried approval was answered from the call ledger
 
     // the denied call: the model's next request carries Writ's refusal, word for word, as the tool output
-    expect(denied?.decision.effect).toBe('deny');
-    expect(denied?.refusal?.code).toBe('WRIT_POLICY_DENIED');
-    const refusal =
-      'Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.';
-    expect(refusal).toBe(
-      `Refused by Writ (WRIT_POLICY_DENIED): ${denied?.refusal?.message}. The tool was not run.`,
-    );
     const afterDeny = model.calls[2]?.request;
     if (afterDeny === undefined) throw new Error('the model was not called after the deny');
-    expect(toolOutputSeen(afterDeny, 'call_delete_1')).toBe(refusal);
+    expect(toolOutputSeen(afterDeny, 'call_delete_1')).toBe(DENIED_DELETE);
     expect(executed).not.toContain('delete_customer cus_7');
 
-    // decisions and outcomes
-    expect(lookup?.decision.effect).toBe('allow');
-    expect(refund?.decision.effect).toBe('approval_required');
-    expect(refund?.refusal).toBeUndefined();
-    expect(outcomesOf(records, 'lookup_order').map((o) => o.outcome.status)).toEqual(['ok']);
-    // the deny recorded at needsApproval; the SDK then calls invoke, which replays it (recorded as such)
-    expect(
-      outcomesOf(records, 'delete_customer').map((o) => [o.outcome.status, o.outcome.errorCode]),
-    ).toEqual([
-      ['refused', 'WRIT_POLICY_DENIED'],
-      ['replayed', 'WRIT_POLICY_DENIED'],
-    ]);
-    // the refund ran once; the retried approval was a replay, recorded in the task that asked
-    expect(outcomesOf(records, 'refund_order').map((o) => [o.outcome.status, o.taskId])).toEqual([
-      ['ok', taskId],
-      ['replayed', taskId],
-    ]);
-
-    // the approval: named approver, bound to this call, recorded before the tool ran
-    const [approval, ...moreApprovals] = approvalsOf(records, 'refund_order');
-    expect(moreApprovals).toEqual([]);
-    expect(approval?.approval).toMatchObject({ approved: true, approver: { id: 'maria@example.com' } });
-    expect(approval?.approval.bindingHash).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(refund?.approval?.bindingHash).toBe(approval?.approval.bindingHash);
-    expect(approval?.decisionId).toBe(refund?.decision.decisionId);
-    expect(seen.map((ctx) => ctx.decision.effect)).toEqual(['approval_required']);
-    expect(seen[0]?.credential?.jti).toBe(refund?.credential?.jti);
-
-    // the SDK's trace ids travel into the records: one trace across the interruption and the resume
-    const sdkTrace = sdk.traces.find((t) => t.traceId === lookup?.call.framework?.ids?.traceId);
-    expect(sdkTrace?.traceId).toMatch(/^trace_[0-9a-f]{32}$/);
-    expect(lookup?.call.framework).toEqual({
-      name: 'openai-agents',
-      ids: { traceId: sdkTrace?.traceId, spanId: sdk.functionSpan('lookup_order')?.spanId },
-    });
-    expect(refund?.call.framework).toEqual({
-      name: 'openai-agents',
-      ids: { traceId: sdkTrace?.traceId, spanId: sdk.functionSpan('refund_order')?.spanId },
-    });
-    expect(denied?.call.framework?.name).toBe('openai-agents');
-    expect(denied?.call.framework?.ids?.traceId).toBe(sdkTrace?.traceId);
-    for (const r of [lookup, denied, refund]) {
-      expect(r?.call.id).toMatch(/^call_(lookup|delete|refund)_1$/);
-      expect(r?.taskId).toBe(taskId);
-    }
-
-    // spans: Writ's execute_tool spans under the host's invoke_agent spans; the replay adds none
-    expect(tracing.tree()).toBe(
-      [
+    // the deny is decided once at needsApproval, then the SDK calls invoke, which replays it (recorded as
+    // such); the retried approval was answered from the call ledger: a replay in the task that asked.
+    // The SDK's trace ids travel into the records (one trace across the interruption and the resume);
+    // Writ's execute_tool spans sit under the host's invoke_agent spans, and the replay adds none.
+    const traceId = sdk.traces[tracesBefore]?.traceId;
+    expect(traceId).toMatch(/^trace_[0-9a-f]{32}$/);
+    const { refund, approval } = await expectSupportDeskEvidence({
+      writ,
+      dir,
+      tracing,
+      taskId,
+      seen,
+      framework: (tool) =>
+        tool === 'delete_customer'
+          ? { name: 'openai-agents', ids: expect.objectContaining({ traceId }) }
+          : { name: 'openai-agents', ids: { traceId, spanId: sdk.functionSpan(tool)?.spanId } },
+      outcomes: {
+        delete_customer: [
+          ['refused', 'WRIT_POLICY_DENIED'],
+          ['replayed', 'WRIT_POLICY_DENIED'],
+        ],
+        refund_order: [
+          ['ok', taskId],
+          ['replayed', taskId],
+        ],
+      },
+      tree: [
         'invoke_agent support-bot',
         '  execute_tool lookup_order',
         '  execute_tool delete_customer',
         'invoke_agent support-bot',
         '  execute_tool refund_order',
         'invoke_agent support-bot',
-      ].join('\n'),
-    );
-    const spans = tracing.toolSpans();
-    for (const span of spans) expect(tracing.parentOf(span)?.name).toBe('invoke_agent support-bot');
-    const byName = (name: string) => spans.find((s) => s.name === `execute_tool ${name}`);
-    expect(byName('delete_customer')?.attributes).toMatchObject({
-      'writ.policy.effect': 'deny',
-      'gen_ai.tool.call.id': 'call_delete_1',
-      'error.type': 'WRIT_POLICY_DENIED',
+      ],
+      toolSpanParent: /^invoke_agent support-bot$/,
     });
-    expect(byName('refund_order')?.attributes).toMatchObject({
-      'writ.policy.effect': 'approval_required',
-      'writ.approval.approver': 'maria@example.com',
-    });
-    expect(lookup?.spanId).toBe(byName('lookup_order')?.spanContext().spanId);
-    expect(refund?.spanId).toBe(byName('refund_order')?.spanContext().spanId);
-
-    const verdict = await verifyLog(join(dir, 'audit'), {
-      verifierKey: (await writ.ready()).fileAudit?.verifierKey,
-      deep: true,
-    });
-    expect(verdict).toMatchObject({ ok: true, keyPinned: true });
+    expect(approval?.decisionId).toBe(refund?.decision.decisionId);
   });
 
   it('refuses to name an approver outside any task (it could not say whose approval it names), without approving', async () => {

@@ -6,7 +6,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, InterruptResponseContent, type Plugin, tool } from '@strands-agents/sdk';
-import { verifyLog } from '@writ/audit';
 import type { ToolContext } from '@writ/core';
 import { tryGetToolContext } from '@writ/core';
 import { startTestTracing, type TestTracing } from '@writ/otel/testing';
@@ -15,29 +14,19 @@ import { createWrit, type WritRuntime } from 'writ';
 import { z } from 'zod';
 import {
   approvalsOf,
-  callTool,
-  decisionsOf,
+  DENIED_DELETE,
+  expectSupportDeskEvidence,
   outcomesOf,
   readRecords,
-  resultSeen,
-  ScriptedModel,
-  say,
-  type Turn,
-} from './__support__/scripted.js';
+  SUPPORT_DESK_HINTS,
+} from '../../../test/adapters/support-desk-e2e.js';
+import { callTool, resultSeen, ScriptedModel, say, type Turn } from './__support__/scripted.js';
 import { approvalResponse, writApprovalRequests, writPlugin } from './index.js';
 
 // ---------------------------------------------------------------------------------------------
 // The support desk
 
-const hints = {
-  lookup_order: {
-    permission: 'orders:read',
-    annotations: { readOnly: true },
-    resource: (args: unknown) => ({ type: 'Order', id: String((args as { orderId: string }).orderId) }),
-  },
-  refund_order: { permission: 'orders:refund', risk: 'high' as const },
-  delete_customer: { permission: 'customers:delete' },
-};
+const hints = SUPPORT_DESK_HINTS;
 
 function supportTools(executed: string[], seen: ToolContext[] = []) {
   return [
@@ -152,59 +141,23 @@ describe('writPlugin on Strands’ real agent loop (scripted Model, no network)'
       text: JSON.stringify({ refunded: 250, orderId: '42' }),
     });
     expect(model.script).toEqual([]);
-    await writ.close();
 
     // the denied call: the model's next request carries Writ's refusal, word for word, as an error result
-    const records = await readRecords(dir);
-    const [denied, ...deniedAgain] = decisionsOf(records, 'delete_customer');
-    expect(deniedAgain).toEqual([]);
-    const refusal =
-      'Refused by Writ (WRIT_POLICY_DENIED): delete_customer was denied by policy (cedar): destructive tools outside the task scope are denied. The tool was not run.';
-    expect(refusal).toBe(
-      `Refused by Writ (WRIT_POLICY_DENIED): ${denied?.refusal?.message}. The tool was not run.`,
-    );
-    expect(resultSeen(model.requests[2], 'call_delete_1')).toEqual({ status: 'error', text: refusal });
+    expect(resultSeen(model.requests[2], 'call_delete_1')).toEqual({ status: 'error', text: DENIED_DELETE });
     expect(executed).not.toContain('delete_customer cus_7');
 
-    // decisions, approvals, outcomes
-    const [lookup] = decisionsOf(records, 'lookup_order');
-    const [refund, ...refundAgain] = decisionsOf(records, 'refund_order');
-    expect(refundAgain).toEqual([]); // decided once; the resume reused the decision
-    expect(lookup?.decision.effect).toBe('allow');
-    expect(denied?.decision.effect).toBe('deny');
-    expect(refund?.decision.effect).toBe('approval_required');
-    expect(outcomesOf(records, 'lookup_order').map((o) => o.outcome.status)).toEqual(['ok']);
-    expect(
-      outcomesOf(records, 'delete_customer').map((o) => [o.outcome.status, o.outcome.errorCode]),
-    ).toEqual([['refused', 'WRIT_POLICY_DENIED']]);
-    expect(outcomesOf(records, 'refund_order').map((o) => [o.outcome.status, o.taskId])).toEqual([
-      ['ok', first.taskId],
-    ]);
-    const [approval, ...moreApprovals] = approvalsOf(records, 'refund_order');
-    expect(moreApprovals).toEqual([]);
-    expect(approval?.approval).toMatchObject({
-      approved: true,
-      approver: { id: 'maria@example.com', assurance: 'asserted' },
-    });
-    expect(refund?.approval?.bindingHash).toBe(approval?.approval.bindingHash);
-    expect(approval?.approval.bindingHash).toBe(pending.request.bindingHash);
-    expect(seen.map((ctx) => ctx.decision.effect)).toEqual(['approval_required']);
-    expect(seen[0]?.credential?.jti).toBe(refund?.credential?.jti);
-
-    // records carry Strands' ids: the agent and its session
-    for (const r of [lookup, denied, refund]) {
-      expect(r?.call.id).toMatch(/^call_(lookup|delete|refund)_1$/);
-      expect(r?.taskId).toBe(first.taskId);
-      expect(r?.call.framework).toEqual({
-        name: 'strands',
-        ids: { agentId: agent.id, sessionId: agent.sessionId },
-      });
-    }
-
-    // spans: Writ enriches Strands' own execute_tool span of an allowed call (no second span); a call
-    // refused in the hook gets its span under Strands' loop cycle; on resume the approved call runs first
-    expect(tracing.tree()).toBe(
-      [
+    // the records carry Strands' ids (the agent and its session); Writ enriches Strands' own execute_tool
+    // span of an allowed call (no second span), a call refused in the hook gets its span under Strands'
+    // loop cycle, and on resume the approved call runs first
+    await expectSupportDeskEvidence({
+      writ,
+      dir,
+      tracing,
+      taskId: first.taskId,
+      bindingHash: pending.request.bindingHash,
+      seen,
+      framework: () => ({ name: 'strands', ids: { agentId: agent.id, sessionId: agent.sessionId } }),
+      tree: [
         'invoke_agent Strands Agent',
         '  execute_agent_loop_cycle',
         '    chat',
@@ -219,32 +172,9 @@ describe('writPlugin on Strands’ real agent loop (scripted Model, no network)'
         '    execute_tool refund_order',
         '  execute_agent_loop_cycle',
         '    chat',
-      ].join('\n'),
-    );
-    const spans = tracing.toolSpans();
-    expect(spans.map((s) => s.name)).toEqual([
-      'execute_tool lookup_order',
-      'execute_tool delete_customer',
-      'execute_tool refund_order',
-    ]);
-    for (const span of spans) expect(tracing.parentOf(span)?.name).toBe('execute_agent_loop_cycle');
-    const byName = (name: string) => spans.find((s) => s.name === `execute_tool ${name}`);
-    expect(byName('delete_customer')?.attributes).toMatchObject({
-      'writ.policy.effect': 'deny',
-      'gen_ai.tool.call.id': 'call_delete_1',
-      'error.type': 'WRIT_POLICY_DENIED',
+      ],
+      toolSpanParent: /^execute_agent_loop_cycle$/,
     });
-    expect(byName('refund_order')?.attributes).toMatchObject({
-      'writ.policy.effect': 'approval_required',
-      'writ.approval.approver': 'maria@example.com',
-    });
-    expect(lookup?.spanId).toBe(byName('lookup_order')?.spanContext().spanId);
-
-    const verdict = await verifyLog(join(dir, 'audit'), {
-      verifierKey: (await writ.ready()).fileAudit?.verifierKey,
-      deep: true,
-    });
-    expect(verdict).toMatchObject({ ok: true, keyPinned: true });
   });
 
   it('a declined approval is recorded and the model reads Writ’s refusal; the tool never runs', async () => {

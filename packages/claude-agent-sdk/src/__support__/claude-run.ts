@@ -1,24 +1,17 @@
-import { join } from 'node:path';
 import { type Options, query, type SDKResultMessage } from '@anthropic-ai/claude-agent-sdk';
-import { readLines } from '@writ/audit';
-import type { ApprovalEvent, AuditEvent, DecisionEvent, OutcomeEvent } from '@writ/core/plugin';
+import type { DecisionEvent } from '@writ/core/plugin';
+import type { Stored } from '../../../../test/adapters/support-desk-e2e.js';
 import { hasToolResult, type MessagesRequest, type ScriptedBlock } from './messages-server.js';
 
-/** What an audit directory holds, record by record. */
-export type Stored = AuditEvent | { kind: 'checkpoint' };
+// the records' readers are the adapters' e2e tests' (one home: test/adapters/support-desk-e2e.ts)
+export {
+  approvalsOf,
+  decisionsOf,
+  outcomesOf,
+  readRecords,
+  type Stored,
+} from '../../../../test/adapters/support-desk-e2e.js';
 
-/** The records of a file audit log under `dir/audit`, in order. */
-export async function readRecords(dir: string): Promise<Stored[]> {
-  const out: Stored[] = [];
-  for await (const line of readLines(join(dir, 'audit'))) out.push(JSON.parse(line.bytes.toString()).r);
-  return out;
-}
-export const decisionsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is DecisionEvent => r.kind === 'decision' && r.call.name === tool);
-export const approvalsOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is ApprovalEvent => r.kind === 'approval' && r.call.name === tool);
-export const outcomesOf = (records: Stored[], tool: string) =>
-  records.filter((r): r is OutcomeEvent => r.kind === 'outcome' && r.call.name === tool);
 /** The decision record of the call with this tool_use id. */
 export const decisionOf = (records: Stored[], toolUseId: string) =>
   records.find((r): r is DecisionEvent => r.kind === 'decision' && r.call.id === toolUseId);
