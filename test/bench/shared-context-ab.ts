@@ -12,19 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createFileAuditSink } from '@writ/audit';
 import { listSegments } from '@writ/audit/internal';
-import { createWrit } from '@writ/core';
 import { uuidv7 } from '@writ/core/internal';
 import { type AuditEvent, resolveSharedContexts } from '@writ/core/plugin';
-import { createInMemoryAuditSink } from '@writ/core/testing';
-import {
-  ARGS,
-  captureCallEvents,
-  createAllowAllPolicy,
-  createForgetfulBroker,
-  defineLookupTool,
-  REQUESTER,
-  TASK,
-} from './fixtures.ts';
+import { captureCallEvents } from './fixtures.ts';
+import { recordTemplates } from './scenarios/audit-log.ts';
 
 const records = Number(process.argv[2] ?? 200_000);
 const rounds = Number(process.argv[3] ?? 3);
@@ -37,18 +28,7 @@ console.log(`version 2 (by reference)   ${call.bytes.decision}       ${call.byte
 
 /** A task of 8 calls as the pipeline stores it (version 2), and the same records in the version-1 shape. */
 async function templates(): Promise<{ v2: AuditEvent[]; v1: AuditEvent[] }> {
-  const audit = createInMemoryAuditSink();
-  const writ = createWrit({
-    policy: createAllowAllPolicy(),
-    audit,
-    credentials: createForgetfulBroker(),
-    durability: 'async',
-  });
-  const tool = defineLookupTool(writ);
-  await writ.task({ ...TASK, requester: REQUESTER }, async () => {
-    for (let i = 0; i < 8; i++) await tool.execute(ARGS);
-  });
-  const v2 = audit.lines.map((line) => JSON.parse(line) as AuditEvent);
+  const v2 = await recordTemplates();
   const { records: resolved } = resolveSharedContexts(v2.map((record, index) => ({ index, record })));
   return { v2, v1: resolved.map(({ record }) => ({ ...record, v: 1 }) as AuditEvent) };
 }

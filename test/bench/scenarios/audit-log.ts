@@ -52,7 +52,7 @@ export interface AuditLogContext {
 }
 
 /** Real records of a few Writ calls (task start, decisions, outcomes, task end) to append over and over. */
-async function recordTemplates(): Promise<AuditEvent[]> {
+export async function recordTemplates(): Promise<AuditEvent[]> {
   const audit = createInMemoryAuditSink();
   const writ = createWrit({
     policy: createAllowAllPolicy(),
