@@ -5,6 +5,19 @@ const finite = z.number().finite();
 const nonNegative = finite.nonnegative();
 const count = z.number().int().nonnegative();
 
+/** The scenarios of a run, in the order `npm run bench` runs them (`--only` takes these names). */
+export const SCENARIOS = [
+  'latency',
+  'peers',
+  'throughput',
+  'memory',
+  'audit',
+  'coldstart',
+  'toolserver',
+  'cores',
+  'adapters',
+] as const;
+
 export const machineSchema = z.strictObject({
   cpus: count,
   model: z.string(),
@@ -271,20 +284,7 @@ export const resultsSchema = z.strictObject({
     /** `os.loadavg()` when the run ended. */
     loadAverageEnd: z.array(nonNegative).length(3),
     /** Wall time of each scenario that ran. */
-    scenarioSeconds: z.partialRecord(
-      z.enum([
-        'latency',
-        'peers',
-        'throughput',
-        'memory',
-        'audit',
-        'coldstart',
-        'toolserver',
-        'cores',
-        'adapters',
-      ]),
-      nonNegative,
-    ),
+    scenarioSeconds: z.partialRecord(z.enum(SCENARIOS), nonNegative),
     writVersion: z.string(),
   }),
   latency: z.array(latencyRowSchema),

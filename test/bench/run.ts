@@ -31,7 +31,7 @@ import type {
   ThroughputRow,
   ToolServerRow,
 } from './results-schema.ts';
-import { resultsSchema } from './results-schema.ts';
+import { resultsSchema, SCENARIOS } from './results-schema.ts';
 import type { AdapterRow } from './scenarios/adapters-report.ts';
 import { runAuditLog } from './scenarios/audit-log.ts';
 import { runCedarPool } from './scenarios/cedar-pool.ts';
@@ -44,17 +44,6 @@ import { runToolServer } from './scenarios/tool-server.ts';
 import { evaluateTargets } from './targets.ts';
 import { setUpTracing } from './tracing.ts';
 
-const SCENARIOS = [
-  'latency',
-  'peers',
-  'throughput',
-  'memory',
-  'audit',
-  'coldstart',
-  'toolserver',
-  'cores',
-  'adapters',
-] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Sizes of a full run and of a smoke run. */
