@@ -81,8 +81,24 @@ describe('shellFacts: hostile forms', () => {
       "FOO=1 bash -c 'rm -rf /srv'",
       "bash <<< 'rm -rf ~/projects'",
       'true || { rm -rf /; }',
+      'echo $( ( rm -rf /etc ) )',
+      'echo $(( a[$(rm -rf /etc)] ))',
     ]) {
       expect(facts(line).writesOutsideWorkspace, line).toBe(true);
+    }
+  });
+  it('`$((…))` and `((…))` are arithmetic, as in bash and dash: words in them are variables, not commands', () => {
+    // bash 5: `echo $(( rm -rf /etc ))` fails with "division by 0" and runs nothing
+    for (const line of ['echo $(( rm -rf /etc ))', '(( rm -rf /etc ))']) {
+      expect(facts(line), line).toMatchObject({
+        effects: [],
+        writesOutsideWorkspace: false,
+        uncertainty: [],
+      });
+    }
+    // bash reads `$(( … ) )` as a command substitution of a subshell; the parser refuses it, so it is uncertain
+    for (const line of ['echo $(( rm -rf /etc ) )', '(( rm -rf /etc ) )']) {
+      expect(facts(line).uncertainty.length, line).toBeGreaterThan(0);
     }
   });
   it('cd is followed for the commands after it, and a cd it cannot follow is uncertain', () => {
@@ -263,7 +279,7 @@ const DISGUISES: ((c: string) => string)[] = [
   (c) => `ls\n${c}`,
   (c) => `( ${c} )`, // with spaces: `((…))` is arithmetic in bash, not two subshells
   (c) => `{ ${c}; }`,
-  (c) => `echo $(${c})`,
+  (c) => `echo $( ${c} )`, // with spaces: `$((…))` is arithmetic, so `$(( rm -rf /etc ))` runs nothing
   (c) => `echo \`${c.replaceAll('`', '\\`')}\``,
   (c) => `bash -c '${c.replaceAll("'", "'\\''")}'`,
   (c) =>
