@@ -25,6 +25,7 @@ import {
   type IndexedRecord,
   type Settled,
   type StoredRecord,
+  settle,
   startHarness,
 } from './support.js';
 
@@ -104,6 +105,10 @@ describe('PostgreSQL audit faults under zero-config createWrit (embedded Postgre
 
     const during: [string, Settled][] = [];
     await h.task(async () => {
+      // the task's start record is written with its next record or on the next turn of the event loop:
+      // write it now, so the lock below holds the decision (a start caught by it is the next test)
+      expect(sink.flush).toBeTypeOf('function');
+      await sink.flush?.();
       // hold the records table so the decision INSERT blocks mid-transaction, then cut the connection
       const blocker = await db.admin.connect();
       try {
@@ -149,6 +154,56 @@ describe('PostgreSQL audit faults under zero-config createWrit (embedded Postgre
     const all = await again.h.records();
     expect(all.slice(0, records.length)).toEqual(records);
     expectEveryRunRecorded([...h.ranCalls, ...again.h.ranCalls], all);
+  });
+
+  it('the connection dies while a task start record is being committed with its first decision: no call runs, the task returns no result, then the same log continues', async () => {
+    const role = 'writ_faults_start';
+    const { sink, h } = await pgWrit(role, await db.createRole(role));
+    await expectRan(h, 'start-before', await h.call('start-before'));
+    const witnessed = await sink.checkpoint();
+    const before = await h.records();
+
+    let inTask: Settled | undefined;
+    let task: Settled;
+    // hold the records table before the task starts, so its start record blocks, then cut the connection
+    const blocker = await db.admin.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(`LOCK TABLE ${sink.schema}.records IN SHARE MODE`);
+      const pending = settle(
+        h.task(async () => {
+          inTask = await h.callInTask('start-inflight');
+          return 'the task result';
+        }),
+      );
+      await waitForLockWait(role);
+      await terminate(role);
+      await blocker.query('COMMIT');
+      task = await pending;
+    } finally {
+      blocker.release();
+    }
+    // the call inside was refused and did not run; the task's result did not leave the process
+    expect(inTask !== undefined && isAuditUnavailable(inTask), String(inTask)).toBe(true);
+    expect(h.ran).not.toContain('start-inflight');
+    expect(isAuditUnavailable(task), `${(task as { error?: Error }).error?.message}`).toBe(true);
+
+    await expectRan(h, 'start-after', await h.call('start-after'));
+    const records = await h.records();
+    // the aborted transaction left no record of the lost task's call
+    expect(records.filter((e) => e.r.call?.resource?.id === 'start-inflight')).toEqual([]);
+    expect(records.slice(0, before.length)).toEqual(before);
+    // the lost start was written again before the task's other records; its end says the result was withheld
+    const lost = records.slice(before.length).filter((e) => e.r.taskId !== undefined);
+    const lostTask = lost[0]?.r.taskId;
+    const ofLost = lost.filter((e) => e.r.taskId === lostTask).map((e) => e.r);
+    expect(ofLost.map((r) => r.kind)).toEqual(['task-start', 'outcome', 'task-end']);
+    expect(ofLost[1]).toMatchObject({ outcome: { status: 'refused', errorCode: 'WRIT_AUDIT_UNAVAILABLE' } });
+    expect(ofLost[2]).toMatchObject({ status: 'error', errorCode: 'WRIT_AUDIT_UNAVAILABLE' });
+    expect(records.map((e) => e.index)).toEqual(records.map((_, i) => i));
+    expectEveryRunRecorded(h.ranCalls, records);
+    await h.writ.close();
+    expect(await verifyPg(sink, witnessed)).toMatchObject({ ok: true, origin: sink.origin, keyPinned: true });
   });
 
   it('an idle connection killed between calls of one task: the next call runs or is refused (never runs unrecorded); the one after runs, same log', async () => {

@@ -129,7 +129,9 @@ export async function runTask<R>(
       // appendEvent numbers the append synchronously, before its first await: this is its number
       const sequence = nextSequence(sink);
       const written = appendEvent(config, start, undefined, durability, true);
-      written.catch(() => undefined); // awaited by ensureStartDurable; unhandled until then
+      // awaited by ensureStartDurable, and it stays failed for the task (no tool of it runs, its result
+      // does not return); written again at once, so the task's later records do not stand without it
+      written.catch(() => appendQuietly(config, start));
       deferred = { sink, sequence, written, sync: durability !== config.durability };
     } else {
       await appendEvent(config, start, undefined, durability);
@@ -158,7 +160,10 @@ export async function runTask<R>(
     );
     const revoked = await revokeCredentials(config, attribution);
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
-    await appendQuietly(config, taskEndEvent(config, attribution, status, errorCode, durationMs, revoked));
+    // a result withheld for a start that was not written is an error end, with its code
+    const withheld = unsynced !== undefined && status === 'ok';
+    const [endStatus, endCode] = withheld ? (['error', unsynced.code] as const) : [status, errorCode];
+    await appendQuietly(config, taskEndEvent(config, attribution, endStatus, endCode, durationMs, revoked));
     return unsynced;
   };
   let result: Awaited<R>;

@@ -9,15 +9,16 @@ import type { AuditSink, Durability } from '../interfaces.js';
 import { createInMemoryAuditSink } from '../testing/index.js';
 
 /** An in-memory sink that notes each append's durability and each flush. */
-function probeSink(orderedSync: boolean, failFlush = false) {
+function probeSink(orderedSync: boolean, failFlush = false, failStartWithNext = false) {
   const inner = createInMemoryAuditSink();
   const asked: string[] = [];
   let flushes = 0;
   const sink: AuditSink = {
     name: 'probe',
     orderedSync,
-    append: (event, options: { durability: Durability; writeWithNext?: boolean | undefined }) => {
+    append: async (event, options: { durability: Durability; writeWithNext?: boolean | undefined }) => {
       asked.push(`${event.kind}:${options.durability}${options.writeWithNext === true ? '+next' : ''}`);
+      if (failStartWithNext && options.writeWithNext === true) throw new Error('connection reset');
       return inner.append(event, options);
     },
     flush: async () => {
@@ -25,7 +26,7 @@ function probeSink(orderedSync: boolean, failFlush = false) {
       if (failFlush) throw new Error('EIO');
     },
   };
-  return { sink, asked, flushes: () => flushes };
+  return { sink, asked, flushes: () => flushes, events: inner.events };
 }
 
 const task = { requester: ALICE, agent: 'support', scope: ['*'] };
@@ -59,8 +60,40 @@ describe('task-start durability under strict', () => {
     const t = setup({ writ: { audit: p.sink, durability: 'strict', onError: (e) => reported.push(e) } });
     const error = await t.writ.task(task, async () => 'result').catch((e: unknown) => e);
     expect(WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE')).toBe(true);
-    // the task still ended: its credentials revoked and the end recorded
+    // the task still ended: its credentials revoked and the end recorded, saying its result was withheld
     expect(p.asked.at(-1)).toBe('task-end:batched');
+    expect(p.events.at(-1)).toMatchObject({
+      kind: 'task-end',
+      status: 'error',
+      errorCode: 'WRIT_AUDIT_UNAVAILABLE',
+    });
+  });
+
+  it('with orderedSync: a start whose write fails is written again at once; no tool of the task runs, its result does not return', async () => {
+    for (const durability of ['strict', 'batched'] as const) {
+      const p = probeSink(true, false, true);
+      const reported: WritError[] = [];
+      const t = setup({ writ: { audit: p.sink, durability, onError: (e) => reported.push(e) } });
+      let inside: unknown;
+      const error = await t.writ
+        .task(task, async () => {
+          inside = await t.lookup.execute({ orderId: '1' }).catch((e: unknown) => e);
+          return 'result';
+        })
+        .catch((e: unknown) => e);
+      expect(WritError.isInstance(inside, 'WRIT_AUDIT_UNAVAILABLE'), durability).toBe(true);
+      expect(t.executed).toEqual([]);
+      expect(WritError.isInstance(error, 'WRIT_AUDIT_UNAVAILABLE'), durability).toBe(true);
+      // written again before the call's records, so none of them stands in the log without it
+      const kinds = p.events.map((e) => e.kind);
+      expect(kinds[0], durability).toBe('task-start');
+      expect(kinds.filter((k) => k === 'task-start')).toHaveLength(1);
+      expect(p.events.at(-1)).toMatchObject({
+        kind: 'task-end',
+        status: 'error',
+        errorCode: 'WRIT_AUDIT_UNAVAILABLE',
+      });
+    }
   });
 
   it('without orderedSync: the start keeps a sync of its own', async () => {
