@@ -11,15 +11,15 @@ import { decodeJwt } from 'jose';
 import type { HeldCredentials } from './credential-broker-held.js';
 import type { BrokerSettings } from './credential-broker-options.js';
 import { checkLive } from './credential-broker-task.js';
-import { mintTaskToken } from './mint-task-token.js';
+import { mintTaskTokenLater } from './mint-task-token.js';
 import { exchangeToken } from './oidc/token-exchange.js';
 import { TOKEN_TYPES } from './oidc/token-types.js';
 import { ACCESS_TOKEN_TYP } from './task-token.js';
 
 /**
  * The per-call side of the credential broker: a credential per tool audience, minted locally
- * (`typ: at+jwt`, never outliving the task token) or obtained by RFC 8693 token exchange, cached per run
- * of the task and audience until it is revoked or close to expiry.
+ * (`typ: at+jwt`, never outliving the task token, signed when its `token` is first read) or obtained by
+ * RFC 8693 token exchange, cached per run of the task and audience until it is revoked or close to expiry.
  *
  * @internal
  * @example
@@ -101,7 +101,9 @@ export function createCallCredentials(settings: BrokerSettings, held: HeldCreden
         await held.hold(attribution, credential, true, callOptions.signal);
       } else {
         const remainingSec = Math.floor((taskCredential.expiresAt - clock()) / 1000);
-        const { token, claims } = await mintTaskToken(authority, {
+        // signed when first read, like the task token: a tool that calls no downstream service (and a
+        // tool server's call of one) never reads it; its jti, claims and key are fixed here
+        const { token, claims } = await mintTaskTokenLater(authority, {
           attribution,
           audience,
           ttlSec: Math.max(1, Math.min(ttlSec, remainingSec)),

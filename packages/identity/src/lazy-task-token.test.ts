@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { createCredentialBroker } from './credential-broker.js';
 import { createLocalAuthority, type LocalAuthority } from './local-authority.js';
 import { createLocalIdentity } from './local-identity.js';
-import { TASK_TOKEN_TYP } from './task-token.js';
+import { ACCESS_TOKEN_TYP, TASK_TOKEN_TYP } from './task-token.js';
 import { verifyTaskToken } from './verify-task-token.js';
 
 let dir: string;
@@ -27,7 +27,7 @@ afterAll(async () => {
 
 const fresh = (name: string) => createLocalAuthority({ dir: join(dir, name), trustDomain: 'example.org' });
 
-/** The authority, counting the signatures made through `signLater` (made, not merely reserved). */
+/** The authority, counting the signatures made, now (`sign`) or through `signLater` (made, not merely reserved). */
 function counting(authority: LocalAuthority) {
   const signed: string[] = [];
   const wrapped: LocalAuthority = {
@@ -35,7 +35,10 @@ function counting(authority: LocalAuthority) {
     get kid() {
       return authority.kid;
     },
-    sign: authority.sign,
+    sign(payload, options) {
+      signed.push(String(payload.jti));
+      return authority.sign(payload, options);
+    },
     rotate: authority.rotate,
     signLater(payload, options) {
       const later = authority.signLater?.(payload, options);
@@ -91,7 +94,7 @@ describe('the task credential, signed when first read', () => {
     });
     const [start] = audit.ofKind('task-start');
     expect(start?.credential?.jti).toBe(first);
-    // the call's per-audience credential is minted by its own signature; the task token was never signed
+    // the task token was never signed (nor the call's credential, which its tool did not read)
     expect(signed).not.toContain(first);
 
     // read inside the task: signed then, with the jti and claims fixed at start
@@ -114,5 +117,53 @@ describe('the task credential, signed when first read', () => {
     ).rejects.toMatchObject({ code: 'WRIT_TOKEN_REVOKED' });
     const ends = audit.ofKind('task-end');
     expect(ends[1]?.revoked?.map((c) => c.jti)).toContain(jti);
+  });
+});
+
+describe("the call's per-audience credential, signed when first read", () => {
+  it('a tool that does not read it costs no signature; one that reads it gets the at+jwt for its audience, with the jti its decision record names', async () => {
+    const { authority, signed } = counting(await fresh('calls'));
+    const credentials = createCredentialBroker({ authority });
+    const audit = createInMemoryAuditSink();
+    const writ = createWrit({
+      identity: createLocalIdentity({ authority }),
+      credentials,
+      audit,
+      policy: createInMemoryPolicy({ fallback: 'allow' }),
+    });
+    const define = (name: string, read: boolean) =>
+      writ.tool({
+        name,
+        input: z.object({ orderId: z.string() }),
+        audience: 'https://orders.example.com',
+        execute: async (_args, ctx) => ({
+          jti: ctx.credential?.jti,
+          token: read ? ctx.credential?.token : undefined,
+        }),
+      });
+    const quiet = define('lookup_order', false);
+    const reading = define('refund_order', true);
+
+    const left = await writ.task({ agent: 'orders-mcp' }, () => quiet.execute({ orderId: 'ord_42' }));
+    expect(left.jti).toEqual(expect.any(String));
+    expect(signed).not.toContain(left.jti);
+    expect(signed).toEqual([]);
+
+    const read = await writ.task({ agent: 'orders-mcp' }, () => reading.execute({ orderId: 'ord_43' }));
+    expect(signed).toEqual([read.jti]);
+    const token = read.token as string;
+    expect(decodeProtectedHeader(token).typ).toBe(ACCESS_TOKEN_TYP);
+    const verified = await verifyTaskToken(token, {
+      issuer: authority.issuer,
+      audience: 'https://orders.example.com',
+      jwks: authority.jwks(),
+      types: [ACCESS_TOKEN_TYP],
+    });
+    expect(verified.claims.jti).toBe(read.jti);
+    const decision = audit.ofKind('decision').find((e) => e.call?.name === 'refund_order');
+    expect(decision?.credential?.jti).toBe(read.jti);
+    expect(verified.claims.txn).toBe(decision?.taskId);
+    // revoked at task end like any credential the broker handed out
+    expect(credentials.revocations.isRevoked(read.jti as string)).toBe(true);
   });
 });
