@@ -200,7 +200,12 @@ describe('npm run bench -- --smoke', () => {
 
   it('measures the tool-server path and all cores in the same results file, each target with its floor', () => {
     expect(results.toolServer?.map((r) => r.id)).toEqual(
-      expect.arrayContaining(['request-cached-strict', 'request-cached-batched']),
+      expect.arrayContaining([
+        'request-cached-strict',
+        'request-cached-batched',
+        'request-cached-reads-credential-strict',
+        'request-cached-reads-credential-batched',
+      ]),
     );
     const cores = results.cores ?? [];
     expect(cores.map((r) => r.kind)).toEqual(['cedar', 'pool', 'writ', 'writ']);

@@ -96,7 +96,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: 'µs',
     ok: (v) => v <= 1_000,
     describe: () =>
-      "Tool-server request (cached token check + continued task + 1 call, strict), CPU p50; floor: one Cedar decision's CPU on the request's own call (sampled beside it)",
+      "Tool-server request (cached token check + continued task + 1 call of a tool that does not read its per-call credential, strict), CPU p50; floor: one Cedar decision's CPU on the request's own call (sampled beside it)",
     measure: (m) => toolServerCpu(m, 'request-cached-strict'),
     floor: cedarCpu,
   },
@@ -106,7 +106,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: 'µs',
     ok: (v) => v <= 1_000,
     describe: () =>
-      "Tool-server request (cached token check + continued task + 1 call, batched), CPU p50; floor: one Cedar decision's CPU on the request's own call (sampled beside it)",
+      "Tool-server request (cached token check + continued task + 1 call of a tool that does not read its per-call credential, batched), CPU p50; floor: one Cedar decision's CPU on the request's own call (sampled beside it)",
     measure: (m) => toolServerCpu(m, 'request-cached-batched'),
     floor: cedarCpu,
   },

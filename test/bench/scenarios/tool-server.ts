@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Writ } from '@writ/core';
+import type { ToolContext, Writ } from '@writ/core';
 import {
   createLocalAuthority,
   createTaskTokenVerifier,
@@ -15,7 +15,16 @@ import {
   verifyTaskToken,
 } from '@writ/identity';
 import { createWrit, type WritRuntime } from 'writ';
-import { ARGS, captureRequest, defineLookupTool, type LookupTool, type TempDirs } from '../fixtures.ts';
+import {
+  ARGS,
+  captureRequest,
+  defineLookupTool,
+  type LookupArgs,
+  type LookupTool,
+  lookupOrder,
+  lookupToolDefinition,
+  type TempDirs,
+} from '../fixtures.ts';
 import { type LatencyCase, type LatencyPlan, sampleLatency, summarize } from '../sampling.ts';
 import { cedarDirect } from './latency.ts';
 
@@ -45,6 +54,8 @@ export interface ToolServerContext {
 interface Server {
   readonly runtime: WritRuntime;
   readonly tool: LookupTool;
+  /** `lookup_order` whose body reads its per-call credential's token (as a tool calling its audience does). */
+  readonly reading: LookupTool;
   /** Records in the server's log. */
   readonly size: () => number;
 }
@@ -53,7 +64,14 @@ async function openServer(dir: string, durability: 'strict' | 'batched'): Promis
   const runtime = createWrit({ dir, durability, service: 'orders-mcp' });
   const { fileAudit } = await runtime.ready();
   if (fileAudit === undefined) throw new Error('the zero-config runtime has no file audit log');
-  return { runtime, tool: defineLookupTool(runtime as Writ), size: () => fileAudit.size };
+  const reading = (runtime as Writ).tool({
+    ...lookupToolDefinition(),
+    execute: (args: LookupArgs, ctx: ToolContext) => {
+      if (typeof ctx.credential?.token !== 'string') throw new Error('no per-call credential');
+      return lookupOrder(args);
+    },
+  });
+  return { runtime, tool: defineLookupTool(runtime as Writ), reading, size: () => fileAudit.size };
 }
 
 /** Audit records one request appends, counted over `n` requests. */
@@ -161,6 +179,17 @@ export async function runToolServer(ctx: ToolServerContext): Promise<ToolServerR
           fn: async () => {
             const verified = await cached(token);
             return runtime.task({ ...task, inbound: verified }, () => tool.execute(ARGS));
+          },
+        },
+        {
+          id: `request-cached-reads-credential-${durability}`,
+          name: `request: cached verifier + continued task + 1 call whose tool reads its credential, ${durability}`,
+          durability,
+          server,
+          afterRound: flush,
+          fn: async () => {
+            const verified = await cached(token);
+            return runtime.task({ ...task, inbound: verified }, () => server.reading.execute(ARGS));
           },
         },
         {
