@@ -135,7 +135,10 @@ export const auditSchema = z.strictObject({
       cpuSeconds: nonNegative,
     }),
   ),
-  /** `verifyFleet` over a bundle of `members` copies (hard links) of the large log, once, and its floor. */
+  /**
+   * `verifyFleet` over a bundle of `members` copies (hard links) of the large log, once, and its floors: read
+   * + SHA-256 of every member record on 2 threads, without and with the RFC 6962 tree folded.
+   */
   fleet: z
     .strictObject({
       members: count,
@@ -144,12 +147,15 @@ export const auditSchema = z.strictObject({
       seconds: nonNegative,
       recordsPerSec: nonNegative,
       cpuSeconds: nonNegative,
-      floor: z.strictObject({
-        threads: count,
-        seconds: nonNegative,
-        recordsPerSec: nonNegative,
-        cpuSeconds: nonNegative,
-      }),
+      floor: z.array(
+        z.strictObject({
+          threads: count,
+          tree: z.boolean(),
+          seconds: nonNegative,
+          recordsPerSec: nonNegative,
+          cpuSeconds: nonNegative,
+        }),
+      ),
     })
     .nullable(),
   append: z.array(appendRowSchema),

@@ -162,7 +162,7 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: 'records/s',
     ok: (v) => v >= 1_000_000,
     describe: (m) =>
-      `verifyLog over the ${m.audit?.verify.records ?? 0}-record log, fastest of ${m.audit?.verify.runs.length ?? 0} runs in fresh processes; floor: read + SHA-256 of every record, the faster of 1 and 2 threads, runs interleaved`,
+      `verifyLog over the ${m.audit?.verify.records ?? 0}-record log, fastest of ${m.audit?.verify.runs.length ?? 0} runs in fresh processes; floor: read + SHA-256 of every record on 2 threads and the RFC 6962 tree (which checking a checkpoint's root requires), runs interleaved`,
     measure: (m) => m.audit?.verify.recordsPerSec,
     floor: (m) => verifyFloor(m.audit),
   },
@@ -172,11 +172,14 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: 's',
     ok: (v) => v <= 10,
     describe: (m) =>
-      `verifyFleet over a bundle of ${m.audit?.fleet?.members ?? 0} members, ${m.audit?.fleet?.records ?? 0} records, one run; floor: read + SHA-256 of every member record on 2 threads`,
+      `verifyFleet over a bundle of ${m.audit?.fleet?.members ?? 0} members, ${m.audit?.fleet?.records ?? 0} records, one run; floor: read + SHA-256 of every member record on 2 threads and the RFC 6962 tree`,
     measure: (m) =>
       m.audit?.fleet ? (m.audit.fleet.seconds * 10_000_000) / m.audit.fleet.records : undefined,
-    floor: (m) =>
-      m.audit?.fleet ? (m.audit.fleet.floor.seconds * 10_000_000) / m.audit.fleet.records : undefined,
+    floor: (m) => {
+      const fleet = m.audit?.fleet;
+      const floor = fleet?.floor.find((f) => f.tree);
+      return fleet && floor ? (floor.seconds * 10_000_000) / fleet.records : undefined;
+    },
   },
   {
     id: 'heap-growth',
@@ -189,9 +192,13 @@ export const TARGETS: readonly TargetDefinition[] = [
   },
 ];
 
-/** The verify floor: the faster of read + hash on 1 and on 2 threads (records/s), when measured. */
+/**
+ * The verify floor (records/s): read + hash on 2 threads with the RFC 6962 tree folded, when measured. A
+ * verifier that checks checkpoints against the log's roots cannot skip the tree; the floors without it
+ * are in the audit table beside it.
+ */
 function verifyFloor(audit: AuditResult | null | undefined): number | undefined {
-  const rates = (audit?.floor ?? []).filter((f) => !f.tree).map((f) => f.recordsPerSec);
+  const rates = (audit?.floor ?? []).filter((f) => f.tree).map((f) => f.recordsPerSec);
   return rates.length === 0 ? undefined : Math.max(...rates);
 }
 

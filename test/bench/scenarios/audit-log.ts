@@ -235,7 +235,7 @@ export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
   let fleet: AuditResult['fleet'] = null;
   if (ctx.fleetMembers > 0) {
     ctx.onProgress?.(
-      `verifying a fleet bundle of ${ctx.fleetMembers} × ${log.records} records, and its floor`,
+      `verifying a fleet bundle of ${ctx.fleetMembers} × ${log.records} records, and its floors`,
     );
     const bundle = await fleetBundle(
       log.auditDir,
@@ -244,7 +244,18 @@ export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
     );
     const verdict = await inChild('verify-fleet-child.ts', [bundle.dir, bundle.fleetKey]);
     if (!verdict.ok) throw new Error(`the benchmark fleet bundle does not verify: ${verdict.reason}`);
-    const floorRun = await inChild('verify-floor-child.ts', [bundle.memberDirs.join(','), '2']);
+    const floorRuns = [];
+    for (const tree of [false, true]) {
+      const args = [bundle.memberDirs.join(','), '2', ...(tree ? ['--tree'] : [])];
+      const run = await inChild('verify-floor-child.ts', args);
+      floorRuns.push({
+        threads: 2,
+        tree,
+        seconds: run.seconds,
+        recordsPerSec: run.records / run.seconds,
+        cpuSeconds: run.cpuSeconds,
+      });
+    }
     fleet = {
       members: ctx.fleetMembers,
       records: verdict.records,
@@ -252,12 +263,7 @@ export async function runAuditLog(ctx: AuditLogContext): Promise<AuditResult> {
       seconds: verdict.seconds,
       recordsPerSec: verdict.records / verdict.seconds,
       cpuSeconds: verdict.cpuSeconds,
-      floor: {
-        threads: 2,
-        seconds: floorRun.seconds,
-        recordsPerSec: floorRun.records / floorRun.seconds,
-        cpuSeconds: floorRun.cpuSeconds,
-      },
+      floor: floorRuns,
     };
   }
 

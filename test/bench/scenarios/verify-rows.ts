@@ -1,5 +1,5 @@
 // The verify rows of the audit table: each verify run with its CPU time, the floors measured between them,
-// and the fleet bundle with its floor (audit-log.ts measures them).
+// and the fleet bundle with its floors (audit-log.ts measures them).
 import type { AuditResult } from '../results-schema.ts';
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -22,7 +22,9 @@ export function verifyRows(a: AuditResult): string[][] {
   if (fleet === null) return rows;
   const name = `verifyFleet, ${fleet.members} members (hard links), ${fleet.workers} workers (${cpu(fleet.cpuSeconds)})`;
   rows.push([name, int(fleet.records), fleet.seconds.toFixed(2), int(fleet.recordsPerSec)]);
-  const floor = `  floor: read + SHA-256, ${fleet.floor.threads} threads (${cpu(fleet.floor.cpuSeconds)})`;
-  rows.push([floor, int(fleet.records), fleet.floor.seconds.toFixed(2), int(fleet.floor.recordsPerSec)]);
+  for (const f of fleet.floor) {
+    const name = `  floor: read + SHA-256, ${f.threads} threads${f.tree ? ' + tree' : ''} (${cpu(f.cpuSeconds)})`;
+    rows.push([name, int(fleet.records), f.seconds.toFixed(2), int(f.recordsPerSec)]);
+  }
   return rows;
 }
