@@ -163,7 +163,7 @@ export function formatReport(results: Results): string {
         ),
         gap === undefined
           ? ''
-          : `adapter gap: @writ/ai-sdk adds ${us(gap.adapterUs)} µs to the AI SDK loop, writ.tool called from a plain AI SDK tool ${us(gap.directInLoopUs)} µs: ${gap.ratio.toFixed(2)}× (writ.tool adds ${gap.directBareUs === undefined ? '?' : us(gap.directBareUs)} µs to a bare call)`,
+          : `adapter gap: @writ/ai-sdk adds ${us(gap.adapterUs)} µs to the AI SDK loop, writ.tool called from a plain AI SDK tool ${us(gap.directInLoopUs)} µs: ${gap.ratio.toFixed(2)}× (writ.tool adds ${gap.directBareUs === undefined ? '?' : us(gap.directBareUs)} µs to a bare call)${gap.ledgerRatio === undefined ? '' : `; the adapter kit's run with the tool call id (the call ledger, no adapter) ${gap.ledgerRatio.toFixed(2)}×`}`,
       ]
         .filter((line) => line !== '')
         .join('\n'),

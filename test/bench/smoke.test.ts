@@ -166,6 +166,7 @@ describe('npm run bench -- --smoke', () => {
       'ai-sdk-loop-approval',
       'ai-sdk-loop-writ',
       'ai-sdk-loop-writ-direct',
+      'ai-sdk-loop-writ-ledger',
     ]);
     for (const row of results.peers) expect(row.samples, row.id).toBeGreaterThan(0);
     for (const pair of results.peerPairs) expect(pair.caseSamples, pair.case).toBeGreaterThan(0);
@@ -176,6 +177,14 @@ describe('npm run bench -- --smoke', () => {
     const peer = results.peers.find((r) => r.id === 'peer-openllmetry')?.p50Us ?? Number.NaN;
     expect(target('core-vs-openllmetry')?.floor?.value).toBeCloseTo(evidence / peer, 9);
     expect(target('ai-sdk-adapter-gap')?.value).toEqual(expect.any(Number));
+    // its floor: the adapter kit's run with the tool call id (the call ledger) in the same loop
+    const inLoop = (id: string) =>
+      results.peerPairs.find((p) => p.baseline === 'ai-sdk-loop' && p.case === id)?.p50OverheadUs ??
+      Number.NaN;
+    expect(target('ai-sdk-adapter-gap')?.floor?.value).toBeCloseTo(
+      inLoop('ai-sdk-loop-writ-ledger') / inLoop('ai-sdk-loop-writ-direct'),
+      9,
+    );
     expect(output).toContain('vs peers (alternating batches)');
     expect(output).toContain('adapter gap:');
   });

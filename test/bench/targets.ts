@@ -143,8 +143,9 @@ export const TARGETS: readonly TargetDefinition[] = [
     unit: '×',
     ok: (v) => v <= 1.1,
     describe: () =>
-      'What @writ/ai-sdk adds to the AI SDK loop ÷ what writ.tool called from a plain AI SDK tool adds to it (same @writ/core set-up), at p50, from pairs in alternating batches',
+      "What @writ/ai-sdk adds to the AI SDK loop ÷ what writ.tool called from a plain AI SDK tool adds to it (same @writ/core set-up), at p50, from pairs in alternating batches; floor: the adapter kit's run with the tool call id (writ.tool + the exactly-once call ledger, nothing of @writ/ai-sdk) in the same loop, ÷ the same",
     measure: (m) => adapterGapOf(m.peerPairs)?.ratio,
+    floor: (m) => adapterGapOf(m.peerPairs)?.ledgerRatio,
   },
   {
     id: 'import-writ',
@@ -227,20 +228,27 @@ export function evaluateTargets(m: Measured, evaluate = m.mode === 'full'): Targ
  * ai-sdk-loop-writ-direct), p50 differences; `directBareUs` is what `writ.tool` adds to a bare call
  * (pair peer-bare → peer-writ-core), for context: Writ's pipeline costs more next to the framework's work.
  */
-export function adapterGapOf(
-  pairs: readonly PairRow[],
-):
-  | { adapterUs: number; directInLoopUs: number; directBareUs: number | undefined; ratio: number }
+export function adapterGapOf(pairs: readonly PairRow[]):
+  | {
+      adapterUs: number;
+      directInLoopUs: number;
+      directBareUs: number | undefined;
+      ratio: number;
+      /** What the adapter kit's `run` with a tool call id adds to the loop ÷ what `writ.tool` adds. */
+      ledgerRatio: number | undefined;
+    }
   | undefined {
   const find = (baseline: string, subject: string) =>
     pairs.find((p) => p.baseline === baseline && p.case === subject);
   const adapter = find('ai-sdk-loop', 'ai-sdk-loop-writ');
   const direct = find('ai-sdk-loop', 'ai-sdk-loop-writ-direct');
   if (adapter === undefined || direct === undefined) return undefined;
+  const ledger = find('ai-sdk-loop', 'ai-sdk-loop-writ-ledger');
   return {
     adapterUs: adapter.p50OverheadUs,
     directInLoopUs: direct.p50OverheadUs,
     directBareUs: find('peer-bare', 'peer-writ-core')?.p50OverheadUs,
     ratio: adapter.p50OverheadUs / direct.p50OverheadUs,
+    ledgerRatio: ledger === undefined ? undefined : ledger.p50OverheadUs / direct.p50OverheadUs,
   };
 }

@@ -55,13 +55,16 @@ export function aiSdkTools() {
   };
 }
 
-/** The benchmark tool as an AI SDK tool whose `execute` calls a Writ tool (`writ.tool`, no adapter). */
-export function aiSdkToolsCalling(execute: (args: LookupArgs) => Promise<unknown>) {
+/**
+ * The benchmark tool as an AI SDK tool whose `execute` calls a Writ tool (`writ.tool`, or the adapter kit's
+ * `run` with the AI SDK's tool call id; no adapter).
+ */
+export function aiSdkToolsCalling(execute: (args: LookupArgs, toolCallId: string) => Promise<unknown>) {
   return {
     lookup_order: tool({
       description: 'Look up an order by id',
       inputSchema: z.object({ orderId: z.string() }),
-      execute: (args: LookupArgs) => execute(args),
+      execute: (args: LookupArgs, { toolCallId }) => execute(args, toolCallId),
     }),
   };
 }

@@ -7,7 +7,15 @@ import { traceTool } from '@arizeai/openinference-core';
 import { observe, setLangfuseTracerProvider } from '@langfuse/tracing';
 import { type Attributes, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import { withTool } from '@traceloop/node-server-sdk';
-import { ARGS, type BenchWrit, createCoreWrit, lookupOrder } from '../fixtures.ts';
+import { adaptTool } from '@writ/core/adapter';
+import {
+  ARGS,
+  type BenchWrit,
+  createCoreWrit,
+  LOOKUP_HINTS,
+  type LookupArgs,
+  lookupOrder,
+} from '../fixtures.ts';
 import type { CpuPerCall, LatencyRow, PairRow } from '../results-schema.ts';
 import { type LatencyPlan, type PairPlan, sampleLatency, samplePair } from '../sampling.ts';
 import { aiSdkLoop, aiSdkTools, aiSdkToolsCalling, writAiSdkTools } from './ai-sdk-loop.ts';
@@ -43,6 +51,7 @@ const PAIRS: readonly (readonly [string, string])[] = [
   ['ai-sdk-loop', 'ai-sdk-loop-approval'],
   ['ai-sdk-loop', 'ai-sdk-loop-writ'],
   ['ai-sdk-loop', 'ai-sdk-loop-writ-direct'],
+  ['ai-sdk-loop', 'ai-sdk-loop-writ-ledger'],
 ];
 
 /** The rows of every peer case, and its pairs. */
@@ -62,7 +71,16 @@ export async function runPeers(ctx: PeersContext): Promise<PeersResult> {
     const direct = createCoreWrit();
     const inLoop = createCoreWrit();
     const directInLoop = createCoreWrit();
-    opened.push(direct, inLoop, directInLoop);
+    const ledgerInLoop = createCoreWrit();
+    opened.push(direct, inLoop, directInLoop, ledgerInLoop);
+    // the adapter kit with nothing of @writ/ai-sdk: writ.tool's pipeline plus the exactly-once call ledger
+    // (a tool call id runs once per task), the promise every adapter keeps; the same facts as direct
+    const kit = adaptTool(
+      'bench',
+      { name: 'lookup_order', description: 'Look up an order by id' },
+      (args) => lookupOrder(args as LookupArgs),
+      { writ: ledgerInLoop.writ, tools: LOOKUP_HINTS },
+    );
     let callNo = 0;
     const traced = traceTool(lookupOrder, { name: 'lookup_order' });
     const observed = observe(lookupOrder, { name: 'lookup_order', asType: 'tool' });
@@ -150,6 +168,18 @@ export async function runPeers(ctx: PeersContext): Promise<PeersResult> {
           false,
         ),
         afterRound: () => directInLoop.flush(),
+      },
+      {
+        id: 'ai-sdk-loop-writ-ledger',
+        name: "AI SDK generateText, tool calling the adapter kit's run with its tool call id (writ.tool + the call ledger, no adapter)",
+        group: 'adapter',
+        baseline: 'ai-sdk-loop',
+        inside: (body) => ledgerInLoop.inTask(body),
+        fn: aiSdkLoop(
+          aiSdkToolsCalling((args, toolCallId) => kit.run(args, { toolCallId })),
+          false,
+        ),
+        afterRound: () => ledgerInLoop.flush(),
       },
     ];
     const samples = await sampleLatency(cases, ctx.plan);
