@@ -104,6 +104,18 @@ export const appendRowSchema = z.strictObject({
   recordsPerSec: nonNegative,
 });
 
+/**
+ * One floor of `verify` (verify-floor-child.ts): read every segment and SHA-256 every record on `threads`
+ * worker threads (`tree`: and fold the RFC 6962 root on the calling thread); the fastest run.
+ */
+const floorRunSchema = z.strictObject({
+  threads: count,
+  tree: z.boolean(),
+  seconds: nonNegative,
+  recordsPerSec: nonNegative,
+  cpuSeconds: nonNegative,
+});
+
 export const auditSchema = z.strictObject({
   log: z.strictObject({
     records: count,
@@ -126,15 +138,7 @@ export const auditSchema = z.strictObject({
    * segment and SHA-256 every record on `threads` worker threads (`tree`: and fold the RFC 6962 root on the
    * calling thread); the fastest run of each.
    */
-  floor: z.array(
-    z.strictObject({
-      threads: count,
-      tree: z.boolean(),
-      seconds: nonNegative,
-      recordsPerSec: nonNegative,
-      cpuSeconds: nonNegative,
-    }),
-  ),
+  floor: z.array(floorRunSchema),
   /**
    * `verifyFleet` over a bundle of `members` copies (hard links) of the large log, once, and its floors: read
    * + SHA-256 of every member record on 2 threads, without and with the RFC 6962 tree folded.
@@ -147,15 +151,7 @@ export const auditSchema = z.strictObject({
       seconds: nonNegative,
       recordsPerSec: nonNegative,
       cpuSeconds: nonNegative,
-      floor: z.array(
-        z.strictObject({
-          threads: count,
-          tree: z.boolean(),
-          seconds: nonNegative,
-          recordsPerSec: nonNegative,
-          cpuSeconds: nonNegative,
-        }),
-      ),
+      floor: z.array(floorRunSchema),
     })
     .nullable(),
   append: z.array(appendRowSchema),

@@ -53,6 +53,19 @@ function counting(authority: LocalAuthority) {
   return { authority: wrapped, signed };
 }
 
+/** A Writ whose credentials come from a broker on `authority`, allowing everything, recording in memory. */
+function brokered(authority: LocalAuthority) {
+  const credentials = createCredentialBroker({ authority });
+  const audit = createInMemoryAuditSink();
+  const writ = createWrit({
+    identity: createLocalIdentity({ authority }),
+    credentials,
+    audit,
+    policy: createInMemoryPolicy({ fallback: 'allow' }),
+  });
+  return { credentials, audit, writ };
+}
+
 describe('LocalAuthority.signLater', () => {
   it('makes the bytes sign makes now, with the key and kid of now, whatever happens to the payload or the key after', async () => {
     const authority = await fresh('later');
@@ -72,14 +85,7 @@ describe('LocalAuthority.signLater', () => {
 describe('the task credential, signed when first read', () => {
   it('is not signed while nothing reads it; read later, it carries the jti the task-start record names, verifies and is revoked at task end', async () => {
     const { authority, signed } = counting(await fresh('broker'));
-    const credentials = createCredentialBroker({ authority });
-    const audit = createInMemoryAuditSink();
-    const writ = createWrit({
-      identity: createLocalIdentity({ authority }),
-      credentials,
-      audit,
-      policy: createInMemoryPolicy({ fallback: 'allow' }),
-    });
+    const { credentials, audit, writ } = brokered(authority);
     const lookup = writ.tool({
       name: 'lookup_order',
       input: z.object({ orderId: z.string() }),
@@ -123,14 +129,7 @@ describe('the task credential, signed when first read', () => {
 describe("the call's per-audience credential, signed when first read", () => {
   it('a tool that does not read it costs no signature; one that reads it gets the at+jwt for its audience, with the jti its decision record names', async () => {
     const { authority, signed } = counting(await fresh('calls'));
-    const credentials = createCredentialBroker({ authority });
-    const audit = createInMemoryAuditSink();
-    const writ = createWrit({
-      identity: createLocalIdentity({ authority }),
-      credentials,
-      audit,
-      policy: createInMemoryPolicy({ fallback: 'allow' }),
-    });
+    const { credentials, audit, writ } = brokered(authority);
     const define = (name: string, read: boolean) =>
       writ.tool({
         name,
