@@ -32,6 +32,17 @@ interface CachedTool {
   readonly adapted: AdaptedTool;
 }
 
+/** The server's registered tools, as the hint check reads them. @internal */
+export interface ToolSet {
+  /** Names of the tools registered now. */
+  names(): string[];
+  /**
+   * A number that changes whenever a tool is registered, removed or renamed; `undefined` when that
+   * cannot be known (the names are then checked at every call).
+   */
+  version(): number | undefined;
+}
+
 /** One in-flight call: what runs once Writ lets it, and whether it started. */
 interface InFlightCall {
   readonly invoke: () => unknown;
@@ -63,13 +74,14 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
   readonly #names = new WeakMap<T, string>();
   readonly #wrapped = new WeakSet<T>();
   readonly #adapted = new WeakMap<T, CachedTool>();
+  /** The tool set version at which every hint last named a registered tool. */
+  #hintsHeldAt: number | undefined;
 
   constructor(
     readonly settings: ServerSettings<Auth>,
     readonly glue: ServerGlue<S, T, Extra, Auth>,
     readonly elicitor: ElicitingServer,
-    /** Names of the tools registered now. */
-    readonly registered: () => string[],
+    readonly toolSet: ToolSet,
   ) {}
 
   /** Checks a tool can be wrapped (SDK shape, valid hints) without changing it. */
@@ -174,7 +186,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     try {
       // a hint naming no registered tool (a typo) would leave the real tool on default facts: until
       // the options are fixed (or the tool is registered), every call is refused, and recorded
-      checkToolHints(settings.tools, this.registered(), 'instrumentServer');
+      this.checkHints();
     } catch (error) {
       return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_OPTIONS_INVALID'), slot);
     }
@@ -228,6 +240,19 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       if (!call.started && WritError.isInstance(error)) return refusalResult(error);
       throw error;
     }
+  }
+
+  /**
+   * Throws unless every hint names a registered tool. A check that passed holds until a tool is
+   * registered, removed or renamed (the tool set's version changes); one that failed is made again at
+   * the next call.
+   */
+  private checkHints(): void {
+    const version = this.toolSet.version();
+    if (version !== undefined && version === this.#hintsHeldAt) return;
+    this.#hintsHeldAt = undefined;
+    checkToolHints(this.settings.tools, this.toolSet.names(), 'instrumentServer');
+    this.#hintsHeldAt = version;
   }
 
   /**
