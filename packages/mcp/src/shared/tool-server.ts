@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } from '@writ/core';
 import {
@@ -48,13 +47,6 @@ interface InFlightCall {
   readonly invoke: () => unknown;
   started: boolean;
 }
-
-/**
- * The call in flight, read by the adapted tool's execute. Its async context, not its tool call id:
- * in suspend mode a client's retries of one call share the id, and only the one that claims the call
- * runs it.
- */
-const inFlight = new AsyncLocalStorage<InFlightCall>();
 
 /**
  * The protocol's pause for a pending approval (the SDK's `URLElicitationRequiredError`), carried out of
@@ -127,16 +119,12 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     const adapted = adaptTool(
       MCP_DEFAULTS.frameworkName,
       { name, description: tool.description },
+      // every run of an MCP call hands Writ that call's own handler (`invoke`): this one never runs
       (_args, ctx) => {
-        const call = inFlight.getStore();
-        if (call === undefined) {
-          throw new WritError(
-            'WRIT_INTERNAL',
-            `@writ/mcp: no MCP call in flight with id ${ctx.call.id} for ${name}`,
-          );
-        }
-        call.started = true;
-        return call.invoke();
+        throw new WritError(
+          'WRIT_INTERNAL',
+          `@writ/mcp: no MCP call in flight with id ${ctx.call.id} for ${name}`,
+        );
       },
       { writ, defaults, tools: { [name]: hintsFor(tool.annotations, tools?.[name], defaults) } },
     );
@@ -231,7 +219,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
           ...(inbound === undefined ? {} : { inbound }),
           ...(settings.scope === undefined ? {} : { scope: settings.scope }),
         },
-        (task) => inFlight.run(call, () => this.call(tool, name, args, request, call, task, writ, slot)),
+        (task) => this.call(tool, name, args, request, call, task, writ, slot),
       );
       if (out instanceof Pause) throw out.error;
       return out;
@@ -302,6 +290,12 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       signal: request.signal,
       frameworkIds: frameworkIds(request),
       onReceipt: keepIn(slot),
+      // this request's own handler, whichever run of the call gets to run it (in suspend mode a
+      // client's retries share the tool call id, and only the run that claims the call runs)
+      invoke: () => {
+        call.started = true;
+        return call.invoke();
+      },
     };
     try {
       if (suspend) return await this.suspended(adapted, name, args, base);
