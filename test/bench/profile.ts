@@ -8,8 +8,10 @@
 // baseline), strict-c64 (Cedar, strict, 64 calls in flight), strict-c64-pool (the same with Cedar in a
 // pool of 2 workers: the main thread's own work per call), authzen (zero-config runtime, AuthZEN engine
 // against a local Cerbos, file audit), ai-sdk (the AI SDK loop, mock model, one tool call, no Writ),
-// ai-sdk-writ (the same loop, the tool wrapped by @writ/ai-sdk on the core set-up). All async durability
-// unless named.
+// ai-sdk-writ (the same loop, the tool wrapped by @writ/ai-sdk on the core set-up), mcp (the MCP loop of
+// the adapters scenario: client.callTool → McpServer under @writ/mcp instrumentServer, on the core set-up),
+// mcp-direct (the same loop, its handler calling writ.tool inside writ.task({ agent })). All async
+// durability unless named.
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +30,7 @@ import {
   TempDirs,
 } from './fixtures.ts';
 import { measureThroughput } from './sampling.ts';
+import { mcpLoop } from './scenarios/adapter-loops/mcp.ts';
 import { aiSdkLoop, aiSdkTools, writAiSdkTools } from './scenarios/ai-sdk-loop.ts';
 import { setUpTracing } from './tracing.ts';
 
@@ -41,6 +44,8 @@ const SETUPS = [
   'authzen',
   'ai-sdk',
   'ai-sdk-writ',
+  'mcp',
+  'mcp-direct',
 ] as const;
 type Setup = (typeof SETUPS)[number];
 
@@ -92,6 +97,22 @@ try {
         calls++;
       }
     });
+  } else if (setup === 'mcp' || setup === 'mcp-direct') {
+    const made = createCoreWrit();
+    bench = made;
+    const mcp = mcpLoop();
+    try {
+      const run =
+        setup === 'mcp'
+          ? await mcp.adapted(made.writ)
+          : await mcp.direct((args) => made.tool.execute(args), made.writ);
+      while (performance.now() < until) {
+        await run();
+        calls++;
+      }
+    } finally {
+      await mcp.close?.();
+    }
   } else {
     let policy: PolicyEngine | undefined;
     if (setup === 'memory') policy = createAllowAllPolicy();

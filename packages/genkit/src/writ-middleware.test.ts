@@ -311,6 +311,22 @@ describe('writMiddleware on Genkit’s real generate loop (scripted model, no ne
     expect(requests).toEqual([]);
   });
 
+  it('checks the hints again for every other list of tools: a generate without a hinted tool is refused after one with it passed', async () => {
+    const executed: string[] = [];
+    const { ai, model, tools, requests } = desk([say('hi'), say('hi again')], executed);
+    const gate = writMiddleware({ writ, tools: { refund_order: { risk: 'high' } } });
+    const generate = (offered: typeof tools) =>
+      task(() => ai.generate({ model, prompt: 'hi', tools: offered, use: [gate] }));
+    await expect(generate(tools)).resolves.toMatchObject({ text: 'hi' });
+    const withoutRefund = tools.filter((t) => t.__action.name !== 'refund_order');
+    await expect(generate(withoutRefund)).rejects.toMatchObject({
+      code: 'WRIT_OPTIONS_INVALID',
+      message: expect.stringContaining('options.tools.refund_order: no tool is named "refund_order"'),
+    });
+    expect(requests).toHaveLength(1); // the model was not asked the second time
+    await expect(generate(tools)).resolves.toMatchObject({ text: 'hi again' });
+  });
+
   it('refuses options it does not know', () => {
     expect(() => writMiddleware({ writ, policy: 'x' } as never)).toThrow(/writMiddleware/);
   });

@@ -45,6 +45,13 @@ let instances = 0;
 /** A tool's short name: Genkit names tools `name` or `provider/name`. */
 const shortName = (name: string): string => name.slice(name.lastIndexOf('/') + 1);
 
+/** Whether two lists of tool names are the same names in the same order. */
+function sameNames(tools: readonly string[], held: readonly string[] | undefined): boolean {
+  if (held === undefined || tools.length !== held.length) return false;
+  for (let i = 0; i < tools.length; i++) if (tools[i] !== held[i]) return false;
+  return true;
+}
+
 type Part = NonNullable<Awaited<ReturnType<ModelHook>>['message']>['content'][number];
 
 /** The model cannot answer an approval: `resumed`/`interrupt` on its tool requests are dropped. */
@@ -62,11 +69,18 @@ class WritToolGate {
     this.#options = options;
   }
 
+  /** The tools of the last `generate` whose every hint named one of them (checked again for any other list). */
+  #heldFor: readonly string[] | undefined;
+
   readonly generate: GenerateHook = (envelope, ctx, next) => {
     const hints = this.#options.tools;
     if (hints !== undefined) {
-      const names = (envelope.request.tools ?? []).map(shortName);
-      checkToolHints(hints, names, 'writMiddleware: generate');
+      const tools = envelope.request.tools ?? [];
+      if (!sameNames(tools, this.#heldFor)) {
+        this.#heldFor = undefined;
+        checkToolHints(hints, tools.map(shortName), 'writMiddleware: generate');
+        this.#heldFor = [...tools];
+      }
     }
     return next(envelope, ctx);
   };

@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createWrit } from '@writ/core';
-import { createInMemoryAuditSink } from '@writ/core/testing';
+import { createInMemoryAuditSink, createInMemoryPolicy } from '@writ/core/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { instrumentServer } from '../server.js';
@@ -15,6 +15,11 @@ const options = {
   agent: 'orders-mcp',
   audience: 'https://orders.example/mcp',
   verifyTaskToken: () => Promise.reject(new Error('unused')),
+};
+/** For the calls that should run: an instance that allows every call. */
+const allowing = {
+  ...options,
+  writ: createWrit({ audit, policy: createInMemoryPolicy({ fallback: 'allow' }) }),
 };
 const reply = () => ({ content: [{ type: 'text' as const, text: 'ok' }] });
 
@@ -124,5 +129,79 @@ describe('instrumentToolServer', () => {
     expect(ran).toEqual([]);
     const [decision] = audit.ofKind('decision').filter((d) => d.call.name === 'lookup_order');
     expect(decision?.refusal?.code).toBe('WRIT_OPTIONS_INVALID');
+  });
+
+  it('checks hints again once the tool set changed: a tool removed or renamed after the first call refuses the next', async () => {
+    const { server } = withTool();
+    instrumentServer(server, {
+      ...allowing,
+      requireTaskToken: false,
+      tools: { lookup_order: { risk: 'low' }, refund_order: { risk: 'low' } },
+    });
+    const ran: string[] = [];
+    server.registerTool('export_orders', {}, () => reply());
+    const refund = server.registerTool('refund_order', { inputSchema: { orderId: z.string() } }, () => {
+      ran.push('refund_order');
+      return reply();
+    });
+    const client = new Client({ name: 'support-bot', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    const call = async () => {
+      const result = await client.callTool({ name: 'export_orders', arguments: {} });
+      return result.isError === true ? JSON.stringify(result.content) : 'ran';
+    };
+    const refused = expect.stringContaining(
+      'Refused by Writ (WRIT_OPTIONS_INVALID): instrumentServer: options.tools.refund_order: no tool is named',
+    );
+    try {
+      expect(await call()).toBe('ran'); // every hint names a registered tool
+      refund.update({ name: 'refund_orders' }); // renamed: the hint now names no tool
+      expect(await call()).toEqual(refused);
+      // registered again under that name: the hints hold again
+      const again = server.registerTool('refund_order', { inputSchema: { orderId: z.string() } }, () => {
+        ran.push('refund_order');
+        return reply();
+      });
+      expect(await call()).toBe('ran');
+      again.remove(); // removed: the hint names no tool
+      expect(await call()).toEqual(refused);
+      expect(await call()).toEqual(refused); // and every later call, until fixed
+    } finally {
+      await client.close();
+    }
+    expect(ran).toEqual([]);
+    const decisions = audit.ofKind('decision').filter((d) => d.call.name === 'export_orders');
+    expect(decisions.map((d) => d.refusal?.code ?? d.decision.effect)).toEqual([
+      'allow',
+      'WRIT_OPTIONS_INVALID',
+      'allow',
+      'WRIT_OPTIONS_INVALID',
+      'WRIT_OPTIONS_INVALID',
+    ]);
+  });
+
+  it('checks hints again once a tool is registered: a refusal for a hint naming no tool is not kept', async () => {
+    const { server } = withTool();
+    instrumentServer(server, {
+      ...allowing,
+      requireTaskToken: false,
+      tools: { cancel_order: { risk: 'low' } },
+    });
+    const client = new Client({ name: 'support-bot', version: '1.0.0' });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    await client.connect(clientSide);
+    try {
+      const before = await client.callTool({ name: 'lookup_order', arguments: { orderId: '7' } });
+      expect(JSON.stringify(before.content)).toContain('options.tools.cancel_order: no tool is named');
+      server.registerTool('cancel_order', { inputSchema: { orderId: z.string() } }, () => reply());
+      const after = await client.callTool({ name: 'lookup_order', arguments: { orderId: '7' } });
+      expect(after.isError).toBeUndefined();
+      expect(after.content).toEqual(reply().content);
+    } finally {
+      await client.close();
+    }
   });
 });

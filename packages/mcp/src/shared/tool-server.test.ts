@@ -107,6 +107,18 @@ describe('ToolServer', () => {
     ]);
   });
 
+  it('runs each of concurrent calls of one tool with its own handler and arguments', async () => {
+    const audit = createInMemoryAuditSink();
+    const { ran, call } = await serve({ writ: writOn(audit) });
+    const ids = ['1', '2', '3', '4'];
+    const results = await Promise.all(ids.map((id) => call(id)));
+    expect(results.map((r) => r.content)).toEqual(
+      ids.map((id) => [{ type: 'text', text: `refunded ${id}` }]),
+    );
+    expect([...ran].sort()).toEqual(ids);
+    expect(audit.ofKind('decision').map((d) => d.decision.effect)).toEqual(ids.map(() => 'allow'));
+  });
+
   it('answers a refusal as a tool result with its code, without running the tool', async () => {
     const audit = createInMemoryAuditSink();
     const { ran, call } = await serve({ writ: writOn(audit, 'deny') });

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { extractContext, getGlobalWrit, type TaskHandle, type Writ, WritError } from '@writ/core';
 import {
@@ -32,18 +31,22 @@ interface CachedTool {
   readonly adapted: AdaptedTool;
 }
 
+/** The server's registered tools, as the hint check reads them. @internal */
+export interface ToolSet {
+  /** Names of the tools registered now. */
+  names(): string[];
+  /**
+   * A number that changes whenever a tool is registered, removed or renamed; `undefined` when that
+   * cannot be known (the names are then checked at every call).
+   */
+  version(): number | undefined;
+}
+
 /** One in-flight call: what runs once Writ lets it, and whether it started. */
 interface InFlightCall {
   readonly invoke: () => unknown;
   started: boolean;
 }
-
-/**
- * The call in flight, read by the adapted tool's execute. Its async context, not its tool call id:
- * in suspend mode a client's retries of one call share the id, and only the one that claims the call
- * runs it.
- */
-const inFlight = new AsyncLocalStorage<InFlightCall>();
 
 /**
  * The protocol's pause for a pending approval (the SDK's `URLElicitationRequiredError`), carried out of
@@ -63,13 +66,14 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
   readonly #names = new WeakMap<T, string>();
   readonly #wrapped = new WeakSet<T>();
   readonly #adapted = new WeakMap<T, CachedTool>();
+  /** The tool set version at which every hint last named a registered tool. */
+  #hintsHeldAt: number | undefined;
 
   constructor(
     readonly settings: ServerSettings<Auth>,
     readonly glue: ServerGlue<S, T, Extra, Auth>,
     readonly elicitor: ElicitingServer,
-    /** Names of the tools registered now. */
-    readonly registered: () => string[],
+    readonly toolSet: ToolSet,
   ) {}
 
   /** Checks a tool can be wrapped (SDK shape, valid hints) without changing it. */
@@ -115,16 +119,12 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     const adapted = adaptTool(
       MCP_DEFAULTS.frameworkName,
       { name, description: tool.description },
+      // every run of an MCP call hands Writ that call's own handler (`invoke`): this one never runs
       (_args, ctx) => {
-        const call = inFlight.getStore();
-        if (call === undefined) {
-          throw new WritError(
-            'WRIT_INTERNAL',
-            `@writ/mcp: no MCP call in flight with id ${ctx.call.id} for ${name}`,
-          );
-        }
-        call.started = true;
-        return call.invoke();
+        throw new WritError(
+          'WRIT_INTERNAL',
+          `@writ/mcp: no MCP call in flight with id ${ctx.call.id} for ${name}`,
+        );
       },
       { writ, defaults, tools: { [name]: hintsFor(tool.annotations, tools?.[name], defaults) } },
     );
@@ -174,7 +174,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
     try {
       // a hint naming no registered tool (a typo) would leave the real tool on default facts: until
       // the options are fixed (or the tool is registered), every call is refused, and recorded
-      checkToolHints(settings.tools, this.registered(), 'instrumentServer');
+      this.checkHints();
     } catch (error) {
       return this.refuse(tool, writ, args, request, toWritError(error, 'WRIT_OPTIONS_INVALID'), slot);
     }
@@ -219,7 +219,7 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
           ...(inbound === undefined ? {} : { inbound }),
           ...(settings.scope === undefined ? {} : { scope: settings.scope }),
         },
-        (task) => inFlight.run(call, () => this.call(tool, name, args, request, call, task, writ, slot)),
+        (task) => this.call(tool, name, args, request, call, task, writ, slot),
       );
       if (out instanceof Pause) throw out.error;
       return out;
@@ -228,6 +228,19 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       if (!call.started && WritError.isInstance(error)) return refusalResult(error);
       throw error;
     }
+  }
+
+  /**
+   * Throws unless every hint names a registered tool. A check that passed holds until a tool is
+   * registered, removed or renamed (the tool set's version changes); one that failed is made again at
+   * the next call.
+   */
+  private checkHints(): void {
+    const version = this.toolSet.version();
+    if (version !== undefined && version === this.#hintsHeldAt) return;
+    this.#hintsHeldAt = undefined;
+    checkToolHints(this.settings.tools, this.toolSet.names(), 'instrumentServer');
+    this.#hintsHeldAt = version;
   }
 
   /**
@@ -277,6 +290,12 @@ export class ToolServer<S, T extends McpToolLike, Extra, Auth> {
       signal: request.signal,
       frameworkIds: frameworkIds(request),
       onReceipt: keepIn(slot),
+      // this request's own handler, whichever run of the call gets to run it (in suspend mode a
+      // client's retries share the tool call id, and only the run that claims the call runs)
+      invoke: () => {
+        call.started = true;
+        return call.invoke();
+      },
     };
     try {
       if (suspend) return await this.suspended(adapted, name, args, base);
