@@ -19,27 +19,14 @@ import { pathToFileURL } from 'node:url';
 import type * as AiSdk from '@writ/ai-sdk';
 import type * as Core from '@writ/core';
 import type * as Kit from '@writ/core/adapter';
-import { type BuildSide, buildSide, printBuilds, sampleBuilds } from './ab-builds.ts';
-import {
-  ARGS,
-  createAllowAllPolicy,
-  createDiscardingSink,
-  createForgetfulBroker,
-  LOOKUP_HINTS,
-  lookupOrder,
-  lookupToolDefinition,
-  REQUESTER,
-  TASK,
-} from './fixtures.ts';
+import { type BuildSide, buildArgs, buildSide, coreWritOf, printBuilds, sampleBuilds } from './ab-builds.ts';
+import { ARGS, LOOKUP_HINTS, lookupOrder, lookupToolDefinition, REQUESTER, TASK } from './fixtures.ts';
 import { aiSdkLoop, aiSdkTools, aiSdkToolsCalling } from './scenarios/ai-sdk-loop.ts';
 import { setUpTracing } from './tracing.ts';
 
-const [rootA, rootB, secondsArg] = process.argv.slice(2);
-if (rootA === undefined || rootB === undefined) {
-  console.error('usage: ab-adapter-builds.ts <dir holding core/ and ai-sdk/ before> <… after> [seconds=20]');
-  process.exit(2);
-}
-const seconds = Number(secondsArg ?? 20);
+const { rootA, rootB, seconds } = buildArgs(
+  'ab-adapter-builds.ts <dir holding core/ and ai-sdk/ before> <… after> [seconds=20]',
+);
 const ROUND_MS = 200;
 
 const MESSAGES = [{ role: 'user', content: 'Where is order 42?' }];
@@ -50,12 +37,7 @@ async function sides(label: string, root: string): Promise<BuildSide[]> {
   const { writTools } = await load<typeof AiSdk>('ai-sdk/dist/index.js');
   const { adaptTool } = await load<typeof Kit>('core/dist/adapter.js');
   const make = (way: string, call: (writ: Core.Writ) => () => Promise<unknown>): BuildSide => {
-    const writ = core.createWrit({
-      policy: createAllowAllPolicy(),
-      audit: createDiscardingSink({ encode: 'canonical' }),
-      credentials: createForgetfulBroker(),
-      durability: 'async',
-    });
+    const writ = coreWritOf(core);
     return buildSide(label, way, {
       call: call(writ),
       inTask: (body) => writ.task({ ...TASK, requester: REQUESTER }, body),

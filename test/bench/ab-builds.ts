@@ -2,7 +2,29 @@
 // ab-mcp-builds.ts): a side per build and way, rounds of `ROUND_MS` in ABBA order after a warm-up, and the
 // table of p50 wall time and CPU time per call with each build's adapter gap.
 import { performance } from 'node:perf_hooks';
+import type * as Core from '@writ/core';
+import { createAllowAllPolicy, createDiscardingSink, createForgetfulBroker } from './fixtures.ts';
 import { quantile } from './sampling.ts';
+
+/** The command line of a build A/B script: the two package directories and the seconds (default 20). */
+export function buildArgs(usage: string): { rootA: string; rootB: string; seconds: number } {
+  const [rootA, rootB, secondsArg] = process.argv.slice(2);
+  if (rootA === undefined || rootB === undefined) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  return { rootA, rootB, seconds: Number(secondsArg ?? 20) };
+}
+
+/** The `@writ/core` set-up of every side, made with that build's `createWrit` (as fixtures.ts createCoreWrit). */
+export function coreWritOf(core: typeof Core): Core.Writ {
+  return core.createWrit({
+    policy: createAllowAllPolicy(),
+    audit: createDiscardingSink({ encode: 'canonical' }),
+    credentials: createForgetfulBroker(),
+    durability: 'async',
+  });
+}
 
 /** One way of calling the benchmark tool, with one build. */
 export interface BuildSide {
