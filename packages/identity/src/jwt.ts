@@ -175,6 +175,14 @@ export async function verifyJwt(
   } catch (error) {
     throw fromJoseError(error, what);
   }
+  // a time a Date cannot hold (`exp: 1e308` is a number to jose) would read as a token that never
+  // expires, and `exp * 1000` as Infinity wherever a verdict's expiry is used
+  for (const claim of TIME_CLAIMS) {
+    const t = verified.payload[claim];
+    if (typeof t === 'number' && !(Math.abs(t) <= MAX_DATE_SEC)) {
+      throw invalid(`claim_${claim}`, `${claim} is not a time a date can hold`, { claim });
+    }
+  }
   const now = Math.floor((options.currentDate?.getTime() ?? Date.now()) / 1000);
   const iat = verified.payload.iat;
   if (typeof iat === 'number' && iat > now + tolerance) {
@@ -182,6 +190,10 @@ export async function verifyJwt(
   }
   return { payload: verified.payload, header: verified.protectedHeader };
 }
+
+/** The NumericDate claims (RFC 7519 §2), each bounded by what an ECMAScript Date holds (±8.64e15 ms). */
+const TIME_CLAIMS = ['exp', 'iat', 'nbf'] as const;
+const MAX_DATE_SEC = 8.64e12;
 
 function decodeSegment(segment: string): string | undefined {
   try {

@@ -144,6 +144,11 @@ describe('verifyTaskToken', () => {
       [{ act: [SUPPORT] }, 'claim_act'],
       [{ act: undefined }, 'claim_act'], // a human subject needs acting agents
       [{ txn: undefined }, 'missing_claim'],
+      // times a Date cannot hold: a signed exp of 1e308 must not read as a token that never expires
+      [{ exp: 1e308 }, 'claim_exp'],
+      [{ exp: 8.64e12 + 1 }, 'claim_exp'],
+      [{ nbf: -1e300 }, 'claim_nbf'],
+      [{ iat: -1e20 }, 'claim_iat'],
     ];
     for (const [claims, reason] of cases) {
       const error = await failure(verifyTaskToken(await sign(claims), options()));
